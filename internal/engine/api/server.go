@@ -1,0 +1,254 @@
+// Package api serves the AWS Backup API (rest-json, SigV4, version 2018-11-15) over HTTP.
+//
+// Routing, input decoding and validation are driven by the embedded service model
+// (model/service-2.json) rather than hand-written per operation: the model is the contract the
+// SDKs were generated from, so reading it here keeps the two sides from drifting. Operation
+// bodies live in the service package; this package only translates HTTP to calls and errors to
+// the rest-json error format that aws-sdk-go-v2 and botocore decode into typed exceptions.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+)
+
+// maxBodyBytes bounds a request body; the largest AWS Backup inputs (plan JSON, policies) are far
+// smaller.
+const maxBodyBytes = 8 << 20
+
+// ExtensionPrefix is the path under which the engine serves its own, non-AWS endpoints (the
+// protected-resource registry, the clock). AWS Backup paths never start with it.
+const ExtensionPrefix = "/_engine/"
+
+// opFunc runs one operation on a validated input document.
+type opFunc func(ctx context.Context, input []byte) (any, error)
+
+// op adapts a typed service method to an opFunc.
+func op[In, Out any](f func(context.Context, *In) (*Out, error)) opFunc {
+	return func(ctx context.Context, input []byte) (any, error) {
+		var in In
+		if err := json.Unmarshal(input, &in); err != nil {
+			return nil, apierr.New(apierr.SerializationException, "cannot read the request: %v", err)
+		}
+		out, err := f(ctx, &in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// operationSets lists, per concept, the operations the engine implements. Each returns a map
+// from model operation name to its implementation.
+var operationSets = []func(*service.Service) map[string]opFunc{
+	vaultOperations,
+}
+
+func vaultOperations(s *service.Service) map[string]opFunc {
+	return map[string]opFunc{
+		"CreateBackupVault":         op(s.CreateBackupVault),
+		"DescribeBackupVault":       op(s.DescribeBackupVault),
+		"DeleteBackupVault":         op(s.DeleteBackupVault),
+		"ListBackupVaults":          op(s.ListBackupVaults),
+		"TagResource":               op(s.TagResource),
+		"UntagResource":             op(s.UntagResource),
+		"ListTags":                  op(s.ListTags),
+		"GetSupportedResourceTypes": op(s.GetSupportedResourceTypes),
+	}
+}
+
+// Handler serves the AWS Backup API and the engine's extension API.
+type Handler struct {
+	model     *Model
+	router    *router
+	ops       map[string]opFunc
+	verifier  *verifier
+	log       *slog.Logger
+	extension http.Handler
+}
+
+// Options configure a Handler.
+type Options struct {
+	Service *service.Service
+	Keys    KeyLookup
+	Log     *slog.Logger
+	// Extension serves requests under ExtensionPrefix, after SigV4 authentication; the caller's
+	// identity is in the request context (service.CallerFrom).
+	Extension http.Handler
+}
+
+// NewHandler returns the engine's HTTP handler.
+func NewHandler(o Options) (*Handler, error) {
+	m, err := LoadModel()
+	if err != nil {
+		return nil, err
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension}
+	for _, set := range operationSets {
+		for name, fn := range set(o.Service) {
+			if _, ok := m.Operations[name]; !ok {
+				return nil, fmt.Errorf("operation %s is not in the service model", name)
+			}
+			h.ops[name] = fn
+		}
+	}
+	return h, nil
+}
+
+// Implemented reports whether the engine implements the named operation.
+func (h *Handler) Implemented(name string) bool { _, ok := h.ops[name]; return ok }
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	started := clock.Wall()
+	reqID := newRequestID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	opName := h.serve(rec, r, reqID)
+	level := slog.LevelInfo
+	if rec.status >= 500 {
+		level = slog.LevelError
+	}
+	h.log.LogAttrs(r.Context(), level, "request",
+		slog.String("request_id", reqID), slog.String("operation", opName), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.String("error_code", rec.errCode),
+		slog.Duration("duration", clock.Since(started)))
+}
+
+func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, apierr.New(apierr.SerializationException, "cannot read the request body: %v", err))
+		return ""
+	}
+	id, err := h.verifier.verify(r.Context(), r, body)
+	if err != nil {
+		writeError(w, err)
+		return ""
+	}
+	ctx := service.WithCaller(r.Context(), service.Caller{AccountID: id.AccountID, Region: id.Region, AccessKeyID: id.AccessKeyID})
+
+	if strings.HasPrefix(r.URL.Path, ExtensionPrefix) && h.extension != nil {
+		r = r.WithContext(ctx)
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		h.extension.ServeHTTP(w, r)
+		return "extension"
+	}
+
+	op, labels, ok := h.router.match(r.Method, r.URL.EscapedPath(), r.URL.Query())
+	if !ok {
+		writeError(w, apierr.New(apierr.UnknownOperation, "no AWS Backup operation matches %s %s", r.Method, r.URL.Path))
+		return ""
+	}
+	fn, ok := h.ops[op.Name]
+	if !ok {
+		writeError(w, apierr.InvalidReq("%s is not implemented by this engine yet", op.Name))
+		return op.Name
+	}
+	doc, err := h.model.decodeInput(op, labels, r, body)
+	if err != nil {
+		writeError(w, err)
+		return op.Name
+	}
+	if op.Input != nil {
+		if err := h.model.validate(op.Input.Shape, doc); err != nil {
+			writeError(w, err)
+			return op.Name
+		}
+	}
+	input, err := json.Marshal(doc)
+	if err != nil {
+		writeError(w, err)
+		return op.Name
+	}
+	out, err := fn(ctx, input)
+	if err != nil {
+		if _, isAPI := apierr.As(err); !isAPI && !errors.Is(err, context.Canceled) {
+			h.log.ErrorContext(ctx, "operation failed", slog.String("request_id", reqID), slog.String("operation", op.Name), slog.Any("error", err))
+		}
+		writeError(w, err)
+		return op.Name
+	}
+	status := op.HTTP.ResponseCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	payload, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, fmt.Errorf("encode %s output: %w", op.Name, err))
+		return op.Name
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return op.Name
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(payload)
+	return op.Name
+}
+
+// errorBody is the rest-json error document. The SDKs read the code from the x-amzn-ErrorType
+// header or __type, and the message from message or Message.
+type errorBody struct {
+	Type             string `json:"__type"`
+	Code             string `json:"Code"`
+	Message          string `json:"Message"`
+	LowerMessage     string `json:"message"`
+	ErrType          string `json:"Type,omitempty"`
+	Context          string `json:"Context,omitempty"`
+	Arn              string `json:"Arn,omitempty"`
+	CreatorRequestId string `json:"CreatorRequestId,omitempty"`
+}
+
+// WriteError writes err in the rest-json error format; errors that are not *apierr.Error become
+// ServiceUnavailableException, which the SDKs retry.
+func WriteError(w http.ResponseWriter, err error) { writeError(w, err) }
+
+func writeError(w http.ResponseWriter, err error) {
+	e, ok := apierr.As(err)
+	if !ok {
+		e = apierr.New(apierr.ServiceUnavailable, "the engine could not complete the request: %v", err)
+	}
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.errCode = e.Code
+	}
+	b, _ := json.Marshal(errorBody{Type: e.Code, Code: e.Code, Message: e.Message, LowerMessage: e.Message, ErrType: e.Type, Context: e.Context, Arn: e.Arn, CreatorRequestId: e.CreatorRequestId})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status())
+	_, _ = w.Write(b)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status  int
+	errCode string
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

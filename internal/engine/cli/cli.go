@@ -1,0 +1,224 @@
+// Package cli is the `terraform-provider-backup engine ...` command line: serving the engine as a
+// daemon and the operator commands around it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+)
+
+// Env is what a command runs with.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the engine as a daemon serving the AWS Backup API", serve},
+		{"credentials", "print the data dir's access key as export lines", printCredentials},
+	}
+}
+
+// usageError is a mistake in how a command was called; the command prints its usage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Main runs `engine ARGS...` and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		default:
+			fmt.Fprintf(env.Stderr, "engine %s: %v\n", c.name, err)
+			var ue usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+	}
+	fmt.Fprintf(env.Stderr, "engine: unknown command %q\n\n", args[0])
+	usage(env.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: terraform-provider-backup engine COMMAND [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun `terraform-provider-backup engine COMMAND -h` for a command's flags.")
+}
+
+func newFlagSet(env Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("engine "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func dataDirFlag(fs *flag.FlagSet) *string {
+	def, _ := engine.DefaultDataDir()
+	return fs.String("data-dir", def, "directory holding the engine's state (default from $"+engine.DataDirEnv+")")
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "serve")
+	listen := fs.String("listen", "127.0.0.1:9191", "address to listen on (host:port; port 0 picks a free one)")
+	dataDir := dataDirFlag(fs)
+	region := fs.String("region", engine.DefaultRegion, "region that clients are told to use; the engine serves whatever region a request is signed for")
+	account := fs.String("account-id", "", "12-digit account the engine acts for (default "+credentials.DefaultAccountID+" for a new data dir)")
+	akid := fs.String("access-key-id", "", "access key ID clients must sign with (default: a key pair kept in the data dir)")
+	secret := fs.String("secret-access-key", "", "secret access key that goes with --access-key-id")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if (*akid == "") != (*secret == "") {
+		return usageError{"--access-key-id and --secret-access-key must be given together"}
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return usageError{fmt.Sprintf("--listen %q: %v", *listen, err)}
+	}
+	if *akid == "" && !isLoopback(host) {
+		return usageError{fmt.Sprintf("refusing to listen on non-loopback address %s without explicit keys: pass --access-key-id and --secret-access-key, or listen on 127.0.0.1", *listen)}
+	}
+	log, err := newLogger(env.Stderr, *logLevel, *logFormat)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+
+	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log}
+	if *akid != "" {
+		acct := *account
+		if acct == "" {
+			acct = credentials.DefaultAccountID
+		}
+		opts.Keys = []credentials.Key{{AccessKeyID: *akid, SecretAccessKey: *secret, AccountID: acct}}
+	}
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	endpoint := "http://" + ln.Addr().String()
+	log.Info("engine serving", slog.String("endpoint", endpoint), slog.String("data_dir", e.DataDir()),
+		slog.String("region", *region), slog.String("account_id", e.PrimaryKey().AccountID))
+	fmt.Fprintf(env.Stdout, "engine listening on %s\n", endpoint)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}
+
+func printCredentials(_ context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "credentials")
+	dataDir := dataDirFlag(fs)
+	region := fs.String("region", engine.DefaultRegion, "region to export as AWS_DEFAULT_REGION and AWS_REGION")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	keys, err := credentials.Load(*dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s has no credentials yet: start `engine serve --data-dir %s` once, or pass your own keys to it", *dataDir, *dataDir)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(env.Stdout, credentials.ExportLines(keys[0], *region))
+	return nil
+}

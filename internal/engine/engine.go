@@ -1,0 +1,136 @@
+// Package engine assembles the backup engine: its store, clock, keys, domain service and HTTP API,
+// over one data directory. The daemon (`engine serve`) and the provider's embedded mode both open
+// an engine through Open; they differ only in whether the API is served on a socket or called
+// in-process.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// DefaultRegion is the region clients use when none is configured.
+const DefaultRegion = "us-east-1"
+
+// DataDirEnv overrides the default data directory.
+const DataDirEnv = "BACKUP_ENGINE_DATA_DIR"
+
+// storeFile is the metadata database inside a data dir.
+const storeFile = "engine.db"
+
+// DefaultDataDir is where the engine keeps its state unless told otherwise:
+// $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
+// ~/.local/share/terraform-provider-backup. It is per user, not per Terraform working directory,
+// because the engine plays the part of an AWS account: the daemon and every configuration on the
+// machine see the same vaults, as they would on AWS.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv(DataDirEnv); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "terraform-provider-backup"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the default data dir: %w (set %s)", err, DataDirEnv)
+	}
+	return filepath.Join(home, ".local", "share", "terraform-provider-backup"), nil
+}
+
+// Options configure an engine.
+type Options struct {
+	// DataDir holds the engine's state. Required.
+	DataDir string
+	// AccountID is the account of a key pair made for a new data dir.
+	AccountID string
+	// Keys, when set, are the only keys the API accepts. Otherwise the data dir's key pair is used,
+	// made on first open.
+	Keys []credentials.Key
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// Log defaults to discarding.
+	Log *slog.Logger
+}
+
+// Engine is an open engine.
+type Engine struct {
+	dataDir string
+	store   store.Store
+	service *service.Service
+	handler *api.Handler
+	keys    *credentials.Ring
+	clock   clock.Clock
+	log     *slog.Logger
+}
+
+// Open opens (creating if needed) the engine state in o.DataDir.
+func Open(ctx context.Context, o Options) (*Engine, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("engine: a data dir is required")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir %s: %w", o.DataDir, err)
+	}
+	keys := o.Keys
+	if len(keys) == 0 {
+		var err error
+		keys, err = credentials.LoadOrCreate(o.DataDir, o.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if o.AccountID != "" && keys[0].AccountID != o.AccountID {
+			return nil, fmt.Errorf("the data dir %s belongs to account %s, not %s: use another data dir or drop --account-id", o.DataDir, keys[0].AccountID, o.AccountID)
+		}
+	}
+	ring, err := credentials.NewRing(keys...)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenSQLite(ctx, filepath.Join(o.DataDir, storeFile))
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log}
+	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes})
+	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// resourceTypes lists the resource types the engine's connectors back up.
+func (e *Engine) resourceTypes() []string { return nil }
+
+// Handler serves the engine's API.
+func (e *Engine) Handler() http.Handler { return e.handler }
+
+// Service is the engine's domain service.
+func (e *Engine) Service() *service.Service { return e.service }
+
+// PrimaryKey is the key pair clients of this engine sign with by default.
+func (e *Engine) PrimaryKey() credentials.Key { return e.keys.Primary() }
+
+// DataDir is where the engine keeps its state.
+func (e *Engine) DataDir() string { return e.dataDir }
+
+// Close releases the engine's resources.
+func (e *Engine) Close() error { return e.store.Close() }

@@ -1,0 +1,114 @@
+package service
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Collections of the engine's documents.
+const (
+	collVaults         = "vaults"
+	collTags           = "tags"
+	collRecoveryPoints = "recovery-points"
+)
+
+// getDoc reads and decodes one document; found is false when there is none.
+func getDoc[T any](tx store.Tx, coll, key string) (v T, found bool, err error) {
+	b, err := tx.Get(coll, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, err
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, false, fmt.Errorf("decode %s/%s: %w", coll, key, err)
+	}
+	return v, true, nil
+}
+
+func putDoc(tx store.Tx, coll, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
+	}
+	return tx.Put(coll, key, b)
+}
+
+func insertDoc(tx store.Tx, coll, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
+	}
+	return tx.Insert(coll, key, b)
+}
+
+// defaultMaxResults is the page size when a List call gives no MaxResults.
+const defaultMaxResults = 1000
+
+// page lists documents of coll under prefix, decoded as T, that keep accepts, starting after the
+// position encoded in nextToken. It returns at most maxResults items and the token of the next
+// page ("" on the last one). Order is key order, so pages are stable under concurrent inserts.
+func page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32, keep func(*T) bool) ([]*T, string, error) {
+	limit := defaultMaxResults
+	if maxResults != nil && *maxResults > 0 {
+		limit = int(*maxResults)
+	}
+	after := ""
+	if nextToken != "" {
+		k, err := decodeToken(nextToken, prefix)
+		if err != nil {
+			return nil, "", err
+		}
+		after = k
+	}
+	var out []*T
+	for {
+		batch := limit + 1
+		if batch < 100 {
+			batch = 100
+		}
+		docs, err := tx.Scan(coll, prefix, after, batch)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, d := range docs {
+			var v T
+			if err := json.Unmarshal(d.Value, &v); err != nil {
+				return nil, "", fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
+			}
+			if keep != nil && !keep(&v) {
+				after = d.Key
+				continue
+			}
+			if len(out) == limit {
+				// One more item exists beyond this page: the page ends at the previous key.
+				return out, encodeToken(after), nil
+			}
+			out = append(out, &v)
+			after = d.Key
+		}
+		if len(docs) < batch {
+			return out, "", nil
+		}
+	}
+}
+
+// Tokens are opaque to clients; they carry the last key of the previous page.
+func encodeToken(key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key))
+}
+
+func decodeToken(token, prefix string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || !strings.HasPrefix(string(b), prefix) {
+		return "", apierr.InvalidParameter("NextToken %q is not valid for this request: pass the NextToken of the previous page unchanged", token)
+	}
+	return string(b), nil
+}

@@ -1,0 +1,102 @@
+// Package service is the engine's domain: AWS Backup's entities, their validation rules and state
+// machines, and the operations the API layer exposes. It knows nothing of HTTP; every operation
+// takes a context carrying the Caller (account and region) and returns *apierr.Error values for
+// anything the caller did wrong.
+//
+// Input and output types mirror the AWS Backup wire shapes (json tags are the model's member
+// names), so the API layer can decode and encode them directly.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store store.Store
+	Clock clock.Clock
+	Log   *slog.Logger
+	// ResourceTypes lists the resource types the engine's connectors can back up; it is what
+	// GetSupportedResourceTypes answers.
+	ResourceTypes func() []string
+}
+
+// Service implements the AWS Backup operations.
+type Service struct {
+	store         store.Store
+	clock         clock.Clock
+	log           *slog.Logger
+	resourceTypes func() []string
+
+	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
+	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
+	taggable map[string]func(tx store.Tx, a ARN) error
+}
+
+// New returns a Service over cfg.
+func New(cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ResourceTypes == nil {
+		cfg.ResourceTypes = func() []string { return nil }
+	}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes}
+	s.taggable = map[string]func(store.Tx, ARN) error{
+		"backup-vault": s.vaultExistsByARN,
+	}
+	return s
+}
+
+// Clock returns the clock the service reads time from.
+func (s *Service) Clock() clock.Clock { return s.clock }
+
+// Caller is who is calling, and where: the account of the signing key and the region of the
+// signature's scope. ARNs the engine makes carry both.
+type Caller struct {
+	AccountID   string
+	Region      string
+	AccessKeyID string
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller ctx carries.
+func CallerFrom(ctx context.Context) (Caller, error) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	if !ok || c.AccountID == "" || c.Region == "" {
+		return Caller{}, errors.New("service: no caller in context")
+	}
+	return c, nil
+}
+
+// scope is the key prefix of one account's entities in one region.
+func (c Caller) scope() string { return c.AccountID + "/" + c.Region + "/" }
+
+// internal adds the operation to an unexpected failure (store I/O, a corrupt document). The API
+// layer answers such errors with ServiceUnavailableException, which the SDKs retry, and logs the
+// cause; errors the caller made are already *apierr.Error and pass through unchanged.
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apierr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

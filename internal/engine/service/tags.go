@@ -1,0 +1,217 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// AWS's tag limits.
+const (
+	maxTags        = 50
+	maxTagKeyLen   = 128
+	maxTagValueLen = 256
+)
+
+// validateTags applies AWS's tag rules: at most 50 tags, keys of 1–128 characters that do not
+// start with the reserved "aws:" prefix, values of at most 256 characters.
+func validateTags(tags map[string]string) error {
+	if len(tags) > maxTags {
+		return apierr.InvalidParameter("a resource can have at most %d tags; got %d", maxTags, len(tags))
+	}
+	for k, v := range tags {
+		if err := validateTagKey(k); err != nil {
+			return err
+		}
+		if utf8.RuneCountInString(v) > maxTagValueLen {
+			return apierr.InvalidParameter("the value of tag %q is longer than %d characters", k, maxTagValueLen)
+		}
+	}
+	return nil
+}
+
+func validateTagKey(k string) error {
+	switch {
+	case k == "":
+		return apierr.InvalidParameter("a tag key must not be empty")
+	case utf8.RuneCountInString(k) > maxTagKeyLen:
+		return apierr.InvalidParameter("tag key %q is longer than %d characters", k, maxTagKeyLen)
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		return apierr.InvalidParameter("tag key %q uses the reserved prefix aws:", k)
+	}
+	return nil
+}
+
+func readTags(tx store.Tx, arn string) (map[string]string, error) {
+	tags, _, err := getDoc[map[string]string](tx, collTags, arn)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return tags, err
+}
+
+func deleteTags(tx store.Tx, arn string) error {
+	if err := tx.Delete(collTags, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// resolveTaggable checks that arn names a resource that exists and can carry tags.
+func (s *Service) resolveTaggable(tx store.Tx, arn string) error {
+	a, err := ParseARN(arn)
+	if err != nil {
+		return err
+	}
+	exists, ok := s.taggable[a.Kind()]
+	if !ok {
+		return apierr.InvalidParameter("resource %s cannot be tagged through AWS Backup: only vaults, plans, recovery points and legal holds can", arn)
+	}
+	if err := exists(tx, a); err != nil {
+		if apierr.Is(err, apierr.ResourceNotFound) {
+			return apierr.NotFound("resource %s does not exist", arn)
+		}
+		return err
+	}
+	return nil
+}
+
+// TagResourceInput is the wire input of TagResource.
+type TagResourceInput struct {
+	ResourceArn string            `json:"ResourceArn"`
+	Tags        map[string]string `json:"Tags"`
+}
+
+// TagResource adds or replaces tags on a resource.
+func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.resolveTaggable(tx, in.ResourceArn); err != nil {
+			return err
+		}
+		tags, err := readTags(tx, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		for k, v := range in.Tags {
+			tags[k] = v
+		}
+		if len(tags) > maxTags {
+			return apierr.New(apierr.LimitExceeded, "resource %s would have %d tags; the limit is %d", in.ResourceArn, len(tags), maxTags)
+		}
+		return putDoc(tx, collTags, in.ResourceArn, tags)
+	})
+	if err != nil {
+		return nil, internal("tag resource", err)
+	}
+	return &struct{}{}, nil
+}
+
+// UntagResourceInput is the wire input of UntagResource.
+type UntagResourceInput struct {
+	ResourceArn string   `json:"ResourceArn"`
+	TagKeyList  []string `json:"TagKeyList"`
+}
+
+// UntagResource removes tags from a resource; keys it does not have are ignored.
+func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.resolveTaggable(tx, in.ResourceArn); err != nil {
+			return err
+		}
+		tags, err := readTags(tx, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		for _, k := range in.TagKeyList {
+			delete(tags, k)
+		}
+		if len(tags) == 0 {
+			return deleteTags(tx, in.ResourceArn)
+		}
+		return putDoc(tx, collTags, in.ResourceArn, tags)
+	})
+	if err != nil {
+		return nil, internal("untag resource", err)
+	}
+	return &struct{}{}, nil
+}
+
+// ListTagsInput is the wire input of ListTags.
+type ListTagsInput struct {
+	ResourceArn string `json:"ResourceArn"`
+	MaxResults  *int32 `json:"MaxResults,omitempty"`
+	NextToken   string `json:"NextToken,omitempty"`
+}
+
+// ListTagsOutput is the wire output of ListTags.
+type ListTagsOutput struct {
+	Tags      map[string]string `json:"Tags"`
+	NextToken string            `json:"NextToken,omitempty"`
+}
+
+// ListTags returns a resource's tags, paginated in key order.
+func (s *Service) ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOutput, error) {
+	out := &ListTagsOutput{Tags: map[string]string{}}
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		if err := s.resolveTaggable(tx, in.ResourceArn); err != nil {
+			return err
+		}
+		tags, err := readTags(tx, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(tags))
+		for k := range tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		start := 0
+		if in.NextToken != "" {
+			after, err := decodeToken(in.NextToken, "")
+			if err != nil {
+				return err
+			}
+			start = sort.SearchStrings(keys, after)
+			if start < len(keys) && keys[start] == after {
+				start++
+			}
+		}
+		limit := len(keys)
+		if in.MaxResults != nil && *in.MaxResults > 0 {
+			limit = int(*in.MaxResults)
+		}
+		end := min(start+limit, len(keys))
+		for _, k := range keys[start:end] {
+			out.Tags[k] = tags[k]
+		}
+		if end < len(keys) {
+			out.NextToken = encodeToken(keys[end-1])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list tags", err)
+	}
+	return out, nil
+}
+
+// GetSupportedResourceTypesOutput is the wire output of GetSupportedResourceTypes.
+type GetSupportedResourceTypesOutput struct {
+	ResourceTypes []string `json:"ResourceTypes"`
+}
+
+// GetSupportedResourceTypes answers with the resource types the engine's connectors can really
+// back up.
+func (s *Service) GetSupportedResourceTypes(ctx context.Context, _ *struct{}) (*GetSupportedResourceTypesOutput, error) {
+	types := append([]string{}, s.resourceTypes()...)
+	sort.Strings(types)
+	return &GetSupportedResourceTypesOutput{ResourceTypes: types}, nil
+}

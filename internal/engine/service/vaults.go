@@ -1,0 +1,310 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Vault types and states (the model's VaultType and VaultState enums).
+const (
+	VaultTypeBackup        = "BACKUP_VAULT"
+	VaultTypeAirGapped     = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+	VaultStateAvailable    = "AVAILABLE"
+	keyTypeCustomerManaged = "CUSTOMER_MANAGED_KMS_KEY"
+	keyTypeAWSOwned        = "AWS_OWNED_KMS_KEY"
+)
+
+// vault is a backup vault as stored.
+type vault struct {
+	Name              string    `json:"name"`
+	ARN               string    `json:"arn"`
+	AccountID         string    `json:"account_id"`
+	Region            string    `json:"region"`
+	Type              string    `json:"type"`
+	State             string    `json:"state"`
+	EncryptionKeyARN  string    `json:"encryption_key_arn"`
+	EncryptionKeyType string    `json:"encryption_key_type"`
+	CreatorRequestID  string    `json:"creator_request_id,omitempty"`
+	CreationDate      time.Time `json:"creation_date"`
+}
+
+func vaultKey(account, region, name string) string { return account + "/" + region + "/" + name }
+
+// CreateBackupVaultInput is the wire input of CreateBackupVault.
+type CreateBackupVaultInput struct {
+	BackupVaultName  string            `json:"BackupVaultName"`
+	BackupVaultTags  map[string]string `json:"BackupVaultTags,omitempty"`
+	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
+	EncryptionKeyArn string            `json:"EncryptionKeyArn,omitempty"`
+}
+
+// CreateBackupVaultOutput is the wire output of CreateBackupVault.
+type CreateBackupVaultOutput struct {
+	BackupVaultArn  string     `json:"BackupVaultArn"`
+	BackupVaultName string     `json:"BackupVaultName"`
+	CreationDate    *Timestamp `json:"CreationDate"`
+}
+
+// CreateBackupVault creates a vault. A retry with the same CreatorRequestId returns the vault the
+// first call made instead of failing with AlreadyExistsException.
+func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultInput) (*CreateBackupVaultOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.BackupVaultTags); err != nil {
+		return nil, err
+	}
+	keyARN, keyType := defaultKeyARN(c.Region, c.AccountID), keyTypeAWSOwned
+	if in.EncryptionKeyArn != "" {
+		if err := validateKeyARN(in.EncryptionKeyArn); err != nil {
+			return nil, err
+		}
+		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
+	}
+	v := vault{
+		Name:              in.BackupVaultName,
+		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
+		AccountID:         c.AccountID,
+		Region:            c.Region,
+		Type:              VaultTypeBackup,
+		State:             VaultStateAvailable,
+		EncryptionKeyARN:  keyARN,
+		EncryptionKeyType: keyType,
+		CreatorRequestID:  in.CreatorRequestId,
+		CreationDate:      s.clock.Now(),
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		return s.insertVault(tx, &v, in.BackupVaultTags)
+	})
+	if err != nil {
+		return nil, internal("create backup vault", err)
+	}
+	return &CreateBackupVaultOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, CreationDate: NewTimestamp(v.CreationDate)}, nil
+}
+
+// insertVault stores a new vault and its tags. If the name is taken by a vault created with the
+// same non-empty CreatorRequestId, v is replaced by that vault and no error is returned.
+func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) error {
+	key := vaultKey(v.AccountID, v.Region, v.Name)
+	existing, found, err := getDoc[vault](tx, collVaults, key)
+	if err != nil {
+		return err
+	}
+	if found {
+		if v.CreatorRequestID != "" && existing.CreatorRequestID == v.CreatorRequestID && existing.Type == v.Type {
+			*v = existing
+			return nil
+		}
+		return &apierr.Error{Code: apierr.AlreadyExists, Message: "Backup vault with the same name already exists: " + v.Name + " (choose another name, or import the existing vault)",
+			Arn: existing.ARN, CreatorRequestId: existing.CreatorRequestID}
+	}
+	if err := insertDoc(tx, collVaults, key, v); err != nil {
+		return err
+	}
+	if len(tags) > 0 {
+		return putDoc(tx, collTags, v.ARN, tags)
+	}
+	return nil
+}
+
+// findVault returns the caller's vault by name, or ResourceNotFoundException.
+func findVault(tx store.Tx, account, region, name string) (vault, error) {
+	v, found, err := getDoc[vault](tx, collVaults, vaultKey(account, region, name))
+	if err != nil {
+		return v, err
+	}
+	if !found {
+		return v, apierr.NotFound("Backup vault %s does not exist in account %s, region %s", name, account, region)
+	}
+	return v, nil
+}
+
+func (s *Service) vaultExistsByARN(tx store.Tx, a ARN) error {
+	_, err := findVault(tx, a.AccountID, a.Region, a.Name())
+	return err
+}
+
+// countRecoveryPoints counts the recovery points stored in a vault.
+func countRecoveryPoints(tx store.Tx, v vault) (int64, error) {
+	docs, err := tx.Scan(collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	return int64(len(docs)), err
+}
+
+// DescribeBackupVaultInput is the wire input of DescribeBackupVault.
+type DescribeBackupVaultInput struct {
+	BackupVaultName      string `json:"BackupVaultName"`
+	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
+}
+
+// DescribeBackupVaultOutput is the wire output of DescribeBackupVault.
+type DescribeBackupVaultOutput struct {
+	BackupVaultArn         string     `json:"BackupVaultArn"`
+	BackupVaultName        string     `json:"BackupVaultName"`
+	CreationDate           *Timestamp `json:"CreationDate,omitempty"`
+	CreatorRequestId       string     `json:"CreatorRequestId,omitempty"`
+	EncryptionKeyArn       string     `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType      string     `json:"EncryptionKeyType,omitempty"`
+	NumberOfRecoveryPoints int64      `json:"NumberOfRecoveryPoints"`
+	VaultState             string     `json:"VaultState,omitempty"`
+	VaultType              string     `json:"VaultType,omitempty"`
+	Locked                 *bool      `json:"Locked,omitempty"`
+	MinRetentionDays       *int64     `json:"MinRetentionDays,omitempty"`
+	MaxRetentionDays       *int64     `json:"MaxRetentionDays,omitempty"`
+	LockDate               *Timestamp `json:"LockDate,omitempty"`
+	SourceBackupVaultArn   string     `json:"SourceBackupVaultArn,omitempty"`
+}
+
+// DescribeBackupVault returns a vault's configuration and how many recovery points it holds.
+func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVaultInput) (*DescribeBackupVaultOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	account := c.AccountID
+	if in.BackupVaultAccountId != "" {
+		account = in.BackupVaultAccountId
+	}
+	var out *DescribeBackupVaultOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, account, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		n, err := countRecoveryPoints(tx, v)
+		if err != nil {
+			return err
+		}
+		out = &DescribeBackupVaultOutput{
+			BackupVaultArn:         v.ARN,
+			BackupVaultName:        v.Name,
+			CreationDate:           NewTimestamp(v.CreationDate),
+			CreatorRequestId:       v.CreatorRequestID,
+			EncryptionKeyArn:       v.EncryptionKeyARN,
+			EncryptionKeyType:      v.EncryptionKeyType,
+			NumberOfRecoveryPoints: n,
+			VaultState:             v.State,
+			VaultType:              v.Type,
+			Locked:                 ptr(false),
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe backup vault", err)
+	}
+	return out, nil
+}
+
+// DeleteBackupVaultInput is the wire input of DeleteBackupVault.
+type DeleteBackupVaultInput struct {
+	BackupVaultName string `json:"BackupVaultName"`
+}
+
+// DeleteBackupVault deletes an empty vault, with its tags.
+func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		n, err := countRecoveryPoints(tx, v)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points: delete them first (or set force_destroy in Terraform)", v.Name, n)
+		}
+		if err := tx.Delete(collVaults, vaultKey(v.AccountID, v.Region, v.Name)); err != nil {
+			return err
+		}
+		return deleteTags(tx, v.ARN)
+	})
+	if err != nil {
+		return nil, internal("delete backup vault", err)
+	}
+	return &struct{}{}, nil
+}
+
+// ListBackupVaultsInput is the wire input of ListBackupVaults.
+type ListBackupVaultsInput struct {
+	ByShared    *bool  `json:"ByShared,omitempty"`
+	ByVaultType string `json:"ByVaultType,omitempty"`
+	MaxResults  *int32 `json:"MaxResults,omitempty"`
+	NextToken   string `json:"NextToken,omitempty"`
+}
+
+// BackupVaultListMember is one vault in ListBackupVaults.
+type BackupVaultListMember struct {
+	BackupVaultArn         string     `json:"BackupVaultArn"`
+	BackupVaultName        string     `json:"BackupVaultName"`
+	CreationDate           *Timestamp `json:"CreationDate,omitempty"`
+	CreatorRequestId       string     `json:"CreatorRequestId,omitempty"`
+	EncryptionKeyArn       string     `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType      string     `json:"EncryptionKeyType,omitempty"`
+	NumberOfRecoveryPoints int64      `json:"NumberOfRecoveryPoints"`
+	VaultState             string     `json:"VaultState,omitempty"`
+	VaultType              string     `json:"VaultType,omitempty"`
+	Locked                 *bool      `json:"Locked,omitempty"`
+	MinRetentionDays       *int64     `json:"MinRetentionDays,omitempty"`
+	MaxRetentionDays       *int64     `json:"MaxRetentionDays,omitempty"`
+	LockDate               *Timestamp `json:"LockDate,omitempty"`
+}
+
+// ListBackupVaultsOutput is the wire output of ListBackupVaults.
+type ListBackupVaultsOutput struct {
+	BackupVaultList []*BackupVaultListMember `json:"BackupVaultList"`
+	NextToken       string                   `json:"NextToken,omitempty"`
+}
+
+// ListBackupVaults lists the caller's vaults in the region, in name order.
+func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInput) (*ListBackupVaultsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if deref(in.ByShared) {
+		// Vault sharing through AWS RAM does not exist here, so no vault is shared with the caller.
+		return &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}, nil
+	}
+	out := &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		vaults, next, err := page(tx, collVaults, c.scope(), in.NextToken, in.MaxResults, func(v *vault) bool {
+			return in.ByVaultType == "" || strings.EqualFold(v.Type, in.ByVaultType)
+		})
+		if err != nil {
+			return err
+		}
+		out.NextToken = next
+		for _, v := range vaults {
+			n, err := countRecoveryPoints(tx, *v)
+			if err != nil {
+				return err
+			}
+			out.BackupVaultList = append(out.BackupVaultList, &BackupVaultListMember{
+				BackupVaultArn:         v.ARN,
+				BackupVaultName:        v.Name,
+				CreationDate:           NewTimestamp(v.CreationDate),
+				CreatorRequestId:       v.CreatorRequestID,
+				EncryptionKeyArn:       v.EncryptionKeyARN,
+				EncryptionKeyType:      v.EncryptionKeyType,
+				NumberOfRecoveryPoints: n,
+				VaultState:             v.State,
+				VaultType:              v.Type,
+				Locked:                 ptr(false),
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list backup vaults", err)
+	}
+	return out, nil
+}

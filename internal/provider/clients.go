@@ -1,0 +1,178 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+)
+
+// Provider modes.
+const (
+	modeEmbedded = "embedded"
+	modeEngine   = "engine"
+	modeAWS      = "aws"
+)
+
+// clients is what resources, data sources and actions get from the configured provider.
+type clients struct {
+	Backup      *backup.Client
+	Region      string
+	Mode        string
+	DefaultTags map[string]string
+	// Engine is the in-process engine in embedded mode, nil otherwise.
+	Engine *engine.Engine
+}
+
+func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := &clients{Region: resolveRegion(m.Region), DefaultTags: map[string]string{}}
+	if len(m.DefaultTags) == 1 && !m.DefaultTags[0].Tags.IsNull() {
+		diags.Append(m.DefaultTags[0].Tags.ElementsAs(ctx, &c.DefaultTags, false)...)
+	}
+	endpoint := m.Endpoint.ValueString()
+	switch {
+	case endpoint == "":
+		c.Mode = modeEmbedded
+		dir := m.DataDir.ValueString()
+		if dir == "" {
+			if v := os.Getenv(EnvDataDir); v != "" {
+				dir = v
+			} else {
+				d, err := engine.DefaultDataDir()
+				if err != nil {
+					diags.AddError("Cannot choose the embedded engine's data directory", err.Error()+" Set data_dir in the provider block.")
+					return nil, diags
+				}
+				dir = d
+			}
+		}
+		e, err := embeddedEngine(ctx, dir)
+		if err != nil {
+			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine",
+				fmt.Sprintf("Opening the engine state in %s failed: %v. Check that the directory is writable, or set data_dir to another one.", dir, err))
+			return nil, diags
+		}
+		c.Engine = e
+		k := e.PrimaryKey()
+		cfg := aws.Config{
+			Region:      c.Region,
+			Credentials: awscreds.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
+			HTTPClient:  &http.Client{Transport: e.InProcessTransport()},
+		}
+		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
+	case endpoint == EndpointAWS:
+		c.Mode = modeAWS
+		cfg, err := loadAWSConfig(ctx, m, false)
+		if err != nil {
+			diags.AddError("Cannot load AWS configuration", err.Error())
+			return nil, diags
+		}
+		if cfg.Region == "" {
+			diags.AddAttributeError(pathRoot("region"), "No region for AWS Backup", "Set region in the provider block, or AWS_REGION in the environment.")
+			return nil, diags
+		}
+		c.Region = cfg.Region
+		c.Backup = backup.NewFromConfig(cfg)
+	default:
+		c.Mode = modeEngine
+		cfg, err := loadAWSConfig(ctx, m, true)
+		if err != nil {
+			diags.AddError("Cannot load credentials for the engine", err.Error())
+			return nil, diags
+		}
+		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	}
+	return c, diags
+}
+
+func resolveRegion(r types.String) string {
+	if v := r.ValueString(); v != "" {
+		return v
+	}
+	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if v := os.Getenv(env); v != "" {
+			return v
+		}
+	}
+	return engine.DefaultRegion
+}
+
+// loadAWSConfig builds an SDK configuration from the provider's credentials settings. For an engine
+// daemon it never asks the EC2 metadata service, and when nothing else supplies credentials it
+// uses the key the daemon keeps in the default data dir, so a local daemon needs no setup.
+func loadAWSConfig(ctx context.Context, m providerModel, forEngine bool) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if v := m.Region.ValueString(); v != "" || forEngine {
+		opts = append(opts, config.WithRegion(resolveRegion(m.Region)))
+	}
+	if v := m.Profile.ValueString(); v != "" {
+		opts = append(opts, config.WithSharedConfigProfile(v))
+	}
+	if m.AccessKey.ValueString() != "" {
+		opts = append(opts, config.WithCredentialsProvider(awscreds.NewStaticCredentialsProvider(m.AccessKey.ValueString(), m.SecretKey.ValueString(), "")))
+	}
+	if forEngine {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+		if m.AccessKey.IsNull() && m.Profile.IsNull() && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+			if dir, err := engine.DefaultDataDir(); err == nil {
+				if keys, err := credentials.Load(dir); err == nil {
+					opts = append(opts, config.WithCredentialsProvider(awscreds.NewStaticCredentialsProvider(keys[0].AccessKeyID, keys[0].SecretAccessKey, "")))
+				}
+			}
+		}
+	}
+	return config.LoadDefaultConfig(ctx, opts...)
+}
+
+// embedded engines are shared by every provider instance in the process that names the same
+// data dir, so aliases and the acceptance-test harness see one engine per directory.
+var embedded struct {
+	sync.Mutex
+	engines map[string]*engine.Engine
+}
+
+func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	embedded.Lock()
+	defer embedded.Unlock()
+	if e, ok := embedded.engines[abs]; ok {
+		return e, nil
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if embedded.engines == nil {
+		embedded.engines = map[string]*engine.Engine{}
+	}
+	embedded.engines[abs] = e
+	return e, nil
+}
+
+// EmbeddedEngine returns the engine the provider runs in-process for dir, opening it if needed.
+// Tests use it to act on the same engine as the provider under test.
+func EmbeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
+	return embeddedEngine(ctx, dir)
+}
+
+var errNotConfigured = errors.New("the provider is not configured yet")

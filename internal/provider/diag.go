@@ -1,0 +1,61 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+)
+
+// hints say what to do about an API error, by error code.
+var hints = map[string]string{
+	"AlreadyExistsException":              "Something with this name already exists. Choose another name, or bring the existing one under Terraform with `terraform import`.",
+	"ResourceNotFoundException":           "It may have been deleted outside Terraform; `terraform refresh` (or `terraform apply -refresh-only`) updates the state.",
+	"InvalidParameterValueException":      "Fix the value named in the message and apply again.",
+	"MissingParameterValueException":      "Set the missing argument named in the message.",
+	"InvalidRequestException":             "The request is not allowed in the resource's current state; the message says why.",
+	"LimitExceededException":              "A limit was reached; remove something or ask for a higher limit.",
+	"UnrecognizedClientException":         "The access key is unknown to the endpoint: check access_key/secret_key, the profile, or run `terraform-provider-backup engine credentials` for a local daemon.",
+	"InvalidSignatureException":           "The request signature was refused: check secret_key, and that this machine's clock is right.",
+	"MissingAuthenticationTokenException": "No credentials were found: set access_key/secret_key or profile in the provider block.",
+	"AccessDeniedException":               "The vault's access policy or your permissions deny this action.",
+}
+
+// addAPIError adds a diagnostic for a failed API call: what the provider was doing, the API's
+// error code and message, and what to do about it.
+func addAPIError(diags *diag.Diagnostics, action string, err error) {
+	diags.AddError(errorSummary(action), errorDetail(err))
+}
+
+func errorSummary(action string) string { return "Error " + action }
+
+func errorDetail(err error) string {
+	code := awsbackup.ErrorCode(err)
+	if code == "" {
+		if errors.Is(err, errNotConfigured) {
+			return "The provider is not configured: this is a bug in the provider, please report it."
+		}
+		return err.Error()
+	}
+	detail := fmt.Sprintf("%s: %s", code, awsbackup.ErrorMessage(err))
+	if h, ok := hints[code]; ok {
+		detail += "\n\n" + h
+	}
+	return detail
+}
+
+// configureClients extracts *clients from provider data in a resource's Configure.
+func configureClients(data any, diags *diag.Diagnostics) *clients {
+	if data == nil {
+		return nil // the provider is not configured yet (validation); Configure runs again later
+	}
+	c, ok := data.(*clients)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *clients, got %T: this is a bug in the provider, please report it.", data))
+		return nil
+	}
+	return c
+}
+

@@ -1,0 +1,202 @@
+// Package provider is the Terraform layer of strongroom/backup: the provider configuration and one
+// file per resource, data source and action. Resources are thin: they map Terraform models to API
+// calls and leave the finding, waiting and tag arithmetic to package awsbackup.
+package provider
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// EndpointAWS is the endpoint value that selects AWS Backup itself.
+const EndpointAWS = "aws"
+
+// Environment variables the provider reads when an argument is not set.
+const (
+	EnvEndpoint = "BACKUP_ENGINE_ENDPOINT"
+	EnvDataDir  = "BACKUP_ENGINE_DATA_DIR"
+)
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+var (
+	_ provider.Provider                   = (*backupProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*backupProvider)(nil)
+)
+
+type backupProvider struct {
+	version string
+}
+
+// New returns a constructor for the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &backupProvider{version: version} }
+}
+
+type providerModel struct {
+	Endpoint    types.String       `tfsdk:"endpoint"`
+	DataDir     types.String       `tfsdk:"data_dir"`
+	Region      types.String       `tfsdk:"region"`
+	AccessKey   types.String       `tfsdk:"access_key"`
+	SecretKey   types.String       `tfsdk:"secret_key"`
+	Profile     types.String       `tfsdk:"profile"`
+	DefaultTags []defaultTagsModel `tfsdk:"default_tags"`
+}
+
+type defaultTagsModel struct {
+	Tags types.Map `tfsdk:"tags"`
+}
+
+func (p *backupProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "backup"
+	resp.Version = p.version
+}
+
+func (p *backupProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages AWS Backup-style data protection — vaults, locks, plans, selections, legal holds, " +
+			"backups and restores — on an engine that really runs them: embedded in the provider (the default), " +
+			"an engine daemon, or AWS Backup itself.",
+		Attributes: map[string]schema.Attribute{
+			"endpoint": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Where the AWS Backup API is. Unset (the default): an engine embedded in the provider, " +
+					"keeping its state in `data_dir`. A URL such as `http://127.0.0.1:9191`: an engine daemon " +
+					"(`terraform-provider-backup engine serve`). `\"aws\"`: AWS Backup itself, through the AWS SDK's " +
+					"default credential chain. Can also be set with `" + EnvEndpoint + "`.",
+			},
+			"data_dir": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Directory of the embedded engine's state. Defaults to `$" + EnvDataDir + "`, else " +
+					"`$XDG_DATA_HOME/terraform-provider-backup`, else `~/.local/share/terraform-provider-backup` — the same " +
+					"directory `engine serve` uses by default, so the daemon and Terraform see the same vaults. " +
+					"Only valid without `endpoint`.",
+			},
+			"region": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Region the API calls are made in; ARNs carry it. Defaults to `$AWS_REGION`, " +
+					"`$AWS_DEFAULT_REGION`, the profile's region with `endpoint = \"aws\"`, else `us-east-1`.",
+				Validators: []validator.String{stringvalidator.RegexMatches(regionPattern, "must be a region name such as us-east-1 or eu-west-1")},
+			},
+			"access_key": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Access key ID for an engine daemon or AWS. Requires `secret_key`. Not used by the embedded engine.",
+			},
+			"secret_key": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Secret access key that goes with `access_key`.",
+			},
+			"profile": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Named profile of the AWS shared config and credentials files, for an engine daemon or AWS.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"default_tags": schema.ListNestedBlock{
+				MarkdownDescription: "Tags applied to every taggable resource this provider manages, as in the AWS provider. " +
+					"A resource's own `tags` win on a key conflict; `tags_all` shows the merged set.",
+				Validators: []validator.List{listvalidator.SizeAtMost(1)},
+				NestedObject: schema.NestedBlockObject{
+					Attributes: map[string]schema.Attribute{
+						"tags": schema.MapAttribute{ElementType: types.StringType, Optional: true, MarkdownDescription: "Tags to apply."},
+					},
+				},
+			},
+		},
+	}
+}
+
+// ValidateConfig catches wrong and conflicting settings at plan time.
+func (p *backupProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateProviderModel(m, func(attr, summary, detail string) {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), summary, detail)
+	})
+}
+
+// validateProviderModel reports every conflict in m; unknown values are not judged.
+func validateProviderModel(m providerModel, report func(attr, summary, detail string)) {
+	endpoint := m.Endpoint.ValueString()
+	if !m.Endpoint.IsUnknown() && endpoint != "" && endpoint != EndpointAWS {
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			report("endpoint", "Invalid endpoint",
+				"endpoint must be an http(s) URL of an engine daemon such as \"http://127.0.0.1:9191\", or \"aws\" for AWS Backup; got "+endpoint+".")
+		}
+	}
+	embedded := m.Endpoint.IsNull()
+	if embedded {
+		for attr, v := range map[string]types.String{"access_key": m.AccessKey, "secret_key": m.SecretKey, "profile": m.Profile} {
+			if !v.IsNull() {
+				report(attr, "Conflicting provider settings",
+					attr+" applies only with endpoint (an engine daemon or \"aws\"). Without endpoint the provider runs the engine "+
+						"embedded and signs with the engine's own key: remove "+attr+", or set endpoint.")
+			}
+		}
+	}
+	if !m.Endpoint.IsNull() && !m.DataDir.IsNull() {
+		report("data_dir", "Conflicting provider settings",
+			"data_dir applies only to the embedded engine, which runs when endpoint is unset. Remove data_dir, or remove endpoint "+
+				"(a daemon's data dir is set with `engine serve --data-dir`).")
+	}
+	if !m.AccessKey.IsUnknown() && !m.SecretKey.IsUnknown() && m.AccessKey.IsNull() != m.SecretKey.IsNull() {
+		report("secret_key", "Incomplete credentials", "access_key and secret_key must be set together.")
+	}
+}
+
+func (p *backupProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.Endpoint.IsNull() {
+		if v := os.Getenv(EnvEndpoint); v != "" {
+			m.Endpoint = types.StringValue(v)
+		}
+	}
+	validateProviderModel(m, func(attr, summary, detail string) {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), summary, detail)
+	})
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, diags := newClients(ctx, m)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.ResourceData = c
+	resp.DataSourceData = c
+	resp.ActionData = c
+	resp.ListResourceData = c
+}
+
+func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewVaultResource,
+	}
+}
+
+func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewVaultDataSource,
+	}
+}

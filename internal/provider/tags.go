@@ -1,0 +1,107 @@
+package provider
+
+import (
+	"context"
+	"maps"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func pathRoot(name string) path.Path { return path.Root(name) }
+
+// tagsAttribute and tagsAllAttribute are the AWS provider's tags pair: tags as configured, and
+// tags_all with the provider's default_tags merged in.
+func tagsAttribute() schema.MapAttribute {
+	return schema.MapAttribute{
+		ElementType:         types.StringType,
+		Optional:            true,
+		MarkdownDescription: "Tags for the resource. Keys that also appear in the provider's `default_tags` override them.",
+	}
+}
+
+func tagsAllAttribute() schema.MapAttribute {
+	return schema.MapAttribute{
+		ElementType:         types.StringType,
+		Computed:            true,
+		MarkdownDescription: "Every tag on the resource, including those inherited from the provider's `default_tags`.",
+	}
+}
+
+// mergeTags returns defaults overlaid with the resource's own tags.
+func mergeTags(defaults, own map[string]string) map[string]string {
+	out := maps.Clone(defaults)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, own)
+	return out
+}
+
+// planTagsAll sets tags_all in the plan from the planned tags and the provider's default_tags.
+// Resources call it from ModifyPlan.
+func planTagsAll(ctx context.Context, c *clients, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || c == nil {
+		return
+	}
+	var tags types.Map
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tags"), &tags)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if tags.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), types.MapUnknown(types.StringType))...)
+		return
+	}
+	own, d := mapFromTF(ctx, tags)
+	resp.Diagnostics.Append(d...)
+	if d.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), mapToTF(mergeTags(c.DefaultTags, own)))...)
+}
+
+// tagsFromRemote splits a resource's tags as read from the API into the tags attribute and
+// tags_all. A default tag with the same value is not repeated in tags unless the prior state had it
+// there (the user configured it), so neither configuration style shows a diff. A null prior tags
+// stays null when nothing is left.
+func tagsFromRemote(remote, defaults map[string]string, prior types.Map) (tags, tagsAll types.Map) {
+	priorKeys := map[string]bool{}
+	for k := range prior.Elements() {
+		priorKeys[k] = true
+	}
+	own := map[string]string{}
+	for k, v := range remote {
+		if dv, isDefault := defaults[k]; isDefault && dv == v && !priorKeys[k] {
+			continue
+		}
+		own[k] = v
+	}
+	if len(own) == 0 && prior.IsNull() {
+		tags = types.MapNull(types.StringType)
+	} else {
+		tags = mapToTF(own)
+	}
+	return tags, mapToTF(remote)
+}
+
+func mapToTF(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+func mapFromTF(ctx context.Context, m types.Map) (map[string]string, diag.Diagnostics) {
+	out := map[string]string{}
+	if m.IsNull() || m.IsUnknown() {
+		return out, nil
+	}
+	d := m.ElementsAs(ctx, &out, false)
+	return out, d
+}
