@@ -58,4 +58,3 @@ func configureClients(data any, diags *diag.Diagnostics) *clients {
 	}
 	return c
 }
-
