@@ -8,31 +8,12 @@ demo="$root/.demo"
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 rm -rf "$demo"
-mkdir -p "$demo/bin" "$demo/data" "$demo/work"
+mkdir -p "$demo/data" "$demo/work"
 
 say "Building the provider"
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$demo/bin/terraform-provider-backup" .)
-
-# dev_overrides makes plan and apply use the binary just built. terraform init still wants to
-# install the provider, so the same binary is also offered from a local filesystem mirror: init
-# succeeds without reaching the registry.
-platform="$(go env GOOS)_$(go env GOARCH)"
-mirror="$demo/mirror/registry.terraform.io/strongroom/backup/0.0.1/$platform"
-mkdir -p "$mirror"
-cp "$demo/bin/terraform-provider-backup" "$mirror/terraform-provider-backup_v0.0.1"
-cat >"$demo/terraformrc" <<RC
-provider_installation {
-  dev_overrides {
-    "strongroom/backup" = "$demo/bin"
-  }
-  filesystem_mirror {
-    path    = "$demo/mirror"
-    include = ["registry.terraform.io/strongroom/backup"]
-  }
-}
-RC
-export TF_CLI_CONFIG_FILE="$demo/terraformrc"
-export TF_IN_AUTOMATION=1
+# shellcheck source=lib/tfdev.sh
+source "$root/scripts/lib/tfdev.sh"
+tfdev_setup "$demo"
 cp "$root"/examples/quickstart/*.tf "$demo/work/"
 tf() { terraform -chdir="$demo/work" "$@"; }
 
@@ -47,7 +28,7 @@ say "terraform plan after apply: expecting no changes"
 tf plan -input=false -no-color -detailed-exitcode -var "data_dir=$demo/data" >/dev/null && echo "    No changes. The vault matches the configuration."
 
 say "The engine answers the AWS Backup API; its key is in the data dir"
-"$demo/bin/terraform-provider-backup" engine credentials --data-dir "$demo/data" | sed 's/SECRET_ACCESS_KEY=.*/SECRET_ACCESS_KEY=.../; s/^/    /'
+"$PROVIDER_BIN" engine credentials --data-dir "$demo/data" | sed 's/SECRET_ACCESS_KEY=.*/SECRET_ACCESS_KEY=.../; s/^/    /'
 echo "    (run \`terraform-provider-backup engine serve --data-dir $demo/data\` to reach it with the AWS CLI)"
 
 say "Done. Clean up with: make clean"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Provider overhead: `terraform apply`, then a no-change `plan`, of N backup_vault resources on the
+# embedded engine, beside the same N built-in terraform_data resources, in the same run.
+# Target: <= 1.5x terraform_data for both apply and plan.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="${BENCH_DIR:-$root/.bench}/provider"
+rm -rf "$work" && mkdir -p "$work"
+# shellcheck source=../scripts/lib/tfdev.sh
+source "$root/scripts/lib/tfdev.sh"
+tfdev_setup "$work"
+
+sizes=${BENCH_PROVIDER_SIZES:-"200 1000"}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+gen() { # gen KIND N DIR
+  local kind=$1 n=$2 dir=$3
+  mkdir -p "$dir"
+  if [ "$kind" = vault ]; then
+    cat >"$dir/main.tf" <<TF
+terraform {
+  required_providers {
+    backup = { source = "strongroom/backup" }
+  }
+}
+provider "backup" {
+  data_dir = "$dir/engine"
+}
+resource "backup_vault" "v" {
+  count = $n
+  name  = "bench-vault-\${count.index}"
+  tags  = { bench = "provider", index = tostring(count.index) }
+}
+TF
+  else
+    cat >"$dir/main.tf" <<TF
+resource "terraform_data" "v" {
+  count = $n
+  input = { name = "bench-vault-\${count.index}", bench = "provider", index = tostring(count.index) }
+}
+TF
+  fi
+  terraform -chdir="$dir" init -input=false -no-color >"$dir/init.log" 2>&1 || { cat "$dir/init.log"; exit 1; }
+}
+
+measure() { # measure DIR -> "APPLY PLAN"
+  local dir=$1 t0 t1 t2
+  t0=$(now)
+  terraform -chdir="$dir" apply -input=false -auto-approve -no-color >"$dir/apply.log" 2>&1 || { tail -20 "$dir/apply.log"; exit 1; }
+  t1=$(now)
+  set +e
+  terraform -chdir="$dir" plan -input=false -no-color -detailed-exitcode >"$dir/plan.log" 2>&1
+  local rc=$?
+  set -e
+  t2=$(now)
+  if [ $rc -ne 0 ]; then echo "plan after apply was not clean (exit $rc) in $dir" >&2; tail -20 "$dir/plan.log" >&2; exit 1; fi
+  echo "$(elapsed "$t0" "$t1") $(elapsed "$t1" "$t2")"
+}
+
+printf '%-8s %-16s %10s %10s\n' "N" "resources" "apply (s)" "plan (s)"
+for n in $sizes; do
+  gen vault "$n" "$work/vault-$n"
+  gen data "$n" "$work/data-$n"
+  read -r va vp < <(measure "$work/vault-$n")
+  read -r da dp < <(measure "$work/data-$n")
+  printf '%-8s %-16s %10s %10s\n' "$n" "backup_vault" "$va" "$vp"
+  printf '%-8s %-16s %10s %10s\n' "$n" "terraform_data" "$da" "$dp"
+  printf '%-8s %-16s %9sx %9sx   (target <= 1.50x)\n' "$n" "ratio" "$(ratio "$va" "$da")" "$(ratio "$vp" "$dp")"
+done
