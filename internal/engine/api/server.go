@@ -51,22 +51,9 @@ func op[In, Out any](f func(context.Context, *In) (*Out, error)) opFunc {
 }
 
 // operationSets lists, per concept, the operations the engine implements. Each returns a map
-// from model operation name to its implementation.
+// from model operation name to its implementation, and lives in its concept's ops_*.go file.
 var operationSets = []func(*service.Service) map[string]opFunc{
 	vaultOperations,
-}
-
-func vaultOperations(s *service.Service) map[string]opFunc {
-	return map[string]opFunc{
-		"CreateBackupVault":         op(s.CreateBackupVault),
-		"DescribeBackupVault":       op(s.DescribeBackupVault),
-		"DeleteBackupVault":         op(s.DeleteBackupVault),
-		"ListBackupVaults":          op(s.ListBackupVaults),
-		"TagResource":               op(s.TagResource),
-		"UntagResource":             op(s.UntagResource),
-		"ListTags":                  op(s.ListTags),
-		"GetSupportedResourceTypes": op(s.GetSupportedResourceTypes),
-	}
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.
