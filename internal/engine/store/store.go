@@ -14,6 +14,9 @@ import (
 	"errors"
 )
 
+// The sentinel errors below may come back wrapped (with the collection and key, say): compare
+// them with errors.Is, never with ==.
+
 // ErrNotFound is returned by Get and Delete when no document has the key.
 var ErrNotFound = errors.New("store: not found")
 
@@ -25,7 +28,8 @@ var ErrClosed = errors.New("store: closed")
 
 // Store runs transactions over the documents.
 type Store interface {
-	// View runs fn in a read-only transaction over a consistent snapshot. Writes inside fn fail.
+	// View runs fn in a read-only transaction over a consistent snapshot. Writes inside fn fail
+	// with ErrReadOnly.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction. Update transactions are serialised, across
 	// processes too. If fn returns an error (or panics) nothing fn wrote is kept, and that error is

@@ -1,0 +1,21 @@
+package store
+
+import "database/sql"
+
+// Hooks for the external tests (package store_test, which can import storetest without an
+// import cycle).
+
+// SchemaVersion is the version a freshly migrated database reaches.
+var SchemaVersion = len(migrations)
+
+// ScanQuery exposes the SQL a Scan runs, for the query-plan test.
+var ScanQuery = scanQuery
+
+// SQLiteDB returns the store's connection pool, for tests that inspect the database.
+func SQLiteDB(s *SQLite) *sql.DB { return s.db }
+
+// OpenSQLiteBusyTimeout is OpenSQLite with a short busy timeout, for the retry test.
+var OpenSQLiteBusyTimeout = openSQLite
+
+// BeginAttempts is how often Update tries BEGIN IMMEDIATE.
+const BeginAttempts = beginAttempts
