@@ -29,6 +29,15 @@ const DataDirEnv = "BACKUP_ENGINE_DATA_DIR"
 // storeFile is the metadata database inside a data dir.
 const storeFile = "engine.db"
 
+// VaultRepoDir is where one vault's repository (packs, index, snapshots) lives in a data dir. Vault
+// names are unique per account and region, so the three name the vault.
+func VaultRepoDir(dataDir, account, region, vault string) string {
+	return filepath.Join(dataDir, "repos", account, region, vault)
+}
+
+// MasterKeyPath is the file holding the key that wraps every vault's data key.
+func MasterKeyPath(dataDir string) string { return filepath.Join(dataDir, "master.key") }
+
 // DefaultDataDir is where the engine keeps its state unless told otherwise:
 // $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
 // ~/.local/share/terraform-provider-backup. It is per user, not per Terraform working directory,
