@@ -20,8 +20,8 @@ type Progress struct {
 
 // Result is what a backup did.
 type Result struct {
-	Snapshot content.Snapshot
-	Files, Dirs  int64
+	Snapshot    content.Snapshot
+	Files, Dirs int64
 	// Bytes is the logical size of the tree; BytesTransferred what was newly stored.
 	Bytes, BytesTransferred int64
 	// Partial is set when some entries could not be captured consistently; Warnings names them.
