@@ -120,7 +120,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log})
 	if err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, err
 	}
 	return e, nil

@@ -46,8 +46,8 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		diags.Append(m.DefaultTags[0].Tags.ElementsAs(ctx, &c.DefaultTags, false)...)
 	}
 	endpoint := m.Endpoint.ValueString()
-	switch {
-	case endpoint == "":
+	switch endpoint {
+	case "":
 		c.Mode = modeEmbedded
 		dir := m.DataDir.ValueString()
 		if dir == "" {
@@ -76,7 +76,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			HTTPClient:  &http.Client{Transport: e.InProcessTransport()},
 		}
 		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
-	case endpoint == EndpointAWS:
+	case EndpointAWS:
 		c.Mode = modeAWS
 		cfg, err := loadAWSConfig(ctx, m, false)
 		if err != nil {

@@ -149,7 +149,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer func() { _ = e.Close() }()
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

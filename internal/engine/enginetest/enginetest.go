@@ -40,12 +40,12 @@ func Start(t testing.TB, o engine.Options) *Server {
 		t.Fatalf("listen: %v", err)
 	}
 	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
-		e.Close()
+		_ = srv.Shutdown(ctx)
+		_ = e.Close()
 	})
 	return &Server{Engine: e, URL: "http://" + ln.Addr().String(), Key: e.PrimaryKey()}
 }

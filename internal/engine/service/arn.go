@@ -65,7 +65,9 @@ func validateKeyARN(s string) error {
 	if err != nil {
 		return apierr.InvalidParameter("EncryptionKeyArn %q is not a valid KMS key ARN: expected arn:aws:kms:REGION:ACCOUNT:key/KEY_ID", s)
 	}
-	if a.Service != "kms" || !(strings.HasPrefix(a.Resource, "key/") || strings.HasPrefix(a.Resource, "alias/")) || len(a.Resource) <= len("key/") {
+	isKey := strings.HasPrefix(a.Resource, "key/") && len(a.Resource) > len("key/")
+	isAlias := strings.HasPrefix(a.Resource, "alias/") && len(a.Resource) > len("alias/")
+	if a.Service != "kms" || (!isKey && !isAlias) {
 		return apierr.InvalidParameter("EncryptionKeyArn %q is not a KMS key ARN: expected arn:aws:kms:REGION:ACCOUNT:key/KEY_ID", s)
 	}
 	return nil
