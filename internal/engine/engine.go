@@ -112,12 +112,16 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	actions, err := api.OperationNames()
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.OpenSQLite(ctx, filepath.Join(o.DataDir, storeFile))
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log}
-	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes})
+	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes, PolicyActions: actions})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log})
 	if err != nil {
 		_ = st.Close()

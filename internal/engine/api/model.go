@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // serviceModel is the AWS Backup API model (botocore's service-2.json). The engine routes,
@@ -104,6 +105,24 @@ func LoadModel() (*Model, error) {
 		s.pattern = re
 	}
 	return &m, nil
+}
+
+// loadedModel is the embedded model, parsed once for OperationNames.
+var loadedModel = sync.OnceValues(LoadModel)
+
+// OperationNames lists the operations of the AWS Backup API model, sorted: the names IAM actions
+// (backup:NAME) refer to.
+func OperationNames() ([]string, error) {
+	m, err := loadedModel()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(m.Operations))
+	for name := range m.Operations {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // router finds the operation for a method and an escaped path.

@@ -54,6 +54,7 @@ func op[In, Out any](f func(context.Context, *In) (*Out, error)) opFunc {
 // from model operation name to its implementation, and lives in its concept's ops_*.go file.
 var operationSets = []func(*service.Service) map[string]opFunc{
 	vaultOperations,
+	vaultProtectionOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.
@@ -171,6 +172,11 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 		writeError(w, err)
 		return op.Name
 	}
+	if x, ok := out.(extensionHeaders); ok {
+		for k, v := range x.ExtensionHeaders() {
+			w.Header().Set(k, v)
+		}
+	}
 	status := op.HTTP.ResponseCode
 	if status == 0 {
 		status = http.StatusOK
@@ -188,6 +194,13 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 	w.WriteHeader(status)
 	_, _ = w.Write(payload)
 	return op.Name
+}
+
+// extensionHeaders is implemented by outputs that carry facts AWS's output shape has no member
+// for (service.HeaderLockChangeableForDays). They travel as response headers, which AWS clients
+// ignore, so the body stays exactly AWS's shape.
+type extensionHeaders interface {
+	ExtensionHeaders() map[string]string
 }
 
 // errorBody is the rest-json error document. The SDKs read the code from the x-amzn-ErrorType

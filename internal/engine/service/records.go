@@ -16,6 +16,9 @@ const (
 	collVaults         = "vaults"
 	collTags           = "tags"
 	collRecoveryPoints = "recovery-points"
+	// Keyed like vaults (vaultKey): one document per vault that has one.
+	collVaultPolicies      = "vault-access-policies"
+	collVaultNotifications = "vault-notifications"
 )
 
 // getDoc reads and decodes one document; found is false when there is none.
@@ -47,6 +50,14 @@ func insertDoc(tx store.Tx, coll, key string, v any) error {
 		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
 	}
 	return tx.Insert(coll, key, b)
+}
+
+// deleteIfExists deletes a document; one that is not there is not an error.
+func deleteIfExists(tx store.Tx, coll, key string) error {
+	if err := tx.Delete(coll, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // defaultMaxResults is the page size when a List call gives no MaxResults.

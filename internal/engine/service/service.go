@@ -26,6 +26,9 @@ type Config struct {
 	// ResourceTypes lists the resource types the engine's connectors can back up; it is what
 	// GetSupportedResourceTypes answers.
 	ResourceTypes func() []string
+	// PolicyActions are the AWS Backup API's operation names, which the actions of a vault access
+	// policy must name (backup:NAME, wildcards allowed). Nil accepts any backup: action name.
+	PolicyActions []string
 }
 
 // Service implements the AWS Backup operations.
@@ -34,6 +37,7 @@ type Service struct {
 	clock         clock.Clock
 	log           *slog.Logger
 	resourceTypes func() []string
+	policyActions []string
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -51,7 +55,7 @@ func New(cfg Config) *Service {
 	if cfg.ResourceTypes == nil {
 		cfg.ResourceTypes = func() []string { return nil }
 	}
-	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions}
 	s.taggable = map[string]func(store.Tx, ARN) error{
 		"backup-vault": s.vaultExistsByARN,
 	}

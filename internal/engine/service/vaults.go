@@ -30,6 +30,8 @@ type vault struct {
 	EncryptionKeyType string    `json:"encryption_key_type"`
 	CreatorRequestID  string    `json:"creator_request_id,omitempty"`
 	CreationDate      time.Time `json:"creation_date"`
+	// Lock is the vault's Backup Vault Lock, nil when it has none (vault_lock.go).
+	Lock *vaultLock `json:"lock,omitempty"`
 }
 
 func vaultKey(account, region, name string) string { return account + "/" + region + "/" + name }
@@ -157,7 +159,14 @@ type DescribeBackupVaultOutput struct {
 	MaxRetentionDays       *int64     `json:"MaxRetentionDays,omitempty"`
 	LockDate               *Timestamp `json:"LockDate,omitempty"`
 	SourceBackupVaultArn   string     `json:"SourceBackupVaultArn,omitempty"`
+
+	// headers are the engine's extra response headers (HeaderLockChangeableForDays).
+	headers map[string]string
 }
+
+// ExtensionHeaders returns response headers the engine adds to AWS's answer; the API layer writes
+// them.
+func (o *DescribeBackupVaultOutput) ExtensionHeaders() map[string]string { return o.headers }
 
 // DescribeBackupVault returns a vault's configuration and how many recovery points it holds.
 func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVaultInput) (*DescribeBackupVaultOutput, error) {
@@ -179,6 +188,7 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 		if err != nil {
 			return err
 		}
+		lock := v.Lock.view()
 		out = &DescribeBackupVaultOutput{
 			BackupVaultArn:         v.ARN,
 			BackupVaultName:        v.Name,
@@ -189,7 +199,11 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 			NumberOfRecoveryPoints: n,
 			VaultState:             v.State,
 			VaultType:              v.Type,
-			Locked:                 ptr(false),
+			Locked:                 lock.Locked,
+			MinRetentionDays:       lock.MinRetentionDays,
+			MaxRetentionDays:       lock.MaxRetentionDays,
+			LockDate:               lock.LockDate,
+			headers:                v.Lock.extensionHeaders(),
 		}
 		return nil
 	})
@@ -204,7 +218,16 @@ type DeleteBackupVaultInput struct {
 	BackupVaultName string `json:"BackupVaultName"`
 }
 
-// DeleteBackupVault deletes an empty vault, with its tags.
+// DeleteBackupVault deletes an empty vault, with its tags, lock, access policy and notification
+// configuration.
+//
+// A vault lock does not stop the deletion of an empty vault, even a compliance-mode lock past its
+// lock date: "A vault can be deleted only if it is empty" (DeleteBackupVault reference), and
+// "Vaults locked in compliance mode cannot be deleted once the cooling-off period ("grace time")
+// expires if any recovery points are in the vault"
+// (https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html). The lock guards the
+// points; once none is left, the vault goes and its lock with it. The same holds for air-gapped
+// vaults.
 func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
@@ -222,7 +245,14 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 		if n > 0 {
 			return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points: delete them first (or set force_destroy in Terraform)", v.Name, n)
 		}
-		if err := tx.Delete(collVaults, vaultKey(v.AccountID, v.Region, v.Name)); err != nil {
+		key := vaultKey(v.AccountID, v.Region, v.Name)
+		if err := tx.Delete(collVaults, key); err != nil {
+			return err
+		}
+		if err := deleteIfExists(tx, collVaultPolicies, key); err != nil {
+			return err
+		}
+		if err := deleteIfExists(tx, collVaultNotifications, key); err != nil {
 			return err
 		}
 		return deleteTags(tx, v.ARN)
@@ -288,6 +318,7 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 			if err != nil {
 				return err
 			}
+			lock := v.Lock.view()
 			out.BackupVaultList = append(out.BackupVaultList, &BackupVaultListMember{
 				BackupVaultArn:         v.ARN,
 				BackupVaultName:        v.Name,
@@ -298,7 +329,10 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 				NumberOfRecoveryPoints: n,
 				VaultState:             v.State,
 				VaultType:              v.Type,
-				Locked:                 ptr(false),
+				Locked:                 lock.Locked,
+				MinRetentionDays:       lock.MinRetentionDays,
+				MaxRetentionDays:       lock.MaxRetentionDays,
+				LockDate:               lock.LockDate,
 			})
 		}
 		return nil

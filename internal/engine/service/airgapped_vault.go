@@ -1,0 +1,96 @@
+package service
+
+import (
+	"context"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// minAirGappedRetentionDays is the smallest MinRetentionDays of a logically air-gapped vault: "The
+// minimum value accepted is 7 days" (CreateLogicallyAirGappedBackupVault, MinRetentionDays).
+const minAirGappedRetentionDays = 7
+
+// CreateLogicallyAirGappedBackupVaultInput is the wire input of CreateLogicallyAirGappedBackupVault.
+type CreateLogicallyAirGappedBackupVaultInput struct {
+	BackupVaultName  string            `json:"BackupVaultName"`
+	BackupVaultTags  map[string]string `json:"BackupVaultTags,omitempty"`
+	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
+	EncryptionKeyArn string            `json:"EncryptionKeyArn,omitempty"`
+	MaxRetentionDays *int64            `json:"MaxRetentionDays"`
+	MinRetentionDays *int64            `json:"MinRetentionDays"`
+}
+
+// CreateLogicallyAirGappedBackupVaultOutput is the wire output of CreateLogicallyAirGappedBackupVault.
+type CreateLogicallyAirGappedBackupVaultOutput struct {
+	BackupVaultArn  string     `json:"BackupVaultArn"`
+	BackupVaultName string     `json:"BackupVaultName"`
+	CreationDate    *Timestamp `json:"CreationDate"`
+	VaultState      string     `json:"VaultState"`
+}
+
+// CreateLogicallyAirGappedBackupVault creates a logically air-gapped vault. Such a vault is born
+// locked in compliance mode with the given retention range and a lock date equal to its creation,
+// so its lock is immutable from the start (refuseLockChange) and its recovery points can never be
+// deleted by hand (refuseManualPointDeletion). It shares the name space of ordinary vaults, and a
+// retry with the same CreatorRequestId returns the vault the first call made.
+//
+// AWS creates such a vault asynchronously (CREATING, then AVAILABLE); here creation is complete
+// when the call returns, so the vault is AVAILABLE at once and waiters see their target on the
+// first poll.
+func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *CreateLogicallyAirGappedBackupVaultInput) (*CreateLogicallyAirGappedBackupVaultOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.MinRetentionDays == nil {
+		return nil, apierr.Missing("MinRetentionDays is required: the smallest retention, in days (at least %d), of recovery points in the vault", minAirGappedRetentionDays)
+	}
+	if in.MaxRetentionDays == nil {
+		return nil, apierr.Missing("MaxRetentionDays is required: the largest retention, in days (at most %d), of recovery points in the vault", maxLockRetentionDays)
+	}
+	if err := validateRetentionRange(in.MinRetentionDays, in.MaxRetentionDays, minAirGappedRetentionDays); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.BackupVaultTags); err != nil {
+		return nil, err
+	}
+	keyARN, keyType := defaultKeyARN(c.Region, c.AccountID), keyTypeAWSOwned
+	if in.EncryptionKeyArn != "" {
+		if err := validateKeyARN(in.EncryptionKeyArn); err != nil {
+			return nil, err
+		}
+		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
+	}
+	now := s.clock.Now()
+	v := vault{
+		Name:              in.BackupVaultName,
+		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
+		AccountID:         c.AccountID,
+		Region:            c.Region,
+		Type:              VaultTypeAirGapped,
+		State:             VaultStateAvailable,
+		EncryptionKeyARN:  keyARN,
+		EncryptionKeyType: keyType,
+		CreatorRequestID:  in.CreatorRequestId,
+		CreationDate:      now,
+		Lock: &vaultLock{
+			MinRetentionDays: in.MinRetentionDays,
+			MaxRetentionDays: in.MaxRetentionDays,
+			ConfiguredAt:     now,
+			LockDate:         now,
+		},
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		return s.insertVault(tx, &v, in.BackupVaultTags)
+	})
+	if err != nil {
+		return nil, internal("create logically air-gapped backup vault", err)
+	}
+	return &CreateLogicallyAirGappedBackupVaultOutput{
+		BackupVaultArn:  v.ARN,
+		BackupVaultName: v.Name,
+		CreationDate:    NewTimestamp(v.CreationDate),
+		VaultState:      v.State,
+	}, nil
+}

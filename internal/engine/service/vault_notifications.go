@@ -1,0 +1,133 @@
+package service
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// vaultNotifications is a vault's notification configuration as stored: the topic and the events
+// exactly as put, in the caller's order (GetBackupVaultNotifications returns them unchanged).
+// Delivery is later work; it reads this document.
+type vaultNotifications struct {
+	SNSTopicArn       string   `json:"sns_topic_arn"`
+	BackupVaultEvents []string `json:"backup_vault_events"`
+}
+
+// snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:TOPIC, where a topic name is
+// 1–256 letters, digits, hyphens and underscores, with a .fifo suffix for FIFO topics (SNS
+// CreateTopic's naming rule).
+var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+// PutBackupVaultNotificationsInput is the wire input of PutBackupVaultNotifications.
+type PutBackupVaultNotificationsInput struct {
+	BackupVaultName   string   `json:"BackupVaultName"`
+	SNSTopicArn       string   `json:"SNSTopicArn"`
+	BackupVaultEvents []string `json:"BackupVaultEvents"`
+}
+
+// validateNotifications checks a notification configuration. The API layer has already checked
+// each event against the model's BackupVaultEvent enum; what is left is the topic ARN and that
+// there is something to notify about. Faults are InvalidParameterValueException.
+func validateNotifications(in *PutBackupVaultNotificationsInput) error {
+	if !snsTopicARN.MatchString(in.SNSTopicArn) {
+		return apierr.InvalidParameter("SNSTopicArn %q is not an SNS topic ARN: expected arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME, e.g. arn:aws:sns:us-east-1:123456789012:backup-events", in.SNSTopicArn)
+	}
+	if len(in.BackupVaultEvents) == 0 {
+		return apierr.InvalidParameter("BackupVaultEvents must name at least one event, e.g. BACKUP_JOB_FAILED; to stop notifications, call DeleteBackupVaultNotifications")
+	}
+	return nil
+}
+
+// PutBackupVaultNotifications sets (or replaces) the SNS topic and events a vault notifies.
+func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackupVaultNotificationsInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateNotifications(in); err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		return putDoc(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name),
+			vaultNotifications{SNSTopicArn: in.SNSTopicArn, BackupVaultEvents: in.BackupVaultEvents})
+	})
+	if err != nil {
+		return nil, internal("put backup vault notifications", err)
+	}
+	return &struct{}{}, nil
+}
+
+// GetBackupVaultNotificationsInput is the wire input of GetBackupVaultNotifications.
+type GetBackupVaultNotificationsInput struct {
+	BackupVaultName string `json:"BackupVaultName"`
+}
+
+// GetBackupVaultNotificationsOutput is the wire output of GetBackupVaultNotifications.
+type GetBackupVaultNotificationsOutput struct {
+	BackupVaultArn    string   `json:"BackupVaultArn"`
+	BackupVaultName   string   `json:"BackupVaultName"`
+	SNSTopicArn       string   `json:"SNSTopicArn"`
+	BackupVaultEvents []string `json:"BackupVaultEvents"`
+}
+
+// GetBackupVaultNotifications returns a vault's notification configuration as it was put. A vault
+// without one answers ResourceNotFoundException, as AWS does.
+func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackupVaultNotificationsInput) (*GetBackupVaultNotificationsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *GetBackupVaultNotificationsOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		n, found, err := getDoc[vaultNotifications](tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apierr.NotFound("Backup vault %s has no notification configuration", v.Name)
+		}
+		out = &GetBackupVaultNotificationsOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, SNSTopicArn: n.SNSTopicArn, BackupVaultEvents: n.BackupVaultEvents}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get backup vault notifications", err)
+	}
+	return out, nil
+}
+
+// DeleteBackupVaultNotificationsInput is the wire input of DeleteBackupVaultNotifications.
+type DeleteBackupVaultNotificationsInput struct {
+	BackupVaultName string `json:"BackupVaultName"`
+}
+
+// DeleteBackupVaultNotifications turns a vault's notifications off. Turning off notifications that
+// are not on succeeds, so retries are safe; a vault that does not exist is
+// ResourceNotFoundException.
+func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *DeleteBackupVaultNotificationsInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		return deleteIfExists(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+	})
+	if err != nil {
+		return nil, internal("delete backup vault notifications", err)
+	}
+	return &struct{}{}, nil
+}

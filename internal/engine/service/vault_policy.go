@@ -1,0 +1,134 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// vaultPolicy is a vault's access policy as stored: the document exactly as the caller wrote it
+// (GetBackupVaultAccessPolicy returns it byte for byte), validated when it was put.
+type vaultPolicy struct {
+	Policy    string    `json:"policy"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PutBackupVaultAccessPolicyInput is the wire input of PutBackupVaultAccessPolicy.
+type PutBackupVaultAccessPolicyInput struct {
+	BackupVaultName string  `json:"BackupVaultName"`
+	Policy          *string `json:"Policy,omitempty"`
+}
+
+// parsePolicy validates an access policy document against the operations of AWS Backup's API.
+// A malformed document is InvalidParameterValueException, the error PutBackupVaultAccessPolicy
+// lists for a bad parameter value; the message says where the document is wrong.
+func (s *Service) parsePolicy(text string) (*policy.Document, error) {
+	doc, err := policy.Parse(text, policy.Options{Actions: s.policyActions})
+	if err != nil {
+		var pe *policy.Error
+		if errors.As(err, &pe) {
+			return nil, apierr.InvalidParameter("Policy is not a valid backup vault access policy: %s", pe.Error())
+		}
+		return nil, err
+	}
+	return doc, nil
+}
+
+// PutBackupVaultAccessPolicy sets (or replaces) a vault's access policy.
+//
+// The policy is parsed and validated here; it is not yet evaluated against requests (the engine's
+// callers are the account's own keys). Evaluation belongs to package policy and comes later.
+func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupVaultAccessPolicyInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.Policy == nil || *in.Policy == "" {
+		return nil, apierr.Missing("Policy is required: pass the access policy document as JSON")
+	}
+	if _, err := s.parsePolicy(*in.Policy); err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		return putDoc(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
+	})
+	if err != nil {
+		return nil, internal("put backup vault access policy", err)
+	}
+	return &struct{}{}, nil
+}
+
+// GetBackupVaultAccessPolicyInput is the wire input of GetBackupVaultAccessPolicy.
+type GetBackupVaultAccessPolicyInput struct {
+	BackupVaultName string `json:"BackupVaultName"`
+}
+
+// GetBackupVaultAccessPolicyOutput is the wire output of GetBackupVaultAccessPolicy.
+type GetBackupVaultAccessPolicyOutput struct {
+	BackupVaultArn  string `json:"BackupVaultArn"`
+	BackupVaultName string `json:"BackupVaultName"`
+	Policy          string `json:"Policy"`
+}
+
+// GetBackupVaultAccessPolicy returns a vault's access policy as it was written. A vault without
+// one answers ResourceNotFoundException, as AWS does.
+func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupVaultAccessPolicyInput) (*GetBackupVaultAccessPolicyOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *GetBackupVaultAccessPolicyOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		p, found, err := getDoc[vaultPolicy](tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apierr.NotFound("Backup vault %s has no access policy", v.Name)
+		}
+		out = &GetBackupVaultAccessPolicyOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, Policy: p.Policy}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get backup vault access policy", err)
+	}
+	return out, nil
+}
+
+// DeleteBackupVaultAccessPolicyInput is the wire input of DeleteBackupVaultAccessPolicy.
+type DeleteBackupVaultAccessPolicyInput struct {
+	BackupVaultName string `json:"BackupVaultName"`
+}
+
+// DeleteBackupVaultAccessPolicy removes a vault's access policy. Removing the policy of a vault
+// that has none succeeds, so retries are safe; a vault that does not exist is
+// ResourceNotFoundException.
+func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *DeleteBackupVaultAccessPolicyInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		return deleteIfExists(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+	})
+	if err != nil {
+		return nil, internal("delete backup vault access policy", err)
+	}
+	return &struct{}{}, nil
+}
