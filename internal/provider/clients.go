@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 )
 
@@ -148,6 +149,13 @@ var embedded struct {
 }
 
 func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
+	return openEmbeddedEngine(ctx, dir, nil)
+}
+
+// openEmbeddedEngine is embeddedEngine with the engine's clock (nil: the wall clock). The clock
+// applies only if this call opens the engine; one already open for dir is returned as it is.
+// Tests use it to run the provider's engine on a fake clock they can move.
+func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -158,7 +166,7 @@ func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
 		return e, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log})
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk})
 	if err != nil {
 		return nil, err
 	}

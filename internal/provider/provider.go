@@ -192,6 +192,10 @@ func (p *backupProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewVaultResource,
+		NewVaultLockResource,
+		NewVaultPolicyResource,
+		NewVaultNotificationsResource,
+		NewAirGappedVaultResource,
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 )
 
 // Acceptance tests are part of the normal test run: they need only the terraform CLI on PATH
@@ -41,8 +42,16 @@ type testAccEnv struct {
 
 func newTestAccEnv(t *testing.T) *testAccEnv {
 	t.Helper()
+	return newTestAccEnvWithClock(t, nil)
+}
+
+// newTestAccEnvWithClock is newTestAccEnv with the embedded engine on clk (a *clock.Fake the test
+// moves, say); nil is the wall clock. The engine is opened before the provider's first use of the
+// data dir, so the provider runs on the same engine and clock.
+func newTestAccEnvWithClock(t *testing.T, clk clock.Clock) *testAccEnv {
+	t.Helper()
 	dir := t.TempDir()
-	e, err := EmbeddedEngine(context.Background(), dir)
+	e, err := openEmbeddedEngine(context.Background(), dir, clk)
 	if err != nil {
 		t.Fatalf("open embedded engine: %v", err)
 	}

@@ -1,0 +1,218 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	tftypes "github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+)
+
+// snsTopicARNPattern is an SNS topic ARN (topic names: letters, digits, - and _, with .fifo for
+// FIFO topics).
+var snsTopicARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+var (
+	_ resource.ResourceWithConfigure   = (*vaultNotificationsResource)(nil)
+	_ resource.ResourceWithImportState = (*vaultNotificationsResource)(nil)
+)
+
+// NewVaultNotificationsResource returns the backup_vault_notifications resource.
+func NewVaultNotificationsResource() resource.Resource { return &vaultNotificationsResource{} }
+
+type vaultNotificationsResource struct{ c *clients }
+
+type vaultNotificationsModel struct {
+	ID                tftypes.String `tfsdk:"id"`
+	BackupVaultName   tftypes.String `tfsdk:"backup_vault_name"`
+	BackupVaultARN    tftypes.String `tfsdk:"backup_vault_arn"`
+	SNSTopicARN       tftypes.String `tfsdk:"sns_topic_arn"`
+	BackupVaultEvents tftypes.List   `tfsdk:"backup_vault_events"`
+}
+
+func vaultEventNames() []string {
+	var names []string
+	for _, e := range types.BackupVaultEvent("").Values() {
+		names = append(names, string(e))
+	}
+	return names
+}
+
+func (r *vaultNotificationsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_vault_notifications"
+}
+
+func (r *vaultNotificationsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The SNS topic a backup vault notifies, and of which events. Counterpart of `aws_backup_vault_notifications`; " +
+			"unlike it, changing the topic or the events updates the configuration in place, and the events are an ordered list " +
+			"read back as written.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The vault's name.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"backup_vault_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the vault. Changing it moves the configuration to another vault (replacement).",
+				Validators:          []validator.String{stringvalidator.RegexMatches(vaultNamePattern, vaultNameRule)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"backup_vault_arn": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "ARN of the vault.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"sns_topic_arn": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "ARN of the SNS topic the vault's events go to, such as `arn:aws:sns:us-east-1:123456789012:backup-events`.",
+				Validators: []validator.String{stringvalidator.RegexMatches(snsTopicARNPattern,
+					"must be an SNS topic ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME")},
+			},
+			"backup_vault_events": schema.ListAttribute{
+				Required:            true,
+				ElementType:         tftypes.StringType,
+				MarkdownDescription: "Events to notify, such as `BACKUP_JOB_COMPLETED`, `BACKUP_JOB_FAILED`, `RESTORE_JOB_COMPLETED`, `COPY_JOB_FAILED`.",
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(stringvalidator.OneOf(vaultEventNames()...)),
+				},
+			},
+		},
+	}
+}
+
+func (r *vaultNotificationsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *vaultNotificationsResource) put(ctx context.Context, m vaultNotificationsModel, diags *diag.Diagnostics) bool {
+	name := m.BackupVaultName.ValueString()
+	var names []string
+	diags.Append(m.BackupVaultEvents.ElementsAs(ctx, &names, false)...)
+	if diags.HasError() {
+		return false
+	}
+	events := make([]types.BackupVaultEvent, 0, len(names))
+	for _, n := range names {
+		events = append(events, types.BackupVaultEvent(n))
+	}
+	_, err := r.c.Backup.PutBackupVaultNotifications(ctx, &backup.PutBackupVaultNotificationsInput{
+		BackupVaultName:   aws.String(name),
+		SNSTopicArn:       aws.String(m.SNSTopicARN.ValueString()),
+		BackupVaultEvents: events,
+	})
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("setting the notifications of backup vault %q", name), err)
+		return false
+	}
+	tflog.Info(ctx, "set backup vault notifications", map[string]any{"name": name, "events": names})
+	return true
+}
+
+// read refreshes m from the API. It returns false, with no diagnostic, if the vault or its
+// configuration is gone.
+func (r *vaultNotificationsResource) read(ctx context.Context, m *vaultNotificationsModel, diags *diag.Diagnostics) bool {
+	name := m.BackupVaultName.ValueString()
+	out, err := awsbackup.FindVaultNotifications(ctx, r.c.Backup, name)
+	if awsbackup.IsNotFound(err) {
+		return false
+	}
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("reading the notifications of backup vault %q", name), err)
+		return false
+	}
+	names := make([]string, 0, len(out.BackupVaultEvents))
+	for _, e := range out.BackupVaultEvents {
+		names = append(names, string(e))
+	}
+	events, d := tftypes.ListValueFrom(ctx, tftypes.StringType, names)
+	diags.Append(d...)
+	if d.HasError() {
+		return false
+	}
+	m.ID = tftypes.StringValue(aws.ToString(out.BackupVaultName))
+	m.BackupVaultName = tftypes.StringValue(aws.ToString(out.BackupVaultName))
+	m.BackupVaultARN = tftypes.StringValue(aws.ToString(out.BackupVaultArn))
+	m.SNSTopicARN = tftypes.StringValue(aws.ToString(out.SNSTopicArn))
+	m.BackupVaultEvents = events
+	return true
+}
+
+func (r *vaultNotificationsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan vaultNotificationsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
+		return
+	}
+	if !r.read(ctx, &plan, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddError("Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform while they were being created.", plan.BackupVaultName.ValueString()))
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *vaultNotificationsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state vaultNotificationsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !r.read(ctx, &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			tflog.Warn(ctx, "backup vault notifications not found, removing from state", map[string]any{"backup_vault_name": state.BackupVaultName.ValueString()})
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *vaultNotificationsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan vaultNotificationsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
+		return
+	}
+	if !r.read(ctx, &plan, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddError("Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform during the update.", plan.BackupVaultName.ValueString()))
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *vaultNotificationsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state vaultNotificationsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.BackupVaultName.ValueString()
+	_, err := r.c.Backup.DeleteBackupVaultNotifications(ctx, &backup.DeleteBackupVaultNotificationsInput{BackupVaultName: aws.String(name)})
+	if err != nil && awsbackup.ErrorCode(err) != "ResourceNotFoundException" {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("removing the notifications of backup vault %q", name), err)
+	}
+}
+
+func (r *vaultNotificationsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importByVaultName(ctx, req, resp, "a vault's notification configuration")
+}
