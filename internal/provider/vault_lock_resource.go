@@ -68,7 +68,9 @@ func (r *vaultLockResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"(`changeable_for_days` after the last change), and from then on by nobody — destroying it fails, and only " +
 			"deleting the (empty) vault ends it.\n\n" +
 			"Unlike `aws_backup_vault_lock_configuration`, changes are made in place while the engine allows them, and an " +
-			"imported compliance lock keeps its `changeable_for_days` (read from the engine), so it plans no changes.",
+			"imported compliance lock keeps its `changeable_for_days` (read from the engine), so it plans no changes. " +
+			"(AWS Backup itself does not report `changeable_for_days`; with `endpoint = \"aws\"` an imported compliance lock reads " +
+			"it as unset, and the value in the state is kept from then on.)",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
