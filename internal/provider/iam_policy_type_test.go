@@ -40,7 +40,7 @@ func TestIAMPolicySemanticEquality(t *testing.T) {
 
 func TestIAMPolicyValidationCatchesBadJSON(t *testing.T) {
 	cases := map[string]string{
-		`{"Version": "2012-10-17", "Statement": [}`:    "line 1, column",
+		`{"Version": "2012-10-17", "Statement": [}`:                "line 1, column",
 		"{\n  \"Version\": \"2012-10-17\"\n  \"Statement\": []\n}": "line 3",
 		``:            "empty or ends early",
 		`{"a": 1`:     "empty or ends early",

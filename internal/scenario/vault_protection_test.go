@@ -14,7 +14,9 @@ import (
 func TestAWSCLI_vaultProtection(t *testing.T) {
 	d := startDaemon(t)
 	const region = "us-east-1"
-	aws := func(args ...string) map[string]any { return d.mustAWS(t, region, append([]string{"backup"}, args...)...) }
+	aws := func(args ...string) map[string]any {
+		return d.mustAWS(t, region, append([]string{"backup"}, args...)...)
+	}
 	refused := func(code, fragment string, args ...string) {
 		t.Helper()
 		r := d.aws(t, region, append([]string{"backup"}, args...)...)
