@@ -1,10 +1,12 @@
 // Package policy parses and validates the IAM policy documents AWS Backup accepts as backup vault
 // access policies, into a typed form that evaluation can work on.
 //
-// It is hand-written because no maintained Go library parses IAM policy documents with validation:
-// the AWS SDKs treat policies as opaque strings, and github.com/hashicorp/awspolicyequivalence only
-// compares two documents structurally (it accepts any JSON object). The grammar followed here is the
-// IAM JSON policy element reference
+// It is hand-written on encoding/json. Libraries that decode IAM documents exist
+// (github.com/liamg/iamgo, github.com/micahhausler/aws-iam-policy), but they decode permissively: an
+// unknown element, a lowercase "allow" or a statement without a Principal decodes without
+// complaint, and a fault is never located in the document. Validation with located errors is
+// this package's point; github.com/hashicorp/awspolicyequivalence only compares two documents. The
+// grammar followed is the IAM JSON policy element reference
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html) restricted to
 // what a resource-based policy on a backup vault may say: every statement names a Principal (or
 // NotPrincipal), its actions are AWS Backup's (backup:…), and its resources are ARNs.
@@ -174,6 +176,9 @@ func (p *parser) document(obj map[string]any) (*Document, error) {
 		return nil, err
 	}
 	d := &Document{}
+	// IAM's grammar lets Version be omitted (it then means 2008-10-17, which has no policy
+	// variables). A vault policy here must state it, so evaluation never guesses the grammar; the
+	// refusal says what to add.
 	v, ok := obj["Version"]
 	if !ok {
 		return nil, fault("Version", "is missing: add \"Version\": %q", Version2012)
