@@ -315,3 +315,44 @@ func testAccCheckNoLock(env *testAccEnv, vault string) resource.TestCheckFunc {
 		return fmt.Errorf("backup vault %s is still locked", vault)
 	}
 }
+
+// Only backup_vault_name forces a replacement: the lock leaves the old vault and locks the new one.
+func TestAccVaultLock_movingToAnotherVaultReplaces(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := func(target string) string {
+		return env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_vault" "a" {
+  name = "vault-a"
+}
+
+resource "backup_vault" "b" {
+  name = "vault-b"
+}
+
+resource "backup_vault_lock" "test" {
+  backup_vault_name  = backup_vault.%s.name
+  max_retention_days = 30
+}
+`, target)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("a"), Check: testAccCheckRemoteLock(env, "vault-a", "min=none max=30 lockDate=none")},
+			{
+				Config: config("b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_vault_lock.test", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_vault_lock.test", tfjsonpath.New("backup_vault_arn"),
+						knownvalue.StringExact("arn:aws:backup:us-east-1:"+env.AccountID()+":backup-vault:vault-b")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					testAccCheckNoLock(env, "vault-a"),
+					testAccCheckRemoteLock(env, "vault-b", "min=none max=30 lockDate=none"),
+				),
+			},
+		},
+	})
+}
