@@ -374,3 +374,17 @@ func TestCheckJobRetentionAgainstTheLock(t *testing.T) {
 		})
 	}
 }
+
+// Removing a lock that is not there succeeds, so a retried removal does not fail.
+func TestDeletingAMissingLockSucceeds(t *testing.T) {
+	ts := newTestService(t)
+	ts.createVault("unlocked")
+	for i := 0; i < 2; i++ {
+		if _, err := ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "unlocked"}); err != nil {
+			t.Fatalf("delete #%d: %v", i+1, err)
+		}
+	}
+	if ts.storedVault("unlocked").Lock != nil || *ts.describe("unlocked").Locked {
+		t.Errorf("a lock appeared")
+	}
+}
