@@ -18,10 +18,10 @@ func mustLoc(t *testing.T, name string) *time.Location {
 
 func TestParse_acceptsAWSDialect(t *testing.T) {
 	for _, expr := range []string{
-		"cron(0 2 * * ? *)",      // the guide's daily rule
-		"cron(0 3 ? * SUN *)",    // the guide's weekly rule
-		"cron(0 5 ? * * *)",      // AWS Backup's default
-		"cron(15 12 * * ? *)",    // EventBridge examples
+		"cron(0 2 * * ? *)",   // the guide's daily rule
+		"cron(0 3 ? * SUN *)", // the guide's weekly rule
+		"cron(0 5 ? * * *)",   // AWS Backup's default
+		"cron(15 12 * * ? *)", // EventBridge examples
 		"cron(0 18 ? * MON-FRI *)",
 		"cron(0 8 1 * ? *)",
 		"cron(0/15 * * * ? *)",
