@@ -55,6 +55,7 @@ func op[In, Out any](f func(context.Context, *In) (*Out, error)) opFunc {
 var operationSets = []func(*service.Service) map[string]opFunc{
 	vaultOperations,
 	vaultProtectionOperations,
+	planOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

@@ -58,6 +58,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions}
 	s.taggable = map[string]func(store.Tx, ARN) error{
 		"backup-vault": s.vaultExistsByARN,
+		"backup-plan":  s.planExistsByARN,
 	}
 	return s
 }

@@ -1,0 +1,547 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Collections of plans, their versions and their selections.
+const (
+	collPlans        = "backup-plans"
+	collPlanVersions = "backup-plan-versions"
+	collSelections   = "backup-selections"
+)
+
+// planRecord is a backup plan as stored: its identity, and a summary of its current version so
+// lists need not read versions. Each version's content is a planVersion document.
+type planRecord struct {
+	ID               string     `json:"id"`
+	ARN              string     `json:"arn"`
+	AccountID        string     `json:"account_id"`
+	Region           string     `json:"region"`
+	CreatorRequestID string     `json:"creator_request_id,omitempty"`
+	DeletionDate     *time.Time `json:"deletion_date,omitempty"`
+	// The current version.
+	Name                   string                  `json:"name"`
+	VersionID              string                  `json:"version_id"`
+	VersionCreationDate    time.Time               `json:"version_creation_date"`
+	AdvancedBackupSettings []AdvancedBackupSetting `json:"advanced_backup_settings,omitempty"`
+	// Versions lists every version, oldest first.
+	Versions []planVersionRef `json:"versions"`
+}
+
+type planVersionRef struct {
+	ID  string `json:"id"`
+	Seq int    `json:"seq"`
+}
+
+// planVersion is one version of a plan: what the plan said from CreationDate on.
+type planVersion struct {
+	VersionID    string     `json:"version_id"`
+	CreationDate time.Time  `json:"creation_date"`
+	Plan         BackupPlan `json:"plan"`
+}
+
+func (p *planRecord) key() string    { return planKey(p.AccountID, p.Region, p.ID) }
+func (p *planRecord) deleted() bool  { return p.DeletionDate != nil }
+func planKey(account, region, id string) string { return account + "/" + region + "/" + id }
+func versionKey(plan string, seq int) string  { return fmt.Sprintf("%s/%08d", plan, seq) }
+
+// PlanARN is the ARN of a backup plan.
+func PlanARN(region, account, id string) string {
+	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "backup-plan:" + id}.String()
+}
+
+// newVersionID makes a version ID the way AWS's look: a random UUID, base64-encoded.
+func newVersionID() string {
+	return base64.StdEncoding.EncodeToString([]byte(uuid.NewString()))
+}
+
+// findPlan returns the caller's plan by ID, deleted or not, or ResourceNotFoundException.
+func findPlan(tx store.Tx, c Caller, id string) (planRecord, error) {
+	p, found, err := getDoc[planRecord](tx, collPlans, planKey(c.AccountID, c.Region, id))
+	if err != nil {
+		return p, err
+	}
+	if !found {
+		return p, apierr.NotFound("Backup plan %s does not exist in account %s, region %s", id, c.AccountID, c.Region)
+	}
+	return p, nil
+}
+
+// findLivePlan is findPlan for operations a deleted plan no longer allows.
+func findLivePlan(tx store.Tx, c Caller, id string) (planRecord, error) {
+	p, err := findPlan(tx, c, id)
+	if err == nil && p.deleted() {
+		return p, apierr.NotFound("Backup plan %s was deleted on %s", id, p.DeletionDate.UTC().Format(time.RFC3339))
+	}
+	return p, err
+}
+
+func (s *Service) planExistsByARN(tx store.Tx, a ARN) error {
+	_, err := findLivePlan(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name())
+	return err
+}
+
+func readVersion(tx store.Tx, p planRecord, versionID string) (planVersion, error) {
+	for _, ref := range p.Versions {
+		if ref.ID != versionID {
+			continue
+		}
+		v, found, err := getDoc[planVersion](tx, collPlanVersions, versionKey(p.key(), ref.Seq))
+		if err != nil {
+			return v, err
+		}
+		if !found {
+			return v, fmt.Errorf("plan %s: version %s is listed but not stored", p.ID, versionID)
+		}
+		return v, nil
+	}
+	return planVersion{}, apierr.NotFound("Backup plan %s has no version %s: list its versions with ListBackupPlanVersions", p.ID, versionID)
+}
+
+// livePlans returns the caller's plans that are not deleted.
+func livePlans(tx store.Tx, c Caller) ([]planRecord, error) {
+	docs, err := tx.Scan(collPlans, c.scope(), "", 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []planRecord
+	for _, d := range docs {
+		var p planRecord
+		if err := json.Unmarshal(d.Value, &p); err != nil {
+			return nil, fmt.Errorf("decode %s/%s: %w", collPlans, d.Key, err)
+		}
+		if !p.deleted() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// checkNameFree refuses a plan name another live plan of the caller has.
+func checkNameFree(plans []planRecord, name, self string) error {
+	for _, p := range plans {
+		if p.Name == name && p.ID != self {
+			return &apierr.Error{Code: apierr.AlreadyExists, Arn: p.ARN, CreatorRequestId: p.CreatorRequestID,
+				Message: fmt.Sprintf("Backup plan %s (%s) already has the name %q: choose another name, or import the existing plan", p.ID, p.ARN, name)}
+		}
+	}
+	return nil
+}
+
+// addVersion stores a new version of p made from in, and makes it current.
+func (s *Service) addVersion(tx store.Tx, p *planRecord, in *BackupPlanInput, previous *BackupPlan) (planVersion, error) {
+	ruleIDs := map[string]string{}
+	if previous != nil {
+		for _, r := range previous.Rules {
+			ruleIDs[r.RuleName] = r.RuleId
+		}
+	}
+	v := planVersion{VersionID: newVersionID(), CreationDate: s.clock.Now(), Plan: normalizePlan(in, ruleIDs, uuid.NewString)}
+	seq := len(p.Versions) + 1
+	if err := insertDoc(tx, collPlanVersions, versionKey(p.key(), seq), v); err != nil {
+		return v, err
+	}
+	p.Versions = append(p.Versions, planVersionRef{ID: v.VersionID, Seq: seq})
+	p.Name, p.VersionID, p.VersionCreationDate, p.AdvancedBackupSettings = v.Plan.BackupPlanName, v.VersionID, v.CreationDate, v.Plan.AdvancedBackupSettings
+	return v, nil
+}
+
+// CreateBackupPlanInput is the wire input of CreateBackupPlan.
+type CreateBackupPlanInput struct {
+	BackupPlan       BackupPlanInput   `json:"BackupPlan"`
+	BackupPlanTags   map[string]string `json:"BackupPlanTags,omitempty"`
+	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
+}
+
+// CreateBackupPlanOutput is the wire output of CreateBackupPlan.
+type CreateBackupPlanOutput struct {
+	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
+	BackupPlanArn          string                  `json:"BackupPlanArn"`
+	BackupPlanId           string                  `json:"BackupPlanId"`
+	CreationDate           *Timestamp              `json:"CreationDate"`
+	VersionId              string                  `json:"VersionId"`
+}
+
+// CreateBackupPlan validates a plan and stores it as its first version. A retry with the
+// CreatorRequestId of a plan that exists returns that plan.
+func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInput) (*CreateBackupPlanOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validatePlan(&in.BackupPlan, "BackupPlan."); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.BackupPlanTags); err != nil {
+		return nil, err
+	}
+	var out *CreateBackupPlanOutput
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		plans, err := livePlans(tx, c)
+		if err != nil {
+			return err
+		}
+		if in.CreatorRequestId != "" {
+			for _, p := range plans {
+				if p.CreatorRequestID == in.CreatorRequestId {
+					out = &CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+						CreationDate: NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
+					return nil
+				}
+			}
+		}
+		if err := checkNameFree(plans, in.BackupPlan.BackupPlanName, ""); err != nil {
+			return err
+		}
+		id := uuid.NewString()
+		p := planRecord{ID: id, ARN: PlanARN(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
+		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
+			return err
+		}
+		if err := insertDoc(tx, collPlans, p.key(), p); err != nil {
+			return err
+		}
+		if len(in.BackupPlanTags) > 0 {
+			if err := putDoc(tx, collTags, p.ARN, in.BackupPlanTags); err != nil {
+				return err
+			}
+		}
+		out = &CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+			CreationDate: NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("create backup plan", err)
+	}
+	return out, nil
+}
+
+// GetBackupPlanInput is the wire input of GetBackupPlan.
+type GetBackupPlanInput struct {
+	BackupPlanId            string `json:"BackupPlanId"`
+	VersionId               string `json:"VersionId,omitempty"`
+	MaxScheduledRunsPreview *int32 `json:"MaxScheduledRunsPreview,omitempty"`
+}
+
+// ScheduledPlanExecutionMember is one upcoming run in GetBackupPlan's preview.
+type ScheduledPlanExecutionMember struct {
+	ExecutionTime     *Timestamp `json:"ExecutionTime"`
+	RuleExecutionType string     `json:"RuleExecutionType"`
+	RuleId            string     `json:"RuleId"`
+}
+
+// GetBackupPlanOutput is the wire output of GetBackupPlan.
+type GetBackupPlanOutput struct {
+	AdvancedBackupSettings []AdvancedBackupSetting         `json:"AdvancedBackupSettings,omitempty"`
+	BackupPlan             BackupPlan                      `json:"BackupPlan"`
+	BackupPlanArn          string                          `json:"BackupPlanArn"`
+	BackupPlanId           string                          `json:"BackupPlanId"`
+	CreationDate           *Timestamp                      `json:"CreationDate,omitempty"`
+	CreatorRequestId       string                          `json:"CreatorRequestId,omitempty"`
+	DeletionDate           *Timestamp                      `json:"DeletionDate,omitempty"`
+	LastExecutionDate      *Timestamp                      `json:"LastExecutionDate,omitempty"`
+	ScheduledRunsPreview   []*ScheduledPlanExecutionMember `json:"ScheduledRunsPreview,omitempty"`
+	VersionId              string                          `json:"VersionId"`
+}
+
+// GetBackupPlan returns the current version of a plan, or the version VersionId names. A deleted
+// plan is still returned, with its DeletionDate, as AWS does.
+func (s *Service) GetBackupPlan(ctx context.Context, in *GetBackupPlanInput) (*GetBackupPlanOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *GetBackupPlanOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		p, err := findPlan(tx, c, in.BackupPlanId)
+		if err != nil {
+			return err
+		}
+		versionID := in.VersionId
+		if versionID == "" {
+			versionID = p.VersionID
+		}
+		v, err := readVersion(tx, p, versionID)
+		if err != nil {
+			return err
+		}
+		out = &GetBackupPlanOutput{
+			AdvancedBackupSettings: v.Plan.AdvancedBackupSettings,
+			BackupPlan:             v.Plan,
+			BackupPlanArn:          p.ARN,
+			BackupPlanId:           p.ID,
+			CreationDate:           NewTimestamp(v.CreationDate),
+			CreatorRequestId:       p.CreatorRequestID,
+			VersionId:              v.VersionID,
+		}
+		if p.DeletionDate != nil {
+			out.DeletionDate = NewTimestamp(*p.DeletionDate)
+		} else if n := int(deref(in.MaxScheduledRunsPreview)); n > 0 && versionID == p.VersionID {
+			out.ScheduledRunsPreview = previewRuns(v, s.clock.Now(), n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get backup plan", err)
+	}
+	return out, nil
+}
+
+// previewRuns lists the next n runs of a plan version's rules after now, earliest first. A
+// rate() rule counts its cadence from the version's creation.
+func previewRuns(v planVersion, now time.Time, n int) []*ScheduledPlanExecutionMember {
+	var runs []*ScheduledPlanExecutionMember
+	for _, r := range v.Plan.Rules {
+		sched, err := schedule.Parse(r.ScheduleExpression, r.ScheduleExpressionTimezone)
+		if err != nil {
+			continue // stored rules were validated; a parser change must not break reads
+		}
+		kind := "SNAPSHOTS"
+		if deref(r.EnableContinuousBackup) {
+			kind = "CONTINUOUS"
+		}
+		t := now
+		if every, isRate := sched.Rate(); isRate {
+			t = v.CreationDate.Add(now.Sub(v.CreationDate) / every * every)
+		}
+		for i := 0; i < n; i++ {
+			t = sched.Next(t)
+			if t.IsZero() {
+				break
+			}
+			runs = append(runs, &ScheduledPlanExecutionMember{ExecutionTime: NewTimestamp(t), RuleExecutionType: kind, RuleId: r.RuleId})
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].ExecutionTime.Time().Before(runs[j].ExecutionTime.Time()) })
+	if len(runs) > n {
+		runs = runs[:n]
+	}
+	return runs
+}
+
+// UpdateBackupPlanInput is the wire input of UpdateBackupPlan.
+type UpdateBackupPlanInput struct {
+	BackupPlanId string          `json:"BackupPlanId"`
+	BackupPlan   BackupPlanInput `json:"BackupPlan"`
+}
+
+// UpdateBackupPlanOutput is the wire output of UpdateBackupPlan.
+type UpdateBackupPlanOutput struct {
+	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
+	BackupPlanArn          string                  `json:"BackupPlanArn"`
+	BackupPlanId           string                  `json:"BackupPlanId"`
+	CreationDate           *Timestamp              `json:"CreationDate"`
+	ScanSettings           []ScanSetting           `json:"ScanSettings,omitempty"`
+	VersionId              string                  `json:"VersionId"`
+}
+
+// UpdateBackupPlan replaces a plan's content with a new version; earlier versions are kept. A
+// rule keeps its RuleId when the new version has a rule of the same name.
+func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInput) (*UpdateBackupPlanOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validatePlan(&in.BackupPlan, "BackupPlan."); err != nil {
+		return nil, err
+	}
+	var out *UpdateBackupPlanOutput
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		p, err := findLivePlan(tx, c, in.BackupPlanId)
+		if err != nil {
+			return err
+		}
+		plans, err := livePlans(tx, c)
+		if err != nil {
+			return err
+		}
+		if err := checkNameFree(plans, in.BackupPlan.BackupPlanName, p.ID); err != nil {
+			return apierr.InvalidParameter("BackupPlan.BackupPlanName: %s", err.(*apierr.Error).Message)
+		}
+		current, err := readVersion(tx, p, p.VersionID)
+		if err != nil {
+			return err
+		}
+		v, err := s.addVersion(tx, &p, &in.BackupPlan, &current.Plan)
+		if err != nil {
+			return err
+		}
+		if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+			return err
+		}
+		out = &UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+			CreationDate: NewTimestamp(v.CreationDate), ScanSettings: v.Plan.ScanSettings, VersionId: v.VersionID}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("update backup plan", err)
+	}
+	return out, nil
+}
+
+// DeleteBackupPlanInput is the wire input of DeleteBackupPlan.
+type DeleteBackupPlanInput struct {
+	BackupPlanId string `json:"BackupPlanId"`
+}
+
+// DeleteBackupPlanOutput is the wire output of DeleteBackupPlan.
+type DeleteBackupPlanOutput struct {
+	BackupPlanArn string     `json:"BackupPlanArn"`
+	BackupPlanId  string     `json:"BackupPlanId"`
+	DeletionDate  *Timestamp `json:"DeletionDate"`
+	VersionId     string     `json:"VersionId"`
+}
+
+// DeleteBackupPlan marks a plan deleted. It is refused while the plan has selections, as AWS
+// refuses it. The plan's versions stay readable (GetBackupPlan, ListBackupPlans with
+// IncludeDeleted); its tags go.
+func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInput) (*DeleteBackupPlanOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *DeleteBackupPlanOutput
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		p, err := findLivePlan(tx, c, in.BackupPlanId)
+		if err != nil {
+			return err
+		}
+		sels, err := tx.Scan(collSelections, p.key()+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		if len(sels) > 0 {
+			return apierr.InvalidReq("Backup plan %s cannot be deleted because it has %d backup selection(s): delete them first with DeleteBackupSelection (ListBackupSelections lists them)", p.ID, len(sels))
+		}
+		now := s.clock.Now()
+		p.DeletionDate = &now
+		if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+			return err
+		}
+		if err := deleteTags(tx, p.ARN); err != nil {
+			return err
+		}
+		out = &DeleteBackupPlanOutput{BackupPlanArn: p.ARN, BackupPlanId: p.ID, DeletionDate: NewTimestamp(now), VersionId: p.VersionID}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("delete backup plan", err)
+	}
+	return out, nil
+}
+
+// BackupPlansListMember is one plan, or one version of a plan, in a list.
+type BackupPlansListMember struct {
+	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
+	BackupPlanArn          string                  `json:"BackupPlanArn"`
+	BackupPlanId           string                  `json:"BackupPlanId"`
+	BackupPlanName         string                  `json:"BackupPlanName"`
+	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
+	CreatorRequestId       string                  `json:"CreatorRequestId,omitempty"`
+	DeletionDate           *Timestamp              `json:"DeletionDate,omitempty"`
+	LastExecutionDate      *Timestamp              `json:"LastExecutionDate,omitempty"`
+	VersionId              string                  `json:"VersionId"`
+}
+
+// ListBackupPlansInput is the wire input of ListBackupPlans.
+type ListBackupPlansInput struct {
+	IncludeDeleted *bool  `json:"IncludeDeleted,omitempty"`
+	MaxResults     *int32 `json:"MaxResults,omitempty"`
+	NextToken      string `json:"NextToken,omitempty"`
+}
+
+// ListBackupPlansOutput is the wire output of ListBackupPlans.
+type ListBackupPlansOutput struct {
+	BackupPlansList []*BackupPlansListMember `json:"BackupPlansList"`
+	NextToken       string                   `json:"NextToken,omitempty"`
+}
+
+// ListBackupPlans lists the caller's plans, current versions only; deleted plans only with
+// IncludeDeleted.
+func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput) (*ListBackupPlansOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListBackupPlansOutput{BackupPlansList: []*BackupPlansListMember{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		plans, next, err := page(tx, collPlans, c.scope(), in.NextToken, in.MaxResults, func(p *planRecord) bool {
+			return !p.deleted() || deref(in.IncludeDeleted)
+		})
+		if err != nil {
+			return err
+		}
+		out.NextToken = next
+		for _, p := range plans {
+			m := &BackupPlansListMember{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+				BackupPlanName: p.Name, CreationDate: NewTimestamp(p.VersionCreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: p.VersionID}
+			if p.DeletionDate != nil {
+				m.DeletionDate = NewTimestamp(*p.DeletionDate)
+			}
+			out.BackupPlansList = append(out.BackupPlansList, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list backup plans", err)
+	}
+	return out, nil
+}
+
+// ListBackupPlanVersionsInput is the wire input of ListBackupPlanVersions.
+type ListBackupPlanVersionsInput struct {
+	BackupPlanId string `json:"BackupPlanId"`
+	MaxResults   *int32 `json:"MaxResults,omitempty"`
+	NextToken    string `json:"NextToken,omitempty"`
+}
+
+// ListBackupPlanVersionsOutput is the wire output of ListBackupPlanVersions.
+type ListBackupPlanVersionsOutput struct {
+	BackupPlanVersionsList []*BackupPlansListMember `json:"BackupPlanVersionsList"`
+	NextToken              string                   `json:"NextToken,omitempty"`
+}
+
+// ListBackupPlanVersions lists every version of a plan, oldest first; a deleted plan's too.
+func (s *Service) ListBackupPlanVersions(ctx context.Context, in *ListBackupPlanVersionsInput) (*ListBackupPlanVersionsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListBackupPlanVersionsOutput{BackupPlanVersionsList: []*BackupPlansListMember{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		p, err := findPlan(tx, c, in.BackupPlanId)
+		if err != nil {
+			return err
+		}
+		versions, next, err := page[planVersion](tx, collPlanVersions, p.key()+"/", in.NextToken, in.MaxResults, nil)
+		if err != nil {
+			return err
+		}
+		out.NextToken = next
+		for _, v := range versions {
+			m := &BackupPlansListMember{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+				BackupPlanName: v.Plan.BackupPlanName, CreationDate: NewTimestamp(v.CreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: v.VersionID}
+			if p.DeletionDate != nil && v.VersionID == p.VersionID {
+				m.DeletionDate = NewTimestamp(*p.DeletionDate)
+			}
+			out.BackupPlanVersionsList = append(out.BackupPlanVersionsList, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list backup plan versions", err)
+	}
+	return out, nil
+}
