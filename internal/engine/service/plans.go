@@ -52,10 +52,10 @@ type planVersion struct {
 	Plan         BackupPlan `json:"plan"`
 }
 
-func (p *planRecord) key() string    { return planKey(p.AccountID, p.Region, p.ID) }
-func (p *planRecord) deleted() bool  { return p.DeletionDate != nil }
+func (p *planRecord) key() string               { return planKey(p.AccountID, p.Region, p.ID) }
+func (p *planRecord) deleted() bool             { return p.DeletionDate != nil }
 func planKey(account, region, id string) string { return account + "/" + region + "/" + id }
-func versionKey(plan string, seq int) string  { return fmt.Sprintf("%s/%08d", plan, seq) }
+func versionKey(plan string, seq int) string    { return fmt.Sprintf("%s/%08d", plan, seq) }
 
 // PlanARN is the ARN of a backup plan.
 func PlanARN(region, account, id string) string {
