@@ -196,11 +196,16 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		NewVaultPolicyResource,
 		NewVaultNotificationsResource,
 		NewAirGappedVaultResource,
+		NewPlanResource,
+		NewSelectionResource,
 	}
 }
 
 func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewVaultDataSource,
+		NewPlanDataSource,
+		NewSelectionDataSource,
+		NewPlanJSONDataSource,
 	}
 }
