@@ -1,0 +1,2 @@
+# A selection is imported as PLAN_ID|SELECTION_ID.
+terraform import backup_selection.all_tagged '8b5e2c1a-4f0d-4d7e-9a63-2f1c0b9e7d41|1c4d9f2e-7a3b-4c8d-9e0f-5a6b7c8d9e0f'
