@@ -144,9 +144,12 @@ func (s *Schedule) Next(after time.Time) time.Time {
 }
 
 // AtMostHourly reports whether the schedule can never fire twice within one hour, and if it can,
-// why. It is exact: a rate() is hourly or slower when its interval is at least an hour, and a
-// cron() fires at most once in each clock hour exactly when its minutes field names one minute
-// (any field that fires at all fires at every named minute of a firing hour).
+// why. It is exact for the expression: a rate() is hourly or slower when its interval is at least
+// an hour, and a cron() fires at most once in each clock hour exactly when its minutes field names
+// one minute (a cron that fires at all fires at every named minute of a firing hour). Like AWS, it
+// judges the expression, not the calendar of a zone: where clocks jump forward by less than an
+// hour (Australia/Lord_Howe moves 30 minutes), an hourly cron's runs on either side of the jump
+// are 30 minutes apart in real time on that one night. MinInterval measures such gaps.
 func (s *Schedule) AtMostHourly() (bool, string) {
 	if s.cron == nil {
 		if s.rate < time.Hour {

@@ -310,6 +310,19 @@ func TestMinInterval(t *testing.T) {
 	}
 }
 
+// An hourly rule is hourly by AWS's measure even in a zone whose clocks jump 30 minutes: on that
+// night two runs fall 30 minutes apart in real time. The scheduler, not validation, owns that.
+func TestAtMostHourly_judgesTheExpressionNotTheZone(t *testing.T) {
+	s, _ := Parse("cron(45 * * * ? *)", "Australia/Lord_Howe")
+	if ok, _ := s.AtMostHourly(); !ok {
+		t.Error("an hourly cron was refused")
+	}
+	gap, _ := s.MinInterval(time.Date(2024, 10, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 10, 7, 0, 0, 0, 0, time.UTC))
+	if gap != 30*time.Minute {
+		t.Errorf("gap across Lord Howe's spring-forward = %v, want 30m", gap)
+	}
+}
+
 func TestRate(t *testing.T) {
 	s, _ := Parse("rate(2 days)", "")
 	if d, ok := s.Rate(); !ok || d != 48*time.Hour {
