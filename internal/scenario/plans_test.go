@@ -53,7 +53,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
-func list(v any) []any          { l, _ := v.([]any); return l }
+func list(v any) []any         { l, _ := v.([]any); return l }
 
 // The plans story with the AWS CLI: create the guide's plan from a file, update it, list its
 // versions, add the guide's selection, fail to delete the plan while the selection exists, delete
