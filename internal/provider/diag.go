@@ -15,7 +15,7 @@ var hints = map[string]string{
 	"ResourceNotFoundException":           "It may have been deleted outside Terraform; `terraform refresh` (or `terraform apply -refresh-only`) updates the state.",
 	"InvalidParameterValueException":      "Fix the value named in the message and apply again.",
 	"MissingParameterValueException":      "Set the missing argument named in the message.",
-	"InvalidRequestException":             "The request is not allowed in the resource's current state; the message says why.",
+	"InvalidRequestException":             "The engine refused the request; the message above says which rule it breaks and what to change.",
 	"LimitExceededException":              "A limit was reached; remove something or ask for a higher limit.",
 	"UnrecognizedClientException":         "The access key is unknown to the endpoint: check access_key/secret_key, the profile, or run `terraform-provider-backup engine credentials` for a local daemon.",
 	"InvalidSignatureException":           "The request signature was refused: check secret_key, and that this machine's clock is right.",
