@@ -52,7 +52,7 @@ func (p chunkerParams) validate() error {
 }
 
 type chunker struct {
-	gear, gear2  [256]uint64
+	gear, gear2   [256]uint64
 	min, avg, max int
 	// maskS applies before avg, maskL after; the *2 variants test the hash one byte early.
 	maskS, maskL, maskS2, maskL2 uint64

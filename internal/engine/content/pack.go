@@ -25,7 +25,9 @@ const (
 	packTargetSize = 16 << 20
 )
 
-func packTableAAD(p PackID) []byte { return []byte("strongroom/content/v1 pack table\x00" + p.String()) }
+func packTableAAD(p PackID) []byte {
+	return []byte("strongroom/content/v1 pack table\x00" + p.String())
+}
 
 type packBuf struct {
 	id      PackID
