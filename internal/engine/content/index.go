@@ -43,7 +43,7 @@ type indexEntry struct {
 // chunkIndex answers "have I got this chunk, and where?" from memory.
 //
 // Layout, chosen for the ≤ 64 bytes per chunk budget (TestIndexMemoryPerChunk measures it):
-// entries live in fixed pages of 8192 (so growth never copies them and never leaves a doubled
+// entries live in fixed pages of 2048 (so growth never copies them and never leaves a doubled
 // slice half empty), 48 bytes each; an open-addressing table of uint32 entry numbers (linear
 // probing, load factor kept between 0.4 and 0.8, so 5 to 10 bytes per entry) finds them. Chunk
 // IDs are outputs of a keyed hash, so their first eight bytes are already a uniform hash.
@@ -57,7 +57,7 @@ type chunkIndex struct {
 }
 
 const (
-	indexPageShift = 13
+	indexPageShift = 11
 	indexPageSize  = 1 << indexPageShift
 )
 
