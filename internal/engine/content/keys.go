@@ -67,6 +67,9 @@ func LoadOrCreateMasterKey(path string) (MasterKey, error) {
 	return loadMasterKey(path)
 }
 
+// LoadMasterKey reads the master key at path; unlike LoadOrCreateMasterKey it never makes one.
+func LoadMasterKey(path string) (MasterKey, error) { return loadMasterKey(path) }
+
 func loadMasterKey(path string) (MasterKey, error) {
 	var mk MasterKey
 	b, err := os.ReadFile(path)
