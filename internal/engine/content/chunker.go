@@ -135,8 +135,10 @@ type splitter struct {
 	read int64
 }
 
+// newSplitter cuts r using buf as its buffer. A buffer smaller than two maximum chunks (for a
+// small file, its size) is grown only if the input turns out to be larger.
 func newSplitter(c *chunker, r io.Reader, buf []byte) *splitter {
-	if cap(buf) < 2*c.max {
+	if cap(buf) == 0 {
 		buf = make([]byte, 2*c.max)
 	}
 	return &splitter{c: c, r: r, buf: buf[:cap(buf)]}
@@ -165,7 +167,15 @@ func (s *splitter) fill() error {
 		s.end -= s.start
 		s.start = 0
 	}
-	for s.end < len(s.buf) && !s.eof {
+	for !s.eof {
+		if s.end == len(s.buf) {
+			if len(s.buf) >= 2*s.c.max {
+				break
+			}
+			grown := make([]byte, 2*s.c.max)
+			copy(grown, s.buf[:s.end])
+			s.buf = grown
+		}
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
 		s.read += int64(n)

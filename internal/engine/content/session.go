@@ -117,10 +117,11 @@ func (s *Session) fail(err error) { s.cancel(err) }
 func (s *Session) StoredBytes() int64 { return s.storedBytes.Load() }
 
 var (
-	chunkBufs   = sync.Pool{New: func() any { b := make([]byte, 0, dataChunking.Max+1); return &b }}
-	splitBufs   = sync.Pool{New: func() any { b := make([]byte, 2*dataChunking.Max); return &b }}
-	scratchPool = sync.Pool{New: func() any { return &scratch{} }}
-	packBufs    = sync.Pool{New: func() any { b := make([]byte, 0, packTargetSize+dataChunking.Max+64<<10); return &b }}
+	chunkBufs      = sync.Pool{New: func() any { b := make([]byte, 0, dataChunking.Max+1); return &b }}
+	splitBufs      = sync.Pool{New: func() any { b := make([]byte, 2*dataChunking.Max); return &b }}
+	smallSplitBufs = sync.Pool{New: func() any { b := make([]byte, smallSplitBuf); return &b }}
+	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
+	packBufs       = sync.Pool{New: func() any { b := make([]byte, 0, packTargetSize+dataChunking.Max+64<<10); return &b }}
 )
 
 type scratch struct{ z, sealed []byte }
@@ -308,22 +309,32 @@ func (s *Session) WriteData(ctx context.Context, r io.Reader, sizeHint int64, pr
 	return refs, err
 }
 
-const maxWindow = 16
+const (
+	maxWindow     = 16
+	smallSplitBuf = 128 << 10
+)
 
 func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, emit func(Ref) error) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
-	var bp *[]byte
-	var sbuf []byte
-	if sizeHint >= 0 && sizeHint < int64(s.r.data.max) {
-		sbuf = make([]byte, 0, sizeHint+4096)
-	} else {
-		bp = splitBufs.Get().(*[]byte)
-		defer splitBufs.Put(bp)
-		sbuf = *bp
+	// Small inputs (most files) take a small pooled buffer; the splitter grows it if the input
+	// turns out larger than announced.
+	pool := &splitBufs
+	if sizeHint >= 0 && sizeHint < smallSplitBuf-1 {
+		pool = &smallSplitBufs
 	}
-	sp := newSplitter(s.r.data, r, sbuf)
+	bp := pool.Get().(*[]byte)
+	sp := newSplitter(s.r.data, r, *bp)
+	defer func() {
+		if cap(sp.buf) > cap(*bp) {
+			*bp = sp.buf // grown: keep the larger buffer in the pool it fits
+			if pool == &smallSplitBufs {
+				pool = &splitBufs
+			}
+		}
+		pool.Put(bp)
+	}()
 	var window []*future
 	var firstErr error
 	flushHead := func() {
