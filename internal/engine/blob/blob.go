@@ -1,15 +1,21 @@
 // Package blob is where vault data lives: named, immutable objects in a flat namespace with
 // "/"-separated prefixes ("packs/ab/abcdef…", "index/…", "snapshots/…").
 //
-// Implementations: a local directory (the default) and an in-memory store for tests; both pass the
-// conformance suite in blobtest. Faulty wraps any store to inject failures, so job tests can prove
-// that no failure loses data that was already stored.
+// Implementations: a local directory (Local, the default) and an in-memory store for tests
+// (Memory); both pass the conformance suite in blobtest. Faulty wraps any store to inject
+// failures, so job tests can prove that no failure loses data that was already stored.
+//
+// The interface is deliberately small (five methods) so that an object store (S3) can implement
+// it later without emulating file-system semantics: objects are written once, whole, and never
+// modified; deletion is the only mutation.
 package blob
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 )
 
 // ErrNotFound is returned when no object has the name.
@@ -19,20 +25,93 @@ var ErrNotFound = errors.New("blob: not found")
 // overwritten.
 var ErrExists = errors.New("blob: already exists")
 
-// Store holds immutable objects.
+// ErrInvalidName is returned for a name that ValidName rejects.
+var ErrInvalidName = errors.New("blob: invalid name")
+
+// Store holds immutable objects. Every method is safe for concurrent use, by goroutines of one
+// process and by several processes sharing the same backing storage.
 type Store interface {
-	// Save stores the object name with the content of r. It is atomic (readers see the whole
-	// object or none of it) and durable once it returns nil (fsynced). It never overwrites:
-	// if name exists it returns ErrExists and leaves the existing object untouched.
+	// Save stores the object name with the content of r, read to EOF. It is atomic (readers and
+	// List see the whole object or none of it) and durable once it returns nil (for Local: the
+	// data and the directory entry are fsynced). It never overwrites: if name exists it returns
+	// an error wrapping ErrExists and leaves the existing object untouched; of several concurrent
+	// Saves of one name exactly one succeeds. If r fails, or ctx is cancelled, or the backend
+	// fails (a full disk gives an error for which errors.Is(err, syscall.ENOSPC) holds), nothing
+	// is stored under name. An invalid name gives ErrInvalidName.
 	Save(ctx context.Context, name string, r io.Reader) error
-	// Open returns a reader of the object's bytes from offset off, length bytes long (length < 0:
-	// to the end). It returns ErrNotFound if there is no such object.
+	// Open returns a reader of exactly length bytes of the object from offset off (length < 0:
+	// to the end). It returns an error wrapping ErrNotFound if there is no such object, and one
+	// wrapping io.ErrUnexpectedEOF if off+length lies beyond the object's end. The caller closes
+	// the reader. An object removed while a reader is open stays readable through it on Local.
 	Open(ctx context.Context, name string, off, length int64) (io.ReadCloser, error)
-	// Stat returns the object's size, or ErrNotFound.
+	// Stat returns the object's size, or an error wrapping ErrNotFound.
 	Stat(ctx context.Context, name string) (int64, error)
-	// Remove deletes the object, or returns ErrNotFound.
+	// Remove deletes the object, durably once it returns nil, or returns an error wrapping
+	// ErrNotFound.
 	Remove(ctx context.Context, name string) error
 	// List calls fn with the name and size of every object whose name starts with prefix, in
-	// lexical order. It stops, returning fn's error, if fn returns one.
+	// lexical (byte-wise) order of names. Objects saved or removed while List runs may or may not
+	// be seen. It stops, returning fn's error, if fn returns one.
 	List(ctx context.Context, prefix string, fn func(name string, size int64) error) error
+}
+
+// ValidName reports whether name can name an object: one or more "/"-separated components, each
+// made of ASCII letters, digits, '-', '_' and '.', not starting with '.' (backends keep their own
+// bookkeeping in dot-names), and at most 255 bytes long.
+func ValidName(name string) error {
+	if name == "" || len(name) > 1024 {
+		return fmt.Errorf("%w: %q (empty or longer than 1024 bytes)", ErrInvalidName, name)
+	}
+	for _, c := range strings.Split(name, "/") {
+		if c == "" || c[0] == '.' || len(c) > 255 {
+			return fmt.Errorf("%w: %q (components must be non-empty, at most 255 bytes and not start with '.')", ErrInvalidName, name)
+		}
+		for i := 0; i < len(c); i++ {
+			b := c[i]
+			if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+				return fmt.Errorf("%w: %q (byte %q is not allowed; use letters, digits, '-', '_' and '.')", ErrInvalidName, name, b)
+			}
+		}
+	}
+	return nil
+}
+
+// ReadAll returns the whole content of the object name.
+func ReadAll(ctx context.Context, s Store, name string) ([]byte, error) {
+	rc, err := s.Open(ctx, name, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// ReadRange returns length bytes of the object name from offset off, reading into buf when it is
+// large enough.
+func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf []byte) ([]byte, error) {
+	if ra, ok := s.(rangeReader); ok {
+		return ra.readRange(ctx, name, off, length, buf)
+	}
+	rc, err := s.Open(ctx, name, off, length)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if int64(cap(buf)) < length {
+		buf = make([]byte, length)
+	}
+	buf = buf[:length]
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		return nil, fmt.Errorf("read %s [%d, +%d): %w", name, off, length, err)
+	}
+	return buf, nil
+}
+
+// rangeReader is implemented by stores that can read a range without an intermediate reader.
+type rangeReader interface {
+	readRange(ctx context.Context, name string, off, length int64, buf []byte) ([]byte, error)
 }

@@ -1,14 +1,28 @@
 // Package efs backs up and restores directory trees, the engine's EFS-like resources.
+//
+// A backup walks the tree depth first, each directory's entries in byte-wise name order (the
+// order content.ComparePaths defines), and writes one content.Node per entry to the snapshot's
+// node list. Regular files are read, chunked, compressed and encrypted on a pool of goroutines
+// while the walk goes on; the node list is written in walk order as their results come in.
+// Incremental backups read the parent snapshot's node list in the same order alongside the walk
+// (a merge join), so neither list is ever held in memory, and reuse a file's chunks without
+// reading it when its size, mtime, ctime and inode are unchanged.
 package efs
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
-
-var errNotBuilt = errors.New("efs: not built yet")
 
 // Progress is reported while a backup runs.
 type Progress struct {
@@ -27,22 +41,521 @@ type Result struct {
 	// Partial is set when some entries could not be captured consistently; Warnings names them.
 	Partial  bool
 	Warnings []string
+	// FilesRead counts the files whose content was read (the rest were unchanged since the
+	// parent, or empty).
+	FilesRead int64
+}
+
+// Snapshot metadata keys.
+const (
+	// MetaSourcePath is the directory a tree snapshot was taken of.
+	MetaSourcePath = "efs.source-path"
+)
+
+// ErrSource wraps errors about the source tree itself (missing, not a directory, unreadable).
+var ErrSource = errors.New("efs: source unusable")
+
+// statInfo is what a backup keeps of lstat(2).
+type statInfo struct {
+	typ             content.NodeType
+	mode, uid, gid  uint32
+	mtime, ctime    int64
+	ino, dev, nlink uint64
+	size, blocks    int64
+	rdev            uint64
+}
+
+type dirent struct {
+	name   string
+	st     statInfo
+	target string
+	err    error
+}
+
+type extent struct{ off, len int64 }
+
+// maxReadAttempts bounds how often a file that changes while it is read is read again.
+const maxReadAttempts = 3
+
+// Test hooks: testHookOpen is called before a file's content is opened, testHookRead after it
+// was read and before it is checked for changes.
+var (
+	testHookOpen func(path string)
+	testHookRead func(path string, attempt int)
+)
+
+// item is one entry on its way from the walk to the node list.
+type item struct {
+	node content.Node
+	abs  string
+	st   statInfo
+	// done is closed when the file's content is stored (nil: nothing to read).
+	done chan struct{}
+	// linkOf is the first path of a hard-linked file seen earlier in this backup.
+	linkOf *item
+	skip   bool
+	err    error
+}
+
+type backup struct {
+	ctx      context.Context
+	sess     *content.Session
+	root     string
+	parent   *content.NodeReader
+	pnext    *content.Node
+	perr     error
+	items    chan *item
+	jobs     chan *item
+	links    map[[2]uint64]*item
+	warnMu   sync.Mutex
+	warnings []string
+	partial  atomic.Bool
+
+	filesTotal, bytesTotal, filesDone, bytesDone, filesRead atomic.Int64
+}
+
+func (b *backup) warn(partial bool, format string, args ...any) {
+	b.warnMu.Lock()
+	defer b.warnMu.Unlock()
+	if partial {
+		b.partial.Store(true)
+	}
+	if len(b.warnings) < 1000 {
+		b.warnings = append(b.warnings, fmt.Sprintf(format, args...))
+	} else if len(b.warnings) == 1000 {
+		b.warnings = append(b.warnings, "more warnings were left out")
+	}
 }
 
 // Backup stores the tree at root as a new "tree" snapshot in repo. Files unchanged since parent
-// (same size, mtime and inode) are not read again. progress is called periodically.
+// (same size, mtime, ctime and inode) are not read again. progress is called periodically.
 func Backup(ctx context.Context, repo *content.Repository, root string, parent content.SnapshotID, progress func(Progress)) (Result, error) {
-	return Result{}, errNotBuilt
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	rootSt, err := lstat(root)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	if rootSt.typ != content.NodeDir {
+		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
+	}
+	if _, err := readDir(root); err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	b := &backup{ctx: ctx, root: root, links: map[[2]uint64]*item{}}
+	if parent != "" {
+		nr, err := repo.Nodes(ctx, parent)
+		switch {
+		case errors.Is(err, content.ErrSnapshotNotFound):
+			b.warn(false, "parent snapshot %s is gone: every file is read", parent)
+		case err != nil:
+			return Result{}, fmt.Errorf("read parent snapshot %s: %w", parent, err)
+		default:
+			b.parent = nr
+			b.advanceParent()
+		}
+	}
+	sess, err := repo.StartSession(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	b.sess = sess
+	res, err := b.run(rootSt, parent, progress)
+	if err != nil {
+		sess.Abort()
+		return Result{}, err
+	}
+	return res, nil
 }
 
-// RestoreResult is what a restore did.
-type RestoreResult struct {
-	Files, Dirs, Bytes int64
+func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(Progress)) (Result, error) {
+	ctx, cancel := context.WithCancelCause(b.ctx)
+	defer cancel(nil)
+	b.ctx = ctx
+	b.items = make(chan *item, 4096)
+	b.jobs = make(chan *item, 256)
+	workers := max(4, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range b.jobs {
+				b.readFile(it)
+				close(it.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(b.items)
+		defer close(b.jobs)
+		rootItem := b.newItem("", b.root, rootSt, "")
+		if !b.emit(rootItem) {
+			return
+		}
+		if err := b.walk(b.root, ""); err != nil {
+			cancel(err)
+		}
+	}()
+
+	stopProgress := make(chan struct{})
+	var progressDone sync.WaitGroup
+	report := func() {
+		if progress != nil {
+			progress(Progress{
+				FilesDone: b.filesDone.Load(), FilesTotal: b.filesTotal.Load(),
+				BytesDone: b.bytesDone.Load(), BytesTotal: b.bytesTotal.Load(),
+				BytesTransferred: b.sess.StoredBytes(),
+			})
+		}
+	}
+	if progress != nil {
+		progressDone.Add(1)
+		go func() {
+			defer progressDone.Done()
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopProgress:
+					return
+				case <-t.C:
+					report()
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(stopProgress)
+		progressDone.Wait()
+	}()
+
+	// Write the node list in walk order.
+	w := b.sess.NewStreamWriter()
+	var enc content.NodeEncoder
+	var rec []byte
+	var res Result
+	var writeErr error
+	for it := range b.items {
+		if it.done != nil {
+			<-it.done
+		}
+		if writeErr != nil || ctx.Err() != nil {
+			continue // drain, so the walker and workers finish
+		}
+		if it.err != nil {
+			writeErr = it.err
+			cancel(it.err)
+			continue
+		}
+		if it.skip {
+			continue
+		}
+		if it.linkOf != nil {
+			first := it.linkOf
+			if first.skip || first.node.Size != it.node.Size {
+				// The first path could not be read: this one stands alone, read now.
+				it.linkOf = nil
+				b.readFile(it)
+				if it.err != nil {
+					writeErr = it.err
+					cancel(it.err)
+					continue
+				}
+				if it.skip {
+					continue
+				}
+			} else {
+				it.node.Refs = first.node.Refs
+				b.filesDone.Add(1)
+				b.bytesDone.Add(it.node.Size)
+			}
+		}
+		switch it.node.Type {
+		case content.NodeDir:
+			res.Dirs++
+		default:
+			res.Files++
+		}
+		res.Bytes += it.node.Size
+		rec = enc.Append(rec[:0], &it.node)
+		if _, err := w.Write(rec); err != nil {
+			writeErr = err
+			cancel(err)
+		}
+	}
+	wg.Wait()
+	if writeErr == nil {
+		writeErr = context.Cause(ctx)
+	}
+	if b.perr != nil {
+		b.warn(false, "the parent snapshot's file list could not be read to the end (%v): files after that point were read again", b.perr)
+	}
+	if writeErr != nil {
+		return Result{}, writeErr
+	}
+	tree, err := w.Close()
+	if err != nil {
+		return Result{}, err
+	}
+	snap, err := b.sess.Commit(b.ctx, content.CommitSpec{
+		Kind: content.KindTree, Meta: map[string]string{MetaSourcePath: b.root},
+		Size: res.Bytes, Parent: parent, Tree: tree, Files: res.Files, Dirs: res.Dirs,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	report()
+	res.Snapshot = snap
+	res.BytesTransferred = snap.StoredBytes
+	res.Partial = b.partial.Load()
+	res.Warnings = b.warnings
+	res.FilesRead = b.filesRead.Load()
+	return res, nil
 }
 
-// Restore writes snapshot snap into dest. With no items it restores the whole tree into dest,
-// which must not exist or be empty. With items (paths relative to the tree's root) it restores
-// only those, into dest which may exist; it never overwrites an existing file, failing instead.
-func Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dest string, items []string) (RestoreResult, error) {
-	return RestoreResult{}, errNotBuilt
+// emit hands an item to the node-list writer and, if it needs reading, to the workers.
+func (b *backup) emit(it *item) bool {
+	select {
+	case b.items <- it:
+	case <-b.ctx.Done():
+		return false
+	}
+	if it.done != nil {
+		select {
+		case b.jobs <- it:
+		case <-b.ctx.Done():
+			close(it.done)
+			return false
+		}
+	}
+	return true
 }
+
+func (b *backup) newItem(rel, abs string, st statInfo, target string) *item {
+	it := &item{abs: abs, st: st}
+	it.node = content.Node{
+		Path: rel, Type: st.typ, Mode: st.mode, UID: st.uid, GID: st.gid,
+		MTime: st.mtime, CTime: st.ctime, Inode: st.ino, Dev: st.dev, NLink: st.nlink,
+	}
+	switch st.typ {
+	case content.NodeSymlink:
+		it.node.Target = target
+	case content.NodeCharDev, content.NodeBlockDev:
+		it.node.RDev = st.rdev
+	case content.NodeFile:
+		it.node.Size = st.size
+		b.filesTotal.Add(1)
+		b.bytesTotal.Add(st.size)
+		if prev := b.parentFor(rel); prev != nil && unchanged(prev, st) {
+			it.node.Refs = prev.Refs
+			b.filesDone.Add(1)
+			b.bytesDone.Add(st.size)
+			return it
+		}
+		if st.nlink > 1 && platformFull {
+			key := [2]uint64{st.dev, st.ino}
+			if first, ok := b.links[key]; ok {
+				it.linkOf = first
+				return it
+			}
+			b.links[key] = it
+		}
+		if st.size == 0 {
+			b.filesDone.Add(1)
+			return it
+		}
+		it.done = make(chan struct{})
+	default:
+		b.filesTotal.Add(1)
+		b.filesDone.Add(1)
+	}
+	return it
+}
+
+func unchanged(prev *content.Node, st statInfo) bool {
+	return prev.Type == content.NodeFile && prev.Size == st.size && prev.MTime == st.mtime &&
+		prev.CTime == st.ctime && prev.Inode == st.ino
+}
+
+// parentFor returns the parent snapshot's node for rel, if it has one. Calls come in walk
+// order, so the parent's node list is read once, in step with the walk.
+func (b *backup) parentFor(rel string) *content.Node {
+	for b.pnext != nil {
+		c := content.ComparePaths(b.pnext.Path, rel)
+		if c > 0 {
+			return nil
+		}
+		if c == 0 {
+			n := b.pnext
+			b.advanceParent()
+			return n
+		}
+		b.advanceParent()
+	}
+	return nil
+}
+
+func (b *backup) advanceParent() {
+	n, err := b.parent.Next()
+	if err != nil {
+		b.pnext = nil
+		if err != io.EOF {
+			b.perr = err
+		}
+		return
+	}
+	b.pnext = n
+}
+
+func (b *backup) walk(abs, rel string) error {
+	ents, err := readDir(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			b.warn(false, "%s: directory vanished during the backup", abs)
+			return nil
+		}
+		b.warn(true, "%s: directory cannot be read, its contents are missing from the backup: %v", abs, err)
+		return nil
+	}
+	for _, e := range ents {
+		if err := b.ctx.Err(); err != nil {
+			return context.Cause(b.ctx)
+		}
+		cabs := abs + "/" + e.name
+		crel := e.name
+		if rel != "" {
+			crel = rel + "/" + e.name
+		}
+		if e.err != nil {
+			if errors.Is(e.err, fs.ErrNotExist) {
+				continue // removed since the directory was listed
+			}
+			b.warn(true, "%s: %v", cabs, e.err)
+			continue
+		}
+		if e.st.typ == content.NodeSocket || e.st.typ == 0 {
+			continue // sockets are endpoints of running programs, not data
+		}
+		if !b.emit(b.newItem(crel, cabs, e.st, e.target)) {
+			return context.Cause(b.ctx)
+		}
+		if e.st.typ == content.NodeDir {
+			if err := b.walk(cabs, crel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readFile stores a file's content, reading it again if it changes meanwhile.
+func (b *backup) readFile(it *item) {
+	st := it.st
+	for attempt := 1; ; attempt++ {
+		refs, after, err := b.readOnce(it.abs, st, attempt)
+		if err != nil {
+			switch {
+			case b.ctx.Err() != nil:
+				it.err = context.Cause(b.ctx)
+			case b.sess.Err() != nil:
+				it.err = b.sess.Err()
+			case errors.Is(err, fs.ErrNotExist):
+				b.warn(false, "%s: file vanished during the backup", it.abs)
+				it.skip = true
+			default:
+				b.warn(true, "%s: cannot be read, it is missing from the backup: %v", it.abs, err)
+				it.skip = true
+			}
+			return
+		}
+		b.filesRead.Add(1)
+		stable := after.ino == st.ino && after.size == st.size && after.mtime == st.mtime && after.ctime == st.ctime && sumRefs(refs) == st.size
+		if stable || attempt == maxReadAttempts {
+			if !stable {
+				b.warn(true, "%s: changed while it was read (%d attempts); the backup holds an inconsistent copy", it.abs, attempt)
+			}
+			var size int64
+			for _, r := range refs {
+				size += r.Len
+			}
+			it.node.Refs = refs
+			it.node.Size = size
+			// Keep the times seen before the read: if the copy is inconsistent, the next
+			// backup sees a change and reads the file again.
+			it.node.Mode, it.node.UID, it.node.GID = st.mode, st.uid, st.gid
+			it.node.MTime, it.node.CTime, it.node.Inode, it.node.NLink = st.mtime, st.ctime, st.ino, st.nlink
+			b.filesDone.Add(1)
+			return
+		}
+		st = after
+	}
+}
+
+func sumRefs(refs []content.Ref) int64 {
+	var n int64
+	for _, r := range refs {
+		n += r.Len
+	}
+	return n
+}
+
+// readOnce reads a file once and returns its refs and its fstat after the read.
+func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref, statInfo, error) {
+	if testHookOpen != nil {
+		testHookOpen(path)
+	}
+	f, err := openRead(path)
+	if err != nil {
+		return nil, statInfo{}, err
+	}
+	defer f.Close()
+	progress := func(n int64) { b.bytesDone.Add(n) }
+	var refs []content.Ref
+	// A file with fewer allocated blocks than its size has holes.
+	if platformFull && st.blocks*512 < st.size {
+		exts, err := dataExtents(f, st.size)
+		if err != nil {
+			return nil, statInfo{}, err
+		}
+		var pos int64
+		shrunk := false
+		for _, e := range exts {
+			if e.off > pos {
+				refs = append(refs, content.Ref{Len: e.off - pos})
+				b.bytesDone.Add(e.off - pos)
+			}
+			r, err := b.sess.WriteData(b.ctx, io.NewSectionReader(f, e.off, e.len), e.len, progress)
+			if err != nil {
+				return nil, statInfo{}, err
+			}
+			refs = append(refs, r...)
+			pos = e.off + sumRefs(r)
+			if sumRefs(r) != e.len {
+				shrunk = true // the stat check below catches it
+				break
+			}
+		}
+		if !shrunk && pos < st.size {
+			refs = append(refs, content.Ref{Len: st.size - pos})
+			b.bytesDone.Add(st.size - pos)
+		}
+	} else {
+		refs, err = b.sess.WriteData(b.ctx, f, st.size, progress)
+		if err != nil {
+			return nil, statInfo{}, err
+		}
+	}
+	if testHookRead != nil {
+		testHookRead(path, attempt)
+	}
+	after, err := fstat(f)
+	if err != nil {
+		return nil, statInfo{}, err
+	}
+	return refs, after, nil
+}
+
+func timeFromNanos(ns int64) time.Time { return time.Unix(0, ns) }

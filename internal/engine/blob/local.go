@@ -1,0 +1,367 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Local is a Store in a directory of the local file system. An object "a/b/c" is the file
+// ROOT/a/b/c, so names map to nested directories and no directory grows too large when names
+// carry a short prefix ("packs/ab/ab…").
+//
+// Save writes to a temporary file under ROOT/.tmp, fsyncs it, then hard-links it into place:
+// link(2), unlike rename(2), fails when the target exists, which is how objects are never
+// overwritten, even by a racing process. The directory is fsynced after the link (and after
+// creating any directory on the way), so a saved object survives a crash of the machine.
+type Local struct {
+	root string
+	tmp  string
+	// dirs remembers directories known to exist (and to be durable), to skip MkdirAll's stats.
+	dirs sync.Map
+}
+
+const localTmpDir = ".tmp"
+
+// NewLocal opens (creating if needed) a local store in dir. Temporary files left behind by
+// processes that no longer run are removed.
+func NewLocal(dir string) (*Local, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	l := &Local{root: abs, tmp: filepath.Join(abs, localTmpDir)}
+	if err := l.mkdirAll(l.tmp); err != nil {
+		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	l.removeStaleTemps()
+	return l, nil
+}
+
+// Root is the directory holding the store.
+func (l *Local) Root() string { return l.root }
+
+// Path is the file that holds (or would hold) the object name.
+func (l *Local) Path(name string) string { return filepath.Join(l.root, filepath.FromSlash(name)) }
+
+func (l *Local) removeStaleTemps() {
+	ents, err := os.ReadDir(l.tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		// save-<pid>-<random>
+		parts := strings.SplitN(e.Name(), "-", 3)
+		if len(parts) != 3 || parts[0] != "save" {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[1])
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		os.Remove(filepath.Join(l.tmp, e.Name()))
+	}
+}
+
+// Save implements Store.
+func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := l.Path(name)
+	if _, err := os.Lstat(final); err == nil {
+		return fmt.Errorf("save %s: %w", name, ErrExists)
+	}
+	f, err := os.CreateTemp(l.tmp, "save-"+strconv.Itoa(os.Getpid())+"-*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
+		f.Close()
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	dir := filepath.Dir(final)
+	if err := l.mkdirAll(dir); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("save %s: %w", name, ErrExists)
+		}
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	return nil
+}
+
+// mkdirAll creates dir and its missing parents below the root, fsyncing each parent whose
+// entries changed so the new directories are durable.
+func (l *Local) mkdirAll(dir string) error {
+	if _, ok := l.dirs.Load(dir); ok {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		l.dirs.Store(dir, true)
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := l.mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if err := syncDir(parent); err != nil {
+		return err
+	}
+	l.dirs.Store(dir, true)
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Open implements Store.
+func (l *Local) Open(ctx context.Context, name string, off, length int64) (io.ReadCloser, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(l.Path(name))
+	if err != nil {
+		return nil, mapNotFound(name, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	n, err := checkRange(name, fi.Size(), off, length)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &sectionCloser{io.NewSectionReader(f, off, n), f}, nil
+}
+
+func (l *Local) readRange(ctx context.Context, name string, off, length int64, buf []byte) ([]byte, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(l.Path(name))
+	if err != nil {
+		return nil, mapNotFound(name, err)
+	}
+	defer f.Close()
+	if int64(cap(buf)) < length {
+		buf = make([]byte, length)
+	}
+	buf = buf[:length]
+	n, err := f.ReadAt(buf, off)
+	if n == len(buf) {
+		return buf, nil
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, fmt.Errorf("read %s [%d, +%d): %w", name, off, length, err)
+}
+
+func checkRange(name string, size, off, length int64) (int64, error) {
+	if off < 0 || off > size {
+		return 0, fmt.Errorf("open %s: offset %d outside the object's %d bytes: %w", name, off, size, io.ErrUnexpectedEOF)
+	}
+	if length < 0 {
+		return size - off, nil
+	}
+	if off+length > size {
+		return 0, fmt.Errorf("open %s: range [%d, +%d) beyond the object's %d bytes: %w", name, off, length, size, io.ErrUnexpectedEOF)
+	}
+	return length, nil
+}
+
+type sectionCloser struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s *sectionCloser) Close() error { return s.f.Close() }
+
+func mapNotFound(name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// Stat implements Store.
+func (l *Local) Stat(ctx context.Context, name string) (int64, error) {
+	if err := ValidName(name); err != nil {
+		return 0, err
+	}
+	fi, err := os.Lstat(l.Path(name))
+	if err != nil {
+		return 0, mapNotFound(name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	return fi.Size(), nil
+}
+
+// Remove implements Store.
+func (l *Local) Remove(ctx context.Context, name string) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	p := l.Path(name)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return mapNotFound(name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	if err := os.Remove(p); err != nil {
+		return mapNotFound(name, err)
+	}
+	return syncDir(filepath.Dir(p))
+}
+
+// List implements Store. Directories are walked in an order that yields names in byte-wise
+// order: a directory "ab" sorts as "ab/", so "ab-c" (0x2d) comes before "ab/x" (0x2f).
+func (l *Local) List(ctx context.Context, prefix string, fn func(name string, size int64) error) error {
+	dirPart := ""
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		dirPart = prefix[:i+1]
+	}
+	err := l.walk(ctx, dirPart, prefix, fn)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func (l *Local) walk(ctx context.Context, dirName, prefix string, fn func(string, int64) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(filepath.Join(l.root, filepath.FromSlash(dirName)))
+	if err != nil {
+		if dirName != "" && errors.Is(err, syscall.ENOTDIR) {
+			return nil
+		}
+		return err
+	}
+	type item struct {
+		key string
+		ent fs.DirEntry
+	}
+	items := make([]item, 0, len(ents))
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		key := dirName + e.Name()
+		if e.IsDir() {
+			key += "/"
+		}
+		// Prune what cannot match: neither is a prefix of the other.
+		if !strings.HasPrefix(key, prefix) && !strings.HasPrefix(prefix, key) {
+			continue
+		}
+		items = append(items, item{key, e})
+	}
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
+	for _, it := range items {
+		if it.ent.IsDir() {
+			if err := l.walk(ctx, it.key, prefix, fn); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			continue
+		}
+		if !it.ent.Type().IsRegular() || !strings.HasPrefix(it.key, prefix) {
+			continue
+		}
+		info, err := it.ent.Info()
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed while listing
+			}
+			return err
+		}
+		if err := fn(it.key, info.Size()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ctxReader stops a copy when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// WriteTo lets io.Copy hand a whole in-memory buffer to the file in one write.
+func (c ctxReader) WriteTo(w io.Writer) (int64, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if wt, ok := c.r.(io.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, struct{ io.Reader }{c})
+}

@@ -1,0 +1,373 @@
+package content
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+)
+
+// writeStream stores data through an open session and commits it as a stream snapshot.
+func writeStream(ctx context.Context, s *Session, data []byte) (Snapshot, error) {
+	refs, err := s.WriteData(ctx, bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	list := s.NewStreamWriter()
+	var rec []byte
+	for _, ref := range refs {
+		rec = appendRef(rec[:0], ref)
+		list.Write(rec)
+	}
+	ids, err := list.Close()
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return s.Commit(ctx, CommitSpec{Kind: KindStream, Size: int64(len(data)), Tree: ids})
+}
+
+func verifyClean(t *testing.T, r *Repository) {
+	t.Helper()
+	var problems []string
+	if err := r.Verify(context.Background(), true, func(p string) { problems = append(problems, p) }); err != nil {
+		t.Fatalf("verify: %v\n%s", err, strings.Join(problems, "\n"))
+	}
+}
+
+func countObjects(t *testing.T, st blob.Store, prefix string) (n int, size int64) {
+	t.Helper()
+	st.List(context.Background(), prefix, func(_ string, s int64) error { n++; size += s; return nil })
+	return
+}
+
+func TestGCAfterForgetReclaimsAndKeepsTheRest(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewMemory()
+	r := newTestRepo(t, st)
+	a := backupBytes(t, r, randomData(20<<20, 31))
+	bData := randomData(20<<20, 32)
+	b := backupBytes(t, r, bData)
+	_, before := countObjects(t, st, "packs/")
+	mustNil(t, r.Forget(ctx, a.ID))
+	stats, err := r.GC(ctx)
+	mustNil(t, err)
+	_, after := countObjects(t, st, "packs/")
+	if stats.PacksRemoved == 0 || before-after < 19<<20 || stats.BytesRemoved != before-after {
+		t.Fatalf("GC removed %+v; packs went from %d to %d bytes", stats, before, after)
+	}
+	if got := restoreBytes(t, r, b.ID); !bytes.Equal(got, bData) {
+		t.Fatal("the remaining snapshot does not restore after GC")
+	}
+	verifyClean(t, r)
+	if n, _ := countObjects(t, st, "condemned/"); n != 0 {
+		t.Fatalf("%d condemned records left with no backup running", n)
+	}
+	// A second GC finds nothing to do.
+	stats, err = r.GC(ctx)
+	mustNil(t, err)
+	if stats.PacksRemoved != 0 || stats.PacksRepacked != 0 {
+		t.Fatalf("second GC: %+v", stats)
+	}
+	if err := r.Forget(ctx, a.ID); !errors.Is(err, ErrSnapshotNotFound) {
+		t.Fatal("forgetting a forgotten snapshot should be ErrSnapshotNotFound")
+	}
+}
+
+func TestGCRepacksMostlyUnusedPacks(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewMemory()
+	r := newTestRepo(t, st)
+	shared := randomData(4<<20, 41)
+	first := backupBytes(t, r, append(randomData(10<<20, 40), shared...))
+	secondData := append(bytes.Clone(shared), randomData(1<<20, 42)...)
+	second := backupBytes(t, r, secondData)
+	mustNil(t, r.Forget(ctx, first.ID))
+	stats, err := r.GC(ctx)
+	mustNil(t, err)
+	if stats.PacksRepacked == 0 || stats.PacksRemoved == 0 {
+		t.Fatalf("GC did not repack the mostly unused pack: %+v", stats)
+	}
+	if got := restoreBytes(t, r, second.ID); !bytes.Equal(got, secondData) {
+		t.Fatal("snapshot sharing a repacked pack does not restore")
+	}
+	verifyClean(t, r)
+	_, size := countObjects(t, st, "packs/")
+	if size > 7<<20 {
+		t.Fatalf("after GC the packs hold %d bytes for a 5 MiB snapshot", size)
+	}
+}
+
+// The scenario GC must survive: a backup starts, deduplicates against a snapshot's chunks, the
+// snapshot is forgotten and GC runs, then the backup commits.
+func TestGCWhileABackupRunsKeepsWhatTheBackupUses(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewMemory()
+	r := newTestRepo(t, st)
+	data := randomData(8<<20, 51)
+	old := backupBytes(t, r, data)
+
+	s, err := r.StartSession(ctx)
+	mustNil(t, err)
+	refs, err := s.WriteData(ctx, bytes.NewReader(data), -1, nil)
+	mustNil(t, err)
+	if s.StoredBytes() != 0 {
+		t.Fatalf("the running backup stored %d bytes of known data", s.StoredBytes())
+	}
+	mustNil(t, r.Forget(ctx, old.ID))
+	stats, err := r.GC(ctx)
+	mustNil(t, err)
+	if stats.PacksRemoved != 0 || stats.PacksDeferred == 0 {
+		t.Fatalf("GC during a backup: %+v; want the packs condemned but kept", stats)
+	}
+	// A backup starting now does not deduplicate against condemned packs.
+	s2, err := r.StartSession(ctx)
+	mustNil(t, err)
+	if _, err := s2.WriteData(ctx, bytes.NewReader(data[:1<<20]), -1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s2.StoredBytes() == 0 {
+		t.Fatal("a backup started after GC condemned the packs deduplicated against them")
+	}
+	s2.Abort()
+
+	list := s.NewStreamWriter()
+	var rec []byte
+	for _, ref := range refs {
+		rec = appendRef(rec[:0], ref)
+		list.Write(rec)
+	}
+	ids, err := list.Close()
+	mustNil(t, err)
+	snap, err := s.Commit(ctx, CommitSpec{Kind: KindStream, Size: int64(len(data)), Tree: ids})
+	mustNil(t, err)
+
+	stats, err = r.GC(ctx)
+	mustNil(t, err)
+	if got := restoreBytes(t, r, snap.ID); !bytes.Equal(got, data) {
+		t.Fatalf("the backup that ran across GC does not restore (GC %+v)", stats)
+	}
+	verifyClean(t, r)
+	if n, _ := countObjects(t, st, "condemned/"); n != 0 {
+		t.Fatalf("%d condemned records left after the backup ended", n)
+	}
+}
+
+func TestGCDeletesWhatAnAbortedBackupLeft(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewMemory()
+	r := newTestRepo(t, st)
+	s, err := r.StartSession(ctx)
+	mustNil(t, err)
+	if _, err := s.WriteData(ctx, bytes.NewReader(randomData(20<<20, 61)), -1, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Uploads are asynchronous: wait for one to land before aborting.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := countObjects(t, st, "packs/"); n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the backup stored no pack")
+		}
+	}
+	s.Abort()
+	stats, err := r.GC(ctx)
+	mustNil(t, err)
+	if n, _ := countObjects(t, st, "packs/"); n != 0 || stats.PacksRemoved == 0 {
+		t.Fatalf("GC left %d packs of an aborted backup (%+v)", n, stats)
+	}
+	verifyClean(t, r)
+}
+
+func TestOnlyOneGCRunsAtATime(t *testing.T) {
+	ctx := context.Background()
+	f := blob.NewFaulty(blob.NewMemory())
+	r := newTestRepo(t, f)
+	backupBytes(t, r, randomData(1<<20, 71))
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	f.SetHook(func(op, name string) error {
+		if op == "list" && name == "snapshots/" {
+			select {
+			case entered <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return nil
+	})
+	done := make(chan error)
+	go func() { _, err := r.GC(ctx); done <- err }()
+	<-entered
+	if _, err := r.GC(ctx); !errors.Is(err, ErrGCRunning) {
+		t.Fatalf("second GC: %v, want ErrGCRunning", err)
+	}
+	close(release)
+	mustNil(t, <-done)
+	f.SetHook(nil)
+	if _, err := r.GC(ctx); err != nil {
+		t.Fatalf("GC after the first finished: %v", err)
+	}
+}
+
+// Cross-process: a backup in another process holds its lock while this process forgets and
+// collects; then the other process commits, or is killed.
+const helperEnv = "CONTENT_TEST_HELPER"
+
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		return
+	}
+	err := helperBackup(os.Getenv("CONTENT_REPO"), os.Getenv("CONTENT_SEED"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// helperBackup writes the seed's data in a session, prints "ready", waits for a line on stdin,
+// then commits and prints the snapshot ID.
+func helperBackup(dir, seed string) error {
+	ctx := context.Background()
+	st, err := blob.NewLocal(dir)
+	if err != nil {
+		return err
+	}
+	r, err := Open(ctx, st, testKey)
+	if err != nil {
+		return err
+	}
+	s, err := r.StartSession(ctx)
+	if err != nil {
+		return err
+	}
+	var n uint64
+	fmt.Sscan(seed, &n)
+	var size int
+	fmt.Sscan(os.Getenv("CONTENT_SIZE"), &size)
+	data := randomData(size, n)
+	refs, err := s.WriteData(ctx, bytes.NewReader(data), -1, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("ready %d\n", s.StoredBytes())
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return err
+	}
+	list := s.NewStreamWriter()
+	var rec []byte
+	for _, ref := range refs {
+		rec = appendRef(rec[:0], ref)
+		list.Write(rec)
+	}
+	ids, err := list.Close()
+	if err != nil {
+		return err
+	}
+	snap, err := s.Commit(ctx, CommitSpec{Kind: KindStream, Size: int64(len(data)), Tree: ids})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("snapshot %s\n", snap.ID)
+	return nil
+}
+
+type helper struct {
+	cmd   *exec.Cmd
+	stdin interface{ Write([]byte) (int, error) }
+	out   *bufio.Reader
+}
+
+func startHelper(t *testing.T, dir string, seed, size int) *helper {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "CONTENT_REPO="+dir, fmt.Sprintf("CONTENT_SEED=%d", seed), fmt.Sprintf("CONTENT_SIZE=%d", size))
+	stdin, err := cmd.StdinPipe()
+	mustNil(t, err)
+	stdout, err := cmd.StdoutPipe()
+	mustNil(t, err)
+	cmd.Stderr = os.Stderr
+	mustNil(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	h := &helper{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	line, err := h.out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ready") {
+		t.Fatalf("helper: %q %v", line, err)
+	}
+	return h
+}
+
+func TestGCAcrossProcessesKeepsARunningBackupsChunks(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	r := newTestRepo(t, st)
+	old := backupBytes(t, r, randomData(8<<20, 81))
+
+	h := startHelper(t, dir, 81, 8<<20) // the same data: the helper deduplicates against old
+	mustNil(t, r.Forget(ctx, old.ID))
+	stats, err := r.GC(ctx)
+	mustNil(t, err)
+	if stats.PacksRemoved != 0 || stats.PacksDeferred == 0 {
+		t.Fatalf("GC while another process's backup runs: %+v", stats)
+	}
+	h.stdin.Write([]byte("go\n"))
+	line, _ := h.out.ReadString('\n')
+	id, ok := strings.CutPrefix(strings.TrimSpace(line), "snapshot ")
+	if !ok {
+		t.Fatalf("helper did not commit: %q", line)
+	}
+	mustNil(t, h.cmd.Wait())
+	_, err = r.GC(ctx)
+	mustNil(t, err)
+	if got := restoreBytes(t, r, SnapshotID(id)); !bytes.Equal(got, randomData(8<<20, 81)) {
+		t.Fatal("the other process's snapshot does not restore after GC")
+	}
+	verifyClean(t, r)
+}
+
+func TestGCAfterABackupProcessIsKilledReclaimsItsPacks(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	r := newTestRepo(t, st)
+	keep := backupBytes(t, r, randomData(2<<20, 90))
+
+	h := startHelper(t, dir, 91, 40<<20) // new data: the helper uploads packs
+	mustNil(t, h.cmd.Process.Kill())
+	h.cmd.Wait()
+	if n, _ := countObjects(t, st, "locks/"); n == 0 {
+		t.Fatal("the killed backup left no lock (test assumption)")
+	}
+	if n, _ := countObjects(t, st, "packs/"); n < 2 {
+		t.Fatalf("the killed backup left %d packs (test assumption: at least 1 besides keep's)", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var stats GCStats
+	for {
+		stats, err = r.GC(ctx)
+		mustNil(t, err)
+		if stats.PacksRemoved > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if stats.PacksRemoved == 0 {
+		t.Fatalf("GC kept the packs of a killed backup: %+v", stats)
+	}
+	if got := restoreBytes(t, r, keep.ID); !bytes.Equal(got, randomData(2<<20, 90)) {
+		t.Fatal("surviving snapshot damaged")
+	}
+	verifyClean(t, r)
+}

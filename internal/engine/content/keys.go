@@ -1,0 +1,175 @@
+package content
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MasterKey wraps every vault's data key. It lives in the engine's data dir.
+type MasterKey [32]byte
+
+// LoadOrCreateMasterKey reads the master key at path, making one (mode 0600) if there is none.
+//
+// The file holds the key as 64 hex digits and a newline. A new key is written to a temporary
+// file, fsynced and hard-linked into place, so a crash never leaves a truncated key behind and
+// two processes racing to create it end up sharing whichever landed first. An existing file that
+// does not hold a key is an error, never replaced: replacing it would make every vault it wraps
+// unreadable.
+func LoadOrCreateMasterKey(path string) (MasterKey, error) {
+	mk, err := loadMasterKey(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return mk, err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return MasterKey{}, fmt.Errorf("create master key: %w", err)
+	}
+	rand.Read(mk[:])
+	tmp, err := os.CreateTemp(dir, ".master-key-*")
+	if err != nil {
+		return MasterKey{}, fmt.Errorf("create master key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	werr := func() error {
+		if err := tmp.Chmod(0o600); err != nil {
+			return err
+		}
+		if _, err := tmp.WriteString(hex.EncodeToString(mk[:]) + "\n"); err != nil {
+			return err
+		}
+		return tmp.Sync()
+	}()
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return MasterKey{}, fmt.Errorf("create master key %s: %w", path, werr)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return MasterKey{}, fmt.Errorf("create master key %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	// If another process linked its key first, that one is the key.
+	return loadMasterKey(path)
+}
+
+// LoadMasterKey reads the master key at path; unlike LoadOrCreateMasterKey it never makes one.
+func LoadMasterKey(path string) (MasterKey, error) { return loadMasterKey(path) }
+
+func loadMasterKey(path string) (MasterKey, error) {
+	var mk MasterKey
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return mk, fmt.Errorf("read master key: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != len(mk) {
+		return mk, fmt.Errorf("master key %s does not hold 64 hex digits; restore it from a copy (a new key cannot read existing vaults)", path)
+	}
+	copy(mk[:], raw)
+	return mk, nil
+}
+
+// keys are one repository's working keys, all derived from its data key.
+//
+// The data key is 32 random bytes made at Init. It is stored only wrapped (see wrapDataKey).
+// HKDF-SHA256 derives independent subkeys from it, one per purpose, so that no key is used for
+// two things:
+//   - "strongroom/content/v1 encryption": AES-256-GCM over chunks, pack tables, index files
+//     and snapshots;
+//   - "strongroom/content/v1 chunk id": the BLAKE3 key of chunk IDs, so an ID reveals nothing
+//     about content to anyone without the key (no confirmation-of-file attacks on the store);
+//   - "strongroom/content/v1 gear": the chunker's gear table, so chunk boundaries (and hence
+//     chunk sizes, which are visible in the store) cannot fingerprint known files.
+type keys struct {
+	aead  cipher.AEAD
+	idKey [32]byte
+	gear  [256]uint64
+}
+
+func deriveKeys(dataKey []byte) (*keys, error) {
+	var k keys
+	encKey, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 encryption", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(encKey)
+	if err != nil {
+		return nil, err
+	}
+	if k.aead, err = cipher.NewGCM(block); err != nil {
+		return nil, err
+	}
+	idKey, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 chunk id", 32)
+	if err != nil {
+		return nil, err
+	}
+	copy(k.idKey[:], idKey)
+	gear, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 gear", 256*8)
+	if err != nil {
+		return nil, err
+	}
+	for i := range k.gear {
+		k.gear[i] = binary.LittleEndian.Uint64(gear[i*8:])
+	}
+	return &k, nil
+}
+
+// Key wrapping: the data key is sealed with AES-256-GCM under the master key, with a random
+// 96-bit nonce, and with the repository ID and the key ID as additional data, so a wrapped key
+// copied into another repository's config, or relabelled with another key ID, does not unwrap.
+// wrapped = nonce || ciphertext || tag.
+func wrapAAD(repoID, keyID string) []byte {
+	return []byte("strongroom/content/v1 data key\x00" + repoID + "\x00" + keyID)
+}
+
+func wrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, error) {
+	block, err := aes.NewCipher(mk[:])
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(dataKey)+gcm.Overhead())
+	rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, dataKey, wrapAAD(repoID, keyID)), nil
+}
+
+// ErrWrongKey is returned by Open when the master key does not unwrap the repository's data key.
+var ErrWrongKey = errors.New("content: the master key does not unwrap this repository's data key")
+
+func unwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, error) {
+	block, err := aes.NewCipher(mk[:])
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	if len(wrapped) < gcm.NonceSize()+gcm.Overhead() {
+		return nil, ErrWrongKey
+	}
+	dk, err := gcm.Open(nil, wrapped[:gcm.NonceSize()], wrapped[gcm.NonceSize():], wrapAAD(repoID, keyID))
+	if err != nil {
+		return nil, ErrWrongKey
+	}
+	return dk, nil
+}

@@ -1,0 +1,526 @@
+package efs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+)
+
+// RestoreResult is what a restore did.
+type RestoreResult struct {
+	Files, Dirs, Bytes int64
+	// Warnings name entries that could not be restored exactly (device nodes without root, owners
+	// without permission).
+	Warnings []string
+}
+
+// ErrDestination wraps errors about where a restore was asked to write (not empty, an existing
+// file in the way, an item the recovery point does not have).
+var ErrDestination = errors.New("efs: restore destination")
+
+// Restore writes snapshot snap into dest. With no items it restores the whole tree into dest,
+// which must not exist or be empty. With items (paths relative to the tree's root) it restores
+// only those, into dest which may exist; it never overwrites an existing file, failing instead.
+//
+// Restored files are byte-identical, with their modes, mtimes and (when running as root)
+// owners; symlinks, empty directories, hard links (as hard links, when both paths are restored)
+// and holes of sparse files (left unwritten) come back too. Directory modes and mtimes are set
+// last, deepest first, so a read-only directory can still be filled.
+func Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dest string, items []string) (RestoreResult, error) {
+	dest, err := filepath.Abs(dest)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	sel, err := newSelection(items)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	if _, err := repo.Snapshot(ctx, snap); err != nil {
+		return RestoreResult{}, err
+	}
+	if sel.whole {
+		if err := prepareEmptyDest(dest); err != nil {
+			return RestoreResult{}, err
+		}
+	} else {
+		if err := prepareItemDest(dest); err != nil {
+			return RestoreResult{}, err
+		}
+		if err := checkItems(ctx, repo, snap, dest, sel); err != nil {
+			return RestoreResult{}, err
+		}
+	}
+	nr, err := repo.Nodes(ctx, snap)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, links: map[[2]uint64]string{}, root: isRoot()}
+	if err := r.run(nr); err != nil {
+		r.abandon()
+		return r.res, err
+	}
+	return r.res, nil
+}
+
+type selection struct {
+	whole bool
+	items []string
+}
+
+func newSelection(items []string) (*selection, error) {
+	s := &selection{whole: len(items) == 0}
+	for _, it := range items {
+		p := path.Clean("/" + strings.TrimSpace(it))
+		p = strings.TrimPrefix(p, "/")
+		if p == "" {
+			// "/" names the whole tree, restored item-wise into an existing directory.
+			s.items = []string{""}
+			continue
+		}
+		if err := content.ValidNodePath(p); err != nil {
+			return nil, fmt.Errorf("%w: itemsToRestore %q: %v", ErrDestination, it, err)
+		}
+		s.items = append(s.items, p)
+	}
+	return s, nil
+}
+
+// selected reports whether p is restored; ancestor whether it is a directory on the way to an
+// item.
+func (s *selection) selected(p string) bool {
+	if s.whole {
+		return true
+	}
+	for _, it := range s.items {
+		if it == "" || p == it || strings.HasPrefix(p, it+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *selection) ancestor(p string) bool {
+	for _, it := range s.items {
+		if p == "" || strings.HasPrefix(it, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func prepareEmptyDest(dest string) error {
+	fi, err := os.Lstat(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
+			return fmt.Errorf("%w: create %s: %v", ErrDestination, dest, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrDestination, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s exists and is not a directory: restore into a new or empty directory", ErrDestination, dest)
+	}
+	d, err := os.Open(dest)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrDestination, err)
+	}
+	defer d.Close()
+	if names, _ := d.Readdirnames(1); len(names) > 0 {
+		return fmt.Errorf("%w: %s is not empty: restore a whole recovery point into a new or empty directory, or restore items into it", ErrDestination, dest)
+	}
+	return nil
+}
+
+func prepareItemDest(dest string) error {
+	fi, err := os.Lstat(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
+			return fmt.Errorf("%w: create %s: %v", ErrDestination, dest, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrDestination, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s exists and is not a directory", ErrDestination, dest)
+	}
+	return nil
+}
+
+// checkItems makes sure, before anything is written, that every item is in the snapshot and
+// that nothing in the way would be overwritten.
+func checkItems(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dest string, sel *selection) error {
+	nr, err := repo.Nodes(ctx, snap)
+	if err != nil {
+		return err
+	}
+	found := make([]bool, len(sel.items))
+	for {
+		n, err := nr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		for i, it := range sel.items {
+			if n.Path == it {
+				found[i] = true
+			}
+		}
+		isSel, isAnc := sel.selected(n.Path), sel.ancestor(n.Path)
+		if !isSel && !isAnc {
+			continue
+		}
+		abs := joinDest(dest, n.Path)
+		fi, err := os.Lstat(abs)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrDestination, err)
+		}
+		if n.Type == content.NodeDir && fi.IsDir() {
+			continue // merged into
+		}
+		if isSel {
+			return fmt.Errorf("%w: %s already exists; restoring %q would overwrite it: move it away or restore to another directory", ErrDestination, abs, n.Path)
+		}
+		return fmt.Errorf("%w: %s exists and is not a directory, so %q cannot be restored below it", ErrDestination, abs, n.Path)
+	}
+	var missing []string
+	for i, ok := range found {
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%q", sel.items[i]))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: itemsToRestore %s not in the recovery point", ErrDestination, strings.Join(missing, ", ")+map[bool]string{true: " is", false: " are"}[len(missing) == 1])
+	}
+	return nil
+}
+
+func joinDest(dest, p string) string {
+	if p == "" {
+		return dest
+	}
+	return dest + string(os.PathSeparator) + filepath.FromSlash(p)
+}
+
+type restorer struct {
+	ctx   context.Context
+	repo  *content.Repository
+	dest  string
+	sel   *selection
+	root  bool
+	links map[[2]uint64]string
+	// stack is the directory path of the node being restored (walk order).
+	stack []string
+	dirs  []dirMeta
+	// batch of chunk reads, and the files they write.
+	reqs     []content.FetchRequest
+	reqBytes int64
+	pending  []*openFile
+	res      RestoreResult
+}
+
+type dirMeta struct {
+	abs  string
+	node *content.Node
+}
+
+type openFile struct {
+	f             *os.File
+	abs           string
+	node          *content.Node
+	queued, total int
+}
+
+type writeAt struct {
+	f   *openFile
+	off int64
+}
+
+const (
+	batchBytes = 64 << 20
+	batchFiles = 512
+)
+
+func (r *restorer) warn(format string, args ...any) {
+	if len(r.res.Warnings) < 1000 {
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *restorer) run(nr *content.NodeReader) error {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		n, err := nr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		isSel := r.sel.selected(n.Path)
+		if !isSel && !(n.Type == content.NodeDir && r.sel.ancestor(n.Path)) {
+			continue
+		}
+		if err := r.enter(n); err != nil {
+			return err
+		}
+		if err := r.restore(n, isSel); err != nil {
+			return err
+		}
+	}
+	if err := r.flush(); err != nil {
+		return err
+	}
+	// Directory metadata last, deepest first.
+	for i := len(r.dirs) - 1; i >= 0; i-- {
+		d := r.dirs[i]
+		if err := r.applyMeta(d.abs, d.node, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enter checks n's parent is the directory restored last on the way down (so a node can only
+// land inside a directory this restore made or checked), popping finished directories.
+func (r *restorer) enter(n *content.Node) error {
+	if n.Path == "" {
+		if len(r.stack) != 0 {
+			return fmt.Errorf("%w: a second root in the node list", content.ErrCorrupt)
+		}
+		return nil
+	}
+	parent := ""
+	if i := strings.LastIndexByte(n.Path, '/'); i >= 0 {
+		parent = n.Path[:i]
+	}
+	for len(r.stack) > 0 && r.stack[len(r.stack)-1] != parent {
+		r.stack = r.stack[:len(r.stack)-1]
+	}
+	if len(r.stack) == 0 {
+		return fmt.Errorf("%w: %q comes without its directory in the node list", content.ErrCorrupt, n.Path)
+	}
+	return nil
+}
+
+func (r *restorer) restore(n *content.Node, selected bool) error {
+	abs := joinDest(r.dest, n.Path)
+	switch n.Type {
+	case content.NodeDir:
+		r.stack = append(r.stack, n.Path)
+		if n.Path == "" {
+			if r.sel.whole {
+				r.dirs = append(r.dirs, dirMeta{abs, n})
+				r.res.Dirs++
+			}
+			return nil
+		}
+		err := os.Mkdir(abs, 0o700)
+		if errors.Is(err, fs.ErrExist) && !r.sel.whole {
+			fi, lerr := os.Lstat(abs)
+			if lerr == nil && fi.IsDir() {
+				return nil // an existing directory items are restored into; left as it is
+			}
+		}
+		if err != nil {
+			return r.existErr(abs, n, err)
+		}
+		r.dirs = append(r.dirs, dirMeta{abs, n})
+		r.res.Dirs++
+		return nil
+	case content.NodeFile:
+		return r.restoreFile(abs, n)
+	case content.NodeSymlink:
+		if err := os.Symlink(n.Target, abs); err != nil {
+			return r.existErr(abs, n, err)
+		}
+		r.res.Files++
+		if r.root {
+			if err := setOwner(abs, n.UID, n.GID); err != nil {
+				r.warn("%s: %v", abs, err)
+			}
+		}
+		if err := setTimes(abs, n.MTime, true); err != nil {
+			r.warn("%s: %v", abs, err)
+		}
+		return nil
+	default:
+		if _, err := os.Lstat(abs); err == nil {
+			return r.existErr(abs, n, fs.ErrExist)
+		}
+		if err := makeSpecial(abs, n); err != nil {
+			r.warn("%s: %v (not restored)", abs, err)
+			return nil
+		}
+		r.res.Files++
+		return r.applyMeta(abs, n, nil)
+	}
+}
+
+func (r *restorer) existErr(abs string, n *content.Node, err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s already exists; restoring %q would overwrite it: move it away or restore to another directory", ErrDestination, abs, n.Path)
+	}
+	return fmt.Errorf("restore %s: %w", abs, err)
+}
+
+func (r *restorer) restoreFile(abs string, n *content.Node) error {
+	if n.NLink > 1 && platformFull {
+		key := [2]uint64{n.Dev, n.Inode}
+		if first, ok := r.links[key]; ok {
+			if err := os.Link(first, abs); err != nil {
+				return r.existErr(abs, n, err)
+			}
+			r.res.Files++
+			return nil
+		}
+		r.links[key] = abs
+	}
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return r.existErr(abs, n, err)
+	}
+	of := &openFile{f: f, abs: abs, node: n}
+	r.pending = append(r.pending, of)
+	r.res.Files++
+	r.res.Bytes += n.Size
+	if n.Size > 0 {
+		// Holes stay unwritten: the file is extended to its size first.
+		if err := f.Truncate(n.Size); err != nil {
+			return fmt.Errorf("restore %s: %w", abs, err)
+		}
+	}
+	var off int64
+	for _, ref := range n.Refs {
+		if !ref.IsHole() {
+			of.total++
+		}
+	}
+	for _, ref := range n.Refs {
+		if !ref.IsHole() {
+			r.reqs = append(r.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
+			r.reqBytes += ref.Len
+			of.queued++
+			if r.reqBytes >= batchBytes {
+				if err := r.flush(); err != nil {
+					return err
+				}
+			}
+		}
+		off += ref.Len
+	}
+	if len(r.pending) >= batchFiles {
+		return r.flush()
+	}
+	return nil
+}
+
+// flush reads the queued chunks into their files and finishes the files that are complete.
+func (r *restorer) flush() error {
+	if len(r.reqs) > 0 {
+		err := r.repo.Fetch(r.ctx, r.reqs, 2*runtime.GOMAXPROCS(0), func(tag any, data []byte) error {
+			w := tag.(writeAt)
+			if _, err := w.f.f.WriteAt(data, w.off); err != nil {
+				return fmt.Errorf("restore %s: %w", w.f.abs, err)
+			}
+			return nil
+		})
+		r.reqs, r.reqBytes = r.reqs[:0], 0
+		if err != nil {
+			return err
+		}
+	}
+	keep := r.pending[:0]
+	for _, of := range r.pending {
+		if of.queued < of.total {
+			keep = append(keep, of)
+			continue
+		}
+		err := r.applyMeta(of.abs, of.node, of.f)
+		if cerr := of.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("restore %s: %w", of.abs, cerr)
+		}
+		if err != nil {
+			return err
+		}
+		if err := setTimes(of.abs, of.node.MTime, false); err != nil {
+			return fmt.Errorf("restore %s: %w", of.abs, err)
+		}
+	}
+	clear(r.pending[len(keep):])
+	r.pending = keep
+	return nil
+}
+
+// applyMeta sets owner (as root), mode and, for directories and special files, mtime. Files get
+// their mtime after they are closed.
+func (r *restorer) applyMeta(abs string, n *content.Node, f *os.File) error {
+	if r.root {
+		var err error
+		if f != nil {
+			err = f.Chown(int(n.UID), int(n.GID))
+		} else {
+			err = setOwner(abs, n.UID, n.GID)
+		}
+		if err != nil {
+			r.warn("%s: owner not restored: %v", abs, err)
+		}
+	}
+	mode := fileMode(n.Mode)
+	var err error
+	if f != nil {
+		err = f.Chmod(mode)
+	} else {
+		err = os.Chmod(abs, mode)
+	}
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", abs, err)
+	}
+	if f == nil {
+		if err := setTimes(abs, n.MTime, false); err != nil {
+			return fmt.Errorf("restore %s: %w", abs, err)
+		}
+	}
+	return nil
+}
+
+func fileMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// abandon closes files left open by a failed restore.
+func (r *restorer) abandon() {
+	for _, of := range r.pending {
+		of.f.Close()
+	}
+	r.pending = nil
+}
