@@ -14,8 +14,12 @@ import (
 	"path/filepath"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -70,6 +74,11 @@ type Options struct {
 	Clock clock.Clock
 	// Log defaults to discarding.
 	Log *slog.Logger
+	// BlobStore opens the blob store of a vault repository directory; it defaults to the local
+	// directory store. Tests wrap it to inject faults.
+	BlobStore func(dir string) (blob.Store, error)
+	// Jobs tunes the background job runner.
+	Jobs jobs.Options
 }
 
 // Engine is an open engine.
@@ -78,9 +87,10 @@ type Engine struct {
 	store   store.Store
 	service *service.Service
 	handler *api.Handler
-	keys    *credentials.Ring
-	clock   clock.Clock
-	log     *slog.Logger
+	keys       *credentials.Ring
+	clock      clock.Clock
+	log        *slog.Logger
+	connectors resources.Set
 }
 
 // Open opens (creating if needed) the engine state in o.DataDir.
@@ -120,18 +130,29 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log}
-	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes, PolicyActions: actions})
-	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log})
+	if o.BlobStore == nil {
+		o.BlobStore = defaultBlobStore
+	}
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log, connectors: resources.Default()}
+	repos := &jobs.Repos{
+		Dir:           func(account, region, vault string) string { return VaultRepoDir(o.DataDir, account, region, vault) },
+		MasterKeyPath: MasterKeyPath(o.DataDir),
+		NewStore:      o.BlobStore,
+	}
+	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
+		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs})
+	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service)})
 	if err != nil {
 		_ = st.Close()
 		return nil, err
 	}
+	// Jobs queued earlier, and jobs a killed process left behind, are picked up from here on.
+	e.service.Start()
 	return e, nil
 }
 
 // resourceTypes lists the resource types the engine's connectors back up.
-func (e *Engine) resourceTypes() []string { return nil }
+func (e *Engine) resourceTypes() []string { return e.connectors.Types() }
 
 // Handler serves the engine's API.
 func (e *Engine) Handler() http.Handler { return e.handler }
@@ -145,5 +166,8 @@ func (e *Engine) PrimaryKey() credentials.Key { return e.keys.Primary() }
 // DataDir is where the engine keeps its state.
 func (e *Engine) DataDir() string { return e.dataDir }
 
-// Close releases the engine's resources.
-func (e *Engine) Close() error { return e.store.Close() }
+// Close stops the engine's jobs (a running job ends FAILED, saying the engine stopped) and
+// releases its resources.
+func (e *Engine) Close() error {
+	return errors.Join(e.service.Close(), e.store.Close())
+}

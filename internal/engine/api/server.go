@@ -56,6 +56,8 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	vaultOperations,
 	vaultProtectionOperations,
 	planOperations,
+	jobOperations,
+	recoveryPointOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

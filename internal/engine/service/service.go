@@ -15,6 +15,8 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -29,6 +31,13 @@ type Config struct {
 	// PolicyActions are the AWS Backup API's operation names, which the actions of a vault access
 	// policy must name (backup:NAME, wildcards allowed). Nil accepts any backup: action name.
 	PolicyActions []string
+	// Connectors back up and restore each resource type; default resources.Default().
+	Connectors resources.Set
+	// Repos opens the vault repositories jobs write to. Without it, jobs fail with a message
+	// saying the engine has no data dir.
+	Repos *jobs.Repos
+	// Jobs tunes the background job runner.
+	Jobs jobs.Options
 }
 
 // Service implements the AWS Backup operations.
@@ -38,6 +47,9 @@ type Service struct {
 	log           *slog.Logger
 	resourceTypes func() []string
 	policyActions []string
+	connectors    resources.Set
+	repos         *jobs.Repos
+	runner        *jobs.Runner
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -55,11 +67,21 @@ func New(cfg Config) *Service {
 	if cfg.ResourceTypes == nil {
 		cfg.ResourceTypes = func() []string { return nil }
 	}
-	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions}
-	s.taggable = map[string]func(store.Tx, ARN) error{
-		"backup-vault": s.vaultExistsByARN,
-		"backup-plan":  s.planExistsByARN,
+	if cfg.Connectors == nil {
+		cfg.Connectors = resources.Default()
 	}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
+		connectors: cfg.Connectors, repos: cfg.Repos}
+	s.taggable = map[string]func(store.Tx, ARN) error{
+		"backup-vault":   s.vaultExistsByARN,
+		"backup-plan":    s.planExistsByARN,
+		"recovery-point": s.recoveryPointExistsByARN,
+	}
+	s.runner = jobs.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]jobs.Handler{
+		kindBackup:  backupHandler{s},
+		kindRestore: restoreHandler{s},
+		kindForget:  forgetHandler{s},
+	})
 	return s
 }
 

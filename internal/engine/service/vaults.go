@@ -245,6 +245,11 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 		if n > 0 {
 			return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points: delete them first (or set force_destroy in Terraform)", v.Name, n)
 		}
+		if job, err := activeBackupJobInto(tx, v); err != nil {
+			return err
+		} else if job != "" {
+			return apierr.InvalidReq("Backup vault %s cannot be deleted while backup job %s is writing into it: wait for the job or stop it (StopBackupJob)", v.Name, job)
+		}
 		key := vaultKey(v.AccountID, v.Region, v.Name)
 		if err := tx.Delete(collVaults, key); err != nil {
 			return err
@@ -259,6 +264,13 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 	})
 	if err != nil {
 		return nil, internal("delete backup vault", err)
+	}
+	// The vault's repository holds no recovery point any more; a vault created again under the
+	// name starts a new one, with its own key.
+	if s.repos != nil {
+		if err := s.repos.Remove(c.AccountID, c.Region, in.BackupVaultName); err != nil {
+			s.log.Warn("removing a deleted vault's repository failed", "vault", in.BackupVaultName, "error", err)
+		}
 	}
 	return &struct{}{}, nil
 }

@@ -1,0 +1,104 @@
+// Package extension serves the engine's own API, the parts AWS Backup has no operation for, under
+// api.ExtensionPrefix (/_engine/). Requests reach it after SigV4 authentication, with the caller in
+// the request context, so the extension API is exactly as protected as the AWS one. Errors use the
+// same rest-json error format, so one client-side decoder serves both.
+//
+//	POST   /_engine/v1/resources         register a protected resource   {"ResourceType","Locator","Tags"}
+//	GET    /_engine/v1/resources         list them                        ?type=EFS&maxResults=N&nextToken=T
+//	GET    /_engine/v1/resources/{arn}   describe one (the ARN path-escaped)
+//	PATCH  /_engine/v1/resources/{arn}   replace its tags                 {"Tags"}
+//	DELETE /_engine/v1/resources/{arn}   remove it from the registry
+package extension
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+)
+
+// ResourcesPath is the collection of registered resources.
+const ResourcesPath = api.ExtensionPrefix + "v1/resources"
+
+// Handler returns the extension API over s.
+func Handler(s *service.Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+ResourcesPath, func(w http.ResponseWriter, r *http.Request) {
+		var in service.RegisterResourceInput
+		if !decode(w, r, &in) {
+			return
+		}
+		out, err := s.RegisterResource(r.Context(), &in)
+		reply(w, http.StatusCreated, out, err)
+	})
+	mux.HandleFunc("GET "+ResourcesPath, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		in := service.ListResourcesInput{ResourceType: q.Get("type"), NextToken: q.Get("nextToken")}
+		if v := q.Get("maxResults"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil {
+				api.WriteError(w, apierr.InvalidParameter("maxResults must be a whole number, got %q", v))
+				return
+			}
+			in.MaxResults = new(int32(n))
+		}
+		out, err := s.ListResources(r.Context(), &in)
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("GET "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
+		out, err := s.GetResource(r.Context(), &service.GetResourceInput{ResourceArn: r.PathValue("arn")})
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("PATCH "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
+		var in service.UpdateResourceInput
+		if !decode(w, r, &in) {
+			return
+		}
+		in.ResourceArn = r.PathValue("arn")
+		out, err := s.UpdateResource(r.Context(), &in)
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("DELETE "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
+		_, err := s.RemoveResource(r.Context(), &service.GetResourceInput{ResourceArn: r.PathValue("arn")})
+		reply(w, http.StatusNoContent, nil, err)
+	})
+	mux.HandleFunc(api.ExtensionPrefix, func(w http.ResponseWriter, r *http.Request) {
+		api.WriteError(w, apierr.New(apierr.UnknownOperation, "the engine has no extension endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := io.ReadAll(r.Body)
+	if err == nil && len(b) > 0 {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		api.WriteError(w, apierr.New(apierr.SerializationException, "cannot read the request body as JSON: %v", err))
+		return false
+	}
+	return true
+}
+
+func reply(w http.ResponseWriter, status int, out any, err error) {
+	if err != nil {
+		api.WriteError(w, err)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		api.WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

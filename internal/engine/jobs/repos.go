@@ -1,0 +1,131 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+)
+
+// ErrNoRepository is returned by Repos.Open with create=false when the vault has no repository
+// yet (nothing was ever backed up into it).
+var ErrNoRepository = errors.New("jobs: the vault has no repository")
+
+// Repos opens the vault repositories of one data dir, once per vault per process. A vault's
+// repository is created on first use with the vault's key ID, and opened afterwards.
+type Repos struct {
+	// Dir is the directory of a vault's repository.
+	Dir func(account, region, vault string) string
+	// MasterKeyPath is the file of the master key that wraps every vault's data key.
+	MasterKeyPath string
+	// NewStore opens the blob store of a repository directory; tests inject faults here.
+	NewStore func(dir string) (blob.Store, error)
+
+	mu    sync.Mutex
+	mk    *content.MasterKey
+	repos map[string]*content.Repository
+}
+
+func (r *Repos) masterKey() (content.MasterKey, error) {
+	if r.mk != nil {
+		return *r.mk, nil
+	}
+	mk, err := content.LoadOrCreateMasterKey(r.MasterKeyPath)
+	if err != nil {
+		return content.MasterKey{}, fmt.Errorf("load the master key %s: %w", r.MasterKeyPath, err)
+	}
+	r.mk = &mk
+	return mk, nil
+}
+
+// Open returns the repository of a vault. With create, a vault without one gets one whose data
+// key is named keyID (the vault's EncryptionKeyArn); without, that is ErrNoRepository.
+func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
+	dir := r.Dir(account, region, vault)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if repo, ok := r.repos[dir]; ok {
+		return repo, nil
+	}
+	mk, err := r.masterKey()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !create {
+		return nil, ErrNoRepository
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the repository directory of vault %s: %w", vault, err)
+	}
+	st, err := r.NewStore(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open the blob store of vault %s: %w", vault, err)
+	}
+	empty, err := isEmpty(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("look into the repository of vault %s: %w", vault, err)
+	}
+	var repo *content.Repository
+	switch {
+	case empty && !create:
+		return nil, ErrNoRepository
+	case empty:
+		repo, err = content.Init(ctx, st, mk, keyID)
+		if err != nil {
+			// Another process may have created it a moment ago; opening it is then right.
+			var openErr error
+			if repo, openErr = content.Open(ctx, st, mk); openErr != nil {
+				return nil, fmt.Errorf("create the repository of vault %s: %w", vault, err)
+			}
+		}
+	default:
+		repo, err = content.Open(ctx, st, mk)
+		if err != nil {
+			return nil, fmt.Errorf("open the repository of vault %s: %w", vault, err)
+		}
+	}
+	if r.repos == nil {
+		r.repos = map[string]*content.Repository{}
+	}
+	r.repos[dir] = repo
+	return repo, nil
+}
+
+var errStopList = errors.New("stop")
+
+func isEmpty(ctx context.Context, st blob.Store) (bool, error) {
+	empty := true
+	err := st.List(ctx, "", func(string, int64) error { empty = false; return errStopList })
+	if err != nil && !errors.Is(err, errStopList) {
+		return false, err
+	}
+	return empty, nil
+}
+
+// Remove closes a vault's repository and deletes its directory: for a vault that was deleted.
+func (r *Repos) Remove(account, region, vault string) error {
+	dir := r.Dir(account, region, vault)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if repo, ok := r.repos[dir]; ok {
+		_ = repo.Close()
+		delete(r.repos, dir)
+	}
+	return os.RemoveAll(dir)
+}
+
+// Close closes every open repository.
+func (r *Repos) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for dir, repo := range r.repos {
+		errs = append(errs, repo.Close())
+		delete(r.repos, dir)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,726 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Backup job states (the model's BackupJobState).
+const (
+	BackupJobCreated   = "CREATED"
+	BackupJobPending   = "PENDING"
+	BackupJobRunning   = "RUNNING"
+	BackupJobAborting  = "ABORTING"
+	BackupJobAborted   = "ABORTED"
+	BackupJobCompleted = "COMPLETED"
+	BackupJobFailed    = "FAILED"
+	BackupJobExpired   = "EXPIRED"
+	BackupJobPartial   = "PARTIAL"
+)
+
+const (
+	collBackupJobs  = "backup-jobs"
+	collIdempotency = "idempotency"
+	// collProtections holds, per resource ever backed up, what DescribeProtectedResource reports
+	// about its restores: {account}/{region}/{resource ARN}.
+	collProtections = "protected-resources"
+)
+
+func jobKey(account, region, id string) string { return account + "/" + region + "/" + id }
+
+// backupJob is a backup job as stored.
+type backupJob struct {
+	ID                    string                `json:"id"`
+	AccountID             string                `json:"account_id"`
+	Region                string                `json:"region"`
+	VaultName             string                `json:"vault_name"`
+	VaultARN              string                `json:"vault_arn"`
+	VaultType             string                `json:"vault_type"`
+	Resource              resources.Resource    `json:"resource"` // the registry entry when the job was started
+	IamRoleARN            string                `json:"iam_role_arn"`
+	State                 string                `json:"state"`
+	StatusMessage         string                `json:"status_message,omitempty"`
+	MessageCategory       string                `json:"message_category,omitempty"`
+	CreationDate          time.Time             `json:"creation_date"`
+	InitiationDate        time.Time             `json:"initiation_date,omitzero"`
+	CompletionDate        time.Time             `json:"completion_date,omitzero"`
+	StartBy               time.Time             `json:"start_by"`
+	CompleteBy            time.Time             `json:"complete_by"`
+	StartWindowMinutes    int64                 `json:"start_window_minutes"`
+	CompleteWindowMinutes int64                 `json:"complete_window_minutes"`
+	RecoveryPointID       string                `json:"recovery_point_id"`
+	RecoveryPointARN      string                `json:"recovery_point_arn"`
+	Lifecycle             *Lifecycle            `json:"lifecycle,omitempty"`
+	RecoveryPointTags     map[string]string     `json:"recovery_point_tags,omitempty"`
+	IdempotencyToken      string                `json:"idempotency_token,omitempty"`
+	BytesTransferred      int64                 `json:"bytes_transferred"`
+	BackupSizeInBytes     int64                 `json:"backup_size_in_bytes"`
+	PercentDone           float64               `json:"percent_done"`
+	EncryptionKeyARN      string                `json:"encryption_key_arn"`
+	EncryptionKeyType     string                `json:"encryption_key_type"`
+	CreatedBy             *RecoveryPointCreator `json:"created_by,omitempty"`
+}
+
+func (j *backupJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+
+func backupJobDone(state string) bool {
+	switch state {
+	case BackupJobAborted, BackupJobCompleted, BackupJobFailed, BackupJobExpired, BackupJobPartial:
+		return true
+	}
+	return false
+}
+
+// idempotencyRecord remembers the job a StartBackupJob or StartRestoreJob token created.
+type idempotencyRecord struct {
+	JobID       string `json:"job_id"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// fingerprint is what makes two requests with one idempotency token the same request.
+func fingerprint(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// StartBackupJobInput is the wire input of StartBackupJob.
+type StartBackupJobInput struct {
+	BackupVaultName                  string            `json:"BackupVaultName"`
+	ResourceArn                      string            `json:"ResourceArn"`
+	IamRoleArn                       string            `json:"IamRoleArn"`
+	IdempotencyToken                 string            `json:"IdempotencyToken,omitempty"`
+	Lifecycle                        *Lifecycle        `json:"Lifecycle,omitempty"`
+	RecoveryPointTags                map[string]string `json:"RecoveryPointTags,omitempty"`
+	StartWindowMinutes               *int64            `json:"StartWindowMinutes,omitempty"`
+	CompleteWindowMinutes            *int64            `json:"CompleteWindowMinutes,omitempty"`
+	BackupOptions                    map[string]string `json:"BackupOptions,omitempty"`
+	Index                            string            `json:"Index,omitempty"`
+	LogicallyAirGappedBackupVaultArn string            `json:"LogicallyAirGappedBackupVaultArn,omitempty"`
+}
+
+// StartBackupJobOutput is the wire output of StartBackupJob.
+type StartBackupJobOutput struct {
+	BackupJobId      string     `json:"BackupJobId"`
+	CreationDate     *Timestamp `json:"CreationDate"`
+	IsParent         bool       `json:"IsParent"`
+	RecoveryPointArn string     `json:"RecoveryPointArn"`
+}
+
+// validateResourceARN checks that arn names a resource type this engine backs up, and returns
+// its connector.
+func (s *Service) validateResourceARN(field, arn string) (resources.Connector, error) {
+	if _, err := ParseARN(arn); err != nil {
+		return nil, apierr.InvalidParameter("%s %q is not a valid ARN: expected, for a directory, arn:aws:elasticfilesystem:REGION:ACCOUNT:file-system/fs-ID", field, arn)
+	}
+	t := resources.TypeOfARN(arn)
+	if t == "" {
+		return nil, apierr.InvalidParameter("%s %s is not the ARN of a resource type this engine backs up (%s)", field, arn, strings.Join(s.connectors.Types(), ", "))
+	}
+	return s.connector(t)
+}
+
+func validateWindows(in *StartBackupJobInput) (start, complete int64, err error) {
+	start, complete = DefaultStartWindowMinutes, DefaultCompletionWindowMinutes
+	if in.StartWindowMinutes != nil {
+		start = *in.StartWindowMinutes
+		if start < minStartWindowMinutes {
+			return 0, 0, apierr.InvalidParameter("StartWindowMinutes must be at least %d when set, got %d; leave it out for the default of 8 hours", minStartWindowMinutes, start)
+		}
+	}
+	if in.CompleteWindowMinutes != nil {
+		complete = *in.CompleteWindowMinutes
+		if complete < 1 {
+			return 0, 0, apierr.InvalidParameter("CompleteWindowMinutes must be positive, got %d; leave it out for the default of 7 days", complete)
+		}
+	}
+	return start, complete, nil
+}
+
+// StartBackupJob starts an on-demand backup of a registered resource into a vault. The job runs in
+// the background; its recovery point appears, under the returned RecoveryPointArn, when the data
+// is committed.
+func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (*StartBackupJobOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !iamRolePattern.MatchString(in.IamRoleArn) {
+		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME (e.g. the AWSBackupDefaultServiceRole)", in.IamRoleArn)
+	}
+	conn, err := s.validateResourceARN("ResourceArn", in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateJobLifecycle(in.Lifecycle); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.RecoveryPointTags); err != nil {
+		return nil, err
+	}
+	start, complete, err := validateWindows(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.BackupOptions) > 0 {
+		return nil, apierr.InvalidParameter("BackupOptions apply to Windows VSS backups of EC2 instances; %s resources take none", conn.Type())
+	}
+	if in.Index == "ENABLED" {
+		return nil, apierr.InvalidParameter("Index: this engine does not build backup indexes; leave Index out or DISABLED")
+	}
+	if in.LogicallyAirGappedBackupVaultArn != "" {
+		return nil, apierr.InvalidParameter("LogicallyAirGappedBackupVaultArn: back up into a backup vault and copy the recovery point to the air-gapped vault")
+	}
+	now := s.clock.Now()
+	j := backupJob{
+		ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: BackupJobCreated,
+		CreationDate: now, StartBy: now.Add(time.Duration(start) * time.Minute), CompleteBy: now.Add(time.Duration(complete) * time.Minute),
+		StartWindowMinutes: start, CompleteWindowMinutes: complete,
+		Lifecycle: effectiveLifecycle(in.Lifecycle, conn.SupportsColdStorage()), RecoveryPointTags: maps.Clone(in.RecoveryPointTags),
+		IdempotencyToken: in.IdempotencyToken,
+	}
+	j.RecoveryPointID = newPointID()
+	j.RecoveryPointARN = RecoveryPointARN(c.Region, c.AccountID, j.RecoveryPointID)
+	fp := fingerprint([]any{in.BackupVaultName, in.ResourceArn, in.IamRoleArn, in.Lifecycle, in.RecoveryPointTags, in.StartWindowMinutes, in.CompleteWindowMinutes})
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		if v.Type == VaultTypeAirGapped {
+			return apierr.InvalidReq("backup vault %s is logically air-gapped: back up into a backup vault and copy the recovery point into it", v.Name)
+		}
+		r, err := findResource(tx, c, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		if in.IdempotencyToken != "" {
+			idemKey := c.scope() + "StartBackupJob/" + in.IdempotencyToken
+			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			if err != nil {
+				return err
+			}
+			if found {
+				if rec.Fingerprint != fp {
+					return apierr.InvalidReq("IdempotencyToken %q was already used by backup job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
+				}
+				prev, _, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				j = prev
+				return err
+			}
+			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+				return err
+			}
+		}
+		j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
+		j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
+		j.Resource = r
+		if err := insertDoc(tx, collBackupJobs, j.key(), j); err != nil {
+			return err
+		}
+		return jobs.Enqueue(tx, kindBackup, j.key())
+	})
+	if err != nil {
+		return nil, internal("start backup job", err)
+	}
+	s.runner.Notify()
+	return &StartBackupJobOutput{BackupJobId: j.ID, CreationDate: NewTimestamp(j.CreationDate), RecoveryPointArn: j.RecoveryPointARN}, nil
+}
+
+// BackupJob is the model's BackupJob (ListBackupJobs); DescribeBackupJob answers the same members.
+type BackupJob struct {
+	AccountId              string                `json:"AccountId"`
+	BackupJobId            string                `json:"BackupJobId"`
+	BackupSizeInBytes      int64                 `json:"BackupSizeInBytes"`
+	BackupVaultArn         string                `json:"BackupVaultArn"`
+	BackupVaultName        string                `json:"BackupVaultName"`
+	BytesTransferred       int64                 `json:"BytesTransferred"`
+	CompletionDate         *Timestamp            `json:"CompletionDate,omitempty"`
+	CreatedBy              *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreationDate           *Timestamp            `json:"CreationDate"`
+	EncryptionKeyArn       string                `json:"EncryptionKeyArn,omitempty"`
+	ExpectedCompletionDate *Timestamp            `json:"ExpectedCompletionDate,omitempty"`
+	IamRoleArn             string                `json:"IamRoleArn"`
+	InitiationDate         *Timestamp            `json:"InitiationDate,omitempty"`
+	IsEncrypted            bool                  `json:"IsEncrypted"`
+	IsParent               bool                  `json:"IsParent"`
+	MessageCategory        string                `json:"MessageCategory,omitempty"`
+	PercentDone            string                `json:"PercentDone"`
+	RecoveryPointArn       string                `json:"RecoveryPointArn,omitempty"`
+	RecoveryPointLifecycle *Lifecycle            `json:"RecoveryPointLifecycle,omitempty"`
+	ResourceArn            string                `json:"ResourceArn"`
+	ResourceName           string                `json:"ResourceName,omitempty"`
+	ResourceType           string                `json:"ResourceType"`
+	StartBy                *Timestamp            `json:"StartBy,omitempty"`
+	State                  string                `json:"State"`
+	StatusMessage          string                `json:"StatusMessage,omitempty"`
+	VaultType              string                `json:"VaultType,omitempty"`
+}
+
+func backupJobOut(j *backupJob) *BackupJob {
+	out := &BackupJob{
+		AccountId: j.AccountID, BackupJobId: j.ID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
+		BackupVaultName: j.VaultName, BytesTransferred: j.BytesTransferred, CompletionDate: NewTimestamp(j.CompletionDate),
+		CreatedBy: j.CreatedBy, CreationDate: NewTimestamp(j.CreationDate), EncryptionKeyArn: j.EncryptionKeyARN,
+		IamRoleArn: j.IamRoleARN, InitiationDate: NewTimestamp(j.InitiationDate), IsEncrypted: true,
+		MessageCategory: j.MessageCategory, PercentDone: fmt.Sprintf("%.1f", j.PercentDone),
+		RecoveryPointLifecycle: j.Lifecycle, ResourceArn: j.Resource.ARN, ResourceName: j.Resource.Name(),
+		ResourceType: j.Resource.Type, StartBy: NewTimestamp(j.StartBy), State: j.State, StatusMessage: j.StatusMessage, VaultType: j.VaultType,
+	}
+	// The point's ARN is shown once it exists; StartBackupJob already announced it.
+	if j.State == BackupJobCompleted || j.State == BackupJobPartial {
+		out.RecoveryPointArn = j.RecoveryPointARN
+	}
+	return out
+}
+
+// DescribeBackupJobInput is the wire input of DescribeBackupJob.
+type DescribeBackupJobInput struct {
+	BackupJobId string `json:"BackupJobId"`
+}
+
+// DescribeBackupJobOutput is the wire output of DescribeBackupJob.
+type DescribeBackupJobOutput struct {
+	BackupJob
+	ChildJobsInState  map[string]int64 `json:"ChildJobsInState,omitempty"`
+	NumberOfChildJobs int64            `json:"NumberOfChildJobs"`
+}
+
+func findBackupJob(tx store.Tx, c Caller, id string) (backupJob, error) {
+	j, found, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	if err != nil {
+		return j, err
+	}
+	if !found {
+		return j, apierr.NotFound("backup job %s does not exist in account %s, region %s", id, c.AccountID, c.Region)
+	}
+	return j, nil
+}
+
+// DescribeBackupJob describes a backup job, with its progress while it runs.
+func (s *Service) DescribeBackupJob(ctx context.Context, in *DescribeBackupJobInput) (*DescribeBackupJobOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *DescribeBackupJobOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		j, err := findBackupJob(tx, c, in.BackupJobId)
+		if err != nil {
+			return err
+		}
+		out = &DescribeBackupJobOutput{BackupJob: *backupJobOut(&j)}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe backup job", err)
+	}
+	return out, nil
+}
+
+// ListBackupJobsInput is the wire input of ListBackupJobs.
+type ListBackupJobsInput struct {
+	ByAccountId       string     `json:"ByAccountId,omitempty"`
+	ByBackupVaultName string     `json:"ByBackupVaultName,omitempty"`
+	ByCompleteAfter   *Timestamp `json:"ByCompleteAfter,omitempty"`
+	ByCompleteBefore  *Timestamp `json:"ByCompleteBefore,omitempty"`
+	ByCreatedAfter    *Timestamp `json:"ByCreatedAfter,omitempty"`
+	ByCreatedBefore   *Timestamp `json:"ByCreatedBefore,omitempty"`
+	ByMessageCategory string     `json:"ByMessageCategory,omitempty"`
+	ByParentJobId     string     `json:"ByParentJobId,omitempty"`
+	ByResourceArn     string     `json:"ByResourceArn,omitempty"`
+	ByResourceType    string     `json:"ByResourceType,omitempty"`
+	ByState           string     `json:"ByState,omitempty"`
+	MaxResults        *int32     `json:"MaxResults,omitempty"`
+	NextToken         string     `json:"NextToken,omitempty"`
+}
+
+// ListBackupJobsOutput is the wire output of ListBackupJobs.
+type ListBackupJobsOutput struct {
+	BackupJobs []*BackupJob `json:"BackupJobs"`
+	NextToken  string       `json:"NextToken,omitempty"`
+}
+
+// ListBackupJobs lists the caller's backup jobs in the region, oldest first, with AWS's filters.
+// ByMessageCategory accepts a category, or AGGREGATE_ALL / * for every job.
+func (s *Service) ListBackupJobs(ctx context.Context, in *ListBackupJobsInput) (*ListBackupJobsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListBackupJobsOutput{BackupJobs: []*BackupJob{}}
+	if in.ByAccountId != "" && in.ByAccountId != c.AccountID {
+		return out, nil // no organisation here: other accounts' jobs are not visible
+	}
+	category := in.ByMessageCategory
+	if category == "AGGREGATE_ALL" || category == "*" {
+		category = ""
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collBackupJobs, c.scope(), in.NextToken, in.MaxResults, func(j *backupJob) bool {
+			switch {
+			case in.ByBackupVaultName != "" && j.VaultName != in.ByBackupVaultName,
+				in.ByResourceArn != "" && j.Resource.ARN != in.ByResourceArn,
+				in.ByResourceType != "" && j.Resource.Type != in.ByResourceType,
+				in.ByState != "" && j.State != in.ByState,
+				category != "" && !strings.EqualFold(j.MessageCategory, category),
+				in.ByParentJobId != "", // no composite jobs: nothing has a parent
+				in.ByCreatedAfter != nil && !j.CreationDate.After(in.ByCreatedAfter.Time()),
+				in.ByCreatedBefore != nil && !j.CreationDate.Before(in.ByCreatedBefore.Time()),
+				in.ByCompleteAfter != nil && (j.CompletionDate.IsZero() || !j.CompletionDate.After(in.ByCompleteAfter.Time())),
+				in.ByCompleteBefore != nil && (j.CompletionDate.IsZero() || !j.CompletionDate.Before(in.ByCompleteBefore.Time())):
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			out.BackupJobs = append(out.BackupJobs, backupJobOut(j))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list backup jobs", err)
+	}
+	return out, nil
+}
+
+// StopBackupJobInput is the wire input of StopBackupJob.
+type StopBackupJobInput struct {
+	BackupJobId string `json:"BackupJobId"`
+}
+
+// StopBackupJob stops a backup job. One that has not started yet ends ABORTED at once; a running
+// one goes ABORTING and then ABORTED when its runner has stopped, and leaves no recovery point.
+func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var key string
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		j, err := findBackupJob(tx, c, in.BackupJobId)
+		if err != nil {
+			return err
+		}
+		key = j.key()
+		switch {
+		case backupJobDone(j.State):
+			return apierr.InvalidReq("backup job %s is %s already; only CREATED, PENDING and RUNNING jobs can be stopped", j.ID, j.State)
+		case j.State == BackupJobAborting:
+			return nil
+		}
+		queued, claimed, err := jobs.Claimed(tx, kindBackup, key)
+		if err != nil {
+			return err
+		}
+		if claimed {
+			// A runner holds it: it sees the request and records ABORTED when it has stopped.
+			j.State = BackupJobAborting
+			if _, err := jobs.RequestStop(tx, kindBackup, key); err != nil {
+				return err
+			}
+		} else {
+			if queued {
+				if _, err := jobs.Dequeue(tx, kindBackup, key); err != nil {
+					return err
+				}
+			}
+			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+		}
+		return putDoc(tx, collBackupJobs, key, j)
+	})
+	if err != nil {
+		return nil, internal("stop backup job", err)
+	}
+	s.runner.StopTask(kindBackup, key)
+	return &struct{}{}, nil
+}
+
+// activeBackupJobInto returns the ID of a backup job into vault v that has not finished, or "".
+func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
+	docs, err := tx.Scan(collBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range docs {
+		var j backupJob
+		if err := json.Unmarshal(d.Value, &j); err != nil {
+			return "", fmt.Errorf("decode backup job %s: %w", d.Key, err)
+		}
+		if j.VaultName == v.Name && !backupJobDone(j.State) {
+			return j.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// backupHandler runs backup jobs.
+type backupHandler struct{ s *Service }
+
+func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error) {
+	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	if err != nil || !found || backupJobDone(j.State) {
+		return false, err
+	}
+	if stop || j.State == BackupJobAborting {
+		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, h.s.clock.Now()
+		return false, putDoc(tx, collBackupJobs, t.Key, j)
+	}
+	j.State = BackupJobPending
+	return true, putDoc(tx, collBackupJobs, t.Key, j)
+}
+
+func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	if err != nil || !found || backupJobDone(j.State) {
+		return false, nil, err
+	}
+	j.CompletionDate = h.s.clock.Now()
+	if j.State == BackupJobAborting {
+		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		j.StatusMessage = "stopped by StopBackupJob; " + reason + ". No recovery point was created."
+	} else {
+		j.State, j.MessageCategory = BackupJobFailed, categoryEngine
+		j.StatusMessage = reason + ". No recovery point was created; start the job again."
+	}
+	return false, nil, putDoc(tx, collBackupJobs, t.Key, j)
+}
+
+func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
+	s := h.s
+	var j backupJob
+	var v vault
+	var vaultFound bool
+	var parent content.SnapshotID
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if j, _, err = getDoc[backupJob](tx, collBackupJobs, t.Key); err != nil {
+			return err
+		}
+		if v, vaultFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+			return err
+		}
+		parent, err = latestSnapshot(tx, j.AccountID, j.Region, j.Resource.ARN, j.VaultName)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	log := s.log.With(slog.String("backup_job_id", j.ID), slog.String("resource_arn", j.Resource.ARN), slog.String("vault", j.VaultName))
+	fail := func(err error) error { return h.finishUnsuccessful(ctx, t, log, err) }
+	if !vaultFound {
+		return fail(fmt.Errorf("backup vault %s was deleted before the job ran", j.VaultName))
+	}
+	conn, err := s.connector(j.Resource.Type)
+	if err != nil {
+		return fail(err)
+	}
+	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+		return fail(err)
+	}
+	started := s.clock.Now()
+	err = t.Update(ctx, func(tx store.Tx) error {
+		cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		if err != nil {
+			return err
+		}
+		if cur.State == BackupJobPending {
+			cur.State = BackupJobRunning
+		}
+		cur.InitiationDate = started
+		return putDoc(tx, collBackupJobs, t.Key, cur)
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("backup job running", slog.String("parent_snapshot", string(parent)))
+	if err := conn.CheckSource(ctx, j.Resource); err != nil {
+		return fail(err)
+	}
+	repo, err := s.openRepo(ctx, v, true)
+	if err != nil {
+		return fail(err)
+	}
+	var lastProgress time.Time
+	res, err := conn.Backup(ctx, repo, j.Resource, parent, func(p resources.Progress) {
+		if clock.Since(lastProgress) < progressInterval {
+			return
+		}
+		lastProgress = clock.Wall()
+		err := t.Update(ctx, func(tx store.Tx) error {
+			cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+			if err != nil {
+				return err
+			}
+			cur.BytesTransferred, cur.BackupSizeInBytes = p.BytesTransferred, p.BytesTotal
+			if p.BytesTotal > 0 {
+				cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
+			}
+			return putDoc(tx, collBackupJobs, t.Key, cur)
+		})
+		if err != nil && ctx.Err() == nil {
+			log.Warn("recording backup progress failed", slog.Any("error", err))
+		}
+	})
+	if err != nil {
+		return fail(err)
+	}
+	// The snapshot is committed; the recovery point becomes visible in the same transaction that
+	// completes the job, or, if that cannot happen, the snapshot is forgotten again.
+	err = t.Finish(ctx, func(tx store.Tx) error { return h.complete(ctx, tx, t, res) })
+	if err != nil {
+		log.Error("recording a finished backup failed; forgetting its snapshot", slog.Any("error", err))
+		if ferr := repo.Forget(context.WithoutCancel(ctx), res.Snapshot.ID); ferr != nil {
+			log.Error("forgetting an unrecorded snapshot failed; GC cannot reclaim it", slog.String("snapshot", string(res.Snapshot.ID)), slog.Any("error", ferr))
+		}
+		return err
+	}
+	log.Info("backup job finished", slog.Int64("bytes", res.Bytes), slog.Int64("bytes_transferred", res.BytesTransferred), slog.Bool("partial", res.Partial))
+	return nil
+}
+
+// complete records a committed snapshot: the recovery point, its tags, and the job's outcome.
+func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, res resources.BackupResult) error {
+	s := h.s
+	now := s.clock.Now()
+	j, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	if err != nil {
+		return err
+	}
+	j.CompletionDate = now
+	j.BytesTransferred, j.BackupSizeInBytes = res.BytesTransferred, res.Bytes
+	v, vaultFound, err := getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName))
+	if err != nil {
+		return err
+	}
+	unrecorded := recoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
+	switch {
+	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
+		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		j.StatusMessage = "stopped by StopBackupJob as the data was being committed; no recovery point was kept"
+		if err := queueForget(tx, unrecorded); err != nil {
+			return err
+		}
+		return putDoc(tx, collBackupJobs, t.Key, j)
+	case !vaultFound:
+		j.State, j.MessageCategory = BackupJobFailed, categoryFailed
+		j.StatusMessage = "backup vault " + j.VaultName + " was deleted while the job ran"
+		return putDoc(tx, collBackupJobs, t.Key, j)
+	}
+	// A lock put on the vault while the job ran applies to the point it would write.
+	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+		j.State = BackupJobFailed
+		j.StatusMessage, j.MessageCategory = failure(err, nil)
+		if err := queueForget(tx, unrecorded); err != nil {
+			return err
+		}
+		return putDoc(tx, collBackupJobs, t.Key, j)
+	}
+	rp := recoveryPoint{
+		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
+		VaultName: v.Name, VaultARN: v.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
+		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(res.Snapshot.ID),
+		Status: RecoveryPointCompleted, StorageClass: StorageClassWarm, CreationDate: j.CreationDate,
+		InitiationDate: j.InitiationDate, CompletionDate: now, BackupSizeInBytes: res.Bytes, Lifecycle: j.Lifecycle,
+		EncryptionKeyARN: v.EncryptionKeyARN, EncryptionKeyType: v.EncryptionKeyType, IamRoleARN: j.IamRoleARN,
+		BackupJobID: j.ID, CreatedBy: j.CreatedBy,
+	}
+	j.State, j.MessageCategory, j.PercentDone, j.StatusMessage = BackupJobCompleted, categorySuccess, 100, ""
+	if res.Partial {
+		rp.Status, j.State, j.MessageCategory = RecoveryPointPartial, BackupJobPartial, categoryPartial
+		rp.StatusMessage = partialMessage(res.Warnings)
+		j.StatusMessage = rp.StatusMessage
+	}
+	if err := insertRecoveryPoint(tx, rp); err != nil {
+		return err
+	}
+	if len(j.RecoveryPointTags) > 0 {
+		if err := putDoc(tx, collTags, rp.ARN, j.RecoveryPointTags); err != nil {
+			return err
+		}
+	}
+	if err := touchProtection(tx, j.Resource); err != nil {
+		return err
+	}
+	return putDoc(tx, collBackupJobs, t.Key, j)
+}
+
+// partialMessage names the items a partial backup could not capture consistently.
+func partialMessage(warnings []string) string {
+	const shown = 5
+	msg := "some items changed while they were read and were not captured consistently: " + strings.Join(warnings[:min(len(warnings), shown)], "; ")
+	if len(warnings) > shown {
+		msg += fmt.Sprintf(" (and %d more)", len(warnings)-shown)
+	}
+	return msg + ". Back up again when the files are quiet."
+}
+
+// finishUnsuccessful records a job that ended without a snapshot: ABORTED when it was stopped,
+// FAILED otherwise, with a message that says what to do.
+func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, jobs.ErrLeaseLost) {
+		return err
+	}
+	now := h.s.clock.Now()
+	return t.Finish(ctx, func(tx store.Tx) error {
+		j, _, gerr := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		if gerr != nil {
+			return gerr
+		}
+		j.CompletionDate = now
+		if errors.Is(cause, jobs.ErrStopRequested) || j.State == BackupJobAborting {
+			j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
+		} else {
+			j.State = BackupJobFailed
+			j.StatusMessage, j.MessageCategory = failure(err, cause)
+		}
+		log.Warn("backup job did not complete", slog.String("state", j.State), slog.String("status_message", j.StatusMessage))
+		return putDoc(tx, collBackupJobs, t.Key, j)
+	})
+}
+
+// latestSnapshot returns the snapshot of the newest complete recovery point of a resource in a
+// vault, the parent of an incremental backup; "" if there is none.
+func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string) (content.SnapshotID, error) {
+	docs, err := tx.Scan(collResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range slices.Backward(docs) {
+		var ref pointRef
+		if err := json.Unmarshal(d.Value, &ref); err != nil {
+			return "", fmt.Errorf("decode %s: %w", d.Key, err)
+		}
+		if ref.Vault != vaultName {
+			continue
+		}
+		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		if err != nil {
+			return "", err
+		}
+		if found && rp.Status == RecoveryPointCompleted {
+			return content.SnapshotID(rp.SnapshotID), nil
+		}
+	}
+	return "", nil
+}

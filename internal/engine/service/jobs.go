@@ -1,0 +1,169 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// The kinds of background task the service queues (package jobs runs them).
+const (
+	kindBackup  = "backup"
+	kindRestore = "restore"
+	kindForget  = "forget-snapshot"
+)
+
+// shutdownGrace is how long Close waits for running jobs to record that they were stopped.
+const shutdownGrace = 10 * time.Second
+
+// progressInterval is how often a running job writes its progress to the store.
+const progressInterval = time.Second
+
+// Start starts running background jobs: those queued through this service and those other
+// processes on the same data dir queued or abandoned.
+func (s *Service) Start() { s.runner.Start() }
+
+// Close stops the job runner (running jobs end FAILED, saying the engine stopped) and closes
+// the vault repositories.
+func (s *Service) Close() error {
+	s.runner.Stop(shutdownGrace)
+	if s.repos != nil {
+		return s.repos.Close()
+	}
+	return nil
+}
+
+// newJobID returns a job or recovery point ID. UUIDv7 IDs sort by creation time, so documents
+// keyed by them list in creation order.
+func newJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()) }
+
+func newPointID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// openRepo opens the repository of vault v; create makes it if the vault has none yet.
+func (s *Service) openRepo(ctx context.Context, v vault, create bool) (*content.Repository, error) {
+	if s.repos == nil {
+		return nil, errors.New("this engine was started without a data dir for vault repositories")
+	}
+	return s.repos.Open(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create)
+}
+
+// Message categories of finished jobs (ListBackupJobs ByMessageCategory).
+const (
+	categorySuccess      = "SUCCESS"
+	categoryAborted      = "ABORTED"
+	categoryAccessDenied = "ACCESS_DENIED"
+	categorySourceGone   = "RESOURCE_NOT_FOUND"
+	categoryStorageFull  = "INSUFFICIENT_STORAGE"
+	categoryEngine       = "ENGINE_STOPPED"
+	categoryPartial      = "PARTIAL"
+	categoryFailed       = "FAILED"
+)
+
+// failure turns a job error into a StatusMessage and a message category, saying what to do.
+func failure(err error, cause error) (msg, category string) {
+	if e, ok := apierr.As(err); ok {
+		return e.Message, categoryFailed
+	}
+	switch {
+	case errors.Is(cause, jobs.ErrShutdown):
+		return "the engine was shut down while the job ran; nothing was stored as a recovery point. Start the job again.", categoryEngine
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk holding the vault is full: " + err.Error() + ". Data already in the vault is intact; free space and start the job again.", categoryStorageFull
+	case errors.Is(err, fs.ErrNotExist):
+		return err.Error(), categorySourceGone
+	case errors.Is(err, fs.ErrPermission):
+		return err.Error() + ". Give the engine's user read access, or run the engine as a user that has it.", categoryAccessDenied
+	}
+	return err.Error(), categoryFailed
+}
+
+// pendingForget is a snapshot whose recovery point was deleted and whose data is still to be
+// removed from the vault's repository.
+type pendingForget struct {
+	AccountID  string `json:"account_id"`
+	Region     string `json:"region"`
+	Vault      string `json:"vault"`
+	SnapshotID string `json:"snapshot_id"`
+	Point      string `json:"recovery_point_arn"`
+}
+
+const collPendingForgets = "pending-forgets"
+
+// queueForget queues the removal of a deleted point's snapshot, in the deleting transaction.
+func queueForget(tx store.Tx, rp recoveryPoint) error {
+	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN}); err != nil {
+		return err
+	}
+	return jobs.Enqueue(tx, kindForget, key)
+}
+
+// forgetHandler removes a deleted point's snapshot and collects the data nothing references any
+// more. A failure is retried a few times, then logged and given up (the data is garbage, not a
+// risk: nothing refers to it).
+type forgetHandler struct{ s *Service }
+
+const maxForgetAttempts = 5
+
+func (h forgetHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+	_, found, err := getDoc[pendingForget](tx, collPendingForgets, t.Key)
+	return found, err
+}
+
+func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
+	var pf pendingForget
+	err := h.s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		pf, _, err = getDoc[pendingForget](tx, collPendingForgets, t.Key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	done := func(tx store.Tx) error { return tx.Delete(collPendingForgets, t.Key) }
+	repo, err := h.s.openRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, false)
+	if errors.Is(err, jobs.ErrNoRepository) {
+		return t.Finish(ctx, done) // the vault (and its repository) is gone already
+	}
+	if err != nil {
+		return err
+	}
+	if err := repo.Forget(ctx, content.SnapshotID(pf.SnapshotID)); err != nil {
+		if _, statErr := repo.Snapshot(ctx, content.SnapshotID(pf.SnapshotID)); statErr == nil {
+			return fmt.Errorf("forget snapshot %s of %s: %w", pf.SnapshotID, pf.Point, err)
+		}
+		// The snapshot is not there: forgotten by an earlier attempt that died before finishing.
+	}
+	stats, err := repo.GC(ctx)
+	if err != nil {
+		h.s.log.Warn("collecting unreferenced data failed; the next deletion collects it", slog.String("vault", pf.Vault), slog.Any("error", err))
+	} else {
+		h.s.log.Info("deleted a recovery point's data", slog.String("recovery_point_arn", pf.Point),
+			slog.Int64("packs_removed", stats.PacksRemoved), slog.Int64("bytes_removed", stats.BytesRemoved))
+	}
+	return t.Finish(ctx, done)
+}
+
+func (h forgetHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	if t.Attempt < maxForgetAttempts {
+		return true, nil, nil
+	}
+	h.s.log.Error("giving up removing a deleted recovery point's data", slog.String("key", t.Key), slog.String("reason", reason))
+	err := tx.Delete(collPendingForgets, t.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return false, nil, err
+}

@@ -1,0 +1,56 @@
+package service
+
+import (
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+)
+
+// CalculatedLifecycle is the model's CalculatedLifecycle: the dates a Lifecycle works out to.
+type CalculatedLifecycle struct {
+	DeleteAt            *Timestamp `json:"DeleteAt,omitempty"`
+	MoveToColdStorageAt *Timestamp `json:"MoveToColdStorageAt,omitempty"`
+}
+
+// validateJobLifecycle applies AWS's lifecycle rules (validateLifecycle, shared with plan rules)
+// to the lifecycle of an on-demand job or a recovery point, which has no archive tier here.
+func validateJobLifecycle(lc *Lifecycle) error {
+	if err := validateLifecycle(lc, "Lifecycle.", false); err != nil {
+		return err
+	}
+	if lc != nil && deref(lc.OptInToArchiveForSupportedResources) {
+		return apierr.InvalidParameter("Lifecycle.OptInToArchiveForSupportedResources: this engine has no archive tier; leave it out or false")
+	}
+	return nil
+}
+
+// effectiveLifecycle drops the cold-storage setting for resource types that have no cold tier:
+// AWS ignores it for them, and they stay warm.
+func effectiveLifecycle(lc *Lifecycle, supportsCold bool) *Lifecycle {
+	if lc == nil {
+		return nil
+	}
+	out := *lc
+	if !supportsCold {
+		out.MoveToColdStorageAfterDays = nil
+	}
+	if out.DeleteAfterDays == nil && out.MoveToColdStorageAfterDays == nil && out.DeleteAfterEvent == "" && out.OptInToArchiveForSupportedResources == nil {
+		return nil
+	}
+	return &out
+}
+
+// calculate works a lifecycle out from the point's creation date.
+func (lc *Lifecycle) calculate(created time.Time) *CalculatedLifecycle {
+	if lc == nil || (lc.DeleteAfterDays == nil && lc.MoveToColdStorageAfterDays == nil) {
+		return nil
+	}
+	out := &CalculatedLifecycle{}
+	if lc.DeleteAfterDays != nil {
+		out.DeleteAt = NewTimestamp(created.AddDate(0, 0, int(*lc.DeleteAfterDays)))
+	}
+	if lc.MoveToColdStorageAfterDays != nil {
+		out.MoveToColdStorageAt = NewTimestamp(created.AddDate(0, 0, int(*lc.MoveToColdStorageAfterDays)))
+	}
+	return out
+}

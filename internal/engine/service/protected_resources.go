@@ -1,0 +1,268 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
+// last-backup facts are read from its newest point, so they stay right when points are deleted;
+// restore facts, which no point records, are kept per resource in collProtections.
+
+// protection is what the engine remembers about a resource it has backed up.
+type protection struct {
+	ResourceARN  string    `json:"resource_arn"`
+	ResourceType string    `json:"resource_type"`
+	ResourceName string    `json:"resource_name"`
+	// The newest restore job from one of the resource's points.
+	LatestRestoreJobCreationDate           time.Time `json:"latest_restore_job_creation_date,omitzero"`
+	LatestRestoreRecoveryPointCreationDate time.Time `json:"latest_restore_recovery_point_creation_date,omitzero"`
+	LatestRestoreExecutionTimeMinutes      int64     `json:"latest_restore_execution_time_minutes,omitempty"`
+}
+
+func protectionKey(account, region, arn string) string { return account + "/" + region + "/" + arn }
+
+// touchProtection records that r was backed up, in the transaction that adds its point.
+func touchProtection(tx store.Tx, r resources.Resource) error {
+	key := protectionKey(r.AccountID, r.Region, r.ARN)
+	p, found, err := getDoc[protection](tx, collProtections, key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		p = protection{ResourceARN: r.ARN, ResourceType: r.Type}
+	}
+	p.ResourceName = r.Name()
+	return putDoc(tx, collProtections, key, p)
+}
+
+// recordRestore records a finished restore job of one of a resource's points.
+func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
+	key := protectionKey(account, region, resourceARN)
+	p, found, err := getDoc[protection](tx, collProtections, key)
+	if err != nil || !found {
+		return err
+	}
+	if jobCreated.Before(p.LatestRestoreJobCreationDate) {
+		return nil
+	}
+	p.LatestRestoreJobCreationDate = jobCreated
+	p.LatestRestoreRecoveryPointCreationDate = pointCreated
+	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
+	return putDoc(tx, collProtections, key, p)
+}
+
+// newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
+func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (recoveryPoint, bool, error) {
+	docs, err := tx.Scan(collResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+	if err != nil {
+		return recoveryPoint{}, false, err
+	}
+	for _, d := range slices.Backward(docs) {
+		var ref pointRef
+		if err := json.Unmarshal(d.Value, &ref); err != nil {
+			return recoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
+		}
+		if vaultName != "" && ref.Vault != vaultName {
+			continue
+		}
+		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		if err != nil || found {
+			return rp, found, err
+		}
+	}
+	return recoveryPoint{}, false, nil
+}
+
+// ProtectedResource is the model's ProtectedResource.
+type ProtectedResource struct {
+	LastBackupTime       *Timestamp `json:"LastBackupTime,omitempty"`
+	LastBackupVaultArn   string     `json:"LastBackupVaultArn,omitempty"`
+	LastRecoveryPointArn string     `json:"LastRecoveryPointArn,omitempty"`
+	ResourceArn          string     `json:"ResourceArn"`
+	ResourceName         string     `json:"ResourceName,omitempty"`
+	ResourceType         string     `json:"ResourceType"`
+}
+
+func protectedOut(rp recoveryPoint) *ProtectedResource {
+	return &ProtectedResource{LastBackupTime: NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
+		ResourceArn: rp.ResourceARN, ResourceName: rp.ResourceName, ResourceType: rp.ResourceType}
+}
+
+// ListProtectedResourcesInput is the wire input of ListProtectedResources.
+type ListProtectedResourcesInput struct {
+	MaxResults *int32 `json:"MaxResults,omitempty"`
+	NextToken  string `json:"NextToken,omitempty"`
+}
+
+// ListProtectedResourcesOutput is the wire output of ListProtectedResources.
+type ListProtectedResourcesOutput struct {
+	Results   []*ProtectedResource `json:"Results"`
+	NextToken string               `json:"NextToken,omitempty"`
+}
+
+// ListProtectedResources lists the resources that have recovery points, in ARN order.
+func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedResourcesInput) (*ListProtectedResourcesOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		var pointErr error
+		newest := map[string]recoveryPoint{}
+		list, next, err := page(tx, collProtections, c.scope(), in.NextToken, in.MaxResults, func(p *protection) bool {
+			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
+			if err != nil {
+				pointErr = err
+			}
+			newest[p.ResourceARN] = rp
+			return found
+		})
+		if err != nil {
+			return err
+		}
+		if pointErr != nil {
+			return pointErr
+		}
+		for _, p := range list {
+			out.Results = append(out.Results, protectedOut(newest[p.ResourceARN]))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list protected resources", err)
+	}
+	return out, nil
+}
+
+// DescribeProtectedResourceInput is the wire input of DescribeProtectedResource.
+type DescribeProtectedResourceInput struct {
+	ResourceArn string `json:"ResourceArn"`
+}
+
+// DescribeProtectedResourceOutput is the wire output of DescribeProtectedResource.
+type DescribeProtectedResourceOutput struct {
+	ProtectedResource
+	LatestRestoreExecutionTimeMinutes      *int64     `json:"LatestRestoreExecutionTimeMinutes,omitempty"`
+	LatestRestoreJobCreationDate           *Timestamp `json:"LatestRestoreJobCreationDate,omitempty"`
+	LatestRestoreRecoveryPointCreationDate *Timestamp `json:"LatestRestoreRecoveryPointCreationDate,omitempty"`
+}
+
+// DescribeProtectedResource describes a resource that has recovery points: its latest backup
+// and latest restore.
+func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribeProtectedResourceInput) (*DescribeProtectedResourceOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseARN(in.ResourceArn); err != nil {
+		return nil, err
+	}
+	var out *DescribeProtectedResourceOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		rp, found, err := newestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apierr.NotFound("resource %s has no recovery points, so it is not a protected resource: start a backup job of it first", in.ResourceArn)
+		}
+		p, _, err := getDoc[protection](tx, collProtections, protectionKey(c.AccountID, c.Region, in.ResourceArn))
+		if err != nil {
+			return err
+		}
+		out = &DescribeProtectedResourceOutput{ProtectedResource: *protectedOut(rp)}
+		if !p.LatestRestoreJobCreationDate.IsZero() {
+			out.LatestRestoreExecutionTimeMinutes = ptr(p.LatestRestoreExecutionTimeMinutes)
+			out.LatestRestoreJobCreationDate = NewTimestamp(p.LatestRestoreJobCreationDate)
+			out.LatestRestoreRecoveryPointCreationDate = NewTimestamp(p.LatestRestoreRecoveryPointCreationDate)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe protected resource", err)
+	}
+	return out, nil
+}
+
+// ListProtectedResourcesByBackupVaultInput is the wire input of ListProtectedResourcesByBackupVault.
+type ListProtectedResourcesByBackupVaultInput struct {
+	BackupVaultName      string `json:"BackupVaultName"`
+	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
+	MaxResults           *int32 `json:"MaxResults,omitempty"`
+	NextToken            string `json:"NextToken,omitempty"`
+}
+
+// ListProtectedResourcesByBackupVault lists the resources with points in a vault, in ARN order,
+// each with its newest point there.
+func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *ListProtectedResourcesByBackupVaultInput) (*ListProtectedResourcesOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
+		return nil, err
+	}
+	limit := defaultMaxResults
+	if in.MaxResults != nil && *in.MaxResults > 0 {
+		limit = int(*in.MaxResults)
+	}
+	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		prefix := vaultKey(v.AccountID, v.Region, v.Name) + "/"
+		after := ""
+		if in.NextToken != "" {
+			k, err := decodeToken(in.NextToken, prefix)
+			if err != nil {
+				return err
+			}
+			after = strings.TrimPrefix(k, prefix)
+		}
+		docs, err := tx.Scan(collRecoveryPoints, prefix, "", 0)
+		if err != nil {
+			return err
+		}
+		newest := map[string]recoveryPoint{}
+		for _, d := range docs { // key order is creation order: later points replace earlier ones
+			var rp recoveryPoint
+			if err := json.Unmarshal(d.Value, &rp); err != nil {
+				return fmt.Errorf("decode recovery point %s: %w", d.Key, err)
+			}
+			if rp.ResourceARN > after {
+				newest[rp.ResourceARN] = rp
+			}
+		}
+		arns := make([]string, 0, len(newest))
+		for arn := range newest {
+			arns = append(arns, arn)
+		}
+		sort.Strings(arns)
+		if len(arns) > limit {
+			arns = arns[:limit]
+			out.NextToken = encodeToken(prefix + arns[limit-1])
+		}
+		for _, arn := range arns {
+			out.Results = append(out.Results, protectedOut(newest[arn]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list protected resources by backup vault", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,80 @@
+package service
+
+import (
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// The rules that protect recovery points from deletion and retention changes. Every path of this
+// file's callers that deletes a point or changes its lifecycle (DeleteRecoveryPoint,
+// UpdateRecoveryPointLifecycle; later lifecycle sweeps) goes through these functions, so a rule
+// added here holds on all of them. The vault's own rules (locks, air-gapped vaults) are in
+// vault_lock.go.
+
+// retainUntil is when a point's lifecycle deletes it; the zero time for a point kept indefinitely.
+func (rp recoveryPoint) retainUntil() time.Time {
+	if rp.Lifecycle == nil || rp.Lifecycle.DeleteAfterDays == nil {
+		return time.Time{}
+	}
+	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.DeleteAfterDays))
+}
+
+// checkPointDeletable reports why a recovery point may not be deleted by hand at now, or nil: the
+// vault's lock or air gap (refuseManualPointDeletion).
+//
+// TODO(issue 7): legal holds belong here too.
+func checkPointDeletable(_ store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+	return v.refuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.retainUntil(), now)
+}
+
+// checkRetentionAllowed reports why a backup (or copy) job into vault v with lifecycle lc must
+// fail, or nil: a locked vault fails jobs whose retention is outside its range. Its message is the
+// job's StatusMessage.
+func checkRetentionAllowed(v vault, lc *Lifecycle) error {
+	var days *int64
+	if lc != nil {
+		days = lc.DeleteAfterDays
+	}
+	return v.checkJobRetention(days)
+}
+
+// checkLifecycleChange reports why rp's lifecycle may not change to lc at now, or nil:
+//
+//   - the cold-storage setting is fixed once the point is cold;
+//   - in a locked vault the retention may be extended but not shortened, nor taken outside the
+//     lock's range ("you can extend the retention period of recovery points in a vault with
+//     Vault Lock, but you cannot shorten it", AWS Backup Vault Lock guide).
+func checkLifecycleChange(v vault, rp recoveryPoint, lc *Lifecycle, _ time.Time) error {
+	if rp.StorageClass == StorageClassCold {
+		var was, now *int64
+		if rp.Lifecycle != nil {
+			was = rp.Lifecycle.MoveToColdStorageAfterDays
+		}
+		if lc != nil {
+			now = lc.MoveToColdStorageAfterDays
+		}
+		if deref(was) != deref(now) {
+			return apierr.InvalidReq("recovery point %s is already in cold storage, so its MoveToColdStorageAfterDays (%d) cannot change; send the same value", rp.ARN, deref(was))
+		}
+	}
+	if v.Lock == nil {
+		return nil
+	}
+	next := rp
+	next.Lifecycle = lc
+	before, after := rp.retainUntil(), next.retainUntil()
+	if !before.IsZero() && !after.IsZero() && after.Before(before) {
+		return apierr.InvalidReq("backup vault %s is locked: the retention of recovery point %s can be extended but not shortened (it is kept until %s; DeleteAfterDays would end it at %s)",
+			v.Name, rp.ARN, before.UTC().Format(time.RFC3339), after.UTC().Format(time.RFC3339))
+	}
+	if before.IsZero() && !after.IsZero() {
+		return apierr.InvalidReq("backup vault %s is locked: recovery point %s is kept indefinitely, and its retention cannot be shortened to DeleteAfterDays %d", v.Name, rp.ARN, *lc.DeleteAfterDays)
+	}
+	var days *int64
+	if lc != nil {
+		days = lc.DeleteAfterDays
+	}
+	return v.checkJobRetention(days)
+}

@@ -1,0 +1,564 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Recovery point statuses and storage classes (the model's RecoveryPointStatus and StorageClass).
+const (
+	RecoveryPointCompleted = "COMPLETED"
+	RecoveryPointPartial   = "PARTIAL"
+	StorageClassWarm       = "WARM"
+	StorageClassCold       = "COLD"
+)
+
+// Collections that index recovery points, which live in collRecoveryPoints under
+// {account}/{region}/{vault}/{id} (the layout countRecoveryPoints scans).
+const (
+	// collPointVaults maps {account}/{region}/{id} to the vault holding the point, for calls
+	// that name a point by ARN alone (StartRestoreJob).
+	collPointVaults = "recovery-point-vaults"
+	// collResourcePoints lists a resource's points under {account}/{region}/{resource ARN}/{id}.
+	collResourcePoints = "resource-recovery-points"
+)
+
+// recoveryPoint is a recovery point as stored. It is written in the same transaction that
+// completes its backup job, and only after the snapshot it names is committed to the vault's
+// repository: a point that exists is always whole.
+type recoveryPoint struct {
+	ID                string            `json:"id"`
+	ARN               string            `json:"arn"`
+	AccountID         string            `json:"account_id"`
+	Region            string            `json:"region"`
+	VaultName         string            `json:"vault_name"`
+	VaultARN          string            `json:"vault_arn"`
+	ResourceARN       string            `json:"resource_arn"`
+	ResourceType      string            `json:"resource_type"`
+	ResourceName      string            `json:"resource_name"`
+	Resource          resources.Resource `json:"resource"` // the registry entry when the point was taken
+	SnapshotID        string            `json:"snapshot_id"`
+	Status            string            `json:"status"`
+	StatusMessage     string            `json:"status_message,omitempty"`
+	StorageClass      string            `json:"storage_class"`
+	CreationDate      time.Time         `json:"creation_date"`
+	InitiationDate    time.Time         `json:"initiation_date,omitzero"`
+	CompletionDate    time.Time         `json:"completion_date"`
+	BackupSizeInBytes int64             `json:"backup_size_in_bytes"`
+	Lifecycle         *Lifecycle        `json:"lifecycle,omitempty"`
+	EncryptionKeyARN  string            `json:"encryption_key_arn"`
+	EncryptionKeyType string            `json:"encryption_key_type"`
+	IamRoleARN        string            `json:"iam_role_arn"`
+	BackupJobID       string            `json:"backup_job_id"`
+	LastRestoreTime   time.Time         `json:"last_restore_time,omitzero"`
+	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
+}
+
+// RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.
+type RecoveryPointCreator struct {
+	BackupPlanArn      string `json:"BackupPlanArn,omitempty"`
+	BackupPlanId       string `json:"BackupPlanId,omitempty"`
+	BackupPlanName     string `json:"BackupPlanName,omitempty"`
+	BackupPlanVersion  string `json:"BackupPlanVersion,omitempty"`
+	BackupRuleCron     string `json:"BackupRuleCron,omitempty"`
+	BackupRuleId       string `json:"BackupRuleId,omitempty"`
+	BackupRuleName     string `json:"BackupRuleName,omitempty"`
+	BackupRuleTimezone string `json:"BackupRuleTimezone,omitempty"`
+}
+
+type pointRef struct {
+	Vault string `json:"vault"`
+	ID    string `json:"id"`
+}
+
+func pointKey(account, region, vault, id string) string { return vaultKey(account, region, vault) + "/" + id }
+
+// RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
+func RecoveryPointARN(region, account, id string) string {
+	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
+}
+
+func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
+	if err := insertDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		return err
+	}
+	ref := pointRef{Vault: rp.VaultName, ID: rp.ID}
+	if err := putDoc(tx, collPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	return putDoc(tx, collResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref)
+}
+
+func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
+	for coll, key := range map[string]string{
+		collRecoveryPoints: pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
+		collPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
+		collResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
+	} {
+		if err := tx.Delete(coll, key); err != nil {
+			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
+		}
+	}
+	return deleteTags(tx, rp.ARN)
+}
+
+// pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
+func pointIDFromARN(c Caller, arn string) (string, error) {
+	a, err := ParseARN(arn)
+	if err != nil {
+		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
+	}
+	if a.Service != "backup" || a.Kind() != "recovery-point" || a.Name() == "" {
+		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a recovery point ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
+	}
+	if a.AccountID != c.AccountID || a.Region != c.Region {
+		return "", apierr.NotFound("recovery point %s does not exist in account %s, region %s", arn, c.AccountID, c.Region)
+	}
+	return a.Name(), nil
+}
+
+// findPoint returns the caller's recovery point in vault by ARN.
+func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoint, error) {
+	id, err := pointIDFromARN(c, arn)
+	if err != nil {
+		return vault{}, recoveryPoint{}, err
+	}
+	v, err := findVault(tx, c.AccountID, c.Region, vaultName)
+	if err != nil {
+		return v, recoveryPoint{}, err
+	}
+	rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, vaultName, id))
+	if err != nil {
+		return v, rp, err
+	}
+	if !found {
+		return v, rp, apierr.NotFound("recovery point %s does not exist in backup vault %s", arn, vaultName)
+	}
+	return v, rp, nil
+}
+
+// findPointByARN returns the caller's recovery point by ARN alone, with its vault.
+func findPointByARN(tx store.Tx, c Caller, arn string) (vault, recoveryPoint, error) {
+	id, err := pointIDFromARN(c, arn)
+	if err != nil {
+		return vault{}, recoveryPoint{}, err
+	}
+	ref, found, err := getDoc[pointRef](tx, collPointVaults, c.AccountID+"/"+c.Region+"/"+id)
+	if err != nil {
+		return vault{}, recoveryPoint{}, err
+	}
+	if !found {
+		return vault{}, recoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
+	}
+	return findPoint(tx, c, ref.Vault, arn)
+}
+
+func (s *Service) recoveryPointExistsByARN(tx store.Tx, a ARN) error {
+	_, _, err := findPointByARN(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.String())
+	return err
+}
+
+// DescribeRecoveryPointInput is the wire input of DescribeRecoveryPoint.
+type DescribeRecoveryPointInput struct {
+	BackupVaultName      string `json:"BackupVaultName"`
+	RecoveryPointArn     string `json:"RecoveryPointArn"`
+	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
+}
+
+// DescribeRecoveryPointOutput is the wire output of DescribeRecoveryPoint.
+type DescribeRecoveryPointOutput struct {
+	BackupSizeInBytes   int64                 `json:"BackupSizeInBytes"`
+	BackupVaultArn      string                `json:"BackupVaultArn"`
+	BackupVaultName     string                `json:"BackupVaultName"`
+	CalculatedLifecycle *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
+	CompletionDate      *Timestamp            `json:"CompletionDate,omitempty"`
+	CreatedBy           *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreationDate        *Timestamp            `json:"CreationDate,omitempty"`
+	EncryptionKeyArn    string                `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType   string                `json:"EncryptionKeyType,omitempty"`
+	IamRoleArn          string                `json:"IamRoleArn,omitempty"`
+	InitiationDate      *Timestamp            `json:"InitiationDate,omitempty"`
+	IsEncrypted         bool                  `json:"IsEncrypted"`
+	IsParent            bool                  `json:"IsParent"`
+	LastRestoreTime     *Timestamp            `json:"LastRestoreTime,omitempty"`
+	Lifecycle           *Lifecycle            `json:"Lifecycle,omitempty"`
+	RecoveryPointArn    string                `json:"RecoveryPointArn"`
+	ResourceArn         string                `json:"ResourceArn"`
+	ResourceName        string                `json:"ResourceName,omitempty"`
+	ResourceType        string                `json:"ResourceType"`
+	Status              string                `json:"Status"`
+	StatusMessage       string                `json:"StatusMessage,omitempty"`
+	StorageClass        string                `json:"StorageClass"`
+	VaultType           string                `json:"VaultType,omitempty"`
+}
+
+func describePoint(v vault, rp recoveryPoint) *DescribeRecoveryPointOutput {
+	return &DescribeRecoveryPointOutput{
+		BackupSizeInBytes:   rp.BackupSizeInBytes,
+		BackupVaultArn:      rp.VaultARN,
+		BackupVaultName:     rp.VaultName,
+		CalculatedLifecycle: rp.Lifecycle.calculate(rp.CreationDate),
+		CompletionDate:      NewTimestamp(rp.CompletionDate),
+		CreatedBy:           rp.CreatedBy,
+		CreationDate:        NewTimestamp(rp.CreationDate),
+		EncryptionKeyArn:    rp.EncryptionKeyARN,
+		EncryptionKeyType:   rp.EncryptionKeyType,
+		IamRoleArn:          rp.IamRoleARN,
+		InitiationDate:      NewTimestamp(rp.InitiationDate),
+		IsEncrypted:         true,
+		LastRestoreTime:     NewTimestamp(rp.LastRestoreTime),
+		Lifecycle:           rp.Lifecycle,
+		RecoveryPointArn:    rp.ARN,
+		ResourceArn:         rp.ResourceARN,
+		ResourceName:        rp.ResourceName,
+		ResourceType:        rp.ResourceType,
+		Status:              rp.Status,
+		StatusMessage:       rp.StatusMessage,
+		StorageClass:        rp.StorageClass,
+		VaultType:           v.Type,
+	}
+}
+
+// vaultAccount resolves BackupVaultAccountId: vaults of other accounts are not shared with the
+// caller here, so naming one is ResourceNotFoundException.
+func vaultAccount(c Caller, given, vaultName string) error {
+	if given != "" && given != c.AccountID {
+		return apierr.NotFound("backup vault %s of account %s is not shared with account %s", vaultName, given, c.AccountID)
+	}
+	return nil
+}
+
+// DescribeRecoveryPoint describes one recovery point.
+func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *DescribeRecoveryPointInput) (*DescribeRecoveryPointOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
+		return nil, err
+	}
+	var out *DescribeRecoveryPointOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		out = describePoint(v, rp)
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe recovery point", err)
+	}
+	return out, nil
+}
+
+// ListRecoveryPointsByBackupVaultInput is the wire input of ListRecoveryPointsByBackupVault.
+type ListRecoveryPointsByBackupVaultInput struct {
+	BackupVaultName          string     `json:"BackupVaultName"`
+	BackupVaultAccountId     string     `json:"BackupVaultAccountId,omitempty"`
+	ByBackupPlanId           string     `json:"ByBackupPlanId,omitempty"`
+	ByCreatedAfter           *Timestamp `json:"ByCreatedAfter,omitempty"`
+	ByCreatedBefore          *Timestamp `json:"ByCreatedBefore,omitempty"`
+	ByParentRecoveryPointArn string     `json:"ByParentRecoveryPointArn,omitempty"`
+	ByResourceArn            string     `json:"ByResourceArn,omitempty"`
+	ByResourceType           string     `json:"ByResourceType,omitempty"`
+	MaxResults               *int32     `json:"MaxResults,omitempty"`
+	NextToken                string     `json:"NextToken,omitempty"`
+}
+
+// RecoveryPointByBackupVault is one point in ListRecoveryPointsByBackupVault.
+type RecoveryPointByBackupVault struct {
+	BackupSizeInBytes   int64                 `json:"BackupSizeInBytes"`
+	BackupVaultArn      string                `json:"BackupVaultArn"`
+	BackupVaultName     string                `json:"BackupVaultName"`
+	CalculatedLifecycle *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
+	CompletionDate      *Timestamp            `json:"CompletionDate,omitempty"`
+	CreatedBy           *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreationDate        *Timestamp            `json:"CreationDate,omitempty"`
+	EncryptionKeyArn    string                `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType   string                `json:"EncryptionKeyType,omitempty"`
+	IamRoleArn          string                `json:"IamRoleArn,omitempty"`
+	InitiationDate      *Timestamp            `json:"InitiationDate,omitempty"`
+	IsEncrypted         bool                  `json:"IsEncrypted"`
+	IsParent            bool                  `json:"IsParent"`
+	LastRestoreTime     *Timestamp            `json:"LastRestoreTime,omitempty"`
+	Lifecycle           *Lifecycle            `json:"Lifecycle,omitempty"`
+	RecoveryPointArn    string                `json:"RecoveryPointArn"`
+	ResourceArn         string                `json:"ResourceArn"`
+	ResourceName        string                `json:"ResourceName,omitempty"`
+	ResourceType        string                `json:"ResourceType"`
+	Status              string                `json:"Status"`
+	StatusMessage       string                `json:"StatusMessage,omitempty"`
+	VaultType           string                `json:"VaultType,omitempty"`
+}
+
+// ListRecoveryPointsByBackupVaultOutput is the wire output of ListRecoveryPointsByBackupVault.
+type ListRecoveryPointsByBackupVaultOutput struct {
+	RecoveryPoints []*RecoveryPointByBackupVault `json:"RecoveryPoints"`
+	NextToken      string                        `json:"NextToken,omitempty"`
+}
+
+// ListRecoveryPointsByBackupVault lists a vault's points in creation order, with AWS's filters.
+func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListRecoveryPointsByBackupVaultInput) (*ListRecoveryPointsByBackupVaultOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
+		return nil, err
+	}
+	out := &ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: []*RecoveryPointByBackupVault{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		if err != nil {
+			return err
+		}
+		list, next, err := page(tx, collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
+			switch {
+			case in.ByResourceArn != "" && rp.ResourceARN != in.ByResourceArn,
+				in.ByResourceType != "" && rp.ResourceType != in.ByResourceType,
+				in.ByCreatedAfter != nil && !rp.CreationDate.After(in.ByCreatedAfter.Time()),
+				in.ByCreatedBefore != nil && !rp.CreationDate.Before(in.ByCreatedBefore.Time()),
+				in.ByBackupPlanId != "" && (rp.CreatedBy == nil || rp.CreatedBy.BackupPlanId != in.ByBackupPlanId),
+				in.ByParentRecoveryPointArn != "": // no composite points: nothing has a parent
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		for _, rp := range list {
+			d := describePoint(v, *rp)
+			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointByBackupVault{
+				BackupSizeInBytes: d.BackupSizeInBytes, BackupVaultArn: d.BackupVaultArn, BackupVaultName: d.BackupVaultName,
+				CalculatedLifecycle: d.CalculatedLifecycle, CompletionDate: d.CompletionDate, CreatedBy: d.CreatedBy,
+				CreationDate: d.CreationDate, EncryptionKeyArn: d.EncryptionKeyArn, EncryptionKeyType: d.EncryptionKeyType,
+				IamRoleArn: d.IamRoleArn, InitiationDate: d.InitiationDate, IsEncrypted: d.IsEncrypted, LastRestoreTime: d.LastRestoreTime,
+				Lifecycle: d.Lifecycle, RecoveryPointArn: d.RecoveryPointArn, ResourceArn: d.ResourceArn, ResourceName: d.ResourceName,
+				ResourceType: d.ResourceType, Status: d.Status, StatusMessage: d.StatusMessage, VaultType: d.VaultType,
+			})
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list recovery points by backup vault", err)
+	}
+	return out, nil
+}
+
+// ListRecoveryPointsByResourceInput is the wire input of ListRecoveryPointsByResource.
+type ListRecoveryPointsByResourceInput struct {
+	ResourceArn            string `json:"ResourceArn"`
+	ManagedByAWSBackupOnly *bool  `json:"ManagedByAWSBackupOnly,omitempty"`
+	MaxResults             *int32 `json:"MaxResults,omitempty"`
+	NextToken              string `json:"NextToken,omitempty"`
+}
+
+// RecoveryPointByResource is one point in ListRecoveryPointsByResource.
+type RecoveryPointByResource struct {
+	BackupSizeBytes   int64      `json:"BackupSizeBytes"`
+	BackupVaultName   string     `json:"BackupVaultName"`
+	CreationDate      *Timestamp `json:"CreationDate,omitempty"`
+	EncryptionKeyArn  string     `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType string     `json:"EncryptionKeyType,omitempty"`
+	IsParent          bool       `json:"IsParent"`
+	RecoveryPointArn  string     `json:"RecoveryPointArn"`
+	ResourceName      string     `json:"ResourceName,omitempty"`
+	Status            string     `json:"Status"`
+	StatusMessage     string     `json:"StatusMessage,omitempty"`
+	VaultType         string     `json:"VaultType,omitempty"`
+}
+
+// ListRecoveryPointsByResourceOutput is the wire output of ListRecoveryPointsByResource.
+type ListRecoveryPointsByResourceOutput struct {
+	RecoveryPoints []*RecoveryPointByResource `json:"RecoveryPoints"`
+	NextToken      string                     `json:"NextToken,omitempty"`
+}
+
+// ListRecoveryPointsByResource lists a resource's points in every vault, in creation order. A
+// resource with no points (or unknown to the engine) has an empty list, as on AWS.
+func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListRecoveryPointsByResourceInput) (*ListRecoveryPointsByResourceOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseARN(in.ResourceArn); err != nil {
+		return nil, err
+	}
+	out := &ListRecoveryPointsByResourceOutput{RecoveryPoints: []*RecoveryPointByResource{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		refs, next, err := page[pointRef](tx, collResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
+			if err != nil {
+				return err
+			}
+			if !found {
+				continue
+			}
+			v, _, err := getDoc[vault](tx, collVaults, vaultKey(c.AccountID, c.Region, ref.Vault))
+			if err != nil {
+				return err
+			}
+			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointByResource{
+				BackupSizeBytes: rp.BackupSizeInBytes, BackupVaultName: rp.VaultName, CreationDate: NewTimestamp(rp.CreationDate),
+				EncryptionKeyArn: rp.EncryptionKeyARN, EncryptionKeyType: rp.EncryptionKeyType, RecoveryPointArn: rp.ARN,
+				ResourceName: rp.ResourceName, Status: rp.Status, StatusMessage: rp.StatusMessage, VaultType: v.Type,
+			})
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list recovery points by resource", err)
+	}
+	return out, nil
+}
+
+// DeleteRecoveryPointInput is the wire input of DeleteRecoveryPoint.
+type DeleteRecoveryPointInput struct {
+	BackupVaultName  string `json:"BackupVaultName"`
+	RecoveryPointArn string `json:"RecoveryPointArn"`
+}
+
+// DeleteRecoveryPoint deletes a recovery point, subject to the vault's protection rules. The
+// point is gone from every listing when the call returns; its data is removed from the vault's
+// repository in the background (a queued task that survives restarts).
+func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPointInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		if err := checkPointDeletable(tx, v, rp, now); err != nil {
+			return err
+		}
+		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
+			return err
+		} else if job != "" {
+			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
+		}
+		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+			return err
+		}
+		return queueForget(tx, rp)
+	})
+	if err != nil {
+		return nil, internal("delete recovery point", err)
+	}
+	s.runner.Notify()
+	return &struct{}{}, nil
+}
+
+// UpdateRecoveryPointLifecycleInput is the wire input of UpdateRecoveryPointLifecycle.
+type UpdateRecoveryPointLifecycleInput struct {
+	BackupVaultName  string     `json:"BackupVaultName"`
+	RecoveryPointArn string     `json:"RecoveryPointArn"`
+	Lifecycle        *Lifecycle `json:"Lifecycle,omitempty"`
+}
+
+// UpdateRecoveryPointLifecycleOutput is the wire output of UpdateRecoveryPointLifecycle.
+type UpdateRecoveryPointLifecycleOutput struct {
+	BackupVaultArn      string               `json:"BackupVaultArn"`
+	CalculatedLifecycle *CalculatedLifecycle `json:"CalculatedLifecycle,omitempty"`
+	Lifecycle           *Lifecycle           `json:"Lifecycle,omitempty"`
+	RecoveryPointArn    string               `json:"RecoveryPointArn"`
+}
+
+// UpdateRecoveryPointLifecycle replaces a point's lifecycle. As on AWS, the call sets the whole
+// lifecycle: a member left out is cleared.
+func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRecoveryPointLifecycleInput) (*UpdateRecoveryPointLifecycleOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateJobLifecycle(in.Lifecycle); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var out *UpdateRecoveryPointLifecycleOutput
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		supportsCold := false
+		if conn, ok := s.connectors[rp.ResourceType]; ok {
+			supportsCold = conn.SupportsColdStorage()
+		}
+		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		if err := checkLifecycleChange(v, rp, lc, now); err != nil {
+			return err
+		}
+		rp.Lifecycle = lc
+		if err := putDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+			return err
+		}
+		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: lc.calculate(rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("update recovery point lifecycle", err)
+	}
+	return out, nil
+}
+
+// GetRecoveryPointRestoreMetadataInput is the wire input of GetRecoveryPointRestoreMetadata.
+type GetRecoveryPointRestoreMetadataInput struct {
+	BackupVaultName      string `json:"BackupVaultName"`
+	RecoveryPointArn     string `json:"RecoveryPointArn"`
+	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
+}
+
+// GetRecoveryPointRestoreMetadataOutput is the wire output of GetRecoveryPointRestoreMetadata.
+type GetRecoveryPointRestoreMetadataOutput struct {
+	BackupVaultArn   string            `json:"BackupVaultArn"`
+	RecoveryPointArn string            `json:"RecoveryPointArn"`
+	ResourceType     string            `json:"ResourceType"`
+	RestoreMetadata  map[string]string `json:"RestoreMetadata"`
+}
+
+// GetRecoveryPointRestoreMetadata returns the configuration of the resource the point was taken
+// of, in the keys StartRestoreJob accepts.
+func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *GetRecoveryPointRestoreMetadataInput) (*GetRecoveryPointRestoreMetadataOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
+		return nil, err
+	}
+	var out *GetRecoveryPointRestoreMetadataOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		_, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		conn, err := s.connector(rp.ResourceType)
+		if err != nil {
+			return err
+		}
+		out = &GetRecoveryPointRestoreMetadataOutput{BackupVaultArn: rp.VaultARN, RecoveryPointArn: rp.ARN, ResourceType: rp.ResourceType,
+			RestoreMetadata: conn.RestoreMetadata(rp.Resource, rp.EncryptionKeyARN)}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get recovery point restore metadata", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,247 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// The protected-resource registry: the local resources (directories, later databases and
+// buckets) the engine may back up, each with the ARN AWS would give it. It is served by the
+// engine's extension API (not AWS Backup's), and read by StartBackupJob, restores and, later,
+// tag-based selections.
+
+// collResources holds registered resources under {account}/{region}/{id}.
+const collResources = "resources"
+
+func resourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
+
+// RegisteredResource is a registry entry on the wire.
+type RegisteredResource struct {
+	ResourceArn  string            `json:"ResourceArn"`
+	ResourceType string            `json:"ResourceType"`
+	ResourceId   string            `json:"ResourceId"`
+	ResourceName string            `json:"ResourceName"`
+	Locator      string            `json:"Locator"`
+	Tags         map[string]string `json:"Tags"`
+	CreationDate *Timestamp        `json:"CreationDate,omitempty"`
+}
+
+func registeredResourceOut(r resources.Resource) *RegisteredResource {
+	tags := maps.Clone(r.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return &RegisteredResource{ResourceArn: r.ARN, ResourceType: r.Type, ResourceId: r.ID, ResourceName: r.Name(),
+		Locator: r.Locator, Tags: tags, CreationDate: NewTimestamp(r.CreationDate)}
+}
+
+// RegisterResourceInput registers a resource.
+type RegisterResourceInput struct {
+	ResourceType string            `json:"ResourceType"`
+	Locator      string            `json:"Locator"`
+	Tags         map[string]string `json:"Tags,omitempty"`
+}
+
+// connector returns the connector of a resource type, or an error naming the types there are.
+func (s *Service) connector(resourceType string) (resources.Connector, error) {
+	if c, ok := s.connectors[resourceType]; ok {
+		return c, nil
+	}
+	if resourceType == "" {
+		return nil, apierr.Missing("ResourceType is required; this engine supports %s", strings.Join(s.connectors.Types(), ", "))
+	}
+	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.connectors.Types(), ", "))
+}
+
+// RegisterResource adds a resource to the registry and returns it with its ARN. A locator that is
+// already registered is AlreadyExistsException carrying the existing ARN.
+func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInput) (*RegisteredResource, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.connector(in.ResourceType)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := conn.CanonicalLocator(in.Locator)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	id := conn.NewID(c.AccountID, c.Region, loc)
+	r := resources.Resource{ARN: conn.ARN(c.Region, c.AccountID, id), Type: conn.Type(), ID: id, Locator: loc,
+		Tags: maps.Clone(in.Tags), AccountID: c.AccountID, Region: c.Region, CreationDate: s.clock.Now()}
+	err = s.store.Update(ctx, func(tx store.Tx) error { return insertResource(tx, r) })
+	if err != nil {
+		return nil, internal("register resource", err)
+	}
+	return registeredResourceOut(r), nil
+}
+
+func insertResource(tx store.Tx, r resources.Resource) error {
+	err := insertDoc(tx, collResources, resourceKey(r.AccountID, r.Region, r.ID), r)
+	if errors.Is(err, store.ErrExists) {
+		return &apierr.Error{Code: apierr.AlreadyExists, Arn: r.ARN,
+			Message: r.Locator + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
+	}
+	return err
+}
+
+// findResource returns the caller's registered resource with the given ARN, or
+// ResourceNotFoundException.
+func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error) {
+	a, err := ParseARN(arn)
+	if err != nil {
+		return resources.Resource{}, err
+	}
+	id := resources.IDOfARN(arn)
+	if a.AccountID != c.AccountID || a.Region != c.Region || id == "" {
+		return resources.Resource{}, apierr.NotFound("resource %s is not registered in account %s, region %s", arn, c.AccountID, c.Region)
+	}
+	r, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
+	if err != nil {
+		return r, err
+	}
+	if !found || r.ARN != arn {
+		return r, apierr.NotFound("resource %s is not registered with the engine: register its %s first (`engine resource register` or the backup_protected_resource resource)", arn, locatorNoun(resources.TypeOfARN(arn)))
+	}
+	return r, nil
+}
+
+func locatorNoun(resourceType string) string {
+	if resourceType == resources.TypeEFS {
+		return "directory"
+	}
+	return "resource"
+}
+
+// GetResourceInput names a registered resource.
+type GetResourceInput struct {
+	ResourceArn string `json:"ResourceArn"`
+}
+
+// GetResource returns a registered resource.
+func (s *Service) GetResource(ctx context.Context, in *GetResourceInput) (*RegisteredResource, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *RegisteredResource
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		r, err := findResource(tx, c, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		out = registeredResourceOut(r)
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get resource", err)
+	}
+	return out, nil
+}
+
+// ListResourcesInput lists registered resources.
+type ListResourcesInput struct {
+	ResourceType string `json:"ResourceType,omitempty"`
+	MaxResults   *int32 `json:"MaxResults,omitempty"`
+	NextToken    string `json:"NextToken,omitempty"`
+}
+
+// ListResourcesOutput is a page of registered resources.
+type ListResourcesOutput struct {
+	Resources []*RegisteredResource `json:"Resources"`
+	NextToken string                `json:"NextToken,omitempty"`
+}
+
+// ListResources lists the caller's registered resources in the region, in ID order.
+func (s *Service) ListResources(ctx context.Context, in *ListResourcesInput) (*ListResourcesOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 1000) {
+		return nil, apierr.InvalidParameter("MaxResults must be between 1 and 1000, got %d", *in.MaxResults)
+	}
+	out := &ListResourcesOutput{Resources: []*RegisteredResource{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collResources, c.scope(), in.NextToken, in.MaxResults, func(r *resources.Resource) bool {
+			return in.ResourceType == "" || r.Type == in.ResourceType
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			out.Resources = append(out.Resources, registeredResourceOut(*r))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list resources", err)
+	}
+	return out, nil
+}
+
+// UpdateResourceInput replaces a registered resource's tags.
+type UpdateResourceInput struct {
+	ResourceArn string            `json:"ResourceArn"`
+	Tags        map[string]string `json:"Tags"`
+}
+
+// UpdateResource replaces the tags of a registered resource.
+func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (*RegisteredResource, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	var out *RegisteredResource
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		r, err := findResource(tx, c, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		r.Tags = maps.Clone(in.Tags)
+		if err := putDoc(tx, collResources, resourceKey(r.AccountID, r.Region, r.ID), r); err != nil {
+			return err
+		}
+		out = registeredResourceOut(r)
+		return nil
+	})
+	if err != nil {
+		return nil, internal("update resource", err)
+	}
+	return out, nil
+}
+
+// RemoveResource takes a resource out of the registry. Its recovery points stay, as an AWS
+// backup outlives the file system it was taken of; the directory itself is not touched.
+func (s *Service) RemoveResource(ctx context.Context, in *GetResourceInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		r, err := findResource(tx, c, in.ResourceArn)
+		if err != nil {
+			return err
+		}
+		return tx.Delete(collResources, resourceKey(r.AccountID, r.Region, r.ID))
+	})
+	if err != nil {
+		return nil, internal("remove resource", err)
+	}
+	return &struct{}{}, nil
+}

@@ -1,0 +1,545 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Restore job statuses (the model's RestoreJobStatus).
+const (
+	RestoreJobPending   = "PENDING"
+	RestoreJobRunning   = "RUNNING"
+	RestoreJobCompleted = "COMPLETED"
+	RestoreJobAborted   = "ABORTED"
+	RestoreJobFailed    = "FAILED"
+)
+
+const collRestoreJobs = "restore-jobs"
+
+// restoreJob is a restore job as stored.
+type restoreJob struct {
+	ID                        string                `json:"id"`
+	AccountID                 string                `json:"account_id"`
+	Region                    string                `json:"region"`
+	RecoveryPointARN          string                `json:"recovery_point_arn"`
+	RecoveryPointCreationDate time.Time             `json:"recovery_point_creation_date"`
+	VaultName                 string                `json:"vault_name"`
+	VaultARN                  string                `json:"vault_arn"`
+	Source                    resources.Resource    `json:"source"`
+	IamRoleARN                string                `json:"iam_role_arn,omitempty"`
+	Metadata                  map[string]string     `json:"metadata"`
+	Plan                      resources.RestorePlan `json:"plan"`
+	CopySourceTags            bool                  `json:"copy_source_tags,omitempty"`
+	Status                    string                `json:"status"`
+	StatusMessage             string                `json:"status_message,omitempty"`
+	PercentDone               float64               `json:"percent_done"`
+	BackupSizeInBytes         int64                 `json:"backup_size_in_bytes"`
+	CreationDate              time.Time             `json:"creation_date"`
+	CompletionDate            time.Time             `json:"completion_date,omitzero"`
+	CreatedResourceARN        string                `json:"created_resource_arn,omitempty"`
+	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
+}
+
+func (j *restoreJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+
+func restoreJobDone(status string) bool {
+	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
+}
+
+// StartRestoreJobInput is the wire input of StartRestoreJob.
+type StartRestoreJobInput struct {
+	RecoveryPointArn                 string            `json:"RecoveryPointArn"`
+	Metadata                         map[string]string `json:"Metadata"`
+	IamRoleArn                       string            `json:"IamRoleArn,omitempty"`
+	IdempotencyToken                 string            `json:"IdempotencyToken,omitempty"`
+	ResourceType                     string            `json:"ResourceType,omitempty"`
+	CopySourceTagsToRestoredResource *bool             `json:"CopySourceTagsToRestoredResource,omitempty"`
+}
+
+// StartRestoreJobOutput is the wire output of StartRestoreJob.
+type StartRestoreJobOutput struct {
+	RestoreJobId string `json:"RestoreJobId"`
+}
+
+// StartRestoreJob starts restoring a recovery point. The metadata is checked before the job is
+// accepted (for EFS: newFileSystem, destination-path, ItemsToRestore), so a restore that could not
+// work is refused with a message instead of becoming a FAILED job.
+func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput) (*StartRestoreJobOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.IamRoleArn != "" && !iamRolePattern.MatchString(in.IamRoleArn) {
+		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME", in.IamRoleArn)
+	}
+	now := s.clock.Now()
+	j := restoreJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, Metadata: maps.Clone(in.Metadata),
+		CopySourceTags: deref(in.CopySourceTagsToRestoredResource), Status: RestoreJobPending, CreationDate: now, IdempotencyToken: in.IdempotencyToken}
+	fp := fingerprint([]any{in.RecoveryPointArn, in.Metadata, in.IamRoleArn, in.ResourceType, in.CopySourceTagsToRestoredResource})
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if in.IdempotencyToken != "" {
+			idemKey := c.scope() + "StartRestoreJob/" + in.IdempotencyToken
+			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			if err != nil {
+				return err
+			}
+			if found {
+				if rec.Fingerprint != fp {
+					return apierr.InvalidReq("IdempotencyToken %q was already used by restore job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
+				}
+				j.ID = rec.JobID
+				return nil
+			}
+			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+				return err
+			}
+		}
+		_, rp, err := findPointByARN(tx, c, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		if in.ResourceType != "" && in.ResourceType != rp.ResourceType {
+			return apierr.InvalidParameter("ResourceType %s does not match recovery point %s, which is of a %s resource", in.ResourceType, rp.ARN, rp.ResourceType)
+		}
+		if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
+			return apierr.InvalidReq("recovery point %s is %s and cannot be restored", rp.ARN, rp.Status)
+		}
+		conn, err := s.connector(rp.ResourceType)
+		if err != nil {
+			return err
+		}
+		plan, err := conn.PlanRestore(ctx, resources.RestoreRequest{
+			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now,
+			Lookup: func(id string) (resources.Resource, bool, error) {
+				return getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if other, err := activeRestoreInto(tx, c, plan.Destination); err != nil {
+			return err
+		} else if other != "" {
+			return apierr.InvalidReq("restore job %s is already restoring into %s: wait for it, or choose another destination-path", other, plan.Destination)
+		}
+		j.RecoveryPointARN, j.RecoveryPointCreationDate = rp.ARN, rp.CreationDate
+		j.VaultName, j.VaultARN, j.Source, j.Plan, j.BackupSizeInBytes = rp.VaultName, rp.VaultARN, rp.Resource, plan, rp.BackupSizeInBytes
+		if err := insertDoc(tx, collRestoreJobs, j.key(), j); err != nil {
+			return err
+		}
+		return jobs.Enqueue(tx, kindRestore, j.key())
+	})
+	if err != nil {
+		return nil, internal("start restore job", err)
+	}
+	s.runner.Notify()
+	return &StartRestoreJobOutput{RestoreJobId: j.ID}, nil
+}
+
+// scanRestoreJobs calls fn with each of the caller's restore jobs until it returns true.
+func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
+	docs, err := tx.Scan(collRestoreJobs, c.scope(), "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var j restoreJob
+		if err := json.Unmarshal(d.Value, &j); err != nil {
+			return fmt.Errorf("decode restore job %s: %w", d.Key, err)
+		}
+		if fn(&j) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// activeRestoreInto returns the ID of an unfinished restore job writing to dest, or "".
+func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
+	var id string
+	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
+		if !restoreJobDone(j.Status) && j.Plan.Destination == dest {
+			id = j.ID
+		}
+		return id != ""
+	})
+	return id, err
+}
+
+// activeRestoreOf returns the ID of an unfinished restore job reading recovery point arn, or "".
+func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
+	var id string
+	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
+		if !restoreJobDone(j.Status) && j.RecoveryPointARN == arn {
+			id = j.ID
+		}
+		return id != ""
+	})
+	return id, err
+}
+
+// RestoreJob is the model's RestoreJobsListMember; DescribeRestoreJob answers the same members.
+type RestoreJob struct {
+	AccountId                 string     `json:"AccountId"`
+	BackupSizeInBytes         int64      `json:"BackupSizeInBytes"`
+	BackupVaultArn            string     `json:"BackupVaultArn,omitempty"`
+	CompletionDate            *Timestamp `json:"CompletionDate,omitempty"`
+	CreatedResourceArn        string     `json:"CreatedResourceArn,omitempty"`
+	CreationDate              *Timestamp `json:"CreationDate"`
+	IamRoleArn                string     `json:"IamRoleArn,omitempty"`
+	IsParent                  bool       `json:"IsParent"`
+	PercentDone               string     `json:"PercentDone"`
+	RecoveryPointArn          string     `json:"RecoveryPointArn"`
+	RecoveryPointCreationDate *Timestamp `json:"RecoveryPointCreationDate,omitempty"`
+	ResourceType              string     `json:"ResourceType"`
+	RestoreJobId              string     `json:"RestoreJobId"`
+	SourceResourceArn         string     `json:"SourceResourceArn,omitempty"`
+	Status                    string     `json:"Status"`
+	StatusMessage             string     `json:"StatusMessage,omitempty"`
+}
+
+func restoreJobOut(j *restoreJob) *RestoreJob {
+	return &RestoreJob{
+		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
+		CompletionDate: NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: NewTimestamp(j.CreationDate),
+		IamRoleArn: j.IamRoleARN, PercentDone: fmt.Sprintf("%.1f", j.PercentDone), RecoveryPointArn: j.RecoveryPointARN,
+		RecoveryPointCreationDate: NewTimestamp(j.RecoveryPointCreationDate), ResourceType: j.Source.Type, RestoreJobId: j.ID,
+		SourceResourceArn: j.Source.ARN, Status: j.Status, StatusMessage: j.StatusMessage,
+	}
+}
+
+func findRestoreJob(tx store.Tx, c Caller, id string) (restoreJob, error) {
+	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	if err != nil {
+		return j, err
+	}
+	if !found {
+		return j, apierr.NotFound("restore job %s does not exist in account %s, region %s", id, c.AccountID, c.Region)
+	}
+	return j, nil
+}
+
+// DescribeRestoreJobInput is the wire input of DescribeRestoreJob and GetRestoreJobMetadata.
+type DescribeRestoreJobInput struct {
+	RestoreJobId string `json:"RestoreJobId"`
+}
+
+// DescribeRestoreJob describes a restore job.
+func (s *Service) DescribeRestoreJob(ctx context.Context, in *DescribeRestoreJobInput) (*RestoreJob, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *RestoreJob
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		j, err := findRestoreJob(tx, c, in.RestoreJobId)
+		if err != nil {
+			return err
+		}
+		out = restoreJobOut(&j)
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe restore job", err)
+	}
+	return out, nil
+}
+
+// GetRestoreJobMetadataOutput is the wire output of GetRestoreJobMetadata.
+type GetRestoreJobMetadataOutput struct {
+	Metadata     map[string]string `json:"Metadata"`
+	RestoreJobId string            `json:"RestoreJobId"`
+}
+
+// GetRestoreJobMetadata returns the metadata a restore job runs with: the request's, with the
+// defaults it resolved filled in (for EFS, where the data goes: destination-path).
+func (s *Service) GetRestoreJobMetadata(ctx context.Context, in *DescribeRestoreJobInput) (*GetRestoreJobMetadataOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *GetRestoreJobMetadataOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		j, err := findRestoreJob(tx, c, in.RestoreJobId)
+		if err != nil {
+			return err
+		}
+		out = &GetRestoreJobMetadataOutput{Metadata: j.Plan.Metadata, RestoreJobId: j.ID}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get restore job metadata", err)
+	}
+	return out, nil
+}
+
+// ListRestoreJobsInput is the wire input of ListRestoreJobs.
+type ListRestoreJobsInput struct {
+	ByAccountId             string     `json:"ByAccountId,omitempty"`
+	ByCompleteAfter         *Timestamp `json:"ByCompleteAfter,omitempty"`
+	ByCompleteBefore        *Timestamp `json:"ByCompleteBefore,omitempty"`
+	ByCreatedAfter          *Timestamp `json:"ByCreatedAfter,omitempty"`
+	ByCreatedBefore         *Timestamp `json:"ByCreatedBefore,omitempty"`
+	ByParentJobId           string     `json:"ByParentJobId,omitempty"`
+	ByResourceType          string     `json:"ByResourceType,omitempty"`
+	ByRestoreTestingPlanArn string     `json:"ByRestoreTestingPlanArn,omitempty"`
+	ByStatus                string     `json:"ByStatus,omitempty"`
+	MaxResults              *int32     `json:"MaxResults,omitempty"`
+	NextToken               string     `json:"NextToken,omitempty"`
+}
+
+// ListRestoreJobsOutput is the wire output of ListRestoreJobs.
+type ListRestoreJobsOutput struct {
+	RestoreJobs []*RestoreJob `json:"RestoreJobs"`
+	NextToken   string        `json:"NextToken,omitempty"`
+}
+
+func timeFilter(t time.Time, after, before *Timestamp) bool {
+	if after != nil && (t.IsZero() || !t.After(after.Time())) {
+		return false
+	}
+	if before != nil && (t.IsZero() || !t.Before(before.Time())) {
+		return false
+	}
+	return true
+}
+
+// ListRestoreJobs lists the caller's restore jobs in the region, oldest first, with AWS's filters.
+func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput) (*ListRestoreJobsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
+	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" || in.ByRestoreTestingPlanArn != "" {
+		return out, nil // no other accounts, composite jobs or restore testing plans here
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+			return (in.ByResourceType == "" || j.Source.Type == in.ByResourceType) &&
+				(in.ByStatus == "" || j.Status == in.ByStatus) &&
+				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
+				timeFilter(j.CompletionDate, in.ByCompleteAfter, in.ByCompleteBefore)
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			out.RestoreJobs = append(out.RestoreJobs, restoreJobOut(j))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list restore jobs", err)
+	}
+	return out, nil
+}
+
+// ListRestoreJobsByProtectedResourceInput is the wire input of ListRestoreJobsByProtectedResource.
+type ListRestoreJobsByProtectedResourceInput struct {
+	ResourceArn                       string     `json:"ResourceArn"`
+	ByRecoveryPointCreationDateAfter  *Timestamp `json:"ByRecoveryPointCreationDateAfter,omitempty"`
+	ByRecoveryPointCreationDateBefore *Timestamp `json:"ByRecoveryPointCreationDateBefore,omitempty"`
+	ByStatus                          string     `json:"ByStatus,omitempty"`
+	MaxResults                        *int32     `json:"MaxResults,omitempty"`
+	NextToken                         string     `json:"NextToken,omitempty"`
+}
+
+// ListRestoreJobsByProtectedResource lists the restore jobs of points taken of one resource.
+func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *ListRestoreJobsByProtectedResourceInput) (*ListRestoreJobsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseARN(in.ResourceArn); err != nil {
+		return nil, err
+	}
+	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+			return j.Source.ARN == in.ResourceArn && (in.ByStatus == "" || j.Status == in.ByStatus) &&
+				timeFilter(j.RecoveryPointCreationDate, in.ByRecoveryPointCreationDateAfter, in.ByRecoveryPointCreationDateBefore)
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			out.RestoreJobs = append(out.RestoreJobs, restoreJobOut(j))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list restore jobs by protected resource", err)
+	}
+	return out, nil
+}
+
+// restoreHandler runs restore jobs.
+type restoreHandler struct{ s *Service }
+
+func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+	if err != nil || !found || restoreJobDone(j.Status) {
+		return false, err
+	}
+	j.Status = RestoreJobRunning
+	return true, putDoc(tx, collRestoreJobs, t.Key, j)
+}
+
+func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+	if err != nil || !found || restoreJobDone(j.Status) {
+		return false, nil, err
+	}
+	j.Status, j.CompletionDate = RestoreJobFailed, h.s.clock.Now()
+	j.StatusMessage = reason + ". Nothing was restored to " + j.Plan.Destination + "; start the restore again."
+	cleanup := func() {
+		if conn, ok := h.s.connectors[j.Source.Type]; ok {
+			if err := conn.Abandoned(j.Plan, j.ID); err != nil {
+				h.s.log.Warn("cleaning up after an abandoned restore failed", slog.String("restore_job_id", j.ID), slog.Any("error", err))
+			}
+		}
+	}
+	return false, cleanup, putDoc(tx, collRestoreJobs, t.Key, j)
+}
+
+func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
+	s := h.s
+	var j restoreJob
+	var v vault
+	var rp recoveryPoint
+	var pointFound bool
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if j, _, err = getDoc[restoreJob](tx, collRestoreJobs, t.Key); err != nil {
+			return err
+		}
+		if v, _, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+			return err
+		}
+		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]
+		rp, pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.VaultName, id))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	log := s.log.With(slog.String("restore_job_id", j.ID), slog.String("recovery_point_arn", j.RecoveryPointARN), slog.String("destination", j.Plan.Destination))
+	fail := func(err error) error {
+		if cause := context.Cause(ctx); cause == jobs.ErrLeaseLost {
+			return err
+		}
+		msg, _ := failure(err, context.Cause(ctx))
+		log.Warn("restore job failed", slog.String("status_message", msg))
+		return t.Finish(ctx, func(tx store.Tx) error {
+			cur, _, gerr := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			if gerr != nil {
+				return gerr
+			}
+			cur.Status, cur.StatusMessage, cur.CompletionDate = RestoreJobFailed, msg, s.clock.Now()
+			return putDoc(tx, collRestoreJobs, t.Key, cur)
+		})
+	}
+	if !pointFound {
+		return fail(fmt.Errorf("recovery point %s was deleted before the restore ran", j.RecoveryPointARN))
+	}
+	conn, err := s.connector(j.Source.Type)
+	if err != nil {
+		return fail(err)
+	}
+	repo, err := s.openRepo(ctx, v, false)
+	if err != nil {
+		return fail(fmt.Errorf("open the repository of vault %s: %w", j.VaultName, err))
+	}
+	log.Info("restore job running")
+	var lastProgress time.Time
+	_, err = conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p resources.Progress) {
+		if clock.Since(lastProgress) < progressInterval || p.BytesTotal == 0 {
+			return
+		}
+		lastProgress = clock.Wall()
+		_ = t.Update(ctx, func(tx store.Tx) error {
+			cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			if err != nil {
+				return err
+			}
+			cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
+			return putDoc(tx, collRestoreJobs, t.Key, cur)
+		})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	now := s.clock.Now()
+	err = t.Finish(ctx, func(tx store.Tx) error {
+		cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+		if err != nil {
+			return err
+		}
+		cur.Status, cur.PercentDone, cur.CompletionDate = RestoreJobCompleted, 100, now
+		cur.CreatedResourceARN = cur.Plan.TargetARN
+		if cur.Plan.NewResource {
+			arn, err := h.registerRestored(tx, conn, cur, now)
+			if err != nil {
+				return err
+			}
+			cur.CreatedResourceARN = arn
+		}
+		if p, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
+			return err
+		} else if found {
+			p.LastRestoreTime = now
+			if err := putDoc(tx, collRecoveryPoints, pointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
+				return err
+			}
+		}
+		if err := recordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
+			return err
+		}
+		return putDoc(tx, collRestoreJobs, t.Key, cur)
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("restore job completed")
+	return nil
+}
+
+// registerRestored registers the resource a restore created (a new directory for EFS) and returns
+// its ARN; one already registered at that locator is reused.
+func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j restoreJob, now time.Time) (string, error) {
+	id := conn.NewID(j.AccountID, j.Region, j.Plan.Destination)
+	key := resourceKey(j.AccountID, j.Region, id)
+	existing, found, err := getDoc[resources.Resource](tx, collResources, key)
+	if err != nil || found {
+		return existing.ARN, err
+	}
+	r := resources.Resource{ARN: conn.ARN(j.Region, j.AccountID, id), Type: conn.Type(), ID: id, Locator: j.Plan.Destination,
+		AccountID: j.AccountID, Region: j.Region, CreationDate: now}
+	if j.CopySourceTags {
+		// The source's tags as registered now, if it still is; else as they were at backup time.
+		src, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(j.AccountID, j.Region, j.Source.ID))
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			src = j.Source
+		}
+		r.Tags = maps.Clone(src.Tags)
+	}
+	return r.ARN, insertDoc(tx, collResources, key, r)
+}
