@@ -83,10 +83,10 @@ type Options struct {
 
 // Engine is an open engine.
 type Engine struct {
-	dataDir string
-	store   store.Store
-	service *service.Service
-	handler *api.Handler
+	dataDir    string
+	store      store.Store
+	service    *service.Service
+	handler    *api.Handler
 	keys       *credentials.Ring
 	clock      clock.Clock
 	log        *slog.Logger

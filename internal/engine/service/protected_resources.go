@@ -20,9 +20,9 @@ import (
 
 // protection is what the engine remembers about a resource it has backed up.
 type protection struct {
-	ResourceARN  string    `json:"resource_arn"`
-	ResourceType string    `json:"resource_type"`
-	ResourceName string    `json:"resource_name"`
+	ResourceARN  string `json:"resource_arn"`
+	ResourceType string `json:"resource_type"`
+	ResourceName string `json:"resource_name"`
 	// The newest restore job from one of the resource's points.
 	LatestRestoreJobCreationDate           time.Time `json:"latest_restore_job_creation_date,omitzero"`
 	LatestRestoreRecoveryPointCreationDate time.Time `json:"latest_restore_recovery_point_creation_date,omitzero"`

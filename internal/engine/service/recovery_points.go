@@ -32,30 +32,30 @@ const (
 // completes its backup job, and only after the snapshot it names is committed to the vault's
 // repository: a point that exists is always whole.
 type recoveryPoint struct {
-	ID                string            `json:"id"`
-	ARN               string            `json:"arn"`
-	AccountID         string            `json:"account_id"`
-	Region            string            `json:"region"`
-	VaultName         string            `json:"vault_name"`
-	VaultARN          string            `json:"vault_arn"`
-	ResourceARN       string            `json:"resource_arn"`
-	ResourceType      string            `json:"resource_type"`
-	ResourceName      string            `json:"resource_name"`
-	Resource          resources.Resource `json:"resource"` // the registry entry when the point was taken
-	SnapshotID        string            `json:"snapshot_id"`
-	Status            string            `json:"status"`
-	StatusMessage     string            `json:"status_message,omitempty"`
-	StorageClass      string            `json:"storage_class"`
-	CreationDate      time.Time         `json:"creation_date"`
-	InitiationDate    time.Time         `json:"initiation_date,omitzero"`
-	CompletionDate    time.Time         `json:"completion_date"`
-	BackupSizeInBytes int64             `json:"backup_size_in_bytes"`
-	Lifecycle         *Lifecycle        `json:"lifecycle,omitempty"`
-	EncryptionKeyARN  string            `json:"encryption_key_arn"`
-	EncryptionKeyType string            `json:"encryption_key_type"`
-	IamRoleARN        string            `json:"iam_role_arn"`
-	BackupJobID       string            `json:"backup_job_id"`
-	LastRestoreTime   time.Time         `json:"last_restore_time,omitzero"`
+	ID                string                `json:"id"`
+	ARN               string                `json:"arn"`
+	AccountID         string                `json:"account_id"`
+	Region            string                `json:"region"`
+	VaultName         string                `json:"vault_name"`
+	VaultARN          string                `json:"vault_arn"`
+	ResourceARN       string                `json:"resource_arn"`
+	ResourceType      string                `json:"resource_type"`
+	ResourceName      string                `json:"resource_name"`
+	Resource          resources.Resource    `json:"resource"` // the registry entry when the point was taken
+	SnapshotID        string                `json:"snapshot_id"`
+	Status            string                `json:"status"`
+	StatusMessage     string                `json:"status_message,omitempty"`
+	StorageClass      string                `json:"storage_class"`
+	CreationDate      time.Time             `json:"creation_date"`
+	InitiationDate    time.Time             `json:"initiation_date,omitzero"`
+	CompletionDate    time.Time             `json:"completion_date"`
+	BackupSizeInBytes int64                 `json:"backup_size_in_bytes"`
+	Lifecycle         *Lifecycle            `json:"lifecycle,omitempty"`
+	EncryptionKeyARN  string                `json:"encryption_key_arn"`
+	EncryptionKeyType string                `json:"encryption_key_type"`
+	IamRoleARN        string                `json:"iam_role_arn"`
+	BackupJobID       string                `json:"backup_job_id"`
+	LastRestoreTime   time.Time             `json:"last_restore_time,omitzero"`
 	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
 }
 
@@ -76,7 +76,9 @@ type pointRef struct {
 	ID    string `json:"id"`
 }
 
-func pointKey(account, region, vault, id string) string { return vaultKey(account, region, vault) + "/" + id }
+func pointKey(account, region, vault, id string) string {
+	return vaultKey(account, region, vault) + "/" + id
+}
 
 // RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
 func RecoveryPointARN(region, account, id string) string {
