@@ -36,6 +36,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the engine as a daemon serving the AWS Backup API", serve},
 		{"credentials", "print the data dir's access key as export lines", printCredentials},
+		{"resource", "register, list and remove protected resources (directories) of a running engine", resource},
 		{"verify", "check a vault's repository for damage (exit 1 if any is found)", verify},
 	}
 }
