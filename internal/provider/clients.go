@@ -21,6 +21,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
 // Provider modes.
@@ -38,6 +39,9 @@ type clients struct {
 	DefaultTags map[string]string
 	// Engine is the in-process engine in embedded mode, nil otherwise.
 	Engine *engine.Engine
+	// Registry calls the engine's protected-resource registry; nil with AWS Backup itself, which
+	// has none.
+	Registry *engineclient.Client
 }
 
 func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostics) {
@@ -77,6 +81,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			HTTPClient:  &http.Client{Transport: e.InProcessTransport()},
 		}
 		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client)})
 	case EndpointAWS:
 		c.Mode = modeAWS
 		cfg, err := loadAWSConfig(ctx, m, false)
@@ -98,6 +103,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			return nil, diags
 		}
 		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(endpoint) })
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: endpoint, Region: cfg.Region, Credentials: cfg.Credentials})
 	}
 	return c, diags
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -34,6 +35,7 @@ var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 var (
 	_ provider.Provider                   = (*backupProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*backupProvider)(nil)
+	_ provider.ProviderWithActions        = (*backupProvider)(nil)
 )
 
 type backupProvider struct {
@@ -198,6 +200,9 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		NewAirGappedVaultResource,
 		NewPlanResource,
 		NewSelectionResource,
+		NewProtectedResourceResource,
+		NewRecoveryPointResource,
+		NewRestoreJobResource,
 	}
 }
 
@@ -207,5 +212,14 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewPlanDataSource,
 		NewSelectionDataSource,
 		NewPlanJSONDataSource,
+		NewRecoveryPointDataSource,
+		NewRecoveryPointsDataSource,
+	}
+}
+
+func (p *backupProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewStartBackupJobAction,
+		NewStartRestoreJobAction,
 	}
 }

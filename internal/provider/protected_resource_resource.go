@@ -1,0 +1,248 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithImportState = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*protectedResourceResource)(nil)
+)
+
+// NewProtectedResourceResource returns the backup_protected_resource resource.
+func NewProtectedResourceResource() resource.Resource { return &protectedResourceResource{} }
+
+type protectedResourceResource struct{ c *clients }
+
+type protectedResourceModel struct {
+	ID         types.String `tfsdk:"id"`
+	ARN        types.String `tfsdk:"arn"`
+	Type       types.String `tfsdk:"type"`
+	Path       types.String `tfsdk:"path"`
+	ResourceID types.String `tfsdk:"resource_id"`
+	Name       types.String `tfsdk:"name"`
+	Tags       types.Map    `tfsdk:"tags"`
+	TagsAll    types.Map    `tfsdk:"tags_all"`
+}
+
+func (r *protectedResourceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_protected_resource"
+}
+
+// absolutePath accepts absolute, clean paths only: the engine may run elsewhere than Terraform,
+// and a path the engine would clean differently would show a diff on every plan.
+type absolutePath struct{}
+
+func (absolutePath) Description(context.Context) string {
+	return "must be an absolute, clean path such as /srv/data"
+}
+func (v absolutePath) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (absolutePath) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	p := req.ConfigValue.ValueString()
+	switch {
+	case !filepath.IsAbs(p):
+		resp.Diagnostics.AddAttributeError(req.Path, "Path must be absolute",
+			fmt.Sprintf("%q is relative. The engine may run in another directory than Terraform: use an absolute path, e.g. abspath(%q).", p, p))
+	case filepath.Clean(p) != p:
+		resp.Diagnostics.AddAttributeError(req.Path, "Path must be clean",
+			fmt.Sprintf("%q is not in its clean form; write %q (no trailing slash, no . or .. parts).", p, filepath.Clean(p)))
+	}
+}
+
+func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Registers a local resource with the engine so it can be backed up: today a directory tree, " +
+			"protected as an EFS file system with an `arn:aws:elasticfilesystem:...:file-system/fs-...` ARN. Registry tags " +
+			"drive tag-based backup selections. Destroying it takes the resource out of the registry; its directory and " +
+			"its recovery points stay. Engine only (embedded or daemon): AWS Backup discovers resources itself.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The resource's ARN.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "ARN of the resource, e.g. `arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0`. The same path always gets the same ARN.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"type": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Resource type: `EFS` (a directory tree). Changing it replaces the registration.",
+				Validators:    []validator.String{stringvalidator.OneOf("EFS")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"path": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Absolute path of the directory, on the engine's machine. It must exist when registered. " +
+					"Changing it replaces the registration.",
+				Validators:    []validator.String{absolutePath{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"resource_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The resource's ID, e.g. `fs-0123456789abcdef0`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The resource name backups show: the `Name` tag, else the directory's base name.",
+			},
+			"tags":     tagsAttribute(),
+			"tags_all": tagsAllAttribute(),
+		},
+	}
+}
+
+func (r *protectedResourceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *protectedResourceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	planTagsAll(ctx, r.c, req, resp)
+	if req.Plan.Raw.IsNull() || r.c == nil {
+		return
+	}
+	// The name follows the Name tag; keep it known when neither changes.
+	var plan, state protectedResourceModel
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
+	if req.State.Raw.IsNull() || resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.TagsAll.Equal(state.TagsAll) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("name"), state.Name)...)
+	}
+}
+
+// registry returns the registry client, or a diagnostic saying why there is none.
+func (c *clients) registry(diags *diag.Diagnostics) *engineclient.Client {
+	if c.Registry == nil {
+		diags.AddError("No protected-resource registry",
+			"backup_protected_resource registers local resources with the engine; AWS Backup (endpoint = \"aws\") has no registry. "+
+				"Use the embedded engine or an engine daemon.")
+	}
+	return c.Registry
+}
+
+func (r *protectedResourceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan protectedResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	reg := r.c.registry(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tags, d := mapFromTF(ctx, plan.TagsAll)
+	resp.Diagnostics.Append(d...)
+	if d.HasError() {
+		return
+	}
+	out, err := reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: plan.Type.ValueString(), Locator: plan.Path.ValueString(), Tags: tags})
+	if err != nil {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("registering %s %s", plan.Type.ValueString(), plan.Path.ValueString()), err)
+		return
+	}
+	tflog.Info(ctx, "registered protected resource", map[string]any{"arn": out.ResourceArn, "path": out.Locator})
+	r.fill(out, &plan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *protectedResourceResource) fill(out *engineclient.Resource, m *protectedResourceModel) {
+	m.ID = types.StringValue(out.ResourceArn)
+	m.ARN = types.StringValue(out.ResourceArn)
+	m.Type = types.StringValue(out.ResourceType)
+	m.Path = types.StringValue(out.Locator)
+	m.ResourceID = types.StringValue(out.ResourceId)
+	m.Name = types.StringValue(out.ResourceName)
+	m.Tags, m.TagsAll = tagsFromRemote(out.Tags, r.c.DefaultTags, m.Tags)
+}
+
+func (r *protectedResourceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state protectedResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	reg := r.c.registry(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := reg.GetResource(ctx, state.ID.ValueString())
+	if isNotFound(err) {
+		tflog.Warn(ctx, "protected resource not registered any more, removing from state", map[string]any{"arn": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading protected resource %s", state.ID.ValueString()), err)
+		return
+	}
+	r.fill(out, &state)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *protectedResourceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state protectedResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	reg := r.c.registry(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tags, d := mapFromTF(ctx, plan.TagsAll)
+	resp.Diagnostics.Append(d...)
+	if d.HasError() {
+		return
+	}
+	out, err := reg.UpdateResourceTags(ctx, state.ID.ValueString(), tags)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of protected resource %s", state.ID.ValueString()), err)
+		return
+	}
+	r.fill(out, &plan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *protectedResourceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state protectedResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	reg := r.c.registry(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := reg.RemoveResource(ctx, state.ID.ValueString()); err != nil && !isNotFound(err) {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("removing protected resource %s", state.ID.ValueString()), err)
+	}
+}
+
+func (r *protectedResourceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// isNotFound reports whether err says the thing does not exist, from the SDK or the registry.
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	var apiErr *engineclient.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code == "ResourceNotFoundException"
+	}
+	return awsbackup.IsNotFound(err) || awsbackup.ErrorCode(err) == "ResourceNotFoundException"
+}
