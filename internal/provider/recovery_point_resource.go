@@ -28,7 +28,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
-
 // Default timeouts of the recovery point resource.
 const (
 	defaultBackupTimeout = 60 * time.Minute
