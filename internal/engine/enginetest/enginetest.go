@@ -15,6 +15,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
 // Server is an engine served on loopback for one test.
@@ -68,4 +69,10 @@ func NewClient(url, region string, k credentials.Key) *backup.Client {
 		RetryMaxAttempts: 1,
 	}
 	return backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// Registry returns a client of the engine's protected-resource registry for region.
+func (s *Server) Registry(region string) *engineclient.Client {
+	return engineclient.New(engineclient.Options{Endpoint: s.URL, Region: region,
+		Credentials: awscreds.NewStaticCredentialsProvider(s.Key.AccessKeyID, s.Key.SecretAccessKey, "")})
 }
