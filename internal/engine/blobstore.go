@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"errors"
-
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
 
-// defaultBlobStore opens a vault repository directory as a local blob store.
-func defaultBlobStore(dir string) (blob.Store, error) {
-	return nil, errors.New("engine: the local blob store is not built yet")
-}
+// DefaultBlobStore opens a vault repository directory as a local blob store: the store a vault
+// uses unless Options.BlobStore says otherwise.
+func DefaultBlobStore(dir string) (blob.Store, error) { return blob.NewLocal(dir) }

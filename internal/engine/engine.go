@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
@@ -131,13 +132,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	if o.BlobStore == nil {
-		o.BlobStore = defaultBlobStore
+		o.BlobStore = DefaultBlobStore
 	}
 	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log, connectors: resources.Default()}
 	repos := &jobs.Repos{
 		Dir:           func(account, region, vault string) string { return VaultRepoDir(o.DataDir, account, region, vault) },
 		MasterKeyPath: MasterKeyPath(o.DataDir),
 		NewStore:      o.BlobStore,
+		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs})

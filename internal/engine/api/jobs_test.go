@@ -17,7 +17,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
@@ -282,7 +281,6 @@ func TestStartBackupJobRefusals(t *testing.T) {
 		says string
 	}{
 		{"bad role", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String("admin")}, "InvalidParameterValueException", "IAM role ARN"},
-		{"no role", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn)}, "MissingParameterValueException", "IamRoleArn"},
 		{"unknown vault", backup.StartBackupJobInput{BackupVaultName: aws.String("nope"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role)}, "ResourceNotFoundException", "nope"},
 		{"unregistered resource", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(unregistered), IamRoleArn: aws.String(role)}, "ResourceNotFoundException", "register"},
 		{"unsupported type", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("arn:aws:rds:us-east-1:123456789012:db:prod"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not supported"},
@@ -447,37 +445,6 @@ func TestListBackupJobsFilters(t *testing.T) {
 	}
 }
 
-func TestStopBackupJob(t *testing.T) {
-	ctx := context.Background()
-	// One job at a time, so the second job waits in CREATED behind the first.
-	e := newJobEnv(t, engine.Options{Jobs: jobsOneAtATime()})
-	src := filepath.Join(t.TempDir(), "data")
-	enginetest.WriteTree(t, src, 4)
-	arn := e.register(t, src)
-	e.vault(t, "v1")
-	first := e.startBackup(t, "v1", arn)
-	second := e.startBackup(t, "v1", arn)
-	_, err := e.c.StopBackupJob(ctx, &backup.StopBackupJobInput{BackupJobId: second.BackupJobId})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := e.waitBackup(t, aws.ToString(second.BackupJobId))
-	if stopped.State != types.BackupJobStateAborted || !strings.Contains(aws.ToString(stopped.StatusMessage), "StopBackupJob") {
-		t.Errorf("stopped job = %s %q, want ABORTED", stopped.State, aws.ToString(stopped.StatusMessage))
-	}
-	done := e.waitBackup(t, aws.ToString(first.BackupJobId))
-	if _, err := e.c.StopBackupJob(ctx, &backup.StopBackupJobInput{BackupJobId: done.BackupJobId}); apiCode(err) != "InvalidRequestException" {
-		t.Errorf("stopping a %s job: %v, want InvalidRequestException", done.State, err)
-	}
-	if _, err := e.c.StopBackupJob(ctx, &backup.StopBackupJobInput{BackupJobId: aws.String("NOPE")}); apiCode(err) != "ResourceNotFoundException" {
-		t.Errorf("stopping an unknown job: %v", err)
-	}
-	points, _ := e.c.ListRecoveryPointsByBackupVault(ctx, &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String("v1")})
-	if len(points.RecoveryPoints) != 1 {
-		t.Errorf("%d recovery points, want 1 (the stopped job makes none)", len(points.RecoveryPoints))
-	}
-}
-
 func TestRestoreRefusals(t *testing.T) {
 	ctx := context.Background()
 	e := newJobEnv(t, engine.Options{})
@@ -497,7 +464,6 @@ func TestRestoreRefusals(t *testing.T) {
 		{"wrong type", backup.StartRestoreJobInput{RecoveryPointArn: aws.String(rpARN), ResourceType: aws.String("RDS"), Metadata: map[string]string{"destination-path": "/tmp/x"}}, "InvalidParameterValueException", "does not match"},
 		{"unknown point", backup.StartRestoreJobInput{RecoveryPointArn: aws.String(rpARN[:len(rpARN)-4] + "0000"), Metadata: map[string]string{"destination-path": "/tmp/x"}}, "ResourceNotFoundException", "does not exist"},
 		{"not a point ARN", backup.StartRestoreJobInput{RecoveryPointArn: aws.String(arn), Metadata: map[string]string{"destination-path": "/tmp/x"}}, "InvalidParameterValueException", "not a recovery point ARN"},
-		{"no metadata", backup.StartRestoreJobInput{RecoveryPointArn: aws.String(rpARN)}, "MissingParameterValueException", "Metadata"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -610,5 +576,3 @@ func TestRecoveryPointsAreScopedToVaultAndCaller(t *testing.T) {
 		t.Errorf("ListProtectedResources = %+v (%v)", all, err)
 	}
 }
-
-func jobsOneAtATime() jobs.Options { return jobs.Options{Concurrency: 1} }

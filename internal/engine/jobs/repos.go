@@ -24,6 +24,8 @@ type Repos struct {
 	MasterKeyPath string
 	// NewStore opens the blob store of a repository directory; tests inject faults here.
 	NewStore func(dir string) (blob.Store, error)
+	// Options are passed to content.Init and content.Open (the engine clock, say).
+	Options []content.Option
 
 	mu    sync.Mutex
 	mk    *content.MasterKey
@@ -65,45 +67,25 @@ func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, 
 	if err != nil {
 		return nil, fmt.Errorf("open the blob store of vault %s: %w", vault, err)
 	}
-	empty, err := isEmpty(ctx, st)
-	if err != nil {
-		return nil, fmt.Errorf("look into the repository of vault %s: %w", vault, err)
+	repo, err := content.Open(ctx, st, mk, r.Options...)
+	if errors.Is(err, content.ErrNotRepository) {
+		if !create {
+			return nil, ErrNoRepository
+		}
+		repo, err = content.Init(ctx, st, mk, keyID, r.Options...)
+		if errors.Is(err, content.ErrRepositoryExists) {
+			// Another process created it a moment ago: open that one.
+			repo, err = content.Open(ctx, st, mk, r.Options...)
+		}
 	}
-	var repo *content.Repository
-	switch {
-	case empty && !create:
-		return nil, ErrNoRepository
-	case empty:
-		repo, err = content.Init(ctx, st, mk, keyID)
-		if err != nil {
-			// Another process may have created it a moment ago; opening it is then right.
-			var openErr error
-			if repo, openErr = content.Open(ctx, st, mk); openErr != nil {
-				return nil, fmt.Errorf("create the repository of vault %s: %w", vault, err)
-			}
-		}
-	default:
-		repo, err = content.Open(ctx, st, mk)
-		if err != nil {
-			return nil, fmt.Errorf("open the repository of vault %s: %w", vault, err)
-		}
+	if err != nil {
+		return nil, fmt.Errorf("open the repository of vault %s: %w", vault, err)
 	}
 	if r.repos == nil {
 		r.repos = map[string]*content.Repository{}
 	}
 	r.repos[dir] = repo
 	return repo, nil
-}
-
-var errStopList = errors.New("stop")
-
-func isEmpty(ctx context.Context, st blob.Store) (bool, error) {
-	empty := true
-	err := st.List(ctx, "", func(string, int64) error { empty = false; return errStopList })
-	if err != nil && !errors.Is(err, errStopList) {
-		return false, err
-	}
-	return empty, nil
 }
 
 // Remove closes a vault's repository and deletes its directory: for a vault that was deleted.

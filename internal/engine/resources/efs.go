@@ -307,7 +307,7 @@ func (EFS) Restore(ctx context.Context, repo *content.Repository, snap content.S
 		if err != nil {
 			return RestoreResult{}, fmt.Errorf("restore items %v into %s: %w", plan.Items, plan.Destination, err)
 		}
-		return RestoreResult(res), nil
+		return RestoreResult{Files: res.Files, Dirs: res.Dirs, Bytes: res.Bytes, Warnings: res.Warnings}, nil
 	}
 	if err := checkEmptyOrAbsent(plan.Destination); err != nil {
 		return RestoreResult{}, fmt.Errorf("%s", err.(*apierr.Error).Message)
@@ -330,7 +330,7 @@ func (EFS) Restore(ctx context.Context, repo *content.Repository, snap content.S
 		_ = os.RemoveAll(stage)
 		return RestoreResult{}, fmt.Errorf("move the restored tree into %s (was it written to while the restore ran?): %w", plan.Destination, err)
 	}
-	return RestoreResult(res), nil
+	return RestoreResult{Files: res.Files, Dirs: res.Dirs, Bytes: res.Bytes, Warnings: res.Warnings}, nil
 }
 
 // Abandoned removes the staging directory a killed restore left behind.

@@ -89,6 +89,8 @@ type RestorePlan struct {
 // RestoreResult is what a restore wrote.
 type RestoreResult struct {
 	Files, Dirs, Bytes int64
+	// Warnings name entries that could not be restored exactly (owners without permission).
+	Warnings []string
 }
 
 // RestoreRequest is what PlanRestore judges.
