@@ -1,0 +1,121 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+)
+
+// writeBigTree writes n files of size bytes of incompressible data: enough that a backup takes
+// a few seconds, long enough to be killed in the middle.
+func writeBigTree(t *testing.T, dir string, n int, size int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, size)
+	for i := range n {
+		rng := rand.NewChaCha8([32]byte{byte(i), 7})
+		rng.Read(buf)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("blob-%02d.bin", i)), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// verifyRepository runs the repository check `engine verify --read-data` runs.
+func verifyRepository(t *testing.T, dataDir, account, vault string) {
+	t.Helper()
+	ctx := context.Background()
+	mk, err := content.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := blob.NewLocal(engine.VaultRepoDir(dataDir, account, "us-east-1", vault))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := content.Open(ctx, st, mk)
+	if err != nil {
+		t.Fatalf("open the repository of %s: %v", vault, err)
+	}
+	var problems []string
+	if err := repo.Verify(ctx, true, func(p string) { problems = append(problems, p) }); err != nil || len(problems) > 0 {
+		t.Fatalf("the repository of %s does not verify: %v\n%s", vault, err, strings.Join(problems, "\n"))
+	}
+}
+
+// A real SIGKILL of `engine serve` in the middle of a backup: on restart the job is FAILED with
+// a reason, no recovery point is visible, the repository verifies, and the next backup works.
+func TestKilledEngineLeavesAFailedJobAndAVerifiableRepository(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and backs up 768 MiB")
+	}
+	d := startDaemon(t)
+	src := filepath.Join(t.TempDir(), "big")
+	writeBigTree(t, src, 12, 64<<20)
+	arn := d.registerDir(t, src)
+	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "kill-vault")
+	started := d.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "kill-vault",
+		"--resource-arn", arn, "--iam-role-arn", defaultRole)
+	jobID := started["BackupJobId"].(string)
+
+	// Wait until data is moving (progress has been recorded), then kill -9.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		job := d.mustAWS(t, "us-east-1", "backup", "describe-backup-job", "--backup-job-id", jobID)
+		if job["State"] == "COMPLETED" {
+			t.Fatalf("the backup completed before it could be killed; make the tree bigger")
+		}
+		if job["State"] == "RUNNING" && job["BytesTransferred"].(float64) > 0 {
+			t.Logf("killing the engine with the job at %v%%, %v bytes transferred", job["PercentDone"], job["BytesTransferred"])
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job never showed progress: %v", job)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	pid := d.cmd.Process.Pid
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-d.exited
+
+	again := startDaemon(t, "--data-dir", d.DataDir)
+	job := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", jobID)
+	msg, _ := job["StatusMessage"].(string)
+	if job["State"] != "FAILED" || !strings.Contains(msg, fmt.Sprintf("pid %d", pid)) || !strings.Contains(msg, "stopped before it finished") ||
+		!strings.Contains(msg, "No recovery point was created") {
+		t.Errorf("after the restart the job is %v: %q", job["State"], msg)
+	}
+	if job["CompletionDate"] == nil {
+		t.Errorf("the failed job has no CompletionDate")
+	}
+	points := again.mustAWS(t, "us-east-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "kill-vault")
+	if n := len(points["RecoveryPoints"].([]any)); n != 0 {
+		t.Errorf("%d recovery points visible after the kill, want none", n)
+	}
+	if v := again.mustAWS(t, "us-east-1", "backup", "describe-backup-vault", "--backup-vault-name", "kill-vault"); v["NumberOfRecoveryPoints"] != float64(0) {
+		t.Errorf("NumberOfRecoveryPoints = %v", v["NumberOfRecoveryPoints"])
+	}
+	account := strings.Split(arn, ":")[4]
+	verifyRepository(t, d.DataDir, account, "kill-vault")
+
+	// The repository takes the next backup, over whatever the killed one left behind.
+	next := again.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "kill-vault",
+		"--resource-arn", arn, "--iam-role-arn", defaultRole)
+	if job := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", next["BackupJobId"].(string)); job["State"] != "COMPLETED" {
+		t.Fatalf("the backup after the restart: %v", job)
+	}
+	verifyRepository(t, d.DataDir, account, "kill-vault")
+}
