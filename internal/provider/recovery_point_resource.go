@@ -231,13 +231,14 @@ func startAndWaitBackup(ctx context.Context, c *backup.Client, in *backup.StartB
 		return nil
 	}
 	id := aws.ToString(started.BackupJobId)
-	tflog.Info(ctx, "backup job started", map[string]any{"backup_job_id": id, "resource_arn": aws.ToString(in.ResourceArn), "vault": aws.ToString(in.BackupVaultName)})
+	tflog.Info(ctx, fmt.Sprintf("backup job %s started: %s into vault %s", id, aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)),
+		map[string]any{"backup_job_id": id, "resource_arn": aws.ToString(in.ResourceArn), "vault": aws.ToString(in.BackupVaultName)})
 	lastPercent := ""
 	out, err := awsbackup.WaitBackupJobCompleted(ctx, c, id, timeout, func(j *backup.DescribeBackupJobOutput) {
 		if p := aws.ToString(j.PercentDone); p != lastPercent {
 			lastPercent = p
-			tflog.Info(ctx, "backup job progress", map[string]any{"backup_job_id": id, "state": string(j.State), "percent_done": p,
-				"bytes_transferred": aws.ToInt64(j.BytesTransferred), "backup_size_bytes": aws.ToInt64(j.BackupSizeInBytes)})
+			tflog.Info(ctx, fmt.Sprintf("backup job %s: %s, %s%% done, %d bytes stored so far", id, j.State, p, aws.ToInt64(j.BytesTransferred)),
+				map[string]any{"backup_job_id": id, "state": string(j.State), "percent_done": p})
 		}
 	})
 	var failed *awsbackup.JobFailedError
@@ -262,8 +263,8 @@ func startAndWaitBackup(ctx context.Context, c *backup.Client, in *backup.StartB
 		diags.AddWarning("The backup is partial",
 			fmt.Sprintf("Backup job %s completed, but some items were not captured consistently: %s", id, aws.ToString(out.StatusMessage)))
 	}
-	tflog.Info(ctx, "backup job completed", map[string]any{"backup_job_id": id, "recovery_point_arn": aws.ToString(out.RecoveryPointArn),
-		"bytes_transferred": aws.ToInt64(out.BytesTransferred), "backup_size_bytes": aws.ToInt64(out.BackupSizeInBytes)})
+	tflog.Info(ctx, fmt.Sprintf("backup job %s completed: recovery point %s (%d bytes of data; %d bytes newly stored in the vault)", id, aws.ToString(out.RecoveryPointArn),
+		aws.ToInt64(out.BackupSizeInBytes), aws.ToInt64(out.BytesTransferred)), map[string]any{"backup_job_id": id, "recovery_point_arn": aws.ToString(out.RecoveryPointArn)})
 	return out
 }
 

@@ -165,12 +165,13 @@ func startAndWaitRestore(ctx context.Context, c *backup.Client, in *backup.Start
 		return nil
 	}
 	id := aws.ToString(started.RestoreJobId)
-	tflog.Info(ctx, "restore job started", map[string]any{"restore_job_id": id, "recovery_point_arn": aws.ToString(in.RecoveryPointArn)})
+	tflog.Info(ctx, fmt.Sprintf("restore job %s started: %s", id, aws.ToString(in.RecoveryPointArn)),
+		map[string]any{"restore_job_id": id, "recovery_point_arn": aws.ToString(in.RecoveryPointArn)})
 	lastPercent := ""
 	out, err := awsbackup.WaitRestoreJobCompleted(ctx, c, id, timeout, func(j *backup.DescribeRestoreJobOutput) {
 		if p := aws.ToString(j.PercentDone); p != lastPercent {
 			lastPercent = p
-			tflog.Info(ctx, "restore job progress", map[string]any{"restore_job_id": id, "status": string(j.Status), "percent_done": p})
+			tflog.Info(ctx, fmt.Sprintf("restore job %s: %s, %s%% done", id, j.Status, p), map[string]any{"restore_job_id": id, "status": string(j.Status)})
 		}
 	})
 	var failed *awsbackup.JobFailedError
@@ -187,7 +188,8 @@ func startAndWaitRestore(ctx context.Context, c *backup.Client, in *backup.Start
 		addAPIError(diags, fmt.Sprintf("waiting for restore job %s", id), err)
 		return nil
 	}
-	tflog.Info(ctx, "restore job completed", map[string]any{"restore_job_id": id, "created_resource_arn": aws.ToString(out.CreatedResourceArn)})
+	tflog.Info(ctx, fmt.Sprintf("restore job %s completed: restored to %s", id, aws.ToString(out.CreatedResourceArn)),
+		map[string]any{"restore_job_id": id, "created_resource_arn": aws.ToString(out.CreatedResourceArn)})
 	return out
 }
 
