@@ -245,3 +245,33 @@ func TestActions_validateConfig(t *testing.T) {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }
+
+// The terraform CLI here (1.11) cannot export action schemas, so tfplugindocs renders the action
+// pages from hand-written templates. This keeps their attribute lists honest.
+func TestActions_docTemplatesListEveryAttribute(t *testing.T) {
+	p := newProtoProvider(t, newTestAccEnv(t))
+	for name, as := range p.schema.ActionSchemas {
+		tmpl := filepath.Join("..", "..", "templates", "actions", strings.TrimPrefix(name, "backup_")+".md.tmpl")
+		b, err := os.ReadFile(tmpl)
+		if err != nil {
+			t.Errorf("action %s has no doc template: %v", name, err)
+			continue
+		}
+		doc := string(b)
+		listed := map[string]bool{}
+		for _, line := range strings.Split(doc, "\n") {
+			if rest, ok := strings.CutPrefix(line, "- `"); ok {
+				listed[rest[:strings.Index(rest, "`")]] = true
+			}
+		}
+		for _, a := range as.Schema.Block.Attributes {
+			if !listed[a.Name] {
+				t.Errorf("%s does not document attribute %s", tmpl, a.Name)
+			}
+			delete(listed, a.Name)
+		}
+		for extra := range listed {
+			t.Errorf("%s documents %s, which the action does not have", tmpl, extra)
+		}
+	}
+}

@@ -42,7 +42,7 @@ resource "backup_protected_resource" "files" {
   %s
 }`, dir, tags)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -89,7 +89,7 @@ resource "backup_protected_resource" "files" {
 func TestAccProtectedResource_disappears(t *testing.T) {
 	env := newTestAccEnv(t)
 	dir := t.TempDir()
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + fmt.Sprintf(`
@@ -117,7 +117,7 @@ func TestAccProtectedResource_badPathsAreCaught(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: env.ProviderConfig() + fmt.Sprintf(`

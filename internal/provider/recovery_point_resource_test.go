@@ -80,7 +80,7 @@ resource "backup_restore_job" "copy" {
   })
 }
 `, src, dest)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -161,7 +161,7 @@ resource "backup_recovery_point" "p" {
   %s
 }`, src, extra)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -199,7 +199,7 @@ resource "backup_recovery_point" "p" {
 
 func TestAccRecoveryPoint_lifecycleRuleIsCaughtAtPlan(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + `
@@ -219,7 +219,7 @@ func TestAccRecoveryPoint_disappears(t *testing.T) {
 	env := newTestAccEnv(t)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 13)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + fmt.Sprintf(`
@@ -250,7 +250,7 @@ func TestAccRecoveryPoint_failedBackupIsAnErrorThatSaysWhy(t *testing.T) {
 	env := newTestAccEnv(t)
 	src := filepath.Join(t.TempDir(), "vanishing")
 	mkdir(t, src)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -291,7 +291,7 @@ func TestAccRestoreJob_refusesANonEmptyDestination(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(occupied, "precious"), []byte("do not touch"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + fmt.Sprintf(`
@@ -326,7 +326,7 @@ func TestAccRecoveryPoints_filters(t *testing.T) {
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	enginetest.WriteTree(t, a, 15)
 	enginetest.WriteTree(t, b, 16)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + fmt.Sprintf(`

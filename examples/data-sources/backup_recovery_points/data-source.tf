@@ -1,0 +1,10 @@
+# EFS recovery points of the last week in one vault, oldest first.
+data "backup_recovery_points" "recent_efs" {
+  vault_name    = "prod-primary-vault"
+  resource_type = "EFS"
+  created_after = timeadd(plantimestamp(), "-168h")
+}
+
+output "newest_efs_point" {
+  value = try(data.backup_recovery_points.recent_efs.arns[length(data.backup_recovery_points.recent_efs.arns) - 1], null)
+}

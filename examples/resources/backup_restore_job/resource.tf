@@ -1,0 +1,35 @@
+# Restore the newest recovery point of a directory into a new directory, which becomes a new
+# protected resource (created_resource_arn).
+data "backup_recovery_points" "app_data" {
+  vault_name   = "prod-primary-vault"
+  resource_arn = backup_protected_resource.app_data.arn
+  status       = "COMPLETED"
+}
+
+data "backup_recovery_point" "latest" {
+  vault_name         = "prod-primary-vault"
+  recovery_point_arn = data.backup_recovery_points.app_data.arns[length(data.backup_recovery_points.app_data.arns) - 1]
+}
+
+resource "backup_restore_job" "to_new_directory" {
+  recovery_point_arn = data.backup_recovery_point.latest.recovery_point_arn
+  metadata = merge(data.backup_recovery_point.latest.restore_metadata, {
+    newFileSystem      = "true"
+    "destination-path" = "/srv/restore/app-data-20240117"
+  })
+}
+
+# Put two files back into the original directory; a file that is already there fails the restore
+# rather than being overwritten.
+resource "backup_restore_job" "two_files" {
+  recovery_point_arn = data.backup_recovery_point.latest.recovery_point_arn
+  metadata = {
+    newFileSystem      = "false"
+    "destination-path" = backup_protected_resource.app_data.path
+    ItemsToRestore     = jsonencode(["/config/app.yaml", "/docs/runbook.md"])
+  }
+}
+
+output "restored_to" {
+  value = backup_restore_job.to_new_directory.destination_path
+}
