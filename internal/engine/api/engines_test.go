@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 )
@@ -62,7 +63,21 @@ func TestTwoEnginesOnOneDataDirShareTheWork(t *testing.T) {
 // Closing an engine (SIGTERM to `engine serve`) stops its running jobs and records why.
 func TestClosingTheEngineFailsItsRunningJobWithAReason(t *testing.T) {
 	ctx := context.Background()
-	stores := &faultyStores{}
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	// Hold the job in its first pack write.
+	stores := &faultyStores{onOpen: func(fs *blob.Faulty) {
+		fs.SetHook(func(op, name string) error {
+			if op == "save" && strings.HasPrefix(name, "packs/") {
+				select {
+				case entered <- struct{}{}:
+				default:
+				}
+				<-release
+			}
+			return nil
+		})
+	}}
 	dataDir := t.TempDir()
 	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, BlobStore: stores.open, Jobs: jobs.Options{Concurrency: 1}})
 	if err != nil {
@@ -78,41 +93,14 @@ func TestClosingTheEngineFailsItsRunningJobWithAReason(t *testing.T) {
 			e.Close()
 		}
 	}()
-	local := &jobEnv{c: enginetest.NewClient(srv.URL, "us-east-1", e.PrimaryKey()), reg: srv.Registry("us-east-1"), srv: srv}
+	local := &jobEnv{c: srv.Client("us-east-1"), reg: srv.Registry("us-east-1"), srv: srv}
 	src := filepath.Join(t.TempDir(), "data")
 	enginetest.WriteTree(t, src, 61)
 	arn := local.register(t, src)
 	local.vault(t, "v1")
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	inProc := backupClientFor(e)
-	started, err := inProc.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role)})
+	started, err := backupClientFor(e).StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role)})
 	if err != nil {
 		t.Fatal(err)
-	}
-	// The repository is opened by the job; hold its first pack write.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		stores.mu.Lock()
-		fs := stores.latest
-		stores.mu.Unlock()
-		if fs != nil {
-			fs.SetHook(func(op, name string) error {
-				if op == "save" && strings.HasPrefix(name, "packs/") {
-					select {
-					case entered <- struct{}{}:
-					default:
-					}
-					<-release
-				}
-				return nil
-			})
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the job never opened the repository")
-		}
-		time.Sleep(time.Millisecond)
 	}
 	select {
 	case <-entered:

@@ -22,6 +22,8 @@ import (
 
 // faultyStores hands the engine fault-injecting blob stores and keeps them for the test.
 type faultyStores struct {
+	// onOpen, if set, configures each store as it is opened.
+	onOpen func(*blob.Faulty)
 	mu     sync.Mutex
 	byDir  map[string]*blob.Faulty
 	latest *blob.Faulty
@@ -38,6 +40,9 @@ func (f *faultyStores) open(dir string) (blob.Store, error) {
 		f.byDir = map[string]*blob.Faulty{}
 	}
 	fs := blob.NewFaulty(local)
+	if f.onOpen != nil {
+		f.onOpen(fs)
+	}
 	f.byDir[dir], f.latest = fs, fs
 	return fs, nil
 }
