@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,10 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/strongroom/terraform-provider-backup/internal/engine"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
 
 // writeBigTree writes n files of size bytes of incompressible data: enough that a backup takes
@@ -32,25 +27,13 @@ func writeBigTree(t *testing.T, dir string, n int, size int) {
 	}
 }
 
-// verifyRepository runs the repository check `engine verify --read-data` runs.
-func verifyRepository(t *testing.T, dataDir, account, vault string) {
+// verifyRepository runs `engine verify --read-data` on a vault and fails the test unless it
+// finds the repository intact.
+func verifyRepository(t *testing.T, dataDir, vault string) {
 	t.Helper()
-	ctx := context.Background()
-	mk, err := content.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := blob.NewLocal(engine.VaultRepoDir(dataDir, account, "us-east-1", vault))
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo, err := content.Open(ctx, st, mk)
-	if err != nil {
-		t.Fatalf("open the repository of %s: %v", vault, err)
-	}
-	var problems []string
-	if err := repo.Verify(ctx, true, func(p string) { problems = append(problems, p) }); err != nil || len(problems) > 0 {
-		t.Fatalf("the repository of %s does not verify: %v\n%s", vault, err, strings.Join(problems, "\n"))
+	out, stderr, code := engineCmd(t, "verify", "--data-dir", dataDir, "--vault", vault, "--read-data")
+	if code != 0 || !strings.Contains(out, "no problems found") {
+		t.Fatalf("engine verify --vault %s: exit %d\n%s%s", vault, code, out, stderr)
 	}
 }
 
@@ -108,8 +91,7 @@ func TestKilledEngineLeavesAFailedJobAndAVerifiableRepository(t *testing.T) {
 	if v := again.mustAWS(t, "us-east-1", "backup", "describe-backup-vault", "--backup-vault-name", "kill-vault"); v["NumberOfRecoveryPoints"] != float64(0) {
 		t.Errorf("NumberOfRecoveryPoints = %v", v["NumberOfRecoveryPoints"])
 	}
-	account := strings.Split(arn, ":")[4]
-	verifyRepository(t, d.DataDir, account, "kill-vault")
+	verifyRepository(t, d.DataDir, "kill-vault")
 
 	// The repository takes the next backup, over whatever the killed one left behind.
 	next := again.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "kill-vault",
@@ -117,5 +99,5 @@ func TestKilledEngineLeavesAFailedJobAndAVerifiableRepository(t *testing.T) {
 	if job := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", next["BackupJobId"].(string)); job["State"] != "COMPLETED" {
 		t.Fatalf("the backup after the restart: %v", job)
 	}
-	verifyRepository(t, d.DataDir, account, "kill-vault")
+	verifyRepository(t, d.DataDir, "kill-vault")
 }
