@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 )
@@ -384,5 +386,49 @@ data "backup_recovery_points" "rds" {
 				statecheck.ExpectKnownValue("data.backup_recovery_points.rds", tfjsonpath.New("arns"), knownvalue.ListSizeExact(0)),
 			},
 		}},
+	})
+}
+
+// force_destroy on a vault deletes the recovery points in it, which a plain destroy refuses.
+func TestAccVault_forceDestroyDeletesRecoveryPoints(t *testing.T) {
+	env := newTestAccEnv(t)
+	src := t.TempDir()
+	enginetest.WriteTree(t, src, 17)
+	config := func(force bool) string {
+		return env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_protected_resource" "app" {
+  type = "EFS"
+  path = %q
+}
+resource "backup_vault" "v" {
+  name          = "doomed-vault"
+  force_destroy = %t
+}`, src, force)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(true),
+				Check: func(s *terraform.State) error {
+					// A backup taken outside Terraform, which the vault's destroy must remove.
+					out, err := env.Client.StartBackupJob(context.Background(), &backup.StartBackupJobInput{BackupVaultName: aws.String("doomed-vault"),
+						ResourceArn: aws.String(s.RootModule().Resources["backup_protected_resource.app"].Primary.ID),
+						IamRoleArn:  aws.String("arn:aws:iam::" + env.AccountID() + ":role/service-role/AWSBackupDefaultServiceRole")})
+					if err != nil {
+						return err
+					}
+					_, err = awsbackup.WaitBackupJobCompleted(context.Background(), env.Client, aws.ToString(out.BackupJobId), time.Minute, nil)
+					return err
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			_, err := env.Client.DescribeBackupVault(context.Background(), &backup.DescribeBackupVaultInput{BackupVaultName: aws.String("doomed-vault")})
+			if !awsbackup.IsNotFound(err) && awsbackup.ErrorCode(err) != "ResourceNotFoundException" {
+				return fmt.Errorf("the vault survived its destroy: %v", err)
+			}
+			return nil
+		},
 	})
 }

@@ -286,7 +286,7 @@ func TestStartBackupJobRefusals(t *testing.T) {
 		{"unsupported type", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("arn:aws:rds:us-east-1:123456789012:db:prod"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not supported"},
 		{"not an ARN", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("/srv/data"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not a valid ARN"},
 		{"cold too close to delete", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role),
-			Lifecycle: &types.Lifecycle{MoveToColdStorageAfterDays: aws.Int64(30), DeleteAfterDays: aws.Int64(100)}}, "InvalidParameterValueException", "at least 90 days more"},
+			Lifecycle: &types.Lifecycle{MoveToColdStorageAfterDays: aws.Int64(30), DeleteAfterDays: aws.Int64(100)}}, "InvalidParameterValueException", "MoveToColdStorageAfterDays (30) + 90"},
 		{"short start window", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role), StartWindowMinutes: aws.Int64(30)}, "InvalidParameterValueException", "StartWindowMinutes must be at least 60"},
 		{"backup options", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role), BackupOptions: map[string]string{"WindowsVSS": "enabled"}}, "InvalidParameterValueException", "BackupOptions"},
 		{"reserved tag", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role), RecoveryPointTags: map[string]string{"aws:x": "y"}}, "InvalidParameterValueException", "reserved prefix"},
