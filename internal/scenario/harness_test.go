@@ -55,6 +55,13 @@ type daemon struct {
 // fresh temporary one unless --data-dir is among the flags.
 func startDaemon(t *testing.T, flags ...string) *daemon {
 	t.Helper()
+	return startDaemonWith(t, nil, flags...)
+}
+
+// startDaemonWith is startDaemon with a hook that adjusts the command before it starts (to run
+// it as another user, say).
+func startDaemonWith(t *testing.T, adjust func(*exec.Cmd), flags ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, exited: make(chan struct{})}
 	args := []string{"engine", "serve", "--listen", "127.0.0.1:0"}
 	hasDataDir := false
@@ -74,6 +81,9 @@ func startDaemon(t *testing.T, flags ...string) *daemon {
 		t.Fatal(err)
 	}
 	d.cmd.Stderr = &lockedWriter{mu: &d.mu, w: &d.logs}
+	if adjust != nil {
+		adjust(d.cmd)
+	}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -87,11 +87,11 @@ func (EFS) CheckSource(_ context.Context, r Resource) error {
 	fi, err := os.Stat(r.Locator)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("the directory %s of %s does not exist any more: restore or recreate it, or remove the resource from the registry: %w", r.Locator, r.ID, fs.ErrNotExist)
+		return sourceError{fmt.Sprintf("the directory %s of %s does not exist any more: restore or recreate it, or remove the resource from the registry", r.Locator, r.ID), fs.ErrNotExist}
 	case err != nil:
 		return fmt.Errorf("cannot read the directory %s of %s: %w", r.Locator, r.ID, err)
 	case !fi.IsDir():
-		return fmt.Errorf("%s of %s is not a directory any more: %w", r.Locator, r.ID, fs.ErrInvalid)
+		return sourceError{fmt.Sprintf("%s of %s is not a directory any more: an EFS resource is a directory tree; register the directory it should be", r.Locator, r.ID), fs.ErrInvalid}
 	}
 	d, err := os.Open(r.Locator)
 	if err != nil {
@@ -103,6 +103,16 @@ func (EFS) CheckSource(_ context.Context, r Resource) error {
 	}
 	return nil
 }
+
+// sourceError says what is wrong with a source in words, and wraps the fs error it stands for
+// (so callers can classify it) without repeating that error's text.
+type sourceError struct {
+	msg string
+	err error
+}
+
+func (e sourceError) Error() string { return e.msg }
+func (e sourceError) Unwrap() error { return e.err }
 
 // Backup stores the directory tree.
 func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
