@@ -39,7 +39,9 @@ func verifyRepository(t *testing.T, dataDir, vault string) {
 
 // A real SIGKILL of `engine serve` in the middle of a backup: on restart the job is FAILED with
 // a reason, no recovery point is visible, the repository verifies, and the next backup works.
-func TestKilledEngineLeavesAFailedJobAndAVerifiableRepository(t *testing.T) {
+// Then a SIGKILL in the middle of a restore: the destination never appears, and on restart the
+// job is FAILED and its staging directory is gone.
+func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes and backs up 768 MiB")
 	}
@@ -96,8 +98,47 @@ func TestKilledEngineLeavesAFailedJobAndAVerifiableRepository(t *testing.T) {
 	// The repository takes the next backup, over whatever the killed one left behind.
 	next := again.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "kill-vault",
 		"--resource-arn", arn, "--iam-role-arn", defaultRole)
-	if job := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", next["BackupJobId"].(string)); job["State"] != "COMPLETED" {
-		t.Fatalf("the backup after the restart: %v", job)
+	done := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", next["BackupJobId"].(string))
+	if done["State"] != "COMPLETED" {
+		t.Fatalf("the backup after the restart: %v", done)
 	}
 	verifyRepository(t, d.DataDir, "kill-vault")
+
+	// Now kill it in the middle of a restore: the destination never shows a partial tree.
+	dest := filepath.Join(t.TempDir(), "big-restored")
+	rs := again.mustAWS(t, "us-east-1", "backup", "start-restore-job", "--recovery-point-arn", done["RecoveryPointArn"].(string),
+		"--metadata", toJSON(map[string]string{"destination-path": dest}))
+	restoreID := rs["RestoreJobId"].(string)
+	staging := filepath.Join(filepath.Dir(dest), ".big-restored.restore-"+restoreID)
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		entries, _ := os.ReadDir(staging)
+		if len(entries) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restore never started writing into %s", staging)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pid = again.cmd.Process.Pid
+	if err := again.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-again.exited
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Errorf("the killed restore left %s visible (stat: %v)", dest, err)
+	}
+	third := startDaemon(t, "--data-dir", d.DataDir)
+	restore := third.waitJob(t, "Status", restorePending, "backup", "describe-restore-job", "--restore-job-id", restoreID)
+	msg, _ = restore["StatusMessage"].(string)
+	if restore["Status"] != "FAILED" || !strings.Contains(msg, fmt.Sprintf("pid %d", pid)) || !strings.Contains(msg, "Nothing was restored to "+dest) {
+		t.Errorf("after the restart the restore job is %v: %q", restore["Status"], msg)
+	}
+	if _, err := os.Stat(staging); !os.IsNotExist(err) {
+		t.Errorf("the killed restore's staging directory %s is still there (stat: %v)", staging, err)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Errorf("%s exists after the failed restore", dest)
+	}
 }
