@@ -77,4 +77,3 @@ func verify(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "vault %s: no problems found (%s checked)\n", *vault, what)
 	return nil
 }
-
