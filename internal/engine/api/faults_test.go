@@ -97,7 +97,7 @@ func TestFullDiskFailsTheJobAndLosesNothing(t *testing.T) {
 	enginetest.WriteTree(t, added, 32)
 	stores.store(t).NoSpaceAfter(4096)
 	failed := e.waitBackup(t, aws.ToString(e.startBackup(t, "v1", arn).BackupJobId))
-	if failed.State != types.BackupJobStateFailed || !strings.Contains(aws.ToString(failed.StatusMessage), "disk holding the vault is full") ||
+	if failed.State != types.BackupJobStateFailed || !strings.Contains(aws.ToString(failed.StatusMessage), "the disk is full") ||
 		aws.ToString(failed.MessageCategory) != "INSUFFICIENT_STORAGE" {
 		t.Fatalf("backup on a full disk: %s %q (%s)", failed.State, aws.ToString(failed.StatusMessage), aws.ToString(failed.MessageCategory))
 	}

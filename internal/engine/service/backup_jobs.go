@@ -628,7 +628,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	// A lock put on the vault while the job ran applies to the point it would write.
 	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
 		j.State = BackupJobFailed
-		j.StatusMessage, j.MessageCategory = failure(err, nil)
+		j.StatusMessage, j.MessageCategory = failure(err, nil, noPoint)
 		if err := queueForget(tx, unrecorded); err != nil {
 			return err
 		}
@@ -663,6 +663,9 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	return putDoc(tx, collBackupJobs, t.Key, j)
 }
 
+// noPoint is what a failed backup cost.
+const noPoint = "nothing was stored as a recovery point"
+
 // partialMessage names the items a partial backup could not capture consistently.
 func partialMessage(warnings []string) string {
 	const shown = 5
@@ -692,7 +695,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
 		} else {
 			j.State = BackupJobFailed
-			j.StatusMessage, j.MessageCategory = failure(err, cause)
+			j.StatusMessage, j.MessageCategory = failure(err, cause, noPoint)
 		}
 		log.Warn("backup job did not complete", slog.String("state", j.State), slog.String("status_message", j.StatusMessage))
 		return putDoc(tx, collBackupJobs, t.Key, j)

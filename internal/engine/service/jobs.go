@@ -72,15 +72,17 @@ const (
 )
 
 // failure turns a job error into a StatusMessage and a message category, saying what to do.
-func failure(err error, cause error) (msg, category string) {
+// lost says what the failure cost, for the messages that need it ("nothing was stored as a
+// recovery point").
+func failure(err error, cause error, lost string) (msg, category string) {
 	if e, ok := apierr.As(err); ok {
 		return e.Message, categoryFailed
 	}
 	switch {
 	case errors.Is(cause, jobs.ErrShutdown):
-		return "the engine was shut down while the job ran; nothing was stored as a recovery point. Start the job again.", categoryEngine
+		return "the engine was shut down while the job ran; " + lost + ". Start the job again.", categoryEngine
 	case errors.Is(err, syscall.ENOSPC):
-		return "the disk holding the vault is full: " + err.Error() + ". Data already in the vault is intact; free space and start the job again.", categoryStorageFull
+		return "the disk is full (" + err.Error() + "); " + lost + ", and what the vault already held is intact. Free space and start the job again.", categoryStorageFull
 	case errors.Is(err, fs.ErrNotExist):
 		return err.Error(), categorySourceGone
 	case errors.Is(err, fs.ErrPermission):

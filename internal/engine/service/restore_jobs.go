@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -440,10 +441,10 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	log := s.log.With(slog.String("restore_job_id", j.ID), slog.String("recovery_point_arn", j.RecoveryPointARN), slog.String("destination", j.Plan.Destination))
 	fail := func(err error) error {
-		if cause := context.Cause(ctx); cause == jobs.ErrLeaseLost {
+		if errors.Is(context.Cause(ctx), jobs.ErrLeaseLost) {
 			return err
 		}
-		msg, _ := failure(err, context.Cause(ctx))
+		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
 			cur, _, gerr := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
