@@ -128,7 +128,8 @@ type Connector interface {
 	// CheckSource reports, before any data is read, why the resource cannot be backed up now.
 	CheckSource(ctx context.Context, r Resource) error
 	// Backup stores the resource in repo as a new snapshot; parent, if set, is the snapshot of the
-	// previous backup of the same resource in the same vault, for an incremental backup.
+	// previous backup of the same resource in the same vault, for an incremental backup. progress
+	// may be called from several goroutines at once.
 	Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error)
 	// RestoreMetadata is GetRecoveryPointRestoreMetadata's answer for a point of r taken into a
 	// vault whose key is keyARN: the original resource's configuration.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -559,8 +560,15 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	if err != nil {
 		return fail(err)
 	}
+	// The connector may report progress from several goroutines; records are written one at a
+	// time, at most once per progressInterval.
+	var progressMu sync.Mutex
 	var lastProgress time.Time
 	res, err := conn.Backup(ctx, repo, j.Resource, parent, func(p resources.Progress) {
+		if !progressMu.TryLock() {
+			return // another goroutine is recording progress right now
+		}
+		defer progressMu.Unlock()
 		if clock.Since(lastProgress) < progressInterval {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -467,8 +468,13 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return fail(fmt.Errorf("open the repository of vault %s: %w", j.VaultName, err))
 	}
 	log.Info("restore job running")
+	var progressMu sync.Mutex
 	var lastProgress time.Time
 	_, err = conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p resources.Progress) {
+		if !progressMu.TryLock() {
+			return
+		}
+		defer progressMu.Unlock()
 		if clock.Since(lastProgress) < progressInterval || p.BytesTotal == 0 {
 			return
 		}
