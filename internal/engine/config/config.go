@@ -1,0 +1,137 @@
+// Package config reads the engine's optional configuration file: more accounts and the keys that
+// act for them, where each region keeps its vault data, and where SNS topic ARNs deliver
+// notifications.
+//
+// The file is JSON, `config.json` in the data dir unless `engine serve --config` names another,
+// so the daemon and an embedded provider on the same data dir read the same configuration.
+// Unknown fields are refused: a misspelt key should fail loudly, not be ignored.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+)
+
+// FileName is the configuration file inside a data dir.
+const FileName = "config.json"
+
+// Config is the engine's configuration.
+type Config struct {
+	// Accounts are extra access keys, each acting for its account (cross-account copies need a
+	// second account). The data dir's own key stays valid.
+	Accounts []credentials.Key `json:"accounts,omitempty"`
+	// Regions configures regions by name; a region not listed keeps its data in the data dir.
+	Regions map[string]Region `json:"regions,omitempty"`
+	// Notifications maps SNS topic ARNs to the endpoints they deliver to.
+	Notifications Notifications `json:"notifications,omitempty"`
+}
+
+// Region is one region's settings.
+type Region struct {
+	// StorageDir is where the region's vault repositories live, instead of the data dir; a DR
+	// region can so keep its copies on another disk.
+	StorageDir string `json:"storage_dir,omitempty"`
+}
+
+// Notifications configures delivery of vault notifications.
+type Notifications struct {
+	// Topics maps an SNS topic ARN (as given to PutBackupVaultNotifications) to a webhook.
+	Topics map[string]Topic `json:"topics,omitempty"`
+}
+
+// Topic is a webhook standing in for an SNS topic.
+type Topic struct {
+	// URL receives each notification as an HTTP POST of a JSON document.
+	URL string `json:"url"`
+	// MaxAttempts bounds delivery attempts (default 5).
+	MaxAttempts int `json:"max_attempts,omitempty"`
+}
+
+var (
+	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	snsTopicPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+)
+
+// Load reads the configuration at path. A missing file is an empty configuration.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read engine config: %w", err)
+	}
+	return Parse(b, filepath.Dir(path))
+}
+
+// Parse decodes and validates a configuration; relative storage dirs are taken relative to base.
+func Parse(b []byte, base string) (*Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("engine config: %w", err)
+	}
+	if err := c.validate(base); err != nil {
+		return nil, fmt.Errorf("engine config: %w", err)
+	}
+	return &c, nil
+}
+
+func (c *Config) validate(base string) error {
+	seen := map[string]bool{}
+	for i, k := range c.Accounts {
+		if _, err := credentials.NewRing(k); err != nil {
+			return fmt.Errorf("accounts[%d]: %w", i, err)
+		}
+		if seen[k.AccessKeyID] {
+			return fmt.Errorf("accounts[%d]: access key %s is listed twice", i, k.AccessKeyID)
+		}
+		seen[k.AccessKeyID] = true
+	}
+	for name, r := range c.Regions {
+		if !regionPattern.MatchString(name) {
+			return fmt.Errorf("regions: %q is not a region name such as eu-west-1", name)
+		}
+		if r.StorageDir != "" && !filepath.IsAbs(r.StorageDir) {
+			r.StorageDir = filepath.Join(base, r.StorageDir)
+			c.Regions[name] = r
+		}
+	}
+	for arn, t := range c.Notifications.Topics {
+		if !snsTopicPattern.MatchString(arn) {
+			return fmt.Errorf("notifications.topics: %q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", arn)
+		}
+		u, err := url.Parse(t.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("notifications.topics[%q].url %q must be an http(s) URL", arn, t.URL)
+		}
+		if t.MaxAttempts < 0 {
+			return fmt.Errorf("notifications.topics[%q].max_attempts must not be negative", arn)
+		}
+		if t.MaxAttempts == 0 {
+			t.MaxAttempts = 5
+			c.Notifications.Topics[arn] = t
+		}
+	}
+	return nil
+}
+
+// StorageDir returns where region keeps its vault repositories: the configured directory, else
+// def (the data dir's layout).
+func (c *Config) StorageDir(region, def string) string {
+	if r, ok := c.Regions[region]; ok && strings.TrimSpace(r.StorageDir) != "" {
+		return r.StorageDir
+	}
+	return def
+}

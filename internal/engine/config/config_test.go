@@ -1,0 +1,60 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadMissingFileIsEmpty(t *testing.T) {
+	c, err := Load(filepath.Join(t.TempDir(), FileName))
+	if err != nil || len(c.Accounts) != 0 || c.StorageDir("eu-west-1", "/d") != "/d" {
+		t.Fatalf("Load of a missing file: %+v, %v", c, err)
+	}
+}
+
+func TestParseAcceptsAFullConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{
+  "accounts": [{"access_key_id": "AKIADR00000000000000", "secret_access_key": "s", "account_id": "222222222222"}],
+  "regions": {"eu-west-1": {"storage_dir": "dr-disk"}, "us-east-1": {"storage_dir": "/abs/primary"}},
+  "notifications": {"topics": {"arn:aws:sns:us-east-1:123456789012:backup-alerts": {"url": "http://127.0.0.1:9/hook"}}}
+}`
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Accounts[0].AccountID != "222222222222" {
+		t.Errorf("accounts: %+v", c.Accounts)
+	}
+	if got := c.StorageDir("eu-west-1", "x"); got != filepath.Join(dir, "dr-disk") {
+		t.Errorf("relative storage dir resolved to %q", got)
+	}
+	if got := c.StorageDir("us-east-1", "x"); got != "/abs/primary" {
+		t.Errorf("absolute storage dir = %q", got)
+	}
+	if got := c.Notifications.Topics["arn:aws:sns:us-east-1:123456789012:backup-alerts"].MaxAttempts; got != 5 {
+		t.Errorf("default max_attempts = %d, want 5", got)
+	}
+}
+
+func TestParseRefusesMistakesByName(t *testing.T) {
+	cases := map[string]string{
+		`{"acounts": []}`: `unknown field "acounts"`,
+		`{"accounts": [{"access_key_id": "A", "secret_access_key": "s", "account_id": "12"}]}`:                                                                                           "must be 12 digits",
+		`{"accounts": [{"access_key_id": "A", "secret_access_key": "s", "account_id": "222222222222"}, {"access_key_id": "A", "secret_access_key": "t", "account_id": "333333333333"}]}`: "listed twice",
+		`{"regions": {"Europe": {}}}`:                                                                                      "not a region name",
+		`{"notifications": {"topics": {"backup-alerts": {"url": "http://x"}}}}`:                                            "not an SNS topic ARN",
+		`{"notifications": {"topics": {"arn:aws:sns:us-east-1:123456789012:t": {"url": "ftp://x"}}}}`:                      "must be an http(s) URL",
+		`{"notifications": {"topics": {"arn:aws:sns:us-east-1:123456789012:t": {"url": "http://x", "max_attempts": -1}}}}`: "must not be negative",
+	}
+	for doc, want := range cases {
+		if _, err := Parse([]byte(doc), "/"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want an error containing %q", doc, err, want)
+		}
+	}
+}
