@@ -22,9 +22,10 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure   = (*protectedResourceResource)(nil)
-	_ resource.ResourceWithImportState = (*protectedResourceResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithConfigure      = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithImportState    = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*protectedResourceResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*protectedResourceResource)(nil)
 )
 
 // NewProtectedResourceResource returns the backup_protected_resource resource.
@@ -37,6 +38,7 @@ type protectedResourceModel struct {
 	ARN        types.String `tfsdk:"arn"`
 	Type       types.String `tfsdk:"type"`
 	Path       types.String `tfsdk:"path"`
+	URL        types.String `tfsdk:"url"`
 	ResourceID types.String `tfsdk:"resource_id"`
 	Name       types.String `tfsdk:"name"`
 	Tags       types.Map    `tfsdk:"tags"`
@@ -72,10 +74,11 @@ func (absolutePath) ValidateString(_ context.Context, req validator.StringReques
 
 func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Registers a local resource with the engine so it can be backed up: today a directory tree, " +
-			"protected as an EFS file system with an `arn:aws:elasticfilesystem:...:file-system/fs-...` ARN. Registry tags " +
-			"drive tag-based backup selections. Destroying it takes the resource out of the registry; its directory and " +
-			"its recovery points stay. Engine only (embedded or daemon): AWS Backup discovers resources itself.",
+		MarkdownDescription: "Registers a local resource with the engine so it can be backed up: a directory tree, " +
+			"protected as an EFS file system (`arn:aws:elasticfilesystem:...:file-system/fs-...`), or a PostgreSQL database, " +
+			"protected as an RDS instance (`arn:aws:rds:...:db:NAME`, backed up with pg_dump, restored into a new database). " +
+			"Registry tags drive tag-based backup selections. Destroying it takes the resource out of the registry; the data " +
+			"and its recovery points stay. Engine only (embedded or daemon): AWS Backup discovers resources itself.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The resource's ARN.",
@@ -86,19 +89,28 @@ func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaR
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"type": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Resource type: `EFS` (a directory tree). Changing it replaces the registration.",
-				Validators:    []validator.String{stringvalidator.OneOf("EFS")},
+				Required: true, MarkdownDescription: "Resource type: `EFS` (a directory tree, set `path`) or `RDS` (a PostgreSQL database, set `url`). Changing it replaces the registration.",
+				Validators:    []validator.String{stringvalidator.OneOf("EFS", "RDS")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"path": schema.StringAttribute{
-				Required: true,
-				MarkdownDescription: "Absolute path of the directory, on the engine's machine. It must exist when registered. " +
+				Optional: true,
+				MarkdownDescription: "`EFS`: absolute path of the directory, on the engine's machine. It must exist when registered. " +
 					"Changing it replaces the registration.",
 				Validators:    []validator.String{absolutePath{}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"url": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "`RDS`: connection URL of the database, `postgres://USER@HOST:PORT/DBNAME`; the engine must be able to " +
+					"connect when it is registered, and its DB instance identifier is the database name. Prefer a URL without a " +
+					"password (trust or peer authentication, or a `~/.pgpass` of the user the engine runs as): the engine keeps " +
+					"the URL as given. Changing it replaces the registration.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"resource_id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "The resource's ID, e.g. `fs-0123456789abcdef0`.",
+				Computed: true, MarkdownDescription: "The resource's ID, e.g. `fs-0123456789abcdef0`, or the DB instance identifier of a database.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
@@ -107,6 +119,28 @@ func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaR
 			"tags":     tagsAttribute(),
 			"tags_all": tagsAllAttribute(),
 		},
+	}
+}
+
+// ValidateConfig requires the locator attribute of the resource's type, and only that one.
+func (r *protectedResourceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m protectedResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Type.IsUnknown() {
+		return
+	}
+	want, other := "path", "url"
+	wantVal, otherVal := m.Path, m.URL
+	if m.Type.ValueString() == "RDS" {
+		want, other, wantVal, otherVal = "url", "path", m.URL, m.Path
+	}
+	if wantVal.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root(want), "Missing "+want,
+			fmt.Sprintf("A resource of type %s is located by %s: set it.", m.Type.ValueString(), want))
+	}
+	if !otherVal.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root(other), "Unexpected "+other,
+			fmt.Sprintf("A resource of type %s is located by %s; remove %s.", m.Type.ValueString(), want, other))
 	}
 }
 
@@ -156,12 +190,20 @@ func (r *protectedResourceResource) Create(ctx context.Context, req resource.Cre
 	if d.HasError() {
 		return
 	}
-	out, err := reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: plan.Type.ValueString(), Locator: plan.Path.ValueString(), Tags: tags})
+	locator := plan.Path.ValueString()
+	if plan.Type.ValueString() == "RDS" {
+		locator = plan.URL.ValueString()
+	}
+	out, err := reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: plan.Type.ValueString(), Locator: locator, Tags: tags})
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("registering %s %s", plan.Type.ValueString(), plan.Path.ValueString()), err)
+		what := plan.Path.ValueString()
+		if plan.Type.ValueString() == "RDS" {
+			what = "database"
+		}
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("registering %s %s", plan.Type.ValueString(), what), err)
 		return
 	}
-	tflog.Info(ctx, "registered protected resource", map[string]any{"arn": out.ResourceArn, "path": out.Locator})
+	tflog.Info(ctx, "registered protected resource", map[string]any{"arn": out.ResourceArn, "type": out.ResourceType})
 	r.fill(out, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
@@ -170,7 +212,11 @@ func (r *protectedResourceResource) fill(out *engineclient.Resource, m *protecte
 	m.ID = types.StringValue(out.ResourceArn)
 	m.ARN = types.StringValue(out.ResourceArn)
 	m.Type = types.StringValue(out.ResourceType)
-	m.Path = types.StringValue(out.Locator)
+	if out.ResourceType == "RDS" {
+		m.URL, m.Path = types.StringValue(out.Locator), types.StringNull()
+	} else {
+		m.Path, m.URL = types.StringValue(out.Locator), types.StringNull()
+	}
 	m.ResourceID = types.StringValue(out.ResourceId)
 	m.Name = types.StringValue(out.ResourceName)
 	m.Tags, m.TagsAll = tagsFromRemote(out.Tags, r.c.DefaultTags, m.Tags)

@@ -12,3 +12,13 @@ resource "backup_protected_resource" "app_data" {
 output "app_data_arn" {
   value = backup_protected_resource.app_data.arn
 }
+
+# A PostgreSQL database, protected like an RDS instance: backed up with pg_dump, restored into a
+# NEW database named by DBInstanceIdentifier.
+resource "backup_protected_resource" "orders_db" {
+  type = "RDS"
+  url  = "postgres://backup@127.0.0.1:5432/orders"
+  tags = {
+    Backup = "true"
+  }
+}

@@ -27,7 +27,9 @@ func resource(ctx context.Context, env Env, args []string) error {
 
 commands:
   register --type EFS --path DIR [--tag K=V ...]   register a directory; prints its ARN
-  list [--type EFS]                                list registered resources
+  register --type RDS --url URL [--tag K=V ...]    register a PostgreSQL database
+                                                   (postgres://USER@HOST:PORT/DBNAME); prints its ARN
+  list [--type EFS|RDS]                            list registered resources
   remove ARN                                       take a resource out of the registry (its recovery points stay)
 
 Every command takes --endpoint, --region and credentials (--access-key-id/--secret-access-key, else
@@ -110,25 +112,36 @@ func (t tagFlags) Set(v string) error {
 func resourceRegister(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "resource register")
 	cf := addClientFlags(fs)
-	typ := fs.String("type", "EFS", "resource type: EFS (a directory tree)")
-	path := fs.String("path", "", "the directory to protect (made absolute)")
+	typ := fs.String("type", "EFS", "resource type: EFS (a directory tree) or RDS (a PostgreSQL database)")
+	path := fs.String("path", "", "EFS: the directory to protect (made absolute)")
+	dbURL := fs.String("url", "", "RDS: the database's connection URL, postgres://USER@HOST:PORT/DBNAME")
 	tags := tagFlags{}
 	fs.Var(tags, "tag", "a tag KEY=VALUE; repeat for more")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *path == "" {
-		return usageError{"--path is required"}
-	}
-	abs, err := filepath.Abs(*path)
-	if err != nil {
-		return fmt.Errorf("--path %s: %w", *path, err)
+	var locator string
+	switch strings.ToUpper(*typ) {
+	case "RDS":
+		if *dbURL == "" || *path != "" {
+			return usageError{"--type RDS takes --url postgres://USER@HOST:PORT/DBNAME (and no --path)"}
+		}
+		locator = *dbURL
+	default:
+		if *path == "" || *dbURL != "" {
+			return usageError{"--type " + *typ + " takes --path DIR (and no --url)"}
+		}
+		abs, err := filepath.Abs(*path)
+		if err != nil {
+			return fmt.Errorf("--path %s: %w", *path, err)
+		}
+		locator = abs
 	}
 	c, err := cf.client()
 	if err != nil {
 		return err
 	}
-	r, err := c.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: *typ, Locator: abs, Tags: tags})
+	r, err := c.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: strings.ToUpper(*typ), Locator: locator, Tags: tags})
 	if err != nil {
 		return err
 	}

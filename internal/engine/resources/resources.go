@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds"
 )
 
 // Resource types, as AWS Backup names them.
@@ -147,9 +148,14 @@ type Connector interface {
 // Set is the engine's connectors by resource type.
 type Set map[string]Connector
 
-// Default returns the connectors the engine has: EFS (directories).
+// Default returns the connectors the engine has: EFS (directories) always, and RDS (PostgreSQL)
+// when pg_dump and pg_restore are installed, so GetSupportedResourceTypes tells the truth.
 func Default() Set {
-	return Set{TypeEFS: EFS{}}
+	set := Set{TypeEFS: EFS{}}
+	if rds.ToolsInstalled() {
+		set[TypeRDS] = RDS{}
+	}
+	return set
 }
 
 // Types lists the resource types of s, sorted.

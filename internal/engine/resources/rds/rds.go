@@ -28,6 +28,17 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
 
+// ToolsInstalled reports whether pg_dump and pg_restore, which every backup and restore runs, are
+// on PATH.
+func ToolsInstalled() bool {
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // ErrDatabaseExists is returned by Restore when the target database already exists.
 var ErrDatabaseExists = errors.New("rds: a database with that identifier already exists")
 
@@ -168,11 +179,13 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, err
 	}
-	admin := *u
-	admin.Path = "/postgres"
+	admin, err := maintenanceURL(serverURL)
+	if err != nil {
+		return RestoreResult{}, err
+	}
 	conn, err := pgx.Connect(ctx, admin.String())
 	if err != nil {
-		return RestoreResult{}, fmt.Errorf("connect to %s: %w", redact(&admin), err)
+		return RestoreResult{}, fmt.Errorf("connect to %s: %w", redact(admin), err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{newName}.Sanitize()); err != nil {
@@ -279,4 +292,46 @@ func redactString(s string) string {
 		return u.Redacted()
 	}
 	return "(unparseable URL)"
+}
+
+// maintenanceURL points a database URL at the server's maintenance database.
+func maintenanceURL(dbURL string) (*url.URL, error) {
+	u, err := parseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	return &admin, nil
+}
+
+// DatabaseExists reports whether the server dbURL points at has a database called name.
+func DatabaseExists(ctx context.Context, dbURL, name string) (bool, error) {
+	admin, err := maintenanceURL(dbURL)
+	if err != nil {
+		return false, err
+	}
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return false, fmt.Errorf("connect to %s: %w", redact(admin), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var exists bool
+	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
+	return exists, err
+}
+
+// DropDatabase drops database name on the server dbURL points at, if it exists.
+func DropDatabase(ctx context.Context, dbURL, name string) error {
+	admin, err := maintenanceURL(dbURL)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(admin), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
 }

@@ -1,0 +1,198 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds"
+)
+
+// RDS restore metadata keys, as RDS's restore metadata names them.
+const (
+	MetaDBInstanceIdentifier = "DBInstanceIdentifier"
+	MetaDBName               = "DBName"
+	MetaEngine               = "Engine"
+	MetaEndpoint             = "Endpoint"
+	MetaPort                 = "Port"
+)
+
+// acceptedRDSMeta are the keys StartRestoreJob accepts for RDS. The guide's walkthrough sends back
+// the whole metadata with a new DBInstanceIdentifier, including settings that mean nothing for a
+// local PostgreSQL (instance class, subnet group, ...), so those are accepted and recorded.
+var acceptedRDSMeta = []string{MetaDBInstanceIdentifier, MetaDBName, MetaEngine, "EngineVersion", MetaEndpoint, MetaPort,
+	"DBInstanceClass", "MultiAZ", "DBSubnetGroupName", "VpcSecurityGroupIds", "AvailabilityZone", "StorageType",
+	"KmsKeyId", "Encrypted", "PubliclyAccessible", "CopyTagsToSnapshot"}
+
+// connectTimeout bounds the checks that reach a database server at registration and restore time.
+const connectTimeout = 10 * time.Second
+
+var nonIdentifierChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
+
+// RDS is the connector for PostgreSQL databases, the engine's RDS instances. The locator is a
+// connection URL, postgres://USER[:PASSWORD]@HOST:PORT/DBNAME; the DB instance identifier is the
+// database name. Prefer URLs without a password (trust or peer auth, or ~/.pgpass for the user
+// the engine runs as): the locator is stored and listed as given.
+type RDS struct{}
+
+// Type is "RDS".
+func (RDS) Type() string { return TypeRDS }
+
+// SupportsColdStorage is false: AWS keeps RDS recovery points warm.
+func (RDS) SupportsColdStorage() bool { return false }
+
+// ARN is arn:aws:rds:{region}:{account}:db:{identifier}.
+func (RDS) ARN(region, account, id string) string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, account, id)
+}
+
+// NewID is the database name as a DB instance identifier: letters and digits kept, anything else
+// a hyphen, starting with a letter. Two servers with a database of the same name therefore share
+// an identifier, as two RDS instances cannot; the second registration is refused.
+func (RDS) NewID(_, _, locator string) string {
+	name := "db"
+	if u, err := url.Parse(locator); err == nil {
+		name = strings.Trim(u.Path, "/")
+	}
+	id := strings.Trim(nonIdentifierChars.ReplaceAllString(name, "-"), "-")
+	if id == "" || !(id[0] >= 'a' && id[0] <= 'z' || id[0] >= 'A' && id[0] <= 'Z') {
+		id = "db-" + id
+	}
+	if len(id) > 63 {
+		id = strings.TrimRight(id[:63], "-")
+	}
+	return strings.ToLower(id)
+}
+
+// CanonicalLocator accepts a PostgreSQL URL naming a database the engine can connect to.
+func (RDS) CanonicalLocator(locator string) (string, error) {
+	if locator == "" {
+		return "", apierr.Missing("an RDS resource needs the connection URL of a PostgreSQL database (postgres://USER@HOST:PORT/DBNAME)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	if err := rds.Check(ctx, locator); err != nil {
+		return "", apierr.InvalidParameter("the engine cannot reach the database: %v", err)
+	}
+	return locator, nil
+}
+
+// CheckSource connects to the database before any data is read.
+func (RDS) CheckSource(ctx context.Context, r Resource) error {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	return rds.Check(ctx, r.Locator)
+}
+
+// Backup streams a consistent pg_dump of the database into repo.
+func (RDS) Backup(ctx context.Context, repo *content.Repository, r Resource, _ content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+	res, err := rds.Backup(ctx, repo, r.Locator, r.ID, func(n int64) {
+		if progress != nil {
+			progress(Progress{BytesDone: n, BytesTotal: n})
+		}
+	})
+	if err != nil {
+		return BackupResult{}, err
+	}
+	return BackupResult{Snapshot: res.Snapshot, Bytes: res.Bytes, BytesTransferred: res.Snapshot.StoredBytes}, nil
+}
+
+// RestoreMetadata is the original instance's configuration, as GetRecoveryPointRestoreMetadata
+// answers it: send it back to StartRestoreJob with a new DBInstanceIdentifier.
+func (RDS) RestoreMetadata(r Resource, keyARN string) map[string]string {
+	m := map[string]string{MetaDBInstanceIdentifier: r.ID, MetaEngine: "postgres", "KmsKeyId": keyARN, "Encrypted": "true"}
+	if u, err := url.Parse(r.Locator); err == nil {
+		m[MetaDBName] = strings.Trim(u.Path, "/")
+		m[MetaEndpoint] = u.Hostname()
+		m[MetaPort] = u.Port()
+		if m[MetaPort] == "" {
+			m[MetaPort] = "5432"
+		}
+	}
+	return m
+}
+
+// PlanRestore requires a new DBInstanceIdentifier, valid and free on the source's server: as on
+// RDS, a restore never touches the original and fails if the name is taken.
+func (RDS) PlanRestore(ctx context.Context, req RestoreRequest) (RestorePlan, error) {
+	for k := range req.Metadata {
+		if !slices.Contains(acceptedRDSMeta, k) {
+			return RestorePlan{}, apierr.InvalidParameter("unknown restore metadata key %q for an RDS recovery point; accepted keys are %s",
+				k, strings.Join(acceptedRDSMeta, ", "))
+		}
+	}
+	// RDS keeps identifiers in lower case; so does the engine, for the database name too.
+	id := strings.ToLower(req.Metadata[MetaDBInstanceIdentifier])
+	if id == "" {
+		return RestorePlan{}, apierr.Missing("restore metadata %s is required: name the NEW database, e.g. %s-restored", MetaDBInstanceIdentifier, req.Source.ID)
+	}
+	if err := rds.ValidateIdentifier(id); err != nil {
+		return RestorePlan{}, apierr.InvalidParameter("restore metadata %v", err)
+	}
+	if strings.EqualFold(id, req.Source.ID) {
+		return RestorePlan{}, apierr.InvalidParameter("restore metadata %s is %s, the original database: a restore creates a NEW database, so give it a new identifier", MetaDBInstanceIdentifier, id)
+	}
+	if _, found, err := req.Lookup(id); err != nil {
+		return RestorePlan{}, err
+	} else if found {
+		return RestorePlan{}, apierr.InvalidParameter("DB instance %s already exists: choose another %s", id, MetaDBInstanceIdentifier)
+	}
+	dest, err := url.Parse(req.Source.Locator)
+	if err != nil {
+		return RestorePlan{}, apierr.InvalidParameter("the recovery point's database URL cannot be parsed: %v", err)
+	}
+	dest.Path = "/" + id
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	exists, err := rds.DatabaseExists(cctx, req.Source.Locator, id)
+	if err != nil {
+		return RestorePlan{}, apierr.New(apierr.InvalidRequest, "the engine cannot reach the database server to restore into: %v", err)
+	}
+	if exists {
+		return RestorePlan{}, apierr.InvalidParameter("DB instance %s already exists on %s: choose another %s", id, dest.Host, MetaDBInstanceIdentifier)
+	}
+	meta := maps.Clone(req.Metadata)
+	meta[MetaEngine] = "postgres"
+	meta[MetaDBInstanceIdentifier] = id
+	return RestorePlan{Destination: dest.String(), NewResource: true, Metadata: meta}, nil
+}
+
+// Restore creates the new database and loads the snapshot into it; a failed load drops it again.
+func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, _ string, progress func(Progress)) (RestoreResult, error) {
+	dest, err := url.Parse(plan.Destination)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	name := strings.Trim(dest.Path, "/")
+	res, err := rds.Restore(ctx, repo, snap, plan.Destination, name)
+	if errors.Is(err, rds.ErrDatabaseExists) {
+		return RestoreResult{}, fmt.Errorf("DB instance %s was created by someone else after the restore was accepted", name)
+	}
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	if progress != nil {
+		progress(Progress{BytesDone: res.Bytes, BytesTotal: res.Bytes})
+	}
+	return RestoreResult{Bytes: res.Bytes}, nil
+}
+
+// Abandoned drops the database a killed restore was loading: PlanRestore made sure the name was
+// free, so whatever is there is the half-restored copy.
+func (RDS) Abandoned(plan RestorePlan, _ string) error {
+	dest, err := url.Parse(plan.Destination)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	return rds.DropDatabase(ctx, plan.Destination, strings.Trim(dest.Path, "/"))
+}
