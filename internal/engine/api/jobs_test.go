@@ -283,7 +283,7 @@ func TestStartBackupJobRefusals(t *testing.T) {
 		{"bad role", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String("admin")}, "InvalidParameterValueException", "IAM role ARN"},
 		{"unknown vault", backup.StartBackupJobInput{BackupVaultName: aws.String("nope"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role)}, "ResourceNotFoundException", "nope"},
 		{"unregistered resource", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(unregistered), IamRoleArn: aws.String(role)}, "ResourceNotFoundException", "register"},
-		{"unsupported type", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("arn:aws:rds:us-east-1:123456789012:db:prod"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not supported"},
+		{"unsupported type", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("arn:aws:s3:::prod-bucket"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not supported"},
 		{"not an ARN", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String("/srv/data"), IamRoleArn: aws.String(role)}, "InvalidParameterValueException", "not a valid ARN"},
 		{"cold too close to delete", backup.StartBackupJobInput{BackupVaultName: aws.String("v1"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role),
 			Lifecycle: &types.Lifecycle{MoveToColdStorageAfterDays: aws.Int64(30), DeleteAfterDays: aws.Int64(100)}}, "InvalidParameterValueException", "MoveToColdStorageAfterDays (30) + 90"},
