@@ -15,6 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds"
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
@@ -143,14 +144,19 @@ func TestRegistry_requiresAValidSignature(t *testing.T) {
 	}
 }
 
-// GetSupportedResourceTypes answers with the types that have connectors: EFS.
+// GetSupportedResourceTypes answers with the types that have connectors: EFS always, RDS when
+// pg_dump and pg_restore are installed.
 func TestSupportedResourceTypesAreTheConnectors(t *testing.T) {
 	srv := enginetest.Start(t, engine.Options{})
 	out, err := srv.Client("us-east-1").GetSupportedResourceTypes(context.Background(), &backup.GetSupportedResourceTypesInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(out.ResourceTypes, ",") != "EFS" {
-		t.Errorf("ResourceTypes = %v, want [EFS]", out.ResourceTypes)
+	want := "EFS"
+	if rds.ToolsInstalled() {
+		want = "EFS,RDS"
+	}
+	if got := strings.Join(out.ResourceTypes, ","); got != want {
+		t.Errorf("ResourceTypes = %v, want %s", out.ResourceTypes, want)
 	}
 }
