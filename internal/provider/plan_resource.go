@@ -319,18 +319,8 @@ func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		tflog.Info(ctx, "updated backup plan", map[string]any{"id": id, "version": aws.ToString(out.VersionId)})
 	}
-	if !plan.TagsAll.Equal(state.TagsAll) {
-		oldTags, d1 := mapFromTF(ctx, state.TagsAll)
-		newTags, d2 := mapFromTF(ctx, plan.TagsAll)
-		resp.Diagnostics.Append(d1...)
-		resp.Diagnostics.Append(d2...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if err := awsbackup.UpdateTags(ctx, r.c.Backup, state.ARN.ValueString(), oldTags, newTags); err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of backup plan %s", id), err)
-			return
-		}
+	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("backup plan %s", id), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
+		return
 	}
 	if !r.read(ctx, id, &plan, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {

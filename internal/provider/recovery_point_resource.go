@@ -344,18 +344,8 @@ func (r *recoveryPointResource) Update(ctx context.Context, req resource.UpdateR
 			return
 		}
 	}
-	if !plan.TagsAll.Equal(state.TagsAll) {
-		oldTags, d1 := mapFromTF(ctx, state.TagsAll)
-		newTags, d2 := mapFromTF(ctx, plan.TagsAll)
-		resp.Diagnostics.Append(d1...)
-		resp.Diagnostics.Append(d2...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if err := awsbackup.UpdateTags(ctx, r.c.Backup, arn, oldTags, newTags); err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of recovery point %s", arn), err)
-			return
-		}
+	if !applyTagsAll(ctx, r.c, arn, fmt.Sprintf("recovery point %s", arn), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
+		return
 	}
 	plan.ID, plan.BackupJobID = state.ID, state.BackupJobID
 	if !r.read(ctx, &plan, &resp.Diagnostics) {

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 func pathRoot(name string) path.Path { return path.Root(name) }
@@ -104,4 +106,24 @@ func mapFromTF(ctx context.Context, m types.Map) (map[string]string, diag.Diagno
 	}
 	d := m.ElementsAs(ctx, &out, false)
 	return out, d
+}
+
+// applyTagsAll brings a resource's tags from the state's tags_all to the plan's, with as few calls
+// as possible. It reports false (with a diagnostic naming what) when that fails.
+func applyTagsAll(ctx context.Context, c *clients, arn, what string, state, plan types.Map, diags *diag.Diagnostics) bool {
+	if plan.Equal(state) {
+		return true
+	}
+	oldTags, d1 := mapFromTF(ctx, state)
+	newTags, d2 := mapFromTF(ctx, plan)
+	diags.Append(d1...)
+	diags.Append(d2...)
+	if diags.HasError() {
+		return false
+	}
+	if err := awsbackup.UpdateTags(ctx, c.Backup, arn, oldTags, newTags); err != nil {
+		addAPIError(diags, "updating tags of "+what, err)
+		return false
+	}
+	return true
 }
