@@ -58,6 +58,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	planOperations,
 	jobOperations,
 	recoveryPointOperations,
+	legalHoldOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

@@ -8,10 +8,13 @@ import (
 )
 
 // The rules that protect recovery points from deletion and retention changes. Every path of this
-// file's callers that deletes a point or changes its lifecycle (DeleteRecoveryPoint,
-// UpdateRecoveryPointLifecycle; later lifecycle sweeps) goes through these functions, so a rule
-// added here holds on all of them. The vault's own rules (locks, air-gapped vaults) are in
-// vault_lock.go.
+// file's callers that deletes a point or changes its lifecycle (DeleteRecoveryPoint — and so a
+// vault's force_destroy, which deletes point by point through it — and
+// UpdateRecoveryPointLifecycle) goes through these functions, so a rule added here holds on all of
+// them. DeleteBackupVault needs none: it refuses any vault that still has points. The lifecycle
+// sweeper expires points without asking checkPointDeletable (a lock allows expiry) but MUST defer
+// every point pointHeld reports (legal_holds.go). The vault's own rules (locks, air-gapped
+// vaults) are in vault_lock.go; legal holds are in legal_holds.go.
 
 // retainUntil is when a point's lifecycle deletes it; the zero time for a point kept indefinitely.
 func (rp recoveryPoint) retainUntil() time.Time {
@@ -21,12 +24,30 @@ func (rp recoveryPoint) retainUntil() time.Time {
 	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.DeleteAfterDays))
 }
 
-// checkPointDeletable reports why a recovery point may not be deleted by hand at now, or nil: the
-// vault's lock or air gap (refuseManualPointDeletion).
-//
-// TODO(issue 7): legal holds belong here too.
-func checkPointDeletable(_ store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+// checkPointDeletable reports why a recovery point may not be deleted by hand at now, or nil: a
+// legal hold holding it (refuseHeldPointChange), or the vault's lock or air gap
+// (refuseManualPointDeletion). The hold is checked first: it is the protection no amount of time
+// ends, so its refusal says what actually has to change.
+func checkPointDeletable(tx store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+	if err := refuseHeldPointChange(tx, rp, "deleted"); err != nil {
+		return err
+	}
 	return v.refuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.retainUntil(), now)
+}
+
+// checkHeldLifecycleChange reports why rp's lifecycle may not change to lc, or nil: a point held
+// by a legal hold cannot have its retention shortened ("A legal hold is a restraint on altering
+// or deleting a backup", CreateLegalHold), which would only move the moment it is deleted once
+// released. Extending it, and changes that keep the retention's end, are allowed.
+func checkHeldLifecycleChange(tx store.Tx, rp recoveryPoint, lc *Lifecycle) error {
+	next := rp
+	next.Lifecycle = lc
+	before, after := rp.retainUntil(), next.retainUntil()
+	shortened := !after.IsZero() && (before.IsZero() || after.Before(before))
+	if !shortened {
+		return nil
+	}
+	return refuseHeldPointChange(tx, rp, "given a shorter retention")
 }
 
 // checkRetentionAllowed reports why a backup (or copy) job into vault v with lifecycle lc must

@@ -504,6 +504,9 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 			supportsCold = conn.SupportsColdStorage()
 		}
 		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		if err := checkHeldLifecycleChange(tx, rp, lc); err != nil {
+			return err
+		}
 		if err := checkLifecycleChange(v, rp, lc, now); err != nil {
 			return err
 		}

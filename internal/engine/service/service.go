@@ -50,6 +50,9 @@ type Service struct {
 	connectors    resources.Set
 	repos         *jobs.Repos
 	runner        *jobs.Runner
+	// holdBatch is how many documents one legal hold resolution or release step examines
+	// (defaultHoldBatch; tests lower it to see the steps).
+	holdBatch int
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -71,16 +74,18 @@ func New(cfg Config) *Service {
 		cfg.Connectors = resources.Default()
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
-		connectors: cfg.Connectors, repos: cfg.Repos}
+		connectors: cfg.Connectors, repos: cfg.Repos, holdBatch: defaultHoldBatch}
 	s.taggable = map[string]func(store.Tx, ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
 		"recovery-point": s.recoveryPointExistsByARN,
+		"legal-hold":     s.legalHoldExistsByARN,
 	}
 	s.runner = jobs.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]jobs.Handler{
-		kindBackup:  backupHandler{s},
-		kindRestore: restoreHandler{s},
-		kindForget:  forgetHandler{s},
+		kindBackup:    backupHandler{s},
+		kindRestore:   restoreHandler{s},
+		kindForget:    forgetHandler{s},
+		kindLegalHold: legalHoldHandler{s},
 	})
 	return s
 }

@@ -1,0 +1,820 @@
+package service
+
+// Legal holds: CreateLegalHold, GetLegalHold, ListLegalHolds, CancelLegalHold and
+// ListRecoveryPointsByLegalHold, and which recovery points a hold holds.
+//
+// AWS's rules, from the AWS Backup Developer Guide, "Legal holds and AWS Backup"
+// (https://docs.aws.amazon.com/aws-backup/latest/devguide/legalhold.html), and the API reference:
+//
+//   - What a hold protects: "While the hold is in place, backups under a hold cannot be deleted and
+//     lifecycle policies that would alter the backup status (such as transition to a Deleted state)
+//     are delayed until the legal hold is removed." "A backup cannot be deleted as long as it has at
+//     least one legal hold. After all legal holds on a backup are removed, it is subject to its
+//     retention lifecycle properties." CreateLegalHold: "A legal hold is a restraint on altering or
+//     deleting a backup … Any actions to delete or disassociate a recovery point will fail with an
+//     error if one or more active legal holds are on the recovery point."
+//   - Which points: "A legal hold can be added to an existing backup (recovery point)." So a hold
+//     covers the points that exist when it is created, never ones created later. "Backups
+//     (recovery points) with a status of EXPIRED or DELETING will not be included in the legal
+//     hold." "When a legal hold is created, it can take into account specific filtering criteria,
+//     such as resource types and resource IDs. Additionally, you can define the creation date range
+//     of backups you wish to include." The console's scope is "Specific resource types and IDs",
+//     "Select backup vaults", or "All resources types or all backup vaults within your account",
+//     with a date range whose "dates are inclusive". Hence: each of VaultNames, ResourceIdentifiers
+//     and DateRange that is given narrows the selection (they AND together); within a list any
+//     entry matches (OR); a criterion left out does not narrow; no RecoveryPointSelection at all
+//     holds every point of the account in the region. DateRange (model): "Both values are
+//     required. Future DateTime values are not permitted", FromDate and ToDate "inclusive".
+//   - Copies: "Legal holds apply only to the original backup on which they are placed. When a
+//     backup is copied … it does not retain or carry its legal hold with it" — a copy is a new
+//     point, created after the hold, so it is not covered.
+//   - Many to many: "a backup can have more than [one] legal hold and a legal hold can include
+//     more than one backup." "Each account can have a maximum of 50 legal holds active at one
+//     time" (LimitExceededException).
+//   - Status: "CREATING: Requested recovery points are in the process of being held … ACTIVE: …
+//     All recovery points listed under this legal hold are held. CANCELLING: Legal holds are in the
+//     process of being removed … CANCELED: Legal hold is fully released and no longer has any
+//     effect."
+//   - Cancelling: CancelDescription is required; "DeleteAfterDays [RetainRecordInDays on the
+//     wire]: optional. Defaults to 180 days. how long to keep legal hold record after canceled.
+//     This applies to the actual legal hold record only. Recovery points are unlocked as soon as
+//     cancelation processes". Descriptions are "280 chars max".
+//
+// How the engine moves a hold through its states: resolving the covered points (CREATING →
+// ACTIVE) and releasing them (CANCELING → CANCELED) are done in bounded steps of holdBatch
+// documents per transaction, so a hold over a very large account never holds the store's write
+// lock for long. CreateLegalHold and CancelLegalHold do the first step in their own transaction:
+// in an account with fewer points than a step examines, the hold is ACTIVE (or CANCELED) when the
+// call returns. Otherwise a queued task (kind "legal-hold", run by package jobs, surviving
+// restarts) takes the remaining steps. Every point a step resolves is held from that step's
+// commit on — stricter than AWS, which says deletes "may be successful" while a hold is CREATING —
+// and a point stays held until the release step that frees it commits.
+//
+// The store: a hold is a document in collLegalHolds. collLegalHoldPoints lists the points a hold
+// covers (kept after cancellation, for ListRecoveryPointsByLegalHold, until the record goes);
+// collPointLegalHolds is the reverse index of the holds currently holding a point: a point is
+// held exactly when it has an entry there (pointHeld), which is all every deletion path asks.
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Legal hold statuses (the model's LegalHoldStatus).
+const (
+	LegalHoldCreating  = "CREATING"
+	LegalHoldActive    = "ACTIVE"
+	LegalHoldCanceling = "CANCELING"
+	LegalHoldCanceled  = "CANCELED"
+)
+
+// Collections of legal holds.
+const (
+	// collLegalHolds: {account}/{region}/{id} → legalHold.
+	collLegalHolds = "legal-holds"
+	// collLegalHoldPoints: {account}/{region}/{hold id}/{point id} → holdMember.
+	collLegalHoldPoints = "legal-hold-points"
+	// collPointLegalHolds: {account}/{region}/{point id}/{hold id} → holdRef, while the hold holds
+	// the point.
+	collPointLegalHolds = "recovery-point-legal-holds"
+)
+
+const (
+	kindLegalHold = "legal-hold"
+	// maxActiveLegalHolds: "Each account can have a maximum of 50 legal holds active at one time."
+	maxActiveLegalHolds = 50
+	// defaultRetainRecordDays: CancelLegalHold's record retention when RetainRecordInDays is left
+	// out ("Defaults to 180 days").
+	defaultRetainRecordDays = 180
+	// maxRetainRecordDays bounds RetainRecordInDays at AWS Backup's longest retention anywhere
+	// (100 years), so the record's end is a representable date.
+	maxRetainRecordDays = 36500
+	// maxHoldDescription: the developer guide's "280 chars max" for Description and
+	// CancelDescription.
+	maxHoldDescription = 280
+	// defaultHoldBatch is how many documents one resolution or release step examines.
+	defaultHoldBatch = 1000
+)
+
+// RecoveryPointSelection is the model's RecoveryPointSelection: which points a hold covers.
+type RecoveryPointSelection struct {
+	DateRange           *DateRange `json:"DateRange,omitempty"`
+	ResourceIdentifiers []string   `json:"ResourceIdentifiers,omitempty"`
+	VaultNames          []string   `json:"VaultNames,omitempty"`
+}
+
+// DateRange is the model's DateRange: creation dates, both ends inclusive.
+type DateRange struct {
+	FromDate *Timestamp `json:"FromDate,omitempty"`
+	ToDate   *Timestamp `json:"ToDate,omitempty"`
+}
+
+// legalHold is a legal hold as stored.
+type legalHold struct {
+	ID                string                  `json:"id"`
+	ARN               string                  `json:"arn"`
+	AccountID         string                  `json:"account_id"`
+	Region            string                  `json:"region"`
+	Title             string                  `json:"title"`
+	Description       string                  `json:"description"`
+	Selection         *RecoveryPointSelection `json:"selection,omitempty"`
+	Status            string                  `json:"status"`
+	CreationDate      time.Time               `json:"creation_date"`
+	CancellationDate  time.Time               `json:"cancellation_date,omitzero"`
+	CancelDescription string                  `json:"cancel_description,omitempty"`
+	RetainRecordUntil time.Time               `json:"retain_record_until,omitzero"`
+	// Cursor is the last key the pending step sequence has done: a collRecoveryPoints key while
+	// CREATING, a collLegalHoldPoints key while CANCELING.
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// holdMember is one point a hold covers, as ListRecoveryPointsByLegalHold shows it.
+type holdMember struct {
+	PointID      string `json:"point_id"`
+	PointARN     string `json:"point_arn"`
+	VaultName    string `json:"vault_name"`
+	ResourceARN  string `json:"resource_arn"`
+	ResourceType string `json:"resource_type"`
+}
+
+// holdRef marks a point as held by a hold.
+type holdRef struct {
+	HoldID string `json:"hold_id"`
+}
+
+func holdKey(account, region, id string) string { return account + "/" + region + "/" + id }
+
+func (h legalHold) key() string { return holdKey(h.AccountID, h.Region, h.ID) }
+
+// LegalHoldARN is the ARN of a legal hold.
+func LegalHoldARN(region, account, id string) string {
+	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "legal-hold:" + id}.String()
+}
+
+// settled reports whether the hold has no pending work: ACTIVE or CANCELED.
+func (h legalHold) settled() bool { return h.Status == LegalHoldActive || h.Status == LegalHoldCanceled }
+
+// visibleAt reports whether the hold's record still exists at now: a cancelled hold's record is
+// kept until RetainRecordUntil, then it is gone from every call.
+func (h legalHold) visibleAt(now time.Time) bool {
+	return h.Status != LegalHoldCanceled || h.RetainRecordUntil.IsZero() || now.Before(h.RetainRecordUntil)
+}
+
+// covers reports whether the hold's selection includes rp (see the package comment of this file
+// for AWS's semantics). Points created after the hold are never covered.
+func (h legalHold) covers(rp recoveryPoint) bool {
+	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
+		return false
+	}
+	created := rp.CreationDate.Truncate(time.Millisecond) // the wire's precision, so dates users copy from the API match
+	if created.After(h.CreationDate) {
+		return false
+	}
+	sel := h.Selection
+	if sel == nil {
+		return true
+	}
+	if len(sel.VaultNames) > 0 && !slices.Contains(sel.VaultNames, rp.VaultName) {
+		return false
+	}
+	if len(sel.ResourceIdentifiers) > 0 && !slices.Contains(sel.ResourceIdentifiers, rp.ResourceARN) {
+		return false
+	}
+	if r := sel.DateRange; r != nil {
+		if created.Before(r.FromDate.Time()) || created.After(r.ToDate.Time()) {
+			return false
+		}
+	}
+	return true
+}
+
+// pointHeld reports whether a legal hold holds rp: whether it may not be deleted, by hand or by its
+// lifecycle, nor have its retention shortened. The lifecycle sweeper MUST call it for each point
+// it would expire (or move to cold storage), inside the transaction that would do it, and leave a
+// held point as it is: "lifecycle policies that would alter the backup status … are delayed until
+// the legal hold is removed". It is cheap: one short prefix scan.
+func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
+	ids, err := holdsOn(tx, rp, 1)
+	return len(ids) > 0, err
+}
+
+// holdsOn returns up to limit IDs of the holds holding rp (0: all).
+func holdsOn(tx store.Tx, rp recoveryPoint, limit int) ([]string, error) {
+	docs, err := tx.Scan(collPointLegalHolds, rp.AccountID+"/"+rp.Region+"/"+rp.ID+"/", "", limit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		ids = append(ids, d.Key[strings.LastIndex(d.Key, "/")+1:])
+	}
+	return ids, nil
+}
+
+// refuseHeldPointChange is why rp, held by legal holds, may not be deleted (or have its retention
+// shortened: action says which), or nil when no hold holds it. The refusal is
+// InvalidRequestException with AWS's wording, "The recovery point cannot be deleted because it has
+// active legal hold(s)" (AWS re:Post, "How do I delete recovery points that are under a legal
+// hold", https://repost.aws/knowledge-center/backup-recovery-points-hold-vault). AWS documents
+// that such deletes "fail with an error" without naming its code; InvalidRequestException is what
+// the API answers for the vault lock's refusals of the same calls, while InvalidResourceStateException
+// is documented as "already performing an action on this recovery point … Try again later", which
+// a hold is not.
+func refuseHeldPointChange(tx store.Tx, rp recoveryPoint, action string) error {
+	ids, err := holdsOn(tx, rp, 0)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return apierr.InvalidReq("The recovery point %s cannot be %s because it has active legal hold(s): %s. Cancel the hold(s) (CancelLegalHold) first; a cancelled hold stops holding the point",
+		rp.ARN, action, strings.Join(ids, ", "))
+}
+
+// addMember records that h holds rp.
+func addMember(tx store.Tx, h legalHold, rp recoveryPoint) error {
+	scope := h.AccountID + "/" + h.Region + "/"
+	if err := putDoc(tx, collLegalHoldPoints, scope+h.ID+"/"+rp.ID, holdMember{PointID: rp.ID, PointARN: rp.ARN,
+		VaultName: rp.VaultName, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType}); err != nil {
+		return err
+	}
+	return putDoc(tx, collPointLegalHolds, scope+rp.ID+"/"+h.ID, holdRef{HoldID: h.ID})
+}
+
+// advanceHold does one step of a hold's pending work, examining at most batch documents, and
+// stores the hold. CREATING: it resolves the next points of the account in key order, holding
+// those the hold covers, and turns ACTIVE when none are left. CANCELING: it releases the next
+// points the hold holds, and turns CANCELED when none are left. A settled hold is left as it is.
+func advanceHold(tx store.Tx, h *legalHold, batch int) error {
+	if batch <= 0 {
+		batch = defaultHoldBatch
+	}
+	scope := h.AccountID + "/" + h.Region + "/"
+	switch h.Status {
+	case LegalHoldCreating:
+		docs, err := tx.Scan(collRecoveryPoints, scope, h.Cursor, batch)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, d.Key)
+			if err != nil {
+				return err
+			}
+			if found && h.covers(rp) {
+				if err := addMember(tx, *h, rp); err != nil {
+					return err
+				}
+			}
+			h.Cursor = d.Key
+		}
+		if len(docs) < batch {
+			h.Status, h.Cursor = LegalHoldActive, ""
+		}
+	case LegalHoldCanceling:
+		docs, err := tx.Scan(collLegalHoldPoints, scope+h.ID+"/", h.Cursor, batch)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			pointID := d.Key[strings.LastIndex(d.Key, "/")+1:]
+			if err := deleteIfExists(tx, collPointLegalHolds, scope+pointID+"/"+h.ID); err != nil {
+				return err
+			}
+			h.Cursor = d.Key
+		}
+		if len(docs) < batch {
+			h.Status, h.Cursor = LegalHoldCanceled, ""
+		}
+	default:
+		return nil
+	}
+	return putDoc(tx, collLegalHolds, h.key(), h)
+}
+
+// queueHoldWork queues the task that finishes a hold's pending work, unless one is queued already
+// (a running task re-reads the hold at every step, so it picks up a cancellation too).
+func queueHoldWork(tx store.Tx, h legalHold) error {
+	if h.settled() {
+		return nil
+	}
+	queued, _, err := jobs.Claimed(tx, kindLegalHold, h.key())
+	if err != nil || queued {
+		return err
+	}
+	return jobs.Enqueue(tx, kindLegalHold, h.key())
+}
+
+// legalHoldHandler takes the steps of holds that one transaction did not settle.
+type legalHoldHandler struct{ s *Service }
+
+// errHoldNotSettled makes a finishing transaction roll back when the hold got more work meanwhile
+// (a cancellation), so the task goes on.
+var errHoldNotSettled = errors.New("legal hold has more work")
+
+func (h legalHoldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+	hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+	return found && !hold.settled(), err
+}
+
+func (h legalHoldHandler) Run(ctx context.Context, t *jobs.Task) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		settled := false
+		err := t.Update(ctx, func(tx store.Tx) error {
+			hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+			if err != nil || !found {
+				settled = true
+				return err
+			}
+			if err := advanceHold(tx, &hold, h.s.holdBatch); err != nil {
+				return err
+			}
+			settled = hold.settled()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !settled {
+			continue
+		}
+		// Remove the task, unless a cancellation gave the hold more work since the last step.
+		err = t.Finish(ctx, func(tx store.Tx) error {
+			hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+			if err == nil && found && !hold.settled() {
+				err = errHoldNotSettled
+			}
+			return err
+		})
+		if err == nil {
+			h.s.log.Info("legal hold settled", slog.String("hold", t.Key))
+			return nil
+		}
+		if !errors.Is(err, errHoldNotSettled) {
+			return err
+		}
+	}
+}
+
+// Abandoned always retries: every step is idempotent and resumes from the hold's cursor.
+func (h legalHoldHandler) Abandoned(_ store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	h.s.log.Warn("legal hold work interrupted; resuming", slog.String("hold", t.Key), slog.String("reason", reason))
+	return true, nil, nil
+}
+
+// CreateLegalHoldInput is the wire input of CreateLegalHold.
+type CreateLegalHoldInput struct {
+	Title                  string                  `json:"Title"`
+	Description            string                  `json:"Description"`
+	IdempotencyToken       string                  `json:"IdempotencyToken,omitempty"`
+	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
+	Tags                   map[string]string       `json:"Tags,omitempty"`
+}
+
+// CreateLegalHoldOutput is the wire output of CreateLegalHold.
+type CreateLegalHoldOutput struct {
+	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
+	Description            string                  `json:"Description"`
+	LegalHoldArn           string                  `json:"LegalHoldArn"`
+	LegalHoldId            string                  `json:"LegalHoldId"`
+	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
+	Status                 string                  `json:"Status"`
+	Title                  string                  `json:"Title"`
+}
+
+func createOutput(h legalHold) *CreateLegalHoldOutput {
+	return &CreateLegalHoldOutput{CreationDate: NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN,
+		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
+}
+
+func checkHoldText(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return apierr.Missing("%s is required and must not be blank", field)
+	}
+	if n := utf8.RuneCountInString(v); n > maxHoldDescription {
+		return apierr.InvalidParameter("%s is %d characters long; a legal hold's %s can be at most %d", field, n, field, maxHoldDescription)
+	}
+	return nil
+}
+
+// validateHoldSelection checks a RecoveryPointSelection at now, for caller c.
+func validateHoldSelection(tx store.Tx, c Caller, sel *RecoveryPointSelection, now time.Time) error {
+	if sel == nil {
+		return nil
+	}
+	for i, name := range sel.VaultNames {
+		if !vaultNamePattern.MatchString(name) {
+			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d] %q is not a backup vault name: names are 2 to 50 letters, digits, hyphens and underscores", i, name)
+		}
+		if _, err := findVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
+			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d]: backup vault %s does not exist in account %s, region %s, so a legal hold on it would hold nothing; check the name", i, name, c.AccountID, c.Region)
+		} else if err != nil {
+			return err
+		}
+	}
+	for i, id := range sel.ResourceIdentifiers {
+		if _, err := ParseARN(id); err != nil {
+			return apierr.InvalidParameter("RecoveryPointSelection.ResourceIdentifiers[%d] %q is not an ARN: give the ARNs of the resources whose recovery points to hold, such as arn:aws:elasticfilesystem:%s:%s:file-system/fs-0123456789abcdef0", i, id, c.Region, c.AccountID)
+		}
+	}
+	if r := sel.DateRange; r != nil {
+		switch {
+		case r.FromDate == nil:
+			return apierr.Missing("RecoveryPointSelection.DateRange.FromDate is required when DateRange is given")
+		case r.ToDate == nil:
+			return apierr.Missing("RecoveryPointSelection.DateRange.ToDate is required when DateRange is given")
+		case r.FromDate.Time().After(r.ToDate.Time()):
+			return apierr.InvalidParameter("RecoveryPointSelection.DateRange.FromDate (%s) is after ToDate (%s): the range would select nothing",
+				r.FromDate.Time().Format(time.RFC3339), r.ToDate.Time().Format(time.RFC3339))
+		case r.ToDate.Time().After(now):
+			return apierr.InvalidParameter("RecoveryPointSelection.DateRange.ToDate (%s) is in the future (now is %s): future dates are not permitted, as a legal hold covers only recovery points that already exist",
+				r.ToDate.Time().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// CreateLegalHold creates a legal hold over the existing recovery points its selection covers.
+// The hold is ACTIVE when the call returns unless the account has more points than one step
+// examines; then it is CREATING, holds the points resolved so far, and a background task resolves
+// the rest.
+func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput) (*CreateLegalHoldOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		return nil, apierr.Missing("Title is required and must not be blank")
+	}
+	if err := checkHoldText("Description", in.Description); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	id := newPointID()
+	h := legalHold{ID: id, ARN: LegalHoldARN(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
+		Title: in.Title, Description: in.Description, Selection: in.RecoveryPointSelection, Status: LegalHoldCreating, CreationDate: now}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := purgeExpiredHolds(tx, c, now); err != nil {
+			return err
+		}
+		if in.IdempotencyToken != "" {
+			idemKey := c.scope() + "CreateLegalHold/" + in.IdempotencyToken
+			fp := fingerprint(struct {
+				T, D string
+				S    *RecoveryPointSelection
+				Tags map[string]string
+			}{in.Title, in.Description, in.RecoveryPointSelection, in.Tags})
+			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			if err != nil {
+				return err
+			}
+			if found {
+				prior, stillThere, err := getDoc[legalHold](tx, collLegalHolds, holdKey(c.AccountID, c.Region, rec.JobID))
+				if err != nil {
+					return err
+				}
+				if stillThere && prior.visibleAt(now) {
+					if rec.Fingerprint != fp {
+						return apierr.InvalidParameter("IdempotencyToken %q was already used by legal hold %s for a different request: use a new token for a new hold", in.IdempotencyToken, rec.JobID)
+					}
+					h = prior // "Retrying a successful request with the same idempotency token results in a success message with no action taken."
+					return nil
+				}
+			}
+			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: h.ID, Fingerprint: fp}); err != nil {
+				return err
+			}
+		}
+		if err := validateHoldSelection(tx, c, in.RecoveryPointSelection, now); err != nil {
+			return err
+		}
+		active, err := countActiveHolds(tx, c)
+		if err != nil {
+			return err
+		}
+		if active >= maxActiveLegalHolds {
+			return apierr.New(apierr.LimitExceeded, "account %s already has %d active legal holds in %s, the most AWS Backup allows at one time: cancel one (CancelLegalHold) before creating another",
+				c.AccountID, active, c.Region)
+		}
+		if err := insertDoc(tx, collLegalHolds, h.key(), h); err != nil {
+			return err
+		}
+		if len(in.Tags) > 0 {
+			if err := putDoc(tx, collTags, h.ARN, in.Tags); err != nil {
+				return err
+			}
+		}
+		if err := advanceHold(tx, &h, s.holdBatch); err != nil {
+			return err
+		}
+		return queueHoldWork(tx, h)
+	})
+	if err != nil {
+		return nil, internal("create legal hold", err)
+	}
+	if !h.settled() {
+		s.runner.Notify()
+	}
+	return createOutput(h), nil
+}
+
+func countActiveHolds(tx store.Tx, c Caller) (int, error) {
+	docs, err := tx.Scan(collLegalHolds, c.scope(), "", 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range docs {
+		h, found, err := getDoc[legalHold](tx, collLegalHolds, d.Key)
+		if err != nil {
+			return 0, err
+		}
+		if found && (h.Status == LegalHoldCreating || h.Status == LegalHoldActive) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// purgeExpiredHolds removes the records of the caller's cancelled holds whose RetainRecordUntil
+// has passed: the hold, the list of points it held, and its tags. They are already invisible to
+// every call (visibleAt); this reclaims their space. It runs in the transactions that create and
+// cancel holds.
+func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
+	docs, err := tx.Scan(collLegalHolds, c.scope(), "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		h, found, err := getDoc[legalHold](tx, collLegalHolds, d.Key)
+		if err != nil {
+			return err
+		}
+		if !found || h.visibleAt(now) {
+			continue
+		}
+		members, err := tx.Scan(collLegalHoldPoints, h.key()+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if err := tx.Delete(collLegalHoldPoints, m.Key); err != nil {
+				return err
+			}
+		}
+		if err := deleteTags(tx, h.ARN); err != nil {
+			return err
+		}
+		if err := tx.Delete(collLegalHolds, d.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findHold returns the caller's legal hold by ID, or ResourceNotFoundException.
+func findHold(tx store.Tx, c Caller, id string, now time.Time) (legalHold, error) {
+	h, found, err := getDoc[legalHold](tx, collLegalHolds, holdKey(c.AccountID, c.Region, id))
+	if err != nil {
+		return h, err
+	}
+	if !found || !h.visibleAt(now) {
+		return h, apierr.NotFound("legal hold %s does not exist in account %s, region %s (the record of a cancelled hold is removed after its RetainRecordInDays)", id, c.AccountID, c.Region)
+	}
+	return h, nil
+}
+
+func (s *Service) legalHoldExistsByARN(tx store.Tx, a ARN) error {
+	_, err := findHold(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name(), s.clock.Now())
+	return err
+}
+
+// GetLegalHoldInput is the wire input of GetLegalHold.
+type GetLegalHoldInput struct {
+	LegalHoldId string `json:"LegalHoldId"`
+}
+
+// GetLegalHoldOutput is the wire output of GetLegalHold.
+type GetLegalHoldOutput struct {
+	CancelDescription      string                  `json:"CancelDescription,omitempty"`
+	CancellationDate       *Timestamp              `json:"CancellationDate,omitempty"`
+	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
+	Description            string                  `json:"Description"`
+	LegalHoldArn           string                  `json:"LegalHoldArn"`
+	LegalHoldId            string                  `json:"LegalHoldId"`
+	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
+	RetainRecordUntil      *Timestamp              `json:"RetainRecordUntil,omitempty"`
+	Status                 string                  `json:"Status"`
+	Title                  string                  `json:"Title"`
+}
+
+// GetLegalHold describes one legal hold.
+func (s *Service) GetLegalHold(ctx context.Context, in *GetLegalHoldInput) (*GetLegalHoldOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *GetLegalHoldOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		out = &GetLegalHoldOutput{CancelDescription: h.CancelDescription, CancellationDate: NewTimestamp(h.CancellationDate),
+			CreationDate: NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN, LegalHoldId: h.ID,
+			RecoveryPointSelection: h.Selection, RetainRecordUntil: NewTimestamp(h.RetainRecordUntil), Status: h.Status, Title: h.Title}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("get legal hold", err)
+	}
+	return out, nil
+}
+
+// ListLegalHoldsInput is the wire input of ListLegalHolds.
+type ListLegalHoldsInput struct {
+	MaxResults *int32 `json:"MaxResults,omitempty"`
+	NextToken  string `json:"NextToken,omitempty"`
+}
+
+// LegalHold is one hold in ListLegalHolds.
+type LegalHold struct {
+	CancellationDate *Timestamp `json:"CancellationDate,omitempty"`
+	CreationDate     *Timestamp `json:"CreationDate,omitempty"`
+	Description      string     `json:"Description"`
+	LegalHoldArn     string     `json:"LegalHoldArn"`
+	LegalHoldId      string     `json:"LegalHoldId"`
+	Status           string     `json:"Status"`
+	Title            string     `json:"Title"`
+}
+
+// ListLegalHoldsOutput is the wire output of ListLegalHolds.
+type ListLegalHoldsOutput struct {
+	LegalHolds []*LegalHold `json:"LegalHolds"`
+	NextToken  string       `json:"NextToken,omitempty"`
+}
+
+// ListLegalHolds lists the caller's legal holds, "both active and previous" (cancelled ones
+// until their record is removed), oldest first.
+func (s *Service) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput) (*ListLegalHoldsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := &ListLegalHoldsOutput{LegalHolds: []*LegalHold{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *legalHold) bool { return h.visibleAt(now) })
+		if err != nil {
+			return err
+		}
+		for _, h := range list {
+			out.LegalHolds = append(out.LegalHolds, &LegalHold{CancellationDate: NewTimestamp(h.CancellationDate), CreationDate: NewTimestamp(h.CreationDate),
+				Description: h.Description, LegalHoldArn: h.ARN, LegalHoldId: h.ID, Status: h.Status, Title: h.Title})
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list legal holds", err)
+	}
+	return out, nil
+}
+
+// CancelLegalHoldInput is the wire input of CancelLegalHold.
+type CancelLegalHoldInput struct {
+	LegalHoldId        string `json:"LegalHoldId"`
+	CancelDescription  string `json:"CancelDescription"`
+	RetainRecordInDays *int64 `json:"RetainRecordInDays,omitempty"`
+}
+
+// CancelLegalHold releases a hold: it turns CANCELING, frees its points (all of them before the
+// call returns unless there are more than one step examines; a background task frees the rest),
+// and is CANCELED once all are free. Its record, with the CancelDescription, is kept for
+// RetainRecordInDays (default 180) after the cancellation, then it disappears. Cancelling a hold
+// that is already cancelled (or being cancelled) succeeds and changes nothing: the first
+// cancellation's description and record retention stand.
+func (s *Service) CancelLegalHold(ctx context.Context, in *CancelLegalHoldInput) (*struct{}, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHoldText("CancelDescription", in.CancelDescription); err != nil {
+		return nil, err
+	}
+	days := int64(defaultRetainRecordDays)
+	if in.RetainRecordInDays != nil {
+		days = *in.RetainRecordInDays
+		if days < 0 || days > maxRetainRecordDays {
+			return nil, apierr.InvalidParameter("RetainRecordInDays must be between 0 and %d, got %d: it is how many days the cancelled hold's record is kept (default %d)",
+				maxRetainRecordDays, days, defaultRetainRecordDays)
+		}
+	}
+	now := s.clock.Now()
+	var settled bool
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := purgeExpiredHolds(tx, c, now); err != nil {
+			return err
+		}
+		h, err := findHold(tx, c, in.LegalHoldId, now)
+		if err != nil {
+			return err
+		}
+		if h.Status == LegalHoldCanceling || h.Status == LegalHoldCanceled {
+			settled = true
+			return nil
+		}
+		h.Status, h.Cursor = LegalHoldCanceling, ""
+		h.CancellationDate, h.CancelDescription = now, in.CancelDescription
+		h.RetainRecordUntil = now.AddDate(0, 0, int(days))
+		if err := advanceHold(tx, &h, s.holdBatch); err != nil {
+			return err
+		}
+		settled = h.settled()
+		return queueHoldWork(tx, h)
+	})
+	if err != nil {
+		return nil, internal("cancel legal hold", err)
+	}
+	if !settled {
+		s.runner.Notify()
+	}
+	return &struct{}{}, nil
+}
+
+// ListRecoveryPointsByLegalHoldInput is the wire input of ListRecoveryPointsByLegalHold.
+type ListRecoveryPointsByLegalHoldInput struct {
+	LegalHoldId string `json:"LegalHoldId"`
+	MaxResults  *int32 `json:"MaxResults,omitempty"`
+	NextToken   string `json:"NextToken,omitempty"`
+}
+
+// RecoveryPointMember is one point in ListRecoveryPointsByLegalHold.
+type RecoveryPointMember struct {
+	BackupVaultName  string `json:"BackupVaultName"`
+	RecoveryPointArn string `json:"RecoveryPointArn"`
+	ResourceArn      string `json:"ResourceArn"`
+	ResourceType     string `json:"ResourceType"`
+}
+
+// ListRecoveryPointsByLegalHoldOutput is the wire output of ListRecoveryPointsByLegalHold.
+type ListRecoveryPointsByLegalHoldOutput struct {
+	RecoveryPoints []*RecoveryPointMember `json:"RecoveryPoints"`
+	NextToken      string                 `json:"NextToken,omitempty"`
+}
+
+// ListRecoveryPointsByLegalHold lists the points a hold covers that still exist, oldest first:
+// those it holds while it is CREATING (so far) or ACTIVE, and those it held once it is cancelled,
+// for as long as its record is kept. An unknown hold is ResourceNotFoundException, as in
+// GetLegalHold (the model lists no such error for this operation, but names nothing better for a
+// hold that does not exist).
+func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRecoveryPointsByLegalHoldInput) (*ListRecoveryPointsByLegalHoldOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListRecoveryPointsByLegalHoldOutput{RecoveryPoints: []*RecoveryPointMember{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		var lookupErr error
+		list, next, err := page(tx, collLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *holdMember) bool {
+			_, exists, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
+			if err != nil && lookupErr == nil {
+				lookupErr = err
+			}
+			return exists
+		})
+		if err != nil {
+			return err
+		}
+		if lookupErr != nil {
+			return lookupErr
+		}
+		for _, m := range list {
+			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointMember{BackupVaultName: m.VaultName, RecoveryPointArn: m.PointARN,
+				ResourceArn: m.ResourceARN, ResourceType: m.ResourceType})
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list recovery points by legal hold", err)
+	}
+	return out, nil
+}
