@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -144,6 +145,8 @@ type RecoveryPointFilter struct {
 	Status        string
 	CreatedAfter  time.Time
 	CreatedBefore time.Time
+	// LegalHoldID keeps only the points the legal hold covers (ListRecoveryPointsByLegalHold).
+	LegalHoldID string
 }
 
 // RecoveryPoint is a recovery point as the filters and data sources see it.
@@ -154,10 +157,26 @@ type RecoveryPoint struct {
 }
 
 // ListRecoveryPoints lists the recovery points f selects, oldest first. With a vault it lists that
-// vault; without one, every vault of the region.
+// vault; with a legal hold, the vaults of the points it covers; otherwise every vault of the
+// region. An unknown vault or legal hold is a NotFoundError.
 func ListRecoveryPoints(ctx context.Context, c *backup.Client, f RecoveryPointFilter) ([]RecoveryPoint, error) {
 	vaults := []string{f.VaultName}
-	if f.VaultName == "" {
+	var held map[string]bool
+	if f.LegalHoldID != "" {
+		members, err := ListRecoveryPointsByLegalHold(ctx, c, f.LegalHoldID)
+		if err != nil {
+			return nil, err
+		}
+		held = map[string]bool{}
+		var holdVaults []string
+		for _, m := range members {
+			held[aws.ToString(m.RecoveryPointArn)] = true
+			if v := aws.ToString(m.BackupVaultName); !slices.Contains(holdVaults, v) && (f.VaultName == "" || v == f.VaultName) {
+				holdVaults = append(holdVaults, v)
+			}
+		}
+		vaults = holdVaults
+	} else if f.VaultName == "" {
 		vaults = nil
 		p := backup.NewListBackupVaultsPaginator(c, &backup.ListBackupVaultsInput{})
 		for p.HasMorePages() {
@@ -193,6 +212,9 @@ func ListRecoveryPoints(ctx context.Context, c *backup.Client, f RecoveryPointFi
 			}
 			for _, rp := range page.RecoveryPoints {
 				if f.Status != "" && string(rp.Status) != f.Status {
+					continue
+				}
+				if held != nil && !held[aws.ToString(rp.RecoveryPointArn)] {
 					continue
 				}
 				out = append(out, RecoveryPoint{

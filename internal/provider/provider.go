@@ -203,6 +203,7 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		NewProtectedResourceResource,
 		NewRecoveryPointResource,
 		NewRestoreJobResource,
+		NewLegalHoldResource,
 	}
 }
 
@@ -214,6 +215,8 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewPlanJSONDataSource,
 		NewRecoveryPointDataSource,
 		NewRecoveryPointsDataSource,
+		NewLegalHoldDataSource,
+		NewLegalHoldsDataSource,
 	}
 }
 

@@ -32,6 +32,7 @@ type recoveryPointsModel struct {
 	Status         types.String `tfsdk:"status"`
 	CreatedAfter   types.String `tfsdk:"created_after"`
 	CreatedBefore  types.String `tfsdk:"created_before"`
+	LegalHoldID    types.String `tfsdk:"legal_hold_id"`
 	ARNs           types.List   `tfsdk:"arns"`
 	RecoveryPoints types.List   `tfsdk:"recovery_points"`
 }
@@ -87,6 +88,11 @@ func (d *recoveryPointsDataSource) Schema(_ context.Context, _ datasource.Schema
 			},
 			"created_after":  schema.StringAttribute{Optional: true, Validators: []validator.String{rfc3339{}}, MarkdownDescription: "Only points created after this RFC 3339 time."},
 			"created_before": schema.StringAttribute{Optional: true, Validators: []validator.String{rfc3339{}}, MarkdownDescription: "Only points created before this RFC 3339 time."},
+			"legal_hold_id": schema.StringAttribute{
+				Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				MarkdownDescription: "Only points this legal hold covers (`backup_legal_hold.<name>.id`): the points it holds, or held, " +
+					"if it was cancelled.",
+			},
 			"arns":           schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "ARNs of the points, oldest first: `arns[length(arns) - 1]` is the newest."},
 			"recovery_points": schema.ListNestedAttribute{
 				Computed: true, MarkdownDescription: "The points, oldest first.",
@@ -124,7 +130,7 @@ func (d *recoveryPointsDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	f := awsbackup.RecoveryPointFilter{VaultName: m.VaultName.ValueString(), ResourceARN: m.ResourceARN.ValueString(),
-		ResourceType: m.ResourceType.ValueString(), Status: m.Status.ValueString()}
+		ResourceType: m.ResourceType.ValueString(), Status: m.Status.ValueString(), LegalHoldID: m.LegalHoldID.ValueString()}
 	if v := m.CreatedAfter.ValueString(); v != "" {
 		f.CreatedAfter, _ = time.Parse(time.RFC3339, v)
 	}
@@ -133,6 +139,10 @@ func (d *recoveryPointsDataSource) Read(ctx context.Context, req datasource.Read
 	}
 	points, err := awsbackup.ListRecoveryPoints(ctx, d.c.Backup, f)
 	if err != nil {
+		if awsbackup.IsNotFound(err) && f.LegalHoldID != "" && strings.Contains(err.Error(), "legal hold") {
+			resp.Diagnostics.AddAttributeError(path.Root("legal_hold_id"), "Legal hold not found", awsbackup.ErrorMessage(err))
+			return
+		}
 		if awsbackup.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("vault_name"), "Backup vault not found", awsbackup.ErrorMessage(err))
 			return
@@ -152,6 +162,6 @@ func (d *recoveryPointsDataSource) Read(ctx context.Context, req datasource.Read
 	}
 	m.ARNs = types.ListValueMust(types.StringType, arns)
 	m.RecoveryPoints = types.ListValueMust(recoveryPointItemType, items)
-	m.ID = types.StringValue(strings.Join([]string{d.c.Region, f.VaultName, f.ResourceARN, f.ResourceType, f.Status, m.CreatedAfter.ValueString(), m.CreatedBefore.ValueString()}, "|"))
+	m.ID = types.StringValue(strings.Join([]string{d.c.Region, f.VaultName, f.ResourceARN, f.ResourceType, f.Status, m.CreatedAfter.ValueString(), m.CreatedBefore.ValueString(), f.LegalHoldID}, "|"))
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
