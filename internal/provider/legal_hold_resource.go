@@ -414,18 +414,8 @@ func (r *legalHoldResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !plan.TagsAll.Equal(state.TagsAll) {
-		oldTags, d1 := mapFromTF(ctx, state.TagsAll)
-		newTags, d2 := mapFromTF(ctx, plan.TagsAll)
-		resp.Diagnostics.Append(d1...)
-		resp.Diagnostics.Append(d2...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if err := awsbackup.UpdateTags(ctx, r.c.Backup, state.ARN.ValueString(), oldTags, newTags); err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of legal hold %s", state.ID.ValueString()), err)
-			return
-		}
+	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("legal hold %s", state.ID.ValueString()), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
+		return
 	}
 	if !r.read(ctx, state.ID.ValueString(), &plan, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
