@@ -93,7 +93,7 @@ func (d *recoveryPointsDataSource) Schema(_ context.Context, _ datasource.Schema
 				MarkdownDescription: "Only points this legal hold covers (`backup_legal_hold.<name>.id`): the points it holds, or held, " +
 					"if it was cancelled.",
 			},
-			"arns":           schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "ARNs of the points, oldest first: `arns[length(arns) - 1]` is the newest."},
+			"arns": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "ARNs of the points, oldest first: `arns[length(arns) - 1]` is the newest."},
 			"recovery_points": schema.ListNestedAttribute{
 				Computed: true, MarkdownDescription: "The points, oldest first.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{

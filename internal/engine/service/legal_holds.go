@@ -161,7 +161,9 @@ func LegalHoldARN(region, account, id string) string {
 }
 
 // settled reports whether the hold has no pending work: ACTIVE or CANCELED.
-func (h legalHold) settled() bool { return h.Status == LegalHoldActive || h.Status == LegalHoldCanceled }
+func (h legalHold) settled() bool {
+	return h.Status == LegalHoldActive || h.Status == LegalHoldCanceled
+}
 
 // visibleAt reports whether the hold's record still exists at now: a cancelled hold's record is
 // kept until RetainRecordUntil, then it is gone from every call.
