@@ -83,7 +83,8 @@ var (
 	// lockedDelete and lockedShorten: Backup Vault Lock's refusals, in either mode.
 	lockedDelete  = outcome{code: "InvalidRequestException", says: "cannot be deleted before"}
 	lockedShorten = outcome{code: "InvalidRequestException", says: "can be extended but not shortened"}
-	notEmpty      = outcome{code: "InvalidRequestException", says: "cannot be deleted because it contains 1 recovery points"}
+	notEmpty      = outcome{code: "InvalidRequestException", says: "cannot be deleted because it contains 1 recovery points: delete them first"}
+	notEmptyHeld  = outcome{code: "InvalidRequestException", says: "cannot be deleted because it contains 1 recovery points, 1 of them under legal hold"}
 	immutableLock = outcome{code: "InvalidRequestException", says: "became immutable on its lock date"}
 	airGapLock    = outcome{code: "InvalidRequestException", says: "logically air-gapped vault"}
 	jobTooShort   = outcome{says: "shorter than the minimum of 7 days"}
@@ -193,8 +194,8 @@ func matrixActions() []*action {
 				return err
 			},
 			want: [5][3]outcome{
-				noLock: {notEmpty, notEmpty, notEmpty}, governance: {notEmpty, notEmpty, notEmpty},
-				complianceBeforeLockDate: {notEmpty, notEmpty, notEmpty}, complianceAfterLockDate: {notEmpty, notEmpty, notEmpty},
+				noLock: {notEmpty, notEmptyHeld, notEmpty}, governance: {notEmpty, notEmptyHeld, notEmpty},
+				complianceBeforeLockDate: {notEmpty, notEmptyHeld, notEmpty}, complianceAfterLockDate: {notEmpty, notEmptyHeld, notEmpty},
 				airGapped: {needsAirGappedPoint, needsAirGappedPoint, needsAirGappedPoint},
 			},
 		},

@@ -209,6 +209,26 @@ func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
 	return len(ids) > 0, err
 }
 
+// countHeldPoints counts the points of vault v that legal holds hold.
+func countHeldPoints(tx store.Tx, v vault) (int, error) {
+	docs, err := tx.Scan(collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range docs {
+		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
+		held, err := pointHeld(tx, recoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
+		if err != nil {
+			return 0, err
+		}
+		if held {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // holdsOn returns up to limit IDs of the holds holding rp (0: all).
 func holdsOn(tx store.Tx, rp recoveryPoint, limit int) ([]string, error) {
 	docs, err := tx.Scan(collPointLegalHolds, rp.AccountID+"/"+rp.Region+"/"+rp.ID+"/", "", limit)

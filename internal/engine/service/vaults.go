@@ -243,6 +243,13 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 			return err
 		}
 		if n > 0 {
+			held, err := countHeldPoints(tx, v)
+			if err != nil {
+				return err
+			}
+			if held > 0 {
+				return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points, %d of them under legal hold: cancel the hold(s), then delete the points (or set force_destroy in Terraform)", v.Name, n, held)
+			}
 			return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points: delete them first (or set force_destroy in Terraform)", v.Name, n)
 		}
 		if job, err := activeBackupJobInto(tx, v); err != nil {
