@@ -30,7 +30,9 @@ type countingStore struct {
 	read map[string]int64
 }
 
-func newCounting(st blob.Store) *countingStore { return &countingStore{Store: st, read: map[string]int64{}} }
+func newCounting(st blob.Store) *countingStore {
+	return &countingStore{Store: st, read: map[string]int64{}}
+}
 
 func (c *countingStore) Open(ctx context.Context, name string, off, length int64) (io.ReadCloser, error) {
 	rc, err := c.Store.Open(ctx, name, off, length)
