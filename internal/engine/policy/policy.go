@@ -1,7 +1,10 @@
 // Package policy parses and validates the IAM policy documents AWS Backup accepts as backup vault
-// access policies, into a typed form that evaluation can work on.
+// access policies, into a typed form, and evaluates requests against them (evaluate.go: Allow and
+// Deny, Principal, Action, Resource and Condition, with wildcards, explicit deny winning).
 //
-// It is hand-written on encoding/json. Libraries that decode IAM documents exist
+// It is hand-written on encoding/json; so is evaluation: the maintained IAM evaluators are Node
+// (cloud-copilot/iam-simulate) and Rust (iam-rs) packages, and none in Go evaluates a
+// resource-based policy with IAM's documented semantics. Libraries that decode IAM documents exist
 // (github.com/liamg/iamgo, github.com/micahhausler/aws-iam-policy), but they decode permissively: an
 // unknown element, a lowercase "allow" or a statement without a Principal decodes without
 // complaint, and a fault is never located in the document. Validation with located errors is
@@ -58,7 +61,7 @@ type Document struct {
 // Statement is one statement of a policy: whether it allows or denies, whom it applies to, which
 // actions on which resources, and under what conditions.
 //
-// Evaluation (a later piece of work) reads it like IAM does: a request matches a statement when
+// Evaluation (Document.Evaluate) reads it like IAM does: a request matches a statement when
 // its principal matches Principal (or does not match NotPrincipal), its action matches one of
 // Actions (or none of NotActions), its resource matches one of Resources (or none of
 // NotResources), and every condition holds. Any matching Deny wins over any matching Allow; with
