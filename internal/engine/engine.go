@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
@@ -80,6 +81,11 @@ type Options struct {
 	BlobStore func(dir string) (blob.Store, error)
 	// Jobs tunes the background job runner.
 	Jobs jobs.Options
+	// ConfigPath is the engine's configuration file (config.Config: extra accounts, per-region
+	// storage, notification webhooks); default config.json in the data dir. A missing file is
+	// an empty configuration. Config, when set, is used instead of reading a file.
+	ConfigPath string
+	Config     *config.Config
 }
 
 // Engine is an open engine.
@@ -92,6 +98,7 @@ type Engine struct {
 	clock      clock.Clock
 	log        *slog.Logger
 	connectors resources.Set
+	config     *config.Config
 }
 
 // Open opens (creating if needed) the engine state in o.DataDir.
@@ -119,7 +126,20 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("the data dir %s belongs to account %s, not %s: use another data dir or drop --account-id", o.DataDir, keys[0].AccountID, o.AccountID)
 		}
 	}
-	ring, err := credentials.NewRing(keys...)
+	cfg := o.Config
+	if cfg == nil {
+		path := o.ConfigPath
+		if path == "" {
+			path = filepath.Join(o.DataDir, config.FileName)
+		}
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return nil, err
+		}
+	}
+	// The config's accounts sign requests next to the data dir's own key (cross-account copies
+	// need a second account).
+	ring, err := credentials.NewRing(append(keys[:len(keys):len(keys)], cfg.Accounts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,9 +154,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if o.BlobStore == nil {
 		o.BlobStore = DefaultBlobStore
 	}
-	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log, connectors: resources.Default()}
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log, connectors: resources.Default(), config: cfg}
 	repos := &jobs.Repos{
-		Dir:           func(account, region, vault string) string { return VaultRepoDir(o.DataDir, account, region, vault) },
+		// A region may keep its vault data elsewhere (config: regions.NAME.storage_dir).
+		Dir: func(account, region, vault string) string {
+			return VaultRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
+		},
 		MasterKeyPath: MasterKeyPath(o.DataDir),
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
@@ -164,6 +187,9 @@ func (e *Engine) Service() *service.Service { return e.service }
 
 // PrimaryKey is the key pair clients of this engine sign with by default.
 func (e *Engine) PrimaryKey() credentials.Key { return e.keys.Primary() }
+
+// Config is the engine's configuration (empty when it has no config file).
+func (e *Engine) Config() *config.Config { return e.config }
 
 // DataDir is where the engine keeps its state.
 func (e *Engine) DataDir() string { return e.dataDir }

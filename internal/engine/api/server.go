@@ -59,6 +59,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	jobOperations,
 	recoveryPointOperations,
 	legalHoldOperations,
+	copyOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 )
 
@@ -111,6 +113,20 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("data-dir", def, "directory holding the engine's state (default from $"+engine.DataDirEnv+")")
 }
 
+// configFlag is --config: the engine's configuration file (accounts, per-region storage,
+// notification webhooks).
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "the engine's configuration file (default: "+config.FileName+" in the data dir)")
+}
+
+// configFile is the config file to read: the flag's, else the data dir's.
+func configFile(flagValue, dataDir string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(dataDir, config.FileName)
+}
+
 func serve(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "serve")
 	listen := fs.String("listen", "127.0.0.1:9191", "address to listen on (host:port; port 0 picks a free one)")
@@ -121,6 +137,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	secret := fs.String("secret-access-key", "", "secret access key that goes with --access-key-id")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
+	configPath := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -139,7 +156,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return usageError{err.Error()}
 	}
 
-	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log}
+	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: configFile(*configPath, *dataDir)}
 	if *akid != "" {
 		acct := *account
 		if acct == "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 )
@@ -22,7 +23,12 @@ func verify(ctx context.Context, env Env, args []string) error {
 	region := fs.String("region", engine.DefaultRegion, "region of the vault")
 	account := fs.String("account-id", "", "account of the vault (default: the data dir's account)")
 	readData := fs.Bool("read-data", false, "also read, decrypt and re-hash every chunk (slow: reads the whole repository)")
+	configPath := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(configFile(*configPath, *dataDir))
+	if err != nil {
 		return err
 	}
 	if *vault == "" {
@@ -35,7 +41,7 @@ func verify(ctx context.Context, env Env, args []string) error {
 			acct = keys[0].AccountID
 		}
 	}
-	dir := engine.VaultRepoDir(*dataDir, acct, *region, *vault)
+	dir := engine.VaultRepoDir(cfg.StorageDir(*region, *dataDir), acct, *region, *vault)
 	if _, err := os.Stat(dir); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("vault %q (account %s, region %s) has no repository at %s: check --vault, --region, --account-id and --data-dir", *vault, acct, *region, dir)

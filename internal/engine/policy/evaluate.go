@@ -66,6 +66,13 @@ type Request struct {
 
 // Evaluate decides req against the document.
 func (d *Document) Evaluate(req Request) Decision {
+	decision, _ := d.Decide(req)
+	return decision
+}
+
+// Decide is Evaluate, also returning the index of the statement that decided (the first Deny
+// that applies, else the first Allow that applies), or -1 for an implicit deny.
+func (d *Document) Decide(req Request) (Decision, int) {
 	if req.PrincipalARN == "" {
 		req.PrincipalARN = "arn:aws:iam::" + req.Account + ":root"
 	}
@@ -73,18 +80,20 @@ func (d *Document) Evaluate(req Request) Decision {
 	for k, v := range req.Context {
 		ctx[strings.ToLower(k)] = v
 	}
-	decision := ImplicitDeny
+	decision, by := ImplicitDeny, -1
 	for i := range d.Statements {
 		s := &d.Statements[i]
 		if !s.applies(req, ctx) {
 			continue
 		}
 		if s.Effect == Deny {
-			return ExplicitDeny
+			return ExplicitDeny, i
 		}
-		decision = Allowed
+		if decision != Allowed {
+			decision, by = Allowed, i
+		}
 	}
-	return decision
+	return decision, by
 }
 
 func (s *Statement) applies(req Request, ctx map[string][]string) bool {

@@ -74,6 +74,9 @@ type backupJob struct {
 	EncryptionKeyARN      string                `json:"encryption_key_arn"`
 	EncryptionKeyType     string                `json:"encryption_key_type"`
 	CreatedBy             *RecoveryPointCreator `json:"created_by,omitempty"`
+	// CopyActions are the rule's copy actions (scheduled jobs): when the job completes, a copy
+	// job per action is queued in the same transaction (copy_jobs.go, startCopyActions).
+	CopyActions []CopyAction `json:"copy_actions,omitempty"`
 }
 
 func (j *backupJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
@@ -667,6 +670,11 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	}
 	if err := touchProtection(tx, j.Resource); err != nil {
 		return err
+	}
+	if j.State == BackupJobCompleted {
+		if err := s.startCopyActions(tx, j, v, rp); err != nil {
+			return err
+		}
 	}
 	return putDoc(tx, collBackupJobs, t.Key, j)
 }

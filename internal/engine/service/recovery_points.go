@@ -57,6 +57,10 @@ type recoveryPoint struct {
 	BackupJobID       string                `json:"backup_job_id"`
 	LastRestoreTime   time.Time             `json:"last_restore_time,omitzero"`
 	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
+	// A copy's source (copy_jobs.go): the vault and point it was copied from, and the copy job.
+	SourceVaultARN string `json:"source_vault_arn,omitempty"`
+	SourcePointARN string `json:"source_point_arn,omitempty"`
+	CopyJobID      string `json:"copy_job_id,omitempty"`
 }
 
 // RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.
@@ -174,55 +178,57 @@ type DescribeRecoveryPointInput struct {
 
 // DescribeRecoveryPointOutput is the wire output of DescribeRecoveryPoint.
 type DescribeRecoveryPointOutput struct {
-	BackupSizeInBytes   int64                 `json:"BackupSizeInBytes"`
-	BackupVaultArn      string                `json:"BackupVaultArn"`
-	BackupVaultName     string                `json:"BackupVaultName"`
-	CalculatedLifecycle *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
-	CompletionDate      *Timestamp            `json:"CompletionDate,omitempty"`
-	CreatedBy           *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreationDate        *Timestamp            `json:"CreationDate,omitempty"`
-	EncryptionKeyArn    string                `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType   string                `json:"EncryptionKeyType,omitempty"`
-	IamRoleArn          string                `json:"IamRoleArn,omitempty"`
-	InitiationDate      *Timestamp            `json:"InitiationDate,omitempty"`
-	IsEncrypted         bool                  `json:"IsEncrypted"`
-	IsParent            bool                  `json:"IsParent"`
-	LastRestoreTime     *Timestamp            `json:"LastRestoreTime,omitempty"`
-	Lifecycle           *Lifecycle            `json:"Lifecycle,omitempty"`
-	RecoveryPointArn    string                `json:"RecoveryPointArn"`
-	ResourceArn         string                `json:"ResourceArn"`
-	ResourceName        string                `json:"ResourceName,omitempty"`
-	ResourceType        string                `json:"ResourceType"`
-	Status              string                `json:"Status"`
-	StatusMessage       string                `json:"StatusMessage,omitempty"`
-	StorageClass        string                `json:"StorageClass"`
-	VaultType           string                `json:"VaultType,omitempty"`
+	BackupSizeInBytes    int64                 `json:"BackupSizeInBytes"`
+	BackupVaultArn       string                `json:"BackupVaultArn"`
+	BackupVaultName      string                `json:"BackupVaultName"`
+	CalculatedLifecycle  *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
+	CompletionDate       *Timestamp            `json:"CompletionDate,omitempty"`
+	CreatedBy            *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreationDate         *Timestamp            `json:"CreationDate,omitempty"`
+	EncryptionKeyArn     string                `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType    string                `json:"EncryptionKeyType,omitempty"`
+	IamRoleArn           string                `json:"IamRoleArn,omitempty"`
+	InitiationDate       *Timestamp            `json:"InitiationDate,omitempty"`
+	IsEncrypted          bool                  `json:"IsEncrypted"`
+	IsParent             bool                  `json:"IsParent"`
+	LastRestoreTime      *Timestamp            `json:"LastRestoreTime,omitempty"`
+	Lifecycle            *Lifecycle            `json:"Lifecycle,omitempty"`
+	RecoveryPointArn     string                `json:"RecoveryPointArn"`
+	ResourceArn          string                `json:"ResourceArn"`
+	ResourceName         string                `json:"ResourceName,omitempty"`
+	ResourceType         string                `json:"ResourceType"`
+	SourceBackupVaultArn string                `json:"SourceBackupVaultArn,omitempty"`
+	Status               string                `json:"Status"`
+	StatusMessage        string                `json:"StatusMessage,omitempty"`
+	StorageClass         string                `json:"StorageClass"`
+	VaultType            string                `json:"VaultType,omitempty"`
 }
 
 func describePoint(v vault, rp recoveryPoint) *DescribeRecoveryPointOutput {
 	return &DescribeRecoveryPointOutput{
-		BackupSizeInBytes:   rp.BackupSizeInBytes,
-		BackupVaultArn:      rp.VaultARN,
-		BackupVaultName:     rp.VaultName,
-		CalculatedLifecycle: rp.Lifecycle.calculate(rp.CreationDate),
-		CompletionDate:      NewTimestamp(rp.CompletionDate),
-		CreatedBy:           rp.CreatedBy,
-		CreationDate:        NewTimestamp(rp.CreationDate),
-		EncryptionKeyArn:    rp.EncryptionKeyARN,
-		EncryptionKeyType:   rp.EncryptionKeyType,
-		IamRoleArn:          rp.IamRoleARN,
-		InitiationDate:      NewTimestamp(rp.InitiationDate),
-		IsEncrypted:         true,
-		LastRestoreTime:     NewTimestamp(rp.LastRestoreTime),
-		Lifecycle:           rp.Lifecycle,
-		RecoveryPointArn:    rp.ARN,
-		ResourceArn:         rp.ResourceARN,
-		ResourceName:        rp.ResourceName,
-		ResourceType:        rp.ResourceType,
-		Status:              rp.Status,
-		StatusMessage:       rp.StatusMessage,
-		StorageClass:        rp.StorageClass,
-		VaultType:           v.Type,
+		BackupSizeInBytes:    rp.BackupSizeInBytes,
+		BackupVaultArn:       rp.VaultARN,
+		BackupVaultName:      rp.VaultName,
+		CalculatedLifecycle:  rp.Lifecycle.calculate(rp.CreationDate),
+		CompletionDate:       NewTimestamp(rp.CompletionDate),
+		CreatedBy:            rp.CreatedBy,
+		CreationDate:         NewTimestamp(rp.CreationDate),
+		EncryptionKeyArn:     rp.EncryptionKeyARN,
+		EncryptionKeyType:    rp.EncryptionKeyType,
+		IamRoleArn:           rp.IamRoleARN,
+		InitiationDate:       NewTimestamp(rp.InitiationDate),
+		IsEncrypted:          true,
+		LastRestoreTime:      NewTimestamp(rp.LastRestoreTime),
+		Lifecycle:            rp.Lifecycle,
+		RecoveryPointArn:     rp.ARN,
+		ResourceArn:          rp.ResourceARN,
+		ResourceName:         rp.ResourceName,
+		ResourceType:         rp.ResourceType,
+		SourceBackupVaultArn: rp.SourceVaultARN,
+		Status:               rp.Status,
+		StatusMessage:        rp.StatusMessage,
+		StorageClass:         rp.StorageClass,
+		VaultType:            v.Type,
 	}
 }
 
@@ -275,28 +281,29 @@ type ListRecoveryPointsByBackupVaultInput struct {
 
 // RecoveryPointByBackupVault is one point in ListRecoveryPointsByBackupVault.
 type RecoveryPointByBackupVault struct {
-	BackupSizeInBytes   int64                 `json:"BackupSizeInBytes"`
-	BackupVaultArn      string                `json:"BackupVaultArn"`
-	BackupVaultName     string                `json:"BackupVaultName"`
-	CalculatedLifecycle *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
-	CompletionDate      *Timestamp            `json:"CompletionDate,omitempty"`
-	CreatedBy           *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreationDate        *Timestamp            `json:"CreationDate,omitempty"`
-	EncryptionKeyArn    string                `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType   string                `json:"EncryptionKeyType,omitempty"`
-	IamRoleArn          string                `json:"IamRoleArn,omitempty"`
-	InitiationDate      *Timestamp            `json:"InitiationDate,omitempty"`
-	IsEncrypted         bool                  `json:"IsEncrypted"`
-	IsParent            bool                  `json:"IsParent"`
-	LastRestoreTime     *Timestamp            `json:"LastRestoreTime,omitempty"`
-	Lifecycle           *Lifecycle            `json:"Lifecycle,omitempty"`
-	RecoveryPointArn    string                `json:"RecoveryPointArn"`
-	ResourceArn         string                `json:"ResourceArn"`
-	ResourceName        string                `json:"ResourceName,omitempty"`
-	ResourceType        string                `json:"ResourceType"`
-	Status              string                `json:"Status"`
-	StatusMessage       string                `json:"StatusMessage,omitempty"`
-	VaultType           string                `json:"VaultType,omitempty"`
+	BackupSizeInBytes    int64                 `json:"BackupSizeInBytes"`
+	BackupVaultArn       string                `json:"BackupVaultArn"`
+	BackupVaultName      string                `json:"BackupVaultName"`
+	CalculatedLifecycle  *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
+	CompletionDate       *Timestamp            `json:"CompletionDate,omitempty"`
+	CreatedBy            *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreationDate         *Timestamp            `json:"CreationDate,omitempty"`
+	EncryptionKeyArn     string                `json:"EncryptionKeyArn,omitempty"`
+	EncryptionKeyType    string                `json:"EncryptionKeyType,omitempty"`
+	IamRoleArn           string                `json:"IamRoleArn,omitempty"`
+	InitiationDate       *Timestamp            `json:"InitiationDate,omitempty"`
+	IsEncrypted          bool                  `json:"IsEncrypted"`
+	IsParent             bool                  `json:"IsParent"`
+	LastRestoreTime      *Timestamp            `json:"LastRestoreTime,omitempty"`
+	Lifecycle            *Lifecycle            `json:"Lifecycle,omitempty"`
+	RecoveryPointArn     string                `json:"RecoveryPointArn"`
+	ResourceArn          string                `json:"ResourceArn"`
+	ResourceName         string                `json:"ResourceName,omitempty"`
+	ResourceType         string                `json:"ResourceType"`
+	SourceBackupVaultArn string                `json:"SourceBackupVaultArn,omitempty"`
+	Status               string                `json:"Status"`
+	StatusMessage        string                `json:"StatusMessage,omitempty"`
+	VaultType            string                `json:"VaultType,omitempty"`
 }
 
 // ListRecoveryPointsByBackupVaultOutput is the wire output of ListRecoveryPointsByBackupVault.
@@ -344,6 +351,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 				IamRoleArn: d.IamRoleArn, InitiationDate: d.InitiationDate, IsEncrypted: d.IsEncrypted, LastRestoreTime: d.LastRestoreTime,
 				Lifecycle: d.Lifecycle, RecoveryPointArn: d.RecoveryPointArn, ResourceArn: d.ResourceArn, ResourceName: d.ResourceName,
 				ResourceType: d.ResourceType, Status: d.Status, StatusMessage: d.StatusMessage, VaultType: d.VaultType,
+				SourceBackupVaultArn: d.SourceBackupVaultArn,
 			})
 		}
 		out.NextToken = next
@@ -447,6 +455,9 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPoi
 		if err != nil {
 			return err
 		}
+		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
+			return err
+		}
 		if err := checkPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
@@ -497,6 +508,9 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
+			return err
+		}
+		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionUpdateLifecycle, rp.ARN, now); err != nil {
 			return err
 		}
 		supportsCold := false

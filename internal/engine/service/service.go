@@ -86,6 +86,7 @@ func New(cfg Config) *Service {
 		kindRestore:   restoreHandler{s},
 		kindForget:    forgetHandler{s},
 		kindLegalHold: legalHoldHandler{s},
+		kindCopy:      copyHandler{s},
 	})
 	return s
 }

@@ -40,8 +40,8 @@ func (s *Service) parsePolicy(text string) (*policy.Document, error) {
 
 // PutBackupVaultAccessPolicy sets (or replaces) a vault's access policy.
 //
-// The policy is parsed and validated here; it is not yet evaluated against requests (the engine's
-// callers are the account's own keys). Evaluation belongs to package policy and comes later.
+// The policy is parsed and validated here, and enforced by vault_access.go. The vault's own account
+// can always replace or delete it, whatever it says (vault_access.go says why).
 func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupVaultAccessPolicyInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {

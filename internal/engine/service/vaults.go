@@ -238,6 +238,9 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 		if err != nil {
 			return err
 		}
+		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeleteVault, v.ARN, s.clock.Now()); err != nil {
+			return err
+		}
 		n, err := countRecoveryPoints(tx, v)
 		if err != nil {
 			return err
@@ -256,6 +259,11 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 			return err
 		} else if job != "" {
 			return apierr.InvalidReq("Backup vault %s cannot be deleted while backup job %s is writing into it: wait for the job or stop it (StopBackupJob)", v.Name, job)
+		}
+		if job, err := activeCopyJobInto(tx, v); err != nil {
+			return err
+		} else if job != "" {
+			return apierr.InvalidReq("Backup vault %s cannot be deleted while copy job %s is writing into it: wait for the job to finish", v.Name, job)
 		}
 		key := vaultKey(v.AccountID, v.Region, v.Name)
 		if err := tx.Delete(collVaults, key); err != nil {

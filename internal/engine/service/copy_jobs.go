@@ -1,0 +1,767 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Copy jobs: a recovery point copied into another vault, in the same region or another, of the
+// same account or another (StartCopyJob, and the CopyActions of a backup rule when its backup job
+// completes).
+//
+// A copy job belongs to the account and region it was started in (the source's): that is where
+// DescribeCopyJob and ListCopyJobs find it. Its recovery point is made in the destination vault's
+// account and region, with an ARN there, and with the source point's creation date, resource and
+// (unless the job gives one) lifecycle: "Copies retain their source configuration, including
+// creation dates and retention period … You can override the retention period" (AWS Backup,
+// Backup and tag copy). Its tags are the source point's.
+//
+// The job runs through the job runner (kind "copy"): content.CopySnapshot moves the data into the
+// destination vault's repository (which may live in another region's storage directory, engine
+// config), and the point appears in the transaction that completes the job. The destination's
+// rules are checked when the job runs and again in that transaction: the vault must exist, its
+// access policy must let the source account copy into it (vault_access.go), and its lock must
+// accept the copy's retention (checkRetentionAllowed); otherwise the job FAILS and no point is
+// kept.
+
+// Copy job states (the model's CopyJobState).
+const (
+	CopyJobCreated   = "CREATED"
+	CopyJobRunning   = "RUNNING"
+	CopyJobCompleted = "COMPLETED"
+	CopyJobFailed    = "FAILED"
+)
+
+const (
+	kindCopy     = "copy"
+	collCopyJobs = "copy-jobs"
+	// collActiveCopies lists the unfinished copy jobs writing into a vault, under
+	// {dest vault key}/{copy job key}, so a vault being written into is not deleted.
+	collActiveCopies = "copy-jobs-into-vault"
+)
+
+// copyJob is a copy job as stored.
+type copyJob struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Region    string `json:"region"`
+
+	SourceVaultName string             `json:"source_vault_name"`
+	SourceVaultARN  string             `json:"source_vault_arn"`
+	SourcePointARN  string             `json:"source_point_arn"`
+	SourcePointID   string             `json:"source_point_id"`
+	Resource        resources.Resource `json:"resource"`
+
+	DestVaultARN     string `json:"dest_vault_arn"`
+	DestAccountID    string `json:"dest_account_id"`
+	DestRegion       string `json:"dest_region"`
+	DestVaultName    string `json:"dest_vault_name"`
+	DestVaultType    string `json:"dest_vault_type,omitempty"`
+	DestVaultLocked  bool   `json:"dest_vault_locked,omitempty"`
+	DestKeyARN       string `json:"dest_key_arn,omitempty"`
+	DestPointID      string `json:"dest_point_id"`
+	DestPointARN     string `json:"dest_point_arn"`
+	DestPointCreated bool   `json:"dest_point_created,omitempty"`
+
+	IamRoleARN           string                `json:"iam_role_arn"`
+	Lifecycle            *Lifecycle            `json:"lifecycle,omitempty"`
+	State                string                `json:"state"`
+	StatusMessage        string                `json:"status_message,omitempty"`
+	MessageCategory      string                `json:"message_category,omitempty"`
+	CreationDate         time.Time             `json:"creation_date"`
+	InitiationDate       time.Time             `json:"initiation_date,omitzero"`
+	CompletionDate       time.Time             `json:"completion_date,omitzero"`
+	BackupSizeInBytes    int64                 `json:"backup_size_in_bytes"`
+	BytesTransferred     int64                 `json:"bytes_transferred"`
+	IdempotencyToken     string                `json:"idempotency_token,omitempty"`
+	CreatedByBackupJobID string                `json:"created_by_backup_job_id,omitempty"`
+	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
+}
+
+func (j *copyJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+
+func (j *copyJob) destVaultKey() string {
+	return vaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
+}
+
+func copyJobDone(state string) bool { return state == CopyJobCompleted || state == CopyJobFailed }
+
+// StartCopyJobInput is the wire input of StartCopyJob.
+type StartCopyJobInput struct {
+	SourceBackupVaultName     string     `json:"SourceBackupVaultName"`
+	RecoveryPointArn          string     `json:"RecoveryPointArn"`
+	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
+	IamRoleArn                string     `json:"IamRoleArn"`
+	IdempotencyToken          string     `json:"IdempotencyToken,omitempty"`
+	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`
+}
+
+// StartCopyJobOutput is the wire output of StartCopyJob.
+type StartCopyJobOutput struct {
+	CopyJobId    string     `json:"CopyJobId"`
+	CreationDate *Timestamp `json:"CreationDate"`
+	IsParent     bool       `json:"IsParent"`
+}
+
+// StartCopyJob starts copying a recovery point into another vault. Within the caller's account
+// the destination vault must exist (ResourceNotFoundException otherwise); a vault of another
+// account is looked up, and its access policy consulted, when the job runs, which FAILS the job
+// (ACCESS_DENIED) if the vault does not exist or does not let the caller's account copy into it,
+// as AWS does.
+func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*StartCopyJobOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !iamRolePattern.MatchString(in.IamRoleArn) {
+		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME (e.g. the AWSBackupDefaultServiceRole)", in.IamRoleArn)
+	}
+	if err := validateVaultARN(in.DestinationBackupVaultArn, "DestinationBackupVaultArn"); err != nil {
+		return nil, err
+	}
+	if _, err := pointIDFromARN(c, in.RecoveryPointArn); err != nil {
+		return nil, err
+	}
+	if err := validateJobLifecycle(in.Lifecycle); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	j := copyJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: CopyJobCreated,
+		CreationDate: now, IdempotencyToken: in.IdempotencyToken}
+	fp := fingerprint([]any{in.SourceBackupVaultName, in.RecoveryPointArn, in.DestinationBackupVaultArn, in.IamRoleArn, in.Lifecycle})
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if in.IdempotencyToken != "" {
+			idemKey := c.scope() + "StartCopyJob/" + in.IdempotencyToken
+			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			if err != nil {
+				return err
+			}
+			if found {
+				if rec.Fingerprint != fp {
+					return apierr.InvalidReq("IdempotencyToken %q was already used by copy job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
+				}
+				prev, _, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				j = prev
+				return err
+			}
+			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+				return err
+			}
+		}
+		src, rp, err := findPoint(tx, c, in.SourceBackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return err
+		}
+		if err := refuseByVaultPolicy(tx, src, c.AccountID, c.Region, actionStartCopyJob, rp.ARN, now); err != nil {
+			return err
+		}
+		lc := in.Lifecycle
+		if lc == nil {
+			lc = rp.Lifecycle
+		}
+		if err := s.prepareCopy(tx, &j, src, rp, in.DestinationBackupVaultArn, lc); err != nil {
+			return err
+		}
+		return s.insertCopyJob(tx, j)
+	})
+	if err != nil {
+		return nil, internal("start copy job", err)
+	}
+	s.runner.Notify()
+	return &StartCopyJobOutput{CopyJobId: j.ID, CreationDate: NewTimestamp(j.CreationDate)}, nil
+}
+
+// prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
+// lifecycle lc, checking what can be checked before it runs.
+func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoint, destARN string, lc *Lifecycle) error {
+	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
+		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
+	}
+	if rp.StorageClass == StorageClassCold {
+		return apierr.InvalidReq("recovery point %s is in cold storage, and backups in cold storage cannot be copied (AWS Backup copies warm backups only)", rp.ARN)
+	}
+	a, err := ParseARN(destARN)
+	if err != nil {
+		return err
+	}
+	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = destARN, a.AccountID, a.Region, a.Name()
+	if a.AccountID == j.AccountID {
+		dv, err := findVault(tx, a.AccountID, a.Region, a.Name())
+		if err != nil {
+			return apierr.NotFound("destination backup vault %s does not exist: create it in account %s, region %s first", destARN, a.AccountID, a.Region)
+		}
+		if dv.Name == src.Name && dv.Region == src.Region {
+			return apierr.InvalidParameter("DestinationBackupVaultArn %s is the source vault: copy into another vault", destARN)
+		}
+	}
+	supportsCold := false
+	if conn, ok := s.connectors[rp.ResourceType]; ok {
+		supportsCold = conn.SupportsColdStorage()
+	}
+	j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID = src.Name, src.ARN, rp.ARN, rp.ID
+	j.Resource, j.BackupSizeInBytes, j.CreatedBy = rp.Resource, rp.BackupSizeInBytes, rp.CreatedBy
+	j.Lifecycle = effectiveLifecycle(lc, supportsCold)
+	j.DestPointID = newPointID()
+	j.DestPointARN = RecoveryPointARN(a.Region, a.AccountID, j.DestPointID)
+	return nil
+}
+
+// insertCopyJob stores a new copy job and queues it.
+func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
+	if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+		return err
+	}
+	if err := putDoc(tx, collActiveCopies, j.destVaultKey()+"/"+j.key(), pointRef{ID: j.ID}); err != nil {
+		return err
+	}
+	return jobs.Enqueue(tx, kindCopy, j.key())
+}
+
+// startCopyActions queues a copy job per copy action of a backup job that has just completed with
+// point rp, in the transaction that completes it. A copy action that cannot even start (its
+// vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
+// copies are looked for.
+func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp recoveryPoint) error {
+	for _, action := range bj.CopyActions {
+		now := s.clock.Now()
+		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
+			CreationDate: now, CreatedByBackupJobID: bj.ID}
+		lc := action.Lifecycle
+		if lc == nil {
+			lc = rp.Lifecycle
+		}
+		if err := s.prepareCopy(tx, &j, src, rp, action.DestinationBackupVaultArn, lc); err != nil {
+			e, ok := apierr.As(err)
+			if !ok {
+				return err
+			}
+			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, categoryFailed, now
+			j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID, j.Resource = src.Name, src.ARN, rp.ARN, rp.ID, rp.Resource
+			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
+				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
+			}
+			if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.insertCopyJob(tx, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
+func activeCopyJobInto(tx store.Tx, v vault) (string, error) {
+	docs, err := tx.Scan(collActiveCopies, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
+	if err != nil || len(docs) == 0 {
+		return "", err
+	}
+	var ref pointRef
+	if err := json.Unmarshal(docs[0].Value, &ref); err != nil {
+		return "", fmt.Errorf("decode %s: %w", docs[0].Key, err)
+	}
+	return ref.ID, nil
+}
+
+// CopyJob is the model's CopyJob.
+type CopyJob struct {
+	AccountId                         string                `json:"AccountId"`
+	BackupSizeInBytes                 int64                 `json:"BackupSizeInBytes"`
+	CompletionDate                    *Timestamp            `json:"CompletionDate,omitempty"`
+	CopyJobId                         string                `json:"CopyJobId"`
+	CreatedBy                         *RecoveryPointCreator `json:"CreatedBy,omitempty"`
+	CreatedByBackupJobId              string                `json:"CreatedByBackupJobId,omitempty"`
+	CreationDate                      *Timestamp            `json:"CreationDate"`
+	DestinationBackupVaultArn         string                `json:"DestinationBackupVaultArn"`
+	DestinationEncryptionKeyArn       string                `json:"DestinationEncryptionKeyArn,omitempty"`
+	DestinationRecoveryPointArn       string                `json:"DestinationRecoveryPointArn,omitempty"`
+	DestinationRecoveryPointLifecycle *Lifecycle            `json:"DestinationRecoveryPointLifecycle,omitempty"`
+	DestinationVaultLockState         string                `json:"DestinationVaultLockState,omitempty"`
+	DestinationVaultType              string                `json:"DestinationVaultType,omitempty"`
+	IamRoleArn                        string                `json:"IamRoleArn"`
+	IsParent                          bool                  `json:"IsParent"`
+	MessageCategory                   string                `json:"MessageCategory,omitempty"`
+	ResourceArn                       string                `json:"ResourceArn"`
+	ResourceName                      string                `json:"ResourceName,omitempty"`
+	ResourceType                      string                `json:"ResourceType"`
+	SourceBackupVaultArn              string                `json:"SourceBackupVaultArn"`
+	SourceRecoveryPointArn            string                `json:"SourceRecoveryPointArn"`
+	State                             string                `json:"State"`
+	StatusMessage                     string                `json:"StatusMessage,omitempty"`
+}
+
+func copyJobOut(j *copyJob) *CopyJob {
+	out := &CopyJob{
+		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, CompletionDate: NewTimestamp(j.CompletionDate),
+		CopyJobId: j.ID, CreatedBy: j.CreatedBy, CreatedByBackupJobId: j.CreatedByBackupJobID, CreationDate: NewTimestamp(j.CreationDate),
+		DestinationBackupVaultArn: j.DestVaultARN, DestinationEncryptionKeyArn: j.DestKeyARN,
+		DestinationRecoveryPointLifecycle: j.Lifecycle, DestinationVaultType: j.DestVaultType, IamRoleArn: j.IamRoleARN,
+		MessageCategory: j.MessageCategory, ResourceArn: j.Resource.ARN, ResourceName: j.Resource.Name(), ResourceType: j.Resource.Type,
+		SourceBackupVaultArn: j.SourceVaultARN, SourceRecoveryPointArn: j.SourcePointARN, State: j.State, StatusMessage: j.StatusMessage,
+	}
+	if j.DestVaultType != "" {
+		out.DestinationVaultLockState = "UNLOCKED"
+		if j.DestVaultLocked {
+			out.DestinationVaultLockState = "LOCKED"
+		}
+	}
+	// The destination point's ARN is shown once the point exists.
+	if j.DestPointCreated {
+		out.DestinationRecoveryPointArn = j.DestPointARN
+	}
+	return out
+}
+
+// DescribeCopyJobInput is the wire input of DescribeCopyJob.
+type DescribeCopyJobInput struct {
+	CopyJobId string `json:"CopyJobId"`
+}
+
+// DescribeCopyJobOutput is the wire output of DescribeCopyJob.
+type DescribeCopyJobOutput struct {
+	CopyJob *CopyJob `json:"CopyJob"`
+}
+
+func findCopyJob(tx store.Tx, c Caller, id string) (copyJob, error) {
+	j, found, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	if err != nil {
+		return j, err
+	}
+	if !found {
+		return j, apierr.NotFound("copy job %s does not exist in account %s, region %s (copy jobs are listed in the account and region they were started in)", id, c.AccountID, c.Region)
+	}
+	return j, nil
+}
+
+// DescribeCopyJob describes a copy job.
+func (s *Service) DescribeCopyJob(ctx context.Context, in *DescribeCopyJobInput) (*DescribeCopyJobOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *DescribeCopyJobOutput
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		j, err := findCopyJob(tx, c, in.CopyJobId)
+		if err != nil {
+			return err
+		}
+		out = &DescribeCopyJobOutput{CopyJob: copyJobOut(&j)}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("describe copy job", err)
+	}
+	return out, nil
+}
+
+// ListCopyJobsInput is the wire input of ListCopyJobs.
+type ListCopyJobsInput struct {
+	ByAccountId              string     `json:"ByAccountId,omitempty"`
+	ByCompleteAfter          *Timestamp `json:"ByCompleteAfter,omitempty"`
+	ByCompleteBefore         *Timestamp `json:"ByCompleteBefore,omitempty"`
+	ByCreatedAfter           *Timestamp `json:"ByCreatedAfter,omitempty"`
+	ByCreatedBefore          *Timestamp `json:"ByCreatedBefore,omitempty"`
+	ByDestinationVaultArn    string     `json:"ByDestinationVaultArn,omitempty"`
+	ByMessageCategory        string     `json:"ByMessageCategory,omitempty"`
+	ByParentJobId            string     `json:"ByParentJobId,omitempty"`
+	ByResourceArn            string     `json:"ByResourceArn,omitempty"`
+	ByResourceType           string     `json:"ByResourceType,omitempty"`
+	BySourceRecoveryPointArn string     `json:"BySourceRecoveryPointArn,omitempty"`
+	ByState                  string     `json:"ByState,omitempty"`
+	MaxResults               *int32     `json:"MaxResults,omitempty"`
+	NextToken                string     `json:"NextToken,omitempty"`
+}
+
+// ListCopyJobsOutput is the wire output of ListCopyJobs.
+type ListCopyJobsOutput struct {
+	CopyJobs  []*CopyJob `json:"CopyJobs"`
+	NextToken string     `json:"NextToken,omitempty"`
+}
+
+// ListCopyJobs lists the copy jobs started in the caller's account and region, oldest first, with
+// AWS's filters. ByMessageCategory accepts a category, or AGGREGATE_ALL, ANY or * for every job.
+func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*ListCopyJobsOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListCopyJobsOutput{CopyJobs: []*CopyJob{}}
+	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" {
+		return out, nil // no organisation, and no composite jobs, here
+	}
+	category := in.ByMessageCategory
+	if category == "AGGREGATE_ALL" || category == "ANY" || category == "*" {
+		category = ""
+	}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		list, next, err := page(tx, collCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *copyJob) bool {
+			return (in.ByDestinationVaultArn == "" || j.DestVaultARN == in.ByDestinationVaultArn) &&
+				(in.ByResourceArn == "" || j.Resource.ARN == in.ByResourceArn) &&
+				(in.ByResourceType == "" || j.Resource.Type == in.ByResourceType) &&
+				(in.BySourceRecoveryPointArn == "" || j.SourcePointARN == in.BySourceRecoveryPointArn) &&
+				(in.ByState == "" || j.State == in.ByState) &&
+				(category == "" || strings.EqualFold(j.MessageCategory, category)) &&
+				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
+				timeFilter(j.CompletionDate, in.ByCompleteAfter, in.ByCompleteBefore)
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			out.CopyJobs = append(out.CopyJobs, copyJobOut(j))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list copy jobs", err)
+	}
+	return out, nil
+}
+
+// copyHandler runs copy jobs.
+type copyHandler struct{ s *Service }
+
+func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	if err != nil || !found || copyJobDone(j.State) {
+		return false, err
+	}
+	j.State = CopyJobRunning
+	return true, putDoc(tx, collCopyJobs, t.Key, j)
+}
+
+func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	if err != nil || !found || copyJobDone(j.State) {
+		return false, nil, err
+	}
+	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, categoryEngine, h.s.clock.Now()
+	j.StatusMessage = reason + ". " + noCopy + "; start the copy again."
+	return false, nil, h.s.finishCopyDocs(tx, j)
+}
+
+// noCopy is what a failed copy cost.
+const noCopy = "No recovery point was created in the destination vault"
+
+// finishCopyDocs records a finished copy job and drops it from its vault's active copies.
+func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
+	if err := deleteIfExists(tx, collActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
+		return err
+	}
+	return putDoc(tx, collCopyJobs, j.key(), j)
+}
+
+// copyTargets are what a running copy job reads and writes, as the store had them.
+type copyTargets struct {
+	job                  copyJob
+	src, dst             vault
+	srcFound, dstFound   bool
+	point                recoveryPoint
+	pointFound           bool
+	sourceTags           map[string]string
+	accessErr, retainErr error
+}
+
+// checkCopyTargets reads the job's vaults and source point and applies the destination's rules.
+func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
+	ct := copyTargets{job: j}
+	var err error
+	if ct.src, ct.srcFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
+		return ct, err
+	}
+	if ct.point, ct.pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
+		return ct, err
+	}
+	if ct.pointFound {
+		if ct.sourceTags, _, err = getDoc[map[string]string](tx, collTags, ct.point.ARN); err != nil {
+			return ct, err
+		}
+	}
+	if ct.dst, ct.dstFound, err = getDoc[vault](tx, collVaults, j.destVaultKey()); err != nil {
+		return ct, err
+	}
+	switch {
+	case j.DestAccountID != j.AccountID:
+		// Another account's vault: whether it exists is not the source account's business, so a
+		// missing vault reads like a refusal.
+		if !ct.dstFound {
+			ct.accessErr = apierr.New(apierr.AccessDenied, "backup vault %s does not exist, or its access policy does not grant backup:%s to account %s: create the vault and allow the copy in its access policy",
+				j.DestVaultARN, actionCopyInto, j.AccountID)
+		} else {
+			ct.accessErr = requireVaultPolicyAllow(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
+		}
+	case !ct.dstFound:
+		ct.accessErr = apierr.NotFound("destination backup vault %s was deleted before the copy ran", j.DestVaultARN)
+	default:
+		ct.accessErr = refuseByVaultPolicy(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
+	}
+	if ct.dstFound {
+		ct.retainErr = checkRetentionAllowed(ct.dst, j.Lifecycle)
+	}
+	return ct, nil
+}
+
+// refusal is why the copy may not write into the destination, or nil.
+func (ct copyTargets) refusal() error {
+	switch {
+	case !ct.pointFound:
+		return fmt.Errorf("recovery point %s was deleted before it could be copied", ct.job.SourcePointARN)
+	case !ct.srcFound:
+		return fmt.Errorf("backup vault %s was deleted before the copy ran", ct.job.SourceVaultName)
+	case ct.accessErr != nil:
+		return ct.accessErr
+	}
+	return ct.retainErr
+}
+
+func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
+	s := h.s
+	started := s.clock.Now()
+	var ct copyTargets
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		if err != nil {
+			return err
+		}
+		ct, err = s.checkCopyTargets(tx, j, started)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	j := ct.job
+	log := s.log.With(slog.String("copy_job_id", j.ID), slog.String("source", j.SourcePointARN), slog.String("destination_vault", j.DestVaultARN))
+	fail := func(err error) error { return h.finishFailed(ctx, t, log, err) }
+	if err := ct.refusal(); err != nil {
+		return fail(err)
+	}
+	err = t.Update(ctx, func(tx store.Tx) error {
+		cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		if err != nil {
+			return err
+		}
+		cur.InitiationDate = started
+		cur.DestVaultType, cur.DestVaultLocked, cur.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
+		return putDoc(tx, collCopyJobs, t.Key, cur)
+	})
+	if err != nil {
+		return err
+	}
+	srcRepo, err := s.openRepo(ctx, ct.src, false)
+	if err != nil {
+		return fail(fmt.Errorf("open the repository of source vault %s: %w", ct.src.Name, err))
+	}
+	dstRepo, err := s.openRepo(ctx, ct.dst, true)
+	if err != nil {
+		return fail(fmt.Errorf("open the repository of destination vault %s: %w", ct.dst.Name, err))
+	}
+	log.Info("copy job running", slog.String("snapshot", ct.point.SnapshotID))
+	var progressMu sync.Mutex
+	var lastProgress time.Time
+	snap, err := content.CopySnapshot(ctx, srcRepo, dstRepo, content.SnapshotID(ct.point.SnapshotID), func(n int64) {
+		if !progressMu.TryLock() {
+			return
+		}
+		defer progressMu.Unlock()
+		if clock.Since(lastProgress) < progressInterval {
+			return
+		}
+		lastProgress = clock.Wall()
+		_ = t.Update(ctx, func(tx store.Tx) error {
+			cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+			if err != nil {
+				return err
+			}
+			cur.BytesTransferred = n
+			return putDoc(tx, collCopyJobs, t.Key, cur)
+		})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	err = t.Finish(ctx, func(tx store.Tx) error { return s.completeCopy(ctx, tx, t, snap) })
+	if err != nil {
+		log.Error("recording a finished copy failed; forgetting its snapshot", slog.Any("error", err))
+		if ferr := dstRepo.Forget(context.WithoutCancel(ctx), snap.ID); ferr != nil {
+			log.Error("forgetting an unrecorded snapshot failed; GC cannot reclaim it", slog.String("snapshot", string(snap.ID)), slog.Any("error", ferr))
+		}
+		return err
+	}
+	log.Info("copy job finished", slog.Int64("bytes", snap.Size), slog.Int64("bytes_stored", snap.StoredBytes))
+	return nil
+}
+
+// completeCopy records a copied snapshot: the destination point and the job's outcome. The
+// destination's rules are checked again, in this transaction: a vault deleted, a policy changed or
+// a lock put while the copy ran fails the job, and the snapshot is forgotten.
+func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
+	now := s.clock.Now()
+	j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	if err != nil {
+		return err
+	}
+	ct, err := s.checkCopyTargets(tx, j, now)
+	if err != nil {
+		return err
+	}
+	j.CompletionDate, j.BytesTransferred = now, snap.StoredBytes
+	unrecorded := recoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
+	// Only the destination's rules matter now: the data is copied even if the source went away.
+	destRefusal := ct.accessErr
+	if destRefusal == nil {
+		destRefusal = ct.retainErr
+	}
+	if destRefusal != nil {
+		j.State = CopyJobFailed
+		j.StatusMessage, j.MessageCategory = copyFailure(destRefusal, nil)
+		if ct.dstFound {
+			if err := queueForget(tx, unrecorded); err != nil {
+				return err
+			}
+		}
+		return s.finishCopyDocs(tx, j)
+	}
+	src := ct.point
+	rp := recoveryPoint{
+		ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion,
+		VaultName: ct.dst.Name, VaultARN: ct.dst.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
+		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(snap.ID),
+		Status: RecoveryPointCompleted, StorageClass: StorageClassWarm, CreationDate: j.CreationDate,
+		InitiationDate: j.InitiationDate, CompletionDate: now, BackupSizeInBytes: j.BackupSizeInBytes, Lifecycle: j.Lifecycle,
+		EncryptionKeyARN: ct.dst.EncryptionKeyARN, EncryptionKeyType: ct.dst.EncryptionKeyType, IamRoleARN: j.IamRoleARN,
+		CreatedBy: j.CreatedBy, SourceVaultARN: j.SourceVaultARN, SourcePointARN: j.SourcePointARN, CopyJobID: j.ID,
+	}
+	if ct.pointFound {
+		// "Copies retain their source configuration, including creation dates."
+		rp.CreationDate, rp.Status, rp.StatusMessage = src.CreationDate, src.Status, src.StatusMessage
+	}
+	if err := insertRecoveryPoint(tx, rp); err != nil {
+		return err
+	}
+	if len(ct.sourceTags) > 0 {
+		if err := putDoc(tx, collTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
+			return err
+		}
+	}
+	j.State, j.MessageCategory, j.StatusMessage, j.DestPointCreated = CopyJobCompleted, categorySuccess, "", true
+	j.DestVaultType, j.DestVaultLocked, j.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
+	return s.finishCopyDocs(tx, j)
+}
+
+// copyFailure is failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
+func copyFailure(err, cause error) (msg, category string) {
+	if apierr.Is(err, apierr.AccessDenied) {
+		e, _ := apierr.As(err)
+		return "Access Denied trying to call AWS Backup service: " + e.Message + ". " + noCopy + ".", categoryAccessDenied
+	}
+	return failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
+}
+
+// finishFailed records a copy job that ended without a point.
+func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, jobs.ErrLeaseLost) {
+		return err
+	}
+	now := h.s.clock.Now()
+	return t.Finish(ctx, func(tx store.Tx) error {
+		j, _, gerr := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		if gerr != nil {
+			return gerr
+		}
+		j.State, j.CompletionDate = CopyJobFailed, now
+		j.StatusMessage, j.MessageCategory = copyFailure(err, cause)
+		log.Warn("copy job failed", slog.String("status_message", j.StatusMessage))
+		return h.s.finishCopyDocs(tx, j)
+	})
+}
+
+// ListCopyJobSummariesInput is the wire input of ListCopyJobSummaries.
+type ListCopyJobSummariesInput struct {
+	AccountId         string `json:"AccountId,omitempty"`
+	AggregationPeriod string `json:"AggregationPeriod,omitempty"`
+	MaxResults        *int32 `json:"MaxResults,omitempty"`
+	MessageCategory   string `json:"MessageCategory,omitempty"`
+	NextToken         string `json:"NextToken,omitempty"`
+	ResourceType      string `json:"ResourceType,omitempty"`
+	State             string `json:"State,omitempty"`
+}
+
+// CopyJobSummary is the model's CopyJobSummary.
+type CopyJobSummary struct {
+	AccountId       string     `json:"AccountId"`
+	Count           int        `json:"Count"`
+	EndTime         *Timestamp `json:"EndTime"`
+	MessageCategory string     `json:"MessageCategory"`
+	Region          string     `json:"Region"`
+	ResourceType    string     `json:"ResourceType"`
+	StartTime       *Timestamp `json:"StartTime"`
+	State           string     `json:"State"`
+}
+
+// ListCopyJobSummariesOutput is the wire output of ListCopyJobSummaries.
+type ListCopyJobSummariesOutput struct {
+	AggregationPeriod string            `json:"AggregationPeriod"`
+	CopyJobSummaries  []*CopyJobSummary `json:"CopyJobSummaries"`
+	NextToken         string            `json:"NextToken,omitempty"`
+}
+
+// ListCopyJobSummaries counts the copy jobs started in the caller's account and region over the
+// last 14 days (job_summaries.go).
+func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSummariesInput) (*ListCopyJobSummariesOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var items []summaryItem
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		docs, err := tx.Scan(collCopyJobs, c.scope(), "", 0)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			var j copyJob
+			if err := json.Unmarshal(d.Value, &j); err != nil {
+				return fmt.Errorf("decode copy job %s: %w", d.Key, err)
+			}
+			items = append(items, summaryItem{Created: j.CreationDate, AccountID: j.AccountID, Region: j.Region, State: j.State,
+				ResourceType: j.Resource.Type, MessageCategory: j.MessageCategory})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("list copy job summaries", err)
+	}
+	rows, next, err := summarize(items, summaryQuery{AccountID: in.AccountId, ResourceType: in.ResourceType, State: in.State,
+		MessageCategory: in.MessageCategory, AggregationPeriod: in.AggregationPeriod, MaxResults: in.MaxResults, NextToken: in.NextToken}, c, now)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListCopyJobSummariesOutput{AggregationPeriod: in.AggregationPeriod, CopyJobSummaries: []*CopyJobSummary{}, NextToken: next}
+	if out.AggregationPeriod == "" {
+		out.AggregationPeriod = "ONE_DAY"
+	}
+	for _, r := range rows {
+		out.CopyJobSummaries = append(out.CopyJobSummaries, &CopyJobSummary{AccountId: r.AccountID, Count: r.Count, EndTime: NewTimestamp(r.End),
+			MessageCategory: r.MessageCategory, Region: r.Region, ResourceType: r.ResourceType, StartTime: NewTimestamp(r.Start), State: r.State})
+	}
+	return out, nil
+}
