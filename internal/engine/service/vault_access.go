@@ -48,6 +48,12 @@ const (
 	principalTypeAccountRoot = "Account"
 )
 
+// iamOnlyActions are AWS Backup IAM actions that are no API operation, which vault access policies
+// may name (Actions, resources, and condition keys for AWS Backup): a cross-account copy is
+// authorised by backup:CopyIntoBackupVault on the destination vault, and backup:CopyFromBackupVault
+// on the source.
+var iamOnlyActions = []string{actionCopyInto, "CopyFromBackupVault"}
+
 // vaultPolicyDecision evaluates vault v's access policy for action by account on resource (an
 // ARN) at now. A vault without a policy gives an implicit deny. The request context carries the
 // global condition keys the engine knows: aws:PrincipalAccount, aws:PrincipalArn,

@@ -27,7 +27,11 @@ type PutBackupVaultAccessPolicyInput struct {
 // A malformed document is InvalidParameterValueException, the error PutBackupVaultAccessPolicy
 // lists for a bad parameter value; the message says where the document is wrong.
 func (s *Service) parsePolicy(text string) (*policy.Document, error) {
-	doc, err := policy.Parse(text, policy.Options{Actions: s.policyActions})
+	actions := s.policyActions
+	if actions != nil {
+		actions = append(actions[:len(actions):len(actions)], iamOnlyActions...)
+	}
+	doc, err := policy.Parse(text, policy.Options{Actions: actions})
 	if err != nil {
 		var pe *policy.Error
 		if errors.As(err, &pe) {
