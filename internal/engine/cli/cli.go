@@ -119,12 +119,16 @@ func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("config", "", "the engine's configuration file (default: "+config.FileName+" in the data dir)")
 }
 
-// configFile is the config file to read: the flag's, else the data dir's.
-func configFile(flagValue, dataDir string) string {
-	if flagValue != "" {
-		return flagValue
+// configFile is the config file to read: the flag's, which must exist, else the data dir's, which
+// need not.
+func configFile(flagValue, dataDir string) (string, error) {
+	if flagValue == "" {
+		return filepath.Join(dataDir, config.FileName), nil
 	}
-	return filepath.Join(dataDir, config.FileName)
+	if _, err := os.Stat(flagValue); err != nil {
+		return "", usageError{fmt.Sprintf("--config %s: %v", flagValue, err)}
+	}
+	return flagValue, nil
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -156,7 +160,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return usageError{err.Error()}
 	}
 
-	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: configFile(*configPath, *dataDir)}
+	cfgFile, err := configFile(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile}
 	if *akid != "" {
 		acct := *account
 		if acct == "" {

@@ -27,7 +27,11 @@ func verify(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(configFile(*configPath, *dataDir))
+	cfgFile, err := configFile(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgFile)
 	if err != nil {
 		return err
 	}
