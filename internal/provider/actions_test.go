@@ -139,7 +139,7 @@ func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 func TestActions_areInTheProviderSchema(t *testing.T) {
 	p := newProtoProvider(t, newTestAccEnv(t))
-	for _, name := range []string{"backup_start_backup_job", "backup_start_restore_job"} {
+	for _, name := range []string{"backup_start_backup_job", "backup_start_restore_job", "backup_start_copy_job"} {
 		as, ok := p.schema.ActionSchemas[name]
 		if !ok {
 			t.Errorf("action %s missing from GetProviderSchema", name)

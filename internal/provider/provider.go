@@ -217,6 +217,7 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewRecoveryPointsDataSource,
 		NewLegalHoldDataSource,
 		NewLegalHoldsDataSource,
+		NewCopyJobsDataSource,
 	}
 }
 
@@ -224,5 +225,6 @@ func (p *backupProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewStartBackupJobAction,
 		NewStartRestoreJobAction,
+		NewStartCopyJobAction,
 	}
 }

@@ -1,0 +1,147 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+)
+
+var (
+	_ action.ActionWithConfigure      = (*startCopyJobAction)(nil)
+	_ action.ActionWithValidateConfig = (*startCopyJobAction)(nil)
+)
+
+// vaultARNPattern is a backup vault ARN, in any region and account.
+var vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$`)
+
+// NewStartCopyJobAction returns the backup_start_copy_job action.
+func NewStartCopyJobAction() action.Action { return &startCopyJobAction{} }
+
+type startCopyJobAction struct{ c *clients }
+
+type startCopyJobModel struct {
+	SourceVaultName     types.String `tfsdk:"source_vault_name"`
+	RecoveryPointARN    types.String `tfsdk:"recovery_point_arn"`
+	DestinationVaultARN types.String `tfsdk:"destination_vault_arn"`
+	IAMRoleARN          types.String `tfsdk:"iam_role_arn"`
+	ColdStorageAfter    types.Int64  `tfsdk:"cold_storage_after"`
+	DeleteAfter         types.Int64  `tfsdk:"delete_after"`
+	WaitForCompletion   types.Bool   `tfsdk:"wait_for_completion"`
+	Timeout             types.String `tfsdk:"timeout"`
+}
+
+func (a *startCopyJobAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_start_copy_job"
+}
+
+func (a *startCopyJobAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"source_vault_name": schema.StringAttribute{
+			Required: true, MarkdownDescription: "Vault holding the recovery point to copy.",
+			Validators: []validator.String{stringvalidator.RegexMatches(vaultNamePattern, vaultNameRule)},
+		},
+		"recovery_point_arn": schema.StringAttribute{Required: true, MarkdownDescription: "ARN of the recovery point to copy."},
+		"destination_vault_arn": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "ARN of the vault to copy into: another vault, another region's, or another account's " +
+				"(whose access policy must allow `backup:CopyIntoBackupVault` to this account).",
+			Validators: []validator.String{stringvalidator.RegexMatches(vaultARNPattern,
+				"must be a backup vault ARN such as arn:aws:backup:eu-west-1:123456789012:backup-vault:dr-vault (a backup_vault's arn)")},
+		},
+		"iam_role_arn": schema.StringAttribute{Optional: true, MarkdownDescription: "IAM role the copy runs as; defaults to the account's `service-role/AWSBackupDefaultServiceRole`."},
+		"cold_storage_after": schema.Int64Attribute{
+			Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+			MarkdownDescription: "Days after the source point's creation when the copy moves to cold storage.",
+		},
+		"delete_after": schema.Int64Attribute{
+			Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+			MarkdownDescription: "Days after the source point's creation when the copy is deleted (at least `cold_storage_after` + 90). " +
+				"Without a lifecycle the copy keeps the source point's.",
+		},
+	}
+	for k, v := range waitAttributes() {
+		attrs[k] = v
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Starts a copy job (`aws backup start-copy-job`) that copies a recovery point into another vault, region " +
+			"or account, and by default waits for it, reporting progress and, at the end, the copy's ARN. Needs Terraform 1.14 or later.",
+		Attributes: attrs,
+	}
+}
+
+func (a *startCopyJobAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.c = configureClients(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *startCopyJobAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var m startCopyJobModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateLifecycle(m.ColdStorageAfter, m.DeleteAfter, &resp.Diagnostics)
+}
+
+func (a *startCopyJobAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var m startCopyJobModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	wait, timeout := waitSettings(a.c, m.WaitForCompletion, m.Timeout, &resp.Diagnostics)
+	source, point, dest := m.SourceVaultName.ValueString(), m.RecoveryPointARN.ValueString(), m.DestinationVaultARN.ValueString()
+	role := m.IAMRoleARN.ValueString()
+	if role == "" {
+		role = awsbackup.DefaultIAMRoleARN(accountOfARN(point))
+	}
+	in := &backup.StartCopyJobInput{SourceBackupVaultName: aws.String(source), RecoveryPointArn: aws.String(point),
+		DestinationBackupVaultArn: aws.String(dest), IamRoleArn: aws.String(role), IdempotencyToken: aws.String(uuid.NewString()),
+		Lifecycle: lifecycleToAPI(m.ColdStorageAfter, m.DeleteAfter)}
+	started, err := a.c.Backup.StartCopyJob(ctx, in)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("starting a copy of %s into %s", point, dest), err)
+		return
+	}
+	id := aws.ToString(started.CopyJobId)
+	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started copy job %s of %s into %s", id, point, dest)})
+	if !wait {
+		return
+	}
+	last := ""
+	out, err := awsbackup.WaitCopyJobCompleted(ctx, a.c.Backup, id, timeout, func(j *backuptypes.CopyJob) {
+		msg := fmt.Sprintf("Copy job %s: %s", id, j.State)
+		if msg != last {
+			last = msg
+			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+		}
+	})
+	var failed *awsbackup.JobFailedError
+	switch {
+	case errors.As(err, &failed):
+		resp.Diagnostics.AddError(fmt.Sprintf("Copy job %s ended %s", id, failed.State), failed.Message)
+		return
+	case errors.Is(err, context.DeadlineExceeded):
+		resp.Diagnostics.AddError("Timed out waiting for the copy",
+			fmt.Sprintf("Copy job %s did not complete within %s; it keeps running. Raise timeout, or follow it with `aws backup describe-copy-job --copy-job-id %s`.", id, timeout, id))
+		return
+	case err != nil:
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for copy job %s", id), err)
+		return
+	}
+	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Copy job %s %s: recovery point %s in %s (%d bytes)",
+		id, out.State, aws.ToString(out.DestinationRecoveryPointArn), dest, aws.ToInt64(out.BackupSizeInBytes))})
+}
