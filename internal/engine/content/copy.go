@@ -242,7 +242,7 @@ func (c *copier) transfer(ctx context.Context, ids []ID) error {
 	defer cancel(nil)
 	work := make(chan *run)
 	var wg sync.WaitGroup
-	workers := max(2, c.dst.opt.workers)
+	workers := c.dst.opt.workers + 1 // one more than the CPUs: a worker waiting on a read or a full pack leaves the CPUs busy
 	for range workers {
 		wg.Add(1)
 		go func() {
