@@ -64,7 +64,8 @@ const copyRunMax = 8 << 20
 // of the snapshot's logical bytes copied so far (reaching its Size), one call at a time.
 //
 // The result's StoredBytes is what the copy added to dst. src and dst may be the same
-// repository, in which case the copy is a new snapshot sharing all data with the original.
+// repository, in which case the copy is a new snapshot sharing all data with the original, or
+// share a data key, in which case only chunks dst lacks are read.
 func CopySnapshot(ctx context.Context, src, dst *Repository, id SnapshotID, progress func(bytes int64)) (Snapshot, error) {
 	sf, err := src.loadSnapshot(ctx, id)
 	if err != nil {
@@ -130,7 +131,10 @@ func (c *copier) report(n int64) {
 	c.progressMu.Unlock()
 }
 
-func (c *copier) identity() bool { return c.src.cfg.ID == c.dst.cfg.ID }
+// identity reports whether a chunk has the same ID in both repositories: the same repository, or
+// two that share a data key (a vault's warm and cold tiers, say). Then no translation is needed,
+// and chunks the destination has are never read.
+func (c *copier) identity() bool { return c.src.keys.idKey == c.dst.keys.idKey }
 
 func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
 	// 1. The distinct chunks the snapshot uses, and the bytes of holes (which copy for free).

@@ -731,7 +731,7 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 		return nil, err
 	}
 	now := s.clock.Now()
-	var items []summaryItem
+	var items []summaryJob
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		docs, err := tx.Scan(collCopyJobs, c.scope(), "", 0)
 		if err != nil {
@@ -742,7 +742,7 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 			if err := json.Unmarshal(d.Value, &j); err != nil {
 				return fmt.Errorf("decode copy job %s: %w", d.Key, err)
 			}
-			items = append(items, summaryItem{Created: j.CreationDate, AccountID: j.AccountID, Region: j.Region, State: j.State,
+			items = append(items, summaryJob{Created: j.CreationDate, AccountID: j.AccountID, Region: j.Region, State: j.State,
 				ResourceType: j.Resource.Type, MessageCategory: j.MessageCategory})
 		}
 		return nil
@@ -750,7 +750,7 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 	if err != nil {
 		return nil, internal("list copy job summaries", err)
 	}
-	rows, next, err := summarize(items, summaryQuery{AccountID: in.AccountId, ResourceType: in.ResourceType, State: in.State,
+	rows, next, err := summarizeJobs(items, summaryRequest{AccountID: in.AccountId, ResourceType: in.ResourceType, State: in.State,
 		MessageCategory: in.MessageCategory, AggregationPeriod: in.AggregationPeriod, MaxResults: in.MaxResults, NextToken: in.NextToken}, c, now)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 )
 
-// Job summaries (ListBackupJobSummaries, ListCopyJobSummaries, ListRestoreJobSummaries): counts
+// Job summaries (ListCopyJobSummaries here; the same rules hold for ListBackupJobSummaries and
+// ListRestoreJobSummaries): counts
 // of jobs per period, state, resource type and message category, for the jobs created within the
 // last 14 days.
 //
@@ -21,8 +22,8 @@ import (
 // value selects jobs with it. There is no organisation here, so other accounts have no jobs to
 // count.
 
-// summaryItem is one job as a summary counts it.
-type summaryItem struct {
+// summaryJob is one job as a summary counts it.
+type summaryJob struct {
 	Created         time.Time
 	AccountID       string
 	Region          string
@@ -31,46 +32,46 @@ type summaryItem struct {
 	MessageCategory string
 }
 
-// summaryQuery is a List…JobSummaries request's filters.
-type summaryQuery struct {
+// summaryRequest is a List…JobSummaries request's filters.
+type summaryRequest struct {
 	AccountID, ResourceType, State, MessageCategory, AggregationPeriod string
 	MaxResults                                                         *int32
 	NextToken                                                          string
 }
 
-// jobSummary is one row of a summary (the model's BackupJobSummary, CopyJobSummary and
+// summaryRow is one row of a summary (the model's BackupJobSummary, CopyJobSummary and
 // RestoreJobSummary share these members).
-type jobSummary struct {
+type summaryRow struct {
 	AccountID, Region, State, ResourceType, MessageCategory string
 	Count                                                   int
 	Start, End                                              time.Time
 }
 
 const (
-	aggregateAll = "AGGREGATE_ALL"
-	anyValue     = "ANY"
+	summaryAggregateAll = "AGGREGATE_ALL"
+	summaryAny          = "ANY"
 )
 
-var aggregationPeriods = map[string]int{"ONE_DAY": 1, "SEVEN_DAYS": 7, "FOURTEEN_DAYS": 14}
+var summaryPeriodDays = map[string]int{"ONE_DAY": 1, "SEVEN_DAYS": 7, "FOURTEEN_DAYS": 14}
 
-// dimension applies one filter to a job's value: whether the job is counted, and under what value.
-func dimension(filter, value string) (string, bool) {
+// summaryDimension applies one filter to a job's value: whether the job is counted, and under what value.
+func summaryDimension(filter, value string) (string, bool) {
 	switch filter {
-	case "", anyValue:
+	case "", summaryAny:
 		return value, true
-	case aggregateAll:
-		return aggregateAll, true
+	case summaryAggregateAll:
+		return summaryAggregateAll, true
 	}
 	return value, value == filter
 }
 
-// summarize counts items as q asks, at now; it returns one page of rows and the next token.
-func summarize(items []summaryItem, q summaryQuery, caller Caller, now time.Time) ([]jobSummary, string, error) {
+// summarizeJobs counts items as q asks, at now; it returns one page of rows and the next token.
+func summarizeJobs(items []summaryJob, q summaryRequest, caller Caller, now time.Time) ([]summaryRow, string, error) {
 	period := q.AggregationPeriod
 	if period == "" {
 		period = "ONE_DAY"
 	}
-	days, ok := aggregationPeriods[period]
+	days, ok := summaryPeriodDays[period]
 	if !ok {
 		return nil, "", apierr.InvalidParameter("AggregationPeriod %q is not valid: use ONE_DAY, SEVEN_DAYS or FOURTEEN_DAYS", period)
 	}
@@ -89,8 +90,8 @@ func summarize(items []summaryItem, q summaryQuery, caller Caller, now time.Time
 		}
 		offset = n
 	}
-	if q.AccountID != "" && q.AccountID != anyValue && q.AccountID != aggregateAll && q.AccountID != caller.AccountID {
-		return []jobSummary{}, "", nil
+	if q.AccountID != "" && q.AccountID != summaryAny && q.AccountID != summaryAggregateAll && q.AccountID != caller.AccountID {
+		return []summaryRow{}, "", nil
 	}
 	// Windows: ONE_DAY is 14 UTC days, today's last; the others one window ending now.
 	type window struct{ start, end time.Time }
@@ -117,21 +118,21 @@ func summarize(items []summaryItem, q summaryQuery, caller Caller, now time.Time
 		if w < 0 {
 			continue
 		}
-		account, ok1 := dimension(q.AccountID, it.AccountID)
-		state, ok2 := dimension(q.State, it.State)
-		rtype, ok3 := dimension(q.ResourceType, it.ResourceType)
-		category, ok4 := dimension(q.MessageCategory, it.MessageCategory)
+		account, ok1 := summaryDimension(q.AccountID, it.AccountID)
+		state, ok2 := summaryDimension(q.State, it.State)
+		rtype, ok3 := summaryDimension(q.ResourceType, it.ResourceType)
+		category, ok4 := summaryDimension(q.MessageCategory, it.MessageCategory)
 		if !ok1 || !ok2 || !ok3 || !ok4 {
 			continue
 		}
 		counts[key{w, account, state, rtype, category}]++
 	}
-	rows := make([]jobSummary, 0, len(counts))
+	rows := make([]summaryRow, 0, len(counts))
 	for k, n := range counts {
-		rows = append(rows, jobSummary{AccountID: k.account, Region: caller.Region, State: k.state, ResourceType: k.rtype,
+		rows = append(rows, summaryRow{AccountID: k.account, Region: caller.Region, State: k.state, ResourceType: k.rtype,
 			MessageCategory: k.category, Count: n, Start: windows[k.w].start, End: windows[k.w].end})
 	}
-	slices.SortFunc(rows, func(a, b jobSummary) int {
+	slices.SortFunc(rows, func(a, b summaryRow) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.State, b.State),
 			cmp.Compare(a.ResourceType, b.ResourceType), cmp.Compare(a.MessageCategory, b.MessageCategory))
 	})
