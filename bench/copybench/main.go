@@ -79,7 +79,7 @@ func prepare(ctx context.Context, dataDir, src string) error {
 	if err != nil {
 		return err
 	}
-	defer v.e.Close()
+	defer func() { _ = v.e.Close() }()
 	res, err := v.reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: "EFS", Locator: src})
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func copyJob(ctx context.Context, dataDir string) error {
 	if err != nil {
 		return err
 	}
-	defer v.e.Close()
+	defer func() { _ = v.e.Close() }()
 	name := fmt.Sprintf("dr-%d", clock.Wall().UnixNano())
 	dr, err := v.eu.CreateBackupVault(ctx, &backup.CreateBackupVaultInput{BackupVaultName: aws.String(name)})
 	if err != nil {

@@ -346,7 +346,7 @@ func TestCopySnapshot_killedMidwayLeavesNothingVisible(t *testing.T) {
 	srcDir, dstDir := t.TempDir(), t.TempDir()
 	src := initRepo(t, localStore(t, srcDir), sourceKey)
 	dstStore := localStore(t, dstDir)
-	dst := initRepo(t, dstStore, destKey)
+	initRepo(t, dstStore, destKey)
 	data := randomBytes(80<<20, 13)
 	snap := streamOf(t, src, data)
 
