@@ -20,6 +20,10 @@ var ErrNoRepository = errors.New("jobs: the vault has no repository")
 type Repos struct {
 	// Dir is the directory of a vault's repository.
 	Dir func(account, region, vault string) string
+	// ColdDir is the directory of a vault's cold-storage repository: a separate repository, with
+	// its own data key, holding the recovery points that moved to cold storage. Nil: the vault
+	// has no cold tier (OpenCold fails).
+	ColdDir func(account, region, vault string) string
 	// MasterKeyPath is the file of the master key that wraps every vault's data key.
 	MasterKeyPath string
 	// NewStore opens the blob store of a repository directory; tests inject faults here.
@@ -47,7 +51,18 @@ func (r *Repos) masterKey() (content.MasterKey, error) {
 // Open returns the repository of a vault. With create, a vault without one gets one whose data
 // key is named keyID (the vault's EncryptionKeyArn); without, that is ErrNoRepository.
 func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
-	dir := r.Dir(account, region, vault)
+	return r.open(ctx, r.Dir(account, region, vault), vault, keyID, create)
+}
+
+// OpenCold is Open for the vault's cold-storage repository.
+func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
+	if r.ColdDir == nil {
+		return nil, errors.New("jobs: this engine has no cold storage tier")
+	}
+	return r.open(ctx, r.ColdDir(account, region, vault), vault, keyID, create)
+}
+
+func (r *Repos) open(ctx context.Context, dir, vault, keyID string, create bool) (*content.Repository, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if repo, ok := r.repos[dir]; ok {
@@ -88,16 +103,24 @@ func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, 
 	return repo, nil
 }
 
-// Remove closes a vault's repository and deletes its directory: for a vault that was deleted.
+// Remove closes a vault's repositories (warm and cold) and deletes their directories: for a
+// vault that was deleted.
 func (r *Repos) Remove(account, region, vault string) error {
-	dir := r.Dir(account, region, vault)
+	dirs := []string{r.Dir(account, region, vault)}
+	if r.ColdDir != nil {
+		dirs = append(dirs, r.ColdDir(account, region, vault))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if repo, ok := r.repos[dir]; ok {
-		_ = repo.Close()
-		delete(r.repos, dir)
+	var errs []error
+	for _, dir := range dirs {
+		if repo, ok := r.repos[dir]; ok {
+			_ = repo.Close()
+			delete(r.repos, dir)
+		}
+		errs = append(errs, os.RemoveAll(dir))
 	}
-	return os.RemoveAll(dir)
+	return errors.Join(errs...)
 }
 
 // Close closes every open repository.
