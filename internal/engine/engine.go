@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
@@ -22,6 +23,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -40,6 +42,16 @@ const storeFile = "engine.db"
 func VaultRepoDir(dataDir, account, region, vault string) string {
 	return filepath.Join(dataDir, "repos", account, region, vault)
 }
+
+// ColdRepoDir is where one vault's cold-storage repository lives in a data dir: recovery points
+// that their lifecycle moved to cold storage (StorageClass COLD).
+func ColdRepoDir(dataDir, account, region, vault string) string {
+	return filepath.Join(dataDir, "cold", account, region, vault)
+}
+
+// EventLogPath is the data dir's append-only event log: one JSON object per line for every job
+// and recovery point event (service.Event).
+func EventLogPath(dataDir string) string { return filepath.Join(dataDir, service.EventLogFile) }
 
 // MasterKeyPath is the file holding the key that wraps every vault's data key.
 func MasterKeyPath(dataDir string) string { return filepath.Join(dataDir, "master.key") }
@@ -72,8 +84,20 @@ type Options struct {
 	// Keys, when set, are the only keys the API accepts. Otherwise the data dir's key pair is used,
 	// made on first open.
 	Keys []credentials.Key
-	// Clock defaults to the wall clock.
+	// Clock is the engine clock. Nil means: the data dir's persisted fake clock if it has one
+	// (an engine once started with FakeClock), else the wall clock.
 	Clock clock.Clock
+	// FakeClock, with Clock nil, runs the engine on a fake clock persisted in the data dir: one
+	// reading *FakeClock for a data dir that has none, the data dir's own otherwise — moved
+	// forward to *FakeClock if that is later, the scheduler then catching up on what the jump
+	// skipped as after downtime. The clock moves only through the extension API
+	// (/_engine/v1/clock), and every process on the data dir reads the same time.
+	FakeClock *time.Time
+	// Scheduler tunes the scheduler (Disabled for engines that must not fire schedules).
+	Scheduler scheduler.Options
+	// NotifyBackoff is the wait before retrying a failed notification, doubled each time
+	// (default 1s).
+	NotifyBackoff time.Duration
 	// Log defaults to discarding.
 	Log *slog.Logger
 	// BlobStore opens the blob store of a vault repository directory; it defaults to the local
@@ -92,6 +116,7 @@ type Options struct {
 type Engine struct {
 	dataDir    string
 	store      store.Store
+	clockStore store.Store // the fake clock's own handle on the store, if the engine runs on one
 	service    *service.Service
 	handler    *api.Handler
 	keys       *credentials.Ring
@@ -106,8 +131,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if o.DataDir == "" {
 		return nil, errors.New("engine: a data dir is required")
 	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
+	if o.Clock != nil && o.FakeClock != nil {
+		return nil, errors.New("engine: give Clock or FakeClock, not both")
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -147,33 +172,90 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.OpenSQLite(ctx, filepath.Join(o.DataDir, storeFile))
+	dbPath := filepath.Join(o.DataDir, storeFile)
+	st, err := store.OpenSQLite(ctx, dbPath)
 	if err != nil {
 		return nil, err
 	}
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: resources.Default(), config: cfg}
+	if o.Clock == nil {
+		if err := e.openClock(ctx, dbPath, o.FakeClock); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		o.Clock = e.clock
+	}
+	e.clock = o.Clock
 	if o.BlobStore == nil {
 		o.BlobStore = DefaultBlobStore
 	}
-	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, clock: o.Clock, log: o.Log, connectors: resources.Default(), config: cfg}
 	repos := &jobs.Repos{
-		// A region may keep its vault data elsewhere (config: regions.NAME.storage_dir).
+		// A region may keep its vault data elsewhere (config: regions.NAME.storage_dir); its
+		// vaults' cold-storage repositories are there too.
 		Dir: func(account, region, vault string) string {
 			return VaultRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
+		},
+		ColdDir: func(account, region, vault string) string {
+			return ColdRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
 		},
 		MasterKeyPath: MasterKeyPath(o.DataDir),
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
-		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs})
+		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs,
+		EventLogPath: EventLogPath(o.DataDir), Engine: cfg, NotifyBackoff: o.NotifyBackoff, Scheduler: o.Scheduler})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service)})
 	if err != nil {
-		_ = st.Close()
+		_ = e.closeStores()
 		return nil, err
 	}
 	// Jobs queued earlier, and jobs a killed process left behind, are picked up from here on.
 	e.service.Start()
 	return e, nil
+}
+
+// openClock sets e.clock: the data dir's persisted fake clock when it has one (or fakeStart asks
+// for one), else the wall clock. The fake clock reads its time through a store handle of its own
+// (see scheduler.StoreClock).
+func (e *Engine) openClock(ctx context.Context, dbPath string, fakeStart *time.Time) error {
+	cs, err := store.OpenSQLite(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	fake, jumpedFrom, found, err := scheduler.OpenFakeClock(ctx, cs, fakeStart)
+	if err != nil {
+		_ = cs.Close()
+		return fmt.Errorf("open the fake clock: %w", err)
+	}
+	if !found {
+		_ = cs.Close()
+		e.clock = clock.Real{}
+		return nil
+	}
+	e.clockStore, e.clock = cs, fake
+	now := fake.Now()
+	switch {
+	case !jumpedFrom.IsZero():
+		e.log.Warn("the fake clock jumped forward; what came due in between is caught up as after downtime (missed start windows expire)",
+			slog.Time("from", jumpedFrom), slog.Time("to", now))
+	case fakeStart != nil && !fakeStart.Equal(now):
+		e.log.Info("the data dir's fake clock continues from where it was", slog.Time("now", now), slog.Time("requested", *fakeStart))
+	case fakeStart == nil:
+		e.log.Info("the data dir runs on a fake clock", slog.Time("now", now))
+	}
+	return nil
+}
+
+// Clock is the engine clock.
+func (e *Engine) Clock() clock.Clock { return e.clock }
+
+func (e *Engine) closeStores() error {
+	var errs []error
+	if e.clockStore != nil {
+		errs = append(errs, e.clockStore.Close())
+	}
+	return errors.Join(append(errs, e.store.Close())...)
 }
 
 // resourceTypes lists the resource types the engine's connectors back up.
@@ -197,5 +279,5 @@ func (e *Engine) DataDir() string { return e.dataDir }
 // Close stops the engine's jobs (a running job ends FAILED, saying the engine stopped) and
 // releases its resources.
 func (e *Engine) Close() error {
-	return errors.Join(e.service.Close(), e.store.Close())
+	return errors.Join(e.service.Close(), e.closeStores())
 }

@@ -1,6 +1,6 @@
 // Package engineclient is a small typed client for the engine's extension API (the endpoints under
-// /_engine/ that AWS Backup has no operation for): the protected-resource registry. The CLI and
-// the provider use it; everything AWS Backup has an operation for goes through aws-sdk-go-v2.
+// /_engine/ that AWS Backup has no operation for): the protected-resource registry and the engine
+// clock. The CLI and the provider use it; everything AWS Backup has an operation for goes through aws-sdk-go-v2.
 //
 // Requests are signed with aws-sdk-go-v2's SigV4 signer for the "backup" service, exactly like the
 // SDK signs AWS Backup calls, so one key pair and one verifier serve both APIs. Errors come back
@@ -28,8 +28,11 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// resourcesPath is the registry's collection.
-const resourcesPath = "/_engine/v1/resources"
+// resourcesPath is the registry's collection; clockPath the engine clock.
+const (
+	resourcesPath = "/_engine/v1/resources"
+	clockPath     = "/_engine/v1/clock"
+)
 
 // signingService is the SigV4 service name the engine verifies.
 const signingService = "backup"
@@ -251,4 +254,80 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 	}
 	return nil
+}
+
+// Clock is the engine clock.
+type Clock struct {
+	// Mode is "fake" (moved only through SetClock and AdvanceClock) or "real" (the wall clock).
+	Mode string
+	Now  time.Time
+	// Persistent is set when the fake clock's time is kept in the data dir.
+	Persistent bool
+}
+
+// ClockMove is what moving the clock did.
+type ClockMove struct {
+	Clock
+	From time.Time
+	// Steps counts the instants at which work came due on the way.
+	Steps int
+	// Unfinished is set when some step moved on with jobs still running (maxWait).
+	Unfinished bool
+}
+
+type wireClock struct {
+	Mode       string `json:"Mode"`
+	Now        string `json:"Now"`
+	Persistent bool   `json:"Persistent"`
+	From       string `json:"From"`
+	Steps      int    `json:"Steps"`
+	Unfinished bool   `json:"Unfinished"`
+}
+
+func (w wireClock) clock() (Clock, error) {
+	now, err := time.Parse(time.RFC3339Nano, w.Now)
+	if err != nil {
+		return Clock{}, fmt.Errorf("the engine answered a clock time %q that is not RFC 3339: %w", w.Now, err)
+	}
+	return Clock{Mode: w.Mode, Now: now.UTC(), Persistent: w.Persistent}, nil
+}
+
+// GetClock returns the engine clock.
+func (c *Client) GetClock(ctx context.Context) (*Clock, error) {
+	var out wireClock
+	if err := c.do(ctx, http.MethodGet, clockPath, nil, &out); err != nil {
+		return nil, err
+	}
+	clk, err := out.clock()
+	return &clk, err
+}
+
+// SetClock moves a fake engine clock to t, doing everything that comes due on the way (rules
+// fire and their jobs run, windows close, lifecycles act), and returns when that is done. maxWait
+// bounds how long each step waits for its jobs (0: as long as they take). An engine on the wall
+// clock answers InvalidRequestException; t before the clock's time is
+// InvalidParameterValueException.
+func (c *Client) SetClock(ctx context.Context, t time.Time, maxWait time.Duration) (*ClockMove, error) {
+	return c.moveClock(ctx, map[string]any{"Set": t.UTC().Format(time.RFC3339Nano)}, maxWait)
+}
+
+// AdvanceClock is SetClock by a duration: "24h", "90m", "400d", "1d12h".
+func (c *Client) AdvanceClock(ctx context.Context, d string, maxWait time.Duration) (*ClockMove, error) {
+	return c.moveClock(ctx, map[string]any{"Advance": d}, maxWait)
+}
+
+func (c *Client) moveClock(ctx context.Context, in map[string]any, maxWait time.Duration) (*ClockMove, error) {
+	if maxWait > 0 {
+		in["MaxWaitSeconds"] = int64(math.Ceil(maxWait.Seconds()))
+	}
+	var out wireClock
+	if err := c.do(ctx, http.MethodPost, clockPath, in, &out); err != nil {
+		return nil, err
+	}
+	clk, err := out.clock()
+	if err != nil {
+		return nil, err
+	}
+	from, _ := time.Parse(time.RFC3339Nano, out.From)
+	return &ClockMove{Clock: clk, From: from.UTC(), Steps: out.Steps, Unfinished: out.Unfinished}, nil
 }

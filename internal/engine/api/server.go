@@ -60,6 +60,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	recoveryPointOperations,
 	legalHoldOperations,
 	copyOperations,
+	jobSummaryOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

@@ -40,6 +40,7 @@ func commands() []command {
 		{"credentials", "print the data dir's access key as export lines", printCredentials},
 		{"resource", "register, list and remove protected resources (directories) of a running engine", resource},
 		{"verify", "check a vault's repository for damage (exit 1 if any is found)", verify},
+		{"clock", "show or move the fake clock of a running engine (engine serve --fake-clock)", clockCommand},
 	}
 }
 
@@ -142,8 +143,21 @@ func serve(ctx context.Context, env Env, args []string) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	configPath := configFlag(fs)
+	fakeClock := fs.String("fake-clock", "", "run on a fake clock starting at this RFC 3339 time, moved only by `engine clock`; a data dir already on a fake clock continues from its own time (or jumps forward to this one if it is later)")
+	maxJobs := fs.Int("max-concurrent-jobs", 2, "how many backup, restore and copy jobs run at once; scheduled jobs beyond that wait (and expire if their start window ends first)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *maxJobs < 1 {
+		return usageError{fmt.Sprintf("--max-concurrent-jobs must be at least 1, got %d", *maxJobs)}
+	}
+	var fakeStart *time.Time
+	if *fakeClock != "" {
+		t, err := time.Parse(time.RFC3339, *fakeClock)
+		if err != nil {
+			return usageError{fmt.Sprintf("--fake-clock %q is not an RFC 3339 time such as 2025-01-01T00:00:00Z", *fakeClock)}
+		}
+		fakeStart = &t
 	}
 	if (*akid == "") != (*secret == "") {
 		return usageError{"--access-key-id and --secret-access-key must be given together"}
@@ -164,7 +178,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile}
+	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile, FakeClock: fakeStart}
+	opts.Jobs.Concurrency = *maxJobs
 	if *akid != "" {
 		acct := *account
 		if acct == "" {
@@ -190,7 +205,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	endpoint := "http://" + ln.Addr().String()
 	log.Info("engine serving", slog.String("endpoint", endpoint), slog.String("data_dir", e.DataDir()),
-		slog.String("region", *region), slog.String("account_id", e.PrimaryKey().AccountID))
+		slog.String("region", *region), slog.String("account_id", e.PrimaryKey().AccountID), slog.Time("clock", e.Clock().Now()),
+		slog.Int("max_concurrent_jobs", *maxJobs))
 	fmt.Fprintf(env.Stdout, "engine listening on %s\n", endpoint)
 
 	select {

@@ -8,6 +8,8 @@
 //	GET    /_engine/v1/resources/{arn}   describe one (the ARN path-escaped)
 //	PATCH  /_engine/v1/resources/{arn}   replace its tags                 {"Tags"}
 //	DELETE /_engine/v1/resources/{arn}   remove it from the registry
+//	GET    /_engine/v1/clock             the engine clock                 {"Mode","Now","Persistent"}
+//	POST   /_engine/v1/clock             move a fake clock, running what comes due   {"Set"} or {"Advance"}, "MaxWaitSeconds"
 package extension
 
 import (
@@ -23,6 +25,9 @@ import (
 
 // ResourcesPath is the collection of registered resources.
 const ResourcesPath = api.ExtensionPrefix + "v1/resources"
+
+// ClockPath is the engine clock.
+const ClockPath = api.ExtensionPrefix + "v1/clock"
 
 // Handler returns the extension API over s.
 func Handler(s *service.Service) http.Handler {
@@ -65,6 +70,18 @@ func Handler(s *service.Service) http.Handler {
 	mux.HandleFunc("DELETE "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
 		_, err := s.RemoveResource(r.Context(), &service.GetResourceInput{ResourceArn: r.PathValue("arn")})
 		reply(w, http.StatusNoContent, nil, err)
+	})
+	mux.HandleFunc("GET "+ClockPath, func(w http.ResponseWriter, r *http.Request) {
+		out, err := s.ShowClock(r.Context(), nil)
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("POST "+ClockPath, func(w http.ResponseWriter, r *http.Request) {
+		var in service.MoveClockInput
+		if !decode(w, r, &in) {
+			return
+		}
+		out, err := s.MoveClock(r.Context(), &in)
+		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc(api.ExtensionPrefix, func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, apierr.New(apierr.UnknownOperation, "the engine has no extension endpoint %s %s", r.Method, r.URL.Path))

@@ -4,6 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"slices"
+	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // NewOwner returns a fresh lease-holder identity for this process: host, process ID and a random
@@ -22,4 +26,26 @@ func NewOwner() Owner {
 func (o Owner) Gone() bool {
 	host, _ := os.Hostname()
 	return o.Host == host && o.PID != os.Getpid() && !processAlive(o.PID)
+}
+
+// Busy reports whether the queue holds a task of a kind other than those in ignore: for waiting
+// until the work some action started has finished.
+func Busy(tx store.Tx, ignore ...string) (bool, error) {
+	after := ""
+	for {
+		docs, err := tx.Scan(collQueue, "", after, 64)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range docs {
+			kind, _, _ := strings.Cut(d.Key, "/")
+			if !slices.Contains(ignore, kind) {
+				return true, nil
+			}
+		}
+		if len(docs) < 64 {
+			return false, nil
+		}
+		after = docs[len(docs)-1].Key
+	}
 }

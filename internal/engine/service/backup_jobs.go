@@ -77,6 +77,9 @@ type backupJob struct {
 	// CopyActions are the rule's copy actions (scheduled jobs): when the job completes, a copy
 	// job per action is queued in the same transaction (copy_jobs.go, startCopyActions).
 	CopyActions []CopyAction `json:"copy_actions,omitempty"`
+	// StopReason says why the engine stopped the job (its completion window ended); empty when
+	// it was stopped by StopBackupJob.
+	StopReason string `json:"stop_reason,omitempty"`
 }
 
 func (j *backupJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
@@ -232,15 +235,13 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 		j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 		j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 		j.Resource = r
-		if err := insertDoc(tx, collBackupJobs, j.key(), j); err != nil {
-			return err
-		}
-		return jobs.Enqueue(tx, kindBackup, j.key())
+		return s.insertBackupJob(tx, j)
 	})
 	if err != nil {
 		return nil, internal("start backup job", err)
 	}
 	s.runner.Notify()
+	s.sched.Wake()
 	return &StartBackupJobOutput{BackupJobId: j.ID, CreationDate: NewTimestamp(j.CreationDate), RecoveryPointArn: j.RecoveryPointARN}, nil
 }
 
@@ -283,6 +284,10 @@ func backupJobOut(j *backupJob) *BackupJob {
 		MessageCategory: j.MessageCategory, PercentDone: fmt.Sprintf("%.1f", j.PercentDone),
 		RecoveryPointLifecycle: j.Lifecycle, ResourceArn: j.Resource.ARN, ResourceName: j.Resource.Name(),
 		ResourceType: j.Resource.Type, StartBy: NewTimestamp(j.StartBy), State: j.State, StatusMessage: j.StatusMessage, VaultType: j.VaultType,
+	}
+	// A job that has not finished is expected to by the end of its completion window.
+	if !backupJobDone(j.State) {
+		out.ExpectedCompletionDate = NewTimestamp(j.CompleteBy)
 	}
 	// The point's ARN is shown once it exists; StartBackupJob already announced it.
 	if j.State == BackupJobCompleted || j.State == BackupJobPartial {
@@ -449,11 +454,12 @@ func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*s
 			}
 			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
 		}
-		return putDoc(tx, collBackupJobs, key, j)
+		return s.saveBackupJob(tx, j)
 	})
 	if err != nil {
 		return nil, internal("stop backup job", err)
 	}
+	s.eventsRecorded()
 	s.runner.StopTask(kindBackup, key)
 	return &struct{}{}, nil
 }
@@ -484,12 +490,22 @@ func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error)
 	if err != nil || !found || backupJobDone(j.State) {
 		return false, err
 	}
+	now := h.s.clock.Now()
 	if stop || j.State == BackupJobAborting {
-		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, h.s.clock.Now()
-		return false, putDoc(tx, collBackupJobs, t.Key, j)
+		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+		if j.StopReason != "" {
+			j.StatusMessage = j.StopReason
+		}
+		return false, h.s.saveBackupJob(tx, j)
+	}
+	if !j.StartBy.IsZero() && now.After(j.StartBy) {
+		j.State, j.CompletionDate = BackupJobExpired, now
+		j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
+			j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
+		return false, h.s.saveBackupJob(tx, j)
 	}
 	j.State = BackupJobPending
-	return true, putDoc(tx, collBackupJobs, t.Key, j)
+	return true, h.s.saveBackupJob(tx, j)
 }
 
 func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
@@ -501,11 +517,14 @@ func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 	if j.State == BackupJobAborting {
 		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
 		j.StatusMessage = "stopped by StopBackupJob; " + reason + ". No recovery point was created."
+		if j.StopReason != "" {
+			j.StatusMessage = j.StopReason
+		}
 	} else {
 		j.State, j.MessageCategory = BackupJobFailed, categoryEngine
 		j.StatusMessage = reason + ". No recovery point was created; start the job again."
 	}
-	return false, nil, putDoc(tx, collBackupJobs, t.Key, j)
+	return false, nil, h.s.saveBackupJob(tx, j)
 }
 
 func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
@@ -550,11 +569,12 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 			cur.State = BackupJobRunning
 		}
 		cur.InitiationDate = started
-		return putDoc(tx, collBackupJobs, t.Key, cur)
+		return s.saveBackupJob(tx, cur)
 	})
 	if err != nil {
 		return err
 	}
+	s.eventsRecorded()
 	log.Info("backup job running", slog.String("parent_snapshot", string(parent)))
 	if err := conn.CheckSource(ctx, j.Resource); err != nil {
 		return fail(err)
@@ -604,6 +624,9 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		return err
 	}
+	s.eventsRecorded()
+	s.runner.Notify()
+	s.sched.Wake()
 	log.Info("backup job finished", slog.Int64("bytes", res.Bytes), slog.Int64("bytes_transferred", res.BytesTransferred), slog.Bool("partial", res.Partial))
 	return nil
 }
@@ -627,14 +650,17 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
 		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
 		j.StatusMessage = "stopped by StopBackupJob as the data was being committed; no recovery point was kept"
+		if j.StopReason != "" {
+			j.StatusMessage = j.StopReason
+		}
 		if err := queueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return putDoc(tx, collBackupJobs, t.Key, j)
+		return h.s.saveBackupJob(tx, j)
 	case !vaultFound:
 		j.State, j.MessageCategory = BackupJobFailed, categoryFailed
 		j.StatusMessage = "backup vault " + j.VaultName + " was deleted while the job ran"
-		return putDoc(tx, collBackupJobs, t.Key, j)
+		return h.s.saveBackupJob(tx, j)
 	}
 	// A lock put on the vault while the job ran applies to the point it would write.
 	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
@@ -643,7 +669,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		if err := queueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return putDoc(tx, collBackupJobs, t.Key, j)
+		return h.s.saveBackupJob(tx, j)
 	}
 	rp := recoveryPoint{
 		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
@@ -676,7 +702,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 			return err
 		}
 	}
-	return putDoc(tx, collBackupJobs, t.Key, j)
+	return h.s.saveBackupJob(tx, j)
 }
 
 // noPoint is what a failed backup cost.
@@ -700,7 +726,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 		return err
 	}
 	now := h.s.clock.Now()
-	return t.Finish(ctx, func(tx store.Tx) error {
+	ferr := t.Finish(ctx, func(tx store.Tx) error {
 		j, _, gerr := getDoc[backupJob](tx, collBackupJobs, t.Key)
 		if gerr != nil {
 			return gerr
@@ -709,13 +735,23 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 		if errors.Is(cause, jobs.ErrStopRequested) || j.State == BackupJobAborting {
 			j.State, j.MessageCategory = BackupJobAborted, categoryAborted
 			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
+			if j.StopReason != "" {
+				// Stopped by its completion window: what it wrote is discarded.
+				j.StatusMessage = j.StopReason
+				if err := queueVaultGC(tx, j.AccountID, j.Region, j.VaultName, j.ID); err != nil {
+					return err
+				}
+			}
 		} else {
 			j.State = BackupJobFailed
 			j.StatusMessage, j.MessageCategory = failure(err, cause, noPoint)
 		}
 		log.Warn("backup job did not complete", slog.String("state", j.State), slog.String("status_message", j.StatusMessage))
-		return putDoc(tx, collBackupJobs, t.Key, j)
+		return h.s.saveBackupJob(tx, j)
 	})
+	h.s.eventsRecorded()
+	h.s.runner.Notify()
+	return ferr
 }
 
 // latestSnapshot returns the snapshot of the newest complete recovery point of a resource in a
@@ -737,7 +773,8 @@ func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string)
 		if err != nil {
 			return "", err
 		}
-		if found && rp.Status == RecoveryPointCompleted {
+		// A cold point's snapshot is in the cold repository, not the one the backup writes to.
+		if found && rp.Status == RecoveryPointCompleted && rp.StorageClass != StorageClassCold {
 			return content.SnapshotID(rp.SnapshotID), nil
 		}
 	}

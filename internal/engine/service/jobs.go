@@ -23,6 +23,7 @@ const (
 	kindBackup  = "backup"
 	kindRestore = "restore"
 	kindForget  = "forget-snapshot"
+	kindCold    = "move-to-cold"
 )
 
 // shutdownGrace is how long Close waits for running jobs to record that they were stopped.
@@ -31,18 +32,45 @@ const shutdownGrace = 10 * time.Second
 // progressInterval is how often a running job writes its progress to the store.
 const progressInterval = time.Second
 
-// Start starts running background jobs: those queued through this service and those other
-// processes on the same data dir queued or abandoned.
-func (s *Service) Start() { s.runner.Start() }
-
-// Close stops the job runner (running jobs end FAILED, saying the engine stopped) and closes
-// the vault repositories.
-func (s *Service) Close() error {
-	s.runner.Stop(shutdownGrace)
-	if s.repos != nil {
-		return s.repos.Close()
+// Start starts the background work: running jobs (those queued through this service and those
+// other processes on the same data dir queued or abandoned), delivering events, and the
+// scheduler.
+func (s *Service) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopBackground = cancel
+	if err := s.buildDueIndex(ctx); err != nil {
+		s.log.Error("indexing job windows and lifecycles failed; the scheduler may miss some", slog.Any("error", err))
 	}
-	return nil
+	s.runner.Start()
+	s.notifier.Start()
+	if s.events != nil {
+		s.background.Add(1)
+		go func() { defer s.background.Done(); s.events.run(ctx) }()
+	}
+	s.sched.Start()
+}
+
+// Close stops the scheduler and the job runner (running jobs end FAILED, saying the engine
+// stopped), writes the events still in the outbox to the event log, and closes the vault
+// repositories.
+func (s *Service) Close() error {
+	s.sched.Stop()
+	s.runner.Stop(shutdownGrace)
+	s.notifier.Stop(time.Second)
+	if s.stopBackground != nil {
+		s.stopBackground()
+		s.background.Wait()
+	}
+	var errs []error
+	if s.events != nil {
+		if err := s.events.drain(context.Background()); err != nil && !errors.Is(err, store.ErrClosed) {
+			errs = append(errs, fmt.Errorf("write the event log: %w", err))
+		}
+	}
+	if s.repos != nil {
+		errs = append(errs, s.repos.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // newJobID returns a job or recovery point ID. UUIDv7 IDs sort by creation time, so documents
@@ -91,25 +119,48 @@ func failure(err error, cause error, lost string) (msg, category string) {
 	return err.Error(), categoryFailed
 }
 
-// pendingForget is a snapshot whose recovery point was deleted and whose data is still to be
-// removed from the vault's repository.
+// pendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
+// whose data is still to be removed from the vault's repository. With no SnapshotID, the task
+// only collects the repository's unreferenced data (what a stopped job had written).
 type pendingForget struct {
 	AccountID  string `json:"account_id"`
 	Region     string `json:"region"`
 	Vault      string `json:"vault"`
-	SnapshotID string `json:"snapshot_id"`
-	Point      string `json:"recovery_point_arn"`
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Point      string `json:"recovery_point_arn,omitempty"`
+	// Tier is the storage class of the repository the snapshot is in: "" or WARM for the
+	// vault's repository, COLD for its cold-storage one.
+	Tier string `json:"tier,omitempty"`
 }
 
 const collPendingForgets = "pending-forgets"
 
-// queueForget queues the removal of a deleted point's snapshot, in the deleting transaction.
+// queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
+// the transaction that deletes the point (or moves it to another tier).
 func queueForget(tx store.Tx, rp recoveryPoint) error {
 	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN}); err != nil {
+	tier := ""
+	if rp.StorageClass == StorageClassCold {
+		key, tier = key+"/cold", StorageClassCold
+	}
+	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindForget, key)
+}
+
+// queueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup
+// job had written. key names the cause (a job).
+func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
+	key := "gc/" + vaultKey(account, region, vaultName) + "/" + cause
+	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
+		return err
+	}
+	err := jobs.Enqueue(tx, kindForget, key)
+	if errors.Is(err, store.ErrExists) {
+		return nil
+	}
+	return err
 }
 
 // forgetHandler removes a deleted point's snapshot and collects the data nothing references any
@@ -135,14 +186,16 @@ func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return err
 	}
 	done := func(tx store.Tx) error { return tx.Delete(collPendingForgets, t.Key) }
-	repo, err := h.s.openRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, false)
+	repo, err := h.s.openPointRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
 	if errors.Is(err, jobs.ErrNoRepository) {
 		return t.Finish(ctx, done) // the vault (and its repository) is gone already
 	}
 	if err != nil {
 		return err
 	}
-	if err := repo.Forget(ctx, content.SnapshotID(pf.SnapshotID)); err != nil {
+	if pf.SnapshotID == "" {
+		// Only collect garbage.
+	} else if err := repo.Forget(ctx, content.SnapshotID(pf.SnapshotID)); err != nil {
 		if _, statErr := repo.Snapshot(ctx, content.SnapshotID(pf.SnapshotID)); statErr == nil {
 			return fmt.Errorf("forget snapshot %s of %s: %w", pf.SnapshotID, pf.Point, err)
 		}

@@ -38,6 +38,8 @@ type planRecord struct {
 	AdvancedBackupSettings []AdvancedBackupSetting `json:"advanced_backup_settings,omitempty"`
 	// Versions lists every version, oldest first.
 	Versions []planVersionRef `json:"versions"`
+	// LastExecutionDate is when a rule of the plan last fired (scheduled_runs.go).
+	LastExecutionDate *time.Time `json:"last_execution_date,omitempty"`
 }
 
 type planVersionRef struct {
@@ -286,6 +288,9 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *GetBackupPlanInput) (*G
 			CreatorRequestId:       p.CreatorRequestID,
 			VersionId:              v.VersionID,
 		}
+		if p.LastExecutionDate != nil {
+			out.LastExecutionDate = NewTimestamp(*p.LastExecutionDate)
+		}
 		if p.DeletionDate != nil {
 			out.DeletionDate = NewTimestamp(*p.DeletionDate)
 		} else if n := int(deref(in.MaxScheduledRunsPreview)); n > 0 && versionID == p.VersionID {
@@ -489,6 +494,9 @@ func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput)
 				BackupPlanName: p.Name, CreationDate: NewTimestamp(p.VersionCreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: p.VersionID}
 			if p.DeletionDate != nil {
 				m.DeletionDate = NewTimestamp(*p.DeletionDate)
+			}
+			if p.LastExecutionDate != nil {
+				m.LastExecutionDate = NewTimestamp(*p.LastExecutionDate)
 			}
 			out.BackupPlansList = append(out.BackupPlansList, m)
 		}

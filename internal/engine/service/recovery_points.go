@@ -97,7 +97,10 @@ func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
 	if err := putDoc(tx, collPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
 		return err
 	}
-	return putDoc(tx, collResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref)
+	if err := putDoc(tx, collResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	return indexLifecycle(tx, rp)
 }
 
 func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
@@ -109,6 +112,13 @@ func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
 		if err := tx.Delete(coll, key); err != nil {
 			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
 		}
+	}
+	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	if err := clearDue(tx, dueCold, key); err != nil {
+		return err
+	}
+	if err := clearDue(tx, dueDelete, key); err != nil {
+		return err
 	}
 	return deleteTags(tx, rp.ARN)
 }
@@ -528,12 +538,19 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 		if err := putDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
+		if err := indexLifecycle(tx, rp); err != nil {
+			return err
+		}
 		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: lc.calculate(rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
-		return nil
+		return s.recordEvent(tx, Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
+			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
+			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})
 	})
 	if err != nil {
 		return nil, internal("update recovery point lifecycle", err)
 	}
+	s.eventsRecorded()
+	s.sched.Wake()
 	return out, nil
 }
 

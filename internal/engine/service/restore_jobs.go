@@ -399,7 +399,7 @@ func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 		return false, err
 	}
 	j.Status = RestoreJobRunning
-	return true, putDoc(tx, collRestoreJobs, t.Key, j)
+	return true, h.s.saveRestoreJob(tx, j)
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
@@ -416,7 +416,7 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 			}
 		}
 	}
-	return false, cleanup, putDoc(tx, collRestoreJobs, t.Key, j)
+	return false, cleanup, h.s.saveRestoreJob(tx, j)
 }
 
 func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
@@ -453,7 +453,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 				return gerr
 			}
 			cur.Status, cur.StatusMessage, cur.CompletionDate = RestoreJobFailed, msg, s.clock.Now()
-			return putDoc(tx, collRestoreJobs, t.Key, cur)
+			return s.saveRestoreJob(tx, cur)
 		})
 	}
 	if !pointFound {
@@ -463,7 +463,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	if err != nil {
 		return fail(err)
 	}
-	repo, err := s.openRepo(ctx, v, false)
+	repo, err := s.openPointRepo(ctx, v, rp.StorageClass)
 	if err != nil {
 		return fail(fmt.Errorf("open the repository of vault %s: %w", j.VaultName, err))
 	}
@@ -517,11 +517,12 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if err := recordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
 		}
-		return putDoc(tx, collRestoreJobs, t.Key, cur)
+		return s.saveRestoreJob(tx, cur)
 	})
 	if err != nil {
 		return err
 	}
+	s.eventsRecorded()
 	log.Info("restore job completed")
 	return nil
 }

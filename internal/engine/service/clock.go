@@ -1,0 +1,133 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
+)
+
+// The engine clock, as the extension API shows and moves it (/_engine/v1/clock).
+
+// Clock modes.
+const (
+	ClockModeFake = "fake"
+	ClockModeReal = "real"
+)
+
+// ClockState is the engine clock.
+type ClockState struct {
+	// Mode is "fake" (moved only by MoveClock) or "real" (the wall clock).
+	Mode string `json:"Mode"`
+	// Now is the engine's time, RFC 3339 with nanoseconds.
+	Now string `json:"Now"`
+	// Persistent is set when the fake clock's time is kept in the data dir, shared by every
+	// process on it.
+	Persistent bool `json:"Persistent"`
+}
+
+// MoveClockInput moves a fake clock: to a time (Set) or by a duration (Advance).
+type MoveClockInput struct {
+	// Set is an RFC 3339 time, not before the clock's.
+	Set string `json:"Set,omitempty"`
+	// Advance is a duration such as 24h, 90m, 400d or 1d12h.
+	Advance string `json:"Advance,omitempty"`
+	// MaxWaitSeconds bounds how long each step waits for the jobs it started (0 or absent: as
+	// long as they take). A step whose jobs are still running after it moves on; a job still
+	// running at the end of its completion window is then stopped.
+	MaxWaitSeconds *int64 `json:"MaxWaitSeconds,omitempty"`
+}
+
+// MoveClockOutput is the clock after a move, and what the move did.
+type MoveClockOutput struct {
+	ClockState
+	// From is the time before the move.
+	From string `json:"From"`
+	// Steps counts the instants the clock stopped at to do work that came due.
+	Steps int `json:"Steps"`
+	// Unfinished is set when some step moved on with jobs still running (MaxWaitSeconds).
+	Unfinished bool `json:"Unfinished"`
+}
+
+// errWallClock explains why a real-clock engine cannot be moved.
+func errWallClock() error {
+	return apierr.InvalidReq("the engine runs on the wall clock, which cannot be moved: start it on a fake clock (`engine serve --fake-clock 2025-01-01T00:00:00Z`, or fake_clock in the provider block for the embedded engine) to drive time")
+}
+
+func (s *Service) clockState() ClockState {
+	st := ClockState{Mode: ClockModeReal, Now: s.clock.Now().Format(time.RFC3339Nano)}
+	if f, ok := s.clock.(*clock.Fake); ok {
+		st.Mode, st.Persistent = ClockModeFake, f.Persistent()
+	} else if _, ok := s.clock.(clock.Settable); ok {
+		st.Mode = ClockModeFake
+	}
+	return st
+}
+
+// ShowClock returns the engine clock.
+func (s *Service) ShowClock(ctx context.Context, _ *struct{}) (*ClockState, error) {
+	if _, err := CallerFrom(ctx); err != nil {
+		return nil, err
+	}
+	st := s.clockState()
+	return &st, nil
+}
+
+// MoveClock moves a fake clock forward, doing everything that comes due on the way, in time
+// order: rules fire and their jobs run to completion, windows close, lifecycles act. It returns
+// when the target time is reached and the work is done.
+func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClockOutput, error) {
+	if _, err := CallerFrom(ctx); err != nil {
+		return nil, err
+	}
+	if _, ok := s.sched.Settable(); !ok {
+		return nil, errWallClock()
+	}
+	now := s.clock.Now()
+	var target time.Time
+	switch {
+	case in.Set != "" && in.Advance != "":
+		return nil, apierr.InvalidParameter("give either Set (a time) or Advance (a duration), not both")
+	case in.Set != "":
+		t, err := time.Parse(time.RFC3339Nano, in.Set)
+		if err != nil {
+			return nil, apierr.InvalidParameter("Set %q is not an RFC 3339 time such as 2025-01-02T03:00:00Z", in.Set)
+		}
+		target = t
+	case in.Advance != "":
+		d, err := scheduler.ParseDuration(in.Advance)
+		if err != nil {
+			return nil, apierr.InvalidParameter("Advance %v", err)
+		}
+		target = now.Add(d)
+	default:
+		return nil, apierr.Missing("give Set (an RFC 3339 time) or Advance (a duration such as 24h or 400d)")
+	}
+	if target.Before(now) {
+		return nil, apierr.InvalidParameter("Set %s is before the engine clock (%s): the clock only moves forward, because jobs and recovery points already carry later dates",
+			target.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	var maxWait time.Duration
+	if in.MaxWaitSeconds != nil {
+		if *in.MaxWaitSeconds < 0 {
+			return nil, apierr.InvalidParameter("MaxWaitSeconds must not be negative, got %d", *in.MaxWaitSeconds)
+		}
+		maxWait = time.Duration(*in.MaxWaitSeconds) * time.Second
+	}
+	res, err := s.sched.AdvanceTo(ctx, target, maxWait)
+	switch {
+	case errors.Is(err, scheduler.ErrRealClock):
+		return nil, errWallClock()
+	case errors.Is(err, scheduler.ErrBackwards):
+		return nil, apierr.InvalidParameter("%v", err)
+	case err != nil:
+		return nil, internal("move the clock", err)
+	}
+	return &MoveClockOutput{ClockState: s.clockState(), From: res.From.Format(time.RFC3339Nano), Steps: res.Steps, Unfinished: res.Unfinished}, nil
+}
+
+// Scheduler returns the service's scheduler (for tests and benchmarks that drive it directly).
+func (s *Service) Scheduler() *scheduler.Scheduler { return s.sched }
