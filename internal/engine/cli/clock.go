@@ -72,7 +72,9 @@ they take).`)
 		if _, err := scheduler.ParseDuration(arg); err != nil {
 			return usageError{"clock advance: " + err.Error()}
 		}
-		move = func(c *engineclient.Client) (*engineclient.ClockMove, error) { return c.AdvanceClock(ctx, arg, *maxWait) }
+		move = func(c *engineclient.Client) (*engineclient.ClockMove, error) {
+			return c.AdvanceClock(ctx, arg, *maxWait)
+		}
 	default:
 		return usageError{fmt.Sprintf("unknown clock command %q: want show, set or advance", cmd)}
 	}

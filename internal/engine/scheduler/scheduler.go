@@ -55,8 +55,9 @@ type Work interface {
 	NextDue(ctx context.Context, after time.Time) (time.Time, error)
 	// RunDue does what is due at or before now, including work that was due earlier and could
 	// not be done then (a recovery point kept past its lifecycle by a legal hold, rule firings
-	// missed while no engine ran). It returns once the work is started (jobs queued), not done.
-	RunDue(ctx context.Context, now time.Time) error
+	// missed while no engine ran). It returns once the work is started (jobs queued), not done,
+	// with how many pieces of work it started that Idle waits for (jobs queued or stopped).
+	RunDue(ctx context.Context, now time.Time) (started int, err error)
 	// Idle reports whether every job RunDue started has finished.
 	Idle(ctx context.Context) (bool, error)
 }
@@ -191,7 +192,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 		sleep := renew
 		if held {
 			now := s.o.Clock.Now()
-			if err := s.o.Work.RunDue(ctx, now); err != nil && ctx.Err() == nil {
+			if _, err := s.o.Work.RunDue(ctx, now); err != nil && ctx.Err() == nil {
 				s.o.Log.Error("scheduler: running due work failed", slog.Any("error", err))
 			}
 			next, err := s.o.Work.NextDue(ctx, now)
@@ -226,10 +227,22 @@ type AdvanceResult struct {
 // AdvanceTo moves a Fake clock to target, doing everything that comes due on the way in time
 // order: at each due instant it sets the clock there, runs that instant's work and waits until
 // the jobs it started have finished — up to maxWait of wall time per step (0: no limit) — before
-// the next step. It takes the scheduler lease for the duration, waiting for another process's
+// the next step. It first waits for the jobs already queued (an on-demand backup started just
+// before), and runs what is overdue, at the current time; a step that starts nothing does not
+// wait for jobs an earlier step left running. It takes the scheduler lease for the duration, waiting for another process's
 // advance to finish. ErrRealClock on the wall clock, ErrBackwards if target is before the
 // clock's time. Advancing to the current time runs what is overdue.
 func (s *Scheduler) AdvanceTo(ctx context.Context, target time.Time, maxWait time.Duration) (AdvanceResult, error) {
+	return s.advance(ctx, func(time.Time) time.Time { return target }, maxWait)
+}
+
+// AdvanceBy is AdvanceTo the clock's time plus d, the time read once the lease is held: two
+// advances by a day, sent at once to two processes, move the clock two days.
+func (s *Scheduler) AdvanceBy(ctx context.Context, d time.Duration, maxWait time.Duration) (AdvanceResult, error) {
+	return s.advance(ctx, func(now time.Time) time.Time { return now.Add(d) }, maxWait)
+}
+
+func (s *Scheduler) advance(ctx context.Context, targetOf func(now time.Time) time.Time, maxWait time.Duration) (AdvanceResult, error) {
 	clk, ok := s.Settable()
 	if !ok {
 		return AdvanceResult{}, ErrRealClock
@@ -244,14 +257,21 @@ func (s *Scheduler) AdvanceTo(ctx context.Context, target time.Time, maxWait tim
 	defer stopRenew()
 	go s.keepLease(renewCtx)
 
-	res := AdvanceResult{From: clk.Now(), To: target.UTC()}
-	if target.Before(res.From) {
-		return res, fmt.Errorf("%w: it reads %s, and %s is earlier", ErrBackwards, res.From.Format(time.RFC3339), target.UTC().Format(time.RFC3339))
+	res := AdvanceResult{From: clk.Now()}
+	res.To = targetOf(res.From).UTC()
+	if res.To.Before(res.From) {
+		return res, fmt.Errorf("%w: it reads %s, and %s is earlier", ErrBackwards, res.From.Format(time.RFC3339), res.To.Format(time.RFC3339))
 	}
+	first := true
 	step := func(at time.Time) error {
-		if err := s.o.Work.RunDue(ctx, at); err != nil {
+		started, err := s.o.Work.RunDue(ctx, at)
+		if err != nil {
 			return fmt.Errorf("run the work due at %s: %w", at.Format(time.RFC3339), err)
 		}
+		if started == 0 && !first {
+			return nil
+		}
+		first = false
 		finished, err := s.waitIdle(ctx, maxWait)
 		if err != nil {
 			return err

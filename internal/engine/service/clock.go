@@ -88,6 +88,7 @@ func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClock
 	}
 	now := s.clock.Now()
 	var target time.Time
+	var by time.Duration
 	switch {
 	case in.Set != "" && in.Advance != "":
 		return nil, apierr.InvalidParameter("give either Set (a time) or Advance (a duration), not both")
@@ -102,7 +103,7 @@ func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClock
 		if err != nil {
 			return nil, apierr.InvalidParameter("Advance %v", err)
 		}
-		target = now.Add(d)
+		by, target = d, now.Add(d)
 	default:
 		return nil, apierr.Missing("give Set (an RFC 3339 time) or Advance (a duration such as 24h or 400d)")
 	}
@@ -117,7 +118,13 @@ func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClock
 		}
 		maxWait = time.Duration(*in.MaxWaitSeconds) * time.Second
 	}
-	res, err := s.sched.AdvanceTo(ctx, target, maxWait)
+	var res scheduler.AdvanceResult
+	var err error
+	if in.Advance != "" {
+		res, err = s.sched.AdvanceBy(ctx, by, maxWait)
+	} else {
+		res, err = s.sched.AdvanceTo(ctx, target, maxWait)
+	}
 	switch {
 	case errors.Is(err, scheduler.ErrRealClock):
 		return nil, errWallClock()

@@ -84,8 +84,10 @@ type pendingCold struct {
 const collPendingCold = "pending-cold"
 
 // startColdTransition queues the move of a point whose cold date has come.
-func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.Time) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+	queued := false
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		queued = false
 		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
@@ -110,12 +112,14 @@ func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.
 		} else if err != nil {
 			return err
 		}
+		queued = true
 		return jobs.Enqueue(tx, kindCold, e.Ref)
 	})
+	return queued, err
 }
 
 // expirePoint deletes a point whose retention has ended, unless something keeps it.
-func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) error {
+func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
 	deleted := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
@@ -171,7 +175,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) er
 	if err == nil && deleted {
 		s.log.Info("lifecycle deleted a recovery point", slog.String("key", e.Ref))
 	}
-	return err
+	return deleted, err
 }
 
 // errMessage is an error's message without an API error's code prefix.

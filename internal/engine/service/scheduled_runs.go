@@ -172,7 +172,7 @@ type firing struct {
 
 // RunDue fires the rules due at or before now (catching up as the package comment says) and
 // handles the due entries up to now, in time order.
-func (w scheduledWork) RunDue(ctx context.Context, now time.Time) error {
+func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	s := w.s
 	var firings []firing
 	var dues []dueEntry
@@ -188,7 +188,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// Merge in time order; at one instant, rules fire before deadlines are enforced.
 	type item struct {
@@ -216,23 +216,26 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) error {
 		return 0
 	})
 	var errs []error
+	started := 0
 	for _, it := range items {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return started, ctx.Err()
 		}
+		var n int
 		var err error
 		if it.fire != nil {
-			err = s.fire(ctx, *it.fire, now)
+			n, err = s.fire(ctx, *it.fire, now)
 		} else {
-			err = s.runDueEntry(ctx, *it.due, now)
+			n, err = s.runDueEntry(ctx, *it.due, now)
 		}
+		started += n
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	s.runner.Notify()
 	s.eventsRecorded()
-	return errors.Join(errs...)
+	return started, errors.Join(errs...)
 }
 
 // catchUp lists the instants of r from its cursor up to now, deciding which run and which are
@@ -324,12 +327,13 @@ func resolveSelections(tx store.Tx, p planRecord) ([]matchedResource, error) {
 	return out, nil
 }
 
-// fire creates the jobs of one rule instant, and moves the rule's cursor there.
-func (s *Service) fire(ctx context.Context, f firing, now time.Time) error {
+// fire creates the jobs of one rule instant, and moves the rule's cursor there. It returns how
+// many jobs it queued to run.
+func (s *Service) fire(ctx context.Context, f firing, now time.Time) (int, error) {
 	r := f.rule
-	created := 0
+	created, queued := 0, 0
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		created = 0
+		created, queued = 0, 0
 		c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
 		if err != nil {
 			return err
@@ -378,6 +382,9 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time) error {
 				return err
 			}
 			created++
+			if !backupJobDone(j.State) {
+				queued++
+			}
 		}
 		if f.expired == "" {
 			at := f.at
@@ -389,13 +396,13 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time) error {
 		return putDoc(tx, collRuleCursors, r.cursorKey(), ruleCursor{Last: f.at})
 	})
 	if err != nil {
-		return fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)
+		return 0, fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)
 	}
 	if created > 0 {
 		s.log.Info("backup rule fired", slog.String("backup_plan_id", r.plan.ID), slog.String("rule", r.rule.RuleName),
 			slog.Time("at", f.at), slog.Int("jobs", created), slog.Bool("expired", f.expired != ""))
 	}
-	return nil
+	return queued, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -430,28 +437,32 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 	return j
 }
 
-// runDueEntry does one due entry's work.
-func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) error {
+// runDueEntry does one due entry's work; it returns 1 if that queued or stopped a job.
+func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) (int, error) {
+	var started bool
 	var err error
 	switch e.Kind {
 	case dueStartBy, dueCompleteBy:
-		err = s.enforceWindow(ctx, e, now)
+		started, err = s.enforceWindow(ctx, e, now)
 	case dueCold:
-		err = s.startColdTransition(ctx, e, now)
+		started, err = s.startColdTransition(ctx, e, now)
 	case dueDelete:
-		err = s.expirePoint(ctx, e, now)
+		started, err = s.expirePoint(ctx, e, now)
 	default:
 		err = s.store.Update(ctx, func(tx store.Tx) error { return clearDue(tx, e.Kind, e.Ref) })
 	}
 	if err != nil {
-		return fmt.Errorf("%s of %s at %s: %w", e.Kind, e.Ref, e.At.Format(time.RFC3339), err)
+		return 0, fmt.Errorf("%s of %s at %s: %w", e.Kind, e.Ref, e.At.Format(time.RFC3339), err)
 	}
-	return nil
+	if started {
+		return 1, nil
+	}
+	return 0, nil
 }
 
 // enforceWindow expires a backup job that has not started by its start window's end, and stops
 // one still running at its completion window's end.
-func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) error {
+func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
 	stop := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		stop = false
@@ -496,5 +507,5 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 	if err == nil && stop {
 		s.runner.StopTask(kindBackup, e.Ref)
 	}
-	return err
+	return stop, err
 }
