@@ -84,7 +84,7 @@ func TestWindowsExpireAJobThatCouldNotStartAndAbortOneThatRanTooLong(t *testing.
 	e.dirs(t, 2, map[string]string{"Backup": "true"})
 	e.plan(t, dailyRule("prod")) // 02:00, start within 60 minutes, complete within 180
 
-	g.close() // the storage hangs
+	g.close()                                             // the storage hangs
 	m, err := e.reg.AdvanceClock(ctx, "16h", time.Second) // to 04:00 on the 17th
 	if err != nil {
 		t.Fatal(err)

@@ -111,7 +111,9 @@ func TestAdvanceNeedsAFakeClock(t *testing.T) {
 // countingWork counts RunDue calls on the wall clock.
 type countingWork struct{ runs atomic.Int64 }
 
-func (w *countingWork) NextDue(context.Context, time.Time) (time.Time, error) { return time.Time{}, nil }
+func (w *countingWork) NextDue(context.Context, time.Time) (time.Time, error) {
+	return time.Time{}, nil
+}
 func (w *countingWork) RunDue(context.Context, time.Time) (int, error) {
 	w.runs.Add(1)
 	return 0, nil
