@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -67,7 +68,16 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 				dir = d
 			}
 		}
-		e, err := embeddedEngine(ctx, dir)
+		var fakeStart *time.Time
+		if v := m.FakeClock.ValueString(); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				diags.AddAttributeError(pathRoot("fake_clock"), "Invalid fake_clock", fmt.Sprintf("%q is not an RFC 3339 time such as 2025-01-01T00:00:00Z.", v))
+				return nil, diags
+			}
+			fakeStart = &t
+		}
+		e, err := openEmbedded(ctx, dir, nil, fakeStart)
 		if err != nil {
 			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine",
 				fmt.Sprintf("Opening the engine state in %s failed: %v. Check that the directory is writable, or set data_dir to another one.", dir, err))
@@ -155,13 +165,20 @@ var embedded struct {
 }
 
 func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
-	return openEmbeddedEngine(ctx, dir, nil)
+	return openEmbedded(ctx, dir, nil, nil)
 }
 
-// openEmbeddedEngine is embeddedEngine with the engine's clock (nil: the wall clock). The clock
-// applies only if this call opens the engine; one already open for dir is returned as it is.
-// Tests use it to run the provider's engine on a fake clock they can move.
+// openEmbeddedEngine is embeddedEngine with the engine's clock (nil: the data dir's persisted
+// fake clock if it has one, else the wall clock). The clock applies only if this call opens the
+// engine; one already open for dir is returned as it is. Tests use it to run the provider's
+// engine on a fake clock they can move.
 func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
+	return openEmbedded(ctx, dir, clk, nil)
+}
+
+// openEmbedded opens (or returns the open) embedded engine of dir; fakeStart is the provider's
+// fake_clock (engine.Options.FakeClock).
+func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time) (*engine.Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -169,10 +186,14 @@ func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engi
 	embedded.Lock()
 	defer embedded.Unlock()
 	if e, ok := embedded.engines[abs]; ok {
+		if _, fake := e.Clock().(clock.Settable); fakeStart != nil && !fake {
+			return nil, fmt.Errorf("fake_clock is set, but this process already runs the engine of %s on the wall clock (another provider "+
+				"configuration opened it without fake_clock): give every provider block of this data_dir the same fake_clock, or use another data_dir", abs)
+		}
 		return e, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk})
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart})
 	if err != nil {
 		return nil, err
 	}

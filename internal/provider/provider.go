@@ -54,6 +54,7 @@ type providerModel struct {
 	AccessKey   types.String       `tfsdk:"access_key"`
 	SecretKey   types.String       `tfsdk:"secret_key"`
 	Profile     types.String       `tfsdk:"profile"`
+	FakeClock   types.String       `tfsdk:"fake_clock"`
 	DefaultTags []defaultTagsModel `tfsdk:"default_tags"`
 }
 
@@ -105,6 +106,14 @@ func (p *backupProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:            true,
 				MarkdownDescription: "Named profile of the AWS shared config and credentials files, for an engine daemon or AWS.",
 			},
+			"fake_clock": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Embedded engine only: run it on a **fake clock** starting at this RFC 3339 time (e.g. " +
+					"`2025-01-01T00:00:00Z`), for tests of backup policy. The clock then moves only through `backup_engine_clock`, " +
+					"and its time is kept in `data_dir`, so later runs continue from where it was (a later `fake_clock` moves it " +
+					"forward, catching up as after downtime). Use a `data_dir` of its own: every user of a data dir shares its clock.",
+				Validators: []validator.String{rfc3339{}},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"default_tags": schema.ListNestedBlock{
@@ -152,6 +161,11 @@ func validateProviderModel(m providerModel, report func(attr, summary, detail st
 						"embedded and signs with the engine's own key: remove "+attr+", or set endpoint.")
 			}
 		}
+	}
+	if !m.Endpoint.IsNull() && !m.FakeClock.IsNull() {
+		report("fake_clock", "Conflicting provider settings",
+			"fake_clock applies only to the embedded engine, which runs when endpoint is unset. Remove fake_clock (a daemon's fake "+
+				"clock is set with `engine serve --fake-clock`), or remove endpoint.")
 	}
 	if !m.Endpoint.IsNull() && !m.DataDir.IsNull() {
 		report("data_dir", "Conflicting provider settings",
@@ -204,6 +218,7 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		NewRecoveryPointResource,
 		NewRestoreJobResource,
 		NewLegalHoldResource,
+		NewEngineClockResource,
 	}
 }
 
@@ -218,6 +233,8 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewLegalHoldDataSource,
 		NewLegalHoldsDataSource,
 		NewCopyJobsDataSource,
+		NewBackupJobsDataSource,
+		NewRestoreJobsDataSource,
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
@@ -69,7 +69,7 @@ they take).`)
 		}
 		move = func(c *engineclient.Client) (*engineclient.ClockMove, error) { return c.SetClock(ctx, t, *maxWait) }
 	case "advance":
-		if _, err := scheduler.ParseDuration(arg); err != nil {
+		if _, err := clock.ParseDuration(arg); err != nil {
 			return usageError{"clock advance: " + err.Error()}
 		}
 		move = func(c *engineclient.Client) (*engineclient.ClockMove, error) {

@@ -99,7 +99,7 @@ func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClock
 		}
 		target = t
 	case in.Advance != "":
-		d, err := scheduler.ParseDuration(in.Advance)
+		d, err := clock.ParseDuration(in.Advance)
 		if err != nil {
 			return nil, apierr.InvalidParameter("Advance %v", err)
 		}
