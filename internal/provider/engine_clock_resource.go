@@ -248,7 +248,8 @@ func (r *engineClockResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 // Delete leaves the clock where it is: time does not go back.
-func (r *engineClockResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+func (r *engineClockResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
 
 func (r *engineClockResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if req.ID != engineClockID {

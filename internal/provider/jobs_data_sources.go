@@ -78,7 +78,9 @@ func (d *backupJobsDataSource) Metadata(_ context.Context, req datasource.Metada
 }
 
 func (d *backupJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	str := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	attrs := map[string]schema.Attribute{
 		"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The filters, joined; stable for a given configuration."},
 		"account_id": schema.StringAttribute{Optional: true, MarkdownDescription: "Only jobs of this account."},
@@ -201,7 +203,9 @@ func (d *restoreJobsDataSource) Metadata(_ context.Context, req datasource.Metad
 }
 
 func (d *restoreJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	str := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	attrs := map[string]schema.Attribute{
 		"id":            schema.StringAttribute{Computed: true, MarkdownDescription: "The filters, joined; stable for a given configuration."},
 		"account_id":    schema.StringAttribute{Optional: true, MarkdownDescription: "Only jobs of this account."},

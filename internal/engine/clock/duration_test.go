@@ -17,4 +17,3 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
-
