@@ -1,0 +1,2 @@
+# There is one engine clock; importing records its current time.
+terraform import backup_engine_clock.this engine-clock
