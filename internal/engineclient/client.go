@@ -331,3 +331,15 @@ func (c *Client) moveClock(ctx context.Context, in map[string]any, maxWait time.
 	from, _ := time.Parse(time.RFC3339Nano, out.From)
 	return &ClockMove{Clock: clk, From: from.UTC(), Steps: out.Steps, Unfinished: out.Unfinished}, nil
 }
+
+// PlanResources returns the ARNs of the registered resources a backup plan's selections cover:
+// what a rule of the plan would back up if it fired now.
+func (c *Client) PlanResources(ctx context.Context, planID string) ([]string, error) {
+	var out struct {
+		ResourceArns []string `json:"ResourceArns"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/_engine/v1/plans/"+url.PathEscape(planID)+"/resources", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.ResourceArns, nil
+}

@@ -305,3 +305,21 @@ func TestTheFakeClockPersistsAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPlanResourcesListsWhatTheSelectionsCover(t *testing.T) {
+	e := newSchedEnv(t, schedStart, engine.Options{})
+	e.vault(t, "prod")
+	tagged := e.dirs(t, 2, map[string]string{"Backup": "true"})
+	e.dirs(t, 1, nil)
+	planID := e.plan(t, dailyRule("prod"))
+	got, err := e.reg.PlanResources(context.Background(), planID)
+	slices.Sort(got)
+	want := slices.Clone(tagged)
+	slices.Sort(want)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("PlanResources = %v, %v; want the tagged %v", got, err, want)
+	}
+	if _, err := e.reg.PlanResources(context.Background(), "no-such-plan"); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Fatalf("PlanResources of a missing plan: %v", err)
+	}
+}

@@ -10,6 +10,7 @@
 //	DELETE /_engine/v1/resources/{arn}   remove it from the registry
 //	GET    /_engine/v1/clock             the engine clock                 {"Mode","Now","Persistent"}
 //	POST   /_engine/v1/clock             move a fake clock, running what comes due   {"Set"} or {"Advance"}, "MaxWaitSeconds"
+//	GET    /_engine/v1/plans/{id}/resources   the registered resources a plan's selections cover now   {"ResourceArns"}
 package extension
 
 import (
@@ -28,6 +29,9 @@ const ResourcesPath = api.ExtensionPrefix + "v1/resources"
 
 // ClockPath is the engine clock.
 const ClockPath = api.ExtensionPrefix + "v1/clock"
+
+// PlansPath is the collection of backup plans, for what AWS Backup has no operation for.
+const PlansPath = api.ExtensionPrefix + "v1/plans"
 
 // Handler returns the extension API over s.
 func Handler(s *service.Service) http.Handler {
@@ -81,6 +85,10 @@ func Handler(s *service.Service) http.Handler {
 			return
 		}
 		out, err := s.MoveClock(r.Context(), &in)
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("GET "+PlansPath+"/{id}/resources", func(w http.ResponseWriter, r *http.Request) {
+		out, err := s.ListPlanResources(r.Context(), &service.ListPlanResourcesInput{BackupPlanId: r.PathValue("id")})
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc(api.ExtensionPrefix, func(w http.ResponseWriter, r *http.Request) {

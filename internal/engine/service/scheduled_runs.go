@@ -509,3 +509,41 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 	}
 	return stop, err
 }
+
+// ListPlanResourcesInput names a plan.
+type ListPlanResourcesInput struct {
+	BackupPlanId string `json:"BackupPlanId"`
+}
+
+// ListPlanResourcesOutput is what a plan's selections cover.
+type ListPlanResourcesOutput struct {
+	// ResourceArns are the registered resources a rule of the plan would back up if it fired
+	// now, in registry order.
+	ResourceArns []string `json:"ResourceArns"`
+}
+
+// ListPlanResources resolves a plan's selections against the protected-resource registry, as a
+// rule firing now would: which resources the plan covers. (AWS Backup has no such operation; the
+// extension API serves it, to check a selection before the schedule fires.)
+func (s *Service) ListPlanResources(ctx context.Context, in *ListPlanResourcesInput) (*ListPlanResourcesOutput, error) {
+	c, err := CallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListPlanResourcesOutput{ResourceArns: []string{}}
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		p, err := findLivePlan(tx, c, in.BackupPlanId)
+		if err != nil {
+			return err
+		}
+		matched, err := resolveSelections(tx, p)
+		for _, m := range matched {
+			out.ResourceArns = append(out.ResourceArns, m.res.ARN)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, internal("list plan resources", err)
+	}
+	return out, nil
+}
