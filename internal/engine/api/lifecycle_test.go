@@ -161,3 +161,117 @@ func TestLifecycleDeletesNightlyPointsWhenTheirRetentionEnds(t *testing.T) {
 		}
 	}
 }
+
+// Lifecycle expiry in the enforcement matrix (issue 7's TestEnforcementMatrix leaves these cells
+// to the sweeper): whatever the vault lock, a point whose retention has ended is deleted — a lock
+// protects a point until its retention ends, not after — unless an active legal hold holds it;
+// then its expiry waits, the point stays whole, and it goes once the hold is cancelled. Points in
+// an air-gapped vault need copy jobs (branch issue6-copy) and are not covered here.
+func TestLifecycleExpiryRespectsLegalHoldsAndIsAllowedByLocks(t *testing.T) {
+	ctx := context.Background()
+	e := newSchedEnv(t, schedStart, engine.Options{})
+	src := filepath.Join(t.TempDir(), "records")
+	writeSmallTree(t, src, 3)
+	arn := e.register(t, src)
+	type cell struct {
+		vault, hold, point string
+	}
+	var cells []*cell
+	lock := func(name string, changeable *int64) {
+		if _, err := e.c.PutBackupVaultLockConfiguration(ctx, &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: aws.String(name),
+			MinRetentionDays: aws.Int64(7), MaxRetentionDays: aws.Int64(100), ChangeableForDays: changeable}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range []string{"nolock", "governance", "compliance-before", "compliance-after"} {
+		for _, h := range []string{"none", "active", "cancelled"} {
+			c := &cell{vault: v + "-" + h, hold: h}
+			e.vault(t, c.vault)
+			switch v {
+			case "governance":
+				lock(c.vault, nil)
+			case "compliance-after":
+				lock(c.vault, aws.Int64(3))
+			}
+			out, err := e.c.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String(c.vault), ResourceArn: aws.String(arn),
+				IamRoleArn: aws.String(role), Lifecycle: &types.Lifecycle{DeleteAfterDays: aws.Int64(30)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.point = aws.ToString(e.waitBackup(t, aws.ToString(out.BackupJobId)).RecoveryPointArn)
+			cells = append(cells, c)
+		}
+	}
+	e.advance(t, "4d") // the first compliance locks are past their lock date
+	var active, cancelled []string
+	for _, c := range cells {
+		if strings.HasPrefix(c.vault, "compliance-before") {
+			lock(c.vault, aws.Int64(3))
+		}
+		switch c.hold {
+		case "active":
+			active = append(active, c.vault)
+		case "cancelled":
+			cancelled = append(cancelled, c.vault)
+		}
+	}
+	hold := func(title string, vaults []string) string {
+		out, err := e.c.CreateLegalHold(ctx, &backup.CreateLegalHoldInput{Title: aws.String(title), Description: aws.String("lifecycle"),
+			RecoveryPointSelection: &types.RecoveryPointSelection{VaultNames: vaults}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.LegalHoldId)
+	}
+	activeID := hold("active", active)
+	cancelledID := hold("cancelled", cancelled)
+	if _, err := e.c.CancelLegalHold(ctx, &backup.CancelLegalHoldInput{LegalHoldId: aws.String(cancelledID), CancelDescription: aws.String("released")}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.advance(t, "27d") // day 31: every retention has ended
+	for _, c := range cells {
+		rp, err := e.c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{BackupVaultName: aws.String(c.vault), RecoveryPointArn: aws.String(c.point)})
+		if c.hold != "active" {
+			if apiCode(err) != "ResourceNotFoundException" {
+				t.Errorf("%s: the point outlived its retention: %v", c.vault, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: a held point was deleted by its lifecycle: %v", c.vault, err)
+		}
+		if msg := aws.ToString(rp.StatusMessage); !strings.Contains(msg, "legal hold") {
+			t.Errorf("%s: the kept point says %q; want it to name the legal hold", c.vault, msg)
+		}
+	}
+	// A held point is whole: it restores to its source.
+	held := cells[1]
+	meta, err := e.c.GetRecoveryPointRestoreMetadata(ctx, &backup.GetRecoveryPointRestoreMetadataInput{BackupVaultName: aws.String(held.vault), RecoveryPointArn: aws.String(held.point)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "restored")
+	meta.RestoreMetadata["destination-path"] = dest
+	rs, err := e.c.StartRestoreJob(ctx, &backup.StartRestoreJobInput{RecoveryPointArn: aws.String(held.point), Metadata: meta.RestoreMetadata, IamRoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job := e.waitRestore(t, aws.ToString(rs.RestoreJobId)); job.Status != types.RestoreJobStatusCompleted {
+		t.Fatalf("restoring a held point: %s %s", job.Status, aws.ToString(job.StatusMessage))
+	}
+	if diffs := enginetest.DiffTrees(t, src, dest); len(diffs) > 0 {
+		t.Fatalf("the held point does not restore to its source:\n%s", strings.Join(diffs, "\n"))
+	}
+
+	// Once the hold is cancelled, the expiry that waited happens.
+	if _, err := e.c.CancelLegalHold(ctx, &backup.CancelLegalHoldInput{LegalHoldId: aws.String(activeID), CancelDescription: aws.String("case closed")}); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(t, "1m")
+	for _, c := range cells {
+		if _, err := e.c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{BackupVaultName: aws.String(c.vault), RecoveryPointArn: aws.String(c.point)}); apiCode(err) != "ResourceNotFoundException" {
+			t.Errorf("%s: the point is still there after its hold was cancelled: %v", c.vault, err)
+		}
+	}
+}
