@@ -323,3 +323,39 @@ func TestPlanResourcesListsWhatTheSelectionsCover(t *testing.T) {
 		t.Fatalf("PlanResources of a missing plan: %v", err)
 	}
 }
+
+// offsetClock is the wall clock shifted by a fixed offset: real time, moving on its own, placed
+// just before a rule's time so the wall-clock loop can be seen firing it.
+type offsetClock struct{ offset time.Duration }
+
+func (c offsetClock) Now() time.Time { return time.Now().Add(c.offset).UTC() }
+
+func TestOnTheWallClockTheLoopFiresARuleAtItsTime(t *testing.T) {
+	// Two seconds before 02:00: the engine runs on real time, so nothing but the loop's own timer
+	// makes the rule fire.
+	due := time.Date(2024, 1, 17, 2, 0, 0, 0, time.UTC)
+	clk := offsetClock{offset: due.Add(-3 * time.Second).Sub(time.Now())}
+	e := newJobEnv(t, engine.Options{Clock: clk})
+	se := &schedEnv{jobEnv: e}
+	e.vault(t, "prod")
+	se.dirs(t, 1, map[string]string{"Backup": "true"})
+	se.plan(t, dailyRule("prod"))
+	if _, err := e.reg.AdvanceClock(context.Background(), "1h", 0); err == nil {
+		t.Fatal("the wall clock was advanced")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		jobs := se.jobs(t)
+		if len(jobs) == 1 && jobs[0].State == types.BackupJobStateCompleted {
+			if !aws.ToTime(jobs[0].CreationDate).Equal(due) {
+				t.Fatalf("the job was created at %s, want the rule's time %s", aws.ToTime(jobs[0].CreationDate), due)
+			}
+			if started := aws.ToTime(jobs[0].InitiationDate); started.Sub(due) > time.Second {
+				t.Fatalf("the job started %s after its tick", started.Sub(due))
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no completed job 20s after the rule's time: %+v", se.jobs(t))
+}

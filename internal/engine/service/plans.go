@@ -227,6 +227,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 	if err != nil {
 		return nil, internal("create backup plan", err)
 	}
+	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
 
@@ -393,6 +394,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 	if err != nil {
 		return nil, internal("update backup plan", err)
 	}
+	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
 
@@ -444,6 +446,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInpu
 	if err != nil {
 		return nil, internal("delete backup plan", err)
 	}
+	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
 

@@ -152,6 +152,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 	if err != nil {
 		return nil, internal("create backup selection", err)
 	}
+	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
 
