@@ -16,11 +16,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 )
 
-// copyJobsLanded turns on the DR-copy assertions of the nightly scenario. Copy jobs (the
-// CopyActions of a rule, StartCopyJob, ListCopyJobs) are built on another branch; the rule below
-// already carries the copy action, and scheduled jobs record it for the completion hook.
-const copyJobsLanded = false
-
 // nightlyPlan is the seed's plan (../shared/seeds/000_ec20890367f2de93.txt): nightly at 02:00,
 // start within an hour, complete within three, cold after 30 days, deleted after a year, and a
 // copy to dr-vault in eu-west-1 kept 90 days.
@@ -77,9 +72,9 @@ func treeListing(t *testing.T, dir string) string {
 }
 
 // The seed's nightly story with the AWS CLI against `engine serve --fake-clock`: three resources
-// tagged Backup=true and one not, a daily 02:00 rule; past 02:00 the three are backed up and the
-// fourth is untouched; a point restores; 400 days later the cold transitions and deletions are
-// exactly the lifecycle's.
+// tagged Backup=true and one not, a daily 02:00 rule copying to dr-vault in eu-west-1; past 02:00
+// the three are backed up and copied, and the fourth is untouched; a DR copy restores; 400 days
+// later the cold transitions and deletions, in both vaults, are exactly the lifecycles'.
 func TestAWSCLI_nightlyBackupsWithTimeTravel(t *testing.T) {
 	const region = "us-east-1"
 	d := startDaemon(t, "--fake-clock", "2024-01-16T12:00:00Z")
@@ -144,35 +139,35 @@ func TestAWSCLI_nightlyBackupsWithTimeTravel(t *testing.T) {
 			t.Fatalf("CalculatedLifecycle %v for a point taken %s", lc, night1)
 		}
 	}
-	if copyJobsLanded {
-		copies := list(d.mustAWS(t, region, "backup", "list-copy-jobs")["CopyJobs"])
-		if len(copies) != 3 {
-			t.Fatalf("%d copy jobs, want 3", len(copies))
+	// Each completed backup started its rule's copy action: three copies in the DR vault.
+	copies := list(d.mustAWS(t, region, "backup", "list-copy-jobs")["CopyJobs"])
+	if len(copies) != 3 {
+		t.Fatalf("%d copy jobs, want 3:\n%s", len(copies), toJSON(copies))
+	}
+	for _, c := range copies {
+		if obj(c)["State"] != "COMPLETED" || !strings.HasSuffix(obj(c)["DestinationBackupVaultArn"].(string), ":backup-vault:dr-vault") {
+			t.Fatalf("copy job %s", toJSON(c))
 		}
-		for _, c := range copies {
-			if obj(c)["State"] != "COMPLETED" {
-				t.Fatalf("copy job %s", toJSON(c))
-			}
-		}
-		if n := len(list(d.mustAWS(t, "eu-west-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "dr-vault")["RecoveryPoints"])); n != 3 {
-			t.Fatalf("%d points in dr-vault, want 3", n)
-		}
+	}
+	drPoints := list(d.mustAWS(t, "eu-west-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "dr-vault")["RecoveryPoints"])
+	if len(drPoints) != 3 {
+		t.Fatalf("%d points in dr-vault, want 3", len(drPoints))
 	}
 
-	// Restore one point to a new directory: the same tree comes back. (With copy jobs, this
-	// restores from the DR vault's copy instead.)
-	rp := obj(points[0])
+	// Restore from the DR vault, in eu-west-1: the same tree comes back.
+	rp := obj(drPoints[0])
 	rpARN := rp["RecoveryPointArn"].(string)
-	meta := obj(d.mustAWS(t, region, "backup", "get-recovery-point-restore-metadata", "--backup-vault-name", "prod-primary-vault", "--recovery-point-arn", rpARN)["RestoreMetadata"])
+	meta := obj(d.mustAWS(t, "eu-west-1", "backup", "get-recovery-point-restore-metadata", "--backup-vault-name", "dr-vault", "--recovery-point-arn", rpARN)["RestoreMetadata"])
 	dest := filepath.Join(t.TempDir(), "restored")
 	meta["newFileSystem"], meta["destination-path"] = "true", dest
-	started := d.mustAWS(t, region, "backup", "start-restore-job", "--recovery-point-arn", rpARN, "--iam-role-arn", defaultRole, "--metadata", toJSON(meta))
-	done := d.waitJob(t, "Status", []string{"PENDING", "RUNNING"}, "backup", "describe-restore-job", "--restore-job-id", started["RestoreJobId"].(string))
+	started := d.mustAWS(t, "eu-west-1", "backup", "start-restore-job", "--recovery-point-arn", rpARN, "--iam-role-arn", defaultRole, "--metadata", toJSON(meta))
+	done := d.waitIn(t, "eu-west-1", func(m map[string]any) string { s, _ := m["Status"].(string); return s }, restorePending,
+		"backup", "describe-restore-job", "--restore-job-id", started["RestoreJobId"].(string))
 	if done["Status"] != "COMPLETED" {
-		t.Fatalf("restore ended %s", toJSON(done))
+		t.Fatalf("restore from the DR vault ended %s", toJSON(done))
 	}
 	if diffs := enginetest.DiffTrees(t, srcs[rp["ResourceArn"].(string)], dest); len(diffs) > 0 {
-		t.Fatalf("the restored tree differs:\n%s", strings.Join(diffs, "\n"))
+		t.Fatalf("the tree restored from the DR copy differs:\n%s", strings.Join(diffs, "\n"))
 	}
 
 	// 400 days on: every night ran, and the lifecycle did exactly what it says.
@@ -237,9 +232,19 @@ print(json.dumps(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved, deleted := 0, 0
+	moved, deleted, drDeleted := 0, 0, 0
+	jobEvents := map[string]int{}
 	for _, ev := range evs {
 		if ev.Type != "RECOVERY_POINT_MODIFIED" {
+			jobEvents[ev.Type]++
+			continue
+		}
+		if ev.VaultName == "dr-vault" {
+			// A copy keeps its source's creation date (02:00 of its night); it goes 90 days on.
+			if ev.State != "DELETED" || ev.Time.Hour() != 2 || ev.Time.Minute() != 0 || ev.Time.Second() != 0 || !ev.Time.After(night1.AddDate(0, 0, 89)) {
+				t.Errorf("DR vault event %+v; want deletions at 02:00, 90 days after a night", ev)
+			}
+			drDeleted++
 			continue
 		}
 		c, ok := created[ev.RecoveryPointARN]
@@ -270,6 +275,27 @@ print(json.dumps(out))
 	}
 	if moved != wantMoved || deleted != wantDeleted || wantDeleted != 3*36 {
 		t.Fatalf("%d moved to cold and %d deleted; the lifecycle asks for %d and %d", moved, deleted, wantMoved, wantDeleted)
+	}
+	for _, typ := range []string{"BACKUP_JOB_STARTED", "BACKUP_JOB_SUCCESSFUL", "COPY_JOB_STARTED", "COPY_JOB_SUCCESSFUL"} {
+		if jobEvents[typ] != 3*401 {
+			t.Errorf("%d %s events in the log, want one per job (%d)", jobEvents[typ], typ, 3*401)
+		}
+	}
+	if drDeleted != 3*(401-90) {
+		t.Fatalf("%d DR copies deleted; the copy action's lifecycle asks for %d", drDeleted, 3*(401-90))
+	}
+	// Every night was copied, and the DR vault keeps its copies 90 days (the copy action's
+	// lifecycle), counted from the source point's creation, which copies keep.
+	if n := len(list(d.mustAWS(t, region, "backup", "list-copy-jobs", "--by-state", "COMPLETED")["CopyJobs"])); n != 3*401 {
+		t.Fatalf("%d COMPLETED copy jobs after 401 nights, want %d", n, 3*401)
+	}
+	for _, p := range list(d.mustAWS(t, "eu-west-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "dr-vault")["RecoveryPoints"]) {
+		if c := epoch(obj(p)["CreationDate"]); !c.AddDate(0, 0, 90).After(now) {
+			t.Errorf("DR copy of a point created %s outlived its 90-day retention", c)
+		}
+	}
+	if n := len(list(d.mustAWS(t, "eu-west-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "dr-vault")["RecoveryPoints"])); n != 3*90 {
+		t.Fatalf("%d points in dr-vault, want %d (the last 90 nights)", n, 3*90)
 	}
 	if scratchAfter := treeListing(t, srcs[scratchARN]); scratchAfter != scratchBefore {
 		t.Fatal("the untagged resource's directory changed")

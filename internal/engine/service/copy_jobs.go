@@ -257,6 +257,9 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 			if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
 				return err
 			}
+			if err := s.copyJobEvent(tx, j); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := s.insertCopyJob(tx, j); err != nil {
@@ -444,7 +447,10 @@ func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 		return false, err
 	}
 	j.State = CopyJobRunning
-	return true, putDoc(tx, collCopyJobs, t.Key, j)
+	if err := putDoc(tx, collCopyJobs, t.Key, j); err != nil {
+		return false, err
+	}
+	return true, h.s.copyJobEvent(tx, j)
 }
 
 func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
@@ -460,12 +466,37 @@ func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 // noCopy is what a failed copy cost.
 const noCopy = "No recovery point was created in the destination vault"
 
-// finishCopyDocs records a finished copy job and drops it from its vault's active copies.
+// finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
+// active copies.
 func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
 	if err := deleteIfExists(tx, collActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
 		return err
 	}
-	return putDoc(tx, collCopyJobs, j.key(), j)
+	if err := putDoc(tx, collCopyJobs, j.key(), j); err != nil {
+		return err
+	}
+	return s.copyJobEvent(tx, j)
+}
+
+// copyJobEvent records the event of a copy job's state (events.go): COPY_JOB_STARTED,
+// COPY_JOB_SUCCESSFUL or COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
+func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
+	ev := Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
+		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
+	switch j.State {
+	case CopyJobRunning:
+		ev.Type = "COPY_JOB_STARTED"
+		ev.Message = fmt.Sprintf("An AWS Backup copy job was started. Recovery point ARN: %s. Destination backup vault ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestVaultARN, j.ID)
+	case CopyJobCompleted:
+		ev.Type = "COPY_JOB_SUCCESSFUL"
+		ev.Message = fmt.Sprintf("An AWS Backup copy job was completed successfully. Recovery point ARN: %s. Destination recovery point ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestPointARN, j.ID)
+	case CopyJobFailed:
+		ev.Type = "COPY_JOB_FAILED"
+		ev.Message = fmt.Sprintf("An AWS Backup copy job failed: %s. Recovery point ARN: %s. CopyJob ID : %s", j.StatusMessage, j.SourcePointARN, j.ID)
+	default:
+		return nil
+	}
+	return s.recordEvent(tx, ev)
 }
 
 // copyTargets are what a running copy job reads and writes, as the store had them.
@@ -564,7 +595,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 	if err != nil {
 		return err
 	}
-	srcRepo, err := s.openRepo(ctx, ct.src, false)
+	srcRepo, err := s.openPointRepo(ctx, ct.src, ct.point.StorageClass) // a cold point copies from the cold tier
 	if err != nil {
 		return fail(fmt.Errorf("open the repository of source vault %s: %w", ct.src.Name, err))
 	}
