@@ -90,7 +90,7 @@ func tickLatency(dir string, ticks int) error {
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer func() { _ = e.Close() }()
 	s, ctx := e.Service(), caller(e)
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
@@ -186,7 +186,7 @@ func resolution(dir string, nres, nsel int) error {
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer func() { _ = e.Close() }()
 	s, ctx := e.Service(), caller(e)
 	root := filepath.Join(dir, "dirs")
 	began := clock.Wall()

@@ -112,11 +112,12 @@ func TestVaultNotificationsReachTheWebhookWithRetriesAndEveryEventTheLog(t *test
 		time.Sleep(10 * time.Millisecond)
 	}
 	hook.failing.Store(false)
-	got := hook.waitFor(t, 1)
+	hook.waitFor(t, 1)
 	// Subscribing to BACKUP_JOB_COMPLETED is subscribing to SUCCESSFUL, FAILED and EXPIRED: one
 	// notification, not the STARTED event.
 	time.Sleep(200 * time.Millisecond)
-	if got = hook.received(); len(got) != 1 {
+	got := hook.received()
+	if len(got) != 1 {
 		t.Fatalf("the webhook received %d distinct notifications, want 1 (the completion)", len(got))
 	}
 	for _, m := range got {

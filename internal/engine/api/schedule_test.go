@@ -334,7 +334,7 @@ func TestOnTheWallClockTheLoopFiresARuleAtItsTime(t *testing.T) {
 	// Two seconds before 02:00: the engine runs on real time, so nothing but the loop's own timer
 	// makes the rule fire.
 	due := time.Date(2024, 1, 17, 2, 0, 0, 0, time.UTC)
-	clk := offsetClock{offset: due.Add(-3 * time.Second).Sub(time.Now())}
+	clk := offsetClock{offset: time.Until(due.Add(-3 * time.Second))}
 	e := newJobEnv(t, engine.Options{Clock: clk})
 	se := &schedEnv{jobEnv: e}
 	e.vault(t, "prod")
