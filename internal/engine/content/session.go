@@ -35,17 +35,18 @@ type Session struct {
 	cancel context.CancelCauseFunc
 	lock   *heldLock
 
-	jobs    chan *chunkJob
-	tokens  chan struct{}
-	uploads chan *packBuf
-	workers sync.WaitGroup
-	upload  sync.WaitGroup
+	jobs          chan *chunkJob
+	tokens        chan struct{}
+	packSlots     chan struct{}
+	workers       sync.WaitGroup
+	packsInFlight sync.WaitGroup
+	storedPacks   atomic.Int64
 
 	mu sync.Mutex
 	// known are chunks stored by this session that are not yet in the repository's index:
 	// in a pack being filled or uploaded, or in an uploaded pack not yet listed in an index file.
 	known     map[ID]struct{}
-	cur       *packBuf
+	cur       *packWriter
 	pending   []indexPack
 	pendingN  int
 	indexes   []string
@@ -84,10 +85,10 @@ func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
 	sctx, cancel := context.WithCancelCause(context.Background())
 	s := &Session{
 		r: r, ctx: sctx, cancel: cancel, lock: lock,
-		jobs:    make(chan *chunkJob),
-		tokens:  make(chan struct{}, 3*r.opt.workers+2),
-		uploads: make(chan *packBuf),
-		known:   map[ID]struct{}{},
+		jobs:      make(chan *chunkJob),
+		tokens:    make(chan struct{}, 3*r.opt.workers+2),
+		packSlots: make(chan struct{}, 3),
+		known:     map[ID]struct{}{},
 	}
 	// The caller's ctx bounds the session too.
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
@@ -95,10 +96,6 @@ func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
 	for range r.opt.workers {
 		s.workers.Add(1)
 		go s.worker()
-	}
-	for range 2 {
-		s.upload.Add(1)
-		go s.uploader()
 	}
 	return s, nil
 }
@@ -121,7 +118,6 @@ var (
 	splitBufs      = sync.Pool{New: func() any { b := make([]byte, 2*dataChunking.Max); return &b }}
 	smallSplitBufs = sync.Pool{New: func() any { b := make([]byte, smallSplitBuf); return &b }}
 	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
-	packBufs       = sync.Pool{New: func() any { b := make([]byte, 0, packTargetSize+dataChunking.Max+64<<10); return &b }}
 )
 
 type scratch struct{ z, sealed []byte }
@@ -176,57 +172,39 @@ func (s *Session) store(buf []byte) (ID, error) {
 
 func (s *Session) addToPack(id ID, sealed []byte, raw int) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.finished {
-		s.mu.Unlock()
 		return errors.New("content: session already committed or aborted")
 	}
 	if s.cur == nil {
-		s.cur = newPackBuf(*packBufs.Get().(*[]byte))
+		p, err := s.openPack()
+		if err != nil {
+			return err
+		}
+		s.cur = p
 	}
-	s.cur.add(id, sealed, raw)
+	if err := s.cur.add(id, sealed, raw); err != nil {
+		s.fail(err)
+		return err
+	}
 	s.storedBytes.Add(int64(len(sealed)))
-	var full *packBuf
-	if len(s.cur.data) >= packTargetSize {
-		full, s.cur = s.cur, nil
-	}
-	s.mu.Unlock()
-	if full != nil {
-		return s.ship(full)
+	if s.cur.size >= packTargetSize {
+		p := s.cur
+		s.cur = nil
+		if err := p.finish(s.r.keys); err != nil {
+			s.fail(err)
+			return err
+		}
 	}
 	return nil
 }
 
-func (s *Session) ship(p *packBuf) error {
-	p.finish(s.r.keys)
-	select {
-	case s.uploads <- p:
-		return nil
-	case <-s.ctx.Done():
-		return s.Err()
-	}
-}
-
-func (s *Session) uploader() {
-	defer s.upload.Done()
-	for p := range s.uploads {
-		if s.ctx.Err() == nil {
-			if err := s.r.st.Save(s.ctx, p.id.name(), bytes.NewReader(p.data)); err != nil {
-				s.fail(fmt.Errorf("store pack %s: %w", p.id.name(), err))
-			} else {
-				s.packStored(p)
-			}
-		}
-		b := p.data[:0]
-		packBufs.Put(&b)
-	}
-}
-
-// packStored queues an uploaded pack's entries for the next index file, writing one when enough
+// packStored queues a stored pack's entries for the next index file, writing one when enough
 // have accumulated.
-func (s *Session) packStored(p *packBuf) {
+func (s *Session) packStored(id PackID, entries []packEntry) {
 	s.mu.Lock()
-	s.pending = append(s.pending, indexPack{id: p.id, entries: p.entries})
-	s.pendingN += len(p.entries)
+	s.pending = append(s.pending, indexPack{id: id, entries: entries})
+	s.pendingN += len(entries)
 	var batch []indexPack
 	if s.pendingN >= s.r.opt.indexFlushAt {
 		batch, s.pending, s.pendingN = s.pending, nil, 0
@@ -421,11 +399,14 @@ func (s *Session) doFlush() error {
 	close(s.jobs)
 	s.workers.Wait()
 	var err error
-	if cur != nil && len(cur.entries) > 0 {
-		err = s.ship(cur)
+	if cur != nil {
+		if s.ctx.Err() != nil {
+			cur.abandon()
+		} else {
+			err = cur.finish(s.r.keys)
+		}
 	}
-	close(s.uploads)
-	s.upload.Wait()
+	s.packsInFlight.Wait()
 	if err == nil {
 		err = s.Err()
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
@@ -229,11 +231,23 @@ type restorer struct {
 	// stack is the directory path of the node being restored (walk order).
 	stack []string
 	dirs  []dirMeta
-	// batch of chunk reads, and the files they write.
+	// cur is the batch being built; batches go to the fetcher, which reads their chunks into
+	// the files while the walk creates the next files.
+	cur      *batch
+	batches  chan *batch
+	fetchErr error
+	fetched  chan struct{}
+	failed   atomic.Bool
+	open     []*openFile // created and not yet finished, for cleanup after a failure
+	openMu   sync.Mutex
+	res      RestoreResult
+}
+
+type batch struct {
 	reqs     []content.FetchRequest
 	reqBytes int64
-	pending  []*openFile
-	res      RestoreResult
+	// files are finished once the batch is written: their last chunk is in it.
+	files []*openFile
 }
 
 type dirMeta struct {
@@ -242,10 +256,9 @@ type dirMeta struct {
 }
 
 type openFile struct {
-	f             *os.File
-	abs           string
-	node          *content.Node
-	queued, total int
+	f    *os.File
+	abs  string
+	node *content.Node
 }
 
 type writeAt struct {
@@ -255,7 +268,7 @@ type writeAt struct {
 
 const (
 	batchBytes = 64 << 20
-	batchFiles = 512
+	batchFiles = 256
 )
 
 func (r *restorer) warn(format string, args ...any) {
@@ -265,9 +278,39 @@ func (r *restorer) warn(format string, args ...any) {
 }
 
 func (r *restorer) run(nr *content.NodeReader) error {
+	r.cur = &batch{}
+	r.batches = make(chan *batch, 1)
+	r.fetched = make(chan struct{})
+	go r.fetcher()
+	err := r.walk(nr)
+	if err == nil {
+		r.send()
+	}
+	close(r.batches)
+	<-r.fetched
+	if err == nil {
+		err = r.fetchErr
+	}
+	if err != nil {
+		return err
+	}
+	// Directory metadata last, deepest first.
+	for i := len(r.dirs) - 1; i >= 0; i-- {
+		d := r.dirs[i]
+		if err := r.applyMeta(d.abs, d.node, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *restorer) walk(nr *content.NodeReader) error {
 	for {
 		if err := r.ctx.Err(); err != nil {
 			return err
+		}
+		if r.failed.Load() {
+			return nil // the fetcher's error is returned
 		}
 		n, err := nr.Next()
 		if err == io.EOF {
@@ -287,17 +330,66 @@ func (r *restorer) run(nr *content.NodeReader) error {
 			return err
 		}
 	}
-	if err := r.flush(); err != nil {
-		return err
+	return nil
+}
+
+// send hands the current batch to the fetcher.
+func (r *restorer) send() {
+	if len(r.cur.reqs) == 0 && len(r.cur.files) == 0 {
+		return
 	}
-	// Directory metadata last, deepest first.
-	for i := len(r.dirs) - 1; i >= 0; i-- {
-		d := r.dirs[i]
-		if err := r.applyMeta(d.abs, d.node, nil); err != nil {
-			return err
+	r.batches <- r.cur
+	r.cur = &batch{}
+}
+
+// fetcher reads each batch's chunks into its files (on several goroutines, inside Fetch) and
+// finishes the files whose content is complete.
+func (r *restorer) fetcher() {
+	defer close(r.fetched)
+	workers := 2 * runtime.GOMAXPROCS(0)
+	for b := range r.batches {
+		if r.fetchErr == nil && len(b.reqs) > 0 {
+			r.fetchErr = r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
+				w := tag.(writeAt)
+				if _, err := w.f.f.WriteAt(data, w.off); err != nil {
+					return fmt.Errorf("restore %s: %w", w.f.abs, err)
+				}
+				return nil
+			})
+		}
+		for _, of := range b.files {
+			if r.fetchErr == nil {
+				r.fetchErr = r.finish(of)
+			}
+			of.f.Close()
+			r.forget(of)
+		}
+		if r.fetchErr != nil {
+			r.failed.Store(true)
 		}
 	}
+}
+
+func (r *restorer) finish(of *openFile) error {
+	if err := r.applyMeta(of.abs, of.node, of.f); err != nil {
+		return err
+	}
+	if err := setFileTimes(of.f, of.node.MTime); err != nil {
+		return fmt.Errorf("restore %s: %w", of.abs, err)
+	}
 	return nil
+}
+
+func (r *restorer) forget(of *openFile) {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	for i, o := range r.open {
+		if o == of {
+			r.open[i] = r.open[len(r.open)-1]
+			r.open = r.open[:len(r.open)-1]
+			return
+		}
+	}
 }
 
 // enter checks n's parent is the directory restored last on the way down (so a node can only
@@ -400,74 +492,35 @@ func (r *restorer) restoreFile(abs string, n *content.Node) error {
 		return r.existErr(abs, n, err)
 	}
 	of := &openFile{f: f, abs: abs, node: n}
-	r.pending = append(r.pending, of)
+	r.openMu.Lock()
+	r.open = append(r.open, of)
+	r.openMu.Unlock()
 	r.res.Files++
 	r.res.Bytes += n.Size
-	if n.Size > 0 {
-		// Holes stay unwritten: the file is extended to its size first.
-		if err := f.Truncate(n.Size); err != nil {
-			return fmt.Errorf("restore %s: %w", abs, err)
-		}
-	}
 	var off int64
+	holes := false
 	for _, ref := range n.Refs {
-		if !ref.IsHole() {
-			of.total++
-		}
-	}
-	for _, ref := range n.Refs {
-		if !ref.IsHole() {
-			r.reqs = append(r.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
-			r.reqBytes += ref.Len
-			of.queued++
-			if r.reqBytes >= batchBytes {
-				if err := r.flush(); err != nil {
-					return err
-				}
+		if ref.IsHole() {
+			holes = true
+		} else {
+			r.cur.reqs = append(r.cur.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
+			r.cur.reqBytes += ref.Len
+			if r.cur.reqBytes >= batchBytes {
+				r.send()
 			}
 		}
 		off += ref.Len
 	}
-	if len(r.pending) >= batchFiles {
-		return r.flush()
-	}
-	return nil
-}
-
-// flush reads the queued chunks into their files and finishes the files that are complete.
-func (r *restorer) flush() error {
-	if len(r.reqs) > 0 {
-		err := r.repo.Fetch(r.ctx, r.reqs, 2*runtime.GOMAXPROCS(0), func(tag any, data []byte) error {
-			w := tag.(writeAt)
-			if _, err := w.f.f.WriteAt(data, w.off); err != nil {
-				return fmt.Errorf("restore %s: %w", w.f.abs, err)
-			}
-			return nil
-		})
-		r.reqs, r.reqBytes = r.reqs[:0], 0
-		if err != nil {
-			return err
+	if holes {
+		// Holes stay unwritten: the file is extended to its size instead.
+		if err := f.Truncate(n.Size); err != nil {
+			return fmt.Errorf("restore %s: %w", abs, err)
 		}
 	}
-	keep := r.pending[:0]
-	for _, of := range r.pending {
-		if of.queued < of.total {
-			keep = append(keep, of)
-			continue
-		}
-		err := r.applyMeta(of.abs, of.node, of.f)
-		if cerr := of.f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("restore %s: %w", of.abs, cerr)
-		}
-		if err != nil {
-			return err
-		}
-		if err := setTimes(of.abs, of.node.MTime, false); err != nil {
-			return fmt.Errorf("restore %s: %w", of.abs, err)
-		}
+	r.cur.files = append(r.cur.files, of)
+	if len(r.cur.files) >= batchFiles {
+		r.send()
 	}
-	clear(r.pending[len(keep):])
-	r.pending = keep
 	return nil
 }
 
@@ -519,8 +572,10 @@ func fileMode(m uint32) fs.FileMode {
 
 // abandon closes files left open by a failed restore.
 func (r *restorer) abandon() {
-	for _, of := range r.pending {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	for _, of := range r.open {
 		of.f.Close()
 	}
-	r.pending = nil
+	r.open = nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -175,6 +176,16 @@ func setTimes(path string, mtime int64, symlink bool) error {
 	ts := []unix.Timespec{{Sec: 0, Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(mtime)}
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, path, ts, flags); err != nil {
 		return &os.PathError{Op: "utimes", Path: path, Err: err}
+	}
+	return nil
+}
+
+// setFileTimes sets an open file's mtime (futimens: utimensat on the descriptor, no path lookup).
+func setFileTimes(f *os.File, mtime int64) error {
+	ts := [2]unix.Timespec{{Sec: 0, Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(mtime)}
+	_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, f.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+	if errno != 0 {
+		return &os.PathError{Op: "futimens", Path: f.Name(), Err: errno}
 	}
 	return nil
 }

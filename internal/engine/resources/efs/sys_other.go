@@ -97,6 +97,11 @@ func setTimes(path string, mtime int64, symlink bool) error {
 	return os.Chtimes(path, t, t)
 }
 
+func setFileTimes(f *os.File, mtime int64) error {
+	t := timeFromNanos(mtime)
+	return os.Chtimes(f.Name(), t, t)
+}
+
 func makeSpecial(path string, n *content.Node) error {
 	return errors.New("special files can be restored on Linux only")
 }
