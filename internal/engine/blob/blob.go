@@ -55,6 +55,22 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(name string, size int64) error) error
 }
 
+// DeferredStore is an optional extension of Store for writers of many large objects (the
+// repository's packs): SaveDeferred stores an object like Save but without waiting for it to
+// reach stable storage, and Sync then makes a set of objects durable at once, so the waiting for
+// the disk overlaps with producing the next objects instead of stalling after each one.
+//
+// Until Sync returns, a crash of the machine (not of the process: the kernel keeps what was
+// written) may lose an object saved deferred, or leave it with partial content. Callers must not
+// let a durable object refer to one before Sync of it returned nil.
+type DeferredStore interface {
+	Store
+	// SaveDeferred is Save without durability: atomic towards readers, never overwriting.
+	SaveDeferred(ctx context.Context, name string, r io.Reader) error
+	// Sync makes the named objects durable; a name that does not exist gives ErrNotFound.
+	Sync(ctx context.Context, names ...string) error
+}
+
 // ValidName reports whether name can name an object: one or more "/"-separated components, each
 // made of ASCII letters, digits, '-', '_' and '.', not starting with '.' (backends keep their own
 // bookkeeping in dot-names), and at most 255 bytes long.

@@ -74,6 +74,57 @@ func (l *Local) removeStaleTemps() {
 
 // Save implements Store.
 func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
+	return l.save(ctx, name, r, true)
+}
+
+// SaveDeferred implements DeferredStore: Save without the fsyncs.
+func (l *Local) SaveDeferred(ctx context.Context, name string, r io.Reader) error {
+	return l.save(ctx, name, r, false)
+}
+
+// Sync implements DeferredStore: it fsyncs the objects (several at a time, so the file system
+// can commit them together) and then their directories.
+func (l *Local) Sync(ctx context.Context, names ...string) error {
+	dirs := map[string]bool{}
+	sem := make(chan struct{}, 8)
+	errs := make(chan error, len(names))
+	var wg sync.WaitGroup
+	for _, name := range names {
+		if err := ValidName(name); err != nil {
+			return err
+		}
+		p := l.Path(name)
+		dirs[filepath.Dir(p)] = true
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f, err := os.Open(p)
+			if err != nil {
+				errs <- mapNotFound(name, err)
+				return
+			}
+			defer f.Close()
+			if err := f.Sync(); err != nil {
+				errs <- fmt.Errorf("sync %s: %w", name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
@@ -94,9 +145,11 @@ func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
 		f.Close()
 		return fmt.Errorf("save %s: %w", name, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save %s: %w", name, err)
+	if durable {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("save %s: %w", name, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
@@ -114,8 +167,10 @@ func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
 		}
 		return fmt.Errorf("save %s: %w", name, err)
 	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
+	if durable {
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("save %s: %w", name, err)
+		}
 	}
 	return nil
 }

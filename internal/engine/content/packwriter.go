@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
 
 // packWriter streams one pack into the store while it is filled: the store's Save reads the
@@ -50,7 +52,13 @@ func (s *Session) openPack() (*packWriter, error) {
 	s.packsInFlight.Add(1)
 	go func() {
 		defer s.packsInFlight.Done()
-		err := s.r.st.Save(s.ctx, p.id.name(), pr)
+		var err error
+		if ds, ok := s.r.st.(blob.DeferredStore); ok {
+			// Made durable in a batch before the index file that lists it (writeIndex).
+			err = ds.SaveDeferred(s.ctx, p.id.name(), pr)
+		} else {
+			err = s.r.st.Save(s.ctx, p.id.name(), pr)
+		}
 		if err == nil {
 			err = io.ErrClosedPipe // a writer still writing after Save returned is an error
 			pr.CloseWithError(err)

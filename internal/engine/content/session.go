@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
 
 // Ref is one piece of a file or stream: Len bytes of chunk ID, or, when ID is zero, a hole of
@@ -225,6 +227,15 @@ func (s *Session) writeIndex(ctx context.Context, batch []indexPack) error {
 	}
 	s.indexLock.Lock()
 	defer s.indexLock.Unlock()
+	if ds, ok := s.r.st.(blob.DeferredStore); ok {
+		names := make([]string, len(batch))
+		for i, p := range batch {
+			names[i] = p.id.name()
+		}
+		if err := ds.Sync(ctx, names...); err != nil {
+			return fmt.Errorf("make packs durable: %w", err)
+		}
+	}
 	name := "index/" + randomHex(16)
 	if err := s.r.st.Save(ctx, name, bytes.NewReader(s.r.sealObject(indexMagic, name, encodeIndex(batch)))); err != nil {
 		return fmt.Errorf("store index %s: %w", name, err)

@@ -52,6 +52,7 @@ var tests = []struct {
 	{"ListOfAnEmptyOrMissingPrefixIsEmpty", testListEmpty},
 	{"InvalidNamesAreRejected", testInvalidNames},
 	{"ReadRangeAndReadAllReadTheObject", testHelpers},
+	{"DeferredSavesAreVisibleNeverOverwriteAndSync", testDeferred},
 }
 
 func ctx() context.Context { return context.Background() }
@@ -375,5 +376,38 @@ func testHelpers(t *testing.T, s blob.Store) {
 	}
 	if _, err := blob.ReadRange(ctx(), s, "h/x", 4900, 200, nil); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("ReadRange beyond the end: %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+// testDeferred checks DeferredStore, for stores that implement it.
+func testDeferred(t *testing.T, s blob.Store) {
+	ds, ok := s.(blob.DeferredStore)
+	if !ok {
+		t.Skip("not a DeferredStore")
+	}
+	data := random(100<<10, 3)
+	if err := ds.SaveDeferred(ctx(), "packs/aa/deferred", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, "packs/aa/deferred", 0, -1); !bytes.Equal(got, data) {
+		t.Fatal("deferred object reads back different")
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/aa/deferred", bytes.NewReader([]byte("x"))); !errors.Is(err, blob.ErrExists) {
+		t.Fatalf("deferred overwrite: %v, want ErrExists", err)
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/bb/other", bytes.NewReader([]byte("y"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Sync(ctx(), "packs/aa/deferred", "packs/bb/other"); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if err := ds.Sync(ctx(), "packs/aa/missing"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Sync of a missing object: %v, want ErrNotFound", err)
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/aa/broken", &failingReader{n: 10}); err == nil {
+		t.Fatal("deferred Save from a failing reader succeeded")
+	}
+	if _, err := s.Stat(ctx(), "packs/aa/broken"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("failed deferred Save left an object: %v", err)
 	}
 }
