@@ -107,7 +107,13 @@ func backup(ctx context.Context, repoDir, src, parent string) error {
 		return err
 	}
 	start := time.Now()
-	res, err := efs.Backup(ctx, r, src, content.SnapshotID(parent), nil)
+	var progress func(efs.Progress)
+	if os.Getenv("BACKUPBENCH_PROGRESS") != "" {
+		progress = func(p efs.Progress) {
+			fmt.Fprintf(os.Stderr, "%6.2fs files %d/%d bytes %d/%d stored %d\n", time.Since(start).Seconds(), p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal, p.BytesTransferred)
+		}
+	}
+	res, err := efs.Backup(ctx, r, src, content.SnapshotID(parent), progress)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, err
 	}
-	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, links: map[[2]uint64]string{}, root: isRoot()}
+	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, linkOf: map[[2]uint64]string{}, open: map[*openFile]bool{}, root: isRoot()}
 	if err := r.run(nr); err != nil {
 		r.abandon()
 		return r.res, err
@@ -222,12 +222,12 @@ func joinDest(dest, p string) string {
 }
 
 type restorer struct {
-	ctx   context.Context
-	repo  *content.Repository
-	dest  string
-	sel   *selection
-	root  bool
-	links map[[2]uint64]string
+	ctx    context.Context
+	repo   *content.Repository
+	dest   string
+	sel    *selection
+	root   bool
+	linkOf map[[2]uint64]string
 	// stack is the directory path of the node being restored (walk order).
 	stack []string
 	dirs  []dirMeta
@@ -238,16 +238,15 @@ type restorer struct {
 	fetchErr error
 	fetched  chan struct{}
 	failed   atomic.Bool
-	open     []*openFile // created and not yet finished, for cleanup after a failure
+	open     map[*openFile]bool // created and not yet finished, for cleanup after a failure
 	openMu   sync.Mutex
+	links    []pendingLink
 	res      RestoreResult
 }
 
 type batch struct {
 	reqs     []content.FetchRequest
 	reqBytes int64
-	// files are finished once the batch is written: their last chunk is in it.
-	files []*openFile
 }
 
 type dirMeta struct {
@@ -255,10 +254,22 @@ type dirMeta struct {
 	node *content.Node
 }
 
+// openFile is a regular file being restored. It is created by whichever goroutine writes its
+// first chunk and finished (owner, mode, mtime, close) by whichever writes its last, so file
+// creation and finishing run in parallel, like the writes.
 type openFile struct {
-	f    *os.File
-	abs  string
-	node *content.Node
+	abs       string
+	node      *content.Node
+	holes     bool
+	once      sync.Once
+	f         *os.File
+	openErr   error
+	remaining atomic.Int64
+}
+
+type pendingLink struct {
+	first, abs string
+	node       *content.Node
 }
 
 type writeAt struct {
@@ -268,7 +279,7 @@ type writeAt struct {
 
 const (
 	batchBytes = 64 << 20
-	batchFiles = 256
+	batchFiles = 512 // chunk requests per batch; also bounds the files open at once
 )
 
 func (r *restorer) warn(format string, args ...any) {
@@ -293,6 +304,12 @@ func (r *restorer) run(nr *content.NodeReader) error {
 	}
 	if err != nil {
 		return err
+	}
+	// Hard links once the files they link to are complete.
+	for _, l := range r.links {
+		if err := os.Link(l.first, l.abs); err != nil {
+			return r.existErr(l.abs, l.node, err)
+		}
 	}
 	// Directory metadata last, deepest first.
 	for i := len(r.dirs) - 1; i >= 0; i-- {
@@ -335,61 +352,78 @@ func (r *restorer) walk(nr *content.NodeReader) error {
 
 // send hands the current batch to the fetcher.
 func (r *restorer) send() {
-	if len(r.cur.reqs) == 0 && len(r.cur.files) == 0 {
+	if len(r.cur.reqs) == 0 {
 		return
 	}
 	r.batches <- r.cur
 	r.cur = &batch{}
 }
 
-// fetcher reads each batch's chunks into its files (on several goroutines, inside Fetch) and
-// finishes the files whose content is complete.
+// fetcher reads each batch's chunks into their files (on several goroutines, inside Fetch).
 func (r *restorer) fetcher() {
 	defer close(r.fetched)
 	workers := 2 * runtime.GOMAXPROCS(0)
 	for b := range r.batches {
-		if r.fetchErr == nil && len(b.reqs) > 0 {
-			r.fetchErr = r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
-				w := tag.(writeAt)
-				if _, err := w.f.f.WriteAt(data, w.off); err != nil {
-					return fmt.Errorf("restore %s: %w", w.f.abs, err)
-				}
-				return nil
-			})
+		if r.fetchErr != nil {
+			continue
 		}
-		for _, of := range b.files {
-			if r.fetchErr == nil {
-				r.fetchErr = r.finish(of)
+		r.fetchErr = r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
+			w := tag.(writeAt)
+			of := w.f
+			if err := r.ensureOpen(of); err != nil {
+				return err
 			}
-			of.f.Close()
-			r.forget(of)
-		}
+			if _, err := of.f.WriteAt(data, w.off); err != nil {
+				return fmt.Errorf("restore %s: %w", of.abs, err)
+			}
+			if of.remaining.Add(-1) == 0 {
+				return r.finish(of)
+			}
+			return nil
+		})
 		if r.fetchErr != nil {
 			r.failed.Store(true)
 		}
 	}
 }
 
-func (r *restorer) finish(of *openFile) error {
-	if err := r.applyMeta(of.abs, of.node, of.f); err != nil {
-		return err
-	}
-	if err := setFileTimes(of.f, of.node.MTime); err != nil {
-		return fmt.Errorf("restore %s: %w", of.abs, err)
-	}
-	return nil
-}
-
-func (r *restorer) forget(of *openFile) {
-	r.openMu.Lock()
-	defer r.openMu.Unlock()
-	for i, o := range r.open {
-		if o == of {
-			r.open[i] = r.open[len(r.open)-1]
-			r.open = r.open[:len(r.open)-1]
+// ensureOpen creates the file, once.
+func (r *restorer) ensureOpen(of *openFile) error {
+	of.once.Do(func() {
+		f, err := os.OpenFile(of.abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			of.openErr = r.existErr(of.abs, of.node, err)
 			return
 		}
+		r.openMu.Lock()
+		r.open[of] = true
+		r.openMu.Unlock()
+		of.f = f
+		if of.holes {
+			// Holes stay unwritten: the file is extended to its size instead.
+			if err := f.Truncate(of.node.Size); err != nil {
+				of.openErr = fmt.Errorf("restore %s: %w", of.abs, err)
+			}
+		}
+	})
+	return of.openErr
+}
+
+// finish sets a complete file's owner, mode and mtime, and closes it.
+func (r *restorer) finish(of *openFile) error {
+	err := r.applyMeta(of.abs, of.node, of.f)
+	if err == nil {
+		if err = setFileTimes(of.f, of.node.MTime); err != nil {
+			err = fmt.Errorf("restore %s: %w", of.abs, err)
+		}
 	}
+	if cerr := of.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("restore %s: %w", of.abs, cerr)
+	}
+	r.openMu.Lock()
+	delete(r.open, of)
+	r.openMu.Unlock()
+	return err
 }
 
 // enter checks n's parent is the directory restored last on the way down (so a node can only
@@ -476,50 +510,43 @@ func (r *restorer) existErr(abs string, n *content.Node, err error) error {
 }
 
 func (r *restorer) restoreFile(abs string, n *content.Node) error {
+	r.res.Files++
 	if n.NLink > 1 && platformFull {
 		key := [2]uint64{n.Dev, n.Inode}
-		if first, ok := r.links[key]; ok {
-			if err := os.Link(first, abs); err != nil {
-				return r.existErr(abs, n, err)
-			}
-			r.res.Files++
+		if first, ok := r.linkOf[key]; ok {
+			r.links = append(r.links, pendingLink{first: first, abs: abs, node: n})
 			return nil
 		}
-		r.links[key] = abs
+		r.linkOf[key] = abs
 	}
-	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return r.existErr(abs, n, err)
-	}
-	of := &openFile{f: f, abs: abs, node: n}
-	r.openMu.Lock()
-	r.open = append(r.open, of)
-	r.openMu.Unlock()
-	r.res.Files++
 	r.res.Bytes += n.Size
-	var off int64
-	holes := false
+	of := &openFile{abs: abs, node: n}
+	var chunks int64
 	for _, ref := range n.Refs {
 		if ref.IsHole() {
-			holes = true
+			of.holes = true
 		} else {
+			chunks++
+		}
+	}
+	if chunks == 0 {
+		// Empty (or all hole): nothing to fetch, done here.
+		if err := r.ensureOpen(of); err != nil {
+			return err
+		}
+		return r.finish(of)
+	}
+	of.remaining.Store(chunks)
+	var off int64
+	for _, ref := range n.Refs {
+		if !ref.IsHole() {
 			r.cur.reqs = append(r.cur.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
 			r.cur.reqBytes += ref.Len
-			if r.cur.reqBytes >= batchBytes {
+			if r.cur.reqBytes >= batchBytes || len(r.cur.reqs) >= batchFiles {
 				r.send()
 			}
 		}
 		off += ref.Len
-	}
-	if holes {
-		// Holes stay unwritten: the file is extended to its size instead.
-		if err := f.Truncate(n.Size); err != nil {
-			return fmt.Errorf("restore %s: %w", abs, err)
-		}
-	}
-	r.cur.files = append(r.cur.files, of)
-	if len(r.cur.files) >= batchFiles {
-		r.send()
 	}
 	return nil
 }
@@ -574,8 +601,8 @@ func fileMode(m uint32) fs.FileMode {
 func (r *restorer) abandon() {
 	r.openMu.Lock()
 	defer r.openMu.Unlock()
-	for _, of := range r.open {
+	for of := range r.open {
 		of.f.Close()
 	}
-	r.open = nil
+	clear(r.open)
 }
