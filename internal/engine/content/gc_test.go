@@ -389,3 +389,69 @@ func TestGCAfterABackupProcessIsKilledReclaimsItsPacks(t *testing.T) {
 	}
 	verifyClean(t, r)
 }
+
+// Two writers into one repository at once, as the daemon and an embedded provider do: each
+// through its own Repository (a process each, as far as the store can tell), plus a second
+// session in the same Repository.
+func TestConcurrentBackupsIntoOneRepository(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	a := newTestRepo(t, st)
+	st2, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	b, err := Open(ctx, st2, testKey)
+	mustNil(t, err)
+	shared := randomData(6<<20, 100)
+	inputs := [][]byte{
+		append(bytes.Clone(shared), randomData(20<<20, 101)...),
+		append(bytes.Clone(shared), textData(10<<20, 102)...),
+		randomData(18<<20, 103),
+	}
+	repos := []*Repository{a, b, a}
+	snaps := make([]Snapshot, len(inputs))
+	errs := make(chan error, len(inputs))
+	for i := range inputs {
+		go func() {
+			s, err := repos[i].BackupStream(ctx, bytes.NewReader(inputs[i]), nil, nil)
+			snaps[i] = s
+			errs <- err
+		}()
+	}
+	for range inputs {
+		mustNil(t, <-errs)
+	}
+	for i := range inputs {
+		for _, r := range []*Repository{a, b} {
+			if got := restoreBytes(t, r, snaps[i].ID); !bytes.Equal(got, inputs[i]) {
+				t.Fatalf("snapshot %d does not restore through %p", i, r)
+			}
+		}
+	}
+	verifyClean(t, a)
+	if n, _ := countObjects(t, st, "locks/"); n != 0 {
+		t.Fatalf("%d locks left after the backups ended", n)
+	}
+}
+
+// A backup process killed mid-way leaves a repository verify passes: its packs are complete or
+// invisible (temporary files), and nothing refers to them.
+func TestKilledBackupLeavesAVerifiableRepository(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	r := newTestRepo(t, st)
+	keep := backupBytes(t, r, randomData(1<<20, 110))
+	h := startHelper(t, dir, 111, 40<<20)
+	mustNil(t, h.cmd.Process.Kill())
+	h.cmd.Wait()
+	r2, err := Open(context.Background(), st, testKey)
+	mustNil(t, err)
+	verifyClean(t, r2)
+	ids, err := r2.SnapshotIDs(context.Background())
+	mustNil(t, err)
+	if len(ids) != 1 || ids[0] != keep.ID {
+		t.Fatalf("snapshots after a killed backup: %v", ids)
+	}
+}
