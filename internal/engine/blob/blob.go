@@ -84,12 +84,16 @@ func ValidName(name string) error {
 		}
 		for i := 0; i < len(c); i++ {
 			b := c[i]
-			if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+			if !validNameByte(b) {
 				return fmt.Errorf("%w: %q (byte %q is not allowed; use letters, digits, '-', '_' and '.')", ErrInvalidName, name, b)
 			}
 		}
 	}
 	return nil
+}
+
+func validNameByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.'
 }
 
 // ReadAll returns the whole content of the object name.
@@ -98,7 +102,7 @@ func ReadAll(ctx context.Context, s Store, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer closeQuietly(rc)
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -116,7 +120,7 @@ func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer closeQuietly(rc)
 	if int64(cap(buf)) < length {
 		buf = make([]byte, length)
 	}
@@ -126,6 +130,9 @@ func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf
 	}
 	return buf, nil
 }
+
+// closeQuietly closes what was only read: there is nothing to lose if that fails.
+func closeQuietly(c io.Closer) { _ = c.Close() }
 
 // rangeReader is implemented by stores that can read a range without an intermediate reader.
 type rangeReader interface {

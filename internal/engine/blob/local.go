@@ -68,7 +68,7 @@ func (l *Local) removeStaleTemps() {
 		if err != nil || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		os.Remove(filepath.Join(l.tmp, e.Name()))
+		_ = os.Remove(filepath.Join(l.tmp, e.Name())) // best effort: tried again next time
 	}
 }
 
@@ -105,7 +105,7 @@ func (l *Local) Sync(ctx context.Context, names ...string) error {
 				errs <- mapNotFound(name, err)
 				return
 			}
-			defer f.Close()
+			defer closeQuietly(f)
 			if err := f.Sync(); err != nil {
 				errs <- fmt.Errorf("sync %s: %w", name, err)
 			}
@@ -140,14 +140,14 @@ func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
+	defer func() { _ = os.Remove(tmp) }() // linked into place (or failed): the temporary name goes
 	if _, err := io.Copy(&writeBehind{f: f}, ctxReader{ctx, r}); err != nil {
-		f.Close()
+		closeQuietly(f)
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	if durable {
 		if err := f.Sync(); err != nil {
-			f.Close()
+			closeQuietly(f)
 			return fmt.Errorf("save %s: %w", name, err)
 		}
 	}
@@ -209,7 +209,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer closeQuietly(d)
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
@@ -230,12 +230,12 @@ func (l *Local) Open(ctx context.Context, name string, off, length int64) (io.Re
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
+		closeQuietly(f)
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	n, err := checkRange(name, fi.Size(), off, length)
 	if err != nil {
-		f.Close()
+		closeQuietly(f)
 		return nil, err
 	}
 	return &sectionCloser{io.NewSectionReader(f, off, n), f}, nil
@@ -252,7 +252,7 @@ func (l *Local) readRange(ctx context.Context, name string, off, length int64, b
 	if err != nil {
 		return nil, mapNotFound(name, err)
 	}
-	defer f.Close()
+	defer closeQuietly(f)
 	if int64(cap(buf)) < length {
 		buf = make([]byte, length)
 	}

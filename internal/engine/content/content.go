@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -113,9 +112,6 @@ func WithLockTimes(refresh, stale time.Duration) Option {
 // WithWorkers sets how many goroutines compress and encrypt chunks (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
-// withIndexFlush sets how many entries a session accumulates before writing an index file.
-func withIndexFlush(n int) Option { return func(o *options) { o.indexFlushAt = n } }
-
 // Repository is one vault's store of deduplicated, compressed, encrypted data. It is safe for
 // concurrent use; several Repository values, in one process or several, may share a store.
 type Repository struct {
@@ -128,6 +124,8 @@ type Repository struct {
 	tree *chunker
 	opt  options
 	host string
+
+	closeOnce sync.Once
 
 	// mu guards the index state below.
 	mu sync.RWMutex
@@ -158,9 +156,9 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 		return nil, fmt.Errorf("init repository: %w", err)
 	}
 	var idb [16]byte
-	rand.Read(idb[:])
+	fillRandom(idb[:])
 	dataKey := make([]byte, 32)
-	rand.Read(dataKey)
+	fillRandom(dataKey)
 	cfg := repoConfig{Version: formatVersion, ID: hex.EncodeToString(idb[:]), KeyID: keyID, DataChunking: dataChunking, TreeChunking: treeChunking}
 	var err error
 	if cfg.WrappedKey, err = wrapDataKey(mk, dataKey, cfg.ID, keyID); err != nil {
@@ -242,8 +240,15 @@ func (r *Repository) ID() string { return r.cfg.ID }
 // Store is the blob store the repository lives in.
 func (r *Repository) Store() blob.Store { return r.st }
 
-// Close releases the repository.
-func (r *Repository) Close() error { return nil }
+// Close releases the repository's compression workers. Call it when no operation on the
+// repository is running; the repository cannot be used afterwards.
+func (r *Repository) Close() error {
+	r.closeOnce.Do(func() {
+		_ = r.comp.enc.Close() // nothing is being encoded: there is no output to lose
+		r.comp.dec.Close()
+	})
+	return nil
+}
 
 func (r *Repository) resetIndex() {
 	r.ix = chunkIndex{}
@@ -454,9 +459,12 @@ func (r *Repository) ReadChunk(ctx context.Context, id ID, buf, dst []byte) ([]b
 
 func randomHex(n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
+	fillRandom(b)
 	return hex.EncodeToString(b)
 }
+
+// fillRandom fills b from crypto/rand, which never fails (it panics if the OS source does).
+func fillRandom(b []byte) { _, _ = rand.Read(b) }
 
 // ctxErr returns the context's cause if it is done.
 func ctxErr(ctx context.Context) error {
@@ -465,5 +473,3 @@ func ctxErr(ctx context.Context) error {
 	}
 	return nil
 }
-
-var _ = io.EOF

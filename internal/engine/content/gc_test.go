@@ -16,25 +16,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
 
-// writeStream stores data through an open session and commits it as a stream snapshot.
-func writeStream(ctx context.Context, s *Session, data []byte) (Snapshot, error) {
-	refs, err := s.WriteData(ctx, bytes.NewReader(data), int64(len(data)), nil)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	list := s.NewStreamWriter()
-	var rec []byte
-	for _, ref := range refs {
-		rec = appendRef(rec[:0], ref)
-		list.Write(rec)
-	}
-	ids, err := list.Close()
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return s.Commit(ctx, CommitSpec{Kind: KindStream, Size: int64(len(data)), Tree: ids})
-}
-
 func verifyClean(t *testing.T, r *Repository) {
 	t.Helper()
 	var problems []string

@@ -1,7 +1,6 @@
 package content
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,7 +43,7 @@ func (s *Session) openPack() (*packWriter, error) {
 	pipe := newBufferPipe(4)
 	pr, pw := pipe, pipe
 	p := &packWriter{pw: pw, stage: stageBufs.Get().(*[]byte), done: make(chan struct{})}
-	rand.Read(p.id[:])
+	fillRandom(p.id[:])
 	*p.stage = append((*p.stage)[:0], packMagic...)
 	p.size = int64(len(packMagic))
 	s.packsInFlight.Add(1)

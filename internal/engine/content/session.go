@@ -208,7 +208,9 @@ func (s *Session) packStored(id PackID, entries []packEntry) {
 	s.pending = append(s.pending, indexPack{id: id, entries: entries})
 	s.pendingN += len(entries)
 	var batch []indexPack
-	if s.pendingN >= s.r.opt.indexFlushAt {
+	// An index file every 64k chunks or 256 packs (~4 GiB): that bounds what the session keeps
+	// in memory and what a crash would leave unindexed.
+	if s.pendingN >= s.r.opt.indexFlushAt || len(s.pending) >= 256 {
 		batch, s.pending, s.pendingN = s.pending, nil, 0
 	}
 	s.mu.Unlock()
@@ -462,5 +464,7 @@ func (s *Session) Commit(ctx context.Context, spec CommitSpec) (Snapshot, error)
 func (s *Session) Abort() {
 	defer s.lock.release()
 	s.cancel(errors.New("content: session aborted"))
-	s.flush()
+	// The session failed already: what flush reports is that (or a failure to index what
+	// landed, which GC then treats as unindexed packs).
+	_ = s.flush()
 }

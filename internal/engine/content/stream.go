@@ -165,7 +165,9 @@ func (r *Repository) BackupStream(ctx context.Context, src io.Reader, meta map[s
 	err = s.writeChunks(ctx, src, -1, func(ref Ref) error {
 		size += ref.Len
 		rec = appendRef(rec[:0], ref)
-		list.Write(rec)
+		if _, err := list.Write(rec); err != nil {
+			return err
+		}
 		if progress != nil {
 			progress(size)
 		}

@@ -70,7 +70,7 @@ func read(t *testing.T, s blob.Store, name string, off, length int64) []byte {
 	if err != nil {
 		t.Fatalf("Open(%s, %d, %d): %v", name, off, length, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
@@ -182,7 +182,9 @@ func testFailingReader(t *testing.T, s blob.Store) {
 		t.Fatalf("after a failed Save, Stat = %v, want ErrNotFound", err)
 	}
 	listed := 0
-	s.List(ctx(), "", func(string, int64) error { listed++; return nil })
+	if err := s.List(ctx(), "", func(string, int64) error { listed++; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if listed != 0 {
 		t.Fatalf("after a failed Save, List shows %d objects", listed)
 	}
@@ -241,7 +243,7 @@ func testRangeBeyondEnd(t *testing.T, s blob.Store) {
 		rc, err := s.Open(ctx(), "packs/01/short", c.off, c.length)
 		if err == nil {
 			_, err = io.ReadAll(rc)
-			rc.Close()
+			_ = rc.Close()
 		}
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("range (%d, %d) of 100 bytes: %v, want io.ErrUnexpectedEOF", c.off, c.length, err)
@@ -296,7 +298,9 @@ func testListOrder(t *testing.T, s blob.Store) {
 		t.Fatalf("List order:\n got %q\nwant %q", got, want)
 	}
 	sizes := map[string]int64{}
-	s.List(ctx(), "", func(name string, size int64) error { sizes[name] = size; return nil })
+	if err := s.List(ctx(), "", func(name string, size int64) error { sizes[name] = size; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range names {
 		if sizes[n] != 1 {
 			t.Errorf("List size of %s = %d, want 1", n, sizes[n])

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -141,8 +142,14 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 	if rootSt.typ != content.NodeDir {
 		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
 	}
-	if _, err := readDir(root); err != nil {
+	d, err := os.Open(root)
+	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	_, err = d.Readdirnames(1)
+	_ = d.Close() // read only
+	if err != nil && err != io.EOF {
+		return Result{}, fmt.Errorf("%w: %s cannot be read: %v", ErrSource, root, err)
 	}
 	b := &backup{ctx: ctx, root: root, links: map[[2]uint64]*item{}}
 	if parent != "" {
@@ -465,9 +472,11 @@ func (b *backup) readFile(it *item) {
 			case errors.Is(err, fs.ErrNotExist):
 				b.warn(false, "%s: file vanished during the backup", it.abs)
 				it.skip = true
+				b.filesDone.Add(1)
 			default:
 				b.warn(true, "%s: cannot be read, it is missing from the backup: %v", it.abs, err)
 				it.skip = true
+				b.filesDone.Add(1)
 			}
 			return
 		}
@@ -511,7 +520,7 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 	if err != nil {
 		return nil, statInfo{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	progress := func(n int64) { b.bytesDone.Add(n) }
 	var refs []content.Ref
 	// A file with fewer allocated blocks than its size has holes.
@@ -557,5 +566,3 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 	}
 	return refs, after, nil
 }
-
-func timeFromNanos(ns int64) time.Time { return time.Unix(0, ns) }

@@ -137,7 +137,7 @@ func prepareEmptyDest(dest string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDestination, err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	if names, _ := d.Readdirnames(1); len(names) > 0 {
 		return fmt.Errorf("%w: %s is not empty: restore a whole recovery point into a new or empty directory, or restore items into it", ErrDestination, dest)
 	}
@@ -337,7 +337,7 @@ func (r *restorer) walk(nr *content.NodeReader) error {
 			return err
 		}
 		isSel := r.sel.selected(n.Path)
-		if !isSel && !(n.Type == content.NodeDir && r.sel.ancestor(n.Path)) {
+		if !isSel && (n.Type != content.NodeDir || !r.sel.ancestor(n.Path)) {
 			continue
 		}
 		if err := r.enter(n); err != nil {
@@ -602,7 +602,7 @@ func (r *restorer) abandon() {
 	r.openMu.Lock()
 	defer r.openMu.Unlock()
 	for of := range r.open {
-		of.f.Close()
+		_ = of.f.Close() // the restore failed already; this only releases descriptors
 	}
 	clear(r.open)
 }

@@ -24,12 +24,12 @@ func fromStat(st *unix.Stat_t) statInfo {
 		gid:    st.Gid,
 		mtime:  st.Mtim.Nano(),
 		ctime:  st.Ctim.Nano(),
-		ino:    uint64(st.Ino),
-		dev:    uint64(st.Dev),
-		nlink:  uint64(st.Nlink),
+		ino:    uint64(st.Ino),   //nolint:unconvert // not uint64 on every platform
+		dev:    uint64(st.Dev),   //nolint:unconvert
+		nlink:  uint64(st.Nlink), //nolint:unconvert
 		size:   st.Size,
 		blocks: st.Blocks,
-		rdev:   uint64(st.Rdev),
+		rdev:   uint64(st.Rdev), //nolint:unconvert
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
@@ -74,7 +74,7 @@ func readDir(path string) ([]dirent, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	d := os.NewFile(uintptr(fd), path)
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	var names []string
 	for {
 		batch, err := d.Readdirnames(4096)
