@@ -552,7 +552,9 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 			b.bytesDone.Add(st.size - pos)
 		}
 	} else {
-		refs, err = b.sess.WriteData(b.ctx, f, st.size, progress)
+		// Read the size lstat reported and no more: that saves the read that would find the end.
+		// A file that grew or shrank meanwhile is caught by the fstat check that follows.
+		refs, err = b.sess.WriteData(b.ctx, io.LimitReader(f, st.size), st.size, progress)
 		if err != nil {
 			return nil, statInfo{}, err
 		}
