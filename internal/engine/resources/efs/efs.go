@@ -102,7 +102,7 @@ type backup struct {
 	ctx      context.Context
 	sess     *content.Session
 	root     string
-	parent   *content.NodeReader
+	parent   *parentNodes
 	pnext    *content.Node
 	perr     error
 	items    chan *item
@@ -160,7 +160,7 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 		case err != nil:
 			return Result{}, fmt.Errorf("read parent snapshot %s: %w", parent, err)
 		default:
-			b.parent = nr
+			b.parent = readParent(ctx, nr)
 			b.advanceParent()
 		}
 	}
@@ -169,6 +169,9 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 		return Result{}, err
 	}
 	b.sess = sess
+	if b.parent != nil {
+		defer b.parent.stop()
+	}
 	res, err := b.run(rootSt, parent, progress)
 	if err != nil {
 		sess.Abort()
@@ -406,7 +409,7 @@ func (b *backup) parentFor(rel string) *content.Node {
 }
 
 func (b *backup) advanceParent() {
-	n, err := b.parent.Next()
+	n, err := b.parent.next()
 	if err != nil {
 		b.pnext = nil
 		if err != io.EOF {
@@ -415,6 +418,76 @@ func (b *backup) advanceParent() {
 		return
 	}
 	b.pnext = n
+}
+
+// parentNodes decodes the parent's node list on its own goroutine, ahead of the walk, in
+// batches.
+type parentNodes struct {
+	ch    chan parentBatch
+	cur   []*content.Node
+	err   error
+	done  bool
+	abort chan struct{}
+}
+
+type parentBatch struct {
+	nodes []*content.Node
+	err   error
+}
+
+func readParent(ctx context.Context, nr *content.NodeReader) *parentNodes {
+	p := &parentNodes{ch: make(chan parentBatch, 8), abort: make(chan struct{})}
+	go func() {
+		defer close(p.ch)
+		batch := make([]*content.Node, 0, 256)
+		for {
+			n, err := nr.Next()
+			if err != nil || len(batch) == cap(batch) {
+				select {
+				case p.ch <- parentBatch{batch, err}:
+				case <-p.abort:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+				batch = make([]*content.Node, 0, 256)
+			}
+			batch = append(batch, n)
+		}
+	}()
+	return p
+}
+
+func (p *parentNodes) next() (*content.Node, error) {
+	for len(p.cur) == 0 {
+		if p.done {
+			return nil, p.err
+		}
+		b, ok := <-p.ch
+		if !ok {
+			p.done, p.err = true, io.EOF
+			continue
+		}
+		p.cur = b.nodes
+		if b.err != nil {
+			p.done, p.err = true, b.err
+		}
+	}
+	n := p.cur[0]
+	p.cur = p.cur[1:]
+	return n, nil
+}
+
+// stop lets the decoding goroutine end early.
+func (p *parentNodes) stop() {
+	select {
+	case <-p.abort:
+	default:
+		close(p.abort)
+	}
 }
 
 func (b *backup) walk(abs, rel string) error {
