@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -434,5 +436,91 @@ func TestKilledBackupLeavesAVerifiableRepository(t *testing.T) {
 	mustNil(t, err)
 	if len(ids) != 1 || ids[0] != keep.ID {
 		t.Fatalf("snapshots after a killed backup: %v", ids)
+	}
+}
+
+// recordingDeferred is a DeferredStore over Memory that records which objects were made
+// durable when.
+type recordingDeferred struct {
+	*blob.Memory
+	mu       sync.Mutex
+	deferred map[string]bool // saved deferred and not yet synced
+	order    []string        // "save NAME" of durable saves, in order
+	synced   map[string]bool
+}
+
+func (s *recordingDeferred) SaveDeferred(ctx context.Context, name string, r io.Reader) error {
+	if err := s.Memory.Save(ctx, name, r); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.deferred[name] = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *recordingDeferred) Save(ctx context.Context, name string, r io.Reader) error {
+	s.mu.Lock()
+	s.order = append(s.order, name)
+	s.mu.Unlock()
+	return s.Memory.Save(ctx, name, r)
+}
+
+func (s *recordingDeferred) Sync(ctx context.Context, names ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		if _, err := s.Memory.Stat(ctx, n); err != nil {
+			return err
+		}
+		delete(s.deferred, n)
+		s.synced[n] = true
+		s.order = append(s.order, "sync "+n)
+	}
+	return nil
+}
+
+// Packs are saved without waiting for the disk, but every pack an index file lists is durable
+// before that index file is written, and the snapshot comes last.
+func TestPacksAreDurableBeforeTheIndexThatListsThem(t *testing.T) {
+	ctx := context.Background()
+	st := &recordingDeferred{Memory: blob.NewMemory(), deferred: map[string]bool{}, synced: map[string]bool{}}
+	r := newTestRepo(t, st)
+	snap := backupBytes(t, r, randomData(40<<20, 120))
+	if len(st.synced) < 2 {
+		t.Fatalf("only %d packs went through Sync", len(st.synced))
+	}
+	if len(st.deferred) != 0 {
+		t.Fatalf("packs never made durable: %v", st.deferred)
+	}
+	sawSnapshot := false
+	syncedBefore := map[string]bool{}
+	for _, name := range st.order {
+		if p, ok := strings.CutPrefix(name, "sync "); ok {
+			syncedBefore[p] = true
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, "index/"):
+			if sawSnapshot {
+				t.Fatal("an index file was written after the snapshot")
+			}
+			b, err := blob.ReadAll(ctx, st, name)
+			mustNil(t, err)
+			body, err := r.openObject(indexMagic, name, b)
+			mustNil(t, err)
+			packs, err := decodeIndex(body)
+			mustNil(t, err)
+			for _, p := range packs {
+				if !syncedBefore[p.id.name()] {
+					t.Fatalf("index %s lists %s, which was not synced first", name, p.id.name())
+				}
+			}
+		case name == snapshotName(snap.ID):
+			sawSnapshot = true
+		}
+	}
+	if !sawSnapshot {
+		t.Fatal("snapshot not saved durably")
 	}
 }
