@@ -470,7 +470,7 @@ func (s *recordingDeferred) Sync(ctx context.Context, names ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, n := range names {
-		if _, err := s.Memory.Stat(ctx, n); err != nil {
+		if _, err := s.Stat(ctx, n); err != nil {
 			return err
 		}
 		delete(s.deferred, n)
