@@ -80,32 +80,46 @@ echo "mixed dataset: $(awk -v b="$mixed_bytes" 'BEGIN { printf "%.2f GiB", b / 1
 sync
 tar -cf - -C "$data" mixed tree >/dev/null
 
-# 1. Initial backup.
-measure ours-backup "$bb" backup "$runs/ours-repo" "$data/mixed"
-ours_b_wall=$M_WALL ours_b_cpu=$M_CPU
-snap=$(cat "$runs/ours-backup.out")
+# 1. Initial backup. The machine is shared and its disk's speed varies, so the engine and
+# tar | zstd run twice, interleaved, and the faster run of each counts (restic, at ~3x the time,
+# once).
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
+ours_b_wall="" tz_wall=""
+for round in 1 2; do
+  rm -rf "$runs/ours-repo" "$runs/mixed.tar.zst"
+  measure "ours-backup-$round" "$bb" backup "$runs/ours-repo" "$data/mixed"
+  [ -z "$ours_b_wall" ] || awk -v a="$M_WALL" -v b="$ours_b_wall" 'BEGIN { exit !(a < b) }' && { ours_b_wall=$M_WALL; ours_b_cpu=$M_CPU; }
+  measure "tarzstd-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
+  [ -z "$tz_wall" ] || awk -v a="$M_WALL" -v b="$tz_wall" 'BEGIN { exit !(a < b) }' && { tz_wall=$M_WALL; tz_cpu=$M_CPU; }
+done
+snap=$(cat "$runs/ours-backup-2.out")
 restic init --repo "$runs/restic-repo" >/dev/null
 measure restic-backup restic backup --repo "$runs/restic-repo" -q "$data/mixed"
 restic_b_wall=$M_WALL restic_b_cpu=$M_CPU
-measure tarzstd-backup bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
-tz_wall=$M_WALL tz_cpu=$M_CPU
 ours_repo_bytes=$(du -sb "$runs/ours-repo" | cut -f1)
 restic_repo_bytes=$(du -sb "$runs/restic-repo" | cut -f1)
 tz_bytes=$(stat -c %s "$runs/mixed.tar.zst")
+rm -f "$runs/mixed.tar.zst"
 
-# 2. Restore (into fresh directories; tar -x of an uncompressed tar made beforehand).
+# 2. Restore into fresh directories (tar -x of an uncompressed tar made beforehand), twice,
+# interleaved; the faster run of each counts.
 tar -cf "$runs/mixed.tar" -C "$data" mixed
-measure ours-restore "$bb" restore "$runs/ours-repo" "$snap" "$runs/ours-restored"
-ours_r_wall=$M_WALL
-mkdir -p "$runs/tar-restored"
-measure tar-restore tar -xf "$runs/mixed.tar" -C "$runs/tar-restored"
-tar_r_wall=$M_WALL
+ours_r_wall="" tar_r_wall=""
+for round in 1 2; do
+  rm -rf "$runs/ours-restored" "$runs/tar-restored"
+  measure "ours-restore-$round" "$bb" restore "$runs/ours-repo" "$snap" "$runs/ours-restored"
+  ours_r_wall=$(best "$M_WALL" "$ours_r_wall")
+  if [ "$round" = 1 ] && ! diff -r "$data/mixed" "$runs/ours-restored" >/dev/null; then
+    echo "bench/backup.sh: the restored tree differs from the source" >&2; exit 1
+  fi
+  mkdir -p "$runs/tar-restored"
+  measure "tar-restore-$round" tar -xf "$runs/mixed.tar" -C "$runs/tar-restored"
+  tar_r_wall=$(best "$M_WALL" "$tar_r_wall")
+done
+rm -rf "$runs/ours-restored" "$runs/tar-restored"
 measure restic-restore restic restore --repo "$runs/restic-repo" latest --target "$runs/restic-restored" -q
 restic_r_wall=$M_WALL
-if ! diff -r "$data/mixed" "$runs/ours-restored" >/dev/null; then
-  echo "bench/backup.sh: the restored tree differs from the source" >&2; exit 1
-fi
-rm -rf "$runs/tar-restored" "$runs/restic-restored" "$runs/ours-restored" "$runs/mixed.tar" "$runs/mixed.tar.zst"
+rm -rf "$runs/restic-restored" "$runs/mixed.tar"
 
 # 3. No-change re-backup of the 100k-file tree.
 measure ours-tree-initial "$bb" backup "$runs/ours-tree-repo" "$data/tree"

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/efs"
 )
@@ -34,14 +35,16 @@ func main() {
 	flag.Parse()
 	args := flag.Args()
 	if len(args) == 0 {
-		fail(errors.New("usage: backupbench gen-mixed|gen-tree|backup|restore ..."))
+		fail(errors.New("usage: backupbench gen-mixed|gen-tree|backup|restore ARGS"))
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
 			fail(err)
 		}
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
 		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
@@ -106,14 +109,20 @@ func backup(ctx context.Context, repoDir, src, parent string) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	res, err := efs.Backup(ctx, r, src, content.SnapshotID(parent), nil)
+	start := clock.Wall()
+	var progress func(efs.Progress)
+	if os.Getenv("BACKUPBENCH_PROGRESS") != "" {
+		progress = func(p efs.Progress) {
+			fmt.Fprintf(os.Stderr, "%6.2fs files %d/%d bytes %d/%d stored %d\n", clock.Since(start).Seconds(), p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal, p.BytesTransferred)
+		}
+	}
+	res, err := efs.Backup(ctx, r, src, content.SnapshotID(parent), progress)
 	if err != nil {
 		return err
 	}
 	fmt.Println(res.Snapshot.ID)
 	fmt.Fprintf(os.Stderr, "backup: %d files, %d dirs, %d bytes, %d files read, %d bytes stored, %.2fs, partial=%v %q\n",
-		res.Files, res.Dirs, res.Bytes, res.FilesRead, res.BytesTransferred, time.Since(start).Seconds(), res.Partial, res.Warnings)
+		res.Files, res.Dirs, res.Bytes, res.FilesRead, res.BytesTransferred, clock.Since(start).Seconds(), res.Partial, res.Warnings)
 	return nil
 }
 
@@ -122,12 +131,12 @@ func restore(ctx context.Context, repoDir, snap, dest string) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start := clock.Wall()
 	res, err := efs.Restore(ctx, r, content.SnapshotID(snap), dest, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "restore: %d files, %d dirs, %d bytes, %.2fs\n", res.Files, res.Dirs, res.Bytes, time.Since(start).Seconds())
+	fmt.Fprintf(os.Stderr, "restore: %d files, %d dirs, %d bytes, %.2fs\n", res.Files, res.Dirs, res.Bytes, clock.Since(start).Seconds())
 	return nil
 }
 
@@ -166,7 +175,7 @@ func writeText(w *bufio.Writer, r *rand.Rand, n int64) {
 		if int64(len(line)) > n-written {
 			line = line[:n-written]
 		}
-		w.Write(line)
+		_, _ = w.Write(line) // bufio.Writer: the error is reported by Flush
 		written += int64(len(line))
 	}
 }
@@ -175,8 +184,8 @@ func writeRandom(w *bufio.Writer, r *rand.ChaCha8, n int64) {
 	buf := make([]byte, 1<<20)
 	for n > 0 {
 		k := min(int64(len(buf)), n)
-		r.Read(buf[:k])
-		w.Write(buf[:k])
+		_, _ = r.Read(buf[:k]) // ChaCha8.Read never fails
+		_, _ = w.Write(buf[:k])
 		n -= k
 	}
 }
@@ -192,7 +201,7 @@ func writeFile(path string, fill func(w *bufio.Writer)) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	fill(w)
 	if err := w.Flush(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()

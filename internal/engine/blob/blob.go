@@ -55,6 +55,22 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(name string, size int64) error) error
 }
 
+// DeferredStore is an optional extension of Store for writers of many large objects (the
+// repository's packs): SaveDeferred stores an object like Save but without waiting for it to
+// reach stable storage, and Sync then makes a set of objects durable at once, so the waiting for
+// the disk overlaps with producing the next objects instead of stalling after each one.
+//
+// Until Sync returns, a crash of the machine (not of the process: the kernel keeps what was
+// written) may lose an object saved deferred, or leave it with partial content. Callers must not
+// let a durable object refer to one before Sync of it returned nil.
+type DeferredStore interface {
+	Store
+	// SaveDeferred is Save without durability: atomic towards readers, never overwriting.
+	SaveDeferred(ctx context.Context, name string, r io.Reader) error
+	// Sync makes the named objects durable; a name that does not exist gives ErrNotFound.
+	Sync(ctx context.Context, names ...string) error
+}
+
 // ValidName reports whether name can name an object: one or more "/"-separated components, each
 // made of ASCII letters, digits, '-', '_' and '.', not starting with '.' (backends keep their own
 // bookkeeping in dot-names), and at most 255 bytes long.
@@ -68,12 +84,16 @@ func ValidName(name string) error {
 		}
 		for i := 0; i < len(c); i++ {
 			b := c[i]
-			if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+			if !validNameByte(b) {
 				return fmt.Errorf("%w: %q (byte %q is not allowed; use letters, digits, '-', '_' and '.')", ErrInvalidName, name, b)
 			}
 		}
 	}
 	return nil
+}
+
+func validNameByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.'
 }
 
 // ReadAll returns the whole content of the object name.
@@ -82,7 +102,7 @@ func ReadAll(ctx context.Context, s Store, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer closeQuietly(rc)
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -100,7 +120,7 @@ func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer closeQuietly(rc)
 	if int64(cap(buf)) < length {
 		buf = make([]byte, length)
 	}
@@ -110,6 +130,9 @@ func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf
 	}
 	return buf, nil
 }
+
+// closeQuietly closes what was only read: there is nothing to lose if that fails.
+func closeQuietly(c io.Closer) { _ = c.Close() }
 
 // rangeReader is implemented by stores that can read a range without an intermediate reader.
 type rangeReader interface {

@@ -68,12 +68,63 @@ func (l *Local) removeStaleTemps() {
 		if err != nil || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		os.Remove(filepath.Join(l.tmp, e.Name()))
+		_ = os.Remove(filepath.Join(l.tmp, e.Name())) // best effort: tried again next time
 	}
 }
 
 // Save implements Store.
 func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
+	return l.save(ctx, name, r, true)
+}
+
+// SaveDeferred implements DeferredStore: Save without the fsyncs.
+func (l *Local) SaveDeferred(ctx context.Context, name string, r io.Reader) error {
+	return l.save(ctx, name, r, false)
+}
+
+// Sync implements DeferredStore: it fsyncs the objects (several at a time, so the file system
+// can commit them together) and then their directories.
+func (l *Local) Sync(ctx context.Context, names ...string) error {
+	dirs := map[string]bool{}
+	sem := make(chan struct{}, 8)
+	errs := make(chan error, len(names))
+	var wg sync.WaitGroup
+	for _, name := range names {
+		if err := ValidName(name); err != nil {
+			return err
+		}
+		p := l.Path(name)
+		dirs[filepath.Dir(p)] = true
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f, err := os.Open(p)
+			if err != nil {
+				errs <- mapNotFound(name, err)
+				return
+			}
+			defer closeQuietly(f)
+			if err := f.Sync(); err != nil {
+				errs <- fmt.Errorf("sync %s: %w", name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
@@ -89,14 +140,16 @@ func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
-		f.Close()
+	defer func() { _ = os.Remove(tmp) }() // linked into place (or failed): the temporary name goes
+	if _, err := io.Copy(&writeBehind{f: f}, ctxReader{ctx, r}); err != nil {
+		closeQuietly(f)
 		return fmt.Errorf("save %s: %w", name, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save %s: %w", name, err)
+	if durable {
+		if err := f.Sync(); err != nil {
+			closeQuietly(f)
+			return fmt.Errorf("save %s: %w", name, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
@@ -114,8 +167,10 @@ func (l *Local) Save(ctx context.Context, name string, r io.Reader) error {
 		}
 		return fmt.Errorf("save %s: %w", name, err)
 	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
+	if durable {
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("save %s: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -154,7 +209,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer closeQuietly(d)
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
@@ -175,12 +230,12 @@ func (l *Local) Open(ctx context.Context, name string, off, length int64) (io.Re
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
+		closeQuietly(f)
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	n, err := checkRange(name, fi.Size(), off, length)
 	if err != nil {
-		f.Close()
+		closeQuietly(f)
 		return nil, err
 	}
 	return &sectionCloser{io.NewSectionReader(f, off, n), f}, nil
@@ -197,7 +252,7 @@ func (l *Local) readRange(ctx context.Context, name string, off, length int64, b
 	if err != nil {
 		return nil, mapNotFound(name, err)
 	}
-	defer f.Close()
+	defer closeQuietly(f)
 	if int64(cap(buf)) < length {
 		buf = make([]byte, length)
 	}
@@ -342,6 +397,26 @@ func (l *Local) walk(ctx context.Context, dirName, prefix string, fn func(string
 	return nil
 }
 
+// writeBehind writes to a file and asks the kernel to start writing each few megabytes back as
+// they come (where the platform can), so the fsync that ends a Save has little left to wait for
+// and the disk works while the caller is still producing data.
+type writeBehind struct {
+	f              *os.File
+	written, begun int64
+}
+
+const writeBehindStep = 4 << 20
+
+func (w *writeBehind) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.begun >= writeBehindStep {
+		startWriteback(w.f, w.begun, w.written-w.begun)
+		w.begun = w.written
+	}
+	return n, err
+}
+
 // ctxReader stops a copy when its context is cancelled.
 type ctxReader struct {
 	ctx context.Context
@@ -363,5 +438,10 @@ func (c ctxReader) WriteTo(w io.Writer) (int64, error) {
 	if wt, ok := c.r.(io.WriterTo); ok {
 		return wt.WriteTo(w)
 	}
-	return io.Copy(w, struct{ io.Reader }{c})
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(w, struct{ io.Reader }{c}, *bp)
 }
+
+// copyBufs make Saves from streams (pipes) write in large pieces.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}

@@ -67,7 +67,7 @@ func verify(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("open the repository of vault %q at %s: %w", *vault, dir, err)
 	}
-	defer repo.Close()
+	defer func() { _ = repo.Close() }()
 	problems := 0
 	err = repo.Verify(ctx, *readData, func(p string) {
 		problems++

@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -113,9 +112,6 @@ func WithLockTimes(refresh, stale time.Duration) Option {
 // WithWorkers sets how many goroutines compress and encrypt chunks (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
-// withIndexFlush sets how many entries a session accumulates before writing an index file.
-func withIndexFlush(n int) Option { return func(o *options) { o.indexFlushAt = n } }
-
 // Repository is one vault's store of deduplicated, compressed, encrypted data. It is safe for
 // concurrent use; several Repository values, in one process or several, may share a store.
 type Repository struct {
@@ -158,9 +154,9 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 		return nil, fmt.Errorf("init repository: %w", err)
 	}
 	var idb [16]byte
-	rand.Read(idb[:])
+	fillRandom(idb[:])
 	dataKey := make([]byte, 32)
-	rand.Read(dataKey)
+	fillRandom(dataKey)
 	cfg := repoConfig{Version: formatVersion, ID: hex.EncodeToString(idb[:]), KeyID: keyID, DataChunking: dataChunking, TreeChunking: treeChunking}
 	var err error
 	if cfg.WrappedKey, err = wrapDataKey(mk, dataKey, cfg.ID, keyID); err != nil {
@@ -242,7 +238,10 @@ func (r *Repository) ID() string { return r.cfg.ID }
 // Store is the blob store the repository lives in.
 func (r *Repository) Store() blob.Store { return r.st }
 
-// Close releases the repository.
+// Close releases the repository. It holds no goroutines, files or locks between operations
+// (sessions release their locks when they end), so there is nothing to release but memory, which
+// the garbage collector reclaims; in particular the zstd decoder is not closed, because closing it
+// under a concurrent DecodeAll panics.
 func (r *Repository) Close() error { return nil }
 
 func (r *Repository) resetIndex() {
@@ -454,9 +453,12 @@ func (r *Repository) ReadChunk(ctx context.Context, id ID, buf, dst []byte) ([]b
 
 func randomHex(n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
+	fillRandom(b)
 	return hex.EncodeToString(b)
 }
+
+// fillRandom fills b from crypto/rand, which never fails (it panics if the OS source does).
+func fillRandom(b []byte) { _, _ = rand.Read(b) }
 
 // ctxErr returns the context's cause if it is done.
 func ctxErr(ctx context.Context) error {
@@ -465,5 +467,3 @@ func ctxErr(ctx context.Context) error {
 	}
 	return nil
 }
-
-var _ = io.EOF

@@ -493,12 +493,14 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 		}
 	}
 	sizes := map[PackID]int64{}
-	r.st.List(ctx, "packs/", func(name string, size int64) error {
+	if err := r.st.List(ctx, "packs/", func(name string, size int64) error {
 		if id, ok := parsePackName(name); ok && toDelete[id] {
 			sizes[id] = size
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	for p := range toDelete {
 		if err := r.st.Remove(ctx, p.name()); err != nil && !errors.Is(err, blob.ErrNotFound) {
 			return fmt.Errorf("delete pack %s: %w", p.name(), err)

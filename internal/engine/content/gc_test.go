@@ -6,34 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
-
-// writeStream stores data through an open session and commits it as a stream snapshot.
-func writeStream(ctx context.Context, s *Session, data []byte) (Snapshot, error) {
-	refs, err := s.WriteData(ctx, bytes.NewReader(data), int64(len(data)), nil)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	list := s.NewStreamWriter()
-	var rec []byte
-	for _, ref := range refs {
-		rec = appendRef(rec[:0], ref)
-		list.Write(rec)
-	}
-	ids, err := list.Close()
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return s.Commit(ctx, CommitSpec{Kind: KindStream, Size: int64(len(data)), Tree: ids})
-}
 
 func verifyClean(t *testing.T, r *Repository) {
 	t.Helper()
@@ -86,10 +69,28 @@ func TestGCRepacksMostlyUnusedPacks(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	r := newTestRepo(t, st)
-	shared := randomData(4<<20, 41)
-	first := backupBytes(t, r, append(randomData(10<<20, 40), shared...))
-	secondData := append(bytes.Clone(shared), randomData(1<<20, 42)...)
+	firstData := randomData(12<<20, 40)
+	first := backupBytes(t, r, firstData)
+	// The second snapshot starts with two of the first one's chunks (cut by content at both
+	// ends), so it shares exactly those: the first pack ends up mostly unused once first is
+	// forgotten.
+	sf, err := r.loadSnapshot(ctx, first.ID)
+	mustNil(t, err)
+	var refs []Ref
+	mustNil(t, r.walkRefs(ctx, sf, func(_ string, ref Ref) { refs = append(refs, ref) }))
+	if len(refs) < 4 {
+		t.Fatalf("only %d chunks in 12 MiB", len(refs))
+	}
+	var start int64
+	for _, ref := range refs[:len(refs)-3] {
+		start += ref.Len
+	}
+	tail := refs[len(refs)-3].Len + refs[len(refs)-2].Len
+	secondData := append(bytes.Clone(firstData[start:start+tail]), randomData(1<<20, 42)...)
 	second := backupBytes(t, r, secondData)
+	if second.StoredBytes > int64(len(secondData))-tail+64<<10 {
+		t.Fatalf("second snapshot stored %d bytes; the shared chunks were not deduplicated", second.StoredBytes)
+	}
 	mustNil(t, r.Forget(ctx, first.ID))
 	stats, err := r.GC(ctx)
 	mustNil(t, err)
@@ -101,8 +102,8 @@ func TestGCRepacksMostlyUnusedPacks(t *testing.T) {
 	}
 	verifyClean(t, r)
 	_, size := countObjects(t, st, "packs/")
-	if size > 7<<20 {
-		t.Fatalf("after GC the packs hold %d bytes for a 5 MiB snapshot", size)
+	if size > int64(len(secondData))+64<<10 {
+		t.Fatalf("after GC the packs hold %d bytes for a %d-byte snapshot", size, len(secondData))
 	}
 }
 
@@ -370,4 +371,156 @@ func TestGCAfterABackupProcessIsKilledReclaimsItsPacks(t *testing.T) {
 		t.Fatal("surviving snapshot damaged")
 	}
 	verifyClean(t, r)
+}
+
+// Two writers into one repository at once, as the daemon and an embedded provider do: each
+// through its own Repository (a process each, as far as the store can tell), plus a second
+// session in the same Repository.
+func TestConcurrentBackupsIntoOneRepository(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	a := newTestRepo(t, st)
+	st2, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	b, err := Open(ctx, st2, testKey)
+	mustNil(t, err)
+	shared := randomData(6<<20, 100)
+	inputs := [][]byte{
+		append(bytes.Clone(shared), randomData(20<<20, 101)...),
+		append(bytes.Clone(shared), textData(10<<20, 102)...),
+		randomData(18<<20, 103),
+	}
+	repos := []*Repository{a, b, a}
+	snaps := make([]Snapshot, len(inputs))
+	errs := make(chan error, len(inputs))
+	for i := range inputs {
+		go func() {
+			s, err := repos[i].BackupStream(ctx, bytes.NewReader(inputs[i]), nil, nil)
+			snaps[i] = s
+			errs <- err
+		}()
+	}
+	for range inputs {
+		mustNil(t, <-errs)
+	}
+	for i := range inputs {
+		for _, r := range []*Repository{a, b} {
+			if got := restoreBytes(t, r, snaps[i].ID); !bytes.Equal(got, inputs[i]) {
+				t.Fatalf("snapshot %d does not restore through %p", i, r)
+			}
+		}
+	}
+	verifyClean(t, a)
+	if n, _ := countObjects(t, st, "locks/"); n != 0 {
+		t.Fatalf("%d locks left after the backups ended", n)
+	}
+}
+
+// A backup process killed mid-way leaves a repository verify passes: its packs are complete or
+// invisible (temporary files), and nothing refers to them.
+func TestKilledBackupLeavesAVerifiableRepository(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	st, err := blob.NewLocal(dir)
+	mustNil(t, err)
+	r := newTestRepo(t, st)
+	keep := backupBytes(t, r, randomData(1<<20, 110))
+	h := startHelper(t, dir, 111, 40<<20)
+	mustNil(t, h.cmd.Process.Kill())
+	h.cmd.Wait()
+	r2, err := Open(context.Background(), st, testKey)
+	mustNil(t, err)
+	verifyClean(t, r2)
+	ids, err := r2.SnapshotIDs(context.Background())
+	mustNil(t, err)
+	if len(ids) != 1 || ids[0] != keep.ID {
+		t.Fatalf("snapshots after a killed backup: %v", ids)
+	}
+}
+
+// recordingDeferred is a DeferredStore over Memory that records which objects were made
+// durable when.
+type recordingDeferred struct {
+	*blob.Memory
+	mu       sync.Mutex
+	deferred map[string]bool // saved deferred and not yet synced
+	order    []string        // "save NAME" of durable saves, in order
+	synced   map[string]bool
+}
+
+func (s *recordingDeferred) SaveDeferred(ctx context.Context, name string, r io.Reader) error {
+	if err := s.Memory.Save(ctx, name, r); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.deferred[name] = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *recordingDeferred) Save(ctx context.Context, name string, r io.Reader) error {
+	s.mu.Lock()
+	s.order = append(s.order, name)
+	s.mu.Unlock()
+	return s.Memory.Save(ctx, name, r)
+}
+
+func (s *recordingDeferred) Sync(ctx context.Context, names ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		if _, err := s.Stat(ctx, n); err != nil {
+			return err
+		}
+		delete(s.deferred, n)
+		s.synced[n] = true
+		s.order = append(s.order, "sync "+n)
+	}
+	return nil
+}
+
+// Packs are saved without waiting for the disk, but every pack an index file lists is durable
+// before that index file is written, and the snapshot comes last.
+func TestPacksAreDurableBeforeTheIndexThatListsThem(t *testing.T) {
+	ctx := context.Background()
+	st := &recordingDeferred{Memory: blob.NewMemory(), deferred: map[string]bool{}, synced: map[string]bool{}}
+	r := newTestRepo(t, st)
+	snap := backupBytes(t, r, randomData(40<<20, 120))
+	if len(st.synced) < 2 {
+		t.Fatalf("only %d packs went through Sync", len(st.synced))
+	}
+	if len(st.deferred) != 0 {
+		t.Fatalf("packs never made durable: %v", st.deferred)
+	}
+	sawSnapshot := false
+	syncedBefore := map[string]bool{}
+	for _, name := range st.order {
+		if p, ok := strings.CutPrefix(name, "sync "); ok {
+			syncedBefore[p] = true
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, "index/"):
+			if sawSnapshot {
+				t.Fatal("an index file was written after the snapshot")
+			}
+			b, err := blob.ReadAll(ctx, st, name)
+			mustNil(t, err)
+			body, err := r.openObject(indexMagic, name, b)
+			mustNil(t, err)
+			packs, err := decodeIndex(body)
+			mustNil(t, err)
+			for _, p := range packs {
+				if !syncedBefore[p.id.name()] {
+					t.Fatalf("index %s lists %s, which was not synced first", name, p.id.name())
+				}
+			}
+		case name == snapshotName(snap.ID):
+			sawSnapshot = true
+		}
+	}
+	if !sawSnapshot {
+		t.Fatal("snapshot not saved durably")
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -35,12 +34,12 @@ func LoadOrCreateMasterKey(path string) (MasterKey, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return MasterKey{}, fmt.Errorf("create master key: %w", err)
 	}
-	rand.Read(mk[:])
+	fillRandom(mk[:])
 	tmp, err := os.CreateTemp(dir, ".master-key-*")
 	if err != nil {
 		return MasterKey{}, fmt.Errorf("create master key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // linked into place or not needed
 	werr := func() error {
 		if err := tmp.Chmod(0o600); err != nil {
 			return err
@@ -60,8 +59,11 @@ func LoadOrCreateMasterKey(path string) (MasterKey, error) {
 		return MasterKey{}, fmt.Errorf("create master key %s: %w", path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+		syncErr := d.Sync()
+		_ = d.Close()
+		if syncErr != nil {
+			return MasterKey{}, fmt.Errorf("create master key %s: %w", path, syncErr)
+		}
 	}
 	// If another process linked its key first, that one is the key.
 	return loadMasterKey(path)
@@ -148,7 +150,7 @@ func wrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, er
 		return nil, err
 	}
 	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(dataKey)+gcm.Overhead())
-	rand.Read(nonce)
+	fillRandom(nonce)
 	return gcm.Seal(nonce, nonce, dataKey, wrapAAD(repoID, keyID)), nil
 }
 

@@ -89,7 +89,8 @@ func (h *heldLock) refresh() {
 	if err := h.r.st.Save(ctx, next, bytes.NewReader(h.r.newLockFile("backup", h.session))); err != nil {
 		return // try again next tick; the old lock stays in place meanwhile
 	}
-	h.r.st.Remove(ctx, h.name)
+	// If the old lock cannot be removed it goes stale; the new one is what counts.
+	_ = h.r.st.Remove(ctx, h.name)
 	h.name, h.seq = next, h.seq+1
 }
 
@@ -103,7 +104,8 @@ func (h *heldLock) release() {
 	<-h.done
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.r.st.Remove(context.Background(), h.name)
+	// A lock left behind goes stale (its process ends, or it is no longer refreshed).
+	_ = h.r.st.Remove(context.Background(), h.name)
 	ownSessions.Delete(h.session)
 }
 
@@ -169,7 +171,7 @@ func (r *Repository) acquireGCLock(ctx context.Context) (func(), error) {
 		err := r.st.Save(ctx, gcLockName, bytes.NewReader(r.newLockFile("gc", session)))
 		if err == nil {
 			return func() {
-				r.st.Remove(context.Background(), gcLockName)
+				_ = r.st.Remove(context.Background(), gcLockName) // else stale once this process ends
 				ownSessions.Delete(session)
 			}, nil
 		}
@@ -190,7 +192,8 @@ func (r *Repository) acquireGCLock(ctx context.Context) (func(), error) {
 			ownSessions.Delete(session)
 			return nil, ErrGCRunning
 		}
-		r.st.Remove(ctx, gcLockName)
+		// A dead GC's lock: remove it and try again (if another GC removed it first, fine).
+		_ = r.st.Remove(ctx, gcLockName)
 	}
 	ownSessions.Delete(session)
 	return nil, ErrGCRunning

@@ -3,7 +3,6 @@ package content
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -239,10 +238,6 @@ func decodeNode(b []byte, prev string) (*Node, error) {
 	}
 	suffix := d.bytes(d.count(1, "path length"), "path")
 	if d.err != nil {
-		// count() refuses lengths beyond the record; an empty suffix is allowed.
-		if !errors.Is(d.err, errFormat) {
-			return nil, d.err
-		}
 		return nil, d.err
 	}
 	n.Path = prev[:shared] + string(suffix)

@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 
@@ -37,7 +36,7 @@ type packBuf struct {
 
 func newPackBuf(buf []byte) *packBuf {
 	p := &packBuf{data: append(buf[:0], packMagic...)}
-	rand.Read(p.id[:])
+	fillRandom(p.id[:])
 	return p
 }
 

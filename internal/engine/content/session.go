@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 )
 
 // Ref is one piece of a file or stream: Len bytes of chunk ID, or, when ID is zero, a hole of
@@ -35,17 +37,18 @@ type Session struct {
 	cancel context.CancelCauseFunc
 	lock   *heldLock
 
-	jobs    chan *chunkJob
-	tokens  chan struct{}
-	uploads chan *packBuf
-	workers sync.WaitGroup
-	upload  sync.WaitGroup
+	jobs          chan *chunkJob
+	tokens        chan struct{}
+	packSlots     chan struct{}
+	workers       sync.WaitGroup
+	packsInFlight sync.WaitGroup
+	storedPacks   atomic.Int64
 
 	mu sync.Mutex
 	// known are chunks stored by this session that are not yet in the repository's index:
 	// in a pack being filled or uploaded, or in an uploaded pack not yet listed in an index file.
 	known     map[ID]struct{}
-	cur       *packBuf
+	cur       *packWriter
 	pending   []indexPack
 	pendingN  int
 	indexes   []string
@@ -84,10 +87,10 @@ func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
 	sctx, cancel := context.WithCancelCause(context.Background())
 	s := &Session{
 		r: r, ctx: sctx, cancel: cancel, lock: lock,
-		jobs:    make(chan *chunkJob),
-		tokens:  make(chan struct{}, 3*r.opt.workers+2),
-		uploads: make(chan *packBuf),
-		known:   map[ID]struct{}{},
+		jobs:      make(chan *chunkJob),
+		tokens:    make(chan struct{}, 3*r.opt.workers+2),
+		packSlots: make(chan struct{}, 3),
+		known:     map[ID]struct{}{},
 	}
 	// The caller's ctx bounds the session too.
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
@@ -95,10 +98,6 @@ func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
 	for range r.opt.workers {
 		s.workers.Add(1)
 		go s.worker()
-	}
-	for range 2 {
-		s.upload.Add(1)
-		go s.uploader()
 	}
 	return s, nil
 }
@@ -121,7 +120,6 @@ var (
 	splitBufs      = sync.Pool{New: func() any { b := make([]byte, 2*dataChunking.Max); return &b }}
 	smallSplitBufs = sync.Pool{New: func() any { b := make([]byte, smallSplitBuf); return &b }}
 	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
-	packBufs       = sync.Pool{New: func() any { b := make([]byte, 0, packTargetSize+dataChunking.Max+64<<10); return &b }}
 )
 
 type scratch struct{ z, sealed []byte }
@@ -176,59 +174,43 @@ func (s *Session) store(buf []byte) (ID, error) {
 
 func (s *Session) addToPack(id ID, sealed []byte, raw int) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.finished {
-		s.mu.Unlock()
 		return errors.New("content: session already committed or aborted")
 	}
 	if s.cur == nil {
-		s.cur = newPackBuf(*packBufs.Get().(*[]byte))
+		p, err := s.openPack()
+		if err != nil {
+			return err
+		}
+		s.cur = p
 	}
-	s.cur.add(id, sealed, raw)
+	if err := s.cur.add(id, sealed, raw); err != nil {
+		s.fail(err)
+		return err
+	}
 	s.storedBytes.Add(int64(len(sealed)))
-	var full *packBuf
-	if len(s.cur.data) >= packTargetSize {
-		full, s.cur = s.cur, nil
-	}
-	s.mu.Unlock()
-	if full != nil {
-		return s.ship(full)
+	if s.cur.size >= packTargetSize {
+		p := s.cur
+		s.cur = nil
+		if err := p.finish(s.r.keys); err != nil {
+			s.fail(err)
+			return err
+		}
 	}
 	return nil
 }
 
-func (s *Session) ship(p *packBuf) error {
-	p.finish(s.r.keys)
-	select {
-	case s.uploads <- p:
-		return nil
-	case <-s.ctx.Done():
-		return s.Err()
-	}
-}
-
-func (s *Session) uploader() {
-	defer s.upload.Done()
-	for p := range s.uploads {
-		if s.ctx.Err() == nil {
-			if err := s.r.st.Save(s.ctx, p.id.name(), bytes.NewReader(p.data)); err != nil {
-				s.fail(fmt.Errorf("store pack %s: %w", p.id.name(), err))
-			} else {
-				s.packStored(p)
-			}
-		}
-		b := p.data[:0]
-		packBufs.Put(&b)
-	}
-}
-
-// packStored queues an uploaded pack's entries for the next index file, writing one when enough
+// packStored queues a stored pack's entries for the next index file, writing one when enough
 // have accumulated.
-func (s *Session) packStored(p *packBuf) {
+func (s *Session) packStored(id PackID, entries []packEntry) {
 	s.mu.Lock()
-	s.pending = append(s.pending, indexPack{id: p.id, entries: p.entries})
-	s.pendingN += len(p.entries)
+	s.pending = append(s.pending, indexPack{id: id, entries: entries})
+	s.pendingN += len(entries)
 	var batch []indexPack
-	if s.pendingN >= s.r.opt.indexFlushAt {
+	// An index file every 64k chunks or 256 packs (~4 GiB): that bounds what the session keeps
+	// in memory and what a crash would leave unindexed.
+	if s.pendingN >= s.r.opt.indexFlushAt || len(s.pending) >= 256 {
 		batch, s.pending, s.pendingN = s.pending, nil, 0
 	}
 	s.mu.Unlock()
@@ -247,6 +229,15 @@ func (s *Session) writeIndex(ctx context.Context, batch []indexPack) error {
 	}
 	s.indexLock.Lock()
 	defer s.indexLock.Unlock()
+	if ds, ok := s.r.st.(blob.DeferredStore); ok {
+		names := make([]string, len(batch))
+		for i, p := range batch {
+			names[i] = p.id.name()
+		}
+		if err := ds.Sync(ctx, names...); err != nil {
+			return fmt.Errorf("make packs durable: %w", err)
+		}
+	}
 	name := "index/" + randomHex(16)
 	if err := s.r.st.Save(ctx, name, bytes.NewReader(s.r.sealObject(indexMagic, name, encodeIndex(batch)))); err != nil {
 		return fmt.Errorf("store index %s: %w", name, err)
@@ -421,11 +412,14 @@ func (s *Session) doFlush() error {
 	close(s.jobs)
 	s.workers.Wait()
 	var err error
-	if cur != nil && len(cur.entries) > 0 {
-		err = s.ship(cur)
+	if cur != nil {
+		if s.ctx.Err() != nil {
+			cur.abandon()
+		} else {
+			err = cur.finish(s.r.keys)
+		}
 	}
-	close(s.uploads)
-	s.upload.Wait()
+	s.packsInFlight.Wait()
 	if err == nil {
 		err = s.Err()
 	}
@@ -470,5 +464,7 @@ func (s *Session) Commit(ctx context.Context, spec CommitSpec) (Snapshot, error)
 func (s *Session) Abort() {
 	defer s.lock.release()
 	s.cancel(errors.New("content: session aborted"))
-	s.flush()
+	// The session failed already: what flush reports is that (or a failure to index what
+	// landed, which GC then treats as unindexed packs).
+	_ = s.flush()
 }

@@ -165,7 +165,9 @@ func (r *Repository) BackupStream(ctx context.Context, src io.Reader, meta map[s
 	err = s.writeChunks(ctx, src, -1, func(ref Ref) error {
 		size += ref.Len
 		rec = appendRef(rec[:0], ref)
-		list.Write(rec)
+		if _, err := list.Write(rec); err != nil {
+			return err
+		}
 		if progress != nil {
 			progress(size)
 		}
@@ -262,6 +264,13 @@ func (b *byteReader) ReadByte() (byte, error) {
 
 func (b *byteReader) Read(p []byte) (int, error) { return b.r.Read(p) }
 
+const maxRun = 8 << 20
+
+var (
+	fetchBufs = sync.Pool{New: func() any { b := make([]byte, 0, maxRun+dataChunking.Max); return &b }}
+	chunkOut  = sync.Pool{New: func() any { b := make([]byte, 0, dataChunking.Max); return &b }}
+)
+
 // FetchRequest asks Fetch for one chunk; Tag is the caller's, handed back with the content.
 type FetchRequest struct {
 	ID  ID
@@ -299,7 +308,7 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 		}
 		return int(int64(a.loc.off) - int64(b.loc.off))
 	})
-	// Runs: chunks of one pack whose gaps are small, up to 16 MiB per read.
+	// Runs: chunks of one pack whose gaps are small, up to maxRun bytes per read.
 	type run struct {
 		pack     PackID
 		off, end int64
@@ -310,7 +319,7 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 		off, end := int64(it.loc.off), int64(it.loc.off)+int64(it.loc.length)
 		if n := len(runs); n > 0 {
 			last := runs[n-1]
-			if last.pack == it.loc.pack && off >= last.off && off-last.end <= 256<<10 && end-last.off <= 16<<20 {
+			if last.pack == it.loc.pack && off >= last.off && off-last.end <= 256<<10 && end-last.off <= maxRun {
 				last.end = max(last.end, end)
 				last.items = append(last.items, it)
 				continue
@@ -329,8 +338,10 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []byte
-			dst := make([]byte, 0, dataChunking.Max)
+			bufp, dstp := fetchBufs.Get().(*[]byte), chunkOut.Get().(*[]byte)
+			defer fetchBufs.Put(bufp)
+			defer chunkOut.Put(dstp)
+			buf, dst := *bufp, *dstp
 			for rn := range work {
 				if ctx.Err() != nil {
 					continue
@@ -341,7 +352,10 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 					cancel(fmt.Errorf("read %s: %w", name, err))
 					continue
 				}
-				buf = data
+				if cap(data) > cap(buf) {
+					buf = data
+					*bufp = buf
+				}
 				for _, it := range rn.items {
 					lo := int64(it.loc.off) - rn.off
 					sealed := data[lo : lo+int64(it.loc.length)]

@@ -178,3 +178,51 @@ func (r *Repository) Verify(ctx context.Context, readData bool, report func(prob
 	}
 	return nil
 }
+
+// RebuildIndex recreates the index from the packs themselves (every pack describes itself in
+// its table), for a repository whose index files were lost or damaged: it writes index files
+// covering every readable pack, then removes the index files that existed before. It holds the
+// GC lock, so no GC runs meanwhile; backups may run (their own index files are kept). Packs
+// whose table cannot be read are reported through report and left out.
+func (r *Repository) RebuildIndex(ctx context.Context, report func(problem string)) error {
+	release, err := r.acquireGCLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var old []string
+	if err := r.st.List(ctx, "index/", func(name string, _ int64) error {
+		old = append(old, name)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rebuild index: %w", err)
+	}
+	var ids []PackID
+	if err := r.st.List(ctx, "packs/", func(name string, _ int64) error {
+		if id, ok := parsePackName(name); ok {
+			ids = append(ids, id)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rebuild index: %w", err)
+	}
+	v := &gcView{packNum: map[PackID]uint32{}}
+	for _, id := range ids {
+		table, _, err := r.readPackTable(ctx, id)
+		if err != nil {
+			report(fmt.Sprintf("pack %s: %v (left out of the index)", id.name(), err))
+			continue
+		}
+		n := uint32(len(v.packs))
+		v.packs = append(v.packs, id)
+		v.packNum[id] = n
+		for _, e := range table {
+			v.ix.add(indexEntry{id: e.id, pack: n, off: e.off, length: e.length, raw: e.raw})
+		}
+	}
+	v.files = old
+	if err := r.rewriteIndex(ctx, v, nil); err != nil {
+		return fmt.Errorf("rebuild index: %w", err)
+	}
+	return r.refresh(ctx)
+}

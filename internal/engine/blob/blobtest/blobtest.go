@@ -52,6 +52,7 @@ var tests = []struct {
 	{"ListOfAnEmptyOrMissingPrefixIsEmpty", testListEmpty},
 	{"InvalidNamesAreRejected", testInvalidNames},
 	{"ReadRangeAndReadAllReadTheObject", testHelpers},
+	{"DeferredSavesAreVisibleNeverOverwriteAndSync", testDeferred},
 }
 
 func ctx() context.Context { return context.Background() }
@@ -69,7 +70,7 @@ func read(t *testing.T, s blob.Store, name string, off, length int64) []byte {
 	if err != nil {
 		t.Fatalf("Open(%s, %d, %d): %v", name, off, length, err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
@@ -181,7 +182,9 @@ func testFailingReader(t *testing.T, s blob.Store) {
 		t.Fatalf("after a failed Save, Stat = %v, want ErrNotFound", err)
 	}
 	listed := 0
-	s.List(ctx(), "", func(string, int64) error { listed++; return nil })
+	if err := s.List(ctx(), "", func(string, int64) error { listed++; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if listed != 0 {
 		t.Fatalf("after a failed Save, List shows %d objects", listed)
 	}
@@ -240,7 +243,7 @@ func testRangeBeyondEnd(t *testing.T, s blob.Store) {
 		rc, err := s.Open(ctx(), "packs/01/short", c.off, c.length)
 		if err == nil {
 			_, err = io.ReadAll(rc)
-			rc.Close()
+			_ = rc.Close()
 		}
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("range (%d, %d) of 100 bytes: %v, want io.ErrUnexpectedEOF", c.off, c.length, err)
@@ -295,7 +298,9 @@ func testListOrder(t *testing.T, s blob.Store) {
 		t.Fatalf("List order:\n got %q\nwant %q", got, want)
 	}
 	sizes := map[string]int64{}
-	s.List(ctx(), "", func(name string, size int64) error { sizes[name] = size; return nil })
+	if err := s.List(ctx(), "", func(name string, size int64) error { sizes[name] = size; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range names {
 		if sizes[n] != 1 {
 			t.Errorf("List size of %s = %d, want 1", n, sizes[n])
@@ -375,5 +380,38 @@ func testHelpers(t *testing.T, s blob.Store) {
 	}
 	if _, err := blob.ReadRange(ctx(), s, "h/x", 4900, 200, nil); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("ReadRange beyond the end: %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+// testDeferred checks DeferredStore, for stores that implement it.
+func testDeferred(t *testing.T, s blob.Store) {
+	ds, ok := s.(blob.DeferredStore)
+	if !ok {
+		t.Skip("not a DeferredStore")
+	}
+	data := random(100<<10, 3)
+	if err := ds.SaveDeferred(ctx(), "packs/aa/deferred", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, "packs/aa/deferred", 0, -1); !bytes.Equal(got, data) {
+		t.Fatal("deferred object reads back different")
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/aa/deferred", bytes.NewReader([]byte("x"))); !errors.Is(err, blob.ErrExists) {
+		t.Fatalf("deferred overwrite: %v, want ErrExists", err)
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/bb/other", bytes.NewReader([]byte("y"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Sync(ctx(), "packs/aa/deferred", "packs/bb/other"); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if err := ds.Sync(ctx(), "packs/aa/missing"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Sync of a missing object: %v, want ErrNotFound", err)
+	}
+	if err := ds.SaveDeferred(ctx(), "packs/aa/broken", &failingReader{n: 10}); err == nil {
+		t.Fatal("deferred Save from a failing reader succeeded")
+	}
+	if _, err := s.Stat(ctx(), "packs/aa/broken"); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("failed deferred Save left an object: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -101,7 +102,7 @@ type backup struct {
 	ctx      context.Context
 	sess     *content.Session
 	root     string
-	parent   *content.NodeReader
+	parent   *parentNodes
 	pnext    *content.Node
 	perr     error
 	items    chan *item
@@ -141,8 +142,14 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 	if rootSt.typ != content.NodeDir {
 		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
 	}
-	if _, err := readDir(root); err != nil {
+	d, err := os.Open(root)
+	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	_, err = d.Readdirnames(1)
+	_ = d.Close() // read only
+	if err != nil && err != io.EOF {
+		return Result{}, fmt.Errorf("%w: %s cannot be read: %v", ErrSource, root, err)
 	}
 	b := &backup{ctx: ctx, root: root, links: map[[2]uint64]*item{}}
 	if parent != "" {
@@ -153,7 +160,7 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 		case err != nil:
 			return Result{}, fmt.Errorf("read parent snapshot %s: %w", parent, err)
 		default:
-			b.parent = nr
+			b.parent = readParent(ctx, nr)
 			b.advanceParent()
 		}
 	}
@@ -162,6 +169,9 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 		return Result{}, err
 	}
 	b.sess = sess
+	if b.parent != nil {
+		defer b.parent.stop()
+	}
 	res, err := b.run(rootSt, parent, progress)
 	if err != nil {
 		sess.Abort()
@@ -399,7 +409,7 @@ func (b *backup) parentFor(rel string) *content.Node {
 }
 
 func (b *backup) advanceParent() {
-	n, err := b.parent.Next()
+	n, err := b.parent.next()
 	if err != nil {
 		b.pnext = nil
 		if err != io.EOF {
@@ -408,6 +418,76 @@ func (b *backup) advanceParent() {
 		return
 	}
 	b.pnext = n
+}
+
+// parentNodes decodes the parent's node list on its own goroutine, ahead of the walk, in
+// batches.
+type parentNodes struct {
+	ch    chan parentBatch
+	cur   []*content.Node
+	err   error
+	done  bool
+	abort chan struct{}
+}
+
+type parentBatch struct {
+	nodes []*content.Node
+	err   error
+}
+
+func readParent(ctx context.Context, nr *content.NodeReader) *parentNodes {
+	p := &parentNodes{ch: make(chan parentBatch, 8), abort: make(chan struct{})}
+	go func() {
+		defer close(p.ch)
+		batch := make([]*content.Node, 0, 256)
+		for {
+			n, err := nr.Next()
+			if err != nil || len(batch) == cap(batch) {
+				select {
+				case p.ch <- parentBatch{batch, err}:
+				case <-p.abort:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+				batch = make([]*content.Node, 0, 256)
+			}
+			batch = append(batch, n)
+		}
+	}()
+	return p
+}
+
+func (p *parentNodes) next() (*content.Node, error) {
+	for len(p.cur) == 0 {
+		if p.done {
+			return nil, p.err
+		}
+		b, ok := <-p.ch
+		if !ok {
+			p.done, p.err = true, io.EOF
+			continue
+		}
+		p.cur = b.nodes
+		if b.err != nil {
+			p.done, p.err = true, b.err
+		}
+	}
+	n := p.cur[0]
+	p.cur = p.cur[1:]
+	return n, nil
+}
+
+// stop lets the decoding goroutine end early.
+func (p *parentNodes) stop() {
+	select {
+	case <-p.abort:
+	default:
+		close(p.abort)
+	}
 }
 
 func (b *backup) walk(abs, rel string) error {
@@ -465,9 +545,11 @@ func (b *backup) readFile(it *item) {
 			case errors.Is(err, fs.ErrNotExist):
 				b.warn(false, "%s: file vanished during the backup", it.abs)
 				it.skip = true
+				b.filesDone.Add(1)
 			default:
 				b.warn(true, "%s: cannot be read, it is missing from the backup: %v", it.abs, err)
 				it.skip = true
+				b.filesDone.Add(1)
 			}
 			return
 		}
@@ -511,7 +593,7 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 	if err != nil {
 		return nil, statInfo{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	progress := func(n int64) { b.bytesDone.Add(n) }
 	var refs []content.Ref
 	// A file with fewer allocated blocks than its size has holes.
@@ -543,7 +625,9 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 			b.bytesDone.Add(st.size - pos)
 		}
 	} else {
-		refs, err = b.sess.WriteData(b.ctx, f, st.size, progress)
+		// Read the size lstat reported and no more: that saves the read that would find the end.
+		// A file that grew or shrank meanwhile is caught by the fstat check that follows.
+		refs, err = b.sess.WriteData(b.ctx, io.LimitReader(f, st.size), st.size, progress)
 		if err != nil {
 			return nil, statInfo{}, err
 		}
@@ -557,5 +641,3 @@ func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref,
 	}
 	return refs, after, nil
 }
-
-func timeFromNanos(ns int64) time.Time { return time.Unix(0, ns) }

@@ -290,7 +290,7 @@ func TestFileThatKeepsChangingMakesThePartialResultNameIt(t *testing.T) {
 	testHookRead = func(path string, attempt int) {
 		if path == p {
 			f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
-			f.WriteString(fmt.Sprintf(" v%d", attempt))
+			fmt.Fprintf(f, " v%d", attempt)
 			f.Close()
 		}
 	}

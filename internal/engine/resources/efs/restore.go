@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
@@ -63,7 +65,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, err
 	}
-	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, links: map[[2]uint64]string{}, root: isRoot()}
+	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, linkOf: map[[2]uint64]string{}, open: map[*openFile]bool{}, root: isRoot()}
 	if err := r.run(nr); err != nil {
 		r.abandon()
 		return r.res, err
@@ -135,7 +137,7 @@ func prepareEmptyDest(dest string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDestination, err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	if names, _ := d.Readdirnames(1); len(names) > 0 {
 		return fmt.Errorf("%w: %s is not empty: restore a whole recovery point into a new or empty directory, or restore items into it", ErrDestination, dest)
 	}
@@ -220,20 +222,31 @@ func joinDest(dest, p string) string {
 }
 
 type restorer struct {
-	ctx   context.Context
-	repo  *content.Repository
-	dest  string
-	sel   *selection
-	root  bool
-	links map[[2]uint64]string
+	ctx    context.Context
+	repo   *content.Repository
+	dest   string
+	sel    *selection
+	root   bool
+	linkOf map[[2]uint64]string
 	// stack is the directory path of the node being restored (walk order).
 	stack []string
 	dirs  []dirMeta
-	// batch of chunk reads, and the files they write.
+	// cur is the batch being built; batches go to the fetcher, which reads their chunks into
+	// the files while the walk creates the next files.
+	cur      *batch
+	batches  chan *batch
+	fetchErr error
+	fetched  chan struct{}
+	failed   atomic.Bool
+	open     map[*openFile]bool // created and not yet finished, for cleanup after a failure
+	openMu   sync.Mutex
+	links    []pendingLink
+	res      RestoreResult
+}
+
+type batch struct {
 	reqs     []content.FetchRequest
 	reqBytes int64
-	pending  []*openFile
-	res      RestoreResult
 }
 
 type dirMeta struct {
@@ -241,11 +254,22 @@ type dirMeta struct {
 	node *content.Node
 }
 
+// openFile is a regular file being restored. It is created by whichever goroutine writes its
+// first chunk and finished (owner, mode, mtime, close) by whichever writes its last, so file
+// creation and finishing run in parallel, like the writes.
 type openFile struct {
-	f             *os.File
-	abs           string
-	node          *content.Node
-	queued, total int
+	abs       string
+	node      *content.Node
+	holes     bool
+	once      sync.Once
+	f         *os.File
+	openErr   error
+	remaining atomic.Int64
+}
+
+type pendingLink struct {
+	first, abs string
+	node       *content.Node
 }
 
 type writeAt struct {
@@ -255,7 +279,7 @@ type writeAt struct {
 
 const (
 	batchBytes = 64 << 20
-	batchFiles = 512
+	batchFiles = 512 // chunk requests per batch; also bounds the files open at once
 )
 
 func (r *restorer) warn(format string, args ...any) {
@@ -265,30 +289,27 @@ func (r *restorer) warn(format string, args ...any) {
 }
 
 func (r *restorer) run(nr *content.NodeReader) error {
-	for {
-		if err := r.ctx.Err(); err != nil {
-			return err
-		}
-		n, err := nr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		isSel := r.sel.selected(n.Path)
-		if !isSel && !(n.Type == content.NodeDir && r.sel.ancestor(n.Path)) {
-			continue
-		}
-		if err := r.enter(n); err != nil {
-			return err
-		}
-		if err := r.restore(n, isSel); err != nil {
-			return err
-		}
+	r.cur = &batch{}
+	r.batches = make(chan *batch, 1)
+	r.fetched = make(chan struct{})
+	go r.fetcher()
+	err := r.walk(nr)
+	if err == nil {
+		r.send()
 	}
-	if err := r.flush(); err != nil {
+	close(r.batches)
+	<-r.fetched
+	if err == nil {
+		err = r.fetchErr
+	}
+	if err != nil {
 		return err
+	}
+	// Hard links once the files they link to are complete.
+	for _, l := range r.links {
+		if err := os.Link(l.first, l.abs); err != nil {
+			return r.existErr(l.abs, l.node, err)
+		}
 	}
 	// Directory metadata last, deepest first.
 	for i := len(r.dirs) - 1; i >= 0; i-- {
@@ -298,6 +319,111 @@ func (r *restorer) run(nr *content.NodeReader) error {
 		}
 	}
 	return nil
+}
+
+func (r *restorer) walk(nr *content.NodeReader) error {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		if r.failed.Load() {
+			return nil // the fetcher's error is returned
+		}
+		n, err := nr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		isSel := r.sel.selected(n.Path)
+		if !isSel && (n.Type != content.NodeDir || !r.sel.ancestor(n.Path)) {
+			continue
+		}
+		if err := r.enter(n); err != nil {
+			return err
+		}
+		if err := r.restore(n, isSel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send hands the current batch to the fetcher.
+func (r *restorer) send() {
+	if len(r.cur.reqs) == 0 {
+		return
+	}
+	r.batches <- r.cur
+	r.cur = &batch{}
+}
+
+// fetcher reads each batch's chunks into their files (on several goroutines, inside Fetch).
+func (r *restorer) fetcher() {
+	defer close(r.fetched)
+	workers := 2 * runtime.GOMAXPROCS(0)
+	for b := range r.batches {
+		if r.fetchErr != nil {
+			continue
+		}
+		r.fetchErr = r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
+			w := tag.(writeAt)
+			of := w.f
+			if err := r.ensureOpen(of); err != nil {
+				return err
+			}
+			if _, err := of.f.WriteAt(data, w.off); err != nil {
+				return fmt.Errorf("restore %s: %w", of.abs, err)
+			}
+			if of.remaining.Add(-1) == 0 {
+				return r.finish(of)
+			}
+			return nil
+		})
+		if r.fetchErr != nil {
+			r.failed.Store(true)
+		}
+	}
+}
+
+// ensureOpen creates the file, once.
+func (r *restorer) ensureOpen(of *openFile) error {
+	of.once.Do(func() {
+		f, err := os.OpenFile(of.abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			of.openErr = r.existErr(of.abs, of.node, err)
+			return
+		}
+		r.openMu.Lock()
+		r.open[of] = true
+		r.openMu.Unlock()
+		of.f = f
+		if of.holes {
+			// Holes stay unwritten: the file is extended to its size instead.
+			if err := f.Truncate(of.node.Size); err != nil {
+				of.openErr = fmt.Errorf("restore %s: %w", of.abs, err)
+			}
+		}
+	})
+	return of.openErr
+}
+
+// finish sets a complete file's owner, mode and mtime, and closes it.
+func (r *restorer) finish(of *openFile) error {
+	err := r.applyMeta(of.abs, of.node, of.f)
+	if err == nil {
+		if err = setFileTimes(of.f, of.node.MTime); err != nil {
+			err = fmt.Errorf("restore %s: %w", of.abs, err)
+		}
+	}
+	if cerr := of.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("restore %s: %w", of.abs, cerr)
+	}
+	r.openMu.Lock()
+	delete(r.open, of)
+	r.openMu.Unlock()
+	return err
 }
 
 // enter checks n's parent is the directory restored last on the way down (so a node can only
@@ -384,90 +510,44 @@ func (r *restorer) existErr(abs string, n *content.Node, err error) error {
 }
 
 func (r *restorer) restoreFile(abs string, n *content.Node) error {
+	r.res.Files++
 	if n.NLink > 1 && platformFull {
 		key := [2]uint64{n.Dev, n.Inode}
-		if first, ok := r.links[key]; ok {
-			if err := os.Link(first, abs); err != nil {
-				return r.existErr(abs, n, err)
-			}
-			r.res.Files++
+		if first, ok := r.linkOf[key]; ok {
+			r.links = append(r.links, pendingLink{first: first, abs: abs, node: n})
 			return nil
 		}
-		r.links[key] = abs
+		r.linkOf[key] = abs
 	}
-	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return r.existErr(abs, n, err)
-	}
-	of := &openFile{f: f, abs: abs, node: n}
-	r.pending = append(r.pending, of)
-	r.res.Files++
 	r.res.Bytes += n.Size
-	if n.Size > 0 {
-		// Holes stay unwritten: the file is extended to its size first.
-		if err := f.Truncate(n.Size); err != nil {
-			return fmt.Errorf("restore %s: %w", abs, err)
+	of := &openFile{abs: abs, node: n}
+	var chunks int64
+	for _, ref := range n.Refs {
+		if ref.IsHole() {
+			of.holes = true
+		} else {
+			chunks++
 		}
 	}
+	if chunks == 0 {
+		// Empty (or all hole): nothing to fetch, done here.
+		if err := r.ensureOpen(of); err != nil {
+			return err
+		}
+		return r.finish(of)
+	}
+	of.remaining.Store(chunks)
 	var off int64
 	for _, ref := range n.Refs {
 		if !ref.IsHole() {
-			of.total++
-		}
-	}
-	for _, ref := range n.Refs {
-		if !ref.IsHole() {
-			r.reqs = append(r.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
-			r.reqBytes += ref.Len
-			of.queued++
-			if r.reqBytes >= batchBytes {
-				if err := r.flush(); err != nil {
-					return err
-				}
+			r.cur.reqs = append(r.cur.reqs, content.FetchRequest{ID: ref.ID, Tag: writeAt{of, off}})
+			r.cur.reqBytes += ref.Len
+			if r.cur.reqBytes >= batchBytes || len(r.cur.reqs) >= batchFiles {
+				r.send()
 			}
 		}
 		off += ref.Len
 	}
-	if len(r.pending) >= batchFiles {
-		return r.flush()
-	}
-	return nil
-}
-
-// flush reads the queued chunks into their files and finishes the files that are complete.
-func (r *restorer) flush() error {
-	if len(r.reqs) > 0 {
-		err := r.repo.Fetch(r.ctx, r.reqs, 2*runtime.GOMAXPROCS(0), func(tag any, data []byte) error {
-			w := tag.(writeAt)
-			if _, err := w.f.f.WriteAt(data, w.off); err != nil {
-				return fmt.Errorf("restore %s: %w", w.f.abs, err)
-			}
-			return nil
-		})
-		r.reqs, r.reqBytes = r.reqs[:0], 0
-		if err != nil {
-			return err
-		}
-	}
-	keep := r.pending[:0]
-	for _, of := range r.pending {
-		if of.queued < of.total {
-			keep = append(keep, of)
-			continue
-		}
-		err := r.applyMeta(of.abs, of.node, of.f)
-		if cerr := of.f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("restore %s: %w", of.abs, cerr)
-		}
-		if err != nil {
-			return err
-		}
-		if err := setTimes(of.abs, of.node.MTime, false); err != nil {
-			return fmt.Errorf("restore %s: %w", of.abs, err)
-		}
-	}
-	clear(r.pending[len(keep):])
-	r.pending = keep
 	return nil
 }
 
@@ -519,8 +599,10 @@ func fileMode(m uint32) fs.FileMode {
 
 // abandon closes files left open by a failed restore.
 func (r *restorer) abandon() {
-	for _, of := range r.pending {
-		of.f.Close()
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	for of := range r.open {
+		_ = of.f.Close() // the restore failed already; this only releases descriptors
 	}
-	r.pending = nil
+	clear(r.open)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
@@ -93,8 +94,13 @@ func setTimes(path string, mtime int64, symlink bool) error {
 	if symlink {
 		return nil
 	}
-	t := timeFromNanos(mtime)
+	t := time.Unix(0, mtime)
 	return os.Chtimes(path, t, t)
+}
+
+func setFileTimes(f *os.File, mtime int64) error {
+	t := time.Unix(0, mtime)
+	return os.Chtimes(f.Name(), t, t)
 }
 
 func makeSpecial(path string, n *content.Node) error {

@@ -1,0 +1,220 @@
+package content
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+)
+
+// packWriter streams one pack into the store while it is filled: the store's Save reads the
+// other end of a pipe. Nothing of a pack is held in memory beyond a few staging buffers (that
+// batch small chunks into large writes, and let the workers run ahead of a slow disk for a
+// while), and the kernel starts writing a pack back long before it is complete.
+type packWriter struct {
+	id      PackID
+	pw      *bufferPipe
+	stage   *[]byte
+	size    int64
+	entries []packEntry
+	// done is closed when Save returned; err is its result.
+	done chan struct{}
+	err  error
+}
+
+const stageSize = 1 << 20
+
+var stageBufs = sync.Pool{New: func() any { b := make([]byte, 0, stageSize+dataChunking.Max/4); return &b }}
+
+// errPackAbandoned ends the Save of a pack whose session failed.
+var errPackAbandoned = errors.New("content: pack abandoned")
+
+// openPack starts a pack; the caller holds s.mu. It waits for a free slot, bounding how many
+// packs are being written (and fsynced) at once.
+func (s *Session) openPack() (*packWriter, error) {
+	select {
+	case s.packSlots <- struct{}{}:
+	case <-s.ctx.Done():
+		return nil, s.Err()
+	}
+	pipe := newBufferPipe(4)
+	pr, pw := pipe, pipe
+	p := &packWriter{pw: pw, stage: stageBufs.Get().(*[]byte), done: make(chan struct{})}
+	fillRandom(p.id[:])
+	*p.stage = append((*p.stage)[:0], packMagic...)
+	p.size = int64(len(packMagic))
+	s.packsInFlight.Add(1)
+	go func() {
+		defer s.packsInFlight.Done()
+		var err error
+		if ds, ok := s.r.st.(blob.DeferredStore); ok {
+			// Made durable in a batch before the index file that lists it (writeIndex).
+			err = ds.SaveDeferred(s.ctx, p.id.name(), pr)
+		} else {
+			err = s.r.st.Save(s.ctx, p.id.name(), pr)
+		}
+		if err == nil {
+			pr.closeRead(io.ErrClosedPipe) // a writer still writing after Save returned is an error
+		} else {
+			pr.closeRead(err)
+		}
+		p.err = err
+		close(p.done)
+		<-s.packSlots
+		switch {
+		case err == nil:
+			s.storedPacks.Add(1)
+			s.packStored(p.id, p.entries)
+		case errors.Is(err, errPackAbandoned) || s.ctx.Err() != nil:
+		default:
+			s.fail(fmt.Errorf("store pack %s: %w", p.id.name(), err))
+		}
+	}()
+	return p, nil
+}
+
+// flushStage hands the staging buffer to the reader and takes a fresh one.
+func (p *packWriter) flushStage() error {
+	if len(*p.stage) == 0 {
+		return nil
+	}
+	full := p.stage
+	p.stage = stageBufs.Get().(*[]byte)
+	*p.stage = (*p.stage)[:0]
+	if err := p.pw.send(full); err != nil {
+		return fmt.Errorf("store pack %s: %w", p.id.name(), err)
+	}
+	return nil
+}
+
+// add appends a sealed chunk.
+func (p *packWriter) add(id ID, sealed []byte, raw int) error {
+	p.entries = append(p.entries, packEntry{id: id, off: uint32(p.size), length: uint32(len(sealed)), raw: uint32(raw)})
+	p.size += int64(len(sealed))
+	if len(*p.stage)+len(sealed) > cap(*p.stage) {
+		if err := p.flushStage(); err != nil {
+			return err
+		}
+		if len(sealed) > cap(*p.stage) {
+			*p.stage = make([]byte, 0, len(sealed))
+		}
+	}
+	*p.stage = append(*p.stage, sealed...)
+	if len(*p.stage) >= stageSize {
+		return p.flushStage()
+	}
+	return nil
+}
+
+// finish writes the table and footer and ends the pack; Save then fsyncs and publishes it.
+func (p *packWriter) finish(k *keys) error {
+	defer p.release()
+	table := k.seal(nil, appendEntries(nil, p.entries), packTableAAD(p.id))
+	*p.stage = append(*p.stage, table...)
+	*p.stage = binary.LittleEndian.AppendUint32(*p.stage, uint32(len(table)))
+	*p.stage = append(*p.stage, packFooterMagic...)
+	if err := p.flushStage(); err != nil {
+		p.pw.closeWrite(err)
+		return err
+	}
+	p.pw.closeWrite(nil)
+	return nil
+}
+
+// abandon ends the pack without publishing it.
+func (p *packWriter) abandon() {
+	p.pw.closeWrite(errPackAbandoned)
+	p.release()
+}
+
+// bufferPipe is io.Pipe with a few buffers of slack: the writer hands over whole buffers and
+// goes on unless `depth` of them wait to be read.
+type bufferPipe struct {
+	ch     chan *[]byte
+	closed chan struct{} // the reader is gone; rerr says why
+	rerr   error
+	werr   error // the writer's error, or nil for EOF; set before ch is closed
+	cur    *[]byte
+	off    int
+}
+
+func newBufferPipe(depth int) *bufferPipe {
+	return &bufferPipe{ch: make(chan *[]byte, depth), closed: make(chan struct{})}
+}
+
+func (p *bufferPipe) send(b *[]byte) error {
+	select {
+	case p.ch <- b:
+		return nil
+	case <-p.closed:
+		stageBufs.Put(b)
+		return p.rerr
+	}
+}
+
+func (p *bufferPipe) closeWrite(err error) {
+	p.werr = err
+	close(p.ch)
+}
+
+func (p *bufferPipe) closeRead(err error) {
+	p.rerr = err
+	close(p.closed)
+}
+
+// next makes cur a buffer with unread bytes, or returns the end of the stream.
+func (p *bufferPipe) next() error {
+	for p.cur == nil || p.off == len(*p.cur) {
+		if p.cur != nil {
+			stageBufs.Put(p.cur)
+			p.cur = nil
+		}
+		b, ok := <-p.ch
+		if !ok {
+			if p.werr != nil {
+				return p.werr
+			}
+			return io.EOF
+		}
+		p.cur, p.off = b, 0
+	}
+	return nil
+}
+
+func (p *bufferPipe) Read(b []byte) (int, error) {
+	if err := p.next(); err != nil {
+		return 0, err
+	}
+	n := copy(b, (*p.cur)[p.off:])
+	p.off += n
+	return n, nil
+}
+
+// WriteTo writes each buffer as it comes, without an intermediate copy.
+func (p *bufferPipe) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := p.next(); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+		n, err := w.Write((*p.cur)[p.off:])
+		total += int64(n)
+		p.off += n
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+func (p *packWriter) release() {
+	if p.stage != nil {
+		stageBufs.Put(p.stage)
+		p.stage = nil
+	}
+}
