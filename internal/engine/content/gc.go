@@ -192,9 +192,9 @@ func (r *Repository) loadView(ctx context.Context) (*gcView, error) {
 	return v, nil
 }
 
-// mark returns a bitset of the index entries the snapshots need: for each chunk, the first entry
-// in a pack accept allows, else any entry.
-func (r *Repository) mark(ctx context.Context, v *gcView, accept func(pack uint32) bool) ([]uint64, error) {
+// mark returns a bitset of the index entries the snapshots ids need: for each chunk, the first
+// entry in a pack accept allows, else any entry. ids must have been listed before v was loaded.
+func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, accept func(pack uint32) bool) ([]uint64, error) {
 	bits := make([]uint64, (v.ix.len()+63)/64)
 	missing := 0
 	var firstMissing string
@@ -211,10 +211,6 @@ func (r *Repository) mark(ctx context.Context, v *gcView, accept func(pack uint3
 			return
 		}
 		bits[n/64] |= 1 << (n % 64)
-	}
-	ids, err := r.SnapshotIDs(ctx)
-	if err != nil {
-		return nil, err
 	}
 	for _, sid := range ids {
 		sf, err := r.loadSnapshot(ctx, sid)
@@ -278,11 +274,18 @@ func (r *Repository) walkRefs(ctx context.Context, sf snapshotFile, fn func(path
 func isMarked(bits []uint64, n int) bool { return bits[n/64]&(1<<(n%64)) != 0 }
 
 func (r *Repository) gcCondemn(ctx context.Context, stats *GCStats) error {
+	// Snapshots are listed before the index is read: a backup that commits after the listing
+	// is not marked here (its packs are newer than the view, or kept by the backup locks and the
+	// delete pass's fresh mark), while one listed is certain to have its chunks in the view.
+	ids, err := r.SnapshotIDs(ctx)
+	if err != nil {
+		return err
+	}
 	v, err := r.loadView(ctx)
 	if err != nil {
 		return err
 	}
-	bits, err := r.mark(ctx, v, func(p uint32) bool { return !v.condemned[v.packs[p]] })
+	bits, err := r.mark(ctx, v, ids, func(p uint32) bool { return !v.condemned[v.packs[p]] })
 	if err != nil {
 		return err
 	}
@@ -461,11 +464,18 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 		return nil
 	}
 	// Fresh view and mark, after ripeness was established.
+	// Snapshots are listed before the index is read: a backup that commits after the listing
+	// is not marked here (its packs are newer than the view, or kept by the backup locks and the
+	// delete pass's fresh mark), while one listed is certain to have its chunks in the view.
+	ids, err := r.SnapshotIDs(ctx)
+	if err != nil {
+		return err
+	}
 	v, err := r.loadView(ctx)
 	if err != nil {
 		return err
 	}
-	bits, err := r.mark(ctx, v, func(p uint32) bool { return !v.condemned[v.packs[p]] })
+	bits, err := r.mark(ctx, v, ids, func(p uint32) bool { return !v.condemned[v.packs[p]] })
 	if err != nil {
 		return err
 	}
