@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
@@ -221,7 +223,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("engine request: get credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingService, c.o.Region, time.Now()); err != nil {
+	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingService, c.o.Region, clock.Wall()); err != nil {
 		return fmt.Errorf("engine request: sign: %w", err)
 	}
 	resp, err := c.o.HTTPClient.Do(req)

@@ -26,7 +26,7 @@ import (
 // protoProvider is a configured provider server for one test's engine.
 type protoProvider struct {
 	t      *testing.T
-	server tfprotov6.ProviderServerWithActions
+	server tfprotov6.ProviderServerWithActions //nolint:staticcheck // InvokeAction is only on this interface in terraform-plugin-go v0.31
 	schema *tfprotov6.GetProviderSchemaResponse
 }
 

@@ -404,7 +404,7 @@ func (r *recoveryPointResource) Delete(ctx context.Context, req resource.DeleteR
 func (r *recoveryPointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	vault, arn, found := strings.Cut(req.ID, "|")
 	if !found {
-		vault, arn = "", req.ID
+		arn = req.ID
 		out, err := awsbackup.FindRecoveryPointByARN(ctx, r.c.Backup, arn)
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot import recovery point",

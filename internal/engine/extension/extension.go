@@ -53,7 +53,8 @@ func Handler(s *service.Service) http.Handler {
 				api.WriteError(w, apierr.InvalidParameter("maxResults must be a whole number, got %q", v))
 				return
 			}
-			in.MaxResults = new(int32(n))
+			maxResults := int32(n)
+			in.MaxResults = &maxResults
 		}
 		out, err := s.ListResources(r.Context(), &in)
 		reply(w, http.StatusOK, out, err)

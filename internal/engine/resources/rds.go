@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
@@ -63,7 +64,7 @@ func (RDS) NewID(_, _, locator string) string {
 		name = strings.Trim(u.Path, "/")
 	}
 	id := strings.Trim(nonIdentifierChars.ReplaceAllString(name, "-"), "-")
-	if id == "" || !(id[0] >= 'a' && id[0] <= 'z' || id[0] >= 'A' && id[0] <= 'Z') {
+	if id == "" || !unicode.IsLetter(rune(id[0])) {
 		id = "db-" + id
 	}
 	if len(id) > 63 {

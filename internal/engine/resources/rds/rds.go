@@ -112,7 +112,7 @@ func Backup(ctx context.Context, repo *content.Repository, dbURL, identifier str
 	snap, err := repo.BackupStream(ctx, src, meta, progress)
 	if err != nil {
 		_ = cmd.Process.Kill()
-		src.finish()
+		_ = src.finish()
 		return Result{}, err
 	}
 	return Result{Snapshot: snap, Bytes: src.n.Load()}, nil
@@ -187,7 +187,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, fmt.Errorf("connect to %s: %w", redact(admin), err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{newName}.Sanitize()); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
@@ -248,7 +248,7 @@ func serverVersion(ctx context.Context, dbURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	var v string
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
 		return "", err
@@ -315,7 +315,7 @@ func DatabaseExists(ctx context.Context, dbURL, name string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("connect to %s: %w", redact(admin), err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	var exists bool
 	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
 	return exists, err
@@ -331,7 +331,7 @@ func DropDatabase(ctx context.Context, dbURL, name string) error {
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", redact(admin), err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	return err
 }

@@ -41,7 +41,9 @@ func Start(t testing.TB) *Server {
 			t.Skipf("PostgreSQL server binaries not on PATH (%s): %v", bin, err)
 		}
 	}
-	dir, err := os.MkdirTemp("", "pgtest-")
+	// Not t.TempDir: its parent directories are private to the test user, and the server runs as
+	// the postgres user, who must reach its data directory.
+	dir, err := os.MkdirTemp("", "pgtest-") //nolint:usetesting
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +97,6 @@ func freePort(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port
 }
