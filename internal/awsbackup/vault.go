@@ -59,37 +59,3 @@ func UpdateTags(ctx context.Context, c *backup.Client, arn string, old, new map[
 	}
 	return nil
 }
-
-// DeleteVault deletes a vault. With force it first deletes the vault's recovery points when the
-// vault is not empty; points the engine refuses to delete (a lock, a legal hold) make it fail with
-// that refusal, and nothing else is lost.
-func DeleteVault(ctx context.Context, c *backup.Client, name string, force bool, logf func(msg string, kv map[string]any)) error {
-	_, err := c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-	if err == nil {
-		return nil
-	}
-	err = notFoundOr(fmt.Sprintf("backup vault %q", name), err)
-	if !force || ErrorCode(err) != "InvalidRequestException" {
-		return err
-	}
-	p := backup.NewListRecoveryPointsByBackupVaultPaginator(c, &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String(name)})
-	var arns []string
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list recovery points of %s: %w", name, err)
-		}
-		for _, rp := range page.RecoveryPoints {
-			arns = append(arns, aws.ToString(rp.RecoveryPointArn))
-		}
-	}
-	for _, arn := range arns {
-		logf("force_destroy: deleting recovery point", map[string]any{"vault": name, "recovery_point_arn": arn})
-		_, err := c.DeleteRecoveryPoint(ctx, &backup.DeleteRecoveryPointInput{BackupVaultName: aws.String(name), RecoveryPointArn: aws.String(arn)})
-		if err != nil && ErrorCode(err) != "ResourceNotFoundException" {
-			return fmt.Errorf("delete recovery point %s: %w", arn, err)
-		}
-	}
-	_, err = c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-	return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
-}

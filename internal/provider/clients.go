@@ -45,6 +45,19 @@ type clients struct {
 	Registry *engineclient.Client
 }
 
+// serviceNow is the time the service judges retention by: the engine's clock when the provider
+// talks to an engine (which may run on a fake clock), the wall clock with AWS Backup.
+func (c *clients) serviceNow(ctx context.Context) (time.Time, error) {
+	if c.Registry == nil {
+		return time.Now(), nil
+	}
+	clk, err := c.Registry.GetClock(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the engine's clock: %w", err)
+	}
+	return clk.Now, nil
+}
+
 func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	c := &clients{Region: resolveRegion(m.Region), DefaultTags: map[string]string{}}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -427,6 +428,90 @@ resource "backup_vault" "v" {
 			_, err := env.Client.DescribeBackupVault(context.Background(), &backup.DescribeBackupVaultInput{BackupVaultName: aws.String("doomed-vault")})
 			if !awsbackup.IsNotFound(err) && awsbackup.ErrorCode(err) != "ResourceNotFoundException" {
 				return fmt.Errorf("the vault survived its destroy: %v", err)
+			}
+			return nil
+		},
+	})
+}
+
+// force_destroy deletes nothing while a legal hold holds one of the vault's points: the destroy
+// fails with a diagnostic naming the hold and what to do, both points are still there, and once
+// the hold is cancelled the destroy deletes them and the vault.
+func TestAccVault_forceDestroyRefusesWhileAPointIsHeld(t *testing.T) {
+	env := newTestAccEnv(t)
+	srcA, srcB := t.TempDir(), t.TempDir()
+	enginetest.WriteTree(t, srcA, 18)
+	enginetest.WriteTree(t, srcB, 19)
+	config := env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_protected_resource" "a" {
+  type = "EFS"
+  path = %q
+}
+resource "backup_protected_resource" "b" {
+  type = "EFS"
+  path = %q
+}
+resource "backup_vault" "v" {
+  name          = "held-vault"
+  force_destroy = true
+}`, srcA, srcB)
+	ctx := context.Background()
+	var holdID string
+	pointsLeft := func() int {
+		out, err := env.Client.ListRecoveryPointsByBackupVault(ctx, &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String("held-vault")})
+		if err != nil {
+			t.Fatalf("list the vault's points: %v", err)
+		}
+		return len(out.RecoveryPoints)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					// One backup of each resource, taken outside Terraform; a hold on a's only.
+					for _, r := range []string{"a", "b"} {
+						out, err := env.Client.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String("held-vault"),
+							ResourceArn: aws.String(s.RootModule().Resources["backup_protected_resource."+r].Primary.ID),
+							IamRoleArn:  aws.String("arn:aws:iam::" + env.AccountID() + ":role/service-role/AWSBackupDefaultServiceRole")})
+						if err != nil {
+							return err
+						}
+						if _, err := awsbackup.WaitBackupJobCompleted(ctx, env.Client, aws.ToString(out.BackupJobId), time.Minute, nil); err != nil {
+							return err
+						}
+					}
+					hold, err := env.Client.CreateLegalHold(ctx, &backup.CreateLegalHoldInput{Title: aws.String("matter-a"), Description: aws.String("resource a"),
+						RecoveryPointSelection: &backuptypes.RecoveryPointSelection{ResourceIdentifiers: []string{s.RootModule().Resources["backup_protected_resource.a"].Primary.ID}}})
+					if err != nil {
+						return err
+					}
+					holdID = aws.ToString(hold.LegalHoldId)
+					return nil
+				},
+			},
+			{
+				Config:      config,
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`Cannot force_destroy backup vault "held-vault"[\s\S]*deleted\s+nothing[\s\S]*1\s+of\s+its\s+2\s+recovery\s+points\s+is\s+protected[\s\S]*under\s+legal\s+hold\s+[0-9a-f-]{36}\s+\("matter-a"\)[\s\S]*Cancel\s+the\s+hold`),
+			},
+			{
+				PreConfig: func() {
+					if n := pointsLeft(); n != 2 {
+						t.Fatalf("after the refused destroy the vault has %d points, want both", n)
+					}
+					if _, err := env.Client.CancelLegalHold(ctx, &backup.CancelLegalHoldInput{LegalHoldId: aws.String(holdID), CancelDescription: aws.String("matter closed")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			_, err := env.Client.DescribeBackupVault(ctx, &backup.DescribeBackupVaultInput{BackupVaultName: aws.String("held-vault")})
+			if awsbackup.ErrorCode(err) != "ResourceNotFoundException" {
+				return fmt.Errorf("the vault survived its destroy once the hold was cancelled: %v", err)
 			}
 			return nil
 		},

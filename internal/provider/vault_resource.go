@@ -208,8 +208,16 @@ func (r *vaultResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	name := state.Name.ValueString()
-	err := awsbackup.DeleteVault(ctx, r.c.Backup, name, state.ForceDestroy.ValueBool(), func(msg string, kv map[string]any) { tflog.Info(ctx, msg, kv) })
+	err := awsbackup.DeleteVault(ctx, r.c.Backup, name, awsbackup.DeleteVaultOptions{
+		Force: state.ForceDestroy.ValueBool(),
+		Now:   r.c.serviceNow,
+		Log:   func(msg string, kv map[string]any) { tflog.Info(ctx, msg, kv) },
+	})
 	if awsbackup.IsNotFound(err) {
+		return
+	}
+	if awsbackup.IsProtectedPoints(err) {
+		resp.Diagnostics.AddError(fmt.Sprintf("Cannot force_destroy backup vault %q: some of its recovery points are protected", name), err.Error())
 		return
 	}
 	if err != nil {
