@@ -1,22 +1,12 @@
 package scenario
 
 import (
-	"context"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/backup"
-	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
-
-	"github.com/strongroom/terraform-provider-backup/internal/engine"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
 // The legal-hold story with the AWS CLI against `engine serve`: hold a vault's recovery points and
@@ -103,66 +93,16 @@ func TestAWSCLI_legalHolds(t *testing.T) {
 	}
 }
 
-// prepareLockedPastLockDate makes, in dataDir, the state four days of waiting would leave: a vault
-// whose compliance-mode lock (ChangeableForDays 3) was put four days ago, so its lock date has
-// passed, holding a recovery point with 30 days of retention left to run out. It runs an engine
-// in-process on a clock set four days back, then closes it; `engine serve` on the same data dir
-// then sees the state on the real clock.
-func prepareLockedPastLockDate(t *testing.T, dataDir, src string) string {
-	t.Helper()
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, Clock: clock.NewFake(time.Now().Add(-4 * 24 * time.Hour))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	k := e.PrimaryKey()
-	creds := awscreds.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, "")
-	hc := &http.Client{Transport: e.InProcessTransport()}
-	c := backup.NewFromConfig(awssdk.Config{Region: "us-east-1", Credentials: creds, HTTPClient: hc},
-		func(o *backup.Options) { o.BaseEndpoint = awssdk.String(engine.InProcessEndpoint) })
-	reg := engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: "us-east-1", Credentials: creds, HTTPClient: hc})
-	res, err := reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: "EFS", Locator: src})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateBackupVault(ctx, &backup.CreateBackupVaultInput{BackupVaultName: awssdk.String("sealed")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBackupVaultLockConfiguration(ctx, &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: awssdk.String("sealed"),
-		MinRetentionDays: awssdk.Int64(7), MaxRetentionDays: awssdk.Int64(100), ChangeableForDays: awssdk.Int64(3)}); err != nil {
-		t.Fatal(err)
-	}
-	started, err := c.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: awssdk.String("sealed"), ResourceArn: awssdk.String(res.ResourceArn),
-		IamRoleArn: awssdk.String(defaultRole), Lifecycle: &backuptypes.Lifecycle{DeleteAfterDays: awssdk.Int64(30)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		job, err := c.DescribeBackupJob(ctx, &backup.DescribeBackupJobInput{BackupJobId: started.BackupJobId})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if job.State == backuptypes.BackupJobStateCompleted {
-			return awssdk.ToString(job.RecoveryPointArn)
-		}
-		if job.State == backuptypes.BackupJobStateFailed || time.Now().After(deadline) {
-			t.Fatalf("preparing the locked vault: backup job %s %s", job.State, awssdk.ToString(job.StatusMessage))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// A compliance-locked vault past its lock date, with the AWS CLI against `engine serve`: its point
-// cannot be deleted, its lock cannot be removed, the point's retention cannot be shortened, and the
-// vault cannot be deleted — and a legal hold on the point adds its own refusal on top.
+// A compliance-locked vault past its lock date, with the AWS CLI against `engine serve
+// --fake-clock`, time moved by `engine clock advance`: a vault locked in compliance mode with 3
+// changeable days holds a point with 30 days of retention. Four days on, past the lock date, its
+// point cannot be deleted, its lock cannot be removed, the point's retention cannot be shortened,
+// the vault cannot be deleted, and a job whose retention is below the lock's minimum FAILS. A
+// legal hold adds its own refusal, and keeps the point past the end of its retention; once the
+// hold is cancelled the lifecycle deletes the point, and the vault, empty, can be deleted — its
+// lock going with it.
 func TestAWSCLI_complianceLockPastItsLockDate(t *testing.T) {
-	dataDir := t.TempDir()
-	src := filepath.Join(t.TempDir(), "books")
-	enginetest.WriteTree(t, src, 5)
-	point := prepareLockedPastLockDate(t, dataDir, src)
-	d := startDaemon(t, "--data-dir", dataDir)
+	d := startDaemon(t, "--fake-clock", "2025-01-06T09:00:00Z")
 	const region = "us-east-1"
 	aws := func(args ...string) map[string]any {
 		t.Helper()
@@ -175,29 +115,78 @@ func TestAWSCLI_complianceLockPastItsLockDate(t *testing.T) {
 			t.Errorf("aws backup %s: exit %d, stderr %q; want %s mentioning %q", strings.Join(args, " "), r.Code, r.Stderr, code, fragment)
 		}
 	}
-
-	v := aws("describe-backup-vault", "--backup-vault-name", "sealed")
-	lockDate, _ := v["LockDate"].(float64)
-	if v["Locked"] != true || lockDate == 0 || time.UnixMilli(int64(lockDate*1000)).After(time.Now()) {
-		t.Fatalf("describe-backup-vault printed %v; want a lock whose LockDate has passed", v)
+	var resourceARN string
+	backupJob := func(days string) map[string]any {
+		t.Helper()
+		started := aws("start-backup-job", "--backup-vault-name", "sealed", "--resource-arn", resourceARN, "--iam-role-arn", defaultRole,
+			"--lifecycle", "DeleteAfterDays="+days)
+		return d.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", started["BackupJobId"].(string))
 	}
-	refused("InvalidRequestException", "cannot be deleted before",
+	pointsLeft := func() []any {
+		t.Helper()
+		return aws("list-recovery-points-by-backup-vault", "--backup-vault-name", "sealed")["RecoveryPoints"].([]any)
+	}
+
+	src := filepath.Join(t.TempDir(), "books")
+	enginetest.WriteTree(t, src, 5)
+	resourceARN = d.registerDir(t, src)
+	aws("create-backup-vault", "--backup-vault-name", "sealed")
+	aws("put-backup-vault-lock-configuration", "--backup-vault-name", "sealed", "--min-retention-days", "7", "--max-retention-days", "100", "--changeable-for-days", "3")
+	job := backupJob("30")
+	if job["State"] != "COMPLETED" {
+		t.Fatalf("backup job into the locked vault: %v", job)
+	}
+	point := job["RecoveryPointArn"].(string)
+	lockDate := epoch(aws("describe-backup-vault", "--backup-vault-name", "sealed")["LockDate"])
+	if want := time.Date(2025, 1, 9, 9, 0, 0, 0, time.UTC); !lockDate.Equal(want) {
+		t.Fatalf("LockDate %s, want %s: the lock's 3 changeable days on the engine's clock", lockDate, want)
+	}
+
+	// Four days on: past the lock date.
+	if got := d.clock(t, "advance", "4d"); !strings.HasPrefix(got, "2025-01-10T09:00:00Z (fake clock") {
+		t.Fatalf("engine clock advance 4d printed %q", got)
+	}
+	if v := aws("describe-backup-vault", "--backup-vault-name", "sealed"); v["Locked"] != true || !epoch(v["LockDate"]).Equal(lockDate) {
+		t.Fatalf("describe-backup-vault printed %v", v)
+	}
+	refused("InvalidRequestException", "cannot be deleted before 2025-02-05T09:00:00Z",
 		"delete-recovery-point", "--backup-vault-name", "sealed", "--recovery-point-arn", point)
 	refused("InvalidRequestException", "became immutable on its lock date",
 		"delete-backup-vault-lock-configuration", "--backup-vault-name", "sealed")
+	refused("InvalidRequestException", "became immutable on its lock date",
+		"put-backup-vault-lock-configuration", "--backup-vault-name", "sealed", "--min-retention-days", "1")
 	refused("InvalidRequestException", "can be extended but not shortened",
 		"update-recovery-point-lifecycle", "--backup-vault-name", "sealed", "--recovery-point-arn", point, "--lifecycle", "DeleteAfterDays=10")
 	refused("InvalidRequestException", "cannot be deleted because it contains 1 recovery points",
 		"delete-backup-vault", "--backup-vault-name", "sealed")
+	if short := backupJob("3"); short["State"] != "FAILED" || !strings.Contains(short["StatusMessage"].(string), "shorter than the minimum of 7 days") {
+		t.Errorf("a 3-day backup job into the locked vault: %v; want FAILED naming the lock's minimum", short)
+	}
 
+	// A legal hold adds its refusal, and keeps the point past the end of its retention.
 	hold := aws("create-legal-hold", "--title", "audit", "--description", "FINRA audit", "--recovery-point-selection", "VaultNames=sealed")
-	refused("InvalidRequestException", "active legal hold(s): "+hold["LegalHoldId"].(string),
+	holdID := hold["LegalHoldId"].(string)
+	refused("InvalidRequestException", "active legal hold(s): "+holdID,
 		"delete-recovery-point", "--backup-vault-name", "sealed", "--recovery-point-arn", point)
-	aws("cancel-legal-hold", "--legal-hold-id", hold["LegalHoldId"].(string), "--cancel-description", "audit done")
-	// Without the hold, the lock still refuses.
-	refused("InvalidRequestException", "cannot be deleted before",
-		"delete-recovery-point", "--backup-vault-name", "sealed", "--recovery-point-arn", point)
-	if got := aws("describe-recovery-point", "--backup-vault-name", "sealed", "--recovery-point-arn", point); got["Status"] != "COMPLETED" {
-		t.Errorf("the point after every refusal: %v", got)
+	if got := d.clock(t, "advance", "27d"); !strings.HasPrefix(got, "2025-02-06T09:00:00Z (fake clock") {
+		t.Fatalf("engine clock advance 27d printed %q", got)
+	}
+	kept := aws("describe-recovery-point", "--backup-vault-name", "sealed", "--recovery-point-arn", point)
+	if kept["Status"] != "COMPLETED" || !strings.Contains(kept["StatusMessage"].(string), holdID) {
+		t.Fatalf("a day past its retention the held point is %v; want it kept, saying the hold keeps it", kept)
+	}
+	refused("InvalidRequestException", "became immutable on its lock date",
+		"delete-backup-vault-lock-configuration", "--backup-vault-name", "sealed")
+
+	// Cancelled, the hold lets the lifecycle delete the point at its next pass; the empty vault
+	// can then be deleted.
+	aws("cancel-legal-hold", "--legal-hold-id", holdID, "--cancel-description", "audit done")
+	d.clock(t, "advance", "1m")
+	if left := pointsLeft(); len(left) != 0 {
+		t.Fatalf("after the hold was cancelled the vault still lists %v", left)
+	}
+	aws("delete-backup-vault", "--backup-vault-name", "sealed")
+	if r := d.aws(t, region, "backup", "describe-backup-vault", "--backup-vault-name", "sealed"); r.Code == 0 || !strings.Contains(r.Stderr, "ResourceNotFoundException") {
+		t.Errorf("describe-backup-vault after its deletion: exit %d, %s", r.Code, r.Stderr)
 	}
 }
