@@ -140,6 +140,7 @@ var (
 	lockedShorten = refused("InvalidRequestException", "can be extended but not shortened")
 	airGapDelete  = refused("InvalidRequestException", "cannot be deleted by hand, only by their lifecycle")
 	notEmpty      = refused("InvalidRequestException", "cannot be deleted because it contains 1 recovery points: delete them first")
+	notEmptyAir   = refused("InvalidRequestException", "cannot be deleted because it contains 1 recovery points, which in a logically air-gapped vault are deleted only by their lifecycle")
 	notEmptyHeld  = refused("InvalidRequestException", "cannot be deleted because it contains 1 recovery points, 1 of them under legal hold")
 	immutableLock = refused("InvalidRequestException", "became immutable on its lock date")
 	airGapLock    = refused("InvalidRequestException", "logically air-gapped vault", "cannot be removed")
@@ -303,7 +304,7 @@ func matrixActions() []*action {
 			want: [5][3]outcome{
 				noLock: {notEmpty, notEmptyHeld, notEmpty}, governance: {notEmpty, notEmptyHeld, notEmpty},
 				complianceBeforeLockDate: {notEmpty, notEmptyHeld, notEmpty}, complianceAfterLockDate: {notEmpty, notEmptyHeld, notEmpty},
-				airGapped: {notEmpty, notEmptyHeld, notEmpty},
+				airGapped: {notEmptyAir, notEmptyHeld, notEmptyAir},
 			},
 		},
 		{

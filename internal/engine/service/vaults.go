@@ -250,8 +250,14 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 			if err != nil {
 				return err
 			}
+			if held > 0 && v.Type == VaultTypeAirGapped {
+				return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points, %d of them under legal hold, and points in a logically air-gapped vault are deleted only by their lifecycle: cancel the hold(s), and delete the vault once their retention has ended", v.Name, n, held)
+			}
 			if held > 0 {
 				return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points, %d of them under legal hold: cancel the hold(s), then delete the points (or set force_destroy in Terraform)", v.Name, n, held)
+			}
+			if v.Type == VaultTypeAirGapped {
+				return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points, which in a logically air-gapped vault are deleted only by their lifecycle: delete the vault once their retention has ended", v.Name, n)
 			}
 			return apierr.InvalidReq("Backup vault %s cannot be deleted because it contains %d recovery points: delete them first (or set force_destroy in Terraform)", v.Name, n)
 		}
