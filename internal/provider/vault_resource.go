@@ -86,7 +86,8 @@ func (r *vaultResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 				MarkdownDescription: "Delete every recovery point in the vault when the vault is destroyed, so the destroy does not fail. " +
-					"Vault locks and legal holds still apply: protected points are never deleted. Defaults to `false`.",
+					"Vault locks, legal holds, air gaps and the vault's access policy still apply: when any point is protected, the destroy " +
+					"deletes nothing and fails with a diagnostic naming how many points are protected, by what, and what to do. Defaults to `false`.",
 			},
 			"recovery_points": schema.Int64Attribute{
 				Computed:            true,
