@@ -106,11 +106,11 @@ func openBucket(t *testing.T, srv *s3test.Server, bucket string, opts ...Option)
 
 // object is what a test puts and expects back.
 type object struct {
-	key                                                                 string
-	data                                                                []byte
+	key                                                               string
+	data                                                              []byte
 	contentType, cacheControl, contentEncoding, disposition, language string
-	meta                                                                map[string]string
-	tags                                                                map[string]string
+	meta                                                              map[string]string
+	tags                                                              map[string]string
 }
 
 func put(t *testing.T, c *awss3.Client, bucket string, o object) {
