@@ -144,17 +144,17 @@ func TestRegistry_requiresAValidSignature(t *testing.T) {
 	}
 }
 
-// GetSupportedResourceTypes answers with the types that have connectors: EFS always, RDS when
-// pg_dump and pg_restore are installed.
+// GetSupportedResourceTypes answers with the types that have connectors: EFS and S3 always, RDS
+// when pg_dump and pg_restore are installed.
 func TestSupportedResourceTypesAreTheConnectors(t *testing.T) {
 	srv := enginetest.Start(t, engine.Options{})
 	out, err := srv.Client("us-east-1").GetSupportedResourceTypes(context.Background(), &backup.GetSupportedResourceTypesInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "EFS"
+	want := "EFS,S3"
 	if rds.ToolsInstalled() {
-		want = "EFS,RDS"
+		want = "EFS,RDS,S3"
 	}
 	if got := strings.Join(out.ResourceTypes, ","); got != want {
 		t.Errorf("ResourceTypes = %v, want %s", out.ResourceTypes, want)

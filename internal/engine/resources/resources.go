@@ -2,8 +2,8 @@
 // the ARNs and IDs of registered resources, and the connectors that back a resource up into a vault
 // repository and restore it from one.
 //
-// A connector is the only code that knows what a resource physically is (a directory tree for EFS;
-// later a PostgreSQL database for RDS and a bucket for S3). The job runner drives connectors
+// A connector is the only code that knows what a resource physically is (a directory tree for EFS,
+// a PostgreSQL database for RDS, a bucket on an S3-compatible endpoint for S3). The job runner drives connectors
 // through the Connector interface and never looks inside a locator itself, so adding a resource
 // type is adding a connector here and nothing in the job or API layers.
 package resources
@@ -19,6 +19,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3"
 )
 
 // Resource types, as AWS Backup names them.
@@ -42,12 +43,16 @@ type Resource struct {
 }
 
 // Name is the resource's ResourceName in AWS Backup listings: its Name tag, as on AWS, else the
-// last element of its locator.
+// last element of its locator (a URL's query left out).
 func (r Resource) Name() string {
 	if n := r.Tags["Name"]; n != "" {
 		return n
 	}
-	loc := strings.TrimRight(r.Locator, "/")
+	loc := r.Locator
+	if strings.Contains(loc, "://") {
+		loc, _, _ = strings.Cut(loc, "?")
+	}
+	loc = strings.TrimRight(loc, "/")
 	if i := strings.LastIndexAny(loc, "/:"); i >= 0 && i < len(loc)-1 {
 		return loc[i+1:]
 	}
@@ -75,8 +80,12 @@ type BackupResult struct {
 // RestorePlan is where and how a restore writes, worked out from StartRestoreJob's metadata
 // before the job is accepted, so that a bad request fails at once instead of as a FAILED job.
 type RestorePlan struct {
-	// Destination is where the restored data ends up.
+	// Destination is where the restored data ends up, as people are shown it: it never holds
+	// credentials.
 	Destination string `json:"destination"`
+	// Locator, when set, is the restored resource's locator (with the credentials to reach it),
+	// where that differs from Destination; it is what a new resource is registered with.
+	Locator string `json:"locator,omitempty"`
 	// Items, when set, restores only these paths (relative to the resource's root).
 	Items []string `json:"items,omitempty"`
 	// NewResource says the restore creates a resource at Destination, to be registered as one.
@@ -145,13 +154,26 @@ type Connector interface {
 	Abandoned(plan RestorePlan, jobID string) error
 }
 
+// TagSource is implemented by connectors whose resources carry tags of their own, next to the
+// registry's: an S3 bucket's tags. Tag-based selections see both.
+type TagSource interface {
+	// ResourceTags returns the resource's own tags. It reaches the resource, so callers bound
+	// it with a deadline.
+	ResourceTags(ctx context.Context, r Resource) (map[string]string, error)
+}
+
+// RedactLocator is a locator fit to show: the password or secret key of a URL locator (an S3
+// endpoint's secret access key, a PostgreSQL password) masked as xxxxx.
+func RedactLocator(locator string) string { return s3.RedactLocator(locator) }
+
 // Set is the engine's connectors by resource type.
 type Set map[string]Connector
 
-// Default returns the connectors the engine has: EFS (directories) always, and RDS (PostgreSQL)
-// when pg_dump and pg_restore are installed, so GetSupportedResourceTypes tells the truth.
+// Default returns the connectors the engine has: EFS (directories) and S3 (buckets on
+// S3-compatible endpoints) always, and RDS (PostgreSQL) when pg_dump and pg_restore are
+// installed, so GetSupportedResourceTypes tells the truth.
 func Default() Set {
-	set := Set{TypeEFS: EFS{}}
+	set := Set{TypeEFS: EFS{}, TypeS3: S3{}}
 	if rds.ToolsInstalled() {
 		set[TypeRDS] = RDS{}
 	}
@@ -181,8 +203,8 @@ func TypeOfARN(arn string) string {
 		return TypeEFS
 	case parts[2] == "rds" && strings.HasPrefix(parts[5], "db:"):
 		return TypeRDS
-	case parts[2] == "s3":
-		return TypeS3
+	case parts[2] == "s3" && parts[3] == "" && parts[4] == "" && !strings.Contains(parts[5], "/"):
+		return TypeS3 // a bucket; arn:aws:s3:::bucket/key is an object
 	}
 	return ""
 }

@@ -628,6 +628,9 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s.runner.Notify()
 	s.sched.Wake()
 	log.Info("backup job finished", slog.Int64("bytes", res.Bytes), slog.Int64("bytes_transferred", res.BytesTransferred), slog.Bool("partial", res.Partial))
+	for _, w := range res.Warnings[:min(len(res.Warnings), 20)] {
+		log.Warn("backup job warning", slog.String("warning", w))
+	}
 	return nil
 }
 

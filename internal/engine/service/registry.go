@@ -37,8 +37,10 @@ func registeredResourceOut(r resources.Resource) *RegisteredResource {
 	if tags == nil {
 		tags = map[string]string{}
 	}
+	// The locator is shown with any secret in it masked: it is listed, logged and kept in
+	// Terraform state by whoever reads the registry.
 	return &RegisteredResource{ResourceArn: r.ARN, ResourceType: r.Type, ResourceId: r.ID, ResourceName: r.Name(),
-		Locator: r.Locator, Tags: tags, CreationDate: NewTimestamp(r.CreationDate)}
+		Locator: resources.RedactLocator(r.Locator), Tags: tags, CreationDate: NewTimestamp(r.CreationDate)}
 }
 
 // RegisterResourceInput registers a resource.
@@ -91,7 +93,7 @@ func insertResource(tx store.Tx, r resources.Resource) error {
 	err := insertDoc(tx, collResources, resourceKey(r.AccountID, r.Region, r.ID), r)
 	if errors.Is(err, store.ErrExists) {
 		return &apierr.Error{Code: apierr.AlreadyExists, Arn: r.ARN,
-			Message: r.Locator + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
+			Message: resources.RedactLocator(r.Locator) + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
 	}
 	return err
 }
@@ -104,7 +106,9 @@ func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error)
 		return resources.Resource{}, err
 	}
 	id := resources.IDOfARN(arn)
-	if a.AccountID != c.AccountID || a.Region != c.Region || id == "" {
+	// S3 bucket ARNs name no account or region: a bucket is registered in the caller's.
+	global := a.AccountID == "" && a.Region == "" && resources.TypeOfARN(arn) == resources.TypeS3
+	if !global && (a.AccountID != c.AccountID || a.Region != c.Region) || id == "" {
 		return resources.Resource{}, apierr.NotFound("resource %s is not registered in account %s, region %s", arn, c.AccountID, c.Region)
 	}
 	r, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
@@ -118,8 +122,13 @@ func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error)
 }
 
 func locatorNoun(resourceType string) string {
-	if resourceType == resources.TypeEFS {
+	switch resourceType {
+	case resources.TypeEFS:
 		return "directory"
+	case resources.TypeRDS:
+		return "database"
+	case resources.TypeS3:
+		return "bucket"
 	}
 	return "resource"
 }

@@ -470,7 +470,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	log.Info("restore job running")
 	var progressMu sync.Mutex
 	var lastProgress time.Time
-	_, err = conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p resources.Progress) {
+	res, err := conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p resources.Progress) {
 		if !progressMu.TryLock() {
 			return
 		}
@@ -499,6 +499,9 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		cur.Status, cur.PercentDone, cur.CompletionDate = RestoreJobCompleted, 100, now
 		cur.CreatedResourceARN = cur.Plan.TargetARN
+		// What was not restored exactly (objects a bucket already had, owners that could not
+		// be set) is said on the completed job.
+		cur.StatusMessage = restoreWarnings(res.Warnings)
 		if cur.Plan.NewResource {
 			arn, err := h.registerRestored(tx, conn, cur, now)
 			if err != nil {
@@ -530,13 +533,17 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 // registerRestored registers the resource a restore created (a new directory for EFS) and returns
 // its ARN; one already registered at that locator is reused.
 func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j restoreJob, now time.Time) (string, error) {
-	id := conn.NewID(j.AccountID, j.Region, j.Plan.Destination)
+	locator := j.Plan.Destination
+	if j.Plan.Locator != "" {
+		locator = j.Plan.Locator
+	}
+	id := conn.NewID(j.AccountID, j.Region, locator)
 	key := resourceKey(j.AccountID, j.Region, id)
 	existing, found, err := getDoc[resources.Resource](tx, collResources, key)
 	if err != nil || found {
 		return existing.ARN, err
 	}
-	r := resources.Resource{ARN: conn.ARN(j.Region, j.AccountID, id), Type: conn.Type(), ID: id, Locator: j.Plan.Destination,
+	r := resources.Resource{ARN: conn.ARN(j.Region, j.AccountID, id), Type: conn.Type(), ID: id, Locator: locator,
 		AccountID: j.AccountID, Region: j.Region, CreationDate: now}
 	if j.CopySourceTags {
 		// The source's tags as registered now, if it still is; else as they were at backup time.
@@ -550,4 +557,17 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		r.Tags = maps.Clone(src.Tags)
 	}
 	return r.ARN, insertDoc(tx, collResources, key, r)
+}
+
+// restoreWarnings is a completed restore's StatusMessage: its first warnings, or "".
+func restoreWarnings(warnings []string) string {
+	const shown = 3
+	if len(warnings) == 0 {
+		return ""
+	}
+	msg := strings.Join(warnings[:min(len(warnings), shown)], "; ")
+	if len(warnings) > shown {
+		msg += fmt.Sprintf(" (and %d more)", len(warnings)-shown)
+	}
+	return msg
 }

@@ -217,6 +217,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	})
 	var errs []error
 	started := 0
+	tags := newOwnTags() // resources' own tags, fetched once in this run
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return started, ctx.Err()
@@ -224,7 +225,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 		var n int
 		var err error
 		if it.fire != nil {
-			n, err = s.fire(ctx, *it.fire, now)
+			n, err = s.fire(ctx, *it.fire, now, tags)
 		} else {
 			n, err = s.runDueEntry(ctx, *it.due, now)
 		}
@@ -288,8 +289,9 @@ type matchedResource struct {
 }
 
 // resolveSelections returns the registered resources of plan p's account and region that any of
-// its selections covers, in registry order, each once.
-func resolveSelections(tx store.Tx, p planRecord) ([]matchedResource, error) {
+// its selections covers, in registry order, each once. Resources are matched on their registry
+// tags merged with their own tags in own (resource_tags.go).
+func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResource, error) {
 	sels, err := planSelections(tx, p)
 	if err != nil || len(sels) == 0 {
 		return nil, err
@@ -316,7 +318,7 @@ func resolveSelections(tx store.Tx, p planRecord) ([]matchedResource, error) {
 		if err := json.Unmarshal(d.Value, &r); err != nil {
 			return nil, fmt.Errorf("decode %s/%s: %w", collResources, d.Key, err)
 		}
-		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: r.Tags}
+		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
 		for _, c := range cs {
 			if c.sel.Match(sr) {
 				out = append(out, matchedResource{res: r, role: c.role})
@@ -329,9 +331,12 @@ func resolveSelections(tx store.Tx, p planRecord) ([]matchedResource, error) {
 
 // fire creates the jobs of one rule instant, and moves the rule's cursor there. It returns how
 // many jobs it queued to run.
-func (s *Service) fire(ctx context.Context, f firing, now time.Time) (int, error) {
+func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTags) (int, error) {
 	r := f.rule
 	created, queued := 0, 0
+	if err := s.fetchOwnTags(ctx, own, r.plan); err != nil {
+		return 0, fmt.Errorf("fire rule %s of backup plan %s: %w", r.rule.RuleName, r.plan.ID, err)
+	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		created, queued = 0, 0
 		c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
@@ -348,7 +353,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time) (int, error
 		if !found || p.deleted() || p.VersionID != r.version.VersionID {
 			return nil // changed meanwhile: the next RunDue sees the new version
 		}
-		matched, err := resolveSelections(tx, p)
+		matched, err := resolveSelections(tx, p, own)
 		if err != nil {
 			return err
 		}
@@ -531,12 +536,24 @@ func (s *Service) ListPlanResources(ctx context.Context, in *ListPlanResourcesIn
 		return nil, err
 	}
 	out := &ListPlanResourcesOutput{ResourceArns: []string{}}
+	var p planRecord
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		p, err = findLivePlan(tx, c, in.BackupPlanId)
+		return err
+	})
+	if err != nil {
+		return nil, internal("list plan resources", err)
+	}
+	own := newOwnTags()
+	if err := s.fetchOwnTags(ctx, own, p); err != nil {
+		return nil, internal("list plan resources", err)
+	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err := findLivePlan(tx, c, in.BackupPlanId)
 		if err != nil {
 			return err
 		}
-		matched, err := resolveSelections(tx, p)
+		matched, err := resolveSelections(tx, p, own)
 		for _, m := range matched {
 			out.ResourceArns = append(out.ResourceArns, m.res.ARN)
 		}

@@ -1,0 +1,122 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Tag-based selections see a resource's registry tags and, for a resource that has tags of its
+// own (an S3 bucket's, from GetBucketTagging), those too; on a key both have, the registry's
+// value wins, so an engine-side tag can always override or add to what the bucket says.
+//
+// Own tags are fetched from the resource when selections are resolved: before the transaction
+// that resolves them (a transaction must not wait on the network), once per scheduler run and
+// resource, each with a short deadline. A resource whose tags cannot be fetched is matched on
+// its registry tags alone, and the failure is logged; it never stops other resources.
+
+// ownTagTimeout bounds fetching one resource's own tags.
+const ownTagTimeout = 5 * time.Second
+
+// ownTagFetches is how many resources' own tags are fetched at once.
+const ownTagFetches = 4
+
+// ownTags caches resources' own tags by ARN for one scheduler run (or one ListPlanResources).
+type ownTags struct {
+	mu   sync.Mutex
+	tags map[string]map[string]string
+}
+
+func newOwnTags() *ownTags { return &ownTags{tags: map[string]map[string]string{}} }
+
+// merged returns r's tags as selections see them.
+func (o *ownTags) merged(r resources.Resource) map[string]string {
+	if o == nil {
+		return r.Tags
+	}
+	o.mu.Lock()
+	own := o.tags[r.ARN]
+	o.mu.Unlock()
+	if len(own) == 0 {
+		return r.Tags
+	}
+	out := maps.Clone(own)
+	maps.Copy(out, r.Tags)
+	return out
+}
+
+// usesTags reports whether any of the plan's selections looks at tags.
+func usesTags(sels []selectionRecord) bool {
+	for _, rec := range sels {
+		spec := rec.Selection.Spec()
+		c := spec.Conditions
+		if len(spec.ListOfTags)+len(c.StringEquals)+len(c.StringLike)+len(c.StringNotEquals)+len(c.StringNotLike) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchOwnTags fills cache with the own tags of plan p's account and region's resources, if any
+// of p's selections looks at tags and the resources' connectors have tags of their own.
+func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord) error {
+	var todo []resources.Resource
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		sels, err := planSelections(tx, p)
+		if err != nil || !usesTags(sels) {
+			return err
+		}
+		docs, err := tx.Scan(collResources, p.AccountID+"/"+p.Region+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		cache.mu.Lock()
+		defer cache.mu.Unlock()
+		for _, d := range docs {
+			var r resources.Resource
+			if err := json.Unmarshal(d.Value, &r); err != nil {
+				return fmt.Errorf("decode %s/%s: %w", collResources, d.Key, err)
+			}
+			if _, ok := s.connectors[r.Type].(resources.TagSource); !ok {
+				continue
+			}
+			if _, done := cache.tags[r.ARN]; !done {
+				cache.tags[r.ARN] = nil // claimed: fetched once per run, even if it fails
+				todo = append(todo, r)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(todo) == 0 {
+		return err
+	}
+	slots := make(chan struct{}, ownTagFetches)
+	var wg sync.WaitGroup
+	for _, r := range todo {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			fctx, cancel := context.WithTimeout(ctx, ownTagTimeout)
+			defer cancel()
+			tags, err := s.connectors[r.Type].(resources.TagSource).ResourceTags(fctx, r)
+			if err != nil {
+				s.log.Warn("a resource's own tags could not be read; selections match it on its registry tags only",
+					slog.String("resource_arn", r.ARN), slog.Any("error", err))
+				return
+			}
+			cache.mu.Lock()
+			cache.tags[r.ARN] = tags
+			cache.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return nil
+}
