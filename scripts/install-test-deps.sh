@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the base image (Go, terraform, PostgreSQL 15 binaries,
-# Python with the AWS CLI). Idempotent: it only checks what is already present.
+# Python with the AWS CLI). Idempotent: it checks what is already present, and builds only what
+# is missing or of another version.
 set -euo pipefail
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "install-test-deps: $1 is required on PATH ($2)" >&2; exit 1; }; }
 need go "the Go toolchain"
 need terraform "Terraform >= 1.5"
 need aws "the AWS CLI, used by the external-client scenarios"
-echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1)"
+
+# versitygw, the S3-compatible server the S3 connector's tests run against, built from the Go
+# module proxy into the repository's .tools/bin (gitignored), where s3test looks for it. The
+# build is cached in Go's module and build caches, so a rebuild after `rm -rf .tools` is quick;
+# the stamp file skips even that when the wanted version is there.
+VERSITYGW_VERSION=v1.8.0
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.tools/bin"
+stamp="$bin/.versitygw-version"
+if [[ ! -x "$bin/versitygw" || "$(cat "$stamp" 2>/dev/null)" != "$VERSITYGW_VERSION" ]]; then
+	echo "install-test-deps: building versitygw $VERSITYGW_VERSION into .tools/bin"
+	mkdir -p "$bin"
+	GOBIN="$bin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+	echo "$VERSITYGW_VERSION" >"$stamp"
+fi
+echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1), versitygw $VERSITYGW_VERSION"

@@ -37,7 +37,13 @@ type Server struct {
 	SecretKey string
 	// Dir is the posix backend's root: one directory per bucket.
 	Dir string
+
+	stop func()
 }
+
+// Stop stops the server before the test ends (to see what a client does when the endpoint is
+// gone); it is stopped at the end of the test anyway.
+func (s *Server) Stop() { s.stop() }
 
 // Binary returns the versitygw binary's path, or an error that says how to get it.
 func Binary() (string, error) {
@@ -98,15 +104,19 @@ func Start(t testing.TB) *Server {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
+	}
+	t.Cleanup(s.stop)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		select {
