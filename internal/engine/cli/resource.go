@@ -29,7 +29,11 @@ commands:
   register --type EFS --path DIR [--tag K=V ...]   register a directory; prints its ARN
   register --type RDS --url URL [--tag K=V ...]    register a PostgreSQL database
                                                    (postgres://USER@HOST:PORT/DBNAME); prints its ARN
-  list [--type EFS|RDS]                            list registered resources
+  register --type S3 --url URL [--tag K=V ...]     register a bucket on an S3-compatible endpoint,
+                                                   http[s]://[KEY:SECRET@]HOST[:PORT]/BUCKET[?region=R&profile=P]
+                                                   (keys from the URL, else the profile, else the
+                                                   engine's AWS_* environment); prints arn:aws:s3:::BUCKET
+  list [--type EFS|RDS|S3]                         list registered resources (secrets in URLs masked)
   remove ARN                                       take a resource out of the registry (its recovery points stay)
 
 Every command takes --endpoint, --region and credentials (--access-key-id/--secret-access-key, else
@@ -112,9 +116,9 @@ func (t tagFlags) Set(v string) error {
 func resourceRegister(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "resource register")
 	cf := addClientFlags(fs)
-	typ := fs.String("type", "EFS", "resource type: EFS (a directory tree) or RDS (a PostgreSQL database)")
+	typ := fs.String("type", "EFS", "resource type: EFS (a directory tree), RDS (a PostgreSQL database) or S3 (a bucket)")
 	path := fs.String("path", "", "EFS: the directory to protect (made absolute)")
-	dbURL := fs.String("url", "", "RDS: the database's connection URL, postgres://USER@HOST:PORT/DBNAME")
+	dbURL := fs.String("url", "", "RDS: the database's connection URL, postgres://USER@HOST:PORT/DBNAME; S3: the bucket's URL, http[s]://[KEY:SECRET@]HOST[:PORT]/BUCKET")
 	tags := tagFlags{}
 	fs.Var(tags, "tag", "a tag KEY=VALUE; repeat for more")
 	if err := parseFlags(fs, args); err != nil {
@@ -125,6 +129,11 @@ func resourceRegister(ctx context.Context, env Env, args []string) error {
 	case "RDS":
 		if *dbURL == "" || *path != "" {
 			return usageError{"--type RDS takes --url postgres://USER@HOST:PORT/DBNAME (and no --path)"}
+		}
+		locator = *dbURL
+	case "S3":
+		if *dbURL == "" || *path != "" {
+			return usageError{"--type S3 takes --url http[s]://[KEY:SECRET@]HOST[:PORT]/BUCKET (and no --path)"}
 		}
 		locator = *dbURL
 	default:
