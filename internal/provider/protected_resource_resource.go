@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -75,10 +76,12 @@ func (absolutePath) ValidateString(_ context.Context, req validator.StringReques
 func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Registers a local resource with the engine so it can be backed up: a directory tree, " +
-			"protected as an EFS file system (`arn:aws:elasticfilesystem:...:file-system/fs-...`), or a PostgreSQL database, " +
-			"protected as an RDS instance (`arn:aws:rds:...:db:NAME`, backed up with pg_dump, restored into a new database). " +
-			"Registry tags drive tag-based backup selections. Destroying it takes the resource out of the registry; the data " +
-			"and its recovery points stay. Engine only (embedded or daemon): AWS Backup discovers resources itself.",
+			"protected as an EFS file system (`arn:aws:elasticfilesystem:...:file-system/fs-...`), a PostgreSQL database, " +
+			"protected as an RDS instance (`arn:aws:rds:...:db:NAME`, backed up with pg_dump, restored into a new database), " +
+			"or a bucket on an S3-compatible endpoint, protected as an S3 bucket (`arn:aws:s3:::BUCKET`: objects with their " +
+			"metadata and tags, and the bucket's tags). Registry tags, and a bucket's own tags, drive tag-based backup " +
+			"selections. Destroying it takes the resource out of the registry; the data and its recovery points stay. " +
+			"Engine only (embedded or daemon): AWS Backup discovers resources itself.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The resource's ARN.",
@@ -89,8 +92,8 @@ func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaR
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"type": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Resource type: `EFS` (a directory tree, set `path`) or `RDS` (a PostgreSQL database, set `url`). Changing it replaces the registration.",
-				Validators:    []validator.String{stringvalidator.OneOf("EFS", "RDS")},
+				Required: true, MarkdownDescription: "Resource type: `EFS` (a directory tree, set `path`), `RDS` (a PostgreSQL database, set `url`) or `S3` (a bucket, set `url`). Changing it replaces the registration.",
+				Validators:    []validator.String{stringvalidator.OneOf("EFS", "RDS", "S3")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"path": schema.StringAttribute{
@@ -105,16 +108,24 @@ func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaR
 				Sensitive: true,
 				MarkdownDescription: "`RDS`: connection URL of the database, `postgres://USER@HOST:PORT/DBNAME`; the engine must be able to " +
 					"connect when it is registered, and its DB instance identifier is the database name. Prefer a URL without a " +
-					"password (trust or peer authentication, or a `~/.pgpass` of the user the engine runs as): the engine keeps " +
-					"the URL as given. Changing it replaces the registration.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"password (trust or peer authentication, or a `~/.pgpass` of the user the engine runs as). " +
+					"`S3`: URL of the bucket, path-style, `http[s]://[ACCESS_KEY_ID:SECRET_ACCESS_KEY@]HOST[:PORT]/BUCKET`, optionally " +
+					"with `?region=REGION` (default `us-east-1`) and `?profile=NAME`; the bucket must exist, and its name is the " +
+					"resource ID. Credentials come from the URL, else the named profile of the engine's AWS config files, else the " +
+					"engine's AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`). " +
+					"The engine keeps the URL as given and shows it with any password or secret key masked; the attribute is " +
+					"sensitive. Changing it replaces the registration (a change that only reveals a masked secret, as after an " +
+					"import, updates in place).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(urlChangeReplaces,
+					"Replaces the registration unless the new URL is the old one with its masked secret filled in.",
+					"Replaces the registration unless the new URL is the old one with its masked secret filled in.")},
 			},
 			"resource_id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "The resource's ID, e.g. `fs-0123456789abcdef0`, or the DB instance identifier of a database.",
+				Computed: true, MarkdownDescription: "The resource's ID, e.g. `fs-0123456789abcdef0`, the DB instance identifier of a database, or the name of a bucket.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "The resource name backups show: the `Name` tag, else the directory's base name.",
+				Computed: true, MarkdownDescription: "The resource name backups show: the `Name` tag, else the directory's base name, the database name or the bucket name.",
 			},
 			"tags":     tagsAttribute(),
 			"tags_all": tagsAllAttribute(),
@@ -131,7 +142,7 @@ func (r *protectedResourceResource) ValidateConfig(ctx context.Context, req reso
 	}
 	want, other := "path", "url"
 	wantVal, otherVal := m.Path, m.URL
-	if m.Type.ValueString() == "RDS" {
+	if locatedByURL(m.Type.ValueString()) {
 		want, other, wantVal, otherVal = "url", "path", m.URL, m.Path
 	}
 	if wantVal.IsNull() {
@@ -191,14 +202,17 @@ func (r *protectedResourceResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 	locator := plan.Path.ValueString()
-	if plan.Type.ValueString() == "RDS" {
+	if locatedByURL(plan.Type.ValueString()) {
 		locator = plan.URL.ValueString()
 	}
 	out, err := reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: plan.Type.ValueString(), Locator: locator, Tags: tags})
 	if err != nil {
 		what := plan.Path.ValueString()
-		if plan.Type.ValueString() == "RDS" {
+		switch plan.Type.ValueString() {
+		case "RDS":
 			what = "database"
+		case "S3":
+			what = "bucket"
 		}
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("registering %s %s", plan.Type.ValueString(), what), err)
 		return
@@ -212,8 +226,13 @@ func (r *protectedResourceResource) fill(out *engineclient.Resource, m *protecte
 	m.ID = types.StringValue(out.ResourceArn)
 	m.ARN = types.StringValue(out.ResourceArn)
 	m.Type = types.StringValue(out.ResourceType)
-	if out.ResourceType == "RDS" {
-		m.URL, m.Path = types.StringValue(out.Locator), types.StringNull()
+	if locatedByURL(out.ResourceType) {
+		// The engine masks secrets in the URLs it shows: keep the URL as written when the
+		// engine's is that URL masked.
+		if m.URL.IsNull() || m.URL.IsUnknown() || redactedURL(m.URL.ValueString()) != out.Locator {
+			m.URL = types.StringValue(out.Locator)
+		}
+		m.Path = types.StringNull()
 	} else {
 		m.Path, m.URL = types.StringValue(out.Locator), types.StringNull()
 	}
@@ -279,6 +298,32 @@ func (r *protectedResourceResource) Delete(ctx context.Context, req resource.Del
 
 func (r *protectedResourceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// locatedByURL reports whether a resource type is located by `url` rather than `path`.
+func locatedByURL(resourceType string) bool { return resourceType == "RDS" || resourceType == "S3" }
+
+// redactedURL is a URL as the engine shows it: with its password (an S3 secret key, a
+// PostgreSQL password) masked, as url.URL.Redacted does.
+func redactedURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	if _, has := u.User.Password(); !has {
+		return s
+	}
+	return u.Redacted()
+}
+
+// urlChangeReplaces replaces the registration when url changes, except when the state holds the
+// masked form of the configured URL (after an import): then the secret is only filled in.
+func urlChangeReplaces(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	if req.StateValue.IsNull() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
+		resp.RequiresReplace = true
+		return
+	}
+	resp.RequiresReplace = redactedURL(req.PlanValue.ValueString()) != req.StateValue.ValueString()
 }
 
 // isNotFound reports whether err says the thing does not exist, from the SDK or the registry.

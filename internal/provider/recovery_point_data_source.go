@@ -83,7 +83,9 @@ func (d *recoveryPointDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The original resource's configuration, in the keys `backup_restore_job`'s `metadata` takes. " +
 					"For EFS: `file-system-id`, `newFileSystem`, `Encrypted`, `KmsKeyId`, `PerformanceMode`, `CreationToken` and " +
-					"`source-path`; add a `destination-path` to restore to a new directory.",
+					"`source-path`; add a `destination-path` to restore to a new directory. For S3: `DestinationBucketName` (the " +
+					"original bucket), `NewBucket = \"false\"` and `EncryptionType = \"Original\"`, which restore into the original " +
+					"bucket, skipping objects it has; set a new `DestinationBucketName` and `NewBucket = \"true\"` for a new bucket.",
 			},
 			"tags": schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Tags of the recovery point."},
 		},

@@ -68,7 +68,10 @@ func (r *restoreJobResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"`backup_recovery_point` data source) plus `destination-path`: with `newFileSystem = \"true\"` the tree goes to that " +
 			"directory, which must not exist or be empty, and becomes a new protected resource (`created_resource_arn`); with " +
 			"`newFileSystem = \"false\"` and `ItemsToRestore` (a JSON list of paths) the items go into an existing directory " +
-			"of the original file system, and a file already there fails the restore instead of being overwritten. " +
+			"of the original file system, and a file already there fails the restore instead of being overwritten. For S3, " +
+			"`DestinationBucketName` with `NewBucket = \"true\"` creates a new bucket (a new protected resource), without it the " +
+			"restore goes into an existing bucket and skips the objects it has, never replacing one; `ItemsToRestore` takes up " +
+			"to five `s3://BUCKET/KEY` URIs or prefixes ending in `/`. " +
 			"Every argument change runs a new restore. Destroying the resource forgets the job; the restored data stays.",
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The restore job's ID."),

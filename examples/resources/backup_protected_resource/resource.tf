@@ -22,3 +22,23 @@ resource "backup_protected_resource" "orders_db" {
     Backup = "true"
   }
 }
+
+# A bucket on an S3-compatible endpoint (path-style URL), protected as arn:aws:s3:::site-assets.
+# Keys in the URL are optional: without them the engine uses ?profile=NAME or its own AWS_*
+# environment. The engine shows the URL with the secret masked.
+variable "s3_access_key" {
+  type = string
+}
+
+variable "s3_secret_key" {
+  type      = string
+  sensitive = true
+}
+
+resource "backup_protected_resource" "site_assets" {
+  type = "S3"
+  url  = "http://${var.s3_access_key}:${var.s3_secret_key}@127.0.0.1:7070/site-assets"
+  tags = {
+    Backup = "true"
+  }
+}

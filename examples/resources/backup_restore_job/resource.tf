@@ -30,6 +30,22 @@ resource "backup_restore_job" "two_files" {
   }
 }
 
+# Restore a bucket's recovery point into a new bucket, which becomes a new protected resource;
+# without NewBucket (as the restore metadata says) it restores into the original bucket, skipping
+# the objects it still has.
+resource "backup_restore_job" "assets_to_new_bucket" {
+  recovery_point_arn = var.assets_recovery_point_arn
+  metadata = {
+    DestinationBucketName = "site-assets-restored"
+    NewBucket             = "true"
+    ItemsToRestore        = jsonencode(["s3://site-assets/images/", "s3://site-assets/index.html"])
+  }
+}
+
+variable "assets_recovery_point_arn" {
+  type = string
+}
+
 output "restored_to" {
   value = backup_restore_job.to_new_directory.destination_path
 }

@@ -75,7 +75,8 @@ func openBucket(ctx context.Context, locator string) (*s3.Bucket, error) {
 }
 
 // CanonicalLocator accepts the URL of a bucket the engine can reach with the locator's
-// credentials, and returns it in canonical form.
+// credentials, and keeps it as given: Terraform reads back exactly what it wrote, and the
+// resource's identity is the bucket name whatever the URL's spelling.
 func (S3) CanonicalLocator(locator string) (string, error) {
 	if locator == "" {
 		return "", apierr.Missing("an S3 resource needs the URL of a bucket, http[s]://[ACCESS_KEY_ID:SECRET@]HOST[:PORT]/BUCKET")
@@ -96,7 +97,7 @@ func (S3) CanonicalLocator(locator string) (string, error) {
 	if err != nil {
 		return "", apierr.InvalidParameter("the engine cannot use the bucket: %v", err)
 	}
-	return loc.String(), nil
+	return locator, nil
 }
 
 // CheckSource asks the endpoint for the bucket before any object is read.

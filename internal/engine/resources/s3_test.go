@@ -62,12 +62,12 @@ func TestS3_restoreMetadataRestoresIntoTheOriginalBucketWhenSentBack(t *testing.
 	}
 }
 
-func TestS3_canonicalLocatorChecksTheBucketAndNeverRepeatsTheSecret(t *testing.T) {
+func TestS3_canonicalLocatorChecksTheBucketKeepsTheURLAndNeverRepeatsTheSecret(t *testing.T) {
 	srv := s3test.Start(t)
 	loc := srv.CreateBucket(t, "media")
-	got, err := S3{}.CanonicalLocator(loc + "/")
-	if err != nil || got != loc {
-		t.Fatalf("CanonicalLocator(%s/) = %q, %v; want %s", loc, got, err, loc)
+	got, err := S3{}.CanonicalLocator(loc + "/?region=us-east-1")
+	if err != nil || got != loc+"/?region=us-east-1" {
+		t.Fatalf("CanonicalLocator(%s/?region=us-east-1) = %q, %v; want it as given", RedactLocator(loc), got, err)
 	}
 	cases := map[string]string{
 		srv.Locator("missing-bucket"):                          "does not exist",
