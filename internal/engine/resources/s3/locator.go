@@ -161,7 +161,7 @@ func ValidBucketName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+		if !isAlnum(c) && c != '.' && c != '-' {
 			return fmt.Errorf("bucket name %q contains %q: %s", name, c, rule)
 		}
 	}

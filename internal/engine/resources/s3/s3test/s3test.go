@@ -27,6 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 )
 
 // Server is a running versitygw.
@@ -117,7 +119,7 @@ func Start(t testing.TB) *Server {
 		})
 	}
 	t.Cleanup(s.stop)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.Wall().Add(15 * time.Second)
 	for {
 		select {
 		case err := <-exited:
@@ -127,10 +129,10 @@ func Start(t testing.TB) *Server {
 		}
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
 		if err == nil {
-			c.Close()
+			_ = c.Close()
 			return s
 		}
-		if time.Now().After(deadline) {
+		if clock.Wall().After(deadline) {
 			t.Fatalf("versitygw did not listen on port %d within 15s:\n%s", port, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -173,7 +175,7 @@ func freePort(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
