@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -626,4 +627,85 @@ func TestRestoreDoesNotReplaceAnObjectWrittenWhileItRuns(t *testing.T) {
 		want = append(want, o)
 	}
 	assertBucketHolds(t, c, "live", want)
+}
+
+// Without keys in the locator, credentials come from ?profile= (the shared AWS files) or the
+// engine's AWS environment; with none anywhere, the error says where to put them.
+func TestCredentialsComeFromTheLocatorAProfileOrTheEnvironment(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, "creds")
+	dir := t.TempDir()
+	credsFile := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(credsFile, []byte(fmt.Sprintf("[gw]\naws_access_key_id = %s\naws_secret_access_key = %s\n", srv.AccessKey, srv.SecretKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credsFile)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	ctx := context.Background()
+	check := func(locator string) error {
+		t.Helper()
+		loc, err := ParseLocator(locator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(ctx, loc)
+		if err != nil {
+			return err
+		}
+		return b.Check(ctx)
+	}
+	if err := check(srv.Endpoint + "/creds?profile=gw"); err != nil {
+		t.Errorf("?profile=gw: %v", err)
+	}
+	if err := check(srv.Endpoint + "/creds"); err == nil || !strings.Contains(err.Error(), "no credentials") {
+		t.Errorf("no credentials anywhere: %v, want an error saying where to put them", err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	if err := check(srv.Endpoint + "/creds"); err != nil {
+		t.Errorf("the engine's AWS_* environment: %v", err)
+	}
+}
+
+func TestParseLocator(t *testing.T) {
+	loc, err := ParseLocator("HTTPS://AKID:se%2Fcret@S3.Example.com:9000/media-1/?region=eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Location{Endpoint: "https://s3.example.com:9000", Bucket: "media-1", Region: "eu-west-1", AccessKeyID: "AKID", SecretAccessKey: "se/cret"}
+	if loc != want {
+		t.Errorf("ParseLocator = %+v, want %+v", loc, want)
+	}
+	if r := loc.Redacted(); r != "https://AKID:xxxxx@s3.example.com:9000/media-1?region=eu-west-1" {
+		t.Errorf("Redacted = %s", r)
+	}
+	if d := loc.Display(); d != "https://s3.example.com:9000/media-1" {
+		t.Errorf("Display = %s", d)
+	}
+	for in, says := range map[string]string{
+		"http://AKID@host/bucket":               "both ACCESS_KEY_ID:SECRET_ACCESS_KEY",
+		"http://A:B@host/bucket?profile=p":      "both keys and ?profile=",
+		"http://host/":                          "names no bucket",
+		"http://host/b/c":                       "just the bucket",
+		"http://host/ab":                        "3 to 63",
+		"http://host/bucket..x":                 "two adjacent dots",
+		"http://host/192.168.1.1":               "IP address",
+		"http://host/bucket?region=a&region=b":  "once each",
+		"ftp://host/bucket":                     "http or https",
+		"http://A:top-secret@host/bkt?x=1":      "not understood",
+		"http://A:top-secret@host/bucket#frag":  "cannot have",
+		"http://A:top-secret@host/xn--bucket-1": "reserved prefix",
+	} {
+		_, err := ParseLocator(in)
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("ParseLocator(%q) = %v, want an error saying %q", in, err, says)
+		}
+		if err != nil && strings.Contains(err.Error(), "top-secret") {
+			t.Errorf("ParseLocator's error repeats the secret: %v", err)
+		}
+	}
 }
