@@ -65,11 +65,20 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 	r.mu.Unlock()
 	if before != nil {
 		if err := before(req); err != nil {
+			if errors.Is(err, errRejected) {
+				// An S3 error the SDK does not retry, so the test does not wait for backoffs.
+				body := `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InjectedFailure</Code><Message>` + err.Error() + `</Message></Error>`
+				return &http.Response{StatusCode: http.StatusBadRequest, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+					Header: http.Header{"Content-Type": {"application/xml"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+			}
 			return nil, err
 		}
 	}
 	return http.DefaultClient.Do(req)
 }
+
+// errRejected makes the recorder answer a request with an S3 error instead of sending it.
+var errRejected = errors.New("injected: the server rejected the write")
 
 // objectGETs counts the GetObject requests (object content, not tags or listings) sent so far.
 func (r *recorder) objectGETs(bucket string) int {
@@ -465,7 +474,7 @@ func TestFailedRestoreLeavesTheDestinationAsItFoundIt(t *testing.T) {
 	// Writes of one key fail; the others succeed first (one worker, key order).
 	failing := &recorder{before: func(r *http.Request) error {
 		if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/") && strings.Contains(r.URL.Path, "photos") {
-			return errors.New("injected: connection reset")
+			return errRejected
 		}
 		return nil
 	}}
