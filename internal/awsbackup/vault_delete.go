@@ -56,12 +56,8 @@ func DeleteVault(ctx context.Context, c *backup.Client, name string, o DeleteVau
 	if logf == nil {
 		logf = func(string, map[string]any) {}
 	}
-	_, err := c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-	if err == nil {
-		return nil
-	}
-	err = notFoundOr(fmt.Sprintf("backup vault %q", name), err)
-	if !o.Force || ErrorCode(err) != "InvalidRequestException" {
+	err := deleteEmptyVault(ctx, c, name)
+	if err == nil || !o.Force || ErrorCode(err) != "InvalidRequestException" {
 		return err
 	}
 	points, err := listVaultPoints(ctx, c, name)
@@ -70,8 +66,7 @@ func DeleteVault(ctx context.Context, c *backup.Client, name string, o DeleteVau
 	}
 	if len(points) == 0 {
 		// The refusal was not about points (a job writing into the vault): report it as it is.
-		_, err = c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-		return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+		return deleteEmptyVault(ctx, c, name)
 	}
 	if perr, err := protectedPoints(ctx, c, name, points, o.Now); err != nil {
 		return err
@@ -95,8 +90,35 @@ func DeleteVault(ctx context.Context, c *backup.Client, name string, o DeleteVau
 				name, i, len(points), arn, err)
 		}
 	}
-	_, err = c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-	return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+	return deleteEmptyVault(ctx, c, name)
+}
+
+// vaultDeletionPatience bounds how long deleteEmptyVault waits for a vault's points to finish
+// being deleted.
+const vaultDeletionPatience = 2 * time.Minute
+
+// deleteEmptyVault deletes a vault. Deleting recovery points finishes in the background, and
+// until it has, the service refuses to delete their vault (InvalidRequestException) though it
+// lists no points any more; that refusal is retried for a while, as it is transient. Any other
+// refusal, or one while the vault still lists points, is returned at once.
+func deleteEmptyVault(ctx context.Context, c *backup.Client, name string) error {
+	deadline := time.Now().Add(vaultDeletionPatience)
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		_, err := c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
+		if err == nil || ErrorCode(err) != "InvalidRequestException" || time.Now().After(deadline) {
+			return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+		}
+		if points, lerr := listVaultPoints(ctx, c, name); lerr != nil || len(points) > 0 {
+			return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("delete backup vault %q: %w (last refusal: %v)", name, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
 }
 
 func listVaultPoints(ctx context.Context, c *backup.Client, name string) ([]types.RecoveryPointByBackupVault, error) {

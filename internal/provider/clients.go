@@ -217,6 +217,24 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 	return e, nil
 }
 
+// closeEmbeddedEngine closes the engine this process runs for dir, if any, and forgets it, so
+// the next use of dir opens it afresh. Its background work (jobs, scheduler, event log) stops
+// before it returns; tests call it before their data dir is removed.
+func closeEmbeddedEngine(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	embedded.Lock()
+	e, ok := embedded.engines[abs]
+	delete(embedded.engines, abs)
+	embedded.Unlock()
+	if !ok {
+		return nil
+	}
+	return e.Close()
+}
+
 // EmbeddedEngine returns the engine the provider runs in-process for dir, opening it if needed.
 // Tests use it to act on the same engine as the provider under test.
 func EmbeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {

@@ -55,6 +55,13 @@ func newTestAccEnvWithClock(t *testing.T, clk clock.Clock) *testAccEnv {
 	if err != nil {
 		t.Fatalf("open embedded engine: %v", err)
 	}
+	// Cleanups run last-registered first, so the engine and its background work stop before
+	// t.TempDir removes the data dir under them.
+	t.Cleanup(func() {
+		if err := closeEmbeddedEngine(dir); err != nil {
+			t.Errorf("close the embedded engine: %v", err)
+		}
+	})
 	k := e.PrimaryKey()
 	cfg := aws.Config{
 		Region:      engine.DefaultRegion,

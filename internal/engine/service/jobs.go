@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -147,6 +148,40 @@ func queueForget(tx store.Tx, rp recoveryPoint) error {
 		return err
 	}
 	return jobs.Enqueue(tx, kindForget, key)
+}
+
+// settleDataRemovals makes way for removing a vault's repositories, in the transaction that
+// deletes the vault: queued removals of deleted points' data are dropped, since the repository
+// goes as a whole, and one a runner is carrying out right now refuses the deletion for the
+// moment, so no GC ever writes into a directory being removed (or into the repository of a vault
+// created again under the same name). AWS refuses to delete a vault whose points are still being
+// deleted in the same way, and clients retry.
+func settleDataRemovals(tx store.Tx, v vault) error {
+	docs, err := tx.Scan(collPendingForgets, "", "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var pf pendingForget
+		if err := json.Unmarshal(d.Value, &pf); err != nil {
+			return fmt.Errorf("decode %s/%s: %w", collPendingForgets, d.Key, err)
+		}
+		if pf.AccountID != v.AccountID || pf.Region != v.Region || pf.Vault != v.Name {
+			continue
+		}
+		if _, claimed, err := jobs.Claimed(tx, kindForget, d.Key); err != nil {
+			return err
+		} else if claimed {
+			return apierr.InvalidReq("Backup vault %s cannot be deleted yet: the data of its deleted recovery points is still being removed; retry in a few seconds", v.Name)
+		}
+		if _, err := jobs.Dequeue(tx, kindForget, d.Key); err != nil {
+			return err
+		}
+		if err := tx.Delete(collPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // queueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup

@@ -271,6 +271,9 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 		} else if job != "" {
 			return apierr.InvalidReq("Backup vault %s cannot be deleted while copy job %s is writing into it: wait for the job to finish", v.Name, job)
 		}
+		if err := settleDataRemovals(tx, v); err != nil {
+			return err
+		}
 		key := vaultKey(v.AccountID, v.Region, v.Name)
 		if err := tx.Delete(collVaults, key); err != nil {
 			return err
