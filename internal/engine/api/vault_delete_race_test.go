@@ -41,6 +41,26 @@ func TestDeletingAVaultRightAfterItsPointsLeavesNoRepositoryBehind(t *testing.T)
 			t.Errorf("round %d: the deleted vault's repository %s is still there (%v)", i, dir, err)
 		}
 	}
+	// A client without a retry loop of its own (a script on the SDK or the CLI) deletes the
+	// points, then the vault at once: the engine waits for the removal in flight, so the first
+	// DeleteBackupVault succeeds.
+	for i := 0; i < 6; i++ {
+		name := fmt.Sprintf("scripted-%d", i)
+		e.vault(t, name)
+		jobs := []*backup.DescribeBackupJobOutput{e.backup(t, name, arn), e.backup(t, name, arn)}
+		for _, j := range jobs {
+			if _, err := e.c.DeleteRecoveryPoint(ctx, &backup.DeleteRecoveryPointInput{BackupVaultName: aws.String(name), RecoveryPointArn: j.RecoveryPointArn}); err != nil {
+				t.Fatalf("round %d: delete point: %v", i, err)
+			}
+		}
+		if _, err := e.c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)}); err != nil {
+			t.Fatalf("round %d: DeleteBackupVault right after its points: %v", i, err)
+		}
+		dir := engine.VaultRepoDir(dataDir, account, "us-east-1", name)
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("round %d: the deleted vault's repository %s is still there (%v)", i, dir, err)
+		}
+	}
 	// The name is free again, and its new repository works.
 	e.vault(t, "short-lived-0")
 	job := e.backup(t, "short-lived-0", arn)

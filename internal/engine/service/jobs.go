@@ -150,6 +150,15 @@ func queueForget(tx store.Tx, rp recoveryPoint) error {
 	return jobs.Enqueue(tx, kindForget, key)
 }
 
+// errRemovalInFlight says a runner is removing data from the vault's repository right now.
+var errRemovalInFlight = errors.New("the data of deleted recovery points is being removed")
+
+// How long DeleteBackupVault waits for a removal in flight, and how often it looks again.
+const (
+	removalPatience = 30 * time.Second
+	removalPoll     = 50 * time.Millisecond
+)
+
 // settleDataRemovals makes way for removing a vault's repositories, in the transaction that
 // deletes the vault: queued removals of deleted points' data are dropped, since the repository
 // goes as a whole, and one a runner is carrying out right now refuses the deletion for the
@@ -172,7 +181,7 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 		if _, claimed, err := jobs.Claimed(tx, kindForget, d.Key); err != nil {
 			return err
 		} else if claimed {
-			return apierr.InvalidReq("Backup vault %s cannot be deleted yet: the data of its deleted recovery points is still being removed; retry in a few seconds", v.Name)
+			return errRemovalInFlight
 		}
 		if _, err := jobs.Dequeue(tx, kindForget, d.Key); err != nil {
 			return err

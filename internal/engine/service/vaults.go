@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -233,8 +234,42 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+	// A removal of deleted points' data in flight takes moments; waiting for it spares every
+	// client (the CLI, SDK scripts, terraform destroy) a retry loop of its own.
+	for wait := time.Duration(0); ; wait += removalPoll {
+		err = s.deleteVaultDoc(ctx, c, in.BackupVaultName)
+		if !errors.Is(err, errRemovalInFlight) {
+			break
+		}
+		if wait >= removalPatience {
+			return nil, apierr.InvalidReq("Backup vault %s cannot be deleted yet: the data of its deleted recovery points is still being removed; retry in a few seconds", in.BackupVaultName)
+		}
+		t := time.NewTimer(removalPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	if err != nil {
+		return nil, internal("delete backup vault", err)
+	}
+	// The vault's repository holds no recovery point any more; a vault created again under the
+	// name starts a new one, with its own key.
+	if s.repos != nil {
+		if err := s.repos.Remove(c.AccountID, c.Region, in.BackupVaultName); err != nil {
+			s.log.Warn("removing a deleted vault's repository failed", "vault", in.BackupVaultName, "error", err)
+		}
+	}
+	return &struct{}{}, nil
+}
+
+// deleteVaultDoc deletes the vault's documents (its policy, notifications and tags with it) once
+// nothing protects or writes into it, in one transaction.
+func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		v, err := findVault(tx, c.AccountID, c.Region, name)
 		if err != nil {
 			return err
 		}
@@ -286,17 +321,6 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultIn
 		}
 		return deleteTags(tx, v.ARN)
 	})
-	if err != nil {
-		return nil, internal("delete backup vault", err)
-	}
-	// The vault's repository holds no recovery point any more; a vault created again under the
-	// name starts a new one, with its own key.
-	if s.repos != nil {
-		if err := s.repos.Remove(c.AccountID, c.Region, in.BackupVaultName); err != nil {
-			s.log.Warn("removing a deleted vault's repository failed", "vault", in.BackupVaultName, "error", err)
-		}
-	}
-	return &struct{}{}, nil
 }
 
 // ListBackupVaultsInput is the wire input of ListBackupVaults.
