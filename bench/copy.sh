@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Copy jobs: a copy job of a recovery point into a vault of another region (its repository on
 # another storage directory, under another data key) beside `cp -r` of the source vault's pack
-# files — the same data, in the same run. The copy decrypts, re-hashes and re-encrypts every chunk
-# and writes (and fsyncs) new packs and index files; cp -r only moves bytes. Target (issue 6): the
-# copy job moves data at >= 0.8x the rate of cp -r.
+# files — the same data, in the same run. The destination is a vault of the same account, so the
+# chunks keep their IDs: the copy decrypts each under the source vault's key and seals it under
+# the destination's (no decompressing or re-hashing), and writes (and fsyncs) new packs and index
+# files; cp -r only moves bytes. Target (issue 6): the copy job moves data at >= 0.8x the rate of
+# cp -r.
 #
 # The dataset (BENCH_COPY_MIB, default 1024) is generated once under .bench/copy/data.
 set -euo pipefail

@@ -18,8 +18,9 @@ import (
 //     at ~1.2 GB/s;
 //   - jotfs/fastcdc-go applies its Seed by XOR-ing a package-level table on every NewChunker
 //     call, which is a data race and changes the table on each call;
-//   - the gear table must be keyed per repository (derived from the data key, see keys), so that
-//     chunk sizes, which an observer of the store can see, do not fingerprint known files;
+//   - the gear table must be keyed (derived from the repository's data key or namespace key, see
+//     keys), so that chunk sizes, which an observer of the store can see, do not fingerprint
+//     known files;
 //   - the backup pipeline hands chunk slices straight to workers without an extra copy, which
 //     wants the cut function on a caller-owned buffer rather than a reader-owning API.
 //

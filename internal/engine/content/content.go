@@ -17,7 +17,7 @@
 // connectors (resources/efs) write through a Session and read through NodeReader and Fetch.
 //
 // Hand-written parts and why: the chunker (chunker.go: faster than the Go FastCDC libraries and
-// keyed per repository) and the repository format itself. The primitives are libraries:
+// keyed) and the repository format itself. The primitives are libraries:
 // klauspost/compress (zstd), lukechampine.com/blake3, and the standard library's AES-GCM and
 // HKDF.
 package content
@@ -80,6 +80,9 @@ type repoConfig struct {
 	ID         string `json:"id"`
 	KeyID      string `json:"keyId"`
 	WrappedKey []byte `json:"wrappedKey"`
+	// WrappedNamespaceKey, if set, is the namespace key (keys.go) chunk IDs and boundaries are
+	// derived from, wrapped like the data key.
+	WrappedNamespaceKey []byte `json:"wrappedNamespaceKey,omitempty"`
 	// Chunking parameters are recorded so a future default change does not silently stop
 	// deduplication against existing data.
 	DataChunking chunkerParams `json:"dataChunking"`
@@ -97,6 +100,8 @@ type options struct {
 	lockRefresh  time.Duration
 	workers      int
 	indexFlushAt int
+	// namespace is the namespace key a new repository is made with (Init only).
+	namespace []byte
 }
 
 // WithClock sets the clock snapshots are stamped with (default: the wall clock). Locks always
@@ -107,6 +112,15 @@ func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 // a refresh another process may consider it dead (defaults: 2 and 10 minutes).
 func WithLockTimes(refresh, stale time.Duration) Option {
 	return func(o *options) { o.lockRefresh, o.lockStale = refresh, stale }
+}
+
+// WithNamespaceKey makes Init derive the new repository's chunk IDs and chunk boundaries from key
+// rather than from its data key (see keys.go), so that repositories made with the same key give
+// the same content the same IDs and copies between them need neither read what the destination
+// has nor re-hash what it lacks. The repository records the key, wrapped by the master key;
+// Open ignores the option.
+func WithNamespaceKey(key [32]byte) Option {
+	return func(o *options) { o.namespace = bytes.Clone(key[:]) }
 }
 
 // WithWorkers sets how many goroutines compress and encrypt chunks (default GOMAXPROCS).
@@ -153,6 +167,10 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 	} else if !errors.Is(err, blob.ErrNotFound) {
 		return nil, fmt.Errorf("init repository: %w", err)
 	}
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	var idb [16]byte
 	fillRandom(idb[:])
 	dataKey := make([]byte, 32)
@@ -161,6 +179,11 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 	var err error
 	if cfg.WrappedKey, err = wrapDataKey(mk, dataKey, cfg.ID, keyID); err != nil {
 		return nil, err
+	}
+	if o.namespace != nil {
+		if cfg.WrappedNamespaceKey, err = wrapKey(mk, o.namespace, wrapNamespaceAAD(cfg.ID)); err != nil {
+			return nil, err
+		}
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -210,7 +233,13 @@ func Open(ctx context.Context, st blob.Store, mk MasterKey, opts ...Option) (*Re
 	if err != nil {
 		return nil, err
 	}
-	k, err := deriveKeys(dataKey)
+	var namespaceKey []byte
+	if cfg.WrappedNamespaceKey != nil {
+		if namespaceKey, err = unwrapKey(mk, cfg.WrappedNamespaceKey, wrapNamespaceAAD(cfg.ID)); err != nil {
+			return nil, err
+		}
+	}
+	k, err := deriveKeys(dataKey, namespaceKey)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,11 @@ import (
 //     recompressing. The snapshot's node list (or chunk list) is rewritten with the new IDs and
 //     stored with the destination's metadata chunker.
 //
-// This file does 2. A copy then deduplicates against everything the destination holds whose
+// This file does 2. Repositories made with one namespace key (keys.go; the engine gives one to
+// all the vaults of an account) give the same content the same ID, so between them there is
+// nothing to translate: a copy reads only the chunks the destination lacks, and re-seals each
+// under the destination's key without decompressing or re-hashing it. Otherwise a copy
+// deduplicates against everything the destination holds whose
 // content is the same chunk (earlier copies from the same source, and any whole small file, which
 // is one chunk whatever the gear table), and it never recompresses. To also avoid reading chunks
 // the destination already has, the destination keeps a translation map per source repository,
@@ -65,7 +69,7 @@ const copyRunMax = 8 << 20
 //
 // The result's StoredBytes is what the copy added to dst. src and dst may be the same
 // repository, in which case the copy is a new snapshot sharing all data with the original, or
-// share a data key, in which case only chunks dst lacks are read.
+// share a namespace key, in which case only chunks dst lacks are read and none is re-hashed.
 func CopySnapshot(ctx context.Context, src, dst *Repository, id SnapshotID, progress func(bytes int64)) (Snapshot, error) {
 	sf, err := src.loadSnapshot(ctx, id)
 	if err != nil {
@@ -132,8 +136,8 @@ func (c *copier) report(n int64) {
 }
 
 // identity reports whether a chunk has the same ID in both repositories: the same repository, or
-// two that share a data key (a vault's warm and cold tiers, say). Then no translation is needed,
-// and chunks the destination has are never read.
+// two made with one namespace key (the vaults of one account, in the engine). Then no translation
+// is needed, and chunks the destination has are never read.
 func (c *copier) identity() bool { return c.src.keys.idKey == c.dst.keys.idKey }
 
 func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
@@ -305,6 +309,11 @@ func (c *copier) translate(sid ID, loc location, sealed []byte, plain, out *[]by
 	if len(pt) == 0 {
 		return fmt.Errorf("%w: empty chunk envelope", ErrCorrupt)
 	}
+	if c.identity() {
+		// The ID is the same in both repositories, and the decryption under it authenticated
+		// the envelope: it only needs sealing under the destination's key.
+		return c.stored(sid, sid, c.s.storeEnvelope(sid, pt, int(loc.raw), out))
+	}
 	content := pt[1:]
 	if pt[0]&flagCompressed != 0 {
 		if cap(*plain) < int(loc.raw) {
@@ -320,7 +329,12 @@ func (c *copier) translate(sid ID, loc location, sealed []byte, plain, out *[]by
 	// The destination ID of the content; and, the source's ID being authenticated by the
 	// decryption above, the content is exactly the source chunk's.
 	did := c.dst.ids.sum(content)
-	if err := c.s.storeEnvelope(did, pt, int(loc.raw), out); err != nil {
+	return c.stored(sid, did, c.s.storeEnvelope(did, pt, int(loc.raw), out))
+}
+
+// stored records that source chunk sid is in the destination as did, unless storing it failed.
+func (c *copier) stored(sid, did ID, err error) error {
+	if err != nil {
 		return err
 	}
 	c.mu.Lock()

@@ -249,6 +249,63 @@ func TestCopySnapshot_deduplicatesWithoutTheMap(t *testing.T) {
 	}
 }
 
+// Repositories made with one namespace key (the vaults of one account) give content the same
+// chunk IDs under different data keys: a copy between them reads nothing the destination already
+// has, even from the destination's own backups, and what it stores is sealed under the
+// destination's key (the destination verifies and restores, and opens only with its own master
+// key). Without the shared namespace the same copy reads and stores everything.
+func TestCopySnapshot_withinANamespaceReadsOnlyWhatTheDestinationLacks(t *testing.T) {
+	ctx := context.Background()
+	ns := [32]byte{7}
+	srcStore := newCounting(blob.NewMemory())
+	src, err := content.Init(ctx, srcStore, sourceKey, "arn:aws:kms:us-east-1:123456789012:key/src", content.WithNamespaceKey(ns))
+	must(t, err)
+	dstStore := blob.NewMemory()
+	dst, err := content.Init(ctx, dstStore, destKey, "arn:aws:kms:eu-west-1:123456789012:key/dst", content.WithNamespaceKey(ns))
+	must(t, err)
+	apart := initRepo(t, blob.NewMemory(), destKey) // no namespace
+
+	base := randomBytes(24<<20, 11)
+	streamOf(t, dst, base) // the destination's own backup of the data
+	streamOf(t, apart, base)
+	changed := append(append(append([]byte{}, base[:8<<20]...), randomBytes(4<<20, 12)...), base[8<<20:]...)
+	snap := streamOf(t, src, changed)
+
+	srcStore.reset()
+	cp, err := content.CopySnapshot(ctx, src, dst, snap.ID, nil)
+	must(t, err)
+	if cp.StoredBytes > snap.StoredBytes/2 || cp.StoredBytes < 4<<20 {
+		t.Errorf("the copy stored %d bytes; 4 MiB of the %d bytes are new to the destination", cp.StoredBytes, len(changed))
+	}
+	if read := srcStore.packBytesRead(); read > 8<<20 {
+		t.Errorf("the copy read %d bytes of source packs; about 4 MiB are new to the destination", read)
+	}
+	if !bytes.Equal(restoreStream(t, dst, cp.ID), changed) {
+		t.Error("the copy does not restore")
+	}
+	verifyRepo(t, dst)
+	var maps int
+	must(t, dstStore.List(ctx, "copymaps/", func(string, int64) error { maps++; return nil }))
+	if maps != 0 {
+		t.Errorf("the destination keeps %d copy maps; within a namespace there is nothing to translate", maps)
+	}
+	reopened, err := content.Open(ctx, dstStore, destKey)
+	must(t, err)
+	if !bytes.Equal(restoreStream(t, reopened, cp.ID), changed) {
+		t.Error("the copy does not restore from the reopened destination")
+	}
+	if _, err := content.Open(ctx, dstStore, sourceKey); !errors.Is(err, content.ErrWrongKey) {
+		t.Errorf("opening the destination with the source's master key: %v, want ErrWrongKey", err)
+	}
+
+	srcStore.reset()
+	other, err := content.CopySnapshot(ctx, src, apart, snap.ID, nil)
+	must(t, err)
+	if other.StoredBytes < int64(len(changed))-1<<20 || srcStore.packBytesRead() < int64(len(changed)) {
+		t.Errorf("into a repository of another namespace the copy stored %d and read %d bytes of %d; its IDs should be unrelated", other.StoredBytes, srcStore.packBytesRead(), len(changed))
+	}
+}
+
 // A copy within one repository shares all its data with the original.
 func TestCopySnapshot_withinOneRepositoryStoresNoData(t *testing.T) {
 	ctx := context.Background()

@@ -98,13 +98,24 @@ func loadMasterKey(path string) (MasterKey, error) {
 //     about content to anyone without the key (no confirmation-of-file attacks on the store);
 //   - "strongroom/content/v1 gear": the chunker's gear table, so chunk boundaries (and hence
 //     chunk sizes, which are visible in the store) cannot fingerprint known files.
+//
+// A repository made with a namespace key (WithNamespaceKey) derives the last two from that key
+// instead of its data key. Repositories sharing a namespace key cut the same content at the same
+// boundaries and give it the same IDs, while each still encrypts under its own data key: a copy
+// between them re-seals chunks without decompressing or re-hashing them, and reads only the
+// chunks the destination lacks. What the sharing reveals, to someone who can read the stores of
+// two such repositories but holds no key, is which chunks they have in common; the engine shares
+// a namespace only among the vaults of one account (copies between which carry the same chunks by
+// design), never across accounts.
 type keys struct {
 	aead  cipher.AEAD
 	idKey [32]byte
 	gear  [256]uint64
 }
 
-func deriveKeys(dataKey []byte) (*keys, error) {
+// deriveKeys derives a repository's keys from its data key and, if not nil, its namespace key
+// (see above).
+func deriveKeys(dataKey, namespaceKey []byte) (*keys, error) {
 	var k keys
 	encKey, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 encryption", 32)
 	if err != nil {
@@ -117,12 +128,16 @@ func deriveKeys(dataKey []byte) (*keys, error) {
 	if k.aead, err = cipher.NewGCM(block); err != nil {
 		return nil, err
 	}
-	idKey, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 chunk id", 32)
+	idSource := dataKey
+	if namespaceKey != nil {
+		idSource = namespaceKey
+	}
+	idKey, err := hkdf.Key(sha256.New, idSource, nil, "strongroom/content/v1 chunk id", 32)
 	if err != nil {
 		return nil, err
 	}
 	copy(k.idKey[:], idKey)
-	gear, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 gear", 256*8)
+	gear, err := hkdf.Key(sha256.New, idSource, nil, "strongroom/content/v1 gear", 256*8)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +155,21 @@ func wrapAAD(repoID, keyID string) []byte {
 	return []byte("strongroom/content/v1 data key\x00" + repoID + "\x00" + keyID)
 }
 
+// A namespace key is wrapped the same way, under additional data of its own, so it cannot pass
+// for the data key (or the data key for it).
+func wrapNamespaceAAD(repoID string) []byte {
+	return []byte("strongroom/content/v1 namespace key\x00" + repoID)
+}
+
 func wrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, error) {
+	return wrapKey(mk, dataKey, wrapAAD(repoID, keyID))
+}
+
+func unwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, error) {
+	return unwrapKey(mk, wrapped, wrapAAD(repoID, keyID))
+}
+
+func wrapKey(mk MasterKey, key, aad []byte) ([]byte, error) {
 	block, err := aes.NewCipher(mk[:])
 	if err != nil {
 		return nil, err
@@ -149,15 +178,15 @@ func wrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(dataKey)+gcm.Overhead())
+	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(key)+gcm.Overhead())
 	fillRandom(nonce)
-	return gcm.Seal(nonce, nonce, dataKey, wrapAAD(repoID, keyID)), nil
+	return gcm.Seal(nonce, nonce, key, aad), nil
 }
 
 // ErrWrongKey is returned by Open when the master key does not unwrap the repository's data key.
 var ErrWrongKey = errors.New("content: the master key does not unwrap this repository's data key")
 
-func unwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, error) {
+func unwrapKey(mk MasterKey, wrapped, aad []byte) ([]byte, error) {
 	block, err := aes.NewCipher(mk[:])
 	if err != nil {
 		return nil, err
@@ -169,7 +198,7 @@ func unwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, 
 	if len(wrapped) < gcm.NonceSize()+gcm.Overhead() {
 		return nil, ErrWrongKey
 	}
-	dk, err := gcm.Open(nil, wrapped[:gcm.NonceSize()], wrapped[gcm.NonceSize():], wrapAAD(repoID, keyID))
+	dk, err := gcm.Open(nil, wrapped[:gcm.NonceSize()], wrapped[gcm.NonceSize():], aad)
 	if err != nil {
 		return nil, ErrWrongKey
 	}

@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
@@ -51,7 +54,7 @@ func (r *Repos) masterKey() (content.MasterKey, error) {
 // Open returns the repository of a vault. With create, a vault without one gets one whose data
 // key is named keyID (the vault's EncryptionKeyArn); without, that is ErrNoRepository.
 func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
-	return r.open(ctx, r.Dir(account, region, vault), vault, keyID, create)
+	return r.open(ctx, r.Dir(account, region, vault), account, vault, keyID, create)
 }
 
 // OpenCold is Open for the vault's cold-storage repository.
@@ -59,10 +62,21 @@ func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID stri
 	if r.ColdDir == nil {
 		return nil, errors.New("jobs: this engine has no cold storage tier")
 	}
-	return r.open(ctx, r.ColdDir(account, region, vault), vault, keyID, create)
+	return r.open(ctx, r.ColdDir(account, region, vault), account, vault, keyID, create)
 }
 
-func (r *Repos) open(ctx context.Context, dir, vault, keyID string, create bool) (*content.Repository, error) {
+// accountNamespace is the namespace key of every repository an account's vaults have (warm and
+// cold, in every region): chunks get the same IDs in all of them, so copies and moves to cold
+// storage between them re-seal chunks rather than re-hash them, and read only what the
+// destination lacks (content/keys.go says what that reveals). Accounts never share one.
+func accountNamespace(mk content.MasterKey, account string) ([32]byte, error) {
+	var ns [32]byte
+	k, err := hkdf.Key(sha256.New, mk[:], nil, "strongroom/engine/v1 account namespace\x00"+account, len(ns))
+	copy(ns[:], k)
+	return ns, err
+}
+
+func (r *Repos) open(ctx context.Context, dir, account, vault, keyID string, create bool) (*content.Repository, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if repo, ok := r.repos[dir]; ok {
@@ -87,7 +101,11 @@ func (r *Repos) open(ctx context.Context, dir, vault, keyID string, create bool)
 		if !create {
 			return nil, ErrNoRepository
 		}
-		repo, err = content.Init(ctx, st, mk, keyID, r.Options...)
+		ns, nsErr := accountNamespace(mk, account)
+		if nsErr != nil {
+			return nil, nsErr
+		}
+		repo, err = content.Init(ctx, st, mk, keyID, append(slices.Clip(r.Options), content.WithNamespaceKey(ns))...)
 		if errors.Is(err, content.ErrRepositoryExists) {
 			// Another process created it a moment ago: open that one.
 			repo, err = content.Open(ctx, st, mk, r.Options...)
