@@ -545,3 +545,27 @@ func BenchmarkCopySnapshot(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCopySnapshotWithinANamespace is BenchmarkCopySnapshot between repositories sharing a
+// namespace key (an account's vaults): chunks are re-sealed, not translated.
+func BenchmarkCopySnapshotWithinANamespace(b *testing.B) {
+	ctx := context.Background()
+	ns := content.WithNamespaceKey([32]byte{3})
+	src, err := content.Init(ctx, localStore(b, b.TempDir()), sourceKey, "k", ns)
+	must(b, err)
+	var data []byte
+	for i := range 32 {
+		data = append(data, bytes.Repeat([]byte(fmt.Sprintf("log line %d: vault recovery point copied\n", i)), 1<<20/40)...)
+		data = append(data, randomBytes(1<<20, uint64(i))...)
+	}
+	snap := streamOf(b, src, data)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		dst, err := content.Init(ctx, localStore(b, b.TempDir()), destKey, "k", ns)
+		must(b, err)
+		if _, err := content.CopySnapshot(ctx, src, dst, snap.ID, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
