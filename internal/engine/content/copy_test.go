@@ -525,16 +525,22 @@ func TestCopySnapshot_safeWithConcurrentGCInBothRepositories(t *testing.T) {
 	verifyRepo(t, dst)
 }
 
-// BenchmarkCopySnapshot copies a 64 MiB stream, half compressible text and half random, into an
-// empty repository on the local disk (bench/copy.sh measures the whole copy job).
-func BenchmarkCopySnapshot(b *testing.B) {
-	ctx := context.Background()
-	src := initRepo(b, localStore(b, b.TempDir()), sourceKey)
+// copyBenchData is 64 MiB, half compressible text and half random.
+func copyBenchData() []byte {
 	var data []byte
 	for i := range 32 {
 		data = append(data, bytes.Repeat([]byte(fmt.Sprintf("log line %d: vault recovery point copied\n", i)), 1<<20/40)...)
 		data = append(data, randomBytes(1<<20, uint64(i))...)
 	}
+	return data
+}
+
+// BenchmarkCopySnapshot copies a 64 MiB stream, half compressible text and half random, into an
+// empty repository on the local disk (bench/copy.sh measures the whole copy job).
+func BenchmarkCopySnapshot(b *testing.B) {
+	ctx := context.Background()
+	src := initRepo(b, localStore(b, b.TempDir()), sourceKey)
+	data := copyBenchData()
 	snap := streamOf(b, src, data)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
@@ -553,11 +559,7 @@ func BenchmarkCopySnapshotWithinANamespace(b *testing.B) {
 	ns := content.WithNamespaceKey([32]byte{3})
 	src, err := content.Init(ctx, localStore(b, b.TempDir()), sourceKey, "k", ns)
 	must(b, err)
-	var data []byte
-	for i := range 32 {
-		data = append(data, bytes.Repeat([]byte(fmt.Sprintf("log line %d: vault recovery point copied\n", i)), 1<<20/40)...)
-		data = append(data, randomBytes(1<<20, uint64(i))...)
-	}
+	data := copyBenchData()
 	snap := streamOf(b, src, data)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
