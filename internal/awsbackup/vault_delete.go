@@ -90,32 +90,39 @@ func DeleteVault(ctx context.Context, c *backup.Client, name string, o DeleteVau
 				name, i, len(points), arn, err)
 		}
 	}
+	if err := waitVaultEmptied(ctx, c, name); err != nil {
+		return err
+	}
 	return deleteEmptyVault(ctx, c, name)
 }
 
-// vaultDeletionPatience bounds how long deleteEmptyVault waits for a vault's points to finish
-// being deleted.
-const vaultDeletionPatience = 2 * time.Minute
+// vaultEmptyingPatience bounds how long DeleteVault waits for the points it deleted to be gone.
+const vaultEmptyingPatience = 2 * time.Minute
 
-// deleteEmptyVault deletes a vault. Deleting recovery points finishes in the background, and
-// until it has, the service refuses to delete their vault (InvalidRequestException) though it
-// lists no points any more; that refusal is retried for a while, as it is transient. Any other
-// refusal, or one while the vault still lists points, is returned at once.
+// deleteEmptyVault deletes a vault that holds no recovery point.
 func deleteEmptyVault(ctx context.Context, c *backup.Client, name string) error {
-	deadline := time.Now().Add(vaultDeletionPatience)
-	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		_, err := c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
-		if err == nil || ErrorCode(err) != "InvalidRequestException" || time.Now().After(deadline) {
-			return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+	_, err := c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)})
+	return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+}
+
+// waitVaultEmptied waits until the vault lists no recovery point: AWS Backup deletes some points
+// in the background (their status is DELETING meanwhile), and refuses to delete a vault that
+// still lists any. The engine deletes points at once, so against it this returns on the first look.
+func waitVaultEmptied(ctx context.Context, c *backup.Client, name string) error {
+	poll := 250 * time.Millisecond
+	for waited := time.Duration(0); ; waited += poll {
+		points, err := listVaultPoints(ctx, c, name)
+		if err != nil || len(points) == 0 {
+			return err
 		}
-		if points, lerr := listVaultPoints(ctx, c, name); lerr != nil || len(points) > 0 {
-			return notFoundOr(fmt.Sprintf("backup vault %q", name), err)
+		if waited >= vaultEmptyingPatience {
+			return fmt.Errorf("backup vault %q still lists %d recovery points %s after their deletion; destroy again once they are gone", name, len(points), vaultEmptyingPatience)
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("delete backup vault %q: %w (last refusal: %v)", name, ctx.Err(), err)
+			return fmt.Errorf("wait for the recovery points of backup vault %q to be deleted: %w", name, ctx.Err())
 		case <-t.C:
 		}
 	}
