@@ -173,10 +173,7 @@ func (r *airGappedVaultResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	tflog.Info(ctx, "created logically air-gapped backup vault", map[string]any{"name": name})
-	if !r.read(ctx, name, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Backup vault disappeared", fmt.Sprintf("Logically air-gapped backup vault %q was deleted outside Terraform while it was being created.", name))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, name, &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Logically air-gapped backup vault %q was deleted outside Terraform while it was being created.", name)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -240,10 +237,7 @@ func (r *airGappedVaultResource) Update(ctx context.Context, req resource.Update
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("backup vault %q", state.Name.ValueString()), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, plan.Name.ValueString(), &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Backup vault disappeared", fmt.Sprintf("Logically air-gapped backup vault %q was deleted outside Terraform during the update.", plan.Name.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, plan.Name.ValueString(), &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Logically air-gapped backup vault %q was deleted outside Terraform during the update.", plan.Name.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

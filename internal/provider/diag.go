@@ -29,6 +29,16 @@ func addAPIError(diags *diag.Diagnostics, action string, err error) {
 	diags.AddError(errorSummary(action), errorDetail(err))
 }
 
+// foundAfterWrite passes on whether a read right after Terraform wrote an object found it. When
+// it did not, and the read reported no error of its own, the object was removed outside
+// Terraform in between: that is reported with summary and detail, which say what and when.
+func foundAfterWrite(diags *diag.Diagnostics, found bool, summary, detail string) bool {
+	if !found && !diags.HasError() {
+		diags.AddError(summary, detail)
+	}
+	return found
+}
+
 func errorSummary(action string) string { return "Error " + action }
 
 func errorDetail(err error) string {

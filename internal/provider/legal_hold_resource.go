@@ -300,10 +300,7 @@ func (r *legalHoldResource) Create(ctx context.Context, req resource.CreateReque
 				"recovery points; the hold is in the state and will be cancelled and created again on the next apply.", id, err))
 		return
 	}
-	if !r.read(ctx, id, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Legal hold disappeared", fmt.Sprintf("Legal hold %s was cancelled outside Terraform while it was being created.", id))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, id, &plan, &resp.Diagnostics), "Legal hold disappeared", fmt.Sprintf("Legal hold %s was cancelled outside Terraform while it was being created.", id)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -417,10 +414,7 @@ func (r *legalHoldResource) Update(ctx context.Context, req resource.UpdateReque
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("legal hold %s", state.ID.ValueString()), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, state.ID.ValueString(), &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Legal hold cancelled", fmt.Sprintf("Legal hold %s was cancelled outside Terraform during the update; apply again to create a new one.", state.ID.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, state.ID.ValueString(), &plan, &resp.Diagnostics), "Legal hold cancelled", fmt.Sprintf("Legal hold %s was cancelled outside Terraform during the update; apply again to create a new one.", state.ID.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

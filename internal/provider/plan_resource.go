@@ -247,10 +247,7 @@ func (r *planResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// Save the ID first: if the read fails, Terraform still knows the plan exists.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	plan.ID = types.StringValue(id)
-	if !r.read(ctx, id, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Backup plan disappeared", fmt.Sprintf("Backup plan %s was deleted right after it was created.", id))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, id, &plan, &resp.Diagnostics), "Backup plan disappeared", fmt.Sprintf("Backup plan %s was deleted right after it was created.", id)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -322,10 +319,7 @@ func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("backup plan %s", id), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, id, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Backup plan disappeared", fmt.Sprintf("Backup plan %s was deleted outside Terraform during the update.", id))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, id, &plan, &resp.Diagnostics), "Backup plan disappeared", fmt.Sprintf("Backup plan %s was deleted outside Terraform during the update.", id)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

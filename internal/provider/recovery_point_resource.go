@@ -348,10 +348,7 @@ func (r *recoveryPointResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	plan.ID, plan.BackupJobID = state.ID, state.BackupJobID
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Recovery point disappeared", fmt.Sprintf("Recovery point %s was deleted outside Terraform during the update.", arn))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Recovery point disappeared", fmt.Sprintf("Recovery point %s was deleted outside Terraform during the update.", arn)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

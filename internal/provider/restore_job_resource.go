@@ -150,10 +150,7 @@ func (r *restoreJobResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	plan.ID = types.StringValue(aws.ToString(out.RestoreJobId))
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Restore job missing", fmt.Sprintf("Restore job %s completed but cannot be described any more.", plan.ID.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Restore job missing", fmt.Sprintf("Restore job %s completed but cannot be described any more.", plan.ID.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

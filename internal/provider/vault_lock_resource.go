@@ -222,10 +222,7 @@ func (r *vaultLockResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	tflog.Info(ctx, "locked backup vault", map[string]any{"name": name, "changeable_for_days": plan.ChangeableForDays.String()})
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform while it was being created.", name))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform while it was being created.", name)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -302,10 +299,7 @@ func (r *vaultLockResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	tflog.Info(ctx, "changed vault lock", map[string]any{"name": name})
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform during the update.", name))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform during the update.", name)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

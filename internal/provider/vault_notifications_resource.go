@@ -160,10 +160,7 @@ func (r *vaultNotificationsResource) Create(ctx context.Context, req resource.Cr
 	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform while they were being created.", plan.BackupVaultName.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform while they were being created.", plan.BackupVaultName.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -191,10 +188,7 @@ func (r *vaultNotificationsResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform during the update.", plan.BackupVaultName.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform during the update.", plan.BackupVaultName.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

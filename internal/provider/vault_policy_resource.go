@@ -120,10 +120,7 @@ func (r *vaultPolicyResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault access policy disappeared", fmt.Sprintf("The access policy of backup vault %q was removed outside Terraform while it was being created.", plan.BackupVaultName.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault access policy disappeared", fmt.Sprintf("The access policy of backup vault %q was removed outside Terraform while it was being created.", plan.BackupVaultName.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -151,10 +148,7 @@ func (r *vaultPolicyResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Vault access policy disappeared", fmt.Sprintf("The access policy of backup vault %q was removed outside Terraform during the update.", plan.BackupVaultName.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault access policy disappeared", fmt.Sprintf("The access policy of backup vault %q was removed outside Terraform during the update.", plan.BackupVaultName.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

@@ -193,10 +193,7 @@ func (r *vaultResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("backup vault %q", state.Name.ValueString()), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
-	if !r.read(ctx, plan.Name.ValueString(), &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Backup vault disappeared", fmt.Sprintf("Backup vault %q was deleted outside Terraform during the update.", plan.Name.ValueString()))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, plan.Name.ValueString(), &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Backup vault %q was deleted outside Terraform during the update.", plan.Name.ValueString())) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
