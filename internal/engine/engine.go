@@ -164,7 +164,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	// The config's accounts sign requests next to the data dir's own key (cross-account copies
 	// need a second account).
-	ring, err := credentials.NewRing(append(keys[:len(keys):len(keys)], cfg.Accounts...)...)
+	ring, err := credentials.NewRing(append(keys[:len(keys):len(keys)], cfg.Keys()...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -209,7 +209,7 @@ func TestCopyJob_crossRegionKeepsDataInTheRegionsStorageDir(t *testing.T) {
 // with ACCESS_DENIED and nothing is stored; with it, the copy is the destination account's point.
 func TestCopyJob_crossAccountNeedsTheDestinationVaultsPolicy(t *testing.T) {
 	ctx := context.Background()
-	e := newJobEnv(t, engine.Options{Config: &config.Config{Accounts: []credentials.Key{drKey}}})
+	e := newJobEnv(t, engine.Options{Config: &config.Config{Accounts: []config.Account{{Key: drKey}}}})
 	src := filepath.Join(t.TempDir(), "data")
 	enginetest.WriteTree(t, src, 63)
 	arn := e.register(t, src)

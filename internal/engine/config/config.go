@@ -29,11 +29,52 @@ const FileName = "config.json"
 type Config struct {
 	// Accounts are extra access keys, each acting for its account (cross-account copies need a
 	// second account). The data dir's own key stays valid.
-	Accounts []credentials.Key `json:"accounts,omitempty"`
+	Accounts []Account `json:"accounts,omitempty"`
 	// Regions configures regions by name; a region not listed keeps its data in the data dir.
 	Regions map[string]Region `json:"regions,omitempty"`
 	// Notifications maps SNS topic ARNs to the endpoints they deliver to.
 	Notifications Notifications `json:"notifications,omitempty"`
+	// Filesystem confines what the engine may read from and restore into for its callers.
+	Filesystem Filesystem `json:"filesystem,omitempty"`
+	// S3 limits where S3 resources (buckets named by a caller's locator) may point, and which
+	// credentials the engine lends them.
+	S3 S3 `json:"s3,omitempty"`
+}
+
+// Account is an extra access key with the account it acts for and, optionally, the directories
+// that account alone may reach (on top of filesystem.allowed_paths), so that two tenants of one
+// engine cannot reach each other's trees.
+type Account struct {
+	credentials.Key
+	// AllowedPaths are directories this account may register and restore into.
+	AllowedPaths []string `json:"allowed_paths,omitempty"`
+}
+
+// Filesystem is the operator's confinement of directory (EFS) resources.
+type Filesystem struct {
+	// AllowedPaths are the directories every account may register and restore into. With none
+	// (and none for an account), the daemon refuses EFS registration.
+	AllowedPaths []string `json:"allowed_paths,omitempty"`
+}
+
+// S3 is the operator's policy for S3 resources.
+type S3 struct {
+	// AllowEnvironmentCredentials lets a locator with no key of its own (no KEY:SECRET@ and no
+	// ?profile=) be signed with the engine's own AWS environment credentials. Off by default: a
+	// caller must not be able to borrow the operator's credentials for a host of its choosing.
+	AllowEnvironmentCredentials bool `json:"allow_environment_credentials,omitempty"`
+	// AllowedEndpoints, when set, are the only endpoints (scheme://host[:port]) S3 locators may
+	// name.
+	AllowedEndpoints []string `json:"allowed_endpoints,omitempty"`
+}
+
+// Keys returns the access keys of the configured accounts.
+func (c *Config) Keys() []credentials.Key {
+	keys := make([]credentials.Key, 0, len(c.Accounts))
+	for _, a := range c.Accounts {
+		keys = append(keys, a.Key)
+	}
+	return keys
 }
 
 // Region is one region's settings.
@@ -91,7 +132,7 @@ func Parse(b []byte, base string) (*Config, error) {
 func (c *Config) validate(base string) error {
 	seen := map[string]bool{}
 	for i, k := range c.Accounts {
-		if _, err := credentials.NewRing(k); err != nil {
+		if _, err := credentials.NewRing(k.Key); err != nil {
 			return fmt.Errorf("accounts[%d]: %w", i, err)
 		}
 		if seen[k.AccessKeyID] {
