@@ -21,6 +21,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 )
 
@@ -81,6 +82,8 @@ type Options struct {
 	// Extension serves requests under ExtensionPrefix, after SigV4 authentication; the caller's
 	// identity is in the request context (service.CallerFrom).
 	Extension http.Handler
+	// Regions are the regions requests may be signed for (nil: AWS's standard regions).
+	Regions *region.Set
 }
 
 // NewHandler returns the engine's HTTP handler.
@@ -93,6 +96,7 @@ func NewHandler(o Options) (*Handler, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension}
+	h.verifier.regions = o.Regions
 	for _, set := range operationSets {
 		for name, fn := range set(o.Service) {
 			if _, ok := m.Operations[name]; !ok {

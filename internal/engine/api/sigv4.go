@@ -15,6 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 )
 
 // signingService is the SigV4 service name AWS Backup requests are signed for.
@@ -44,6 +45,9 @@ type verifier struct {
 	keys   KeyLookup
 	signer *v4.Signer
 	wall   func() time.Time
+	// regions are the regions a credential may be scoped to; the region names directories of the
+	// data dir, so nothing else gets past the signature check (nil: AWS's standard regions).
+	regions *region.Set
 }
 
 func newVerifier(keys KeyLookup) *verifier {
@@ -103,6 +107,9 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte) (Id
 	}
 	if a.service != signingService {
 		return Identity{}, apierr.New(apierr.InvalidSignature, "credential should be scoped to correct service: '%s'", signingService)
+	}
+	if err := v.regions.Check(a.region); err != nil {
+		return Identity{}, apierr.New(apierr.InvalidSignature, "Credential should be scoped to a valid region, not %q: %v", a.region, err)
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	if amzDate == "" {

@@ -1,0 +1,60 @@
+// Package names holds the service model's rules for the names that identify things in the
+// engine: account IDs, vault names, and plan, rule and selection names. The API layer checks
+// request members against the model, but names also arrive inside ARNs, through the extension
+// API, from stored plans and from the CLI, and some operations' inputs (DeleteBackupVault's URI,
+// DescribeBackupVault's BackupVaultAccountId) carry no pattern in the model at all. Every one of
+// those paths checks with this package, and the path builder (package layout) checks again.
+package names
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// ErrInvalid is wrapped by every refusal.
+var ErrInvalid = errors.New("invalid name")
+
+// The model's patterns (service-2.json shapes AccountId, BackupVaultName, BackupSelectionName and
+// BackupRuleName; BackupPlanName has none in the model, and AWS documents the rule's pattern
+// for it). names_test.go checks them against the embedded model.
+var (
+	AccountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
+	VaultPattern     = regexp.MustCompile(`^[a-zA-Z0-9\-\_]{2,50}$`)
+	SelectionPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
+	// DisplayPattern is the pattern of plan and rule names.
+	DisplayPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
+)
+
+// Account checks an account ID: 12 digits.
+func Account(id string) error {
+	if !AccountPattern.MatchString(id) {
+		return fmt.Errorf("account ID %q must be 12 digits: %w", id, ErrInvalid)
+	}
+	return nil
+}
+
+// Vault checks a backup vault name: 2 to 50 letters, digits, hyphens and underscores.
+func Vault(name string) error {
+	if !VaultPattern.MatchString(name) {
+		return fmt.Errorf("backup vault name %q must be 2 to 50 letters, digits, hyphens (-) and underscores (_): %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// Plan checks a backup plan (or rule) name: 1 to 50 letters, digits, hyphens, underscores and
+// periods.
+func Plan(name string) error {
+	if !DisplayPattern.MatchString(name) {
+		return fmt.Errorf("name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.): %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// Selection checks a backup selection name, which follows the same rule as a plan name.
+func Selection(name string) error {
+	if !SelectionPattern.MatchString(name) {
+		return fmt.Errorf("selection name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.): %w", name, ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package names
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The patterns are the model's own, read from the model the API layer embeds.
+func TestPatternsAreTheModels(t *testing.T) {
+	b, err := os.ReadFile("../api/model/service-2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Shapes map[string]struct {
+			Pattern string `json:"pattern"`
+		} `json:"shapes"`
+	}
+	if err := json.Unmarshal(b, &model); err != nil {
+		t.Fatal(err)
+	}
+	for shape, got := range map[string]string{
+		"AccountId":           AccountPattern.String(),
+		"BackupVaultName":     VaultPattern.String(),
+		"BackupSelectionName": SelectionPattern.String(),
+		"BackupRuleName":      DisplayPattern.String(),
+	} {
+		if want := model.Shapes[shape].Pattern; got != want {
+			t.Errorf("%s: pattern %s, the model says %s", shape, got, want)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	ok := []error{Account("123456789012"), Vault("prod-vault_2"), Vault("us"), Plan("nightly.v2"), Selection("s")}
+	for i, err := range ok {
+		if err != nil {
+			t.Errorf("valid name %d refused: %v", i, err)
+		}
+	}
+	bad := map[string]error{
+		"account 11 digits":     Account("12345678901"),
+		"account with a letter": Account("12345678901a"),
+		"account ..":            Account(".."),
+		"vault ..":              Vault(".."),
+		"vault .":               Vault("."),
+		"vault one char":        Vault("a"),
+		"vault with a slash":    Vault("a/b"),
+		"vault with a dot":      Vault("a.b"),
+		"vault 51 chars":        Vault(strings.Repeat("a", 51)),
+		"vault newline":         Vault("ab\n"),
+		"plan empty":            Plan(""),
+		"plan with a slash":     Plan("a/b"),
+		"selection with space":  Selection("a b"),
+	}
+	for what, err := range bad {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", what, err)
+		}
+	}
+}
