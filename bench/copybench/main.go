@@ -116,7 +116,11 @@ func prepare(ctx context.Context, dataDir, src string) error {
 	if err := os.WriteFile(filepath.Join(dataDir, "point-arn"), []byte(aws.ToString(started.RecoveryPointArn)), 0o600); err != nil {
 		return err
 	}
-	fmt.Println(engine.VaultRepoDir(dataDir, v.e.PrimaryKey().AccountID, "us-east-1", "prod"))
+	dir, err := engine.VaultRepoDir(dataDir, v.e.PrimaryKey().AccountID, "us-east-1", "prod")
+	if err != nil {
+		return err
+	}
+	fmt.Println(dir)
 	return nil
 }
 
@@ -160,8 +164,11 @@ func copyJob(ctx context.Context, dataDir string) error {
 		switch out.CopyJob.State {
 		case types.CopyJobStateCompleted:
 			elapsed := clock.Since(start)
-			fmt.Printf("%.3f %d %s\n", elapsed.Seconds(), aws.ToInt64(out.CopyJob.BackupSizeInBytes),
-				engine.VaultRepoDir(filepath.Join(dataDir, "dr-storage"), v.e.PrimaryKey().AccountID, "eu-west-1", name))
+			dir, err := engine.VaultRepoDir(filepath.Join(dataDir, "dr-storage"), v.e.PrimaryKey().AccountID, "eu-west-1", name)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%.3f %d %s\n", elapsed.Seconds(), aws.ToInt64(out.CopyJob.BackupSizeInBytes), dir)
 			return nil
 		case types.CopyJobStateFailed:
 			return fmt.Errorf("copy job failed: %s", aws.ToString(out.CopyJob.StatusMessage))

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
@@ -22,6 +25,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
@@ -37,24 +42,29 @@ const DataDirEnv = "BACKUP_ENGINE_DATA_DIR"
 // storeFile is the metadata database inside a data dir.
 const storeFile = "engine.db"
 
-// VaultRepoDir is where one vault's repository (packs, index, snapshots) lives in a data dir. Vault
-// names are unique per account and region, so the three name the vault.
-func VaultRepoDir(dataDir, account, region, vault string) string {
-	return filepath.Join(dataDir, "repos", account, region, vault)
+// VaultRepoDir is where one vault's repository (packs, index, snapshots) lives in a data dir (or a
+// region's storage dir): repos/ACCOUNT/REGION/VAULT. Vault names are unique per account and
+// region, so the three name the vault. Names that are not an account ID, a region name and a
+// vault name, or that would lead outside dataDir, are refused (layout.ErrUnsafe).
+func VaultRepoDir(dataDir, account, region, vault string) (string, error) {
+	return layout.VaultRepo(dataDir, account, region, vault)
 }
 
 // ColdRepoDir is where one vault's cold-storage repository lives in a data dir: recovery points
-// that their lifecycle moved to cold storage (StorageClass COLD).
-func ColdRepoDir(dataDir, account, region, vault string) string {
-	return filepath.Join(dataDir, "cold", account, region, vault)
+// that their lifecycle moved to cold storage (StorageClass COLD). Refusals as VaultRepoDir.
+func ColdRepoDir(dataDir, account, region, vault string) (string, error) {
+	return layout.ColdRepo(dataDir, account, region, vault)
 }
 
 // EventLogPath is the data dir's append-only event log: one JSON object per line for every job
 // and recovery point event (service.Event).
-func EventLogPath(dataDir string) string { return filepath.Join(dataDir, service.EventLogFile) }
+func EventLogPath(dataDir string) string { return layout.MustJoin(dataDir, service.EventLogFile) }
 
 // MasterKeyPath is the file holding the key that wraps every vault's data key.
-func MasterKeyPath(dataDir string) string { return filepath.Join(dataDir, "master.key") }
+func MasterKeyPath(dataDir string) string { return layout.MustJoin(dataDir, masterKeyFile) }
+
+// masterKeyFile is the master key's file in a data dir.
+const masterKeyFile = "master.key"
 
 // DefaultDataDir is where the engine keeps its state unless told otherwise:
 // $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
@@ -137,6 +147,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if strings.ContainsRune(o.DataDir, 0) {
+		return nil, errors.New("engine: the data dir path contains a NUL byte")
+	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", o.DataDir, err)
 	}
@@ -155,12 +168,18 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if cfg == nil {
 		path := o.ConfigPath
 		if path == "" {
-			path = filepath.Join(o.DataDir, config.FileName)
+			path = layout.MustJoin(o.DataDir, config.FileName)
 		}
 		var err error
 		if cfg, err = config.Load(path); err != nil {
 			return nil, err
 		}
+	}
+	// Requests may be signed for AWS's regions and those the config declares, and for no other
+	// name: the region names directories of the data dir.
+	regions, err := region.NewSet(slices.Collect(maps.Keys(cfg.Regions))...)
+	if err != nil {
+		return nil, fmt.Errorf("engine config: regions: %w", err)
 	}
 	// The config's accounts sign requests next to the data dir's own key (cross-account copies
 	// need a second account).
@@ -172,7 +191,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	dbPath := filepath.Join(o.DataDir, storeFile)
+	dbPath := layout.MustJoin(o.DataDir, storeFile)
 	st, err := store.OpenSQLite(ctx, dbPath)
 	if err != nil {
 		return nil, err
@@ -192,10 +211,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	repos := &jobs.Repos{
 		// A region may keep its vault data elsewhere (config: regions.NAME.storage_dir); its
 		// vaults' cold-storage repositories are there too.
-		Dir: func(account, region, vault string) string {
+		Dir: func(account, region, vault string) (string, error) {
 			return VaultRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
 		},
-		ColdDir: func(account, region, vault string) string {
+		ColdDir: func(account, region, vault string) (string, error) {
 			return ColdRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
 		},
 		MasterKeyPath: MasterKeyPath(o.DataDir),
@@ -204,8 +223,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs,
-		EventLogPath: EventLogPath(o.DataDir), Engine: cfg, NotifyBackoff: o.NotifyBackoff, Scheduler: o.Scheduler})
-	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service)})
+		EventLogPath: EventLogPath(o.DataDir), Engine: cfg, Regions: regions, NotifyBackoff: o.NotifyBackoff, Scheduler: o.Scheduler})
+	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions})
 	if err != nil {
 		_ = e.closeStores()
 		return nil, err

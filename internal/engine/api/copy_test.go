@@ -189,11 +189,11 @@ func TestCopyJob_crossRegionKeepsDataInTheRegionsStorageDir(t *testing.T) {
 	if !strings.HasPrefix(copyARN, "arn:aws:backup:eu-west-1:"+account+":recovery-point:") {
 		t.Fatalf("the copy's ARN %s is not in eu-west-1", copyARN)
 	}
-	packs, _ := filepath.Glob(filepath.Join(engine.VaultRepoDir(drStorage, account, "eu-west-1", "dr-vault"), "packs", "*", "*"))
+	packs, _ := filepath.Glob(filepath.Join(repoDir(t, drStorage, account, "eu-west-1", "dr-vault"), "packs", "*", "*"))
 	if len(packs) == 0 {
 		t.Errorf("no pack under the eu-west-1 storage dir %s", drStorage)
 	}
-	if _, err := os.Stat(engine.VaultRepoDir(dataDir, account, "eu-west-1", "dr-vault")); !os.IsNotExist(err) {
+	if _, err := os.Stat(repoDir(t, dataDir, account, "eu-west-1", "dr-vault")); !os.IsNotExist(err) {
 		t.Errorf("the eu-west-1 vault has a repository in the data dir too (%v)", err)
 	}
 	// The copy is a point of eu-west-1: us-east-1 does not see it.
@@ -201,7 +201,7 @@ func TestCopyJob_crossRegionKeepsDataInTheRegionsStorageDir(t *testing.T) {
 		t.Errorf("us-east-1 describing the eu-west-1 copy: %v", err)
 	}
 	restoreFrom(t, eu, copyARN, src)
-	verifyRepoAt(t, engine.VaultRepoDir(drStorage, account, "eu-west-1", "dr-vault"), dataDir)
+	verifyRepoAt(t, repoDir(t, drStorage, account, "eu-west-1", "dr-vault"), dataDir)
 }
 
 // A copy into another account's vault needs that vault's access policy to grant

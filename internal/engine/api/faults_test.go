@@ -65,7 +65,7 @@ func verifyVault(t *testing.T, dataDir, account, vault string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := blob.NewLocal(engine.VaultRepoDir(dataDir, account, "us-east-1", vault))
+	st, err := blob.NewLocal(repoDir(t, dataDir, account, "us-east-1", vault))
 	if err != nil {
 		t.Fatal(err)
 	}

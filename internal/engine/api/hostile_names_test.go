@@ -32,7 +32,7 @@ var tenantKey = credentials.Key{AccessKeyID: "AKIATENANTB000000001", SecretAcces
 // hostileRegions are credential-scope regions that are not regions. ".." and "." reached other
 // directories of the data dir; the rest were accepted and became directories of their own.
 // ("us-east-1/.." cannot even be a credential scope: its slash makes a sixth scope field.)
-var hostileRegions = []string{"..", ".", "zz-fake-9", "a b", "us-east-1:999999999999", "US-EAST-1", "aws-global", "us-east-1\x00", ""}
+var hostileRegions = []string{"..", ".", "zz-fake-9", "a b", "us-east-1:999999999999", "US-EAST-1", "aws-global", "us-east-1 ", ""}
 
 // signedCall sends a request signed with key for region, as any HTTP client can, whatever
 // region an SDK would let it name.
@@ -225,4 +225,24 @@ func TestDeclaredRegionIsAccepted(t *testing.T) {
 	if _, err := srv.Client("xx-dr-3").ListBackupVaults(ctx, &backup.ListBackupVaultsInput{}); apiCode(err) != "InvalidSignatureException" {
 		t.Errorf("an undeclared region next to declared ones: %v", err)
 	}
+}
+
+// repoDir is engine.VaultRepoDir for names a test knows to be valid.
+func repoDir(t testing.TB, root, account, region, vault string) string {
+	t.Helper()
+	dir, err := engine.VaultRepoDir(root, account, region, vault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// coldRepoDir is engine.ColdRepoDir for names a test knows to be valid.
+func coldRepoDir(t testing.TB, root, account, region, vault string) string {
+	t.Helper()
+	dir, err := engine.ColdRepoDir(root, account, region, vault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -51,8 +51,8 @@ func TestLifecycleMovesEFSPointsToColdStorageThenDeletesThem(t *testing.T) {
 		t.Fatalf("CalculatedLifecycle = %+v for a point created %s with cold 30 / delete 120", p.CalculatedLifecycle, created)
 	}
 	account, region := credentials.DefaultAccountID, "us-east-1"
-	warmDir := engine.VaultRepoDir(e.dataDir, account, region, "prod")
-	coldDir := engine.ColdRepoDir(e.dataDir, account, region, "prod")
+	warmDir := repoDir(t, e.dataDir, account, region, "prod")
+	coldDir := coldRepoDir(t, e.dataDir, account, region, "prod")
 	if n := snapshotsIn(t, warmDir); n != 1 {
 		t.Fatalf("%d snapshots in the warm repository, want 1", n)
 	}

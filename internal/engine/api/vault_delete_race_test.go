@@ -36,7 +36,7 @@ func TestDeletingAVaultRightAfterItsPointsLeavesNoRepositoryBehind(t *testing.T)
 		if err := awsbackup.DeleteVault(ctx, e.c, name, awsbackup.DeleteVaultOptions{Force: true}); err != nil {
 			t.Fatalf("round %d: force delete: %v", i, err)
 		}
-		dir := engine.VaultRepoDir(dataDir, account, "us-east-1", name)
+		dir := repoDir(t, dataDir, account, "us-east-1", name)
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
 			t.Errorf("round %d: the deleted vault's repository %s is still there (%v)", i, dir, err)
 		}
@@ -56,7 +56,7 @@ func TestDeletingAVaultRightAfterItsPointsLeavesNoRepositoryBehind(t *testing.T)
 		if _, err := e.c.DeleteBackupVault(ctx, &backup.DeleteBackupVaultInput{BackupVaultName: aws.String(name)}); err != nil {
 			t.Fatalf("round %d: DeleteBackupVault right after its points: %v", i, err)
 		}
-		dir := engine.VaultRepoDir(dataDir, account, "us-east-1", name)
+		dir := repoDir(t, dataDir, account, "us-east-1", name)
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
 			t.Errorf("round %d: the deleted vault's repository %s is still there (%v)", i, dir, err)
 		}

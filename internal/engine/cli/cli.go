@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 )
 
 // Env is what a command runs with.
@@ -124,7 +124,11 @@ func configFlag(fs *flag.FlagSet) *string {
 // need not.
 func configFile(flagValue, dataDir string) (string, error) {
 	if flagValue == "" {
-		return filepath.Join(dataDir, config.FileName), nil
+		path, err := layout.Join(dataDir, config.FileName)
+		if err != nil {
+			return "", usageError{fmt.Sprintf("--data-dir %q: %v", dataDir, err)}
+		}
+		return path, nil
 	}
 	if _, err := os.Stat(flagValue); err != nil {
 		return "", usageError{fmt.Sprintf("--config %s: %v", flagValue, err)}
@@ -136,7 +140,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "serve")
 	listen := fs.String("listen", "127.0.0.1:9191", "address to listen on (host:port; port 0 picks a free one)")
 	dataDir := dataDirFlag(fs)
-	region := fs.String("region", engine.DefaultRegion, "region that clients are told to use; the engine serves whatever region a request is signed for")
+	region := fs.String("region", engine.DefaultRegion, "region that clients are told to use; the engine serves AWS's regions and those its config declares")
 	account := fs.String("account-id", "", "12-digit account the engine acts for (default "+credentials.DefaultAccountID+" for a new data dir)")
 	akid := fs.String("access-key-id", "", "access key ID clients must sign with (default: a key pair kept in the data dir)")
 	secret := fs.String("secret-access-key", "", "secret access key that goes with --access-key-id")
@@ -192,6 +196,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer func() { _ = e.Close() }()
+	if err := checkRegionFlag(*region, e.Config()); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -253,6 +260,17 @@ func printCredentials(_ context.Context, env Env, args []string) error {
 	dataDir := dataDirFlag(fs)
 	region := fs.String("region", engine.DefaultRegion, "region to export as AWS_DEFAULT_REGION and AWS_REGION")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfgFile, err := configFile("", *dataDir)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgFile)
+	if err != nil {
+		return err
+	}
+	if err := checkRegionFlag(*region, cfg); err != nil {
 		return err
 	}
 	keys, err := credentials.Load(*dataDir)

@@ -45,7 +45,13 @@ func verify(ctx context.Context, env Env, args []string) error {
 			acct = keys[0].AccountID
 		}
 	}
-	dir := engine.VaultRepoDir(cfg.StorageDir(*region, *dataDir), acct, *region, *vault)
+	if err := checkRegionFlag(*region, cfg); err != nil {
+		return err
+	}
+	dir, err := engine.VaultRepoDir(cfg.StorageDir(*region, *dataDir), acct, *region, *vault)
+	if err != nil {
+		return usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", *vault, *region, acct, err)}
+	}
 	if _, err := os.Stat(dir); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("vault %q (account %s, region %s) has no repository at %s: check --vault, --region, --account-id and --data-dir", *vault, acct, *region, dir)

@@ -22,7 +22,10 @@ func newVault(t *testing.T) (dataDir, repoDir string) {
 	t.Helper()
 	ctx := context.Background()
 	dataDir = t.TempDir()
-	repoDir = engine.VaultRepoDir(dataDir, credentials.DefaultAccountID, engine.DefaultRegion, "prod-vault")
+	repoDir, err := engine.VaultRepoDir(dataDir, credentials.DefaultAccountID, engine.DefaultRegion, "prod-vault")
+	if err != nil {
+		t.Fatal(err)
+	}
 	mk, err := content.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
 	if err != nil {
 		t.Fatal(err)

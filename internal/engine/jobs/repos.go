@@ -21,12 +21,12 @@ var ErrNoRepository = errors.New("jobs: the vault has no repository")
 // Repos opens the vault repositories of one data dir, once per vault per process. A vault's
 // repository is created on first use with the vault's key ID, and opened afterwards.
 type Repos struct {
-	// Dir is the directory of a vault's repository.
-	Dir func(account, region, vault string) string
+	// Dir is the directory of a vault's repository; it refuses names that cannot form one.
+	Dir func(account, region, vault string) (string, error)
 	// ColdDir is the directory of a vault's cold-storage repository: a separate repository, with
 	// its own data key, holding the recovery points that moved to cold storage. Nil: the vault
 	// has no cold tier (OpenCold fails).
-	ColdDir func(account, region, vault string) string
+	ColdDir func(account, region, vault string) (string, error)
 	// MasterKeyPath is the file of the master key that wraps every vault's data key.
 	MasterKeyPath string
 	// NewStore opens the blob store of a repository directory; tests inject faults here.
@@ -54,7 +54,11 @@ func (r *Repos) masterKey() (content.MasterKey, error) {
 // Open returns the repository of a vault. With create, a vault without one gets one whose data
 // key is named keyID (the vault's EncryptionKeyArn); without, that is ErrNoRepository.
 func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
-	return r.open(ctx, r.Dir(account, region, vault), account, vault, keyID, create)
+	dir, err := r.Dir(account, region, vault)
+	if err != nil {
+		return nil, fmt.Errorf("the repository of vault %s: %w", vault, err)
+	}
+	return r.open(ctx, dir, account, vault, keyID, create)
 }
 
 // OpenCold is Open for the vault's cold-storage repository.
@@ -62,7 +66,11 @@ func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID stri
 	if r.ColdDir == nil {
 		return nil, errors.New("jobs: this engine has no cold storage tier")
 	}
-	return r.open(ctx, r.ColdDir(account, region, vault), account, vault, keyID, create)
+	dir, err := r.ColdDir(account, region, vault)
+	if err != nil {
+		return nil, fmt.Errorf("the cold-storage repository of vault %s: %w", vault, err)
+	}
+	return r.open(ctx, dir, account, vault, keyID, create)
 }
 
 // accountNamespace is the namespace key of every repository an account's vaults have (warm and
@@ -122,11 +130,19 @@ func (r *Repos) open(ctx context.Context, dir, account, vault, keyID string, cre
 }
 
 // Remove closes a vault's repositories (warm and cold) and deletes their directories: for a
-// vault that was deleted.
+// vault that was deleted. Nothing is removed unless both directories can be named.
 func (r *Repos) Remove(account, region, vault string) error {
-	dirs := []string{r.Dir(account, region, vault)}
+	dir, err := r.Dir(account, region, vault)
+	if err != nil {
+		return fmt.Errorf("remove the repository of vault %s: %w", vault, err)
+	}
+	dirs := []string{dir}
 	if r.ColdDir != nil {
-		dirs = append(dirs, r.ColdDir(account, region, vault))
+		cold, err := r.ColdDir(account, region, vault)
+		if err != nil {
+			return fmt.Errorf("remove the cold-storage repository of vault %s: %w", vault, err)
+		}
+		dirs = append(dirs, cold)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 )
 
 // The vaults of one account, in any region and warm or cold, give the same content the same chunk
@@ -19,9 +20,11 @@ func TestReposShareChunkIDsWithinAnAccountOnly(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	r := &jobs.Repos{
-		Dir: func(account, region, vault string) string { return filepath.Join(dir, "warm", account, region, vault) },
-		ColdDir: func(account, region, vault string) string {
-			return filepath.Join(dir, "cold", account, region, vault)
+		Dir: func(account, region, vault string) (string, error) {
+			return layout.Join(dir, "warm", account, region, vault)
+		},
+		ColdDir: func(account, region, vault string) (string, error) {
+			return layout.Join(dir, "cold", account, region, vault)
 		},
 		MasterKeyPath: filepath.Join(dir, "master.key"),
 		NewStore:      func(d string) (blob.Store, error) { return blob.NewLocal(d) },

@@ -41,6 +41,9 @@ func ParseARN(s string) (ARN, error) {
 	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
 		return ARN{}, apierr.InvalidParameter("%q is not a valid ARN: expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE", s)
 	}
+	if err := checkARNParts(s, parts[3], parts[4]); err != nil {
+		return ARN{}, err
+	}
 	return ARN{Partition: parts[1], Service: parts[2], Region: parts[3], AccountID: parts[4], Resource: parts[5]}, nil
 }
 

@@ -133,6 +133,9 @@ func (s *Service) validateResourceARN(field, arn string) (resources.Connector, e
 	if _, err := ParseARN(arn); err != nil {
 		return nil, apierr.InvalidParameter("%s %q is not a valid ARN: expected, for a directory, arn:aws:elasticfilesystem:REGION:ACCOUNT:file-system/fs-ID", field, arn)
 	}
+	if _, err := s.checkARN(field, arn); err != nil {
+		return nil, err
+	}
 	t := resources.TypeOfARN(arn)
 	if t == "" {
 		return nil, apierr.InvalidParameter("%s %s is not the ARN of a resource type this engine backs up (%s)", field, arn, strings.Join(s.connectors.Types(), ", "))

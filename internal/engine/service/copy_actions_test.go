@@ -9,6 +9,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	dir := t.TempDir()
 	s := New(Config{Store: store.NewMemory(), Jobs: jobs.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
-		Dir:           func(account, region, vault string) string { return filepath.Join(dir, "repos", account, region, vault) },
+		Dir:           func(account, region, vault string) (string, error) { return layout.VaultRepo(dir, account, region, vault) },
 		MasterKeyPath: filepath.Join(dir, "master.key"),
 		NewStore:      func(d string) (blob.Store, error) { return blob.NewLocal(d) },
 	}})

@@ -133,6 +133,9 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 	if err := validateVaultARN(in.DestinationBackupVaultArn, "DestinationBackupVaultArn"); err != nil {
 		return nil, err
 	}
+	if _, err := s.checkARN("DestinationBackupVaultArn", in.DestinationBackupVaultArn); err != nil {
+		return nil, err
+	}
 	if _, err := pointIDFromARN(c, in.RecoveryPointArn); err != nil {
 		return nil, err
 	}
@@ -194,8 +197,11 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoi
 	if rp.StorageClass == StorageClassCold {
 		return apierr.InvalidReq("recovery point %s is in cold storage, and backups in cold storage cannot be copied (AWS Backup copies warm backups only)", rp.ARN)
 	}
-	a, err := ParseARN(destARN)
+	a, err := s.checkARN("DestinationBackupVaultArn", destARN)
 	if err != nil {
+		return err
+	}
+	if err := checkVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
 		return err
 	}
 	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = destARN, a.AccountID, a.Region, a.Name()

@@ -186,6 +186,9 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 	if err := validatePlan(&in.BackupPlan, "BackupPlan."); err != nil {
 		return nil, err
 	}
+	if err := s.checkPlanARNs(&in.BackupPlan, "BackupPlan."); err != nil {
+		return nil, err
+	}
 	if err := validateTags(in.BackupPlanTags); err != nil {
 		return nil, err
 	}
@@ -361,6 +364,9 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 		return nil, err
 	}
 	if err := validatePlan(&in.BackupPlan, "BackupPlan."); err != nil {
+		return nil, err
+	}
+	if err := s.checkPlanARNs(&in.BackupPlan, "BackupPlan."); err != nil {
 		return nil, err
 	}
 	var out *UpdateBackupPlanOutput

@@ -19,6 +19,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -51,6 +52,8 @@ type Config struct {
 	NotifyBackoff time.Duration
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
+	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
+	Regions *region.Set
 }
 
 // Service implements the AWS Backup operations.
@@ -62,6 +65,7 @@ type Service struct {
 	policyActions []string
 	connectors    resources.Set
 	repos         *jobs.Repos
+	regions       *region.Set
 	runner        *jobs.Runner
 	// holdBatch is how many documents one legal hold resolution or release step examines
 	// (defaultHoldBatch; tests lower it to see the steps).
@@ -99,7 +103,7 @@ func New(cfg Config) *Service {
 		cfg.NotifyBackoff = time.Second
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
-		connectors: cfg.Connectors, repos: cfg.Repos, topics: topicsOf(cfg.Engine), notifyBackoff: cfg.NotifyBackoff,
+		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, topics: topicsOf(cfg.Engine), notifyBackoff: cfg.NotifyBackoff,
 		holdBatch: defaultHoldBatch}
 	if cfg.EventLogPath != "" {
 		s.events = newEventLog(cfg.EventLogPath, cfg.Store, cfg.Log)

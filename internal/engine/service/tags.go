@@ -64,7 +64,7 @@ func deleteTags(tx store.Tx, arn string) error {
 
 // resolveTaggable checks that arn names a resource that exists and can carry tags.
 func (s *Service) resolveTaggable(tx store.Tx, arn string) error {
-	a, err := ParseARN(arn)
+	a, err := s.checkARN("ResourceArn", arn)
 	if err != nil {
 		return err
 	}

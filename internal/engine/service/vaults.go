@@ -93,6 +93,9 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultIn
 // insertVault stores a new vault and its tags. If the name is taken by a vault created with the
 // same non-empty CreatorRequestId, v is replaced by that vault and no error is returned.
 func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) error {
+	if err := checkVaultNames(v.AccountID, v.Region, v.Name); err != nil {
+		return err
+	}
 	key := vaultKey(v.AccountID, v.Region, v.Name)
 	existing, found, err := getDoc[vault](tx, collVaults, key)
 	if err != nil {
@@ -117,6 +120,9 @@ func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) err
 
 // findVault returns the caller's vault by name, or ResourceNotFoundException.
 func findVault(tx store.Tx, account, region, name string) (vault, error) {
+	if err := checkVaultNames(account, region, name); err != nil {
+		return vault{}, err
+	}
 	v, found, err := getDoc[vault](tx, collVaults, vaultKey(account, region, name))
 	if err != nil {
 		return v, err
