@@ -503,13 +503,13 @@ func TestHeldPointsCannotBeDeletedOrShortenedInAnyVault(t *testing.T) {
 			ts := newTestService(t)
 			switch kind {
 			case "air-gapped":
-				if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}); err != nil {
+				if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}); err != nil {
 					t.Fatal(err)
 				}
 			default:
-				ts.createVault("v")
+				ts.createVault("vault-v")
 				if kind != "plain" {
-					in := &PutBackupVaultLockConfigurationInput{BackupVaultName: "v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}
+					in := &PutBackupVaultLockConfigurationInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}
 					if kind == "compliance" {
 						in.ChangeableForDays = i64(3)
 					}
@@ -518,22 +518,22 @@ func TestHeldPointsCannotBeDeletedOrShortenedInAnyVault(t *testing.T) {
 					}
 				}
 			}
-			rp := ts.putPoint("v", resA, t0.Add(-40*day), RecoveryPointCompleted, &Lifecycle{DeleteAfterDays: i64(50)})
+			rp := ts.putPoint("vault-v", resA, t0.Add(-40*day), RecoveryPointCompleted, &Lifecycle{DeleteAfterDays: i64(50)})
 			hold := ts.createHold(&RecoveryPointSelection{ResourceIdentifiers: []string{resA}})
 			// Past the point's retention: only the hold (and the air gap) still protect it.
 			ts.clock.Advance(11 * day)
 
-			_, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v", RecoveryPointArn: rp.ARN})
+			_, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
 			wantCode(t, err, apierr.InvalidRequest, "cannot be deleted because it has active legal hold(s)", hold.LegalHoldId)
-			_, err = ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(45)}})
+			_, err = ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(45)}})
 			wantCode(t, err, apierr.InvalidRequest, "shorter retention", "legal hold")
-			if _, err := ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(60)}}); err != nil {
+			if _, err := ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(60)}}); err != nil {
 				t.Errorf("extending a held point's retention: %v", err)
 			}
 			if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "released"}); err != nil {
 				t.Fatal(err)
 			}
-			_, err = ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v", RecoveryPointArn: rp.ARN})
+			_, err = ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
 			switch kind {
 			case "plain":
 				if err != nil {
