@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 )
 
 // FileName is the configuration file inside a data dir.
@@ -31,6 +32,8 @@ type Config struct {
 	// second account). The data dir's own key stays valid.
 	Accounts []Account `json:"accounts,omitempty"`
 	// Regions configures regions by name; a region not listed keeps its data in the data dir.
+	// Requests may be signed for AWS's regions and for the regions listed here (an entry `{}`
+	// declares a region with no settings); any other region is refused.
 	Regions map[string]Region `json:"regions,omitempty"`
 	// Notifications maps SNS topic ARNs to the endpoints they deliver to.
 	Notifications Notifications `json:"notifications,omitempty"`
@@ -99,7 +102,6 @@ type Topic struct {
 }
 
 var (
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	snsTopicPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
 )
 
@@ -141,8 +143,8 @@ func (c *Config) validate(base string) error {
 		seen[k.AccessKeyID] = true
 	}
 	for name, r := range c.Regions {
-		if !regionPattern.MatchString(name) {
-			return fmt.Errorf("regions: %q is not a region name such as eu-west-1", name)
+		if err := region.ValidName(name); err != nil {
+			return fmt.Errorf("regions: %w", err)
 		}
 		if r.StorageDir != "" && !filepath.IsAbs(r.StorageDir) {
 			r.StorageDir = filepath.Join(base, r.StorageDir)
