@@ -20,7 +20,9 @@ import (
 func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	dir := t.TempDir()
 	s := New(Config{Store: store.NewMemory(), Jobs: jobs.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
-		Dir:           func(account, region, vault string) (string, error) { return layout.VaultRepo(dir, account, region, vault) },
+		Dir: func(account, region, vault string) (string, error) {
+			return layout.VaultRepo(dir, account, region, vault)
+		},
 		MasterKeyPath: filepath.Join(dir, "master.key"),
 		NewStore:      func(d string) (blob.Store, error) { return blob.NewLocal(d) },
 	}})
