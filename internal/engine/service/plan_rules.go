@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 )
 
@@ -22,13 +23,13 @@ const (
 
 var (
 	// Names AWS allows for plans, rules and selections: "1 to 50 alphanumeric or '-_.' characters".
-	displayNamePattern = regexp.MustCompile(`^[a-zA-Z0-9\-_.]{1,50}$`)
-	vaultNamePattern   = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
+	displayNamePattern = modelnames.DisplayPattern
+	vaultNamePattern   = modelnames.VaultPattern
 	// A backup vault ARN with a real region and a 12-digit account, as copy actions and
 	// logically air-gapped targets need.
 	vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):backup-vault:([a-zA-Z0-9\-_]{2,50})$`)
 	iamRolePattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
-	accountPattern  = regexp.MustCompile(`^[0-9]{12}$`)
+	accountPattern  = modelnames.AccountPattern
 )
 
 // Lifecycle is the wire Lifecycle: when a recovery point moves to cold storage and when it is

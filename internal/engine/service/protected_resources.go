@@ -166,7 +166,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseARN(in.ResourceArn); err != nil {
+	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	var out *DescribeProtectedResourceOutput

@@ -409,7 +409,7 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseARN(in.ResourceArn); err != nil {
+	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	out := &ListRecoveryPointsByResourceOutput{RecoveryPoints: []*RecoveryPointByResource{}}

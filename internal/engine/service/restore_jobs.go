@@ -366,7 +366,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseARN(in.ResourceArn); err != nil {
+	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
