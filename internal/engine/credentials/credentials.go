@@ -13,9 +13,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 )
 
 // FileName is the key file inside a data dir.
@@ -115,7 +116,10 @@ func LoadOrCreate(dataDir, accountID string) ([]Key, error) {
 
 // Load reads the keys kept in dataDir.
 func Load(dataDir string) ([]Key, error) {
-	path := filepath.Join(dataDir, FileName)
+	path, err := layout.Join(dataDir, FileName)
+	if err != nil {
+		return nil, fmt.Errorf("read credentials: %w", err)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)
@@ -132,6 +136,10 @@ func Load(dataDir string) ([]Key, error) {
 
 // Save writes keys to dataDir with mode 0600, without ever leaving a partial file behind.
 func Save(dataDir string, keys []Key) error {
+	path, err := layout.Join(dataDir, FileName)
+	if err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -160,7 +168,7 @@ func Save(dataDir string, keys []Key) error {
 		return fmt.Errorf("write credentials: %w", err)
 	}
 	// Link, not rename: if another process created the file first, keep theirs.
-	if err := os.Link(tmp.Name(), filepath.Join(dataDir, FileName)); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("write credentials: %w", err)
 	}
 	return nil
