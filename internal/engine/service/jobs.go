@@ -85,7 +85,7 @@ func (s *Service) openRepo(ctx context.Context, v vault, create bool) (*content.
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
-	return s.repos.Open(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create)
+	return refusedRepo(s.repos.Open(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create))
 }
 
 // Message categories of finished jobs (ListBackupJobs ByMessageCategory).

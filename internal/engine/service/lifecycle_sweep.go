@@ -288,7 +288,7 @@ func (s *Service) openColdRepo(ctx context.Context, v vault, create bool) (*cont
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
-	return s.repos.OpenCold(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create)
+	return refusedRepo(s.repos.OpenCold(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create))
 }
 
 // openPointRepo opens the repository holding a point's data: the vault's cold repository for a
