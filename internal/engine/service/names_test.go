@@ -105,8 +105,12 @@ func TestCheckARNKnowsTheEnginesRegions(t *testing.T) {
 func TestRefusedRepositoryPathIsAnAPIError(t *testing.T) {
 	dir := t.TempDir()
 	s := &Service{repos: &jobs.Repos{
-		Dir:     func(account, regionName, vault string) (string, error) { return layout.VaultRepo(dir, account, regionName, vault) },
-		ColdDir: func(account, regionName, vault string) (string, error) { return layout.ColdRepo(dir, account, regionName, vault) },
+		Dir: func(account, regionName, vault string) (string, error) {
+			return layout.VaultRepo(dir, account, regionName, vault)
+		},
+		ColdDir: func(account, regionName, vault string) (string, error) {
+			return layout.ColdRepo(dir, account, regionName, vault)
+		},
 	}}
 	hostile := vault{AccountID: "210987654321", Region: "..", Name: testAccount}
 	if _, err := s.openRepo(context.Background(), hostile, true); !apierr.Is(err, apierr.InvalidParameterValue) {
