@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,4 +246,26 @@ func coldRepoDir(t testing.TB, root, account, region, vault string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// Members the model gives no pattern (DeleteBackupVault's vault name, DescribeBackupVault's
+// BackupVaultAccountId) and ARNs in the extension API's paths are held to the model's name rules
+// by the service: InvalidParameterValueException, and the vault is untouched.
+func TestNamesTheModelLeavesUnguardedAreRefused(t *testing.T) {
+	p := newProtectedVault(t)
+	victim := p.e.srv.Key.AccountID
+	for _, c := range []struct{ method, path, says string }{
+		{"DELETE", "/backup-vaults/evi.dence", `backup vault name "evi.dence" must be 2 to 50 letters`},
+		{"DELETE", "/backup-vaults/..%2Fevidence", `backup vault name "../evidence" must be 2 to 50 letters`},
+		{"GET", "/backup-vaults/evidence?backupVaultAccountId=..", `account ID ".." must be 12 digits`},
+		{"GET", "/_engine/v1/resources/" + url.PathEscape("arn:aws:elasticfilesystem:..:"+victim+":file-system/fs-1"), `region ".." is not a region name`},
+		{"GET", "/_engine/v1/resources/" + url.PathEscape("arn:aws:elasticfilesystem:us-east-1:"+victim+"0:file-system/fs-1"), "must be 12 digits"},
+	} {
+		a := signedCall(t, p.e.srv.URL, p.e.srv.Key, "us-east-1", c.method, c.path, "")
+		msg, _ := a.body["message"].(string)
+		if a.errorType != "InvalidParameterValueException" || !strings.Contains(msg, c.says) {
+			t.Errorf("%s %s: %d %s %q; want InvalidParameterValueException saying %q", c.method, c.path, a.status, a.errorType, msg, c.says)
+		}
+	}
+	p.checkIntact(t)
 }
