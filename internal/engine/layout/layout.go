@@ -25,8 +25,19 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 )
 
-// ErrUnsafe is wrapped by every refusal.
+// ErrUnsafe matches (errors.Is) every refusal.
 var ErrUnsafe = errors.New("not a path beneath its root")
+
+// refusal is a refusal that says which part is at fault and why; it is ErrUnsafe, and also
+// whatever error it carries (a names or region refusal, say).
+type refusal struct {
+	msg   string
+	cause error
+}
+
+func (r *refusal) Error() string        { return r.msg }
+func (r *refusal) Is(target error) bool { return target == ErrUnsafe }
+func (r *refusal) Unwrap() error        { return r.cause }
 
 // maxElement is the longest file name Linux and macOS allow (NAME_MAX), in bytes.
 const maxElement = 255
@@ -46,21 +57,21 @@ const (
 // non-empty and free of NUL.
 func Join(root string, parts ...string) (string, error) {
 	if root == "" || strings.ContainsRune(root, 0) {
-		return "", fmt.Errorf("layout: root %q must be a non-empty path without NUL: %w", root, ErrUnsafe)
+		return "", &refusal{msg: fmt.Sprintf("root %q must be a non-empty path without NUL", root)}
 	}
 	if len(parts) == 0 {
-		return "", fmt.Errorf("layout: no path below %s given: %w", root, ErrUnsafe)
+		return "", &refusal{msg: fmt.Sprintf("no path below %s given", root)}
 	}
 	for i, p := range parts {
 		if err := element(p); err != nil {
-			return "", fmt.Errorf("layout: path element %d (%q) under %s %w: %w", i+1, p, root, err, ErrUnsafe)
+			return "", &refusal{msg: fmt.Sprintf("path element %d (%q) under %s %v", i+1, p, root, err)}
 		}
 	}
 	base := filepath.Clean(root)
 	joined := filepath.Join(append([]string{base}, parts...)...)
 	rel, err := filepath.Rel(base, joined)
 	if err != nil || rel == "." || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("layout: %q is not beneath %s: %w", joined, root, ErrUnsafe)
+		return "", &refusal{msg: fmt.Sprintf("%q is not beneath %s", joined, root)}
 	}
 	return joined, nil
 }
@@ -113,13 +124,13 @@ func ColdRepo(root, account, regionName, vault string) (string, error) {
 // taken for a name of another, so two vaults never share (or contain) one directory.
 func vaultDir(root, top, account, regionName, vault string) (string, error) {
 	if err := names.Account(account); err != nil {
-		return "", fmt.Errorf("layout: %w: %w", err, ErrUnsafe)
+		return "", &refusal{msg: err.Error(), cause: err}
 	}
 	if err := region.ValidName(regionName); err != nil {
-		return "", fmt.Errorf("layout: %w: %w", err, ErrUnsafe)
+		return "", &refusal{msg: err.Error(), cause: err}
 	}
 	if err := names.Vault(vault); err != nil {
-		return "", fmt.Errorf("layout: %w: %w", err, ErrUnsafe)
+		return "", &refusal{msg: err.Error(), cause: err}
 	}
 	return Join(root, top, account, regionName, vault)
 }

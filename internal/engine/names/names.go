@@ -12,8 +12,17 @@ import (
 	"regexp"
 )
 
-// ErrInvalid is wrapped by every refusal.
+// ErrInvalid matches (errors.Is) every refusal.
 var ErrInvalid = errors.New("invalid name")
+
+// refusal is a refusal whose message says what the rule is; it is ErrInvalid without repeating
+// it.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string        { return r.msg }
+func (r *refusal) Is(target error) bool { return target == ErrInvalid }
+
+func refuse(format string, args ...any) error { return &refusal{msg: fmt.Sprintf(format, args...)} }
 
 // The model's patterns (service-2.json shapes AccountId, BackupVaultName, BackupSelectionName and
 // BackupRuleName; BackupPlanName has none in the model, and AWS documents the rule's pattern
@@ -29,7 +38,7 @@ var (
 // Account checks an account ID: 12 digits.
 func Account(id string) error {
 	if !AccountPattern.MatchString(id) {
-		return fmt.Errorf("account ID %q must be 12 digits: %w", id, ErrInvalid)
+		return refuse("account ID %q must be 12 digits", id)
 	}
 	return nil
 }
@@ -37,7 +46,7 @@ func Account(id string) error {
 // Vault checks a backup vault name: 2 to 50 letters, digits, hyphens and underscores.
 func Vault(name string) error {
 	if !VaultPattern.MatchString(name) {
-		return fmt.Errorf("backup vault name %q must be 2 to 50 letters, digits, hyphens (-) and underscores (_): %w", name, ErrInvalid)
+		return refuse("backup vault name %q must be 2 to 50 letters, digits, hyphens (-) and underscores (_)", name)
 	}
 	return nil
 }
@@ -46,7 +55,7 @@ func Vault(name string) error {
 // periods.
 func Plan(name string) error {
 	if !DisplayPattern.MatchString(name) {
-		return fmt.Errorf("name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.): %w", name, ErrInvalid)
+		return refuse("name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
 	}
 	return nil
 }
@@ -54,7 +63,7 @@ func Plan(name string) error {
 // Selection checks a backup selection name, which follows the same rule as a plan name.
 func Selection(name string) error {
 	if !SelectionPattern.MatchString(name) {
-		return fmt.Errorf("selection name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.): %w", name, ErrInvalid)
+		return refuse("selection name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
 	}
 	return nil
 }

@@ -65,8 +65,16 @@ var standard = map[string]string{
 // Partitions are the partitions whose regions the engine knows without being told.
 var Partitions = []string{"aws", "aws-cn", "aws-us-gov"}
 
-// ErrUnknown is wrapped by every refusal of Set.Check.
+// ErrUnknown matches (errors.Is) every refusal of ValidName, NewSet and Set.Check.
 var ErrUnknown = errors.New("not a known region")
+
+// refusal is a refusal whose message says what to do; it is ErrUnknown without repeating it.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string        { return r.msg }
+func (r *refusal) Is(target error) bool { return target == ErrUnknown }
+
+func refuse(format string, args ...any) error { return &refusal{msg: fmt.Sprintf(format, args...)} }
 
 // namePattern is the form of a region name: what an operator may declare. It admits no dot,
 // slash, colon, space or upper-case letter, so a declared region is one safe path element too.
@@ -75,7 +83,7 @@ var namePattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 // ValidName reports whether name has the form of a region name, such as eu-west-1.
 func ValidName(name string) error {
 	if !namePattern.MatchString(name) {
-		return fmt.Errorf("%q is not a region name: lower-case letters in hyphenated words ending in a number, such as eu-west-1: %w", name, ErrUnknown)
+		return refuse("%q is not a region name (lower-case words joined by hyphens, ending in a number, such as eu-west-1)", name)
 	}
 	return nil
 }
@@ -130,8 +138,8 @@ func (s *Set) Check(name string) error {
 		return nil
 	}
 	if err := ValidName(name); err != nil {
-		return fmt.Errorf("%w; use a region such as us-east-1", err)
+		return err
 	}
-	return fmt.Errorf("%q is not a region of the %s partitions and the engine config declares no such region: use a region such as us-east-1, or declare it in the engine config (\"regions\": {%q: {}}): %w",
-		name, strings.Join(Partitions, ", "), name, ErrUnknown)
+	return refuse("%q is not a region of the %s partitions, and the engine config declares no such region: use a region such as us-east-1, or declare it in the engine config (\"regions\": {%q: {}})",
+		name, strings.Join(Partitions, ", "), name)
 }
