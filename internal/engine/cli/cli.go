@@ -182,6 +182,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg, err := config.Load(cfgFile); err != nil {
+		return err
+	} else if err := checkRegionFlag(*region, cfg); err != nil {
+		return err
+	}
 	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile, FakeClock: fakeStart}
 	opts.Jobs.Concurrency = *maxJobs
 	if *akid != "" {
@@ -196,9 +201,6 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer func() { _ = e.Close() }()
-	if err := checkRegionFlag(*region, e.Config()); err != nil {
-		return err
-	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -57,3 +57,16 @@ func TestCredentialsRefusesARegionThatIsNotOne(t *testing.T) {
 		t.Errorf("credentials with a hostile --region: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// `engine serve --region` names the region clients are told to use: one the engine would refuse
+// stops it before it creates anything.
+func TestServeRefusesARegionItWouldNotServe(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	code, _, errOut := runCLI("serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--region", "zz-fake-9")
+	if code != 2 || !strings.Contains(errOut, `declare it in the engine config ("regions": {"zz-fake-9": {}})`) {
+		t.Errorf("serve --region zz-fake-9: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Errorf("the refused serve created its data dir: %v", err)
+	}
+}
