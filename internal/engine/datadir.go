@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -33,12 +34,12 @@ func openSealedStore(ctx context.Context, dataDir, dbPath string, log *slog.Logg
 	}
 	n, err := secrets.SealExisting(ctx, raw, sealer)
 	switch {
-	case err != nil && n == 0:
+	case errors.Is(err, secrets.ErrScrubIncomplete):
+		log.Warn("the store's credentials are sealed, but its files could not be scrubbed of the plain text an older engine left; the next start tries again",
+			slog.Int("documents_sealed_now", n), slog.Any("error", err))
+	case err != nil:
 		_ = raw.Close()
 		return nil, err
-	case err != nil:
-		log.Warn("credentials stored in plain text by an older engine are sealed now, but traces may remain in the store's files until the next start",
-			slog.Int("documents", n), slog.Any("error", err))
 	case n > 0:
 		log.Info("sealed credentials an older engine stored in plain text, and scrubbed the store's files", slog.Int("documents", n))
 	}
