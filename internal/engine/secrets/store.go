@@ -18,9 +18,6 @@ func Wrap(inner store.Store, sealer *Sealer) *Store {
 	return &Store{inner: inner, sealer: sealer}
 }
 
-// Inner is the wrapped store.
-func (s *Store) Inner() store.Store { return s.inner }
-
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return s.inner.View(ctx, func(tx store.Tx) error { return fn(&sealingTx{inner: tx, sealer: s.sealer}) })
