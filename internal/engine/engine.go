@@ -192,11 +192,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	dbPath := layout.MustJoin(o.DataDir, storeFile)
-	st, err := store.OpenSQLite(ctx, dbPath)
+	st, err := openSealedStore(ctx, o.DataDir, dbPath, o.Log)
 	if err != nil {
 		return nil, err
 	}
+	warnLoosePermissions(o.DataDir, o.ConfigPath, cfg, o.Log)
 	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: resources.Default(), config: cfg}
+	// The operator's S3 policy: which endpoints locators may name, whose credentials they may use.
+	e.connectors[resources.TypeS3] = resources.S3{Policy: cfg.S3.Policy()}
 	if o.Clock == nil {
 		if err := e.openClock(ctx, dbPath, o.FakeClock); err != nil {
 			_ = st.Close()

@@ -111,9 +111,10 @@ func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaR
 					"password (trust or peer authentication, or a `~/.pgpass` of the user the engine runs as). " +
 					"`S3`: URL of the bucket, path-style, `http[s]://[ACCESS_KEY_ID:SECRET_ACCESS_KEY@]HOST[:PORT]/BUCKET`, optionally " +
 					"with `?region=REGION` (default `us-east-1`) and `?profile=NAME`; the bucket must exist, and its name is the " +
-					"resource ID. Credentials come from the URL, else the named profile of the engine's AWS config files, else the " +
-					"engine's AWS environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`). " +
-					"The engine keeps the URL as given and shows it with any password or secret key masked; the attribute is " +
+					"resource ID. Credentials come from the URL; the engine's own (a `?profile=NAME` of its AWS config files, or " +
+					"its AWS environment) only where its operator lends them (`s3` in the engine config), and `s3.allowed_endpoints` " +
+					"may limit the endpoints. The engine keeps the URL as given, sealed in its store, and shows it with any password " +
+					"or secret key masked; the attribute is " +
 					"sensitive. Changing it replaces the registration (a change that only reveals a masked secret, as after an " +
 					"import, updates in place).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(urlChangeReplaces,

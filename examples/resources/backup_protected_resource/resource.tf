@@ -24,8 +24,8 @@ resource "backup_protected_resource" "orders_db" {
 }
 
 # A bucket on an S3-compatible endpoint (path-style URL), protected as arn:aws:s3:::site-assets.
-# Keys in the URL are optional: without them the engine uses ?profile=NAME or its own AWS_*
-# environment. The engine shows the URL with the secret masked.
+# The keys are in the URL: the engine lends its own credentials (?profile=NAME, its AWS_*
+# environment) only where its operator allows it. It keeps the URL sealed and shows it masked.
 variable "s3_access_key" {
   type = string
 }

@@ -31,8 +31,9 @@ commands:
                                                    (postgres://USER@HOST:PORT/DBNAME); prints its ARN
   register --type S3 --url URL [--tag K=V ...]     register a bucket on an S3-compatible endpoint,
                                                    http[s]://[KEY:SECRET@]HOST[:PORT]/BUCKET[?region=R&profile=P]
-                                                   (keys from the URL, else the profile, else the
-                                                   engine's AWS_* environment); prints arn:aws:s3:::BUCKET
+                                                   (keys from the URL; a profile or the engine's AWS_*
+                                                   environment only where the engine's config lends them,
+                                                   see s3 in config.json); prints arn:aws:s3:::BUCKET
   list [--type EFS|RDS|S3]                         list registered resources (secrets in URLs masked)
   remove ARN                                       take a resource out of the registry (its recovery points stay)
 

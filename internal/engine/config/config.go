@@ -21,6 +21,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3"
 )
 
 // FileName is the configuration file inside a data dir.
@@ -66,9 +67,40 @@ type S3 struct {
 	// ?profile=) be signed with the engine's own AWS environment credentials. Off by default: a
 	// caller must not be able to borrow the operator's credentials for a host of its choosing.
 	AllowEnvironmentCredentials bool `json:"allow_environment_credentials,omitempty"`
+	// AllowedProfiles are the profiles of the engine's own AWS config files that a locator may
+	// name with ?profile=; a profile is the operator's credential as much as the environment is.
+	AllowedProfiles []string `json:"allowed_profiles,omitempty"`
 	// AllowedEndpoints, when set, are the only endpoints (scheme://host[:port]) S3 locators may
 	// name.
 	AllowedEndpoints []string `json:"allowed_endpoints,omitempty"`
+}
+
+// validate checks the S3 section: endpoints are http(s)://host[:port] with nothing else, listed
+// once; profiles are names.
+func (s *S3) validate() error {
+	seen := map[string]bool{}
+	for i, e := range s.AllowedEndpoints {
+		c, err := s3.CanonicalEndpoint(strings.TrimSpace(e))
+		if err != nil {
+			return fmt.Errorf("s3.allowed_endpoints[%d]: %w", i, err)
+		}
+		if seen[c] {
+			return fmt.Errorf("s3.allowed_endpoints[%d]: %s is listed twice", i, c)
+		}
+		seen[c] = true
+		s.AllowedEndpoints[i] = c
+	}
+	for i, p := range s.AllowedProfiles {
+		if strings.TrimSpace(p) == "" || strings.ContainsAny(p, "[]\r\n") {
+			return fmt.Errorf("s3.allowed_profiles[%d]: %q is not a profile name of the AWS config files", i, p)
+		}
+	}
+	return nil
+}
+
+// Policy is the S3 connector's policy these settings make.
+func (s S3) Policy() s3.Policy {
+	return s3.Policy{AllowEnvironmentCredentials: s.AllowEnvironmentCredentials, AllowedProfiles: s.AllowedProfiles, AllowedEndpoints: s.AllowedEndpoints}
 }
 
 // Keys returns the access keys of the configured accounts.
@@ -150,6 +182,9 @@ func (c *Config) validate(base string) error {
 			r.StorageDir = filepath.Join(base, r.StorageDir)
 			c.Regions[name] = r
 		}
+	}
+	if err := c.S3.validate(); err != nil {
+		return err
 	}
 	for arn, t := range c.Notifications.Topics {
 		if !snsTopicPattern.MatchString(arn) {

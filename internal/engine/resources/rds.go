@@ -40,8 +40,9 @@ var nonIdentifierChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
 
 // RDS is the connector for PostgreSQL databases, the engine's RDS instances. The locator is a
 // connection URL, postgres://USER[:PASSWORD]@HOST:PORT/DBNAME; the DB instance identifier is the
-// database name. Prefer URLs without a password (trust or peer auth, or ~/.pgpass for the user
-// the engine runs as): the locator is stored and listed as given.
+// database name. A password in the URL is kept sealed in the engine's store and masked wherever
+// the locator is shown; URLs without one (trust or peer auth, or ~/.pgpass for the user the
+// engine runs as) keep it off the engine entirely.
 type RDS struct{}
 
 // Type is "RDS".
@@ -163,17 +164,29 @@ func (RDS) PlanRestore(ctx context.Context, req RestoreRequest) (RestorePlan, er
 	meta := maps.Clone(req.Metadata)
 	meta[MetaEngine] = "postgres"
 	meta[MetaDBInstanceIdentifier] = id
-	return RestorePlan{Destination: dest.String(), NewResource: true, Metadata: meta}, nil
+	// Destination is shown (job messages, logs), so it carries no password; Locator, kept
+	// sealed, is what the restore connects with and the new database is registered with.
+	return RestorePlan{Destination: RedactLocator(dest.String()), Locator: dest.String(), NewResource: true, Metadata: meta}, nil
+}
+
+// restoreURL is the URL a planned restore connects with: the plan's Locator, or, for plans made
+// before Destination stopped carrying credentials, Destination.
+func restoreURL(plan RestorePlan) string {
+	if plan.Locator != "" {
+		return plan.Locator
+	}
+	return plan.Destination
 }
 
 // Restore creates the new database and loads the snapshot into it; a failed load drops it again.
 func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, _ string, progress func(Progress)) (RestoreResult, error) {
-	dest, err := url.Parse(plan.Destination)
+	target := restoreURL(plan)
+	dest, err := url.Parse(target)
 	if err != nil {
-		return RestoreResult{}, err
+		return RestoreResult{}, fmt.Errorf("the restore's database URL cannot be parsed: %w", err)
 	}
 	name := strings.Trim(dest.Path, "/")
-	res, err := rds.Restore(ctx, repo, snap, plan.Destination, name)
+	res, err := rds.Restore(ctx, repo, snap, target, name)
 	if errors.Is(err, rds.ErrDatabaseExists) {
 		return RestoreResult{}, fmt.Errorf("DB instance %s was created by someone else after the restore was accepted", name)
 	}
@@ -189,11 +202,12 @@ func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.S
 // Abandoned drops the database a killed restore was loading: PlanRestore made sure the name was
 // free, so whatever is there is the half-restored copy.
 func (RDS) Abandoned(plan RestorePlan, _ string) error {
-	dest, err := url.Parse(plan.Destination)
+	target := restoreURL(plan)
+	dest, err := url.Parse(target)
 	if err != nil {
-		return err
+		return fmt.Errorf("the restore's database URL cannot be parsed: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
-	return rds.DropDatabase(ctx, plan.Destination, strings.Trim(dest.Path, "/"))
+	return rds.DropDatabase(ctx, target, strings.Trim(dest.Path, "/"))
 }

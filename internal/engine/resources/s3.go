@@ -42,9 +42,14 @@ const s3Timeout = 10 * time.Second
 // S3 is the connector for buckets on S3-compatible endpoints. The locator is the bucket's URL,
 // http[s]://[ACCESS_KEY_ID:SECRET@]HOST[:PORT]/BUCKET[?region=R&profile=P] (package s3 says
 // where credentials come from); the resource ID is the bucket name and the ARN
-// arn:aws:s3:::BUCKET, as on AWS. The engine stores the locator as given, and shows it with the
-// secret masked.
-type S3 struct{}
+// arn:aws:s3:::BUCKET, as on AWS. The engine stores the locator as given (sealed, as every
+// credential in its store), and shows it with the secret masked.
+//
+// Policy is the operator's limit on locators (endpoints, and whether a locator may borrow the
+// engine's own AWS credentials); it is checked at registration and again at every use.
+type S3 struct {
+	Policy s3.Policy
+}
 
 // Type is "S3".
 func (S3) Type() string { return TypeS3 }
@@ -65,19 +70,19 @@ func (S3) NewID(_, _, locator string) string {
 	return loc.Bucket
 }
 
-// openBucket opens the bucket of a stored locator.
-func openBucket(ctx context.Context, locator string) (*s3.Bucket, error) {
+// openBucket opens the bucket of a stored locator, if the policy still accepts it.
+func (c S3) openBucket(ctx context.Context, locator string) (*s3.Bucket, error) {
 	loc, err := s3.ParseLocator(locator)
 	if err != nil {
 		return nil, err
 	}
-	return s3.Open(ctx, loc)
+	return s3.Open(ctx, loc, c.Policy)
 }
 
 // CanonicalLocator accepts the URL of a bucket the engine can reach with the locator's
 // credentials, and keeps it as given: Terraform reads back exactly what it wrote, and the
 // resource's identity is the bucket name whatever the URL's spelling.
-func (S3) CanonicalLocator(locator string) (string, error) {
+func (c S3) CanonicalLocator(locator string) (string, error) {
 	if locator == "" {
 		return "", apierr.Missing("an S3 resource needs the URL of a bucket, http[s]://[ACCESS_KEY_ID:SECRET@]HOST[:PORT]/BUCKET")
 	}
@@ -85,9 +90,12 @@ func (S3) CanonicalLocator(locator string) (string, error) {
 	if err != nil {
 		return "", apierr.InvalidParameter("%v", err)
 	}
+	if err := c.Policy.Check(loc); err != nil {
+		return "", apierr.InvalidParameter("%v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s3Timeout)
 	defer cancel()
-	b, err := s3.Open(ctx, loc)
+	b, err := s3.Open(ctx, loc, c.Policy)
 	if err == nil {
 		err = b.Check(ctx)
 	}
@@ -101,10 +109,10 @@ func (S3) CanonicalLocator(locator string) (string, error) {
 }
 
 // CheckSource asks the endpoint for the bucket before any object is read.
-func (S3) CheckSource(ctx context.Context, r Resource) error {
+func (c S3) CheckSource(ctx context.Context, r Resource) error {
 	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
 	defer cancel()
-	b, err := openBucket(ctx, r.Locator)
+	b, err := c.openBucket(ctx, r.Locator)
 	if err != nil {
 		return err
 	}
@@ -118,8 +126,8 @@ func (S3) CheckSource(ctx context.Context, r Resource) error {
 }
 
 // ResourceTags are the bucket's own tags (GetBucketTagging).
-func (S3) ResourceTags(ctx context.Context, r Resource) (map[string]string, error) {
-	b, err := openBucket(ctx, r.Locator)
+func (c S3) ResourceTags(ctx context.Context, r Resource) (map[string]string, error) {
+	b, err := c.openBucket(ctx, r.Locator)
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +136,8 @@ func (S3) ResourceTags(ctx context.Context, r Resource) (map[string]string, erro
 
 // Backup stores the bucket's objects, metadata and tags; objects unchanged since the parent
 // snapshot are not downloaded again.
-func (S3) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
-	b, err := openBucket(ctx, r.Locator)
+func (c S3) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+	b, err := c.openBucket(ctx, r.Locator)
 	if err != nil {
 		return BackupResult{}, err
 	}
@@ -163,7 +171,7 @@ func (S3) RestoreMetadata(r Resource, _ string) map[string]string {
 // ItemsToRestore restores up to five objects or prefixes. The destination is on the source's
 // endpoint, reached with the source's credentials, unless it is a registered bucket, whose own
 // locator is used.
-func (S3) PlanRestore(ctx context.Context, req RestoreRequest) (RestorePlan, error) {
+func (c S3) PlanRestore(ctx context.Context, req RestoreRequest) (RestorePlan, error) {
 	meta := req.Metadata
 	for k := range meta {
 		if !slices.Contains(acceptedS3Meta, k) {
@@ -232,7 +240,7 @@ func (S3) PlanRestore(ctx context.Context, req RestoreRequest) (RestorePlan, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, s3Timeout)
 	defer cancel()
-	b, err := s3.Open(cctx, loc)
+	b, err := s3.Open(cctx, loc, c.Policy)
 	if err != nil {
 		return RestorePlan{}, apierr.New(apierr.InvalidRequest, "%v", err)
 	}
@@ -294,7 +302,7 @@ func parseS3Items(raw, bucket string) ([]string, error) {
 
 // Restore writes the snapshot into the planned bucket (creating it for a new-bucket restore);
 // objects the bucket has are skipped and named in the result's warnings.
-func (S3) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error) {
+func (c S3) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error) {
 	if progress != nil {
 		progress(Progress{})
 	}
@@ -302,7 +310,7 @@ func (S3) Restore(ctx context.Context, repo *content.Repository, snap content.Sn
 	if locator == "" {
 		locator = plan.Destination
 	}
-	b, err := openBucket(ctx, locator)
+	b, err := c.openBucket(ctx, locator)
 	if err != nil {
 		return RestoreResult{}, err
 	}
@@ -337,13 +345,13 @@ func quoteAll(list []string) []string {
 
 // Abandoned removes the bucket a killed new-bucket restore was creating, if it still carries
 // that job's marker; a restore into an existing bucket leaves the objects it had written.
-func (S3) Abandoned(plan RestorePlan, jobID string) error {
+func (c S3) Abandoned(plan RestorePlan, jobID string) error {
 	if !plan.NewResource || plan.Locator == "" {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	b, err := openBucket(ctx, plan.Locator)
+	b, err := c.openBucket(ctx, plan.Locator)
 	if err != nil {
 		return err
 	}

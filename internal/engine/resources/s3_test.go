@@ -37,11 +37,13 @@ func TestS3_IDIsTheBucketAndARNsHaveAWSShape(t *testing.T) {
 
 func TestRedactLocatorMasksSecretsOnly(t *testing.T) {
 	for in, want := range map[string]string{
-		"http://AKID:s3cr3t@127.0.0.1:7070/bucket":         "http://AKID:xxxxx@127.0.0.1:7070/bucket",
-		"https://s3.example.com/bucket?profile=minio":      "https://s3.example.com/bucket?profile=minio",
-		"postgres://app:pw@db:5432/orders?sslmode=disable": "postgres://app:xxxxx@db:5432/orders?sslmode=disable",
-		"postgres://app@db:5432/orders":                    "postgres://app@db:5432/orders",
-		"/srv/data":                                        "/srv/data",
+		"http://AKID:s3cr3t@127.0.0.1:7070/bucket":             "http://AKID:xxxxx@127.0.0.1:7070/bucket",
+		"https://s3.example.com/bucket?profile=minio":          "https://s3.example.com/bucket?profile=minio",
+		"postgres://app:pw@db:5432/orders?sslmode=disable":     "postgres://app:xxxxx@db:5432/orders?sslmode=disable",
+		"postgres://app@db:5432/orders":                        "postgres://app@db:5432/orders",
+		"postgres://app@db/orders?password=pw&sslmode=require": "postgres://app@db/orders?password=xxxxx&sslmode=require",
+		"postgres://app:pw@db/orders?sslpassword=key-pass":     "postgres://app:xxxxx@db/orders?sslpassword=xxxxx",
+		"/srv/data": "/srv/data",
 	} {
 		if got := RedactLocator(in); got != want {
 			t.Errorf("RedactLocator(%q) = %q, want %q", in, got, want)

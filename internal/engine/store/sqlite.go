@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -106,6 +108,9 @@ func openSQLite(ctx context.Context, path string, busy time.Duration) (*SQLite, 
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
+	if err := createPrivateFile(abs); err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+	}
 	connector, err := sqlite.NewConnector(sqliteDSN(abs, busy))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
@@ -127,6 +132,36 @@ func openSQLite(ctx context.Context, path string, busy time.Duration) (*SQLite, 
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivateFile makes an empty file at path, readable by its owner alone, unless there is a
+// file there already. SQLite would create the database with mode 0644 less the umask, and its
+// -wal and -shm files take the database file's mode, so making the database first makes all
+// three private whatever the umask. The file is made under a temporary name and linked into
+// place: no descriptor of the database file itself is opened outside SQLite, whose POSIX locks
+// the kernel drops for the whole process when any descriptor of the file is closed.
+func createPrivateFile(path string) error {
+	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-new-*")
+	if err != nil {
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	// CreateTemp makes the file 0600; Chmod says so where a umask or ACL might suggest otherwise.
+	if err := tmp.Chmod(0o600); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	// Link, not rename: a process that created the database meanwhile keeps its file.
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	return nil
 }
 
 // sqliteDSN builds the driver's connection string. The path goes into a file: URI so that
@@ -374,6 +409,86 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("store: update: commit: %w", err)
 	}
 	return nil
+}
+
+// RewriteAll offers every document to fn, as stored, and replaces the documents for which fn
+// returns true with what it returns, all in one write transaction. It returns how many documents
+// it replaced. It is for one-off migrations of document content (sealing credentials that older
+// engines stored in plain text), not for the domain.
+func (s *SQLite) RewriteAll(ctx context.Context, fn func(collection, key string, doc []byte) ([]byte, bool)) (int, error) {
+	type change struct {
+		collection, key string
+		doc             []byte
+	}
+	var changes []change
+	err := s.Update(ctx, func(t Tx) error {
+		tx := t.(*sqliteTx).tx
+		rows, err := tx.QueryContext(ctx, `SELECT collection, key, doc FROM docs ORDER BY collection, key`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c change
+			if err := rows.Scan(&c.collection, &c.key, &c.doc); err != nil {
+				return err
+			}
+			if doc, ok := fn(c.collection, c.key, c.doc); ok {
+				c.doc = nonNil(doc)
+				changes = append(changes, c)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_ = rows.Close() // before the updates: the scan is done
+		for _, c := range changes {
+			if _, err := tx.ExecContext(ctx, `UPDATE docs SET doc = ? WHERE collection = ? AND key = ?`, c.doc, c.collection, c.key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: rewrite documents of %s: %w", s.path, err)
+	}
+	return len(changes), nil
+}
+
+// Scrub leaves no copy of replaced or deleted document versions in the database's files: it
+// checkpoints the WAL into the database and truncates it, rebuilds the database without free
+// pages or stale cell content (VACUUM), and truncates the WAL that VACUUM wrote. A checkpoint
+// cannot finish while another connection (of any process) reads an older snapshot; Scrub then
+// fails, saying so, and can simply be run again later.
+func (s *SQLite) Scrub(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	// Writes of this process wait, as for an Update.
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("store: scrub: %w", ctx.Err())
+	}
+	defer func() { <-s.writer }()
+	checkpoint := func() error {
+		var busy, logFrames, checkpointed int
+		err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+		if err != nil {
+			return fmt.Errorf("store: scrub %s: checkpoint: %w", s.path, err)
+		}
+		if busy != 0 {
+			return fmt.Errorf("store: scrub %s: checkpoint: another connection is using the database (is another engine process running on this data dir?)", s.path)
+		}
+		return nil
+	}
+	if err := checkpoint(); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("store: scrub %s: vacuum: %w", s.path, err)
+	}
+	return checkpoint()
 }
 
 // Close closes the database. Later calls fail with ErrClosed; Close itself is idempotent.

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -84,7 +85,7 @@ func Backup(ctx context.Context, repo *content.Repository, dbURL, identifier str
 	if err != nil {
 		return Result{}, fmt.Errorf("connect to %s: %w", redact(u), err)
 	}
-	cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--compress=0", "--no-password", "--dbname="+dbURL)
+	cmd := toolCommand(ctx, u, "pg_dump", "--format=custom", "--compress=0", "--no-password")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -197,7 +198,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	}
 	target := *u
 	target.Path = "/" + newName
-	n, err := load(ctx, repo, snap, target.String())
+	n, err := load(ctx, repo, snap, &target)
 	if err != nil {
 		if _, derr := conn.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+pgx.Identifier{newName}.Sanitize()+" WITH (FORCE)"); derr != nil {
 			err = fmt.Errorf("%w (and dropping the half-restored database failed: %v)", err, derr)
@@ -208,8 +209,8 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 }
 
 // load pipes the snapshot into pg_restore.
-func load(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dbURL string) (int64, error) {
-	cmd := exec.CommandContext(ctx, "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--no-password", "--dbname="+dbURL)
+func load(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dbURL *url.URL) (int64, error) {
+	cmd := toolCommand(ctx, dbURL, "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--no-password")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -241,6 +242,28 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// toolCommand runs a PostgreSQL client tool (pg_dump, pg_restore) on the database at dbURL. A
+// password in the URL (user info, or libpq's password= parameter) goes to the tool in
+// PGPASSWORD, not on its command line, which every user of the machine can read
+// (/proc/PID/cmdline).
+func toolCommand(ctx context.Context, dbURL *url.URL, tool string, args ...string) *exec.Cmd {
+	u := *dbURL
+	password, hasPassword := u.User.Password()
+	if hasPassword {
+		u.User = url.User(u.User.Username())
+	}
+	if q := u.Query(); q.Has("password") {
+		password, hasPassword = q.Get("password"), true
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	cmd := exec.CommandContext(ctx, tool, append(args, "--dbname="+u.String())...)
+	if hasPassword {
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+	}
+	return cmd
 }
 
 func serverVersion(ctx context.Context, dbURL string) (string, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -34,12 +35,17 @@ func WithHTTPClient(c awss3.HTTPClient) Option {
 	return func(o *openOptions) { o.httpClient = c }
 }
 
-// Open returns a client for the bucket at loc. It resolves credentials (see Location) but sends
-// no request.
-func Open(ctx context.Context, loc Location, opts ...Option) (*Bucket, error) {
+// Open returns a client for the bucket at loc, once policy accepts loc: every use of a locator
+// (registration, backup, restore, tag reads) comes through here, so a locator the operator's
+// policy refuses is refused every time, also after the policy changed. It resolves credentials
+// (see Location and Policy) but sends no request.
+func Open(ctx context.Context, loc Location, policy Policy, opts ...Option) (*Bucket, error) {
 	var o openOptions
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := policy.Check(loc); err != nil {
+		return nil, err
 	}
 	var cfg aws.Config
 	if loc.AccessKeyID != "" {
@@ -57,6 +63,9 @@ func Open(ctx context.Context, loc Location, opts ...Option) (*Bucket, error) {
 			return nil, fmt.Errorf("load the engine's AWS credentials for %s: %w", loc.Redacted(), err)
 		}
 	}
+	if o.httpClient == nil {
+		o.httpClient = &http.Client{Transport: awshttp.NewBuildableClient().GetTransport(), CheckRedirect: stayOnEndpoint(loc.Endpoint)}
+	}
 	api := awss3.NewFromConfig(cfg, func(so *awss3.Options) {
 		so.BaseEndpoint = aws.String(loc.Endpoint)
 		so.UsePathStyle = true
@@ -64,9 +73,7 @@ func Open(ctx context.Context, loc Location, opts ...Option) (*Bucket, error) {
 		// checksum trailers they accept, and SigV4 already signs each payload's SHA-256.
 		so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		if o.httpClient != nil {
-			so.HTTPClient = o.httpClient
-		}
+		so.HTTPClient = o.httpClient
 	})
 	return &Bucket{Loc: loc, api: api}, nil
 }
@@ -174,9 +181,9 @@ func (b *Bucket) explain(doing string, err error) error {
 	case c == "NoSuchBucket" || (c == "NotFound" || c == "") && status == http.StatusNotFound:
 		return fmt.Errorf("cannot %s %s: %w (%w)", doing, where, ErrNoSuchBucket, err)
 	case c == "InvalidAccessKeyId" || c == "SignatureDoesNotMatch" || c == "AccessDenied" || c == "Forbidden" || status == http.StatusForbidden:
-		return fmt.Errorf("cannot %s %s: the endpoint refused the credentials (%s): give the locator keys the endpoint accepts (http://KEY:SECRET@HOST/BUCKET), a ?profile=, or set the engine's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: %w", doing, where, credentialSource(b.Loc), err)
+		return fmt.Errorf("cannot %s %s: the endpoint refused the credentials (%s): give the locator keys the endpoint accepts (http://KEY:SECRET@HOST/BUCKET): %w", doing, where, credentialSource(b.Loc), err)
 	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found"):
-		return fmt.Errorf("cannot %s %s: no credentials for the endpoint: put KEY:SECRET in the locator (http://KEY:SECRET@HOST/BUCKET), add ?profile=NAME, or set the engine's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: %w", doing, where, err)
+		return fmt.Errorf("cannot %s %s: no credentials for the endpoint: put KEY:SECRET in the locator (http://KEY:SECRET@HOST/BUCKET), or have the engine's operator give the engine credentials for it: %w", doing, where, err)
 	}
 	return fmt.Errorf("cannot %s %s: %w", doing, where, err)
 }

@@ -15,7 +15,8 @@ import (
 //
 // Credentials come from the first of: the URL's user info; the named profile of the engine's
 // shared AWS config and credentials files (?profile=); the engine's default AWS credential chain
-// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws). Requests are path-style
+// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws). The last two are the
+// operator's credentials, lent only as the operator's Policy allows. Requests are path-style
 // (HOST/BUCKET/KEY), which every S3-compatible server accepts; region defaults to us-east-1.
 type Location struct {
 	// Endpoint is scheme://host[:port], without credentials or path.
@@ -133,20 +134,35 @@ func (l Location) SigningRegion() string {
 	return DefaultRegion
 }
 
-// RedactLocator masks the password of a URL-shaped locator (an S3 or PostgreSQL URL); anything
-// else is returned as it is.
+// RedactLocator masks the password of a URL-shaped locator (an S3 or PostgreSQL URL), in its user
+// info or in a password= or sslpassword= query parameter (libpq's); anything else is returned as
+// it is.
 func RedactLocator(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		if strings.Contains(s, "@") {
+		if strings.Contains(s, "@") || strings.Contains(s, "password=") {
 			return "(a URL that does not parse)"
 		}
 		return s
 	}
-	if _, has := u.User.Password(); !has {
+	redacted := false
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		redacted = true
+	}
+	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+		redacted = true
+	}
+	if !redacted {
 		return s
 	}
-	return u.Redacted()
+	return u.String()
 }
 
 // ValidBucketName checks a general purpose bucket name against S3's naming rules

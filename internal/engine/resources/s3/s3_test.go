@@ -10,12 +10,14 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -107,7 +109,7 @@ func openBucket(t *testing.T, srv *s3test.Server, bucket string, opts ...Option)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Open(context.Background(), loc, opts...)
+	b, err := Open(context.Background(), loc, Policy{}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +569,7 @@ func TestBackupOfAMissingBucketOrWithWrongKeysSaysWhatIsWrong(t *testing.T) {
 	srv.CreateBucket(t, "guarded")
 	loc, _ := ParseLocator(srv.Locator("guarded"))
 	loc.SecretAccessKey = "wrong"
-	b, _ := Open(ctx, loc)
+	b, _ := Open(ctx, loc, Policy{})
 	err = b.Check(ctx)
 	if err == nil || !strings.Contains(err.Error(), "refused the credentials") || strings.Contains(err.Error(), srv.SecretKey) {
 		t.Errorf("wrong secret: %v", err)
@@ -639,8 +641,9 @@ func TestRestoreDoesNotReplaceAnObjectWrittenWhileItRuns(t *testing.T) {
 }
 
 // Without keys in the locator, credentials come from ?profile= (the shared AWS files) or the
-// engine's AWS environment; with none anywhere, the error says where to put them.
-func TestCredentialsComeFromTheLocatorAProfileOrTheEnvironment(t *testing.T) {
+// engine's AWS environment — the operator's credentials, lent only as the operator's Policy says;
+// with none anywhere, the error says where to put them.
+func TestCredentialsComeFromTheLocatorOrWhatTheOperatorLends(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "creds")
 	dir := t.TempDir()
@@ -655,28 +658,121 @@ func TestCredentialsComeFromTheLocatorAProfileOrTheEnvironment(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	ctx := context.Background()
-	check := func(locator string) error {
+	check := func(locator string, p Policy) error {
 		t.Helper()
 		loc, err := ParseLocator(locator)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Open(ctx, loc)
+		b, err := Open(ctx, loc, p)
 		if err != nil {
 			return err
 		}
 		return b.Check(ctx)
 	}
-	if err := check(srv.Endpoint + "/creds?profile=gw"); err != nil {
-		t.Errorf("?profile=gw: %v", err)
+	lendAll := Policy{AllowEnvironmentCredentials: true, AllowedProfiles: []string{"gw"}}
+	if err := check(srv.Endpoint+"/creds?profile=gw", lendAll); err != nil {
+		t.Errorf("?profile=gw, allowed: %v", err)
 	}
-	if err := check(srv.Endpoint + "/creds"); err == nil || !strings.Contains(err.Error(), "no credentials") {
+	if err := check(srv.Endpoint+"/creds", lendAll); err == nil || !strings.Contains(err.Error(), "no credentials") {
 		t.Errorf("no credentials anywhere: %v, want an error saying where to put them", err)
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-	if err := check(srv.Endpoint + "/creds"); err != nil {
-		t.Errorf("the engine's AWS_* environment: %v", err)
+	if err := check(srv.Endpoint+"/creds", lendAll); err != nil {
+		t.Errorf("the engine's AWS_* environment, allowed: %v", err)
+	}
+
+	// Not lent: refused before any request, saying what to do.
+	for locator, says := range map[string]string{
+		srv.Endpoint + "/creds":              "s3.allow_environment_credentials",
+		srv.Endpoint + "/creds?profile=gw":   "s3.allowed_profiles",
+		srv.Endpoint + "/creds?profile=prod": "s3.allowed_profiles",
+	} {
+		p := Policy{AllowedProfiles: []string{"minio"}}
+		err := check(locator, p)
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), says) || !strings.Contains(err.Error(), "ACCESS_KEY_ID:SECRET@") {
+			t.Errorf("%s with %+v: %v, want it refused, naming %s and how to give keys", locator, p, err, says)
+		}
+	}
+	if err := check(srv.Locator("creds"), Policy{}); err != nil {
+		t.Errorf("the locator's own keys under the strictest policy: %v", err)
+	}
+}
+
+// An endpoint allow-list admits the listed endpoints, however their spelling differs, and
+// nothing else; a redirect never takes a request to another endpoint.
+func TestPolicyLimitsEndpoints(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, "fenced")
+	ctx := context.Background()
+	loc, err := ParseLocator(srv.Locator("fenced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper := strings.Replace(srv.Endpoint, "http://", "HTTP://", 1) + "/"
+	for _, p := range []Policy{{AllowedEndpoints: []string{srv.Endpoint}}, {AllowedEndpoints: []string{"https://s3.example.com", upper}}} {
+		b, err := Open(ctx, loc, p)
+		if err != nil {
+			t.Fatalf("Open with %v: %v", p.AllowedEndpoints, err)
+		}
+		if err := b.Check(ctx); err != nil {
+			t.Errorf("Check with %v: %v", p.AllowedEndpoints, err)
+		}
+	}
+	other := Policy{AllowedEndpoints: []string{"https://s3.example.com", "http://127.0.0.1:1"}}
+	_, err = Open(ctx, loc, other)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), srv.Endpoint) || !strings.Contains(err.Error(), "s3.allowed_endpoints") ||
+		strings.Contains(err.Error(), srv.SecretKey) {
+		t.Errorf("an endpoint outside the list: %v, want it refused, naming the endpoint and the setting, without the secret", err)
+	}
+
+	// An allowed endpoint that redirects to another: the request is not followed there.
+	var hits atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer elsewhere.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	rloc, err := ParseLocator(strings.Replace(redirector.URL, "http://", "http://K:S@", 1) + "/fenced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, rloc, Policy{AllowedEndpoints: []string{redirector.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Check(ctx); err == nil || hits.Load() != 0 {
+		t.Errorf("a 307 to another endpoint: Check = %v, and the other endpoint got %d requests; want an error and none", err, hits.Load())
+	}
+}
+
+func TestCanonicalEndpoint(t *testing.T) {
+	for in, want := range map[string]string{
+		"HTTPS://S3.Example.com:443": "https://s3.example.com",
+		"http://minio:80/":           "http://minio",
+		"http://127.0.0.1:9000":      "http://127.0.0.1:9000",
+		"http://[::1]:9000":          "http://[::1]:9000",
+		"https://[::1]":              "https://[::1]",
+	} {
+		if got, err := CanonicalEndpoint(in); err != nil || got != want {
+			t.Errorf("CanonicalEndpoint(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, says := range map[string]string{
+		"s3.example.com":              "http:// or https://",
+		"ftp://host":                  "http:// or https://",
+		"https://":                    "no host",
+		"https://host/bucket":         "without a path",
+		"https://host?x=1":            "without a path",
+		"https://AK:top-secret@host":  "must not hold credentials",
+		"https://host:9000/#fragment": "without a path",
+	} {
+		_, err := CanonicalEndpoint(in)
+		if err == nil || !strings.Contains(err.Error(), says) || strings.Contains(err.Error(), "top-secret") {
+			t.Errorf("CanonicalEndpoint(%q) = %v, want an error saying %q", in, err, says)
+		}
 	}
 }
 
