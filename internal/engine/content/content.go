@@ -438,7 +438,6 @@ func (r *Repository) damaged(e *indexEntry) bool {
 
 func (r *Repository) undamaged(e *indexEntry) bool { return !r.damaged(e) }
 
-
 type location struct {
 	pack             PackID
 	off, length, raw uint32
