@@ -56,6 +56,9 @@ func EventLogPath(dataDir string) string { return filepath.Join(dataDir, service
 // MasterKeyPath is the file holding the key that wraps every vault's data key.
 func MasterKeyPath(dataDir string) string { return filepath.Join(dataDir, "master.key") }
 
+// StorePath is the data dir's metadata database (operator commands open it beside the daemon).
+func StorePath(dataDir string) string { return filepath.Join(dataDir, storeFile) }
+
 // DefaultDataDir is where the engine keeps its state unless told otherwise:
 // $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
 // ~/.local/share/terraform-provider-backup. It is per user, not per Terraform working directory,

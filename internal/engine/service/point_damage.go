@@ -26,7 +26,16 @@ type VaultPoint struct {
 	Status, StatusMessage string
 	StorageClass          string
 	// Damage is what repair found wrong with the point's data ("" if nothing).
-	Damage string
+	Damage          string
+	undamagedStatus string
+}
+
+// StatusBeforeDamage is the status a damaged point had, or its status if it is not damaged.
+func (p VaultPoint) StatusBeforeDamage() string {
+	if p.undamagedStatus != "" {
+		return p.undamagedStatus
+	}
+	return p.Status
 }
 
 // VaultPoints lists the recovery points of a vault straight from the store, for the operator
@@ -37,7 +46,8 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 		out = nil
 		return scanDocs(tx, collRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
-				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage})
+				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
+				undamagedStatus: rp.UndamagedStatus})
 		})
 	})
 	if err != nil {
