@@ -12,8 +12,10 @@
 //	locks/<session>.<n>       one per running backup, refreshed while it runs (lock.go)
 //	locks/gc                  held while GC runs
 //	condemned/<ID>[.locks]    packs GC will delete once no backup that could use them runs (gc.go)
+//	damaged/<ID>              packs and chunk copies found damaged, which no backup reuses (damage.go)
 //
-// The job runner uses Init/Open, Snapshot, Forget, GC, Verify and BackupStream/RestoreStream;
+// The job runner uses Init/Open, Snapshot, Forget, GC, Verify/Check, RebuildIndex and
+// BackupStream/RestoreStream;
 // connectors (resources/efs) write through a Session and read through NodeReader and Fetch.
 //
 // Hand-written parts and why: the chunker (chunker.go: faster than the Go FastCDC libraries and
