@@ -127,6 +127,7 @@ func TestCorruption_flippedByteIsFoundAndTheNextBackupStoresItAgain(t *testing.T
 	if code != 1 || !strings.Contains(out, filepath.Base(packs[0])) || !strings.Contains(out, "damaged: recovery point "+firstPoint) {
 		t.Fatalf("verify --read-data: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Logf("engine verify --read-data:\n%s", out)
 
 	// The attack was: the next two backups reused the damaged chunk and transferred 0 bytes.
 	second := d.backupNow(t, "flip", arn)
@@ -144,7 +145,16 @@ func TestCorruption_flippedByteIsFoundAndTheNextBackupStoresItAgain(t *testing.T
 	}
 }
 
-func TestCorruption_deletedSnapshotIsNamedByVerifyAndRepairTakesThePointOutOfService(t *testing.T) {
+// A deleted snapshot, and a corrupt one: either is named by verify without reading data, never
+// blocks the next backup of the resource, and after repair its point is PARTIAL and refuses to
+// restore.
+func TestCorruption_brokenSnapshotIsNamedByVerifyAndRepairTakesThePointOutOfService(t *testing.T) {
+	for _, damage := range []string{"deleted", "corrupt"} {
+		t.Run(damage, func(t *testing.T) { brokenSnapshot(t, damage) })
+	}
+}
+
+func brokenSnapshot(t *testing.T, damage string) {
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 62)
@@ -158,29 +168,40 @@ func TestCorruption_deletedSnapshotIsNamedByVerifyAndRepairTakesThePointOutOfSer
 	if len(snaps) != 1 {
 		t.Fatalf("want one snapshot, have %q", snaps)
 	}
-	if err := os.Remove(snaps[0]); err != nil {
-		t.Fatal(err)
+	want := "missing"
+	if damage == "deleted" {
+		if err := os.Remove(snaps[0]); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		flipByteOnDisk(t, snaps[0], 30)
+		want = "cannot be read"
 	}
 
 	// Found without reading data, and with: the point is named.
 	for _, extra := range [][]string{nil, {"--read-data"}} {
 		out, errOut, code := engineCmd(t, append([]string{"verify", "--data-dir", d.DataDir, "--vault", "gone"}, extra...)...)
-		if code != 1 || !strings.Contains(out, "recovery point "+point) || !strings.Contains(out, "missing") {
-			t.Fatalf("verify %v of a deleted snapshot: exit %d\n%s%s", extra, code, out, errOut)
+		if code != 1 || !strings.Contains(out, "recovery point "+point) || !strings.Contains(out, want) {
+			t.Fatalf("verify %v of a %s snapshot: exit %d\n%s%s", extra, damage, code, out, errOut)
 		}
+		t.Logf("engine verify %v:\n%s", extra, out)
 	}
 	// A backup of the resource is not blocked by its broken previous point (full scan).
 	again := d.backupNow(t, "gone", arn)
 	if again["State"] != "COMPLETED" {
-		t.Fatalf("a backup after the snapshot was deleted: %v\n%s", again, d.Logs())
+		t.Fatalf("a backup after the snapshot was %s: %v\n%s", damage, again, d.Logs())
+	}
+	if !strings.Contains(d.Logs(), "every file is read") {
+		t.Errorf("the daemon did not log why the backup read every file:\n%s", d.Logs())
 	}
 
 	out, errOut, code := engineCmd(t, "repair", "--data-dir", d.DataDir, "--vault", "gone")
 	if code != 1 || !strings.Contains(out, "cannot be made whole: recovery point "+point) {
 		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Logf("engine repair:\n%s", out)
 	rp := d.pointStatus(t, "gone", point)
-	if rp["Status"] != "PARTIAL" || !strings.Contains(rp["StatusMessage"].(string), "missing") {
+	if rp["Status"] != "PARTIAL" || !strings.Contains(rp["StatusMessage"].(string), want) {
 		t.Fatalf("the point after repair: %v", rp)
 	}
 	listed := d.mustAWS(t, "us-east-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "gone")
@@ -195,6 +216,7 @@ func TestCorruption_deletedSnapshotIsNamedByVerifyAndRepairTakesThePointOutOfSer
 	if refused.Code == 0 || !strings.Contains(refused.Stderr, "InvalidRequestException") || !strings.Contains(refused.Stderr, "damaged") {
 		t.Fatalf("restore of the damaged point: exit %d\n%s%s", refused.Code, refused.Stdout, refused.Stderr)
 	}
+	t.Logf("start-restore-job of the damaged point: %s", strings.TrimSpace(refused.Stderr))
 	if _, err := os.Stat(filepath.Join(tmp, "never")); err == nil {
 		t.Fatal("the refused restore created its destination")
 	}

@@ -200,9 +200,9 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 			var why string
 			content, err := r.decodeChunk(e.id, sealed, e.raw, dst)
 			if err != nil {
-				why = fmt.Sprintf("chunk %s at offset %d (%d bytes): %v", e.id, e.off, e.length, err)
+				why = fmt.Sprintf("at offset %d (%d bytes): %v", e.off, e.length, err)
 			} else if got := r.ids.sum(content); got != e.id {
-				why = fmt.Sprintf("chunk %s at offset %d: content hashes to %s", e.id, e.off, got)
+				why = fmt.Sprintf("at offset %d: content hashes to %s", e.off, got)
 			} else {
 				continue
 			}
@@ -215,7 +215,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 					res.Superseded++
 					return
 				}
-				rep("pack %s: %s", name, why)
+				rep("pack %s: chunk %s %s", name, e.id, why)
 			})
 		}
 	}
