@@ -58,7 +58,6 @@ func repair(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	broken := map[string]string{} // point ID → damage
-	repaired := 0
 	for _, rr := range vt.repos() {
 		expected := expectedSnapshots(points, rr.cold)
 		repo, err := vt.open(ctx, rr)
@@ -84,7 +83,6 @@ func repair(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("repair vault %q: %w", vt.vault, err)
 		}
-		repaired++
 		for _, p := range points {
 			if why, ok := found[content.SnapshotID(p.SnapshotID)]; ok && holdsData(p) {
 				broken[p.ID] = why
@@ -92,11 +90,26 @@ func repair(ctx context.Context, env Env, args []string) error {
 		}
 	}
 
-	resources := map[string]bool{}
+	// Points deleted (or moved to cold storage) while the repository was checked lost their
+	// snapshot by design: only the points as they are now are judged.
+	now, err := service.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
+	if err != nil {
+		return err
+	}
+	stillThere := map[string]service.VaultPoint{}
+	for _, p := range now {
+		stillThere[p.ID] = p
+	}
+	var judged []service.VaultPoint
 	for _, p := range points {
-		if !holdsData(p) {
-			continue
+		if cur, ok := stillThere[p.ID]; ok && holdsData(cur) && cur.StorageClass == p.StorageClass {
+			judged = append(judged, cur)
+		} else {
+			delete(broken, p.ID)
 		}
+	}
+	resources := map[string]bool{}
+	for _, p := range judged {
 		why, isBroken := broken[p.ID]
 		changed, err := service.SetPointDamage(ctx, st, vt.account, vt.region, vt.vault, p.ID, why)
 		if err != nil {

@@ -67,6 +67,9 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 		if err != nil || !found {
 			return err
 		}
+		if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
+			return nil // being deleted or expired meanwhile: its data is going anyway
+		}
 		switch {
 		case damage != "" && rp.Damage == "":
 			rp.UndamagedStatus, rp.UndamagedStatusMessage = rp.Status, rp.StatusMessage
