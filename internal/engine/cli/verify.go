@@ -74,7 +74,7 @@ func verify(ctx context.Context, env Env, args []string) error {
 		_ = repo.Close()
 		problems += res.Problems
 		if res.Superseded > 0 {
-			fmt.Fprintf(env.Stdout, "note: %s%d damaged chunk copies or packs are recorded and no longer used (good copies replaced them); GC removes them\n", rp.prefix(), res.Superseded)
+			fmt.Fprintf(env.Stdout, "note: %s%d damaged chunk copies or packs are recorded and no longer used (good copies replaced them); GC removes them once their packs are mostly unused\n", rp.prefix(), res.Superseded)
 		}
 		if err != nil && !errors.Is(err, content.ErrCorrupt) {
 			return fmt.Errorf("verify vault %q: %w", vt.vault, err)
