@@ -68,13 +68,10 @@ func pointStatus(t *testing.T, c *backup.Client, point string) (string, string) 
 	return string(rp.Status), aws.ToString(rp.StatusMessage)
 }
 
-// A flipped byte whose chunk has no other copy: repair drops it from the index and marks the
-// point damaged; the next backup stores the chunk again from the source; a second repair finds
-// the point whole and gives it back its COMPLETED status.
-func TestRepairMarksAPointAndReadmitsItOnceABackupHealedIt(t *testing.T) {
-	srv, _, arn, point := servedVault(t)
-	dataDir := srv.Engine.DataDir()
-	repoDir := engine.VaultRepoDir(dataDir, srv.Key.AccountID, "us-east-1", "vault-v")
+// flipInPack flips one byte of the vault's (single) pack.
+func flipInPack(t *testing.T, srv *enginetest.Server) {
+	t.Helper()
+	repoDir := engine.VaultRepoDir(srv.Engine.DataDir(), srv.Key.AccountID, "us-east-1", "vault-v")
 	pack := firstObject(t, repoDir, "packs")
 	b, err := os.ReadFile(pack)
 	if err != nil {
@@ -84,8 +81,35 @@ func TestRepairMarksAPointAndReadmitsItOnceABackupHealedIt(t *testing.T) {
 	if err := os.WriteFile(pack, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
 
+// Repair re-reads the source of a damaged point, which stores the damaged chunk again: the
+// point stays COMPLETED and the vault verifies clean.
+func TestRepairStoresAgainWhatTheSourceStillHolds(t *testing.T) {
+	srv, _, arn, point := servedVault(t)
+	dataDir := srv.Engine.DataDir()
+	flipInPack(t, srv)
 	code, out, errOut := runCLI("repair", "--data-dir", dataDir, "--vault", "vault-v")
+	if code != 0 || !strings.Contains(out, "re-read: "+arn) || !strings.Contains(out, "every recovery point is whole") {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
+	}
+	if status, msg := pointStatus(t, srv.Client("us-east-1"), point); status != "COMPLETED" || msg != "" {
+		t.Fatalf("point after repair: %s %q", status, msg)
+	}
+	if code, out, _ := runCLI("verify", "--data-dir", dataDir, "--vault", "vault-v", "--read-data"); code != 0 {
+		t.Fatalf("verify after repair: exit %d\n%s", code, out)
+	}
+}
+
+// Without the rescan (or with the source gone), repair drops the damaged chunk from the index
+// and marks the point damaged; once a backup stored the chunk again, a second repair finds the
+// point whole and gives it back its COMPLETED status.
+func TestRepairMarksAPointAndReadmitsItOnceABackupHealedIt(t *testing.T) {
+	srv, _, arn, point := servedVault(t)
+	dataDir := srv.Engine.DataDir()
+	flipInPack(t, srv)
+
+	code, out, errOut := runCLI("repair", "--data-dir", dataDir, "--vault", "vault-v", "--rescan=false")
 	if code != 1 || !strings.Contains(out, "cannot be made whole: recovery point "+point) || !strings.Contains(out, "back up again: "+arn) {
 		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
 	}
@@ -108,6 +132,18 @@ func TestRepairMarksAPointAndReadmitsItOnceABackupHealedIt(t *testing.T) {
 	}
 	if code, out, _ := runCLI("verify", "--data-dir", dataDir, "--vault", "vault-v", "--read-data"); code != 0 {
 		t.Fatalf("verify after the heal: exit %d\n%s", code, out)
+	}
+}
+
+func TestRepairWhoseSourceIsGoneReportsThePointsItCannotSave(t *testing.T) {
+	srv, src, _, point := servedVault(t)
+	flipInPack(t, srv)
+	if err := os.RemoveAll(src); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("repair", "--data-dir", srv.Engine.DataDir(), "--vault", "vault-v")
+	if code != 1 || !strings.Contains(out, "not re-read: ") || !strings.Contains(out, "cannot be made whole: recovery point "+point) {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

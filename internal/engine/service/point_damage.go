@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -26,8 +27,22 @@ type VaultPoint struct {
 	Status, StatusMessage string
 	StorageClass          string
 	// Damage is what repair found wrong with the point's data ("" if nothing).
-	Damage          string
+	Damage string
+	// ResourceID is the ID of the resource the point was taken of (its registry key).
+	ResourceID      string
 	undamagedStatus string
+}
+
+// CurrentResource returns the resource registered under id now, if it still is.
+func CurrentResource(ctx context.Context, st store.Store, account, region, id string) (resources.Resource, bool, error) {
+	var r resources.Resource
+	var found bool
+	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		r, found, err = getDoc[resources.Resource](tx, collResources, resourceKey(account, region, id))
+		return err
+	})
+	return r, found, err
 }
 
 // StatusBeforeDamage is the status a damaged point had, or its status if it is not damaged.
@@ -47,7 +62,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 		return scanDocs(tx, collRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
-				undamagedStatus: rp.UndamagedStatus})
+				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
 		})
 	})
 	if err != nil {
