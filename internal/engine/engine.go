@@ -66,6 +66,9 @@ func MasterKeyPath(dataDir string) string { return layout.MustJoin(dataDir, mast
 // masterKeyFile is the master key's file in a data dir.
 const masterKeyFile = "master.key"
 
+// StorePath is the data dir's metadata database (operator commands open it beside the daemon).
+func StorePath(dataDir string) string { return filepath.Join(dataDir, storeFile) }
+
 // DefaultDataDir is where the engine keeps its state unless told otherwise:
 // $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
 // ~/.local/share/terraform-provider-backup. It is per user, not per Terraform working directory,

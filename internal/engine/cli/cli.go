@@ -40,6 +40,7 @@ func commands() []command {
 		{"credentials", "print the data dir's access key as export lines", printCredentials},
 		{"resource", "register, list and remove protected resources (directories) of a running engine", resource},
 		{"verify", "check a vault's repository for damage (exit 1 if any is found)", verify},
+		{"repair", "rebuild a damaged vault's index and take recovery points that cannot be made whole out of service", repair},
 		{"clock", "show or move the fake clock of a running engine (engine serve --fake-clock)", clockCommand},
 	}
 }

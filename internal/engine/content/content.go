@@ -12,8 +12,10 @@
 //	locks/<session>.<n>       one per running backup, refreshed while it runs (lock.go)
 //	locks/gc                  held while GC runs
 //	condemned/<ID>[.locks]    packs GC will delete once no backup that could use them runs (gc.go)
+//	damaged/<ID>              packs and chunk copies found damaged, which no backup reuses (damage.go)
 //
-// The job runner uses Init/Open, Snapshot, Forget, GC, Verify and BackupStream/RestoreStream;
+// The job runner uses Init/Open, Snapshot, Forget, GC, Verify/Check, RebuildIndex and
+// BackupStream/RestoreStream;
 // connectors (resources/efs) write through a Session and read through NodeReader and Fetch.
 //
 // Hand-written parts and why: the chunker (chunker.go: faster than the Go FastCDC libraries and
@@ -150,12 +152,16 @@ type Repository struct {
 	loadErrs map[string]error
 	// condemned packs are excluded from deduplication (see gc.go).
 	condemned map[PackID]bool
+	// damage is what the damage records say (damage.go): damaged copies are excluded from
+	// deduplication and from reads while another copy exists.
+	damage damageSet
 }
 
 type packState struct {
 	id        PackID
 	indexed   bool // its entries are in ix
 	condemned bool
+	damaged   bool // the whole pack is missing or unreadable (damage.go)
 }
 
 // Init creates a repository in st with a fresh data key wrapped by mk; keyID names that key
@@ -280,6 +286,7 @@ func (r *Repository) resetIndex() {
 	r.loaded = map[string]bool{}
 	r.loadErrs = map[string]error{}
 	r.condemned = map[PackID]bool{}
+	r.damage = newDamageSet()
 }
 
 // refresh brings the in-memory index up to date with the store: it loads index files it has not
@@ -290,8 +297,12 @@ func (r *Repository) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	damage, err := r.readDamage(ctx)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
-		err := r.loadIndex(ctx, condemned)
+		err := r.loadIndex(ctx, condemned, damage)
 		if err == nil || !errors.Is(err, blob.ErrNotFound) || attempt == 5 {
 			return err
 		}
@@ -299,7 +310,7 @@ func (r *Repository) refresh(ctx context.Context) error {
 	}
 }
 
-func (r *Repository) loadIndex(ctx context.Context, condemned map[PackID]bool) error {
+func (r *Repository) loadIndex(ctx context.Context, condemned map[PackID]bool, damage damageSet) error {
 	var names []string
 	if err := r.st.List(ctx, "index/", func(name string, _ int64) error {
 		names = append(names, name)
@@ -350,6 +361,15 @@ func (r *Repository) loadIndex(ctx context.Context, condemned map[PackID]bool) e
 	for i := range r.packs {
 		r.packs[i].condemned = condemned[r.packs[i].id]
 	}
+	// Damage found by this process since the records were read stays known.
+	for p, why := range r.damage.packs {
+		damage.packs[p] = why
+	}
+	for c, why := range r.damage.chunks {
+		damage.chunks[c] = why
+	}
+	r.damage = damage
+	r.applyDamageLocked()
 	r.mu.Unlock()
 	return nil
 }
@@ -375,7 +395,8 @@ func (r *Repository) packNumberLocked(id PackID) uint32 {
 		return n
 	}
 	n := uint32(len(r.packs))
-	r.packs = append(r.packs, packState{id: id, condemned: r.condemned[id]})
+	_, damaged := r.damage.packs[id]
+	r.packs = append(r.packs, packState{id: id, condemned: r.condemned[id], damaged: damaged})
 	r.packNum[id] = n
 	return n
 }
@@ -393,7 +414,8 @@ func (r *Repository) addPacksLocked(packs []indexPack) {
 	}
 }
 
-// has reports whether the index holds id in a pack that is not condemned.
+// has reports whether the index holds a copy of id that is usable: in a pack that is not
+// condemned, and not known to be damaged.
 func (r *Repository) has(id ID) bool {
 	r.mu.RLock()
 	_, ok := r.ix.find(id, r.usable)
@@ -401,18 +423,38 @@ func (r *Repository) has(id ID) bool {
 	return ok
 }
 
-func (r *Repository) usable(pack uint32) bool { return !r.packs[pack].condemned }
+func (r *Repository) usable(e *indexEntry) bool { return !r.packs[e.pack].condemned && !r.damaged(e) }
+
+// damaged reports whether the damage records name the copy e (its pack, or the chunk in it).
+func (r *Repository) damaged(e *indexEntry) bool {
+	p := &r.packs[e.pack]
+	if p.damaged {
+		return true
+	}
+	if len(r.damage.chunks) == 0 {
+		return false
+	}
+	_, bad := r.damage.chunks[chunkAt{p.id, e.id}]
+	return bad
+}
+
+func (r *Repository) undamaged(e *indexEntry) bool { return !r.damaged(e) }
 
 type location struct {
 	pack             PackID
 	off, length, raw uint32
 }
 
-// locate finds a chunk, preferring a copy in a pack that is not condemned.
+// locate finds a chunk, preferring a copy in a pack that is not condemned, and any copy not
+// known to be damaged over a damaged one (which is returned only when it is the only copy, so
+// that reading it fails loudly, naming the pack).
 func (r *Repository) locate(id ID) (location, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n, ok := r.ix.find(id, r.usable)
+	if !ok {
+		n, ok = r.ix.find(id, r.undamaged)
+	}
 	if !ok {
 		if n, ok = r.ix.find(id, nil); !ok {
 			return location{}, false
@@ -471,11 +513,14 @@ func (r *Repository) ReadChunk(ctx context.Context, id ID, buf, dst []byte) ([]b
 	}
 	sealed, err := blob.ReadRange(ctx, r.st, loc.pack.name(), int64(loc.off), int64(loc.length), buf)
 	if err != nil {
+		r.noteBadChunk(ctx, loc.pack, id, err)
 		return nil, fmt.Errorf("chunk %s in %s: %w", id.Short(), loc.pack.name(), err)
 	}
 	content, err := r.decodeChunk(id, sealed, loc.raw, dst)
 	if err != nil {
-		return nil, fmt.Errorf("chunk %s in %s at %d: %w: %w", id.Short(), loc.pack.name(), loc.off, ErrCorrupt, err)
+		err = fmt.Errorf("chunk %s in %s at %d: %w: %w", id.Short(), loc.pack.name(), loc.off, ErrCorrupt, err)
+		r.noteBadChunk(ctx, loc.pack, id, err)
+		return nil, err
 	}
 	return content, nil
 }

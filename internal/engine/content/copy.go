@@ -267,6 +267,7 @@ func (c *copier) transfer(ctx context.Context, ids []ID) error {
 				name := rn.pack.name()
 				data, err := blob.ReadRange(ctx, c.src.st, name, rn.off, rn.end-rn.off, buf)
 				if err != nil {
+					c.src.noteBadChunk(ctx, rn.pack, rn.items[0].id, err)
 					cancel(fmt.Errorf("read %s of the source: %w", name, err))
 					continue
 				}
@@ -276,7 +277,11 @@ func (c *copier) transfer(ctx context.Context, ids []ID) error {
 				for _, it := range rn.items {
 					lo := int64(it.loc.off) - rn.off
 					if err := c.translate(it.id, it.loc, data[lo:lo+int64(it.loc.length)], &plain, &sealed); err != nil {
-						cancel(fmt.Errorf("chunk %s in %s of the source at %d: %w", it.id.Short(), name, it.loc.off, err))
+						err = fmt.Errorf("chunk %s in %s of the source at %d: %w", it.id.Short(), name, it.loc.off, err)
+						// A chunk that does not authenticate is damaged in the source: record it
+						// there (its next backup stores it again), and copy nothing of it.
+						c.src.noteBadChunk(ctx, rn.pack, it.id, err)
+						cancel(err)
 						break
 					}
 				}

@@ -157,14 +157,27 @@ type gcView struct {
 	packFile  []string // an index file listing the pack
 	files     []string
 	condemned map[PackID]bool
+	damage    damageSet
 }
+
+// live accepts a copy in a pack that is not condemned and that is not known to be damaged.
+func (v *gcView) live(e *indexEntry) bool {
+	p := v.packs[e.pack]
+	return !v.condemned[p] && !v.damage.bad(p, e.id)
+}
+
+func (v *gcView) undamaged(e *indexEntry) bool { return !v.damage.bad(v.packs[e.pack], e.id) }
 
 func (r *Repository) loadView(ctx context.Context) (*gcView, error) {
 	condemned, err := r.readCondemned(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v := &gcView{packNum: map[PackID]uint32{}, condemned: condemned}
+	damage, err := r.readDamage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &gcView{packNum: map[PackID]uint32{}, condemned: condemned, damage: damage}
 	if err := r.st.List(ctx, "index/", func(name string, _ int64) error {
 		v.files = append(v.files, name)
 		return nil
@@ -193,13 +206,18 @@ func (r *Repository) loadView(ctx context.Context) (*gcView, error) {
 }
 
 // mark returns a bitset of the index entries the snapshots ids need: for each chunk, the first
-// entry in a pack accept allows, else any entry. ids must have been listed before v was loaded.
-func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, accept func(pack uint32) bool) ([]uint64, error) {
+// entry accept allows, else the first not known to be damaged, else any entry. So when a damaged
+// chunk was stored again, the good copy is the one kept. ids must have been listed before v was
+// loaded.
+func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, accept func(e *indexEntry) bool) ([]uint64, error) {
 	bits := make([]uint64, (v.ix.len()+63)/64)
 	missing := 0
 	var firstMissing string
 	markID := func(id ID, where string) {
 		n, ok := v.ix.find(id, accept)
+		if !ok {
+			n, ok = v.ix.find(id, v.undamaged)
+		}
 		if !ok {
 			n, ok = v.ix.find(id, nil)
 		}
@@ -285,18 +303,24 @@ func (r *Repository) gcCondemn(ctx context.Context, stats *GCStats) error {
 	if err != nil {
 		return err
 	}
-	bits, err := r.mark(ctx, v, ids, func(p uint32) bool { return !v.condemned[v.packs[p]] })
+	bits, err := r.mark(ctx, v, ids, v.live)
 	if err != nil {
 		return err
 	}
 	// Per pack: bytes of all entries, and of needed ones.
 	total := make([]int64, len(v.packs))
 	needed := make([]int64, len(v.packs))
+	// A pack holding the only copy of a needed chunk, and that copy damaged, is never repacked:
+	// a repack would copy the bad bytes into a pack no damage record names.
+	holdsDamage := make([]bool, len(v.packs))
 	for i := 0; i < v.ix.len(); i++ {
 		e := v.ix.at(i)
 		total[e.pack] += int64(e.length)
 		if isMarked(bits, i) {
 			needed[e.pack] += int64(e.length)
+			if !v.undamaged(e) {
+				holdsDamage[e.pack] = true
+			}
 		}
 	}
 	var condemn []PackID
@@ -308,7 +332,7 @@ func (r *Repository) gcCondemn(ctx context.Context, stats *GCStats) error {
 		switch {
 		case needed[n] == 0:
 			condemn = append(condemn, id)
-		case needed[n]*2 < total[n]:
+		case needed[n]*2 < total[n] && !holdsDamage[n]:
 			repack = append(repack, uint32(n))
 		}
 	}
@@ -475,7 +499,7 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 	if err != nil {
 		return err
 	}
-	bits, err := r.mark(ctx, v, ids, func(p uint32) bool { return !v.condemned[v.packs[p]] })
+	bits, err := r.mark(ctx, v, ids, v.live)
 	if err != nil {
 		return err
 	}

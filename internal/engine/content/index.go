@@ -99,8 +99,8 @@ func (ix *chunkIndex) grow() {
 	}
 }
 
-// find returns the number of the first entry for id whose pack accept allows (nil: any).
-func (ix *chunkIndex) find(id ID, accept func(pack uint32) bool) (int, bool) {
+// find returns the number of the first entry for id that accept allows (nil: any).
+func (ix *chunkIndex) find(id ID, accept func(e *indexEntry) bool) (int, bool) {
 	if ix.n == 0 {
 		return 0, false
 	}
@@ -112,7 +112,7 @@ func (ix *chunkIndex) find(id ID, accept func(pack uint32) bool) (int, bool) {
 			return 0, false
 		}
 		e := ix.at(int(v - 1))
-		if e.id == id && (accept == nil || accept(e.pack)) {
+		if e.id == id && (accept == nil || accept(e)) {
 			return int(v - 1), true
 		}
 		i = (i + 1) & mask

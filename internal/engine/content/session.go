@@ -257,6 +257,26 @@ func (s *Session) writeIndex(ctx context.Context, batch []indexPack) error {
 	return nil
 }
 
+// Reusable reports whether a backup may reference refs without reading their source again:
+// every chunk is in the repository in a copy that is neither condemned by GC nor known to be
+// damaged, or was stored by this session. A backup that would reuse an unchanged file's refs
+// from its parent snapshot asks first; if the answer is no, it reads the file again, which
+// stores the damaged or missing chunks anew.
+func (s *Session) Reusable(refs []Ref) bool {
+	for _, ref := range refs {
+		if ref.IsHole() || s.r.has(ref.ID) {
+			continue
+		}
+		s.mu.Lock()
+		_, ok := s.known[ref.ID]
+		s.mu.Unlock()
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // submit queues buf (content in (*buf)[1:]) for a worker, waiting for a free slot.
 func (s *Session) submit(ctx context.Context, buf *[]byte) (*future, error) {
 	select {

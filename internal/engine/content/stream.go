@@ -349,6 +349,7 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 				name := rn.pack.name()
 				data, err := blob.ReadRange(ctx, r.st, name, rn.off, rn.end-rn.off, buf)
 				if err != nil {
+					r.noteBadChunk(ctx, rn.pack, rn.items[0].id, err)
 					cancel(fmt.Errorf("read %s: %w", name, err))
 					continue
 				}
@@ -361,7 +362,9 @@ func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int
 					sealed := data[lo : lo+int64(it.loc.length)]
 					content, err := r.decodeChunk(it.id, sealed, it.loc.raw, dst)
 					if err != nil {
-						cancel(fmt.Errorf("chunk %s in %s at %d: %w: %w", it.id.Short(), name, it.loc.off, ErrCorrupt, err))
+						err = fmt.Errorf("chunk %s in %s at %d: %w: %w", it.id.Short(), name, it.loc.off, ErrCorrupt, err)
+						r.noteBadChunk(ctx, rn.pack, it.id, err)
+						cancel(err)
 						break
 					}
 					for _, tag := range it.tags {

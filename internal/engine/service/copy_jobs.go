@@ -194,6 +194,9 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoi
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
+	if err := refuseDamaged(rp, "copied"); err != nil {
+		return err
+	}
 	if rp.StorageClass == StorageClassCold {
 		return apierr.InvalidReq("recovery point %s is in cold storage, and backups in cold storage cannot be copied (AWS Backup copies warm backups only)", rp.ARN)
 	}

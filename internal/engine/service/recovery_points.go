@@ -61,6 +61,12 @@ type recoveryPoint struct {
 	SourceVaultARN string `json:"source_vault_arn,omitempty"`
 	SourcePointARN string `json:"source_point_arn,omitempty"`
 	CopyJobID      string `json:"copy_job_id,omitempty"`
+	// Damage, set by `engine repair`, names what is wrong with the point's data; the point is
+	// then PARTIAL and cannot be restored (point_damage.go). The status it had before is kept
+	// to give back if a later repair finds it whole.
+	Damage                 string `json:"damage,omitempty"`
+	UndamagedStatus        string `json:"undamaged_status,omitempty"`
+	UndamagedStatusMessage string `json:"undamaged_status_message,omitempty"`
 }
 
 // RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.

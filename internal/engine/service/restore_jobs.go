@@ -118,6 +118,9 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 			return apierr.InvalidReq("recovery point %s is %s and cannot be restored", rp.ARN, rp.Status)
 		}
+		if err := refuseDamaged(rp, "restored"); err != nil {
+			return err
+		}
 		conn, err := s.connector(rp.ResourceType)
 		if err != nil {
 			return err

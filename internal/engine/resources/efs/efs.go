@@ -157,8 +157,11 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 		switch {
 		case errors.Is(err, content.ErrSnapshotNotFound):
 			b.warn(false, "parent snapshot %s is gone: every file is read", parent)
+		case ctx.Err() != nil:
+			return Result{}, context.Cause(ctx)
 		case err != nil:
-			return Result{}, fmt.Errorf("read parent snapshot %s: %w", parent, err)
+			// A damaged parent never blocks a backup: it only saves reading unchanged files.
+			b.warn(false, "parent snapshot %s cannot be read (%v): every file is read", parent, err)
 		default:
 			b.parent = readParent(ctx, nr)
 			b.advanceParent()
@@ -359,7 +362,9 @@ func (b *backup) newItem(rel, abs string, st statInfo, target string) *item {
 		it.node.Size = st.size
 		b.filesTotal.Add(1)
 		b.bytesTotal.Add(st.size)
-		if prev := b.parentFor(rel); prev != nil && unchanged(prev, st) {
+		// The parent's refs are reused only if their chunks are sound: a chunk found damaged (or
+		// whose pack is gone) since is stored again by reading the file.
+		if prev := b.parentFor(rel); prev != nil && unchanged(prev, st) && b.sess.Reusable(prev.Refs) {
 			it.node.Refs = prev.Refs
 			b.filesDone.Add(1)
 			b.bytesDone.Add(st.size)

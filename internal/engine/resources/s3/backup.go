@@ -102,8 +102,12 @@ func Backup(ctx context.Context, repo *content.Repository, b *Bucket, parent con
 		case errors.Is(err, content.ErrSnapshotNotFound) || errors.Is(err, ErrNotBucketSnapshot):
 			bk.warn(fmt.Sprintf("the parent snapshot %s cannot be used (%v): every object was read", parent, err))
 			parent = ""
+		case ctx.Err() != nil:
+			return Result{}, context.Cause(ctx)
 		case err != nil:
-			return Result{}, fmt.Errorf("read the parent snapshot %s: %w", parent, err)
+			// A damaged parent never blocks a backup: it only saves reading unchanged objects.
+			bk.warn(fmt.Sprintf("the parent snapshot %s cannot be read (%v): every object was read", parent, err))
+			parent = ""
 		default:
 			bk.parent = cur
 		}
@@ -208,7 +212,8 @@ func (bk *backup) fromParent(o listed) (*Object, []content.Ref) {
 		case bk.parentNext.Key < o.key:
 			bk.parentNext = nil // gone since the parent
 			continue
-		case bk.parentNext.Key == o.key && bk.parentNext.unchanged(o.etag, o.size, o.modified):
+		case bk.parentNext.Key == o.key && bk.parentNext.unchanged(o.etag, o.size, o.modified) && bk.sess.Reusable(bk.parentRefs):
+			// (Refs whose chunks were found damaged since are not reused: the object is read.)
 			prev, refs := bk.parentNext, bk.parentRefs
 			bk.parentNext = nil
 			return prev, refs
