@@ -16,6 +16,15 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
+// OpenStore opens the metadata store of an existing data dir the way the engine does, with its
+// sealed credentials readable, for operator commands (verify, repair) that run beside a daemon.
+func OpenStore(ctx context.Context, dataDir string, log *slog.Logger) (store.Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return openSealedStore(ctx, dataDir, StorePath(dataDir), log)
+}
+
 // openSealedStore opens the data dir's metadata store with every document that holds a
 // credential sealed under the data dir's master key (package secrets). Documents an older
 // engine stored in plain text are sealed first, and the plain text scrubbed from the files; if

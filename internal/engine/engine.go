@@ -67,7 +67,7 @@ func MasterKeyPath(dataDir string) string { return layout.MustJoin(dataDir, mast
 const masterKeyFile = "master.key"
 
 // StorePath is the data dir's metadata database (operator commands open it beside the daemon).
-func StorePath(dataDir string) string { return filepath.Join(dataDir, storeFile) }
+func StorePath(dataDir string) string { return layout.MustJoin(dataDir, storeFile) }
 
 // DefaultDataDir is where the engine keeps its state unless told otherwise:
 // $BACKUP_ENGINE_DATA_DIR, else $XDG_DATA_HOME/terraform-provider-backup, else
@@ -194,7 +194,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	dbPath := layout.MustJoin(o.DataDir, storeFile)
+	dbPath := StorePath(o.DataDir)
 	st, err := openSealedStore(ctx, o.DataDir, dbPath, o.Log)
 	if err != nil {
 		return nil, err

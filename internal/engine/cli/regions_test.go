@@ -43,7 +43,7 @@ func TestVerifyAcceptsADeclaredRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := runCLI("verify", "--data-dir", dataDir, "--vault", "prod-vault", "--region", "xx-lab-1")
-	if code != 1 || !strings.Contains(errOut, "has no repository") {
+	if code != 1 || !strings.Contains(errOut, "has no warm repository") {
 		t.Errorf("verify in the declared region xx-lab-1 (no vault there): exit %d, stderr %q; want exit 1 saying it has no repository", code, errOut)
 	}
 }

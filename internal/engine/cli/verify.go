@@ -211,7 +211,7 @@ func (vt vaultTarget) openStore(ctx context.Context, required bool) (store.Store
 		}
 		return nil, fmt.Errorf("the data dir %s has no engine store (%s): check --data-dir: %w", vt.dataDir, filepath.Base(path), err)
 	}
-	return store.OpenSQLite(ctx, path)
+	return engine.OpenStore(ctx, vt.dataDir, nil)
 }
 
 // points lists the vault's recovery points from the store (nil, nil without a store, unless
