@@ -162,8 +162,12 @@ func TestRunner_twoRunnersOnOneStoreRunEachTaskExactlyOnce(t *testing.T) {
 	hA, hB := newRecorder(), newRecorder()
 	slow := func(ctx context.Context, t *Task) error { time.Sleep(5 * time.Millisecond); return nil }
 	hA.run, hB.run = slow, slow
-	a := NewRunner(stA, nil, fast(), map[string]Handler{"test": hA})
-	b := NewRunner(stB, nil, fast(), map[string]Handler{"test": hB})
+	// A lease long enough that a loaded machine never lets one lapse while its task runs: this
+	// test is about claims, not about taking over from a dead runner (see the abandon tests).
+	opts := fast()
+	opts.LeaseTTL = 5 * time.Second
+	a := NewRunner(stA, nil, opts, map[string]Handler{"test": hA})
+	b := NewRunner(stB, nil, opts, map[string]Handler{"test": hB})
 	var keys []string
 	for i := range 60 {
 		keys = append(keys, fmt.Sprintf("job-%02d", i))
