@@ -212,4 +212,3 @@ func dropUnreadBody(w http.ResponseWriter, r *http.Request, wall func() time.Tim
 	w.Header().Set("Connection", "close")
 	_ = http.NewResponseController(w).SetReadDeadline(wall())
 }
-
