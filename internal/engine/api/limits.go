@@ -30,7 +30,7 @@ const (
 	bodyLimitExtension = 64 << 10
 	// bodyBudgetBytes bounds the request bodies held in memory at once, across all requests,
 	// so many concurrent large bodies cannot add up to more than this.
-	bodyBudgetBytes = 32 << 20
+	bodyBudgetBytes = 16 << 20
 )
 
 // ServerLimits are the HTTP server's timeouts and size limits.
