@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -184,31 +183,42 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int64, 
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(h.wall().Add(l.BodyTimeout)) // not supported in-process: nothing to time out there
-	buf := bytes.NewBuffer(make([]byte, 0, min(size, limit+1)))
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	// Exactly the budgeted size is allocated (a growing buffer would overshoot it): the declared
+	// length, or one byte over the limit for a chunked body, to tell a body at the limit from one
+	// beyond it.
+	buf := make([]byte, size)
+	n, err := io.ReadFull(r.Body, buf)
 	_ = rc.SetReadDeadline(time.Time{})
+	if r.ContentLength < 0 && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		err = nil // a chunked body shorter than the limit
+	}
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, release, &statusError{apierr.New("RequestTimeoutException", "the request body did not arrive within %s; send it at once", l.BodyTimeout), http.StatusRequestTimeout}
 	case err != nil:
 		return nil, release, apierr.New(apierr.SerializationException, "cannot read the request body: %v", err)
-	case int64(buf.Len()) > limit:
+	case int64(n) > limit:
 		return nil, release, tooLarge(what, limit)
 	}
-	return buf.Bytes(), release, nil
+	return buf[:n], release, nil
 }
 
 func tooLarge(what string, limit int64) error {
 	return &statusError{apierr.New(apierr.SerializationException, "the request body is too large: %s accepts at most %d bytes", what, limit), http.StatusRequestEntityTooLarge}
 }
 
-// dropUnreadBody is called when a request is answered without reading its body: it makes any
-// further read fail at once and closes the connection after the answer, so net/http does not wait
-// to drain a body the client may be trickling.
+// dropUnreadBody is called when a request is answered without reading (all of) its body. It
+// closes the connection after the answer, and gives net/http, which drains up to 256 KiB of an
+// unread body after the handler returns, only unreadBodyGrace to do so: a client sending at full
+// speed is drained, so net/http closes gently and the client reads the answer; a trickling one is
+// cut off instead of holding the connection.
 func dropUnreadBody(w http.ResponseWriter, r *http.Request, wall func() time.Time) {
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return
 	}
 	w.Header().Set("Connection", "close")
-	_ = http.NewResponseController(w).SetReadDeadline(wall())
+	_ = http.NewResponseController(w).SetReadDeadline(wall().Add(unreadBodyGrace))
 }
+
+// unreadBodyGrace bounds the draining of a body the engine did not read.
+const unreadBodyGrace = time.Second

@@ -108,6 +108,9 @@ func (m *Model) check(shapeName, path string, v any) error {
 		if !ok {
 			return typeError(where, "a string", v)
 		}
+		if !utf8.ValidString(str) { // a URI label, query or header value; bodies are checked whole
+			return apierr.New(apierr.SerializationException, "%s is not valid UTF-8", where)
+		}
 		if err := checkRange(where, "characters", float64(utf8.RuneCountInString(str)), s); err != nil {
 			return err
 		}
