@@ -247,3 +247,58 @@ func TestCreatorRequestIdIsBounded(t *testing.T) {
 		t.Fatalf("a 50-character CreatorRequestId: %v", err)
 	}
 }
+
+// TestDeclaredPayloadHash: a client that signs X-Amz-Content-Sha256 is checked against it, and
+// the body against the hash; this API does not take unsigned payloads.
+func TestDeclaredPayloadHash(t *testing.T) {
+	srv := startEngine(t)
+	send := func(declared, body string) rawAnswer {
+		t.Helper()
+		req, _ := http.NewRequest("PUT", srv.URL+"/backup-vaults/declared", strings.NewReader(body))
+		req.Header.Set("X-Amz-Content-Sha256", declared)
+		creds := aws.Credentials{AccessKeyID: srv.Key.AccessKeyID, SecretAccessKey: srv.Key.SecretAccessKey}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, declared, "backup", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		a := rawAnswer{status: resp.StatusCode, errorType: resp.Header.Get("x-amzn-ErrorType")}
+		b, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(b, &a.body)
+		return a
+	}
+	hashOf := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
+
+	if a := send(hashOf(`{"BackupVaultTags":{"a":"b"}}`), `{"BackupVaultTags":{"a":"c"}}`); a.status != 403 || a.errorType != "InvalidSignatureException" {
+		t.Errorf("body other than the signed hash: %d %s (%v), want 403 InvalidSignatureException", a.status, a.errorType, a.body)
+	}
+	if a := send("UNSIGNED-PAYLOAD", `{}`); a.status != 403 || a.errorType != "InvalidSignatureException" {
+		t.Errorf("UNSIGNED-PAYLOAD: %d %s (%v), want 403 InvalidSignatureException", a.status, a.errorType, a.body)
+	}
+	if a := send(hashOf(`{}`), `{}`); a.status != 200 {
+		t.Errorf("matching declared hash: %d %s (%v), want 200", a.status, a.errorType, a.body)
+	}
+}
+
+// TestServerLimits: request heads beyond MaxHeaderBytes are refused, and request bodies from a
+// label that is not UTF-8 are refused as AWS refuses malformed input.
+func TestServerLimits(t *testing.T) {
+	srv := startEngine(t)
+	req, _ := http.NewRequest("GET", srv.URL+"/backup-vaults/", nil)
+	req.Header.Set("X-Padding", strings.Repeat("p", api.DefaultServerLimits().MaxHeaderBytes+8192)) // net/http allows 4 KiB over the limit
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("oversized head: status %d, want 431", resp.StatusCode)
+	}
+	a := doRaw(t, srv, rawCall{method: "GET", path: "/backup-vaults/v1/recovery-points/%FF%FE", sign: true})
+	if a.errorType != "SerializationException" || !strings.Contains(a.body["message"].(string), "UTF-8") {
+		t.Errorf("non-UTF-8 URI label: %d %s %v, want SerializationException naming UTF-8", a.status, a.errorType, a.body)
+	}
+}

@@ -36,14 +36,14 @@ const (
 type ServerLimits struct {
 	// HeaderTimeout bounds reading a request's line and headers (http.Server.ReadHeaderTimeout).
 	HeaderTimeout time.Duration
-	// BodyTimeout bounds reading a request's body, from when the engine starts reading it. It is
-	// applied per request (http.ResponseController) rather than as http.Server.ReadTimeout,
-	// because net/http keeps ReadTimeout's deadline on the connection after the body is read and
-	// then cancels the request's context when it passes: that would stop handlers that rightly run
-	// long, such as a clock move that waits for the jobs it starts.
+	// BodyTimeout bounds reading a request's body, from when the engine starts reading it: after
+	// the headers have authenticated and the body has its share of the body budget, so neither
+	// check eats into the client's time. It is set per request (http.ResponseController) rather
+	// than as http.Server.ReadTimeout, which runs from the first byte of the request.
 	BodyTimeout time.Duration
-	// ResponseTimeout bounds writing a response, from its first byte, for the same reason set per
-	// response rather than as http.Server.WriteTimeout (which would also count the handler's run).
+	// ResponseTimeout bounds writing a response, from its first byte. It is set per response
+	// rather than as http.Server.WriteTimeout, which also counts the handler's run: a clock move
+	// that waits for the jobs it starts would have its answer cut off.
 	ResponseTimeout time.Duration
 	// IdleTimeout closes keep-alive connections that send no next request.
 	IdleTimeout time.Duration
