@@ -97,14 +97,12 @@ func (m *Model) decodeInput(op *Operation, labels map[string]string, r *http.Req
 	in := m.Shapes[op.Input.Shape]
 	query := r.URL.Query()
 	for name, mem := range in.Members {
-		switch mem.Location {
-		case "":
+		if mem.Location == "" {
 			continue
-		default:
-			// A member bound to the URI, query or a header is taken only from there, never from
-			// the body.
-			delete(doc, name)
 		}
+		// A member bound to the URI, query or a header is taken only from there, never from the
+		// body.
+		delete(doc, name)
 		switch mem.Location {
 		case "uri":
 			if v, ok := labels[mem.LocationName]; ok {
