@@ -342,3 +342,11 @@ func TestScenarioHTTPMalformedJSON(t *testing.T) {
 		t.Errorf("refused requests created vaults: %v", vaults)
 	}
 }
+
+// TestScenarioHTTPReadTimeoutFlag: a read timeout that would refuse every body is a usage error.
+func TestScenarioHTTPReadTimeoutFlag(t *testing.T) {
+	_, stderr, code := engineCmd(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--read-timeout", "0s")
+	if code == 0 || !strings.Contains(stderr, "--read-timeout must be a positive duration") {
+		t.Errorf("--read-timeout 0s: exit %d, stderr %q; want a usage error naming --read-timeout", code, stderr)
+	}
+}

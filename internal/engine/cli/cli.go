@@ -149,6 +149,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *readTimeout <= 0 {
+		return usageError{fmt.Sprintf("--read-timeout must be a positive duration such as 30s, got %s", *readTimeout)}
+	}
 	if *maxJobs < 1 {
 		return usageError{fmt.Sprintf("--max-concurrent-jobs must be at least 1, got %d", *maxJobs)}
 	}
