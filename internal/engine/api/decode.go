@@ -4,15 +4,81 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 )
 
 func unescape(s string) (string, error) { return url.PathUnescape(s) }
+
+// jsonSpace is the whitespace JSON allows around values.
+const jsonSpace = " \t\r\n"
+
+// DecodeJSON decodes a request body into v as strictly as the AWS API's bodies: one JSON object,
+// valid UTF-8 with no unpaired surrogate escapes, no duplicate member names, nothing after it,
+// and no member v has no field for. Errors are SerializationException. The extension API uses it.
+func DecodeJSON(body []byte, v any) error {
+	return decodeStrict(body, v, true)
+}
+
+// decodeStrict checks body with jsontext, the JSON v2 tokenizer (github.com/go-json-experiment),
+// which enforces RFC 7493 (I-JSON: UTF-8, valid escapes, unique names); encoding/json alone
+// replaces invalid UTF-8 silently, keeps the last of duplicate names and, as a stream decoder,
+// ignores what follows the first value. It then decodes with encoding/json, keeping numbers
+// exact (json.Number) for validation.
+func decodeStrict(body []byte, v any, disallowUnknown bool) error {
+	d := jsontext.NewDecoder(bytes.NewReader(body))
+	if kind := d.PeekKind(); kind != '{' {
+		if _, err := d.ReadValue(); err != nil {
+			return serializationError(err)
+		}
+		return apierr.New(apierr.SerializationException, "the request body must be a JSON object, got %s", kindName(kind))
+	}
+	if _, err := d.ReadValue(); err != nil {
+		return serializationError(err)
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return apierr.New(apierr.SerializationException, "the request body has data after the JSON object (at byte %d): send exactly one JSON object", d.InputOffset())
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if disallowUnknown {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return apierr.New(apierr.SerializationException, "cannot read the request body: %v", err)
+	}
+	return nil
+}
+
+func serializationError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "jsontext: ")
+	return apierr.New(apierr.SerializationException, "the request body is not valid JSON: %s", msg)
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "no value"
+	}
+}
 
 // decodeInput turns an HTTP request into the operation's input document: the JSON body's members,
 // plus the members the model binds to the URI, the query string and headers, each converted to the
@@ -23,22 +89,21 @@ func (m *Model) decodeInput(op *Operation, labels map[string]string, r *http.Req
 	if op.Input == nil {
 		return doc, nil
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return nil, apierr.New(apierr.SerializationException, "the request body is not a JSON object: %v", err)
-		}
-		if doc == nil {
-			doc = map[string]any{}
+	if len(bytes.Trim(body, jsonSpace)) > 0 {
+		if err := decodeStrict(body, &doc, false); err != nil {
+			return nil, err
 		}
 	}
 	in := m.Shapes[op.Input.Shape]
 	query := r.URL.Query()
 	for name, mem := range in.Members {
-		switch mem.Location {
-		case "":
+		if mem.Location == "" {
 			continue
+		}
+		// A member bound to the URI, query or a header is taken only from there, never from the
+		// body.
+		delete(doc, name)
+		switch mem.Location {
 		case "uri":
 			if v, ok := labels[mem.LocationName]; ok {
 				doc[name] = v

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,16 +19,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 )
-
-// maxBodyBytes bounds a request body; the largest AWS Backup inputs (plan JSON, policies) are far
-// smaller.
-const maxBodyBytes = 8 << 20
 
 // ExtensionPrefix is the path under which the engine serves its own, non-AWS endpoints (the
 // protected-resource registry, the clock). AWS Backup paths never start with it.
@@ -40,6 +38,8 @@ type opFunc func(ctx context.Context, input []byte) (any, error)
 func op[In, Out any](f func(context.Context, *In) (*Out, error)) opFunc {
 	return func(ctx context.Context, input []byte) (any, error) {
 		var in In
+		// input holds only the model's members (validate drops the rest), so nothing reaches In
+		// that the model lacks.
 		if err := json.Unmarshal(input, &in); err != nil {
 			return nil, apierr.New(apierr.SerializationException, "cannot read the request: %v", err)
 		}
@@ -66,12 +66,15 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 
 // Handler serves the AWS Backup API and the engine's extension API.
 type Handler struct {
-	model     *Model
-	router    *router
-	ops       map[string]opFunc
-	verifier  *verifier
-	log       *slog.Logger
-	extension http.Handler
+	model      *Model
+	router     *router
+	ops        map[string]opFunc
+	bodyLimits map[string]int64
+	bodies     *bodyBudget
+	verifier   *verifier
+	log        *slog.Logger
+	extension  http.Handler
+	wall       func() time.Time
 }
 
 // Options configure a Handler.
@@ -95,7 +98,11 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension}
+	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, bodyLimits: map[string]int64{}, bodies: newBodyBudget(bodyBudgetBytes),
+		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall}
+	for name, op := range m.Operations {
+		h.bodyLimits[name] = m.bodyLimit(op)
+	}
 	h.verifier.regions = o.Regions
 	for _, set := range operationSets {
 		for name, fn := range set(o.Service) {
@@ -116,7 +123,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := clock.Wall()
 	reqID := newRequestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	limits := limitsFrom(r.Context())
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, writeDeadline: func() time.Time { return h.wall().Add(limits.ResponseTimeout) }}
 	opName := h.serve(rec, r, reqID)
 	level := slog.LevelInfo
 	if rec.status >= 500 {
@@ -129,27 +137,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	// Everything that can be refused without the body is refused before a byte of it is read.
+	signed, err := h.verifier.verify(r.Context(), r)
 	if err != nil {
-		writeError(w, apierr.New(apierr.SerializationException, "cannot read the request body: %v", err))
+		dropUnreadBody(w, r, h.wall)
+		writeError(w, err)
 		return ""
 	}
-	id, err := h.verifier.verify(r.Context(), r, body)
+	extension := strings.HasPrefix(r.URL.Path, ExtensionPrefix) && h.extension != nil
+	var op *Operation
+	var labels map[string]string
+	limit, what := int64(bodyLimitNoPayload), "this request"
+	if extension {
+		limit, what = bodyLimitExtension, "the engine's extension API"
+	} else if o, l, ok := h.router.match(r.Method, r.URL.EscapedPath(), r.URL.Query()); ok {
+		op, labels = o, l
+		limit, what = h.bodyLimits[op.Name], op.Name
+	}
+	body, release, err := h.readBody(w, r, limit, what)
+	defer release()
+	if err != nil {
+		dropUnreadBody(w, r, h.wall)
+		writeError(w, err)
+		return ""
+	}
+	id, err := h.verifier.verifyBody(r.Context(), signed, body)
 	if err != nil {
 		writeError(w, err)
 		return ""
 	}
 	ctx := service.WithCaller(r.Context(), service.Caller{AccountID: id.AccountID, Region: id.Region, AccessKeyID: id.AccessKeyID})
 
-	if strings.HasPrefix(r.URL.Path, ExtensionPrefix) && h.extension != nil {
+	if extension {
 		r = r.WithContext(ctx)
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
 		h.extension.ServeHTTP(w, r)
 		return "extension"
 	}
-
-	op, labels, ok := h.router.match(r.Method, r.URL.EscapedPath(), r.URL.Query())
-	if !ok {
+	if op == nil {
 		writeError(w, apierr.New(apierr.UnknownOperation, "no AWS Backup operation matches %s %s", r.Method, r.URL.Path))
 		return ""
 	}
@@ -235,26 +261,55 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		e = apierr.New(apierr.ServiceUnavailable, "the engine could not complete the request: %v", err)
 	}
+	status := e.Status()
+	var withStatus *statusError
+	if errors.As(err, &withStatus) {
+		status = withStatus.status
+	}
 	if rec, ok := w.(*statusRecorder); ok {
 		rec.errCode = e.Code
 	}
 	b, _ := json.Marshal(errorBody{Type: e.Code, Code: e.Code, Message: e.Message, LowerMessage: e.Message, ErrType: e.Type, Context: e.Context, Arn: e.Arn, CreatorRequestId: e.CreatorRequestId})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-ErrorType", e.Code)
-	w.WriteHeader(e.Status())
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
+// statusRecorder records the answer's status for the request log, and bounds the time its
+// writing may take (ServerLimits.ResponseTimeout) from the moment it starts.
 type statusRecorder struct {
 	http.ResponseWriter
 	status  int
 	errCode string
+	started bool
+	// writeDeadline returns the deadline for writing the answer, from its start.
+	writeDeadline func() time.Time
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
+	s.start()
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.start()
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) start() {
+	if s.started {
+		return
+	}
+	s.started = true
+	if s.writeDeadline != nil {
+		_ = http.NewResponseController(s.ResponseWriter).SetWriteDeadline(s.writeDeadline()) // not supported in-process
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func newRequestID() string {
 	var b [16]byte

@@ -95,47 +95,98 @@ func parseAuthorization(h string) (authHeader, error) {
 	return a, nil
 }
 
-// verify authenticates r, whose body has already been read into body.
-func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte) (Identity, error) {
+// verify makes every check of r's authentication that needs no body: the Authorization header,
+// its scope, the date and the key. When the client signed an X-Amz-Content-Sha256 header, the
+// signature itself is checked too, over that declared hash, so a request with a wrong signature is
+// refused before a byte of its body is read. Otherwise (aws-sdk-go-v2's and botocore's backup
+// clients send no X-Amz-Content-Sha256), the signature covers the body's hash and is checked by
+// verifyBody once the body, bounded by the caller, has been read.
+func (v *verifier) verify(ctx context.Context, r *http.Request) (*signedRequest, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return Identity{}, apierr.New(apierr.MissingAuthToken, "Missing Authentication Token: sign requests with SigV4 (the AWS CLI and SDKs do this when credentials are configured; `terraform-provider-backup engine credentials --data-dir DIR` prints them)")
+		return nil, apierr.New(apierr.MissingAuthToken, "Missing Authentication Token: sign requests with SigV4 (the AWS CLI and SDKs do this when credentials are configured; `terraform-provider-backup engine credentials --data-dir DIR` prints them)")
 	}
 	a, err := parseAuthorization(h)
 	if err != nil {
-		return Identity{}, err
+		return nil, err
 	}
 	if a.service != signingService {
-		return Identity{}, apierr.New(apierr.InvalidSignature, "credential should be scoped to correct service: '%s'", signingService)
+		return nil, apierr.New(apierr.InvalidSignature, "credential should be scoped to correct service: '%s'", signingService)
 	}
 	if err := v.regions.Check(a.region); err != nil {
-		return Identity{}, apierr.New(apierr.InvalidSignature, "Credential should be scoped to a valid region, not %q: %v", a.region, err)
+		return nil, apierr.New(apierr.InvalidSignature, "Credential should be scoped to a valid region, not %q: %v", a.region, err)
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	if amzDate == "" {
-		return Identity{}, apierr.New(apierr.IncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
+		return nil, apierr.New(apierr.IncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
 	}
 	signedAt, err := time.Parse(amzDateLayout, amzDate)
 	if err != nil {
-		return Identity{}, apierr.New(apierr.IncompleteSignature, "X-Amz-Date %q is not in the form %s", amzDate, amzDateLayout)
+		return nil, apierr.New(apierr.IncompleteSignature, "X-Amz-Date %q is not in the form %s", amzDate, amzDateLayout)
 	}
 	now := v.wall()
 	switch {
 	case signedAt.Before(now.Add(-maxSkew)):
-		return Identity{}, apierr.New(apierr.InvalidSignature, "Signature expired: %s is now earlier than %s (%s - 5 min.)",
+		return nil, apierr.New(apierr.InvalidSignature, "Signature expired: %s is now earlier than %s (%s - 5 min.)",
 			amzDate, now.Add(-maxSkew).Format(amzDateLayout), now.Format(amzDateLayout))
 	case signedAt.After(now.Add(maxSkew)):
-		return Identity{}, apierr.New(apierr.InvalidSignature, "Signature not yet current: %s is still later than %s (%s + 5 min.)",
+		return nil, apierr.New(apierr.InvalidSignature, "Signature not yet current: %s is still later than %s (%s + 5 min.)",
 			amzDate, now.Add(maxSkew).Format(amzDateLayout), now.Format(amzDateLayout))
 	}
 	if a.date != signedAt.Format("20060102") {
-		return Identity{}, apierr.New(apierr.InvalidSignature, "credential should be scoped to a valid date: %s does not match X-Amz-Date %s", a.date, amzDate)
+		return nil, apierr.New(apierr.InvalidSignature, "credential should be scoped to a valid date: %s does not match X-Amz-Date %s", a.date, amzDate)
 	}
 	key, ok := v.keys.Lookup(a.accessKeyID)
 	if !ok {
-		return Identity{}, apierr.New(apierr.UnrecognizedClient, "The security token included in the request is invalid.")
+		return nil, apierr.New(apierr.UnrecognizedClient, "The security token included in the request is invalid.")
 	}
 
+	s := &signedRequest{r: r, auth: a, key: key, signedAt: signedAt}
+	if contains(a.signedHeaders, contentSHA256Header) && !(contains(a.signedHeaders, "content-length") && r.ContentLength < 0) {
+		declared := r.Header.Get(contentSHA256Header)
+		if !isHexSHA256(declared) {
+			return nil, apierr.New(apierr.InvalidSignature, "the x-amz-content-sha256 header must be the hex SHA-256 of the request body; this API does not accept %q", declared)
+		}
+		if err := v.checkSignature(ctx, s, declared, -1); err != nil {
+			return nil, err
+		}
+		s.declaredHash = strings.ToLower(declared)
+	}
+	return s, nil
+}
+
+// contentSHA256Header is the header in which a client may declare, and sign, its body's hash.
+const contentSHA256Header = "x-amz-content-sha256"
+
+// signedRequest is a request whose headers passed verify; its body is still to be checked.
+type signedRequest struct {
+	r        *http.Request
+	auth     authHeader
+	key      credentials.Key
+	signedAt time.Time
+	// declaredHash is the signed X-Amz-Content-Sha256, lower case, when the client sent one; the
+	// signature has then been checked already.
+	declaredHash string
+}
+
+// verifyBody completes the authentication of s with its body.
+func (v *verifier) verifyBody(ctx context.Context, s *signedRequest, body []byte) (Identity, error) {
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	if s.declaredHash != "" {
+		if !hmac.Equal([]byte(hash), []byte(s.declaredHash)) {
+			return Identity{}, apierr.New(apierr.InvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed: the body's SHA-256 is %s", hash)
+		}
+	} else if err := v.checkSignature(ctx, s, hash, int64(len(body))); err != nil {
+		return Identity{}, err
+	}
+	return Identity{AccessKeyID: s.key.AccessKeyID, AccountID: s.key.AccountID, Region: s.auth.region}, nil
+}
+
+// checkSignature recomputes the signature of s over payloadHash and compares it with the
+// client's; bodyLen stands in for a Content-Length the client signed but did not send (-1: unknown).
+func (v *verifier) checkSignature(ctx context.Context, s *signedRequest, payloadHash string, bodyLen int64) error {
+	r, a := s.r, s.auth
 	// Rebuild the request with only the headers the client signed, then sign it ourselves.
 	u := *r.URL
 	u.Scheme, u.Host = "http", r.Host
@@ -146,7 +197,7 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte) (Id
 		case "content-length":
 			clone.ContentLength = r.ContentLength
 			if clone.ContentLength < 0 {
-				clone.ContentLength = int64(len(body))
+				clone.ContentLength = bodyLen
 			}
 		default:
 			for _, val := range r.Header.Values(name) {
@@ -154,14 +205,21 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte) (Id
 			}
 		}
 	}
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}
-	if err := v.signer.SignHTTP(ctx, creds, clone, hex.EncodeToString(sum[:]), a.service, a.region, signedAt); err != nil {
-		return Identity{}, apierr.New(apierr.InvalidSignature, "cannot verify the signature: %v", err)
+	creds := aws.Credentials{AccessKeyID: s.key.AccessKeyID, SecretAccessKey: s.key.SecretAccessKey}
+	if err := v.signer.SignHTTP(ctx, creds, clone, payloadHash, a.service, a.region, s.signedAt); err != nil {
+		return apierr.New(apierr.InvalidSignature, "cannot verify the signature: %v", err)
 	}
 	want, err := parseAuthorization(clone.Header.Get("Authorization"))
 	if err != nil || !hmac.Equal([]byte(want.signature), []byte(a.signature)) {
-		return Identity{}, apierr.New(apierr.InvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+		return apierr.New(apierr.InvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
-	return Identity{AccessKeyID: key.AccessKeyID, AccountID: key.AccountID, Region: a.region}, nil
+	return nil
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }

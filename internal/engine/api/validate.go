@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +15,10 @@ import (
 // a missing required member is MissingParameterValueException, and a value outside the model's
 // length, range, pattern or enum is InvalidParameterValueException. Messages name the member by
 // its full path (BackupPlan.Rules[1].RuleName) so users can find the fault.
+//
+// Members the model does not have are ignored, as AWS does, and removed from v, at every depth:
+// the operation's input struct is decoded from v, so a name the model lacks (or spells
+// differently; encoding/json matches names case-insensitively) never reaches the domain.
 func (m *Model) validate(shapeName string, v any) error {
 	return m.check(shapeName, "", v)
 }
@@ -46,10 +51,16 @@ func (m *Model) check(shapeName, path string, v any) error {
 		for _, k := range names {
 			mem, ok := s.Members[k]
 			if !ok {
-				continue // unknown members are ignored, as AWS does
+				delete(obj, k) // unknown members are ignored, as AWS does
+				continue
 			}
 			if err := m.check(mem.Shape, join(path, k), obj[k]); err != nil {
 				return err
+			}
+			if c, ok := documentedConstraints[k]; ok {
+				if err := c.check(join(path, k), obj[k]); err != nil {
+					return err
+				}
 			}
 		}
 	case "list":
@@ -61,6 +72,9 @@ func (m *Model) check(shapeName, path string, v any) error {
 			return err
 		}
 		for i, e := range arr {
+			if e == nil {
+				return apierr.New(apierr.SerializationException, "%s[%d] must not be null", where, i)
+			}
 			if err := m.check(s.Member.Shape, fmt.Sprintf("%s[%d]", path, i), e); err != nil {
 				return err
 			}
@@ -82,6 +96,9 @@ func (m *Model) check(shapeName, path string, v any) error {
 			if err := m.check(s.Key.Shape, fmt.Sprintf("%s key %q", where, k), k); err != nil {
 				return err
 			}
+			if obj[k] == nil {
+				return apierr.New(apierr.SerializationException, "%s[%q] must not be null", where, k)
+			}
 			if err := m.check(s.Value.Shape, fmt.Sprintf("%s[%q]", path, k), obj[k]); err != nil {
 				return err
 			}
@@ -91,14 +108,17 @@ func (m *Model) check(shapeName, path string, v any) error {
 		if !ok {
 			return typeError(where, "a string", v)
 		}
+		if !utf8.ValidString(str) { // a URI label, query or header value; bodies are checked whole
+			return apierr.New(apierr.SerializationException, "%s is not valid UTF-8", where)
+		}
 		if err := checkRange(where, "characters", float64(utf8.RuneCountInString(str)), s); err != nil {
 			return err
 		}
 		if s.pattern != nil && !s.pattern.MatchString(str) {
-			return apierr.InvalidParameter("invalid value %q for %s: it must match the pattern %s", str, where, s.Pattern)
+			return apierr.InvalidParameter("invalid value %q for %s: it must match the pattern %s", abbreviate(str), where, s.Pattern)
 		}
 		if len(s.Enum) > 0 && !contains(s.Enum, str) {
-			return apierr.InvalidParameter("invalid value %q for %s: it must be one of %s", str, where, strings.Join(s.Enum, ", "))
+			return apierr.InvalidParameter("invalid value %q for %s: it must be one of %s", abbreviate(str), where, strings.Join(s.Enum, ", "))
 		}
 	case "integer", "long":
 		n, ok := v.(json.Number)
@@ -116,8 +136,19 @@ func (m *Model) check(shapeName, path string, v any) error {
 			return apierr.InvalidParameter("invalid value %d for %s: it must be at most %v", i, where, *s.Max)
 		}
 	case "double", "float":
-		if _, ok := v.(json.Number); !ok {
+		n, ok := v.(json.Number)
+		if !ok {
 			return typeError(where, "a number", v)
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return apierr.New(apierr.SerializationException, "%s must be a number, got %s", where, n)
+		}
+		if s.Min != nil && f < *s.Min {
+			return apierr.InvalidParameter("invalid value %v for %s: it must be at least %v", f, where, *s.Min)
+		}
+		if s.Max != nil && f > *s.Max {
+			return apierr.InvalidParameter("invalid value %v for %s: it must be at most %v", f, where, *s.Max)
 		}
 	case "boolean":
 		if _, ok := v.(bool); !ok {
@@ -131,6 +162,40 @@ func (m *Model) check(shapeName, path string, v any) error {
 		}
 	}
 	return nil
+}
+
+// documentedConstraint is a string constraint AWS documents for a member whose model shape lacks
+// it (the member's shape is the plain "string").
+type documentedConstraint struct {
+	pattern *regexp.Regexp
+	rule    string
+}
+
+func (c documentedConstraint) check(where string, v any) error {
+	if str, ok := v.(string); ok && !c.pattern.MatchString(str) {
+		return apierr.InvalidParameter("invalid value %q for %s: it must be %s", abbreviate(str), where, c.rule)
+	}
+	return nil
+}
+
+// documentedConstraints are keyed by member name, wherever the member appears in an input.
+var documentedConstraints = map[string]documentedConstraint{
+	// "If used, this parameter must contain 1 to 50 alphanumeric or '-_.' characters." (the
+	// model's documentation of CreatorRequestId)
+	"CreatorRequestId": {regexp.MustCompile(`^[a-zA-Z0-9\-_.]{1,50}$`), "1 to 50 letters, digits, '-', '_' or '.'"},
+}
+
+// abbreviate shortens a value quoted in an error message, which need not echo a huge input.
+func abbreviate(s string) string {
+	const keep = 64
+	if len(s) <= keep {
+		return s
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func checkRange(where, unit string, n float64, s *Shape) error {

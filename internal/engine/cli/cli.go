@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
@@ -149,9 +149,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	logFormat := fs.String("log-format", "text", "text or json")
 	configPath := configFlag(fs)
 	fakeClock := fs.String("fake-clock", "", "run on a fake clock starting at this RFC 3339 time, moved only by `engine clock`; a data dir already on a fake clock continues from its own time (or jumps forward to this one if it is later)")
+	readTimeout := fs.Duration("read-timeout", api.DefaultServerLimits().BodyTimeout, "how long a client may take to send a request body; a slower (trickling) connection is closed")
 	maxJobs := fs.Int("max-concurrent-jobs", 2, "how many backup, restore and copy jobs run at once; scheduled jobs beyond that wait (and expire if their start window ends first)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *readTimeout <= 0 {
+		return usageError{fmt.Sprintf("--read-timeout must be a positive duration such as 30s, got %s", *readTimeout)}
 	}
 	if *maxJobs < 1 {
 		return usageError{fmt.Sprintf("--max-concurrent-jobs must be at least 1, got %d", *maxJobs)}
@@ -207,7 +211,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	limits := api.DefaultServerLimits()
+	limits.BodyTimeout = *readTimeout
+	limits.HeaderTimeout = min(limits.HeaderTimeout, *readTimeout)
+	srv := api.NewServer(e.Handler(), limits)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 

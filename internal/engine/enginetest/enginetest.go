@@ -5,7 +5,6 @@ package enginetest
 import (
 	"context"
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
@@ -25,9 +25,16 @@ type Server struct {
 	Key    credentials.Key
 }
 
-// Start opens an engine on a temporary data dir and serves it on 127.0.0.1; both are torn down
-// when the test ends. Options.DataDir defaults to t.TempDir().
+// Start opens an engine on a temporary data dir and serves it on 127.0.0.1 with the limits of
+// `engine serve` (api.DefaultServerLimits); both are torn down when the test ends.
+// Options.DataDir defaults to t.TempDir().
 func Start(t testing.TB, o engine.Options) *Server {
+	t.Helper()
+	return StartWithLimits(t, o, api.DefaultServerLimits())
+}
+
+// StartWithLimits is Start with other server limits, such as a short body timeout.
+func StartWithLimits(t testing.TB, o engine.Options, limits api.ServerLimits) *Server {
 	t.Helper()
 	if o.DataDir == "" {
 		o.DataDir = t.TempDir()
@@ -40,7 +47,7 @@ func Start(t testing.TB, o engine.Options) *Server {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := api.NewServer(e.Handler(), limits)
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

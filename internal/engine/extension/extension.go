@@ -14,6 +14,7 @@
 package extension
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -98,13 +99,20 @@ func Handler(s *service.Service) http.Handler {
 	return mux
 }
 
+// decode reads a JSON body into v, as strictly as the AWS API reads its own (api.DecodeJSON); an
+// empty body leaves v zero. The API handler has already read the body, bounded, to verify its
+// signature.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, err := io.ReadAll(r.Body)
-	if err == nil && len(b) > 0 {
-		err = json.Unmarshal(b, v)
-	}
 	if err != nil {
-		api.WriteError(w, apierr.New(apierr.SerializationException, "cannot read the request body as JSON: %v", err))
+		api.WriteError(w, apierr.New(apierr.SerializationException, "cannot read the request body: %v", err))
+		return false
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return true
+	}
+	if err := api.DecodeJSON(b, v); err != nil {
+		api.WriteError(w, err)
 		return false
 	}
 	return true
