@@ -179,6 +179,68 @@ func (p Policy) OpenParent(path string) (*Dir, string, error) {
 	return root.OpenParent(rel)
 }
 
+// Probe opens the deepest directory on path (absolute) that exists, as Open would, and returns
+// it with the part of path below it that does not exist yet ("" when all of path does). It
+// creates nothing: it is how a restore is judged before it is accepted.
+func (p Policy) Probe(path string) (*Dir, string, error) {
+	path = filepath.Clean(path)
+	if err := p.checkDeniedLexically(path); err != nil {
+		return nil, "", err
+	}
+	root, err := p.openRoot(path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer root.Close()
+	return root.Probe(relPath(root.path, path))
+}
+
+// Probe is Policy.Probe below d: rel is slash-separated, "" for d itself.
+func (d *Dir) Probe(rel string) (*Dir, string, error) {
+	cur := rel
+	for {
+		sub, err := d.openDir(cur, true)
+		if err == nil {
+			if err := sub.checkNotDenied(); err != nil {
+				_ = sub.Close()
+				return nil, "", err
+			}
+			return sub, strings.TrimPrefix(strings.TrimPrefix(rel, cur), "/"), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) || cur == "" {
+			return nil, "", err
+		}
+		cur = parentRel(cur)
+	}
+}
+
+// OpenBeneath opens the directory rel below d, following symlinks while they stay below d, and
+// refuses it if it is a denied directory or inside one.
+func (d *Dir) OpenBeneath(rel string) (*Dir, error) {
+	sub, err := d.openDir(rel, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := sub.checkNotDenied(); err != nil {
+		_ = sub.Close()
+		return nil, err
+	}
+	return sub, nil
+}
+
+// CheckNotDenied refuses d if it is, or is inside, the engine's data dir or a storage dir.
+func (d *Dir) CheckNotDenied() error { return d.checkNotDenied() }
+
+// RelPath is path (absolute, clean) below dir, slash-separated; "" for dir itself.
+func RelPath(dir, path string) string { return relPath(dir, path) }
+
+func parentRel(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i]
+	}
+	return ""
+}
+
 // openRoot opens the allowed directory path must be opened beneath.
 func (p Policy) openRoot(path string) (*Dir, error) {
 	if p.Unconfined {

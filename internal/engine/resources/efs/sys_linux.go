@@ -174,4 +174,3 @@ func setFileTimes(f *os.File, mtime int64) error {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
-
