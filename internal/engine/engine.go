@@ -110,6 +110,9 @@ type Options struct {
 	// an empty configuration. Config, when set, is used instead of reading a file.
 	ConfigPath string
 	Config     *config.Config
+	// Filesystem confines the directories callers may register as EFS resources and restore
+	// into (filesystem.go). The zero value allows only what config.json allows.
+	Filesystem FilesystemAccess
 }
 
 // Engine is an open engine.
@@ -151,16 +154,20 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("the data dir %s belongs to account %s, not %s: use another data dir or drop --account-id", o.DataDir, keys[0].AccountID, o.AccountID)
 		}
 	}
-	cfg := o.Config
+	cfg, cfgPath := o.Config, ""
 	if cfg == nil {
-		path := o.ConfigPath
-		if path == "" {
-			path = filepath.Join(o.DataDir, config.FileName)
+		cfgPath = o.ConfigPath
+		if cfgPath == "" {
+			cfgPath = filepath.Join(o.DataDir, config.FileName)
 		}
 		var err error
-		if cfg, err = config.Load(path); err != nil {
+		if cfg, err = config.Load(cfgPath); err != nil {
 			return nil, err
 		}
+	}
+	paths, err := pathPolicies(o.Filesystem, o.DataDir, cfgPath, cfg, keys)
+	if err != nil {
+		return nil, err
 	}
 	// The config's accounts sign requests next to the data dir's own key (cross-account copies
 	// need a second account).
@@ -178,6 +185,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: resources.Default(), config: cfg}
+	e.connectors[resources.TypeEFS] = resources.EFS{Paths: paths}
 	if o.Clock == nil {
 		if err := e.openClock(ctx, dbPath, o.FakeClock); err != nil {
 			_ = st.Close()
