@@ -155,8 +155,8 @@ func TestSecurityPaths_registrationOutsideAllowedPathsAndOfTheDataDirIsRefused(t
 		{"/etc", "/etc is outside the directories account 123456789012 may use"},
 		{"/root", "is outside the directories account"},
 		{e.outside, "--allow-path DIR"},
-		{e.dataDir, "is inside the engine's own directory " + e.dataDir},
-		{filepath.Join(e.dataDir, "repos"), "is inside the engine's own directory"},
+		{e.dataDir, "is in the engine's own directory " + e.dataDir},
+		{filepath.Join(e.dataDir, "repos"), "is in the engine's own directory"},
 	} {
 		r := e.d.engineAs(t, "us-east-1", "resource", "register", "--endpoint", e.d.Endpoint, "--type", "EFS", "--path", tc.path)
 		assertRefused(t, "register "+tc.path, r, "AccessDeniedException", tc.says)
@@ -245,9 +245,9 @@ func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
 		says string
 	}{
 		{"a new file system in the data dir", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.dataDir, "stolen")},
-			"is inside the engine's own directory " + e.dataDir},
+			"is in the engine's own directory " + e.dataDir},
 		{"a new file system in the data dir's repos", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.dataDir, "repos", "x")},
-			"is inside the engine's own directory"},
+			"is in the engine's own directory"},
 		{"a new file system outside the allowed paths", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.outside, "x")},
 			"is outside the directories account 123456789012 may use"},
 		{"a new file system in /etc", map[string]string{"newFileSystem": "true", "destination-path": "/etc/backup-planted"},

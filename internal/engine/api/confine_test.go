@@ -85,8 +85,8 @@ func TestRegistrationIsConfinedToAllowedPaths(t *testing.T) {
 	}{
 		{"root", "/", e.reg, "is outside the directories account 123456789012 may use (" + e.allowed + ")"},
 		{"etc", "/etc", e.reg, "is outside the directories account"},
-		{"the data dir", e.dataDir, e.reg, "inside the engine's own directory " + e.dataDir},
-		{"inside the data dir", filepath.Join(e.dataDir, "repos"), e.reg, "inside the engine's own directory"},
+		{"the data dir", e.dataDir, e.reg, "is in the engine's own directory " + e.dataDir},
+		{"inside the data dir", filepath.Join(e.dataDir, "repos"), e.reg, "is in the engine's own directory"},
 		{"a symlink out", filepath.Join(e.allowed, "escape"), e.reg, "leads outside " + e.allowed + " through a symlink"},
 		{"outside", e.outside, e.reg, "--allow-path DIR"},
 		{"the other tenant's tree", e.tenantDir, e.reg, "is outside the directories account 123456789012"},
@@ -147,7 +147,7 @@ func TestRestoreDestinationsAreConfined(t *testing.T) {
 		says string
 	}{
 		{"new file system in the data dir", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.dataDir, "stolen")},
-			"AccessDeniedException", "inside the engine's own directory " + e.dataDir},
+			"AccessDeniedException", "is in the engine's own directory " + e.dataDir},
 		{"new file system outside", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.outside, "x")},
 			"AccessDeniedException", "is outside the directories account 123456789012 may use"},
 		{"new file system in another tenant's tree", map[string]string{"newFileSystem": "true", "destination-path": filepath.Join(e.tenantDir, "x")},

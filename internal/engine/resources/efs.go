@@ -78,7 +78,7 @@ func confineError(err error, account, what string) error {
 		return apierr.New(apierr.AccessDenied, "%s %s is outside the directories account %s may use (%s): choose a path below one of them; %s",
 			what, ce.Path, account, strings.Join(ce.Allowed, ", "), allowHint)
 	case efs.EngineData:
-		return apierr.New(apierr.AccessDenied, "%s %s is inside the engine's own directory %s, which is never read or restored into for a caller: choose another path",
+		return apierr.New(apierr.AccessDenied, "%s %s is in the engine's own directory %s, which is never read or restored into for a caller: choose another path",
 			what, ce.Path, ce.Within)
 	case efs.Escapes:
 		return apierr.New(apierr.AccessDenied, "%s %s leads outside %s through a symlink (or ..): the engine resolves every path beneath the directory it must stay in; name the real directory inside it",
@@ -353,7 +353,10 @@ func destinationError(err error, account, what, dest string) error {
 	var ce *efs.ConfineError
 	switch {
 	case errors.As(err, &ce):
-		return confineError(err, account, what)
+		// The refusal names the part of the path that failed; the caller is shown its own path.
+		shown := *ce
+		shown.Path = dest
+		return confineError(&shown, account, what)
 	case errors.Is(err, syscall.ENOTDIR):
 		return apierr.InvalidParameter("%s %s: a part of the path exists and is not a directory", what, dest)
 	}

@@ -79,7 +79,7 @@ func (e *ConfineError) Error() string {
 	case ThroughSymlink:
 		return fmt.Sprintf("%s passes through a symlink below %s", e.Path, e.Within)
 	case EngineData:
-		return fmt.Sprintf("%s is inside the engine's own directory %s", e.Path, e.Within)
+		return fmt.Sprintf("%s is in the engine's own directory %s", e.Path, e.Within)
 	}
 	return e.Path + ": refused"
 }
