@@ -226,9 +226,14 @@ func TestBackupDirLeavesOutEngineData(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(allowed, "sub", "data.txt"), []byte("data"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The engine's config file, kept outside its data dir (engine serve --config), holds keys.
+	cfgFile := filepath.Join(allowed, "sub", "config.json")
+	if err := os.WriteFile(cfgFile, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	repo := newRepo(t)
-	d, err := Policy{Allowed: []string{allowed}, Denied: []string{filepath.Join(allowed, "engine")}}.Open(allowed)
+	d, err := Policy{Allowed: []string{allowed}, Denied: []string{filepath.Join(allowed, "engine"), cfgFile}}.Open(allowed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +260,7 @@ func TestBackupDirLeavesOutEngineData(t *testing.T) {
 			t.Errorf("symlink %s was read through", n.Path)
 		}
 	}
-	if slices.Contains(paths, "engine") || slices.Contains(paths, "engine/master.key") {
+	if slices.Contains(paths, "engine") || slices.Contains(paths, "engine/master.key") || slices.Contains(paths, "sub/config.json") {
 		t.Errorf("the engine's data dir was backed up: %v", paths)
 	}
 	if !slices.Contains(paths, "sub/data.txt") || !slices.Contains(paths, "up") {

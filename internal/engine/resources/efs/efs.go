@@ -528,11 +528,9 @@ func (b *backup) walk(abs, rel string) error {
 		if e.st.typ == content.NodeSocket || e.st.typ == 0 {
 			continue // sockets are endpoints of running programs, not data
 		}
-		if e.st.typ == content.NodeDir {
-			if engineDir, denied := b.dir.deniedEntry(crel, e.st); denied {
-				b.warn(false, "%s: left out, it is the engine's own directory %s", cabs, engineDir)
-				continue
-			}
+		if engineData, denied := b.dir.deniedEntry(crel, e.st); denied {
+			b.warn(false, "%s: left out, it is the engine's own %s", cabs, engineData)
+			continue
 		}
 		if !b.emit(b.newItem(crel, cabs, e.st, e.target)) {
 			return context.Cause(b.ctx)
