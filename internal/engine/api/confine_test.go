@@ -197,8 +197,8 @@ func TestBackupRechecksTheSourceStillResolvesInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := e.waitBackup(t, aws.ToString(e.startBackup(t, "v1", arn).BackupJobId))
-	if job.State != types.BackupJobStateFailed || !strings.Contains(aws.ToString(job.StatusMessage), "leads outside "+e.allowed+" through a symlink") {
-		t.Errorf("backup of a directory swapped for a symlink out: %s %q, want FAILED saying it leads outside", job.State, aws.ToString(job.StatusMessage))
+	if job.State != types.BackupJobStateFailed || !strings.Contains(aws.ToString(job.StatusMessage), "leads outside "+e.allowed+" through a symlink") || job.MessageCategory == nil || *job.MessageCategory != "ACCESS_DENIED" {
+		t.Errorf("backup of a directory swapped for a symlink out: %s %q, want FAILED, ACCESS_DENIED, saying it leads outside (category %v)", job.State, aws.ToString(job.StatusMessage), aws.ToString(job.MessageCategory))
 	}
 	points, err := e.c.ListRecoveryPointsByBackupVault(context.Background(), &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String("v1")})
 	if err != nil {

@@ -156,7 +156,7 @@ func (e EFS) openSource(r Resource) (*efs.Dir, error) {
 	var ce *efs.ConfineError
 	switch {
 	case errors.As(err, &ce):
-		return nil, sourceError{fmt.Sprintf("the directory %s of %s cannot be read: %s", r.Locator, r.ID, confineError(err, r.AccountID, "it").(*apierr.Error).Message), fs.ErrPermission}
+		return nil, sourceError{confineError(err, r.AccountID, "the directory of "+r.ID).(*apierr.Error).Message, ErrConfined}
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, sourceError{fmt.Sprintf("the directory %s of %s does not exist any more: restore or recreate it, or remove the resource from the registry", r.Locator, r.ID), fs.ErrNotExist}
 	case errors.Is(err, syscall.ENOTDIR):
@@ -170,6 +170,10 @@ func (e EFS) openSource(r Resource) (*efs.Dir, error) {
 	}
 	return d, nil
 }
+
+// ErrConfined marks a source the account's path policy no longer lets the engine read (it was
+// moved out of the allowed directories, or replaced by a symlink leading out).
+var ErrConfined = errors.New("outside the directories the account may use")
 
 // sourceError says what is wrong with a source in words, and wraps the fs error it stands for
 // (so callers can classify it) without repeating that error's text.
