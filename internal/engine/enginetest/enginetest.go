@@ -28,7 +28,8 @@ type Server struct {
 // Start opens an engine on a temporary data dir and serves it on 127.0.0.1; both are torn down
 // when the test ends. Options.DataDir defaults to t.TempDir(). Options.Filesystem defaults to
 // Unconfined, as the embedded engine: tests register directories anywhere in their temp dirs
-// (never the data dir); tests of confinement set Filesystem.
+// (never the data dir); tests of confinement set Filesystem (AllowedPaths: []string{} for a
+// daemon that allows no directory).
 func Start(t testing.TB, o engine.Options) *Server {
 	t.Helper()
 	if o.DataDir == "" {
