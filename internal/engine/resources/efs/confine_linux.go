@@ -72,7 +72,9 @@ func openFreeRoot(path string, denied []string) (*Dir, error) {
 	return d, nil
 }
 
-// OpenDir opens the directory OpenDirAt would, for callers outside this package.
+// OpenDir opens the directory at path as the process would (symlinks followed), unconfined and
+// with nothing denied: for work that is not done for an API caller (Backup and Restore by path,
+// tests, benchmarks). Work for a caller opens directories through its Policy.
 func OpenDir(path string) (*Dir, error) { return openTrusted(path, nil) }
 
 // Close releases the descriptor.

@@ -59,7 +59,9 @@ func openFreeRoot(path string, denied []string) (*Dir, error) {
 	return d, nil
 }
 
-// OpenDir opens a directory by its path, as the process would.
+// OpenDir opens the directory at path as the process would (symlinks followed), unconfined and
+// with nothing denied: for work that is not done for an API caller (Backup and Restore by path,
+// tests, benchmarks). Work for a caller opens directories through its Policy.
 func OpenDir(path string) (*Dir, error) { return openTrusted(path, nil) }
 
 // Close does nothing outside Linux (nothing is held open).
