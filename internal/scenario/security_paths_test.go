@@ -337,3 +337,28 @@ func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t
 		t.Errorf("the first account's resource is gone from its registry: %s %s", r.Stdout, r.Stderr)
 	}
 }
+
+func TestSecurityPaths_badAllowedPathsStopTheDaemonFromStarting(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--allow-path", "srv/data"}, `--allow-path: allowed path "srv/data" must be absolute`},
+		{[]string{"--allow-path", missing}, "--allow-path: allowed path " + missing},
+	} {
+		// run bounds the wait: a daemon that started anyway is killed and the check fails.
+		r := run(t, os.Environ(), binary, append([]string{"engine", "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, tc.args...)...)
+		if r.Code == 0 || !strings.Contains(r.Stderr, tc.says) {
+			t.Errorf("engine serve %v: exit %d, %q; want it refused saying %q", tc.args, r.Code, r.Stderr, tc.says)
+		}
+	}
+	dataDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dataDir, "config.json"), []byte(`{"filesystem": {"allowed_paths": ["relative"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, os.Environ(), binary, "engine", "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--allow-path", t.TempDir())
+	if r.Code == 0 || !strings.Contains(r.Stderr, `filesystem.allowed_paths[0] "relative" must be an absolute path`) {
+		t.Errorf("engine serve with a relative filesystem.allowed_paths: exit %d, %q; want it refused", r.Code, r.Stderr)
+	}
+}
