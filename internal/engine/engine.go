@@ -123,6 +123,9 @@ type Options struct {
 	// an empty configuration. Config, when set, is used instead of reading a file.
 	ConfigPath string
 	Config     *config.Config
+	// Filesystem confines the directories callers may register as EFS resources and restore
+	// into (filesystem.go). The zero value allows only what config.json allows.
+	Filesystem FilesystemAccess
 }
 
 // Engine is an open engine.
@@ -167,14 +170,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("the data dir %s belongs to account %s, not %s: use another data dir or drop --account-id", o.DataDir, keys[0].AccountID, o.AccountID)
 		}
 	}
-	cfg := o.Config
+	cfg, cfgPath := o.Config, ""
 	if cfg == nil {
-		path := o.ConfigPath
-		if path == "" {
-			path = layout.MustJoin(o.DataDir, config.FileName)
+		cfgPath = o.ConfigPath
+		if cfgPath == "" {
+			cfgPath = layout.MustJoin(o.DataDir, config.FileName)
 		}
 		var err error
-		if cfg, err = config.Load(path); err != nil {
+		if cfg, err = config.Load(cfgPath); err != nil {
 			return nil, err
 		}
 	}
@@ -183,6 +186,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	regions, err := region.NewSet(slices.Collect(maps.Keys(cfg.Regions))...)
 	if err != nil {
 		return nil, fmt.Errorf("engine config: regions: %w", err)
+	}
+	connectors, err := Connectors(o.Filesystem, o.DataDir, cfgPath, cfg, keys)
+	if err != nil {
+		return nil, err
 	}
 	// The config's accounts sign requests next to the data dir's own key (cross-account copies
 	// need a second account).
@@ -199,10 +206,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	warnLoosePermissions(o.DataDir, o.ConfigPath, cfg, o.Log)
-	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: resources.Default(), config: cfg}
-	// The operator's S3 policy: which endpoints locators may name, whose credentials they may use.
-	e.connectors[resources.TypeS3] = resources.S3{Policy: cfg.S3.Policy()}
+	warnLoosePermissions(o.DataDir, cfgPath, cfg, o.Log)
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: connectors, config: cfg}
 	if o.Clock == nil {
 		if err := e.openClock(ctx, dbPath, o.FakeClock); err != nil {
 			_ = st.Close()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,7 +91,21 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			}
 			fakeStart = &t
 		}
-		e, err := openEmbedded(ctx, dir, nil, fakeStart)
+		var allowed []string
+		if !m.AllowedPaths.IsNull() {
+			diags.Append(m.AllowedPaths.ElementsAs(ctx, &allowed, false)...)
+			if diags.HasError() {
+				return nil, diags
+			}
+			if _, err := engine.CheckAllowedPaths(allowed); err != nil {
+				diags.AddAttributeError(pathRoot("allowed_paths"), "Invalid allowed_paths", err.Error()+".")
+				return nil, diags
+			}
+		}
+		// Without allowed_paths the embedded engine reaches what the user's own Terraform can
+		// (minus its data dir): it has no other caller.
+		fsa := engine.FilesystemAccess{AllowedPaths: allowed, Unconfined: len(allowed) == 0}
+		e, err := openEmbedded(ctx, dir, nil, fakeStart, fsa)
 		if err != nil {
 			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine",
 				fmt.Sprintf("Opening the engine state in %s failed: %v. Check that the directory is writable, or set data_dir to another one.", dir, err))
@@ -175,10 +190,15 @@ func loadAWSConfig(ctx context.Context, m providerModel, forEngine bool) (aws.Co
 var embedded struct {
 	sync.Mutex
 	engines map[string]*engine.Engine
+	// paths is the FilesystemAccess each engine was opened with.
+	paths map[string]engine.FilesystemAccess
 }
 
+// unconfined is the embedded engine's filesystem access without allowed_paths.
+var unconfined = engine.FilesystemAccess{Unconfined: true}
+
 func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
-	return openEmbedded(ctx, dir, nil, nil)
+	return openEmbedded(ctx, dir, nil, nil, unconfined)
 }
 
 // openEmbeddedEngine is embeddedEngine with the engine's clock (nil: the data dir's persisted
@@ -186,12 +206,12 @@ func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
 // engine; one already open for dir is returned as it is. Tests use it to run the provider's
 // engine on a fake clock they can move.
 func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
-	return openEmbedded(ctx, dir, clk, nil)
+	return openEmbedded(ctx, dir, clk, nil, unconfined)
 }
 
 // openEmbedded opens (or returns the open) embedded engine of dir; fakeStart is the provider's
-// fake_clock (engine.Options.FakeClock).
-func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time) (*engine.Engine, error) {
+// fake_clock (engine.Options.FakeClock), fsa its allowed_paths.
+func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time, fsa engine.FilesystemAccess) (*engine.Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -203,17 +223,23 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 			return nil, fmt.Errorf("fake_clock is set, but this process already runs the engine of %s on the wall clock (another provider "+
 				"configuration opened it without fake_clock): give every provider block of this data_dir the same fake_clock, or use another data_dir", abs)
 		}
+		if prev := embedded.paths[abs]; !slices.Equal(prev.AllowedPaths, fsa.AllowedPaths) || prev.Unconfined != fsa.Unconfined {
+			return nil, fmt.Errorf("allowed_paths differ between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
+				"data_dir, so give every provider block of it the same allowed_paths, or use another data_dir", abs, prev.AllowedPaths, fsa.AllowedPaths)
+		}
 		return e, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart})
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart, Filesystem: fsa})
 	if err != nil {
 		return nil, err
 	}
 	if embedded.engines == nil {
 		embedded.engines = map[string]*engine.Engine{}
+		embedded.paths = map[string]engine.FilesystemAccess{}
 	}
 	embedded.engines[abs] = e
+	embedded.paths[abs] = fsa
 	return e, nil
 }
 
@@ -228,6 +254,7 @@ func closeEmbeddedEngine(dir string) error {
 	embedded.Lock()
 	e, ok := embedded.engines[abs]
 	delete(embedded.engines, abs)
+	delete(embedded.paths, abs)
 	embedded.Unlock()
 	if !ok {
 		return nil

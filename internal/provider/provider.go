@@ -48,14 +48,15 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	Endpoint    types.String       `tfsdk:"endpoint"`
-	DataDir     types.String       `tfsdk:"data_dir"`
-	Region      types.String       `tfsdk:"region"`
-	AccessKey   types.String       `tfsdk:"access_key"`
-	SecretKey   types.String       `tfsdk:"secret_key"`
-	Profile     types.String       `tfsdk:"profile"`
-	FakeClock   types.String       `tfsdk:"fake_clock"`
-	DefaultTags []defaultTagsModel `tfsdk:"default_tags"`
+	Endpoint     types.String       `tfsdk:"endpoint"`
+	DataDir      types.String       `tfsdk:"data_dir"`
+	Region       types.String       `tfsdk:"region"`
+	AccessKey    types.String       `tfsdk:"access_key"`
+	SecretKey    types.String       `tfsdk:"secret_key"`
+	Profile      types.String       `tfsdk:"profile"`
+	FakeClock    types.String       `tfsdk:"fake_clock"`
+	AllowedPaths types.List         `tfsdk:"allowed_paths"`
+	DefaultTags  []defaultTagsModel `tfsdk:"default_tags"`
 }
 
 type defaultTagsModel struct {
@@ -114,6 +115,15 @@ func (p *backupProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"forward, catching up as after downtime). Use a `data_dir` of its own: every user of a data dir shares its clock.",
 				Validators: []validator.String{rfc3339{}},
 			},
+			"allowed_paths": schema.ListAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Embedded engine only: the directories (absolute paths) that may be registered as EFS resources " +
+					"(`backup_protected_resource`) and restored into, with what is below them. Unset: every directory you can " +
+					"reach yourself, since the embedded engine's only caller is your own Terraform. The engine's data directory " +
+					"and region storage directories are refused either way. A daemon's are set with `engine serve --allow-path`.",
+				Validators: []validator.List{listvalidator.ValueStringsAre(absolutePath{})},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"default_tags": schema.ListNestedBlock{
@@ -171,6 +181,11 @@ func validateProviderModel(m providerModel, report func(attr, summary, detail st
 		report("data_dir", "Conflicting provider settings",
 			"data_dir applies only to the embedded engine, which runs when endpoint is unset. Remove data_dir, or remove endpoint "+
 				"(a daemon's data dir is set with `engine serve --data-dir`).")
+	}
+	if !m.Endpoint.IsNull() && !m.AllowedPaths.IsNull() {
+		report("allowed_paths", "Conflicting provider settings",
+			"allowed_paths applies only to the embedded engine, which runs when endpoint is unset. Remove allowed_paths, or remove "+
+				"endpoint (a daemon's allowed directories are set with `engine serve --allow-path DIR` or filesystem.allowed_paths in its config.json).")
 	}
 	if !m.AccessKey.IsUnknown() && !m.SecretKey.IsUnknown() && m.AccessKey.IsNull() != m.SecretKey.IsNull() {
 		report("secret_key", "Incomplete credentials", "access_key and secret_key must be set together.")

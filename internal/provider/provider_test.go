@@ -107,6 +107,13 @@ func TestAccProvider_conflictingSettingsFailAtPlan(t *testing.T) {
 		{"bad region", `provider "backup" {
   region = "Mars"
 }`, regexp.MustCompile(`must be a region name`)},
+		{"allowed_paths with endpoint", `provider "backup" {
+  endpoint      = "http://127.0.0.1:9191"
+  allowed_paths = ["/srv"]
+}`, regexp.MustCompile(`allowed_paths applies only to the embedded engine[\s\S]*--allow-path`)},
+		{"relative allowed path", `provider "backup" {
+  allowed_paths = ["srv/data"]
+}`, regexp.MustCompile(`Path must be absolute`)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

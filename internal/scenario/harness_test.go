@@ -52,7 +52,8 @@ type daemon struct {
 }
 
 // startDaemon runs `engine serve` on a free loopback port with extra flags; the data dir is a
-// fresh temporary one unless --data-dir is among the flags.
+// fresh temporary one unless --data-dir is among the flags, and the temp dir (where tests keep
+// the directories they register and restore into) is allowed unless --allow-path is.
 func startDaemon(t *testing.T, flags ...string) *daemon {
 	t.Helper()
 	return startDaemonWith(t, nil, flags...)
@@ -64,15 +65,19 @@ func startDaemonWith(t *testing.T, adjust func(*exec.Cmd), flags ...string) *dae
 	t.Helper()
 	d := &daemon{t: t, exited: make(chan struct{})}
 	args := []string{"engine", "serve", "--listen", "127.0.0.1:0"}
-	hasDataDir := false
+	hasDataDir, hasAllowPath := false, false
 	for i, f := range flags {
 		if f == "--data-dir" && i+1 < len(flags) {
 			hasDataDir, d.DataDir = true, flags[i+1]
 		}
+		hasAllowPath = hasAllowPath || f == "--allow-path"
 	}
 	if !hasDataDir {
 		d.DataDir = t.TempDir()
 		args = append(args, "--data-dir", d.DataDir)
+	}
+	if !hasAllowPath {
+		args = append(args, "--allow-path", os.TempDir())
 	}
 	args = append(args, flags...)
 	d.cmd = exec.Command(binary, args...)

@@ -321,7 +321,8 @@ func TestDaemonAndEmbeddedEngineShareTheSchedulerAndRunEachJobOnce(t *testing.T)
 	d.mustAWS(t, region, "backup", "create-backup-selection", "--backup-plan-id", plan["BackupPlanId"].(string), "--backup-selection", writeFile(t, "selection.json", guideSelectionDocument))
 
 	ctx := context.Background()
-	emb, err := engine.Open(ctx, engine.Options{DataDir: d.DataDir})
+	// Opened as the provider opens its embedded engine without allowed_paths.
+	emb, err := engine.Open(ctx, engine.Options{DataDir: d.DataDir, Filesystem: engine.FilesystemAccess{Unconfined: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

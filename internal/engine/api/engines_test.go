@@ -79,7 +79,8 @@ func TestClosingTheEngineFailsItsRunningJobWithAReason(t *testing.T) {
 		})
 	}}
 	dataDir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, BlobStore: stores.open, Jobs: jobs.Options{Concurrency: 1}})
+	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, BlobStore: stores.open, Jobs: jobs.Options{Concurrency: 1},
+		Filesystem: engine.FilesystemAccess{Unconfined: true}}) // it backs up a temp dir, as enginetest.Start's engines may
 	if err != nil {
 		t.Fatal(err)
 	}

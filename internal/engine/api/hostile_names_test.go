@@ -27,8 +27,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 )
 
-// tenantKey is a second account's key (config.json accounts[]): the attacker of these tests.
-var tenantKey = credentials.Key{AccessKeyID: "AKIATENANTB000000001", SecretAccessKey: "tenant-b-secret-tenant-b-secret-tenant-b", AccountID: "210987654321"}
+// attackerKey is a second account's key (config.json accounts[]): the attacker of these tests.
+var attackerKey = credentials.Key{AccessKeyID: "AKIATENANTB000000001", SecretAccessKey: "tenant-b-secret-tenant-b-secret-tenant-b", AccountID: "210987654321"}
 
 // hostileRegions are credential-scope regions that are not regions. ".." and "." reached other
 // directories of the data dir; the rest were accepted and became directories of their own.
@@ -80,7 +80,7 @@ func newProtectedVault(t *testing.T) *protectedVault {
 	p := &protectedVault{fake: clock.NewFake(time.Now().UTC()), dataDir: t.TempDir(), src: filepath.Join(t.TempDir(), "ledger")}
 	enginetest.WriteTree(t, p.src, 1101)
 	p.e = newJobEnv(t, engine.Options{DataDir: p.dataDir, Clock: p.fake, Config: &config.Config{
-		Accounts:   []config.Account{{Key: tenantKey}},
+		Accounts:   []config.Account{{Key: attackerKey}},
 		Filesystem: config.Filesystem{AllowedPaths: []string{filepath.Dir(p.src)}},
 	}})
 	arn := p.e.register(t, p.src)
@@ -124,11 +124,11 @@ func TestHostileCredentialRegionsAreRefusedBeforeAnyWork(t *testing.T) {
 			key          credentials.Key
 			method, path string
 		}{
-			{tenantKey, "PUT", "/backup-vaults/" + victim},
-			{tenantKey, "DELETE", "/backup-vaults/" + victim},
+			{attackerKey, "PUT", "/backup-vaults/" + victim},
+			{attackerKey, "DELETE", "/backup-vaults/" + victim},
 			{p.e.srv.Key, "PUT", "/backup-vaults/us-east-1"},
 			{p.e.srv.Key, "DELETE", "/backup-vaults/us-east-1"},
-			{tenantKey, "GET", "/_engine/v1/resources"},
+			{attackerKey, "GET", "/_engine/v1/resources"},
 		} {
 			body := ""
 			if attempt.method == "PUT" {
@@ -152,7 +152,7 @@ func TestHostileCredentialRegionsAreRefusedBeforeAnyWork(t *testing.T) {
 func TestHostileRegionThroughTheSDK(t *testing.T) {
 	p := newProtectedVault(t)
 	for _, region := range []string{"zz-fake-9", "US-EAST-1", "aws-global"} {
-		c := p.e.srv.ClientWithKey(region, tenantKey)
+		c := p.e.srv.ClientWithKey(region, attackerKey)
 		_, err := c.CreateBackupVault(context.Background(), &backup.CreateBackupVaultInput{BackupVaultName: aws.String(p.e.srv.Key.AccountID)})
 		if apiCode(err) != "InvalidSignatureException" || !strings.Contains(apiMessage(err), "Credential should be scoped to a valid region") {
 			t.Errorf("CreateBackupVault signed for %q: %v", region, err)

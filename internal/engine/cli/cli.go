@@ -150,6 +150,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	configPath := configFlag(fs)
 	fakeClock := fs.String("fake-clock", "", "run on a fake clock starting at this RFC 3339 time, moved only by `engine clock`; a data dir already on a fake clock continues from its own time (or jumps forward to this one if it is later)")
 	readTimeout := fs.Duration("read-timeout", api.DefaultServerLimits().BodyTimeout, "how long a client may take to send a request body; a slower (trickling) connection is closed")
+	var allowPaths []string
+	fs.Func("allow-path", "a directory callers of the data dir's own account may register as an EFS resource and restore into (with what is below it); repeat for more. Without one (and none in config.json's filesystem.allowed_paths), EFS registration is refused", func(v string) error {
+		allowPaths = append(allowPaths, v)
+		return nil
+	})
 	maxJobs := fs.Int("max-concurrent-jobs", 2, "how many backup, restore and copy jobs run at once; scheduled jobs beyond that wait (and expire if their start window ends first)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -192,7 +197,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	} else if err := checkRegionFlag(*region, cfg); err != nil {
 		return err
 	}
-	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile, FakeClock: fakeStart}
+	if _, err := engine.CheckAllowedPaths(allowPaths); err != nil {
+		return usageError{"--allow-path: " + err.Error()}
+	}
+	opts := engine.Options{DataDir: *dataDir, AccountID: *account, Log: log, ConfigPath: cfgFile, FakeClock: fakeStart,
+		Filesystem: engine.FilesystemAccess{AllowedPaths: allowPaths}}
 	opts.Jobs.Concurrency = *maxJobs
 	if *akid != "" {
 		acct := *account

@@ -7,7 +7,9 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -48,6 +50,11 @@ func repair(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "repair")
 	vf := vaultFlags(fs)
 	rescan := fs.Bool("rescan", true, "re-read the sources of resources whose points are not whole, to store again what they still hold")
+	var allowPaths []string
+	fs.Func("allow-path", "a directory the data dir's own account may read, as `engine serve --allow-path` (repeat for more): the rescan reads sources only where the engine's callers may", func(v string) error {
+		allowPaths = append(allowPaths, v)
+		return nil
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,7 +95,7 @@ func repair(ctx context.Context, env Env, args []string) error {
 		found, err := repairRepo(ctx, env, repo, rr, expected)
 		if err == nil && len(found) > 0 && !rr.cold && *rescan {
 			// Backups (and so rescans) write to the warm repository only.
-			if rescanSources(ctx, env, vt, st, repo, points, found) {
+			if rescanSources(ctx, env, vt, st, repo, points, found, allowPaths) {
 				found, err = brokenSnapshots(ctx, repo, expected, found)
 			}
 		}
@@ -184,14 +191,24 @@ func brokenSnapshots(ctx context.Context, repo *content.Repository, expected, re
 
 // rescanSources reads the resources of the points whose snapshots are broken into repo (see
 // repair) and reports whether it stored anything.
-func rescanSources(ctx context.Context, env Env, vt vaultTarget, st store.Store, repo *content.Repository, points []service.VaultPoint, broken map[content.SnapshotID]string) bool {
+func rescanSources(ctx context.Context, env Env, vt vaultTarget, st store.Store, repo *content.Repository, points []service.VaultPoint, broken map[content.SnapshotID]string, allowPaths []string) bool {
 	ids := map[string]bool{}
 	for _, p := range points {
 		if _, ok := broken[content.SnapshotID(p.SnapshotID)]; ok && p.ResourceID != "" {
 			ids[p.ResourceID] = true
 		}
 	}
-	connectors := resources.Default()
+	// The sources are read under the engine's own policy (allowed paths, the data dir refused,
+	// the S3 settings): repair must not read what no caller could have the engine read.
+	var keys []credentials.Key
+	if k, err := credentials.Load(vt.dataDir); err == nil {
+		keys = k
+	}
+	connectors, err := engine.Connectors(engine.FilesystemAccess{AllowedPaths: allowPaths}, vt.dataDir, vt.configPath, vt.config, keys)
+	if err != nil {
+		fmt.Fprintf(env.Stdout, "not re-read: %v\n", err)
+		return false
+	}
 	stored := false
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		res, found, err := service.CurrentResource(ctx, st, vt.account, vt.region, id)

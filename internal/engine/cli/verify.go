@@ -112,6 +112,8 @@ func vaultFlags(fs *flag.FlagSet) vaultFlagValues {
 type vaultTarget struct {
 	dataDir, vault, region, account string
 	warmDir, coldDir                string
+	configPath                      string
+	config                          *config.Config
 }
 
 func (f vaultFlagValues) resolve() (vaultTarget, error) {
@@ -145,7 +147,8 @@ func (f vaultFlagValues) resolve() (vaultTarget, error) {
 	if err != nil {
 		return vaultTarget{}, usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", vault, region, acct, err)}
 	}
-	return vaultTarget{dataDir: dataDir, vault: vault, region: region, account: acct, warmDir: dir, coldDir: coldDir}, nil
+	return vaultTarget{dataDir: dataDir, vault: vault, region: region, account: acct, warmDir: dir, coldDir: coldDir,
+		configPath: cfgFile, config: cfg}, nil
 }
 
 // repoRef is one of a vault's two repositories.

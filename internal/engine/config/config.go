@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
@@ -173,7 +174,17 @@ func (c *Config) validate(base string) error {
 			return fmt.Errorf("accounts[%d]: access key %s is listed twice", i, k.AccessKeyID)
 		}
 		seen[k.AccessKeyID] = true
+		paths, err := cleanAllowedPaths(fmt.Sprintf("accounts[%d].allowed_paths", i), k.AllowedPaths)
+		if err != nil {
+			return err
+		}
+		c.Accounts[i].AllowedPaths = paths
 	}
+	paths, err := cleanAllowedPaths("filesystem.allowed_paths", c.Filesystem.AllowedPaths)
+	if err != nil {
+		return err
+	}
+	c.Filesystem.AllowedPaths = paths
 	for name, r := range c.Regions {
 		if err := region.ValidName(name); err != nil {
 			return fmt.Errorf("regions: %w", err)
@@ -203,6 +214,30 @@ func (c *Config) validate(base string) error {
 		}
 	}
 	return nil
+}
+
+// cleanAllowedPaths checks the allowed paths at field: each must be the absolute path of an
+// existing directory (a typo must not silently allow nothing, or something else). It returns
+// them cleaned, without duplicates.
+func cleanAllowedPaths(field string, paths []string) ([]string, error) {
+	var out []string
+	for i, p := range paths {
+		if !filepath.IsAbs(p) {
+			return nil, fmt.Errorf("%s[%d] %q must be an absolute path: the engine may run in another directory than the one the config was written in", field, i, p)
+		}
+		clean := filepath.Clean(p)
+		fi, err := os.Stat(clean)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d] %s: %w (create the directory, or remove it from the list)", field, i, clean, err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("%s[%d] %s is not a directory: allowed paths are directories", field, i, clean)
+		}
+		if !slices.Contains(out, clean) {
+			out = append(out, clean)
+		}
+	}
+	return out, nil
 }
 
 // StorageDir returns where region keeps its vault repositories: the configured directory, else

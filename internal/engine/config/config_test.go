@@ -58,3 +58,36 @@ func TestParseRefusesMistakesByName(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAllowedPaths(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"filesystem": {"allowed_paths": ["` + dir + `/./", "` + dir + `"]},
+  "accounts": [{"access_key_id": "AKIADR00000000000000", "secret_access_key": "s", "account_id": "222222222222", "allowed_paths": ["` + dir + `//sub/.."]}]}`
+	c, err := Parse([]byte(doc), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Filesystem.AllowedPaths; len(got) != 1 || got[0] != dir {
+		t.Errorf("filesystem.allowed_paths = %q, want [%s] (cleaned, once)", got, dir)
+	}
+	if got := c.Accounts[0].AllowedPaths; len(got) != 1 || got[0] != dir {
+		t.Errorf("accounts[0].allowed_paths = %q, want [%s]", got, dir)
+	}
+
+	cases := map[string]string{
+		`{"filesystem": {"allowed_paths": ["srv/data"]}}`:                                                                          `filesystem.allowed_paths[0] "srv/data" must be an absolute path`,
+		`{"filesystem": {"allowed_paths": ["` + dir + `/missing"]}}`:                                                               "filesystem.allowed_paths[0] " + dir + "/missing: ",
+		`{"filesystem": {"allowed_paths": ["` + dir + `", "` + file + `"]}}`:                                                       "filesystem.allowed_paths[1] " + file + " is not a directory",
+		`{"filesystem": {"alowed_paths": []}}`:                                                                                     `unknown field "alowed_paths"`,
+		`{"accounts": [{"access_key_id": "A", "secret_access_key": "s", "account_id": "222222222222", "allowed_paths": ["rel"]}]}`: `accounts[0].allowed_paths[0] "rel" must be an absolute path`,
+	}
+	for doc, want := range cases {
+		if _, err := Parse([]byte(doc), "/"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want an error containing %q", doc, err, want)
+		}
+	}
+}

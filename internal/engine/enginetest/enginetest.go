@@ -27,7 +27,10 @@ type Server struct {
 
 // Start opens an engine on a temporary data dir and serves it on 127.0.0.1 with the limits of
 // `engine serve` (api.DefaultServerLimits); both are torn down when the test ends.
-// Options.DataDir defaults to t.TempDir().
+// Options.DataDir defaults to t.TempDir(). Options.Filesystem defaults to Unconfined, as the
+// embedded engine: tests register directories anywhere in their temp dirs (never the data dir);
+// tests of confinement set Filesystem (AllowedPaths: []string{} for a daemon that allows no
+// directory).
 func Start(t testing.TB, o engine.Options) *Server {
 	t.Helper()
 	return StartWithLimits(t, o, api.DefaultServerLimits())
@@ -38,6 +41,9 @@ func StartWithLimits(t testing.TB, o engine.Options, limits api.ServerLimits) *S
 	t.Helper()
 	if o.DataDir == "" {
 		o.DataDir = t.TempDir()
+	}
+	if o.Filesystem.AllowedPaths == nil && !o.Filesystem.Unconfined {
+		o.Filesystem.Unconfined = true
 	}
 	e, err := engine.Open(context.Background(), o)
 	if err != nil {

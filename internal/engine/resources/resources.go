@@ -94,6 +94,11 @@ type RestorePlan struct {
 	TargetARN string `json:"target_arn,omitempty"`
 	// Metadata is the request's metadata with defaults filled in: what GetRestoreJobMetadata shows.
 	Metadata map[string]string `json:"metadata"`
+	// Account is the account the restore writes for: whose allowed directories bound it.
+	Account string `json:"account,omitempty"`
+	// Within, when set, is the directory the restore must stay below (EFS with newFileSystem=false:
+	// the file system's directory); otherwise the account's allowed directories bound it.
+	Within string `json:"within,omitempty"`
 }
 
 // RestoreResult is what a restore wrote.
@@ -113,6 +118,8 @@ type RestoreRequest struct {
 	JobID string
 	// Now is the engine clock's time, for names such as aws-backup-restore_<time>.
 	Now time.Time
+	// Account is the caller's account, whose allowed directories a restore may write to.
+	Account string
 	// Lookup finds a registered resource of the caller by its ID (fs-...), or returns found=false.
 	Lookup func(id string) (r Resource, found bool, err error)
 }

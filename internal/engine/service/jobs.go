@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -114,6 +115,8 @@ func failure(err error, cause error, lost string) (msg, category string) {
 		return "the disk is full (" + err.Error() + "); " + lost + ", and what the vault already held is intact. Free space and start the job again.", categoryStorageFull
 	case errors.Is(err, fs.ErrNotExist):
 		return err.Error(), categorySourceGone
+	case errors.Is(err, resources.ErrConfined):
+		return err.Error(), categoryAccessDenied
 	case errors.Is(err, fs.ErrPermission):
 		return err.Error() + ". Give the engine's user read access, or run the engine as a user that has it.", categoryAccessDenied
 	}

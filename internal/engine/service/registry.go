@@ -61,6 +61,12 @@ func (s *Service) connector(resourceType string) (resources.Connector, error) {
 	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.connectors.Types(), ", "))
 }
 
+// accountLocator is a connector whose locators are judged per account: EFS, whose directories
+// must lie inside those the caller's account may use.
+type accountLocator interface {
+	CanonicalLocatorFor(account, locator string) (string, error)
+}
+
 // RegisterResource adds a resource to the registry and returns it with its ARN. A locator that is
 // already registered is AlreadyExistsException carrying the existing ARN.
 func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInput) (*RegisteredResource, error) {
@@ -72,7 +78,12 @@ func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInpu
 	if err != nil {
 		return nil, err
 	}
-	loc, err := conn.CanonicalLocator(in.Locator)
+	var loc string
+	if al, ok := conn.(accountLocator); ok {
+		loc, err = al.CanonicalLocatorFor(c.AccountID, in.Locator)
+	} else {
+		loc, err = conn.CanonicalLocator(in.Locator)
+	}
 	if err != nil {
 		return nil, err
 	}

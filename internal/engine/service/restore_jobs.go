@@ -126,7 +126,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 			return err
 		}
 		plan, err := conn.PlanRestore(ctx, resources.RestoreRequest{
-			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now,
+			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now, Account: c.AccountID,
 			Lookup: func(id string) (resources.Resource, bool, error) {
 				return getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
 			},

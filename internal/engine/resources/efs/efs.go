@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -102,6 +101,7 @@ type backup struct {
 	ctx      context.Context
 	sess     *content.Session
 	root     string
+	dir      *Dir
 	parent   *parentNodes
 	pnext    *content.Node
 	perr     error
@@ -129,29 +129,38 @@ func (b *backup) warn(partial bool, format string, args ...any) {
 }
 
 // Backup stores the tree at root as a new "tree" snapshot in repo. Files unchanged since parent
-// (same size, mtime, ctime and inode) are not read again. progress is called periodically.
+// (same size, mtime, ctime and inode) are not read again. progress is called periodically. root
+// is opened as the process would open it; callers on behalf of an API caller use BackupDir with
+// a directory their Policy opened.
 func Backup(ctx context.Context, repo *content.Repository, root string, parent content.SnapshotID, progress func(Progress)) (Result, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
 	}
-	rootSt, err := lstat(root)
+	dir, err := OpenDir(root)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
+	}
+	defer dir.Close()
+	return BackupDir(ctx, repo, dir, parent, progress)
+}
+
+// BackupDir is Backup of an open directory. Everything below it is reached relative to it,
+// without following a symlink, and directories the engine keeps its own data in (the Policy's
+// Denied) are left out.
+func BackupDir(ctx context.Context, repo *content.Repository, dir *Dir, parent content.SnapshotID, progress func(Progress)) (Result, error) {
+	root := dir.Path()
+	rootSt, err := dir.Lstat("")
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
 	}
 	if rootSt.typ != content.NodeDir {
 		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
 	}
-	d, err := os.Open(root)
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
-	}
-	_, err = d.Readdirnames(1)
-	_ = d.Close() // read only
-	if err != nil && err != io.EOF {
+	if _, err := dir.ReadDir(""); err != nil {
 		return Result{}, fmt.Errorf("%w: %s cannot be read: %v", ErrSource, root, err)
 	}
-	b := &backup{ctx: ctx, root: root, links: map[[2]uint64]*item{}}
+	b := &backup{ctx: ctx, root: root, dir: dir, links: map[[2]uint64]*item{}}
 	if parent != "" {
 		nr, err := repo.Nodes(ctx, parent)
 		switch {
@@ -496,7 +505,7 @@ func (p *parentNodes) stop() {
 }
 
 func (b *backup) walk(abs, rel string) error {
-	ents, err := readDir(abs)
+	ents, err := b.dir.ReadDir(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			b.warn(false, "%s: directory vanished during the backup", abs)
@@ -524,6 +533,10 @@ func (b *backup) walk(abs, rel string) error {
 		if e.st.typ == content.NodeSocket || e.st.typ == 0 {
 			continue // sockets are endpoints of running programs, not data
 		}
+		if engineData, denied := b.dir.deniedEntry(crel, e.st); denied {
+			b.warn(false, "%s: left out, it is the engine's own %s", cabs, engineData)
+			continue
+		}
 		if !b.emit(b.newItem(crel, cabs, e.st, e.target)) {
 			return context.Cause(b.ctx)
 		}
@@ -540,7 +553,7 @@ func (b *backup) walk(abs, rel string) error {
 func (b *backup) readFile(it *item) {
 	st := it.st
 	for attempt := 1; ; attempt++ {
-		refs, after, err := b.readOnce(it.abs, st, attempt)
+		refs, after, err := b.readOnce(it.node.Path, st, attempt)
 		if err != nil {
 			switch {
 			case b.ctx.Err() != nil:
@@ -589,12 +602,13 @@ func sumRefs(refs []content.Ref) int64 {
 	return n
 }
 
-// readOnce reads a file once and returns its refs and its fstat after the read.
-func (b *backup) readOnce(path string, st statInfo, attempt int) ([]content.Ref, statInfo, error) {
+// readOnce reads the file rel once and returns its refs and its fstat after the read.
+func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]content.Ref, statInfo, error) {
+	path := b.dir.Join(rel)
 	if testHookOpen != nil {
 		testHookOpen(path)
 	}
-	f, err := openRead(path)
+	f, err := b.dir.OpenRead(rel)
 	if err != nil {
 		return nil, statInfo{}, err
 	}

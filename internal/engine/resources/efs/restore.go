@@ -42,6 +42,22 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, err
 	}
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		return RestoreResult{}, fmt.Errorf("%w: create %s: %v", ErrDestination, dest, err)
+	}
+	dir, err := OpenDir(dest)
+	if err != nil {
+		return RestoreResult{}, fmt.Errorf("%w: %v", ErrDestination, err)
+	}
+	defer dir.Close()
+	return RestoreTo(ctx, repo, snap, dir, items)
+}
+
+// RestoreTo is Restore into an open directory. Every entry is created relative to it, and no
+// symlink is ever followed on the way to one: symlinks in the recovery point are recreated as
+// symlinks, and one found in the destination is never written through. Directories the engine
+// keeps its own data in (the Policy's Denied) are never written into.
+func RestoreTo(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dir *Dir, items []string) (RestoreResult, error) {
 	sel, err := newSelection(items)
 	if err != nil {
 		return RestoreResult{}, err
@@ -50,22 +66,17 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 		return RestoreResult{}, err
 	}
 	if sel.whole {
-		if err := prepareEmptyDest(dest); err != nil {
+		if err := checkEmptyDir(dir); err != nil {
 			return RestoreResult{}, err
 		}
-	} else {
-		if err := prepareItemDest(dest); err != nil {
-			return RestoreResult{}, err
-		}
-		if err := checkItems(ctx, repo, snap, dest, sel); err != nil {
-			return RestoreResult{}, err
-		}
+	} else if err := checkItems(ctx, repo, snap, dir, sel); err != nil {
+		return RestoreResult{}, err
 	}
 	nr, err := repo.Nodes(ctx, snap)
 	if err != nil {
 		return RestoreResult{}, err
 	}
-	r := &restorer{ctx: ctx, repo: repo, dest: dest, sel: sel, linkOf: map[[2]uint64]string{}, open: map[*openFile]bool{}, root: isRoot()}
+	r := &restorer{ctx: ctx, repo: repo, dir: dir, sel: sel, linkOf: map[[2]uint64]string{}, open: map[*openFile]bool{}, root: isRoot()}
 	if err := r.run(nr); err != nil {
 		r.abandon()
 		return r.res, err
@@ -119,51 +130,21 @@ func (s *selection) ancestor(p string) bool {
 	return false
 }
 
-func prepareEmptyDest(dest string) error {
-	fi, err := os.Lstat(dest)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dest, 0o700); err != nil {
-			return fmt.Errorf("%w: create %s: %v", ErrDestination, dest, err)
-		}
-		return nil
-	}
+// checkEmptyDir refuses a whole-tree restore into a directory that has entries.
+func checkEmptyDir(dir *Dir) error {
+	ents, err := dir.ReadDir("")
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDestination, err)
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s exists and is not a directory: restore into a new or empty directory", ErrDestination, dest)
-	}
-	d, err := os.Open(dest)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrDestination, err)
-	}
-	defer func() { _ = d.Close() }() // read only
-	if names, _ := d.Readdirnames(1); len(names) > 0 {
-		return fmt.Errorf("%w: %s is not empty: restore a whole recovery point into a new or empty directory, or restore items into it", ErrDestination, dest)
-	}
-	return nil
-}
-
-func prepareItemDest(dest string) error {
-	fi, err := os.Lstat(dest)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dest, 0o700); err != nil {
-			return fmt.Errorf("%w: create %s: %v", ErrDestination, dest, err)
-		}
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrDestination, err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s exists and is not a directory", ErrDestination, dest)
+	if len(ents) > 0 {
+		return fmt.Errorf("%w: %s is not empty: restore a whole recovery point into a new or empty directory, or restore items into it", ErrDestination, dir.Path())
 	}
 	return nil
 }
 
 // checkItems makes sure, before anything is written, that every item is in the snapshot and
 // that nothing in the way would be overwritten.
-func checkItems(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dest string, sel *selection) error {
+func checkItems(ctx context.Context, repo *content.Repository, snap content.SnapshotID, dir *Dir, sel *selection) error {
 	nr, err := repo.Nodes(ctx, snap)
 	if err != nil {
 		return err
@@ -186,15 +167,18 @@ func checkItems(ctx context.Context, repo *content.Repository, snap content.Snap
 		if !isSel && !isAnc {
 			continue
 		}
-		abs := joinDest(dest, n.Path)
-		fi, err := os.Lstat(abs)
+		abs := dir.Join(n.Path)
+		st, err := dir.Lstat(n.Path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrDestination, err)
+			return fmt.Errorf("%w: %w", ErrDestination, err)
 		}
-		if n.Type == content.NodeDir && fi.IsDir() {
+		if n.Type == content.NodeDir && st.typ == content.NodeDir {
+			if engineDir, denied := dir.deniedEntry(n.Path, st); denied {
+				return fmt.Errorf("%w: %s is the engine's own directory %s: a restore never writes into it", ErrDestination, abs, engineDir)
+			}
 			continue // merged into
 		}
 		if isSel {
@@ -214,17 +198,10 @@ func checkItems(ctx context.Context, repo *content.Repository, snap content.Snap
 	return nil
 }
 
-func joinDest(dest, p string) string {
-	if p == "" {
-		return dest
-	}
-	return dest + string(os.PathSeparator) + filepath.FromSlash(p)
-}
-
 type restorer struct {
 	ctx    context.Context
 	repo   *content.Repository
-	dest   string
+	dir    *Dir
 	sel    *selection
 	root   bool
 	linkOf map[[2]uint64]string
@@ -250,7 +227,7 @@ type batch struct {
 }
 
 type dirMeta struct {
-	abs  string
+	rel  string
 	node *content.Node
 }
 
@@ -258,7 +235,7 @@ type dirMeta struct {
 // first chunk and finished (owner, mode, mtime, close) by whichever writes its last, so file
 // creation and finishing run in parallel, like the writes.
 type openFile struct {
-	abs       string
+	rel, abs  string
 	node      *content.Node
 	holes     bool
 	once      sync.Once
@@ -268,7 +245,7 @@ type openFile struct {
 }
 
 type pendingLink struct {
-	first, abs string
+	first, rel string
 	node       *content.Node
 }
 
@@ -307,14 +284,14 @@ func (r *restorer) run(nr *content.NodeReader) error {
 	}
 	// Hard links once the files they link to are complete.
 	for _, l := range r.links {
-		if err := os.Link(l.first, l.abs); err != nil {
-			return r.existErr(l.abs, l.node, err)
+		if err := r.dir.Link(l.first, l.rel); err != nil {
+			return r.existErr(r.dir.Join(l.rel), l.node, err)
 		}
 	}
 	// Directory metadata last, deepest first.
 	for i := len(r.dirs) - 1; i >= 0; i-- {
 		d := r.dirs[i]
-		if err := r.applyMeta(d.abs, d.node, nil); err != nil {
+		if err := r.applyMeta(d.rel, d.node, nil); err != nil {
 			return err
 		}
 	}
@@ -390,7 +367,7 @@ func (r *restorer) fetcher() {
 // ensureOpen creates the file, once.
 func (r *restorer) ensureOpen(of *openFile) error {
 	of.once.Do(func() {
-		f, err := os.OpenFile(of.abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := r.dir.Create(of.rel)
 		if err != nil {
 			of.openErr = r.existErr(of.abs, of.node, err)
 			return
@@ -411,7 +388,7 @@ func (r *restorer) ensureOpen(of *openFile) error {
 
 // finish sets a complete file's owner, mode and mtime, and closes it.
 func (r *restorer) finish(of *openFile) error {
-	err := r.applyMeta(of.abs, of.node, of.f)
+	err := r.applyMeta(of.rel, of.node, of.f)
 	if err == nil {
 		if err = setFileTimes(of.f, of.node.MTime); err != nil {
 			err = fmt.Errorf("restore %s: %w", of.abs, err)
@@ -449,56 +426,59 @@ func (r *restorer) enter(n *content.Node) error {
 }
 
 func (r *restorer) restore(n *content.Node, selected bool) error {
-	abs := joinDest(r.dest, n.Path)
+	abs := r.dir.Join(n.Path)
 	switch n.Type {
 	case content.NodeDir:
 		r.stack = append(r.stack, n.Path)
 		if n.Path == "" {
 			if r.sel.whole {
-				r.dirs = append(r.dirs, dirMeta{abs, n})
+				r.dirs = append(r.dirs, dirMeta{"", n})
 				r.res.Dirs++
 			}
 			return nil
 		}
-		err := os.Mkdir(abs, 0o700)
+		err := r.dir.Mkdir(n.Path, 0o700)
 		if errors.Is(err, fs.ErrExist) && !r.sel.whole {
-			fi, lerr := os.Lstat(abs)
-			if lerr == nil && fi.IsDir() {
+			st, lerr := r.dir.Lstat(n.Path)
+			if lerr == nil && st.typ == content.NodeDir {
+				if engineDir, denied := r.dir.deniedEntry(n.Path, st); denied {
+					return fmt.Errorf("%w: %s is the engine's own directory %s: a restore never writes into it", ErrDestination, abs, engineDir)
+				}
 				return nil // an existing directory items are restored into; left as it is
 			}
 		}
 		if err != nil {
 			return r.existErr(abs, n, err)
 		}
-		r.dirs = append(r.dirs, dirMeta{abs, n})
+		r.dirs = append(r.dirs, dirMeta{n.Path, n})
 		r.res.Dirs++
 		return nil
 	case content.NodeFile:
-		return r.restoreFile(abs, n)
+		return r.restoreFile(n)
 	case content.NodeSymlink:
-		if err := os.Symlink(n.Target, abs); err != nil {
+		if err := r.dir.Symlink(n.Target, n.Path); err != nil {
 			return r.existErr(abs, n, err)
 		}
 		r.res.Files++
 		if r.root {
-			if err := setOwner(abs, n.UID, n.GID); err != nil {
+			if err := r.dir.Lchown(n.Path, n.UID, n.GID); err != nil {
 				r.warn("%s: %v", abs, err)
 			}
 		}
-		if err := setTimes(abs, n.MTime, true); err != nil {
+		if err := r.dir.SetTimes(n.Path, n.MTime); err != nil {
 			r.warn("%s: %v", abs, err)
 		}
 		return nil
 	default:
-		if _, err := os.Lstat(abs); err == nil {
+		if _, err := r.dir.Lstat(n.Path); err == nil {
 			return r.existErr(abs, n, fs.ErrExist)
 		}
-		if err := makeSpecial(abs, n); err != nil {
+		if err := r.dir.Mknod(n.Path, n); err != nil {
 			r.warn("%s: %v (not restored)", abs, err)
 			return nil
 		}
 		r.res.Files++
-		return r.applyMeta(abs, n, nil)
+		return r.applyMeta(n.Path, n, nil)
 	}
 }
 
@@ -509,18 +489,18 @@ func (r *restorer) existErr(abs string, n *content.Node, err error) error {
 	return fmt.Errorf("restore %s: %w", abs, err)
 }
 
-func (r *restorer) restoreFile(abs string, n *content.Node) error {
+func (r *restorer) restoreFile(n *content.Node) error {
 	r.res.Files++
 	if n.NLink > 1 && platformFull {
 		key := [2]uint64{n.Dev, n.Inode}
 		if first, ok := r.linkOf[key]; ok {
-			r.links = append(r.links, pendingLink{first: first, abs: abs, node: n})
+			r.links = append(r.links, pendingLink{first: first, rel: n.Path, node: n})
 			return nil
 		}
-		r.linkOf[key] = abs
+		r.linkOf[key] = n.Path
 	}
 	r.res.Bytes += n.Size
-	of := &openFile{abs: abs, node: n}
+	of := &openFile{rel: n.Path, abs: r.dir.Join(n.Path), node: n}
 	var chunks int64
 	for _, ref := range n.Refs {
 		if ref.IsHole() {
@@ -551,15 +531,16 @@ func (r *restorer) restoreFile(abs string, n *content.Node) error {
 	return nil
 }
 
-// applyMeta sets owner (as root), mode and, for directories and special files, mtime. Files get
-// their mtime after they are closed.
-func (r *restorer) applyMeta(abs string, n *content.Node, f *os.File) error {
+// applyMeta sets owner (as root), mode and, for directories and special files, mtime, of rel
+// itself (through f when it is open). Files get their mtime after they are closed.
+func (r *restorer) applyMeta(rel string, n *content.Node, f *os.File) error {
+	abs := r.dir.Join(rel)
 	if r.root {
 		var err error
 		if f != nil {
 			err = f.Chown(int(n.UID), int(n.GID))
 		} else {
-			err = setOwner(abs, n.UID, n.GID)
+			err = r.dir.Lchown(rel, n.UID, n.GID)
 		}
 		if err != nil {
 			r.warn("%s: owner not restored: %v", abs, err)
@@ -570,13 +551,13 @@ func (r *restorer) applyMeta(abs string, n *content.Node, f *os.File) error {
 	if f != nil {
 		err = f.Chmod(mode)
 	} else {
-		err = os.Chmod(abs, mode)
+		err = r.dir.Chmod(rel, mode)
 	}
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", abs, err)
 	}
 	if f == nil {
-		if err := setTimes(abs, n.MTime, false); err != nil {
+		if err := r.dir.SetTimes(rel, n.MTime); err != nil {
 			return fmt.Errorf("restore %s: %w", abs, err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -52,14 +51,6 @@ func fromStat(st *unix.Stat_t) statInfo {
 	return si
 }
 
-func lstat(path string) (statInfo, error) {
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		return statInfo{}, &os.PathError{Op: "lstat", Path: path, Err: err}
-	}
-	return fromStat(&st), nil
-}
-
 func fstat(f *os.File) (statInfo, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
@@ -68,13 +59,9 @@ func fstat(f *os.File) (statInfo, error) {
 	return fromStat(&st), nil
 }
 
-// readDir lists a directory's entries in byte-wise name order, with lstat information taken
-// relative to the open directory (no path lookups per entry).
-func readDir(path string) ([]dirent, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
+// readDirFD lists the open directory fd (which it closes) in byte-wise name order, with lstat
+// information taken relative to it (no path lookups per entry).
+func readDirFD(fd int, path string) ([]dirent, error) {
 	d := os.NewFile(uintptr(fd), path)
 	defer func() { _ = d.Close() }() // read only
 	var names []string
@@ -134,20 +121,6 @@ func readlinkat(dirfd int, name, dir string) (string, error) {
 	}
 }
 
-// openRead opens a file for reading without following a symlink put in its place, and without
-// updating its access time where permitted.
-func openRead(path string) (*os.File, error) {
-	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW
-	fd, err := unix.Open(path, flags|unix.O_NOATIME, 0)
-	if errors.Is(err, unix.EPERM) {
-		fd, err = unix.Open(path, flags, 0)
-	}
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), nil
-}
-
 // dataExtents returns the regions of f that hold data, using SEEK_DATA/SEEK_HOLE, so holes in a
 // sparse file are neither read nor stored.
 func dataExtents(f *os.File, size int64) ([]extent, error) {
@@ -178,13 +151,6 @@ func dataExtents(f *os.File, size int64) ([]extent, error) {
 	return out, nil
 }
 
-func setOwner(path string, uid, gid uint32) error {
-	if err := unix.Lchown(path, int(uid), int(gid)); err != nil {
-		return &os.PathError{Op: "lchown", Path: path, Err: err}
-	}
-	return nil
-}
-
 func setTimes(path string, mtime int64, symlink bool) error {
 	flags := 0
 	if symlink {
@@ -207,24 +173,4 @@ func setFileTimes(f *os.File, mtime int64) error {
 	return nil
 }
 
-func makeSpecial(path string, n *content.Node) error {
-	var mode uint32
-	switch n.Type {
-	case content.NodeFIFO:
-		mode = unix.S_IFIFO
-	case content.NodeCharDev:
-		mode = unix.S_IFCHR
-	case content.NodeBlockDev:
-		mode = unix.S_IFBLK
-	default:
-		return nil
-	}
-	if err := unix.Mknod(path, mode|(n.Mode&0o777), int(n.RDev)); err != nil {
-		return &os.PathError{Op: "mknod", Path: path, Err: err}
-	}
-	return nil
-}
-
 func isRoot() bool { return os.Geteuid() == 0 }
-
-var _ = strings.Cut
