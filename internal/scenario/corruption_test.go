@@ -102,7 +102,7 @@ func TestCorruption_flippedByteIsFoundAndTheNextBackupStoresItAgain(t *testing.T
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 61)
-	d := corruptionDaemon(t, tmp)
+	d := corruptionDaemon(t, filepath.Dir(tmp)) // the test's temp root: sources and restore targets
 	arn := d.registerDir(t, src)
 	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "flip")
 	first := d.backupNow(t, "flip", arn)
@@ -158,7 +158,7 @@ func brokenSnapshot(t *testing.T, damage string) {
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 62)
-	d := corruptionDaemon(t, tmp)
+	d := corruptionDaemon(t, filepath.Dir(tmp)) // the test's temp root: sources and restore targets
 	arn := d.registerDir(t, src)
 	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "gone")
 	job := d.backupNow(t, "gone", arn)
@@ -228,7 +228,7 @@ func TestCorruption_truncatedIndexIsFoundAndRepairRebuildsIt(t *testing.T) {
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 63)
-	d := corruptionDaemon(t, tmp)
+	d := corruptionDaemon(t, filepath.Dir(tmp)) // the test's temp root: sources and restore targets
 	arn := d.registerDir(t, src)
 	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "trunc")
 	first := d.backupNow(t, "trunc", arn)

@@ -80,8 +80,7 @@ func newProtectedVault(t *testing.T) *protectedVault {
 	p := &protectedVault{fake: clock.NewFake(time.Now().UTC()), dataDir: t.TempDir(), src: filepath.Join(t.TempDir(), "ledger")}
 	enginetest.WriteTree(t, p.src, 1101)
 	p.e = newJobEnv(t, engine.Options{DataDir: p.dataDir, Clock: p.fake, Config: &config.Config{
-		Accounts:   []config.Account{{Key: attackerKey}},
-		Filesystem: config.Filesystem{AllowedPaths: []string{filepath.Dir(p.src)}},
+		Accounts: []config.Account{{Key: attackerKey}},
 	}})
 	arn := p.e.register(t, p.src)
 	p.e.vault(t, "evidence")

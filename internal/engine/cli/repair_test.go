@@ -89,10 +89,10 @@ func flipInPack(t *testing.T, srv *enginetest.Server) {
 // Repair re-reads the source of a damaged point, which stores the damaged chunk again: the
 // point stays COMPLETED and the vault verifies clean.
 func TestRepairStoresAgainWhatTheSourceStillHolds(t *testing.T) {
-	srv, _, arn, point := servedVault(t)
+	srv, src, arn, point := servedVault(t)
 	dataDir := srv.Engine.DataDir()
 	flipInPack(t, srv)
-	code, out, errOut := runCLI("repair", "--data-dir", dataDir, "--vault", "vault-v")
+	code, out, errOut := runCLI("repair", "--data-dir", dataDir, "--vault", "vault-v", "--allow-path", filepath.Dir(src))
 	if code != 0 || !strings.Contains(out, "re-read: "+arn) || !strings.Contains(out, "every recovery point is whole") {
 		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
 	}
@@ -166,5 +166,18 @@ func TestVerifyWithoutAnEngineStoreSaysPointsWereNotCrossChecked(t *testing.T) {
 	code, out, _ := runCLI("verify", "--data-dir", dataDir, "--vault", "prod-vault")
 	if code != 0 || !strings.Contains(out, "no recovery points were cross-checked") {
 		t.Fatalf("verify: exit %d\n%s", code, out)
+	}
+}
+
+// Repair reads sources only where the engine's callers may: without an allowed path for the
+// source (the daemon's --allow-path is not known to it), the source is not read and the point
+// is reported, not healed from a directory no caller could have had the engine read.
+func TestRepairReadsSourcesOnlyUnderTheEnginesPolicy(t *testing.T) {
+	srv, _, arn, point := servedVault(t)
+	flipInPack(t, srv)
+	code, out, errOut := runCLI("repair", "--data-dir", srv.Engine.DataDir(), "--vault", "vault-v")
+	if code != 1 || !strings.Contains(out, "not re-read: "+arn) || !strings.Contains(out, "no directory") ||
+		!strings.Contains(out, "cannot be made whole: recovery point "+point) {
+		t.Fatalf("repair without an allowed path: exit %d\n%s%s", code, out, errOut)
 	}
 }
