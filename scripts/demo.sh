@@ -65,7 +65,7 @@ say "The engine answers the AWS Backup API; its key is in the data dir"
 "$PROVIDER_BIN" engine credentials --data-dir "$demo/data" | sed 's/SECRET_ACCESS_KEY=.*/SECRET_ACCESS_KEY=.../; s/^/    /'
 cat <<MSG
     To walk the restore with the AWS CLI:
-      $PROVIDER_BIN engine serve --data-dir $demo/data &
+      $PROVIDER_BIN engine serve --data-dir $demo/data --allow-path $demo &
       eval "\$($PROVIDER_BIN engine credentials --data-dir $demo/data)"
       aws --endpoint-url http://127.0.0.1:9191 backup list-recovery-points-by-backup-vault \\
           --backup-vault-name prod-primary-vault --by-resource-type EFS
