@@ -11,7 +11,7 @@ import (
 // Owner identifies the runner holding a lease (package lease defines it).
 type Owner = lease.Owner
 
-// NewOwner returns a fresh lease-holder identity for this process (lease.NewOwner).
+// NewOwner is lease.NewOwner, under the name callers of the job runner already use.
 func NewOwner() Owner { return lease.NewOwner() }
 
 // Busy reports whether the queue holds a task of a kind other than those in ignore: for waiting
