@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	// Imported as leases: this package's name for the stored lease is lease.
 	leases "github.com/strongroom/terraform-provider-backup/internal/engine/lease"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -94,9 +95,9 @@ type Options struct {
 
 // Scheduler runs Work on time.
 type Scheduler struct {
-	o     Options
-	lease leases.Document
-	wake  chan struct{}
+	o        Options
+	leaseDoc leases.Document
+	wake     chan struct{}
 
 	advanceMu sync.Mutex // one AdvanceTo at a time in this process
 
@@ -124,15 +125,15 @@ func New(o Options) *Scheduler {
 		o.IdlePoll = 10 * time.Millisecond
 	}
 	return &Scheduler{
-		o:     o,
-		lease: leases.Document{Store: o.Store, Collection: collScheduler, Key: leaseKey, Owner: leases.NewOwner(), TTL: o.LeaseTTL},
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
+		o:        o,
+		leaseDoc: leases.Document{Store: o.Store, Collection: collScheduler, Key: leaseKey, Owner: leases.NewOwner(), TTL: o.LeaseTTL},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
 	}
 }
 
 // Owner is the identity this scheduler writes into the lease.
-func (s *Scheduler) Owner() leases.Owner { return s.lease.Owner }
+func (s *Scheduler) Owner() leases.Owner { return s.leaseDoc.Owner }
 
 // Settable returns the clock AdvanceTo moves, if the engine runs on one.
 func (s *Scheduler) Settable() (clock.Settable, bool) {
@@ -352,7 +353,7 @@ const (
 	leaseKey      = "lease"
 )
 
-// lease is the stored scheduler lease.
+// lease is the stored shape of the scheduler lease.
 type lease = leases.Lease
 
 // Holder returns who holds the scheduler lease of st and until when; ok is false when nobody
@@ -364,7 +365,7 @@ func Holder(ctx context.Context, st store.Store) (owner leases.Owner, expires ti
 
 // acquire takes or renews the lease; it reports whether this scheduler holds it.
 func (s *Scheduler) acquire(ctx context.Context) (bool, error) {
-	got, err := s.lease.Acquire(ctx)
+	got, err := s.leaseDoc.Acquire(ctx)
 	if err == nil && got.TookOver != nil {
 		s.o.Log.Info("scheduler: taking over the lease", slog.String("from", got.TookOver.Owner.String()), slog.Time("expired", got.TookOver.Expires))
 	}
@@ -413,7 +414,7 @@ func (s *Scheduler) keepLease(ctx context.Context) {
 
 // release gives the lease up if this scheduler holds it.
 func (s *Scheduler) release(ctx context.Context) {
-	if err := s.lease.Release(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
+	if err := s.leaseDoc.Release(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
 		s.o.Log.Warn("scheduler: giving up the lease failed; it expires by itself", slog.Any("error", err))
 	}
 }
