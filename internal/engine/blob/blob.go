@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 )
 
@@ -55,7 +56,7 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(name string, size int64) error) error
 }
 
-// DeferredStore is an optional extension of Store for writers of many large objects (the
+// DeferredStore is an optional extension of Store (find it with AsDeferred) for writers of many large objects (the
 // repository's packs): SaveDeferred stores an object like Save but without waiting for it to
 // reach stable storage, and Sync then makes a set of objects durable at once, so the waiting for
 // the disk overlaps with producing the next objects instead of stalling after each one.
@@ -113,9 +114,14 @@ func ReadAll(ctx context.Context, s Store, name string) ([]byte, error) {
 // ReadRange returns length bytes of the object name from offset off, reading into buf when it is
 // large enough.
 func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf []byte) ([]byte, error) {
-	if ra, ok := s.(rangeReader); ok {
+	if ra, ok := optional[rangeReader](s); ok {
 		return ra.readRange(ctx, name, off, length, buf)
 	}
+	return readRangeByOpen(ctx, s, name, off, length, buf)
+}
+
+// readRangeByOpen is ReadRange for a store without the rangeReader fast path.
+func readRangeByOpen(ctx context.Context, s Store, name string, off, length int64, buf []byte) ([]byte, error) {
 	rc, err := s.Open(ctx, name, off, length)
 	if err != nil {
 		return nil, err
@@ -134,7 +140,50 @@ func ReadRange(ctx context.Context, s Store, name string, off, length int64, buf
 // closeQuietly closes what was only read: there is nothing to lose if that fails.
 func closeQuietly(c io.Closer) { _ = c.Close() }
 
-// rangeReader is implemented by stores that can read a range without an intermediate reader.
+// rangeReader is an optional extension of Store, implemented by stores that can read a range
+// without an intermediate reader.
 type rangeReader interface {
 	readRange(ctx context.Context, name string, off, length int64, buf []byte) ([]byte, error)
+}
+
+// optionalInterfaces lists every optional extension of Store declared in this package, in one
+// place: a store that wraps another (Faulty) must forward each of them, and a test checks both that
+// Faulty does and that no interface declared in the package is missing from this list.
+var optionalInterfaces = []reflect.Type{
+	reflect.TypeFor[DeferredStore](),
+	reflect.TypeFor[rangeReader](),
+}
+
+// forwarder is implemented by a store that wraps another (Faulty). It has the methods of every
+// optional interface, so a type assertion on it always succeeds; forwards reports whether the
+// wrapped store really implements iface, so that the wrapper offers exactly what it wraps and the
+// code over it takes the same route as over the wrapped store.
+type forwarder interface {
+	forwards(iface reflect.Type) bool
+}
+
+// AsDeferred returns s as a DeferredStore if it is one: itself, or a wrapper of one. Use it rather
+// than a type assertion, which a wrapper of a plain store also passes.
+func AsDeferred(s Store) (DeferredStore, bool) { return optional[DeferredStore](s) }
+
+// optional returns s as the optional interface T if s implements it and, when s wraps another
+// store, that one does too.
+func optional[T any](s Store) (T, bool) {
+	t, ok := s.(T)
+	if !ok || !supports(s, reflect.TypeFor[T]()) {
+		var none T
+		return none, false
+	}
+	return t, true
+}
+
+// supports reports whether s implements the optional interface iface, through any wrappers.
+func supports(s Store, iface reflect.Type) bool {
+	if !reflect.TypeOf(s).Implements(iface) {
+		return false
+	}
+	if f, ok := s.(forwarder); ok {
+		return f.forwards(iface)
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"reflect"
 	"sync"
 	"syscall"
 	"time"
@@ -15,6 +16,11 @@ import (
 // path leaves what was already stored intact. Faults are set while the store is in use; all
 // methods are safe for concurrent use. A failed Save stores nothing (it fails before passing
 // the object on), just as a real backend's failed Save leaves no object behind.
+//
+// Faulty forwards every optional interface (optionalInterfaces) of the store it wraps, with the
+// same faults as the base methods, so code over it takes the route it takes over the wrapped store:
+// AsDeferred and ReadRange see a DeferredStore and the range-read fast path exactly when the
+// wrapped store has them.
 type Faulty struct {
 	inner Store
 
@@ -86,9 +92,10 @@ func (f *Faulty) SetLatency(d time.Duration) {
 	f.latency = d
 }
 
-// SetHook calls hook before every operation ("save", "open", "stat", "remove", "list") with the
-// object's name (or the prefix, for list); an error from hook fails the operation. Tests use it
-// to pause an operation or to observe the order of operations.
+// SetHook calls hook before every operation ("save", "open", "stat", "remove", "list", "sync")
+// with the object's name (or the prefix, for list; once per name, for sync); an error from hook
+// fails the operation. A deferred save is a "save" and a range read an "open", as on a store
+// without those paths. Tests use it to pause an operation or to observe the order of operations.
 func (f *Faulty) SetHook(hook func(op, name string) error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -145,6 +152,42 @@ func (f *Faulty) before(ctx context.Context, op, name string) error {
 
 // Save implements Store.
 func (f *Faulty) Save(ctx context.Context, name string, r io.Reader) error {
+	return f.save(ctx, name, r, f.inner.Save)
+}
+
+// SaveDeferred implements DeferredStore, with the faults of Save (it counts as one), when the
+// wrapped store is a DeferredStore; over another store it is Save.
+func (f *Faulty) SaveDeferred(ctx context.Context, name string, r io.Reader) error {
+	if ds, ok := AsDeferred(f.inner); ok {
+		return f.save(ctx, name, r, ds.SaveDeferred)
+	}
+	return f.save(ctx, name, r, f.inner.Save)
+}
+
+// Sync implements DeferredStore when the wrapped store is a DeferredStore; over another store,
+// whose objects are durable once saved, it only checks that they exist.
+func (f *Faulty) Sync(ctx context.Context, names ...string) error {
+	for _, name := range names {
+		if err := f.before(ctx, "sync", name); err != nil {
+			return err
+		}
+	}
+	if ds, ok := AsDeferred(f.inner); ok {
+		return ds.Sync(ctx, names...)
+	}
+	for _, name := range names {
+		if _, err := f.inner.Stat(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forwards implements forwarder: Faulty offers an optional interface when its store does.
+func (f *Faulty) forwards(iface reflect.Type) bool { return supports(f.inner, iface) }
+
+// save is Save and SaveDeferred, storing through put.
+func (f *Faulty) save(ctx context.Context, name string, r io.Reader, put func(context.Context, string, io.Reader) error) error {
 	if err := f.before(ctx, "save", name); err != nil {
 		return err
 	}
@@ -182,7 +225,7 @@ func (f *Faulty) Save(ctx context.Context, name string, r io.Reader) error {
 		}
 		f.mu.Unlock()
 	}
-	if err := f.inner.Save(ctx, name, bytes.NewReader(data)); err != nil {
+	if err := put(ctx, name, bytes.NewReader(data)); err != nil {
 		if limited {
 			f.mu.Lock()
 			if f.spaceLeft >= 0 {
@@ -214,6 +257,30 @@ func (f *Faulty) Open(ctx context.Context, name string, off, length int64) (io.R
 		return rc, nil
 	}
 	return &flipFirst{ReadCloser: rc}, nil
+}
+
+// readRange is the range-read fast path of the wrapped store, with the faults of Open.
+func (f *Faulty) readRange(ctx context.Context, name string, off, length int64, buf []byte) ([]byte, error) {
+	if err := f.before(ctx, "open", name); err != nil {
+		return nil, err
+	}
+	var data []byte
+	var err error
+	if rr, ok := optional[rangeReader](f.inner); ok {
+		data, err = rr.readRange(ctx, name, off, length, buf)
+	} else {
+		data, err = readRangeByOpen(ctx, f.inner, name, off, length, buf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	corrupt := f.corrupt != nil && f.corrupt(name)
+	f.mu.Unlock()
+	if corrupt && len(data) > 0 {
+		data[0] ^= 0x40 // as flipFirst does to a reader
+	}
+	return data, nil
 }
 
 type flipFirst struct {

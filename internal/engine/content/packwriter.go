@@ -50,7 +50,7 @@ func (s *Session) openPack() (*packWriter, error) {
 	go func() {
 		defer s.packsInFlight.Done()
 		var err error
-		if ds, ok := s.r.st.(blob.DeferredStore); ok {
+		if ds, ok := blob.AsDeferred(s.r.st); ok {
 			// Made durable in a batch before the index file that lists it (writeIndex).
 			err = ds.SaveDeferred(s.ctx, p.id.name(), pr)
 		} else {

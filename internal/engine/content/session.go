@@ -229,7 +229,7 @@ func (s *Session) writeIndex(ctx context.Context, batch []indexPack) error {
 	}
 	s.indexLock.Lock()
 	defer s.indexLock.Unlock()
-	if ds, ok := s.r.st.(blob.DeferredStore); ok {
+	if ds, ok := blob.AsDeferred(s.r.st); ok {
 		names := make([]string, len(batch))
 		for i, p := range batch {
 			names[i] = p.id.name()

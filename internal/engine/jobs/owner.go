@@ -1,32 +1,18 @@
 package jobs
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/lease"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// NewOwner returns a fresh lease-holder identity for this process: host, process ID and a random
-// nonce, so two holders in one process (two engines on one data dir in a test) differ too. Other
-// store-backed leases (the scheduler's) use it.
-func NewOwner() Owner {
-	host, _ := os.Hostname()
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	return Owner{Host: host, PID: os.Getpid(), Nonce: hex.EncodeToString(nonce[:])}
-}
+// Owner identifies the runner holding a lease (package lease defines it).
+type Owner = lease.Owner
 
-// Gone reports whether o's process is known to have ended: it ran on this host, is not this
-// process, and no process with its ID exists. A holder on another host is never known to be
-// gone; its lease's expiry tells.
-func (o Owner) Gone() bool {
-	host, _ := os.Hostname()
-	return o.Host == host && o.PID != os.Getpid() && !processAlive(o.PID)
-}
+// NewOwner is lease.NewOwner, under the name callers of the job runner already use.
+func NewOwner() Owner { return lease.NewOwner() }
 
 // Busy reports whether the queue holds a task of a kind other than those in ignore: for waiting
 // until the work some action started has finished.

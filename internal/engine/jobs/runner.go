@@ -4,15 +4,12 @@
 //
 // Work is a queue entry in the store (collection "job-queue"), written in the same transaction as
 // the domain record it belongs to (a backup job, say). A Runner claims an entry by writing a lease
-// into it: an owner (host, process ID and a random nonce) and an expiry, renewed while the work
-// runs. SQLite serialises the claiming transactions, so two processes never hold one entry. A
-// lease whose owner is gone — its process no longer exists on this host, or its expiry has passed
+// (package lease: an owner and an expiry on the wall clock) into it, renewed while the work runs.
+// SQLite serialises the claiming transactions, so two processes never hold one entry. A lease
+// whose holder is gone — its process no longer exists on this host, or its expiry has passed
 // without renewal — is abandoned: the entry's Handler records why (a backup job becomes FAILED)
-// or asks for a retry.
-//
-// Leases run on the wall clock (clock.Wall), not the engine clock: they measure whether a process
-// is alive, and a fake engine clock moved a year ahead must not declare every running job dead.
-// Everything a user sees (job dates, deadlines) uses the engine clock, in the Handlers.
+// or asks for a retry. Everything a user sees (job dates, deadlines) uses the engine clock, in
+// the Handlers.
 //
 // The queue, leases and renewal are hand-written: they are a few hundred lines over the engine's
 // own transactional store, and a general job library would bring a second store to keep
@@ -21,17 +18,15 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/lease"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -50,15 +45,6 @@ var (
 	ErrShutdown = errors.New("jobs: the engine is shutting down")
 )
 
-// Owner identifies the runner holding a lease.
-type Owner struct {
-	Host  string `json:"host"`
-	PID   int    `json:"pid"`
-	Nonce string `json:"nonce"`
-}
-
-func (o Owner) String() string { return fmt.Sprintf("pid %d on %s (%s)", o.PID, o.Host, o.Nonce) }
-
 // entry is one queued task.
 type entry struct {
 	Kind string `json:"kind"`
@@ -71,6 +57,26 @@ type entry struct {
 	// Attempts counts claims; Handlers may give up on a task that keeps being abandoned.
 	Attempts int `json:"attempts"`
 }
+
+// lease returns the lease on e; held is false while no runner holds it.
+func (e entry) lease() (l lease.Lease, held bool) {
+	if e.Owner == nil {
+		return lease.Lease{}, false
+	}
+	return lease.Lease{Owner: *e.Owner, Expires: e.Expires}, true
+}
+
+// heldBy reports whether o holds the lease on e.
+func (e entry) heldBy(o Owner) bool {
+	l, held := e.lease()
+	return held && l.HeldBy(o)
+}
+
+// setLease writes l into e: a claim or a renewal.
+func (e *entry) setLease(l lease.Lease) { e.Owner, e.Expires = &l.Owner, l.Expires }
+
+// releaseLease clears e's lease, so that any runner may claim it again.
+func (e *entry) releaseLease() { e.Owner, e.Expires = nil, time.Time{} }
 
 func queueKey(kind, key string) string { return kind + "/" + key }
 
@@ -202,12 +208,9 @@ func NewRunner(st store.Store, log *slog.Logger, opts Options, handlers map[stri
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	host, _ := os.Hostname()
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
 	return &Runner{
 		st: st, log: log, opts: opts, handlers: handlers,
-		owner:   Owner{Host: host, PID: os.Getpid(), Nonce: hex.EncodeToString(nonce[:])},
+		owner:   lease.NewOwner(),
 		slots:   make(chan struct{}, opts.Concurrency),
 		wake:    make(chan struct{}, 1),
 		running: map[string]context.CancelCauseFunc{},
@@ -321,8 +324,9 @@ func (r *Runner) sweep(ctx context.Context) error {
 		if _, ok := r.handlers[e.Kind]; !ok {
 			continue // a kind this version of the engine does not run
 		}
+		l, held := e.lease()
 		switch {
-		case e.Owner == nil:
+		case !held:
 			select {
 			case r.slots <- struct{}{}:
 			default:
@@ -331,10 +335,10 @@ func (r *Runner) sweep(ctx context.Context) error {
 			if !r.claim(ctx, e) {
 				<-r.slots
 			}
-		case *e.Owner == r.owner:
+		case l.HeldBy(r.owner):
 			// Ours: running, or finishing.
 		default:
-			if reason, dead := r.abandoned(e, now); dead {
+			if reason, dead := abandoned(l, now); dead {
 				r.recover(ctx, e, reason)
 			}
 		}
@@ -342,15 +346,17 @@ func (r *Runner) sweep(ctx context.Context) error {
 	return nil
 }
 
-// abandoned reports whether the lease holder of e is gone, and why.
-func (r *Runner) abandoned(e entry, now time.Time) (string, bool) {
-	if e.Owner.Host == r.owner.Host && e.Owner.PID != r.owner.PID && !processAlive(e.Owner.PID) {
-		return fmt.Sprintf("the engine process running it (pid %d) stopped before it finished", e.Owner.PID), true
+// abandoned reports whether the holder of a task's lease is gone, and why, in the words the
+// task's record keeps.
+func abandoned(held lease.Lease, now time.Time) (string, bool) {
+	switch held.StandingAt(now) {
+	case lease.HolderGone:
+		return fmt.Sprintf("the engine process running it (pid %d) stopped before it finished", held.Owner.PID), true
+	case lease.Expired:
+		return fmt.Sprintf("the engine process running it (%s) stopped renewing its lease at %s", held.Owner, held.Expires.Format(time.RFC3339)), true
+	default:
+		return "", false
 	}
-	if now.After(e.Expires) {
-		return fmt.Sprintf("the engine process running it (%s) stopped renewing its lease at %s", e.Owner, e.Expires.Format(time.RFC3339)), true
-	}
-	return "", false
 }
 
 // claim takes the lease of an unowned entry and starts it; it reports whether the task runs here.
@@ -364,8 +370,7 @@ func (r *Runner) claim(ctx context.Context, seen entry) bool {
 			run = false
 			return err
 		}
-		e.Owner = &r.owner
-		e.Expires = clock.Wall().Add(r.opts.LeaseTTL)
+		e.setLease(lease.Grant(r.owner, r.opts.LeaseTTL))
 		e.Attempts++
 		task.Attempt = e.Attempts
 		run, err = h.Start(tx, task, e.Stop)
@@ -434,7 +439,7 @@ func (r *Runner) run(ctx context.Context, cancel context.CancelCauseFunc, h Hand
 	var cleanup func()
 	err := r.st.Update(context.Background(), func(tx store.Tx) error {
 		e, found, err := getEntry(tx, t.Kind, t.Key)
-		if err != nil || !found || e.Owner == nil || *e.Owner != r.owner {
+		if err != nil || !found || !e.heldBy(r.owner) {
 			return err
 		}
 		var retry bool
@@ -443,7 +448,7 @@ func (r *Runner) run(ctx context.Context, cancel context.CancelCauseFunc, h Hand
 			return err
 		}
 		if retry {
-			e.Owner, e.Expires = nil, time.Time{}
+			e.releaseLease()
 			return putEntry(tx, e)
 		}
 		return tx.Delete(collQueue, qk)
@@ -456,10 +461,10 @@ func (r *Runner) run(ctx context.Context, cancel context.CancelCauseFunc, h Hand
 	}
 }
 
-// renew extends the lease every third of its TTL until ctx ends. It cancels the task when a stop
+// renew extends the lease at the lease's renewal interval until ctx ends. It cancels the task when a stop
 // is requested or the lease turns out to be lost.
 func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, t *Task) {
-	tick := time.NewTicker(r.opts.LeaseTTL / 3)
+	tick := time.NewTicker(lease.RenewalInterval(r.opts.LeaseTTL))
 	defer tick.Stop()
 	for {
 		select {
@@ -473,12 +478,12 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, t *T
 			if err != nil {
 				return err
 			}
-			if !found || e.Owner == nil || *e.Owner != r.owner {
+			if !found || !e.heldBy(r.owner) {
 				lost = true
 				return nil
 			}
 			stop = e.Stop
-			e.Expires = clock.Wall().Add(r.opts.LeaseTTL)
+			e.setLease(lease.Grant(r.owner, r.opts.LeaseTTL))
 			return putEntry(tx, e)
 		})
 		switch {
@@ -501,7 +506,7 @@ func (r *Runner) recover(ctx context.Context, seen entry, reason string) {
 	var cleanup func()
 	err := r.st.Update(ctx, func(tx store.Tx) error {
 		e, found, err := getEntry(tx, seen.Kind, seen.Key)
-		if err != nil || !found || e.Owner == nil || *e.Owner != *seen.Owner || !e.Expires.Equal(seen.Expires) {
+		if err != nil || !found || !e.heldBy(*seen.Owner) || !e.Expires.Equal(seen.Expires) {
 			return err // claimed, renewed or recovered meanwhile
 		}
 		var retry bool
@@ -510,7 +515,7 @@ func (r *Runner) recover(ctx context.Context, seen entry, reason string) {
 			return err
 		}
 		if retry {
-			e.Owner, e.Expires = nil, time.Time{}
+			e.releaseLease()
 			return putEntry(tx, e)
 		}
 		return tx.Delete(collQueue, queueKey(e.Kind, e.Key))
@@ -582,7 +587,7 @@ func (t *Task) checkLease(tx store.Tx) error {
 	if err != nil {
 		return err
 	}
-	if !found || e.Owner == nil || *e.Owner != t.r.owner {
+	if !found || !e.heldBy(t.r.owner) {
 		return ErrLeaseLost
 	}
 	return nil

@@ -20,9 +20,9 @@
 // # One scheduler per data dir
 //
 // Every engine process on a data dir (the daemon, an embedded provider) runs a Scheduler; a
-// lease document in the store says which one is active. It holds an owner (host, process ID and a
-// nonce, as the job runner's leases do) and an expiry on the wall clock, renewed while held. A
-// lease whose expiry passed, or whose holder's process is gone from this host, can be taken over.
+// lease document in the store says which one is active: a lease of package lease, as the job
+// runner's are, renewed while held and taken over once it expired or its holder's process is gone
+// from this host.
 // On the wall clock the active scheduler holds the lease continuously; on a Fake clock AdvanceTo
 // takes it for the duration of one advance, so an advance sent to the daemon and one sent to an
 // embedded provider queue behind each other. The lease keeps two schedulers from doing the same
@@ -30,13 +30,12 @@
 // recorded under an idempotency key in the firing transaction, and jobs run under the job
 // runner's per-job leases.
 //
-// The loop and the lease are hand-written: they are a few dozen lines over the engine's own
-// transactional store, which a general-purpose scheduling library would duplicate.
+// The loop is hand-written: a few dozen lines over the engine's own transactional store, which a
+// general-purpose scheduling library would duplicate.
 package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +43,8 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	// Imported as leases: this package's name for the stored lease is lease.
+	leases "github.com/strongroom/terraform-provider-backup/internal/engine/lease"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -95,9 +95,9 @@ type Options struct {
 
 // Scheduler runs Work on time.
 type Scheduler struct {
-	o     Options
-	owner jobs.Owner
-	wake  chan struct{}
+	o        Options
+	leaseDoc leases.Document
+	wake     chan struct{}
 
 	advanceMu sync.Mutex // one AdvanceTo at a time in this process
 
@@ -124,11 +124,16 @@ func New(o Options) *Scheduler {
 	if o.IdlePoll <= 0 {
 		o.IdlePoll = 10 * time.Millisecond
 	}
-	return &Scheduler{o: o, owner: jobs.NewOwner(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &Scheduler{
+		o:        o,
+		leaseDoc: leases.Document{Store: o.Store, Collection: collScheduler, Key: leaseKey, Owner: leases.NewOwner(), TTL: o.LeaseTTL},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
 }
 
 // Owner is the identity this scheduler writes into the lease.
-func (s *Scheduler) Owner() jobs.Owner { return s.owner }
+func (s *Scheduler) Owner() leases.Owner { return s.leaseDoc.Owner }
 
 // Settable returns the clock AdvanceTo moves, if the engine runs on one.
 func (s *Scheduler) Settable() (clock.Settable, bool) {
@@ -183,7 +188,7 @@ func (s *Scheduler) Wake() {
 }
 
 func (s *Scheduler) loop(ctx context.Context) {
-	renew := s.o.LeaseTTL / 3
+	renew := leases.RenewalInterval(s.o.LeaseTTL)
 	for ctx.Err() == nil {
 		held, err := s.acquire(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -348,64 +353,23 @@ const (
 	leaseKey      = "lease"
 )
 
-type lease struct {
-	Owner   jobs.Owner `json:"owner"`
-	Expires time.Time  `json:"expires"`
-}
+// lease is the stored shape of the scheduler lease.
+type lease = leases.Lease
 
 // Holder returns who holds the scheduler lease of st and until when; ok is false when nobody
 // holds a live one.
-func Holder(ctx context.Context, st store.Store) (owner jobs.Owner, expires time.Time, ok bool, err error) {
-	err = st.View(ctx, func(tx store.Tx) error {
-		l, found, err := getLease(tx)
-		if err != nil || !found {
-			return err
-		}
-		owner, expires = l.Owner, l.Expires
-		ok = clock.Wall().Before(l.Expires) && !l.Owner.Gone()
-		return nil
-	})
-	return owner, expires, ok, err
-}
-
-func getLease(tx store.Tx) (lease, bool, error) {
-	var l lease
-	b, err := tx.Get(collScheduler, leaseKey)
-	if errors.Is(err, store.ErrNotFound) {
-		return l, false, nil
-	}
-	if err != nil {
-		return l, false, err
-	}
-	if err := json.Unmarshal(b, &l); err != nil {
-		return l, false, fmt.Errorf("decode the scheduler lease: %w", err)
-	}
-	return l, true, nil
+func Holder(ctx context.Context, st store.Store) (owner leases.Owner, expires time.Time, ok bool, err error) {
+	l, ok, err := leases.Holder(ctx, st, collScheduler, leaseKey)
+	return l.Owner, l.Expires, ok, err
 }
 
 // acquire takes or renews the lease; it reports whether this scheduler holds it.
 func (s *Scheduler) acquire(ctx context.Context) (bool, error) {
-	var held bool
-	err := s.o.Store.Update(ctx, func(tx store.Tx) error {
-		l, found, err := getLease(tx)
-		if err != nil {
-			return err
-		}
-		now := clock.Wall()
-		if found && l.Owner != s.owner && now.Before(l.Expires) && !l.Owner.Gone() {
-			return nil // someone else's, and alive
-		}
-		if found && l.Owner != s.owner {
-			s.o.Log.Info("scheduler: taking over the lease", slog.String("from", l.Owner.String()), slog.Time("expired", l.Expires))
-		}
-		b, err := json.Marshal(lease{Owner: s.owner, Expires: now.Add(s.o.LeaseTTL)})
-		if err != nil {
-			return err
-		}
-		held = true
-		return tx.Put(collScheduler, leaseKey, b)
-	})
-	return held, err
+	got, err := s.leaseDoc.Acquire(ctx)
+	if err == nil && got.TookOver != nil {
+		s.o.Log.Info("scheduler: taking over the lease", slog.String("from", got.TookOver.Owner.String()), slog.Time("expired", got.TookOver.Expires))
+	}
+	return got.Held, err
 }
 
 // waitForLease takes the lease, waiting while another live scheduler holds it.
@@ -430,9 +394,9 @@ func (s *Scheduler) waitForLease(ctx context.Context) error {
 	}
 }
 
-// keepLease renews the lease every third of its TTL until ctx ends.
+// keepLease renews the lease at the lease's renewal interval until ctx ends.
 func (s *Scheduler) keepLease(ctx context.Context) {
-	t := time.NewTicker(s.o.LeaseTTL / 3)
+	t := time.NewTicker(leases.RenewalInterval(s.o.LeaseTTL))
 	defer t.Stop()
 	for {
 		select {
@@ -450,14 +414,7 @@ func (s *Scheduler) keepLease(ctx context.Context) {
 
 // release gives the lease up if this scheduler holds it.
 func (s *Scheduler) release(ctx context.Context) {
-	err := s.o.Store.Update(ctx, func(tx store.Tx) error {
-		l, found, err := getLease(tx)
-		if err != nil || !found || l.Owner != s.owner {
-			return err
-		}
-		return tx.Delete(collScheduler, leaseKey)
-	})
-	if err != nil && !errors.Is(err, store.ErrClosed) {
+	if err := s.leaseDoc.Release(ctx); err != nil && !errors.Is(err, store.ErrClosed) {
 		s.o.Log.Warn("scheduler: giving up the lease failed; it expires by itself", slog.Any("error", err))
 	}
 }

@@ -385,7 +385,7 @@ func testHelpers(t *testing.T, s blob.Store) {
 
 // testDeferred checks DeferredStore, for stores that implement it.
 func testDeferred(t *testing.T, s blob.Store) {
-	ds, ok := s.(blob.DeferredStore)
+	ds, ok := blob.AsDeferred(s)
 	if !ok {
 		t.Skip("not a DeferredStore")
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package jobs
+package lease
 
 // processAlive cannot tell on this platform; abandoned leases are found by their expiry alone.
 func processAlive(int) bool { return true }
