@@ -23,6 +23,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
@@ -57,8 +58,8 @@ func ColdRepoDir(dataDir, account, region, vault string) (string, error) {
 }
 
 // EventLogPath is the data dir's append-only event log: one JSON object per line for every job
-// and recovery point event (service.Event).
-func EventLogPath(dataDir string) string { return layout.MustJoin(dataDir, service.EventLogFile) }
+// and recovery point event (events.Event).
+func EventLogPath(dataDir string) string { return layout.MustJoin(dataDir, events.LogFile) }
 
 // MasterKeyPath is the file holding the key that wraps every vault's data key.
 func MasterKeyPath(dataDir string) string { return layout.MustJoin(dataDir, masterKeyFile) }
@@ -134,6 +135,10 @@ type Engine struct {
 	store      store.Store
 	clockStore store.Store // the fake clock's own handle on the store, if the engine runs on one
 	service    *service.Service
+	// outbox writes the event log; notifier delivers events to webhooks, a runner of its own so
+	// that retrying a dead webhook never holds a slot a backup job could use.
+	outbox     *events.Outbox
+	notifier   *jobs.Runner
 	handler    *api.Handler
 	keys       *credentials.Ring
 	clock      clock.Clock
@@ -232,15 +237,22 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
+	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff})
+	e.notifier = jobs.NewRunner(st, o.Log, jobs.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
+		map[string]jobs.Handler{events.DeliveryKind: webhooks})
+	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Delivery: e.notifier})
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs,
-		EventLogPath: EventLogPath(o.DataDir), Engine: cfg, Regions: regions, NotifyBackoff: o.NotifyBackoff, Scheduler: o.Scheduler})
+		Events: e.outbox, Regions: regions, Scheduler: o.Scheduler})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions})
 	if err != nil {
 		_ = e.closeStores()
 		return nil, err
 	}
-	// Jobs queued earlier, and jobs a killed process left behind, are picked up from here on.
+	// Jobs queued earlier, and jobs a killed process left behind, are picked up from here on;
+	// so are events recorded earlier and not yet logged or delivered.
+	e.outbox.Start()
+	e.notifier.Start()
 	e.service.Start()
 	return e, nil
 }
@@ -306,8 +318,17 @@ func (e *Engine) Config() *config.Config { return e.config }
 // DataDir is where the engine keeps its state.
 func (e *Engine) DataDir() string { return e.dataDir }
 
-// Close stops the engine's jobs (a running job ends FAILED, saying the engine stopped) and
-// releases its resources.
+// Close stops the engine's jobs (a running job ends FAILED, saying the engine stopped), writes
+// the events still in the outbox to the event log, and releases its resources.
 func (e *Engine) Close() error {
-	return errors.Join(e.service.Close(), e.closeStores())
+	// In this order: the jobs stopping record events, which the outbox then writes before the
+	// store closes.
+	serviceErr := e.service.Close()
+	e.notifier.Stop(notifierGrace)
+	eventsErr := e.outbox.Close()
+	return errors.Join(serviceErr, eventsErr, e.closeStores())
 }
+
+// notifierGrace is how long Close waits for a webhook delivery in flight; one cut short is
+// delivered by the next engine on the data dir.
+const notifierGrace = time.Second

@@ -13,7 +13,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 )
 
 // nightlyPlan is the seed's plan (../shared/seeds/000_ec20890367f2de93.txt): nightly at 02:00,
@@ -228,7 +228,7 @@ print(json.dumps(out))
 		t.Fatalf("%d points kept (%d warm, %d cold); want %d (%d warm, %d cold)", len(kept), warm, cold, 3*365, 3*30, 3*335)
 	}
 	// The event log records each transition and deletion at the instant the lifecycle set.
-	evs, err := service.ReadEventLog(engine.EventLogPath(d.DataDir))
+	evs, err := events.ReadLog(engine.EventLogPath(d.DataDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +361,7 @@ func TestDaemonAndEmbeddedEngineShareTheSchedulerAndRunEachJobOnce(t *testing.T)
 		}
 	}
 	// Each job ran once: one STARTED event each, from whichever process ran it, in one log.
-	evs, err := service.ReadEventLog(engine.EventLogPath(d.DataDir))
+	evs, err := events.ReadLog(engine.EventLogPath(d.DataDir))
 	if err != nil {
 		t.Fatalf("the event log both processes append to is not whole JSON lines: %v", err)
 	}

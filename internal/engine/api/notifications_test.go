@@ -20,7 +20,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 )
 
 const topicARN = "arn:aws:sns:us-east-1:123456789012:backup-events"
@@ -132,10 +132,10 @@ func TestVaultNotificationsReachTheWebhookWithRetriesAndEveryEventTheLog(t *test
 	}
 
 	// The event log has both events, the completion marked with the topic it was sent to.
-	var evs []service.Event
+	var evs []events.Event
 	deadline = time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		evs, _ = service.ReadEventLog(engine.EventLogPath(dir))
+		evs, _ = events.ReadLog(engine.EventLogPath(dir))
 		if len(evs) >= 2 {
 			break
 		}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
@@ -106,9 +106,9 @@ func (e *schedEnv) points(t *testing.T, vault string) []types.RecoveryPointByBac
 	return out
 }
 
-func (e *schedEnv) events(t *testing.T) []service.Event {
+func (e *schedEnv) events(t *testing.T) []events.Event {
 	t.Helper()
-	evs, err := service.ReadEventLog(engine.EventLogPath(e.dataDir))
+	evs, err := events.ReadLog(engine.EventLogPath(e.dataDir))
 	if err != nil {
 		t.Fatal(err)
 	}

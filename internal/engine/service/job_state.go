@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -63,7 +64,7 @@ func (s *Service) saveBackupJob(tx store.Tx, j backupJob) error {
 
 // backupJobEvent records the event of a backup job's new state, if the state has one.
 func (s *Service) backupJobEvent(tx store.Tx, j backupJob) error {
-	ev := Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
+	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, BackupJobID: j.ID, StatusMessage: j.StatusMessage}
 	switch j.State {
 	case BackupJobRunning:
@@ -99,7 +100,7 @@ func (s *Service) saveRestoreJob(tx store.Tx, j restoreJob) error {
 	if found && prev.Status == j.Status {
 		return nil
 	}
-	ev := Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
+	ev := events.Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Source.ARN, ResourceType: j.Source.Type, RestoreJobID: j.ID, RecoveryPointARN: j.RecoveryPointARN, StatusMessage: j.StatusMessage}
 	switch j.Status {
 	case RestoreJobRunning:

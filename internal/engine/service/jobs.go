@@ -35,44 +35,25 @@ const shutdownGrace = 10 * time.Second
 const progressInterval = time.Second
 
 // Start starts the background work: running jobs (those queued through this service and those
-// other processes on the same data dir queued or abandoned), delivering events, and the
-// scheduler.
+// other processes on the same data dir queued or abandoned) and the scheduler. Event delivery is
+// started by whoever made the EventRecorder.
 func (s *Service) Start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopBackground = cancel
-	if err := s.buildDueIndex(ctx); err != nil {
+	if err := s.buildDueIndex(context.Background()); err != nil {
 		s.log.Error("indexing job windows and lifecycles failed; the scheduler may miss some", slog.Any("error", err))
 	}
 	s.runner.Start()
-	s.notifier.Start()
-	if s.events != nil {
-		s.background.Add(1)
-		go func() { defer s.background.Done(); s.events.run(ctx) }()
-	}
 	s.sched.Start()
 }
 
 // Close stops the scheduler and the job runner (running jobs end FAILED, saying the engine
-// stopped), writes the events still in the outbox to the event log, and closes the vault
-// repositories.
+// stopped, in events recorded before Close returns) and closes the vault repositories.
 func (s *Service) Close() error {
 	s.sched.Stop()
 	s.runner.Stop(shutdownGrace)
-	s.notifier.Stop(time.Second)
-	if s.stopBackground != nil {
-		s.stopBackground()
-		s.background.Wait()
-	}
-	var errs []error
-	if s.events != nil {
-		if err := s.events.drain(context.Background()); err != nil && !errors.Is(err, store.ErrClosed) {
-			errs = append(errs, fmt.Errorf("write the event log: %w", err))
-		}
-	}
 	if s.repos != nil {
-		errs = append(errs, s.repos.Close())
+		return s.repos.Close()
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // newJobID returns a job or recovery point ID. UUIDv7 IDs sort by creation time, so documents

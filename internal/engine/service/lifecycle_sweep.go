@@ -9,6 +9,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -168,7 +169,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 			return err
 		}
 		deleted = true
-		return s.recordEvent(tx, Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
+		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("Recovery point %s reached the end of its retention (DeleteAfterDays %d) and was deleted.", rp.ARN, deref(rp.Lifecycle.DeleteAfterDays))})
 	})
@@ -267,7 +268,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 			return err
 		}
 		moved = true
-		return s.recordEvent(tx, Event{Type: "RECOVERY_POINT_MODIFIED", State: StorageClassCold, Time: now, AccountID: cur.AccountID, Region: cur.Region,
+		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: StorageClassCold, Time: now, AccountID: cur.AccountID, Region: cur.Region,
 			VaultName: cur.VaultName, VaultARN: cur.VaultARN, ResourceARN: cur.ResourceARN, ResourceType: cur.ResourceType, RecoveryPointARN: cur.ARN,
 			Message: fmt.Sprintf("Recovery point %s moved to cold storage (MoveToColdStorageAfterDays %d).", cur.ARN, deref(cur.Lifecycle.MoveToColdStorageAfterDays))})
 	})

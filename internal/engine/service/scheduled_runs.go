@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
@@ -150,16 +151,13 @@ func (w scheduledWork) Idle(ctx context.Context) (bool, error) {
 	var busy, logged bool
 	err := w.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if busy, err = jobs.Busy(tx, kindNotify); err != nil {
+		if busy, err = jobs.Busy(tx, events.DeliveryKind); err != nil {
 			return err
 		}
-		logged, err = outboxEmpty(tx)
+		logged, err = w.s.events.Logged(tx)
 		return err
 	})
-	if err == nil && !logged && w.s.events != nil {
-		w.s.events.kick()
-	}
-	return err == nil && !busy && (logged || w.s.events == nil), err
+	return err == nil && !busy && logged, err
 }
 
 // firing is one instant of one rule that RunDue handles.

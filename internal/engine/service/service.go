@@ -12,12 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -43,13 +40,9 @@ type Config struct {
 	Repos *jobs.Repos
 	// Jobs tunes the background job runner.
 	Jobs jobs.Options
-	// EventLogPath is the append-only event log (events.go); empty for no log.
-	EventLogPath string
-	// Engine is the engine configuration: the webhooks SNS topics deliver to. Nil is empty.
-	Engine *config.Config
-	// NotifyBackoff is the wait before the second attempt to deliver a notification, doubled
-	// for each later one (default 1s).
-	NotifyBackoff time.Duration
+	// Events records the events of jobs and recovery points (package events' Outbox, which
+	// writes the event log and delivers notifications). Nil records none.
+	Events EventRecorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
@@ -71,14 +64,7 @@ type Service struct {
 	// (defaultHoldBatch; tests lower it to see the steps).
 	holdBatch int
 	sched     *scheduler.Scheduler
-	// notifier delivers events to webhooks; a runner of its own, so that retrying a dead
-	// webhook never holds a slot a backup job could use.
-	notifier       *jobs.Runner
-	events         *eventLog
-	topics         map[string]config.Topic
-	notifyBackoff  time.Duration
-	stopBackground context.CancelFunc
-	background     sync.WaitGroup
+	events    EventRecorder
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -99,15 +85,12 @@ func New(cfg Config) *Service {
 	if cfg.Connectors == nil {
 		cfg.Connectors = resources.Default()
 	}
-	if cfg.NotifyBackoff <= 0 {
-		cfg.NotifyBackoff = time.Second
+	if cfg.Events == nil {
+		cfg.Events = noEvents{}
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
-		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, topics: topicsOf(cfg.Engine), notifyBackoff: cfg.NotifyBackoff,
+		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
 		holdBatch: defaultHoldBatch}
-	if cfg.EventLogPath != "" {
-		s.events = newEventLog(cfg.EventLogPath, cfg.Store, cfg.Log)
-	}
 	s.taggable = map[string]func(store.Tx, ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
@@ -122,8 +105,6 @@ func New(cfg Config) *Service {
 		kindCopy:      copyHandler{s},
 		kindCold:      coldHandler{s},
 	})
-	s.notifier = jobs.NewRunner(cfg.Store, cfg.Log, jobs.Options{Concurrency: 4, LeaseTTL: cfg.Jobs.LeaseTTL, Poll: cfg.Jobs.Poll},
-		map[string]jobs.Handler{kindNotify: notifyHandler{s}})
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
 	s.sched = scheduler.New(so)

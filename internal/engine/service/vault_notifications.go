@@ -10,7 +10,7 @@ import (
 
 // vaultNotifications is a vault's notification configuration as stored: the topic and the events
 // exactly as put, in the caller's order (GetBackupVaultNotifications returns them unchanged).
-// Delivery is later work; it reads this document.
+// recordEvent reads it to address each event the vault notifies to the topic (events.go).
 type vaultNotifications struct {
 	SNSTopicArn       string   `json:"sns_topic_arn"`
 	BackupVaultEvents []string `json:"backup_vault_events"`

@@ -1,11 +1,11 @@
 //go:build !unix
 
-package service
+package events
 
 import "os"
 
 // lockFile cannot lock on this platform: two engine processes appending to one event log at the
-// same moment could interleave there. Appends within one process are serialised by eventLog.mu.
+// same moment could interleave there. Appends within one process are serialised by Outbox.mu.
 func lockFile(*os.File) error { return nil }
 
 func unlockFile(*os.File) {}

@@ -1,0 +1,210 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Delivery defaults.
+const (
+	// defaultMaxAttempts bounds the attempts of a topic whose config gives no max_attempts.
+	defaultMaxAttempts = 5
+	// defaultBackoff is the wait before the second attempt when WebhookOptions gives none.
+	defaultBackoff = time.Second
+	// maxBackoff caps the doubling: a webhook down for long is still tried every few minutes.
+	maxBackoff = 5 * time.Minute
+	// attemptTimeout bounds one POST, so that a webhook that accepts the connection and never
+	// answers costs an attempt, not the delivery slot.
+	attemptTimeout = 30 * time.Second
+)
+
+// WebhookOptions configure Webhooks.
+type WebhookOptions struct {
+	Store store.Store
+	// Log defaults to discarding.
+	Log *slog.Logger
+	// Topics maps SNS topic ARNs to the webhooks they deliver to (config.Notifications.Topics).
+	// An event whose topic is not here stays in the event log only.
+	Topics map[string]config.Topic
+	// Client sends the POSTs (default: a client whose requests time out after 30s).
+	Client *http.Client
+	// Backoff is the wait before the second attempt to deliver a notification, doubled for each
+	// later one (default 1s).
+	Backoff time.Duration
+}
+
+// Webhooks delivers recorded events to the webhooks of their SNS topics: the jobs.Handler of
+// DeliveryKind tasks.
+type Webhooks struct {
+	st      store.Store
+	log     *slog.Logger
+	topics  map[string]config.Topic
+	client  *http.Client
+	backoff time.Duration
+}
+
+var _ jobs.Handler = (*Webhooks)(nil)
+
+// NewWebhooks returns the delivery handler over o.
+func NewWebhooks(o WebhookOptions) *Webhooks {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: attemptTimeout}
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = defaultBackoff
+	}
+	topics := map[string]config.Topic{}
+	for arn, t := range o.Topics {
+		if t.MaxAttempts <= 0 {
+			t.MaxAttempts = defaultMaxAttempts
+		}
+		topics[arn] = t
+	}
+	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff}
+}
+
+// Start runs the delivery while it is still stored.
+func (w *Webhooks) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+	_, found, err := getDoc[delivery](tx, collDeliveries, t.Key)
+	return found, err
+}
+
+// Abandoned retries a delivery whose runner died, up to its topic's max_attempts.
+func (w *Webhooks) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+	d, found, err := getDoc[delivery](tx, collDeliveries, t.Key)
+	if err != nil || !found {
+		return false, nil, err
+	}
+	if topic, ok := w.topics[d.Event.SNSTopicArn]; ok && t.Attempt < topic.MaxAttempts {
+		return true, nil, nil
+	}
+	w.log.Error("giving up delivering a notification", slog.String("event_id", t.Key), slog.String("reason", reason))
+	return false, nil, tx.Delete(collDeliveries, t.Key)
+}
+
+// snsNotification is the body POSTed to a webhook: an Amazon SNS notification's envelope (the
+// fields an SNS HTTP subscriber reads), with the event itself under Event.
+type snsNotification struct {
+	Type              string                  `json:"Type"`
+	MessageID         string                  `json:"MessageId"`
+	TopicArn          string                  `json:"TopicArn"`
+	Subject           string                  `json:"Subject"`
+	Message           string                  `json:"Message"`
+	Timestamp         string                  `json:"Timestamp"`
+	MessageAttributes map[string]snsAttribute `json:"MessageAttributes"`
+	Event             Event                   `json:"Event"`
+}
+
+type snsAttribute struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
+}
+
+// notification is the SNS notification that carries ev.
+func notification(ev Event) snsNotification {
+	kind, _, _ := strings.Cut(ev.Type, "_JOB_")
+	if strings.HasPrefix(ev.Type, "RECOVERY_POINT") {
+		kind = "RECOVERY_POINT"
+	} else {
+		kind += "_JOB"
+	}
+	attrs := map[string]snsAttribute{
+		"EventType": {Type: "String", Value: kind},
+		"State":     {Type: "String", Value: ev.State},
+		"AccountId": {Type: "String", Value: ev.AccountID},
+	}
+	for k, v := range map[string]string{"BackupJobId": ev.BackupJobID, "RestoreJobId": ev.RestoreJobID, "CopyJobId": ev.CopyJobID,
+		"RecoveryPointArn": ev.RecoveryPointARN, "ResourceArn": ev.ResourceARN, "BackupVaultName": ev.VaultName} {
+		if v != "" {
+			attrs[k] = snsAttribute{Type: "String", Value: v}
+		}
+	}
+	return snsNotification{Type: "Notification", MessageID: ev.ID, TopicArn: ev.SNSTopicArn, Subject: "Notification from AWS Backup",
+		Message: ev.Message, Timestamp: ev.Time.Format("2006-01-02T15:04:05.000Z"), MessageAttributes: attrs, Event: ev}
+}
+
+// Run delivers one event, retrying with backoff up to its topic's max_attempts; the delivery is
+// removed once it succeeded or was given up.
+func (w *Webhooks) Run(ctx context.Context, t *jobs.Task) error {
+	var d delivery
+	err := w.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		d, _, err = getDoc[delivery](tx, collDeliveries, t.Key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	done := func(tx store.Tx) error { return deleteIfExists(tx, collDeliveries, t.Key) }
+	ev := d.Event
+	log := w.log.With(slog.String("event_id", ev.ID), slog.String("event", ev.Type), slog.String("sns_topic_arn", ev.SNSTopicArn))
+	topic, ok := w.topics[ev.SNSTopicArn]
+	if !ok {
+		log.Debug("no webhook is configured for the vault's SNS topic; the event is in the event log only")
+		return t.Finish(ctx, done)
+	}
+	body, err := json.Marshal(notification(ev))
+	if err != nil {
+		return fmt.Errorf("encode the notification of event %s: %w", ev.ID, err)
+	}
+	backoff := w.backoff
+	for attempt := 1; ; attempt++ {
+		err := w.post(ctx, topic.URL, ev.SNSTopicArn, body)
+		if err == nil {
+			log.Info("delivered a notification", slog.String("url", topic.URL), slog.Int("attempt", attempt))
+			return t.Finish(ctx, done)
+		}
+		if attempt >= topic.MaxAttempts || ctx.Err() != nil {
+			log.Error("delivering a notification failed; giving up", slog.String("url", topic.URL), slog.Int("attempts", attempt), slog.Any("error", err))
+			return t.Finish(ctx, done)
+		}
+		log.Warn("delivering a notification failed; retrying", slog.String("url", topic.URL), slog.Int("attempt", attempt), slog.Duration("backoff", backoff), slog.Any("error", err))
+		timer := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return context.Cause(ctx)
+		case <-timer.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// post sends one notification; any answer but 2xx is a failure to retry.
+func (w *Webhooks) post(ctx context.Context, url, topicARN string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-amz-sns-message-type", "Notification")
+	req.Header.Set("x-amz-sns-topic-arn", topicARN)
+	started := clock.Wall()
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s after %s", url, resp.Status, clock.Since(started).Round(time.Millisecond))
+	}
+	return nil
+}
