@@ -212,11 +212,8 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 	plan.ID = types.StringValue(aws.ToString(out.RecoveryPointArn))
 	plan.BackupJobID = types.StringValue(aws.ToString(out.BackupJobId))
 	plan.IAMRoleARN = types.StringValue(role)
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Recovery point missing after the backup",
-				fmt.Sprintf("Backup job %s completed, but its recovery point %s cannot be found in vault %s: it was deleted meanwhile.", aws.ToString(out.BackupJobId), plan.ID.ValueString(), vault))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Recovery point missing after the backup",
+		fmt.Sprintf("Backup job %s completed, but its recovery point %s cannot be found in vault %s: it was deleted meanwhile.", aws.ToString(out.BackupJobId), plan.ID.ValueString(), vault)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

@@ -302,13 +302,24 @@ func (r *selectionResource) Create(ctx context.Context, req resource.CreateReque
 	tflog.Info(ctx, "created backup selection", map[string]any{"plan_id": planID, "id": id})
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("plan_id"), planID)...)
-	got, err := awsbackup.FindSelection(ctx, r.c.Backup, planID, id)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup selection %s", id), err)
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, planID, id, &plan, &resp.Diagnostics), "Backup selection disappeared", fmt.Sprintf("Backup selection %s was deleted outside Terraform while it was being created.", id)) {
 		return
 	}
-	flattenSelection(got, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// read refreshes m from the API. It returns false, with no diagnostic, if the selection is gone.
+func (r *selectionResource) read(ctx context.Context, planID, id string, m *selectionModel, diags *diag.Diagnostics) bool {
+	got, err := awsbackup.FindSelection(ctx, r.c.Backup, planID, id)
+	if awsbackup.IsNotFound(err) {
+		return false
+	}
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
+		return false
+	}
+	flattenSelection(got, m)
+	return true
 }
 
 func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -317,17 +328,13 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, err := awsbackup.FindSelection(ctx, r.c.Backup, state.PlanID.ValueString(), state.ID.ValueString())
-	if awsbackup.IsNotFound(err) {
-		tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
+	if !r.read(ctx, state.PlanID.ValueString(), state.ID.ValueString(), &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
+			resp.State.RemoveResource(ctx)
+		}
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup selection %s", state.ID.ValueString()), err)
-		return
-	}
-	flattenSelection(got, &state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 

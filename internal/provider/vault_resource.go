@@ -132,8 +132,7 @@ func (r *vaultResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	tflog.Info(ctx, "created backup vault", map[string]any{"name": name})
-	r.read(ctx, name, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, name, &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Backup vault %q was deleted outside Terraform while it was being created.", name)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
