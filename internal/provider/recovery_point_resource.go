@@ -2,13 +2,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -222,41 +222,39 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 // startAndWaitBackup starts a backup job and waits for it, logging progress. It returns nil, with
 // diagnostics, if the job did not complete; a job still running at the timeout is stopped.
 func startAndWaitBackup(ctx context.Context, c *backup.Client, in *backup.StartBackupJobInput, timeout time.Duration, diags *diag.Diagnostics) *backup.DescribeBackupJobOutput {
-	started, err := c.StartBackupJob(ctx, in)
-	if err != nil {
-		addAPIError(diags, fmt.Sprintf("starting a backup of %s into vault %q", aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)), err)
+	source, vault := aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)
+	id, out, completed := startAndWait(ctx, c, backupJobs, jobRun[*backup.DescribeBackupJobOutput]{
+		starting: fmt.Sprintf("starting a backup of %s into vault %q", source, vault),
+		start: func(ctx context.Context) (string, error) {
+			started, err := c.StartBackupJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.BackupJobId)
+			tflog.Info(ctx, fmt.Sprintf("backup job %s started: %s into vault %s", id, source, vault),
+				map[string]any{"backup_job_id": id, "resource_arn": source, "vault": vault})
+			return id, nil
+		},
+		wait: true, timeout: timeout,
+		progress: func(id string, j *backup.DescribeBackupJobOutput) string {
+			return fmt.Sprintf("backup job %s: %s, %s%% done, %d bytes stored so far", id, j.State, aws.ToString(j.PercentDone), aws.ToInt64(j.BytesTransferred))
+		},
+		report: func(id, line string) { tflog.Info(ctx, line, map[string]any{"backup_job_id": id}) },
+		failedDetail: func(statusMessage string) string {
+			return fmt.Sprintf("The backup of %s into vault %q did not produce a recovery point: %s", source, vault, statusMessage)
+		},
+		timedOut: func(ctx context.Context, id string) string {
+			_, stopErr := c.StopBackupJob(context.WithoutCancel(ctx), &backup.StopBackupJobInput{BackupJobId: aws.String(id)})
+			if stopErr != nil {
+				return fmt.Sprintf("Backup job %s did not complete within %s, and stopping it failed (%v): it may still create a recovery point. Raise timeouts.create.", id, timeout, stopErr)
+			}
+			return fmt.Sprintf("Backup job %s did not complete within %s, so it was stopped. Raise timeouts.create and apply again.", id, timeout)
+		},
+	}, diags)
+	if !completed {
 		return nil
 	}
-	id := aws.ToString(started.BackupJobId)
-	tflog.Info(ctx, fmt.Sprintf("backup job %s started: %s into vault %s", id, aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)),
-		map[string]any{"backup_job_id": id, "resource_arn": aws.ToString(in.ResourceArn), "vault": aws.ToString(in.BackupVaultName)})
-	lastPercent := ""
-	out, err := awsbackup.WaitBackupJobCompleted(ctx, c, id, timeout, func(j *backup.DescribeBackupJobOutput) {
-		if p := aws.ToString(j.PercentDone); p != lastPercent {
-			lastPercent = p
-			tflog.Info(ctx, fmt.Sprintf("backup job %s: %s, %s%% done, %d bytes stored so far", id, j.State, p, aws.ToInt64(j.BytesTransferred)),
-				map[string]any{"backup_job_id": id, "state": string(j.State), "percent_done": p})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		diags.AddError(fmt.Sprintf("Backup job %s ended %s", id, failed.State),
-			fmt.Sprintf("The backup of %s into vault %q did not produce a recovery point: %s", aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName), failed.Message))
-		return nil
-	case errors.Is(err, context.DeadlineExceeded):
-		_, stopErr := c.StopBackupJob(context.WithoutCancel(ctx), &backup.StopBackupJobInput{BackupJobId: aws.String(id)})
-		detail := fmt.Sprintf("Backup job %s did not complete within %s, so it was stopped. Raise timeouts.create and apply again.", id, timeout)
-		if stopErr != nil {
-			detail = fmt.Sprintf("Backup job %s did not complete within %s, and stopping it failed (%v): it may still create a recovery point. Raise timeouts.create.", id, timeout, stopErr)
-		}
-		diags.AddError("Timed out waiting for the backup", detail)
-		return nil
-	case err != nil:
-		addAPIError(diags, fmt.Sprintf("waiting for backup job %s", id), err)
-		return nil
-	}
-	if out.State == "PARTIAL" {
+	if out.State == backuptypes.BackupJobStatePartial {
 		diags.AddWarning("The backup is partial",
 			fmt.Sprintf("Backup job %s completed, but some items were not captured consistently: %s", id, aws.ToString(out.StatusMessage)))
 	}
