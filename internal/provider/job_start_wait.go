@@ -98,3 +98,12 @@ func capitalized(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// enumStrings gives values of one of the SDK's string enums as strings, for validators and waiters.
+func enumStrings[E ~string](values ...E) []string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return names
+}

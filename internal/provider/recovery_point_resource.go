@@ -375,7 +375,8 @@ func (r *recoveryPointResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	// AWS deletes some points asynchronously (status DELETING): wait until it is gone.
 	w := awsbackup.Waiter[*backup.DescribeRecoveryPointOutput]{
-		Pending: []string{"DELETING", "COMPLETED", "PARTIAL", "EXPIRED"}, Target: []string{"gone"}, Timeout: timeout,
+		Pending: enumStrings(backuptypes.RecoveryPointStatusDeleting, backuptypes.RecoveryPointStatusCompleted,
+			backuptypes.RecoveryPointStatusPartial, backuptypes.RecoveryPointStatusExpired), Target: []string{"gone"}, Timeout: timeout,
 		Refresh: func(ctx context.Context) (*backup.DescribeRecoveryPointOutput, string, error) {
 			out, err := awsbackup.FindRecoveryPoint(ctx, r.c.Backup, vault, arn)
 			if awsbackup.IsNotFound(err) {
