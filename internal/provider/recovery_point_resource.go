@@ -81,6 +81,8 @@ func computedString(desc string) schema.StringAttribute {
 
 func (r *recoveryPointResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "An on-demand backup: creating it runs a backup job of `resource_arn` into `vault_name` and waits for " +
 			"it to complete (progress is logged; see `timeouts`). The resource is the recovery point the job made. Destroying it " +
 			"deletes the point, subject to the vault's lock and legal holds. Change `triggers` to take a new backup. " +

@@ -62,6 +62,8 @@ func (r *restoreJobResource) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *restoreJobResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "An on-demand restore: creating it runs a restore job of `recovery_point_arn` and waits for it to " +
 			"complete (see `timeouts`). For EFS, `metadata` takes the keys of the point's `restore_metadata` (the " +
 			"`backup_recovery_point` data source) plus `destination-path`: with `newFileSystem = \"true\"` the tree goes to that " +

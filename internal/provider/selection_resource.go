@@ -84,6 +84,8 @@ func keyValueBlock(op, meaning string) schema.ListNestedBlock {
 func (r *selectionResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Assigns resources to a backup plan. Counterpart of `aws_backup_selection`. The API cannot update a selection, " +
 			"so every change replaces it.\n\nA resource is selected when it matches `resources` **or** any `selection_tag` (or when " +
 			"neither is given), does not match `not_resources`, and meets **every** entry of every `condition` block.",

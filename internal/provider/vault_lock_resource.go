@@ -75,6 +75,8 @@ func (r *vaultLockResource) Metadata(_ context.Context, req resource.MetadataReq
 
 func (r *vaultLockResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Backup Vault Lock on a vault: recovery points in a locked vault cannot be deleted before their retention ends, " +
 			"and backup and copy jobs into it must keep points between `min_retention_days` and `max_retention_days`. " +
 			"Counterpart of `aws_backup_vault_lock_configuration`, with the same arguments.\n\n" +

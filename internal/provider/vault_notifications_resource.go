@@ -74,6 +74,8 @@ func (r *vaultNotificationsResource) Metadata(_ context.Context, req resource.Me
 
 func (r *vaultNotificationsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "The SNS topic a backup vault notifies, and of which events. Counterpart of `aws_backup_vault_notifications`; " +
 			"unlike it, changing the topic or the events updates the configuration in place, and the events are an ordered list " +
 			"read back as written.",

@@ -57,6 +57,8 @@ func (r *vaultPolicyResource) Metadata(_ context.Context, req resource.MetadataR
 
 func (r *vaultPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "A backup vault's access policy: a resource-based IAM policy over AWS Backup's actions on the vault and its " +
 			"recovery points. Counterpart of `aws_backup_vault_policy`.",
 		Attributes: withVaultSubresourceAttributes("Name of the vault. Changing it moves the policy to another vault (replacement).",

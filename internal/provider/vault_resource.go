@@ -56,6 +56,8 @@ func (r *vaultResource) Metadata(_ context.Context, req resource.MetadataRequest
 
 func (r *vaultResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version:             0,
 		MarkdownDescription: "A backup vault: the container recovery points are stored in. Counterpart of `aws_backup_vault`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
