@@ -195,14 +195,9 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	vault := plan.VaultName.ValueString()
-	role := plan.IAMRoleARN.ValueString()
-	if role == "" {
-		v, err := awsbackup.FindVaultByName(ctx, r.c.Backup, vault)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup vault %q", vault), err)
-			return
-		}
-		role = awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn)))
+	role, ok := backupRole(ctx, r.c.Backup, vault, plan.IAMRoleARN.ValueString(), &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	out := startAndWaitBackup(ctx, r.c.Backup, &backup.StartBackupJobInput{
 		BackupVaultName: aws.String(vault), ResourceArn: aws.String(plan.ResourceARN.ValueString()), IamRoleArn: aws.String(role),
@@ -263,6 +258,20 @@ func startAndWaitBackup(ctx context.Context, c *backup.Client, in *backup.StartB
 	tflog.Info(ctx, fmt.Sprintf("backup job %s completed: recovery point %s (%d bytes of data; %d bytes newly stored in the vault)", id, aws.ToString(out.RecoveryPointArn),
 		aws.ToInt64(out.BackupSizeInBytes), aws.ToInt64(out.BytesTransferred)), map[string]any{"backup_job_id": id, "recovery_point_arn": aws.ToString(out.RecoveryPointArn)})
 	return out
+}
+
+// backupRole is the IAM role a backup into vault runs as: role, else the default service role
+// of the vault's account. It returns false, with diagnostics, when the vault cannot be read.
+func backupRole(ctx context.Context, c *backup.Client, vault, role string, diags *diag.Diagnostics) (string, bool) {
+	if role != "" {
+		return role, true
+	}
+	v, err := awsbackup.FindVaultByName(ctx, c, vault)
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("reading backup vault %q", vault), err)
+		return "", false
+	}
+	return awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn))), true
 }
 
 // accountOfARN returns the account field of an ARN.

@@ -16,8 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 var (
@@ -152,14 +150,9 @@ func (a *startBackupJobAction) Invoke(ctx context.Context, req action.InvokeRequ
 		return
 	}
 	vault := m.VaultName.ValueString()
-	role := m.IAMRoleARN.ValueString()
-	if role == "" {
-		v, err := awsbackup.FindVaultByName(ctx, a.c.Backup, vault)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup vault %q", vault), err)
-			return
-		}
-		role = awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn)))
+	role, ok := backupRole(ctx, a.c.Backup, vault, m.IAMRoleARN.ValueString(), &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	in := &backup.StartBackupJobInput{BackupVaultName: aws.String(vault), ResourceArn: aws.String(m.ResourceARN.ValueString()),
 		IamRoleArn: aws.String(role), RecoveryPointTags: tags, IdempotencyToken: aws.String(uuid.NewString())}
