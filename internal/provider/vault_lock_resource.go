@@ -38,7 +38,7 @@ var (
 func NewVaultLockResource() resource.Resource {
 	r := &vaultLockResource{}
 	r.vaultSubresource = vaultSubresource[vaultLockModel]{
-		write: r.write, refresh: r.read, remove: r.remove, explainRemoveError: r.explainRemoveError,
+		write: r.lockOrChange, refresh: r.read, remove: r.remove, explainRemoveError: r.explainRemoveError,
 		removing:     "removing the vault lock of backup vault %q",
 		goneSummary:  "Vault lock disappeared",
 		goneOnCreate: "The lock on backup vault %q was removed outside Terraform while it was being created.",
@@ -195,8 +195,8 @@ func (r *vaultLockResource) put(ctx context.Context, m vaultLockModel) error {
 	return err
 }
 
-// write locks the vault (prior nil) or changes its lock.
-func (r *vaultLockResource) write(ctx context.Context, plan vaultLockModel, prior *vaultLockModel, diags *diag.Diagnostics) bool {
+// lockOrChange locks the vault (prior nil: create) or changes its lock.
+func (r *vaultLockResource) lockOrChange(ctx context.Context, plan vaultLockModel, prior *vaultLockModel, diags *diag.Diagnostics) bool {
 	if prior == nil {
 		return r.create(ctx, plan, diags)
 	}
