@@ -64,6 +64,8 @@ func (r *airGappedVaultResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *airGappedVaultResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "A logically air-gapped backup vault: born locked in compliance mode with the given retention range, " +
 			"its lock can never be changed or removed, and its recovery points can never be deleted by hand — they leave only " +
 			"by their lifecycle. Counterpart of `aws_backup_logically_air_gapped_vault`.\n\n" +

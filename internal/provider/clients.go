@@ -71,16 +71,13 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		c.Mode = modeEmbedded
 		dir := m.DataDir.ValueString()
 		if dir == "" {
-			if v := os.Getenv(EnvDataDir); v != "" {
-				dir = v
-			} else {
-				d, err := engine.DefaultDataDir()
-				if err != nil {
-					diags.AddError("Cannot choose the embedded engine's data directory", err.Error()+" Set data_dir in the provider block.")
-					return nil, diags
-				}
-				dir = d
+			// The engine's default: $BACKUP_ENGINE_DATA_DIR (engine.DataDirEnv), else a per-user directory.
+			d, err := engine.DefaultDataDir()
+			if err != nil {
+				diags.AddError("Cannot choose the embedded engine's data directory", err.Error()+" Set data_dir in the provider block.")
+				return nil, diags
 			}
+			dir = d
 		}
 		var fakeStart *time.Time
 		if v := m.FakeClock.ValueString(); v != "" {
@@ -197,12 +194,8 @@ var embedded struct {
 // unconfined is the embedded engine's filesystem access without allowed_paths.
 var unconfined = engine.FilesystemAccess{Unconfined: true}
 
-func embeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
-	return openEmbedded(ctx, dir, nil, nil, unconfined)
-}
-
-// openEmbeddedEngine is embeddedEngine with the engine's clock (nil: the data dir's persisted
-// fake clock if it has one, else the wall clock). The clock applies only if this call opens the
+// openEmbeddedEngine opens (or returns the open) unconfined embedded engine of dir, with the
+// engine's clock (nil: the data dir's persisted fake clock if it has one, else the wall clock). The clock applies only if this call opens the
 // engine; one already open for dir is returned as it is. Tests use it to run the provider's
 // engine on a fake clock they can move.
 func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
@@ -260,12 +253,6 @@ func closeEmbeddedEngine(dir string) error {
 		return nil
 	}
 	return e.Close()
-}
-
-// EmbeddedEngine returns the engine the provider runs in-process for dir, opening it if needed.
-// Tests use it to act on the same engine as the provider under test.
-func EmbeddedEngine(ctx context.Context, dir string) (*engine.Engine, error) {
-	return embeddedEngine(ctx, dir)
 }
 
 var errNotConfigured = errors.New("the provider is not configured yet")

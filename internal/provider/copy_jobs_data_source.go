@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -73,7 +74,8 @@ func (d *copyJobsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 		Attributes: map[string]schema.Attribute{
 			"id": computed("The filters, joined; stable for a given configuration."),
 			"state": optional("Only jobs in this state: `CREATED`, `RUNNING`, `COMPLETED` or `FAILED`.",
-				stringvalidator.OneOf("CREATED", "RUNNING", "COMPLETED", "FAILED", "PARTIAL")),
+				stringvalidator.OneOf(enumStrings(backuptypes.CopyJobStateCreated, backuptypes.CopyJobStateRunning, backuptypes.CopyJobStateCompleted,
+					backuptypes.CopyJobStateFailed, backuptypes.CopyJobStatePartial)...)),
 			"destination_vault_arn":     optional("Only jobs copying into this vault (ARN)."),
 			"source_recovery_point_arn": optional("Only jobs copying this recovery point."),
 			"resource_arn":              optional("Only jobs copying points of this resource."),

@@ -71,6 +71,8 @@ func (clockDuration) ValidateString(_ context.Context, req validator.StringReque
 
 func (r *engineClockResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Moves the engine's **fake clock**, for tests of backup policy: creating this resource, and every change of " +
 			"`advance`, `time` or `triggers`, moves the clock forward and does everything that comes due on the way, in time order — " +
 			"plan rules fire and their backup jobs run to completion, start and completion windows close, lifecycles move recovery " +

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -93,7 +94,9 @@ func (d *backupJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 		"state": schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: "Only jobs in this state: `CREATED`, `PENDING`, `RUNNING`, `ABORTING`, `ABORTED`, `COMPLETED`, `FAILED`, `EXPIRED` or `PARTIAL`.",
-			Validators:          []validator.String{stringvalidator.OneOf("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")},
+			Validators: []validator.String{stringvalidator.OneOf(enumStrings(backuptypes.BackupJobStateCreated, backuptypes.BackupJobStatePending,
+				backuptypes.BackupJobStateRunning, backuptypes.BackupJobStateAborting, backuptypes.BackupJobStateAborted, backuptypes.BackupJobStateCompleted,
+				backuptypes.BackupJobStateFailed, backuptypes.BackupJobStateExpired, backuptypes.BackupJobStatePartial)...)},
 		},
 		"message_category": schema.StringAttribute{Optional: true, MarkdownDescription: "Only jobs with this message category, e.g. `SUCCESS`; `AGGREGATE_ALL` for every job."},
 		"parent_job_id":    schema.StringAttribute{Optional: true, MarkdownDescription: "Only child jobs of this composite job."},
@@ -212,7 +215,8 @@ func (d *restoreJobsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 		"resource_type": schema.StringAttribute{Optional: true, MarkdownDescription: "Only restores of this resource type, e.g. `EFS`."},
 		"status": schema.StringAttribute{
 			Optional: true, MarkdownDescription: "Only jobs in this status: `PENDING`, `RUNNING`, `COMPLETED`, `ABORTED` or `FAILED`.",
-			Validators: []validator.String{stringvalidator.OneOf("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED")},
+			Validators: []validator.String{stringvalidator.OneOf(enumStrings(backuptypes.RestoreJobStatusPending, backuptypes.RestoreJobStatusRunning,
+				backuptypes.RestoreJobStatusCompleted, backuptypes.RestoreJobStatusAborted, backuptypes.RestoreJobStatusFailed)...)},
 		},
 		"ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "IDs of the jobs, oldest first."},
 		"restore_jobs": schema.ListNestedAttribute{

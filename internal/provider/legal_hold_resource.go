@@ -88,6 +88,8 @@ const cancelDescriptionExample = `cancel_description = "Matter 2024-17 closed; h
 
 func (r *legalHoldResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "A legal hold: the recovery points it selects cannot be deleted — by hand, by `force_destroy`, or by " +
 			"their lifecycle, which waits — nor have their retention shortened, until the hold is cancelled. Vault locks still apply " +
 			"on top. (terraform-provider-aws has no counterpart; this follows `AWS::Backup::LegalHold`.)\n\n" +

@@ -85,6 +85,8 @@ func lifecycleBlock(what string) schema.ListNestedBlock {
 
 func (r *planResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "A backup plan: rules that say when backups run, where they go, how long they are kept and where they are copied. " +
 			"Counterpart of `aws_backup_plan`. Every change updates the plan in place and makes a new `version`; rules are an ordered list, " +
 			"so reordering them is an in-place update too.",

@@ -75,6 +75,8 @@ func (absolutePath) ValidateString(_ context.Context, req validator.StringReques
 
 func (r *protectedResourceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Registers a local resource with the engine so it can be backed up: a directory tree, " +
 			"protected as an EFS file system (`arn:aws:elasticfilesystem:...:file-system/fs-...`), a PostgreSQL database, " +
 			"protected as an RDS instance (`arn:aws:rds:...:db:NAME`, backed up with pg_dump, restored into a new database), " +

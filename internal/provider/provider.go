@@ -19,16 +19,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
 )
 
 // EndpointAWS is the endpoint value that selects AWS Backup itself.
 const EndpointAWS = "aws"
 
-// Environment variables the provider reads when an argument is not set.
-const (
-	EnvEndpoint = "BACKUP_ENGINE_ENDPOINT"
-	EnvDataDir  = "BACKUP_ENGINE_DATA_DIR"
-)
+// EnvEndpoint is the environment variable the provider reads when endpoint is not set. (data_dir's,
+// engine.DataDirEnv, is the engine's own default.)
+const EnvEndpoint = "BACKUP_ENGINE_ENDPOINT"
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
@@ -83,7 +83,7 @@ func (p *backupProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"data_dir": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Directory of the embedded engine's state. Defaults to `$" + EnvDataDir + "`, else " +
+				MarkdownDescription: "Directory of the embedded engine's state. Defaults to `$" + engine.DataDirEnv + "`, else " +
 					"`$XDG_DATA_HOME/terraform-provider-backup`, else `~/.local/share/terraform-provider-backup` — the same " +
 					"directory `engine serve` uses by default, so the daemon and Terraform see the same vaults. " +
 					"Only valid without `endpoint`.",

@@ -2,13 +2,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -81,6 +81,8 @@ func computedString(desc string) schema.StringAttribute {
 
 func (r *recoveryPointResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "An on-demand backup: creating it runs a backup job of `resource_arn` into `vault_name` and waits for " +
 			"it to complete (progress is logged; see `timeouts`). The resource is the recovery point the job made. Destroying it " +
 			"deletes the point, subject to the vault's lock and legal holds. Change `triggers` to take a new backup. " +
@@ -193,14 +195,9 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	vault := plan.VaultName.ValueString()
-	role := plan.IAMRoleARN.ValueString()
-	if role == "" {
-		v, err := awsbackup.FindVaultByName(ctx, r.c.Backup, vault)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup vault %q", vault), err)
-			return
-		}
-		role = awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn)))
+	role, ok := backupRole(ctx, r.c.Backup, vault, plan.IAMRoleARN.ValueString(), &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	out := startAndWaitBackup(ctx, r.c.Backup, &backup.StartBackupJobInput{
 		BackupVaultName: aws.String(vault), ResourceArn: aws.String(plan.ResourceARN.ValueString()), IamRoleArn: aws.String(role),
@@ -212,11 +209,8 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 	plan.ID = types.StringValue(aws.ToString(out.RecoveryPointArn))
 	plan.BackupJobID = types.StringValue(aws.ToString(out.BackupJobId))
 	plan.IAMRoleARN = types.StringValue(role)
-	if !r.read(ctx, &plan, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Recovery point missing after the backup",
-				fmt.Sprintf("Backup job %s completed, but its recovery point %s cannot be found in vault %s: it was deleted meanwhile.", aws.ToString(out.BackupJobId), plan.ID.ValueString(), vault))
-		}
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Recovery point missing after the backup",
+		fmt.Sprintf("Backup job %s completed, but its recovery point %s cannot be found in vault %s: it was deleted meanwhile.", aws.ToString(out.BackupJobId), plan.ID.ValueString(), vault)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -225,47 +219,59 @@ func (r *recoveryPointResource) Create(ctx context.Context, req resource.CreateR
 // startAndWaitBackup starts a backup job and waits for it, logging progress. It returns nil, with
 // diagnostics, if the job did not complete; a job still running at the timeout is stopped.
 func startAndWaitBackup(ctx context.Context, c *backup.Client, in *backup.StartBackupJobInput, timeout time.Duration, diags *diag.Diagnostics) *backup.DescribeBackupJobOutput {
-	started, err := c.StartBackupJob(ctx, in)
-	if err != nil {
-		addAPIError(diags, fmt.Sprintf("starting a backup of %s into vault %q", aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)), err)
+	source, vault := aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)
+	id, out, completed := startAndWait(ctx, c, backupJobs, jobRun[*backup.DescribeBackupJobOutput]{
+		starting: fmt.Sprintf("starting a backup of %s into vault %q", source, vault),
+		start: func(ctx context.Context) (string, error) {
+			started, err := c.StartBackupJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.BackupJobId)
+			tflog.Info(ctx, fmt.Sprintf("backup job %s started: %s into vault %s", id, source, vault),
+				map[string]any{"backup_job_id": id, "resource_arn": source, "vault": vault})
+			return id, nil
+		},
+		wait: true, timeout: timeout,
+		progress: func(id string, j *backup.DescribeBackupJobOutput) string {
+			return fmt.Sprintf("backup job %s: %s, %s%% done, %d bytes stored so far", id, j.State, aws.ToString(j.PercentDone), aws.ToInt64(j.BytesTransferred))
+		},
+		report: func(id, line string) { tflog.Info(ctx, line, map[string]any{"backup_job_id": id}) },
+		failedDetail: func(statusMessage string) string {
+			return fmt.Sprintf("The backup of %s into vault %q did not produce a recovery point: %s", source, vault, statusMessage)
+		},
+		timedOut: func(ctx context.Context, id string) string {
+			_, stopErr := c.StopBackupJob(context.WithoutCancel(ctx), &backup.StopBackupJobInput{BackupJobId: aws.String(id)})
+			if stopErr != nil {
+				return fmt.Sprintf("Backup job %s did not complete within %s, and stopping it failed (%v): it may still create a recovery point. Raise timeouts.create.", id, timeout, stopErr)
+			}
+			return fmt.Sprintf("Backup job %s did not complete within %s, so it was stopped. Raise timeouts.create and apply again.", id, timeout)
+		},
+	}, diags)
+	if !completed {
 		return nil
 	}
-	id := aws.ToString(started.BackupJobId)
-	tflog.Info(ctx, fmt.Sprintf("backup job %s started: %s into vault %s", id, aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName)),
-		map[string]any{"backup_job_id": id, "resource_arn": aws.ToString(in.ResourceArn), "vault": aws.ToString(in.BackupVaultName)})
-	lastPercent := ""
-	out, err := awsbackup.WaitBackupJobCompleted(ctx, c, id, timeout, func(j *backup.DescribeBackupJobOutput) {
-		if p := aws.ToString(j.PercentDone); p != lastPercent {
-			lastPercent = p
-			tflog.Info(ctx, fmt.Sprintf("backup job %s: %s, %s%% done, %d bytes stored so far", id, j.State, p, aws.ToInt64(j.BytesTransferred)),
-				map[string]any{"backup_job_id": id, "state": string(j.State), "percent_done": p})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		diags.AddError(fmt.Sprintf("Backup job %s ended %s", id, failed.State),
-			fmt.Sprintf("The backup of %s into vault %q did not produce a recovery point: %s", aws.ToString(in.ResourceArn), aws.ToString(in.BackupVaultName), failed.Message))
-		return nil
-	case errors.Is(err, context.DeadlineExceeded):
-		_, stopErr := c.StopBackupJob(context.WithoutCancel(ctx), &backup.StopBackupJobInput{BackupJobId: aws.String(id)})
-		detail := fmt.Sprintf("Backup job %s did not complete within %s, so it was stopped. Raise timeouts.create and apply again.", id, timeout)
-		if stopErr != nil {
-			detail = fmt.Sprintf("Backup job %s did not complete within %s, and stopping it failed (%v): it may still create a recovery point. Raise timeouts.create.", id, timeout, stopErr)
-		}
-		diags.AddError("Timed out waiting for the backup", detail)
-		return nil
-	case err != nil:
-		addAPIError(diags, fmt.Sprintf("waiting for backup job %s", id), err)
-		return nil
-	}
-	if out.State == "PARTIAL" {
+	if out.State == backuptypes.BackupJobStatePartial {
 		diags.AddWarning("The backup is partial",
 			fmt.Sprintf("Backup job %s completed, but some items were not captured consistently: %s", id, aws.ToString(out.StatusMessage)))
 	}
 	tflog.Info(ctx, fmt.Sprintf("backup job %s completed: recovery point %s (%d bytes of data; %d bytes newly stored in the vault)", id, aws.ToString(out.RecoveryPointArn),
 		aws.ToInt64(out.BackupSizeInBytes), aws.ToInt64(out.BytesTransferred)), map[string]any{"backup_job_id": id, "recovery_point_arn": aws.ToString(out.RecoveryPointArn)})
 	return out
+}
+
+// backupRole is the IAM role a backup into vault runs as: role, else the default service role
+// of the vault's account. It returns false, with diagnostics, when the vault cannot be read.
+func backupRole(ctx context.Context, c *backup.Client, vault, role string, diags *diag.Diagnostics) (string, bool) {
+	if role != "" {
+		return role, true
+	}
+	v, err := awsbackup.FindVaultByName(ctx, c, vault)
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("reading backup vault %q", vault), err)
+		return "", false
+	}
+	return awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn))), true
 }
 
 // accountOfARN returns the account field of an ARN.
@@ -380,7 +386,8 @@ func (r *recoveryPointResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	// AWS deletes some points asynchronously (status DELETING): wait until it is gone.
 	w := awsbackup.Waiter[*backup.DescribeRecoveryPointOutput]{
-		Pending: []string{"DELETING", "COMPLETED", "PARTIAL", "EXPIRED"}, Target: []string{"gone"}, Timeout: timeout,
+		Pending: enumStrings(backuptypes.RecoveryPointStatusDeleting, backuptypes.RecoveryPointStatusCompleted,
+			backuptypes.RecoveryPointStatusPartial, backuptypes.RecoveryPointStatusExpired), Target: []string{"gone"}, Timeout: timeout,
 		Refresh: func(ctx context.Context) (*backup.DescribeRecoveryPointOutput, string, error) {
 			out, err := awsbackup.FindRecoveryPoint(ctx, r.c.Backup, vault, arn)
 			if awsbackup.IsNotFound(err) {

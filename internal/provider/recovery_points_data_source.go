@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -84,7 +85,8 @@ func (d *recoveryPointsDataSource) Schema(_ context.Context, _ datasource.Schema
 			"resource_type": schema.StringAttribute{Optional: true, MarkdownDescription: "Only points of this resource type, e.g. `EFS`."},
 			"status": schema.StringAttribute{
 				Optional: true, MarkdownDescription: "Only points in this status: `COMPLETED`, `PARTIAL`, `DELETING` or `EXPIRED`.",
-				Validators: []validator.String{stringvalidator.OneOf("COMPLETED", "PARTIAL", "DELETING", "EXPIRED")},
+				Validators: []validator.String{stringvalidator.OneOf(enumStrings(backuptypes.RecoveryPointStatusCompleted, backuptypes.RecoveryPointStatusPartial,
+					backuptypes.RecoveryPointStatusDeleting, backuptypes.RecoveryPointStatusExpired)...)},
 			},
 			"created_after":  schema.StringAttribute{Optional: true, Validators: []validator.String{rfc3339{}}, MarkdownDescription: "Only points created after this RFC 3339 time."},
 			"created_before": schema.StringAttribute{Optional: true, Validators: []validator.String{rfc3339{}}, MarkdownDescription: "Only points created before this RFC 3339 time."},

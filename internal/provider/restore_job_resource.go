@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -63,6 +62,8 @@ func (r *restoreJobResource) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *restoreJobResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "An on-demand restore: creating it runs a restore job of `recovery_point_arn` and waits for it to " +
 			"complete (see `timeouts`). For EFS, `metadata` takes the keys of the point's `restore_metadata` (the " +
 			"`backup_recovery_point` data source) plus `destination-path`: with `newFileSystem = \"true\"` the tree goes to that " +
@@ -159,33 +160,28 @@ func (r *restoreJobResource) Create(ctx context.Context, req resource.CreateRequ
 // startAndWaitRestore starts a restore job and waits for it, logging progress; nil, with
 // diagnostics, if it did not complete.
 func startAndWaitRestore(ctx context.Context, c *backup.Client, in *backup.StartRestoreJobInput, timeout time.Duration, diags *diag.Diagnostics) *backup.DescribeRestoreJobOutput {
-	started, err := c.StartRestoreJob(ctx, in)
-	if err != nil {
-		addAPIError(diags, fmt.Sprintf("starting a restore of %s", aws.ToString(in.RecoveryPointArn)), err)
-		return nil
-	}
-	id := aws.ToString(started.RestoreJobId)
-	tflog.Info(ctx, fmt.Sprintf("restore job %s started: %s", id, aws.ToString(in.RecoveryPointArn)),
-		map[string]any{"restore_job_id": id, "recovery_point_arn": aws.ToString(in.RecoveryPointArn)})
-	lastPercent := ""
-	out, err := awsbackup.WaitRestoreJobCompleted(ctx, c, id, timeout, func(j *backup.DescribeRestoreJobOutput) {
-		if p := aws.ToString(j.PercentDone); p != lastPercent {
-			lastPercent = p
-			tflog.Info(ctx, fmt.Sprintf("restore job %s: %s, %s%% done", id, j.Status, p), map[string]any{"restore_job_id": id, "status": string(j.Status)})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		diags.AddError(fmt.Sprintf("Restore job %s ended %s", id, failed.State),
-			fmt.Sprintf("The restore of %s did not complete: %s", aws.ToString(in.RecoveryPointArn), failed.Message))
-		return nil
-	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Timed out waiting for the restore",
-			fmt.Sprintf("Restore job %s did not complete within %s; it keeps running. Raise timeouts.create, or follow it with `aws backup describe-restore-job --restore-job-id %s`.", id, timeout, id))
-		return nil
-	case err != nil:
-		addAPIError(diags, fmt.Sprintf("waiting for restore job %s", id), err)
+	point := aws.ToString(in.RecoveryPointArn)
+	id, out, completed := startAndWait(ctx, c, restoreJobs, jobRun[*backup.DescribeRestoreJobOutput]{
+		starting: fmt.Sprintf("starting a restore of %s", point),
+		start: func(ctx context.Context) (string, error) {
+			started, err := c.StartRestoreJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.RestoreJobId)
+			tflog.Info(ctx, fmt.Sprintf("restore job %s started: %s", id, point), map[string]any{"restore_job_id": id, "recovery_point_arn": point})
+			return id, nil
+		},
+		wait: true, timeout: timeout, follow: "Raise timeouts.create, or follow it with",
+		progress: func(id string, j *backup.DescribeRestoreJobOutput) string {
+			return fmt.Sprintf("restore job %s: %s, %s%% done", id, j.Status, aws.ToString(j.PercentDone))
+		},
+		report: func(id, line string) { tflog.Info(ctx, line, map[string]any{"restore_job_id": id}) },
+		failedDetail: func(statusMessage string) string {
+			return fmt.Sprintf("The restore of %s did not complete: %s", point, statusMessage)
+		},
+	}, diags)
+	if !completed {
 		return nil
 	}
 	tflog.Info(ctx, fmt.Sprintf("restore job %s completed: restored to %s", id, aws.ToString(out.CreatedResourceArn)),

@@ -84,6 +84,8 @@ func keyValueBlock(op, meaning string) schema.ListNestedBlock {
 func (r *selectionResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Assigns resources to a backup plan. Counterpart of `aws_backup_selection`. The API cannot update a selection, " +
 			"so every change replaces it.\n\nA resource is selected when it matches `resources` **or** any `selection_tag` (or when " +
 			"neither is given), does not match `not_resources`, and meets **every** entry of every `condition` block.",
@@ -302,13 +304,24 @@ func (r *selectionResource) Create(ctx context.Context, req resource.CreateReque
 	tflog.Info(ctx, "created backup selection", map[string]any{"plan_id": planID, "id": id})
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("plan_id"), planID)...)
-	got, err := awsbackup.FindSelection(ctx, r.c.Backup, planID, id)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup selection %s", id), err)
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, planID, id, &plan, &resp.Diagnostics), "Backup selection disappeared", fmt.Sprintf("Backup selection %s was deleted outside Terraform while it was being created.", id)) {
 		return
 	}
-	flattenSelection(got, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// read refreshes m from the API. It returns false, with no diagnostic, if the selection is gone.
+func (r *selectionResource) read(ctx context.Context, planID, id string, m *selectionModel, diags *diag.Diagnostics) bool {
+	got, err := awsbackup.FindSelection(ctx, r.c.Backup, planID, id)
+	if awsbackup.IsNotFound(err) {
+		return false
+	}
+	if err != nil {
+		addAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
+		return false
+	}
+	flattenSelection(got, m)
+	return true
 }
 
 func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -317,17 +330,13 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, err := awsbackup.FindSelection(ctx, r.c.Backup, state.PlanID.ValueString(), state.ID.ValueString())
-	if awsbackup.IsNotFound(err) {
-		tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
+	if !r.read(ctx, state.PlanID.ValueString(), state.ID.ValueString(), &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
+			resp.State.RemoveResource(ctx)
+		}
 		return
 	}
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup selection %s", state.ID.ValueString()), err)
-		return
-	}
-	flattenSelection(got, &state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,8 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 var (
@@ -119,6 +116,11 @@ func (a *startBackupJobAction) ValidateConfig(ctx context.Context, req action.Va
 	validateLifecycle(m.ColdStorageAfter, m.DeleteAfter, &resp.Diagnostics)
 }
 
+// invokeProgress reports an action's progress lines to Terraform.
+func invokeProgress(resp *action.InvokeResponse) func(id, line string) {
+	return func(_, line string) { resp.SendProgress(action.InvokeProgressEvent{Message: line}) }
+}
+
 // waitSettings reads wait_for_completion and timeout; the embedded engine always waits.
 func waitSettings(c *clients, wait types.Bool, timeout types.String, diags *diag.Diagnostics) (bool, time.Duration) {
 	d := defaultBackupTimeout
@@ -148,48 +150,32 @@ func (a *startBackupJobAction) Invoke(ctx context.Context, req action.InvokeRequ
 		return
 	}
 	vault := m.VaultName.ValueString()
-	role := m.IAMRoleARN.ValueString()
-	if role == "" {
-		v, err := awsbackup.FindVaultByName(ctx, a.c.Backup, vault)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup vault %q", vault), err)
-			return
-		}
-		role = awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn)))
+	role, ok := backupRole(ctx, a.c.Backup, vault, m.IAMRoleARN.ValueString(), &resp.Diagnostics)
+	if !ok {
+		return
 	}
 	in := &backup.StartBackupJobInput{BackupVaultName: aws.String(vault), ResourceArn: aws.String(m.ResourceARN.ValueString()),
 		IamRoleArn: aws.String(role), RecoveryPointTags: tags, IdempotencyToken: aws.String(uuid.NewString())}
 	in.Lifecycle = lifecycleToAPI(m.ColdStorageAfter, m.DeleteAfter)
-	started, err := a.c.Backup.StartBackupJob(ctx, in)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("starting a backup of %s into vault %q", m.ResourceARN.ValueString(), vault), err)
-		return
-	}
-	id := aws.ToString(started.BackupJobId)
-	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started backup job %s of %s into vault %s; its recovery point will be %s",
-		id, m.ResourceARN.ValueString(), vault, aws.ToString(started.RecoveryPointArn))})
-	if !wait {
-		return
-	}
-	last := ""
-	out, err := awsbackup.WaitBackupJobCompleted(ctx, a.c.Backup, id, timeout, func(j *backup.DescribeBackupJobOutput) {
-		msg := fmt.Sprintf("Backup job %s: %s, %s%% done, %d bytes transferred", id, j.State, aws.ToString(j.PercentDone), aws.ToInt64(j.BytesTransferred))
-		if msg != last {
-			last = msg
-			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		resp.Diagnostics.AddError(fmt.Sprintf("Backup job %s ended %s", id, failed.State), failed.Message)
-		return
-	case errors.Is(err, context.DeadlineExceeded):
-		resp.Diagnostics.AddError("Timed out waiting for the backup",
-			fmt.Sprintf("Backup job %s did not complete within %s; it keeps running. Raise timeout, or follow it with `aws backup describe-backup-job --backup-job-id %s`.", id, timeout, id))
-		return
-	case err != nil:
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for backup job %s", id), err)
+	id, out, completed := startAndWait(ctx, a.c.Backup, backupJobs, jobRun[*backup.DescribeBackupJobOutput]{
+		starting: fmt.Sprintf("starting a backup of %s into vault %q", m.ResourceARN.ValueString(), vault),
+		start: func(ctx context.Context) (string, error) {
+			started, err := a.c.Backup.StartBackupJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.BackupJobId)
+			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started backup job %s of %s into vault %s; its recovery point will be %s",
+				id, m.ResourceARN.ValueString(), vault, aws.ToString(started.RecoveryPointArn))})
+			return id, nil
+		},
+		wait: wait, timeout: timeout, report: invokeProgress(resp),
+		progress: func(id string, j *backup.DescribeBackupJobOutput) string {
+			return fmt.Sprintf("Backup job %s: %s, %s%% done, %d bytes transferred", id, j.State, aws.ToString(j.PercentDone), aws.ToInt64(j.BytesTransferred))
+		},
+		follow: "Raise timeout, or follow it with",
+	}, &resp.Diagnostics)
+	if !completed {
 		return
 	}
 	if out.State == backuptypes.BackupJobStatePartial {

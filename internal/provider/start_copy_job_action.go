@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 
@@ -111,35 +110,21 @@ func (a *startCopyJobAction) Invoke(ctx context.Context, req action.InvokeReques
 	in := &backup.StartCopyJobInput{SourceBackupVaultName: aws.String(source), RecoveryPointArn: aws.String(point),
 		DestinationBackupVaultArn: aws.String(dest), IamRoleArn: aws.String(role), IdempotencyToken: aws.String(uuid.NewString()),
 		Lifecycle: lifecycleToAPI(m.ColdStorageAfter, m.DeleteAfter)}
-	started, err := a.c.Backup.StartCopyJob(ctx, in)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("starting a copy of %s into %s", point, dest), err)
-		return
-	}
-	id := aws.ToString(started.CopyJobId)
-	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started copy job %s of %s into %s", id, point, dest)})
-	if !wait {
-		return
-	}
-	last := ""
-	out, err := awsbackup.WaitCopyJobCompleted(ctx, a.c.Backup, id, timeout, func(j *backuptypes.CopyJob) {
-		msg := fmt.Sprintf("Copy job %s: %s", id, j.State)
-		if msg != last {
-			last = msg
-			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		resp.Diagnostics.AddError(fmt.Sprintf("Copy job %s ended %s", id, failed.State), failed.Message)
-		return
-	case errors.Is(err, context.DeadlineExceeded):
-		resp.Diagnostics.AddError("Timed out waiting for the copy",
-			fmt.Sprintf("Copy job %s did not complete within %s; it keeps running. Raise timeout, or follow it with `aws backup describe-copy-job --copy-job-id %s`.", id, timeout, id))
-		return
-	case err != nil:
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for copy job %s", id), err)
+	id, out, completed := startAndWait(ctx, a.c.Backup, copyJobs, jobRun[*backuptypes.CopyJob]{
+		starting: fmt.Sprintf("starting a copy of %s into %s", point, dest),
+		start: func(ctx context.Context) (string, error) {
+			started, err := a.c.Backup.StartCopyJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.CopyJobId)
+			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started copy job %s of %s into %s", id, point, dest)})
+			return id, nil
+		},
+		wait: wait, timeout: timeout, report: invokeProgress(resp), follow: "Raise timeout, or follow it with",
+		progress: func(id string, j *backuptypes.CopyJob) string { return fmt.Sprintf("Copy job %s: %s", id, j.State) },
+	}, &resp.Diagnostics)
+	if !completed {
 		return
 	}
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Copy job %s %s: recovery point %s in %s (%d bytes)",

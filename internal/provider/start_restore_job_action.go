@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 var _ action.ActionWithConfigure = (*startRestoreJobAction)(nil)
@@ -84,35 +81,23 @@ func (a *startRestoreJobAction) Invoke(ctx context.Context, req action.InvokeReq
 	if v := m.ResourceType.ValueString(); v != "" {
 		in.ResourceType = aws.String(v)
 	}
-	started, err := a.c.Backup.StartRestoreJob(ctx, in)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("starting a restore of %s", arn), err)
-		return
-	}
-	id := aws.ToString(started.RestoreJobId)
-	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started restore job %s of %s", id, arn)})
-	if !wait {
-		return
-	}
-	last := ""
-	out, err := awsbackup.WaitRestoreJobCompleted(ctx, a.c.Backup, id, timeout, func(j *backup.DescribeRestoreJobOutput) {
-		msg := fmt.Sprintf("Restore job %s: %s, %s%% done", id, j.Status, aws.ToString(j.PercentDone))
-		if msg != last {
-			last = msg
-			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-		}
-	})
-	var failed *awsbackup.JobFailedError
-	switch {
-	case errors.As(err, &failed):
-		resp.Diagnostics.AddError(fmt.Sprintf("Restore job %s ended %s", id, failed.State), failed.Message)
-		return
-	case errors.Is(err, context.DeadlineExceeded):
-		resp.Diagnostics.AddError("Timed out waiting for the restore",
-			fmt.Sprintf("Restore job %s did not complete within %s; it keeps running. Follow it with `aws backup describe-restore-job --restore-job-id %s`.", id, timeout, id))
-		return
-	case err != nil:
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for restore job %s", id), err)
+	id, out, completed := startAndWait(ctx, a.c.Backup, restoreJobs, jobRun[*backup.DescribeRestoreJobOutput]{
+		starting: fmt.Sprintf("starting a restore of %s", arn),
+		start: func(ctx context.Context) (string, error) {
+			started, err := a.c.Backup.StartRestoreJob(ctx, in)
+			if err != nil {
+				return "", err
+			}
+			id := aws.ToString(started.RestoreJobId)
+			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Started restore job %s of %s", id, arn)})
+			return id, nil
+		},
+		wait: wait, timeout: timeout, report: invokeProgress(resp), follow: "Follow it with",
+		progress: func(id string, j *backup.DescribeRestoreJobOutput) string {
+			return fmt.Sprintf("Restore job %s: %s, %s%% done", id, j.Status, aws.ToString(j.PercentDone))
+		},
+	}, &resp.Diagnostics)
+	if !completed {
 		return
 	}
 	where := ""

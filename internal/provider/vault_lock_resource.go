@@ -9,13 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -38,9 +35,25 @@ var (
 )
 
 // NewVaultLockResource returns the backup_vault_lock resource.
-func NewVaultLockResource() resource.Resource { return &vaultLockResource{} }
+func NewVaultLockResource() resource.Resource {
+	r := &vaultLockResource{}
+	r.vaultSubresource = vaultSubresource[vaultLockModel]{
+		write: r.lockOrChange, refresh: r.read, remove: r.remove, explainRemoveError: r.explainRemoveError,
+		removing:     "removing the vault lock of backup vault %q",
+		goneSummary:  "Vault lock disappeared",
+		goneOnCreate: "The lock on backup vault %q was removed outside Terraform while it was being created.",
+		goneOnUpdate: "The lock on backup vault %q was removed outside Terraform during the update.",
+		goneOnRead:   "vault lock not found, removing from state",
+		importWhat:   "a vault lock",
+	}
+	return r
+}
 
-type vaultLockResource struct{ c *clients }
+// vaultLockResource gets Create, Read, Update, Delete and ImportState from vaultSubresource.
+type vaultLockResource struct {
+	c *clients
+	vaultSubresource[vaultLockModel]
+}
 
 type vaultLockModel struct {
 	ID                types.String `tfsdk:"id"`
@@ -54,12 +67,16 @@ type vaultLockModel struct {
 	Mode              types.String `tfsdk:"mode"`
 }
 
+func (m vaultLockModel) vaultName() string { return m.BackupVaultName.ValueString() }
+
 func (r *vaultLockResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_vault_lock"
 }
 
 func (r *vaultLockResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "Backup Vault Lock on a vault: recovery points in a locked vault cannot be deleted before their retention ends, " +
 			"and backup and copy jobs into it must keep points between `min_retention_days` and `max_retention_days`. " +
 			"Counterpart of `aws_backup_vault_lock_configuration`, with the same arguments.\n\n" +
@@ -71,53 +88,39 @@ func (r *vaultLockResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"imported compliance lock keeps its `changeable_for_days` (read from the engine), so it plans no changes. " +
 			"(AWS Backup itself does not report `changeable_for_days`; with `endpoint = \"aws\"` an imported compliance lock reads " +
 			"it as unset, and the value in the state is kept from then on.)",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The vault's name.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"backup_vault_name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the vault to lock. Changing it moves the lock to another vault (replacement).",
-				Validators:          []validator.String{stringvalidator.RegexMatches(vaultNamePattern, vaultNameRule)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"backup_vault_arn": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "ARN of the locked vault.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"changeable_for_days": schema.Int64Attribute{
-				Optional: true,
-				MarkdownDescription: fmt.Sprintf("Days (at least %d, at most %d) the lock stays changeable before it becomes immutable: setting it "+
-					"puts the lock in compliance mode with `lock_date` = now + this many days. Every change before the lock date restarts "+
-					"that count. Omit it for a governance-mode lock.", lockMinChangeableDays, lockMaxDays),
-				Validators: []validator.Int64{int64validator.Between(lockMinChangeableDays, lockMaxDays)},
-			},
-			"min_retention_days": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Shortest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
-			},
-			"max_retention_days": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Longest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
-			},
-			"locked": schema.BoolAttribute{
-				Computed:            true,
-				MarkdownDescription: "Whether Vault Lock protects the vault (always `true` while this resource exists).",
-			},
-			"lock_date": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "When a compliance-mode lock becomes immutable (RFC 3339); null in governance mode.",
-			},
-			"mode": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`GOVERNANCE` (no `changeable_for_days`) or `COMPLIANCE`.",
-			},
-		},
+		Attributes: withVaultSubresourceAttributes("Name of the vault to lock. Changing it moves the lock to another vault (replacement).",
+			"ARN of the locked vault.",
+			map[string]schema.Attribute{
+				"changeable_for_days": schema.Int64Attribute{
+					Optional: true,
+					MarkdownDescription: fmt.Sprintf("Days (at least %d, at most %d) the lock stays changeable before it becomes immutable: setting it "+
+						"puts the lock in compliance mode with `lock_date` = now + this many days. Every change before the lock date restarts "+
+						"that count. Omit it for a governance-mode lock.", lockMinChangeableDays, lockMaxDays),
+					Validators: []validator.Int64{int64validator.Between(lockMinChangeableDays, lockMaxDays)},
+				},
+				"min_retention_days": schema.Int64Attribute{
+					Optional:            true,
+					MarkdownDescription: fmt.Sprintf("Shortest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
+					Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
+				},
+				"max_retention_days": schema.Int64Attribute{
+					Optional:            true,
+					MarkdownDescription: fmt.Sprintf("Longest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
+					Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
+				},
+				"locked": schema.BoolAttribute{
+					Computed:            true,
+					MarkdownDescription: "Whether Vault Lock protects the vault (always `true` while this resource exists).",
+				},
+				"lock_date": schema.StringAttribute{
+					Computed:            true,
+					MarkdownDescription: "When a compliance-mode lock becomes immutable (RFC 3339); null in governance mode.",
+				},
+				"mode": schema.StringAttribute{
+					Computed:            true,
+					MarkdownDescription: "`GOVERNANCE` (no `changeable_for_days`) or `COMPLIANCE`.",
+				},
+			}),
 	}
 }
 
@@ -192,40 +195,40 @@ func (r *vaultLockResource) put(ctx context.Context, m vaultLockModel) error {
 	return err
 }
 
-func (r *vaultLockResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan vaultLockModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+// lockOrChange locks the vault (prior nil: create) or changes its lock.
+func (r *vaultLockResource) lockOrChange(ctx context.Context, plan vaultLockModel, prior *vaultLockModel, diags *diag.Diagnostics) bool {
+	if prior == nil {
+		return r.create(ctx, plan, diags)
 	}
+	return r.change(ctx, plan, *prior, diags)
+}
+
+func (r *vaultLockResource) create(ctx context.Context, plan vaultLockModel, diags *diag.Diagnostics) bool {
 	name := plan.BackupVaultName.ValueString()
 	// A put would silently replace an existing lock (and restart a compliance lock's grace time),
 	// so an existing lock must be imported, not overwritten.
 	existing, err := awsbackup.FindVaultLock(ctx, r.c.Backup, name)
 	switch {
 	case err == nil && existing.VaultType == backuptypes.VaultTypeLogicallyAirGappedBackupVault:
-		resp.Diagnostics.AddAttributeError(path.Root("backup_vault_name"), "Vault is logically air-gapped",
+		diags.AddAttributeError(path.Root("backup_vault_name"), "Vault is logically air-gapped",
 			fmt.Sprintf("Backup vault %q is a logically air-gapped vault: its lock is fixed when the vault is created (min_retention_days and "+
 				"max_retention_days of backup_logically_air_gapped_vault) and cannot be set with backup_vault_lock. Remove this resource.", name))
-		return
+		return false
 	case err == nil:
-		resp.Diagnostics.AddAttributeError(path.Root("backup_vault_name"), "Vault is already locked",
+		diags.AddAttributeError(path.Root("backup_vault_name"), "Vault is already locked",
 			fmt.Sprintf("Backup vault %q already has a %s-mode vault lock. Bring it under Terraform with `terraform import` "+
 				"(ID: the vault name) instead of creating a new one, which would overwrite it.", name, existing.Mode()))
-		return
+		return false
 	case !awsbackup.IsNotFound(err):
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading backup vault %q", name), err)
-		return
+		addAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
+		return false
 	}
 	if err := r.put(ctx, plan); err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("locking backup vault %q", name), err)
-		return
+		addAPIError(diags, fmt.Sprintf("locking backup vault %q", name), err)
+		return false
 	}
 	tflog.Info(ctx, "locked backup vault", map[string]any{"name": name, "changeable_for_days": plan.ChangeableForDays.String()})
-	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform while it was being created.", name)) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	return true
 }
 
 // read refreshes m from the API. It returns false, with no diagnostic, when the vault or its lock
@@ -261,66 +264,38 @@ func (r *vaultLockResource) read(ctx context.Context, m *vaultLockModel, diags *
 	return true
 }
 
-func (r *vaultLockResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state vaultLockModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !r.read(ctx, &state, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			tflog.Warn(ctx, "vault lock not found, removing from state", map[string]any{"backup_vault_name": state.BackupVaultName.ValueString()})
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-}
-
-func (r *vaultLockResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state vaultLockModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+// change puts plan over the lock state describes.
+func (r *vaultLockResource) change(ctx context.Context, plan, state vaultLockModel, diags *diag.Diagnostics) bool {
 	name := plan.BackupVaultName.ValueString()
 	if err := r.put(ctx, plan); err != nil {
 		if awsbackup.ErrorCode(err) == "InvalidRequestException" && state.Mode.ValueString() == awsbackup.LockModeCompliance {
-			resp.Diagnostics.AddError("Cannot change an immutable vault lock", fmt.Sprintf(
+			diags.AddError("Cannot change an immutable vault lock", fmt.Sprintf(
 				"The vault lock on backup vault %q is in compliance mode and its lock date (%s) has passed, so it is immutable: "+
 					"nobody can change it.\n\nThe API said: %s\n\nRevert the configuration to the lock as it is "+
 					"(min_retention_days = %s, max_retention_days = %s, changeable_for_days = %s).",
 				name, state.LockDate.ValueString(), awsbackup.ErrorMessage(err),
 				state.MinRetentionDays.String(), state.MaxRetentionDays.String(), state.ChangeableForDays.String()))
-			return
+			return false
 		}
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("changing the vault lock of backup vault %q", name), err)
-		return
+		addAPIError(diags, fmt.Sprintf("changing the vault lock of backup vault %q", name), err)
+		return false
 	}
 	tflog.Info(ctx, "changed vault lock", map[string]any{"name": name})
-	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault lock disappeared", fmt.Sprintf("The lock on backup vault %q was removed outside Terraform during the update.", name)) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	return true
 }
 
-func (r *vaultLockResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state vaultLockModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (r *vaultLockResource) remove(ctx context.Context, vault string) error {
+	_, err := r.c.Backup.DeleteBackupVaultLockConfiguration(ctx, &backup.DeleteBackupVaultLockConfigurationInput{BackupVaultName: aws.String(vault)})
+	return err
+}
+
+// explainRemoveError reports the refusal to remove a compliance lock past its lock date.
+func (r *vaultLockResource) explainRemoveError(state vaultLockModel, err error, diags *diag.Diagnostics) bool {
+	if awsbackup.ErrorCode(err) != "InvalidRequestException" {
+		return false
 	}
-	name := state.BackupVaultName.ValueString()
-	_, err := r.c.Backup.DeleteBackupVaultLockConfiguration(ctx, &backup.DeleteBackupVaultLockConfigurationInput{BackupVaultName: aws.String(name)})
-	if err == nil || awsbackup.ErrorCode(err) == "ResourceNotFoundException" {
-		return
-	}
-	if awsbackup.ErrorCode(err) == "InvalidRequestException" {
-		resp.Diagnostics.AddError("Cannot remove an immutable vault lock", immutableLockDetail(name, state.LockDate.ValueString(), awsbackup.ErrorMessage(err)))
-		return
-	}
-	addAPIError(&resp.Diagnostics, fmt.Sprintf("removing the vault lock of backup vault %q", name), err)
+	diags.AddError("Cannot remove an immutable vault lock", immutableLockDetail(state.vaultName(), state.LockDate.ValueString(), awsbackup.ErrorMessage(err)))
+	return true
 }
 
 // immutableLockDetail explains a refused removal of a compliance lock and what to do instead.
@@ -334,8 +309,4 @@ func immutableLockDetail(vault, lockDate, apiMessage string) string {
 		"or, on Terraform 1.7 and later, replace its resource block with:\n\n"+
 		"  removed {\n    from = backup_vault_lock.<NAME>\n    lifecycle {\n      destroy = false\n    }\n  }",
 		vault, lockDate, apiMessage)
-}
-
-func (r *vaultLockResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByVaultName(ctx, req, resp, "a vault lock")
 }

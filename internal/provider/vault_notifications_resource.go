@@ -13,8 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	tftypes "github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -32,9 +30,25 @@ var (
 )
 
 // NewVaultNotificationsResource returns the backup_vault_notifications resource.
-func NewVaultNotificationsResource() resource.Resource { return &vaultNotificationsResource{} }
+func NewVaultNotificationsResource() resource.Resource {
+	r := &vaultNotificationsResource{}
+	r.vaultSubresource = vaultSubresource[vaultNotificationsModel]{
+		write: r.put, refresh: r.read, remove: r.remove,
+		removing:     "removing the notifications of backup vault %q",
+		goneSummary:  "Vault notifications disappeared",
+		goneOnCreate: "The notifications of backup vault %q were removed outside Terraform while they were being created.",
+		goneOnUpdate: "The notifications of backup vault %q were removed outside Terraform during the update.",
+		goneOnRead:   "backup vault notifications not found, removing from state",
+		importWhat:   "a vault's notification configuration",
+	}
+	return r
+}
 
-type vaultNotificationsResource struct{ c *clients }
+// vaultNotificationsResource gets Create, Read, Update, Delete and ImportState from vaultSubresource.
+type vaultNotificationsResource struct {
+	c *clients
+	vaultSubresource[vaultNotificationsModel]
+}
 
 type vaultNotificationsModel struct {
 	ID                tftypes.String `tfsdk:"id"`
@@ -43,6 +57,8 @@ type vaultNotificationsModel struct {
 	SNSTopicARN       tftypes.String `tfsdk:"sns_topic_arn"`
 	BackupVaultEvents tftypes.List   `tfsdk:"backup_vault_events"`
 }
+
+func (m vaultNotificationsModel) vaultName() string { return m.BackupVaultName.ValueString() }
 
 func vaultEventNames() []string {
 	var names []string
@@ -58,42 +74,30 @@ func (r *vaultNotificationsResource) Metadata(_ context.Context, req resource.Me
 
 func (r *vaultNotificationsResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version: 0,
 		MarkdownDescription: "The SNS topic a backup vault notifies, and of which events. Counterpart of `aws_backup_vault_notifications`; " +
 			"unlike it, changing the topic or the events updates the configuration in place, and the events are an ordered list " +
 			"read back as written.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The vault's name.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"backup_vault_name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the vault. Changing it moves the configuration to another vault (replacement).",
-				Validators:          []validator.String{stringvalidator.RegexMatches(vaultNamePattern, vaultNameRule)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"backup_vault_arn": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "ARN of the vault.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"sns_topic_arn": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "ARN of the SNS topic the vault's events go to, such as `arn:aws:sns:us-east-1:123456789012:backup-events`.",
-				Validators: []validator.String{stringvalidator.RegexMatches(snsTopicARNPattern,
-					"must be an SNS topic ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME")},
-			},
-			"backup_vault_events": schema.ListAttribute{
-				Required:            true,
-				ElementType:         tftypes.StringType,
-				MarkdownDescription: "Events to notify, such as `BACKUP_JOB_COMPLETED`, `BACKUP_JOB_FAILED`, `RESTORE_JOB_COMPLETED`, `COPY_JOB_FAILED`.",
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(stringvalidator.OneOf(vaultEventNames()...)),
+		Attributes: withVaultSubresourceAttributes("Name of the vault. Changing it moves the configuration to another vault (replacement).",
+			"ARN of the vault.",
+			map[string]schema.Attribute{
+				"sns_topic_arn": schema.StringAttribute{
+					Required:            true,
+					MarkdownDescription: "ARN of the SNS topic the vault's events go to, such as `arn:aws:sns:us-east-1:123456789012:backup-events`.",
+					Validators: []validator.String{stringvalidator.RegexMatches(snsTopicARNPattern,
+						"must be an SNS topic ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME")},
 				},
-			},
-		},
+				"backup_vault_events": schema.ListAttribute{
+					Required:            true,
+					ElementType:         tftypes.StringType,
+					MarkdownDescription: "Events to notify, such as `BACKUP_JOB_COMPLETED`, `BACKUP_JOB_FAILED`, `RESTORE_JOB_COMPLETED`, `COPY_JOB_FAILED`.",
+					Validators: []validator.List{
+						listvalidator.SizeAtLeast(1),
+						listvalidator.ValueStringsAre(stringvalidator.OneOf(vaultEventNames()...)),
+					},
+				},
+			}),
 	}
 }
 
@@ -101,7 +105,7 @@ func (r *vaultNotificationsResource) Configure(_ context.Context, req resource.C
 	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *vaultNotificationsResource) put(ctx context.Context, m vaultNotificationsModel, diags *diag.Diagnostics) bool {
+func (r *vaultNotificationsResource) put(ctx context.Context, m vaultNotificationsModel, _ *vaultNotificationsModel, diags *diag.Diagnostics) bool {
 	name := m.BackupVaultName.ValueString()
 	var names []string
 	diags.Append(m.BackupVaultEvents.ElementsAs(ctx, &names, false)...)
@@ -154,59 +158,7 @@ func (r *vaultNotificationsResource) read(ctx context.Context, m *vaultNotificat
 	return true
 }
 
-func (r *vaultNotificationsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan vaultNotificationsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
-		return
-	}
-	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform while they were being created.", plan.BackupVaultName.ValueString())) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-func (r *vaultNotificationsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state vaultNotificationsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !r.read(ctx, &state, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			tflog.Warn(ctx, "backup vault notifications not found, removing from state", map[string]any{"backup_vault_name": state.BackupVaultName.ValueString()})
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-}
-
-func (r *vaultNotificationsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan vaultNotificationsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.put(ctx, plan, &resp.Diagnostics) {
-		return
-	}
-	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, &plan, &resp.Diagnostics), "Vault notifications disappeared", fmt.Sprintf("The notifications of backup vault %q were removed outside Terraform during the update.", plan.BackupVaultName.ValueString())) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-func (r *vaultNotificationsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state vaultNotificationsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.BackupVaultName.ValueString()
-	_, err := r.c.Backup.DeleteBackupVaultNotifications(ctx, &backup.DeleteBackupVaultNotificationsInput{BackupVaultName: aws.String(name)})
-	if err != nil && awsbackup.ErrorCode(err) != "ResourceNotFoundException" {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("removing the notifications of backup vault %q", name), err)
-	}
-}
-
-func (r *vaultNotificationsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByVaultName(ctx, req, resp, "a vault's notification configuration")
+func (r *vaultNotificationsResource) remove(ctx context.Context, vault string) error {
+	_, err := r.c.Backup.DeleteBackupVaultNotifications(ctx, &backup.DeleteBackupVaultNotificationsInput{BackupVaultName: aws.String(vault)})
+	return err
 }

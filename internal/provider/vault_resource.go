@@ -56,6 +56,8 @@ func (r *vaultResource) Metadata(_ context.Context, req resource.MetadataRequest
 
 func (r *vaultResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Bump it, with an UpgradeState and a state_upgrade_test.go case, when the state's shape changes.
+		Version:             0,
 		MarkdownDescription: "A backup vault: the container recovery points are stored in. Counterpart of `aws_backup_vault`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -132,8 +134,7 @@ func (r *vaultResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	tflog.Info(ctx, "created backup vault", map[string]any{"name": name})
-	r.read(ctx, name, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, name, &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Backup vault %q was deleted outside Terraform while it was being created.", name)) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
