@@ -1,0 +1,111 @@
+package layering
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/strongroom/terraform-provider-backup/"
+
+// floors places every internal package (non-test code) on a floor, lowest first; ARCHITECTURE.md
+// describes them. A package may import only packages on lower floors, so there can be no cycle
+// and no call goes down into a package and back up into its caller's. A new package must be
+// placed here, or the test fails.
+var floors = map[string]int{
+	// 0: rules and leaves, which import nothing of ours.
+	"internal/engine/clock": 0, "internal/engine/apierr": 0, "internal/engine/names": 0,
+	"internal/engine/region": 0, "internal/engine/policy": 0, "internal/engine/schedule": 0,
+	"internal/engine/selection": 0, "internal/engine/blob": 0, "internal/engine/store": 0,
+	"internal/awsbackup": 0,
+	// 1: the path builder, the repository format, and test doubles of leaves.
+	"internal/engine/layout": 1, "internal/engine/content": 1, "internal/engineclient": 1,
+	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
+	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
+	// 2: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
+	"internal/engine/credentials": 2, "internal/engine/lease": 2, "internal/engine/secrets": 2,
+	"internal/engine/resources/efs": 2, "internal/engine/resources/rds": 2, "internal/engine/resources/s3": 2,
+	// 3: the connectors, the configuration, the job runner.
+	"internal/engine/resources": 3, "internal/engine/config": 3, "internal/engine/jobs": 3,
+	// 4: what the domain drives: the scheduler and event delivery.
+	"internal/engine/scheduler": 4, "internal/engine/events": 4,
+	// 5: the domain.
+	"internal/engine/service": 5,
+	// 6: HTTP.
+	"internal/engine/api": 6,
+	// 7: the engine's own endpoints, served through the API handler.
+	"internal/engine/extension": 7,
+	// 8: the engine assembly.
+	"internal/engine": 8,
+	// 9: what runs an engine: the CLI, the test server.
+	"internal/engine/cli": 9, "internal/engine/enginetest": 9,
+	// 10: the Terraform layer, which imports the engine only to run it embedded.
+	"internal/provider": 10,
+}
+
+// records, when the records layer exists, sits below the job runner.
+func init() {
+	if _, err := os.Stat(filepath.Join(root(), "internal", "engine", "records")); err == nil {
+		floors["internal/engine/records"] = 2
+	}
+}
+
+func root() string { return filepath.Join("..", "..") }
+
+func TestImportsGoOnlyDownTheFloors(t *testing.T) {
+	var dirs []string
+	if err := filepath.WalkDir(filepath.Join(root(), "internal"), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, dir := range dirs {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			continue // no Go files, or only tests
+		}
+		rel, _ := filepath.Rel(root(), dir)
+		name := filepath.ToSlash(rel)
+		if name == "internal/scenario" || name == "internal/layering" {
+			continue // tests only
+		}
+		floor, ok := floors[name]
+		if !ok {
+			t.Errorf("package %s has no floor: place it in layering_test.go and ARCHITECTURE.md", name)
+			continue
+		}
+		checked++
+		imports := append([]string(nil), pkg.Imports...)
+		sort.Strings(imports)
+		for _, imp := range imports {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module)
+			depFloor, ok := floors[dep]
+			if !ok {
+				t.Errorf("%s imports %s, which has no floor", name, dep)
+				continue
+			}
+			if depFloor >= floor {
+				t.Errorf("%s (floor %d) imports %s (floor %d): imports go only to lower floors", name, floor, dep, depFloor)
+			}
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("checked only %d packages: the walk did not find the tree", checked)
+	}
+}
