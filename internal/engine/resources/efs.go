@@ -186,7 +186,7 @@ func (e sourceError) Error() string { return e.msg }
 func (e sourceError) Unwrap() error { return e.err }
 
 // Backup stores the directory tree.
-func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(content.Progress)) (BackupResult, error) {
 	// The directory is opened again now, through the account's policy: one registered inside an
 	// allowed directory and since replaced by a symlink leading out is not read.
 	d, err := e.openSource(r)
@@ -194,11 +194,7 @@ func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, p
 		return BackupResult{}, err
 	}
 	defer d.Close()
-	res, err := efs.BackupDir(ctx, repo, d, parent, func(p efs.Progress) {
-		if progress != nil {
-			progress(Progress{BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, BytesTransferred: p.BytesTransferred})
-		}
-	})
+	res, err := efs.BackupDir(ctx, repo, d, parent, progress)
 	if err != nil {
 		return BackupResult{}, fmt.Errorf("back up %s: %w", r.Locator, err)
 	}
@@ -481,9 +477,9 @@ func (e EFS) openDestination(plan RestorePlan, create bool) (*efs.Dir, string, e
 // to the destination and renamed into place when complete, so the destination never shows half a
 // tree; item-level restores into an existing directory write in place and never overwrite.
 // Everything is written relative to directories opened through the plan's account policy.
-func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error) {
+func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(content.Progress)) (RestoreResult, error) {
 	if progress != nil {
-		progress(Progress{})
+		progress(content.Progress{})
 	}
 	parent, name, err := e.openDestination(plan, true)
 	if err != nil {
