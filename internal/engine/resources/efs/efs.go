@@ -139,18 +139,13 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 
 // BackupDir is Backup of an open directory. Everything below it is reached relative to it,
 // without following a symlink, and directories the engine keeps its own data in (the Policy's
-// Denied) are left out.
+// Denied) are left out. Whether dir is a usable source is its opener's to check, once: the EFS
+// connector's CheckSource for a registered resource, OpenDir for a path.
 func BackupDir(ctx context.Context, repo *content.Repository, dir *Dir, parent content.SnapshotID, progress func(content.Progress)) (Result, error) {
 	root := dir.Path()
 	rootSt, err := dir.Lstat("")
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
-	}
-	if rootSt.typ != content.NodeDir {
-		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
-	}
-	if _, err := dir.ReadDir(""); err != nil {
-		return Result{}, fmt.Errorf("%w: %s cannot be read: %v", ErrSource, root, err)
 	}
 	b := &backup{ctx: ctx, root: root, dir: dir, links: map[[2]uint64]*item{}}
 	if parent != "" {

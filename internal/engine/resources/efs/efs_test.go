@@ -380,3 +380,17 @@ func TestBackupOfMissingSourceFailsClearly(t *testing.T) {
 		t.Fatalf("backup of a missing dir: %v", err)
 	}
 }
+
+// BackupDir leaves checking its directory to whoever opened it; by path, OpenDir is that check,
+// and a file where the tree should be fails the backup as a source error.
+func TestBackupOfAFileFailsAsASourceError(t *testing.T) {
+	repo := newRepo(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Backup(context.Background(), repo, file, "", nil)
+	if !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), file) {
+		t.Fatalf("backup of a file: %v", err)
+	}
+}
