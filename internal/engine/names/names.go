@@ -29,10 +29,24 @@ func refuse(format string, args ...any) error { return &refusal{msg: fmt.Sprintf
 // for it). names_test.go checks them against the embedded model.
 var (
 	AccountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
-	VaultPattern     = regexp.MustCompile(`^[a-zA-Z0-9\-\_]{2,50}$`)
+	VaultPattern     = regexp.MustCompile(`^` + VaultNameExpr + `$`)
 	SelectionPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
 	// DisplayPattern is the pattern of plan and rule names.
 	DisplayPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
+)
+
+// The vault name rule, as an expression and in words, for every place that states it: ARN
+// patterns that hold a vault name, the provider's validators and documentation, and messages.
+// names_test.go checks that the words say what the expression does.
+const (
+	// VaultNameExpr is VaultPattern without its anchors.
+	VaultNameExpr = `[a-zA-Z0-9\-\_]{2,50}`
+	// VaultLength is how many characters a vault name has.
+	VaultLength = "2 to 50"
+	// VaultChars are the characters a vault name is made of.
+	VaultChars = "letters, digits, hyphens (-) and underscores (_)"
+	// VaultRule is the whole rule: "2 to 50 letters, digits, hyphens (-) and underscores (_)".
+	VaultRule = VaultLength + " " + VaultChars
 )
 
 // Account checks an account ID: 12 digits.
@@ -46,7 +60,7 @@ func Account(id string) error {
 // Vault checks a backup vault name: 2 to 50 letters, digits, hyphens and underscores.
 func Vault(name string) error {
 	if !VaultPattern.MatchString(name) {
-		return refuse("backup vault name %q must be 2 to 50 letters, digits, hyphens (-) and underscores (_)", name)
+		return refuse("backup vault name %q must be "+VaultRule, name)
 	}
 	return nil
 }

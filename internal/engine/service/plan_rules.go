@@ -27,7 +27,7 @@ var (
 	vaultNamePattern   = modelnames.VaultPattern
 	// A backup vault ARN with a real region and a 12-digit account, as copy actions and
 	// logically air-gapped targets need.
-	vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):backup-vault:([a-zA-Z0-9\-_]{2,50})$`)
+	vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):backup-vault:(` + modelnames.VaultNameExpr + `)$`)
 	iamRolePattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 	accountPattern  = modelnames.AccountPattern
 )
@@ -152,7 +152,7 @@ func validateRule(r *BackupRuleInput, path string) error {
 	case r.TargetBackupVaultName == "":
 		return apierr.Missing("%sTargetBackupVaultName is required", path)
 	case !vaultNamePattern.MatchString(r.TargetBackupVaultName):
-		return apierr.InvalidParameter("%sTargetBackupVaultName %q is not a vault name: 2 to 50 letters, digits, hyphens (-) and underscores (_)", path, r.TargetBackupVaultName)
+		return apierr.InvalidParameter("%sTargetBackupVaultName %q is not a vault name: "+modelnames.VaultRule, path, r.TargetBackupVaultName)
 	}
 	if err := validateSchedule(r, path); err != nil {
 		return err
