@@ -49,6 +49,9 @@ const (
 	VaultRule = VaultLength + " " + VaultChars
 )
 
+// DisplayRule is, in words, the rule DisplayPattern and SelectionPattern state.
+const DisplayRule = "1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)"
+
 // Account checks an account ID: 12 digits.
 func Account(id string) error {
 	if !AccountPattern.MatchString(id) {
@@ -69,7 +72,7 @@ func Vault(name string) error {
 // periods.
 func Plan(name string) error {
 	if !DisplayPattern.MatchString(name) {
-		return refuse("name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
+		return refuse("name %q must be "+DisplayRule, name)
 	}
 	return nil
 }
@@ -77,7 +80,7 @@ func Plan(name string) error {
 // Selection checks a backup selection name, which follows the same rule as a plan name.
 func Selection(name string) error {
 	if !SelectionPattern.MatchString(name) {
-		return refuse("selection name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
+		return refuse("selection name %q must be "+DisplayRule, name)
 	}
 	return nil
 }

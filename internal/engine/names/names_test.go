@@ -76,4 +76,9 @@ func TestVaultRuleInWordsIsTheExpression(t *testing.T) {
 	if err := Vault("a"); err == nil || !strings.Contains(err.Error(), "must be "+VaultRule) {
 		t.Errorf("a refusal does not state the rule: %v", err)
 	}
+	for _, err := range []error{Plan(""), Selection("a b")} {
+		if err == nil || !strings.Contains(err.Error(), "must be "+DisplayRule) {
+			t.Errorf("a refusal does not state the display name rule: %v", err)
+		}
+	}
 }

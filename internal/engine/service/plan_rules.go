@@ -118,7 +118,7 @@ func validatePlan(p *BackupPlanInput, prefix string) error {
 		return apierr.Missing("%sBackupPlanName is required", prefix)
 	}
 	if !displayNamePattern.MatchString(p.BackupPlanName) {
-		return apierr.InvalidParameter("%sBackupPlanName %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", prefix, p.BackupPlanName)
+		return apierr.InvalidParameter("%sBackupPlanName %q must be "+modelnames.DisplayRule, prefix, p.BackupPlanName)
 	}
 	if len(p.Rules) == 0 {
 		return apierr.InvalidParameter("%sRules must contain at least one rule", prefix)
@@ -148,7 +148,7 @@ func validateRule(r *BackupRuleInput, path string) error {
 	case r.RuleName == "":
 		return apierr.Missing("%sRuleName is required", path)
 	case !displayNamePattern.MatchString(r.RuleName):
-		return apierr.InvalidParameter("%sRuleName %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", path, r.RuleName)
+		return apierr.InvalidParameter("%sRuleName %q must be "+modelnames.DisplayRule, path, r.RuleName)
 	case r.TargetBackupVaultName == "":
 		return apierr.Missing("%sTargetBackupVaultName is required", path)
 	case !vaultNamePattern.MatchString(r.TargetBackupVaultName):
