@@ -110,10 +110,10 @@ func backup(ctx context.Context, repoDir, src, parent string) error {
 		return err
 	}
 	start := clock.Wall()
-	var progress func(efs.Progress)
+	var progress func(content.Progress)
 	if os.Getenv("BACKUPBENCH_PROGRESS") != "" {
-		progress = func(p efs.Progress) {
-			fmt.Fprintf(os.Stderr, "%6.2fs files %d/%d bytes %d/%d stored %d\n", clock.Since(start).Seconds(), p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal, p.BytesTransferred)
+		progress = func(p content.Progress) {
+			fmt.Fprintf(os.Stderr, "%6.2fs files %d/%d bytes %d/%d stored %d\n", clock.Since(start).Seconds(), p.ItemsDone, p.ItemsTotal, p.BytesDone, p.BytesTotal, p.BytesTransferred)
 		}
 	}
 	res, err := efs.Backup(ctx, r, src, content.SnapshotID(parent), progress)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -26,12 +25,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
 )
 
 // displayNamePattern is AWS's rule for plan, rule and selection names.
-var displayNamePattern = regexp.MustCompile(`^[a-zA-Z0-9\-_.]{1,50}$`)
+var displayNamePattern = names.DisplayPattern
 
-const displayNameRule = "must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)"
+const displayNameRule = "must be " + names.DisplayRule
 
 var (
 	_ resource.ResourceWithConfigure   = (*planResource)(nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
 )
 
 var (
@@ -25,7 +26,7 @@ var (
 )
 
 // vaultARNPattern is a backup vault ARN, in any region and account.
-var vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$`)
+var vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:` + names.VaultNameExpr + `$`)
 
 // NewStartCopyJobAction returns the backup_start_copy_job action.
 func NewStartCopyJobAction() action.Action { return &startCopyJobAction{} }

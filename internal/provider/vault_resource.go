@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -21,12 +20,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
 )
 
 // vaultNamePattern is AWS's rule for vault names.
-var vaultNamePattern = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
+var vaultNamePattern = names.VaultPattern
 
-const vaultNameRule = "must be 2 to 50 characters: letters, digits, hyphens (-) and underscores (_)"
+const vaultNameRule = "must be " + names.VaultLength + " characters: " + names.VaultChars
 
 var (
 	_ resource.ResourceWithConfigure   = (*vaultResource)(nil)

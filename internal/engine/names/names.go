@@ -29,11 +29,28 @@ func refuse(format string, args ...any) error { return &refusal{msg: fmt.Sprintf
 // for it). names_test.go checks them against the embedded model.
 var (
 	AccountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
-	VaultPattern     = regexp.MustCompile(`^[a-zA-Z0-9\-\_]{2,50}$`)
+	VaultPattern     = regexp.MustCompile(`^` + VaultNameExpr + `$`)
 	SelectionPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
 	// DisplayPattern is the pattern of plan and rule names.
 	DisplayPattern = regexp.MustCompile(`^[a-zA-Z0-9\-\_\.]{1,50}$`)
 )
+
+// The vault name rule, as an expression and in words, for every place that states it: ARN
+// patterns that hold a vault name, the provider's validators and documentation, and messages.
+// names_test.go checks that the words say what the expression does.
+const (
+	// VaultNameExpr is VaultPattern without its anchors.
+	VaultNameExpr = `[a-zA-Z0-9\-\_]{2,50}`
+	// VaultLength is how many characters a vault name has.
+	VaultLength = "2 to 50"
+	// VaultChars are the characters a vault name is made of.
+	VaultChars = "letters, digits, hyphens (-) and underscores (_)"
+	// VaultRule is the whole rule: "2 to 50 letters, digits, hyphens (-) and underscores (_)".
+	VaultRule = VaultLength + " " + VaultChars
+)
+
+// DisplayRule is, in words, the rule DisplayPattern and SelectionPattern state.
+const DisplayRule = "1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)"
 
 // Account checks an account ID: 12 digits.
 func Account(id string) error {
@@ -46,7 +63,7 @@ func Account(id string) error {
 // Vault checks a backup vault name: 2 to 50 letters, digits, hyphens and underscores.
 func Vault(name string) error {
 	if !VaultPattern.MatchString(name) {
-		return refuse("backup vault name %q must be 2 to 50 letters, digits, hyphens (-) and underscores (_)", name)
+		return refuse("backup vault name %q must be "+VaultRule, name)
 	}
 	return nil
 }
@@ -55,7 +72,7 @@ func Vault(name string) error {
 // periods.
 func Plan(name string) error {
 	if !DisplayPattern.MatchString(name) {
-		return refuse("name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
+		return refuse("name %q must be "+DisplayRule, name)
 	}
 	return nil
 }
@@ -63,7 +80,7 @@ func Plan(name string) error {
 // Selection checks a backup selection name, which follows the same rule as a plan name.
 func Selection(name string) error {
 	if !SelectionPattern.MatchString(name) {
-		return refuse("selection name %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", name)
+		return refuse("selection name %q must be "+DisplayRule, name)
 	}
 	return nil
 }

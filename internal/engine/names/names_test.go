@@ -62,3 +62,23 @@ func TestChecks(t *testing.T) {
 		}
 	}
 }
+
+// The vault rule's words say what its expression does: VaultLength is the expression's
+// repetition, and a name of each character VaultChars names passes.
+func TestVaultRuleInWordsIsTheExpression(t *testing.T) {
+	lo, hi, ok := strings.Cut(VaultLength, " to ")
+	if !ok || !strings.HasSuffix(VaultNameExpr, "{"+lo+","+hi+"}") {
+		t.Errorf("VaultLength %q is not the repetition of %s", VaultLength, VaultNameExpr)
+	}
+	if !strings.Contains(VaultChars, "(-)") || !strings.Contains(VaultChars, "(_)") || Vault("aZ09-_") != nil {
+		t.Errorf("VaultChars %q does not name what %s accepts", VaultChars, VaultNameExpr)
+	}
+	if err := Vault("a"); err == nil || !strings.Contains(err.Error(), "must be "+VaultRule) {
+		t.Errorf("a refusal does not state the rule: %v", err)
+	}
+	for _, err := range []error{Plan(""), Selection("a b")} {
+		if err == nil || !strings.Contains(err.Error(), "must be "+DisplayRule) {
+			t.Errorf("a refusal does not state the display name rule: %v", err)
+		}
+	}
+}

@@ -124,20 +124,57 @@ func (e EFS) CanonicalLocatorFor(account, locator string) (string, error) {
 		return "", apierr.InvalidParameter("the path %q of an EFS resource must be absolute: the engine may run in another directory than the caller", locator)
 	}
 	p := filepath.Clean(locator)
-	d, err := e.policy(account).Open(p)
-	var ce *efs.ConfineError
-	switch {
-	case errors.As(err, &ce):
+	d, fault, err := e.openDir(account, p, false)
+	switch fault {
+	case sourceConfined:
 		return "", confineError(err, account, "the directory")
-	case errors.Is(err, fs.ErrNotExist):
+	case sourceMissing:
 		return "", apierr.InvalidParameter("the directory %s does not exist: create it first, or register another path", p)
-	case errors.Is(err, syscall.ENOTDIR):
+	case sourceNotDir:
 		return "", apierr.InvalidParameter("%s is not a directory: an EFS resource is a directory tree", p)
-	case err != nil:
+	case sourceUnreadable:
 		return "", apierr.InvalidParameter("the engine cannot open %s: %v", p, err)
 	}
 	_ = d.Close() // opened only to check it
 	return p, nil
+}
+
+// sourceFault is what is wrong with the directory an EFS resource names.
+type sourceFault int
+
+const (
+	sourceUsable     sourceFault = iota
+	sourceConfined               // the account's path policy refuses it (an *efs.ConfineError)
+	sourceMissing                // it does not exist
+	sourceNotDir                 // it is not a directory
+	sourceUnreadable             // the engine cannot open it
+	sourceUnlistable             // the engine cannot list it (checked only when asked)
+)
+
+// openDir opens the directory path through account's policy and says what, if anything, is
+// wrong with it; with listed, it also lists it, as a backup must. It is the one check of an EFS
+// resource's directory: registration (CanonicalLocatorFor) and backups (openSource) only word
+// its answer for their callers. The directory is returned open when it is usable.
+func (e EFS) openDir(account, path string, listed bool) (*efs.Dir, sourceFault, error) {
+	d, err := e.policy(account).Open(path)
+	var ce *efs.ConfineError
+	switch {
+	case errors.As(err, &ce):
+		return nil, sourceConfined, err
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, sourceMissing, err
+	case errors.Is(err, syscall.ENOTDIR):
+		return nil, sourceNotDir, err
+	case err != nil:
+		return nil, sourceUnreadable, err
+	}
+	if listed {
+		if _, err := d.ReadDir(""); err != nil {
+			_ = d.Close()
+			return nil, sourceUnlistable, err
+		}
+	}
+	return d, sourceUsable, nil
 }
 
 // CheckSource says why the directory cannot be read now: it is gone, is no longer a directory,
@@ -150,22 +187,22 @@ func (e EFS) CheckSource(_ context.Context, r Resource) error {
 	return d.Close()
 }
 
-// openSource opens a resource's directory through its account's policy.
+// openSource opens a resource's directory through its account's policy and checks that a backup
+// can read it. It is the one check of an EFS source: CheckSource runs it before a backup job
+// opens its repository, Backup again when it reads, and the efs package's walk trusts the
+// directory it is given.
 func (e EFS) openSource(r Resource) (*efs.Dir, error) {
-	d, err := e.policy(r.AccountID).Open(r.Locator)
-	var ce *efs.ConfineError
-	switch {
-	case errors.As(err, &ce):
+	d, fault, err := e.openDir(r.AccountID, r.Locator, true)
+	switch fault {
+	case sourceConfined:
 		return nil, sourceError{confineError(err, r.AccountID, "the directory of "+r.ID).(*apierr.Error).Message, ErrConfined}
-	case errors.Is(err, fs.ErrNotExist):
+	case sourceMissing:
 		return nil, sourceError{fmt.Sprintf("the directory %s of %s does not exist any more: restore or recreate it, or remove the resource from the registry", r.Locator, r.ID), fs.ErrNotExist}
-	case errors.Is(err, syscall.ENOTDIR):
+	case sourceNotDir:
 		return nil, sourceError{fmt.Sprintf("%s of %s is not a directory any more: an EFS resource is a directory tree; register the directory it should be", r.Locator, r.ID), fs.ErrInvalid}
-	case err != nil:
+	case sourceUnreadable:
 		return nil, fmt.Errorf("cannot read the directory %s of %s (the engine runs as uid %d): %w", r.Locator, r.ID, os.Getuid(), err)
-	}
-	if _, err := d.ReadDir(""); err != nil {
-		_ = d.Close()
+	case sourceUnlistable:
 		return nil, fmt.Errorf("cannot list the directory %s of %s (the engine runs as uid %d): %w", r.Locator, r.ID, os.Getuid(), err)
 	}
 	return d, nil
@@ -186,7 +223,7 @@ func (e sourceError) Error() string { return e.msg }
 func (e sourceError) Unwrap() error { return e.err }
 
 // Backup stores the directory tree.
-func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(content.Progress)) (BackupResult, error) {
 	// The directory is opened again now, through the account's policy: one registered inside an
 	// allowed directory and since replaced by a symlink leading out is not read.
 	d, err := e.openSource(r)
@@ -194,11 +231,7 @@ func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, p
 		return BackupResult{}, err
 	}
 	defer d.Close()
-	res, err := efs.BackupDir(ctx, repo, d, parent, func(p efs.Progress) {
-		if progress != nil {
-			progress(Progress{BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, BytesTransferred: p.BytesTransferred})
-		}
-	})
+	res, err := efs.BackupDir(ctx, repo, d, parent, progress)
 	if err != nil {
 		return BackupResult{}, fmt.Errorf("back up %s: %w", r.Locator, err)
 	}
@@ -481,9 +514,9 @@ func (e EFS) openDestination(plan RestorePlan, create bool) (*efs.Dir, string, e
 // to the destination and renamed into place when complete, so the destination never shows half a
 // tree; item-level restores into an existing directory write in place and never overwrite.
 // Everything is written relative to directories opened through the plan's account policy.
-func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error) {
+func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(content.Progress)) (RestoreResult, error) {
 	if progress != nil {
-		progress(Progress{})
+		progress(content.Progress{})
 	}
 	parent, name, err := e.openDestination(plan, true)
 	if err != nil {

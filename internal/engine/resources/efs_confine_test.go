@@ -34,16 +34,7 @@ func TestEFS_restoreOpensTheDestinationAgainWhenItRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := EFS{Paths: func(string) efs.Policy { return efs.Policy{Allowed: []string{allowed}} }}
-	st, err := blob.NewLocal(filepath.Join(base, "repo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mk content.MasterKey
-	mk[0] = 1
-	repo, err := content.Init(ctx, st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo := newTestRepo(t, filepath.Join(base, "repo"))
 	source := Resource{ID: "fs-src", AccountID: "123456789012", Locator: src}
 	res, err := conn.Backup(ctx, repo, source, "", nil)
 	if err != nil {
@@ -84,4 +75,60 @@ func TestEFS_restoreOpensTheDestinationAgainWhenItRuns(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(allowed, "ok", "restored", "file.txt")); err != nil || string(b) != "data" {
 		t.Errorf("file.txt = %q, %v", b, err)
 	}
+}
+
+// A backup runs the same source check as CheckSource, the only one there is: a directory gone,
+// or replaced by a file, after the check and before the backup reads it fails the backup in
+// CheckSource's words, and a readable one is backed up.
+func TestEFS_backupChecksItsSourceAsCheckSourceDoes(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	repo := newTestRepo(t, filepath.Join(base, "repo"))
+	conn := EFS{}
+	gone := Resource{ID: "fs-gone", Locator: filepath.Join(base, "gone")}
+	file := Resource{ID: "fs-file", Locator: filepath.Join(base, "file")}
+	if err := os.WriteFile(file.Locator, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Resource{gone, file} {
+		checked := conn.CheckSource(ctx, r)
+		_, backedUp := conn.Backup(ctx, repo, r, "", nil)
+		if checked == nil || backedUp == nil || checked.Error() != backedUp.Error() {
+			t.Errorf("%s: CheckSource = %v, Backup = %v; want the same refusal", r.ID, checked, backedUp)
+		}
+	}
+
+	src := Resource{ID: "fs-src", Locator: filepath.Join(base, "src")}
+	if err := os.MkdirAll(src.Locator, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src.Locator, "a.txt"), []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.CheckSource(ctx, src); err != nil {
+		t.Fatalf("CheckSource of a readable directory: %v", err)
+	}
+	res, err := conn.Backup(ctx, repo, src, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bytes != 4 || res.Partial {
+		t.Errorf("backup of a checked source = %+v, want its 4 bytes, complete", res)
+	}
+}
+
+// newTestRepo is a new repository in dir on the local blob store.
+func newTestRepo(t *testing.T, dir string) *content.Repository {
+	t.Helper()
+	st, err := blob.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mk content.MasterKey
+	mk[0] = 1
+	repo, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo
 }

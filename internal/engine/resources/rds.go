@@ -95,10 +95,10 @@ func (RDS) CheckSource(ctx context.Context, r Resource) error {
 }
 
 // Backup streams a consistent pg_dump of the database into repo.
-func (RDS) Backup(ctx context.Context, repo *content.Repository, r Resource, _ content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+func (RDS) Backup(ctx context.Context, repo *content.Repository, r Resource, _ content.SnapshotID, progress func(content.Progress)) (BackupResult, error) {
 	res, err := rds.Backup(ctx, repo, r.Locator, r.ID, func(n int64) {
 		if progress != nil {
-			progress(Progress{BytesDone: n, BytesTotal: n})
+			progress(content.Progress{BytesDone: n, BytesTotal: n})
 		}
 	})
 	if err != nil {
@@ -179,7 +179,7 @@ func restoreURL(plan RestorePlan) string {
 }
 
 // Restore creates the new database and loads the snapshot into it; a failed load drops it again.
-func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, _ string, progress func(Progress)) (RestoreResult, error) {
+func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, _ string, progress func(content.Progress)) (RestoreResult, error) {
 	target := restoreURL(plan)
 	dest, err := url.Parse(target)
 	if err != nil {
@@ -194,7 +194,7 @@ func (RDS) Restore(ctx context.Context, repo *content.Repository, snap content.S
 		return RestoreResult{}, err
 	}
 	if progress != nil {
-		progress(Progress{BytesDone: res.Bytes, BytesTotal: res.Bytes})
+		progress(content.Progress{BytesDone: res.Bytes, BytesTotal: res.Bytes})
 	}
 	return RestoreResult{Bytes: res.Bytes}, nil
 }

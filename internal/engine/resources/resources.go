@@ -59,14 +59,6 @@ func (r Resource) Name() string {
 	return loc
 }
 
-// Progress is reported while a connector backs up or restores.
-type Progress struct {
-	// BytesDone of BytesTotal logical bytes (BytesTotal grows while a tree is scanned).
-	BytesDone, BytesTotal int64
-	// BytesTransferred is what was newly stored in the repository.
-	BytesTransferred int64
-}
-
 // BackupResult is what a backup stored.
 type BackupResult struct {
 	Snapshot content.Snapshot
@@ -147,7 +139,7 @@ type Connector interface {
 	// Backup stores the resource in repo as a new snapshot; parent, if set, is the snapshot of the
 	// previous backup of the same resource in the same vault, for an incremental backup. progress
 	// may be called from several goroutines at once.
-	Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error)
+	Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(content.Progress)) (BackupResult, error)
 	// RestoreMetadata is GetRecoveryPointRestoreMetadata's answer for a point of r taken into a
 	// vault whose key is keyARN: the original resource's configuration.
 	RestoreMetadata(r Resource, keyARN string) map[string]string
@@ -156,7 +148,7 @@ type Connector interface {
 	// Restore writes snapshot snap to where plan says. The data becomes visible at
 	// plan.Destination only when it is complete where the type allows it (a whole-tree restore);
 	// a failed restore removes what it wrote there, if it can.
-	Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error)
+	Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(content.Progress)) (RestoreResult, error)
 	// Abandoned cleans up after a restore job whose process died: staging data it left.
 	Abandoned(plan RestorePlan, jobID string) error
 }

@@ -136,16 +136,12 @@ func (c S3) ResourceTags(ctx context.Context, r Resource) (map[string]string, er
 
 // Backup stores the bucket's objects, metadata and tags; objects unchanged since the parent
 // snapshot are not downloaded again.
-func (c S3) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(Progress)) (BackupResult, error) {
+func (c S3) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(content.Progress)) (BackupResult, error) {
 	b, err := c.openBucket(ctx, r.Locator)
 	if err != nil {
 		return BackupResult{}, err
 	}
-	res, err := s3.Backup(ctx, repo, b, parent, s3.BackupOptions{Progress: func(p s3.Progress) {
-		if progress != nil {
-			progress(Progress{BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, BytesTransferred: p.BytesTransferred})
-		}
-	}})
+	res, err := s3.Backup(ctx, repo, b, parent, s3.BackupOptions{Progress: progress})
 	if err != nil {
 		return BackupResult{}, err
 	}
@@ -302,9 +298,9 @@ func parseS3Items(raw, bucket string) ([]string, error) {
 
 // Restore writes the snapshot into the planned bucket (creating it for a new-bucket restore);
 // objects the bucket has are skipped and named in the result's warnings.
-func (c S3) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(Progress)) (RestoreResult, error) {
+func (c S3) Restore(ctx context.Context, repo *content.Repository, snap content.SnapshotID, plan RestorePlan, jobID string, progress func(content.Progress)) (RestoreResult, error) {
 	if progress != nil {
-		progress(Progress{})
+		progress(content.Progress{})
 	}
 	locator := plan.Locator
 	if locator == "" {
@@ -315,11 +311,7 @@ func (c S3) Restore(ctx context.Context, repo *content.Repository, snap content.
 		return RestoreResult{}, err
 	}
 	res, err := s3.Restore(ctx, repo, snap, b, s3.RestoreOptions{NewBucket: plan.NewResource, Items: plan.Items, JobID: jobID,
-		Progress: func(p s3.Progress) {
-			if progress != nil {
-				progress(Progress{BytesDone: p.BytesDone, BytesTotal: p.BytesTotal})
-			}
-		}})
+		Progress: progress})
 	if err != nil {
 		return RestoreResult{}, err
 	}

@@ -590,7 +590,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	// time, at most once per progressInterval.
 	var progressMu sync.Mutex
 	var lastProgress time.Time
-	res, err := conn.Backup(ctx, repo, j.Resource, parent, func(p resources.Progress) {
+	res, err := conn.Backup(ctx, repo, j.Resource, parent, func(p content.Progress) {
 		if !progressMu.TryLock() {
 			return // another goroutine is recording progress right now
 		}

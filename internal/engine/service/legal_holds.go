@@ -66,6 +66,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -436,7 +437,7 @@ func validateHoldSelection(tx store.Tx, c Caller, sel *RecoveryPointSelection, n
 	}
 	for i, name := range sel.VaultNames {
 		if !vaultNamePattern.MatchString(name) {
-			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d] %q is not a backup vault name: names are 2 to 50 letters, digits, hyphens and underscores", i, name)
+			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d] %q is not a backup vault name: names are "+modelnames.VaultRule, i, name)
 		}
 		if _, err := findVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
 			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d]: backup vault %s does not exist in account %s, region %s, so a legal hold on it would hold nothing; check the name", i, name, c.AccountID, c.Region)

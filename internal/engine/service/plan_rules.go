@@ -27,7 +27,7 @@ var (
 	vaultNamePattern   = modelnames.VaultPattern
 	// A backup vault ARN with a real region and a 12-digit account, as copy actions and
 	// logically air-gapped targets need.
-	vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):backup-vault:([a-zA-Z0-9\-_]{2,50})$`)
+	vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:([a-z]{2}(-[a-z]+)+-[0-9]+):([0-9]{12}):backup-vault:(` + modelnames.VaultNameExpr + `)$`)
 	iamRolePattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 	accountPattern  = modelnames.AccountPattern
 )
@@ -118,7 +118,7 @@ func validatePlan(p *BackupPlanInput, prefix string) error {
 		return apierr.Missing("%sBackupPlanName is required", prefix)
 	}
 	if !displayNamePattern.MatchString(p.BackupPlanName) {
-		return apierr.InvalidParameter("%sBackupPlanName %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", prefix, p.BackupPlanName)
+		return apierr.InvalidParameter("%sBackupPlanName %q must be "+modelnames.DisplayRule, prefix, p.BackupPlanName)
 	}
 	if len(p.Rules) == 0 {
 		return apierr.InvalidParameter("%sRules must contain at least one rule", prefix)
@@ -148,11 +148,11 @@ func validateRule(r *BackupRuleInput, path string) error {
 	case r.RuleName == "":
 		return apierr.Missing("%sRuleName is required", path)
 	case !displayNamePattern.MatchString(r.RuleName):
-		return apierr.InvalidParameter("%sRuleName %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", path, r.RuleName)
+		return apierr.InvalidParameter("%sRuleName %q must be "+modelnames.DisplayRule, path, r.RuleName)
 	case r.TargetBackupVaultName == "":
 		return apierr.Missing("%sTargetBackupVaultName is required", path)
 	case !vaultNamePattern.MatchString(r.TargetBackupVaultName):
-		return apierr.InvalidParameter("%sTargetBackupVaultName %q is not a vault name: 2 to 50 letters, digits, hyphens (-) and underscores (_)", path, r.TargetBackupVaultName)
+		return apierr.InvalidParameter("%sTargetBackupVaultName %q is not a vault name: "+modelnames.VaultRule, path, r.TargetBackupVaultName)
 	}
 	if err := validateSchedule(r, path); err != nil {
 		return err

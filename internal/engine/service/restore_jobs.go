@@ -473,7 +473,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	log.Info("restore job running")
 	var progressMu sync.Mutex
 	var lastProgress time.Time
-	res, err := conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p resources.Progress) {
+	res, err := conn.Restore(ctx, repo, content.SnapshotID(rp.SnapshotID), j.Plan, j.ID, func(p content.Progress) {
 		if !progressMu.TryLock() {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -69,7 +70,7 @@ func (b *BackupSelection) Spec() selection.Spec {
 // validateSelection applies AWS's rules to a selection; messages name the member.
 func validateSelection(b *BackupSelection) error {
 	if !displayNamePattern.MatchString(b.SelectionName) {
-		return apierr.InvalidParameter("BackupSelection.SelectionName %q must be 1 to 50 letters, digits, hyphens (-), underscores (_) or periods (.)", b.SelectionName)
+		return apierr.InvalidParameter("BackupSelection.SelectionName %q must be "+modelnames.DisplayRule, b.SelectionName)
 	}
 	if !iamRolePattern.MatchString(b.IamRoleArn) {
 		return apierr.InvalidParameter("BackupSelection.IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT_ID:role/NAME with a 12-digit account ID", b.IamRoleArn)

@@ -24,14 +24,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 )
 
-// Progress is reported while a backup runs.
-type Progress struct {
-	// FilesDone/BytesDone of FilesTotal/BytesTotal (totals grow while the tree is scanned).
-	FilesDone, FilesTotal, BytesDone, BytesTotal int64
-	// BytesTransferred is what was newly stored (after deduplication and compression).
-	BytesTransferred int64
-}
-
 // Result is what a backup did.
 type Result struct {
 	Snapshot    content.Snapshot
@@ -132,7 +124,7 @@ func (b *backup) warn(partial bool, format string, args ...any) {
 // (same size, mtime, ctime and inode) are not read again. progress is called periodically. root
 // is opened as the process would open it; callers on behalf of an API caller use BackupDir with
 // a directory their Policy opened.
-func Backup(ctx context.Context, repo *content.Repository, root string, parent content.SnapshotID, progress func(Progress)) (Result, error) {
+func Backup(ctx context.Context, repo *content.Repository, root string, parent content.SnapshotID, progress func(content.Progress)) (Result, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
@@ -147,18 +139,13 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 
 // BackupDir is Backup of an open directory. Everything below it is reached relative to it,
 // without following a symlink, and directories the engine keeps its own data in (the Policy's
-// Denied) are left out.
-func BackupDir(ctx context.Context, repo *content.Repository, dir *Dir, parent content.SnapshotID, progress func(Progress)) (Result, error) {
+// Denied) are left out. Whether dir is a usable source is its opener's to check, once: the EFS
+// connector's CheckSource for a registered resource, OpenDir for a path.
+func BackupDir(ctx context.Context, repo *content.Repository, dir *Dir, parent content.SnapshotID, progress func(content.Progress)) (Result, error) {
 	root := dir.Path()
 	rootSt, err := dir.Lstat("")
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
-	}
-	if rootSt.typ != content.NodeDir {
-		return Result{}, fmt.Errorf("%w: %s is not a directory", ErrSource, root)
-	}
-	if _, err := dir.ReadDir(""); err != nil {
-		return Result{}, fmt.Errorf("%w: %s cannot be read: %v", ErrSource, root, err)
 	}
 	b := &backup{ctx: ctx, root: root, dir: dir, links: map[[2]uint64]*item{}}
 	if parent != "" {
@@ -192,7 +179,7 @@ func BackupDir(ctx context.Context, repo *content.Repository, dir *Dir, parent c
 	return res, nil
 }
 
-func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(Progress)) (Result, error) {
+func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(content.Progress)) (Result, error) {
 	ctx, cancel := context.WithCancelCause(b.ctx)
 	defer cancel(nil)
 	b.ctx = ctx
@@ -226,8 +213,8 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(P
 	var progressDone sync.WaitGroup
 	report := func() {
 		if progress != nil {
-			progress(Progress{
-				FilesDone: b.filesDone.Load(), FilesTotal: b.filesTotal.Load(),
+			progress(content.Progress{
+				ItemsDone: b.filesDone.Load(), ItemsTotal: b.filesTotal.Load(),
 				BytesDone: b.bytesDone.Load(), BytesTotal: b.bytesTotal.Load(),
 				BytesTransferred: b.sess.StoredBytes(),
 			})

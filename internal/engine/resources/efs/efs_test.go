@@ -194,14 +194,14 @@ func TestBackupRestoreRoundTripKeepsEveryKindOfEntry(t *testing.T) {
 	makeTree(t, src)
 	want := scan(t, src)
 	repo := newRepo(t)
-	var last Progress
+	var last content.Progress
 	var mu sync.Mutex
-	res, err := Backup(ctx, repo, src, "", func(p Progress) { mu.Lock(); last = p; mu.Unlock() })
+	res, err := Backup(ctx, repo, src, "", func(p content.Progress) { mu.Lock(); last = p; mu.Unlock() })
 	must(t, err)
 	if res.Partial || len(res.Warnings) > 0 {
 		t.Fatalf("clean tree gave Partial=%v warnings %q", res.Partial, res.Warnings)
 	}
-	if last.FilesDone != last.FilesTotal || last.BytesDone != last.BytesTotal || last.BytesTransferred == 0 {
+	if last.ItemsDone != last.ItemsTotal || last.BytesDone != last.BytesTotal || last.BytesTransferred == 0 {
 		t.Errorf("final progress %+v: want done == total and some bytes transferred", last)
 	}
 	// The 64 MiB sparse file must not be stored (nor read) as 64 MiB.
@@ -378,5 +378,19 @@ func TestBackupOfMissingSourceFailsClearly(t *testing.T) {
 	_, err := Backup(context.Background(), repo, missing, "", nil)
 	if !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), missing) {
 		t.Fatalf("backup of a missing dir: %v", err)
+	}
+}
+
+// BackupDir leaves checking its directory to whoever opened it; by path, OpenDir is that check,
+// and a file where the tree should be fails the backup as a source error.
+func TestBackupOfAFileFailsAsASourceError(t *testing.T) {
+	repo := newRepo(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Backup(context.Background(), repo, file, "", nil)
+	if !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), file) {
+		t.Fatalf("backup of a file: %v", err)
 	}
 }

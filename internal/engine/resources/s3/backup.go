@@ -24,15 +24,7 @@ type BackupOptions struct {
 	// Workers is how many objects are read at once; default 4.
 	Workers int
 	// Progress, if set, is called as objects are stored, possibly from several goroutines.
-	Progress func(Progress)
-}
-
-// Progress is how far a backup or restore is.
-type Progress struct {
-	ObjectsDone, ObjectsTotal int64
-	BytesDone, BytesTotal     int64
-	// BytesTransferred is what a backup newly stored in the repository.
-	BytesTransferred int64
+	Progress func(content.Progress)
 }
 
 // Result is what a backup stored.
@@ -185,8 +177,8 @@ func (bk *backup) warn(msg string) {
 
 func (bk *backup) report() {
 	if bk.opt.Progress != nil {
-		bk.opt.Progress(Progress{
-			ObjectsDone: bk.objectsDone.Load(), ObjectsTotal: bk.objectsTotal,
+		bk.opt.Progress(content.Progress{
+			ItemsDone: bk.objectsDone.Load(), ItemsTotal: bk.objectsTotal,
 			BytesDone: bk.bytesDone.Load(), BytesTotal: bk.bytesTotal, BytesTransferred: bk.sess.StoredBytes(),
 		})
 	}

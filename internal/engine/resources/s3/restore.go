@@ -36,7 +36,7 @@ type RestoreOptions struct {
 	// Workers is how many objects are written at once; default 4.
 	Workers int
 	// Progress, if set, is called as objects are written.
-	Progress func(Progress)
+	Progress func(content.Progress)
 }
 
 // RestoreResult is what a restore wrote.
@@ -82,7 +82,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 		return RestoreResult{}, err
 	}
 	matched := make([]bool, len(opt.Items))
-	var total Progress
+	var total content.Progress
 	for {
 		o, _, err := cur.Next()
 		if err == io.EOF {
@@ -92,7 +92,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 			return RestoreResult{}, err
 		}
 		if selected(o.Key, opt.Items, matched) {
-			total.ObjectsTotal++
+			total.ItemsTotal++
 			total.BytesTotal += o.Size
 		}
 	}
@@ -173,7 +173,7 @@ type restorer struct {
 	dest  *Bucket
 	opt   RestoreOptions
 	tm    *transfermanager.Client
-	total Progress
+	total content.Progress
 
 	objectsDone, bytesDone atomic.Int64
 
@@ -311,7 +311,7 @@ func (r *restorer) skip(o *Object) {
 func (r *restorer) report() {
 	if r.opt.Progress != nil {
 		p := r.total
-		p.ObjectsDone, p.BytesDone = r.objectsDone.Load(), r.bytesDone.Load()
+		p.ItemsDone, p.BytesDone = r.objectsDone.Load(), r.bytesDone.Load()
 		r.opt.Progress(p)
 	}
 }

@@ -283,16 +283,16 @@ func TestBackupThenRestoreToANewBucketIsByteIdenticalWithMetadataAndTags(t *test
 		t.Fatalf("Verify: %v", err)
 	}
 
-	var progressed Progress
+	var progressed content.Progress
 	rr, err := Restore(ctx, repo, res.Snapshot.ID, openBucket(t, srv, "restored"), RestoreOptions{NewBucket: true, JobID: "job1",
-		Progress: func(p Progress) { progressed = p }})
+		Progress: func(p content.Progress) { progressed = p }})
 	if err != nil {
 		t.Fatalf("Restore: %v", err)
 	}
 	if rr.Objects != int64(len(objects)) || rr.Bytes != total || rr.Skipped != 0 {
 		t.Errorf("Restore = %+v, want %d objects and %d bytes", rr, len(objects), total)
 	}
-	if progressed.ObjectsDone != progressed.ObjectsTotal || progressed.BytesDone != total {
+	if progressed.ItemsDone != progressed.ItemsTotal || progressed.BytesDone != total {
 		t.Errorf("last progress %+v, want every object and %d bytes", progressed, total)
 	}
 	assertBucketHolds(t, c, "restored", objects)
