@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -31,14 +32,6 @@ const (
 	BackupJobFailed    = "FAILED"
 	BackupJobExpired   = "EXPIRED"
 	BackupJobPartial   = "PARTIAL"
-)
-
-const (
-	collBackupJobs  = "backup-jobs"
-	collIdempotency = "idempotency"
-	// collProtections holds, per resource ever backed up, what DescribeProtectedResource reports
-	// about its restores: {account}/{region}/{resource ARN}.
-	collProtections = "protected-resources"
 )
 
 func jobKey(account, region, id string) string { return account + "/" + region + "/" + id }
@@ -219,7 +212,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 		}
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartBackupJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -227,11 +220,11 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by backup job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, jobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -312,7 +305,7 @@ type DescribeBackupJobOutput struct {
 }
 
 func findBackupJob(tx store.Tx, c Caller, id string) (backupJob, error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -382,7 +375,7 @@ func (s *Service) ListBackupJobs(ctx context.Context, in *ListBackupJobsInput) (
 		category = ""
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collBackupJobs, c.scope(), in.NextToken, in.MaxResults, func(j *backupJob) bool {
+		list, next, err := records.Page(tx, records.CollBackupJobs, c.scope(), in.NextToken, in.MaxResults, func(j *backupJob) bool {
 			switch {
 			case in.ByBackupVaultName != "" && j.VaultName != in.ByBackupVaultName,
 				in.ByResourceArn != "" && j.Resource.ARN != in.ByResourceArn,
@@ -469,7 +462,7 @@ func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*s
 
 // activeBackupJobInto returns the ID of a backup job into vault v that has not finished, or "".
 func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
-	docs, err := tx.Scan(collBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
+	docs, err := tx.Scan(records.CollBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
 	if err != nil {
 		return "", err
 	}
@@ -489,7 +482,7 @@ func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
 type backupHandler struct{ s *Service }
 
 func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || backupJobDone(j.State) {
 		return false, err
 	}
@@ -512,7 +505,7 @@ func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error)
 }
 
 func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || backupJobDone(j.State) {
 		return false, nil, err
 	}
@@ -538,10 +531,10 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	var parent content.SnapshotID
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if j, _, err = getDoc[backupJob](tx, collBackupJobs, t.Key); err != nil {
+		if j, _, err = records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key); err != nil {
 			return err
 		}
-		if v, vaultFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, vaultFound, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		parent, err = latestSnapshot(tx, j.AccountID, j.Region, j.Resource.ARN, j.VaultName)
@@ -564,7 +557,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	started := s.clock.Now()
 	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		cur, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -600,7 +593,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		err := t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+			cur, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 			if err != nil {
 				return err
 			}
@@ -608,7 +601,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 			if p.BytesTotal > 0 {
 				cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
 			}
-			return putDoc(tx, collBackupJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollBackupJobs, t.Key, cur)
 		})
 		if err != nil && ctx.Err() == nil {
 			log.Warn("recording backup progress failed", slog.Any("error", err))
@@ -641,13 +634,13 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, res resources.BackupResult) error {
 	s := h.s
 	now := s.clock.Now()
-	j, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	j, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil {
 		return err
 	}
 	j.CompletionDate = now
 	j.BytesTransferred, j.BackupSizeInBytes = res.BytesTransferred, res.Bytes
-	v, vaultFound, err := getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName))
+	v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName))
 	if err != nil {
 		return err
 	}
@@ -696,7 +689,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		return err
 	}
 	if len(j.RecoveryPointTags) > 0 {
-		if err := putDoc(tx, collTags, rp.ARN, j.RecoveryPointTags); err != nil {
+		if err := records.PutDoc(tx, records.CollTags, rp.ARN, j.RecoveryPointTags); err != nil {
 			return err
 		}
 	}
@@ -733,7 +726,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 	}
 	now := h.s.clock.Now()
 	ferr := t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		j, _, gerr := records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key)
 		if gerr != nil {
 			return gerr
 		}
@@ -763,7 +756,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 // latestSnapshot returns the snapshot of the newest complete recovery point of a resource in a
 // vault, the parent of an incremental backup; "" if there is none.
 func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string) (content.SnapshotID, error) {
-	docs, err := tx.Scan(collResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
 	if err != nil {
 		return "", err
 	}
@@ -775,7 +768,7 @@ func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string)
 		if ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
 		if err != nil {
 			return "", err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -55,7 +56,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	drARN := VaultARN("eu-west-1", testAccount, "dr-vault")
 	err = s.store.Update(us, func(tx store.Tx) error {
 		key := jobKey(testAccount, testRegion, started.BackupJobId)
-		j, _, err := getDoc[backupJob](tx, collBackupJobs, key)
+		j, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, key)
 		if err != nil {
 			return err
 		}
@@ -63,7 +64,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 			{DestinationBackupVaultArn: drARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(365)}},
 			{DestinationBackupVaultArn: VaultARN("eu-west-1", testAccount, "gone")},
 		}
-		return putDoc(tx, collBackupJobs, key, j)
+		return records.PutDoc(tx, records.CollBackupJobs, key, j)
 	})
 	if err != nil {
 		t.Fatal(err)

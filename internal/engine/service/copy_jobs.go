@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -48,11 +49,7 @@ const (
 )
 
 const (
-	kindCopy     = "copy"
-	collCopyJobs = "copy-jobs"
-	// collActiveCopies lists the unfinished copy jobs writing into a vault, under
-	// {dest vault key}/{copy job key}, so a vault being written into is not deleted.
-	collActiveCopies = "copy-jobs-into-vault"
+	kindCopy = "copy"
 )
 
 // copyJob is a copy job as stored.
@@ -150,7 +147,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartCopyJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -158,11 +155,11 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by copy job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, jobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -232,10 +229,10 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoi
 
 // insertCopyJob stores a new copy job and queues it.
 func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
-	if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+	if err := records.InsertDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collActiveCopies, j.destVaultKey()+"/"+j.key(), pointRef{ID: j.ID}); err != nil {
+	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key(), pointRef{ID: j.ID}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindCopy, j.key())
@@ -264,7 +261,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
 				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
 			}
-			if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+			if err := records.InsertDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
 				return err
 			}
 			if err := s.copyJobEvent(tx, j); err != nil {
@@ -281,7 +278,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
 func activeCopyJobInto(tx store.Tx, v vault) (string, error) {
-	docs, err := tx.Scan(collActiveCopies, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
+	docs, err := tx.Scan(records.CollActiveCopies, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
 	if err != nil || len(docs) == 0 {
 		return "", err
 	}
@@ -352,7 +349,7 @@ type DescribeCopyJobOutput struct {
 }
 
 func findCopyJob(tx store.Tx, c Caller, id string) (copyJob, error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -423,7 +420,7 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 		category = ""
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *copyJob) bool {
+		list, next, err := records.Page(tx, records.CollCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *copyJob) bool {
 			return (in.ByDestinationVaultArn == "" || j.DestVaultARN == in.ByDestinationVaultArn) &&
 				(in.ByResourceArn == "" || j.Resource.ARN == in.ByResourceArn) &&
 				(in.ByResourceType == "" || j.Resource.Type == in.ByResourceType) &&
@@ -452,19 +449,19 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 type copyHandler struct{ s *Service }
 
 func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || copyJobDone(j.State) {
 		return false, err
 	}
 	j.State = CopyJobRunning
-	if err := putDoc(tx, collCopyJobs, t.Key, j); err != nil {
+	if err := records.PutDoc(tx, records.CollCopyJobs, t.Key, j); err != nil {
 		return false, err
 	}
 	return true, h.s.copyJobEvent(tx, j)
 }
 
 func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || copyJobDone(j.State) {
 		return false, nil, err
 	}
@@ -479,10 +476,10 @@ const noCopy = "No recovery point was created in the destination vault"
 // finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
 // active copies.
 func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
-	if err := deleteIfExists(tx, collActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
+	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collCopyJobs, j.key(), j); err != nil {
+	if err := records.PutDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
 		return err
 	}
 	return s.copyJobEvent(tx, j)
@@ -524,18 +521,18 @@ type copyTargets struct {
 func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
 	ct := copyTargets{job: j}
 	var err error
-	if ct.src, ct.srcFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
+	if ct.src, ct.srcFound, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
 		return ct, err
 	}
-	if ct.point, ct.pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
+	if ct.point, ct.pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
 		return ct, err
 	}
 	if ct.pointFound {
-		if ct.sourceTags, _, err = getDoc[map[string]string](tx, collTags, ct.point.ARN); err != nil {
+		if ct.sourceTags, _, err = records.GetDoc[map[string]string](tx, records.CollTags, ct.point.ARN); err != nil {
 			return ct, err
 		}
 	}
-	if ct.dst, ct.dstFound, err = getDoc[vault](tx, collVaults, j.destVaultKey()); err != nil {
+	if ct.dst, ct.dstFound, err = records.GetDoc[vault](tx, records.CollVaults, j.destVaultKey()); err != nil {
 		return ct, err
 	}
 	switch {
@@ -577,7 +574,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 	started := s.clock.Now()
 	var ct copyTargets
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		j, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -594,13 +591,13 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return fail(err)
 	}
 	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		cur, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
 		cur.InitiationDate = started
 		cur.DestVaultType, cur.DestVaultLocked, cur.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-		return putDoc(tx, collCopyJobs, t.Key, cur)
+		return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
 	})
 	if err != nil {
 		return err
@@ -626,12 +623,12 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+			cur, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 			if err != nil {
 				return err
 			}
 			cur.BytesTransferred = n
-			return putDoc(tx, collCopyJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
 		})
 	})
 	if err != nil {
@@ -654,7 +651,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 // a lock put while the copy ran fails the job, and the snapshot is forgotten.
 func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
 	now := s.clock.Now()
-	j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	j, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil {
 		return err
 	}
@@ -697,7 +694,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return err
 	}
 	if len(ct.sourceTags) > 0 {
-		if err := putDoc(tx, collTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
+		if err := records.PutDoc(tx, records.CollTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
 			return err
 		}
 	}
@@ -723,7 +720,7 @@ func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.L
 	}
 	now := h.s.clock.Now()
 	return t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		j, _, gerr := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
 		if gerr != nil {
 			return gerr
 		}
@@ -774,7 +771,7 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 	now := s.clock.Now()
 	var items []summaryJob
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.Scan(collCopyJobs, c.scope(), "", 0)
+		docs, err := tx.Scan(records.CollCopyJobs, c.scope(), "", 0)
 		if err != nil {
 			return err
 		}

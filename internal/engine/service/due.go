@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -50,19 +51,19 @@ func setDue(tx store.Tx, kind, ref string, at time.Time) error {
 		return err
 	}
 	e := dueEntry{Kind: kind, Ref: ref, At: at.UTC()}
-	if err := putDoc(tx, collDue, e.key(), e); err != nil {
+	if err := records.PutDoc(tx, collDue, e.key(), e); err != nil {
 		return err
 	}
-	return putDoc(tx, collDueRefs, kind+"/"+ref, e.key())
+	return records.PutDoc(tx, collDueRefs, kind+"/"+ref, e.key())
 }
 
 // clearDue removes what is recorded for kind of work on ref, if anything.
 func clearDue(tx store.Tx, kind, ref string) error {
-	key, found, err := getDoc[string](tx, collDueRefs, kind+"/"+ref)
+	key, found, err := records.GetDoc[string](tx, collDueRefs, kind+"/"+ref)
 	if err != nil || !found {
 		return err
 	}
-	if err := deleteIfExists(tx, collDue, key); err != nil {
+	if err := records.DeleteIfExists(tx, collDue, key); err != nil {
 		return err
 	}
 	return tx.Delete(collDueRefs, kind+"/"+ref)
@@ -117,31 +118,31 @@ const dueIndexVersion = "v1"
 // points, once per store.
 func (s *Service) buildDueIndex(ctx context.Context) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		_, found, err := getDoc[string](tx, collDueRefs, "index-version")
+		_, found, err := records.GetDoc[string](tx, collDueRefs, "index-version")
 		if err != nil || found {
 			return err
 		}
-		points, err := tx.Scan(collRecoveryPoints, "", "", 0)
+		points, err := tx.Scan(records.CollRecoveryPoints, "", "", 0)
 		if err != nil {
 			return err
 		}
 		for _, d := range points {
 			var rp recoveryPoint
 			if err := json.Unmarshal(d.Value, &rp); err != nil {
-				return fmt.Errorf("decode %s/%s: %w", collRecoveryPoints, d.Key, err)
+				return fmt.Errorf("decode %s/%s: %w", records.CollRecoveryPoints, d.Key, err)
 			}
 			if err := indexLifecycle(tx, rp); err != nil {
 				return err
 			}
 		}
-		jobDocs, err := tx.Scan(collBackupJobs, "", "", 0)
+		jobDocs, err := tx.Scan(records.CollBackupJobs, "", "", 0)
 		if err != nil {
 			return err
 		}
 		for _, d := range jobDocs {
 			var j backupJob
 			if err := json.Unmarshal(d.Value, &j); err != nil {
-				return fmt.Errorf("decode %s/%s: %w", collBackupJobs, d.Key, err)
+				return fmt.Errorf("decode %s/%s: %w", records.CollBackupJobs, d.Key, err)
 			}
 			if backupJobDone(j.State) {
 				continue
@@ -157,6 +158,6 @@ func (s *Service) buildDueIndex(ctx context.Context) error {
 				}
 			}
 		}
-		return putDoc(tx, collDueRefs, "index-version", dueIndexVersion)
+		return records.PutDoc(tx, collDueRefs, "index-version", dueIndexVersion)
 	})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -15,7 +16,7 @@ import (
 // insertBackupJob stores a new backup job: queued with its window deadlines when it is to run,
 // or with its event when it is born finished (a scheduled job that expired or failed at once).
 func (s *Service) insertBackupJob(tx store.Tx, j backupJob) error {
-	if err := insertDoc(tx, collBackupJobs, j.key(), j); err != nil {
+	if err := records.InsertDoc(tx, records.CollBackupJobs, j.key(), j); err != nil {
 		return err
 	}
 	if backupJobDone(j.State) {
@@ -36,11 +37,11 @@ func (s *Service) insertBackupJob(tx store.Tx, j backupJob) error {
 
 // saveBackupJob stores a changed backup job.
 func (s *Service) saveBackupJob(tx store.Tx, j backupJob) error {
-	prev, found, err := getDoc[backupJob](tx, collBackupJobs, j.key())
+	prev, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, j.key())
 	if err != nil {
 		return err
 	}
-	if err := putDoc(tx, collBackupJobs, j.key(), j); err != nil {
+	if err := records.PutDoc(tx, records.CollBackupJobs, j.key(), j); err != nil {
 		return err
 	}
 	if found && prev.State == j.State {
@@ -90,11 +91,11 @@ func (s *Service) backupJobEvent(tx store.Tx, j backupJob) error {
 
 // saveRestoreJob stores a changed restore job, recording the event of a new status.
 func (s *Service) saveRestoreJob(tx store.Tx, j restoreJob) error {
-	prev, found, err := getDoc[restoreJob](tx, collRestoreJobs, j.key())
+	prev, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, j.key())
 	if err != nil {
 		return err
 	}
-	if err := putDoc(tx, collRestoreJobs, j.key(), j); err != nil {
+	if err := records.PutDoc(tx, records.CollRestoreJobs, j.key(), j); err != nil {
 		return err
 	}
 	if found && prev.Status == j.Status {

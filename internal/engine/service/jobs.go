@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -118,8 +119,6 @@ type pendingForget struct {
 	Tier string `json:"tier,omitempty"`
 }
 
-const collPendingForgets = "pending-forgets"
-
 // queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
 // the transaction that deletes the point (or moves it to another tier).
 func queueForget(tx store.Tx, rp recoveryPoint) error {
@@ -128,7 +127,7 @@ func queueForget(tx store.Tx, rp recoveryPoint) error {
 	if rp.StorageClass == StorageClassCold {
 		key, tier = key+"/cold", StorageClassCold
 	}
-	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindForget, key)
@@ -150,14 +149,14 @@ const (
 // created again under the same name). AWS refuses to delete a vault whose points are still being
 // deleted in the same way, and clients retry.
 func settleDataRemovals(tx store.Tx, v vault) error {
-	docs, err := tx.Scan(collPendingForgets, "", "", 0)
+	docs, err := tx.Scan(records.CollPendingForgets, "", "", 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
 		var pf pendingForget
 		if err := json.Unmarshal(d.Value, &pf); err != nil {
-			return fmt.Errorf("decode %s/%s: %w", collPendingForgets, d.Key, err)
+			return fmt.Errorf("decode %s/%s: %w", records.CollPendingForgets, d.Key, err)
 		}
 		if pf.AccountID != v.AccountID || pf.Region != v.Region || pf.Vault != v.Name {
 			continue
@@ -170,7 +169,7 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 		if _, err := jobs.Dequeue(tx, kindForget, d.Key); err != nil {
 			return err
 		}
-		if err := tx.Delete(collPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := tx.Delete(records.CollPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
@@ -181,7 +180,7 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 // job had written. key names the cause (a job).
 func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
 	key := "gc/" + vaultKey(account, region, vaultName) + "/" + cause
-	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err
 	}
 	err := jobs.Enqueue(tx, kindForget, key)
@@ -199,7 +198,7 @@ type forgetHandler struct{ s *Service }
 const maxForgetAttempts = 5
 
 func (h forgetHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := getDoc[pendingForget](tx, collPendingForgets, t.Key)
+	_, found, err := records.GetDoc[pendingForget](tx, records.CollPendingForgets, t.Key)
 	return found, err
 }
 
@@ -207,13 +206,13 @@ func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
 	var pf pendingForget
 	err := h.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		pf, _, err = getDoc[pendingForget](tx, collPendingForgets, t.Key)
+		pf, _, err = records.GetDoc[pendingForget](tx, records.CollPendingForgets, t.Key)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	done := func(tx store.Tx) error { return tx.Delete(collPendingForgets, t.Key) }
+	done := func(tx store.Tx) error { return tx.Delete(records.CollPendingForgets, t.Key) }
 	repo, err := h.s.openPointRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
 	if errors.Is(err, jobs.ErrNoRepository) {
 		return t.Finish(ctx, done) // the vault (and its repository) is gone already
@@ -244,7 +243,7 @@ func (h forgetHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 		return true, nil, nil
 	}
 	h.s.log.Error("giving up removing a deleted recovery point's data", slog.String("key", t.Key), slog.String("reason", reason))
-	err := tx.Delete(collPendingForgets, t.Key)
+	err := tx.Delete(records.CollPendingForgets, t.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
 	}

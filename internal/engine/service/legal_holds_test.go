@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -281,7 +282,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	wantCode(t, err, apierr.ResourceNotFound)
 	// The next create purges the expired record's documents.
 	ts.createHold(nil)
-	ts.countDocs(collLegalHoldPoints, testAccount+"/"+testRegion+"/"+hold.LegalHoldId+"/", 0)
+	ts.countDocs(records.CollLegalHoldPoints, testAccount+"/"+testRegion+"/"+hold.LegalHoldId+"/", 0)
 }
 
 // A cancellation that comes while the hold is still CREATING stops the resolution and releases

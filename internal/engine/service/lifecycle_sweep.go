@@ -11,6 +11,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -82,14 +83,12 @@ type pendingCold struct {
 	PointID   string `json:"point_id"`
 }
 
-const collPendingCold = "pending-cold"
-
 // startColdTransition queues the move of a point whose cold date has come.
 func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
 	queued := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		queued = false
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
@@ -108,7 +107,7 @@ func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.
 		if err := clearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
-		if err := insertDoc(tx, collPendingCold, e.Ref, pendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
+		if err := records.InsertDoc(tx, records.CollPendingCold, e.Ref, pendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
 			return nil
 		} else if err != nil {
 			return err
@@ -124,7 +123,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 	deleted := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
@@ -134,7 +133,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
 			return indexLifecycle(tx, rp)
 		}
-		v, _, err := getDoc[vault](tx, collVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		if err != nil {
 			return err
 		}
@@ -160,7 +159,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 				return nil
 			}
 			rp.StatusMessage = msg
-			return putDoc(tx, collRecoveryPoints, e.Ref, rp)
+			return records.PutDoc(tx, records.CollRecoveryPoints, e.Ref, rp)
 		}
 		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
@@ -193,7 +192,7 @@ type coldHandler struct{ s *Service }
 const maxColdAttempts = 5
 
 func (h coldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := getDoc[pendingCold](tx, collPendingCold, t.Key)
+	_, found, err := records.GetDoc[pendingCold](tx, records.CollPendingCold, t.Key)
 	return found, err
 }
 
@@ -202,7 +201,7 @@ func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 		return true, nil, nil
 	}
 	h.s.log.Error("giving up moving a recovery point to cold storage; it stays warm", slog.String("key", t.Key), slog.String("reason", reason))
-	return false, nil, deleteIfExists(tx, collPendingCold, t.Key)
+	return false, nil, records.DeleteIfExists(tx, records.CollPendingCold, t.Key)
 }
 
 func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
@@ -212,16 +211,16 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	var found bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if rp, found, err = getDoc[recoveryPoint](tx, collRecoveryPoints, t.Key); err != nil || !found {
+		if rp, found, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
 			return err
 		}
-		v, _, err = getDoc[vault](tx, collVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	done := func(tx store.Tx) error { return deleteIfExists(tx, collPendingCold, t.Key) }
+	done := func(tx store.Tx) error { return records.DeleteIfExists(tx, records.CollPendingCold, t.Key) }
 	if !found || rp.StorageClass != StorageClassWarm {
 		return t.Finish(ctx, done) // deleted, or moved already
 	}
@@ -242,7 +241,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	moved := false
 	err = t.Finish(ctx, func(tx store.Tx) error {
 		moved = false
-		cur, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, t.Key)
+		cur, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key)
 		if err != nil {
 			return err
 		}
@@ -258,7 +257,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		warmCopy := cur
 		cur.StorageClass, cur.SnapshotID = StorageClassCold, string(snap.ID)
 		cur.StatusMessage = ""
-		if err := putDoc(tx, collRecoveryPoints, t.Key, cur); err != nil {
+		if err := records.PutDoc(tx, records.CollRecoveryPoints, t.Key, cur); err != nil {
 			return err
 		}
 		if err := indexLifecycle(tx, cur); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -39,7 +40,7 @@ func CurrentResource(ctx context.Context, st store.Store, account, region, id st
 	var found bool
 	err := st.View(ctx, func(tx store.Tx) error {
 		var err error
-		r, found, err = getDoc[resources.Resource](tx, collResources, resourceKey(account, region, id))
+		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(account, region, id))
 		return err
 	})
 	return r, found, err
@@ -59,7 +60,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 	var out []VaultPoint
 	err := st.View(ctx, func(tx store.Tx) error {
 		out = nil
-		return scanDocs(tx, collRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
+		return scanDocs(tx, records.CollRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
 				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
@@ -78,7 +79,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed = false
 		key := pointKey(account, region, vaultName, id)
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, key)
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, key)
 		if err != nil || !found {
 			return err
 		}
@@ -101,7 +102,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 		}
 		rp.Damage = damage
 		changed = true
-		return putDoc(tx, collRecoveryPoints, key, rp)
+		return records.PutDoc(tx, records.CollRecoveryPoints, key, rp)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record the damage of recovery point %s: %w", id, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -17,16 +18,6 @@ const (
 	RecoveryPointPartial   = "PARTIAL"
 	StorageClassWarm       = "WARM"
 	StorageClassCold       = "COLD"
-)
-
-// Collections that index recovery points, which live in collRecoveryPoints under
-// {account}/{region}/{vault}/{id} (the layout countRecoveryPoints scans).
-const (
-	// collPointVaults maps {account}/{region}/{id} to the vault holding the point, for calls
-	// that name a point by ARN alone (StartRestoreJob).
-	collPointVaults = "recovery-point-vaults"
-	// collResourcePoints lists a resource's points under {account}/{region}/{resource ARN}/{id}.
-	collResourcePoints = "resource-recovery-points"
 )
 
 // recoveryPoint is a recovery point as stored. It is written in the same transaction that
@@ -97,14 +88,14 @@ func RecoveryPointARN(region, account, id string) string {
 }
 
 func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
-	if err := insertDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+	if err := records.InsertDoc(tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 		return err
 	}
 	ref := pointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := putDoc(tx, collPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
+	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
+	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
 		return err
 	}
 	return indexLifecycle(tx, rp)
@@ -112,9 +103,9 @@ func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
 
 func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
 	for coll, key := range map[string]string{
-		collRecoveryPoints: pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
-		collPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
-		collResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
+		records.CollRecoveryPoints: pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
+		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
+		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
 	} {
 		if err := tx.Delete(coll, key); err != nil {
 			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
@@ -155,7 +146,7 @@ func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoi
 	if err != nil {
 		return v, recoveryPoint{}, err
 	}
-	rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, vaultName, id))
+	rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(c.AccountID, c.Region, vaultName, id))
 	if err != nil {
 		return v, rp, err
 	}
@@ -171,7 +162,7 @@ func findPointByARN(tx store.Tx, c Caller, arn string) (vault, recoveryPoint, er
 	if err != nil {
 		return vault{}, recoveryPoint{}, err
 	}
-	ref, found, err := getDoc[pointRef](tx, collPointVaults, c.AccountID+"/"+c.Region+"/"+id)
+	ref, found, err := records.GetDoc[pointRef](tx, records.CollPointVaults, c.AccountID+"/"+c.Region+"/"+id)
 	if err != nil {
 		return vault{}, recoveryPoint{}, err
 	}
@@ -344,7 +335,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 		if err != nil {
 			return err
 		}
-		list, next, err := page(tx, collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
+		list, next, err := records.Page(tx, records.CollRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
 			switch {
 			case in.ByResourceArn != "" && rp.ResourceARN != in.ByResourceArn,
 				in.ByResourceType != "" && rp.ResourceType != in.ByResourceType,
@@ -421,19 +412,19 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 	}
 	out := &ListRecoveryPointsByResourceOutput{RecoveryPoints: []*RecoveryPointByResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		refs, next, err := page[pointRef](tx, collResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
+		refs, next, err := records.Page[pointRef](tx, records.CollResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}
 		for _, ref := range refs {
-			rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
+			rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
 			if err != nil {
 				return err
 			}
 			if !found {
 				continue
 			}
-			v, _, err := getDoc[vault](tx, collVaults, vaultKey(c.AccountID, c.Region, ref.Vault))
+			v, _, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(c.AccountID, c.Region, ref.Vault))
 			if err != nil {
 				return err
 			}
@@ -542,7 +533,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 			return err
 		}
 		rp.Lifecycle = lc
-		if err := putDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		if err := records.PutDoc(tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
 		if err := indexLifecycle(tx, rp); err != nil {

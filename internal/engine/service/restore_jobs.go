@@ -15,6 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -27,8 +28,6 @@ const (
 	RestoreJobAborted   = "ABORTED"
 	RestoreJobFailed    = "FAILED"
 )
-
-const collRestoreJobs = "restore-jobs"
 
 // restoreJob is a restore job as stored.
 type restoreJob struct {
@@ -93,7 +92,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartRestoreJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -104,7 +103,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 				j.ID = rec.JobID
 				return nil
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -128,7 +127,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		plan, err := conn.PlanRestore(ctx, resources.RestoreRequest{
 			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now, Account: c.AccountID,
 			Lookup: func(id string) (resources.Resource, bool, error) {
-				return getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
+				return records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(c.AccountID, c.Region, id))
 			},
 		})
 		if err != nil {
@@ -141,7 +140,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		}
 		j.RecoveryPointARN, j.RecoveryPointCreationDate = rp.ARN, rp.CreationDate
 		j.VaultName, j.VaultARN, j.Source, j.Plan, j.BackupSizeInBytes = rp.VaultName, rp.VaultARN, rp.Resource, plan, rp.BackupSizeInBytes
-		if err := insertDoc(tx, collRestoreJobs, j.key(), j); err != nil {
+		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.key(), j); err != nil {
 			return err
 		}
 		return jobs.Enqueue(tx, kindRestore, j.key())
@@ -155,7 +154,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 
 // scanRestoreJobs calls fn with each of the caller's restore jobs until it returns true.
 func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
-	docs, err := tx.Scan(collRestoreJobs, c.scope(), "", 0)
+	docs, err := tx.Scan(records.CollRestoreJobs, c.scope(), "", 0)
 	if err != nil {
 		return err
 	}
@@ -226,7 +225,7 @@ func restoreJobOut(j *restoreJob) *RestoreJob {
 }
 
 func findRestoreJob(tx store.Tx, c Caller, id string) (restoreJob, error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -332,7 +331,7 @@ func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput)
 		return out, nil // no other accounts, composite jobs or restore testing plans here
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
 			return (in.ByResourceType == "" || j.Source.Type == in.ByResourceType) &&
 				(in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
@@ -374,7 +373,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 	}
 	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
 			return j.Source.ARN == in.ResourceArn && (in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.RecoveryPointCreationDate, in.ByRecoveryPointCreationDateAfter, in.ByRecoveryPointCreationDateBefore)
 		})
@@ -397,7 +396,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 type restoreHandler struct{ s *Service }
 
 func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || restoreJobDone(j.Status) {
 		return false, err
 	}
@@ -406,7 +405,7 @@ func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || restoreJobDone(j.Status) {
 		return false, nil, err
 	}
@@ -430,14 +429,14 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	var pointFound bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if j, _, err = getDoc[restoreJob](tx, collRestoreJobs, t.Key); err != nil {
+		if j, _, err = records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
 			return err
 		}
-		if v, _, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, _, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]
-		rp, pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.VaultName, id))
+		rp, pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(j.AccountID, j.Region, j.VaultName, id))
 		return err
 	})
 	if err != nil {
@@ -451,7 +450,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
-			cur, _, gerr := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			cur, _, gerr := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
 			if gerr != nil {
 				return gerr
 			}
@@ -483,12 +482,12 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			cur, _, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
 			if err != nil {
 				return err
 			}
 			cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
-			return putDoc(tx, collRestoreJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollRestoreJobs, t.Key, cur)
 		})
 	})
 	if err != nil {
@@ -496,7 +495,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	now := s.clock.Now()
 	err = t.Finish(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+		cur, _, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -512,11 +511,11 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 			}
 			cur.CreatedResourceARN = arn
 		}
-		if p, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
+		if p, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
 			return err
 		} else if found {
 			p.LastRestoreTime = now
-			if err := putDoc(tx, collRecoveryPoints, pointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
+			if err := records.PutDoc(tx, records.CollRecoveryPoints, pointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
 				return err
 			}
 		}
@@ -542,7 +541,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 	}
 	id := conn.NewID(j.AccountID, j.Region, locator)
 	key := resourceKey(j.AccountID, j.Region, id)
-	existing, found, err := getDoc[resources.Resource](tx, collResources, key)
+	existing, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, key)
 	if err != nil || found {
 		return existing.ARN, err
 	}
@@ -550,7 +549,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		AccountID: j.AccountID, Region: j.Region, CreationDate: now}
 	if j.CopySourceTags {
 		// The source's tags as registered now, if it still is; else as they were at backup time.
-		src, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(j.AccountID, j.Region, j.Source.ID))
+		src, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(j.AccountID, j.Region, j.Source.ID))
 		if err != nil {
 			return "", err
 		}
@@ -559,7 +558,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		}
 		r.Tags = maps.Clone(src.Tags)
 	}
-	return r.ARN, insertDoc(tx, collResources, key, r)
+	return r.ARN, records.InsertDoc(tx, records.CollResources, key, r)
 }
 
 // restoreWarnings is a completed restore's StatusMessage: its first warnings, or "".

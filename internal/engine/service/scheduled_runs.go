@@ -12,6 +12,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
@@ -41,13 +42,6 @@ import (
 // resource at once after an eight-hour outage. At most maxCatchUp missed instants per rule are
 // recorded; earlier ones are only logged.
 const maxCatchUp = 500
-
-// collRuleCursors holds each rule's cursor under {plan key}/{rule ID}; collScheduledRuns the
-// idempotency keys of scheduled jobs.
-const (
-	collRuleCursors   = "rule-cursors"
-	collScheduledRuns = "scheduled-runs"
-)
 
 type ruleCursor struct {
 	Last time.Time `json:"last"`
@@ -84,7 +78,7 @@ func (r *activeRule) nextFiring(after time.Time) time.Time {
 
 // activeRules lists the rules of every live plan, in plan key and rule order.
 func activeRules(tx store.Tx) ([]*activeRule, error) {
-	docs, err := tx.Scan(collPlans, "", "", 0)
+	docs, err := tx.Scan(records.CollPlans, "", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +86,7 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 	for _, d := range docs {
 		var p planRecord
 		if err := json.Unmarshal(d.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collPlans, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollPlans, d.Key, err)
 		}
 		if p.deleted() {
 			continue
@@ -107,7 +101,7 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 				continue // stored rules were validated; a parser change must not stop the others
 			}
 			r := &activeRule{plan: p, version: v, rule: rule, sched: sched, cursor: v.CreationDate}
-			c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
+			c, found, err := records.GetDoc[ruleCursor](tx, records.CollRuleCursors, r.cursorKey())
 			if err != nil {
 				return nil, err
 			}
@@ -306,7 +300,7 @@ func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResour
 		}
 		cs = append(cs, compiled{sel, rec.Selection.IamRoleArn})
 	}
-	docs, err := tx.Scan(collResources, p.AccountID+"/"+p.Region+"/", "", 0)
+	docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +308,7 @@ func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResour
 	for _, d := range docs {
 		var r resources.Resource
 		if err := json.Unmarshal(d.Value, &r); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collResources, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
 		}
 		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
 		for _, c := range cs {
@@ -337,14 +331,14 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		created, queued = 0, 0
-		c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
+		c, found, err := records.GetDoc[ruleCursor](tx, records.CollRuleCursors, r.cursorKey())
 		if err != nil {
 			return err
 		}
 		if found && !c.Last.Before(f.at) {
 			return nil // fired already (by another process)
 		}
-		p, found, err := getDoc[planRecord](tx, collPlans, r.plan.key())
+		p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, r.plan.key())
 		if err != nil {
 			return err
 		}
@@ -355,14 +349,14 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if err != nil {
 			return err
 		}
-		v, vaultFound, err := getDoc[vault](tx, collVaults, vaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
+		v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
 		if err != nil {
 			return err
 		}
 		for _, m := range matched {
 			runKey := r.cursorKey() + "/" + dueTime(f.at) + "/" + m.res.ARN
 			j := s.scheduledJob(p, r, m, f.at)
-			if err := insertDoc(tx, collScheduledRuns, runKey, idempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
+			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, idempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
 			} else if err != nil {
 				return err
@@ -392,11 +386,11 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if f.expired == "" {
 			at := f.at
 			p.LastExecutionDate = &at
-			if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+			if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
 				return err
 			}
 		}
-		return putDoc(tx, collRuleCursors, r.cursorKey(), ruleCursor{Last: f.at})
+		return records.PutDoc(tx, records.CollRuleCursors, r.cursorKey(), ruleCursor{Last: f.at})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)
@@ -469,7 +463,7 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 	stop := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		stop = false
-		j, found, err := getDoc[backupJob](tx, collBackupJobs, e.Ref)
+		j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, e.Ref)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -173,7 +174,7 @@ func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *PutBa
 			lock.LockDate = now.Add(time.Duration(*in.ChangeableForDays) * day)
 		}
 		v.Lock = lock
-		return putDoc(tx, collVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
+		return records.PutDoc(tx, records.CollVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
 	})
 	if err != nil {
 		return nil, internal("put backup vault lock configuration", err)
@@ -206,7 +207,7 @@ func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *De
 			return err
 		}
 		v.Lock = nil
-		return putDoc(tx, collVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
+		return records.PutDoc(tx, records.CollVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
 	})
 	if err != nil {
 		return nil, internal("delete backup vault lock configuration", err)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -55,7 +56,7 @@ func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackup
 		if err != nil {
 			return err
 		}
-		return putDoc(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name),
+		return records.PutDoc(tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name),
 			vaultNotifications{SNSTopicArn: in.SNSTopicArn, BackupVaultEvents: in.BackupVaultEvents})
 	})
 	if err != nil {
@@ -90,7 +91,7 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackup
 		if err != nil {
 			return err
 		}
-		n, found, err := getDoc[vaultNotifications](tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		n, found, err := records.GetDoc[vaultNotifications](tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -124,7 +125,7 @@ func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *Delete
 		if err != nil {
 			return err
 		}
-		return deleteIfExists(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault notifications", err)

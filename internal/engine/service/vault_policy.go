@@ -7,6 +7,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -62,7 +63,7 @@ func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupV
 		if err != nil {
 			return err
 		}
-		return putDoc(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
+		return records.PutDoc(tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
 	})
 	if err != nil {
 		return nil, internal("put backup vault access policy", err)
@@ -95,7 +96,7 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupV
 		if err != nil {
 			return err
 		}
-		p, found, err := getDoc[vaultPolicy](tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		p, found, err := records.GetDoc[vaultPolicy](tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *DeleteB
 		if err != nil {
 			return err
 		}
-		return deleteIfExists(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault access policy", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -97,7 +98,7 @@ func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) err
 		return err
 	}
 	key := vaultKey(v.AccountID, v.Region, v.Name)
-	existing, found, err := getDoc[vault](tx, collVaults, key)
+	existing, found, err := records.GetDoc[vault](tx, records.CollVaults, key)
 	if err != nil {
 		return err
 	}
@@ -109,11 +110,11 @@ func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) err
 		return &apierr.Error{Code: apierr.AlreadyExists, Message: "Backup vault with the same name already exists: " + v.Name + " (choose another name, or import the existing vault)",
 			Arn: existing.ARN, CreatorRequestId: existing.CreatorRequestID}
 	}
-	if err := insertDoc(tx, collVaults, key, v); err != nil {
+	if err := records.InsertDoc(tx, records.CollVaults, key, v); err != nil {
 		return err
 	}
 	if len(tags) > 0 {
-		return putDoc(tx, collTags, v.ARN, tags)
+		return records.PutDoc(tx, records.CollTags, v.ARN, tags)
 	}
 	return nil
 }
@@ -123,7 +124,7 @@ func findVault(tx store.Tx, account, region, name string) (vault, error) {
 	if err := checkVaultNames(account, region, name); err != nil {
 		return vault{}, err
 	}
-	v, found, err := getDoc[vault](tx, collVaults, vaultKey(account, region, name))
+	v, found, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(account, region, name))
 	if err != nil {
 		return v, err
 	}
@@ -140,7 +141,7 @@ func (s *Service) vaultExistsByARN(tx store.Tx, a ARN) error {
 
 // countRecoveryPoints counts the recovery points stored in a vault.
 func countRecoveryPoints(tx store.Tx, v vault) (int64, error) {
-	docs, err := tx.Scan(collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	docs, err := tx.Scan(records.CollRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	return int64(len(docs)), err
 }
 
@@ -316,13 +317,13 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 			return err
 		}
 		key := vaultKey(v.AccountID, v.Region, v.Name)
-		if err := tx.Delete(collVaults, key); err != nil {
+		if err := tx.Delete(records.CollVaults, key); err != nil {
 			return err
 		}
-		if err := deleteIfExists(tx, collVaultPolicies, key); err != nil {
+		if err := records.DeleteIfExists(tx, records.CollVaultPolicies, key); err != nil {
 			return err
 		}
-		if err := deleteIfExists(tx, collVaultNotifications, key); err != nil {
+		if err := records.DeleteIfExists(tx, records.CollVaultNotifications, key); err != nil {
 			return err
 		}
 		return deleteTags(tx, v.ARN)
@@ -372,7 +373,7 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 	}
 	out := &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		vaults, next, err := page(tx, collVaults, c.scope(), in.NextToken, in.MaxResults, func(v *vault) bool {
+		vaults, next, err := records.Page(tx, records.CollVaults, c.scope(), in.NextToken, in.MaxResults, func(v *vault) bool {
 			return in.ByVaultType == "" || strings.EqualFold(v.Type, in.ByVaultType)
 		})
 		if err != nil {
