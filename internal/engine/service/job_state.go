@@ -23,12 +23,12 @@ func (s *Service) insertBackupJob(tx store.Tx, j backupJob) error {
 		return s.backupJobEvent(tx, j)
 	}
 	if !j.StartBy.IsZero() {
-		if err := setDue(tx, dueStartBy, j.key(), j.StartBy); err != nil {
+		if err := records.SetDue(tx, records.DueStartBy, j.key(), j.StartBy); err != nil {
 			return err
 		}
 	}
 	if !j.CompleteBy.IsZero() {
-		if err := setDue(tx, dueCompleteBy, j.key(), j.CompleteBy); err != nil {
+		if err := records.SetDue(tx, records.DueCompleteBy, j.key(), j.CompleteBy); err != nil {
 			return err
 		}
 	}
@@ -49,14 +49,14 @@ func (s *Service) saveBackupJob(tx store.Tx, j backupJob) error {
 	}
 	switch {
 	case backupJobDone(j.State):
-		if err := clearDue(tx, dueStartBy, j.key()); err != nil {
+		if err := records.ClearDue(tx, records.DueStartBy, j.key()); err != nil {
 			return err
 		}
-		if err := clearDue(tx, dueCompleteBy, j.key()); err != nil {
+		if err := records.ClearDue(tx, records.DueCompleteBy, j.key()); err != nil {
 			return err
 		}
 	case j.State != BackupJobCreated:
-		if err := clearDue(tx, dueStartBy, j.key()); err != nil {
+		if err := records.ClearDue(tx, records.DueStartBy, j.key()); err != nil {
 			return err
 		}
 	}

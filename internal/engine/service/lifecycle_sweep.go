@@ -52,16 +52,16 @@ func (rp recoveryPoint) moveToColdAt() time.Time {
 func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
 	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	if at := rp.moveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
-		if err := setDue(tx, dueCold, key, at); err != nil {
+		if err := records.SetDue(tx, records.DueCold, key, at); err != nil {
 			return err
 		}
-	} else if err := clearDue(tx, dueCold, key); err != nil {
+	} else if err := records.ClearDue(tx, records.DueCold, key); err != nil {
 		return err
 	}
 	if at := rp.retainUntil(); !at.IsZero() {
-		return setDue(tx, dueDelete, key, at)
+		return records.SetDue(tx, records.DueDelete, key, at)
 	}
-	return clearDue(tx, dueDelete, key)
+	return records.ClearDue(tx, records.DueDelete, key)
 }
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
@@ -84,7 +84,7 @@ type pendingCold struct {
 }
 
 // startColdTransition queues the move of a point whose cold date has come.
-func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	queued := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		queued = false
@@ -93,18 +93,18 @@ func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.
 			return err
 		}
 		if !found || rp.StorageClass != StorageClassWarm {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if at := rp.moveToColdAt(); at.IsZero() || at.After(now) {
 			return indexLifecycle(tx, rp) // the lifecycle changed; the index is put right
 		}
 		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil || job != "" {
 			return err // a restore is reading the warm copy: move it at a later pass
 		}
-		if err := clearDue(tx, e.Kind, e.Ref); err != nil {
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
 		if err := records.InsertDoc(tx, records.CollPendingCold, e.Ref, pendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
@@ -119,7 +119,7 @@ func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.
 }
 
 // expirePoint deletes a point whose retention has ended, unless something keeps it.
-func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	deleted := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
@@ -128,7 +128,7 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 			return err
 		}
 		if !found {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
 			return indexLifecycle(tx, rp)

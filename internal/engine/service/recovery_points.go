@@ -112,10 +112,10 @@ func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
 		}
 	}
 	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := clearDue(tx, dueCold, key); err != nil {
+	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
 		return err
 	}
-	if err := clearDue(tx, dueDelete, key); err != nil {
+	if err := records.ClearDue(tx, records.DueDelete, key); err != nil {
 		return err
 	}
 	return deleteTags(tx, rp.ARN)

@@ -127,7 +127,7 @@ func (w scheduledWork) NextDue(ctx context.Context, after time.Time) (time.Time,
 				next = t
 			}
 		}
-		t, found, err := nextDueAfter(tx, after)
+		t, found, err := records.NextDueAfter(tx, after)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ type firing struct {
 func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	s := w.s
 	var firings []firing
-	var dues []dueEntry
+	var dues []records.DueEntry
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		rules, err := activeRules(tx)
 		if err != nil {
@@ -176,7 +176,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 		for _, r := range rules {
 			firings = append(firings, catchUp(r, now, s.log)...)
 		}
-		dues, err = dueUntil(tx, now)
+		dues, err = records.DueUntil(tx, now)
 		return err
 	})
 	if err != nil {
@@ -186,7 +186,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	type item struct {
 		at   time.Time
 		fire *firing
-		due  *dueEntry
+		due  *records.DueEntry
 	}
 	items := make([]item, 0, len(firings)+len(dues))
 	for i := range firings {
@@ -354,7 +354,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 			return err
 		}
 		for _, m := range matched {
-			runKey := r.cursorKey() + "/" + dueTime(f.at) + "/" + m.res.ARN
+			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.res.ARN
 			j := s.scheduledJob(p, r, m, f.at)
 			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, idempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
@@ -435,18 +435,18 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 }
 
 // runDueEntry does one due entry's work; it returns 1 if that queued or stopped a job.
-func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) (int, error) {
+func (s *Service) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time) (int, error) {
 	var started bool
 	var err error
 	switch e.Kind {
-	case dueStartBy, dueCompleteBy:
+	case records.DueStartBy, records.DueCompleteBy:
 		started, err = s.enforceWindow(ctx, e, now)
-	case dueCold:
+	case records.DueCold:
 		started, err = s.startColdTransition(ctx, e, now)
-	case dueDelete:
+	case records.DueDelete:
 		started, err = s.expirePoint(ctx, e, now)
 	default:
-		err = s.store.Update(ctx, func(tx store.Tx) error { return clearDue(tx, e.Kind, e.Ref) })
+		err = s.store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s at %s: %w", e.Kind, e.Ref, e.At.Format(time.RFC3339), err)
@@ -459,7 +459,7 @@ func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) (i
 
 // enforceWindow expires a backup job that has not started by its start window's end, and stops
 // one still running at its completion window's end.
-func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	stop := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		stop = false
@@ -468,13 +468,13 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 			return err
 		}
 		if !found || backupJobDone(j.State) {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		_, claimed, err := jobs.Claimed(tx, kindBackup, e.Ref)
 		if err != nil {
 			return err
 		}
-		if err := clearDue(tx, e.Kind, e.Ref); err != nil {
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
 		switch {
@@ -486,7 +486,7 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 			j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
 				j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
 			return s.saveBackupJob(tx, j)
-		case e.Kind == dueStartBy:
+		case e.Kind == records.DueStartBy:
 			return nil // it started: the runner has it
 		case j.State == BackupJobAborting:
 			return nil // already being stopped
