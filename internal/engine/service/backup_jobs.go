@@ -34,8 +34,6 @@ const (
 	BackupJobPartial   = "PARTIAL"
 )
 
-func jobKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
 // backupJob is a backup job as stored.
 type backupJob struct {
 	ID                    string                `json:"id"`
@@ -75,7 +73,7 @@ type backupJob struct {
 	StopReason string `json:"stop_reason,omitempty"`
 }
 
-func (j *backupJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+func (j *backupJob) key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
 
 func backupJobDone(state string) bool {
 	switch state {
@@ -220,7 +218,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by backup job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
@@ -305,7 +303,7 @@ type DescribeBackupJobOutput struct {
 }
 
 func findBackupJob(tx store.Tx, c Caller, id string) (backupJob, error) {
-	j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -534,7 +532,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if j, _, err = records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key); err != nil {
 			return err
 		}
-		if v, vaultFound, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, vaultFound, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		parent, err = latestSnapshot(tx, j.AccountID, j.Region, j.Resource.ARN, j.VaultName)
@@ -640,7 +638,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	}
 	j.CompletionDate = now
 	j.BytesTransferred, j.BackupSizeInBytes = res.BytesTransferred, res.Bytes
-	v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName))
+	v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName))
 	if err != nil {
 		return err
 	}
@@ -768,7 +766,7 @@ func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string)
 		if ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil {
 			return "", err
 		}

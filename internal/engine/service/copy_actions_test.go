@@ -55,7 +55,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	// scheduler does for a scheduled job.
 	drARN := VaultARN("eu-west-1", testAccount, "dr-vault")
 	err = s.store.Update(us, func(tx store.Tx) error {
-		key := jobKey(testAccount, testRegion, started.BackupJobId)
+		key := records.JobKey(testAccount, testRegion, started.BackupJobId)
 		j, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, key)
 		if err != nil {
 			return err

@@ -90,10 +90,10 @@ type copyJob struct {
 	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
 }
 
-func (j *copyJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+func (j *copyJob) key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
 
 func (j *copyJob) destVaultKey() string {
-	return vaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
+	return records.VaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
 }
 
 func copyJobDone(state string) bool { return state == CopyJobCompleted || state == CopyJobFailed }
@@ -155,7 +155,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by copy job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
@@ -278,7 +278,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
 func activeCopyJobInto(tx store.Tx, v vault) (string, error) {
-	docs, err := tx.Scan(records.CollActiveCopies, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
+	docs, err := tx.Scan(records.CollActiveCopies, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
 	if err != nil || len(docs) == 0 {
 		return "", err
 	}
@@ -349,7 +349,7 @@ type DescribeCopyJobOutput struct {
 }
 
 func findCopyJob(tx store.Tx, c Caller, id string) (copyJob, error) {
-	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -521,10 +521,10 @@ type copyTargets struct {
 func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
 	ct := copyTargets{job: j}
 	var err error
-	if ct.src, ct.srcFound, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
+	if ct.src, ct.srcFound, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
 		return ct, err
 	}
-	if ct.point, ct.pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
+	if ct.point, ct.pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
 		return ct, err
 	}
 	if ct.pointFound {

@@ -122,7 +122,7 @@ type pendingForget struct {
 // queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
 // the transaction that deletes the point (or moves it to another tier).
 func queueForget(tx store.Tx, rp recoveryPoint) error {
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	tier := ""
 	if rp.StorageClass == StorageClassCold {
 		key, tier = key+"/cold", StorageClassCold
@@ -179,7 +179,7 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 // queueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup
 // job had written. key names the cause (a job).
 func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
-	key := "gc/" + vaultKey(account, region, vaultName) + "/" + cause
+	key := "gc/" + records.VaultKey(account, region, vaultName) + "/" + cause
 	if err := records.PutDoc(tx, records.CollPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err
 	}

@@ -141,9 +141,7 @@ type holdRef struct {
 	HoldID string `json:"hold_id"`
 }
 
-func holdKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
-func (h legalHold) key() string { return holdKey(h.AccountID, h.Region, h.ID) }
+func (h legalHold) key() string { return records.HoldKey(h.AccountID, h.Region, h.ID) }
 
 // LegalHoldARN is the ARN of a legal hold.
 func LegalHoldARN(region, account, id string) string {
@@ -201,7 +199,7 @@ func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
 
 // countHeldPoints counts the points of vault v that legal holds hold.
 func countHeldPoints(tx store.Tx, v vault) (int, error) {
-	docs, err := tx.Scan(records.CollRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	if err != nil {
 		return 0, err
 	}
@@ -494,7 +492,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 				return err
 			}
 			if found {
-				prior, stillThere, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, holdKey(c.AccountID, c.Region, rec.JobID))
+				prior, stillThere, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, rec.JobID))
 				if err != nil {
 					return err
 				}
@@ -599,7 +597,7 @@ func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
 
 // findHold returns the caller's legal hold by ID, or ResourceNotFoundException.
 func findHold(tx store.Tx, c Caller, id string, now time.Time) (legalHold, error) {
-	h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, holdKey(c.AccountID, c.Region, id))
+	h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return h, err
 	}
@@ -806,7 +804,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRec
 		}
 		var lookupErr error
 		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *holdMember) bool {
-			_, exists, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
+			_, exists, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
 			if err != nil && lookupErr == nil {
 				lookupErr = err
 			}

@@ -50,7 +50,7 @@ func (rp recoveryPoint) moveToColdAt() time.Time {
 
 // indexLifecycle puts a point's lifecycle instants in the due index (or takes them out).
 func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	if at := rp.moveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
 		if err := records.SetDue(tx, records.DueCold, key, at); err != nil {
 			return err
@@ -133,7 +133,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
 			return indexLifecycle(tx, rp)
 		}
-		v, _, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		if err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if rp, found, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
 			return err
 		}
-		v, _, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		return err
 	})
 	if err != nil {

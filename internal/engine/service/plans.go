@@ -48,10 +48,8 @@ type planVersion struct {
 	Plan         BackupPlan `json:"plan"`
 }
 
-func (p *planRecord) key() string               { return planKey(p.AccountID, p.Region, p.ID) }
-func (p *planRecord) deleted() bool             { return p.DeletionDate != nil }
-func planKey(account, region, id string) string { return account + "/" + region + "/" + id }
-func versionKey(plan string, seq int) string    { return fmt.Sprintf("%s/%08d", plan, seq) }
+func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
+func (p *planRecord) deleted() bool { return p.DeletionDate != nil }
 
 // PlanARN is the ARN of a backup plan.
 func PlanARN(region, account, id string) string {
@@ -65,7 +63,7 @@ func newVersionID() string {
 
 // findPlan returns the caller's plan by ID, deleted or not, or ResourceNotFoundException.
 func findPlan(tx store.Tx, c Caller, id string) (planRecord, error) {
-	p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, planKey(c.AccountID, c.Region, id))
+	p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, records.PlanKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return p, err
 	}
@@ -94,7 +92,7 @@ func readVersion(tx store.Tx, p planRecord, versionID string) (planVersion, erro
 		if ref.ID != versionID {
 			continue
 		}
-		v, found, err := records.GetDoc[planVersion](tx, records.CollPlanVersions, versionKey(p.key(), ref.Seq))
+		v, found, err := records.GetDoc[planVersion](tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), ref.Seq))
 		if err != nil {
 			return v, err
 		}
@@ -146,7 +144,7 @@ func (s *Service) addVersion(tx store.Tx, p *planRecord, in *BackupPlanInput, pr
 	}
 	v := planVersion{VersionID: newVersionID(), CreationDate: s.clock.Now(), Plan: normalizePlan(in, ruleIDs, uuid.NewString)}
 	seq := len(p.Versions) + 1
-	if err := records.InsertDoc(tx, records.CollPlanVersions, versionKey(p.key(), seq), v); err != nil {
+	if err := records.InsertDoc(tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), seq), v); err != nil {
 		return v, err
 	}
 	p.Versions = append(p.Versions, planVersionRef{ID: v.VersionID, Seq: seq})

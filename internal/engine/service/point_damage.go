@@ -40,7 +40,7 @@ func CurrentResource(ctx context.Context, st store.Store, account, region, id st
 	var found bool
 	err := st.View(ctx, func(tx store.Tx) error {
 		var err error
-		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(account, region, id))
+		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(account, region, id))
 		return err
 	})
 	return r, found, err
@@ -60,7 +60,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 	var out []VaultPoint
 	err := st.View(ctx, func(tx store.Tx) error {
 		out = nil
-		return scanDocs(tx, records.CollRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
+		return scanDocs(tx, records.CollRecoveryPoints, records.VaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
 				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
@@ -78,7 +78,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 	changed := false
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed = false
-		key := pointKey(account, region, vaultName, id)
+		key := records.PointKey(account, region, vaultName, id)
 		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, key)
 		if err != nil || !found {
 			return err

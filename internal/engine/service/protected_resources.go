@@ -30,11 +30,9 @@ type protection struct {
 	LatestRestoreExecutionTimeMinutes      int64     `json:"latest_restore_execution_time_minutes,omitempty"`
 }
 
-func protectionKey(account, region, arn string) string { return account + "/" + region + "/" + arn }
-
 // touchProtection records that r was backed up, in the transaction that adds its point.
 func touchProtection(tx store.Tx, r resources.Resource) error {
-	key := protectionKey(r.AccountID, r.Region, r.ARN)
+	key := records.ProtectionKey(r.AccountID, r.Region, r.ARN)
 	p, found, err := records.GetDoc[protection](tx, records.CollProtections, key)
 	if err != nil {
 		return err
@@ -48,7 +46,7 @@ func touchProtection(tx store.Tx, r resources.Resource) error {
 
 // recordRestore records a finished restore job of one of a resource's points.
 func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
-	key := protectionKey(account, region, resourceARN)
+	key := records.ProtectionKey(account, region, resourceARN)
 	p, found, err := records.GetDoc[protection](tx, records.CollProtections, key)
 	if err != nil || !found {
 		return err
@@ -76,7 +74,7 @@ func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (r
 		if vaultName != "" && ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil || found {
 			return rp, found, err
 		}
@@ -179,7 +177,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 		if !found {
 			return apierr.NotFound("resource %s has no recovery points, so it is not a protected resource: start a backup job of it first", in.ResourceArn)
 		}
-		p, _, err := records.GetDoc[protection](tx, records.CollProtections, protectionKey(c.AccountID, c.Region, in.ResourceArn))
+		p, _, err := records.GetDoc[protection](tx, records.CollProtections, records.ProtectionKey(c.AccountID, c.Region, in.ResourceArn))
 		if err != nil {
 			return err
 		}
@@ -225,7 +223,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 		if err != nil {
 			return err
 		}
-		prefix := vaultKey(v.AccountID, v.Region, v.Name) + "/"
+		prefix := records.VaultKey(v.AccountID, v.Region, v.Name) + "/"
 		after := ""
 		if in.NextToken != "" {
 			k, err := records.DecodeToken(in.NextToken, prefix)

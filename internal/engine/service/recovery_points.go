@@ -78,17 +78,13 @@ type pointRef struct {
 	ID    string `json:"id"`
 }
 
-func pointKey(account, region, vault, id string) string {
-	return vaultKey(account, region, vault) + "/" + id
-}
-
 // RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
 func RecoveryPointARN(region, account, id string) string {
 	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
 }
 
 func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
-	if err := records.InsertDoc(tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 		return err
 	}
 	ref := pointRef{Vault: rp.VaultName, ID: rp.ID}
@@ -103,7 +99,7 @@ func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
 
 func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
 	for coll, key := range map[string]string{
-		records.CollRecoveryPoints: pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
+		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
 		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
 		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
 	} {
@@ -111,7 +107,7 @@ func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
 			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
 		}
 	}
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
 		return err
 	}
@@ -146,7 +142,7 @@ func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoi
 	if err != nil {
 		return v, recoveryPoint{}, err
 	}
-	rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(c.AccountID, c.Region, vaultName, id))
+	rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, vaultName, id))
 	if err != nil {
 		return v, rp, err
 	}
@@ -335,7 +331,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 		if err != nil {
 			return err
 		}
-		list, next, err := records.Page(tx, records.CollRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
+		list, next, err := records.Page(tx, records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
 			switch {
 			case in.ByResourceArn != "" && rp.ResourceARN != in.ByResourceArn,
 				in.ByResourceType != "" && rp.ResourceType != in.ByResourceType,
@@ -417,14 +413,14 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 			return err
 		}
 		for _, ref := range refs {
-			rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
+			rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
 			if err != nil {
 				return err
 			}
 			if !found {
 				continue
 			}
-			v, _, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(c.AccountID, c.Region, ref.Vault))
+			v, _, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(c.AccountID, c.Region, ref.Vault))
 			if err != nil {
 				return err
 			}
@@ -533,7 +529,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 			return err
 		}
 		rp.Lifecycle = lc
-		if err := records.PutDoc(tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
 		if err := indexLifecycle(tx, rp); err != nil {

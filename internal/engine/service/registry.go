@@ -17,8 +17,6 @@ import (
 // engine's extension API (not AWS Backup's), and read by StartBackupJob, restores and, later,
 // tag-based selections.
 
-func resourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
 // RegisteredResource is a registry entry on the wire.
 type RegisteredResource struct {
 	ResourceArn  string            `json:"ResourceArn"`
@@ -99,7 +97,7 @@ func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInpu
 }
 
 func insertResource(tx store.Tx, r resources.Resource) error {
-	err := records.InsertDoc(tx, records.CollResources, resourceKey(r.AccountID, r.Region, r.ID), r)
+	err := records.InsertDoc(tx, records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID), r)
 	if errors.Is(err, store.ErrExists) {
 		return &apierr.Error{Code: apierr.AlreadyExists, Arn: r.ARN,
 			Message: resources.RedactLocator(r.Locator) + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
@@ -120,7 +118,7 @@ func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error)
 	if !global && (a.AccountID != c.AccountID || a.Region != c.Region) || id == "" {
 		return resources.Resource{}, apierr.NotFound("resource %s is not registered in account %s, region %s", arn, c.AccountID, c.Region)
 	}
-	r, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(c.AccountID, c.Region, id))
+	r, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return r, err
 	}
@@ -232,7 +230,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (
 			return err
 		}
 		r.Tags = maps.Clone(in.Tags)
-		if err := records.PutDoc(tx, records.CollResources, resourceKey(r.AccountID, r.Region, r.ID), r); err != nil {
+		if err := records.PutDoc(tx, records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID), r); err != nil {
 			return err
 		}
 		out = registeredResourceOut(r)
@@ -256,7 +254,7 @@ func (s *Service) RemoveResource(ctx context.Context, in *GetResourceInput) (*st
 		if err != nil {
 			return err
 		}
-		return tx.Delete(records.CollResources, resourceKey(r.AccountID, r.Region, r.ID))
+		return tx.Delete(records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID))
 	})
 	if err != nil {
 		return nil, internal("remove resource", err)

@@ -53,7 +53,7 @@ type restoreJob struct {
 	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
 }
 
-func (j *restoreJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
+func (j *restoreJob) key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
 
 func restoreJobDone(status string) bool {
 	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
@@ -127,7 +127,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		plan, err := conn.PlanRestore(ctx, resources.RestoreRequest{
 			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now, Account: c.AccountID,
 			Lookup: func(id string) (resources.Resource, bool, error) {
-				return records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(c.AccountID, c.Region, id))
+				return records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(c.AccountID, c.Region, id))
 			},
 		})
 		if err != nil {
@@ -225,7 +225,7 @@ func restoreJobOut(j *restoreJob) *RestoreJob {
 }
 
 func findRestoreJob(tx store.Tx, c Caller, id string) (restoreJob, error) {
-	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -432,11 +432,11 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if j, _, err = records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
 			return err
 		}
-		if v, _, err = records.GetDoc[vault](tx, records.CollVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, _, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]
-		rp, pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(j.AccountID, j.Region, j.VaultName, id))
+		rp, pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.VaultName, id))
 		return err
 	})
 	if err != nil {
@@ -511,11 +511,11 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 			}
 			cur.CreatedResourceARN = arn
 		}
-		if p, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
+		if p, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
 			return err
 		} else if found {
 			p.LastRestoreTime = now
-			if err := records.PutDoc(tx, records.CollRecoveryPoints, pointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
+			if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
 				return err
 			}
 		}
@@ -540,7 +540,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		locator = j.Plan.Locator
 	}
 	id := conn.NewID(j.AccountID, j.Region, locator)
-	key := resourceKey(j.AccountID, j.Region, id)
+	key := records.ResourceKey(j.AccountID, j.Region, id)
 	existing, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, key)
 	if err != nil || found {
 		return existing.ARN, err
@@ -549,7 +549,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		AccountID: j.AccountID, Region: j.Region, CreationDate: now}
 	if j.CopySourceTags {
 		// The source's tags as registered now, if it still is; else as they were at backup time.
-		src, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, resourceKey(j.AccountID, j.Region, j.Source.ID))
+		src, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(j.AccountID, j.Region, j.Source.ID))
 		if err != nil {
 			return "", err
 		}

@@ -174,7 +174,7 @@ func planSelections(tx store.Tx, p planRecord) ([]selectionRecord, error) {
 }
 
 func findSelection(tx store.Tx, c Caller, planID, id string) (selectionRecord, error) {
-	rec, found, err := records.GetDoc[selectionRecord](tx, records.CollSelections, planKey(c.AccountID, c.Region, planID)+"/"+id)
+	rec, found, err := records.GetDoc[selectionRecord](tx, records.CollSelections, records.PlanKey(c.AccountID, c.Region, planID)+"/"+id)
 	if err != nil {
 		return rec, err
 	}
@@ -237,7 +237,7 @@ func (s *Service) DeleteBackupSelection(ctx context.Context, in *DeleteBackupSel
 		if _, err := findSelection(tx, c, in.BackupPlanId, in.SelectionId); err != nil {
 			return err
 		}
-		return tx.Delete(records.CollSelections, planKey(c.AccountID, c.Region, in.BackupPlanId)+"/"+in.SelectionId)
+		return tx.Delete(records.CollSelections, records.PlanKey(c.AccountID, c.Region, in.BackupPlanId)+"/"+in.SelectionId)
 	})
 	if err != nil {
 		return nil, internal("delete backup selection", err)

@@ -174,7 +174,7 @@ func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *PutBa
 			lock.LockDate = now.Add(time.Duration(*in.ChangeableForDays) * day)
 		}
 		v.Lock = lock
-		return records.PutDoc(tx, records.CollVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
+		return records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v)
 	})
 	if err != nil {
 		return nil, internal("put backup vault lock configuration", err)
@@ -207,7 +207,7 @@ func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *De
 			return err
 		}
 		v.Lock = nil
-		return records.PutDoc(tx, records.CollVaults, vaultKey(v.AccountID, v.Region, v.Name), v)
+		return records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v)
 	})
 	if err != nil {
 		return nil, internal("delete backup vault lock configuration", err)

@@ -56,7 +56,7 @@ func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackup
 		if err != nil {
 			return err
 		}
-		return records.PutDoc(tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name),
+		return records.PutDoc(tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name),
 			vaultNotifications{SNSTopicArn: in.SNSTopicArn, BackupVaultEvents: in.BackupVaultEvents})
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackup
 		if err != nil {
 			return err
 		}
-		n, found, err := records.GetDoc[vaultNotifications](tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		n, found, err := records.GetDoc[vaultNotifications](tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -125,7 +125,7 @@ func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *Delete
 		if err != nil {
 			return err
 		}
-		return records.DeleteIfExists(tx, records.CollVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault notifications", err)

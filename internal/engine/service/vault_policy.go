@@ -63,7 +63,7 @@ func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupV
 		if err != nil {
 			return err
 		}
-		return records.PutDoc(tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
+		return records.PutDoc(tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
 	})
 	if err != nil {
 		return nil, internal("put backup vault access policy", err)
@@ -96,7 +96,7 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupV
 		if err != nil {
 			return err
 		}
-		p, found, err := records.GetDoc[vaultPolicy](tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		p, found, err := records.GetDoc[vaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *DeleteB
 		if err != nil {
 			return err
 		}
-		return records.DeleteIfExists(tx, records.CollVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault access policy", err)

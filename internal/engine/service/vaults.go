@@ -36,8 +36,6 @@ type vault struct {
 	Lock *vaultLock `json:"lock,omitempty"`
 }
 
-func vaultKey(account, region, name string) string { return account + "/" + region + "/" + name }
-
 // CreateBackupVaultInput is the wire input of CreateBackupVault.
 type CreateBackupVaultInput struct {
 	BackupVaultName  string            `json:"BackupVaultName"`
@@ -97,7 +95,7 @@ func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) err
 	if err := checkVaultNames(v.AccountID, v.Region, v.Name); err != nil {
 		return err
 	}
-	key := vaultKey(v.AccountID, v.Region, v.Name)
+	key := records.VaultKey(v.AccountID, v.Region, v.Name)
 	existing, found, err := records.GetDoc[vault](tx, records.CollVaults, key)
 	if err != nil {
 		return err
@@ -124,7 +122,7 @@ func findVault(tx store.Tx, account, region, name string) (vault, error) {
 	if err := checkVaultNames(account, region, name); err != nil {
 		return vault{}, err
 	}
-	v, found, err := records.GetDoc[vault](tx, records.CollVaults, vaultKey(account, region, name))
+	v, found, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(account, region, name))
 	if err != nil {
 		return v, err
 	}
@@ -141,7 +139,7 @@ func (s *Service) vaultExistsByARN(tx store.Tx, a ARN) error {
 
 // countRecoveryPoints counts the recovery points stored in a vault.
 func countRecoveryPoints(tx store.Tx, v vault) (int64, error) {
-	docs, err := tx.Scan(records.CollRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	return int64(len(docs)), err
 }
 
@@ -316,7 +314,7 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 		if err := settleDataRemovals(tx, v); err != nil {
 			return err
 		}
-		key := vaultKey(v.AccountID, v.Region, v.Name)
+		key := records.VaultKey(v.AccountID, v.Region, v.Name)
 		if err := tx.Delete(records.CollVaults, key); err != nil {
 			return err
 		}
