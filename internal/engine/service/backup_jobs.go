@@ -459,7 +459,7 @@ func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*s
 }
 
 // activeBackupJobInto returns the ID of a backup job into vault v that has not finished, or "".
-func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
+func activeBackupJobInto(tx store.Tx, v records.Vault) (string, error) {
 	docs, err := tx.Scan(records.CollBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
 	if err != nil {
 		return "", err
@@ -524,7 +524,7 @@ func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
 	var j backupJob
-	var v vault
+	var v records.Vault
 	var vaultFound bool
 	var parent content.SnapshotID
 	err := s.store.View(ctx, func(tx store.Tx) error {
@@ -532,7 +532,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if j, _, err = records.GetDoc[backupJob](tx, records.CollBackupJobs, t.Key); err != nil {
 			return err
 		}
-		if v, vaultFound, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, vaultFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		parent, err = latestSnapshot(tx, j.AccountID, j.Region, j.Resource.ARN, j.VaultName)
@@ -638,7 +638,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	}
 	j.CompletionDate = now
 	j.BytesTransferred, j.BackupSizeInBytes = res.BytesTransferred, res.Bytes
-	v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName))
+	v, vaultFound, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName))
 	if err != nil {
 		return err
 	}

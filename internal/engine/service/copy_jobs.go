@@ -188,7 +188,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 
 // prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
 // lifecycle lc, checking what can be checked before it runs.
-func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoint, destARN string, lc *Lifecycle) error {
+func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp recoveryPoint, destARN string, lc *Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
@@ -242,7 +242,7 @@ func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
 // point rp, in the transaction that completes it. A copy action that cannot even start (its
 // vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
 // copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp recoveryPoint) error {
+func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src records.Vault, rp recoveryPoint) error {
 	for _, action := range bj.CopyActions {
 		now := s.clock.Now()
 		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
@@ -277,7 +277,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 }
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
-func activeCopyJobInto(tx store.Tx, v vault) (string, error) {
+func activeCopyJobInto(tx store.Tx, v records.Vault) (string, error) {
 	docs, err := tx.Scan(records.CollActiveCopies, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
 	if err != nil || len(docs) == 0 {
 		return "", err
@@ -509,7 +509,7 @@ func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
 // copyTargets are what a running copy job reads and writes, as the store had them.
 type copyTargets struct {
 	job                  copyJob
-	src, dst             vault
+	src, dst             records.Vault
 	srcFound, dstFound   bool
 	point                recoveryPoint
 	pointFound           bool
@@ -521,7 +521,7 @@ type copyTargets struct {
 func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
 	ct := copyTargets{job: j}
 	var err error
-	if ct.src, ct.srcFound, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
+	if ct.src, ct.srcFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
 		return ct, err
 	}
 	if ct.point, ct.pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
@@ -532,7 +532,7 @@ func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyT
 			return ct, err
 		}
 	}
-	if ct.dst, ct.dstFound, err = records.GetDoc[vault](tx, records.CollVaults, j.destVaultKey()); err != nil {
+	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.destVaultKey()); err != nil {
 		return ct, err
 	}
 	switch {

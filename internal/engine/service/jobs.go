@@ -64,7 +64,7 @@ func newJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()
 func newPointID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // openRepo opens the repository of vault v; create makes it if the vault has none yet.
-func (s *Service) openRepo(ctx context.Context, v vault, create bool) (*content.Repository, error) {
+func (s *Service) openRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
@@ -148,7 +148,7 @@ const (
 // moment, so no GC ever writes into a directory being removed (or into the repository of a vault
 // created again under the same name). AWS refuses to delete a vault whose points are still being
 // deleted in the same way, and clients retry.
-func settleDataRemovals(tx store.Tx, v vault) error {
+func settleDataRemovals(tx store.Tx, v records.Vault) error {
 	docs, err := tx.Scan(records.CollPendingForgets, "", "", 0)
 	if err != nil {
 		return err
@@ -213,7 +213,7 @@ func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return err
 	}
 	done := func(tx store.Tx) error { return tx.Delete(records.CollPendingForgets, t.Key) }
-	repo, err := h.s.openPointRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
+	repo, err := h.s.openPointRepo(ctx, records.Vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
 	if errors.Is(err, jobs.ErrNoRepository) {
 		return t.Finish(ctx, done) // the vault (and its repository) is gone already
 	}

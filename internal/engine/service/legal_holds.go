@@ -198,7 +198,7 @@ func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
 }
 
 // countHeldPoints counts the points of vault v that legal holds hold.
-func countHeldPoints(tx store.Tx, v vault) (int, error) {
+func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	if err != nil {
 		return 0, err

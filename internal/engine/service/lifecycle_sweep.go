@@ -67,7 +67,7 @@ func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
 // lifecycle yet, or nil. It is the deletion gate, checkPointDeletable, except for the air gap:
 // points in a logically air-gapped vault "cannot be deleted by hand, only by their lifecycle".
-func checkPointExpirable(tx store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+func checkPointExpirable(tx store.Tx, v records.Vault, rp recoveryPoint, now time.Time) error {
 	gate := v
 	if gate.Type == VaultTypeAirGapped {
 		gate.Type = VaultTypeBackup
@@ -133,7 +133,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
 			return indexLifecycle(tx, rp)
 		}
-		v, _, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		if err != nil {
 			return err
 		}
@@ -207,14 +207,14 @@ func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
 	var rp recoveryPoint
-	var v vault
+	var v records.Vault
 	var found bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if rp, found, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
 			return err
 		}
-		v, _, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		return err
 	})
 	if err != nil {
@@ -284,7 +284,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 }
 
 // openColdRepo opens vault v's cold-storage repository.
-func (s *Service) openColdRepo(ctx context.Context, v vault, create bool) (*content.Repository, error) {
+func (s *Service) openColdRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
@@ -293,7 +293,7 @@ func (s *Service) openColdRepo(ctx context.Context, v vault, create bool) (*cont
 
 // openPointRepo opens the repository holding a point's data: the vault's cold repository for a
 // COLD point, its warm one otherwise.
-func (s *Service) openPointRepo(ctx context.Context, v vault, storageClass string) (*content.Repository, error) {
+func (s *Service) openPointRepo(ctx context.Context, v records.Vault, storageClass string) (*content.Repository, error) {
 	if storageClass == StorageClassCold {
 		return s.openColdRepo(ctx, v, false)
 	}

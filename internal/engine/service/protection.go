@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -28,11 +29,11 @@ func (rp recoveryPoint) retainUntil() time.Time {
 // legal hold holding it (refuseHeldPointChange), or the vault's lock or air gap
 // (refuseManualPointDeletion). The hold is checked first: it is the protection no amount of time
 // ends, so its refusal says what actually has to change.
-func checkPointDeletable(tx store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+func checkPointDeletable(tx store.Tx, v records.Vault, rp recoveryPoint, now time.Time) error {
 	if err := refuseHeldPointChange(tx, rp, "deleted"); err != nil {
 		return err
 	}
-	return v.refuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.retainUntil(), now)
+	return v.RefuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.retainUntil(), now)
 }
 
 // checkHeldLifecycleChange reports why rp's lifecycle may not change to lc, or nil: a point held
@@ -53,12 +54,12 @@ func checkHeldLifecycleChange(tx store.Tx, rp recoveryPoint, lc *Lifecycle) erro
 // checkRetentionAllowed reports why a backup (or copy) job into vault v with lifecycle lc must
 // fail, or nil: a locked vault fails jobs whose retention is outside its range. Its message is the
 // job's StatusMessage.
-func checkRetentionAllowed(v vault, lc *Lifecycle) error {
+func checkRetentionAllowed(v records.Vault, lc *Lifecycle) error {
 	var days *int64
 	if lc != nil {
 		days = lc.DeleteAfterDays
 	}
-	return v.checkJobRetention(days)
+	return v.CheckJobRetention(days)
 }
 
 // checkLifecycleChange reports why rp's lifecycle may not change to lc at now, or nil:
@@ -67,7 +68,7 @@ func checkRetentionAllowed(v vault, lc *Lifecycle) error {
 //   - in a locked vault the retention may be extended but not shortened, nor taken outside the
 //     lock's range ("you can extend the retention period of recovery points in a vault with
 //     Vault Lock, but you cannot shorten it", AWS Backup Vault Lock guide).
-func checkLifecycleChange(v vault, rp recoveryPoint, lc *Lifecycle, _ time.Time) error {
+func checkLifecycleChange(v records.Vault, rp recoveryPoint, lc *Lifecycle, _ time.Time) error {
 	if rp.StorageClass == StorageClassCold {
 		var was, now *int64
 		if rp.Lifecycle != nil {
@@ -97,5 +98,5 @@ func checkLifecycleChange(v vault, rp recoveryPoint, lc *Lifecycle, _ time.Time)
 	if lc != nil {
 		days = lc.DeleteAfterDays
 	}
-	return v.checkJobRetention(days)
+	return v.CheckJobRetention(days)
 }

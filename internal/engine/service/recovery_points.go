@@ -133,10 +133,10 @@ func pointIDFromARN(c Caller, arn string) (string, error) {
 }
 
 // findPoint returns the caller's recovery point in vault by ARN.
-func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoint, error) {
+func findPoint(tx store.Tx, c Caller, vaultName, arn string) (records.Vault, recoveryPoint, error) {
 	id, err := pointIDFromARN(c, arn)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, recoveryPoint{}, err
 	}
 	v, err := findVault(tx, c.AccountID, c.Region, vaultName)
 	if err != nil {
@@ -153,17 +153,17 @@ func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoi
 }
 
 // findPointByARN returns the caller's recovery point by ARN alone, with its vault.
-func findPointByARN(tx store.Tx, c Caller, arn string) (vault, recoveryPoint, error) {
+func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, recoveryPoint, error) {
 	id, err := pointIDFromARN(c, arn)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, recoveryPoint{}, err
 	}
 	ref, found, err := records.GetDoc[pointRef](tx, records.CollPointVaults, c.AccountID+"/"+c.Region+"/"+id)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, recoveryPoint{}, err
 	}
 	if !found {
-		return vault{}, recoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
+		return records.Vault{}, recoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
 	}
 	return findPoint(tx, c, ref.Vault, arn)
 }
@@ -208,7 +208,7 @@ type DescribeRecoveryPointOutput struct {
 	VaultType            string                `json:"VaultType,omitempty"`
 }
 
-func describePoint(v vault, rp recoveryPoint) *DescribeRecoveryPointOutput {
+func describePoint(v records.Vault, rp recoveryPoint) *DescribeRecoveryPointOutput {
 	return &DescribeRecoveryPointOutput{
 		BackupSizeInBytes:    rp.BackupSizeInBytes,
 		BackupVaultArn:       rp.VaultARN,
@@ -420,7 +420,7 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 			if !found {
 				continue
 			}
-			v, _, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(c.AccountID, c.Region, ref.Vault))
+			v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(c.AccountID, c.Region, ref.Vault))
 			if err != nil {
 				return err
 			}

@@ -424,7 +424,7 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
 	var j restoreJob
-	var v vault
+	var v records.Vault
 	var rp recoveryPoint
 	var pointFound bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
@@ -432,7 +432,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if j, _, err = records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
 			return err
 		}
-		if v, _, err = records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]

@@ -349,7 +349,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if err != nil {
 			return err
 		}
-		v, vaultFound, err := records.GetDoc[vault](tx, records.CollVaults, records.VaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
+		v, vaultFound, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
 		if err != nil {
 			return err
 		}
