@@ -642,7 +642,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	if err != nil {
 		return err
 	}
-	unrecorded := recoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
+	unrecorded := records.RecoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
 	switch {
 	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
 		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
@@ -668,7 +668,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		}
 		return h.s.saveBackupJob(tx, j)
 	}
-	rp := recoveryPoint{
+	rp := records.RecoveryPoint{
 		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
 		VaultName: v.Name, VaultARN: v.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
 		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(res.Snapshot.ID),
@@ -759,14 +759,14 @@ func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string)
 		return "", err
 	}
 	for _, d := range slices.Backward(docs) {
-		var ref pointRef
+		var ref records.PointRef
 		if err := json.Unmarshal(d.Value, &ref); err != nil {
 			return "", fmt.Errorf("decode %s: %w", d.Key, err)
 		}
 		if ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil {
 			return "", err
 		}

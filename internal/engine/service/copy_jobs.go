@@ -188,7 +188,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 
 // prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
 // lifecycle lc, checking what can be checked before it runs.
-func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp recoveryPoint, destARN string, lc *Lifecycle) error {
+func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
@@ -232,7 +232,7 @@ func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
 	if err := records.InsertDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
 		return err
 	}
-	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key(), pointRef{ID: j.ID}); err != nil {
+	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key(), records.PointRef{ID: j.ID}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindCopy, j.key())
@@ -242,7 +242,7 @@ func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
 // point rp, in the transaction that completes it. A copy action that cannot even start (its
 // vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
 // copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src records.Vault, rp recoveryPoint) error {
+func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src records.Vault, rp records.RecoveryPoint) error {
 	for _, action := range bj.CopyActions {
 		now := s.clock.Now()
 		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
@@ -282,7 +282,7 @@ func activeCopyJobInto(tx store.Tx, v records.Vault) (string, error) {
 	if err != nil || len(docs) == 0 {
 		return "", err
 	}
-	var ref pointRef
+	var ref records.PointRef
 	if err := json.Unmarshal(docs[0].Value, &ref); err != nil {
 		return "", fmt.Errorf("decode %s: %w", docs[0].Key, err)
 	}
@@ -511,7 +511,7 @@ type copyTargets struct {
 	job                  copyJob
 	src, dst             records.Vault
 	srcFound, dstFound   bool
-	point                recoveryPoint
+	point                records.RecoveryPoint
 	pointFound           bool
 	sourceTags           map[string]string
 	accessErr, retainErr error
@@ -524,7 +524,7 @@ func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyT
 	if ct.src, ct.srcFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
 		return ct, err
 	}
-	if ct.point, ct.pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
+	if ct.point, ct.pointFound, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
 		return ct, err
 	}
 	if ct.pointFound {
@@ -660,7 +660,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return err
 	}
 	j.CompletionDate, j.BytesTransferred = now, snap.StoredBytes
-	unrecorded := recoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
+	unrecorded := records.RecoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
 	// Only the destination's rules matter now: the data is copied even if the source went away.
 	destRefusal := ct.accessErr
 	if destRefusal == nil {
@@ -677,7 +677,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return s.finishCopyDocs(tx, j)
 	}
 	src := ct.point
-	rp := recoveryPoint{
+	rp := records.RecoveryPoint{
 		ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion,
 		VaultName: ct.dst.Name, VaultARN: ct.dst.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
 		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(snap.ID),

@@ -23,7 +23,7 @@ func (s *Service) buildDueIndex(ctx context.Context) error {
 			return err
 		}
 		for _, d := range points {
-			var rp recoveryPoint
+			var rp records.RecoveryPoint
 			if err := json.Unmarshal(d.Value, &rp); err != nil {
 				return fmt.Errorf("decode %s/%s: %w", records.CollRecoveryPoints, d.Key, err)
 			}

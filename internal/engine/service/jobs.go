@@ -121,7 +121,7 @@ type pendingForget struct {
 
 // queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
 // the transaction that deletes the point (or moves it to another tier).
-func queueForget(tx store.Tx, rp recoveryPoint) error {
+func queueForget(tx store.Tx, rp records.RecoveryPoint) error {
 	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	tier := ""
 	if rp.StorageClass == StorageClassCold {

@@ -161,7 +161,7 @@ func (h legalHold) visibleAt(now time.Time) bool {
 
 // covers reports whether the hold's selection includes rp (see the package comment of this file
 // for AWS's semantics). Points created after the hold are never covered.
-func (h legalHold) covers(rp recoveryPoint) bool {
+func (h legalHold) covers(rp records.RecoveryPoint) bool {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return false
 	}
@@ -192,7 +192,7 @@ func (h legalHold) covers(rp recoveryPoint) bool {
 // it would expire (or move to cold storage), inside the transaction that would do it, and leave a
 // held point as it is: "lifecycle policies that would alter the backup status … are delayed until
 // the legal hold is removed". It is cheap: one short prefix scan.
-func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
+func pointHeld(tx store.Tx, rp records.RecoveryPoint) (bool, error) {
 	ids, err := holdsOn(tx, rp, 1)
 	return len(ids) > 0, err
 }
@@ -206,7 +206,7 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 	n := 0
 	for _, d := range docs {
 		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
-		held, err := pointHeld(tx, recoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
+		held, err := pointHeld(tx, records.RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
 		if err != nil {
 			return 0, err
 		}
@@ -218,7 +218,7 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 }
 
 // holdsOn returns up to limit IDs of the holds holding rp (0: all).
-func holdsOn(tx store.Tx, rp recoveryPoint, limit int) ([]string, error) {
+func holdsOn(tx store.Tx, rp records.RecoveryPoint, limit int) ([]string, error) {
 	docs, err := tx.Scan(records.CollPointLegalHolds, rp.AccountID+"/"+rp.Region+"/"+rp.ID+"/", "", limit)
 	if err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func holdsOn(tx store.Tx, rp recoveryPoint, limit int) ([]string, error) {
 // the API answers for the vault lock's refusals of the same calls, while InvalidResourceStateException
 // is documented as "already performing an action on this recovery point … Try again later", which
 // a hold is not.
-func refuseHeldPointChange(tx store.Tx, rp recoveryPoint, action string) error {
+func refuseHeldPointChange(tx store.Tx, rp records.RecoveryPoint, action string) error {
 	ids, err := holdsOn(tx, rp, 0)
 	if err != nil || len(ids) == 0 {
 		return err
@@ -249,7 +249,7 @@ func refuseHeldPointChange(tx store.Tx, rp recoveryPoint, action string) error {
 }
 
 // addMember records that h holds rp.
-func addMember(tx store.Tx, h legalHold, rp recoveryPoint) error {
+func addMember(tx store.Tx, h legalHold, rp records.RecoveryPoint) error {
 	scope := h.AccountID + "/" + h.Region + "/"
 	if err := records.PutDoc(tx, records.CollLegalHoldPoints, scope+h.ID+"/"+rp.ID, holdMember{PointID: rp.ID, PointARN: rp.ARN,
 		VaultName: rp.VaultName, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType}); err != nil {
@@ -274,7 +274,7 @@ func advanceHold(tx store.Tx, h *legalHold, batch int) error {
 			return err
 		}
 		for _, d := range docs {
-			rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, d.Key)
+			rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, d.Key)
 			if err != nil {
 				return err
 			}
@@ -804,7 +804,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRec
 		}
 		var lookupErr error
 		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *holdMember) bool {
-			_, exists, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
+			_, exists, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
 			if err != nil && lookupErr == nil {
 				lookupErr = err
 			}

@@ -19,10 +19,10 @@ const (
 
 // putPoint stores a recovery point record directly (no data behind it): enough for the rules
 // about which points a hold covers and what may be done to them.
-func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *Lifecycle) recoveryPoint {
+func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *Lifecycle) records.RecoveryPoint {
 	ts.t.Helper()
 	id := newPointID()
-	rp := recoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
+	rp := records.RecoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
 		VaultName: vaultName, VaultARN: VaultARN(testRegion, testAccount, vaultName), ResourceARN: resource, ResourceType: "EFS",
 		Status: status, StorageClass: StorageClassWarm, CreationDate: created, CompletionDate: created, Lifecycle: lc}
 	if err := ts.store.Update(ts.ctx, func(tx store.Tx) error { return insertRecoveryPoint(tx, rp) }); err != nil {
@@ -70,7 +70,7 @@ func (ts *testService) heldPoints(id string) []string {
 	}
 }
 
-func (ts *testService) isHeld(rp recoveryPoint) bool {
+func (ts *testService) isHeld(rp records.RecoveryPoint) bool {
 	ts.t.Helper()
 	var held bool
 	err := ts.store.View(ts.ctx, func(tx store.Tx) error {
@@ -93,7 +93,7 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 	ts.createVault("v1")
 	ts.createVault("v2")
 	d := func(days int) time.Time { return t0.Add(-time.Duration(days) * day) }
-	points := map[string]recoveryPoint{
+	points := map[string]records.RecoveryPoint{
 		"v1/A/10d":         ts.putPoint("v1", resA, d(10), RecoveryPointCompleted, nil),
 		"v1/B/5d":          ts.putPoint("v1", resB, d(5), RecoveryPointCompleted, nil),
 		"v2/A/1d":          ts.putPoint("v2", resA, d(1), RecoveryPointCompleted, nil),
@@ -148,7 +148,7 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 	}
 }
 
-func names(points map[string]recoveryPoint, arns []string) []string {
+func names(points map[string]records.RecoveryPoint, arns []string) []string {
 	var out []string
 	for name, rp := range points {
 		if slices.Contains(arns, rp.ARN) {
@@ -187,7 +187,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	ts := newTestService(t)
 	ts.holdBatch = 2
 	ts.createVault("v1")
-	var points []recoveryPoint
+	var points []records.RecoveryPoint
 	for i := range 5 {
 		points = append(points, ts.putPoint("v1", resA, t0.Add(-time.Duration(i+1)*time.Hour), RecoveryPointCompleted, nil))
 	}
@@ -291,7 +291,7 @@ func TestCancellingACreatingHoldReleasesWhatItHeld(t *testing.T) {
 	ts := newTestService(t)
 	ts.holdBatch = 2
 	ts.createVault("v1")
-	var points []recoveryPoint
+	var points []records.RecoveryPoint
 	for i := range 5 {
 		points = append(points, ts.putPoint("v1", resA, t0.Add(-time.Duration(i+1)*time.Hour), RecoveryPointCompleted, nil))
 	}

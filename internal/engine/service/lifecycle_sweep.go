@@ -40,25 +40,17 @@ import (
 // the gate keeps, or that a restore is reading, stays in the due index and is tried again at
 // every scheduler pass, so it goes as soon as what kept it is gone (a legal hold cancelled).
 
-// moveToColdAt is when a point's lifecycle moves it to cold storage; zero for never.
-func (rp recoveryPoint) moveToColdAt() time.Time {
-	if rp.Lifecycle == nil || rp.Lifecycle.MoveToColdStorageAfterDays == nil {
-		return time.Time{}
-	}
-	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
-}
-
 // indexLifecycle puts a point's lifecycle instants in the due index (or takes them out).
-func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
+func indexLifecycle(tx store.Tx, rp records.RecoveryPoint) error {
 	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if at := rp.moveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
+	if at := rp.MoveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
 		if err := records.SetDue(tx, records.DueCold, key, at); err != nil {
 			return err
 		}
 	} else if err := records.ClearDue(tx, records.DueCold, key); err != nil {
 		return err
 	}
-	if at := rp.retainUntil(); !at.IsZero() {
+	if at := rp.RetainUntil(); !at.IsZero() {
 		return records.SetDue(tx, records.DueDelete, key, at)
 	}
 	return records.ClearDue(tx, records.DueDelete, key)
@@ -67,7 +59,7 @@ func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
 // lifecycle yet, or nil. It is the deletion gate, checkPointDeletable, except for the air gap:
 // points in a logically air-gapped vault "cannot be deleted by hand, only by their lifecycle".
-func checkPointExpirable(tx store.Tx, v records.Vault, rp recoveryPoint, now time.Time) error {
+func checkPointExpirable(tx store.Tx, v records.Vault, rp records.RecoveryPoint, now time.Time) error {
 	gate := v
 	if gate.Type == VaultTypeAirGapped {
 		gate.Type = VaultTypeBackup
@@ -88,14 +80,14 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 	queued := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		queued = false
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
 		if !found || rp.StorageClass != StorageClassWarm {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if at := rp.moveToColdAt(); at.IsZero() || at.After(now) {
+		if at := rp.MoveToColdAt(); at.IsZero() || at.After(now) {
 			return indexLifecycle(tx, rp) // the lifecycle changed; the index is put right
 		}
 		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
@@ -123,14 +115,14 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 	deleted := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
 		if !found {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
+		if until := rp.RetainUntil(); until.IsZero() || until.After(now) {
 			return indexLifecycle(tx, rp)
 		}
 		v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
@@ -154,7 +146,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		}
 		if keep != nil {
 			msg := fmt.Sprintf("its retention ended at %s, and it is kept because %s; it is deleted once that no longer holds",
-				rp.retainUntil().Format(time.RFC3339), errMessage(keep))
+				rp.RetainUntil().Format(time.RFC3339), errMessage(keep))
 			if rp.StatusMessage == msg {
 				return nil
 			}
@@ -206,12 +198,12 @@ func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 
 func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
-	var rp recoveryPoint
+	var rp records.RecoveryPoint
 	var v records.Vault
 	var found bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if rp, found, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
+		if rp, found, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
 			return err
 		}
 		v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
@@ -241,7 +233,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	moved := false
 	err = t.Finish(ctx, func(tx store.Tx) error {
 		moved = false
-		cur, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, t.Key)
+		cur, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key)
 		if err != nil {
 			return err
 		}

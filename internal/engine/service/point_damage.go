@@ -60,7 +60,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 	var out []VaultPoint
 	err := st.View(ctx, func(tx store.Tx) error {
 		out = nil
-		return scanDocs(tx, records.CollRecoveryPoints, records.VaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
+		return scanDocs(tx, records.CollRecoveryPoints, records.VaultKey(account, region, vaultName)+"/", func(rp *records.RecoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
 				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
@@ -79,7 +79,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed = false
 		key := records.PointKey(account, region, vaultName, id)
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, key)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, key)
 		if err != nil || !found {
 			return err
 		}
@@ -116,7 +116,7 @@ func damagedMessage(damage string) string {
 }
 
 // refuseDamaged is the error for restoring or copying a damaged point.
-func refuseDamaged(rp recoveryPoint, what string) error {
+func refuseDamaged(rp records.RecoveryPoint, what string) error {
 	if rp.Damage == "" {
 		return nil
 	}

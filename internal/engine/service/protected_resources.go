@@ -61,25 +61,25 @@ func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated,
 }
 
 // newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
-func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (recoveryPoint, bool, error) {
+func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (records.RecoveryPoint, bool, error) {
 	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
 	if err != nil {
-		return recoveryPoint{}, false, err
+		return records.RecoveryPoint{}, false, err
 	}
 	for _, d := range slices.Backward(docs) {
-		var ref pointRef
+		var ref records.PointRef
 		if err := json.Unmarshal(d.Value, &ref); err != nil {
-			return recoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
+			return records.RecoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
 		}
 		if vaultName != "" && ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil || found {
 			return rp, found, err
 		}
 	}
-	return recoveryPoint{}, false, nil
+	return records.RecoveryPoint{}, false, nil
 }
 
 // ProtectedResource is the model's ProtectedResource.
@@ -92,7 +92,7 @@ type ProtectedResource struct {
 	ResourceType         string     `json:"ResourceType"`
 }
 
-func protectedOut(rp recoveryPoint) *ProtectedResource {
+func protectedOut(rp records.RecoveryPoint) *ProtectedResource {
 	return &ProtectedResource{LastBackupTime: NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
 		ResourceArn: rp.ResourceARN, ResourceName: rp.ResourceName, ResourceType: rp.ResourceType}
 }
@@ -118,7 +118,7 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedR
 	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var pointErr error
-		newest := map[string]recoveryPoint{}
+		newest := map[string]records.RecoveryPoint{}
 		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *protection) bool {
 			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
 			if err != nil {
@@ -236,9 +236,9 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 		if err != nil {
 			return err
 		}
-		newest := map[string]recoveryPoint{}
+		newest := map[string]records.RecoveryPoint{}
 		for _, d := range docs { // key order is creation order: later points replace earlier ones
-			var rp recoveryPoint
+			var rp records.RecoveryPoint
 			if err := json.Unmarshal(d.Value, &rp); err != nil {
 				return fmt.Errorf("decode recovery point %s: %w", d.Key, err)
 			}

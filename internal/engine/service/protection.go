@@ -17,33 +17,25 @@ import (
 // every point pointHeld reports (legal_holds.go). The vault's own rules (locks, air-gapped
 // vaults) are in vault_lock.go; legal holds are in legal_holds.go.
 
-// retainUntil is when a point's lifecycle deletes it; the zero time for a point kept indefinitely.
-func (rp recoveryPoint) retainUntil() time.Time {
-	if rp.Lifecycle == nil || rp.Lifecycle.DeleteAfterDays == nil {
-		return time.Time{}
-	}
-	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.DeleteAfterDays))
-}
-
 // checkPointDeletable reports why a recovery point may not be deleted by hand at now, or nil: a
 // legal hold holding it (refuseHeldPointChange), or the vault's lock or air gap
 // (refuseManualPointDeletion). The hold is checked first: it is the protection no amount of time
 // ends, so its refusal says what actually has to change.
-func checkPointDeletable(tx store.Tx, v records.Vault, rp recoveryPoint, now time.Time) error {
+func checkPointDeletable(tx store.Tx, v records.Vault, rp records.RecoveryPoint, now time.Time) error {
 	if err := refuseHeldPointChange(tx, rp, "deleted"); err != nil {
 		return err
 	}
-	return v.RefuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.retainUntil(), now)
+	return v.RefuseManualPointDeletion(rp.ARN, rp.CreationDate, rp.RetainUntil(), now)
 }
 
 // checkHeldLifecycleChange reports why rp's lifecycle may not change to lc, or nil: a point held
 // by a legal hold cannot have its retention shortened ("A legal hold is a restraint on altering
 // or deleting a backup", CreateLegalHold), which would only move the moment it is deleted once
 // released. Extending it, and changes that keep the retention's end, are allowed.
-func checkHeldLifecycleChange(tx store.Tx, rp recoveryPoint, lc *Lifecycle) error {
+func checkHeldLifecycleChange(tx store.Tx, rp records.RecoveryPoint, lc *Lifecycle) error {
 	next := rp
 	next.Lifecycle = lc
-	before, after := rp.retainUntil(), next.retainUntil()
+	before, after := rp.RetainUntil(), next.RetainUntil()
 	shortened := !after.IsZero() && (before.IsZero() || after.Before(before))
 	if !shortened {
 		return nil
@@ -68,7 +60,7 @@ func checkRetentionAllowed(v records.Vault, lc *Lifecycle) error {
 //   - in a locked vault the retention may be extended but not shortened, nor taken outside the
 //     lock's range ("you can extend the retention period of recovery points in a vault with
 //     Vault Lock, but you cannot shorten it", AWS Backup Vault Lock guide).
-func checkLifecycleChange(v records.Vault, rp recoveryPoint, lc *Lifecycle, _ time.Time) error {
+func checkLifecycleChange(v records.Vault, rp records.RecoveryPoint, lc *Lifecycle, _ time.Time) error {
 	if rp.StorageClass == StorageClassCold {
 		var was, now *int64
 		if rp.Lifecycle != nil {
@@ -86,7 +78,7 @@ func checkLifecycleChange(v records.Vault, rp recoveryPoint, lc *Lifecycle, _ ti
 	}
 	next := rp
 	next.Lifecycle = lc
-	before, after := rp.retainUntil(), next.retainUntil()
+	before, after := rp.RetainUntil(), next.RetainUntil()
 	if !before.IsZero() && !after.IsZero() && after.Before(before) {
 		return apierr.InvalidReq("backup vault %s is locked: the retention of recovery point %s can be extended but not shortened (it is kept until %s; DeleteAfterDays would end it at %s)",
 			v.Name, rp.ARN, before.UTC().Format(time.RFC3339), after.UTC().Format(time.RFC3339))

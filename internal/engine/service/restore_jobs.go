@@ -425,7 +425,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
 	var j restoreJob
 	var v records.Vault
-	var rp recoveryPoint
+	var rp records.RecoveryPoint
 	var pointFound bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -436,7 +436,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 			return err
 		}
 		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]
-		rp, pointFound, err = records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.VaultName, id))
+		rp, pointFound, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.VaultName, id))
 		return err
 	})
 	if err != nil {
@@ -511,7 +511,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 			}
 			cur.CreatedResourceARN = arn
 		}
-		if p, found, err := records.GetDoc[recoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
+		if p, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
 			return err
 		} else if found {
 			p.LastRestoreTime = now
