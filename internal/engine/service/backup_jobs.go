@@ -550,7 +550,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	if err != nil {
 		return fail(err)
 	}
-	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		return fail(err)
 	}
 	started := s.clock.Now()
@@ -660,7 +660,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		return h.s.saveBackupJob(tx, j)
 	}
 	// A lock put on the vault while the job ran applies to the point it would write.
-	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		j.State = BackupJobFailed
 		j.StatusMessage, j.MessageCategory = failure(err, nil, noPoint)
 		if err := queueForget(tx, unrecorded); err != nil {

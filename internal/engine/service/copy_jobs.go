@@ -37,7 +37,7 @@ import (
 // config), and the point appears in the transaction that completes the job. The destination's
 // rules are checked when the job runs and again in that transaction: the vault must exist, its
 // access policy must let the source account copy into it (vault_access.go), and its lock must
-// accept the copy's retention (checkRetentionAllowed); otherwise the job FAILS and no point is
+// accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and no point is
 // kept.
 
 // Copy job states (the model's CopyJobState).
@@ -551,7 +551,7 @@ func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyT
 		ct.accessErr = refuseByVaultPolicy(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
 	}
 	if ct.dstFound {
-		ct.retainErr = checkRetentionAllowed(ct.dst, j.Lifecycle)
+		ct.retainErr = records.CheckRetentionAllowed(ct.dst, j.Lifecycle)
 	}
 	return ct, nil
 }

@@ -53,7 +53,7 @@ package service
 // The store: a hold is a document in records.CollLegalHolds. records.CollLegalHoldPoints lists the points a hold
 // covers (kept after cancellation, for ListRecoveryPointsByLegalHold, until the record goes);
 // records.CollPointLegalHolds is the reverse index of the holds currently holding a point: a point is
-// held exactly when it has an entry there (pointHeld), which is all every deletion path asks.
+// held exactly when it has an entry there (records.PointHeld), which is all every deletion path asks.
 
 import (
 	"context"
@@ -187,16 +187,6 @@ func (h legalHold) covers(rp records.RecoveryPoint) bool {
 	return true
 }
 
-// pointHeld reports whether a legal hold holds rp: whether it may not be deleted, by hand or by its
-// lifecycle, nor have its retention shortened. The lifecycle sweeper MUST call it for each point
-// it would expire (or move to cold storage), inside the transaction that would do it, and leave a
-// held point as it is: "lifecycle policies that would alter the backup status … are delayed until
-// the legal hold is removed". It is cheap: one short prefix scan.
-func pointHeld(tx store.Tx, rp records.RecoveryPoint) (bool, error) {
-	ids, err := holdsOn(tx, rp, 1)
-	return len(ids) > 0, err
-}
-
 // countHeldPoints counts the points of vault v that legal holds hold.
 func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
@@ -206,7 +196,7 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 	n := 0
 	for _, d := range docs {
 		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
-		held, err := pointHeld(tx, records.RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
+		held, err := records.PointHeld(tx, records.RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
 		if err != nil {
 			return 0, err
 		}
@@ -215,37 +205,6 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// holdsOn returns up to limit IDs of the holds holding rp (0: all).
-func holdsOn(tx store.Tx, rp records.RecoveryPoint, limit int) ([]string, error) {
-	docs, err := tx.Scan(records.CollPointLegalHolds, rp.AccountID+"/"+rp.Region+"/"+rp.ID+"/", "", limit)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(docs))
-	for _, d := range docs {
-		ids = append(ids, d.Key[strings.LastIndex(d.Key, "/")+1:])
-	}
-	return ids, nil
-}
-
-// refuseHeldPointChange is why rp, held by legal holds, may not be deleted (or have its retention
-// shortened: action says which), or nil when no hold holds it. The refusal is
-// InvalidRequestException with AWS's wording, "The recovery point cannot be deleted because it has
-// active legal hold(s)" (AWS re:Post, "How do I delete recovery points that are under a legal
-// hold", https://repost.aws/knowledge-center/backup-recovery-points-hold-vault). AWS documents
-// that such deletes "fail with an error" without naming its code; InvalidRequestException is what
-// the API answers for the vault lock's refusals of the same calls, while InvalidResourceStateException
-// is documented as "already performing an action on this recovery point … Try again later", which
-// a hold is not.
-func refuseHeldPointChange(tx store.Tx, rp records.RecoveryPoint, action string) error {
-	ids, err := holdsOn(tx, rp, 0)
-	if err != nil || len(ids) == 0 {
-		return err
-	}
-	return apierr.InvalidReq("The recovery point %s cannot be %s because it has active legal hold(s): %s. Cancel the hold(s) (CancelLegalHold) first; a cancelled hold stops holding the point",
-		rp.ARN, action, strings.Join(ids, ", "))
 }
 
 // addMember records that h holds rp.

@@ -75,7 +75,7 @@ func (ts *testService) isHeld(rp records.RecoveryPoint) bool {
 	var held bool
 	err := ts.store.View(ts.ctx, func(tx store.Tx) error {
 		var err error
-		held, err = pointHeld(tx, rp)
+		held, err = records.PointHeld(tx, rp)
 		return err
 	})
 	if err != nil {
@@ -135,10 +135,10 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("held %v, want %v", names(points, got), tc.want)
 			}
-			// Each case cancels its hold at the end, so pointHeld answers for this hold alone.
+			// Each case cancels its hold at the end, so records.PointHeld answers for this hold alone.
 			for name, rp := range points {
 				if held := ts.isHeld(rp); held != slices.Contains(got, rp.ARN) {
-					t.Errorf("pointHeld(%s) = %v, but ListRecoveryPointsByLegalHold says %v", name, held, !held)
+					t.Errorf("records.PointHeld(%s) = %v, but ListRecoveryPointsByLegalHold says %v", name, held, !held)
 				}
 			}
 			if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "next case"}); err != nil {
@@ -172,7 +172,7 @@ func TestLegalHoldDoesNotCoverPointsCreatedAfterIt(t *testing.T) {
 		t.Errorf("held %v, want only the point that existed when the hold was created (%s)", got, before.ARN)
 	}
 	if !ts.isHeld(before) || ts.isHeld(after) {
-		t.Errorf("pointHeld: before=%v after=%v, want true false", ts.isHeld(before), ts.isHeld(after))
+		t.Errorf("records.PointHeld: before=%v after=%v, want true false", ts.isHeld(before), ts.isHeld(after))
 	}
 	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: after.ARN}); err != nil {
 		t.Errorf("deleting the later point: %v", err)
@@ -207,7 +207,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 		}
 	}
 	if held != 2 {
-		t.Errorf("pointHeld is true for %d points, want the 2 resolved", held)
+		t.Errorf("records.PointHeld is true for %d points, want the 2 resolved", held)
 	}
 
 	ts.Start()

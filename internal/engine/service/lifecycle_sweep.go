@@ -36,7 +36,7 @@ import (
 // A point whose retention has ended is deleted through the same path as DeleteRecoveryPoint: its
 // documents go in one transaction that queues the forgetting of its snapshot. The deletion first
 // passes checkPointExpirable, which applies the vault's lock and the rest of the single deletion
-// gate (checkPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
+// gate (records.CheckPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
 // the gate keeps, or that a restore is reading, stays in the due index and is tried again at
 // every scheduler pass, so it goes as soon as what kept it is gone (a legal hold cancelled).
 
@@ -57,14 +57,14 @@ func indexLifecycle(tx store.Tx, rp records.RecoveryPoint) error {
 }
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
-// lifecycle yet, or nil. It is the deletion gate, checkPointDeletable, except for the air gap:
+// lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air gap:
 // points in a logically air-gapped vault "cannot be deleted by hand, only by their lifecycle".
 func checkPointExpirable(tx store.Tx, v records.Vault, rp records.RecoveryPoint, now time.Time) error {
 	gate := v
 	if gate.Type == VaultTypeAirGapped {
 		gate.Type = VaultTypeBackup
 	}
-	return checkPointDeletable(tx, gate, rp, now)
+	return records.CheckPointDeletable(tx, gate, rp, now)
 }
 
 // pendingCold is a point's queued move to cold storage.

@@ -405,7 +405,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPoi
 		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
-		if err := checkPointDeletable(tx, v, rp, now); err != nil {
+		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
 		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
@@ -465,10 +465,10 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 			supportsCold = conn.SupportsColdStorage()
 		}
 		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
-		if err := checkHeldLifecycleChange(tx, rp, lc); err != nil {
+		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}
-		if err := checkLifecycleChange(v, rp, lc, now); err != nil {
+		if err := records.CheckLifecycleChange(v, rp, lc, now); err != nil {
 			return err
 		}
 		rp.Lifecycle = lc
