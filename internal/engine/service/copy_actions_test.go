@@ -56,7 +56,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	drARN := VaultARN("eu-west-1", testAccount, "dr-vault")
 	err = s.store.Update(us, func(tx store.Tx) error {
 		key := records.JobKey(testAccount, testRegion, started.BackupJobId)
-		j, _, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, key)
+		j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, key)
 		if err != nil {
 			return err
 		}

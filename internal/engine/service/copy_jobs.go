@@ -90,7 +90,7 @@ type copyJob struct {
 	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
 }
 
-func (j *copyJob) key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
+func (j *copyJob) Key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
 
 func (j *copyJob) destVaultKey() string {
 	return records.VaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
@@ -147,7 +147,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartCopyJob/" + in.IdempotencyToken
-			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -159,7 +159,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 				j = prev
 				return err
 			}
-			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -229,20 +229,20 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp rec
 
 // insertCopyJob stores a new copy job and queues it.
 func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
-	if err := records.InsertDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
+	if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
-	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key(), records.PointRef{ID: j.ID}); err != nil {
+	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
 		return err
 	}
-	return jobs.Enqueue(tx, kindCopy, j.key())
+	return jobs.Enqueue(tx, kindCopy, j.Key())
 }
 
 // startCopyActions queues a copy job per copy action of a backup job that has just completed with
 // point rp, in the transaction that completes it. A copy action that cannot even start (its
 // vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
 // copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src records.Vault, rp records.RecoveryPoint) error {
+func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src records.Vault, rp records.RecoveryPoint) error {
 	for _, action := range bj.CopyActions {
 		now := s.clock.Now()
 		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
@@ -261,7 +261,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src records.Vault,
 			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
 				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
 			}
-			if err := records.InsertDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
+			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 				return err
 			}
 			if err := s.copyJobEvent(tx, j); err != nil {
@@ -476,10 +476,10 @@ const noCopy = "No recovery point was created in the destination vault"
 // finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
 // active copies.
 func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
-	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
+	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.Key()); err != nil {
 		return err
 	}
-	if err := records.PutDoc(tx, records.CollCopyJobs, j.key(), j); err != nil {
+	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
 	return s.copyJobEvent(tx, j)

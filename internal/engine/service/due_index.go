@@ -36,20 +36,20 @@ func (s *Service) buildDueIndex(ctx context.Context) error {
 			return err
 		}
 		for _, d := range jobDocs {
-			var j backupJob
+			var j records.BackupJob
 			if err := json.Unmarshal(d.Value, &j); err != nil {
 				return fmt.Errorf("decode %s/%s: %w", records.CollBackupJobs, d.Key, err)
 			}
-			if backupJobDone(j.State) {
+			if records.BackupJobDone(j.State) {
 				continue
 			}
 			if j.State == BackupJobCreated && !j.StartBy.IsZero() {
-				if err := records.SetDue(tx, records.DueStartBy, j.key(), j.StartBy); err != nil {
+				if err := records.SetDue(tx, records.DueStartBy, j.Key(), j.StartBy); err != nil {
 					return err
 				}
 			}
 			if !j.CompleteBy.IsZero() {
-				if err := records.SetDue(tx, records.DueCompleteBy, j.key(), j.CompleteBy); err != nil {
+				if err := records.SetDue(tx, records.DueCompleteBy, j.Key(), j.CompleteBy); err != nil {
 					return err
 				}
 			}

@@ -200,7 +200,7 @@ func (s *Service) ListBackupJobSummaries(ctx context.Context, in *ListBackupJobS
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, records.CollBackupJobs, c.scope(), func(j *backupJob) {
+		return scanDocs(tx, records.CollBackupJobs, c.scope(), func(j *records.BackupJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.State, resourceType: j.Resource.Type, category: j.MessageCategory, created: j.CreationDate})
 		})
 	})

@@ -446,7 +446,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 				S    *RecoveryPointSelection
 				Tags map[string]string
 			}{in.Title, in.Description, in.RecoveryPointSelection, in.Tags})
-			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -463,7 +463,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 					return nil
 				}
 			}
-			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: h.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: h.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}

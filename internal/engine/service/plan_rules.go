@@ -36,11 +36,8 @@ var (
 // Lifecycle is the wire Lifecycle, stored as-is in points and jobs.
 type Lifecycle = records.Lifecycle
 
-// CopyAction is the wire CopyAction: where a rule copies each new recovery point.
-type CopyAction struct {
-	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
-	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`
-}
+// CopyAction is the wire CopyAction, stored as-is in backup jobs.
+type CopyAction = records.CopyAction
 
 // IndexAction is the wire IndexAction.
 type IndexAction struct {

@@ -53,7 +53,7 @@ type restoreJob struct {
 	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
 }
 
-func (j *restoreJob) key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
+func (j *restoreJob) Key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
 
 func restoreJobDone(status string) bool {
 	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
@@ -92,7 +92,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartRestoreJob/" + in.IdempotencyToken
-			rec, found, err := records.GetDoc[idempotencyRecord](tx, records.CollIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -103,7 +103,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 				j.ID = rec.JobID
 				return nil
 			}
-			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -140,10 +140,10 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		}
 		j.RecoveryPointARN, j.RecoveryPointCreationDate = rp.ARN, rp.CreationDate
 		j.VaultName, j.VaultARN, j.Source, j.Plan, j.BackupSizeInBytes = rp.VaultName, rp.VaultARN, rp.Resource, plan, rp.BackupSizeInBytes
-		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.key(), j); err != nil {
+		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
 			return err
 		}
-		return jobs.Enqueue(tx, kindRestore, j.key())
+		return jobs.Enqueue(tx, kindRestore, j.Key())
 	})
 	if err != nil {
 		return nil, internal("start restore job", err)

@@ -356,7 +356,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		for _, m := range matched {
 			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.res.ARN
 			j := s.scheduledJob(p, r, m, f.at)
-			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, idempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
+			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, records.IdempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
 			} else if err != nil {
 				return err
@@ -379,7 +379,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 				return err
 			}
 			created++
-			if !backupJobDone(j.State) {
+			if !records.BackupJobDone(j.State) {
 				queued++
 			}
 		}
@@ -410,14 +410,14 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // scheduledJob is the backup job a rule instant creates for one resource.
-func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, at time.Time) backupJob {
+func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, at time.Time) records.BackupJob {
 	rule := r.rule
 	start, complete := deref(rule.StartWindowMinutes), deref(rule.CompletionWindowMinutes)
 	supportsCold := false
 	if conn, ok := s.connectors[m.res.Type]; ok {
 		supportsCold = conn.SupportsColdStorage()
 	}
-	j := backupJob{
+	j := records.BackupJob{
 		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.role, State: BackupJobCreated,
 		Resource: m.res, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
@@ -463,11 +463,11 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 	stop := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		stop = false
-		j, found, err := records.GetDoc[backupJob](tx, records.CollBackupJobs, e.Ref)
+		j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, e.Ref)
 		if err != nil {
 			return err
 		}
-		if !found || backupJobDone(j.State) {
+		if !found || records.BackupJobDone(j.State) {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		_, claimed, err := jobs.Claimed(tx, kindBackup, e.Ref)
