@@ -61,17 +61,11 @@ func (s *Service) backupJobEvent(tx store.Tx, j records.BackupJob) error {
 	return s.recordEvent(tx, ev)
 }
 
-// saveRestoreJob stores a changed restore job, recording the event of a new status.
-func (s *Service) saveRestoreJob(tx store.Tx, j restoreJob) error {
-	prev, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, j.Key())
-	if err != nil {
+// saveRestoreJob stores a changed restore job (records.SaveRestoreJob), recording the event of a new status.
+func (s *Service) saveRestoreJob(tx store.Tx, j records.RestoreJob) error {
+	changed, err := records.SaveRestoreJob(tx, j)
+	if err != nil || !changed {
 		return err
-	}
-	if err := records.PutDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
-		return err
-	}
-	if found && prev.Status == j.Status {
-		return nil
 	}
 	ev := events.Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Source.ARN, ResourceType: j.Source.Type, RestoreJobID: j.ID, RecoveryPointARN: j.RecoveryPointARN, StatusMessage: j.StatusMessage}

@@ -260,7 +260,7 @@ func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *ListRestoreJo
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, records.CollRestoreJobs, c.scope(), func(j *restoreJob) {
+		return scanDocs(tx, records.CollRestoreJobs, c.scope(), func(j *records.RestoreJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.Status, resourceType: j.Source.Type, created: j.CreationDate})
 		})
 	})

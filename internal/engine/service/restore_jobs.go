@@ -20,44 +20,14 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Restore job statuses (the model's RestoreJobStatus).
+// Restore job statuses (the model's RestoreJobStatus), defined where they are stored.
 const (
-	RestoreJobPending   = "PENDING"
-	RestoreJobRunning   = "RUNNING"
-	RestoreJobCompleted = "COMPLETED"
-	RestoreJobAborted   = "ABORTED"
-	RestoreJobFailed    = "FAILED"
+	RestoreJobPending   = records.RestoreJobPending
+	RestoreJobRunning   = records.RestoreJobRunning
+	RestoreJobCompleted = records.RestoreJobCompleted
+	RestoreJobAborted   = records.RestoreJobAborted
+	RestoreJobFailed    = records.RestoreJobFailed
 )
-
-// restoreJob is a restore job as stored.
-type restoreJob struct {
-	ID                        string                `json:"id"`
-	AccountID                 string                `json:"account_id"`
-	Region                    string                `json:"region"`
-	RecoveryPointARN          string                `json:"recovery_point_arn"`
-	RecoveryPointCreationDate time.Time             `json:"recovery_point_creation_date"`
-	VaultName                 string                `json:"vault_name"`
-	VaultARN                  string                `json:"vault_arn"`
-	Source                    resources.Resource    `json:"source"`
-	IamRoleARN                string                `json:"iam_role_arn,omitempty"`
-	Metadata                  map[string]string     `json:"metadata"`
-	Plan                      resources.RestorePlan `json:"plan"`
-	CopySourceTags            bool                  `json:"copy_source_tags,omitempty"`
-	Status                    string                `json:"status"`
-	StatusMessage             string                `json:"status_message,omitempty"`
-	PercentDone               float64               `json:"percent_done"`
-	BackupSizeInBytes         int64                 `json:"backup_size_in_bytes"`
-	CreationDate              time.Time             `json:"creation_date"`
-	CompletionDate            time.Time             `json:"completion_date,omitzero"`
-	CreatedResourceARN        string                `json:"created_resource_arn,omitempty"`
-	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
-}
-
-func (j *restoreJob) Key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
-
-func restoreJobDone(status string) bool {
-	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
-}
 
 // StartRestoreJobInput is the wire input of StartRestoreJob.
 type StartRestoreJobInput struct {
@@ -86,7 +56,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME", in.IamRoleArn)
 	}
 	now := s.clock.Now()
-	j := restoreJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, Metadata: maps.Clone(in.Metadata),
+	j := records.RestoreJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, Metadata: maps.Clone(in.Metadata),
 		CopySourceTags: deref(in.CopySourceTagsToRestoredResource), Status: RestoreJobPending, CreationDate: now, IdempotencyToken: in.IdempotencyToken}
 	fp := fingerprint([]any{in.RecoveryPointArn, in.Metadata, in.IamRoleArn, in.ResourceType, in.CopySourceTagsToRestoredResource})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -153,13 +123,13 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 }
 
 // scanRestoreJobs calls fn with each of the caller's restore jobs until it returns true.
-func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
+func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *records.RestoreJob) bool) error {
 	docs, err := tx.Scan(records.CollRestoreJobs, c.scope(), "", 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
-		var j restoreJob
+		var j records.RestoreJob
 		if err := json.Unmarshal(d.Value, &j); err != nil {
 			return fmt.Errorf("decode restore job %s: %w", d.Key, err)
 		}
@@ -173,8 +143,8 @@ func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
 // activeRestoreInto returns the ID of an unfinished restore job writing to dest, or "".
 func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 	var id string
-	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
-		if !restoreJobDone(j.Status) && j.Plan.Destination == dest {
+	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
+		if !records.RestoreJobDone(j.Status) && j.Plan.Destination == dest {
 			id = j.ID
 		}
 		return id != ""
@@ -185,8 +155,8 @@ func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 // activeRestoreOf returns the ID of an unfinished restore job reading recovery point arn, or "".
 func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
 	var id string
-	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
-		if !restoreJobDone(j.Status) && j.RecoveryPointARN == arn {
+	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
+		if !records.RestoreJobDone(j.Status) && j.RecoveryPointARN == arn {
 			id = j.ID
 		}
 		return id != ""
@@ -214,7 +184,7 @@ type RestoreJob struct {
 	StatusMessage             string     `json:"StatusMessage,omitempty"`
 }
 
-func restoreJobOut(j *restoreJob) *RestoreJob {
+func restoreJobOut(j *records.RestoreJob) *RestoreJob {
 	return &RestoreJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
 		CompletionDate: NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: NewTimestamp(j.CreationDate),
@@ -224,8 +194,8 @@ func restoreJobOut(j *restoreJob) *RestoreJob {
 	}
 }
 
-func findRestoreJob(tx store.Tx, c Caller, id string) (restoreJob, error) {
-	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+func findRestoreJob(tx store.Tx, c Caller, id string) (records.RestoreJob, error) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -331,7 +301,7 @@ func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput)
 		return out, nil // no other accounts, composite jobs or restore testing plans here
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return (in.ByResourceType == "" || j.Source.Type == in.ByResourceType) &&
 				(in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
@@ -373,7 +343,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 	}
 	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return j.Source.ARN == in.ResourceArn && (in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.RecoveryPointCreationDate, in.ByRecoveryPointCreationDateAfter, in.ByRecoveryPointCreationDateBefore)
 		})
@@ -396,8 +366,8 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 type restoreHandler struct{ s *Service }
 
 func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
-	if err != nil || !found || restoreJobDone(j.Status) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
+	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, err
 	}
 	j.Status = RestoreJobRunning
@@ -405,8 +375,8 @@ func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
-	if err != nil || !found || restoreJobDone(j.Status) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
+	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, nil, err
 	}
 	j.Status, j.CompletionDate = RestoreJobFailed, h.s.clock.Now()
@@ -423,13 +393,13 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 
 func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
-	var j restoreJob
+	var j records.RestoreJob
 	var v records.Vault
 	var rp records.RecoveryPoint
 	var pointFound bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if j, _, err = records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
+		if j, _, err = records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
 			return err
 		}
 		if v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
@@ -450,7 +420,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
-			cur, _, gerr := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
+			cur, _, gerr := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 			if gerr != nil {
 				return gerr
 			}
@@ -482,7 +452,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
+			cur, _, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 			if err != nil {
 				return err
 			}
@@ -495,7 +465,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	now := s.clock.Now()
 	err = t.Finish(ctx, func(tx store.Tx) error {
-		cur, _, err := records.GetDoc[restoreJob](tx, records.CollRestoreJobs, t.Key)
+		cur, _, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -534,7 +504,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 
 // registerRestored registers the resource a restore created (a new directory for EFS) and returns
 // its ARN; one already registered at that locator is reused.
-func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j restoreJob, now time.Time) (string, error) {
+func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j records.RestoreJob, now time.Time) (string, error) {
 	locator := j.Plan.Destination
 	if j.Plan.Locator != "" {
 		locator = j.Plan.Locator
