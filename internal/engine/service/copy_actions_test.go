@@ -80,7 +80,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 		}
 		done := len(list.CopyJobs) == 2
 		for _, j := range list.CopyJobs {
-			done = done && copyJobDone(j.State)
+			done = done && records.CopyJobDone(j.State)
 		}
 		if done {
 			break

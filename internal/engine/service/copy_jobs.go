@@ -17,7 +17,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -40,63 +39,17 @@ import (
 // accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and no point is
 // kept.
 
-// Copy job states (the model's CopyJobState).
+// Copy job states (the model's CopyJobState), defined where they are stored.
 const (
-	CopyJobCreated   = "CREATED"
-	CopyJobRunning   = "RUNNING"
-	CopyJobCompleted = "COMPLETED"
-	CopyJobFailed    = "FAILED"
+	CopyJobCreated   = records.CopyJobCreated
+	CopyJobRunning   = records.CopyJobRunning
+	CopyJobCompleted = records.CopyJobCompleted
+	CopyJobFailed    = records.CopyJobFailed
 )
 
 const (
 	kindCopy = "copy"
 )
-
-// copyJob is a copy job as stored.
-type copyJob struct {
-	ID        string `json:"id"`
-	AccountID string `json:"account_id"`
-	Region    string `json:"region"`
-
-	SourceVaultName string             `json:"source_vault_name"`
-	SourceVaultARN  string             `json:"source_vault_arn"`
-	SourcePointARN  string             `json:"source_point_arn"`
-	SourcePointID   string             `json:"source_point_id"`
-	Resource        resources.Resource `json:"resource"`
-
-	DestVaultARN     string `json:"dest_vault_arn"`
-	DestAccountID    string `json:"dest_account_id"`
-	DestRegion       string `json:"dest_region"`
-	DestVaultName    string `json:"dest_vault_name"`
-	DestVaultType    string `json:"dest_vault_type,omitempty"`
-	DestVaultLocked  bool   `json:"dest_vault_locked,omitempty"`
-	DestKeyARN       string `json:"dest_key_arn,omitempty"`
-	DestPointID      string `json:"dest_point_id"`
-	DestPointARN     string `json:"dest_point_arn"`
-	DestPointCreated bool   `json:"dest_point_created,omitempty"`
-
-	IamRoleARN           string                `json:"iam_role_arn"`
-	Lifecycle            *Lifecycle            `json:"lifecycle,omitempty"`
-	State                string                `json:"state"`
-	StatusMessage        string                `json:"status_message,omitempty"`
-	MessageCategory      string                `json:"message_category,omitempty"`
-	CreationDate         time.Time             `json:"creation_date"`
-	InitiationDate       time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate       time.Time             `json:"completion_date,omitzero"`
-	BackupSizeInBytes    int64                 `json:"backup_size_in_bytes"`
-	BytesTransferred     int64                 `json:"bytes_transferred"`
-	IdempotencyToken     string                `json:"idempotency_token,omitempty"`
-	CreatedByBackupJobID string                `json:"created_by_backup_job_id,omitempty"`
-	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
-}
-
-func (j *copyJob) Key() string { return records.JobKey(j.AccountID, j.Region, j.ID) }
-
-func (j *copyJob) destVaultKey() string {
-	return records.VaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
-}
-
-func copyJobDone(state string) bool { return state == CopyJobCompleted || state == CopyJobFailed }
 
 // StartCopyJobInput is the wire input of StartCopyJob.
 type StartCopyJobInput struct {
@@ -141,7 +94,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 		return nil, err
 	}
 	now := s.clock.Now()
-	j := copyJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: CopyJobCreated,
+	j := records.CopyJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: CopyJobCreated,
 		CreationDate: now, IdempotencyToken: in.IdempotencyToken}
 	fp := fingerprint([]any{in.SourceBackupVaultName, in.RecoveryPointArn, in.DestinationBackupVaultArn, in.IamRoleArn, in.Lifecycle})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -155,7 +108,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by copy job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
@@ -188,7 +141,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 
 // prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
 // lifecycle lc, checking what can be checked before it runs.
-func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *Lifecycle) error {
+func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
@@ -228,11 +181,11 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src records.Vault, rp rec
 }
 
 // insertCopyJob stores a new copy job and queues it.
-func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
+func (s *Service) insertCopyJob(tx store.Tx, j records.CopyJob) error {
 	if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
-	if err := records.PutDoc(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
+	if err := records.PutDoc(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindCopy, j.Key())
@@ -245,7 +198,7 @@ func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
 func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src records.Vault, rp records.RecoveryPoint) error {
 	for _, action := range bj.CopyActions {
 		now := s.clock.Now()
-		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
+		j := records.CopyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
 			CreationDate: now, CreatedByBackupJobID: bj.ID}
 		lc := action.Lifecycle
 		if lc == nil {
@@ -316,7 +269,7 @@ type CopyJob struct {
 	StatusMessage                     string                `json:"StatusMessage,omitempty"`
 }
 
-func copyJobOut(j *copyJob) *CopyJob {
+func copyJobOut(j *records.CopyJob) *CopyJob {
 	out := &CopyJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, CompletionDate: NewTimestamp(j.CompletionDate),
 		CopyJobId: j.ID, CreatedBy: j.CreatedBy, CreatedByBackupJobId: j.CreatedByBackupJobID, CreationDate: NewTimestamp(j.CreationDate),
@@ -348,8 +301,8 @@ type DescribeCopyJobOutput struct {
 	CopyJob *CopyJob `json:"CopyJob"`
 }
 
-func findCopyJob(tx store.Tx, c Caller, id string) (copyJob, error) {
-	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+func findCopyJob(tx store.Tx, c Caller, id string) (records.CopyJob, error) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -420,7 +373,7 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 		category = ""
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := records.Page(tx, records.CollCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *copyJob) bool {
+		list, next, err := records.Page(tx, records.CollCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.CopyJob) bool {
 			return (in.ByDestinationVaultArn == "" || j.DestVaultARN == in.ByDestinationVaultArn) &&
 				(in.ByResourceArn == "" || j.Resource.ARN == in.ByResourceArn) &&
 				(in.ByResourceType == "" || j.Resource.Type == in.ByResourceType) &&
@@ -449,8 +402,8 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 type copyHandler struct{ s *Service }
 
 func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
-	if err != nil || !found || copyJobDone(j.State) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
+	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, err
 	}
 	j.State = CopyJobRunning
@@ -461,8 +414,8 @@ func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 }
 
 func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
-	if err != nil || !found || copyJobDone(j.State) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
+	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, nil, err
 	}
 	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, categoryEngine, h.s.clock.Now()
@@ -475,8 +428,8 @@ const noCopy = "No recovery point was created in the destination vault"
 
 // finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
 // active copies.
-func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
-	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.destVaultKey()+"/"+j.Key()); err != nil {
+func (s *Service) finishCopyDocs(tx store.Tx, j records.CopyJob) error {
+	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key()); err != nil {
 		return err
 	}
 	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
@@ -487,7 +440,7 @@ func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
 
 // copyJobEvent records the event of a copy job's state (events.go): COPY_JOB_STARTED,
 // COPY_JOB_SUCCESSFUL or COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
-func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
+func (s *Service) copyJobEvent(tx store.Tx, j records.CopyJob) error {
 	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
 		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
 	switch j.State {
@@ -508,7 +461,7 @@ func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
 
 // copyTargets are what a running copy job reads and writes, as the store had them.
 type copyTargets struct {
-	job                  copyJob
+	job                  records.CopyJob
 	src, dst             records.Vault
 	srcFound, dstFound   bool
 	point                records.RecoveryPoint
@@ -518,7 +471,7 @@ type copyTargets struct {
 }
 
 // checkCopyTargets reads the job's vaults and source point and applies the destination's rules.
-func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
+func (s *Service) checkCopyTargets(tx store.Tx, j records.CopyJob, now time.Time) (copyTargets, error) {
 	ct := copyTargets{job: j}
 	var err error
 	if ct.src, ct.srcFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
@@ -532,7 +485,7 @@ func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyT
 			return ct, err
 		}
 	}
-	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.destVaultKey()); err != nil {
+	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.DestVaultKey()); err != nil {
 		return ct, err
 	}
 	switch {
@@ -574,7 +527,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 	started := s.clock.Now()
 	var ct copyTargets
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		j, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
+		j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -591,7 +544,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return fail(err)
 	}
 	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
+		cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -623,7 +576,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
+			cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 			if err != nil {
 				return err
 			}
@@ -651,7 +604,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 // a lock put while the copy ran fails the job, and the snapshot is forgotten.
 func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
 	now := s.clock.Now()
-	j, _, err := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
+	j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil {
 		return err
 	}
@@ -720,7 +673,7 @@ func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.L
 	}
 	now := h.s.clock.Now()
 	return t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := records.GetDoc[copyJob](tx, records.CollCopyJobs, t.Key)
+		j, _, gerr := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if gerr != nil {
 			return gerr
 		}
@@ -776,7 +729,7 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 			return err
 		}
 		for _, d := range docs {
-			var j copyJob
+			var j records.CopyJob
 			if err := json.Unmarshal(d.Value, &j); err != nil {
 				return fmt.Errorf("decode copy job %s: %w", d.Key, err)
 			}
