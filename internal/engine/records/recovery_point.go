@@ -100,3 +100,26 @@ func (rp RecoveryPoint) MoveToColdAt() time.Time {
 	}
 	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
 }
+
+// PendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
+// whose data is still to be removed from the vault's repository, in CollPendingForgets. With no
+// SnapshotID, the task only collects the repository's unreferenced data (what a stopped job had
+// written).
+type PendingForget struct {
+	AccountID  string `json:"account_id"`
+	Region     string `json:"region"`
+	Vault      string `json:"vault"`
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Point      string `json:"recovery_point_arn,omitempty"`
+	// Tier is the storage class of the repository the snapshot is in: "" or WARM for the
+	// vault's repository, COLD for its cold-storage one.
+	Tier string `json:"tier,omitempty"`
+}
+
+// PendingCold is a point's queued move to cold storage, in CollPendingCold.
+type PendingCold struct {
+	AccountID string `json:"account_id"`
+	Region    string `json:"region"`
+	Vault     string `json:"vault"`
+	PointID   string `json:"point_id"`
+}

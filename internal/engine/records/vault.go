@@ -148,3 +148,18 @@ func (v Vault) CheckJobRetention(deleteAfterDays *int64) error {
 	}
 	return nil
 }
+
+// VaultPolicy is a vault's access policy as stored: the document exactly as the caller wrote it
+// (GetBackupVaultAccessPolicy returns it byte for byte), validated when it was put.
+type VaultPolicy struct {
+	Policy    string    `json:"policy"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// VaultNotifications is a vault's notification configuration as stored: the topic and the events
+// exactly as put, in the caller's order (GetBackupVaultNotifications returns them unchanged).
+// Service.recordEvent reads it to address each event the vault notifies to the topic (service/events.go).
+type VaultNotifications struct {
+	SNSTopicArn       string   `json:"sns_topic_arn"`
+	BackupVaultEvents []string `json:"backup_vault_events"`
+}

@@ -105,20 +105,6 @@ func failure(err error, cause error, lost string) (msg, category string) {
 	return err.Error(), categoryFailed
 }
 
-// pendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
-// whose data is still to be removed from the vault's repository. With no SnapshotID, the task
-// only collects the repository's unreferenced data (what a stopped job had written).
-type pendingForget struct {
-	AccountID  string `json:"account_id"`
-	Region     string `json:"region"`
-	Vault      string `json:"vault"`
-	SnapshotID string `json:"snapshot_id,omitempty"`
-	Point      string `json:"recovery_point_arn,omitempty"`
-	// Tier is the storage class of the repository the snapshot is in: "" or WARM for the
-	// vault's repository, COLD for its cold-storage one.
-	Tier string `json:"tier,omitempty"`
-}
-
 // queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
 // the transaction that deletes the point (or moves it to another tier).
 func queueForget(tx store.Tx, rp records.RecoveryPoint) error {
@@ -127,7 +113,7 @@ func queueForget(tx store.Tx, rp records.RecoveryPoint) error {
 	if rp.StorageClass == StorageClassCold {
 		key, tier = key+"/cold", StorageClassCold
 	}
-	if err := records.PutDoc(tx, records.CollPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindForget, key)
@@ -154,7 +140,7 @@ func settleDataRemovals(tx store.Tx, v records.Vault) error {
 		return err
 	}
 	for _, d := range docs {
-		var pf pendingForget
+		var pf records.PendingForget
 		if err := json.Unmarshal(d.Value, &pf); err != nil {
 			return fmt.Errorf("decode %s/%s: %w", records.CollPendingForgets, d.Key, err)
 		}
@@ -180,7 +166,7 @@ func settleDataRemovals(tx store.Tx, v records.Vault) error {
 // job had written. key names the cause (a job).
 func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
 	key := "gc/" + records.VaultKey(account, region, vaultName) + "/" + cause
-	if err := records.PutDoc(tx, records.CollPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err
 	}
 	err := jobs.Enqueue(tx, kindForget, key)
@@ -198,15 +184,15 @@ type forgetHandler struct{ s *Service }
 const maxForgetAttempts = 5
 
 func (h forgetHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := records.GetDoc[pendingForget](tx, records.CollPendingForgets, t.Key)
+	_, found, err := records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, t.Key)
 	return found, err
 }
 
 func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
-	var pf pendingForget
+	var pf records.PendingForget
 	err := h.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		pf, _, err = records.GetDoc[pendingForget](tx, records.CollPendingForgets, t.Key)
+		pf, _, err = records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, t.Key)
 		return err
 	})
 	if err != nil {

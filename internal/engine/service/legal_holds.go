@@ -127,20 +127,6 @@ type legalHold struct {
 	Cursor string `json:"cursor,omitempty"`
 }
 
-// holdMember is one point a hold covers, as ListRecoveryPointsByLegalHold shows it.
-type holdMember struct {
-	PointID      string `json:"point_id"`
-	PointARN     string `json:"point_arn"`
-	VaultName    string `json:"vault_name"`
-	ResourceARN  string `json:"resource_arn"`
-	ResourceType string `json:"resource_type"`
-}
-
-// holdRef marks a point as held by a hold.
-type holdRef struct {
-	HoldID string `json:"hold_id"`
-}
-
 func (h legalHold) key() string { return records.HoldKey(h.AccountID, h.Region, h.ID) }
 
 // LegalHoldARN is the ARN of a legal hold.
@@ -210,11 +196,11 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 // addMember records that h holds rp.
 func addMember(tx store.Tx, h legalHold, rp records.RecoveryPoint) error {
 	scope := h.AccountID + "/" + h.Region + "/"
-	if err := records.PutDoc(tx, records.CollLegalHoldPoints, scope+h.ID+"/"+rp.ID, holdMember{PointID: rp.ID, PointARN: rp.ARN,
+	if err := records.PutDoc(tx, records.CollLegalHoldPoints, scope+h.ID+"/"+rp.ID, records.HoldMember{PointID: rp.ID, PointARN: rp.ARN,
 		VaultName: rp.VaultName, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType}); err != nil {
 		return err
 	}
-	return records.PutDoc(tx, records.CollPointLegalHolds, scope+rp.ID+"/"+h.ID, holdRef{HoldID: h.ID})
+	return records.PutDoc(tx, records.CollPointLegalHolds, scope+rp.ID+"/"+h.ID, records.HoldRef{HoldID: h.ID})
 }
 
 // advanceHold does one step of a hold's pending work, examining at most batch documents, and
@@ -762,7 +748,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRec
 			return err
 		}
 		var lookupErr error
-		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *holdMember) bool {
+		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *records.HoldMember) bool {
 			_, exists, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
 			if err != nil && lookupErr == nil {
 				lookupErr = err

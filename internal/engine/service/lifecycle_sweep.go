@@ -67,14 +67,6 @@ func checkPointExpirable(tx store.Tx, v records.Vault, rp records.RecoveryPoint,
 	return records.CheckPointDeletable(tx, gate, rp, now)
 }
 
-// pendingCold is a point's queued move to cold storage.
-type pendingCold struct {
-	AccountID string `json:"account_id"`
-	Region    string `json:"region"`
-	Vault     string `json:"vault"`
-	PointID   string `json:"point_id"`
-}
-
 // startColdTransition queues the move of a point whose cold date has come.
 func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	queued := false
@@ -99,7 +91,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
-		if err := records.InsertDoc(tx, records.CollPendingCold, e.Ref, pendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
+		if err := records.InsertDoc(tx, records.CollPendingCold, e.Ref, records.PendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
 			return nil
 		} else if err != nil {
 			return err
@@ -184,7 +176,7 @@ type coldHandler struct{ s *Service }
 const maxColdAttempts = 5
 
 func (h coldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := records.GetDoc[pendingCold](tx, records.CollPendingCold, t.Key)
+	_, found, err := records.GetDoc[records.PendingCold](tx, records.CollPendingCold, t.Key)
 	return found, err
 }
 

@@ -19,26 +19,15 @@ import (
 // last-backup facts are read from its newest point, so they stay right when points are deleted;
 // restore facts, which no point records, are kept per resource in records.CollProtections.
 
-// protection is what the engine remembers about a resource it has backed up.
-type protection struct {
-	ResourceARN  string `json:"resource_arn"`
-	ResourceType string `json:"resource_type"`
-	ResourceName string `json:"resource_name"`
-	// The newest restore job from one of the resource's points.
-	LatestRestoreJobCreationDate           time.Time `json:"latest_restore_job_creation_date,omitzero"`
-	LatestRestoreRecoveryPointCreationDate time.Time `json:"latest_restore_recovery_point_creation_date,omitzero"`
-	LatestRestoreExecutionTimeMinutes      int64     `json:"latest_restore_execution_time_minutes,omitempty"`
-}
-
 // touchProtection records that r was backed up, in the transaction that adds its point.
 func touchProtection(tx store.Tx, r resources.Resource) error {
 	key := records.ProtectionKey(r.AccountID, r.Region, r.ARN)
-	p, found, err := records.GetDoc[protection](tx, records.CollProtections, key)
+	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
 	if err != nil {
 		return err
 	}
 	if !found {
-		p = protection{ResourceARN: r.ARN, ResourceType: r.Type}
+		p = records.Protection{ResourceARN: r.ARN, ResourceType: r.Type}
 	}
 	p.ResourceName = r.Name()
 	return records.PutDoc(tx, records.CollProtections, key, p)
@@ -47,7 +36,7 @@ func touchProtection(tx store.Tx, r resources.Resource) error {
 // recordRestore records a finished restore job of one of a resource's points.
 func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
 	key := records.ProtectionKey(account, region, resourceARN)
-	p, found, err := records.GetDoc[protection](tx, records.CollProtections, key)
+	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
 	if err != nil || !found {
 		return err
 	}
@@ -119,7 +108,7 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedR
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var pointErr error
 		newest := map[string]records.RecoveryPoint{}
-		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *protection) bool {
+		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *records.Protection) bool {
 			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
 			if err != nil {
 				pointErr = err
@@ -177,7 +166,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 		if !found {
 			return apierr.NotFound("resource %s has no recovery points, so it is not a protected resource: start a backup job of it first", in.ResourceArn)
 		}
-		p, _, err := records.GetDoc[protection](tx, records.CollProtections, records.ProtectionKey(c.AccountID, c.Region, in.ResourceArn))
+		p, _, err := records.GetDoc[records.Protection](tx, records.CollProtections, records.ProtectionKey(c.AccountID, c.Region, in.ResourceArn))
 		if err != nil {
 			return err
 		}

@@ -43,10 +43,6 @@ import (
 // recorded; earlier ones are only logged.
 const maxCatchUp = 500
 
-type ruleCursor struct {
-	Last time.Time `json:"last"`
-}
-
 // scheduledWork implements scheduler.Work over the service.
 type scheduledWork struct{ s *Service }
 
@@ -101,7 +97,7 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 				continue // stored rules were validated; a parser change must not stop the others
 			}
 			r := &activeRule{plan: p, version: v, rule: rule, sched: sched, cursor: v.CreationDate}
-			c, found, err := records.GetDoc[ruleCursor](tx, records.CollRuleCursors, r.cursorKey())
+			c, found, err := records.GetDoc[records.RuleCursor](tx, records.CollRuleCursors, r.cursorKey())
 			if err != nil {
 				return nil, err
 			}
@@ -331,7 +327,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		created, queued = 0, 0
-		c, found, err := records.GetDoc[ruleCursor](tx, records.CollRuleCursors, r.cursorKey())
+		c, found, err := records.GetDoc[records.RuleCursor](tx, records.CollRuleCursors, r.cursorKey())
 		if err != nil {
 			return err
 		}
@@ -390,7 +386,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 				return err
 			}
 		}
-		return records.PutDoc(tx, records.CollRuleCursors, r.cursorKey(), ruleCursor{Last: f.at})
+		return records.PutDoc(tx, records.CollRuleCursors, r.cursorKey(), records.RuleCursor{Last: f.at})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)

@@ -63,7 +63,7 @@ var iamOnlyActions = []string{actionCopyInto, "CopyFromBackupVault"}
 // organisations here; aws:SourceIp, aws:SecureTransport) are absent, so conditions on them
 // behave as IAM documents for absent keys.
 func vaultPolicyDecision(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) (policy.Decision, string, error) {
-	p, found, err := records.GetDoc[vaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
+	p, found, err := records.GetDoc[records.VaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 	if err != nil || !found {
 		return policy.ImplicitDeny, "", err
 	}
