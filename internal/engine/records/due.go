@@ -118,13 +118,76 @@ const dueIndexVersion = "v1"
 // dueIndexVersionKey is the CollDueRefs document that holds dueIndexVersion once the index is built.
 const dueIndexVersionKey = "index-version"
 
-// DueIndexBuilt reports whether the store's due index covers every job and point.
-func DueIndexBuilt(tx store.Tx) (bool, error) {
+// dueIndexBuilt reports whether the store's due index covers every job and point.
+func dueIndexBuilt(tx store.Tx) (bool, error) {
 	_, found, err := GetDoc[string](tx, CollDueRefs, dueIndexVersionKey)
 	return found, err
 }
 
-// MarkDueIndexBuilt records that the store's due index covers every job and point.
-func MarkDueIndexBuilt(tx store.Tx) error {
+// markDueIndexBuilt records that the store's due index covers every job and point.
+func markDueIndexBuilt(tx store.Tx) error {
 	return PutDoc(tx, CollDueRefs, dueIndexVersionKey, dueIndexVersion)
+}
+
+// BuildDueIndex indexes the windows of unfinished backup jobs and the lifecycles of recovery
+// points, once per store: stores written by an engine that predates the due index get it built
+// at Start.
+func BuildDueIndex(tx store.Tx) error {
+	built, err := dueIndexBuilt(tx)
+	if err != nil || built {
+		return err
+	}
+	points, err := tx.Scan(CollRecoveryPoints, "", "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range points {
+		var rp RecoveryPoint
+		if err := json.Unmarshal(d.Value, &rp); err != nil {
+			return fmt.Errorf("decode %s/%s: %w", CollRecoveryPoints, d.Key, err)
+		}
+		if err := IndexPointLifecycle(tx, rp); err != nil {
+			return err
+		}
+	}
+	jobDocs, err := tx.Scan(CollBackupJobs, "", "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range jobDocs {
+		var j BackupJob
+		if err := json.Unmarshal(d.Value, &j); err != nil {
+			return fmt.Errorf("decode %s/%s: %w", CollBackupJobs, d.Key, err)
+		}
+		if BackupJobDone(j.State) {
+			continue
+		}
+		if j.State == BackupJobCreated && !j.StartBy.IsZero() {
+			if err := SetDue(tx, DueStartBy, j.Key(), j.StartBy); err != nil {
+				return err
+			}
+		}
+		if !j.CompleteBy.IsZero() {
+			if err := SetDue(tx, DueCompleteBy, j.Key(), j.CompleteBy); err != nil {
+				return err
+			}
+		}
+	}
+	return markDueIndexBuilt(tx)
+}
+
+// IndexPointLifecycle puts a point's lifecycle instants in the due index (or takes them out).
+func IndexPointLifecycle(tx store.Tx, rp RecoveryPoint) error {
+	key := PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	if at := rp.MoveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
+		if err := SetDue(tx, DueCold, key, at); err != nil {
+			return err
+		}
+	} else if err := ClearDue(tx, DueCold, key); err != nil {
+		return err
+	}
+	if at := rp.RetainUntil(); !at.IsZero() {
+		return SetDue(tx, DueDelete, key, at)
+	}
+	return ClearDue(tx, DueDelete, key)
 }

@@ -66,3 +66,44 @@ func TestDueIndexOrderAndReplacement(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A point's lifecycle puts its cold move (while it is warm) and its deletion in the due index;
+// once cold, only the deletion is left.
+func TestIndexPointLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db := store.NewMemory()
+	created := time.Date(2030, 1, 1, 8, 0, 0, 0, time.UTC)
+	cold, del := int64(30), int64(120)
+	rp := records.RecoveryPoint{ID: "p1", AccountID: "123456789012", Region: "us-east-1", VaultName: "v",
+		StorageClass: records.StorageClassWarm, CreationDate: created,
+		Lifecycle: &records.Lifecycle{MoveToColdStorageAfterDays: &cold, DeleteAfterDays: &del}}
+	due := func() []string {
+		t.Helper()
+		var got []string
+		if err := db.View(ctx, func(tx store.Tx) error {
+			entries, err := records.DueUntil(tx, created.AddDate(1, 0, 0))
+			for _, e := range entries {
+				got = append(got, e.Kind+"@"+e.At.Format("2006-01-02"))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	index := func() {
+		t.Helper()
+		if err := db.Update(ctx, func(tx store.Tx) error { return records.IndexPointLifecycle(tx, rp) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index()
+	if got := due(); len(got) != 2 || got[0] != "cold@2030-01-31" || got[1] != "delete@2030-05-01" {
+		t.Fatalf("warm point: due %v, want cold@2030-01-31 and delete@2030-05-01", got)
+	}
+	rp.StorageClass = records.StorageClassCold
+	index()
+	if got := due(); len(got) != 1 || got[0] != "delete@2030-05-01" {
+		t.Fatalf("cold point: due %v, want delete@2030-05-01", got)
+	}
+}

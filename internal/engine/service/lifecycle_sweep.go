@@ -17,7 +17,7 @@ import (
 
 // The lifecycle sweeper: recovery points move to cold storage MoveToColdStorageAfterDays after
 // their creation and are deleted DeleteAfterDays after it, when the scheduler reaches those
-// instants (the due index holds them; indexLifecycle keeps it in step with every change of a
+// instants (the due index holds them; records.IndexPointLifecycle keeps it in step with every change of a
 // point's lifecycle).
 //
 // # The cold tier
@@ -39,22 +39,6 @@ import (
 // gate (records.CheckPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
 // the gate keeps, or that a restore is reading, stays in the due index and is tried again at
 // every scheduler pass, so it goes as soon as what kept it is gone (a legal hold cancelled).
-
-// indexLifecycle puts a point's lifecycle instants in the due index (or takes them out).
-func indexLifecycle(tx store.Tx, rp records.RecoveryPoint) error {
-	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if at := rp.MoveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
-		if err := records.SetDue(tx, records.DueCold, key, at); err != nil {
-			return err
-		}
-	} else if err := records.ClearDue(tx, records.DueCold, key); err != nil {
-		return err
-	}
-	if at := rp.RetainUntil(); !at.IsZero() {
-		return records.SetDue(tx, records.DueDelete, key, at)
-	}
-	return records.ClearDue(tx, records.DueDelete, key)
-}
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
 // lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air gap:
@@ -80,7 +64,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if at := rp.MoveToColdAt(); at.IsZero() || at.After(now) {
-			return indexLifecycle(tx, rp) // the lifecycle changed; the index is put right
+			return records.IndexPointLifecycle(tx, rp) // the lifecycle changed; the index is put right
 		}
 		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
 			return records.ClearDue(tx, e.Kind, e.Ref)
@@ -115,7 +99,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if until := rp.RetainUntil(); until.IsZero() || until.After(now) {
-			return indexLifecycle(tx, rp)
+			return records.IndexPointLifecycle(tx, rp)
 		}
 		v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		if err != nil {
@@ -244,7 +228,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if err := records.PutDoc(tx, records.CollRecoveryPoints, t.Key, cur); err != nil {
 			return err
 		}
-		if err := indexLifecycle(tx, cur); err != nil {
+		if err := records.IndexPointLifecycle(tx, cur); err != nil {
 			return err
 		}
 		if err := queueForget(tx, warmCopy); err != nil {

@@ -37,7 +37,7 @@ func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
 	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
 		return err
 	}
-	return indexLifecycle(tx, rp)
+	return records.IndexPointLifecycle(tx, rp)
 }
 
 func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
@@ -475,7 +475,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 		if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
-		if err := indexLifecycle(tx, rp); err != nil {
+		if err := records.IndexPointLifecycle(tx, rp); err != nil {
 			return err
 		}
 		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
