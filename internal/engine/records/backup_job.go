@@ -71,7 +71,8 @@ func BackupJobDone(state string) bool {
 	return false
 }
 
-// CopyAction is the wire CopyAction, stored as-is in backup jobs: where a rule copies each new recovery point.
+// CopyAction is the wire CopyAction, stored as-is in backup jobs: where a rule copies each new
+// recovery point.
 type CopyAction struct {
 	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
 	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`

@@ -115,7 +115,8 @@ func NextDueAfter(tx store.Tx, after time.Time) (time.Time, bool, error) {
 // engine that predates the index get it built once, at Start.
 const dueIndexVersion = "v1"
 
-// dueIndexVersionKey is the CollDueRefs document that holds dueIndexVersion once the index is built.
+// dueIndexVersionKey is the CollDueRefs document that holds dueIndexVersion once the index is
+// built.
 const dueIndexVersionKey = "index-version"
 
 // dueIndexBuilt reports whether the store's due index covers every job and point.

@@ -61,7 +61,8 @@ func (s *Service) backupJobEvent(tx store.Tx, j records.BackupJob) error {
 	return s.recordEvent(tx, ev)
 }
 
-// saveRestoreJob stores a changed restore job (records.SaveRestoreJob), recording the event of a new status.
+// saveRestoreJob stores a changed restore job (records.SaveRestoreJob), recording the event of a
+// new status.
 func (s *Service) saveRestoreJob(tx store.Tx, j records.RestoreJob) error {
 	changed, err := records.SaveRestoreJob(tx, j)
 	if err != nil || !changed {

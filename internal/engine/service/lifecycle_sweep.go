@@ -17,8 +17,8 @@ import (
 
 // The lifecycle sweeper: recovery points move to cold storage MoveToColdStorageAfterDays after
 // their creation and are deleted DeleteAfterDays after it, when the scheduler reaches those
-// instants (the due index holds them; records.IndexPointLifecycle keeps it in step with every change of a
-// point's lifecycle).
+// instants (the due index holds them; records.IndexPointLifecycle keeps it in step with every
+// change of a point's lifecycle).
 //
 // # The cold tier
 //
