@@ -25,8 +25,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-
-	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // Event is one entry of the event log.
@@ -91,35 +89,4 @@ func ReadLog(path string) ([]Event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
-}
-
-// getDoc reads and decodes one document; found is false when there is none.
-func getDoc[T any](tx store.Tx, coll, key string) (v T, found bool, err error) {
-	b, err := tx.Get(coll, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return v, false, nil
-	}
-	if err != nil {
-		return v, false, err
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return v, false, fmt.Errorf("decode %s/%s: %w", coll, key, err)
-	}
-	return v, true, nil
-}
-
-func putDoc(tx store.Tx, coll, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
-	}
-	return tx.Put(coll, key, b)
-}
-
-// deleteIfExists deletes a document; one that is not there is not an error.
-func deleteIfExists(tx store.Tx, coll, key string) error {
-	if err := tx.Delete(coll, key); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -78,7 +79,7 @@ func (o *Outbox) Record(tx store.Tx, ev Event) error {
 	}
 	ev.Time = ev.Time.UTC()
 	if ev.SNSTopicArn != "" {
-		if err := putDoc(tx, collDeliveries, ev.ID, delivery{Event: ev}); err != nil {
+		if err := records.PutDoc(tx, collDeliveries, ev.ID, delivery{Event: ev}); err != nil {
 			return err
 		}
 		if err := jobs.Enqueue(tx, DeliveryKind, ev.ID); err != nil {
@@ -88,7 +89,7 @@ func (o *Outbox) Record(tx store.Tx, ev Event) error {
 	if o.path == "" {
 		return nil // no event log (an engine without a data dir)
 	}
-	return putDoc(tx, collOutbox, ev.ID, ev)
+	return records.PutDoc(tx, collOutbox, ev.ID, ev)
 }
 
 // Recorded wakes the event log writer and the webhook delivery after a transaction recorded
@@ -242,7 +243,7 @@ func (o *Outbox) append(ctx context.Context) error {
 	}
 	return o.st.Update(ctx, func(tx store.Tx) error {
 		for _, k := range keys {
-			if err := deleteIfExists(tx, collOutbox, k); err != nil {
+			if err := records.DeleteIfExists(tx, collOutbox, k); err != nil {
 				return err
 			}
 		}

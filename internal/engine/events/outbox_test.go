@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -17,7 +18,7 @@ func putOutbox(t *testing.T, st store.Store, evs ...Event) {
 	t.Helper()
 	err := st.Update(context.Background(), func(tx store.Tx) error {
 		for _, ev := range evs {
-			if err := putDoc(tx, collOutbox, ev.ID, ev); err != nil {
+			if err := records.PutDoc(tx, collOutbox, ev.ID, ev); err != nil {
 				return err
 			}
 		}

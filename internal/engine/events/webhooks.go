@@ -14,6 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -80,13 +81,13 @@ func NewWebhooks(o WebhookOptions) *Webhooks {
 
 // Start runs the delivery while it is still stored.
 func (w *Webhooks) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := getDoc[delivery](tx, collDeliveries, t.Key)
+	_, found, err := records.GetDoc[delivery](tx, collDeliveries, t.Key)
 	return found, err
 }
 
 // Abandoned retries a delivery whose runner died, up to its topic's max_attempts.
 func (w *Webhooks) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	d, found, err := getDoc[delivery](tx, collDeliveries, t.Key)
+	d, found, err := records.GetDoc[delivery](tx, collDeliveries, t.Key)
 	if err != nil || !found {
 		return false, nil, err
 	}
@@ -144,13 +145,13 @@ func (w *Webhooks) Run(ctx context.Context, t *jobs.Task) error {
 	var d delivery
 	err := w.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		d, _, err = getDoc[delivery](tx, collDeliveries, t.Key)
+		d, _, err = records.GetDoc[delivery](tx, collDeliveries, t.Key)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	done := func(tx store.Tx) error { return deleteIfExists(tx, collDeliveries, t.Key) }
+	done := func(tx store.Tx) error { return records.DeleteIfExists(tx, collDeliveries, t.Key) }
 	ev := d.Event
 	log := w.log.With(slog.String("event_id", ev.ID), slog.String("event", ev.Type), slog.String("sns_topic_arn", ev.SNSTopicArn))
 	topic, ok := w.topics[ev.SNSTopicArn]

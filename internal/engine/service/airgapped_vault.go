@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -63,7 +64,7 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *C
 		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
 	}
 	now := s.clock.Now()
-	v := vault{
+	v := records.Vault{
 		Name:              in.BackupVaultName,
 		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
 		AccountID:         c.AccountID,
@@ -74,7 +75,7 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *C
 		EncryptionKeyType: keyType,
 		CreatorRequestID:  in.CreatorRequestId,
 		CreationDate:      now,
-		Lock: &vaultLock{
+		Lock: &records.VaultLock{
 			MinRetentionDays: in.MinRetentionDays,
 			MaxRetentionDays: in.MaxRetentionDays,
 			ConfiguredAt:     now,

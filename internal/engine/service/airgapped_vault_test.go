@@ -56,7 +56,7 @@ func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 		t.Errorf("describe: type=%s locked=%v min=%v max=%v lockDate=%v; want air-gapped, locked 7..35 since %v",
 			d.VaultType, *d.Locked, deref(d.MinRetentionDays), deref(d.MaxRetentionDays), d.LockDate.Time(), t0)
 	}
-	if ts.storedVault("lag").Lock.mode() != LockModeCompliance {
+	if ts.storedVault("lag").Lock.Mode() != LockModeCompliance {
 		t.Errorf("air-gapped vault's lock is not in compliance mode")
 	}
 	tags, err := ts.ListTags(ts.ctx, &ListTagsInput{ResourceArn: out.BackupVaultArn})
@@ -76,7 +76,7 @@ func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 		t.Errorf("lock altered: %+v", l)
 	}
 	// Its points can never be deleted by hand.
-	err = ts.storedVault("lag").refuseManualPointDeletion("arn:aws:backup:us-east-1:123456789012:recovery-point:x", t0, t0.Add(35*day), t0.Add(3650*day))
+	err = ts.storedVault("lag").RefuseManualPointDeletion("arn:aws:backup:us-east-1:123456789012:recovery-point:x", t0, t0.Add(35*day), t0.Add(3650*day))
 	wantCode(t, err, apierr.InvalidRequest, "air-gapped")
 }
 

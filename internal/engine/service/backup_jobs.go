@@ -16,87 +16,23 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Backup job states (the model's BackupJobState).
+// Backup job states (the model's BackupJobState), defined where they are stored.
 const (
-	BackupJobCreated   = "CREATED"
-	BackupJobPending   = "PENDING"
-	BackupJobRunning   = "RUNNING"
-	BackupJobAborting  = "ABORTING"
-	BackupJobAborted   = "ABORTED"
-	BackupJobCompleted = "COMPLETED"
-	BackupJobFailed    = "FAILED"
-	BackupJobExpired   = "EXPIRED"
-	BackupJobPartial   = "PARTIAL"
+	BackupJobCreated   = records.BackupJobCreated
+	BackupJobPending   = records.BackupJobPending
+	BackupJobRunning   = records.BackupJobRunning
+	BackupJobAborting  = records.BackupJobAborting
+	BackupJobAborted   = records.BackupJobAborted
+	BackupJobCompleted = records.BackupJobCompleted
+	BackupJobFailed    = records.BackupJobFailed
+	BackupJobExpired   = records.BackupJobExpired
+	BackupJobPartial   = records.BackupJobPartial
 )
-
-const (
-	collBackupJobs  = "backup-jobs"
-	collIdempotency = "idempotency"
-	// collProtections holds, per resource ever backed up, what DescribeProtectedResource reports
-	// about its restores: {account}/{region}/{resource ARN}.
-	collProtections = "protected-resources"
-)
-
-func jobKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
-// backupJob is a backup job as stored.
-type backupJob struct {
-	ID                    string                `json:"id"`
-	AccountID             string                `json:"account_id"`
-	Region                string                `json:"region"`
-	VaultName             string                `json:"vault_name"`
-	VaultARN              string                `json:"vault_arn"`
-	VaultType             string                `json:"vault_type"`
-	Resource              resources.Resource    `json:"resource"` // the registry entry when the job was started
-	IamRoleARN            string                `json:"iam_role_arn"`
-	State                 string                `json:"state"`
-	StatusMessage         string                `json:"status_message,omitempty"`
-	MessageCategory       string                `json:"message_category,omitempty"`
-	CreationDate          time.Time             `json:"creation_date"`
-	InitiationDate        time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate        time.Time             `json:"completion_date,omitzero"`
-	StartBy               time.Time             `json:"start_by"`
-	CompleteBy            time.Time             `json:"complete_by"`
-	StartWindowMinutes    int64                 `json:"start_window_minutes"`
-	CompleteWindowMinutes int64                 `json:"complete_window_minutes"`
-	RecoveryPointID       string                `json:"recovery_point_id"`
-	RecoveryPointARN      string                `json:"recovery_point_arn"`
-	Lifecycle             *Lifecycle            `json:"lifecycle,omitempty"`
-	RecoveryPointTags     map[string]string     `json:"recovery_point_tags,omitempty"`
-	IdempotencyToken      string                `json:"idempotency_token,omitempty"`
-	BytesTransferred      int64                 `json:"bytes_transferred"`
-	BackupSizeInBytes     int64                 `json:"backup_size_in_bytes"`
-	PercentDone           float64               `json:"percent_done"`
-	EncryptionKeyARN      string                `json:"encryption_key_arn"`
-	EncryptionKeyType     string                `json:"encryption_key_type"`
-	CreatedBy             *RecoveryPointCreator `json:"created_by,omitempty"`
-	// CopyActions are the rule's copy actions (scheduled jobs): when the job completes, a copy
-	// job per action is queued in the same transaction (copy_jobs.go, startCopyActions).
-	CopyActions []CopyAction `json:"copy_actions,omitempty"`
-	// StopReason says why the engine stopped the job (its completion window ended); empty when
-	// it was stopped by StopBackupJob.
-	StopReason string `json:"stop_reason,omitempty"`
-}
-
-func (j *backupJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
-
-func backupJobDone(state string) bool {
-	switch state {
-	case BackupJobAborted, BackupJobCompleted, BackupJobFailed, BackupJobExpired, BackupJobPartial:
-		return true
-	}
-	return false
-}
-
-// idempotencyRecord remembers the job a StartBackupJob or StartRestoreJob token created.
-type idempotencyRecord struct {
-	JobID       string `json:"job_id"`
-	Fingerprint string `json:"fingerprint"`
-}
 
 // fingerprint is what makes two requests with one idempotency token the same request.
 func fingerprint(v any) string {
@@ -195,7 +131,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 		return nil, apierr.InvalidParameter("LogicallyAirGappedBackupVaultArn: back up into a backup vault and copy the recovery point to the air-gapped vault")
 	}
 	now := s.clock.Now()
-	j := backupJob{
+	j := records.BackupJob{
 		ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: BackupJobCreated,
 		CreationDate: now, StartBy: now.Add(time.Duration(start) * time.Minute), CompleteBy: now.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
@@ -219,7 +155,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 		}
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartBackupJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -227,11 +163,11 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by backup job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -278,7 +214,7 @@ type BackupJob struct {
 	VaultType              string                `json:"VaultType,omitempty"`
 }
 
-func backupJobOut(j *backupJob) *BackupJob {
+func backupJobOut(j *records.BackupJob) *BackupJob {
 	out := &BackupJob{
 		AccountId: j.AccountID, BackupJobId: j.ID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
 		BackupVaultName: j.VaultName, BytesTransferred: j.BytesTransferred, CompletionDate: NewTimestamp(j.CompletionDate),
@@ -289,7 +225,7 @@ func backupJobOut(j *backupJob) *BackupJob {
 		ResourceType: j.Resource.Type, StartBy: NewTimestamp(j.StartBy), State: j.State, StatusMessage: j.StatusMessage, VaultType: j.VaultType,
 	}
 	// A job that has not finished is expected to by the end of its completion window.
-	if !backupJobDone(j.State) {
+	if !records.BackupJobDone(j.State) {
 		out.ExpectedCompletionDate = NewTimestamp(j.CompleteBy)
 	}
 	// The point's ARN is shown once it exists; StartBackupJob already announced it.
@@ -311,8 +247,8 @@ type DescribeBackupJobOutput struct {
 	NumberOfChildJobs int64            `json:"NumberOfChildJobs"`
 }
 
-func findBackupJob(tx store.Tx, c Caller, id string) (backupJob, error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+func findBackupJob(tx store.Tx, c Caller, id string) (records.BackupJob, error) {
+	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -382,7 +318,7 @@ func (s *Service) ListBackupJobs(ctx context.Context, in *ListBackupJobsInput) (
 		category = ""
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collBackupJobs, c.scope(), in.NextToken, in.MaxResults, func(j *backupJob) bool {
+		list, next, err := records.Page(tx, records.CollBackupJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.BackupJob) bool {
 			switch {
 			case in.ByBackupVaultName != "" && j.VaultName != in.ByBackupVaultName,
 				in.ByResourceArn != "" && j.Resource.ARN != in.ByResourceArn,
@@ -432,9 +368,9 @@ func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*s
 		if err != nil {
 			return err
 		}
-		key = j.key()
+		key = j.Key()
 		switch {
-		case backupJobDone(j.State):
+		case records.BackupJobDone(j.State):
 			return apierr.InvalidReq("backup job %s is %s already; only CREATED, PENDING and RUNNING jobs can be stopped", j.ID, j.State)
 		case j.State == BackupJobAborting:
 			return nil
@@ -468,17 +404,17 @@ func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*s
 }
 
 // activeBackupJobInto returns the ID of a backup job into vault v that has not finished, or "".
-func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
-	docs, err := tx.Scan(collBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
+func activeBackupJobInto(tx store.Tx, v records.Vault) (string, error) {
+	docs, err := tx.Scan(records.CollBackupJobs, v.AccountID+"/"+v.Region+"/", "", 0)
 	if err != nil {
 		return "", err
 	}
 	for _, d := range docs {
-		var j backupJob
+		var j records.BackupJob
 		if err := json.Unmarshal(d.Value, &j); err != nil {
 			return "", fmt.Errorf("decode backup job %s: %w", d.Key, err)
 		}
-		if j.VaultName == v.Name && !backupJobDone(j.State) {
+		if j.VaultName == v.Name && !records.BackupJobDone(j.State) {
 			return j.ID, nil
 		}
 	}
@@ -489,8 +425,8 @@ func activeBackupJobInto(tx store.Tx, v vault) (string, error) {
 type backupHandler struct{ s *Service }
 
 func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
-	if err != nil || !found || backupJobDone(j.State) {
+	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
+	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, err
 	}
 	now := h.s.clock.Now()
@@ -512,8 +448,8 @@ func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error)
 }
 
 func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
-	if err != nil || !found || backupJobDone(j.State) {
+	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
+	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, nil, err
 	}
 	j.CompletionDate = h.s.clock.Now()
@@ -532,16 +468,16 @@ func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 
 func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
-	var j backupJob
-	var v vault
+	var j records.BackupJob
+	var v records.Vault
 	var vaultFound bool
 	var parent content.SnapshotID
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if j, _, err = getDoc[backupJob](tx, collBackupJobs, t.Key); err != nil {
+		if j, _, err = records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key); err != nil {
 			return err
 		}
-		if v, vaultFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, vaultFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		parent, err = latestSnapshot(tx, j.AccountID, j.Region, j.Resource.ARN, j.VaultName)
@@ -559,12 +495,12 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 	if err != nil {
 		return fail(err)
 	}
-	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		return fail(err)
 	}
 	started := s.clock.Now()
 	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		cur, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -600,7 +536,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		err := t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+			cur, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 			if err != nil {
 				return err
 			}
@@ -608,7 +544,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 			if p.BytesTotal > 0 {
 				cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
 			}
-			return putDoc(tx, collBackupJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollBackupJobs, t.Key, cur)
 		})
 		if err != nil && ctx.Err() == nil {
 			log.Warn("recording backup progress failed", slog.Any("error", err))
@@ -641,17 +577,17 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, res resources.BackupResult) error {
 	s := h.s
 	now := s.clock.Now()
-	j, _, err := getDoc[backupJob](tx, collBackupJobs, t.Key)
+	j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil {
 		return err
 	}
 	j.CompletionDate = now
 	j.BytesTransferred, j.BackupSizeInBytes = res.BytesTransferred, res.Bytes
-	v, vaultFound, err := getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName))
+	v, vaultFound, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName))
 	if err != nil {
 		return err
 	}
-	unrecorded := recoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
+	unrecorded := records.RecoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
 	switch {
 	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
 		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
@@ -669,7 +605,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		return h.s.saveBackupJob(tx, j)
 	}
 	// A lock put on the vault while the job ran applies to the point it would write.
-	if err := checkRetentionAllowed(v, j.Lifecycle); err != nil {
+	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		j.State = BackupJobFailed
 		j.StatusMessage, j.MessageCategory = failure(err, nil, noPoint)
 		if err := queueForget(tx, unrecorded); err != nil {
@@ -677,7 +613,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		}
 		return h.s.saveBackupJob(tx, j)
 	}
-	rp := recoveryPoint{
+	rp := records.RecoveryPoint{
 		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
 		VaultName: v.Name, VaultARN: v.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
 		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(res.Snapshot.ID),
@@ -696,7 +632,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		return err
 	}
 	if len(j.RecoveryPointTags) > 0 {
-		if err := putDoc(tx, collTags, rp.ARN, j.RecoveryPointTags); err != nil {
+		if err := records.PutDoc(tx, records.CollTags, rp.ARN, j.RecoveryPointTags); err != nil {
 			return err
 		}
 	}
@@ -733,7 +669,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 	}
 	now := h.s.clock.Now()
 	ferr := t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := getDoc[backupJob](tx, collBackupJobs, t.Key)
+		j, _, gerr := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 		if gerr != nil {
 			return gerr
 		}
@@ -763,19 +699,19 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 // latestSnapshot returns the snapshot of the newest complete recovery point of a resource in a
 // vault, the parent of an incremental backup; "" if there is none.
 func latestSnapshot(tx store.Tx, account, region, resourceARN, vaultName string) (content.SnapshotID, error) {
-	docs, err := tx.Scan(collResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
 	if err != nil {
 		return "", err
 	}
 	for _, d := range slices.Backward(docs) {
-		var ref pointRef
+		var ref records.PointRef
 		if err := json.Unmarshal(d.Value, &ref); err != nil {
 			return "", fmt.Errorf("decode %s: %w", d.Key, err)
 		}
 		if ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil {
 			return "", err
 		}

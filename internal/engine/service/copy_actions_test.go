@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -54,8 +55,8 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	// scheduler does for a scheduled job.
 	drARN := VaultARN("eu-west-1", testAccount, "dr-vault")
 	err = s.store.Update(us, func(tx store.Tx) error {
-		key := jobKey(testAccount, testRegion, started.BackupJobId)
-		j, _, err := getDoc[backupJob](tx, collBackupJobs, key)
+		key := records.JobKey(testAccount, testRegion, started.BackupJobId)
+		j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, key)
 		if err != nil {
 			return err
 		}
@@ -63,7 +64,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 			{DestinationBackupVaultArn: drARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(365)}},
 			{DestinationBackupVaultArn: VaultARN("eu-west-1", testAccount, "gone")},
 		}
-		return putDoc(tx, collBackupJobs, key, j)
+		return records.PutDoc(tx, records.CollBackupJobs, key, j)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 		}
 		done := len(list.CopyJobs) == 2
 		for _, j := range list.CopyJobs {
-			done = done && copyJobDone(j.State)
+			done = done && records.CopyJobDone(j.State)
 		}
 		if done {
 			break

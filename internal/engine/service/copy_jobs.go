@@ -16,7 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -36,70 +36,20 @@ import (
 // config), and the point appears in the transaction that completes the job. The destination's
 // rules are checked when the job runs and again in that transaction: the vault must exist, its
 // access policy must let the source account copy into it (vault_access.go), and its lock must
-// accept the copy's retention (checkRetentionAllowed); otherwise the job FAILS and no point is
-// kept.
+// accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and no
+// point is kept.
 
-// Copy job states (the model's CopyJobState).
+// Copy job states (the model's CopyJobState), defined where they are stored.
 const (
-	CopyJobCreated   = "CREATED"
-	CopyJobRunning   = "RUNNING"
-	CopyJobCompleted = "COMPLETED"
-	CopyJobFailed    = "FAILED"
+	CopyJobCreated   = records.CopyJobCreated
+	CopyJobRunning   = records.CopyJobRunning
+	CopyJobCompleted = records.CopyJobCompleted
+	CopyJobFailed    = records.CopyJobFailed
 )
 
 const (
-	kindCopy     = "copy"
-	collCopyJobs = "copy-jobs"
-	// collActiveCopies lists the unfinished copy jobs writing into a vault, under
-	// {dest vault key}/{copy job key}, so a vault being written into is not deleted.
-	collActiveCopies = "copy-jobs-into-vault"
+	kindCopy = "copy"
 )
-
-// copyJob is a copy job as stored.
-type copyJob struct {
-	ID        string `json:"id"`
-	AccountID string `json:"account_id"`
-	Region    string `json:"region"`
-
-	SourceVaultName string             `json:"source_vault_name"`
-	SourceVaultARN  string             `json:"source_vault_arn"`
-	SourcePointARN  string             `json:"source_point_arn"`
-	SourcePointID   string             `json:"source_point_id"`
-	Resource        resources.Resource `json:"resource"`
-
-	DestVaultARN     string `json:"dest_vault_arn"`
-	DestAccountID    string `json:"dest_account_id"`
-	DestRegion       string `json:"dest_region"`
-	DestVaultName    string `json:"dest_vault_name"`
-	DestVaultType    string `json:"dest_vault_type,omitempty"`
-	DestVaultLocked  bool   `json:"dest_vault_locked,omitempty"`
-	DestKeyARN       string `json:"dest_key_arn,omitempty"`
-	DestPointID      string `json:"dest_point_id"`
-	DestPointARN     string `json:"dest_point_arn"`
-	DestPointCreated bool   `json:"dest_point_created,omitempty"`
-
-	IamRoleARN           string                `json:"iam_role_arn"`
-	Lifecycle            *Lifecycle            `json:"lifecycle,omitempty"`
-	State                string                `json:"state"`
-	StatusMessage        string                `json:"status_message,omitempty"`
-	MessageCategory      string                `json:"message_category,omitempty"`
-	CreationDate         time.Time             `json:"creation_date"`
-	InitiationDate       time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate       time.Time             `json:"completion_date,omitzero"`
-	BackupSizeInBytes    int64                 `json:"backup_size_in_bytes"`
-	BytesTransferred     int64                 `json:"bytes_transferred"`
-	IdempotencyToken     string                `json:"idempotency_token,omitempty"`
-	CreatedByBackupJobID string                `json:"created_by_backup_job_id,omitempty"`
-	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
-}
-
-func (j *copyJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
-
-func (j *copyJob) destVaultKey() string {
-	return vaultKey(j.DestAccountID, j.DestRegion, j.DestVaultName)
-}
-
-func copyJobDone(state string) bool { return state == CopyJobCompleted || state == CopyJobFailed }
 
 // StartCopyJobInput is the wire input of StartCopyJob.
 type StartCopyJobInput struct {
@@ -144,13 +94,13 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 		return nil, err
 	}
 	now := s.clock.Now()
-	j := copyJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: CopyJobCreated,
+	j := records.CopyJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, State: CopyJobCreated,
 		CreationDate: now, IdempotencyToken: in.IdempotencyToken}
 	fp := fingerprint([]any{in.SourceBackupVaultName, in.RecoveryPointArn, in.DestinationBackupVaultArn, in.IamRoleArn, in.Lifecycle})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartCopyJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -158,11 +108,11 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 				if rec.Fingerprint != fp {
 					return apierr.InvalidReq("IdempotencyToken %q was already used by copy job %s for a different request: use a new token for a new job", in.IdempotencyToken, rec.JobID)
 				}
-				prev, _, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, rec.JobID))
+				prev, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, rec.JobID))
 				j = prev
 				return err
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -191,7 +141,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 
 // prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
 // lifecycle lc, checking what can be checked before it runs.
-func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoint, destARN string, lc *Lifecycle) error {
+func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
@@ -231,24 +181,24 @@ func (s *Service) prepareCopy(tx store.Tx, j *copyJob, src vault, rp recoveryPoi
 }
 
 // insertCopyJob stores a new copy job and queues it.
-func (s *Service) insertCopyJob(tx store.Tx, j copyJob) error {
-	if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+func (s *Service) insertCopyJob(tx store.Tx, j records.CopyJob) error {
+	if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collActiveCopies, j.destVaultKey()+"/"+j.key(), pointRef{ID: j.ID}); err != nil {
+	if err := records.PutDoc(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
 		return err
 	}
-	return jobs.Enqueue(tx, kindCopy, j.key())
+	return jobs.Enqueue(tx, kindCopy, j.Key())
 }
 
 // startCopyActions queues a copy job per copy action of a backup job that has just completed with
 // point rp, in the transaction that completes it. A copy action that cannot even start (its
 // vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
 // copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp recoveryPoint) error {
+func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src records.Vault, rp records.RecoveryPoint) error {
 	for _, action := range bj.CopyActions {
 		now := s.clock.Now()
-		j := copyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
+		j := records.CopyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
 			CreationDate: now, CreatedByBackupJobID: bj.ID}
 		lc := action.Lifecycle
 		if lc == nil {
@@ -264,7 +214,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
 				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
 			}
-			if err := insertDoc(tx, collCopyJobs, j.key(), j); err != nil {
+			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 				return err
 			}
 			if err := s.copyJobEvent(tx, j); err != nil {
@@ -280,12 +230,12 @@ func (s *Service) startCopyActions(tx store.Tx, bj backupJob, src vault, rp reco
 }
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
-func activeCopyJobInto(tx store.Tx, v vault) (string, error) {
-	docs, err := tx.Scan(collActiveCopies, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
+func activeCopyJobInto(tx store.Tx, v records.Vault) (string, error) {
+	docs, err := tx.Scan(records.CollActiveCopies, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 1)
 	if err != nil || len(docs) == 0 {
 		return "", err
 	}
-	var ref pointRef
+	var ref records.PointRef
 	if err := json.Unmarshal(docs[0].Value, &ref); err != nil {
 		return "", fmt.Errorf("decode %s: %w", docs[0].Key, err)
 	}
@@ -319,7 +269,7 @@ type CopyJob struct {
 	StatusMessage                     string                `json:"StatusMessage,omitempty"`
 }
 
-func copyJobOut(j *copyJob) *CopyJob {
+func copyJobOut(j *records.CopyJob) *CopyJob {
 	out := &CopyJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, CompletionDate: NewTimestamp(j.CompletionDate),
 		CopyJobId: j.ID, CreatedBy: j.CreatedBy, CreatedByBackupJobId: j.CreatedByBackupJobID, CreationDate: NewTimestamp(j.CreationDate),
@@ -351,8 +301,8 @@ type DescribeCopyJobOutput struct {
 	CopyJob *CopyJob `json:"CopyJob"`
 }
 
-func findCopyJob(tx store.Tx, c Caller, id string) (copyJob, error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+func findCopyJob(tx store.Tx, c Caller, id string) (records.CopyJob, error) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -423,7 +373,7 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 		category = ""
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *copyJob) bool {
+		list, next, err := records.Page(tx, records.CollCopyJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.CopyJob) bool {
 			return (in.ByDestinationVaultArn == "" || j.DestVaultARN == in.ByDestinationVaultArn) &&
 				(in.ByResourceArn == "" || j.Resource.ARN == in.ByResourceArn) &&
 				(in.ByResourceType == "" || j.Resource.Type == in.ByResourceType) &&
@@ -452,20 +402,20 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*Lis
 type copyHandler struct{ s *Service }
 
 func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
-	if err != nil || !found || copyJobDone(j.State) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
+	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, err
 	}
 	j.State = CopyJobRunning
-	if err := putDoc(tx, collCopyJobs, t.Key, j); err != nil {
+	if err := records.PutDoc(tx, records.CollCopyJobs, t.Key, j); err != nil {
 		return false, err
 	}
 	return true, h.s.copyJobEvent(tx, j)
 }
 
 func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
-	if err != nil || !found || copyJobDone(j.State) {
+	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
+	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, nil, err
 	}
 	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, categoryEngine, h.s.clock.Now()
@@ -478,11 +428,11 @@ const noCopy = "No recovery point was created in the destination vault"
 
 // finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
 // active copies.
-func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
-	if err := deleteIfExists(tx, collActiveCopies, j.destVaultKey()+"/"+j.key()); err != nil {
+func (s *Service) finishCopyDocs(tx store.Tx, j records.CopyJob) error {
+	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key()); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collCopyJobs, j.key(), j); err != nil {
+	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
 	return s.copyJobEvent(tx, j)
@@ -490,7 +440,7 @@ func (s *Service) finishCopyDocs(tx store.Tx, j copyJob) error {
 
 // copyJobEvent records the event of a copy job's state (events.go): COPY_JOB_STARTED,
 // COPY_JOB_SUCCESSFUL or COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
-func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
+func (s *Service) copyJobEvent(tx store.Tx, j records.CopyJob) error {
 	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
 		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
 	switch j.State {
@@ -511,31 +461,31 @@ func (s *Service) copyJobEvent(tx store.Tx, j copyJob) error {
 
 // copyTargets are what a running copy job reads and writes, as the store had them.
 type copyTargets struct {
-	job                  copyJob
-	src, dst             vault
+	job                  records.CopyJob
+	src, dst             records.Vault
 	srcFound, dstFound   bool
-	point                recoveryPoint
+	point                records.RecoveryPoint
 	pointFound           bool
 	sourceTags           map[string]string
 	accessErr, retainErr error
 }
 
 // checkCopyTargets reads the job's vaults and source point and applies the destination's rules.
-func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyTargets, error) {
+func (s *Service) checkCopyTargets(tx store.Tx, j records.CopyJob, now time.Time) (copyTargets, error) {
 	ct := copyTargets{job: j}
 	var err error
-	if ct.src, ct.srcFound, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
+	if ct.src, ct.srcFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
 		return ct, err
 	}
-	if ct.point, ct.pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
+	if ct.point, ct.pointFound, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
 		return ct, err
 	}
 	if ct.pointFound {
-		if ct.sourceTags, _, err = getDoc[map[string]string](tx, collTags, ct.point.ARN); err != nil {
+		if ct.sourceTags, _, err = records.GetDoc[map[string]string](tx, records.CollTags, ct.point.ARN); err != nil {
 			return ct, err
 		}
 	}
-	if ct.dst, ct.dstFound, err = getDoc[vault](tx, collVaults, j.destVaultKey()); err != nil {
+	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.DestVaultKey()); err != nil {
 		return ct, err
 	}
 	switch {
@@ -554,7 +504,7 @@ func (s *Service) checkCopyTargets(tx store.Tx, j copyJob, now time.Time) (copyT
 		ct.accessErr = refuseByVaultPolicy(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
 	}
 	if ct.dstFound {
-		ct.retainErr = checkRetentionAllowed(ct.dst, j.Lifecycle)
+		ct.retainErr = records.CheckRetentionAllowed(ct.dst, j.Lifecycle)
 	}
 	return ct, nil
 }
@@ -577,7 +527,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 	started := s.clock.Now()
 	var ct copyTargets
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -594,13 +544,13 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		return fail(err)
 	}
 	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if err != nil {
 			return err
 		}
 		cur.InitiationDate = started
 		cur.DestVaultType, cur.DestVaultLocked, cur.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-		return putDoc(tx, collCopyJobs, t.Key, cur)
+		return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
 	})
 	if err != nil {
 		return err
@@ -626,12 +576,12 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+			cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 			if err != nil {
 				return err
 			}
 			cur.BytesTransferred = n
-			return putDoc(tx, collCopyJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
 		})
 	})
 	if err != nil {
@@ -654,7 +604,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 // a lock put while the copy ran fails the job, and the snapshot is forgotten.
 func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
 	now := s.clock.Now()
-	j, _, err := getDoc[copyJob](tx, collCopyJobs, t.Key)
+	j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil {
 		return err
 	}
@@ -663,7 +613,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return err
 	}
 	j.CompletionDate, j.BytesTransferred = now, snap.StoredBytes
-	unrecorded := recoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
+	unrecorded := records.RecoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
 	// Only the destination's rules matter now: the data is copied even if the source went away.
 	destRefusal := ct.accessErr
 	if destRefusal == nil {
@@ -680,7 +630,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return s.finishCopyDocs(tx, j)
 	}
 	src := ct.point
-	rp := recoveryPoint{
+	rp := records.RecoveryPoint{
 		ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion,
 		VaultName: ct.dst.Name, VaultARN: ct.dst.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
 		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(snap.ID),
@@ -697,7 +647,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		return err
 	}
 	if len(ct.sourceTags) > 0 {
-		if err := putDoc(tx, collTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
+		if err := records.PutDoc(tx, records.CollTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
 			return err
 		}
 	}
@@ -723,7 +673,7 @@ func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.L
 	}
 	now := h.s.clock.Now()
 	return t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := getDoc[copyJob](tx, collCopyJobs, t.Key)
+		j, _, gerr := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 		if gerr != nil {
 			return gerr
 		}
@@ -774,12 +724,12 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 	now := s.clock.Now()
 	var items []summaryJob
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.Scan(collCopyJobs, c.scope(), "", 0)
+		docs, err := tx.Scan(records.CollCopyJobs, c.scope(), "", 0)
 		if err != nil {
 			return err
 		}
 		for _, d := range docs {
-			var j copyJob
+			var j records.CopyJob
 			if err := json.Unmarshal(d.Value, &j); err != nil {
 				return fmt.Errorf("decode copy job %s: %w", d.Key, err)
 			}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -51,7 +52,7 @@ func notifies(configured []string, t string) bool {
 // configuration asks for it. Call s.eventsRecorded after the transaction commits.
 func (s *Service) recordEvent(tx store.Tx, ev events.Event) error {
 	if ev.VaultName != "" {
-		n, found, err := getDoc[vaultNotifications](tx, collVaultNotifications, vaultKey(ev.AccountID, ev.Region, ev.VaultName))
+		n, found, err := records.GetDoc[records.VaultNotifications](tx, records.CollVaultNotifications, records.VaultKey(ev.AccountID, ev.Region, ev.VaultName))
 		if err != nil {
 			return err
 		}

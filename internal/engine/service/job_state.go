@@ -5,65 +5,38 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // Job state changes go through these functions, which do what a change implies besides storing
-// the job: the event the vault may notify, and the job's entries in the due index (a job that
-// started has no start deadline any more, a finished one no deadline at all).
+// the job: the event the vault may notify, and (for backup jobs, in records) the job's entries in
+// the due index.
 
-// insertBackupJob stores a new backup job: queued with its window deadlines when it is to run,
+// insertBackupJob stores a new backup job (records.InsertBackupJob): queued when it is to run,
 // or with its event when it is born finished (a scheduled job that expired or failed at once).
-func (s *Service) insertBackupJob(tx store.Tx, j backupJob) error {
-	if err := insertDoc(tx, collBackupJobs, j.key(), j); err != nil {
+func (s *Service) insertBackupJob(tx store.Tx, j records.BackupJob) error {
+	if err := records.InsertBackupJob(tx, j); err != nil {
 		return err
 	}
-	if backupJobDone(j.State) {
+	if records.BackupJobDone(j.State) {
 		return s.backupJobEvent(tx, j)
 	}
-	if !j.StartBy.IsZero() {
-		if err := setDue(tx, dueStartBy, j.key(), j.StartBy); err != nil {
-			return err
-		}
-	}
-	if !j.CompleteBy.IsZero() {
-		if err := setDue(tx, dueCompleteBy, j.key(), j.CompleteBy); err != nil {
-			return err
-		}
-	}
-	return jobs.Enqueue(tx, kindBackup, j.key())
+	return jobs.Enqueue(tx, kindBackup, j.Key())
 }
 
-// saveBackupJob stores a changed backup job.
-func (s *Service) saveBackupJob(tx store.Tx, j backupJob) error {
-	prev, found, err := getDoc[backupJob](tx, collBackupJobs, j.key())
-	if err != nil {
+// saveBackupJob stores a changed backup job (records.SaveBackupJob), recording the event of a new
+// state.
+func (s *Service) saveBackupJob(tx store.Tx, j records.BackupJob) error {
+	changed, err := records.SaveBackupJob(tx, j)
+	if err != nil || !changed {
 		return err
-	}
-	if err := putDoc(tx, collBackupJobs, j.key(), j); err != nil {
-		return err
-	}
-	if found && prev.State == j.State {
-		return nil
-	}
-	switch {
-	case backupJobDone(j.State):
-		if err := clearDue(tx, dueStartBy, j.key()); err != nil {
-			return err
-		}
-		if err := clearDue(tx, dueCompleteBy, j.key()); err != nil {
-			return err
-		}
-	case j.State != BackupJobCreated:
-		if err := clearDue(tx, dueStartBy, j.key()); err != nil {
-			return err
-		}
 	}
 	return s.backupJobEvent(tx, j)
 }
 
 // backupJobEvent records the event of a backup job's new state, if the state has one.
-func (s *Service) backupJobEvent(tx store.Tx, j backupJob) error {
+func (s *Service) backupJobEvent(tx store.Tx, j records.BackupJob) error {
 	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, BackupJobID: j.ID, StatusMessage: j.StatusMessage}
 	switch j.State {
@@ -88,17 +61,12 @@ func (s *Service) backupJobEvent(tx store.Tx, j backupJob) error {
 	return s.recordEvent(tx, ev)
 }
 
-// saveRestoreJob stores a changed restore job, recording the event of a new status.
-func (s *Service) saveRestoreJob(tx store.Tx, j restoreJob) error {
-	prev, found, err := getDoc[restoreJob](tx, collRestoreJobs, j.key())
-	if err != nil {
+// saveRestoreJob stores a changed restore job (records.SaveRestoreJob), recording the event of a
+// new status.
+func (s *Service) saveRestoreJob(tx store.Tx, j records.RestoreJob) error {
+	changed, err := records.SaveRestoreJob(tx, j)
+	if err != nil || !changed {
 		return err
-	}
-	if err := putDoc(tx, collRestoreJobs, j.key(), j); err != nil {
-		return err
-	}
-	if found && prev.Status == j.Status {
-		return nil
 	}
 	ev := events.Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Source.ARN, ResourceType: j.Source.Type, RestoreJobID: j.ID, RecoveryPointARN: j.RecoveryPointARN, StatusMessage: j.StatusMessage}

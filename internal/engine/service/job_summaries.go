@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -199,7 +200,7 @@ func (s *Service) ListBackupJobSummaries(ctx context.Context, in *ListBackupJobS
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, collBackupJobs, c.scope(), func(j *backupJob) {
+		return scanDocs(tx, records.CollBackupJobs, c.scope(), func(j *records.BackupJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.State, resourceType: j.Resource.Type, category: j.MessageCategory, created: j.CreationDate})
 		})
 	})
@@ -259,7 +260,7 @@ func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *ListRestoreJo
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, collRestoreJobs, c.scope(), func(j *restoreJob) {
+		return scanDocs(tx, records.CollRestoreJobs, c.scope(), func(j *records.RestoreJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.Status, resourceType: j.Source.Type, created: j.CreationDate})
 		})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -63,7 +64,7 @@ func newJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()
 func newPointID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // openRepo opens the repository of vault v; create makes it if the vault has none yet.
-func (s *Service) openRepo(ctx context.Context, v vault, create bool) (*content.Repository, error) {
+func (s *Service) openRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
@@ -104,31 +105,15 @@ func failure(err error, cause error, lost string) (msg, category string) {
 	return err.Error(), categoryFailed
 }
 
-// pendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
-// whose data is still to be removed from the vault's repository. With no SnapshotID, the task
-// only collects the repository's unreferenced data (what a stopped job had written).
-type pendingForget struct {
-	AccountID  string `json:"account_id"`
-	Region     string `json:"region"`
-	Vault      string `json:"vault"`
-	SnapshotID string `json:"snapshot_id,omitempty"`
-	Point      string `json:"recovery_point_arn,omitempty"`
-	// Tier is the storage class of the repository the snapshot is in: "" or WARM for the
-	// vault's repository, COLD for its cold-storage one.
-	Tier string `json:"tier,omitempty"`
-}
-
-const collPendingForgets = "pending-forgets"
-
 // queueForget queues the removal of rp's snapshot from the repository of rp's storage class, in
 // the transaction that deletes the point (or moves it to another tier).
-func queueForget(tx store.Tx, rp recoveryPoint) error {
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+func queueForget(tx store.Tx, rp records.RecoveryPoint) error {
+	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
 	tier := ""
 	if rp.StorageClass == StorageClassCold {
 		key, tier = key+"/cold", StorageClassCold
 	}
-	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
 		return err
 	}
 	return jobs.Enqueue(tx, kindForget, key)
@@ -149,15 +134,15 @@ const (
 // moment, so no GC ever writes into a directory being removed (or into the repository of a vault
 // created again under the same name). AWS refuses to delete a vault whose points are still being
 // deleted in the same way, and clients retry.
-func settleDataRemovals(tx store.Tx, v vault) error {
-	docs, err := tx.Scan(collPendingForgets, "", "", 0)
+func settleDataRemovals(tx store.Tx, v records.Vault) error {
+	docs, err := tx.Scan(records.CollPendingForgets, "", "", 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
-		var pf pendingForget
+		var pf records.PendingForget
 		if err := json.Unmarshal(d.Value, &pf); err != nil {
-			return fmt.Errorf("decode %s/%s: %w", collPendingForgets, d.Key, err)
+			return fmt.Errorf("decode %s/%s: %w", records.CollPendingForgets, d.Key, err)
 		}
 		if pf.AccountID != v.AccountID || pf.Region != v.Region || pf.Vault != v.Name {
 			continue
@@ -170,7 +155,7 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 		if _, err := jobs.Dequeue(tx, kindForget, d.Key); err != nil {
 			return err
 		}
-		if err := tx.Delete(collPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := tx.Delete(records.CollPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
@@ -180,8 +165,8 @@ func settleDataRemovals(tx store.Tx, v vault) error {
 // queueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup
 // job had written. key names the cause (a job).
 func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
-	key := "gc/" + vaultKey(account, region, vaultName) + "/" + cause
-	if err := putDoc(tx, collPendingForgets, key, pendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
+	key := "gc/" + records.VaultKey(account, region, vaultName) + "/" + cause
+	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err
 	}
 	err := jobs.Enqueue(tx, kindForget, key)
@@ -199,22 +184,22 @@ type forgetHandler struct{ s *Service }
 const maxForgetAttempts = 5
 
 func (h forgetHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := getDoc[pendingForget](tx, collPendingForgets, t.Key)
+	_, found, err := records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, t.Key)
 	return found, err
 }
 
 func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
-	var pf pendingForget
+	var pf records.PendingForget
 	err := h.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		pf, _, err = getDoc[pendingForget](tx, collPendingForgets, t.Key)
+		pf, _, err = records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, t.Key)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	done := func(tx store.Tx) error { return tx.Delete(collPendingForgets, t.Key) }
-	repo, err := h.s.openPointRepo(ctx, vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
+	done := func(tx store.Tx) error { return tx.Delete(records.CollPendingForgets, t.Key) }
+	repo, err := h.s.openPointRepo(ctx, records.Vault{AccountID: pf.AccountID, Region: pf.Region, Name: pf.Vault}, pf.Tier)
 	if errors.Is(err, jobs.ErrNoRepository) {
 		return t.Finish(ctx, done) // the vault (and its repository) is gone already
 	}
@@ -244,7 +229,7 @@ func (h forgetHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 		return true, nil, nil
 	}
 	h.s.log.Error("giving up removing a deleted recovery point's data", slog.String("key", t.Key), slog.String("reason", reason))
-	err := tx.Delete(collPendingForgets, t.Key)
+	err := tx.Delete(records.CollPendingForgets, t.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
 	}

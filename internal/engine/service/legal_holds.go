@@ -50,10 +50,10 @@ package service
 // commit on — stricter than AWS, which says deletes "may be successful" while a hold is CREATING —
 // and a point stays held until the release step that frees it commits.
 //
-// The store: a hold is a document in collLegalHolds. collLegalHoldPoints lists the points a hold
+// The store: a hold is a document in records.CollLegalHolds. records.CollLegalHoldPoints lists the points a hold
 // covers (kept after cancellation, for ListRecoveryPointsByLegalHold, until the record goes);
-// collPointLegalHolds is the reverse index of the holds currently holding a point: a point is
-// held exactly when it has an entry there (pointHeld), which is all every deletion path asks.
+// records.CollPointLegalHolds is the reverse index of the holds currently holding a point: a point is
+// held exactly when it has an entry there (records.PointHeld), which is all every deletion path asks.
 
 import (
 	"context"
@@ -67,6 +67,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -76,17 +77,6 @@ const (
 	LegalHoldActive    = "ACTIVE"
 	LegalHoldCanceling = "CANCELING"
 	LegalHoldCanceled  = "CANCELED"
-)
-
-// Collections of legal holds.
-const (
-	// collLegalHolds: {account}/{region}/{id} → legalHold.
-	collLegalHolds = "legal-holds"
-	// collLegalHoldPoints: {account}/{region}/{hold id}/{point id} → holdMember.
-	collLegalHoldPoints = "legal-hold-points"
-	// collPointLegalHolds: {account}/{region}/{point id}/{hold id} → holdRef, while the hold holds
-	// the point.
-	collPointLegalHolds = "recovery-point-legal-holds"
 )
 
 const (
@@ -133,28 +123,12 @@ type legalHold struct {
 	CancellationDate  time.Time               `json:"cancellation_date,omitzero"`
 	CancelDescription string                  `json:"cancel_description,omitempty"`
 	RetainRecordUntil time.Time               `json:"retain_record_until,omitzero"`
-	// Cursor is the last key the pending step sequence has done: a collRecoveryPoints key while
-	// CREATING, a collLegalHoldPoints key while CANCELING.
+	// Cursor is the last key the pending step sequence has done: a records.CollRecoveryPoints key while
+	// CREATING, a records.CollLegalHoldPoints key while CANCELING.
 	Cursor string `json:"cursor,omitempty"`
 }
 
-// holdMember is one point a hold covers, as ListRecoveryPointsByLegalHold shows it.
-type holdMember struct {
-	PointID      string `json:"point_id"`
-	PointARN     string `json:"point_arn"`
-	VaultName    string `json:"vault_name"`
-	ResourceARN  string `json:"resource_arn"`
-	ResourceType string `json:"resource_type"`
-}
-
-// holdRef marks a point as held by a hold.
-type holdRef struct {
-	HoldID string `json:"hold_id"`
-}
-
-func holdKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
-func (h legalHold) key() string { return holdKey(h.AccountID, h.Region, h.ID) }
+func (h legalHold) key() string { return records.HoldKey(h.AccountID, h.Region, h.ID) }
 
 // LegalHoldARN is the ARN of a legal hold.
 func LegalHoldARN(region, account, id string) string {
@@ -174,7 +148,7 @@ func (h legalHold) visibleAt(now time.Time) bool {
 
 // covers reports whether the hold's selection includes rp (see the package comment of this file
 // for AWS's semantics). Points created after the hold are never covered.
-func (h legalHold) covers(rp recoveryPoint) bool {
+func (h legalHold) covers(rp records.RecoveryPoint) bool {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return false
 	}
@@ -200,26 +174,16 @@ func (h legalHold) covers(rp recoveryPoint) bool {
 	return true
 }
 
-// pointHeld reports whether a legal hold holds rp: whether it may not be deleted, by hand or by its
-// lifecycle, nor have its retention shortened. The lifecycle sweeper MUST call it for each point
-// it would expire (or move to cold storage), inside the transaction that would do it, and leave a
-// held point as it is: "lifecycle policies that would alter the backup status … are delayed until
-// the legal hold is removed". It is cheap: one short prefix scan.
-func pointHeld(tx store.Tx, rp recoveryPoint) (bool, error) {
-	ids, err := holdsOn(tx, rp, 1)
-	return len(ids) > 0, err
-}
-
 // countHeldPoints counts the points of vault v that legal holds hold.
-func countHeldPoints(tx store.Tx, v vault) (int, error) {
-	docs, err := tx.Scan(collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
+	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, d := range docs {
 		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
-		held, err := pointHeld(tx, recoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
+		held, err := records.PointHeld(tx, records.RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
 		if err != nil {
 			return 0, err
 		}
@@ -230,45 +194,14 @@ func countHeldPoints(tx store.Tx, v vault) (int, error) {
 	return n, nil
 }
 
-// holdsOn returns up to limit IDs of the holds holding rp (0: all).
-func holdsOn(tx store.Tx, rp recoveryPoint, limit int) ([]string, error) {
-	docs, err := tx.Scan(collPointLegalHolds, rp.AccountID+"/"+rp.Region+"/"+rp.ID+"/", "", limit)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(docs))
-	for _, d := range docs {
-		ids = append(ids, d.Key[strings.LastIndex(d.Key, "/")+1:])
-	}
-	return ids, nil
-}
-
-// refuseHeldPointChange is why rp, held by legal holds, may not be deleted (or have its retention
-// shortened: action says which), or nil when no hold holds it. The refusal is
-// InvalidRequestException with AWS's wording, "The recovery point cannot be deleted because it has
-// active legal hold(s)" (AWS re:Post, "How do I delete recovery points that are under a legal
-// hold", https://repost.aws/knowledge-center/backup-recovery-points-hold-vault). AWS documents
-// that such deletes "fail with an error" without naming its code; InvalidRequestException is what
-// the API answers for the vault lock's refusals of the same calls, while InvalidResourceStateException
-// is documented as "already performing an action on this recovery point … Try again later", which
-// a hold is not.
-func refuseHeldPointChange(tx store.Tx, rp recoveryPoint, action string) error {
-	ids, err := holdsOn(tx, rp, 0)
-	if err != nil || len(ids) == 0 {
-		return err
-	}
-	return apierr.InvalidReq("The recovery point %s cannot be %s because it has active legal hold(s): %s. Cancel the hold(s) (CancelLegalHold) first; a cancelled hold stops holding the point",
-		rp.ARN, action, strings.Join(ids, ", "))
-}
-
 // addMember records that h holds rp.
-func addMember(tx store.Tx, h legalHold, rp recoveryPoint) error {
+func addMember(tx store.Tx, h legalHold, rp records.RecoveryPoint) error {
 	scope := h.AccountID + "/" + h.Region + "/"
-	if err := putDoc(tx, collLegalHoldPoints, scope+h.ID+"/"+rp.ID, holdMember{PointID: rp.ID, PointARN: rp.ARN,
+	if err := records.PutDoc(tx, records.CollLegalHoldPoints, scope+h.ID+"/"+rp.ID, records.HoldMember{PointID: rp.ID, PointARN: rp.ARN,
 		VaultName: rp.VaultName, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType}); err != nil {
 		return err
 	}
-	return putDoc(tx, collPointLegalHolds, scope+rp.ID+"/"+h.ID, holdRef{HoldID: h.ID})
+	return records.PutDoc(tx, records.CollPointLegalHolds, scope+rp.ID+"/"+h.ID, records.HoldRef{HoldID: h.ID})
 }
 
 // advanceHold does one step of a hold's pending work, examining at most batch documents, and
@@ -282,12 +215,12 @@ func advanceHold(tx store.Tx, h *legalHold, batch int) error {
 	scope := h.AccountID + "/" + h.Region + "/"
 	switch h.Status {
 	case LegalHoldCreating:
-		docs, err := tx.Scan(collRecoveryPoints, scope, h.Cursor, batch)
+		docs, err := tx.Scan(records.CollRecoveryPoints, scope, h.Cursor, batch)
 		if err != nil {
 			return err
 		}
 		for _, d := range docs {
-			rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, d.Key)
+			rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, d.Key)
 			if err != nil {
 				return err
 			}
@@ -302,13 +235,13 @@ func advanceHold(tx store.Tx, h *legalHold, batch int) error {
 			h.Status, h.Cursor = LegalHoldActive, ""
 		}
 	case LegalHoldCanceling:
-		docs, err := tx.Scan(collLegalHoldPoints, scope+h.ID+"/", h.Cursor, batch)
+		docs, err := tx.Scan(records.CollLegalHoldPoints, scope+h.ID+"/", h.Cursor, batch)
 		if err != nil {
 			return err
 		}
 		for _, d := range docs {
 			pointID := d.Key[strings.LastIndex(d.Key, "/")+1:]
-			if err := deleteIfExists(tx, collPointLegalHolds, scope+pointID+"/"+h.ID); err != nil {
+			if err := records.DeleteIfExists(tx, records.CollPointLegalHolds, scope+pointID+"/"+h.ID); err != nil {
 				return err
 			}
 			h.Cursor = d.Key
@@ -319,7 +252,7 @@ func advanceHold(tx store.Tx, h *legalHold, batch int) error {
 	default:
 		return nil
 	}
-	return putDoc(tx, collLegalHolds, h.key(), h)
+	return records.PutDoc(tx, records.CollLegalHolds, h.key(), h)
 }
 
 // queueHoldWork queues the task that finishes a hold's pending work, unless one is queued already
@@ -343,7 +276,7 @@ type legalHoldHandler struct{ s *Service }
 var errHoldNotSettled = errors.New("legal hold has more work")
 
 func (h legalHoldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+	hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
 	return found && !hold.settled(), err
 }
 
@@ -354,7 +287,7 @@ func (h legalHoldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		settled := false
 		err := t.Update(ctx, func(tx store.Tx) error {
-			hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+			hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
 			if err != nil || !found {
 				settled = true
 				return err
@@ -373,7 +306,7 @@ func (h legalHoldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		// Remove the task, unless a cancellation gave the hold more work since the last step.
 		err = t.Finish(ctx, func(tx store.Tx) error {
-			hold, found, err := getDoc[legalHold](tx, collLegalHolds, t.Key)
+			hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
 			if err == nil && found && !hold.settled() {
 				err = errHoldNotSettled
 			}
@@ -500,12 +433,12 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 				S    *RecoveryPointSelection
 				Tags map[string]string
 			}{in.Title, in.Description, in.RecoveryPointSelection, in.Tags})
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
 			if found {
-				prior, stillThere, err := getDoc[legalHold](tx, collLegalHolds, holdKey(c.AccountID, c.Region, rec.JobID))
+				prior, stillThere, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, rec.JobID))
 				if err != nil {
 					return err
 				}
@@ -517,7 +450,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 					return nil
 				}
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: h.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: h.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -532,11 +465,11 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 			return apierr.New(apierr.LimitExceeded, "account %s already has %d active legal holds in %s, the most AWS Backup allows at one time: cancel one (CancelLegalHold) before creating another",
 				c.AccountID, active, c.Region)
 		}
-		if err := insertDoc(tx, collLegalHolds, h.key(), h); err != nil {
+		if err := records.InsertDoc(tx, records.CollLegalHolds, h.key(), h); err != nil {
 			return err
 		}
 		if len(in.Tags) > 0 {
-			if err := putDoc(tx, collTags, h.ARN, in.Tags); err != nil {
+			if err := records.PutDoc(tx, records.CollTags, h.ARN, in.Tags); err != nil {
 				return err
 			}
 		}
@@ -555,13 +488,13 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 }
 
 func countActiveHolds(tx store.Tx, c Caller) (int, error) {
-	docs, err := tx.Scan(collLegalHolds, c.scope(), "", 0)
+	docs, err := tx.Scan(records.CollLegalHolds, c.scope(), "", 0)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, d := range docs {
-		h, found, err := getDoc[legalHold](tx, collLegalHolds, d.Key)
+		h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, d.Key)
 		if err != nil {
 			return 0, err
 		}
@@ -577,31 +510,31 @@ func countActiveHolds(tx store.Tx, c Caller) (int, error) {
 // every call (visibleAt); this reclaims their space. It runs in the transactions that create and
 // cancel holds.
 func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
-	docs, err := tx.Scan(collLegalHolds, c.scope(), "", 0)
+	docs, err := tx.Scan(records.CollLegalHolds, c.scope(), "", 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
-		h, found, err := getDoc[legalHold](tx, collLegalHolds, d.Key)
+		h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, d.Key)
 		if err != nil {
 			return err
 		}
 		if !found || h.visibleAt(now) {
 			continue
 		}
-		members, err := tx.Scan(collLegalHoldPoints, h.key()+"/", "", 0)
+		members, err := tx.Scan(records.CollLegalHoldPoints, h.key()+"/", "", 0)
 		if err != nil {
 			return err
 		}
 		for _, m := range members {
-			if err := tx.Delete(collLegalHoldPoints, m.Key); err != nil {
+			if err := tx.Delete(records.CollLegalHoldPoints, m.Key); err != nil {
 				return err
 			}
 		}
 		if err := deleteTags(tx, h.ARN); err != nil {
 			return err
 		}
-		if err := tx.Delete(collLegalHolds, d.Key); err != nil {
+		if err := tx.Delete(records.CollLegalHolds, d.Key); err != nil {
 			return err
 		}
 	}
@@ -610,7 +543,7 @@ func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
 
 // findHold returns the caller's legal hold by ID, or ResourceNotFoundException.
 func findHold(tx store.Tx, c Caller, id string, now time.Time) (legalHold, error) {
-	h, found, err := getDoc[legalHold](tx, collLegalHolds, holdKey(c.AccountID, c.Region, id))
+	h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return h, err
 	}
@@ -700,7 +633,7 @@ func (s *Service) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput) (
 	now := s.clock.Now()
 	out := &ListLegalHoldsOutput{LegalHolds: []*LegalHold{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *legalHold) bool { return h.visibleAt(now) })
+		list, next, err := records.Page(tx, records.CollLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *legalHold) bool { return h.visibleAt(now) })
 		if err != nil {
 			return err
 		}
@@ -816,8 +749,8 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRec
 			return err
 		}
 		var lookupErr error
-		list, next, err := page(tx, collLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *holdMember) bool {
-			_, exists, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
+		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *records.HoldMember) bool {
+			_, exists, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
 			if err != nil && lookupErr == nil {
 				lookupErr = err
 			}

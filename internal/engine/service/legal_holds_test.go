@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -18,10 +19,10 @@ const (
 
 // putPoint stores a recovery point record directly (no data behind it): enough for the rules
 // about which points a hold covers and what may be done to them.
-func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *Lifecycle) recoveryPoint {
+func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *Lifecycle) records.RecoveryPoint {
 	ts.t.Helper()
 	id := newPointID()
-	rp := recoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
+	rp := records.RecoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
 		VaultName: vaultName, VaultARN: VaultARN(testRegion, testAccount, vaultName), ResourceARN: resource, ResourceType: "EFS",
 		Status: status, StorageClass: StorageClassWarm, CreationDate: created, CompletionDate: created, Lifecycle: lc}
 	if err := ts.store.Update(ts.ctx, func(tx store.Tx) error { return insertRecoveryPoint(tx, rp) }); err != nil {
@@ -69,12 +70,12 @@ func (ts *testService) heldPoints(id string) []string {
 	}
 }
 
-func (ts *testService) isHeld(rp recoveryPoint) bool {
+func (ts *testService) isHeld(rp records.RecoveryPoint) bool {
 	ts.t.Helper()
 	var held bool
 	err := ts.store.View(ts.ctx, func(tx store.Tx) error {
 		var err error
-		held, err = pointHeld(tx, rp)
+		held, err = records.PointHeld(tx, rp)
 		return err
 	})
 	if err != nil {
@@ -92,7 +93,7 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 	ts.createVault("v1")
 	ts.createVault("v2")
 	d := func(days int) time.Time { return t0.Add(-time.Duration(days) * day) }
-	points := map[string]recoveryPoint{
+	points := map[string]records.RecoveryPoint{
 		"v1/A/10d":         ts.putPoint("v1", resA, d(10), RecoveryPointCompleted, nil),
 		"v1/B/5d":          ts.putPoint("v1", resB, d(5), RecoveryPointCompleted, nil),
 		"v2/A/1d":          ts.putPoint("v2", resA, d(1), RecoveryPointCompleted, nil),
@@ -134,10 +135,10 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("held %v, want %v", names(points, got), tc.want)
 			}
-			// Each case cancels its hold at the end, so pointHeld answers for this hold alone.
+			// Each case cancels its hold at the end, so records.PointHeld answers for this hold alone.
 			for name, rp := range points {
 				if held := ts.isHeld(rp); held != slices.Contains(got, rp.ARN) {
-					t.Errorf("pointHeld(%s) = %v, but ListRecoveryPointsByLegalHold says %v", name, held, !held)
+					t.Errorf("records.PointHeld(%s) = %v, but ListRecoveryPointsByLegalHold says %v", name, held, !held)
 				}
 			}
 			if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "next case"}); err != nil {
@@ -147,7 +148,7 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 	}
 }
 
-func names(points map[string]recoveryPoint, arns []string) []string {
+func names(points map[string]records.RecoveryPoint, arns []string) []string {
 	var out []string
 	for name, rp := range points {
 		if slices.Contains(arns, rp.ARN) {
@@ -171,7 +172,7 @@ func TestLegalHoldDoesNotCoverPointsCreatedAfterIt(t *testing.T) {
 		t.Errorf("held %v, want only the point that existed when the hold was created (%s)", got, before.ARN)
 	}
 	if !ts.isHeld(before) || ts.isHeld(after) {
-		t.Errorf("pointHeld: before=%v after=%v, want true false", ts.isHeld(before), ts.isHeld(after))
+		t.Errorf("records.PointHeld: before=%v after=%v, want true false", ts.isHeld(before), ts.isHeld(after))
 	}
 	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: after.ARN}); err != nil {
 		t.Errorf("deleting the later point: %v", err)
@@ -186,7 +187,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	ts := newTestService(t)
 	ts.holdBatch = 2
 	ts.createVault("v1")
-	var points []recoveryPoint
+	var points []records.RecoveryPoint
 	for i := range 5 {
 		points = append(points, ts.putPoint("v1", resA, t0.Add(-time.Duration(i+1)*time.Hour), RecoveryPointCompleted, nil))
 	}
@@ -206,7 +207,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 		}
 	}
 	if held != 2 {
-		t.Errorf("pointHeld is true for %d points, want the 2 resolved", held)
+		t.Errorf("records.PointHeld is true for %d points, want the 2 resolved", held)
 	}
 
 	ts.Start()
@@ -281,7 +282,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	wantCode(t, err, apierr.ResourceNotFound)
 	// The next create purges the expired record's documents.
 	ts.createHold(nil)
-	ts.countDocs(collLegalHoldPoints, testAccount+"/"+testRegion+"/"+hold.LegalHoldId+"/", 0)
+	ts.countDocs(records.CollLegalHoldPoints, testAccount+"/"+testRegion+"/"+hold.LegalHoldId+"/", 0)
 }
 
 // A cancellation that comes while the hold is still CREATING stops the resolution and releases
@@ -290,7 +291,7 @@ func TestCancellingACreatingHoldReleasesWhatItHeld(t *testing.T) {
 	ts := newTestService(t)
 	ts.holdBatch = 2
 	ts.createVault("v1")
-	var points []recoveryPoint
+	var points []records.RecoveryPoint
 	for i := range 5 {
 		points = append(points, ts.putPoint("v1", resA, t0.Add(-time.Duration(i+1)*time.Hour), RecoveryPointCompleted, nil))
 	}

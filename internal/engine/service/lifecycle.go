@@ -40,8 +40,8 @@ func effectiveLifecycle(lc *Lifecycle, supportsCold bool) *Lifecycle {
 	return &out
 }
 
-// calculate works a lifecycle out from the point's creation date.
-func (lc *Lifecycle) calculate(created time.Time) *CalculatedLifecycle {
+// calculatedLifecycle works lifecycle lc out from the point's creation date.
+func calculatedLifecycle(lc *Lifecycle, created time.Time) *CalculatedLifecycle {
 	if lc == nil || (lc.DeleteAfterDays == nil && lc.MoveToColdStorageAfterDays == nil) {
 		return nil
 	}

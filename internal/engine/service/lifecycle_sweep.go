@@ -11,13 +11,14 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // The lifecycle sweeper: recovery points move to cold storage MoveToColdStorageAfterDays after
 // their creation and are deleted DeleteAfterDays after it, when the scheduler reaches those
-// instants (the due index holds them; indexLifecycle keeps it in step with every change of a
-// point's lifecycle).
+// instants (the due index holds them; records.IndexPointLifecycle keeps it in step with every
+// change of a point's lifecycle).
 //
 // # The cold tier
 //
@@ -35,80 +36,46 @@ import (
 // A point whose retention has ended is deleted through the same path as DeleteRecoveryPoint: its
 // documents go in one transaction that queues the forgetting of its snapshot. The deletion first
 // passes checkPointExpirable, which applies the vault's lock and the rest of the single deletion
-// gate (checkPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
+// gate (records.CheckPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
 // the gate keeps, or that a restore is reading, stays in the due index and is tried again at
 // every scheduler pass, so it goes as soon as what kept it is gone (a legal hold cancelled).
 
-// moveToColdAt is when a point's lifecycle moves it to cold storage; zero for never.
-func (rp recoveryPoint) moveToColdAt() time.Time {
-	if rp.Lifecycle == nil || rp.Lifecycle.MoveToColdStorageAfterDays == nil {
-		return time.Time{}
-	}
-	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
-}
-
-// indexLifecycle puts a point's lifecycle instants in the due index (or takes them out).
-func indexLifecycle(tx store.Tx, rp recoveryPoint) error {
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if at := rp.moveToColdAt(); !at.IsZero() && rp.StorageClass == StorageClassWarm {
-		if err := setDue(tx, dueCold, key, at); err != nil {
-			return err
-		}
-	} else if err := clearDue(tx, dueCold, key); err != nil {
-		return err
-	}
-	if at := rp.retainUntil(); !at.IsZero() {
-		return setDue(tx, dueDelete, key, at)
-	}
-	return clearDue(tx, dueDelete, key)
-}
-
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
-// lifecycle yet, or nil. It is the deletion gate, checkPointDeletable, except for the air gap:
+// lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air gap:
 // points in a logically air-gapped vault "cannot be deleted by hand, only by their lifecycle".
-func checkPointExpirable(tx store.Tx, v vault, rp recoveryPoint, now time.Time) error {
+func checkPointExpirable(tx store.Tx, v records.Vault, rp records.RecoveryPoint, now time.Time) error {
 	gate := v
 	if gate.Type == VaultTypeAirGapped {
 		gate.Type = VaultTypeBackup
 	}
-	return checkPointDeletable(tx, gate, rp, now)
+	return records.CheckPointDeletable(tx, gate, rp, now)
 }
-
-// pendingCold is a point's queued move to cold storage.
-type pendingCold struct {
-	AccountID string `json:"account_id"`
-	Region    string `json:"region"`
-	Vault     string `json:"vault"`
-	PointID   string `json:"point_id"`
-}
-
-const collPendingCold = "pending-cold"
 
 // startColdTransition queues the move of a point whose cold date has come.
-func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	queued := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		queued = false
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
 		if !found || rp.StorageClass != StorageClassWarm {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if at := rp.moveToColdAt(); at.IsZero() || at.After(now) {
-			return indexLifecycle(tx, rp) // the lifecycle changed; the index is put right
+		if at := rp.MoveToColdAt(); at.IsZero() || at.After(now) {
+			return records.IndexPointLifecycle(tx, rp) // the lifecycle changed; the index is put right
 		}
 		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil || job != "" {
 			return err // a restore is reading the warm copy: move it at a later pass
 		}
-		if err := clearDue(tx, e.Kind, e.Ref); err != nil {
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
-		if err := insertDoc(tx, collPendingCold, e.Ref, pendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
+		if err := records.InsertDoc(tx, records.CollPendingCold, e.Ref, records.PendingCold{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, PointID: rp.ID}); errors.Is(err, store.ErrExists) {
 			return nil
 		} else if err != nil {
 			return err
@@ -120,21 +87,21 @@ func (s *Service) startColdTransition(ctx context.Context, e dueEntry, now time.
 }
 
 // expirePoint deletes a point whose retention has ended, unless something keeps it.
-func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	deleted := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, e.Ref)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return clearDue(tx, e.Kind, e.Ref)
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if until := rp.retainUntil(); until.IsZero() || until.After(now) {
-			return indexLifecycle(tx, rp)
+		if until := rp.RetainUntil(); until.IsZero() || until.After(now) {
+			return records.IndexPointLifecycle(tx, rp)
 		}
-		v, _, err := getDoc[vault](tx, collVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		if err != nil {
 			return err
 		}
@@ -155,12 +122,12 @@ func (s *Service) expirePoint(ctx context.Context, e dueEntry, now time.Time) (b
 		}
 		if keep != nil {
 			msg := fmt.Sprintf("its retention ended at %s, and it is kept because %s; it is deleted once that no longer holds",
-				rp.retainUntil().Format(time.RFC3339), errMessage(keep))
+				rp.RetainUntil().Format(time.RFC3339), errMessage(keep))
 			if rp.StatusMessage == msg {
 				return nil
 			}
 			rp.StatusMessage = msg
-			return putDoc(tx, collRecoveryPoints, e.Ref, rp)
+			return records.PutDoc(tx, records.CollRecoveryPoints, e.Ref, rp)
 		}
 		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
@@ -193,7 +160,7 @@ type coldHandler struct{ s *Service }
 const maxColdAttempts = 5
 
 func (h coldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := getDoc[pendingCold](tx, collPendingCold, t.Key)
+	_, found, err := records.GetDoc[records.PendingCold](tx, records.CollPendingCold, t.Key)
 	return found, err
 }
 
@@ -202,26 +169,26 @@ func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 		return true, nil, nil
 	}
 	h.s.log.Error("giving up moving a recovery point to cold storage; it stays warm", slog.String("key", t.Key), slog.String("reason", reason))
-	return false, nil, deleteIfExists(tx, collPendingCold, t.Key)
+	return false, nil, records.DeleteIfExists(tx, records.CollPendingCold, t.Key)
 }
 
 func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
-	var rp recoveryPoint
-	var v vault
+	var rp records.RecoveryPoint
+	var v records.Vault
 	var found bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if rp, found, err = getDoc[recoveryPoint](tx, collRecoveryPoints, t.Key); err != nil || !found {
+		if rp, found, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
 			return err
 		}
-		v, _, err = getDoc[vault](tx, collVaults, vaultKey(rp.AccountID, rp.Region, rp.VaultName))
+		v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	done := func(tx store.Tx) error { return deleteIfExists(tx, collPendingCold, t.Key) }
+	done := func(tx store.Tx) error { return records.DeleteIfExists(tx, records.CollPendingCold, t.Key) }
 	if !found || rp.StorageClass != StorageClassWarm {
 		return t.Finish(ctx, done) // deleted, or moved already
 	}
@@ -242,7 +209,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 	moved := false
 	err = t.Finish(ctx, func(tx store.Tx) error {
 		moved = false
-		cur, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, t.Key)
+		cur, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key)
 		if err != nil {
 			return err
 		}
@@ -258,10 +225,10 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 		warmCopy := cur
 		cur.StorageClass, cur.SnapshotID = StorageClassCold, string(snap.ID)
 		cur.StatusMessage = ""
-		if err := putDoc(tx, collRecoveryPoints, t.Key, cur); err != nil {
+		if err := records.PutDoc(tx, records.CollRecoveryPoints, t.Key, cur); err != nil {
 			return err
 		}
-		if err := indexLifecycle(tx, cur); err != nil {
+		if err := records.IndexPointLifecycle(tx, cur); err != nil {
 			return err
 		}
 		if err := queueForget(tx, warmCopy); err != nil {
@@ -285,7 +252,7 @@ func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
 }
 
 // openColdRepo opens vault v's cold-storage repository.
-func (s *Service) openColdRepo(ctx context.Context, v vault, create bool) (*content.Repository, error) {
+func (s *Service) openColdRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
 	if s.repos == nil {
 		return nil, errors.New("this engine was started without a data dir for vault repositories")
 	}
@@ -294,7 +261,7 @@ func (s *Service) openColdRepo(ctx context.Context, v vault, create bool) (*cont
 
 // openPointRepo opens the repository holding a point's data: the vault's cold repository for a
 // COLD point, its warm one otherwise.
-func (s *Service) openPointRepo(ctx context.Context, v vault, storageClass string) (*content.Repository, error) {
+func (s *Service) openPointRepo(ctx context.Context, v records.Vault, storageClass string) (*content.Repository, error) {
 	if storageClass == StorageClassCold {
 		return s.openColdRepo(ctx, v, false)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 )
 
@@ -112,7 +113,7 @@ func TestRefusedRepositoryPathIsAnAPIError(t *testing.T) {
 			return layout.ColdRepo(dir, account, regionName, vault)
 		},
 	}}
-	hostile := vault{AccountID: "210987654321", Region: "..", Name: testAccount}
+	hostile := records.Vault{AccountID: "210987654321", Region: "..", Name: testAccount}
 	if _, err := s.openRepo(context.Background(), hostile, true); !apierr.Is(err, apierr.InvalidParameterValue) {
 		t.Errorf("openRepo of a vault in region ..: %v", err)
 	}

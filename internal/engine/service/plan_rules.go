@@ -7,6 +7,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 )
 
@@ -32,20 +33,11 @@ var (
 	accountPattern  = modelnames.AccountPattern
 )
 
-// Lifecycle is the wire Lifecycle: when a recovery point moves to cold storage and when it is
-// deleted.
-type Lifecycle struct {
-	DeleteAfterDays                     *int64 `json:"DeleteAfterDays,omitempty"`
-	DeleteAfterEvent                    string `json:"DeleteAfterEvent,omitempty"`
-	MoveToColdStorageAfterDays          *int64 `json:"MoveToColdStorageAfterDays,omitempty"`
-	OptInToArchiveForSupportedResources *bool  `json:"OptInToArchiveForSupportedResources,omitempty"`
-}
+// Lifecycle is the wire Lifecycle, stored as-is in points and jobs.
+type Lifecycle = records.Lifecycle
 
-// CopyAction is the wire CopyAction: where a rule copies each new recovery point.
-type CopyAction struct {
-	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
-	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`
-}
+// CopyAction is the wire CopyAction, stored as-is in backup jobs.
+type CopyAction = records.CopyAction
 
 // IndexAction is the wire IndexAction.
 type IndexAction struct {

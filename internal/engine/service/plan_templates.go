@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -74,7 +75,7 @@ type ListBackupPlanTemplatesOutput struct {
 func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *ListBackupPlanTemplatesInput) (*ListBackupPlanTemplatesOutput, error) {
 	start := 0
 	if in.NextToken != "" {
-		k, err := decodeToken(in.NextToken, "template/")
+		k, err := records.DecodeToken(in.NextToken, "template/")
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +95,7 @@ func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *ListBackupPla
 		out.BackupPlanTemplatesList = append(out.BackupPlanTemplatesList, &BackupPlanTemplatesListMember{BackupPlanTemplateId: t.ID, BackupPlanTemplateName: t.Name})
 	}
 	if end < len(planTemplates) {
-		out.NextToken = encodeToken("template/" + strconv.Itoa(end))
+		out.NextToken = records.EncodeToken("template/" + strconv.Itoa(end))
 	}
 	return out, nil
 }

@@ -11,15 +11,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
-)
-
-// Collections of plans, their versions and their selections.
-const (
-	collPlans        = "backup-plans"
-	collPlanVersions = "backup-plan-versions"
-	collSelections   = "backup-selections"
 )
 
 // planRecord is a backup plan as stored: its identity, and a summary of its current version so
@@ -54,10 +48,8 @@ type planVersion struct {
 	Plan         BackupPlan `json:"plan"`
 }
 
-func (p *planRecord) key() string               { return planKey(p.AccountID, p.Region, p.ID) }
-func (p *planRecord) deleted() bool             { return p.DeletionDate != nil }
-func planKey(account, region, id string) string { return account + "/" + region + "/" + id }
-func versionKey(plan string, seq int) string    { return fmt.Sprintf("%s/%08d", plan, seq) }
+func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
+func (p *planRecord) deleted() bool { return p.DeletionDate != nil }
 
 // PlanARN is the ARN of a backup plan.
 func PlanARN(region, account, id string) string {
@@ -71,7 +63,7 @@ func newVersionID() string {
 
 // findPlan returns the caller's plan by ID, deleted or not, or ResourceNotFoundException.
 func findPlan(tx store.Tx, c Caller, id string) (planRecord, error) {
-	p, found, err := getDoc[planRecord](tx, collPlans, planKey(c.AccountID, c.Region, id))
+	p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, records.PlanKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return p, err
 	}
@@ -100,7 +92,7 @@ func readVersion(tx store.Tx, p planRecord, versionID string) (planVersion, erro
 		if ref.ID != versionID {
 			continue
 		}
-		v, found, err := getDoc[planVersion](tx, collPlanVersions, versionKey(p.key(), ref.Seq))
+		v, found, err := records.GetDoc[planVersion](tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), ref.Seq))
 		if err != nil {
 			return v, err
 		}
@@ -114,7 +106,7 @@ func readVersion(tx store.Tx, p planRecord, versionID string) (planVersion, erro
 
 // livePlans returns the caller's plans that are not deleted.
 func livePlans(tx store.Tx, c Caller) ([]planRecord, error) {
-	docs, err := tx.Scan(collPlans, c.scope(), "", 0)
+	docs, err := tx.Scan(records.CollPlans, c.scope(), "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +114,7 @@ func livePlans(tx store.Tx, c Caller) ([]planRecord, error) {
 	for _, d := range docs {
 		var p planRecord
 		if err := json.Unmarshal(d.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collPlans, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollPlans, d.Key, err)
 		}
 		if !p.deleted() {
 			out = append(out, p)
@@ -152,7 +144,7 @@ func (s *Service) addVersion(tx store.Tx, p *planRecord, in *BackupPlanInput, pr
 	}
 	v := planVersion{VersionID: newVersionID(), CreationDate: s.clock.Now(), Plan: normalizePlan(in, ruleIDs, uuid.NewString)}
 	seq := len(p.Versions) + 1
-	if err := insertDoc(tx, collPlanVersions, versionKey(p.key(), seq), v); err != nil {
+	if err := records.InsertDoc(tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), seq), v); err != nil {
 		return v, err
 	}
 	p.Versions = append(p.Versions, planVersionRef{ID: v.VersionID, Seq: seq})
@@ -215,11 +207,11 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}
-		if err := insertDoc(tx, collPlans, p.key(), p); err != nil {
+		if err := records.InsertDoc(tx, records.CollPlans, p.key(), p); err != nil {
 			return err
 		}
 		if len(in.BackupPlanTags) > 0 {
-			if err := putDoc(tx, collTags, p.ARN, in.BackupPlanTags); err != nil {
+			if err := records.PutDoc(tx, records.CollTags, p.ARN, in.BackupPlanTags); err != nil {
 				return err
 			}
 		}
@@ -390,7 +382,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 		if err != nil {
 			return err
 		}
-		if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+		if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
 			return err
 		}
 		out = &UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
@@ -431,7 +423,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInpu
 		if err != nil {
 			return err
 		}
-		sels, err := tx.Scan(collSelections, p.key()+"/", "", 0)
+		sels, err := tx.Scan(records.CollSelections, p.key()+"/", "", 0)
 		if err != nil {
 			return err
 		}
@@ -440,7 +432,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInpu
 		}
 		now := s.clock.Now()
 		p.DeletionDate = &now
-		if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+		if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
 			return err
 		}
 		if err := deleteTags(tx, p.ARN); err != nil {
@@ -491,7 +483,7 @@ func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput)
 	}
 	out := &ListBackupPlansOutput{BackupPlansList: []*BackupPlansListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		plans, next, err := page(tx, collPlans, c.scope(), in.NextToken, in.MaxResults, func(p *planRecord) bool {
+		plans, next, err := records.Page(tx, records.CollPlans, c.scope(), in.NextToken, in.MaxResults, func(p *planRecord) bool {
 			return !p.deleted() || deref(in.IncludeDeleted)
 		})
 		if err != nil {
@@ -542,7 +534,7 @@ func (s *Service) ListBackupPlanVersions(ctx context.Context, in *ListBackupPlan
 		if err != nil {
 			return err
 		}
-		versions, next, err := page[planVersion](tx, collPlanVersions, p.key()+"/", in.NextToken, in.MaxResults, nil)
+		versions, next, err := records.Page[planVersion](tx, records.CollPlanVersions, p.key()+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}

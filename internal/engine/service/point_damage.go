@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -39,7 +40,7 @@ func CurrentResource(ctx context.Context, st store.Store, account, region, id st
 	var found bool
 	err := st.View(ctx, func(tx store.Tx) error {
 		var err error
-		r, found, err = getDoc[resources.Resource](tx, collResources, resourceKey(account, region, id))
+		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(account, region, id))
 		return err
 	})
 	return r, found, err
@@ -59,7 +60,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 	var out []VaultPoint
 	err := st.View(ctx, func(tx store.Tx) error {
 		out = nil
-		return scanDocs(tx, collRecoveryPoints, vaultKey(account, region, vaultName)+"/", func(rp *recoveryPoint) {
+		return scanDocs(tx, records.CollRecoveryPoints, records.VaultKey(account, region, vaultName)+"/", func(rp *records.RecoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
 				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
@@ -77,8 +78,8 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 	changed := false
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed = false
-		key := pointKey(account, region, vaultName, id)
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, key)
+		key := records.PointKey(account, region, vaultName, id)
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, key)
 		if err != nil || !found {
 			return err
 		}
@@ -101,7 +102,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 		}
 		rp.Damage = damage
 		changed = true
-		return putDoc(tx, collRecoveryPoints, key, rp)
+		return records.PutDoc(tx, records.CollRecoveryPoints, key, rp)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record the damage of recovery point %s: %w", id, err)
@@ -115,7 +116,7 @@ func damagedMessage(damage string) string {
 }
 
 // refuseDamaged is the error for restoring or copying a damaged point.
-func refuseDamaged(rp recoveryPoint, what string) error {
+func refuseDamaged(rp records.RecoveryPoint, what string) error {
 	if rp.Damage == "" {
 		return nil
 	}

@@ -10,45 +10,33 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
 // last-backup facts are read from its newest point, so they stay right when points are deleted;
-// restore facts, which no point records, are kept per resource in collProtections.
-
-// protection is what the engine remembers about a resource it has backed up.
-type protection struct {
-	ResourceARN  string `json:"resource_arn"`
-	ResourceType string `json:"resource_type"`
-	ResourceName string `json:"resource_name"`
-	// The newest restore job from one of the resource's points.
-	LatestRestoreJobCreationDate           time.Time `json:"latest_restore_job_creation_date,omitzero"`
-	LatestRestoreRecoveryPointCreationDate time.Time `json:"latest_restore_recovery_point_creation_date,omitzero"`
-	LatestRestoreExecutionTimeMinutes      int64     `json:"latest_restore_execution_time_minutes,omitempty"`
-}
-
-func protectionKey(account, region, arn string) string { return account + "/" + region + "/" + arn }
+// restore facts, which no point records, are kept per resource in records.CollProtections.
 
 // touchProtection records that r was backed up, in the transaction that adds its point.
 func touchProtection(tx store.Tx, r resources.Resource) error {
-	key := protectionKey(r.AccountID, r.Region, r.ARN)
-	p, found, err := getDoc[protection](tx, collProtections, key)
+	key := records.ProtectionKey(r.AccountID, r.Region, r.ARN)
+	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
 	if err != nil {
 		return err
 	}
 	if !found {
-		p = protection{ResourceARN: r.ARN, ResourceType: r.Type}
+		p = records.Protection{ResourceARN: r.ARN, ResourceType: r.Type}
 	}
 	p.ResourceName = r.Name()
-	return putDoc(tx, collProtections, key, p)
+	return records.PutDoc(tx, records.CollProtections, key, p)
 }
 
 // recordRestore records a finished restore job of one of a resource's points.
 func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
-	key := protectionKey(account, region, resourceARN)
-	p, found, err := getDoc[protection](tx, collProtections, key)
+	key := records.ProtectionKey(account, region, resourceARN)
+	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
 	if err != nil || !found {
 		return err
 	}
@@ -58,29 +46,29 @@ func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated,
 	p.LatestRestoreJobCreationDate = jobCreated
 	p.LatestRestoreRecoveryPointCreationDate = pointCreated
 	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
-	return putDoc(tx, collProtections, key, p)
+	return records.PutDoc(tx, records.CollProtections, key, p)
 }
 
 // newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
-func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (recoveryPoint, bool, error) {
-	docs, err := tx.Scan(collResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (records.RecoveryPoint, bool, error) {
+	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
 	if err != nil {
-		return recoveryPoint{}, false, err
+		return records.RecoveryPoint{}, false, err
 	}
 	for _, d := range slices.Backward(docs) {
-		var ref pointRef
+		var ref records.PointRef
 		if err := json.Unmarshal(d.Value, &ref); err != nil {
-			return recoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
+			return records.RecoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
 		}
 		if vaultName != "" && ref.Vault != vaultName {
 			continue
 		}
-		rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(account, region, ref.Vault, ref.ID))
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
 		if err != nil || found {
 			return rp, found, err
 		}
 	}
-	return recoveryPoint{}, false, nil
+	return records.RecoveryPoint{}, false, nil
 }
 
 // ProtectedResource is the model's ProtectedResource.
@@ -93,7 +81,7 @@ type ProtectedResource struct {
 	ResourceType         string     `json:"ResourceType"`
 }
 
-func protectedOut(rp recoveryPoint) *ProtectedResource {
+func protectedOut(rp records.RecoveryPoint) *ProtectedResource {
 	return &ProtectedResource{LastBackupTime: NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
 		ResourceArn: rp.ResourceARN, ResourceName: rp.ResourceName, ResourceType: rp.ResourceType}
 }
@@ -119,8 +107,8 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedR
 	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var pointErr error
-		newest := map[string]recoveryPoint{}
-		list, next, err := page(tx, collProtections, c.scope(), in.NextToken, in.MaxResults, func(p *protection) bool {
+		newest := map[string]records.RecoveryPoint{}
+		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *records.Protection) bool {
 			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
 			if err != nil {
 				pointErr = err
@@ -178,7 +166,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 		if !found {
 			return apierr.NotFound("resource %s has no recovery points, so it is not a protected resource: start a backup job of it first", in.ResourceArn)
 		}
-		p, _, err := getDoc[protection](tx, collProtections, protectionKey(c.AccountID, c.Region, in.ResourceArn))
+		p, _, err := records.GetDoc[records.Protection](tx, records.CollProtections, records.ProtectionKey(c.AccountID, c.Region, in.ResourceArn))
 		if err != nil {
 			return err
 		}
@@ -214,7 +202,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
 		return nil, err
 	}
-	limit := defaultMaxResults
+	limit := records.DefaultMaxResults
 	if in.MaxResults != nil && *in.MaxResults > 0 {
 		limit = int(*in.MaxResults)
 	}
@@ -224,22 +212,22 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 		if err != nil {
 			return err
 		}
-		prefix := vaultKey(v.AccountID, v.Region, v.Name) + "/"
+		prefix := records.VaultKey(v.AccountID, v.Region, v.Name) + "/"
 		after := ""
 		if in.NextToken != "" {
-			k, err := decodeToken(in.NextToken, prefix)
+			k, err := records.DecodeToken(in.NextToken, prefix)
 			if err != nil {
 				return err
 			}
 			after = strings.TrimPrefix(k, prefix)
 		}
-		docs, err := tx.Scan(collRecoveryPoints, prefix, "", 0)
+		docs, err := tx.Scan(records.CollRecoveryPoints, prefix, "", 0)
 		if err != nil {
 			return err
 		}
-		newest := map[string]recoveryPoint{}
+		newest := map[string]records.RecoveryPoint{}
 		for _, d := range docs { // key order is creation order: later points replace earlier ones
-			var rp recoveryPoint
+			var rp records.RecoveryPoint
 			if err := json.Unmarshal(d.Value, &rp); err != nil {
 				return fmt.Errorf("decode recovery point %s: %w", d.Key, err)
 			}
@@ -254,7 +242,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 		sort.Strings(arns)
 		if len(arns) > limit {
 			arns = arns[:limit]
-			out.NextToken = encodeToken(prefix + arns[limit-1])
+			out.NextToken = records.EncodeToken(prefix + arns[limit-1])
 		}
 		for _, arn := range arns {
 			out.Results = append(out.Results, protectedOut(newest[arn]))

@@ -3,128 +3,58 @@ package service
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // Recovery point statuses and storage classes (the model's RecoveryPointStatus and StorageClass).
 const (
-	RecoveryPointCompleted = "COMPLETED"
-	RecoveryPointPartial   = "PARTIAL"
-	StorageClassWarm       = "WARM"
-	StorageClassCold       = "COLD"
+	RecoveryPointCompleted = records.RecoveryPointCompleted
+	RecoveryPointPartial   = records.RecoveryPointPartial
+	StorageClassWarm       = records.StorageClassWarm
+	StorageClassCold       = records.StorageClassCold
 )
 
-// Collections that index recovery points, which live in collRecoveryPoints under
-// {account}/{region}/{vault}/{id} (the layout countRecoveryPoints scans).
-const (
-	// collPointVaults maps {account}/{region}/{id} to the vault holding the point, for calls
-	// that name a point by ARN alone (StartRestoreJob).
-	collPointVaults = "recovery-point-vaults"
-	// collResourcePoints lists a resource's points under {account}/{region}/{resource ARN}/{id}.
-	collResourcePoints = "resource-recovery-points"
-)
-
-// recoveryPoint is a recovery point as stored. It is written in the same transaction that
-// completes its backup job, and only after the snapshot it names is committed to the vault's
-// repository: a point that exists is always whole.
-type recoveryPoint struct {
-	ID                string                `json:"id"`
-	ARN               string                `json:"arn"`
-	AccountID         string                `json:"account_id"`
-	Region            string                `json:"region"`
-	VaultName         string                `json:"vault_name"`
-	VaultARN          string                `json:"vault_arn"`
-	ResourceARN       string                `json:"resource_arn"`
-	ResourceType      string                `json:"resource_type"`
-	ResourceName      string                `json:"resource_name"`
-	Resource          resources.Resource    `json:"resource"` // the registry entry when the point was taken
-	SnapshotID        string                `json:"snapshot_id"`
-	Status            string                `json:"status"`
-	StatusMessage     string                `json:"status_message,omitempty"`
-	StorageClass      string                `json:"storage_class"`
-	CreationDate      time.Time             `json:"creation_date"`
-	InitiationDate    time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate    time.Time             `json:"completion_date"`
-	BackupSizeInBytes int64                 `json:"backup_size_in_bytes"`
-	Lifecycle         *Lifecycle            `json:"lifecycle,omitempty"`
-	EncryptionKeyARN  string                `json:"encryption_key_arn"`
-	EncryptionKeyType string                `json:"encryption_key_type"`
-	IamRoleARN        string                `json:"iam_role_arn"`
-	BackupJobID       string                `json:"backup_job_id"`
-	LastRestoreTime   time.Time             `json:"last_restore_time,omitzero"`
-	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
-	// A copy's source (copy_jobs.go): the vault and point it was copied from, and the copy job.
-	SourceVaultARN string `json:"source_vault_arn,omitempty"`
-	SourcePointARN string `json:"source_point_arn,omitempty"`
-	CopyJobID      string `json:"copy_job_id,omitempty"`
-	// Damage, set by `engine repair`, names what is wrong with the point's data; the point is
-	// then PARTIAL and cannot be restored (point_damage.go). The status it had before is kept
-	// to give back if a later repair finds it whole.
-	Damage                 string `json:"damage,omitempty"`
-	UndamagedStatus        string `json:"undamaged_status,omitempty"`
-	UndamagedStatusMessage string `json:"undamaged_status_message,omitempty"`
-}
-
-// RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.
-type RecoveryPointCreator struct {
-	BackupPlanArn      string `json:"BackupPlanArn,omitempty"`
-	BackupPlanId       string `json:"BackupPlanId,omitempty"`
-	BackupPlanName     string `json:"BackupPlanName,omitempty"`
-	BackupPlanVersion  string `json:"BackupPlanVersion,omitempty"`
-	BackupRuleCron     string `json:"BackupRuleCron,omitempty"`
-	BackupRuleId       string `json:"BackupRuleId,omitempty"`
-	BackupRuleName     string `json:"BackupRuleName,omitempty"`
-	BackupRuleTimezone string `json:"BackupRuleTimezone,omitempty"`
-}
-
-type pointRef struct {
-	Vault string `json:"vault"`
-	ID    string `json:"id"`
-}
-
-func pointKey(account, region, vault, id string) string {
-	return vaultKey(account, region, vault) + "/" + id
-}
+// RecoveryPointCreator is the model's RecoveryPointCreator, stored as-is in a point.
+type RecoveryPointCreator = records.RecoveryPointCreator
 
 // RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
 func RecoveryPointARN(region, account, id string) string {
 	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
 }
 
-func insertRecoveryPoint(tx store.Tx, rp recoveryPoint) error {
-	if err := insertDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
+	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 		return err
 	}
-	ref := pointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := putDoc(tx, collPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
+	ref := records.PointRef{Vault: rp.VaultName, ID: rp.ID}
+	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
 		return err
 	}
-	if err := putDoc(tx, collResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
+	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
 		return err
 	}
-	return indexLifecycle(tx, rp)
+	return records.IndexPointLifecycle(tx, rp)
 }
 
-func deleteRecoveryPointDocs(tx store.Tx, rp recoveryPoint) error {
+func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
 	for coll, key := range map[string]string{
-		collRecoveryPoints: pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
-		collPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
-		collResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
+		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
+		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
+		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
 	} {
 		if err := tx.Delete(coll, key); err != nil {
 			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
 		}
 	}
-	key := pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := clearDue(tx, dueCold, key); err != nil {
+	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
 		return err
 	}
-	if err := clearDue(tx, dueDelete, key); err != nil {
+	if err := records.ClearDue(tx, records.DueDelete, key); err != nil {
 		return err
 	}
 	return deleteTags(tx, rp.ARN)
@@ -146,16 +76,16 @@ func pointIDFromARN(c Caller, arn string) (string, error) {
 }
 
 // findPoint returns the caller's recovery point in vault by ARN.
-func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoint, error) {
+func findPoint(tx store.Tx, c Caller, vaultName, arn string) (records.Vault, records.RecoveryPoint, error) {
 	id, err := pointIDFromARN(c, arn)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, records.RecoveryPoint{}, err
 	}
 	v, err := findVault(tx, c.AccountID, c.Region, vaultName)
 	if err != nil {
-		return v, recoveryPoint{}, err
+		return v, records.RecoveryPoint{}, err
 	}
-	rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, vaultName, id))
+	rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, vaultName, id))
 	if err != nil {
 		return v, rp, err
 	}
@@ -166,17 +96,17 @@ func findPoint(tx store.Tx, c Caller, vaultName, arn string) (vault, recoveryPoi
 }
 
 // findPointByARN returns the caller's recovery point by ARN alone, with its vault.
-func findPointByARN(tx store.Tx, c Caller, arn string) (vault, recoveryPoint, error) {
+func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, records.RecoveryPoint, error) {
 	id, err := pointIDFromARN(c, arn)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, records.RecoveryPoint{}, err
 	}
-	ref, found, err := getDoc[pointRef](tx, collPointVaults, c.AccountID+"/"+c.Region+"/"+id)
+	ref, found, err := records.GetDoc[records.PointRef](tx, records.CollPointVaults, c.AccountID+"/"+c.Region+"/"+id)
 	if err != nil {
-		return vault{}, recoveryPoint{}, err
+		return records.Vault{}, records.RecoveryPoint{}, err
 	}
 	if !found {
-		return vault{}, recoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
+		return records.Vault{}, records.RecoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
 	}
 	return findPoint(tx, c, ref.Vault, arn)
 }
@@ -221,12 +151,12 @@ type DescribeRecoveryPointOutput struct {
 	VaultType            string                `json:"VaultType,omitempty"`
 }
 
-func describePoint(v vault, rp recoveryPoint) *DescribeRecoveryPointOutput {
+func describePoint(v records.Vault, rp records.RecoveryPoint) *DescribeRecoveryPointOutput {
 	return &DescribeRecoveryPointOutput{
 		BackupSizeInBytes:    rp.BackupSizeInBytes,
 		BackupVaultArn:       rp.VaultARN,
 		BackupVaultName:      rp.VaultName,
-		CalculatedLifecycle:  rp.Lifecycle.calculate(rp.CreationDate),
+		CalculatedLifecycle:  calculatedLifecycle(rp.Lifecycle, rp.CreationDate),
 		CompletionDate:       NewTimestamp(rp.CompletionDate),
 		CreatedBy:            rp.CreatedBy,
 		CreationDate:         NewTimestamp(rp.CreationDate),
@@ -344,7 +274,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 		if err != nil {
 			return err
 		}
-		list, next, err := page(tx, collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *recoveryPoint) bool {
+		list, next, err := records.Page(tx, records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", in.NextToken, in.MaxResults, func(rp *records.RecoveryPoint) bool {
 			switch {
 			case in.ByResourceArn != "" && rp.ResourceARN != in.ByResourceArn,
 				in.ByResourceType != "" && rp.ResourceType != in.ByResourceType,
@@ -421,19 +351,19 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 	}
 	out := &ListRecoveryPointsByResourceOutput{RecoveryPoints: []*RecoveryPointByResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		refs, next, err := page[pointRef](tx, collResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
+		refs, next, err := records.Page[records.PointRef](tx, records.CollResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}
 		for _, ref := range refs {
-			rp, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
+			rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, ref.Vault, ref.ID))
 			if err != nil {
 				return err
 			}
 			if !found {
 				continue
 			}
-			v, _, err := getDoc[vault](tx, collVaults, vaultKey(c.AccountID, c.Region, ref.Vault))
+			v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(c.AccountID, c.Region, ref.Vault))
 			if err != nil {
 				return err
 			}
@@ -475,7 +405,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPoi
 		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
-		if err := checkPointDeletable(tx, v, rp, now); err != nil {
+		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
 		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
@@ -535,20 +465,20 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 			supportsCold = conn.SupportsColdStorage()
 		}
 		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
-		if err := checkHeldLifecycleChange(tx, rp, lc); err != nil {
+		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}
-		if err := checkLifecycleChange(v, rp, lc, now); err != nil {
+		if err := records.CheckLifecycleChange(v, rp, lc, now); err != nil {
 			return err
 		}
 		rp.Lifecycle = lc
-		if err := putDoc(tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
-		if err := indexLifecycle(tx, rp); err != nil {
+		if err := records.IndexPointLifecycle(tx, rp); err != nil {
 			return err
 		}
-		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: lc.calculate(rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
+		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
 		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})

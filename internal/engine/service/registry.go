@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -15,11 +16,6 @@ import (
 // buckets) the engine may back up, each with the ARN AWS would give it. It is served by the
 // engine's extension API (not AWS Backup's), and read by StartBackupJob, restores and, later,
 // tag-based selections.
-
-// collResources holds registered resources under {account}/{region}/{id}.
-const collResources = "resources"
-
-func resourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
 
 // RegisteredResource is a registry entry on the wire.
 type RegisteredResource struct {
@@ -101,7 +97,7 @@ func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInpu
 }
 
 func insertResource(tx store.Tx, r resources.Resource) error {
-	err := insertDoc(tx, collResources, resourceKey(r.AccountID, r.Region, r.ID), r)
+	err := records.InsertDoc(tx, records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID), r)
 	if errors.Is(err, store.ErrExists) {
 		return &apierr.Error{Code: apierr.AlreadyExists, Arn: r.ARN,
 			Message: resources.RedactLocator(r.Locator) + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
@@ -122,7 +118,7 @@ func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error)
 	if !global && (a.AccountID != c.AccountID || a.Region != c.Region) || id == "" {
 		return resources.Resource{}, apierr.NotFound("resource %s is not registered in account %s, region %s", arn, c.AccountID, c.Region)
 	}
-	r, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
+	r, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return r, err
 	}
@@ -194,7 +190,7 @@ func (s *Service) ListResources(ctx context.Context, in *ListResourcesInput) (*L
 	}
 	out := &ListResourcesOutput{Resources: []*RegisteredResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collResources, c.scope(), in.NextToken, in.MaxResults, func(r *resources.Resource) bool {
+		list, next, err := records.Page(tx, records.CollResources, c.scope(), in.NextToken, in.MaxResults, func(r *resources.Resource) bool {
 			return in.ResourceType == "" || r.Type == in.ResourceType
 		})
 		if err != nil {
@@ -234,7 +230,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (
 			return err
 		}
 		r.Tags = maps.Clone(in.Tags)
-		if err := putDoc(tx, collResources, resourceKey(r.AccountID, r.Region, r.ID), r); err != nil {
+		if err := records.PutDoc(tx, records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID), r); err != nil {
 			return err
 		}
 		out = registeredResourceOut(r)
@@ -258,7 +254,7 @@ func (s *Service) RemoveResource(ctx context.Context, in *GetResourceInput) (*st
 		if err != nil {
 			return err
 		}
-		return tx.Delete(collResources, resourceKey(r.AccountID, r.Region, r.ID))
+		return tx.Delete(records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID))
 	})
 	if err != nil {
 		return nil, internal("remove resource", err)

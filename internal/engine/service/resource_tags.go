@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -73,7 +74,7 @@ func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord
 		if err != nil || !usesTags(sels) {
 			return err
 		}
-		docs, err := tx.Scan(collResources, p.AccountID+"/"+p.Region+"/", "", 0)
+		docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord
 		for _, d := range docs {
 			var r resources.Resource
 			if err := json.Unmarshal(d.Value, &r); err != nil {
-				return fmt.Errorf("decode %s/%s: %w", collResources, d.Key, err)
+				return fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
 			}
 			if _, ok := s.connectors[r.Type].(resources.TagSource); !ok {
 				continue

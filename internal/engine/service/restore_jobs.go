@@ -15,50 +15,19 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Restore job statuses (the model's RestoreJobStatus).
+// Restore job statuses (the model's RestoreJobStatus), defined where they are stored.
 const (
-	RestoreJobPending   = "PENDING"
-	RestoreJobRunning   = "RUNNING"
-	RestoreJobCompleted = "COMPLETED"
-	RestoreJobAborted   = "ABORTED"
-	RestoreJobFailed    = "FAILED"
+	RestoreJobPending   = records.RestoreJobPending
+	RestoreJobRunning   = records.RestoreJobRunning
+	RestoreJobCompleted = records.RestoreJobCompleted
+	RestoreJobAborted   = records.RestoreJobAborted
+	RestoreJobFailed    = records.RestoreJobFailed
 )
-
-const collRestoreJobs = "restore-jobs"
-
-// restoreJob is a restore job as stored.
-type restoreJob struct {
-	ID                        string                `json:"id"`
-	AccountID                 string                `json:"account_id"`
-	Region                    string                `json:"region"`
-	RecoveryPointARN          string                `json:"recovery_point_arn"`
-	RecoveryPointCreationDate time.Time             `json:"recovery_point_creation_date"`
-	VaultName                 string                `json:"vault_name"`
-	VaultARN                  string                `json:"vault_arn"`
-	Source                    resources.Resource    `json:"source"`
-	IamRoleARN                string                `json:"iam_role_arn,omitempty"`
-	Metadata                  map[string]string     `json:"metadata"`
-	Plan                      resources.RestorePlan `json:"plan"`
-	CopySourceTags            bool                  `json:"copy_source_tags,omitempty"`
-	Status                    string                `json:"status"`
-	StatusMessage             string                `json:"status_message,omitempty"`
-	PercentDone               float64               `json:"percent_done"`
-	BackupSizeInBytes         int64                 `json:"backup_size_in_bytes"`
-	CreationDate              time.Time             `json:"creation_date"`
-	CompletionDate            time.Time             `json:"completion_date,omitzero"`
-	CreatedResourceARN        string                `json:"created_resource_arn,omitempty"`
-	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
-}
-
-func (j *restoreJob) key() string { return jobKey(j.AccountID, j.Region, j.ID) }
-
-func restoreJobDone(status string) bool {
-	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
-}
 
 // StartRestoreJobInput is the wire input of StartRestoreJob.
 type StartRestoreJobInput struct {
@@ -87,13 +56,13 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME", in.IamRoleArn)
 	}
 	now := s.clock.Now()
-	j := restoreJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, Metadata: maps.Clone(in.Metadata),
+	j := records.RestoreJob{ID: newJobID(), AccountID: c.AccountID, Region: c.Region, IamRoleARN: in.IamRoleArn, Metadata: maps.Clone(in.Metadata),
 		CopySourceTags: deref(in.CopySourceTagsToRestoredResource), Status: RestoreJobPending, CreationDate: now, IdempotencyToken: in.IdempotencyToken}
 	fp := fingerprint([]any{in.RecoveryPointArn, in.Metadata, in.IamRoleArn, in.ResourceType, in.CopySourceTagsToRestoredResource})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartRestoreJob/" + in.IdempotencyToken
-			rec, found, err := getDoc[idempotencyRecord](tx, collIdempotency, idemKey)
+			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
 			if err != nil {
 				return err
 			}
@@ -104,7 +73,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 				j.ID = rec.JobID
 				return nil
 			}
-			if err := putDoc(tx, collIdempotency, idemKey, idempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
+			if err := records.PutDoc(tx, records.CollIdempotency, idemKey, records.IdempotencyRecord{JobID: j.ID, Fingerprint: fp}); err != nil {
 				return err
 			}
 		}
@@ -128,7 +97,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		plan, err := conn.PlanRestore(ctx, resources.RestoreRequest{
 			Source: rp.Resource, Metadata: in.Metadata, JobID: j.ID, Now: now, Account: c.AccountID,
 			Lookup: func(id string) (resources.Resource, bool, error) {
-				return getDoc[resources.Resource](tx, collResources, resourceKey(c.AccountID, c.Region, id))
+				return records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(c.AccountID, c.Region, id))
 			},
 		})
 		if err != nil {
@@ -141,10 +110,10 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		}
 		j.RecoveryPointARN, j.RecoveryPointCreationDate = rp.ARN, rp.CreationDate
 		j.VaultName, j.VaultARN, j.Source, j.Plan, j.BackupSizeInBytes = rp.VaultName, rp.VaultARN, rp.Resource, plan, rp.BackupSizeInBytes
-		if err := insertDoc(tx, collRestoreJobs, j.key(), j); err != nil {
+		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
 			return err
 		}
-		return jobs.Enqueue(tx, kindRestore, j.key())
+		return jobs.Enqueue(tx, kindRestore, j.Key())
 	})
 	if err != nil {
 		return nil, internal("start restore job", err)
@@ -154,13 +123,13 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 }
 
 // scanRestoreJobs calls fn with each of the caller's restore jobs until it returns true.
-func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
-	docs, err := tx.Scan(collRestoreJobs, c.scope(), "", 0)
+func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *records.RestoreJob) bool) error {
+	docs, err := tx.Scan(records.CollRestoreJobs, c.scope(), "", 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
-		var j restoreJob
+		var j records.RestoreJob
 		if err := json.Unmarshal(d.Value, &j); err != nil {
 			return fmt.Errorf("decode restore job %s: %w", d.Key, err)
 		}
@@ -174,8 +143,8 @@ func scanRestoreJobs(tx store.Tx, c Caller, fn func(j *restoreJob) bool) error {
 // activeRestoreInto returns the ID of an unfinished restore job writing to dest, or "".
 func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 	var id string
-	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
-		if !restoreJobDone(j.Status) && j.Plan.Destination == dest {
+	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
+		if !records.RestoreJobDone(j.Status) && j.Plan.Destination == dest {
 			id = j.ID
 		}
 		return id != ""
@@ -186,8 +155,8 @@ func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 // activeRestoreOf returns the ID of an unfinished restore job reading recovery point arn, or "".
 func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
 	var id string
-	err := scanRestoreJobs(tx, c, func(j *restoreJob) bool {
-		if !restoreJobDone(j.Status) && j.RecoveryPointARN == arn {
+	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
+		if !records.RestoreJobDone(j.Status) && j.RecoveryPointARN == arn {
 			id = j.ID
 		}
 		return id != ""
@@ -215,7 +184,7 @@ type RestoreJob struct {
 	StatusMessage             string     `json:"StatusMessage,omitempty"`
 }
 
-func restoreJobOut(j *restoreJob) *RestoreJob {
+func restoreJobOut(j *records.RestoreJob) *RestoreJob {
 	return &RestoreJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
 		CompletionDate: NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: NewTimestamp(j.CreationDate),
@@ -225,8 +194,8 @@ func restoreJobOut(j *restoreJob) *RestoreJob {
 	}
 }
 
-func findRestoreJob(tx store.Tx, c Caller, id string) (restoreJob, error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, jobKey(c.AccountID, c.Region, strings.ToUpper(id)))
+func findRestoreJob(tx store.Tx, c Caller, id string) (records.RestoreJob, error) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
 		return j, err
 	}
@@ -332,7 +301,7 @@ func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput)
 		return out, nil // no other accounts, composite jobs or restore testing plans here
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return (in.ByResourceType == "" || j.Source.Type == in.ByResourceType) &&
 				(in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
@@ -374,7 +343,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 	}
 	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := page(tx, collRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *restoreJob) bool {
+		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return j.Source.ARN == in.ResourceArn && (in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.RecoveryPointCreationDate, in.ByRecoveryPointCreationDateAfter, in.ByRecoveryPointCreationDateBefore)
 		})
@@ -397,8 +366,8 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 type restoreHandler struct{ s *Service }
 
 func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
-	if err != nil || !found || restoreJobDone(j.Status) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
+	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, err
 	}
 	j.Status = RestoreJobRunning
@@ -406,8 +375,8 @@ func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
-	if err != nil || !found || restoreJobDone(j.Status) {
+	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
+	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, nil, err
 	}
 	j.Status, j.CompletionDate = RestoreJobFailed, h.s.clock.Now()
@@ -424,20 +393,20 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 
 func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	s := h.s
-	var j restoreJob
-	var v vault
-	var rp recoveryPoint
+	var j records.RestoreJob
+	var v records.Vault
+	var rp records.RecoveryPoint
 	var pointFound bool
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if j, _, err = getDoc[restoreJob](tx, collRestoreJobs, t.Key); err != nil {
+		if j, _, err = records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key); err != nil {
 			return err
 		}
-		if v, _, err = getDoc[vault](tx, collVaults, vaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
+		if v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.VaultName)); err != nil {
 			return err
 		}
 		id := j.RecoveryPointARN[strings.LastIndex(j.RecoveryPointARN, ":")+1:]
-		rp, pointFound, err = getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(j.AccountID, j.Region, j.VaultName, id))
+		rp, pointFound, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.VaultName, id))
 		return err
 	})
 	if err != nil {
@@ -451,7 +420,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
-			cur, _, gerr := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			cur, _, gerr := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 			if gerr != nil {
 				return gerr
 			}
@@ -483,12 +452,12 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		lastProgress = clock.Wall()
 		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+			cur, _, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 			if err != nil {
 				return err
 			}
 			cur.PercentDone = min(99.9, 100*float64(p.BytesDone)/float64(p.BytesTotal))
-			return putDoc(tx, collRestoreJobs, t.Key, cur)
+			return records.PutDoc(tx, records.CollRestoreJobs, t.Key, cur)
 		})
 	})
 	if err != nil {
@@ -496,7 +465,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	now := s.clock.Now()
 	err = t.Finish(ctx, func(tx store.Tx) error {
-		cur, _, err := getDoc[restoreJob](tx, collRestoreJobs, t.Key)
+		cur, _, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 		if err != nil {
 			return err
 		}
@@ -512,11 +481,11 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 			}
 			cur.CreatedResourceARN = arn
 		}
-		if p, found, err := getDoc[recoveryPoint](tx, collRecoveryPoints, pointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
+		if p, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)); err != nil {
 			return err
 		} else if found {
 			p.LastRestoreTime = now
-			if err := putDoc(tx, collRecoveryPoints, pointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
+			if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(p.AccountID, p.Region, p.VaultName, p.ID), p); err != nil {
 				return err
 			}
 		}
@@ -535,14 +504,14 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 
 // registerRestored registers the resource a restore created (a new directory for EFS) and returns
 // its ARN; one already registered at that locator is reused.
-func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j restoreJob, now time.Time) (string, error) {
+func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, j records.RestoreJob, now time.Time) (string, error) {
 	locator := j.Plan.Destination
 	if j.Plan.Locator != "" {
 		locator = j.Plan.Locator
 	}
 	id := conn.NewID(j.AccountID, j.Region, locator)
-	key := resourceKey(j.AccountID, j.Region, id)
-	existing, found, err := getDoc[resources.Resource](tx, collResources, key)
+	key := records.ResourceKey(j.AccountID, j.Region, id)
+	existing, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, key)
 	if err != nil || found {
 		return existing.ARN, err
 	}
@@ -550,7 +519,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		AccountID: j.AccountID, Region: j.Region, CreationDate: now}
 	if j.CopySourceTags {
 		// The source's tags as registered now, if it still is; else as they were at backup time.
-		src, found, err := getDoc[resources.Resource](tx, collResources, resourceKey(j.AccountID, j.Region, j.Source.ID))
+		src, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(j.AccountID, j.Region, j.Source.ID))
 		if err != nil {
 			return "", err
 		}
@@ -559,7 +528,7 @@ func (h restoreHandler) registerRestored(tx store.Tx, conn resources.Connector, 
 		}
 		r.Tags = maps.Clone(src.Tags)
 	}
-	return r.ARN, insertDoc(tx, collResources, key, r)
+	return r.ARN, records.InsertDoc(tx, records.CollResources, key, r)
 }
 
 // restoreWarnings is a completed restore's StatusMessage: its first warnings, or "".

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
@@ -41,17 +42,6 @@ import (
 // resource at once after an eight-hour outage. At most maxCatchUp missed instants per rule are
 // recorded; earlier ones are only logged.
 const maxCatchUp = 500
-
-// collRuleCursors holds each rule's cursor under {plan key}/{rule ID}; collScheduledRuns the
-// idempotency keys of scheduled jobs.
-const (
-	collRuleCursors   = "rule-cursors"
-	collScheduledRuns = "scheduled-runs"
-)
-
-type ruleCursor struct {
-	Last time.Time `json:"last"`
-}
 
 // scheduledWork implements scheduler.Work over the service.
 type scheduledWork struct{ s *Service }
@@ -84,7 +74,7 @@ func (r *activeRule) nextFiring(after time.Time) time.Time {
 
 // activeRules lists the rules of every live plan, in plan key and rule order.
 func activeRules(tx store.Tx) ([]*activeRule, error) {
-	docs, err := tx.Scan(collPlans, "", "", 0)
+	docs, err := tx.Scan(records.CollPlans, "", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +82,7 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 	for _, d := range docs {
 		var p planRecord
 		if err := json.Unmarshal(d.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collPlans, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollPlans, d.Key, err)
 		}
 		if p.deleted() {
 			continue
@@ -107,7 +97,7 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 				continue // stored rules were validated; a parser change must not stop the others
 			}
 			r := &activeRule{plan: p, version: v, rule: rule, sched: sched, cursor: v.CreationDate}
-			c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
+			c, found, err := records.GetDoc[records.RuleCursor](tx, records.CollRuleCursors, r.cursorKey())
 			if err != nil {
 				return nil, err
 			}
@@ -133,7 +123,7 @@ func (w scheduledWork) NextDue(ctx context.Context, after time.Time) (time.Time,
 				next = t
 			}
 		}
-		t, found, err := nextDueAfter(tx, after)
+		t, found, err := records.NextDueAfter(tx, after)
 		if err != nil {
 			return err
 		}
@@ -173,7 +163,7 @@ type firing struct {
 func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	s := w.s
 	var firings []firing
-	var dues []dueEntry
+	var dues []records.DueEntry
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		rules, err := activeRules(tx)
 		if err != nil {
@@ -182,7 +172,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 		for _, r := range rules {
 			firings = append(firings, catchUp(r, now, s.log)...)
 		}
-		dues, err = dueUntil(tx, now)
+		dues, err = records.DueUntil(tx, now)
 		return err
 	})
 	if err != nil {
@@ -192,7 +182,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	type item struct {
 		at   time.Time
 		fire *firing
-		due  *dueEntry
+		due  *records.DueEntry
 	}
 	items := make([]item, 0, len(firings)+len(dues))
 	for i := range firings {
@@ -306,7 +296,7 @@ func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResour
 		}
 		cs = append(cs, compiled{sel, rec.Selection.IamRoleArn})
 	}
-	docs, err := tx.Scan(collResources, p.AccountID+"/"+p.Region+"/", "", 0)
+	docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +304,7 @@ func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResour
 	for _, d := range docs {
 		var r resources.Resource
 		if err := json.Unmarshal(d.Value, &r); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collResources, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
 		}
 		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
 		for _, c := range cs {
@@ -337,14 +327,14 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		created, queued = 0, 0
-		c, found, err := getDoc[ruleCursor](tx, collRuleCursors, r.cursorKey())
+		c, found, err := records.GetDoc[records.RuleCursor](tx, records.CollRuleCursors, r.cursorKey())
 		if err != nil {
 			return err
 		}
 		if found && !c.Last.Before(f.at) {
 			return nil // fired already (by another process)
 		}
-		p, found, err := getDoc[planRecord](tx, collPlans, r.plan.key())
+		p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, r.plan.key())
 		if err != nil {
 			return err
 		}
@@ -355,14 +345,14 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if err != nil {
 			return err
 		}
-		v, vaultFound, err := getDoc[vault](tx, collVaults, vaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
+		v, vaultFound, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(p.AccountID, p.Region, r.rule.TargetBackupVaultName))
 		if err != nil {
 			return err
 		}
 		for _, m := range matched {
-			runKey := r.cursorKey() + "/" + dueTime(f.at) + "/" + m.res.ARN
+			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.res.ARN
 			j := s.scheduledJob(p, r, m, f.at)
-			if err := insertDoc(tx, collScheduledRuns, runKey, idempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
+			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, records.IdempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
 			} else if err != nil {
 				return err
@@ -385,18 +375,18 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 				return err
 			}
 			created++
-			if !backupJobDone(j.State) {
+			if !records.BackupJobDone(j.State) {
 				queued++
 			}
 		}
 		if f.expired == "" {
 			at := f.at
 			p.LastExecutionDate = &at
-			if err := putDoc(tx, collPlans, p.key(), p); err != nil {
+			if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
 				return err
 			}
 		}
-		return putDoc(tx, collRuleCursors, r.cursorKey(), ruleCursor{Last: f.at})
+		return records.PutDoc(tx, records.CollRuleCursors, r.cursorKey(), records.RuleCursor{Last: f.at})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)
@@ -416,14 +406,14 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // scheduledJob is the backup job a rule instant creates for one resource.
-func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, at time.Time) backupJob {
+func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, at time.Time) records.BackupJob {
 	rule := r.rule
 	start, complete := deref(rule.StartWindowMinutes), deref(rule.CompletionWindowMinutes)
 	supportsCold := false
 	if conn, ok := s.connectors[m.res.Type]; ok {
 		supportsCold = conn.SupportsColdStorage()
 	}
-	j := backupJob{
+	j := records.BackupJob{
 		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.role, State: BackupJobCreated,
 		Resource: m.res, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
@@ -441,18 +431,18 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 }
 
 // runDueEntry does one due entry's work; it returns 1 if that queued or stopped a job.
-func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) (int, error) {
+func (s *Service) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time) (int, error) {
 	var started bool
 	var err error
 	switch e.Kind {
-	case dueStartBy, dueCompleteBy:
+	case records.DueStartBy, records.DueCompleteBy:
 		started, err = s.enforceWindow(ctx, e, now)
-	case dueCold:
+	case records.DueCold:
 		started, err = s.startColdTransition(ctx, e, now)
-	case dueDelete:
+	case records.DueDelete:
 		started, err = s.expirePoint(ctx, e, now)
 	default:
-		err = s.store.Update(ctx, func(tx store.Tx) error { return clearDue(tx, e.Kind, e.Ref) })
+		err = s.store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%s of %s at %s: %w", e.Kind, e.Ref, e.At.Format(time.RFC3339), err)
@@ -465,22 +455,22 @@ func (s *Service) runDueEntry(ctx context.Context, e dueEntry, now time.Time) (i
 
 // enforceWindow expires a backup job that has not started by its start window's end, and stops
 // one still running at its completion window's end.
-func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) (bool, error) {
+func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	stop := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		stop = false
-		j, found, err := getDoc[backupJob](tx, collBackupJobs, e.Ref)
+		j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, e.Ref)
 		if err != nil {
 			return err
 		}
-		if !found || backupJobDone(j.State) {
-			return clearDue(tx, e.Kind, e.Ref)
+		if !found || records.BackupJobDone(j.State) {
+			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		_, claimed, err := jobs.Claimed(tx, kindBackup, e.Ref)
 		if err != nil {
 			return err
 		}
-		if err := clearDue(tx, e.Kind, e.Ref); err != nil {
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
 			return err
 		}
 		switch {
@@ -492,7 +482,7 @@ func (s *Service) enforceWindow(ctx context.Context, e dueEntry, now time.Time) 
 			j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
 				j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
 			return s.saveBackupJob(tx, j)
-		case e.Kind == dueStartBy:
+		case e.Kind == records.DueStartBy:
 			return nil // it started: the runner has it
 		case j.State == BackupJobAborting:
 			return nil // already being stopped

@@ -11,6 +11,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -144,7 +145,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 			}
 		}
 		rec := selectionRecord{ID: uuid.NewString(), PlanID: p.ID, CreatorRequestID: in.CreatorRequestId, CreationDate: s.clock.Now(), Selection: in.BackupSelection}
-		if err := insertDoc(tx, collSelections, p.key()+"/"+rec.ID, rec); err != nil {
+		if err := records.InsertDoc(tx, records.CollSelections, p.key()+"/"+rec.ID, rec); err != nil {
 			return err
 		}
 		out = &CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: NewTimestamp(rec.CreationDate), SelectionId: rec.ID}
@@ -158,7 +159,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 }
 
 func planSelections(tx store.Tx, p planRecord) ([]selectionRecord, error) {
-	docs, err := tx.Scan(collSelections, p.key()+"/", "", 0)
+	docs, err := tx.Scan(records.CollSelections, p.key()+"/", "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func planSelections(tx store.Tx, p planRecord) ([]selectionRecord, error) {
 	for _, d := range docs {
 		var r selectionRecord
 		if err := json.Unmarshal(d.Value, &r); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", collSelections, d.Key, err)
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollSelections, d.Key, err)
 		}
 		out = append(out, r)
 	}
@@ -174,7 +175,7 @@ func planSelections(tx store.Tx, p planRecord) ([]selectionRecord, error) {
 }
 
 func findSelection(tx store.Tx, c Caller, planID, id string) (selectionRecord, error) {
-	rec, found, err := getDoc[selectionRecord](tx, collSelections, planKey(c.AccountID, c.Region, planID)+"/"+id)
+	rec, found, err := records.GetDoc[selectionRecord](tx, records.CollSelections, records.PlanKey(c.AccountID, c.Region, planID)+"/"+id)
 	if err != nil {
 		return rec, err
 	}
@@ -237,7 +238,7 @@ func (s *Service) DeleteBackupSelection(ctx context.Context, in *DeleteBackupSel
 		if _, err := findSelection(tx, c, in.BackupPlanId, in.SelectionId); err != nil {
 			return err
 		}
-		return tx.Delete(collSelections, planKey(c.AccountID, c.Region, in.BackupPlanId)+"/"+in.SelectionId)
+		return tx.Delete(records.CollSelections, records.PlanKey(c.AccountID, c.Region, in.BackupPlanId)+"/"+in.SelectionId)
 	})
 	if err != nil {
 		return nil, internal("delete backup selection", err)
@@ -280,7 +281,7 @@ func (s *Service) ListBackupSelections(ctx context.Context, in *ListBackupSelect
 		if err != nil {
 			return err
 		}
-		recs, next, err := page[selectionRecord](tx, collSelections, p.key()+"/", in.NextToken, in.MaxResults, nil)
+		recs, next, err := records.Page[selectionRecord](tx, records.CollSelections, p.key()+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -54,9 +55,9 @@ func (ts *testService) describe(name string) *DescribeBackupVaultOutput {
 }
 
 // storedVault reads a vault record directly.
-func (ts *testService) storedVault(name string) vault {
+func (ts *testService) storedVault(name string) records.Vault {
 	ts.t.Helper()
-	var v vault
+	var v records.Vault
 	err := ts.store.View(ts.ctx, func(tx store.Tx) error {
 		var err error
 		v, err = findVault(tx, testAccount, testRegion, name)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -48,7 +49,7 @@ func validateTagKey(k string) error {
 }
 
 func readTags(tx store.Tx, arn string) (map[string]string, error) {
-	tags, _, err := getDoc[map[string]string](tx, collTags, arn)
+	tags, _, err := records.GetDoc[map[string]string](tx, records.CollTags, arn)
 	if tags == nil {
 		tags = map[string]string{}
 	}
@@ -56,7 +57,7 @@ func readTags(tx store.Tx, arn string) (map[string]string, error) {
 }
 
 func deleteTags(tx store.Tx, arn string) error {
-	if err := tx.Delete(collTags, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := tx.Delete(records.CollTags, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
@@ -106,7 +107,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struc
 		if len(tags) > maxTags {
 			return apierr.New(apierr.LimitExceeded, "resource %s would have %d tags; the limit is %d", in.ResourceArn, len(tags), maxTags)
 		}
-		return putDoc(tx, collTags, in.ResourceArn, tags)
+		return records.PutDoc(tx, records.CollTags, in.ResourceArn, tags)
 	})
 	if err != nil {
 		return nil, internal("tag resource", err)
@@ -136,7 +137,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*s
 		if len(tags) == 0 {
 			return deleteTags(tx, in.ResourceArn)
 		}
-		return putDoc(tx, collTags, in.ResourceArn, tags)
+		return records.PutDoc(tx, records.CollTags, in.ResourceArn, tags)
 	})
 	if err != nil {
 		return nil, internal("untag resource", err)
@@ -175,7 +176,7 @@ func (s *Service) ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOut
 		sort.Strings(keys)
 		start := 0
 		if in.NextToken != "" {
-			after, err := decodeToken(in.NextToken, "")
+			after, err := records.DecodeToken(in.NextToken, "")
 			if err != nil {
 				return err
 			}
@@ -193,7 +194,7 @@ func (s *Service) ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOut
 			out.Tags[k] = tags[k]
 		}
 		if end < len(keys) {
-			out.NextToken = encodeToken(keys[end-1])
+			out.NextToken = records.EncodeToken(keys[end-1])
 		}
 		return nil
 	})

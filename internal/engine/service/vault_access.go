@@ -7,6 +7,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -61,8 +62,8 @@ var iamOnlyActions = []string{actionCopyInto, "CopyFromBackupVault"}
 // aws:EpochTime and aws:RequestedRegion. Keys it cannot know (aws:PrincipalOrgID: there are no
 // organisations here; aws:SourceIp, aws:SecureTransport) are absent, so conditions on them
 // behave as IAM documents for absent keys.
-func vaultPolicyDecision(tx store.Tx, v vault, account, region, action, resource string, now time.Time) (policy.Decision, string, error) {
-	p, found, err := getDoc[vaultPolicy](tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+func vaultPolicyDecision(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) (policy.Decision, string, error) {
+	p, found, err := records.GetDoc[records.VaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 	if err != nil || !found {
 		return policy.ImplicitDeny, "", err
 	}
@@ -98,7 +99,7 @@ func vaultPolicyDecision(tx store.Tx, v vault, account, region, action, resource
 // refuseByVaultPolicy returns AccessDeniedException when vault v's access policy explicitly
 // denies action on resource to account (a caller of the vault's own account, or any caller of an
 // action this engine lets other accounts perform only with an Allow: see requireVaultPolicyAllow).
-func refuseByVaultPolicy(tx store.Tx, v vault, account, region, action, resource string, now time.Time) error {
+func refuseByVaultPolicy(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) error {
 	decision, by, err := vaultPolicyDecision(tx, v, account, region, action, resource, now)
 	if err != nil {
 		return err
@@ -112,7 +113,7 @@ func refuseByVaultPolicy(tx store.Tx, v vault, account, region, action, resource
 
 // requireVaultPolicyAllow is the rule for a request from another account than the vault's: the
 // vault's policy must allow it explicitly, and not deny it.
-func requireVaultPolicyAllow(tx store.Tx, v vault, account, region, action, resource string, now time.Time) error {
+func requireVaultPolicyAllow(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) error {
 	decision, by, err := vaultPolicyDecision(tx, v, account, region, action, resource, now)
 	if err != nil {
 		return err

@@ -5,16 +5,9 @@ import (
 	"regexp"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
-
-// vaultNotifications is a vault's notification configuration as stored: the topic and the events
-// exactly as put, in the caller's order (GetBackupVaultNotifications returns them unchanged).
-// recordEvent reads it to address each event the vault notifies to the topic (events.go).
-type vaultNotifications struct {
-	SNSTopicArn       string   `json:"sns_topic_arn"`
-	BackupVaultEvents []string `json:"backup_vault_events"`
-}
 
 // snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:TOPIC, where a topic name is
 // 1–256 letters, digits, hyphens and underscores, with a .fifo suffix for FIFO topics (SNS
@@ -55,8 +48,8 @@ func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackup
 		if err != nil {
 			return err
 		}
-		return putDoc(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name),
-			vaultNotifications{SNSTopicArn: in.SNSTopicArn, BackupVaultEvents: in.BackupVaultEvents})
+		return records.PutDoc(tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name),
+			records.VaultNotifications{SNSTopicArn: in.SNSTopicArn, BackupVaultEvents: in.BackupVaultEvents})
 	})
 	if err != nil {
 		return nil, internal("put backup vault notifications", err)
@@ -90,7 +83,7 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackup
 		if err != nil {
 			return err
 		}
-		n, found, err := getDoc[vaultNotifications](tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		n, found, err := records.GetDoc[records.VaultNotifications](tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -124,7 +117,7 @@ func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *Delete
 		if err != nil {
 			return err
 		}
-		return deleteIfExists(tx, collVaultNotifications, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultNotifications, records.VaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault notifications", err)

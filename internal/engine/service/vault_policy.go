@@ -3,19 +3,12 @@ package service
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
-
-// vaultPolicy is a vault's access policy as stored: the document exactly as the caller wrote it
-// (GetBackupVaultAccessPolicy returns it byte for byte), validated when it was put.
-type vaultPolicy struct {
-	Policy    string    `json:"policy"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
 
 // PutBackupVaultAccessPolicyInput is the wire input of PutBackupVaultAccessPolicy.
 type PutBackupVaultAccessPolicyInput struct {
@@ -62,7 +55,7 @@ func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupV
 		if err != nil {
 			return err
 		}
-		return putDoc(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name), vaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
+		return records.PutDoc(tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name), records.VaultPolicy{Policy: *in.Policy, UpdatedAt: s.clock.Now()})
 	})
 	if err != nil {
 		return nil, internal("put backup vault access policy", err)
@@ -95,7 +88,7 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupV
 		if err != nil {
 			return err
 		}
-		p, found, err := getDoc[vaultPolicy](tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		p, found, err := records.GetDoc[records.VaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 		if err != nil {
 			return err
 		}
@@ -129,7 +122,7 @@ func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *DeleteB
 		if err != nil {
 			return err
 		}
-		return deleteIfExists(tx, collVaultPolicies, vaultKey(v.AccountID, v.Region, v.Name))
+		return records.DeleteIfExists(tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
 	})
 	if err != nil {
 		return nil, internal("delete backup vault access policy", err)

@@ -7,35 +7,18 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // Vault types and states (the model's VaultType and VaultState enums).
 const (
-	VaultTypeBackup        = "BACKUP_VAULT"
-	VaultTypeAirGapped     = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+	VaultTypeBackup        = records.VaultTypeBackup
+	VaultTypeAirGapped     = records.VaultTypeAirGapped
 	VaultStateAvailable    = "AVAILABLE"
 	keyTypeCustomerManaged = "CUSTOMER_MANAGED_KMS_KEY"
 	keyTypeAWSOwned        = "AWS_OWNED_KMS_KEY"
 )
-
-// vault is a backup vault as stored.
-type vault struct {
-	Name              string    `json:"name"`
-	ARN               string    `json:"arn"`
-	AccountID         string    `json:"account_id"`
-	Region            string    `json:"region"`
-	Type              string    `json:"type"`
-	State             string    `json:"state"`
-	EncryptionKeyARN  string    `json:"encryption_key_arn"`
-	EncryptionKeyType string    `json:"encryption_key_type"`
-	CreatorRequestID  string    `json:"creator_request_id,omitempty"`
-	CreationDate      time.Time `json:"creation_date"`
-	// Lock is the vault's Backup Vault Lock, nil when it has none (vault_lock.go).
-	Lock *vaultLock `json:"lock,omitempty"`
-}
-
-func vaultKey(account, region, name string) string { return account + "/" + region + "/" + name }
 
 // CreateBackupVaultInput is the wire input of CreateBackupVault.
 type CreateBackupVaultInput struct {
@@ -69,7 +52,7 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultIn
 		}
 		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
 	}
-	v := vault{
+	v := records.Vault{
 		Name:              in.BackupVaultName,
 		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
 		AccountID:         c.AccountID,
@@ -92,12 +75,12 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultIn
 
 // insertVault stores a new vault and its tags. If the name is taken by a vault created with the
 // same non-empty CreatorRequestId, v is replaced by that vault and no error is returned.
-func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) error {
+func (s *Service) insertVault(tx store.Tx, v *records.Vault, tags map[string]string) error {
 	if err := checkVaultNames(v.AccountID, v.Region, v.Name); err != nil {
 		return err
 	}
-	key := vaultKey(v.AccountID, v.Region, v.Name)
-	existing, found, err := getDoc[vault](tx, collVaults, key)
+	key := records.VaultKey(v.AccountID, v.Region, v.Name)
+	existing, found, err := records.GetDoc[records.Vault](tx, records.CollVaults, key)
 	if err != nil {
 		return err
 	}
@@ -109,21 +92,21 @@ func (s *Service) insertVault(tx store.Tx, v *vault, tags map[string]string) err
 		return &apierr.Error{Code: apierr.AlreadyExists, Message: "Backup vault with the same name already exists: " + v.Name + " (choose another name, or import the existing vault)",
 			Arn: existing.ARN, CreatorRequestId: existing.CreatorRequestID}
 	}
-	if err := insertDoc(tx, collVaults, key, v); err != nil {
+	if err := records.InsertDoc(tx, records.CollVaults, key, v); err != nil {
 		return err
 	}
 	if len(tags) > 0 {
-		return putDoc(tx, collTags, v.ARN, tags)
+		return records.PutDoc(tx, records.CollTags, v.ARN, tags)
 	}
 	return nil
 }
 
 // findVault returns the caller's vault by name, or ResourceNotFoundException.
-func findVault(tx store.Tx, account, region, name string) (vault, error) {
+func findVault(tx store.Tx, account, region, name string) (records.Vault, error) {
 	if err := checkVaultNames(account, region, name); err != nil {
-		return vault{}, err
+		return records.Vault{}, err
 	}
-	v, found, err := getDoc[vault](tx, collVaults, vaultKey(account, region, name))
+	v, found, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(account, region, name))
 	if err != nil {
 		return v, err
 	}
@@ -139,8 +122,8 @@ func (s *Service) vaultExistsByARN(tx store.Tx, a ARN) error {
 }
 
 // countRecoveryPoints counts the recovery points stored in a vault.
-func countRecoveryPoints(tx store.Tx, v vault) (int64, error) {
-	docs, err := tx.Scan(collRecoveryPoints, vaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+func countRecoveryPoints(tx store.Tx, v records.Vault) (int64, error) {
+	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
 	return int64(len(docs)), err
 }
 
@@ -195,7 +178,7 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 		if err != nil {
 			return err
 		}
-		lock := v.Lock.view()
+		lock := lockViewOf(v.Lock)
 		out = &DescribeBackupVaultOutput{
 			BackupVaultArn:         v.ARN,
 			BackupVaultName:        v.Name,
@@ -210,7 +193,7 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 			MinRetentionDays:       lock.MinRetentionDays,
 			MaxRetentionDays:       lock.MaxRetentionDays,
 			LockDate:               lock.LockDate,
-			headers:                v.Lock.extensionHeaders(),
+			headers:                lockExtensionHeaders(v.Lock),
 		}
 		return nil
 	})
@@ -315,14 +298,14 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 		if err := settleDataRemovals(tx, v); err != nil {
 			return err
 		}
-		key := vaultKey(v.AccountID, v.Region, v.Name)
-		if err := tx.Delete(collVaults, key); err != nil {
+		key := records.VaultKey(v.AccountID, v.Region, v.Name)
+		if err := tx.Delete(records.CollVaults, key); err != nil {
 			return err
 		}
-		if err := deleteIfExists(tx, collVaultPolicies, key); err != nil {
+		if err := records.DeleteIfExists(tx, records.CollVaultPolicies, key); err != nil {
 			return err
 		}
-		if err := deleteIfExists(tx, collVaultNotifications, key); err != nil {
+		if err := records.DeleteIfExists(tx, records.CollVaultNotifications, key); err != nil {
 			return err
 		}
 		return deleteTags(tx, v.ARN)
@@ -372,7 +355,7 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 	}
 	out := &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		vaults, next, err := page(tx, collVaults, c.scope(), in.NextToken, in.MaxResults, func(v *vault) bool {
+		vaults, next, err := records.Page(tx, records.CollVaults, c.scope(), in.NextToken, in.MaxResults, func(v *records.Vault) bool {
 			return in.ByVaultType == "" || strings.EqualFold(v.Type, in.ByVaultType)
 		})
 		if err != nil {
@@ -384,7 +367,7 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 			if err != nil {
 				return err
 			}
-			lock := v.Lock.view()
+			lock := lockViewOf(v.Lock)
 			out.BackupVaultList = append(out.BackupVaultList, &BackupVaultListMember{
 				BackupVaultArn:         v.ARN,
 				BackupVaultName:        v.Name,

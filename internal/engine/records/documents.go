@@ -1,4 +1,7 @@
-package service
+// Package records is the engine's stored state, below the domain: the collections its documents
+// live in, how a document is read, written and paged through, and the rules that hold over stored
+// records alone. The domain (service) calls it; it calls nothing above it, only the store.
+package records
 
 import (
 	"encoding/base64"
@@ -11,18 +14,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Collections of the engine's documents.
-const (
-	collVaults         = "vaults"
-	collTags           = "tags"
-	collRecoveryPoints = "recovery-points"
-	// Keyed like vaults (vaultKey): one document per vault that has one.
-	collVaultPolicies      = "vault-access-policies"
-	collVaultNotifications = "vault-notifications"
-)
-
-// getDoc reads and decodes one document; found is false when there is none.
-func getDoc[T any](tx store.Tx, coll, key string) (v T, found bool, err error) {
+// GetDoc reads and decodes one document; found is false when there is none.
+func GetDoc[T any](tx store.Tx, coll, key string) (v T, found bool, err error) {
 	b, err := tx.Get(coll, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return v, false, nil
@@ -36,7 +29,8 @@ func getDoc[T any](tx store.Tx, coll, key string) (v T, found bool, err error) {
 	return v, true, nil
 }
 
-func putDoc(tx store.Tx, coll, key string, v any) error {
+// PutDoc encodes v and stores it under key, replacing any document there.
+func PutDoc(tx store.Tx, coll, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
@@ -44,7 +38,8 @@ func putDoc(tx store.Tx, coll, key string, v any) error {
 	return tx.Put(coll, key, b)
 }
 
-func insertDoc(tx store.Tx, coll, key string, v any) error {
+// InsertDoc encodes v and stores it under key; the store refuses a key that is already taken.
+func InsertDoc(tx store.Tx, coll, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s/%s: %w", coll, key, err)
@@ -52,28 +47,28 @@ func insertDoc(tx store.Tx, coll, key string, v any) error {
 	return tx.Insert(coll, key, b)
 }
 
-// deleteIfExists deletes a document; one that is not there is not an error.
-func deleteIfExists(tx store.Tx, coll, key string) error {
+// DeleteIfExists deletes a document; one that is not there is not an error.
+func DeleteIfExists(tx store.Tx, coll, key string) error {
 	if err := tx.Delete(coll, key); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
 }
 
-// defaultMaxResults is the page size when a List call gives no MaxResults.
-const defaultMaxResults = 1000
+// DefaultMaxResults is the page size when a List call gives no MaxResults.
+const DefaultMaxResults = 1000
 
-// page lists documents of coll under prefix, decoded as T, that keep accepts, starting after the
+// Page lists documents of coll under prefix, decoded as T, that keep accepts, starting after the
 // position encoded in nextToken. It returns at most maxResults items and the token of the next
 // page ("" on the last one). Order is key order, so pages are stable under concurrent inserts.
-func page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32, keep func(*T) bool) ([]*T, string, error) {
-	limit := defaultMaxResults
+func Page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32, keep func(*T) bool) ([]*T, string, error) {
+	limit := DefaultMaxResults
 	if maxResults != nil && *maxResults > 0 {
 		limit = int(*maxResults)
 	}
 	after := ""
 	if nextToken != "" {
-		k, err := decodeToken(nextToken, prefix)
+		k, err := DecodeToken(nextToken, prefix)
 		if err != nil {
 			return nil, "", err
 		}
@@ -100,7 +95,7 @@ func page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32,
 			}
 			if len(out) == limit {
 				// One more item exists beyond this page: the page ends at the previous key.
-				return out, encodeToken(after), nil
+				return out, EncodeToken(after), nil
 			}
 			out = append(out, &v)
 			after = d.Key
@@ -111,12 +106,14 @@ func page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32,
 	}
 }
 
-// Tokens are opaque to clients; they carry the last key of the previous page.
-func encodeToken(key string) string {
+// EncodeToken makes the NextToken of a page that ended at key. Tokens are opaque to clients;
+// they carry the last key of the previous page.
+func EncodeToken(key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(key))
 }
 
-func decodeToken(token, prefix string) (string, error) {
+// DecodeToken returns the key a NextToken carries, refusing one that is not under prefix.
+func DecodeToken(token, prefix string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || !strings.HasPrefix(string(b), prefix) {
 		return "", apierr.InvalidParameter("NextToken %q is not valid for this request: pass the NextToken of the previous page unchanged", token)

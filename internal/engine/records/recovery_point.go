@@ -1,0 +1,125 @@
+package records
+
+import (
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+)
+
+// Recovery point statuses and storage classes (the model's RecoveryPointStatus and StorageClass),
+// as stored in RecoveryPoint.Status and RecoveryPoint.StorageClass.
+const (
+	RecoveryPointCompleted = "COMPLETED"
+	RecoveryPointPartial   = "PARTIAL"
+	StorageClassWarm       = "WARM"
+	StorageClassCold       = "COLD"
+)
+
+// RecoveryPoint is a recovery point as stored in CollRecoveryPoints under PointKey. It is written
+// in the same transaction that completes its backup job, and only after the snapshot it names is
+// committed to the vault's repository: a point that exists is always whole.
+type RecoveryPoint struct {
+	ID                string                `json:"id"`
+	ARN               string                `json:"arn"`
+	AccountID         string                `json:"account_id"`
+	Region            string                `json:"region"`
+	VaultName         string                `json:"vault_name"`
+	VaultARN          string                `json:"vault_arn"`
+	ResourceARN       string                `json:"resource_arn"`
+	ResourceType      string                `json:"resource_type"`
+	ResourceName      string                `json:"resource_name"`
+	Resource          resources.Resource    `json:"resource"` // the registry entry when the point was taken
+	SnapshotID        string                `json:"snapshot_id"`
+	Status            string                `json:"status"`
+	StatusMessage     string                `json:"status_message,omitempty"`
+	StorageClass      string                `json:"storage_class"`
+	CreationDate      time.Time             `json:"creation_date"`
+	InitiationDate    time.Time             `json:"initiation_date,omitzero"`
+	CompletionDate    time.Time             `json:"completion_date"`
+	BackupSizeInBytes int64                 `json:"backup_size_in_bytes"`
+	Lifecycle         *Lifecycle            `json:"lifecycle,omitempty"`
+	EncryptionKeyARN  string                `json:"encryption_key_arn"`
+	EncryptionKeyType string                `json:"encryption_key_type"`
+	IamRoleARN        string                `json:"iam_role_arn"`
+	BackupJobID       string                `json:"backup_job_id"`
+	LastRestoreTime   time.Time             `json:"last_restore_time,omitzero"`
+	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
+	// A copy's source (copy_jobs.go): the vault and point it was copied from, and the copy job.
+	SourceVaultARN string `json:"source_vault_arn,omitempty"`
+	SourcePointARN string `json:"source_point_arn,omitempty"`
+	CopyJobID      string `json:"copy_job_id,omitempty"`
+	// Damage, set by `engine repair`, names what is wrong with the point's data; the point is
+	// then PARTIAL and cannot be restored (point_damage.go). The status it had before is kept
+	// to give back if a later repair finds it whole.
+	Damage                 string `json:"damage,omitempty"`
+	UndamagedStatus        string `json:"undamaged_status,omitempty"`
+	UndamagedStatusMessage string `json:"undamaged_status_message,omitempty"`
+}
+
+// Lifecycle is the wire Lifecycle, stored as-is in points and jobs (so its JSON names are the
+// model's): when a recovery point moves to cold storage and when it is
+// deleted.
+type Lifecycle struct {
+	DeleteAfterDays                     *int64 `json:"DeleteAfterDays,omitempty"`
+	DeleteAfterEvent                    string `json:"DeleteAfterEvent,omitempty"`
+	MoveToColdStorageAfterDays          *int64 `json:"MoveToColdStorageAfterDays,omitempty"`
+	OptInToArchiveForSupportedResources *bool  `json:"OptInToArchiveForSupportedResources,omitempty"`
+}
+
+// RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.
+type RecoveryPointCreator struct {
+	BackupPlanArn      string `json:"BackupPlanArn,omitempty"`
+	BackupPlanId       string `json:"BackupPlanId,omitempty"`
+	BackupPlanName     string `json:"BackupPlanName,omitempty"`
+	BackupPlanVersion  string `json:"BackupPlanVersion,omitempty"`
+	BackupRuleCron     string `json:"BackupRuleCron,omitempty"`
+	BackupRuleId       string `json:"BackupRuleId,omitempty"`
+	BackupRuleName     string `json:"BackupRuleName,omitempty"`
+	BackupRuleTimezone string `json:"BackupRuleTimezone,omitempty"`
+}
+
+// PointRef names a recovery point by vault and ID: what CollPointVaults and CollResourcePoints
+// map to (the ID is the job's in CollActiveCopies).
+type PointRef struct {
+	Vault string `json:"vault"`
+	ID    string `json:"id"`
+}
+
+// RetainUntil is when a point's lifecycle deletes it; the zero time for a point kept indefinitely.
+func (rp RecoveryPoint) RetainUntil() time.Time {
+	if rp.Lifecycle == nil || rp.Lifecycle.DeleteAfterDays == nil {
+		return time.Time{}
+	}
+	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.DeleteAfterDays))
+}
+
+// MoveToColdAt is when a point's lifecycle moves it to cold storage; zero for never.
+func (rp RecoveryPoint) MoveToColdAt() time.Time {
+	if rp.Lifecycle == nil || rp.Lifecycle.MoveToColdStorageAfterDays == nil {
+		return time.Time{}
+	}
+	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
+}
+
+// PendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
+// whose data is still to be removed from the vault's repository, in CollPendingForgets. With no
+// SnapshotID, the task only collects the repository's unreferenced data (what a stopped job had
+// written).
+type PendingForget struct {
+	AccountID  string `json:"account_id"`
+	Region     string `json:"region"`
+	Vault      string `json:"vault"`
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	Point      string `json:"recovery_point_arn,omitempty"`
+	// Tier is the storage class of the repository the snapshot is in: "" or WARM for the
+	// vault's repository, COLD for its cold-storage one.
+	Tier string `json:"tier,omitempty"`
+}
+
+// PendingCold is a point's queued move to cold storage, in CollPendingCold.
+type PendingCold struct {
+	AccountID string `json:"account_id"`
+	Region    string `json:"region"`
+	Vault     string `json:"vault"`
+	PointID   string `json:"point_id"`
+}

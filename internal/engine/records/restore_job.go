@@ -1,0 +1,61 @@
+package records
+
+import (
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
+
+// Restore job statuses (the model's RestoreJobStatus), as stored in RestoreJob.Status.
+const (
+	RestoreJobPending   = "PENDING"
+	RestoreJobRunning   = "RUNNING"
+	RestoreJobCompleted = "COMPLETED"
+	RestoreJobAborted   = "ABORTED"
+	RestoreJobFailed    = "FAILED"
+)
+
+// RestoreJob is a restore job as stored in CollRestoreJobs under JobKey.
+type RestoreJob struct {
+	ID                        string                `json:"id"`
+	AccountID                 string                `json:"account_id"`
+	Region                    string                `json:"region"`
+	RecoveryPointARN          string                `json:"recovery_point_arn"`
+	RecoveryPointCreationDate time.Time             `json:"recovery_point_creation_date"`
+	VaultName                 string                `json:"vault_name"`
+	VaultARN                  string                `json:"vault_arn"`
+	Source                    resources.Resource    `json:"source"`
+	IamRoleARN                string                `json:"iam_role_arn,omitempty"`
+	Metadata                  map[string]string     `json:"metadata"`
+	Plan                      resources.RestorePlan `json:"plan"`
+	CopySourceTags            bool                  `json:"copy_source_tags,omitempty"`
+	Status                    string                `json:"status"`
+	StatusMessage             string                `json:"status_message,omitempty"`
+	PercentDone               float64               `json:"percent_done"`
+	BackupSizeInBytes         int64                 `json:"backup_size_in_bytes"`
+	CreationDate              time.Time             `json:"creation_date"`
+	CompletionDate            time.Time             `json:"completion_date,omitzero"`
+	CreatedResourceARN        string                `json:"created_resource_arn,omitempty"`
+	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
+}
+
+// Key is the job's key in CollRestoreJobs.
+func (j *RestoreJob) Key() string { return JobKey(j.AccountID, j.Region, j.ID) }
+
+// RestoreJobDone reports whether a restore job in status has finished, for good.
+func RestoreJobDone(status string) bool {
+	return status == RestoreJobCompleted || status == RestoreJobAborted || status == RestoreJobFailed
+}
+
+// SaveRestoreJob stores a changed restore job and reports whether its status changed.
+func SaveRestoreJob(tx store.Tx, j RestoreJob) (statusChanged bool, err error) {
+	prev, found, err := GetDoc[RestoreJob](tx, CollRestoreJobs, j.Key())
+	if err != nil {
+		return false, err
+	}
+	if err := PutDoc(tx, CollRestoreJobs, j.Key(), j); err != nil {
+		return false, err
+	}
+	return !found || prev.Status != j.Status, nil
+}
