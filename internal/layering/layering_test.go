@@ -30,27 +30,23 @@ var floors = map[string]int{
 	"internal/engine/resources/efs": 2, "internal/engine/resources/rds": 2, "internal/engine/resources/s3": 2,
 	// 3: the connectors, the configuration, the job runner.
 	"internal/engine/resources": 3, "internal/engine/config": 3, "internal/engine/jobs": 3,
-	// 4: what the domain drives: the scheduler and event delivery.
-	"internal/engine/scheduler": 4, "internal/engine/events": 4,
-	// 5: the domain.
-	"internal/engine/service": 5,
-	// 6: HTTP.
-	"internal/engine/api": 6,
-	// 7: the engine's own endpoints, served through the API handler.
-	"internal/engine/extension": 7,
-	// 8: the engine assembly.
-	"internal/engine": 8,
-	// 9: what runs an engine: the CLI, the test server.
-	"internal/engine/cli": 9, "internal/engine/enginetest": 9,
-	// 10: the Terraform layer, which imports the engine only to run it embedded.
-	"internal/provider": 10,
-}
-
-// records, when the records layer exists, sits below the job runner.
-func init() {
-	if _, err := os.Stat(filepath.Join(root(), "internal", "engine", "records")); err == nil {
-		floors["internal/engine/records"] = 2
-	}
+	// 4: the stored records (they hold connectors' resource and restore plan types) and the
+	// scheduler.
+	"internal/engine/records": 4, "internal/engine/scheduler": 4,
+	// 5: event delivery, over records and the job runner.
+	"internal/engine/events": 5,
+	// 6: the domain.
+	"internal/engine/service": 6,
+	// 7: HTTP.
+	"internal/engine/api": 7,
+	// 8: the engine's own endpoints, served through the API handler.
+	"internal/engine/extension": 8,
+	// 9: the engine assembly.
+	"internal/engine": 9,
+	// 10: what runs an engine: the CLI, the test server.
+	"internal/engine/cli": 10, "internal/engine/enginetest": 10,
+	// 11: the Terraform layer, which imports the engine only to run it embedded.
+	"internal/provider": 11,
 }
 
 func root() string { return filepath.Join("..", "..") }
