@@ -285,7 +285,7 @@ func trickle(t *testing.T, host string, first []byte, seconds int) (closed bool,
 			answer = strings.TrimSpace(line)
 		}
 		var ne net.Error
-		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+		if err != nil && (!errors.As(err, &ne) || !ne.Timeout()) {
 			return true, answer
 		}
 	}

@@ -142,7 +142,7 @@ func (v *verifier) verify(ctx context.Context, r *http.Request) (*signedRequest,
 	}
 
 	s := &signedRequest{r: r, auth: a, key: key, signedAt: signedAt}
-	if contains(a.signedHeaders, contentSHA256Header) && !(contains(a.signedHeaders, "content-length") && r.ContentLength < 0) {
+	if contains(a.signedHeaders, contentSHA256Header) && (!contains(a.signedHeaders, "content-length") || r.ContentLength >= 0) {
 		declared := r.Header.Get(contentSHA256Header)
 		if !isHexSHA256(declared) {
 			return nil, apierr.New(apierr.InvalidSignature, "the x-amz-content-sha256 header must be the hex SHA-256 of the request body; this API does not accept %q", declared)

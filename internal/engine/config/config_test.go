@@ -82,7 +82,7 @@ func TestParseAllowedPaths(t *testing.T) {
 		`{"filesystem": {"allowed_paths": ["srv/data"]}}`:                                                                          `filesystem.allowed_paths[0] "srv/data" must be an absolute path`,
 		`{"filesystem": {"allowed_paths": ["` + dir + `/missing"]}}`:                                                               "filesystem.allowed_paths[0] " + dir + "/missing: ",
 		`{"filesystem": {"allowed_paths": ["` + dir + `", "` + file + `"]}}`:                                                       "filesystem.allowed_paths[1] " + file + " is not a directory",
-		`{"filesystem": {"alowed_paths": []}}`:                                                                                     `unknown field "alowed_paths"`,
+		`{"filesystem": {"alowed_paths": []}}`:                                                                                     `unknown field "alowed_paths"`, //nolint:misspell // the misspelt key is what is tested
 		`{"accounts": [{"access_key_id": "A", "secret_access_key": "s", "account_id": "222222222222", "allowed_paths": ["rel"]}]}`: `accounts[0].allowed_paths[0] "rel" must be an absolute path`,
 	}
 	for doc, want := range cases {

@@ -63,8 +63,6 @@ func newDamageSet() damageSet {
 	return damageSet{packs: map[PackID]string{}, chunks: map[chunkAt]string{}}
 }
 
-func (d damageSet) empty() bool { return len(d.packs) == 0 && len(d.chunks) == 0 }
-
 // bad reports whether the copy of chunk id in pack is known to be damaged.
 func (d damageSet) bad(pack PackID, id ID) bool {
 	if _, ok := d.packs[pack]; ok {

@@ -230,7 +230,7 @@ func (e EFS) Backup(ctx context.Context, repo *content.Repository, r Resource, p
 	if err != nil {
 		return BackupResult{}, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	res, err := efs.BackupDir(ctx, repo, d, parent, progress)
 	if err != nil {
 		return BackupResult{}, fmt.Errorf("back up %s: %w", r.Locator, err)
@@ -315,7 +315,7 @@ func (e EFS) PlanRestore(_ context.Context, req RestoreRequest) (RestorePlan, er
 		if err != nil {
 			return RestorePlan{}, destinationError(err, req.Account, what, dest)
 		}
-		defer parent.Close()
+		defer func() { _ = parent.Close() }()
 		if missing == "" {
 			if err := checkDestEntry(parent, filepath.Base(dest), true); err != nil {
 				return RestorePlan{}, err
@@ -351,7 +351,7 @@ func (e EFS) PlanRestore(_ context.Context, req RestoreRequest) (RestorePlan, er
 	if err != nil {
 		return RestorePlan{}, destinationError(err, req.Account, "the file system "+target.ID+" at", target.Locator)
 	}
-	defer fsDir.Close()
+	defer func() { _ = fsDir.Close() }()
 	plan.Destination = dest
 	plan.Metadata[MetaDestinationPath] = dest
 	rel := efs.RelPath(target.Locator, dest)
@@ -366,7 +366,7 @@ func (e EFS) PlanRestore(_ context.Context, req RestoreRequest) (RestorePlan, er
 	if err != nil {
 		return RestorePlan{}, destinationError(err, req.Account, what, dest)
 	}
-	defer parent.Close()
+	defer func() { _ = parent.Close() }()
 	if missing == "" {
 		if err := checkDestEntry(parent, path.Base(rel), len(items) == 0); err != nil {
 			if len(items) == 0 {
@@ -416,7 +416,7 @@ func checkDestEntry(parent *efs.Dir, name string, mustBeEmpty bool) error {
 	case err != nil:
 		return apierr.InvalidParameter("the engine cannot look at restore destination %s: %v", dest, err)
 	}
-	defer sub.Close()
+	defer func() { _ = sub.Close() }()
 	if err := sub.CheckNotDenied(); err != nil {
 		return confineError(err, "", "restore destination")
 	}
@@ -493,7 +493,7 @@ func (e EFS) openDestination(plan RestorePlan, create bool) (*efs.Dir, string, e
 	if err != nil {
 		return nil, "", confineError(err, plan.Account, "the file system directory")
 	}
-	defer fsDir.Close()
+	defer func() { _ = fsDir.Close() }()
 	rel := efs.RelPath(plan.Within, plan.Destination)
 	if rel == "" || !efs.Within(plan.Destination, plan.Within) {
 		if rel != "" {
@@ -522,7 +522,7 @@ func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content
 	if err != nil {
 		return RestoreResult{}, restoreRefusal(err)
 	}
-	defer parent.Close()
+	defer func() { _ = parent.Close() }()
 	if !stages(plan) {
 		dest := parent
 		if name != "" {
@@ -535,7 +535,7 @@ func (e EFS) Restore(ctx context.Context, repo *content.Repository, snap content
 			if dest, err = parent.OpenDir(name); err != nil {
 				return RestoreResult{}, fmt.Errorf("open restore destination %s: %w", plan.Destination, err)
 			}
-			defer dest.Close()
+			defer func() { _ = dest.Close() }()
 		}
 		res, err := efs.RestoreTo(ctx, repo, snap, dest, plan.Items)
 		if err != nil {
@@ -595,6 +595,6 @@ func (e EFS) Abandoned(plan RestorePlan, jobID string) error {
 	if err != nil {
 		return err
 	}
-	defer parent.Close()
+	defer func() { _ = parent.Close() }()
 	return parent.RemoveAll(stagingName(name, jobID))
 }

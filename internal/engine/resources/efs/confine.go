@@ -146,7 +146,7 @@ func (p Policy) Open(path string) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	d, err := root.openDir(relPath(root.path, path), true)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func (p Policy) OpenParent(path string) (*Dir, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	rel := relPath(root.path, path)
 	if rel == "" {
 		return nil, "", &ConfineError{Path: path, Reason: Outside, Allowed: p.Allowed}
@@ -191,7 +191,7 @@ func (p Policy) Probe(path string) (*Dir, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	return root.Probe(relPath(root.path, path))
 }
 
@@ -294,7 +294,7 @@ func (d *Dir) mkdirAll(rel string) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer parent.Close()
+	defer func() { _ = parent.Close() }()
 	if err := parent.Mkdir(base, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, err
 	}

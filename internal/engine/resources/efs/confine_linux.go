@@ -207,7 +207,7 @@ func (d *Dir) openFollowWalk(rel string, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("open %s: %w", d.path, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	f, err := root.OpenFile(rel, flags&^unix.O_CLOEXEC, fs.FileMode(mode))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, fs.ErrPermission) {
@@ -434,7 +434,7 @@ func (d *Dir) Chmod(rel string, mode fs.FileMode) error {
 		if err != nil {
 			return err
 		}
-		defer unix.Close(fd)
+		defer func() { _ = unix.Close(fd) }()
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil {
 			return err

@@ -133,7 +133,7 @@ func Backup(ctx context.Context, repo *content.Repository, root string, parent c
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrSource, err)
 	}
-	defer dir.Close()
+	defer func() { _ = dir.Close() }()
 	return BackupDir(ctx, repo, dir, parent, progress)
 }
 

@@ -49,7 +49,7 @@ func Restore(ctx context.Context, repo *content.Repository, snap content.Snapsho
 	if err != nil {
 		return RestoreResult{}, fmt.Errorf("%w: %v", ErrDestination, err)
 	}
-	defer dir.Close()
+	defer func() { _ = dir.Close() }()
 	return RestoreTo(ctx, repo, snap, dir, items)
 }
 
