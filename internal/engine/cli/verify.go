@@ -139,11 +139,12 @@ func (f vaultFlagValues) resolve() (vaultTarget, error) {
 	if err := checkRegionFlag(region, cfg); err != nil {
 		return vaultTarget{}, err
 	}
-	dir, err := engine.VaultRepoDir(cfg.StorageDir(region, dataDir), acct, region, vault)
-	if err != nil {
-		return vaultTarget{}, usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", vault, region, acct, err)}
+	storage := cfg.StorageDir(region, dataDir)
+	dir, err := engine.VaultRepoDir(storage, acct, region, vault)
+	var coldDir string
+	if err == nil {
+		coldDir, err = engine.ColdRepoDir(storage, acct, region, vault)
 	}
-	coldDir, err := engine.ColdRepoDir(cfg.StorageDir(region, dataDir), acct, region, vault)
 	if err != nil {
 		return vaultTarget{}, usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", vault, region, acct, err)}
 	}

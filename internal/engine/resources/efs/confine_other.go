@@ -205,20 +205,13 @@ func (d *Dir) Symlink(target, rel string) error {
 }
 
 // Link makes newRel a hard link of oldRel.
-func (d *Dir) Link(oldRel, newRel string) error {
-	o, err := d.nofollow(oldRel)
-	if err != nil {
-		return err
-	}
-	n, err := d.nofollow(newRel)
-	if err != nil {
-		return err
-	}
-	return os.Link(o, n)
-}
+func (d *Dir) Link(oldRel, newRel string) error { return d.onTwo(oldRel, newRel, os.Link) }
 
 // Rename renames oldRel to newRel.
-func (d *Dir) Rename(oldRel, newRel string) error {
+func (d *Dir) Rename(oldRel, newRel string) error { return d.onTwo(oldRel, newRel, os.Rename) }
+
+// onTwo runs op on two paths beneath d, neither followed through a symlink.
+func (d *Dir) onTwo(oldRel, newRel string, op func(oldPath, newPath string) error) error {
 	o, err := d.nofollow(oldRel)
 	if err != nil {
 		return err
@@ -227,7 +220,7 @@ func (d *Dir) Rename(oldRel, newRel string) error {
 	if err != nil {
 		return err
 	}
-	return os.Rename(o, n)
+	return op(o, n)
 }
 
 // RemoveAll removes rel and everything below it.
