@@ -14,9 +14,12 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
-var testKey = MasterKey{1, 2, 3}
+var testKey = keyring.MasterKey{1, 2, 3}
 
 func newTestRepo(t *testing.T, st blob.Store, opts ...Option) *Repository {
 	t.Helper()
@@ -77,17 +80,17 @@ func TestChunkerCutsWithinBoundsNearTheAverage(t *testing.T) {
 	for i := range gear {
 		gear[i] = r.Uint64()
 	}
-	c := newChunker(&gear, dataChunking)
+	c := chunker.New(&gear, chunker.DataParams)
 	data := randomData(64<<20, 5)
 	var sizes []int
 	for p := 0; p < len(data); {
-		n := c.cut(data[p:])
+		n := c.Cut(data[p:])
 		sizes = append(sizes, n)
 		p += n
 	}
 	for i, n := range sizes[:len(sizes)-1] {
-		if n < dataChunking.Min || n > dataChunking.Max {
-			t.Fatalf("chunk %d is %d bytes, outside [%d, %d]", i, n, dataChunking.Min, dataChunking.Max)
+		if n < chunker.DataParams.Min || n > chunker.DataParams.Max {
+			t.Fatalf("chunk %d is %d bytes, outside [%d, %d]", i, n, chunker.DataParams.Min, chunker.DataParams.Max)
 		}
 	}
 	avg := len(data) / len(sizes)
@@ -103,13 +106,13 @@ func TestChunkerBoundariesAreContentDefined(t *testing.T) {
 	for i := range gear {
 		gear[i] = uint64(i)*0x9e3779b97f4a7c15 + 1
 	}
-	c := newChunker(&gear, dataChunking)
+	c := chunker.New(&gear, chunker.DataParams)
 	data := randomData(24<<20, 11)
 	cuts := func(rd io.Reader) [][]byte {
-		sp := newSplitter(c, rd, nil)
+		sp := chunker.NewSplitter(c, rd, nil)
 		var out [][]byte
 		for {
-			ch, _, err := sp.next()
+			ch, _, err := sp.Next()
 			if err == io.EOF {
 				return out
 			}
@@ -196,14 +199,14 @@ func TestChunkIDsAreKeyedPerRepository(t *testing.T) {
 	a := newTestRepo(t, blob.NewMemory())
 	b := newTestRepo(t, blob.NewMemory())
 	data := []byte("the same content in two vaults")
-	if a.ids.sum(data) == b.ids.sum(data) {
+	if a.ids.Sum(data) == b.ids.Sum(data) {
 		t.Fatal("two repositories give the same chunk ID to the same content")
 	}
-	if again := a.ids.sum(bytes.Clone(data)); again != a.ids.sum(data) {
+	if again := a.ids.Sum(bytes.Clone(data)); again != a.ids.Sum(data) {
 		t.Fatal("chunk IDs are not deterministic")
 	}
 	// Nothing in the store names content by an unkeyed hash: chunk IDs are not plain BLAKE3.
-	if got := a.ids.sum(data); bytes.Equal(got[:], blake3Plain(data)) {
+	if got := a.ids.Sum(data); bytes.Equal(got[:], blake3Plain(data)) {
 		t.Fatal("chunk ID equals the unkeyed BLAKE3 of the content")
 	}
 }
@@ -211,8 +214,8 @@ func TestChunkIDsAreKeyedPerRepository(t *testing.T) {
 func TestOpenWithTheWrongMasterKeyFails(t *testing.T) {
 	st := blob.NewMemory()
 	newTestRepo(t, st)
-	_, err := Open(context.Background(), st, MasterKey{9})
-	if !errors.Is(err, ErrWrongKey) {
+	_, err := Open(context.Background(), st, keyring.MasterKey{9})
+	if !errors.Is(err, keyring.ErrWrongKey) {
 		t.Fatalf("Open with another key: %v", err)
 	}
 	if _, err := Open(context.Background(), blob.NewMemory(), testKey); !errors.Is(err, ErrNotRepository) {
@@ -225,20 +228,20 @@ func TestOpenWithTheWrongMasterKeyFails(t *testing.T) {
 
 func TestMasterKeyIsCreatedOnceWithMode0600(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "data", "master.key")
-	k1, err := LoadOrCreateMasterKey(p)
+	k1, err := keyring.LoadOrCreateMasterKey(p)
 	mustNil(t, err)
 	fi, err := os.Stat(p)
 	mustNil(t, err)
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("master key mode %v", fi.Mode().Perm())
 	}
-	k2, err := LoadOrCreateMasterKey(p)
+	k2, err := keyring.LoadOrCreateMasterKey(p)
 	mustNil(t, err)
-	if k1 != k2 || k1 == (MasterKey{}) {
+	if k1 != k2 || k1 == (keyring.MasterKey{}) {
 		t.Fatal("second load returned another key")
 	}
 	mustNil(t, os.WriteFile(p, []byte("garbage"), 0o600))
-	if _, err := LoadOrCreateMasterKey(p); err == nil {
+	if _, err := keyring.LoadOrCreateMasterKey(p); err == nil {
 		t.Fatal("a damaged key file was accepted (or replaced)")
 	}
 	if b, _ := os.ReadFile(p); string(b) != "garbage" {
@@ -261,7 +264,7 @@ func TestIndexMemoryPerChunk(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	var ix chunkIndex
 	worst := 0.0
-	var id ID
+	var id chunk.ID
 	r := rand.New(rand.NewPCG(3, 3))
 	for i := 0; i < n; i++ {
 		for j := 0; j < 32; j += 8 {
@@ -290,7 +293,7 @@ func TestIndexMemoryPerChunk(t *testing.T) {
 	if _, ok := ix.find(id, nil); !ok {
 		t.Fatal("last ID not found")
 	}
-	if _, ok := ix.find(ID{1}, nil); ok {
+	if _, ok := ix.find(chunk.ID{1}, nil); ok {
 		t.Fatal("unknown ID found")
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"sync"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 // packWriter streams one pack into the store while it is filled: the store's Save reads the
@@ -27,7 +30,7 @@ type packWriter struct {
 
 const stageSize = 1 << 20
 
-var stageBufs = sync.Pool{New: func() any { b := make([]byte, 0, stageSize+dataChunking.Max/4); return &b }}
+var stageBufs = sync.Pool{New: func() any { b := make([]byte, 0, stageSize+chunker.DataParams.Max/4); return &b }}
 
 // errPackAbandoned ends the Save of a pack whose session failed.
 var errPackAbandoned = errors.New("content: pack abandoned")
@@ -91,7 +94,7 @@ func (p *packWriter) flushStage() error {
 }
 
 // add appends a sealed chunk.
-func (p *packWriter) add(id ID, sealed []byte, raw int) error {
+func (p *packWriter) add(id chunk.ID, sealed []byte, raw int) error {
 	p.entries = append(p.entries, packEntry{id: id, off: uint32(p.size), length: uint32(len(sealed)), raw: uint32(raw)})
 	p.size += int64(len(sealed))
 	if len(*p.stage)+len(sealed) > cap(*p.stage) {
@@ -110,9 +113,9 @@ func (p *packWriter) add(id ID, sealed []byte, raw int) error {
 }
 
 // finish writes the table and footer and ends the pack; Save then fsyncs and publishes it.
-func (p *packWriter) finish(k *keys) error {
+func (p *packWriter) finish(k *keyring.Keys) error {
 	defer p.release()
-	table := k.seal(nil, appendEntries(nil, p.entries), packTableAAD(p.id))
+	table := k.Seal(nil, appendEntries(nil, p.entries), packTableAAD(p.id))
 	*p.stage = append(*p.stage, table...)
 	*p.stage = binary.LittleEndian.AppendUint32(*p.stage, uint32(len(table)))
 	*p.stage = append(*p.stage, packFooterMagic...)
