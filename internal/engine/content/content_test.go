@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -15,7 +12,6 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
@@ -72,87 +68,6 @@ func restoreBytes(t *testing.T, r *Repository, id SnapshotID) []byte {
 	var out bytes.Buffer
 	mustNil(t, r.RestoreStream(context.Background(), id, &out))
 	return out.Bytes()
-}
-
-func TestChunkerCutsWithinBoundsNearTheAverage(t *testing.T) {
-	var gear [256]uint64
-	r := rand.New(rand.NewPCG(1, 1))
-	for i := range gear {
-		gear[i] = r.Uint64()
-	}
-	c := chunker.New(&gear, chunker.DataParams)
-	data := randomData(64<<20, 5)
-	var sizes []int
-	for p := 0; p < len(data); {
-		n := c.Cut(data[p:])
-		sizes = append(sizes, n)
-		p += n
-	}
-	for i, n := range sizes[:len(sizes)-1] {
-		if n < chunker.DataParams.Min || n > chunker.DataParams.Max {
-			t.Fatalf("chunk %d is %d bytes, outside [%d, %d]", i, n, chunker.DataParams.Min, chunker.DataParams.Max)
-		}
-	}
-	avg := len(data) / len(sizes)
-	if avg < 800<<10 || avg > 1600<<10 {
-		t.Fatalf("average chunk %d bytes, want about 1 MiB", avg)
-	}
-}
-
-// Cut points depend on content only: the same data read in odd-sized pieces, or shifted by an
-// insertion, gives the same chunks after the change.
-func TestChunkerBoundariesAreContentDefined(t *testing.T) {
-	var gear [256]uint64
-	for i := range gear {
-		gear[i] = uint64(i)*0x9e3779b97f4a7c15 + 1
-	}
-	c := chunker.New(&gear, chunker.DataParams)
-	data := randomData(24<<20, 11)
-	cuts := func(rd io.Reader) [][]byte {
-		sp := chunker.NewSplitter(c, rd, nil)
-		var out [][]byte
-		for {
-			ch, _, err := sp.Next()
-			if err == io.EOF {
-				return out
-			}
-			mustNil(t, err)
-			out = append(out, bytes.Clone(ch))
-		}
-	}
-	whole := cuts(bytes.NewReader(data))
-	pieces := cuts(io.MultiReader(iotestHalfReader{bytes.NewReader(data)}))
-	if len(whole) != len(pieces) {
-		t.Fatalf("%d chunks from one reader, %d from a slow reader", len(whole), len(pieces))
-	}
-	for i := range whole {
-		if !bytes.Equal(whole[i], pieces[i]) {
-			t.Fatalf("chunk %d differs between read patterns", i)
-		}
-	}
-	shifted := cuts(bytes.NewReader(append([]byte("inserted at the front"), data...)))
-	same := 0
-	set := map[string]bool{}
-	for _, ch := range whole {
-		set[string(ch)] = true
-	}
-	for _, ch := range shifted {
-		if set[string(ch)] {
-			same++
-		}
-	}
-	if same < len(whole)-2 {
-		t.Fatalf("after an insertion only %d of %d chunks were unchanged", same, len(whole))
-	}
-}
-
-type iotestHalfReader struct{ r io.Reader }
-
-func (h iotestHalfReader) Read(p []byte) (int, error) {
-	if len(p) > 777 {
-		p = p[:777]
-	}
-	return h.r.Read(p)
 }
 
 func TestStreamRoundTripsAndDeduplicates(t *testing.T) {
@@ -223,29 +138,6 @@ func TestOpenWithTheWrongMasterKeyFails(t *testing.T) {
 	}
 	if _, err := Init(context.Background(), st, testKey, "k"); !errors.Is(err, ErrRepositoryExists) {
 		t.Fatalf("Init over a repository: %v", err)
-	}
-}
-
-func TestMasterKeyIsCreatedOnceWithMode0600(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "data", "master.key")
-	k1, err := keyring.LoadOrCreateMasterKey(p)
-	mustNil(t, err)
-	fi, err := os.Stat(p)
-	mustNil(t, err)
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("master key mode %v", fi.Mode().Perm())
-	}
-	k2, err := keyring.LoadOrCreateMasterKey(p)
-	mustNil(t, err)
-	if k1 != k2 || k1 == (keyring.MasterKey{}) {
-		t.Fatal("second load returned another key")
-	}
-	mustNil(t, os.WriteFile(p, []byte("garbage"), 0o600))
-	if _, err := keyring.LoadOrCreateMasterKey(p); err == nil {
-		t.Fatal("a damaged key file was accepted (or replaced)")
-	}
-	if b, _ := os.ReadFile(p); string(b) != "garbage" {
-		t.Fatal("a damaged key file was overwritten")
 	}
 }
 

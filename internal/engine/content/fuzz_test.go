@@ -1,20 +1,16 @@
 package content
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // The repository-format parsers are fuzzed: whatever bytes a damaged or hostile store holds,
@@ -27,26 +23,6 @@ func sampleIndex() []indexPack {
 		{id: PackID{1, 2, 3}, entries: []packEntry{{id: chunk.ID{9}, off: 8, length: 100, raw: 200}, {id: chunk.ID{10}, off: 108, length: 50, raw: 21}}},
 		{id: PackID{4}, entries: nil},
 	}
-}
-
-func sampleNodes() []*tree.Node {
-	return []*tree.Node{
-		{Path: "", Type: tree.NodeDir, Mode: 0o755, MTime: 1_600_000_000_000_000_000, Inode: 2, NLink: 3},
-		{Path: "a", Type: tree.NodeDir, Mode: 0o700, UID: 1000, GID: 1000, MTime: -5},
-		{Path: "a/file.txt", Type: tree.NodeFile, Mode: 0o644, Size: 300, Refs: []chunk.Ref{{ID: chunk.ID{1}, Len: 100}, {Len: 150}, {ID: chunk.ID{2}, Len: 50}}, NLink: 2, Inode: 77, Dev: 5, CTime: 9},
-		{Path: "a/link", Type: tree.NodeSymlink, Target: "../elsewhere", Mode: 0o777},
-		{Path: "a.b", Type: tree.NodeFIFO, Mode: 0o600},
-		{Path: "dev", Type: tree.NodeCharDev, RDev: 0x0103},
-	}
-}
-
-func encodeNodes(ns []*tree.Node) []byte {
-	var enc tree.Encoder
-	var b []byte
-	for _, n := range ns {
-		b = enc.Append(b, n)
-	}
-	return b
 }
 
 func sampleSnapshot() []byte {
@@ -143,98 +119,6 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	})
 }
 
-func FuzzNodeReader(f *testing.F) {
-	f.Add(encodeNodes(sampleNodes()))
-	f.Add(encodeNodes(sampleNodes()[:2]))
-	f.Add([]byte{5, 'f', 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		nr := tree.NewReader(bytes.NewReader(b))
-		var got []*tree.Node
-		for {
-			n, err := nr.Next()
-			if err != nil {
-				if err != io.EOF && len(got) > 1<<20 {
-					t.Fatal("unbounded")
-				}
-				break
-			}
-			if err := tree.ValidPath(n.Path); err != nil {
-				t.Fatalf("accepted invalid path: %v", err)
-			}
-			got = append(got, n)
-		}
-		// What was accepted re-encodes to a list that decodes to the same nodes.
-		nr = tree.NewReader(bytes.NewReader(encodeNodes(got)))
-		for i, want := range got {
-			n, err := nr.Next()
-			if err != nil {
-				t.Fatalf("node %d does not survive re-encoding: %v", i, err)
-			}
-			if len(want.Refs) == 0 {
-				want.Refs = n.Refs[:0:0]
-				if n.Refs == nil {
-					want.Refs = nil
-				}
-			}
-			if !reflect.DeepEqual(n, want) {
-				t.Fatalf("node %d changed in a round trip:\n%+v\n%+v", i, want, n)
-			}
-		}
-	})
-}
-
-func TestNodeListRoundTrips(t *testing.T) {
-	want := sampleNodes()
-	nr := tree.NewReader(bytes.NewReader(encodeNodes(want)))
-	for i, w := range want {
-		n, err := nr.Next()
-		if err != nil {
-			t.Fatalf("node %d: %v", i, err)
-		}
-		if w.Type == tree.NodeFile && !reflect.DeepEqual(n, w) || w.Type != tree.NodeFile && (n.Path != w.Path || n.Type != w.Type || n.Target != w.Target || n.RDev != w.RDev || n.Mode != w.Mode || n.MTime != w.MTime) {
-			t.Fatalf("node %d: got %+v want %+v", i, n, w)
-		}
-	}
-	if _, err := nr.Next(); err != io.EOF {
-		t.Fatalf("after the last node: %v", err)
-	}
-	// Out of order and path-escaping lists are refused.
-	bad := [][]*tree.Node{
-		{{Path: "b", Type: tree.NodeDir}, {Path: "a", Type: tree.NodeDir}},
-		{{Path: "a.b", Type: tree.NodeDir}, {Path: "a/x", Type: tree.NodeDir}},
-		{{Path: "../etc", Type: tree.NodeDir}},
-		{{Path: "a//b", Type: tree.NodeDir}},
-	}
-	for i, ns := range bad {
-		nr := tree.NewReader(bytes.NewReader(encodeNodes(ns)))
-		var err error
-		for err == nil {
-			_, err = nr.Next()
-		}
-		if err == io.EOF {
-			t.Errorf("bad list %d was accepted", i)
-		}
-	}
-}
-
-func TestComparePathsIsWalkOrder(t *testing.T) {
-	ordered := []string{"", "a", "a/b", "a/b/c", "a/bc", "a.txt", "a0", "b"}
-	for i := range ordered {
-		for j := range ordered {
-			got := tree.ComparePaths(ordered[i], ordered[j])
-			want := 0
-			if i < j {
-				want = -1
-			} else if i > j {
-				want = 1
-			}
-			if got != want {
-				t.Errorf("ComparePaths(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
-			}
-		}
-	}
-}
-
 // TestWriteFuzzSeeds writes the seed corpora kept in testdata/fuzz.
 func TestWriteFuzzSeeds(t *testing.T) {
 	if os.Getenv("UPDATE_FUZZ_SEEDS") == "" {
@@ -272,8 +156,4 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	snap := sampleSnapshot()
 	write("FuzzDecodeSnapshot", "valid", snap)
 	write("FuzzDecodeSnapshot", "unknown-field", []byte(`{"version":1,"kind":"tree","evil":true}`))
-	nodes := encodeNodes(sampleNodes())
-	write("FuzzNodeReader", "valid", nodes)
-	write("FuzzNodeReader", "truncated", nodes[:len(nodes)-3])
-	write("FuzzNodeReader", "out-of-order", encodeNodes([]*tree.Node{{Path: "b", Type: tree.NodeDir}, {Path: "a", Type: tree.NodeDir}}))
 }
