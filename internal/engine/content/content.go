@@ -8,20 +8,21 @@
 //	packs/<xx>/<pack ID>      ~16 MiB of sealed chunks and a sealed table of them (pack.go)
 //	index/<ID>                which chunks are in which packs; one or more per backup (index.go)
 //	snapshots/<snapshot ID>   one per recovery point: kind, metadata, and the chunks of its
-//	                          node list (a tree) or chunk list (a stream) (snapshot.go, node.go)
-//	locks/<session>.<n>       one per running backup, refreshed while it runs (lock.go)
+//	                          node list (a tree) or chunk list (a stream) (snapshot.go, tree)
+//	locks/<session>.<n>       one per running backup, refreshed while it runs (locks)
 //	locks/gc                  held while GC runs
 //	condemned/<ID>[.locks]    packs GC will delete once no backup that could use them runs (gc.go)
 //	damaged/<ID>              packs and chunk copies found damaged, which no backup reuses (damage.go)
 //
 // The job runner uses Init/Open, Snapshot, Forget, GC, Verify/Check, RebuildIndex and
-// BackupStream/RestoreStream;
-// connectors (resources/efs) write through a Session and read through NodeReader and Fetch.
+// BackupStream/RestoreStream; connectors (resources/efs) write through a Session and read
+// through tree.Reader and Fetch. The parts with a concern of their own are subpackages: chunk
+// (chunk IDs and refs), varint (the bounded decoder of the binary formats), tree (node lists),
+// chunker, keyring (keys and sealing) and locks.
 //
-// Hand-written parts and why: the chunker (chunker.go: faster than the Go FastCDC libraries and
-// keyed) and the repository format itself. The primitives are libraries:
-// klauspost/compress (zstd), lukechampine.com/blake3, and the standard library's AES-GCM and
-// HKDF.
+// Hand-written parts and why: the chunker (faster than the Go FastCDC libraries, and keyed) and
+// the repository format itself. The primitives are libraries: klauspost/compress (zstd),
+// lukechampine.com/blake3, and the standard library's AES-GCM and HKDF.
 package content
 
 import (
@@ -86,7 +87,7 @@ type repoConfig struct {
 	ID         string `json:"id"`
 	KeyID      string `json:"keyId"`
 	WrappedKey []byte `json:"wrappedKey"`
-	// WrappedNamespaceKey, if set, is the namespace key (keys.go) chunk IDs and boundaries are
+	// WrappedNamespaceKey, if set, is the namespace key (keyring) chunk IDs and boundaries are
 	// derived from, wrapped like the data key.
 	WrappedNamespaceKey []byte `json:"wrappedNamespaceKey,omitempty"`
 	// Chunking parameters are recorded so a future default change does not silently stop
@@ -121,7 +122,7 @@ func WithLockTimes(refresh, stale time.Duration) Option {
 }
 
 // WithNamespaceKey makes Init derive the new repository's chunk IDs and chunk boundaries from key
-// rather than from its data key (see keys.go), so that repositories made with the same key give
+// rather than from its data key (see keyring.Keys), so that repositories made with the same key give
 // the same content the same IDs and copies between them need neither read what the destination
 // has nor re-hash what it lacks. The repository records the key, wrapped by the master key;
 // Open ignores the option.

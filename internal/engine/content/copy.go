@@ -22,7 +22,7 @@ import (
 // account).
 //
 // Chunk IDs are keyed per repository: an ID is the BLAKE3 hash of the content under a key derived
-// from the repository's data key, and the chunker's gear table is derived from it too (keys.go).
+// from the repository's data key, and the chunker's gear table is derived from it too (keyring).
 // The same bytes therefore have unrelated IDs in two vaults, and a source ID tells nothing about
 // whether the destination holds the content. Two designs were weighed:
 //
@@ -37,7 +37,7 @@ import (
 //     recompressing. The snapshot's node list (or chunk list) is rewritten with the new IDs and
 //     stored with the destination's metadata chunker.
 //
-// This file does 2. Repositories made with one namespace key (keys.go; the engine gives one to
+// This file does 2. Repositories made with one namespace key (keyring; the engine gives one to
 // all the vaults of an account) give the same content the same ID, so between them there is
 // nothing to translate: a copy reads only the chunks the destination lacks, and re-seals each
 // under the destination's key without decompressing or re-hashing it. Otherwise a copy

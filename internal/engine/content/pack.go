@@ -15,7 +15,7 @@ import (
 // themselves, so verify and an index rebuild need nothing but the pack:
 //
 //	header   "SRPACK" 0x00 0x01                              8 bytes (magic, format version 1)
-//	chunks   sealed chunk, sealed chunk, ...                 (see crypto.go)
+//	chunks   sealed chunk, sealed chunk, ...                 (see crypto.go and keyring)
 //	table    sealed(uvarint count, per chunk: 32-byte ID, uvarint offset, uvarint length,
 //	               uvarint raw length)                        with the pack's name as AAD
 //	footer   uint32 little-endian length of the sealed table, "SRPKTAIL"     12 bytes

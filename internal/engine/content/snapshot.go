@@ -15,7 +15,7 @@ import (
 )
 
 // Snapshots ("snapshots/<32 hex digits>") are sealed JSON objects. A snapshot lists the chunks
-// of its node list (a tree; node.go) or chunk list (a stream; stream.go), never the file list
+// of its node list (a tree; package tree) or chunk list (a stream; stream.go), never the file list
 // itself, so a snapshot object stays small however many files it covers.
 const snapshotMagic = "SRSN"
 

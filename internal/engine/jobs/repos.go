@@ -77,7 +77,7 @@ func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID stri
 // accountNamespace is the namespace key of every repository an account's vaults have (warm and
 // cold, in every region): chunks get the same IDs in all of them, so copies and moves to cold
 // storage between them re-seal chunks rather than re-hash them, and read only what the
-// destination lacks (content/keys.go says what that reveals). Accounts never share one.
+// destination lacks (content/keyring says what that reveals). Accounts never share one.
 func accountNamespace(mk keyring.MasterKey, account string) ([32]byte, error) {
 	var ns [32]byte
 	k, err := hkdf.Key(sha256.New, mk[:], nil, "strongroom/engine/v1 account namespace\x00"+account, len(ns))
