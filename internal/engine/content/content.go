@@ -122,10 +122,10 @@ func WithLockTimes(refresh, stale time.Duration) Option {
 }
 
 // WithNamespaceKey makes Init derive the new repository's chunk IDs and chunk boundaries from key
-// rather than from its data key (see keyring.Keys), so that repositories made with the same key give
-// the same content the same IDs and copies between them need neither read what the destination
-// has nor re-hash what it lacks. The repository records the key, wrapped by the master key;
-// Open ignores the option.
+// rather than from its data key (see keyring.Keys), so that repositories made with the same key
+// give the same content the same IDs and copies between them need neither read what the
+// destination has nor re-hash what it lacks. The repository records the key, wrapped by the
+// master key; Open ignores the option.
 func WithNamespaceKey(key [32]byte) Option {
 	return func(o *options) { o.namespace = bytes.Clone(key[:]) }
 }

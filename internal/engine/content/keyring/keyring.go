@@ -103,13 +103,13 @@ func loadMasterKey(path string) (MasterKey, error) {
 //   - "strongroom/content/v1 gear": the chunker's gear table, so chunk boundaries (and hence
 //     chunk sizes, which are visible in the store) cannot fingerprint known files.
 //
-// A repository made with a namespace key (content.WithNamespaceKey) derives the last two from that key
-// instead of its data key. Repositories sharing a namespace key cut the same content at the same
-// boundaries and give it the same IDs, while each still encrypts under its own data key: a copy
-// between them re-seals chunks without decompressing or re-hashing them, and reads only the
-// chunks the destination lacks. What the sharing reveals, to someone who can read the stores of
-// two such repositories but holds no key, is which chunks they have in common; the engine shares
-// a namespace only among the vaults of one account (copies between which carry the same chunks by
+// A repository made with a namespace key (content.WithNamespaceKey) derives the last two from that
+// key instead of its data key. Repositories sharing a namespace key cut the same content at the
+// same boundaries and give it the same IDs, while each still encrypts under its own data key: a
+// copy between them re-seals chunks without decompressing or re-hashing them, and reads only the
+// chunks the destination lacks. What the sharing reveals, to someone who can read the stores of two
+// such repositories but holds no key, is which chunks they have in common; the engine shares a
+// namespace only among the vaults of one account (copies between which carry the same chunks by
 // design), never across accounts.
 type Keys struct {
 	aead cipher.AEAD
@@ -202,7 +202,8 @@ func wrapKey(mk MasterKey, key, aad []byte) ([]byte, error) {
 	return gcm.Seal(nonce, nonce, key, aad), nil
 }
 
-// ErrWrongKey is returned (by content.Open, through the unwrap functions) when the master key does not unwrap the repository's data key.
+// ErrWrongKey is returned by the unwrap functions (and so by content.Open) when the master key
+// does not unwrap the repository's data key.
 var ErrWrongKey = errors.New("content: the master key does not unwrap this repository's data key")
 
 func unwrapKey(mk MasterKey, wrapped, aad []byte) ([]byte, error) {
