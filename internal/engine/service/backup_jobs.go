@@ -545,7 +545,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task,
 			return err
 		}
 	}
-	if err := touchProtection(tx, j.Resource); err != nil {
+	if err := records.TouchProtection(tx, j.Resource); err != nil {
 		return err
 	}
 	if j.State == BackupJobCompleted {
@@ -589,7 +589,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *queue.Task, lo
 			if j.StopReason != "" {
 				// Stopped by its completion window: what it wrote is discarded.
 				j.StatusMessage = j.StopReason
-				if err := queueVaultGC(tx, j.AccountID, j.Region, j.VaultName, j.ID); err != nil {
+				if err := jobs.QueueVaultGC(tx, j.AccountID, j.Region, j.VaultName, j.ID); err != nil {
 					return err
 				}
 			}

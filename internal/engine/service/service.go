@@ -99,14 +99,12 @@ func New(cfg Config) *Service {
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]queue.Handler{
-		jobs.KindBackup:    backupHandler{s},
-		jobs.KindRestore:   restoreHandler{s},
-		jobs.KindForget:    forgetHandler{s},
-		jobs.KindLegalHold: legalHoldHandler{s},
-		jobs.KindCopy:      copyHandler{s},
-		jobs.KindCold:      coldHandler{s},
-	})
+	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
+		Repos: cfg.Repos, Events: cfg.Events, Wake: func() { s.sched.Wake() }})
+	handlers[jobs.KindBackup] = backupHandler{s}
+	handlers[jobs.KindLegalHold] = legalHoldHandler{s}
+	handlers[jobs.KindCopy] = copyHandler{s}
+	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
 	s.sched = scheduler.New(so)
