@@ -36,6 +36,9 @@ type Config struct {
 	Repos *Repos
 	// Events records the events of jobs and recovery points. Nil records none.
 	Events events.Recorder
+	// HoldBatch is how many documents one legal hold resolution or release step examines
+	// (default DefaultHoldBatch; tests lower it to see the steps).
+	HoldBatch int
 	// Wake tells the scheduler that a job finished, which may change what it waits for. Nil:
 	// there is no scheduler to tell.
 	Wake func()
@@ -50,6 +53,7 @@ type executor struct {
 	repos      *Repos
 	events     events.Recorder
 	wake       func()
+	holdBatch  int
 }
 
 // Handlers returns the handler of every job kind this package runs, keyed by kind, for
@@ -57,14 +61,15 @@ type executor struct {
 func Handlers(cfg Config) map[string]queue.Handler {
 	x := newExecutor(cfg)
 	return map[string]queue.Handler{
-		KindForget:  forgetHandler{x},
-		KindCold:    coldHandler{x},
-		KindRestore: restoreHandler{x},
+		KindForget:    forgetHandler{x},
+		KindCold:      coldHandler{x},
+		KindRestore:   restoreHandler{x},
+		KindLegalHold: legalHoldHandler{x},
 	}
 }
 
 func newExecutor(cfg Config) *executor {
-	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake}
+	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch}
 	if x.clock == nil {
 		x.clock = clock.Real{}
 	}

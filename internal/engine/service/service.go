@@ -47,6 +47,9 @@ type Config struct {
 	Events events.Recorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
+	// HoldBatch is how many documents one legal hold resolution or release step examines
+	// (default jobs.DefaultHoldBatch; tests lower it to see the steps).
+	HoldBatch int
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
 	Regions *region.Set
 }
@@ -62,8 +65,7 @@ type Service struct {
 	repos         *jobs.Repos
 	regions       *region.Set
 	runner        *queue.Runner
-	// holdBatch is how many documents one legal hold resolution or release step examines
-	// (defaultHoldBatch; tests lower it to see the steps).
+	// holdBatch is Config.HoldBatch: for the steps CreateLegalHold and CancelLegalHold take.
 	holdBatch int
 	sched     *scheduler.Scheduler
 	events    events.Recorder
@@ -92,7 +94,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
-		holdBatch: defaultHoldBatch}
+		holdBatch: cfg.HoldBatch}
 	s.taggable = map[string]func(store.Tx, ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
@@ -100,9 +102,8 @@ func New(cfg Config) *Service {
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
 	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
-		Repos: cfg.Repos, Events: cfg.Events, Wake: func() { s.sched.Wake() }})
+		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Wake: func() { s.sched.Wake() }})
 	handlers[jobs.KindBackup] = backupHandler{s}
-	handlers[jobs.KindLegalHold] = legalHoldHandler{s}
 	handlers[jobs.KindCopy] = copyHandler{s}
 	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
