@@ -65,6 +65,7 @@ func Handlers(cfg Config) map[string]queue.Handler {
 		KindCold:      coldHandler{x},
 		KindRestore:   restoreHandler{x},
 		KindLegalHold: legalHoldHandler{x},
+		KindCopy:      copyHandler{x},
 	}
 }
 

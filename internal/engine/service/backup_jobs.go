@@ -537,7 +537,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task,
 		rp.StatusMessage = partialMessage(res.Warnings)
 		j.StatusMessage = rp.StatusMessage
 	}
-	if err := insertRecoveryPoint(tx, rp); err != nil {
+	if err := records.InsertRecoveryPoint(tx, rp); err != nil {
 		return err
 	}
 	if len(j.RecoveryPointTags) > 0 {

@@ -25,20 +25,6 @@ func RecoveryPointARN(region, account, id string) string {
 	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
 }
 
-func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
-	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
-		return err
-	}
-	ref := records.PointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	return records.IndexPointLifecycle(tx, rp)
-}
-
 func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
 	for coll, key := range map[string]string{
 		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
@@ -284,7 +270,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
@@ -324,7 +310,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionUpdateLifecycle, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionUpdateLifecycle, rp.ARN, now); err != nil {
 			return err
 		}
 		supportsCold := false

@@ -104,7 +104,6 @@ func New(cfg Config) *Service {
 	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
 		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Wake: func() { s.sched.Wake() }})
 	handlers[jobs.KindBackup] = backupHandler{s}
-	handlers[jobs.KindCopy] = copyHandler{s}
 	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
