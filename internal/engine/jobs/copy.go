@@ -234,13 +234,13 @@ func (x *executor) completeCopy(ctx context.Context, tx store.Tx, t *queue.Task,
 	return FinishCopyJob(tx, x.events, j)
 }
 
-// copyFailure is Failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
+// copyFailure is failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
 func copyFailure(err, cause error) (msg, category string) {
 	if apierr.Is(err, apierr.AccessDenied) {
 		e, _ := apierr.As(err)
 		return "Access Denied trying to call AWS Backup service: " + e.Message + ". " + noCopy + ".", CategoryAccessDenied
 	}
-	return Failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
+	return failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
 }
 
 // finishFailed records a copy job that ended without a point.

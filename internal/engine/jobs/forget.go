@@ -12,9 +12,9 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// QueueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup
+// queueVaultGC queues the collection of a vault's unreferenced data: the packs a stopped backup
 // job had written. key names the cause (a job).
-func QueueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
+func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
 	key := "gc/" + records.VaultKey(account, region, vaultName) + "/" + cause
 	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err

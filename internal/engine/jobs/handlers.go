@@ -20,6 +20,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	Repos *Repos
 	// Events records the events of jobs and recovery points. Nil records none.
 	Events events.Recorder
+	// Regions are the regions the engine serves, which copy actions' destinations must be in
+	// (nil: AWS's standard regions).
+	Regions *region.Set
 	// HoldBatch is how many documents one legal hold resolution or release step examines
 	// (default DefaultHoldBatch; tests lower it to see the steps).
 	HoldBatch int
@@ -54,6 +58,7 @@ type executor struct {
 	events     events.Recorder
 	wake       func()
 	holdBatch  int
+	regions    *region.Set
 }
 
 // Handlers returns the handler of every job kind this package runs, keyed by kind, for
@@ -66,11 +71,12 @@ func Handlers(cfg Config) map[string]queue.Handler {
 		KindRestore:   restoreHandler{x},
 		KindLegalHold: legalHoldHandler{x},
 		KindCopy:      copyHandler{x},
+		KindBackup:    backupHandler{x},
 	}
 }
 
 func newExecutor(cfg Config) *executor {
-	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch}
+	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch, regions: cfg.Regions}
 	if x.clock == nil {
 		x.clock = clock.Real{}
 	}

@@ -71,7 +71,7 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		if errors.Is(context.Cause(ctx), queue.ErrLeaseLost) {
 			return err
 		}
-		msg, _ := Failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
+		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
 			cur, _, gerr := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)

@@ -111,8 +111,8 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 	return &wire.StartCopyJobOutput{CopyJobId: j.ID, CreationDate: wire.NewTimestamp(j.CreationDate)}, nil
 }
 
-// prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
-// lifecycle lc, checking what can be checked before it runs.
+// prepareCopy checks that point rp can be copied and that destARN names a vault, then fills in
+// the new copy job (jobs.PrepareCopy, which the copy actions of completed backup jobs share).
 func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *wire.Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
@@ -130,64 +130,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if err := checkVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
 		return err
 	}
-	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = destARN, a.AccountID, a.Region, a.Name()
-	if a.AccountID == j.AccountID {
-		dv, err := findVault(tx, a.AccountID, a.Region, a.Name())
-		if err != nil {
-			return apierr.NotFound("destination backup vault %s does not exist: create it in account %s, region %s first", destARN, a.AccountID, a.Region)
-		}
-		if dv.Name == src.Name && dv.Region == src.Region {
-			return apierr.InvalidParameter("DestinationBackupVaultArn %s is the source vault: copy into another vault", destARN)
-		}
-	}
-	supportsCold := false
-	if conn, ok := s.connectors[rp.ResourceType]; ok {
-		supportsCold = conn.SupportsColdStorage()
-	}
-	j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID = src.Name, src.ARN, rp.ARN, rp.ID
-	j.Resource, j.BackupSizeInBytes, j.CreatedBy = rp.Resource, rp.BackupSizeInBytes, rp.CreatedBy
-	j.Lifecycle = effectiveLifecycle(lc, supportsCold)
-	j.DestPointID = newPointID()
-	j.DestPointARN = RecoveryPointARN(a.Region, a.AccountID, j.DestPointID)
-	return nil
-}
-
-// startCopyActions queues a copy job per copy action of a backup job that has just completed with
-// point rp, in the transaction that completes it. A copy action that cannot even start (its
-// vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
-// copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src records.Vault, rp records.RecoveryPoint) error {
-	for _, action := range bj.CopyActions {
-		now := s.clock.Now()
-		j := records.CopyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
-			CreationDate: now, CreatedByBackupJobID: bj.ID}
-		lc := action.Lifecycle
-		if lc == nil {
-			lc = rp.Lifecycle
-		}
-		if err := s.prepareCopy(tx, &j, src, rp, action.DestinationBackupVaultArn, lc); err != nil {
-			e, ok := apierr.As(err)
-			if !ok {
-				return err
-			}
-			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, jobs.CategoryFailed, now
-			j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID, j.Resource = src.Name, src.ARN, rp.ARN, rp.ID, rp.Resource
-			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
-				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
-			}
-			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-				return err
-			}
-			if err := jobs.CopyJobEvent(tx, s.events, j); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := jobs.InsertCopyJob(tx, j); err != nil {
-			return err
-		}
-	}
-	return nil
+	return jobs.PrepareCopy(tx, s.connectors, j, src, rp, jobs.CopyDestination{ARN: destARN, AccountID: a.AccountID, Region: a.Region, Name: a.Name()}, lc)
 }
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".

@@ -2,15 +2,10 @@ package service
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 )
 
 // shutdownGrace is how long Close waits for running jobs to record that they were stopped.
@@ -41,39 +36,13 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// newJobID returns a job or recovery point ID. UUIDv7 IDs sort by creation time, so documents
-// keyed by them list in creation order.
-func newJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()) }
+// newJobID and newPointID are jobs.NewJobID and jobs.NewPointID, which copy actions share.
+func newJobID() string { return jobs.NewJobID() }
 
-func newPointID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// openRepo opens the repository of vault v; create makes it if the vault has none yet.
-func (s *Service) openRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
-	if s.repos == nil {
-		return nil, errors.New("this engine was started without a data dir for vault repositories")
-	}
-	return refusedRepo(s.repos.Open(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create))
-}
+func newPointID() string { return jobs.NewPointID() }
 
 // How long DeleteBackupVault waits for a removal in flight, and how often it looks again.
 const (
 	removalPatience = 30 * time.Second
 	removalPoll     = 50 * time.Millisecond
 )
-
-// openColdRepo opens vault v's cold-storage repository.
-func (s *Service) openColdRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
-	if s.repos == nil {
-		return nil, errors.New("this engine was started without a data dir for vault repositories")
-	}
-	return refusedRepo(s.repos.OpenCold(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create))
-}
-
-// openPointRepo opens the repository holding a point's data: the vault's cold repository for a
-// COLD point, its warm one otherwise.
-func (s *Service) openPointRepo(ctx context.Context, v records.Vault, storageClass string) (*content.Repository, error) {
-	if storageClass == StorageClassCold {
-		return s.openColdRepo(ctx, v, false)
-	}
-	return s.openRepo(ctx, v, false)
-}

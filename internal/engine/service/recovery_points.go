@@ -317,7 +317,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 		if conn, ok := s.connectors[rp.ResourceType]; ok {
 			supportsCold = conn.SupportsColdStorage()
 		}
-		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		lc := records.EffectiveLifecycle(in.Lifecycle, supportsCold)
 		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}

@@ -419,7 +419,7 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.role, State: BackupJobCreated,
 		Resource: m.res, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
-		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
+		Lifecycle: records.EffectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
 		VaultARN: VaultARN(p.Region, p.AccountID, rule.TargetBackupVaultName),
 		CreatedBy: &wire.RecoveryPointCreator{

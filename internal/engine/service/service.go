@@ -102,8 +102,7 @@ func New(cfg Config) *Service {
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
 	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
-		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Wake: func() { s.sched.Wake() }})
-	handlers[jobs.KindBackup] = backupHandler{s}
+		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Regions: cfg.Regions, Wake: func() { s.sched.Wake() }})
 	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
