@@ -26,9 +26,11 @@ var floors = map[string]int{
 	"internal/engine/content/chunk": 0, "internal/engine/content/varint": 0,
 	"internal/engine/content/chunker": 0, "internal/engine/content/keyring": 0,
 	"internal/engine/content/bufpipe": 0,
-	// 1: the path builder, test doubles of leaves, and the repository's parts over leaves: node
-	// lists (tree) and the backup and GC locks in a store.
+	// 1: the path builder, the API's shapes, the static input rules, ARNs, test doubles of
+	// leaves, and the repository's parts over leaves: node lists (tree) and the backup and GC
+	// locks in a store.
 	"internal/engine/layout": 1, "internal/engine/wire": 1, "internal/engineclient": 1,
+	"internal/engine/rules": 1, "internal/engine/arns": 1,
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
@@ -37,25 +39,28 @@ var floors = map[string]int{
 	// 3: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
 	"internal/engine/credentials": 3, "internal/engine/lease": 3, "internal/engine/secrets": 3,
 	"internal/engine/resources/efs": 3, "internal/engine/resources/rds": 3, "internal/engine/resources/s3": 3,
-	// 4: the connectors, the configuration, the job runner.
-	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/jobs": 4,
-	// 5: the stored records (they hold connectors' resource and restore plan types) and the
-	// scheduler.
-	"internal/engine/records": 5, "internal/engine/scheduler": 5,
-	// 6: event delivery, over records and the job runner.
-	"internal/engine/events": 6,
-	// 7: the domain.
-	"internal/engine/service": 7,
-	// 8: HTTP.
-	"internal/engine/api": 8,
-	// 9: the engine's own endpoints, served through the API handler.
-	"internal/engine/extension": 9,
-	// 10: the engine assembly.
-	"internal/engine": 10,
-	// 11: what runs an engine: the CLI, the test server.
-	"internal/engine/cli": 11, "internal/engine/enginetest": 11,
-	// 12: the Terraform layer, which imports the engine only to run it embedded.
-	"internal/provider": 12,
+	// 4: the connectors, the configuration, the durable task queue.
+	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/queue": 4,
+	// 5: the stored records (they hold connectors' resource and restore plan types).
+	"internal/engine/records": 5,
+	// 6: event delivery, over records and the queue; the job summaries, a read model of records.
+	"internal/engine/events": 6, "internal/engine/summaries": 6,
+	// 7: job execution: the handlers of every job kind and the job state writes.
+	"internal/engine/jobs": 7,
+	// 8: the scheduler.
+	"internal/engine/scheduler": 8,
+	// 9: the domain.
+	"internal/engine/service": 9,
+	// 10: HTTP.
+	"internal/engine/api": 10,
+	// 11: the engine's own endpoints, served through the API handler.
+	"internal/engine/extension": 11,
+	// 12: the engine assembly.
+	"internal/engine": 12,
+	// 13: what runs an engine: the CLI, the test server.
+	"internal/engine/cli": 13, "internal/engine/enginetest": 13,
+	// 14: the Terraform layer, which imports the engine only to run it embedded.
+	"internal/provider": 14,
 }
 
 func root() string { return filepath.Join("..", "..") }

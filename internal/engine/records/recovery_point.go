@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -101,4 +102,19 @@ type PendingCold struct {
 	Region    string `json:"region"`
 	Vault     string `json:"vault"`
 	PointID   string `json:"point_id"`
+}
+
+// InsertRecoveryPoint stores a new point with its indexes: by ID, by resource, and its due times.
+func InsertRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
+	if err := InsertDoc(tx, CollRecoveryPoints, PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		return err
+	}
+	ref := PointRef{Vault: rp.VaultName, ID: rp.ID}
+	if err := PutDoc(tx, CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	if err := PutDoc(tx, CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	return IndexPointLifecycle(tx, rp)
 }

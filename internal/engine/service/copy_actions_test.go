@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -21,13 +22,13 @@ import (
 // a FAILED copy job saying so.
 func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	dir := t.TempDir()
-	s := New(Config{Store: store.NewMemory(), Jobs: jobs.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
+	s := newWired(Config{Store: store.NewMemory(), Repos: &jobs.Repos{
 		Dir: func(account, region, vault string) (string, error) {
 			return layout.VaultRepo(dir, account, region, vault)
 		},
 		MasterKeyPath: filepath.Join(dir, "master.key"),
 		NewStore:      func(d string) (blob.Store, error) { return blob.NewLocal(d) },
-	}})
+	}}, queue.Options{Poll: 20 * time.Millisecond})
 	t.Cleanup(func() { s.Close() })
 	us := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion})
 	eu := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: "eu-west-1"})

@@ -3,18 +3,10 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
-	"maps"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -36,9 +28,9 @@ import (
 // destination vault's repository (which may live in another region's storage directory, engine
 // config), and the point appears in the transaction that completes the job. The destination's
 // rules are checked when the job runs and again in that transaction: the vault must exist, its
-// access policy must let the source account copy into it (vault_access.go), and its lock must
-// accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and no
-// point is kept.
+// access policy must let the source account copy into it (records/vault_access.go), and its lock
+// must accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and
+// no point is kept. Package jobs runs it.
 
 // Copy job states (the model's CopyJobState), defined where they are stored.
 const (
@@ -46,10 +38,6 @@ const (
 	CopyJobRunning   = records.CopyJobRunning
 	CopyJobCompleted = records.CopyJobCompleted
 	CopyJobFailed    = records.CopyJobFailed
-)
-
-const (
-	kindCopy = "copy"
 )
 
 // StartCopyJob starts copying a recovery point into another vault. Within the caller's account
@@ -104,7 +92,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, src, c.AccountID, c.Region, actionStartCopyJob, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, src, c.AccountID, c.Region, records.ActionStartCopyJob, rp.ARN, now); err != nil {
 			return err
 		}
 		lc := in.Lifecycle
@@ -114,7 +102,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 		if err := s.prepareCopy(tx, &j, src, rp, in.DestinationBackupVaultArn, lc); err != nil {
 			return err
 		}
-		return s.insertCopyJob(tx, j)
+		return jobs.InsertCopyJob(tx, j)
 	})
 	if err != nil {
 		return nil, internal("start copy job", err)
@@ -123,8 +111,8 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 	return &wire.StartCopyJobOutput{CopyJobId: j.ID, CreationDate: wire.NewTimestamp(j.CreationDate)}, nil
 }
 
-// prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
-// lifecycle lc, checking what can be checked before it runs.
+// prepareCopy checks that point rp can be copied and that destARN names a vault, then fills in
+// the new copy job (jobs.PrepareCopy, which the copy actions of completed backup jobs share).
 func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *wire.Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
@@ -142,75 +130,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if err := checkVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
 		return err
 	}
-	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = destARN, a.AccountID, a.Region, a.Name()
-	if a.AccountID == j.AccountID {
-		dv, err := findVault(tx, a.AccountID, a.Region, a.Name())
-		if err != nil {
-			return apierr.NotFound("destination backup vault %s does not exist: create it in account %s, region %s first", destARN, a.AccountID, a.Region)
-		}
-		if dv.Name == src.Name && dv.Region == src.Region {
-			return apierr.InvalidParameter("DestinationBackupVaultArn %s is the source vault: copy into another vault", destARN)
-		}
-	}
-	supportsCold := false
-	if conn, ok := s.connectors[rp.ResourceType]; ok {
-		supportsCold = conn.SupportsColdStorage()
-	}
-	j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID = src.Name, src.ARN, rp.ARN, rp.ID
-	j.Resource, j.BackupSizeInBytes, j.CreatedBy = rp.Resource, rp.BackupSizeInBytes, rp.CreatedBy
-	j.Lifecycle = effectiveLifecycle(lc, supportsCold)
-	j.DestPointID = newPointID()
-	j.DestPointARN = RecoveryPointARN(a.Region, a.AccountID, j.DestPointID)
-	return nil
-}
-
-// insertCopyJob stores a new copy job and queues it.
-func (s *Service) insertCopyJob(tx store.Tx, j records.CopyJob) error {
-	if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
-		return err
-	}
-	return jobs.Enqueue(tx, kindCopy, j.Key())
-}
-
-// startCopyActions queues a copy job per copy action of a backup job that has just completed with
-// point rp, in the transaction that completes it. A copy action that cannot even start (its
-// vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
-// copies are looked for.
-func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src records.Vault, rp records.RecoveryPoint) error {
-	for _, action := range bj.CopyActions {
-		now := s.clock.Now()
-		j := records.CopyJob{ID: newJobID(), AccountID: bj.AccountID, Region: bj.Region, IamRoleARN: bj.IamRoleARN, State: CopyJobCreated,
-			CreationDate: now, CreatedByBackupJobID: bj.ID}
-		lc := action.Lifecycle
-		if lc == nil {
-			lc = rp.Lifecycle
-		}
-		if err := s.prepareCopy(tx, &j, src, rp, action.DestinationBackupVaultArn, lc); err != nil {
-			e, ok := apierr.As(err)
-			if !ok {
-				return err
-			}
-			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, categoryFailed, now
-			j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID, j.Resource = src.Name, src.ARN, rp.ARN, rp.ID, rp.Resource
-			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
-				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
-			}
-			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-				return err
-			}
-			if err := s.copyJobEvent(tx, j); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := s.insertCopyJob(tx, j); err != nil {
-			return err
-		}
-	}
-	return nil
+	return jobs.PrepareCopy(tx, s.connectors, j, src, rp, jobs.CopyDestination{ARN: destARN, AccountID: a.AccountID, Region: a.Region, Name: a.Name()}, lc)
 }
 
 // activeCopyJobInto returns the ID of an unfinished copy job writing into vault v, or "".
@@ -319,292 +239,6 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *wire.ListCopyJobsInput) 
 		return nil, internal("list copy jobs", err)
 	}
 	return out, nil
-}
-
-// copyHandler runs copy jobs.
-type copyHandler struct{ s *Service }
-
-func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-	if err != nil || !found || records.CopyJobDone(j.State) {
-		return false, err
-	}
-	j.State = CopyJobRunning
-	if err := records.PutDoc(tx, records.CollCopyJobs, t.Key, j); err != nil {
-		return false, err
-	}
-	return true, h.s.copyJobEvent(tx, j)
-}
-
-func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-	if err != nil || !found || records.CopyJobDone(j.State) {
-		return false, nil, err
-	}
-	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, categoryEngine, h.s.clock.Now()
-	j.StatusMessage = reason + ". " + noCopy + "; start the copy again."
-	return false, nil, h.s.finishCopyDocs(tx, j)
-}
-
-// noCopy is what a failed copy cost.
-const noCopy = "No recovery point was created in the destination vault"
-
-// finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
-// active copies.
-func (s *Service) finishCopyDocs(tx store.Tx, j records.CopyJob) error {
-	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key()); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-		return err
-	}
-	return s.copyJobEvent(tx, j)
-}
-
-// copyJobEvent records the event of a copy job's state (events.go): COPY_JOB_STARTED,
-// COPY_JOB_SUCCESSFUL or COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
-func (s *Service) copyJobEvent(tx store.Tx, j records.CopyJob) error {
-	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
-		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
-	switch j.State {
-	case CopyJobRunning:
-		ev.Type = "COPY_JOB_STARTED"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job was started. Recovery point ARN: %s. Destination backup vault ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestVaultARN, j.ID)
-	case CopyJobCompleted:
-		ev.Type = "COPY_JOB_SUCCESSFUL"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job was completed successfully. Recovery point ARN: %s. Destination recovery point ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestPointARN, j.ID)
-	case CopyJobFailed:
-		ev.Type = "COPY_JOB_FAILED"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job failed: %s. Recovery point ARN: %s. CopyJob ID : %s", j.StatusMessage, j.SourcePointARN, j.ID)
-	default:
-		return nil
-	}
-	return s.recordEvent(tx, ev)
-}
-
-// copyTargets are what a running copy job reads and writes, as the store had them.
-type copyTargets struct {
-	job                  records.CopyJob
-	src, dst             records.Vault
-	srcFound, dstFound   bool
-	point                records.RecoveryPoint
-	pointFound           bool
-	sourceTags           map[string]string
-	accessErr, retainErr error
-}
-
-// checkCopyTargets reads the job's vaults and source point and applies the destination's rules.
-func (s *Service) checkCopyTargets(tx store.Tx, j records.CopyJob, now time.Time) (copyTargets, error) {
-	ct := copyTargets{job: j}
-	var err error
-	if ct.src, ct.srcFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(j.AccountID, j.Region, j.SourceVaultName)); err != nil {
-		return ct, err
-	}
-	if ct.point, ct.pointFound, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(j.AccountID, j.Region, j.SourceVaultName, j.SourcePointID)); err != nil {
-		return ct, err
-	}
-	if ct.pointFound {
-		if ct.sourceTags, _, err = records.GetDoc[map[string]string](tx, records.CollTags, ct.point.ARN); err != nil {
-			return ct, err
-		}
-	}
-	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.DestVaultKey()); err != nil {
-		return ct, err
-	}
-	switch {
-	case j.DestAccountID != j.AccountID:
-		// Another account's vault: whether it exists is not the source account's business, so a
-		// missing vault reads like a refusal.
-		if !ct.dstFound {
-			ct.accessErr = apierr.New(apierr.AccessDenied, "backup vault %s does not exist, or its access policy does not grant backup:%s to account %s: create the vault and allow the copy in its access policy",
-				j.DestVaultARN, actionCopyInto, j.AccountID)
-		} else {
-			ct.accessErr = requireVaultPolicyAllow(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
-		}
-	case !ct.dstFound:
-		ct.accessErr = apierr.NotFound("destination backup vault %s was deleted before the copy ran", j.DestVaultARN)
-	default:
-		ct.accessErr = refuseByVaultPolicy(tx, ct.dst, j.AccountID, j.Region, actionCopyInto, ct.dst.ARN, now)
-	}
-	if ct.dstFound {
-		ct.retainErr = records.CheckRetentionAllowed(ct.dst, j.Lifecycle)
-	}
-	return ct, nil
-}
-
-// refusal is why the copy may not write into the destination, or nil.
-func (ct copyTargets) refusal() error {
-	switch {
-	case !ct.pointFound:
-		return fmt.Errorf("recovery point %s was deleted before it could be copied", ct.job.SourcePointARN)
-	case !ct.srcFound:
-		return fmt.Errorf("backup vault %s was deleted before the copy ran", ct.job.SourceVaultName)
-	case ct.accessErr != nil:
-		return ct.accessErr
-	}
-	return ct.retainErr
-}
-
-func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
-	s := h.s
-	started := s.clock.Now()
-	var ct copyTargets
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-		if err != nil {
-			return err
-		}
-		ct, err = s.checkCopyTargets(tx, j, started)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	j := ct.job
-	log := s.log.With(slog.String("copy_job_id", j.ID), slog.String("source", j.SourcePointARN), slog.String("destination_vault", j.DestVaultARN))
-	fail := func(err error) error { return h.finishFailed(ctx, t, log, err) }
-	if err := ct.refusal(); err != nil {
-		return fail(err)
-	}
-	err = t.Update(ctx, func(tx store.Tx) error {
-		cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-		if err != nil {
-			return err
-		}
-		cur.InitiationDate = started
-		cur.DestVaultType, cur.DestVaultLocked, cur.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-		return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
-	})
-	if err != nil {
-		return err
-	}
-	srcRepo, err := s.openPointRepo(ctx, ct.src, ct.point.StorageClass) // a cold point copies from the cold tier
-	if err != nil {
-		return fail(fmt.Errorf("open the repository of source vault %s: %w", ct.src.Name, err))
-	}
-	dstRepo, err := s.openRepo(ctx, ct.dst, true)
-	if err != nil {
-		return fail(fmt.Errorf("open the repository of destination vault %s: %w", ct.dst.Name, err))
-	}
-	log.Info("copy job running", slog.String("snapshot", ct.point.SnapshotID))
-	var progressMu sync.Mutex
-	var lastProgress time.Time
-	snap, err := content.CopySnapshot(ctx, srcRepo, dstRepo, content.SnapshotID(ct.point.SnapshotID), func(n int64) {
-		if !progressMu.TryLock() {
-			return
-		}
-		defer progressMu.Unlock()
-		if clock.Since(lastProgress) < progressInterval {
-			return
-		}
-		lastProgress = clock.Wall()
-		_ = t.Update(ctx, func(tx store.Tx) error {
-			cur, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-			if err != nil {
-				return err
-			}
-			cur.BytesTransferred = n
-			return records.PutDoc(tx, records.CollCopyJobs, t.Key, cur)
-		})
-	})
-	if err != nil {
-		return fail(err)
-	}
-	err = t.Finish(ctx, func(tx store.Tx) error { return s.completeCopy(ctx, tx, t, snap) })
-	if err != nil {
-		log.Error("recording a finished copy failed; forgetting its snapshot", slog.Any("error", err))
-		if ferr := dstRepo.Forget(context.WithoutCancel(ctx), snap.ID); ferr != nil {
-			log.Error("forgetting an unrecorded snapshot failed; GC cannot reclaim it", slog.String("snapshot", string(snap.ID)), slog.Any("error", ferr))
-		}
-		return err
-	}
-	log.Info("copy job finished", slog.Int64("bytes", snap.Size), slog.Int64("bytes_stored", snap.StoredBytes))
-	return nil
-}
-
-// completeCopy records a copied snapshot: the destination point and the job's outcome. The
-// destination's rules are checked again, in this transaction: a vault deleted, a policy changed or
-// a lock put while the copy ran fails the job, and the snapshot is forgotten.
-func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
-	now := s.clock.Now()
-	j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-	if err != nil {
-		return err
-	}
-	ct, err := s.checkCopyTargets(tx, j, now)
-	if err != nil {
-		return err
-	}
-	j.CompletionDate, j.BytesTransferred = now, snap.StoredBytes
-	unrecorded := records.RecoveryPoint{ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion, VaultName: j.DestVaultName, SnapshotID: string(snap.ID)}
-	// Only the destination's rules matter now: the data is copied even if the source went away.
-	destRefusal := ct.accessErr
-	if destRefusal == nil {
-		destRefusal = ct.retainErr
-	}
-	if destRefusal != nil {
-		j.State = CopyJobFailed
-		j.StatusMessage, j.MessageCategory = copyFailure(destRefusal, nil)
-		if ct.dstFound {
-			if err := queueForget(tx, unrecorded); err != nil {
-				return err
-			}
-		}
-		return s.finishCopyDocs(tx, j)
-	}
-	src := ct.point
-	rp := records.RecoveryPoint{
-		ID: j.DestPointID, ARN: j.DestPointARN, AccountID: j.DestAccountID, Region: j.DestRegion,
-		VaultName: ct.dst.Name, VaultARN: ct.dst.ARN, ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type,
-		ResourceName: j.Resource.Name(), Resource: j.Resource, SnapshotID: string(snap.ID),
-		Status: RecoveryPointCompleted, StorageClass: StorageClassWarm, CreationDate: j.CreationDate,
-		InitiationDate: j.InitiationDate, CompletionDate: now, BackupSizeInBytes: j.BackupSizeInBytes, Lifecycle: j.Lifecycle,
-		EncryptionKeyARN: ct.dst.EncryptionKeyARN, EncryptionKeyType: ct.dst.EncryptionKeyType, IamRoleARN: j.IamRoleARN,
-		CreatedBy: j.CreatedBy, SourceVaultARN: j.SourceVaultARN, SourcePointARN: j.SourcePointARN, CopyJobID: j.ID,
-	}
-	if ct.pointFound {
-		// "Copies retain their source configuration, including creation dates."
-		rp.CreationDate, rp.Status, rp.StatusMessage = src.CreationDate, src.Status, src.StatusMessage
-	}
-	if err := insertRecoveryPoint(tx, rp); err != nil {
-		return err
-	}
-	if len(ct.sourceTags) > 0 {
-		if err := records.PutDoc(tx, records.CollTags, rp.ARN, maps.Clone(ct.sourceTags)); err != nil {
-			return err
-		}
-	}
-	j.State, j.MessageCategory, j.StatusMessage, j.DestPointCreated = CopyJobCompleted, categorySuccess, "", true
-	j.DestVaultType, j.DestVaultLocked, j.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-	return s.finishCopyDocs(tx, j)
-}
-
-// copyFailure is failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
-func copyFailure(err, cause error) (msg, category string) {
-	if apierr.Is(err, apierr.AccessDenied) {
-		e, _ := apierr.As(err)
-		return "Access Denied trying to call AWS Backup service: " + e.Message + ". " + noCopy + ".", categoryAccessDenied
-	}
-	return failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
-}
-
-// finishFailed records a copy job that ended without a point.
-func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
-	cause := context.Cause(ctx)
-	if errors.Is(cause, jobs.ErrLeaseLost) {
-		return err
-	}
-	now := h.s.clock.Now()
-	return t.Finish(ctx, func(tx store.Tx) error {
-		j, _, gerr := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
-		if gerr != nil {
-			return gerr
-		}
-		j.State, j.CompletionDate = CopyJobFailed, now
-		j.StatusMessage, j.MessageCategory = copyFailure(err, cause)
-		log.Warn("copy job failed", slog.String("status_message", j.StatusMessage))
-		return h.s.finishCopyDocs(tx, j)
-	})
 }
 
 // ListCopyJobSummaries counts the copy jobs started in the caller's account and region over the

@@ -19,22 +19,6 @@ func validateJobLifecycle(lc *wire.Lifecycle) error {
 	return nil
 }
 
-// effectiveLifecycle drops the cold-storage setting for resource types that have no cold tier:
-// AWS ignores it for them, and they stay warm.
-func effectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
-	if lc == nil {
-		return nil
-	}
-	out := *lc
-	if !supportsCold {
-		out.MoveToColdStorageAfterDays = nil
-	}
-	if out.DeleteAfterDays == nil && out.MoveToColdStorageAfterDays == nil && out.DeleteAfterEvent == "" && out.OptInToArchiveForSupportedResources == nil {
-		return nil
-	}
-	return &out
-}
-
 // calculatedLifecycle works lifecycle lc out from the point's creation date.
 func calculatedLifecycle(lc *wire.Lifecycle, created time.Time) *wire.CalculatedLifecycle {
 	if lc == nil || (lc.DeleteAfterDays == nil && lc.MoveToColdStorageAfterDays == nil) {

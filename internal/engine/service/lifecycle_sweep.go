@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -81,7 +81,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 			return err
 		}
 		queued = true
-		return jobs.Enqueue(tx, kindCold, e.Ref)
+		return queue.Enqueue(tx, jobs.KindCold, e.Ref)
 	})
 	return queued, err
 }
@@ -114,7 +114,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			}
 		}
 		if keep == nil {
-			if queued, _, err := jobs.Claimed(tx, kindCold, e.Ref); err != nil {
+			if queued, _, err := queue.Claimed(tx, jobs.KindCold, e.Ref); err != nil {
 				return err
 			} else if queued {
 				keep = errors.New("it is being moved to cold storage")
@@ -132,11 +132,11 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
 		}
-		if err := queueForget(tx, rp); err != nil {
+		if err := jobs.QueueForget(tx, rp); err != nil {
 			return err
 		}
 		deleted = true
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("Recovery point %s reached the end of its retention (DeleteAfterDays %d) and was deleted.", rp.ARN, deref(rp.Lifecycle.DeleteAfterDays))})
 	})
@@ -152,118 +152,4 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
-}
-
-// coldHandler moves points to cold storage.
-type coldHandler struct{ s *Service }
-
-const maxColdAttempts = 5
-
-func (h coldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
-	_, found, err := records.GetDoc[records.PendingCold](tx, records.CollPendingCold, t.Key)
-	return found, err
-}
-
-func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
-	if t.Attempt < maxColdAttempts {
-		return true, nil, nil
-	}
-	h.s.log.Error("giving up moving a recovery point to cold storage; it stays warm", slog.String("key", t.Key), slog.String("reason", reason))
-	return false, nil, records.DeleteIfExists(tx, records.CollPendingCold, t.Key)
-}
-
-func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
-	s := h.s
-	var rp records.RecoveryPoint
-	var v records.Vault
-	var found bool
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		if rp, found, err = records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key); err != nil || !found {
-			return err
-		}
-		v, _, err = records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(rp.AccountID, rp.Region, rp.VaultName))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	done := func(tx store.Tx) error { return records.DeleteIfExists(tx, records.CollPendingCold, t.Key) }
-	if !found || rp.StorageClass != StorageClassWarm {
-		return t.Finish(ctx, done) // deleted, or moved already
-	}
-	log := s.log.With(slog.String("recovery_point_arn", rp.ARN), slog.String("vault", rp.VaultName))
-	warm, err := s.openRepo(ctx, v, false)
-	if err != nil {
-		return fmt.Errorf("open the warm repository of vault %s: %w", v.Name, err)
-	}
-	cold, err := s.openColdRepo(ctx, v, true)
-	if err != nil {
-		return fmt.Errorf("open the cold repository of vault %s: %w", v.Name, err)
-	}
-	snap, err := content.CopySnapshot(ctx, warm, cold, content.SnapshotID(rp.SnapshotID), nil)
-	if err != nil {
-		return fmt.Errorf("copy recovery point %s to cold storage: %w", rp.ARN, err)
-	}
-	now := s.clock.Now()
-	moved := false
-	err = t.Finish(ctx, func(tx store.Tx) error {
-		moved = false
-		cur, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, t.Key)
-		if err != nil {
-			return err
-		}
-		if err := done(tx); err != nil {
-			return err
-		}
-		if !found || cur.StorageClass != StorageClassWarm || cur.SnapshotID != rp.SnapshotID {
-			// Deleted (or changed) while its data was copied: the cold copy is not needed.
-			orphan := rp
-			orphan.StorageClass, orphan.SnapshotID = StorageClassCold, string(snap.ID)
-			return queueForget(tx, orphan)
-		}
-		warmCopy := cur
-		cur.StorageClass, cur.SnapshotID = StorageClassCold, string(snap.ID)
-		cur.StatusMessage = ""
-		if err := records.PutDoc(tx, records.CollRecoveryPoints, t.Key, cur); err != nil {
-			return err
-		}
-		if err := records.IndexPointLifecycle(tx, cur); err != nil {
-			return err
-		}
-		if err := queueForget(tx, warmCopy); err != nil {
-			return err
-		}
-		moved = true
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: StorageClassCold, Time: now, AccountID: cur.AccountID, Region: cur.Region,
-			VaultName: cur.VaultName, VaultARN: cur.VaultARN, ResourceARN: cur.ResourceARN, ResourceType: cur.ResourceType, RecoveryPointARN: cur.ARN,
-			Message: fmt.Sprintf("Recovery point %s moved to cold storage (MoveToColdStorageAfterDays %d).", cur.ARN, deref(cur.Lifecycle.MoveToColdStorageAfterDays))})
-	})
-	if err != nil {
-		if ferr := cold.Forget(context.WithoutCancel(ctx), snap.ID); ferr != nil {
-			log.Warn("forgetting an unrecorded cold copy failed; GC cannot reclaim it", slog.Any("error", ferr))
-		}
-		return err
-	}
-	s.runner.Notify()
-	s.eventsRecorded()
-	log.Info("recovery point moved to cold storage", slog.String("cold_snapshot", string(snap.ID)), slog.Bool("moved", moved))
-	return nil
-}
-
-// openColdRepo opens vault v's cold-storage repository.
-func (s *Service) openColdRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
-	if s.repos == nil {
-		return nil, errors.New("this engine was started without a data dir for vault repositories")
-	}
-	return refusedRepo(s.repos.OpenCold(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, create))
-}
-
-// openPointRepo opens the repository holding a point's data: the vault's cold repository for a
-// COLD point, its warm one otherwise.
-func (s *Service) openPointRepo(ctx context.Context, v records.Vault, storageClass string) (*content.Repository, error) {
-	if storageClass == StorageClassCold {
-		return s.openColdRepo(ctx, v, false)
-	}
-	return s.openRepo(ctx, v, false)
 }

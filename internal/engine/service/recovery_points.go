@@ -6,6 +6,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -22,20 +23,6 @@ const (
 // RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
 func RecoveryPointARN(region, account, id string) string {
 	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
-}
-
-func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
-	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
-		return err
-	}
-	ref := records.PointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	return records.IndexPointLifecycle(tx, rp)
 }
 
 func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
@@ -283,7 +270,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
@@ -297,7 +284,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
 		}
-		return queueForget(tx, rp)
+		return jobs.QueueForget(tx, rp)
 	})
 	if err != nil {
 		return nil, internal("delete recovery point", err)
@@ -323,14 +310,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionUpdateLifecycle, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionUpdateLifecycle, rp.ARN, now); err != nil {
 			return err
 		}
 		supportsCold := false
 		if conn, ok := s.connectors[rp.ResourceType]; ok {
 			supportsCold = conn.SupportsColdStorage()
 		}
-		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		lc := records.EffectiveLifecycle(in.Lifecycle, supportsCold)
 		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}
@@ -345,14 +332,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 			return err
 		}
 		out = &wire.UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})
 	})
 	if err != nil {
 		return nil, internal("update recovery point lifecycle", err)
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	s.sched.Wake()
 	return out, nil
 }

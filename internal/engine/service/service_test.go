@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -21,22 +22,28 @@ const testAccount, testRegion = "123456789012", "us-east-1"
 // testService is a Service over an in-memory store and a fake clock, and a context carrying a
 // caller, for domain tests.
 type testService struct {
-	*Service
+	*wired
 	clock *clock.Fake
 	ctx   context.Context
 	t     *testing.T
 }
 
-func newTestService(t *testing.T) *testService {
+// newTestService returns a service over a memory store and a fake clock; tune adjusts its
+// Config.
+func newTestService(t *testing.T, tune ...func(*Config)) *testService {
 	t.Helper()
 	fake := clock.NewFake(t0)
-	s := New(Config{Store: store.NewMemory(), Clock: fake, PolicyActions: []string{
+	cfg := Config{Store: store.NewMemory(), Clock: fake, PolicyActions: []string{
 		"DeleteRecoveryPoint", "DescribeBackupVault", "DescribeRecoveryPoint", "GetBackupVaultAccessPolicy",
 		"ListRecoveryPointsByBackupVault", "PutBackupVaultAccessPolicy", "StartBackupJob", "StartCopyJob",
 		"UpdateRecoveryPointLifecycle",
-	}})
+	}}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	s := newWired(cfg, queue.Options{})
 	ctx := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion, AccessKeyID: "AKIDTEST"})
-	return &testService{Service: s, clock: fake, ctx: ctx, t: t}
+	return &testService{wired: s, clock: fake, ctx: ctx, t: t}
 }
 
 func (ts *testService) createVault(name string) {
