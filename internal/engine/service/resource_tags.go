@@ -54,7 +54,7 @@ func (o *ownTags) merged(r resources.Resource) map[string]string {
 }
 
 // usesTags reports whether any of the plan's selections looks at tags.
-func usesTags(sels []selectionRecord) bool {
+func usesTags(sels []records.Selection) bool {
 	for _, rec := range sels {
 		spec := rec.Selection.Spec()
 		c := spec.Conditions
@@ -67,10 +67,10 @@ func usesTags(sels []selectionRecord) bool {
 
 // fetchOwnTags fills cache with the own tags of plan p's account and region's resources, if any
 // of p's selections looks at tags and the resources' connectors have tags of their own.
-func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord) error {
+func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p records.Plan) error {
 	var todo []resources.Resource
 	err := s.store.View(ctx, func(tx store.Tx) error {
-		sels, err := planSelections(tx, p)
+		sels, err := records.PlanSelections(tx, p)
 		if err != nil || !usesTags(sels) {
 			return err
 		}

@@ -49,14 +49,14 @@ type scheduledWork struct{ s *Service }
 
 // activeRule is a rule of a live plan's current version, with its parsed schedule and cursor.
 type activeRule struct {
-	plan    planRecord
-	version planVersion
+	plan    records.Plan
+	version records.PlanVersion
 	rule    wire.BackupRule
 	sched   *schedule.Schedule
 	cursor  time.Time
 }
 
-func (r *activeRule) cursorKey() string { return r.plan.key() + "/" + r.rule.RuleId }
+func (r *activeRule) cursorKey() string { return records.RuleCursorKey(r.plan.Key(), r.rule.RuleId) }
 
 // nextFiring returns the rule's first instant strictly after both its cursor and after.
 func (r *activeRule) nextFiring(after time.Time) time.Time {
@@ -75,20 +75,13 @@ func (r *activeRule) nextFiring(after time.Time) time.Time {
 
 // activeRules lists the rules of every live plan, in plan key and rule order.
 func activeRules(tx store.Tx) ([]*activeRule, error) {
-	docs, err := tx.Scan(records.CollPlans, "", "", 0)
+	plans, err := records.LivePlans(tx, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []*activeRule
-	for _, d := range docs {
-		var p planRecord
-		if err := json.Unmarshal(d.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", records.CollPlans, d.Key, err)
-		}
-		if p.deleted() {
-			continue
-		}
-		v, err := readVersion(tx, p, p.VersionID)
+	for _, p := range plans {
+		v, err := records.ReadPlanVersion(tx, p, p.VersionID)
 		if err != nil {
 			return nil, err
 		}
@@ -280,8 +273,8 @@ type matchedResource struct {
 // resolveSelections returns the registered resources of plan p's account and region that any of
 // its selections covers, in registry order, each once. Resources are matched on their registry
 // tags merged with their own tags in own (resource_tags.go).
-func resolveSelections(tx store.Tx, p planRecord, own *ownTags) ([]matchedResource, error) {
-	sels, err := planSelections(tx, p)
+func resolveSelections(tx store.Tx, p records.Plan, own *ownTags) ([]matchedResource, error) {
+	sels, err := records.PlanSelections(tx, p)
 	if err != nil || len(sels) == 0 {
 		return nil, err
 	}
@@ -335,11 +328,11 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if found && !c.Last.Before(f.at) {
 			return nil // fired already (by another process)
 		}
-		p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, r.plan.key())
+		p, found, err := records.GetDoc[records.Plan](tx, records.CollPlans, r.plan.Key())
 		if err != nil {
 			return err
 		}
-		if !found || p.deleted() || p.VersionID != r.version.VersionID {
+		if !found || p.Deleted() || p.VersionID != r.version.VersionID {
 			return nil // changed meanwhile: the next RunDue sees the new version
 		}
 		matched, err := resolveSelections(tx, p, own)
@@ -383,7 +376,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if f.expired == "" {
 			at := f.at
 			p.LastExecutionDate = &at
-			if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
+			if err := records.PutDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 				return err
 			}
 		}
@@ -407,7 +400,7 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // scheduledJob is the backup job a rule instant creates for one resource.
-func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, at time.Time) records.BackupJob {
+func (s *Service) scheduledJob(p records.Plan, r *activeRule, m matchedResource, at time.Time) records.BackupJob {
 	rule := r.rule
 	start, complete := deref(rule.StartWindowMinutes), deref(rule.CompletionWindowMinutes)
 	supportsCold := false
@@ -513,7 +506,7 @@ func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResour
 		return nil, err
 	}
 	out := &wire.ListPlanResourcesOutput{ResourceArns: []string{}}
-	var p planRecord
+	var p records.Plan
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err = findLivePlan(tx, c, in.BackupPlanId)
 		return err
