@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,9 +12,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -199,7 +197,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 	})
 	var errs []error
 	started := 0
-	tags := newOwnTags() // resources' own tags, fetched once in this run
+	tags := scheduler.NewOwnTags() // resources' own tags, fetched once in this run
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return started, ctx.Err()
@@ -264,59 +262,12 @@ func catchUp(r *activeRule, now time.Time, log *slog.Logger) []firing {
 	return out
 }
 
-// matchedResource is a registered resource a selection covers, with the role to back it up with.
-type matchedResource struct {
-	res  resources.Resource
-	role string
-}
-
-// resolveSelections returns the registered resources of plan p's account and region that any of
-// its selections covers, in registry order, each once. Resources are matched on their registry
-// tags merged with their own tags in own (resource_tags.go).
-func resolveSelections(tx store.Tx, p records.Plan, own *ownTags) ([]matchedResource, error) {
-	sels, err := records.PlanSelections(tx, p)
-	if err != nil || len(sels) == 0 {
-		return nil, err
-	}
-	type compiled struct {
-		sel  *selection.Selection
-		role string
-	}
-	var cs []compiled
-	for _, rec := range sels {
-		sel, err := selection.Compile(rec.Selection.Spec())
-		if err != nil {
-			continue // stored selections were validated
-		}
-		cs = append(cs, compiled{sel, rec.Selection.IamRoleArn})
-	}
-	docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []matchedResource
-	for _, d := range docs {
-		var r resources.Resource
-		if err := json.Unmarshal(d.Value, &r); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
-		}
-		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
-		for _, c := range cs {
-			if c.sel.Match(sr) {
-				out = append(out, matchedResource{res: r, role: c.role})
-				break
-			}
-		}
-	}
-	return out, nil
-}
-
 // fire creates the jobs of one rule instant, and moves the rule's cursor there. It returns how
 // many jobs it queued to run.
-func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTags) (int, error) {
+func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *scheduler.OwnTags) (int, error) {
 	r := f.rule
 	created, queued := 0, 0
-	if err := s.fetchOwnTags(ctx, own, r.plan); err != nil {
+	if err := s.selections().FetchOwnTags(ctx, own, r.plan); err != nil {
 		return 0, fmt.Errorf("fire rule %s of backup plan %s: %w", r.rule.RuleName, r.plan.ID, err)
 	}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -335,7 +286,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 		if !found || p.Deleted() || p.VersionID != r.version.VersionID {
 			return nil // changed meanwhile: the next RunDue sees the new version
 		}
-		matched, err := resolveSelections(tx, p, own)
+		matched, err := scheduler.ResolveSelections(tx, p, own)
 		if err != nil {
 			return err
 		}
@@ -344,7 +295,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *ownTag
 			return err
 		}
 		for _, m := range matched {
-			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.res.ARN
+			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.Resource.ARN
 			j := s.scheduledJob(p, r, m, f.at)
 			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, records.IdempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
@@ -400,16 +351,16 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // scheduledJob is the backup job a rule instant creates for one resource.
-func (s *Service) scheduledJob(p records.Plan, r *activeRule, m matchedResource, at time.Time) records.BackupJob {
+func (s *Service) scheduledJob(p records.Plan, r *activeRule, m scheduler.Match, at time.Time) records.BackupJob {
 	rule := r.rule
 	start, complete := deref(rule.StartWindowMinutes), deref(rule.CompletionWindowMinutes)
 	supportsCold := false
-	if conn, ok := s.connectors[m.res.Type]; ok {
+	if conn, ok := s.connectors[m.Resource.Type]; ok {
 		supportsCold = conn.SupportsColdStorage()
 	}
 	j := records.BackupJob{
-		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.role, State: BackupJobCreated,
-		Resource: m.res, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
+		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: BackupJobCreated,
+		Resource: m.Resource, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
@@ -497,6 +448,11 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 	return stop, err
 }
 
+// selections resolves plans' selections as the scheduler does.
+func (s *Service) selections() scheduler.Selections {
+	return scheduler.Selections{Store: s.store, Connectors: s.connectors, Log: s.log}
+}
+
 // ListPlanResources resolves a plan's selections against the protected-resource registry, as a
 // rule firing now would: which resources the plan covers. (AWS Backup has no such operation; the
 // extension API serves it, to check a selection before the schedule fires.)
@@ -514,8 +470,8 @@ func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResour
 	if err != nil {
 		return nil, internal("list plan resources", err)
 	}
-	own := newOwnTags()
-	if err := s.fetchOwnTags(ctx, own, p); err != nil {
+	own := scheduler.NewOwnTags()
+	if err := s.selections().FetchOwnTags(ctx, own, p); err != nil {
 		return nil, internal("list plan resources", err)
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
@@ -523,9 +479,9 @@ func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResour
 		if err != nil {
 			return err
 		}
-		matched, err := resolveSelections(tx, p, own)
+		matched, err := scheduler.ResolveSelections(tx, p, own)
 		for _, m := range matched {
-			out.ResourceArns = append(out.ResourceArns, m.res.ARN)
+			out.ResourceArns = append(out.ResourceArns, m.Resource.ARN)
 		}
 		return err
 	})
