@@ -15,7 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -283,19 +283,19 @@ func (s *Service) StopBackupJob(ctx context.Context, in *wire.StopBackupJobInput
 		case j.State == BackupJobAborting:
 			return nil
 		}
-		queued, claimed, err := jobs.Claimed(tx, kindBackup, key)
+		queued, claimed, err := queue.Claimed(tx, kindBackup, key)
 		if err != nil {
 			return err
 		}
 		if claimed {
 			// A runner holds it: it sees the request and records ABORTED when it has stopped.
 			j.State = BackupJobAborting
-			if _, err := jobs.RequestStop(tx, kindBackup, key); err != nil {
+			if _, err := queue.RequestStop(tx, kindBackup, key); err != nil {
 				return err
 			}
 		} else {
 			if queued {
-				if _, err := jobs.Dequeue(tx, kindBackup, key); err != nil {
+				if _, err := queue.Dequeue(tx, kindBackup, key); err != nil {
 					return err
 				}
 			}
@@ -332,7 +332,7 @@ func activeBackupJobInto(tx store.Tx, v records.Vault) (string, error) {
 // backupHandler runs backup jobs.
 type backupHandler struct{ s *Service }
 
-func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error) {
+func (h backupHandler) Start(tx store.Tx, t *queue.Task, stop bool) (bool, error) {
 	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, err
@@ -355,7 +355,7 @@ func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error)
 	return true, h.s.saveBackupJob(tx, j)
 }
 
-func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h backupHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, nil, err
@@ -374,7 +374,7 @@ func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool
 	return false, nil, h.s.saveBackupJob(tx, j)
 }
 
-func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	var j records.BackupJob
 	var v records.Vault
@@ -482,7 +482,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 }
 
 // complete records a committed snapshot: the recovery point, its tags, and the job's outcome.
-func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, res resources.BackupResult) error {
+func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task, res resources.BackupResult) error {
 	s := h.s
 	now := s.clock.Now()
 	j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
@@ -497,7 +497,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	}
 	unrecorded := records.RecoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
 	switch {
-	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
+	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), queue.ErrStopRequested):
 		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
 		j.StatusMessage = "stopped by StopBackupJob as the data was being committed; no recovery point was kept"
 		if j.StopReason != "" {
@@ -570,9 +570,9 @@ func partialMessage(warnings []string) string {
 
 // finishUnsuccessful records a job that ended without a snapshot: ABORTED when it was stopped,
 // FAILED otherwise, with a message that says what to do.
-func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+func (h backupHandler) finishUnsuccessful(ctx context.Context, t *queue.Task, log *slog.Logger, err error) error {
 	cause := context.Cause(ctx)
-	if errors.Is(cause, jobs.ErrLeaseLost) {
+	if errors.Is(cause, queue.ErrLeaseLost) {
 		return err
 	}
 	now := h.s.clock.Now()
@@ -582,7 +582,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 			return gerr
 		}
 		j.CompletionDate = now
-		if errors.Is(cause, jobs.ErrStopRequested) || j.State == BackupJobAborting {
+		if errors.Is(cause, queue.ErrStopRequested) || j.State == BackupJobAborting {
 			j.State, j.MessageCategory = BackupJobAborted, categoryAborted
 			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
 			if j.StopReason != "" {

@@ -15,7 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -172,7 +172,7 @@ func (s *Service) insertCopyJob(tx store.Tx, j records.CopyJob) error {
 	if err := records.PutDoc(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
 		return err
 	}
-	return jobs.Enqueue(tx, kindCopy, j.Key())
+	return queue.Enqueue(tx, kindCopy, j.Key())
 }
 
 // startCopyActions queues a copy job per copy action of a backup job that has just completed with
@@ -324,7 +324,7 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *wire.ListCopyJobsInput) 
 // copyHandler runs copy jobs.
 type copyHandler struct{ s *Service }
 
-func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h copyHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, err
@@ -336,7 +336,7 @@ func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 	return true, h.s.copyJobEvent(tx, j)
 }
 
-func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h copyHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, nil, err
@@ -445,7 +445,7 @@ func (ct copyTargets) refusal() error {
 	return ct.retainErr
 }
 
-func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h copyHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	started := s.clock.Now()
 	var ct copyTargets
@@ -525,7 +525,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 // completeCopy records a copied snapshot: the destination point and the job's outcome. The
 // destination's rules are checked again, in this transaction: a vault deleted, a policy changed or
 // a lock put while the copy ran fails the job, and the snapshot is forgotten.
-func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
+func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *queue.Task, snap content.Snapshot) error {
 	now := s.clock.Now()
 	j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil {
@@ -589,9 +589,9 @@ func copyFailure(err, cause error) (msg, category string) {
 }
 
 // finishFailed records a copy job that ended without a point.
-func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+func (h copyHandler) finishFailed(ctx context.Context, t *queue.Task, log *slog.Logger, err error) error {
 	cause := context.Cause(ctx)
-	if errors.Is(cause, jobs.ErrLeaseLost) {
+	if errors.Is(cause, queue.ErrLeaseLost) {
 		return err
 	}
 	now := h.s.clock.Now()

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -22,7 +22,7 @@ func (s *Service) insertBackupJob(tx store.Tx, j records.BackupJob) error {
 	if records.BackupJobDone(j.State) {
 		return s.backupJobEvent(tx, j)
 	}
-	return jobs.Enqueue(tx, kindBackup, j.Key())
+	return queue.Enqueue(tx, kindBackup, j.Key())
 }
 
 // saveBackupJob stores a changed backup job (records.SaveBackupJob), recording the event of a new

@@ -16,12 +16,13 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// The kinds of background task the service queues (package jobs runs them).
+// The kinds of background task the service queues (package queue runs them).
 const (
 	kindBackup  = "backup"
 	kindRestore = "restore"
@@ -91,7 +92,7 @@ func failure(err error, cause error, lost string) (msg, category string) {
 		return e.Message, categoryFailed
 	}
 	switch {
-	case errors.Is(cause, jobs.ErrShutdown):
+	case errors.Is(cause, queue.ErrShutdown):
 		return "the engine was shut down while the job ran; " + lost + ". Start the job again.", categoryEngine
 	case errors.Is(err, syscall.ENOSPC):
 		return "the disk is full (" + err.Error() + "); " + lost + ", and what the vault already held is intact. Free space and start the job again.", categoryStorageFull
@@ -116,7 +117,7 @@ func queueForget(tx store.Tx, rp records.RecoveryPoint) error {
 	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: rp.AccountID, Region: rp.Region, Vault: rp.VaultName, SnapshotID: rp.SnapshotID, Point: rp.ARN, Tier: tier}); err != nil {
 		return err
 	}
-	return jobs.Enqueue(tx, kindForget, key)
+	return queue.Enqueue(tx, kindForget, key)
 }
 
 // errRemovalInFlight says a runner is removing data from the vault's repository right now.
@@ -147,12 +148,12 @@ func settleDataRemovals(tx store.Tx, v records.Vault) error {
 		if pf.AccountID != v.AccountID || pf.Region != v.Region || pf.Vault != v.Name {
 			continue
 		}
-		if _, claimed, err := jobs.Claimed(tx, kindForget, d.Key); err != nil {
+		if _, claimed, err := queue.Claimed(tx, kindForget, d.Key); err != nil {
 			return err
 		} else if claimed {
 			return errRemovalInFlight
 		}
-		if _, err := jobs.Dequeue(tx, kindForget, d.Key); err != nil {
+		if _, err := queue.Dequeue(tx, kindForget, d.Key); err != nil {
 			return err
 		}
 		if err := tx.Delete(records.CollPendingForgets, d.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -169,7 +170,7 @@ func queueVaultGC(tx store.Tx, account, region, vaultName, cause string) error {
 	if err := records.PutDoc(tx, records.CollPendingForgets, key, records.PendingForget{AccountID: account, Region: region, Vault: vaultName}); err != nil {
 		return err
 	}
-	err := jobs.Enqueue(tx, kindForget, key)
+	err := queue.Enqueue(tx, kindForget, key)
 	if errors.Is(err, store.ErrExists) {
 		return nil
 	}
@@ -183,12 +184,12 @@ type forgetHandler struct{ s *Service }
 
 const maxForgetAttempts = 5
 
-func (h forgetHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h forgetHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	_, found, err := records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, t.Key)
 	return found, err
 }
 
-func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h forgetHandler) Run(ctx context.Context, t *queue.Task) error {
 	var pf records.PendingForget
 	err := h.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -224,7 +225,7 @@ func (h forgetHandler) Run(ctx context.Context, t *jobs.Task) error {
 	return t.Finish(ctx, done)
 }
 
-func (h forgetHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h forgetHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	if t.Attempt < maxForgetAttempts {
 		return true, nil, nil
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -81,7 +81,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 			return err
 		}
 		queued = true
-		return jobs.Enqueue(tx, kindCold, e.Ref)
+		return queue.Enqueue(tx, kindCold, e.Ref)
 	})
 	return queued, err
 }
@@ -114,7 +114,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			}
 		}
 		if keep == nil {
-			if queued, _, err := jobs.Claimed(tx, kindCold, e.Ref); err != nil {
+			if queued, _, err := queue.Claimed(tx, kindCold, e.Ref); err != nil {
 				return err
 			} else if queued {
 				keep = errors.New("it is being moved to cold storage")
@@ -159,12 +159,12 @@ type coldHandler struct{ s *Service }
 
 const maxColdAttempts = 5
 
-func (h coldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h coldHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	_, found, err := records.GetDoc[records.PendingCold](tx, records.CollPendingCold, t.Key)
 	return found, err
 }
 
-func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h coldHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	if t.Attempt < maxColdAttempts {
 		return true, nil, nil
 	}
@@ -172,7 +172,7 @@ func (h coldHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, 
 	return false, nil, records.DeleteIfExists(tx, records.CollPendingCold, t.Key)
 }
 
-func (h coldHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	var rp records.RecoveryPoint
 	var v records.Vault

@@ -14,7 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -99,7 +99,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
 			return err
 		}
-		return jobs.Enqueue(tx, kindRestore, j.Key())
+		return queue.Enqueue(tx, kindRestore, j.Key())
 	})
 	if err != nil {
 		return nil, internal("start restore job", err)
@@ -289,7 +289,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *wi
 // restoreHandler runs restore jobs.
 type restoreHandler struct{ s *Service }
 
-func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h restoreHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, err
@@ -298,7 +298,7 @@ func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 	return true, h.s.saveRestoreJob(tx, j)
 }
 
-func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, nil, err
@@ -315,7 +315,7 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 	return false, cleanup, h.s.saveRestoreJob(tx, j)
 }
 
-func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	var j records.RestoreJob
 	var v records.Vault
@@ -338,7 +338,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	log := s.log.With(slog.String("restore_job_id", j.ID), slog.String("recovery_point_arn", j.RecoveryPointARN), slog.String("destination", j.Plan.Destination))
 	fail := func(err error) error {
-		if errors.Is(context.Cause(ctx), jobs.ErrLeaseLost) {
+		if errors.Is(context.Cause(ctx), queue.ErrLeaseLost) {
 			return err
 		}
 		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)

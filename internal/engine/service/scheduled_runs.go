@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -133,7 +133,7 @@ func (w scheduledWork) Idle(ctx context.Context) (bool, error) {
 	var busy, logged bool
 	err := w.s.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if busy, err = jobs.Busy(tx, events.DeliveryKind); err != nil {
+		if busy, err = queue.Busy(tx, events.DeliveryKind); err != nil {
 			return err
 		}
 		logged, err = w.s.events.Logged(tx)
@@ -411,7 +411,7 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		if !found || records.BackupJobDone(j.State) {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		_, claimed, err := jobs.Claimed(tx, kindBackup, e.Ref)
+		_, claimed, err := queue.Claimed(tx, kindBackup, e.Ref)
 		if err != nil {
 			return err
 		}
@@ -420,7 +420,7 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		}
 		switch {
 		case !claimed && j.State == BackupJobCreated:
-			if _, err := jobs.Dequeue(tx, kindBackup, e.Ref); err != nil {
+			if _, err := queue.Dequeue(tx, kindBackup, e.Ref); err != nil {
 				return err
 			}
 			j.State, j.CompletionDate = BackupJobExpired, now
@@ -436,7 +436,7 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		j.State = BackupJobAborting
 		j.StopReason = fmt.Sprintf("the job did not finish within its completion window (CompleteWindowMinutes %d, by %s), so it was stopped; the data it had written was discarded and no recovery point was created",
 			j.CompleteWindowMinutes, j.CompleteBy.Format(time.RFC3339))
-		if _, err := jobs.RequestStop(tx, kindBackup, e.Ref); err != nil {
+		if _, err := queue.RequestStop(tx, kindBackup, e.Ref); err != nil {
 			return err
 		}
 		stop = true

@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -39,7 +40,7 @@ type Config struct {
 	// saying the engine has no data dir.
 	Repos *jobs.Repos
 	// Jobs tunes the background job runner.
-	Jobs jobs.Options
+	Jobs queue.Options
 	// Events records the events of jobs and recovery points (package events' Outbox, which
 	// writes the event log and delivers notifications). Nil records none.
 	Events EventRecorder
@@ -59,7 +60,7 @@ type Service struct {
 	connectors    resources.Set
 	repos         *jobs.Repos
 	regions       *region.Set
-	runner        *jobs.Runner
+	runner        *queue.Runner
 	// holdBatch is how many documents one legal hold resolution or release step examines
 	// (defaultHoldBatch; tests lower it to see the steps).
 	holdBatch int
@@ -97,7 +98,7 @@ func New(cfg Config) *Service {
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	s.runner = jobs.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]jobs.Handler{
+	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]queue.Handler{
 		kindBackup:    backupHandler{s},
 		kindRestore:   restoreHandler{s},
 		kindForget:    forgetHandler{s},
