@@ -69,7 +69,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil || job != "" {
+		if job, err := records.ActiveRestoreOf(tx, rp.AccountID, rp.Region, rp.ARN); err != nil || job != "" {
 			return err // a restore is reading the warm copy: move it at a later pass
 		}
 		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
@@ -107,7 +107,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		}
 		keep := checkPointExpirable(tx, v, rp, now)
 		if keep == nil {
-			if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil {
+			if job, err := records.ActiveRestoreOf(tx, rp.AccountID, rp.Region, rp.ARN); err != nil {
 				return err
 			} else if job != "" {
 				keep = fmt.Errorf("restore job %s is reading it", job)
@@ -129,7 +129,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			rp.StatusMessage = msg
 			return records.PutDoc(tx, records.CollRecoveryPoints, e.Ref, rp)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
 		if err := queueForget(tx, rp); err != nil {

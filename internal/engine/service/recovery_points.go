@@ -38,26 +38,6 @@ func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
 	return records.IndexPointLifecycle(tx, rp)
 }
 
-func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
-	for coll, key := range map[string]string{
-		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
-		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
-		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
-	} {
-		if err := tx.Delete(coll, key); err != nil {
-			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
-		}
-	}
-	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
-		return err
-	}
-	if err := records.ClearDue(tx, records.DueDelete, key); err != nil {
-		return err
-	}
-	return deleteTags(tx, rp.ARN)
-}
-
 // pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
 func pointIDFromARN(c Caller, arn string) (string, error) {
 	a, err := ParseARN(arn)
@@ -289,12 +269,12 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
-		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
+		if job, err := records.ActiveRestoreOf(tx, c.AccountID, c.Region, rp.ARN); err != nil {
 			return err
 		} else if job != "" {
 			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
 		return queueForget(tx, rp)
