@@ -15,6 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -152,7 +153,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 		j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 		j.Resource = r
-		return s.insertBackupJob(tx, j)
+		return jobs.InsertBackupJob(tx, s.events, j)
 	})
 	if err != nil {
 		return nil, internal("start backup job", err)
@@ -283,31 +284,31 @@ func (s *Service) StopBackupJob(ctx context.Context, in *wire.StopBackupJobInput
 		case j.State == BackupJobAborting:
 			return nil
 		}
-		queued, claimed, err := queue.Claimed(tx, kindBackup, key)
+		queued, claimed, err := queue.Claimed(tx, jobs.KindBackup, key)
 		if err != nil {
 			return err
 		}
 		if claimed {
 			// A runner holds it: it sees the request and records ABORTED when it has stopped.
 			j.State = BackupJobAborting
-			if _, err := queue.RequestStop(tx, kindBackup, key); err != nil {
+			if _, err := queue.RequestStop(tx, jobs.KindBackup, key); err != nil {
 				return err
 			}
 		} else {
 			if queued {
-				if _, err := queue.Dequeue(tx, kindBackup, key); err != nil {
+				if _, err := queue.Dequeue(tx, jobs.KindBackup, key); err != nil {
 					return err
 				}
 			}
-			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", jobs.CategoryAborted, now
 		}
-		return s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	})
 	if err != nil {
 		return nil, internal("stop backup job", err)
 	}
-	s.eventsRecorded()
-	s.runner.StopTask(kindBackup, key)
+	s.events.Recorded()
+	s.runner.StopTask(jobs.KindBackup, key)
 	return &struct{}{}, nil
 }
 
@@ -339,20 +340,20 @@ func (h backupHandler) Start(tx store.Tx, t *queue.Task, stop bool) (bool, error
 	}
 	now := h.s.clock.Now()
 	if stop || j.State == BackupJobAborting {
-		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", jobs.CategoryAborted, now
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
-		return false, h.s.saveBackupJob(tx, j)
+		return false, jobs.SaveBackupJob(tx, h.s.events, j)
 	}
 	if !j.StartBy.IsZero() && now.After(j.StartBy) {
 		j.State, j.CompletionDate = BackupJobExpired, now
 		j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
 			j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
-		return false, h.s.saveBackupJob(tx, j)
+		return false, jobs.SaveBackupJob(tx, h.s.events, j)
 	}
 	j.State = BackupJobPending
-	return true, h.s.saveBackupJob(tx, j)
+	return true, jobs.SaveBackupJob(tx, h.s.events, j)
 }
 
 func (h backupHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
@@ -362,16 +363,16 @@ func (h backupHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (boo
 	}
 	j.CompletionDate = h.s.clock.Now()
 	if j.State == BackupJobAborting {
-		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 		j.StatusMessage = "stopped by StopBackupJob; " + reason + ". No recovery point was created."
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
 	} else {
-		j.State, j.MessageCategory = BackupJobFailed, categoryEngine
+		j.State, j.MessageCategory = BackupJobFailed, jobs.CategoryEngine
 		j.StatusMessage = reason + ". No recovery point was created; start the job again."
 	}
-	return false, nil, h.s.saveBackupJob(tx, j)
+	return false, nil, jobs.SaveBackupJob(tx, h.s.events, j)
 }
 
 func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
@@ -416,12 +417,12 @@ func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 			cur.State = BackupJobRunning
 		}
 		cur.InitiationDate = started
-		return s.saveBackupJob(tx, cur)
+		return jobs.SaveBackupJob(tx, s.events, cur)
 	})
 	if err != nil {
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	log.Info("backup job running", slog.String("parent_snapshot", string(parent)))
 	if err := conn.CheckSource(ctx, j.Resource); err != nil {
 		return fail(err)
@@ -471,7 +472,7 @@ func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 		}
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	s.runner.Notify()
 	s.sched.Wake()
 	log.Info("backup job finished", slog.Int64("bytes", res.Bytes), slog.Int64("bytes_transferred", res.BytesTransferred), slog.Bool("partial", res.Partial))
@@ -498,28 +499,28 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task,
 	unrecorded := records.RecoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
 	switch {
 	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), queue.ErrStopRequested):
-		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 		j.StatusMessage = "stopped by StopBackupJob as the data was being committed; no recovery point was kept"
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
-		if err := queueForget(tx, unrecorded); err != nil {
+		if err := jobs.QueueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	case !vaultFound:
-		j.State, j.MessageCategory = BackupJobFailed, categoryFailed
+		j.State, j.MessageCategory = BackupJobFailed, jobs.CategoryFailed
 		j.StatusMessage = "backup vault " + j.VaultName + " was deleted while the job ran"
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	}
 	// A lock put on the vault while the job ran applies to the point it would write.
 	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		j.State = BackupJobFailed
-		j.StatusMessage, j.MessageCategory = failure(err, nil, noPoint)
-		if err := queueForget(tx, unrecorded); err != nil {
+		j.StatusMessage, j.MessageCategory = jobs.Failure(err, nil, noPoint)
+		if err := jobs.QueueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	}
 	rp := records.RecoveryPoint{
 		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
@@ -530,9 +531,9 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task,
 		EncryptionKeyARN: v.EncryptionKeyARN, EncryptionKeyType: v.EncryptionKeyType, IamRoleARN: j.IamRoleARN,
 		BackupJobID: j.ID, CreatedBy: j.CreatedBy,
 	}
-	j.State, j.MessageCategory, j.PercentDone, j.StatusMessage = BackupJobCompleted, categorySuccess, 100, ""
+	j.State, j.MessageCategory, j.PercentDone, j.StatusMessage = BackupJobCompleted, jobs.CategorySuccess, 100, ""
 	if res.Partial {
-		rp.Status, j.State, j.MessageCategory = RecoveryPointPartial, BackupJobPartial, categoryPartial
+		rp.Status, j.State, j.MessageCategory = RecoveryPointPartial, BackupJobPartial, jobs.CategoryPartial
 		rp.StatusMessage = partialMessage(res.Warnings)
 		j.StatusMessage = rp.StatusMessage
 	}
@@ -552,7 +553,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task,
 			return err
 		}
 	}
-	return h.s.saveBackupJob(tx, j)
+	return jobs.SaveBackupJob(tx, s.events, j)
 }
 
 // noPoint is what a failed backup cost.
@@ -583,7 +584,7 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *queue.Task, lo
 		}
 		j.CompletionDate = now
 		if errors.Is(cause, queue.ErrStopRequested) || j.State == BackupJobAborting {
-			j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+			j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
 			if j.StopReason != "" {
 				// Stopped by its completion window: what it wrote is discarded.
@@ -594,12 +595,12 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *queue.Task, lo
 			}
 		} else {
 			j.State = BackupJobFailed
-			j.StatusMessage, j.MessageCategory = failure(err, cause, noPoint)
+			j.StatusMessage, j.MessageCategory = jobs.Failure(err, cause, noPoint)
 		}
 		log.Warn("backup job did not complete", slog.String("state", j.State), slog.String("status_message", j.StatusMessage))
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, h.s.events, j)
 	})
-	h.s.eventsRecorded()
+	h.s.events.Recorded()
 	h.s.runner.Notify()
 	return ferr
 }

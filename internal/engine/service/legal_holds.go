@@ -65,6 +65,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -81,7 +82,6 @@ const (
 )
 
 const (
-	kindLegalHold = "legal-hold"
 	// maxActiveLegalHolds: "Each account can have a maximum of 50 legal holds active at one time."
 	maxActiveLegalHolds = 50
 	// defaultRetainRecordDays: CancelLegalHold's record retention when RetainRecordInDays is left
@@ -249,11 +249,11 @@ func queueHoldWork(tx store.Tx, h legalHold) error {
 	if h.settled() {
 		return nil
 	}
-	queued, _, err := queue.Claimed(tx, kindLegalHold, h.key())
+	queued, _, err := queue.Claimed(tx, jobs.KindLegalHold, h.key())
 	if err != nil || queued {
 		return err
 	}
-	return queue.Enqueue(tx, kindLegalHold, h.key())
+	return queue.Enqueue(tx, jobs.KindLegalHold, h.key())
 }
 
 // legalHoldHandler takes the steps of holds that one transaction did not settle.

@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -81,7 +82,7 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 			return err
 		}
 		queued = true
-		return queue.Enqueue(tx, kindCold, e.Ref)
+		return queue.Enqueue(tx, jobs.KindCold, e.Ref)
 	})
 	return queued, err
 }
@@ -114,7 +115,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			}
 		}
 		if keep == nil {
-			if queued, _, err := queue.Claimed(tx, kindCold, e.Ref); err != nil {
+			if queued, _, err := queue.Claimed(tx, jobs.KindCold, e.Ref); err != nil {
 				return err
 			} else if queued {
 				keep = errors.New("it is being moved to cold storage")
@@ -132,11 +133,11 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
-		if err := queueForget(tx, rp); err != nil {
+		if err := jobs.QueueForget(tx, rp); err != nil {
 			return err
 		}
 		deleted = true
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("Recovery point %s reached the end of its retention (DeleteAfterDays %d) and was deleted.", rp.ARN, deref(rp.Lifecycle.DeleteAfterDays))})
 	})
@@ -220,7 +221,7 @@ func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 			// Deleted (or changed) while its data was copied: the cold copy is not needed.
 			orphan := rp
 			orphan.StorageClass, orphan.SnapshotID = StorageClassCold, string(snap.ID)
-			return queueForget(tx, orphan)
+			return jobs.QueueForget(tx, orphan)
 		}
 		warmCopy := cur
 		cur.StorageClass, cur.SnapshotID = StorageClassCold, string(snap.ID)
@@ -231,11 +232,11 @@ func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 		if err := records.IndexPointLifecycle(tx, cur); err != nil {
 			return err
 		}
-		if err := queueForget(tx, warmCopy); err != nil {
+		if err := jobs.QueueForget(tx, warmCopy); err != nil {
 			return err
 		}
 		moved = true
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: StorageClassCold, Time: now, AccountID: cur.AccountID, Region: cur.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: StorageClassCold, Time: now, AccountID: cur.AccountID, Region: cur.Region,
 			VaultName: cur.VaultName, VaultARN: cur.VaultARN, ResourceARN: cur.ResourceARN, ResourceType: cur.ResourceType, RecoveryPointARN: cur.ARN,
 			Message: fmt.Sprintf("Recovery point %s moved to cold storage (MoveToColdStorageAfterDays %d).", cur.ARN, deref(cur.Lifecycle.MoveToColdStorageAfterDays))})
 	})
@@ -246,7 +247,7 @@ func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 		return err
 	}
 	s.runner.Notify()
-	s.eventsRecorded()
+	s.events.Recorded()
 	log.Info("recovery point moved to cold storage", slog.String("cold_snapshot", string(snap.ID)), slog.Bool("moved", moved))
 	return nil
 }

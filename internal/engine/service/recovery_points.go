@@ -6,6 +6,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -277,7 +278,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
-		return queueForget(tx, rp)
+		return jobs.QueueForget(tx, rp)
 	})
 	if err != nil {
 		return nil, internal("delete recovery point", err)
@@ -325,14 +326,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 			return err
 		}
 		out = &wire.UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})
 	})
 	if err != nil {
 		return nil, internal("update recovery point lifecycle", err)
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	s.sched.Wake()
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -99,7 +100,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
 			return err
 		}
-		return queue.Enqueue(tx, kindRestore, j.Key())
+		return queue.Enqueue(tx, jobs.KindRestore, j.Key())
 	})
 	if err != nil {
 		return nil, internal("start restore job", err)
@@ -283,7 +284,7 @@ func (h restoreHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) 
 		return false, err
 	}
 	j.Status = RestoreJobRunning
-	return true, h.s.saveRestoreJob(tx, j)
+	return true, jobs.SaveRestoreJob(tx, h.s.events, j)
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
@@ -300,7 +301,7 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bo
 			}
 		}
 	}
-	return false, cleanup, h.s.saveRestoreJob(tx, j)
+	return false, cleanup, jobs.SaveRestoreJob(tx, h.s.events, j)
 }
 
 func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
@@ -329,7 +330,7 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		if errors.Is(context.Cause(ctx), queue.ErrLeaseLost) {
 			return err
 		}
-		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
+		msg, _ := jobs.Failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
 			cur, _, gerr := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
@@ -337,7 +338,7 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 				return gerr
 			}
 			cur.Status, cur.StatusMessage, cur.CompletionDate = RestoreJobFailed, msg, s.clock.Now()
-			return s.saveRestoreJob(tx, cur)
+			return jobs.SaveRestoreJob(tx, s.events, cur)
 		})
 	}
 	if !pointFound {
@@ -404,12 +405,12 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		if err := recordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
 		}
-		return s.saveRestoreJob(tx, cur)
+		return jobs.SaveRestoreJob(tx, s.events, cur)
 	})
 	if err != nil {
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	log.Info("restore job completed")
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
@@ -215,7 +216,7 @@ func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	s.runner.Notify()
-	s.eventsRecorded()
+	s.events.Recorded()
 	return started, errors.Join(errs...)
 }
 
@@ -306,17 +307,17 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *schedu
 			case f.expired != "":
 				j.State, j.StatusMessage, j.CompletionDate = BackupJobExpired, f.expired, minTime(j.StartBy, now)
 			case !vaultFound:
-				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, categoryFailed, f.at
+				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, jobs.CategoryFailed, f.at
 				j.StatusMessage = fmt.Sprintf("backup vault %s does not exist in account %s, region %s: create it, or change rule %s's TargetBackupVaultName", r.rule.TargetBackupVaultName, p.AccountID, p.Region, r.rule.RuleName)
 			case v.Type == VaultTypeAirGapped:
-				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, categoryFailed, f.at
+				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, jobs.CategoryFailed, f.at
 				j.StatusMessage = fmt.Sprintf("backup vault %s is logically air-gapped: back up into a backup vault and copy the recovery point into it (a CopyAction)", v.Name)
 			}
 			if vaultFound {
 				j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 				j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 			}
-			if err := s.insertBackupJob(tx, j); err != nil {
+			if err := jobs.InsertBackupJob(tx, s.events, j); err != nil {
 				return err
 			}
 			created++
@@ -411,7 +412,7 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		if !found || records.BackupJobDone(j.State) {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		_, claimed, err := queue.Claimed(tx, kindBackup, e.Ref)
+		_, claimed, err := queue.Claimed(tx, jobs.KindBackup, e.Ref)
 		if err != nil {
 			return err
 		}
@@ -420,13 +421,13 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		}
 		switch {
 		case !claimed && j.State == BackupJobCreated:
-			if _, err := queue.Dequeue(tx, kindBackup, e.Ref); err != nil {
+			if _, err := queue.Dequeue(tx, jobs.KindBackup, e.Ref); err != nil {
 				return err
 			}
 			j.State, j.CompletionDate = BackupJobExpired, now
 			j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
 				j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
-			return s.saveBackupJob(tx, j)
+			return jobs.SaveBackupJob(tx, s.events, j)
 		case e.Kind == records.DueStartBy:
 			return nil // it started: the runner has it
 		case j.State == BackupJobAborting:
@@ -436,14 +437,14 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 		j.State = BackupJobAborting
 		j.StopReason = fmt.Sprintf("the job did not finish within its completion window (CompleteWindowMinutes %d, by %s), so it was stopped; the data it had written was discarded and no recovery point was created",
 			j.CompleteWindowMinutes, j.CompleteBy.Format(time.RFC3339))
-		if _, err := queue.RequestStop(tx, kindBackup, e.Ref); err != nil {
+		if _, err := queue.RequestStop(tx, jobs.KindBackup, e.Ref); err != nil {
 			return err
 		}
 		stop = true
-		return s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	})
 	if err == nil && stop {
-		s.runner.StopTask(kindBackup, e.Ref)
+		s.runner.StopTask(jobs.KindBackup, e.Ref)
 	}
 	return stop, err
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
@@ -43,7 +44,7 @@ type Config struct {
 	Jobs queue.Options
 	// Events records the events of jobs and recovery points (package events' Outbox, which
 	// writes the event log and delivers notifications). Nil records none.
-	Events EventRecorder
+	Events events.Recorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
@@ -65,7 +66,7 @@ type Service struct {
 	// (defaultHoldBatch; tests lower it to see the steps).
 	holdBatch int
 	sched     *scheduler.Scheduler
-	events    EventRecorder
+	events    events.Recorder
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -87,7 +88,7 @@ func New(cfg Config) *Service {
 		cfg.Connectors = resources.Default()
 	}
 	if cfg.Events == nil {
-		cfg.Events = noEvents{}
+		cfg.Events = events.Nop{}
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
@@ -99,12 +100,12 @@ func New(cfg Config) *Service {
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
 	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]queue.Handler{
-		kindBackup:    backupHandler{s},
-		kindRestore:   restoreHandler{s},
-		kindForget:    forgetHandler{s},
-		kindLegalHold: legalHoldHandler{s},
-		kindCopy:      copyHandler{s},
-		kindCold:      coldHandler{s},
+		jobs.KindBackup:    backupHandler{s},
+		jobs.KindRestore:   restoreHandler{s},
+		jobs.KindForget:    forgetHandler{s},
+		jobs.KindLegalHold: legalHoldHandler{s},
+		jobs.KindCopy:      copyHandler{s},
+		jobs.KindCold:      coldHandler{s},
 	})
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
