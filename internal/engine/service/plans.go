@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -52,11 +53,6 @@ type planVersion struct {
 func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
 func (p *planRecord) deleted() bool { return p.DeletionDate != nil }
 
-// PlanARN is the ARN of a backup plan.
-func PlanARN(region, account, id string) string {
-	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "backup-plan:" + id}.String()
-}
-
 // newVersionID makes a version ID the way AWS's look: a random UUID, base64-encoded.
 func newVersionID() string {
 	return base64.StdEncoding.EncodeToString([]byte(uuid.NewString()))
@@ -83,7 +79,7 @@ func findLivePlan(tx store.Tx, c Caller, id string) (planRecord, error) {
 	return p, err
 }
 
-func (s *Service) planExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) planExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, err := findLivePlan(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name())
 	return err
 }
@@ -188,7 +184,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 			return err
 		}
 		id := uuid.NewString()
-		p := planRecord{ID: id, ARN: PlanARN(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
+		p := planRecord{ID: id, ARN: arns.Plan(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -420,14 +421,14 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
-		VaultARN: VaultARN(p.Region, p.AccountID, rule.TargetBackupVaultName),
+		VaultARN: arns.Vault(p.Region, p.AccountID, rule.TargetBackupVaultName),
 		CreatedBy: &wire.RecoveryPointCreator{
 			BackupPlanArn: p.ARN, BackupPlanId: p.ID, BackupPlanName: r.version.Plan.BackupPlanName, BackupPlanVersion: r.version.VersionID,
 			BackupRuleCron: rule.ScheduleExpression, BackupRuleId: rule.RuleId, BackupRuleName: rule.RuleName, BackupRuleTimezone: rule.ScheduleExpressionTimezone,
 		},
 	}
 	j.RecoveryPointID = newPointID()
-	j.RecoveryPointARN = RecoveryPointARN(p.Region, p.AccountID, j.RecoveryPointID)
+	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
 }
 
