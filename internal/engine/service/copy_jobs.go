@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
@@ -156,7 +157,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	j.Resource, j.BackupSizeInBytes, j.CreatedBy = rp.Resource, rp.BackupSizeInBytes, rp.CreatedBy
 	j.Lifecycle = effectiveLifecycle(lc, supportsCold)
 	j.DestPointID = newPointID()
-	j.DestPointARN = RecoveryPointARN(a.Region, a.AccountID, j.DestPointID)
+	j.DestPointARN = arns.RecoveryPoint(a.Region, a.AccountID, j.DestPointID)
 	return nil
 }
 
@@ -180,7 +181,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src record
 			}
 			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, jobs.CategoryFailed, now
 			j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID, j.Resource = src.Name, src.ARN, rp.ARN, rp.ID, rp.Resource
-			if a, perr := ParseARN(action.DestinationBackupVaultArn); perr == nil {
+			if a, perr := arns.Parse(action.DestinationBackupVaultArn); perr == nil {
 				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
 			}
 			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {

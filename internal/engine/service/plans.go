@@ -10,16 +10,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
-
-// PlanARN is the ARN of a backup plan.
-func PlanARN(region, account, id string) string {
-	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "backup-plan:" + id}.String()
-}
 
 // newVersionID makes a version ID the way AWS's look: a random UUID, base64-encoded.
 func newVersionID() string {
@@ -47,7 +43,7 @@ func findLivePlan(tx store.Tx, c Caller, id string) (records.Plan, error) {
 	return p, err
 }
 
-func (s *Service) planExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) planExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, err := findLivePlan(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name())
 	return err
 }
@@ -121,7 +117,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 			return err
 		}
 		id := uuid.NewString()
-		p := records.Plan{ID: id, ARN: PlanARN(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
+		p := records.Plan{ID: id, ARN: arns.Plan(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -19,11 +20,6 @@ const (
 	StorageClassWarm       = records.StorageClassWarm
 	StorageClassCold       = records.StorageClassCold
 )
-
-// RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
-func RecoveryPointARN(region, account, id string) string {
-	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
-}
 
 func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
 	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
@@ -41,7 +37,7 @@ func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
 
 // pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
 func pointIDFromARN(c Caller, arn string) (string, error) {
-	a, err := ParseARN(arn)
+	a, err := arns.Parse(arn)
 	if err != nil {
 		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
 	}
@@ -90,7 +86,7 @@ func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, records.R
 	return findPoint(tx, c, ref.Vault, arn)
 }
 
-func (s *Service) recoveryPointExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) recoveryPointExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, _, err := findPointByARN(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.String())
 	return err
 }

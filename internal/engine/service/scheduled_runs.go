@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
@@ -365,14 +366,14 @@ func (s *Service) scheduledJob(p records.Plan, r *activeRule, m scheduler.Match,
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
-		VaultARN: VaultARN(p.Region, p.AccountID, rule.TargetBackupVaultName),
+		VaultARN: arns.Vault(p.Region, p.AccountID, rule.TargetBackupVaultName),
 		CreatedBy: &wire.RecoveryPointCreator{
 			BackupPlanArn: p.ARN, BackupPlanId: p.ID, BackupPlanName: r.version.Plan.BackupPlanName, BackupPlanVersion: r.version.VersionID,
 			BackupRuleCron: rule.ScheduleExpression, BackupRuleId: rule.RuleId, BackupRuleName: rule.RuleName, BackupRuleTimezone: rule.ScheduleExpressionTimezone,
 		},
 	}
 	j.RecoveryPointID = newPointID()
-	j.RecoveryPointARN = RecoveryPointARN(p.Region, p.AccountID, j.RecoveryPointID)
+	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
@@ -70,7 +71,7 @@ type Service struct {
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
-	taggable map[string]func(tx store.Tx, a ARN) error
+	taggable map[string]func(tx store.Tx, a arns.ARN) error
 }
 
 // New returns a Service over cfg.
@@ -93,7 +94,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
 		holdBatch: defaultHoldBatch}
-	s.taggable = map[string]func(store.Tx, ARN) error{
+	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
 		"recovery-point": s.recoveryPointExistsByARN,
