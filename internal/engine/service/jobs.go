@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
@@ -45,11 +42,10 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// newJobID returns a job or recovery point ID. UUIDv7 IDs sort by creation time, so documents
-// keyed by them list in creation order.
-func newJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()) }
+// newJobID and newPointID are records.NewJobID and records.NewPointID.
+func newJobID() string { return records.NewJobID() }
 
-func newPointID() string { return uuid.Must(uuid.NewV7()).String() }
+func newPointID() string { return records.NewPointID() }
 
 // openRepo opens the repository of vault v; create makes it if the vault has none yet.
 func (s *Service) openRepo(ctx context.Context, v records.Vault, create bool) (*content.Repository, error) {
