@@ -109,7 +109,8 @@ func New(cfg Config) *Service {
 		jobs.KindCold:      coldHandler{s},
 	})
 	so := cfg.Scheduler
-	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
+	so.Store, so.Clock, so.Log = cfg.Store, cfg.Clock, cfg.Log
+	so.Work = scheduler.Due{Store: cfg.Store, Log: cfg.Log, Connectors: cfg.Connectors, Events: cfg.Events, Jobs: s.runner}
 	s.sched = scheduler.New(so)
 	return s
 }

@@ -1,4 +1,4 @@
-package service
+package scheduler
 
 import (
 	"context"
@@ -10,18 +10,14 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
-// Scheduled runs: the plan rules firing, and the work package scheduler asks the service to do
-// when it comes due (scheduledWork).
+// Plan rules firing: the part of Due that creates the backup jobs of scheduled rules.
 //
 // Each rule has a cursor, the last instant it fired at (or, before its first firing, the creation
 // of the plan version it appeared in). At an instant t the rule's selections are resolved against
@@ -43,9 +39,6 @@ import (
 // resource at once after an eight-hour outage. At most maxCatchUp missed instants per rule are
 // recorded; earlier ones are only logged.
 const maxCatchUp = 500
-
-// scheduledWork implements scheduler.Work over the service.
-type scheduledWork struct{ s *Service }
 
 // activeRule is a rule of a live plan's current version, with its parsed schedule and cursor.
 type activeRule struct {
@@ -104,121 +97,12 @@ func activeRules(tx store.Tx) ([]*activeRule, error) {
 	return out, nil
 }
 
-// NextDue returns the earliest rule firing or due entry strictly after after.
-func (w scheduledWork) NextDue(ctx context.Context, after time.Time) (time.Time, error) {
-	var next time.Time
-	err := w.s.store.View(ctx, func(tx store.Tx) error {
-		rules, err := activeRules(tx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			if t := r.nextFiring(after); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-				next = t
-			}
-		}
-		t, found, err := records.NextDueAfter(tx, after)
-		if err != nil {
-			return err
-		}
-		if found && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-		return nil
-	})
-	return next, err
-}
-
-// Idle reports whether every queued job has finished and every event is in the event log.
-// Deliveries to webhooks are not waited for: a dead webhook retries for minutes.
-func (w scheduledWork) Idle(ctx context.Context) (bool, error) {
-	var busy, logged bool
-	err := w.s.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		if busy, err = queue.Busy(tx, events.DeliveryKind); err != nil {
-			return err
-		}
-		logged, err = w.s.events.Logged(tx)
-		return err
-	})
-	return err == nil && !busy && logged, err
-}
-
 // firing is one instant of one rule that RunDue handles.
 type firing struct {
 	rule *activeRule
 	at   time.Time
 	// expired, when not empty, is why the instant's jobs are recorded EXPIRED instead of run.
 	expired string
-}
-
-// RunDue fires the rules due at or before now (catching up as the package comment says) and
-// handles the due entries up to now, in time order.
-func (w scheduledWork) RunDue(ctx context.Context, now time.Time) (int, error) {
-	s := w.s
-	var firings []firing
-	var dues []records.DueEntry
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		rules, err := activeRules(tx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			firings = append(firings, catchUp(r, now, s.log)...)
-		}
-		dues, err = records.DueUntil(tx, now)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	// Merge in time order; at one instant, rules fire before deadlines are enforced.
-	type item struct {
-		at   time.Time
-		fire *firing
-		due  *records.DueEntry
-	}
-	items := make([]item, 0, len(firings)+len(dues))
-	for i := range firings {
-		items = append(items, item{at: firings[i].at, fire: &firings[i]})
-	}
-	for i := range dues {
-		items = append(items, item{at: dues[i].At, due: &dues[i]})
-	}
-	slices.SortStableFunc(items, func(a, b item) int {
-		if c := a.at.Compare(b.at); c != 0 {
-			return c
-		}
-		switch {
-		case a.fire != nil && b.fire == nil:
-			return -1
-		case a.fire == nil && b.fire != nil:
-			return 1
-		}
-		return 0
-	})
-	var errs []error
-	started := 0
-	tags := scheduler.NewOwnTags() // resources' own tags, fetched once in this run
-	for _, it := range items {
-		if ctx.Err() != nil {
-			return started, ctx.Err()
-		}
-		var n int
-		var err error
-		if it.fire != nil {
-			n, err = s.fire(ctx, *it.fire, now, tags)
-		} else {
-			n, err = s.runDueEntry(ctx, *it.due, now)
-		}
-		started += n
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	s.runner.Notify()
-	s.events.Recorded()
-	return started, errors.Join(errs...)
 }
 
 // catchUp lists the instants of r from its cursor up to now, deciding which run and which are
@@ -266,13 +150,13 @@ func catchUp(r *activeRule, now time.Time, log *slog.Logger) []firing {
 
 // fire creates the jobs of one rule instant, and moves the rule's cursor there. It returns how
 // many jobs it queued to run.
-func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *scheduler.OwnTags) (int, error) {
+func (d Due) fire(ctx context.Context, f firing, now time.Time, own *OwnTags) (int, error) {
 	r := f.rule
 	created, queued := 0, 0
-	if err := s.selections().FetchOwnTags(ctx, own, r.plan); err != nil {
+	if err := d.selections().FetchOwnTags(ctx, own, r.plan); err != nil {
 		return 0, fmt.Errorf("fire rule %s of backup plan %s: %w", r.rule.RuleName, r.plan.ID, err)
 	}
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := d.Store.Update(ctx, func(tx store.Tx) error {
 		created, queued = 0, 0
 		c, found, err := records.GetDoc[records.RuleCursor](tx, records.CollRuleCursors, r.cursorKey())
 		if err != nil {
@@ -288,7 +172,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *schedu
 		if !found || p.Deleted() || p.VersionID != r.version.VersionID {
 			return nil // changed meanwhile: the next RunDue sees the new version
 		}
-		matched, err := scheduler.ResolveSelections(tx, p, own)
+		matched, err := ResolveSelections(tx, p, own)
 		if err != nil {
 			return err
 		}
@@ -298,7 +182,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *schedu
 		}
 		for _, m := range matched {
 			runKey := r.cursorKey() + "/" + records.DueTime(f.at) + "/" + m.Resource.ARN
-			j := s.scheduledJob(p, r, m, f.at)
+			j := d.scheduledJob(p, r, m, f.at)
 			if err := records.InsertDoc(tx, records.CollScheduledRuns, runKey, records.IdempotencyRecord{JobID: j.ID}); errors.Is(err, store.ErrExists) {
 				continue
 			} else if err != nil {
@@ -306,19 +190,19 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *schedu
 			}
 			switch {
 			case f.expired != "":
-				j.State, j.StatusMessage, j.CompletionDate = BackupJobExpired, f.expired, minTime(j.StartBy, now)
+				j.State, j.StatusMessage, j.CompletionDate = records.BackupJobExpired, f.expired, minTime(j.StartBy, now)
 			case !vaultFound:
-				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, jobs.CategoryFailed, f.at
+				j.State, j.MessageCategory, j.CompletionDate = records.BackupJobFailed, jobs.CategoryFailed, f.at
 				j.StatusMessage = fmt.Sprintf("backup vault %s does not exist in account %s, region %s: create it, or change rule %s's TargetBackupVaultName", r.rule.TargetBackupVaultName, p.AccountID, p.Region, r.rule.RuleName)
-			case v.Type == VaultTypeAirGapped:
-				j.State, j.MessageCategory, j.CompletionDate = BackupJobFailed, jobs.CategoryFailed, f.at
+			case v.Type == records.VaultTypeAirGapped:
+				j.State, j.MessageCategory, j.CompletionDate = records.BackupJobFailed, jobs.CategoryFailed, f.at
 				j.StatusMessage = fmt.Sprintf("backup vault %s is logically air-gapped: back up into a backup vault and copy the recovery point into it (a CopyAction)", v.Name)
 			}
 			if vaultFound {
 				j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 				j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 			}
-			if err := jobs.InsertBackupJob(tx, s.events, j); err != nil {
+			if err := jobs.InsertBackupJob(tx, d.Events, j); err != nil {
 				return err
 			}
 			created++
@@ -339,7 +223,7 @@ func (s *Service) fire(ctx context.Context, f firing, now time.Time, own *schedu
 		return 0, fmt.Errorf("fire rule %s of backup plan %s at %s: %w", r.rule.RuleName, r.plan.ID, f.at.Format(time.RFC3339), err)
 	}
 	if created > 0 {
-		s.log.Info("backup rule fired", slog.String("backup_plan_id", r.plan.ID), slog.String("rule", r.rule.RuleName),
+		d.Log.Info("backup rule fired", slog.String("backup_plan_id", r.plan.ID), slog.String("rule", r.rule.RuleName),
 			slog.Time("at", f.at), slog.Int("jobs", created), slog.Bool("expired", f.expired != ""))
 	}
 	return queued, nil
@@ -353,18 +237,18 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // scheduledJob is the backup job a rule instant creates for one resource.
-func (s *Service) scheduledJob(p records.Plan, r *activeRule, m scheduler.Match, at time.Time) records.BackupJob {
+func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) records.BackupJob {
 	rule := r.rule
 	start, complete := deref(rule.StartWindowMinutes), deref(rule.CompletionWindowMinutes)
 	supportsCold := false
-	if conn, ok := s.connectors[m.Resource.Type]; ok {
+	if conn, ok := d.Connectors[m.Resource.Type]; ok {
 		supportsCold = conn.SupportsColdStorage()
 	}
 	j := records.BackupJob{
-		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: BackupJobCreated,
+		ID: records.NewJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: records.BackupJobCreated,
 		Resource: m.Resource, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
-		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
+		Lifecycle: records.EffectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
 		VaultARN: arns.Vault(p.Region, p.AccountID, rule.TargetBackupVaultName),
 		CreatedBy: &wire.RecoveryPointCreator{
@@ -372,123 +256,7 @@ func (s *Service) scheduledJob(p records.Plan, r *activeRule, m scheduler.Match,
 			BackupRuleCron: rule.ScheduleExpression, BackupRuleId: rule.RuleId, BackupRuleName: rule.RuleName, BackupRuleTimezone: rule.ScheduleExpressionTimezone,
 		},
 	}
-	j.RecoveryPointID = newPointID()
+	j.RecoveryPointID = records.NewPointID()
 	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
-}
-
-// runDueEntry does one due entry's work; it returns 1 if that queued or stopped a job.
-func (s *Service) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time) (int, error) {
-	var started bool
-	var err error
-	switch e.Kind {
-	case records.DueStartBy, records.DueCompleteBy:
-		started, err = s.enforceWindow(ctx, e, now)
-	case records.DueCold:
-		started, err = s.startColdTransition(ctx, e, now)
-	case records.DueDelete:
-		started, err = s.expirePoint(ctx, e, now)
-	default:
-		err = s.store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s of %s at %s: %w", e.Kind, e.Ref, e.At.Format(time.RFC3339), err)
-	}
-	if started {
-		return 1, nil
-	}
-	return 0, nil
-}
-
-// enforceWindow expires a backup job that has not started by its start window's end, and stops
-// one still running at its completion window's end.
-func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
-	stop := false
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		stop = false
-		j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, e.Ref)
-		if err != nil {
-			return err
-		}
-		if !found || records.BackupJobDone(j.State) {
-			return records.ClearDue(tx, e.Kind, e.Ref)
-		}
-		_, claimed, err := queue.Claimed(tx, jobs.KindBackup, e.Ref)
-		if err != nil {
-			return err
-		}
-		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
-			return err
-		}
-		switch {
-		case !claimed && j.State == BackupJobCreated:
-			if _, err := queue.Dequeue(tx, jobs.KindBackup, e.Ref); err != nil {
-				return err
-			}
-			j.State, j.CompletionDate = BackupJobExpired, now
-			j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
-				j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
-			return jobs.SaveBackupJob(tx, s.events, j)
-		case e.Kind == records.DueStartBy:
-			return nil // it started: the runner has it
-		case j.State == BackupJobAborting:
-			return nil // already being stopped
-		}
-		// Still running at the end of its completion window.
-		j.State = BackupJobAborting
-		j.StopReason = fmt.Sprintf("the job did not finish within its completion window (CompleteWindowMinutes %d, by %s), so it was stopped; the data it had written was discarded and no recovery point was created",
-			j.CompleteWindowMinutes, j.CompleteBy.Format(time.RFC3339))
-		if _, err := queue.RequestStop(tx, jobs.KindBackup, e.Ref); err != nil {
-			return err
-		}
-		stop = true
-		return jobs.SaveBackupJob(tx, s.events, j)
-	})
-	if err == nil && stop {
-		s.runner.StopTask(jobs.KindBackup, e.Ref)
-	}
-	return stop, err
-}
-
-// selections resolves plans' selections as the scheduler does.
-func (s *Service) selections() scheduler.Selections {
-	return scheduler.Selections{Store: s.store, Connectors: s.connectors, Log: s.log}
-}
-
-// ListPlanResources resolves a plan's selections against the protected-resource registry, as a
-// rule firing now would: which resources the plan covers. (AWS Backup has no such operation; the
-// extension API serves it, to check a selection before the schedule fires.)
-func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResourcesInput) (*wire.ListPlanResourcesOutput, error) {
-	c, err := CallerFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &wire.ListPlanResourcesOutput{ResourceArns: []string{}}
-	var p records.Plan
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		p, err = findLivePlan(tx, c, in.BackupPlanId)
-		return err
-	})
-	if err != nil {
-		return nil, internal("list plan resources", err)
-	}
-	own := scheduler.NewOwnTags()
-	if err := s.selections().FetchOwnTags(ctx, own, p); err != nil {
-		return nil, internal("list plan resources", err)
-	}
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		p, err := findLivePlan(tx, c, in.BackupPlanId)
-		if err != nil {
-			return err
-		}
-		matched, err := scheduler.ResolveSelections(tx, p, own)
-		for _, m := range matched {
-			out.ResourceArns = append(out.ResourceArns, m.Resource.ARN)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, internal("list plan resources", err)
-	}
-	return out, nil
 }
