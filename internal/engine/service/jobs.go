@@ -24,7 +24,8 @@ const progressInterval = time.Second
 // other processes on the same data dir queued or abandoned) and the scheduler. Event delivery is
 // started by whoever made the events.Recorder.
 func (s *Service) Start() {
-	if err := s.buildDueIndex(context.Background()); err != nil {
+	// A store written by an engine that predates the due index gets it built first.
+	if err := s.store.Update(context.Background(), records.BuildDueIndex); err != nil {
 		s.log.Error("indexing job windows and lifecycles failed; the scheduler may miss some", slog.Any("error", err))
 	}
 	s.runner.Start()
