@@ -1,6 +1,11 @@
 package records
 
-import "time"
+import (
+	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+)
 
 // Protection is what the engine remembers about a resource it has backed up, in CollProtections
 // under ProtectionKey.
@@ -12,4 +17,34 @@ type Protection struct {
 	LatestRestoreJobCreationDate           time.Time `json:"latest_restore_job_creation_date,omitzero"`
 	LatestRestoreRecoveryPointCreationDate time.Time `json:"latest_restore_recovery_point_creation_date,omitzero"`
 	LatestRestoreExecutionTimeMinutes      int64     `json:"latest_restore_execution_time_minutes,omitempty"`
+}
+
+// TouchProtection records that r was backed up, in the transaction that adds its point.
+func TouchProtection(tx store.Tx, r resources.Resource) error {
+	key := ProtectionKey(r.AccountID, r.Region, r.ARN)
+	p, found, err := GetDoc[Protection](tx, CollProtections, key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		p = Protection{ResourceARN: r.ARN, ResourceType: r.Type}
+	}
+	p.ResourceName = r.Name()
+	return PutDoc(tx, CollProtections, key, p)
+}
+
+// RecordRestore records a finished restore job of one of a resource's points.
+func RecordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
+	key := ProtectionKey(account, region, resourceARN)
+	p, found, err := GetDoc[Protection](tx, CollProtections, key)
+	if err != nil || !found {
+		return err
+	}
+	if jobCreated.Before(p.LatestRestoreJobCreationDate) {
+		return nil
+	}
+	p.LatestRestoreJobCreationDate = jobCreated
+	p.LatestRestoreRecoveryPointCreationDate = pointCreated
+	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
+	return PutDoc(tx, CollProtections, key, p)
 }

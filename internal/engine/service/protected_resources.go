@@ -7,11 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -19,36 +17,6 @@ import (
 // A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
 // last-backup facts are read from its newest point, so they stay right when points are deleted;
 // restore facts, which no point records, are kept per resource in records.CollProtections.
-
-// touchProtection records that r was backed up, in the transaction that adds its point.
-func touchProtection(tx store.Tx, r resources.Resource) error {
-	key := records.ProtectionKey(r.AccountID, r.Region, r.ARN)
-	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
-	if err != nil {
-		return err
-	}
-	if !found {
-		p = records.Protection{ResourceARN: r.ARN, ResourceType: r.Type}
-	}
-	p.ResourceName = r.Name()
-	return records.PutDoc(tx, records.CollProtections, key, p)
-}
-
-// recordRestore records a finished restore job of one of a resource's points.
-func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
-	key := records.ProtectionKey(account, region, resourceARN)
-	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
-	if err != nil || !found {
-		return err
-	}
-	if jobCreated.Before(p.LatestRestoreJobCreationDate) {
-		return nil
-	}
-	p.LatestRestoreJobCreationDate = jobCreated
-	p.LatestRestoreRecoveryPointCreationDate = pointCreated
-	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
-	return records.PutDoc(tx, records.CollProtections, key, p)
-}
 
 // newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
 func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (records.RecoveryPoint, bool, error) {

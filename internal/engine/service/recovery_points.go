@@ -21,20 +21,6 @@ const (
 	StorageClassCold       = records.StorageClassCold
 )
 
-func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
-	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
-		return err
-	}
-	ref := records.PointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	return records.IndexPointLifecycle(tx, rp)
-}
-
 // pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
 func pointIDFromARN(c Caller, arn string) (string, error) {
 	a, err := arns.Parse(arn)
@@ -260,7 +246,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
@@ -300,14 +286,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionUpdateLifecycle, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionUpdateLifecycle, rp.ARN, now); err != nil {
 			return err
 		}
 		supportsCold := false
 		if conn, ok := s.connectors[rp.ResourceType]; ok {
 			supportsCold = conn.SupportsColdStorage()
 		}
-		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		lc := records.EffectiveLifecycle(in.Lifecycle, supportsCold)
 		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
@@ -32,13 +31,7 @@ func registeredResourceOut(r resources.Resource) *wire.RegisteredResource {
 
 // connector returns the connector of a resource type, or an error naming the types there are.
 func (s *Service) connector(resourceType string) (resources.Connector, error) {
-	if c, ok := s.connectors[resourceType]; ok {
-		return c, nil
-	}
-	if resourceType == "" {
-		return nil, apierr.Missing("ResourceType is required; this engine supports %s", strings.Join(s.connectors.Types(), ", "))
-	}
-	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.connectors.Types(), ", "))
+	return s.connectors.Connector(resourceType)
 }
 
 // accountLocator is a connector whose locators are judged per account: EFS, whose directories
