@@ -28,6 +28,13 @@ func PlanKey(account, region, id string) string { return account + "/" + region 
 // versions sort in the order they were made.
 func PlanVersionKey(plan string, seq int) string { return fmt.Sprintf("%s/%08d", plan, seq) }
 
+// SelectionKey is the key of a plan's selection in CollSelections: under its plan's key, so a
+// plan's selections are one range.
+func SelectionKey(plan, id string) string { return plan + "/" + id }
+
+// RuleCursorKey is the key of a plan rule's cursor in CollRuleCursors.
+func RuleCursorKey(plan, ruleID string) string { return plan + "/" + ruleID }
+
 // ProtectionKey is the key of a protected resource's restore summary in CollProtections.
 func ProtectionKey(account, region, arn string) string {
 	return account + "/" + region + "/" + arn

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -102,6 +103,29 @@ type PendingCold struct {
 	Region    string `json:"region"`
 	Vault     string `json:"vault"`
 	PointID   string `json:"point_id"`
+}
+
+// DeleteRecoveryPoint deletes a point's documents: the point, its two lookup entries, its due
+// entries and its tags. It does not touch the point's snapshot; the caller queues its removal in
+// the same transaction.
+func DeleteRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
+	for coll, key := range map[string]string{
+		CollRecoveryPoints: PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
+		CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
+		CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
+	} {
+		if err := tx.Delete(coll, key); err != nil {
+			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
+		}
+	}
+	key := PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
+	if err := ClearDue(tx, DueCold, key); err != nil {
+		return err
+	}
+	if err := ClearDue(tx, DueDelete, key); err != nil {
+		return err
+	}
+	return DeleteIfExists(tx, CollTags, rp.ARN)
 }
 
 // InsertRecoveryPoint stores a new point with its indexes: by ID, by resource, and its due times.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -39,9 +40,9 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *w
 	if err := validateTags(in.BackupVaultTags); err != nil {
 		return nil, err
 	}
-	keyARN, keyType := defaultKeyARN(c.Region, c.AccountID), keyTypeAWSOwned
+	keyARN, keyType := arns.DefaultKey(c.Region, c.AccountID), keyTypeAWSOwned
 	if in.EncryptionKeyArn != "" {
-		if err := validateKeyARN(in.EncryptionKeyArn); err != nil {
+		if err := arns.CheckKMSKey(in.EncryptionKeyArn); err != nil {
 			return nil, err
 		}
 		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
@@ -49,7 +50,7 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *w
 	now := s.clock.Now()
 	v := records.Vault{
 		Name:              in.BackupVaultName,
-		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
+		ARN:               arns.Vault(c.Region, c.AccountID, in.BackupVaultName),
 		AccountID:         c.AccountID,
 		Region:            c.Region,
 		Type:              VaultTypeAirGapped,

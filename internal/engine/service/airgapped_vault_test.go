@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -49,7 +50,7 @@ func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.VaultState != VaultStateAvailable || !out.CreationDate.Time().Equal(t0) || out.BackupVaultArn != VaultARN(testRegion, testAccount, "lag") {
+	if out.VaultState != VaultStateAvailable || !out.CreationDate.Time().Equal(t0) || out.BackupVaultArn != arns.Vault(testRegion, testAccount, "lag") {
 		t.Errorf("create answered %+v", out)
 	}
 	d := ts.describe("lag")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -39,7 +40,7 @@ func fingerprint(v any) string {
 // validateResourceARN checks that arn names a resource type this engine backs up, and returns
 // its connector.
 func (s *Service) validateResourceARN(field, arn string) (resources.Connector, error) {
-	if _, err := ParseARN(arn); err != nil {
+	if _, err := arns.Parse(arn); err != nil {
 		return nil, apierr.InvalidParameter("%s %q is not a valid ARN: expected, for a directory, arn:aws:elasticfilesystem:REGION:ACCOUNT:file-system/fs-ID", field, arn)
 	}
 	if _, err := s.checkARN(field, arn); err != nil {
@@ -112,7 +113,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		IdempotencyToken: in.IdempotencyToken,
 	}
 	j.RecoveryPointID = newPointID()
-	j.RecoveryPointARN = RecoveryPointARN(c.Region, c.AccountID, j.RecoveryPointID)
+	j.RecoveryPointARN = arns.RecoveryPoint(c.Region, c.AccountID, j.RecoveryPointID)
 	fp := fingerprint([]any{in.BackupVaultName, in.ResourceArn, in.IamRoleArn, in.Lifecycle, in.RecoveryPointTags, in.StartWindowMinutes, in.CompleteWindowMinutes})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)

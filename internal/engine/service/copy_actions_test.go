@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
@@ -55,7 +56,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	}
 	// The runner is not started yet: give the queued job its rule's copy actions, as the
 	// scheduler does for a scheduled job.
-	drARN := VaultARN("eu-west-1", testAccount, "dr-vault")
+	drARN := arns.Vault("eu-west-1", testAccount, "dr-vault")
 	err = s.store.Update(us, func(tx store.Tx) error {
 		key := records.JobKey(testAccount, testRegion, started.BackupJobId)
 		j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, key)
@@ -64,7 +65,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 		}
 		j.CopyActions = []wire.CopyAction{
 			{DestinationBackupVaultArn: drARN, Lifecycle: &wire.Lifecycle{DeleteAfterDays: i64(365)}},
-			{DestinationBackupVaultArn: VaultARN("eu-west-1", testAccount, "gone")},
+			{DestinationBackupVaultArn: arns.Vault("eu-west-1", testAccount, "gone")},
 		}
 		return records.PutDoc(tx, records.CollBackupJobs, key, j)
 	})
@@ -120,7 +121,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if point.SourceBackupVaultArn != VaultARN(testRegion, testAccount, "prod") || point.Lifecycle == nil || *point.Lifecycle.DeleteAfterDays != 365 {
+	if point.SourceBackupVaultArn != arns.Vault(testRegion, testAccount, "prod") || point.Lifecycle == nil || *point.Lifecycle.DeleteAfterDays != 365 {
 		t.Errorf("the copy in eu-west-1: %+v", point)
 	}
 }

@@ -62,6 +62,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -90,11 +91,6 @@ const (
 	// CancelDescription.
 	maxHoldDescription = 280
 )
-
-// LegalHoldARN is the ARN of a legal hold.
-func LegalHoldARN(region, account, id string) string {
-	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "legal-hold:" + id}.String()
-}
 
 // countHeldPoints counts the points of vault v that legal holds hold.
 func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
@@ -147,7 +143,7 @@ func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelecti
 		}
 	}
 	for i, id := range sel.ResourceIdentifiers {
-		if _, err := ParseARN(id); err != nil {
+		if _, err := arns.Parse(id); err != nil {
 			return apierr.InvalidParameter("RecoveryPointSelection.ResourceIdentifiers[%d] %q is not an ARN: give the ARNs of the resources whose recovery points to hold, such as arn:aws:elasticfilesystem:%s:%s:file-system/fs-0123456789abcdef0", i, id, c.Region, c.AccountID)
 		}
 	}
@@ -188,7 +184,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 	}
 	now := s.clock.Now()
 	id := newPointID()
-	h := records.LegalHold{ID: id, ARN: LegalHoldARN(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
+	h := records.LegalHold{ID: id, ARN: arns.LegalHold(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
 		Title: in.Title, Description: in.Description, Selection: in.RecoveryPointSelection, Status: LegalHoldCreating, CreationDate: now}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := purgeExpiredHolds(tx, c, now); err != nil {
@@ -321,7 +317,7 @@ func findHold(tx store.Tx, c Caller, id string, now time.Time) (records.LegalHol
 	return h, nil
 }
 
-func (s *Service) legalHoldExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) legalHoldExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, err := findHold(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name(), s.clock.Now())
 	return err
 }

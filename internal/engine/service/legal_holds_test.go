@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -24,8 +25,8 @@ const (
 func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *wire.Lifecycle) records.RecoveryPoint {
 	ts.t.Helper()
 	id := newPointID()
-	rp := records.RecoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
-		VaultName: vaultName, VaultARN: VaultARN(testRegion, testAccount, vaultName), ResourceARN: resource, ResourceType: "EFS",
+	rp := records.RecoveryPoint{ID: id, ARN: arns.RecoveryPoint(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
+		VaultName: vaultName, VaultARN: arns.Vault(testRegion, testAccount, vaultName), ResourceARN: resource, ResourceType: "EFS",
 		Status: status, StorageClass: StorageClassWarm, CreationDate: created, CompletionDate: created, Lifecycle: lc}
 	if err := ts.store.Update(ts.ctx, func(tx store.Tx) error { return records.InsertRecoveryPoint(tx, rp) }); err != nil {
 		ts.t.Fatalf("insert recovery point: %v", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -26,20 +27,20 @@ func (s *Service) checkRegion(field, name string) error {
 // checkARN parses arn, named in field, and checks the names it carries: its region, when it has
 // one, must be one the engine serves, and a backup vault ARN's name must be a vault name.
 // (ParseARN has already held the account to 12 digits.)
-func (s *Service) checkARN(field, arn string) (ARN, error) {
-	a, err := ParseARN(arn)
+func (s *Service) checkARN(field, arn string) (arns.ARN, error) {
+	a, err := arns.Parse(arn)
 	if err != nil {
 		e, _ := apierr.As(err)
-		return ARN{}, apierr.InvalidParameter("%s: %s", field, e.Message)
+		return arns.ARN{}, apierr.InvalidParameter("%s: %s", field, e.Message)
 	}
 	if a.Region != "" {
 		if err := s.checkRegion(field+" "+arn, a.Region); err != nil {
-			return ARN{}, err
+			return arns.ARN{}, err
 		}
 	}
 	if a.Service == "backup" && a.Kind() == "backup-vault" {
 		if err := modelnames.Vault(a.Name()); err != nil {
-			return ARN{}, apierr.InvalidParameter("%s %q: %v", field, arn, err)
+			return arns.ARN{}, apierr.InvalidParameter("%s %q: %v", field, arn, err)
 		}
 	}
 	return a, nil
@@ -75,22 +76,6 @@ func checkVaultNames(account, regionName, vault string) error {
 	}
 	if err := modelnames.Vault(vault); err != nil {
 		return apierr.InvalidParameter("%v", err)
-	}
-	return nil
-}
-
-// checkARNParts is ParseARN's check of an ARN's region and account fields, which may be empty
-// (an S3 bucket's ARN has neither) but otherwise must be a region name and an account ID.
-func checkARNParts(s, regionName, account string) error {
-	if regionName != "" {
-		if err := region.ValidName(regionName); err != nil {
-			return apierr.InvalidParameter("%q is not a valid ARN: its region %v", s, err)
-		}
-	}
-	if account != "" {
-		if err := modelnames.Account(account); err != nil {
-			return apierr.InvalidParameter("%q is not a valid ARN: its %v", s, err)
-		}
 	}
 	return nil
 }

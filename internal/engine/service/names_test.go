@@ -49,28 +49,6 @@ func TestServiceRefusesNamesTheModelDoesNotGuard(t *testing.T) {
 	}
 }
 
-func TestParseARNHoldsRegionAndAccountToTheirForm(t *testing.T) {
-	for _, arn := range []string{
-		"arn:aws:backup:us-east-1:123456789012:backup-vault:prod",
-		"arn:aws:s3:::bucket",
-		"arn:aws:backup:zz-fake-9:123456789012:backup-vault:prod", // a region's form; whether it is served is checkARN's question
-	} {
-		if _, err := ParseARN(arn); err != nil {
-			t.Errorf("ParseARN(%q) = %v", arn, err)
-		}
-	}
-	for _, arn := range []string{
-		"arn:aws:backup:..:123456789012:backup-vault:prod",
-		"arn:aws:backup:a b:123456789012:backup-vault:prod",
-		"arn:aws:backup:us-east-1:12345678901a:backup-vault:prod",
-		"arn:aws:backup:us-east-1:..:backup-vault:prod",
-	} {
-		if _, err := ParseARN(arn); !apierr.Is(err, apierr.InvalidParameterValue) {
-			t.Errorf("ParseARN(%q) = %v, want InvalidParameterValueException", arn, err)
-		}
-	}
-}
-
 func TestCheckARNKnowsTheEnginesRegions(t *testing.T) {
 	regions, err := region.NewSet("xx-lab-1")
 	if err != nil {

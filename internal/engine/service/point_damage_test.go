@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -26,7 +27,7 @@ func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T
 	_, err = ts.StartRestoreJob(ts.ctx, &wire.StartRestoreJobInput{RecoveryPointArn: rp.ARN, Metadata: map[string]string{"newFileSystem": "true"}})
 	wantCode(t, err, "InvalidRequestException", rp.ARN, "damaged", "snapshot 0123 is missing", "engine repair")
 	_, err = ts.StartCopyJob(ts.ctx, &wire.StartCopyJobInput{RecoveryPointArn: rp.ARN, SourceBackupVaultName: "vault-a",
-		DestinationBackupVaultArn: VaultARN(testRegion, testAccount, "vault-a"), IamRoleArn: "arn:aws:iam::123456789012:role/r"})
+		DestinationBackupVaultArn: arns.Vault(testRegion, testAccount, "vault-a"), IamRoleArn: "arn:aws:iam::123456789012:role/r"})
 	wantCode(t, err, "InvalidRequestException", "damaged")
 
 	points, err := VaultPoints(ts.ctx, ts.store, testAccount, testRegion, "vault-a")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -20,34 +21,9 @@ const (
 	StorageClassCold       = records.StorageClassCold
 )
 
-// RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
-func RecoveryPointARN(region, account, id string) string {
-	return ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
-}
-
-func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
-	for coll, key := range map[string]string{
-		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
-		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
-		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
-	} {
-		if err := tx.Delete(coll, key); err != nil {
-			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
-		}
-	}
-	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
-		return err
-	}
-	if err := records.ClearDue(tx, records.DueDelete, key); err != nil {
-		return err
-	}
-	return deleteTags(tx, rp.ARN)
-}
-
 // pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
 func pointIDFromARN(c Caller, arn string) (string, error) {
-	a, err := ParseARN(arn)
+	a, err := arns.Parse(arn)
 	if err != nil {
 		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
 	}
@@ -96,7 +72,7 @@ func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, records.R
 	return findPoint(tx, c, ref.Vault, arn)
 }
 
-func (s *Service) recoveryPointExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) recoveryPointExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, _, err := findPointByARN(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.String())
 	return err
 }
@@ -276,12 +252,12 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
-		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
+		if job, err := records.ActiveRestoreOf(tx, c.AccountID, c.Region, rp.ARN); err != nil {
 			return err
 		} else if job != "" {
 			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
 		return jobs.QueueForget(tx, rp)

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -84,7 +85,7 @@ func insertResource(tx store.Tx, r resources.Resource) error {
 // findResource returns the caller's registered resource with the given ARN, or
 // ResourceNotFoundException.
 func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error) {
-	a, err := ParseARN(arn)
+	a, err := arns.Parse(arn)
 	if err != nil {
 		return resources.Resource{}, err
 	}

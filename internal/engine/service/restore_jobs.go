@@ -134,18 +134,6 @@ func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 	return id, err
 }
 
-// activeRestoreOf returns the ID of an unfinished restore job reading recovery point arn, or "".
-func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
-	var id string
-	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
-		if !records.RestoreJobDone(j.Status) && j.RecoveryPointARN == arn {
-			id = j.ID
-		}
-		return id != ""
-	})
-	return id, err
-}
-
 func restoreJobOut(j *records.RestoreJob) *wire.RestoreJob {
 	return &wire.RestoreJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,

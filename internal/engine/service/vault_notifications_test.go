@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -24,7 +25,7 @@ func TestVaultNotificationsRoundTripExactly(t *testing.T) {
 	if out.SNSTopicArn != topic || !reflect.DeepEqual(out.BackupVaultEvents, events) {
 		t.Errorf("got %s %v, want %s %v", out.SNSTopicArn, out.BackupVaultEvents, topic, events)
 	}
-	if out.BackupVaultArn != VaultARN(testRegion, testAccount, "noisy") || out.BackupVaultName != "noisy" {
+	if out.BackupVaultArn != arns.Vault(testRegion, testAccount, "noisy") || out.BackupVaultName != "noisy" {
 		t.Errorf("answer names %s / %s", out.BackupVaultName, out.BackupVaultArn)
 	}
 	// A put replaces the whole configuration.

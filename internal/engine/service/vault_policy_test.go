@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -24,7 +25,7 @@ func TestVaultAccessPolicyRoundTripsExactlyAsWritten(t *testing.T) {
 	if out.Policy != written {
 		t.Errorf("policy came back as\n%q\nwant exactly\n%q", out.Policy, written)
 	}
-	if out.BackupVaultName != "guarded" || out.BackupVaultArn != VaultARN(testRegion, testAccount, "guarded") {
+	if out.BackupVaultName != "guarded" || out.BackupVaultArn != arns.Vault(testRegion, testAccount, "guarded") {
 		t.Errorf("answer names %s / %s", out.BackupVaultName, out.BackupVaultArn)
 	}
 	// A put replaces the policy.

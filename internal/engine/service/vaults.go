@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -32,16 +33,16 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *wire.CreateBackupVa
 	if err := validateTags(in.BackupVaultTags); err != nil {
 		return nil, err
 	}
-	keyARN, keyType := defaultKeyARN(c.Region, c.AccountID), keyTypeAWSOwned
+	keyARN, keyType := arns.DefaultKey(c.Region, c.AccountID), keyTypeAWSOwned
 	if in.EncryptionKeyArn != "" {
-		if err := validateKeyARN(in.EncryptionKeyArn); err != nil {
+		if err := arns.CheckKMSKey(in.EncryptionKeyArn); err != nil {
 			return nil, err
 		}
 		keyARN, keyType = in.EncryptionKeyArn, keyTypeCustomerManaged
 	}
 	v := records.Vault{
 		Name:              in.BackupVaultName,
-		ARN:               VaultARN(c.Region, c.AccountID, in.BackupVaultName),
+		ARN:               arns.Vault(c.Region, c.AccountID, in.BackupVaultName),
 		AccountID:         c.AccountID,
 		Region:            c.Region,
 		Type:              VaultTypeBackup,
@@ -103,7 +104,7 @@ func findVault(tx store.Tx, account, region, name string) (records.Vault, error)
 	return v, nil
 }
 
-func (s *Service) vaultExistsByARN(tx store.Tx, a ARN) error {
+func (s *Service) vaultExistsByARN(tx store.Tx, a arns.ARN) error {
 	_, err := findVault(tx, a.AccountID, a.Region, a.Name())
 	return err
 }

@@ -1,4 +1,4 @@
-package service
+package scheduler
 
 import (
 	"context"
@@ -22,54 +22,52 @@ import (
 //
 // # The cold tier
 //
-// Each vault has a second repository for cold storage, in a directory of its own (jobs.Repos
-// ColdDir: <data dir>/cold/<account>/<region>/<vault>), with its own data key. Moving a point
-// there is a queued task (it copies data, and must survive a restart): content.CopySnapshot copies
-// the point's snapshot into the cold repository, and one transaction then switches the point to
-// it (StorageClass COLD, the cold snapshot's ID) and queues the removal of the warm snapshot,
-// which is forgotten and its unshared data collected like a deleted point's. Restores read from
-// whichever repository the point is in. Only resource types whose connector says
-// SupportsColdStorage (EFS) ever get a cold date: effectiveLifecycle drops it for the others.
+// Each vault has a second repository for cold storage, with its own data key. When a point's cold
+// date comes, the sweep queues its move (jobs.KindCold); package jobs copies the snapshot there
+// and switches the point over. Only resource types whose connector says SupportsColdStorage (EFS)
+// ever get a cold date: records.EffectiveLifecycle drops it for the others.
 //
 // # Deletion
 //
 // A point whose retention has ended is deleted through the same path as DeleteRecoveryPoint: its
 // documents go in one transaction that queues the forgetting of its snapshot. The deletion first
 // passes checkPointExpirable, which applies the vault's lock and the rest of the single deletion
-// gate (records.CheckPointDeletable: legal holds), but not the air gap's ban on deleting by hand. A point
-// the gate keeps, or that a restore is reading, stays in the due index and is tried again at
-// every scheduler pass, so it goes as soon as what kept it is gone (a legal hold cancelled).
+// gate (records.CheckPointDeletable: legal holds), but not the air gap's ban on deleting by
+// hand. A point the gate keeps, or that a restore is reading, stays in the due index and is tried
+// again at every scheduler pass, so it goes as soon as what kept it is gone (a legal hold
+// cancelled).
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
-// lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air gap:
-// points in a logically air-gapped vault "cannot be deleted by hand, only by their lifecycle".
+// lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air
+// gap: points in a logically air-gapped vault "cannot be deleted by hand, only by their
+// lifecycle".
 func checkPointExpirable(tx store.Tx, v records.Vault, rp records.RecoveryPoint, now time.Time) error {
 	gate := v
-	if gate.Type == VaultTypeAirGapped {
-		gate.Type = VaultTypeBackup
+	if gate.Type == records.VaultTypeAirGapped {
+		gate.Type = records.VaultTypeBackup
 	}
 	return records.CheckPointDeletable(tx, gate, rp, now)
 }
 
 // startColdTransition queues the move of a point whose cold date has come.
-func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
+func (d Due) startColdTransition(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	queued := false
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := d.Store.Update(ctx, func(tx store.Tx) error {
 		queued = false
 		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
 			return err
 		}
-		if !found || rp.StorageClass != StorageClassWarm {
+		if !found || rp.StorageClass != records.StorageClassWarm {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
 		if at := rp.MoveToColdAt(); at.IsZero() || at.After(now) {
 			return records.IndexPointLifecycle(tx, rp) // the lifecycle changed; the index is put right
 		}
-		if conn, ok := s.connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
+		if conn, ok := d.Connectors[rp.ResourceType]; !ok || !conn.SupportsColdStorage() {
 			return records.ClearDue(tx, e.Kind, e.Ref)
 		}
-		if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil || job != "" {
+		if job, err := records.ActiveRestoreOf(tx, rp.AccountID, rp.Region, rp.ARN); err != nil || job != "" {
 			return err // a restore is reading the warm copy: move it at a later pass
 		}
 		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
@@ -87,9 +85,9 @@ func (s *Service) startColdTransition(ctx context.Context, e records.DueEntry, n
 }
 
 // expirePoint deletes a point whose retention has ended, unless something keeps it.
-func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
+func (d Due) expirePoint(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
 	deleted := false
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := d.Store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
 		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
@@ -107,7 +105,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 		}
 		keep := checkPointExpirable(tx, v, rp, now)
 		if keep == nil {
-			if job, err := activeRestoreOf(tx, Caller{AccountID: rp.AccountID, Region: rp.Region}, rp.ARN); err != nil {
+			if job, err := records.ActiveRestoreOf(tx, rp.AccountID, rp.Region, rp.ARN); err != nil {
 				return err
 			} else if job != "" {
 				keep = fmt.Errorf("restore job %s is reading it", job)
@@ -129,19 +127,19 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			rp.StatusMessage = msg
 			return records.PutDoc(tx, records.CollRecoveryPoints, e.Ref, rp)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
 		if err := jobs.QueueForget(tx, rp); err != nil {
 			return err
 		}
 		deleted = true
-		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, d.Events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: "DELETED", AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("Recovery point %s reached the end of its retention (DeleteAfterDays %d) and was deleted.", rp.ARN, deref(rp.Lifecycle.DeleteAfterDays))})
 	})
 	if err == nil && deleted {
-		s.log.Info("lifecycle deleted a recovery point", slog.String("key", e.Ref))
+		d.Log.Info("lifecycle deleted a recovery point", slog.String("key", e.Ref))
 	}
 	return deleted, err
 }
