@@ -222,18 +222,19 @@ func (p *backupProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewVaultResource,
-		NewVaultLockResource,
-		NewVaultPolicyResource,
-		NewVaultNotificationsResource,
-		NewAirGappedVaultResource,
-		NewPlanResource,
-		NewSelectionResource,
-		NewProtectedResourceResource,
-		NewRecoveryPointResource,
-		NewRestoreJobResource,
-		NewLegalHoldResource,
-		NewEngineClockResource,
+		// Each with its identity (identity.go): the attributes its import ID is made of.
+		withIdentity(NewVaultResource, identityByName),
+		withIdentity(NewVaultLockResource, identityByVaultName),
+		withIdentity(NewVaultPolicyResource, identityByVaultName),
+		withIdentity(NewVaultNotificationsResource, identityByVaultName),
+		withIdentity(NewAirGappedVaultResource, identityByName),
+		withIdentity(NewPlanResource, identityByID("ID of the backup plan.")),
+		withIdentity(NewSelectionResource, identityOfSelection),
+		withIdentity(NewProtectedResourceResource, identityOfProtectedResource),
+		withIdentity(NewRecoveryPointResource, identityOfRecoveryPoint),
+		withIdentity(NewRestoreJobResource, identityByID("ID of the restore job.")),
+		withIdentity(NewLegalHoldResource, identityByID("ID of the legal hold.")),
+		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
 	}
 }
 
