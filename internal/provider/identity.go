@@ -103,6 +103,12 @@ func (r *identifiedResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *identifiedResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	r.Resource.Read(ctx, req, resp)
+	if resp.State.Raw.IsNull() && resp.Identity != nil && resp.Identity.Raw.IsFullyNull() {
+		// Gone: the framework still wants the identity, which Terraform before 1.12 does not
+		// keep, so it comes from the state the read started from.
+		r.setIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics)
+		return
+	}
 	r.setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
