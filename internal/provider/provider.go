@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -36,6 +37,7 @@ var (
 	_ provider.Provider                   = (*backupProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*backupProvider)(nil)
 	_ provider.ProviderWithActions        = (*backupProvider)(nil)
+	_ provider.ProviderWithListResources  = (*backupProvider)(nil)
 )
 
 type backupProvider struct {
@@ -252,6 +254,11 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewBackupJobsDataSource,
 		NewRestoreJobsDataSource,
 	}
+}
+
+// ListResources are the list resources of `terraform query` (list_resources.go).
+func (p *backupProvider) ListResources(context.Context) []func() list.ListResource {
+	return listResources()
 }
 
 func (p *backupProvider) Actions(context.Context) []func() action.Action {
