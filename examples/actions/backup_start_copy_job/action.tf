@@ -8,7 +8,7 @@ data "backup_recovery_points" "primary" {
 locals {
   # The newest recovery point, or null while the vault is still empty. try() keeps the plan clean
   # then: indexing an empty list (arns[length(arns) - 1]) is an "Invalid index" error on every plan.
-  newest_primary_point = try(element(data.backup_recovery_points.primary.arns, length(data.backup_recovery_points.primary.arns) - 1), null)
+  newest_primary_point = try(data.backup_recovery_points.primary.arns[length(data.backup_recovery_points.primary.arns) - 1], null)
 }
 
 action "backup_start_copy_job" "to_dr" {

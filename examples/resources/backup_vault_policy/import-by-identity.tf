@@ -1,7 +1,0 @@
-# Terraform 1.12 or later: import by identity, the same attributes `terraform query` lists.
-import {
-  to = backup_vault_policy.primary
-  identity = {
-    backup_vault_name = "prod-primary-vault"
-  }
-}
