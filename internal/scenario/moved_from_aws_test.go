@@ -10,8 +10,8 @@ import (
 )
 
 // Migrating from the AWS provider with `moved` blocks, through the real terraform CLI (1.8 or
-// later moves across providers): a state that holds each aws_backup_* resource as hashicorp/aws
-// writes it plans no changes once the configuration names backup_* and moves them.
+// later moves across providers) and OpenTofu: a state that holds each aws_backup_* resource as
+// hashicorp/aws writes it plans no changes once the configuration names backup_* and moves them.
 //
 // The state is written by hand. Its shape (every attribute and block, the schema version) comes
 // from the AWS provider state fixtures in internal/provider/testdata/moved, built from
@@ -19,7 +19,7 @@ import (
 // this provider created in the engine first. Terraform refuses a state that needs a provider it
 // has not installed, even if only to move out of it, and the tests cannot download
 // hashicorp/aws: a dev override points hashicorp/aws at a stand-in binary (this provider's), which
-// the move never calls.
+// the move never calls. Each tool names the AWS provider in the state by its own registry host.
 
 const migrationConfig = `
 terraform {
@@ -108,7 +108,16 @@ var migrationSources = []struct{ target, source, version string }{
 }
 
 func TestMovedFromAWS_terraformPlansNoChangesAfterTheMove(t *testing.T) {
-	tool := terraformCLI(t)
+	checkMovedFromAWS(t, terraformCLI(t), "registry.terraform.io")
+}
+
+func TestMovedFromAWS_openTofuPlansNoChangesAfterTheMove(t *testing.T) {
+	checkMovedFromAWS(t, tofuCLI(t), "registry.opentofu.org")
+}
+
+// checkMovedFromAWS moves every counterpart with tool, whose state names the AWS provider on
+// registry host.
+func checkMovedFromAWS(t *testing.T, tool tfTool, registry string) {
 	standIn := t.TempDir()
 	b, err := os.ReadFile(binary)
 	if err != nil {
@@ -146,7 +155,7 @@ func TestMovedFromAWS_terraformPlansNoChangesAfterTheMove(t *testing.T) {
 		name := strings.SplitN(m.target, ".", 2)[1]
 		resources = append(resources, map[string]any{
 			"mode": "managed", "type": m.source, "name": name,
-			"provider": `provider["registry.terraform.io/hashicorp/aws"]`,
+			"provider": `provider["` + registry + `/hashicorp/aws"]`,
 			"instances": []any{map[string]any{
 				"schema_version": fixture.SchemaVersion, "attributes": shapedLike(fixture.Attributes, attrs),
 				"sensitive_attributes": []any{}, "private": "bnVsbA==",
