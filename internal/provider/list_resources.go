@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -15,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 // List resources (Terraform 1.14 and later): `list "backup_vault" "all" { provider = backup }`
@@ -116,11 +119,27 @@ func (l *listResource) List(ctx context.Context, req list.ListRequest, stream *l
 			return push(l.result(ctx, req, item))
 		})
 		if err != nil {
-			var d diag.Diagnostics
-			addAPIError(&d, "listing backup"+l.typeSuffix+" resources", err)
-			push(list.ListResult{Diagnostics: d})
+			push(list.ListResult{Diagnostics: l.listError(err)})
 		}
 	}
+}
+
+// listError reports a failed listing. Not found can only be what a filter names, so the hint
+// points at the list block's config rather than at the state.
+func (l *listResource) listError(err error) diag.Diagnostics {
+	var d diag.Diagnostics
+	action := "listing backup" + l.typeSuffix + " resources"
+	if awsbackup.ErrorCode(err) != "ResourceNotFoundException" || len(l.filters) == 0 {
+		addAPIError(&d, action, err)
+		return d
+	}
+	var names []string
+	for _, f := range l.filters {
+		names = append(names, f.name)
+	}
+	d.AddError(errorSummary(action), fmt.Sprintf("ResourceNotFoundException: %s\n\nThe list block's config names something that does not exist: check its %s, or leave it unset to list them all.",
+		awsbackup.ErrorMessage(err), strings.Join(names, ", ")))
+	return d
 }
 
 // result is the list result of item: its identity, and with include_resource, its state as an

@@ -224,3 +224,14 @@ func sortedIdentities(ids []map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// A filter that names something missing is an error about the list block, not about the state.
+func TestListResources_aFilterNamingNothingSaysSo(t *testing.T) {
+	p := newProtoProvider(t, newTestAccEnv(t))
+	got := p.list("backup_recovery_point", map[string]tftypes.Value{"vault_name": str("no-such-vault")}, false, 0)
+	text := diagText(got.diags)
+	if !hasErrors(got.diags) || !strings.Contains(text, "ResourceNotFoundException") || !strings.Contains(text, "check its vault_name") ||
+		strings.Contains(text, "refresh") {
+		t.Errorf("listing the points of a missing vault:\n%s", text)
+	}
+}
