@@ -198,6 +198,12 @@ func listResources() []func() list.ListResource {
 	return []func() list.ListResource{
 		lr(listResource{typeSuffix: "_vault", description: "Every backup vault (not the logically air-gapped ones).",
 			spec: identityByName, newResource: NewVaultResource, list: listVaults(backuptypes.VaultTypeBackupVault)}),
+		lr(listResource{typeSuffix: "_vault_lock", description: "The lock of every locked vault.",
+			spec: identityByVaultName, newResource: NewVaultLockResource, list: listVaultsHaving(vaultIsLocked)}),
+		lr(listResource{typeSuffix: "_vault_policy", description: "The access policy of every vault that has one.",
+			spec: identityByVaultName, newResource: NewVaultPolicyResource, list: listVaultsHaving(vaultHasPolicy)}),
+		lr(listResource{typeSuffix: "_vault_notifications", description: "The notification configuration of every vault that has one.",
+			spec: identityByVaultName, newResource: NewVaultNotificationsResource, list: listVaultsHaving(vaultHasNotifications)}),
 		lr(listResource{typeSuffix: "_logically_air_gapped_vault", description: "Every logically air-gapped backup vault.",
 			spec: identityByName, newResource: NewAirGappedVaultResource, list: listVaults(backuptypes.VaultTypeLogicallyAirGappedBackupVault)}),
 		lr(listResource{typeSuffix: "_plan", description: "Every backup plan.",
@@ -235,6 +241,53 @@ func listVaults(kind backuptypes.VaultType) lister {
 		}
 		return nil
 	}
+}
+
+// listVaultsHaving lists the vaults, of every type, for which has is true: those with a lock,
+// an access policy or notifications, which are configured per vault and identified by its name.
+func listVaultsHaving(has func(context.Context, *clients, backuptypes.BackupVaultListMember) (bool, error)) lister {
+	return func(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+		p := backup.NewListBackupVaultsPaginator(c.Backup, &backup.ListBackupVaultsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range page.BackupVaultList {
+				ok, err := has(ctx, c, v)
+				if err != nil {
+					return err
+				}
+				name := aws.ToString(v.BackupVaultName)
+				if ok && !yield(listedItem{identity: []string{name}, displayName: name}) {
+					return nil
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func vaultIsLocked(_ context.Context, _ *clients, v backuptypes.BackupVaultListMember) (bool, error) {
+	// A logically air-gapped vault is always locked, by its own retention range rather than by a
+	// backup_vault_lock.
+	return aws.ToBool(v.Locked) && v.VaultType != backuptypes.VaultTypeLogicallyAirGappedBackupVault, nil
+}
+
+func vaultHasPolicy(ctx context.Context, c *clients, v backuptypes.BackupVaultListMember) (bool, error) {
+	return found(awsbackup.FindVaultAccessPolicy(ctx, c.Backup, aws.ToString(v.BackupVaultName)))
+}
+
+func vaultHasNotifications(ctx context.Context, c *clients, v backuptypes.BackupVaultListMember) (bool, error) {
+	return found(awsbackup.FindVaultNotifications(ctx, c.Backup, aws.ToString(v.BackupVaultName)))
+}
+
+// found turns a finder's answer into whether it found something; not found is not an error.
+func found[T any](_ T, err error) (bool, error) {
+	if awsbackup.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func listPlans(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {

@@ -23,6 +23,7 @@ import (
 var wantListResources = []string{
 	"backup_legal_hold", "backup_logically_air_gapped_vault", "backup_plan", "backup_protected_resource",
 	"backup_recovery_point", "backup_restore_job", "backup_selection", "backup_vault",
+	"backup_vault_lock", "backup_vault_notifications", "backup_vault_policy",
 }
 
 func TestListResources_eachListsAManagedResourceWithAnIdentity(t *testing.T) {
@@ -114,6 +115,18 @@ func TestListResources_findWhatExistsWithIdentitiesThatImport(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// One vault's configuration of each kind: list-b locked and notifying, list-a with a policy.
+	if _, err := env.Client.PutBackupVaultLockConfiguration(ctx, &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: aws.String("list-b"), MinRetentionDays: aws.Int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Client.PutBackupVaultNotifications(ctx, &backup.PutBackupVaultNotificationsInput{BackupVaultName: aws.String("list-b"),
+		SNSTopicArn: aws.String("arn:aws:sns:us-east-1:" + env.AccountID() + ":backup-events"), BackupVaultEvents: []backuptypes.BackupVaultEvent{backuptypes.BackupVaultEventBackupJobCompleted}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Client.PutBackupVaultAccessPolicy(ctx, &backup.PutBackupVaultAccessPolicyInput{BackupVaultName: aws.String("list-a"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"backup:DeleteBackupVault","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	plan, err := env.Client.CreateBackupPlan(ctx, &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{
 		BackupPlanName: aws.String("list-plan"),
 		Rules:          []backuptypes.BackupRuleInput{{RuleName: aws.String("daily"), TargetBackupVaultName: aws.String("list-a")}},
@@ -167,6 +180,9 @@ func TestListResources_findWhatExistsWithIdentitiesThatImport(t *testing.T) {
 	}{
 		{"backup_vault", nil, []map[string]string{{"name": "list-a"}, {"name": "list-b"}}},
 		{"backup_logically_air_gapped_vault", nil, []map[string]string{{"name": "list-isolated"}}},
+		{"backup_vault_lock", nil, []map[string]string{{"backup_vault_name": "list-b"}}},
+		{"backup_vault_notifications", nil, []map[string]string{{"backup_vault_name": "list-b"}}},
+		{"backup_vault_policy", nil, []map[string]string{{"backup_vault_name": "list-a"}}},
 		{"backup_plan", nil, []map[string]string{{"id": planID}}},
 		{"backup_selection", nil, []map[string]string{{"plan_id": planID, "id": aws.ToString(sel.SelectionId)}}},
 		{"backup_selection", map[string]tftypes.Value{"plan_id": str(planID)}, []map[string]string{{"plan_id": planID, "id": aws.ToString(sel.SelectionId)}}},
