@@ -15,10 +15,12 @@ sample="$demo/sample"
 restored="$demo/restored"
 started=$(date +%s)
 
-say "Building the provider"
+say "Building the provider: go build into .demo/bin (the first build compiles every dependency: a minute or two)"
 # shellcheck source=lib/tfdev.sh
 source "$root/scripts/lib/tfdev.sh"
+build_started=$(date +%s)
 tfdev_setup "$demo"
+echo "    built $PROVIDER_BIN in $(( $(date +%s) - build_started ))s; a CLI config in .demo/terraformrc points Terraform at it (dev_overrides)"
 cp "$root"/examples/quickstart/*.tf "$demo/work/"
 tf() { terraform -chdir="$demo/work" "$@"; }
 vars=(-var "data_dir=$demo/data" -var "source_dir=$sample" -var "restore_dir=$restored")
@@ -72,3 +74,9 @@ cat <<MSG
 MSG
 
 say "Done in $(( $(date +%s) - started ))s. Clean up with: make clean"
+cat <<MSG
+    Next:
+      docs/guides/time-travel.md   fast-forward the engine's clock and watch lifecycle, retention and
+                                   locks act (its terraform test is in examples/guides/time-travel)
+      examples/                    every resource, data source and action, and the quickstart you just ran
+MSG

@@ -23,4 +23,18 @@ if [[ ! -x "$bin/versitygw" || "$(cat "$stamp" 2>/dev/null)" != "$VERSITYGW_VERS
 	GOBIN="$bin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 	echo "$VERSITYGW_VERSION" >"$stamp"
 fi
-echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1), versitygw $VERSITYGW_VERSION"
+# OpenTofu, which the scenario tests run the quickstart and the time-travel guide's test with,
+# built from the Go module proxy into .tools/bin. Its go.mod replaces a dependency (its hcl fork),
+# which `go install module@version` refuses, so it is built from inside its module source, as its
+# release does (dev=no drops the -dev version suffix).
+TOFU_VERSION=v1.12.6
+tofu_stamp="$bin/.tofu-version"
+if [[ ! -x "$bin/tofu" || "$(cat "$tofu_stamp" 2>/dev/null)" != "$TOFU_VERSION" ]]; then
+	echo "install-test-deps: building OpenTofu $TOFU_VERSION into .tools/bin (a few minutes the first time)"
+	mkdir -p "$bin"
+	src=$(cd / && GOFLAGS= go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[[ -d "$src" ]] || { echo "install-test-deps: could not download github.com/opentofu/opentofu@$TOFU_VERSION" >&2; exit 1; }
+	(cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu" ./cmd/tofu)
+	echo "$TOFU_VERSION" >"$tofu_stamp"
+fi
+echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1), versitygw $VERSITYGW_VERSION, OpenTofu $TOFU_VERSION"

@@ -108,6 +108,13 @@ func TestActions_copyFailuresAreDiagnostics(t *testing.T) {
 	if text := diagText(diags); !strings.Contains(text, "ResourceNotFoundException") || !strings.Contains(text, "nope") {
 		t.Errorf("copy into a missing vault:\n%s", text)
 	}
+	// The newest point of a vault that is still empty is null: the copy says so, before any call.
+	_, diags = p.invoke("backup_start_copy_job", map[string]tftypes.Value{
+		"source_vault_name": str("prod"), "recovery_point_arn": tftypes.NewValue(tftypes.String, nil), "destination_vault_arn": str(env.vaultARN("us-east-1", "locked")),
+	})
+	if text := diagText(diags); !hasErrors(diags) || !strings.Contains(text, "No recovery point to copy") || strings.Contains(text, "IamRoleArn") {
+		t.Errorf("copy of a null recovery point:\n%s", text)
+	}
 	diags = p.validate("backup_start_copy_job", map[string]tftypes.Value{
 		"source_vault_name": str("prod"), "recovery_point_arn": str(point), "destination_vault_arn": str("dr-vault"),
 		"cold_storage_after": tftypes.NewValue(tftypes.Number, 30), "delete_after": tftypes.NewValue(tftypes.Number, 60),

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -36,6 +37,7 @@ var (
 	_ provider.Provider                   = (*backupProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*backupProvider)(nil)
 	_ provider.ProviderWithActions        = (*backupProvider)(nil)
+	_ provider.ProviderWithListResources  = (*backupProvider)(nil)
 )
 
 type backupProvider struct {
@@ -222,18 +224,19 @@ func (p *backupProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewVaultResource,
-		NewVaultLockResource,
-		NewVaultPolicyResource,
-		NewVaultNotificationsResource,
-		NewAirGappedVaultResource,
-		NewPlanResource,
-		NewSelectionResource,
-		NewProtectedResourceResource,
-		NewRecoveryPointResource,
-		NewRestoreJobResource,
-		NewLegalHoldResource,
-		NewEngineClockResource,
+		// Each with its identity (identity.go): the attributes its import ID is made of.
+		withIdentity(NewVaultResource, identityByName),
+		withIdentity(NewVaultLockResource, identityByVaultName),
+		withIdentity(NewVaultPolicyResource, identityByVaultName),
+		withIdentity(NewVaultNotificationsResource, identityByVaultName),
+		withIdentity(NewAirGappedVaultResource, identityByName),
+		withIdentity(NewPlanResource, identityByID("ID of the backup plan.")),
+		withIdentity(NewSelectionResource, identityOfSelection),
+		withIdentity(NewProtectedResourceResource, identityOfProtectedResource),
+		withIdentity(NewRecoveryPointResource, identityOfRecoveryPoint),
+		withIdentity(NewRestoreJobResource, identityByID("ID of the restore job.")),
+		withIdentity(NewLegalHoldResource, identityByID("ID of the legal hold.")),
+		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
 	}
 }
 
@@ -251,6 +254,11 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewBackupJobsDataSource,
 		NewRestoreJobsDataSource,
 	}
+}
+
+// ListResources are the list resources of `terraform query` (list_resources.go).
+func (p *backupProvider) ListResources(context.Context) []func() list.ListResource {
+	return listResources()
 }
 
 func (p *backupProvider) Actions(context.Context) []func() action.Action {

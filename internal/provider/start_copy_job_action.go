@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -100,6 +101,14 @@ func (a *startCopyJobAction) Invoke(ctx context.Context, req action.InvokeReques
 	var m startCopyJobModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.RecoveryPointARN.ValueString() == "" {
+		// Checked here, not at plan time: a configuration that picks the newest point of a vault
+		// that is still empty must plan cleanly, and fails only if the action runs.
+		resp.Diagnostics.AddAttributeError(path.Root("recovery_point_arn"), "No recovery point to copy",
+			"recovery_point_arn is null: the source vault holds no recovery point yet (an expression such as "+
+				"try(arns[length(arns) - 1], null) is null while it is empty). Back something up into it first.")
 		return
 	}
 	wait, timeout := waitSettings(a.c, m.WaitForCompletion, m.Timeout, &resp.Diagnostics)

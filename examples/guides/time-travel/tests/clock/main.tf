@@ -21,6 +21,12 @@ variable "vault_name" {
   type = string
 }
 
+variable "excluded_arn" {
+  description = "A resource the run's assertions expect no backup job for (an output of an earlier run)."
+  type        = string
+  default     = null
+}
+
 resource "backup_engine_clock" "this" {
   advance  = var.advance
   triggers = { run = var.run }
