@@ -25,6 +25,8 @@ var floors = map[string]int{
 	"internal/engine/layout": 1, "internal/engine/content": 1, "internal/engineclient": 1,
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
+	// the static input rules, over the leaves that parse names, schedules and policies.
+	"internal/engine/rules": 1,
 	// 2: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
 	"internal/engine/credentials": 2, "internal/engine/lease": 2, "internal/engine/secrets": 2,
 	"internal/engine/resources/efs": 2, "internal/engine/resources/rds": 2, "internal/engine/resources/s3": 2,
