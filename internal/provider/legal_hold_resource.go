@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // AWS Backup's limits on legal holds: descriptions are "280 chars max" (developer guide, Legal
@@ -201,9 +202,10 @@ func (r *legalHoldResource) ValidateConfig(ctx context.Context, req resource.Val
 				"reason, which it keeps on the hold's record. Set cancel_description to the reason to record when this hold is "+
 				"released, for example:\n\n  "+cancelDescriptionExample+"\n\n"+
 				"It is used only when the hold is destroyed or replaced; changing it later does not touch the hold.")
-	case !cancel.IsUnknown() && strings.TrimSpace(cancel.ValueString()) == "":
-		resp.Diagnostics.AddAttributeError(path.Root("cancel_description"), "Blank cancel_description",
-			"cancel_description must say why the hold is released; AWS Backup refuses a blank one. For example:\n\n  "+cancelDescriptionExample)
+	case !cancel.IsUnknown():
+		if err := rules.HoldText("CancelDescription", cancel.ValueString()); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("cancel_description"), "Invalid cancel_description", err)
+		}
 	}
 	var sel types.Object
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("recovery_point_selection"), &sel)...)
