@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -136,8 +137,12 @@ func (r *selectionResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"condition": schema.ListNestedBlock{
 				MarkdownDescription: "Conditions every selected resource must meet (AWS's `Conditions`). Every entry of every operator in " +
-					"every block must hold (AND). Each block is kept as written.",
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+					"every block must hold (AND), so blocks compare by meaning: the same entries split over other blocks, or in another " +
+					"order, are the same conditions. Such a regrouping (after importing a selection written as several blocks, which " +
+					"reads back as one) is an in-place update that changes nothing in the engine; any other change replaces the selection.",
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(conditionsChangeMeaning,
+					"Replaces the selection when the conditions mean something else; a regrouping of the same entries does not.",
+					"Replaces the selection when the conditions mean something else; a regrouping of the same entries does not.")},
 				NestedObject: schema.NestedBlockObject{Blocks: map[string]schema.Block{
 					"string_equals":     keyValueBlock("StringEquals", "the tag has exactly this value."),
 					"string_like":       keyValueBlock("StringLike", "the tag's value matches, with `*` and `?` wildcards."),
@@ -190,9 +195,9 @@ func expandKeyValues(kvs []keyValueModel) []backuptypes.ConditionParameter {
 }
 
 // flattenConditions returns the API's Conditions as condition blocks. The API keeps no block
-// boundaries, so when the entries are exactly those of the prior blocks (in order), the prior
-// blocks are kept as written; otherwise (an import, or a change made elsewhere) they read back as
-// one block.
+// boundaries, so when the entries mean what the prior blocks do (the same entries, in any order
+// and grouping), the prior blocks are kept as written; otherwise (an import, or a change made
+// elsewhere) they read back as one block.
 func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) []conditionModel {
 	var got backuptypes.Conditions
 	if remote != nil {
@@ -202,15 +207,7 @@ func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) [
 		StringEquals: flattenKeyValues(got.StringEquals), StringLike: flattenKeyValues(got.StringLike),
 		StringNotEquals: flattenKeyValues(got.StringNotEquals), StringNotLike: flattenKeyValues(got.StringNotLike),
 	}
-	var concat conditionModel
-	for _, b := range prior {
-		concat.StringEquals = append(concat.StringEquals, b.StringEquals...)
-		concat.StringLike = append(concat.StringLike, b.StringLike...)
-		concat.StringNotEquals = append(concat.StringNotEquals, b.StringNotEquals...)
-		concat.StringNotLike = append(concat.StringNotLike, b.StringNotLike...)
-	}
-	if len(prior) > 0 && sameKeyValues(concat.StringEquals, flat.StringEquals) && sameKeyValues(concat.StringLike, flat.StringLike) &&
-		sameKeyValues(concat.StringNotEquals, flat.StringNotEquals) && sameKeyValues(concat.StringNotLike, flat.StringNotLike) {
+	if len(prior) > 0 && sameConditions(prior, []conditionModel{flat}) {
 		kept := make([]conditionModel, 0, len(prior))
 		for _, b := range prior {
 			kept = append(kept, conditionModel{StringEquals: nonNil(b.StringEquals), StringLike: nonNil(b.StringLike),
@@ -222,6 +219,47 @@ func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) [
 		return []conditionModel{}
 	}
 	return []conditionModel{flat}
+}
+
+// conditionEntries is what condition blocks mean: every entry must hold, so the meaning is the
+// set of (operator, key, value) entries, whatever their order or grouping.
+func conditionEntries(blocks []conditionModel) map[string]bool {
+	out := map[string]bool{}
+	for _, b := range blocks {
+		for op, kvs := range map[string][]keyValueModel{"StringEquals": b.StringEquals, "StringLike": b.StringLike,
+			"StringNotEquals": b.StringNotEquals, "StringNotLike": b.StringNotLike} {
+			for _, kv := range kvs {
+				out[op+"\x00"+kv.Key.ValueString()+"\x00"+kv.Value.ValueString()] = true
+			}
+		}
+	}
+	return out
+}
+
+// sameConditions reports whether two lists of condition blocks mean the same.
+func sameConditions(a, b []conditionModel) bool {
+	return maps.Equal(conditionEntries(a), conditionEntries(b))
+}
+
+// conditionsChangeMeaning asks for a replacement only when the planned conditions mean something
+// else than those in the state; values not known yet are assumed to.
+func conditionsChangeMeaning(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
+	var planned, prior []conditionModel
+	if req.PlanValue.ElementsAs(ctx, &planned, false).HasError() || req.StateValue.ElementsAs(ctx, &prior, false).HasError() {
+		resp.RequiresReplace = true // blocks not known yet
+		return
+	}
+	for _, b := range planned {
+		for _, kvs := range [][]keyValueModel{b.StringEquals, b.StringLike, b.StringNotEquals, b.StringNotLike} {
+			for _, kv := range kvs {
+				if kv.Key.IsUnknown() || kv.Value.IsUnknown() {
+					resp.RequiresReplace = true
+					return
+				}
+			}
+		}
+	}
+	resp.RequiresReplace = !sameConditions(planned, prior)
 }
 
 // nonNil keeps an absent nested block list empty rather than null, as Terraform has it.
@@ -238,18 +276,6 @@ func flattenKeyValues(ps []backuptypes.ConditionParameter) []keyValueModel {
 		out = append(out, keyValueModel{Key: types.StringValue(aws.ToString(p.ConditionKey)), Value: types.StringValue(aws.ToString(p.ConditionValue))})
 	}
 	return out
-}
-
-func sameKeyValues(a, b []keyValueModel) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Key.Equal(b[i].Key) || !a[i].Value.Equal(b[i].Value) {
-			return false
-		}
-	}
-	return true
 }
 
 // flattenSelection fills m from the API; m's prior values decide null versus empty.
@@ -340,7 +366,9 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
-// Update is never called with a change: every attribute requires replacement.
+// Update is called only when the condition blocks are regrouped without a change of meaning
+// (every other change replaces the selection): the engine holds the same Conditions, so only the
+// state takes the configuration's grouping.
 func (r *selectionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan selectionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
