@@ -188,7 +188,7 @@ func (r *airGappedVaultResource) read(ctx context.Context, name string, m *airGa
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading logically air-gapped backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading logically air-gapped backup vault %q", name), err)
 		return false
 	}
 	if out.VaultType != types.VaultTypeLogicallyAirGappedBackupVault {
@@ -199,7 +199,7 @@ func (r *airGappedVaultResource) read(ctx context.Context, name string, m *airGa
 	arn := aws.ToString(out.BackupVaultArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
 		return false
 	}
 	m.ID = tftypes.StringValue(aws.ToString(out.BackupVaultName))
@@ -256,7 +256,7 @@ func (r *airGappedVaultResource) Delete(ctx context.Context, req resource.Delete
 	if err == nil || awsbackup.ErrorCode(err) == "ResourceNotFoundException" {
 		return
 	}
-	addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting logically air-gapped backup vault %q", name), err)
+	addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting logically air-gapped backup vault %q", name), err)
 	if awsbackup.ErrorCode(err) == "InvalidRequestException" {
 		resp.Diagnostics.AddWarning("The air-gapped vault still holds recovery points",
 			"Recovery points in a logically air-gapped vault cannot be deleted by hand; they leave when their lifecycle expires them "+

@@ -318,7 +318,7 @@ func (r *legalHoldResource) read(ctx context.Context, id string, m *legalHoldMod
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading legal hold %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading legal hold %s", id), err)
 		return false
 	}
 	status := string(out.Status)
@@ -330,7 +330,7 @@ func (r *legalHoldResource) read(ctx context.Context, id string, m *legalHoldMod
 	arn := aws.ToString(out.LegalHoldArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of legal hold %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of legal hold %s", id), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.LegalHoldId))
@@ -454,7 +454,7 @@ func (r *legalHoldResource) Delete(ctx context.Context, req resource.DeleteReque
 		if awsbackup.ErrorCode(err) == "ResourceNotFoundException" {
 			return
 		}
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("cancelling legal hold %s", id), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("cancelling legal hold %s", id), err)
 		return
 	}
 	tflog.Info(ctx, "cancelled legal hold", map[string]any{"id": id, "cancel_description": reason})

@@ -378,13 +378,13 @@ func (r *planResource) read(ctx context.Context, id string, m *planModel, diags 
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup plan %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup plan %s", id), err)
 		return false
 	}
 	arn := aws.ToString(out.BackupPlanArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup plan %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup plan %s", id), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupPlanId))
@@ -430,7 +430,7 @@ func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		out, err := r.c.Backup.UpdateBackupPlan(ctx, &backup.UpdateBackupPlanInput{BackupPlanId: aws.String(id), BackupPlan: in})
 		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating backup plan %s", id), err)
+			addStateAPIError(&resp.Diagnostics, fmt.Sprintf("updating backup plan %s", id), err)
 			return
 		}
 		tflog.Info(ctx, "updated backup plan", map[string]any{"id": id, "version": aws.ToString(out.VersionId)})
@@ -455,7 +455,7 @@ func (r *planResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if err == nil || awsbackup.IsNotFound(err) {
 		return
 	}
-	addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup plan %s", id), err)
+	addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup plan %s", id), err)
 	if awsbackup.ErrorCode(err) == "InvalidRequestException" {
 		resp.Diagnostics.AddWarning("The plan still has backup selections",
 			"Delete its backup_selection resources first. Selections that Terraform does not manage can be listed with "+

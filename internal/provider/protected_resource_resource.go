@@ -258,7 +258,7 @@ func (r *protectedResourceResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("reading protected resource %s", state.ID.ValueString()), err)
 		return
 	}
 	r.fill(out, &state)
@@ -280,7 +280,7 @@ func (r *protectedResourceResource) Update(ctx context.Context, req resource.Upd
 	}
 	out, err := reg.UpdateResourceTags(ctx, state.ID.ValueString(), tags)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of protected resource %s", state.ID.ValueString()), err)
 		return
 	}
 	r.fill(out, &plan)
@@ -295,7 +295,7 @@ func (r *protectedResourceResource) Delete(ctx context.Context, req resource.Del
 		return
 	}
 	if err := reg.RemoveResource(ctx, state.ID.ValueString()); err != nil && !isNotFound(err) {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("removing protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("removing protected resource %s", state.ID.ValueString()), err)
 	}
 }
 

@@ -197,12 +197,12 @@ func (r *restoreJobResource) read(ctx context.Context, m *restoreJobModel, diags
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading restore job %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading restore job %s", id), err)
 		return false
 	}
 	meta, err := r.c.Backup.GetRestoreJobMetadata(ctx, &backup.GetRestoreJobMetadataInput{RestoreJobId: aws.String(id)})
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the metadata of restore job %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the metadata of restore job %s", id), err)
 		return false
 	}
 	m.RecoveryPointARN = types.StringValue(aws.ToString(out.RecoveryPointArn))

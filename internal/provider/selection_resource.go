@@ -343,7 +343,7 @@ func (r *selectionResource) read(ctx context.Context, planID, id string, m *sele
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
 		return false
 	}
 	flattenSelection(got, m)
@@ -383,7 +383,7 @@ func (r *selectionResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	err := awsbackup.DeleteSelection(ctx, r.c.Backup, state.PlanID.ValueString(), state.ID.ValueString())
 	if err != nil && !awsbackup.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup selection %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup selection %s", state.ID.ValueString()), err)
 	}
 }
 

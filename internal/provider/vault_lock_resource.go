@@ -223,7 +223,7 @@ func (r *vaultLockResource) create(ctx context.Context, plan vaultLockModel, dia
 				"(ID: the vault name) instead of creating a new one, which would overwrite it.", name, existing.Mode()))
 		return false
 	case !awsbackup.IsNotFound(err):
-		addAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
 		return false
 	}
 	if err := r.put(ctx, plan); err != nil {
@@ -243,7 +243,7 @@ func (r *vaultLockResource) read(ctx context.Context, m *vaultLockModel, diags *
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the vault lock of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the vault lock of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(l.VaultName)

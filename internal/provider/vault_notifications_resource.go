@@ -138,7 +138,7 @@ func (r *vaultNotificationsResource) read(ctx context.Context, m *vaultNotificat
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the notifications of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the notifications of backup vault %q", name), err)
 		return false
 	}
 	names := make([]string, 0, len(out.BackupVaultEvents))

@@ -104,7 +104,7 @@ func (r *vaultPolicyResource) read(ctx context.Context, m *vaultPolicyModel, dia
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the access policy of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the access policy of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupVaultName))

@@ -147,13 +147,13 @@ func (r *vaultResource) read(ctx context.Context, name string, m *vaultModel, di
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
 		return false
 	}
 	arn := aws.ToString(out.BackupVaultArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupVaultName))
@@ -220,7 +220,7 @@ func (r *vaultResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup vault %q", name), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup vault %q", name), err)
 		if !state.ForceDestroy.ValueBool() && awsbackup.ErrorCode(err) == "InvalidRequestException" {
 			resp.Diagnostics.AddAttributeWarning(path.Root("force_destroy"), "The vault still holds recovery points",
 				"Set force_destroy = true (and apply) to delete its recovery points along with the vault. Points protected by a vault lock or a legal hold are never deleted.")
