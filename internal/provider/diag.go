@@ -12,7 +12,7 @@ import (
 
 // hints say what to do about an API error, by error code.
 var hints = map[string]string{
-	"AlreadyExistsException":              "Something with this name already exists. Choose another name, or bring the existing one under Terraform with `terraform import`.",
+	"AlreadyExistsException": "Something with this name already exists. Choose another name, or bring the existing one under Terraform with `terraform import`.",
 	"ResourceNotFoundException": "Check the name or ID the message names, and that it exists in this account and region. If it is created in " +
 		"this configuration, refer to it through its resource (such as backup_vault.x.name or backup_plan.p.id) rather than a literal, so " +
 		"Terraform creates it first.",
