@@ -132,6 +132,7 @@ func (r *airGappedVaultResource) ValidateConfig(ctx context.Context, req resourc
 }
 
 func (r *airGappedVaultResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -218,6 +219,7 @@ func (r *airGappedVaultResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "logically air-gapped backup vault not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -226,6 +228,7 @@ func (r *airGappedVaultResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_logically_air_gapped_vault %q", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeBackupVault")
 }
 
 // Update changes tags, the only thing the API lets change in place.

@@ -246,6 +246,7 @@ func (r *legalHoldResource) ValidateConfig(ctx context.Context, req resource.Val
 func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
 
 func (r *legalHoldResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -396,6 +397,7 @@ func (r *legalHoldResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "legal hold not found or cancelled, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -404,6 +406,7 @@ func (r *legalHoldResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_legal_hold %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetLegalHold")
 }
 
 // Update changes what can change without replacing the hold: its tags, and the arguments used only

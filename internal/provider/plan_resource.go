@@ -302,6 +302,7 @@ func (r *planResource) Configure(_ context.Context, req resource.ConfigureReques
 // ModifyPlan computes tags_all, and keeps version known when only tags change: tags are not part
 // of the plan document, so changing them makes no new version.
 func (r *planResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
@@ -404,6 +405,7 @@ func (r *planResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup plan not found, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -412,6 +414,7 @@ func (r *planResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_plan %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetBackupPlan")
 }
 
 func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -163,6 +163,7 @@ func (r *recoveryPointResource) ValidateConfig(ctx context.Context, req resource
 }
 
 func (r *recoveryPointResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
@@ -323,6 +324,7 @@ func (r *recoveryPointResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "recovery point not found, removing from state", map[string]any{"arn": state.ID.ValueString()})
@@ -331,6 +333,7 @@ func (r *recoveryPointResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_recovery_point %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeRecoveryPoint")
 }
 
 func (r *recoveryPointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -30,6 +30,7 @@ import (
 var iamRoleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 
 var (
+	_ resource.ResourceWithModifyPlan  = (*selectionResource)(nil)
 	_ resource.ResourceWithConfigure   = (*selectionResource)(nil)
 	_ resource.ResourceWithImportState = (*selectionResource)(nil)
 )
@@ -356,6 +357,7 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.PlanID.ValueString(), state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -364,6 +366,7 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_selection %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetBackupSelection")
 }
 
 // Update is called only when the condition blocks are regrouped without a change of meaning
@@ -396,4 +399,9 @@ func (r *selectionResource) ImportState(ctx context.Context, req resource.Import
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("plan_id"), planID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// ModifyPlan refuses a change that would drop members of the object the provider does not model.
+func (r *selectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 }

@@ -37,6 +37,7 @@ var (
 func NewVaultLockResource() resource.Resource {
 	r := &vaultLockResource{}
 	r.vaultSubresource = vaultSubresource[vaultLockModel]{
+		typeName: "backup_vault_lock", reads: "DescribeBackupVault",
 		write: r.lockOrChange, refresh: r.read, remove: r.remove, explainRemoveError: r.explainRemoveError,
 		removing:     "removing the vault lock of backup vault %q",
 		goneSummary:  "Vault lock disappeared",
@@ -149,6 +150,7 @@ func isKnown(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
 // ModifyPlan plans the computed attributes from the arguments: the mode follows
 // changeable_for_days, and the lock date is recomputed by the API on every put.
 func (r *vaultLockResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp)
 	if req.Plan.Raw.IsNull() {
 		return
 	}

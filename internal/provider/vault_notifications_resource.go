@@ -33,6 +33,7 @@ var (
 func NewVaultNotificationsResource() resource.Resource {
 	r := &vaultNotificationsResource{}
 	r.vaultSubresource = vaultSubresource[vaultNotificationsModel]{
+		typeName: "backup_vault_notifications", reads: "GetBackupVaultNotifications",
 		write: r.put, refresh: r.read, remove: r.remove,
 		removing:     "removing the notifications of backup vault %q",
 		goneSummary:  "Vault notifications disappeared",

@@ -25,6 +25,7 @@ var (
 func NewVaultPolicyResource() resource.Resource {
 	r := &vaultPolicyResource{}
 	r.vaultSubresource = vaultSubresource[vaultPolicyModel]{
+		typeName: "backup_vault_policy", reads: "GetBackupVaultAccessPolicy",
 		write: r.put, refresh: r.read, remove: r.remove,
 		removing:     "removing the access policy of backup vault %q",
 		goneSummary:  "Vault access policy disappeared",

@@ -106,6 +106,7 @@ func (r *vaultResource) Configure(_ context.Context, req resource.ConfigureReque
 }
 
 func (r *vaultResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -174,6 +175,7 @@ func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup vault not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -182,6 +184,7 @@ func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_vault %q", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeBackupVault")
 }
 
 func (r *vaultResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
