@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -214,4 +217,73 @@ resource "backup_plan" "p" {
 			},
 		},
 	})
+}
+
+// modelAnswers is exactly the model's answers (the service-2.json the engine embeds): a model
+// update that adds a member fails here, so whoever updates it decides whether the resources
+// model the member before it joins the table.
+func TestModelAnswersAreTheModels(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "engine", "api", "model", "service-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Operations map[string]struct {
+			Output struct{ Shape string } `json:"output"`
+		} `json:"operations"`
+		Shapes map[string]struct {
+			Type    string                            `json:"type"`
+			Members map[string]struct{ Shape string } `json:"members"`
+			Member  struct{ Shape string }            `json:"member"`
+		} `json:"shapes"`
+	}
+	if err := json.Unmarshal(raw, &model); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(shape, prefix string, out *[]string)
+	walk = func(shape, prefix string, out *[]string) {
+		s := model.Shapes[shape]
+		switch s.Type {
+		case "structure":
+			for name, m := range s.Members {
+				p := name
+				if prefix != "" {
+					p = prefix + "." + name
+				}
+				walk(m.Shape, p, out)
+			}
+		case "list":
+			walk(s.Member.Shape, prefix+"[]", out)
+		case "map":
+			*out = append(*out, prefix+"{}")
+		default:
+			*out = append(*out, prefix)
+		}
+	}
+	for op, listed := range modelAnswers {
+		o, ok := model.Operations[op]
+		if !ok {
+			t.Errorf("%s is no operation of the model", op)
+			continue
+		}
+		var members []string
+		walk(o.Output.Shape, "", &members)
+		sort.Strings(members)
+		got := slices.Sorted(slices.Values(listed))
+		if !slices.Equal(members, got) {
+			t.Errorf("modelAnswers[%s] = %q, the model's answer has %q", op, got, members)
+		}
+	}
+}
+
+func TestUnmodelledNamesEveryUnknownMemberByPath(t *testing.T) {
+	_, rec := watchAnswers(t.Context())
+	rec.answers["GetBackupPlan"] = [][]byte{[]byte(`{"BackupPlanId":"p","BackupPlan":{"BackupPlanName":"n","Rules":[{"RuleName":"a"},
+		{"RuleName":"b","Lifecycle":{"DeleteAfterDays":1,"Archive":true},"RecoveryPointTags":{"any":"key"}}],"Extra":[1]},"Top":null}`)}
+	rec.answers["GetBackupSelection"] = [][]byte{[]byte(`{"SelectionId":"s","Other":1}`)}
+	got := rec.unmodelled("GetBackupPlan")
+	want := []string{"BackupPlan.Extra", "BackupPlan.Rules[1].Lifecycle.Archive", "Top"}
+	if !slices.Equal(got, want) {
+		t.Errorf("unmodelled = %q, want %q (tags are data, and only the named operation counts)", got, want)
+	}
 }
