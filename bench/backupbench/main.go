@@ -27,6 +27,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/efs"
 )
 
@@ -89,7 +90,7 @@ func fail(err error) {
 }
 
 func openRepo(ctx context.Context, dir string) (*content.Repository, error) {
-	mk, err := content.LoadOrCreateMasterKey(filepath.Join(filepath.Dir(dir), "master.key"))
+	mk, err := keyring.LoadOrCreateMasterKey(filepath.Join(filepath.Dir(dir), "master.key"))
 	if err != nil {
 		return nil, err
 	}

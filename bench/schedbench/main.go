@@ -26,6 +26,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 const role = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
@@ -99,20 +100,20 @@ func tickLatency(dir string, ticks int) error {
 	if err := os.WriteFile(filepath.Join(src, "data.txt"), []byte("hourly backups\n"), 0o644); err != nil {
 		return err
 	}
-	if _, err := s.CreateBackupVault(ctx, &service.CreateBackupVaultInput{BackupVaultName: "bench"}); err != nil {
+	if _, err := s.CreateBackupVault(ctx, &wire.CreateBackupVaultInput{BackupVaultName: "bench"}); err != nil {
 		return err
 	}
-	r, err := s.RegisterResource(ctx, &service.RegisterResourceInput{ResourceType: "EFS", Locator: src})
+	r, err := s.RegisterResource(ctx, &wire.RegisterResourceInput{ResourceType: "EFS", Locator: src})
 	if err != nil {
 		return err
 	}
-	plan, err := s.CreateBackupPlan(ctx, &service.CreateBackupPlanInput{BackupPlan: service.BackupPlanInput{BackupPlanName: "hourly",
-		Rules: []service.BackupRuleInput{{RuleName: "hourly", TargetBackupVaultName: "bench", ScheduleExpression: "rate(1 hour)"}}}})
+	plan, err := s.CreateBackupPlan(ctx, &wire.CreateBackupPlanInput{BackupPlan: wire.BackupPlanInput{BackupPlanName: "hourly",
+		Rules: []wire.BackupRuleInput{{RuleName: "hourly", TargetBackupVaultName: "bench", ScheduleExpression: "rate(1 hour)"}}}})
 	if err != nil {
 		return err
 	}
-	if _, err := s.CreateBackupSelection(ctx, &service.CreateBackupSelectionInput{BackupPlanId: plan.BackupPlanId,
-		BackupSelection: service.BackupSelection{SelectionName: "one", IamRoleArn: role, Resources: []string{r.ResourceArn}}}); err != nil {
+	if _, err := s.CreateBackupSelection(ctx, &wire.CreateBackupSelectionInput{BackupPlanId: plan.BackupPlanId,
+		BackupSelection: wire.BackupSelection{SelectionName: "one", IamRoleArn: role, Resources: []string{r.ResourceArn}}}); err != nil {
 		return err
 	}
 
@@ -129,7 +130,7 @@ func tickLatency(dir string, ticks int) error {
 				return
 			default:
 			}
-			out, err := s.ListBackupJobs(ctx, &service.ListBackupJobsInput{ByCreatedAfter: service.NewTimestamp(clk.Now().Add(-2 * time.Hour))})
+			out, err := s.ListBackupJobs(ctx, &wire.ListBackupJobsInput{ByCreatedAfter: wire.NewTimestamp(clk.Now().Add(-2 * time.Hour))})
 			if err != nil {
 				watched <- err
 				return
@@ -200,45 +201,45 @@ func resolution(dir string, nres, nsel int) error {
 		if i%3 == 0 {
 			tags["Backup"] = "true"
 		}
-		if _, err := s.RegisterResource(ctx, &service.RegisterResourceInput{ResourceType: "EFS", Locator: p, Tags: tags}); err != nil {
+		if _, err := s.RegisterResource(ctx, &wire.RegisterResourceInput{ResourceType: "EFS", Locator: p, Tags: tags}); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("registered %d resources in %s\n", nres, clock.Since(began).Round(time.Millisecond))
-	if _, err := s.CreateBackupVault(ctx, &service.CreateBackupVaultInput{BackupVaultName: "bench"}); err != nil {
+	if _, err := s.CreateBackupVault(ctx, &wire.CreateBackupVaultInput{BackupVaultName: "bench"}); err != nil {
 		return err
 	}
-	plan, err := s.CreateBackupPlan(ctx, &service.CreateBackupPlanInput{BackupPlan: service.BackupPlanInput{BackupPlanName: "many-selections",
-		Rules: []service.BackupRuleInput{{RuleName: "daily", TargetBackupVaultName: "bench"}}}})
+	plan, err := s.CreateBackupPlan(ctx, &wire.CreateBackupPlanInput{BackupPlan: wire.BackupPlanInput{BackupPlanName: "many-selections",
+		Rules: []wire.BackupRuleInput{{RuleName: "daily", TargetBackupVaultName: "bench"}}}})
 	if err != nil {
 		return err
 	}
 	// Selections of every kind: ListOfTags, Conditions with each operator, ARN patterns; each
 	// covering a slice of the resources, several resources covered by more than one.
 	for i := range nsel {
-		sel := service.BackupSelection{SelectionName: fmt.Sprintf("sel-%03d", i), IamRoleArn: role}
+		sel := wire.BackupSelection{SelectionName: fmt.Sprintf("sel-%03d", i), IamRoleArn: role}
 		team := fmt.Sprintf("team%02d", i%50)
 		switch i % 4 {
 		case 0:
-			sel.ListOfTags = []service.Condition{{ConditionType: "STRINGEQUALS", ConditionKey: "team", ConditionValue: team}}
+			sel.ListOfTags = []wire.Condition{{ConditionType: "STRINGEQUALS", ConditionKey: "team", ConditionValue: team}}
 		case 1:
 			sel.Resources = []string{"*"}
-			sel.Conditions = &service.Conditions{
-				StringEquals: []service.ConditionParameter{{ConditionKey: "aws:ResourceTag/team", ConditionValue: team}},
-				StringLike:   []service.ConditionParameter{{ConditionKey: "aws:ResourceTag/app", ConditionValue: "app*7"}},
+			sel.Conditions = &wire.Conditions{
+				StringEquals: []wire.ConditionParameter{{ConditionKey: "aws:ResourceTag/team", ConditionValue: team}},
+				StringLike:   []wire.ConditionParameter{{ConditionKey: "aws:ResourceTag/app", ConditionValue: "app*7"}},
 			}
 		case 2:
-			sel.ListOfTags = []service.Condition{{ConditionType: "STRINGEQUALS", ConditionKey: "Backup", ConditionValue: "true"}}
-			sel.Conditions = &service.Conditions{
-				StringNotEquals: []service.ConditionParameter{{ConditionKey: "aws:ResourceTag/env", ConditionValue: "dev"}},
-				StringNotLike:   []service.ConditionParameter{{ConditionKey: "aws:ResourceTag/team", ConditionValue: "team1?"}},
+			sel.ListOfTags = []wire.Condition{{ConditionType: "STRINGEQUALS", ConditionKey: "Backup", ConditionValue: "true"}}
+			sel.Conditions = &wire.Conditions{
+				StringNotEquals: []wire.ConditionParameter{{ConditionKey: "aws:ResourceTag/env", ConditionValue: "dev"}},
+				StringNotLike:   []wire.ConditionParameter{{ConditionKey: "aws:ResourceTag/team", ConditionValue: "team1?"}},
 			}
 		case 3:
 			sel.Resources = []string{"arn:aws:elasticfilesystem:*:*:file-system/fs-*"}
 			sel.NotResources = []string{"arn:aws:elasticfilesystem:*:*:file-system/fs-0*"}
-			sel.Conditions = &service.Conditions{StringEquals: []service.ConditionParameter{{ConditionKey: "aws:ResourceTag/env", ConditionValue: envs[i%len(envs)]}}}
+			sel.Conditions = &wire.Conditions{StringEquals: []wire.ConditionParameter{{ConditionKey: "aws:ResourceTag/env", ConditionValue: envs[i%len(envs)]}}}
 		}
-		if _, err := s.CreateBackupSelection(ctx, &service.CreateBackupSelectionInput{BackupPlanId: plan.BackupPlanId, BackupSelection: sel}); err != nil {
+		if _, err := s.CreateBackupSelection(ctx, &wire.CreateBackupSelectionInput{BackupPlanId: plan.BackupPlanId, BackupSelection: sel}); err != nil {
 			return err
 		}
 	}
@@ -246,7 +247,7 @@ func resolution(dir string, nres, nsel int) error {
 	var covered int
 	for range 7 {
 		t0 := clock.Wall()
-		out, err := s.ListPlanResources(ctx, &service.ListPlanResourcesInput{BackupPlanId: plan.BackupPlanId})
+		out, err := s.ListPlanResources(ctx, &wire.ListPlanResourcesInput{BackupPlanId: plan.BackupPlanId})
 		if err != nil {
 			return err
 		}

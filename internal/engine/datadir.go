@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/secrets"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -30,7 +30,7 @@ func OpenStore(ctx context.Context, dataDir string, log *slog.Logger) (store.Sto
 // engine stored in plain text are sealed first, and the plain text scrubbed from the files; if
 // the scrub cannot finish (another process reads the store), the engine still opens and says so.
 func openSealedStore(ctx context.Context, dataDir, dbPath string, log *slog.Logger) (store.Store, error) {
-	mk, err := content.LoadOrCreateMasterKey(MasterKeyPath(dataDir))
+	mk, err := keyring.LoadOrCreateMasterKey(MasterKeyPath(dataDir))
 	if err != nil {
 		return nil, fmt.Errorf("load the master key that seals the store's credentials: %w", err)
 	}

@@ -21,34 +21,43 @@ var floors = map[string]int{
 	"internal/engine/region": 0, "internal/engine/policy": 0, "internal/engine/schedule": 0,
 	"internal/engine/selection": 0, "internal/engine/blob": 0, "internal/engine/store": 0,
 	"internal/awsbackup": 0,
-	// 1: the path builder, the repository format, and test doubles of leaves.
-	"internal/engine/layout": 1, "internal/engine/content": 1, "internal/engineclient": 1,
+	// The repository's leaves: chunk IDs, the bounded binary decoder, the chunker, the keyring
+	// and the buffered pipe.
+	"internal/engine/content/chunk": 0, "internal/engine/content/varint": 0,
+	"internal/engine/content/chunker": 0, "internal/engine/content/keyring": 0,
+	"internal/engine/content/bufpipe": 0,
+	// 1: the path builder, test doubles of leaves, and the repository's parts over leaves: node
+	// lists (tree) and the backup and GC locks in a store.
+	"internal/engine/layout": 1, "internal/engine/wire": 1, "internal/engineclient": 1,
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	// the static input rules, over the leaves that parse names, schedules and policies.
 	"internal/engine/rules": 1,
-	// 2: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
-	"internal/engine/credentials": 2, "internal/engine/lease": 2, "internal/engine/secrets": 2,
-	"internal/engine/resources/efs": 2, "internal/engine/resources/rds": 2, "internal/engine/resources/s3": 2,
-	// 3: the connectors, the configuration, the job runner.
-	"internal/engine/resources": 3, "internal/engine/config": 3, "internal/engine/jobs": 3,
-	// 4: the stored records (they hold connectors' resource and restore plan types) and the
+	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
+	// 2: the repository format.
+	"internal/engine/content": 2,
+	// 3: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
+	"internal/engine/credentials": 3, "internal/engine/lease": 3, "internal/engine/secrets": 3,
+	"internal/engine/resources/efs": 3, "internal/engine/resources/rds": 3, "internal/engine/resources/s3": 3,
+	// 4: the connectors, the configuration, the job runner.
+	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/jobs": 4,
+	// 5: the stored records (they hold connectors' resource and restore plan types) and the
 	// scheduler.
-	"internal/engine/records": 4, "internal/engine/scheduler": 4,
-	// 5: event delivery, over records and the job runner.
-	"internal/engine/events": 5,
-	// 6: the domain.
-	"internal/engine/service": 6,
-	// 7: HTTP.
-	"internal/engine/api": 7,
-	// 8: the engine's own endpoints, served through the API handler.
-	"internal/engine/extension": 8,
-	// 9: the engine assembly.
-	"internal/engine": 9,
-	// 10: what runs an engine: the CLI, the test server.
-	"internal/engine/cli": 10, "internal/engine/enginetest": 10,
-	// 11: the Terraform layer, which imports the engine only to run it embedded.
-	"internal/provider": 11,
+	"internal/engine/records": 5, "internal/engine/scheduler": 5,
+	// 6: event delivery, over records and the job runner.
+	"internal/engine/events": 6,
+	// 7: the domain.
+	"internal/engine/service": 7,
+	// 8: HTTP.
+	"internal/engine/api": 8,
+	// 9: the engine's own endpoints, served through the API handler.
+	"internal/engine/extension": 9,
+	// 10: the engine assembly.
+	"internal/engine": 10,
+	// 11: what runs an engine: the CLI, the test server.
+	"internal/engine/cli": 11, "internal/engine/enginetest": 11,
+	// 12: the Terraform layer, which imports the engine only to run it embedded.
+	"internal/provider": 12,
 }
 
 func root() string { return filepath.Join("..", "..") }

@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 )
@@ -537,7 +538,7 @@ func TestListCopyJobsFiltersAndSummaries(t *testing.T) {
 func verifyRepoAt(t *testing.T, repoDir, dataDir string) {
 	t.Helper()
 	ctx := context.Background()
-	mk, err := content.LoadMasterKey(engine.MasterKeyPath(dataDir))
+	mk, err := keyring.LoadMasterKey(engine.MasterKeyPath(dataDir))
 	if err != nil {
 		t.Fatal(err)
 	}

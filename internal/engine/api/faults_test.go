@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 )
@@ -61,7 +62,7 @@ func (f *faultyStores) store(t *testing.T) *blob.Faulty {
 func verifyVault(t *testing.T, dataDir, account, vault string) {
 	t.Helper()
 	ctx := context.Background()
-	mk, err := content.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
+	mk, err := keyring.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -186,7 +187,7 @@ func (vt vaultTarget) open(ctx context.Context, rr repoRef) (*content.Repository
 		}
 		return nil, err
 	}
-	mk, err := content.LoadMasterKey(engine.MasterKeyPath(vt.dataDir))
+	mk, err := keyring.LoadMasterKey(engine.MasterKeyPath(vt.dataDir))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("the data dir %s has no master key (%s), so no repository in it can be read", vt.dataDir, engine.MasterKeyPath(vt.dataDir))

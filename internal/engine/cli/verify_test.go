@@ -12,6 +12,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/efs"
 )
@@ -26,7 +27,7 @@ func newVault(t *testing.T) (dataDir, repoDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk, err := content.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
+	mk, err := keyring.LoadOrCreateMasterKey(engine.MasterKeyPath(dataDir))
 	if err != nil {
 		t.Fatal(err)
 	}

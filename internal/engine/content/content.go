@@ -8,20 +8,21 @@
 //	packs/<xx>/<pack ID>      ~16 MiB of sealed chunks and a sealed table of them (pack.go)
 //	index/<ID>                which chunks are in which packs; one or more per backup (index.go)
 //	snapshots/<snapshot ID>   one per recovery point: kind, metadata, and the chunks of its
-//	                          node list (a tree) or chunk list (a stream) (snapshot.go, node.go)
-//	locks/<session>.<n>       one per running backup, refreshed while it runs (lock.go)
+//	                          node list (a tree) or chunk list (a stream) (snapshot.go, tree)
+//	locks/<session>.<n>       one per running backup, refreshed while it runs (locks)
 //	locks/gc                  held while GC runs
 //	condemned/<ID>[.locks]    packs GC will delete once no backup that could use them runs (gc.go)
 //	damaged/<ID>              packs and chunk copies found damaged, which no backup reuses (damage.go)
 //
 // The job runner uses Init/Open, Snapshot, Forget, GC, Verify/Check, RebuildIndex and
-// BackupStream/RestoreStream;
-// connectors (resources/efs) write through a Session and read through NodeReader and Fetch.
+// BackupStream/RestoreStream; connectors (resources/efs) write through a Session and read
+// through tree.Reader and Fetch. The parts with a concern of their own are subpackages: chunk
+// (chunk IDs and refs), varint (the bounded decoder of the binary formats), tree (node lists),
+// chunker, keyring (keys and sealing) and locks.
 //
-// Hand-written parts and why: the chunker (chunker.go: faster than the Go FastCDC libraries and
-// keyed) and the repository format itself. The primitives are libraries:
-// klauspost/compress (zstd), lukechampine.com/blake3, and the standard library's AES-GCM and
-// HKDF.
+// Hand-written parts and why: the chunker (faster than the Go FastCDC libraries, and keyed) and
+// the repository format itself. The primitives are libraries: klauspost/compress (zstd),
+// lukechampine.com/blake3, and the standard library's AES-GCM and HKDF.
 package content
 
 import (
@@ -39,6 +40,10 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/locks"
 )
 
 // SnapshotID names one snapshot in a repository.
@@ -82,13 +87,13 @@ type repoConfig struct {
 	ID         string `json:"id"`
 	KeyID      string `json:"keyId"`
 	WrappedKey []byte `json:"wrappedKey"`
-	// WrappedNamespaceKey, if set, is the namespace key (keys.go) chunk IDs and boundaries are
+	// WrappedNamespaceKey, if set, is the namespace key (keyring) chunk IDs and boundaries are
 	// derived from, wrapped like the data key.
 	WrappedNamespaceKey []byte `json:"wrappedNamespaceKey,omitempty"`
 	// Chunking parameters are recorded so a future default change does not silently stop
 	// deduplication against existing data.
-	DataChunking chunkerParams `json:"dataChunking"`
-	TreeChunking chunkerParams `json:"treeChunking"`
+	DataChunking chunker.Params `json:"dataChunking"`
+	TreeChunking chunker.Params `json:"treeChunking"`
 }
 
 const formatVersion = 1
@@ -117,10 +122,10 @@ func WithLockTimes(refresh, stale time.Duration) Option {
 }
 
 // WithNamespaceKey makes Init derive the new repository's chunk IDs and chunk boundaries from key
-// rather than from its data key (see keys.go), so that repositories made with the same key give
-// the same content the same IDs and copies between them need neither read what the destination
-// has nor re-hash what it lacks. The repository records the key, wrapped by the master key;
-// Open ignores the option.
+// rather than from its data key (see keyring.Keys), so that repositories made with the same key
+// give the same content the same IDs and copies between them need neither read what the
+// destination has nor re-hash what it lacks. The repository records the key, wrapped by the
+// master key; Open ignores the option.
 func WithNamespaceKey(key [32]byte) Option {
 	return func(o *options) { o.namespace = bytes.Clone(key[:]) }
 }
@@ -133,13 +138,15 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 type Repository struct {
 	st   blob.Store
 	cfg  repoConfig
-	keys *keys
-	ids  hasherPool
+	keys *keyring.Keys
+	ids  *chunk.Hasher
 	comp *compressor
-	data *chunker
-	tree *chunker
+	data *chunker.Chunker
+	tree *chunker.Chunker
 	opt  options
 	host string
+	// locks are the backup and GC locks in st.
+	locks *locks.Locker
 
 	// mu guards the index state below.
 	mu sync.RWMutex
@@ -167,7 +174,7 @@ type packState struct {
 // Init creates a repository in st with a fresh data key wrapped by mk; keyID names that key
 // (the vault's EncryptionKeyArn carries it). It fails with ErrRepositoryExists if st already
 // holds a repository.
-func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts ...Option) (*Repository, error) {
+func Init(ctx context.Context, st blob.Store, mk keyring.MasterKey, keyID string, opts ...Option) (*Repository, error) {
 	if _, err := st.Stat(ctx, configName); err == nil {
 		return nil, ErrRepositoryExists
 	} else if !errors.Is(err, blob.ErrNotFound) {
@@ -181,13 +188,13 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 	fillRandom(idb[:])
 	dataKey := make([]byte, 32)
 	fillRandom(dataKey)
-	cfg := repoConfig{Version: formatVersion, ID: hex.EncodeToString(idb[:]), KeyID: keyID, DataChunking: dataChunking, TreeChunking: treeChunking}
+	cfg := repoConfig{Version: formatVersion, ID: hex.EncodeToString(idb[:]), KeyID: keyID, DataChunking: chunker.DataParams, TreeChunking: chunker.TreeParams}
 	var err error
-	if cfg.WrappedKey, err = wrapDataKey(mk, dataKey, cfg.ID, keyID); err != nil {
+	if cfg.WrappedKey, err = keyring.WrapDataKey(mk, dataKey, cfg.ID, keyID); err != nil {
 		return nil, err
 	}
 	if o.namespace != nil {
-		if cfg.WrappedNamespaceKey, err = wrapKey(mk, o.namespace, wrapNamespaceAAD(cfg.ID)); err != nil {
+		if cfg.WrappedNamespaceKey, err = keyring.WrapNamespaceKey(mk, o.namespace, cfg.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -207,7 +214,7 @@ func Init(ctx context.Context, st blob.Store, mk MasterKey, keyID string, opts .
 // Open opens the repository in st. It fails with ErrNotRepository if st holds none, and with
 // ErrWrongKey if mk is not the key the repository was made with. Index files that cannot be
 // read do not stop Open (Verify reports them; GC refuses to run while they exist).
-func Open(ctx context.Context, st blob.Store, mk MasterKey, opts ...Option) (*Repository, error) {
+func Open(ctx context.Context, st blob.Store, mk keyring.MasterKey, opts ...Option) (*Repository, error) {
 	o := options{clock: clock.Real{}, lockStale: 10 * time.Minute, lockRefresh: 2 * time.Minute, workers: runtime.GOMAXPROCS(0), indexFlushAt: 64 << 10}
 	for _, f := range opts {
 		f(&o)
@@ -229,33 +236,34 @@ func Open(ctx context.Context, st blob.Store, mk MasterKey, opts ...Option) (*Re
 	if cfg.Version != formatVersion {
 		return nil, fmt.Errorf("open repository: format version %d is not supported (this engine reads %d)", cfg.Version, formatVersion)
 	}
-	if err := cfg.DataChunking.validate(); err != nil {
+	if err := cfg.DataChunking.Validate(); err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
-	if err := cfg.TreeChunking.validate(); err != nil {
+	if err := cfg.TreeChunking.Validate(); err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
-	dataKey, err := unwrapDataKey(mk, cfg.WrappedKey, cfg.ID, cfg.KeyID)
+	dataKey, err := keyring.UnwrapDataKey(mk, cfg.WrappedKey, cfg.ID, cfg.KeyID)
 	if err != nil {
 		return nil, err
 	}
 	var namespaceKey []byte
 	if cfg.WrappedNamespaceKey != nil {
-		if namespaceKey, err = unwrapKey(mk, cfg.WrappedNamespaceKey, wrapNamespaceAAD(cfg.ID)); err != nil {
+		if namespaceKey, err = keyring.UnwrapNamespaceKey(mk, cfg.WrappedNamespaceKey, cfg.ID); err != nil {
 			return nil, err
 		}
 	}
-	k, err := deriveKeys(dataKey, namespaceKey)
+	k, err := keyring.Derive(dataKey, namespaceKey)
 	if err != nil {
 		return nil, err
 	}
 	host, _ := os.Hostname()
 	r := &Repository{
 		st: st, cfg: cfg, keys: k, opt: o, host: host,
-		ids:  hasherPool{key: k.idKey},
-		comp: newCompressor(o.workers),
-		data: newChunker(&k.gear, cfg.DataChunking),
-		tree: newChunker(&k.gear, cfg.TreeChunking),
+		ids:   chunk.NewHasher(k.IDKey),
+		locks: locks.New(st, host, o.lockRefresh, o.lockStale),
+		comp:  newCompressor(o.workers),
+		data:  chunker.New(&k.Gear, cfg.DataChunking),
+		tree:  chunker.New(&k.Gear, cfg.TreeChunking),
 	}
 	r.resetIndex()
 	if err := r.refresh(ctx); err != nil {
@@ -416,7 +424,7 @@ func (r *Repository) addPacksLocked(packs []indexPack) {
 
 // has reports whether the index holds a copy of id that is usable: in a pack that is not
 // condemned, and not known to be damaged.
-func (r *Repository) has(id ID) bool {
+func (r *Repository) has(id chunk.ID) bool {
 	r.mu.RLock()
 	_, ok := r.ix.find(id, r.usable)
 	r.mu.RUnlock()
@@ -448,7 +456,7 @@ type location struct {
 // locate finds a chunk, preferring a copy in a pack that is not condemned, and any copy not
 // known to be damaged over a damaged one (which is returned only when it is the only copy, so
 // that reading it fails loudly, naming the pack).
-func (r *Repository) locate(id ID) (location, bool) {
+func (r *Repository) locate(id chunk.ID) (location, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n, ok := r.ix.find(id, r.usable)
@@ -466,7 +474,7 @@ func (r *Repository) locate(id ID) (location, bool) {
 
 // locateFresh is locate, refreshing the index once if the chunk is unknown (another process may
 // have indexed it since).
-func (r *Repository) locateFresh(ctx context.Context, id ID) (location, error) {
+func (r *Repository) locateFresh(ctx context.Context, id chunk.ID) (location, error) {
 	if loc, ok := r.locate(id); ok {
 		return loc, nil
 	}
@@ -481,8 +489,8 @@ func (r *Repository) locateFresh(ctx context.Context, id ID) (location, error) {
 
 // decodeChunk opens a sealed chunk (in place) and returns its plaintext content, decompressed
 // into dst if it was compressed (else aliasing sealed).
-func (r *Repository) decodeChunk(id ID, sealed []byte, raw uint32, dst []byte) ([]byte, error) {
-	pt, err := r.keys.open(sealed, id[:])
+func (r *Repository) decodeChunk(id chunk.ID, sealed []byte, raw uint32, dst []byte) ([]byte, error) {
+	pt, err := r.keys.Open(sealed, id[:])
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +514,7 @@ func (r *Repository) decodeChunk(id ID, sealed []byte, raw uint32, dst []byte) (
 
 // ReadChunk returns the content of chunk id, using buf (and dst, for decompression) when large
 // enough. The result is authenticated: it is exactly what was stored under id.
-func (r *Repository) ReadChunk(ctx context.Context, id ID, buf, dst []byte) ([]byte, error) {
+func (r *Repository) ReadChunk(ctx context.Context, id chunk.ID, buf, dst []byte) ([]byte, error) {
 	loc, err := r.locateFresh(ctx, id)
 	if err != nil {
 		return nil, err

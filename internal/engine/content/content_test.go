@@ -4,19 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
-var testKey = MasterKey{1, 2, 3}
+var testKey = keyring.MasterKey{1, 2, 3}
 
 func newTestRepo(t *testing.T, st blob.Store, opts ...Option) *Repository {
 	t.Helper()
@@ -71,87 +70,6 @@ func restoreBytes(t *testing.T, r *Repository, id SnapshotID) []byte {
 	return out.Bytes()
 }
 
-func TestChunkerCutsWithinBoundsNearTheAverage(t *testing.T) {
-	var gear [256]uint64
-	r := rand.New(rand.NewPCG(1, 1))
-	for i := range gear {
-		gear[i] = r.Uint64()
-	}
-	c := newChunker(&gear, dataChunking)
-	data := randomData(64<<20, 5)
-	var sizes []int
-	for p := 0; p < len(data); {
-		n := c.cut(data[p:])
-		sizes = append(sizes, n)
-		p += n
-	}
-	for i, n := range sizes[:len(sizes)-1] {
-		if n < dataChunking.Min || n > dataChunking.Max {
-			t.Fatalf("chunk %d is %d bytes, outside [%d, %d]", i, n, dataChunking.Min, dataChunking.Max)
-		}
-	}
-	avg := len(data) / len(sizes)
-	if avg < 800<<10 || avg > 1600<<10 {
-		t.Fatalf("average chunk %d bytes, want about 1 MiB", avg)
-	}
-}
-
-// Cut points depend on content only: the same data read in odd-sized pieces, or shifted by an
-// insertion, gives the same chunks after the change.
-func TestChunkerBoundariesAreContentDefined(t *testing.T) {
-	var gear [256]uint64
-	for i := range gear {
-		gear[i] = uint64(i)*0x9e3779b97f4a7c15 + 1
-	}
-	c := newChunker(&gear, dataChunking)
-	data := randomData(24<<20, 11)
-	cuts := func(rd io.Reader) [][]byte {
-		sp := newSplitter(c, rd, nil)
-		var out [][]byte
-		for {
-			ch, _, err := sp.next()
-			if err == io.EOF {
-				return out
-			}
-			mustNil(t, err)
-			out = append(out, bytes.Clone(ch))
-		}
-	}
-	whole := cuts(bytes.NewReader(data))
-	pieces := cuts(io.MultiReader(iotestHalfReader{bytes.NewReader(data)}))
-	if len(whole) != len(pieces) {
-		t.Fatalf("%d chunks from one reader, %d from a slow reader", len(whole), len(pieces))
-	}
-	for i := range whole {
-		if !bytes.Equal(whole[i], pieces[i]) {
-			t.Fatalf("chunk %d differs between read patterns", i)
-		}
-	}
-	shifted := cuts(bytes.NewReader(append([]byte("inserted at the front"), data...)))
-	same := 0
-	set := map[string]bool{}
-	for _, ch := range whole {
-		set[string(ch)] = true
-	}
-	for _, ch := range shifted {
-		if set[string(ch)] {
-			same++
-		}
-	}
-	if same < len(whole)-2 {
-		t.Fatalf("after an insertion only %d of %d chunks were unchanged", same, len(whole))
-	}
-}
-
-type iotestHalfReader struct{ r io.Reader }
-
-func (h iotestHalfReader) Read(p []byte) (int, error) {
-	if len(p) > 777 {
-		p = p[:777]
-	}
-	return h.r.Read(p)
-}
-
 func TestStreamRoundTripsAndDeduplicates(t *testing.T) {
 	st := blob.NewMemory()
 	r := newTestRepo(t, st)
@@ -196,14 +114,14 @@ func TestChunkIDsAreKeyedPerRepository(t *testing.T) {
 	a := newTestRepo(t, blob.NewMemory())
 	b := newTestRepo(t, blob.NewMemory())
 	data := []byte("the same content in two vaults")
-	if a.ids.sum(data) == b.ids.sum(data) {
+	if a.ids.Sum(data) == b.ids.Sum(data) {
 		t.Fatal("two repositories give the same chunk ID to the same content")
 	}
-	if again := a.ids.sum(bytes.Clone(data)); again != a.ids.sum(data) {
+	if again := a.ids.Sum(bytes.Clone(data)); again != a.ids.Sum(data) {
 		t.Fatal("chunk IDs are not deterministic")
 	}
 	// Nothing in the store names content by an unkeyed hash: chunk IDs are not plain BLAKE3.
-	if got := a.ids.sum(data); bytes.Equal(got[:], blake3Plain(data)) {
+	if got := a.ids.Sum(data); bytes.Equal(got[:], blake3Plain(data)) {
 		t.Fatal("chunk ID equals the unkeyed BLAKE3 of the content")
 	}
 }
@@ -211,8 +129,8 @@ func TestChunkIDsAreKeyedPerRepository(t *testing.T) {
 func TestOpenWithTheWrongMasterKeyFails(t *testing.T) {
 	st := blob.NewMemory()
 	newTestRepo(t, st)
-	_, err := Open(context.Background(), st, MasterKey{9})
-	if !errors.Is(err, ErrWrongKey) {
+	_, err := Open(context.Background(), st, keyring.MasterKey{9})
+	if !errors.Is(err, keyring.ErrWrongKey) {
 		t.Fatalf("Open with another key: %v", err)
 	}
 	if _, err := Open(context.Background(), blob.NewMemory(), testKey); !errors.Is(err, ErrNotRepository) {
@@ -220,29 +138,6 @@ func TestOpenWithTheWrongMasterKeyFails(t *testing.T) {
 	}
 	if _, err := Init(context.Background(), st, testKey, "k"); !errors.Is(err, ErrRepositoryExists) {
 		t.Fatalf("Init over a repository: %v", err)
-	}
-}
-
-func TestMasterKeyIsCreatedOnceWithMode0600(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "data", "master.key")
-	k1, err := LoadOrCreateMasterKey(p)
-	mustNil(t, err)
-	fi, err := os.Stat(p)
-	mustNil(t, err)
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("master key mode %v", fi.Mode().Perm())
-	}
-	k2, err := LoadOrCreateMasterKey(p)
-	mustNil(t, err)
-	if k1 != k2 || k1 == (MasterKey{}) {
-		t.Fatal("second load returned another key")
-	}
-	mustNil(t, os.WriteFile(p, []byte("garbage"), 0o600))
-	if _, err := LoadOrCreateMasterKey(p); err == nil {
-		t.Fatal("a damaged key file was accepted (or replaced)")
-	}
-	if b, _ := os.ReadFile(p); string(b) != "garbage" {
-		t.Fatal("a damaged key file was overwritten")
 	}
 }
 
@@ -261,7 +156,7 @@ func TestIndexMemoryPerChunk(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	var ix chunkIndex
 	worst := 0.0
-	var id ID
+	var id chunk.ID
 	r := rand.New(rand.NewPCG(3, 3))
 	for i := 0; i < n; i++ {
 		for j := 0; j < 32; j += 8 {
@@ -290,7 +185,7 @@ func TestIndexMemoryPerChunk(t *testing.T) {
 	if _, ok := ix.find(id, nil); !ok {
 		t.Fatal("last ID not found")
 	}
-	if _, ok := ix.find(ID{1}, nil); ok {
+	if _, ok := ix.find(chunk.ID{1}, nil); ok {
 		t.Fatal("unknown ID found")
 	}
 }

@@ -13,13 +13,16 @@ import (
 	"sync/atomic"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/varint"
 )
 
 // Copying a snapshot from one repository to another (a copy job: another vault, region or
 // account).
 //
 // Chunk IDs are keyed per repository: an ID is the BLAKE3 hash of the content under a key derived
-// from the repository's data key, and the chunker's gear table is derived from it too (keys.go).
+// from the repository's data key, and the chunker's gear table is derived from it too (keyring).
 // The same bytes therefore have unrelated IDs in two vaults, and a source ID tells nothing about
 // whether the destination holds the content. Two designs were weighed:
 //
@@ -34,7 +37,7 @@ import (
 //     recompressing. The snapshot's node list (or chunk list) is rewritten with the new IDs and
 //     stored with the destination's metadata chunker.
 //
-// This file does 2. Repositories made with one namespace key (keys.go; the engine gives one to
+// This file does 2. Repositories made with one namespace key (keyring; the engine gives one to
 // all the vaults of an account) give the same content the same ID, so between them there is
 // nothing to translate: a copy reads only the chunks the destination lacks, and re-seals each
 // under the destination's key without decompressing or re-hashing it. Otherwise a copy
@@ -80,11 +83,11 @@ func CopySnapshot(ctx context.Context, src, dst *Repository, id SnapshotID, prog
 	}
 	// Read lock in the source first (see above), then refresh its index so every chunk of the
 	// snapshot is located in a pack that lock protects.
-	srcLock, err := src.acquireLock(ctx)
+	srcLock, err := src.locks.Backup(ctx)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("copy snapshot %s: %w", id, err)
 	}
-	defer srcLock.release()
+	defer srcLock.Release()
 	if err := src.refresh(ctx); err != nil {
 		return Snapshot{}, fmt.Errorf("copy snapshot %s: %w", id, err)
 	}
@@ -92,7 +95,7 @@ func CopySnapshot(ctx context.Context, src, dst *Repository, id SnapshotID, prog
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("copy snapshot %s: %w", id, err)
 	}
-	c := &copier{src: src, dst: dst, s: s, sf: sf, progress: progress, chunks: map[ID]*copyChunk{}}
+	c := &copier{src: src, dst: dst, s: s, sf: sf, progress: progress, chunks: map[chunk.ID]*copyChunk{}}
 	snap, err := c.run(ctx, id)
 	if err != nil {
 		s.Abort()
@@ -103,7 +106,7 @@ func CopySnapshot(ctx context.Context, src, dst *Repository, id SnapshotID, prog
 
 // copyChunk is one distinct chunk of the snapshot being copied.
 type copyChunk struct {
-	dst ID
+	dst chunk.ID
 	// weight is the logical bytes of the snapshot that use the chunk (a chunk used twice counts
 	// twice), so progress adds up to the snapshot's size.
 	weight int64
@@ -117,9 +120,9 @@ type copier struct {
 	progress func(int64)
 
 	mu     sync.Mutex
-	chunks map[ID]*copyChunk
+	chunks map[chunk.ID]*copyChunk
 	// learned are the translations this copy worked out, for the map.
-	learned map[ID]ID
+	learned map[chunk.ID]chunk.ID
 	done    atomic.Int64
 	// progressMu makes progress calls one at a time.
 	progressMu sync.Mutex
@@ -138,12 +141,12 @@ func (c *copier) report(n int64) {
 // identity reports whether a chunk has the same ID in both repositories: the same repository, or
 // two made with one namespace key (the vaults of one account, in the engine). Then no translation
 // is needed, and chunks the destination has are never read.
-func (c *copier) identity() bool { return c.src.keys.idKey == c.dst.keys.idKey }
+func (c *copier) identity() bool { return c.src.keys.IDKey == c.dst.keys.IDKey }
 
 func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
 	// 1. The distinct chunks the snapshot uses, and the bytes of holes (which copy for free).
 	var holes int64
-	err := c.src.walkRefs(ctx, c.sf, func(_ string, ref Ref) {
+	err := c.src.walkRefs(ctx, c.sf, func(_ string, ref chunk.Ref) {
 		if ref.IsHole() {
 			holes += ref.Len
 			return
@@ -161,12 +164,12 @@ func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
 	c.report(holes)
 
 	// 2. Chunks the destination already has under a known translation need no reading.
-	var known map[ID]ID
+	var known map[chunk.ID]chunk.ID
 	var mapNames []string
 	if !c.identity() {
 		known, mapNames = c.dst.loadCopyMap(ctx, c.src.cfg.ID)
 	}
-	var todo []ID
+	var todo []chunk.ID
 	for sid, ch := range c.chunks {
 		did, ok := sid, c.identity()
 		if !ok {
@@ -181,7 +184,7 @@ func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
 	}
 
 	// 3. Read the rest from the source, translate, and store what the destination lacks.
-	c.learned = make(map[ID]ID, len(todo))
+	c.learned = make(map[chunk.ID]chunk.ID, len(todo))
 	if err := c.transfer(ctx, todo); err != nil {
 		return Snapshot{}, err
 	}
@@ -205,12 +208,12 @@ func (c *copier) run(ctx context.Context, id SnapshotID) (Snapshot, error) {
 // transfer reads the chunks ids from the source, grouped into runs of adjacent chunks of one
 // pack, and stores each in the destination under its destination ID unless the destination has
 // it. Reading (I/O) and translating (decrypt, decompress to hash, seal) overlap across workers.
-func (c *copier) transfer(ctx context.Context, ids []ID) error {
+func (c *copier) transfer(ctx context.Context, ids []chunk.ID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	type item struct {
-		id  ID
+		id  chunk.ID
 		loc location
 	}
 	items := make([]item, 0, len(ids))
@@ -306,8 +309,8 @@ func (c *copier) transfer(ctx context.Context, ids []ID) error {
 }
 
 // translate turns one sealed source chunk (decrypted in place) into a destination chunk.
-func (c *copier) translate(sid ID, loc location, sealed []byte, plain, out *[]byte) error {
-	pt, err := c.src.keys.open(sealed, sid[:])
+func (c *copier) translate(sid chunk.ID, loc location, sealed []byte, plain, out *[]byte) error {
+	pt, err := c.src.keys.Open(sealed, sid[:])
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
@@ -333,12 +336,12 @@ func (c *copier) translate(sid ID, loc location, sealed []byte, plain, out *[]by
 	}
 	// The destination ID of the content; and, the source's ID being authenticated by the
 	// decryption above, the content is exactly the source chunk's.
-	did := c.dst.ids.sum(content)
+	did := c.dst.ids.Sum(content)
 	return c.stored(sid, did, c.s.storeEnvelope(did, pt, int(loc.raw), out))
 }
 
 // stored records that source chunk sid is in the destination as did, unless storing it failed.
-func (c *copier) stored(sid, did ID, err error) error {
+func (c *copier) stored(sid, did chunk.ID, err error) error {
 	if err != nil {
 		return err
 	}
@@ -355,7 +358,7 @@ func (c *copier) stored(sid, did ID, err error) error {
 // compressed, content) unless the repository or this session already has it: Session.store
 // without the hashing and compressing, for content that arrives already compressed. scratch is
 // the caller's buffer for the sealed form.
-func (s *Session) storeEnvelope(id ID, envelope []byte, raw int, scratch *[]byte) error {
+func (s *Session) storeEnvelope(id chunk.ID, envelope []byte, raw int, scratch *[]byte) error {
 	if s.r.has(id) {
 		return nil
 	}
@@ -366,7 +369,7 @@ func (s *Session) storeEnvelope(id ID, envelope []byte, raw int, scratch *[]byte
 	}
 	s.known[id] = struct{}{}
 	s.mu.Unlock()
-	*scratch = s.r.keys.seal((*scratch)[:0], envelope, id[:])
+	*scratch = s.r.keys.Seal((*scratch)[:0], envelope, id[:])
 	if err := s.addToPack(id, *scratch, raw); err != nil {
 		return err
 	}
@@ -376,10 +379,10 @@ func (s *Session) storeEnvelope(id ID, envelope []byte, raw int, scratch *[]byte
 
 // rewriteList writes the snapshot's node list (or chunk list) with destination IDs into the
 // session and returns its chunks.
-func (c *copier) rewriteList(ctx context.Context) ([]ID, error) {
+func (c *copier) rewriteList(ctx context.Context) ([]chunk.ID, error) {
 	w := c.s.NewStreamWriter()
 	rd := c.src.openStream(ctx, c.sf.Tree)
-	translate := func(ref Ref) (Ref, error) {
+	translate := func(ref chunk.Ref) (chunk.Ref, error) {
 		if ref.IsHole() {
 			return ref, nil
 		}
@@ -387,13 +390,13 @@ func (c *copier) rewriteList(ctx context.Context) ([]ID, error) {
 		if ch == nil || !ch.done {
 			return ref, fmt.Errorf("%w: chunk %s of the source's list changed while it was copied", ErrCorrupt, ref.ID.Short())
 		}
-		return Ref{ID: ch.dst, Len: ref.Len}, nil
+		return chunk.Ref{ID: ch.dst, Len: ref.Len}, nil
 	}
 	var rec []byte
 	switch c.sf.Kind {
 	case KindTree:
-		nr := NewNodeReader(rd)
-		var enc NodeEncoder
+		nr := tree.NewReader(rd)
+		var enc tree.Encoder
 		for {
 			n, err := nr.Next()
 			if err == io.EOF {
@@ -452,8 +455,8 @@ func validRepoID(id string) bool {
 
 // loadCopyMap reads the translations learned from source repository srcRepoID and the names of
 // the objects holding them. Objects that cannot be read are skipped: the map is a cache.
-func (r *Repository) loadCopyMap(ctx context.Context, srcRepoID string) (map[ID]ID, []string) {
-	out := map[ID]ID{}
+func (r *Repository) loadCopyMap(ctx context.Context, srcRepoID string) (map[chunk.ID]chunk.ID, []string) {
+	out := map[chunk.ID]chunk.ID{}
 	if !validRepoID(srcRepoID) {
 		return out, nil
 	}
@@ -482,27 +485,27 @@ func (r *Repository) loadCopyMap(ctx context.Context, srcRepoID string) (map[ID]
 	return out, read
 }
 
-func decodeCopyMap(b []byte, into map[ID]ID) error {
-	d := &decoder{b: b}
-	if v := d.uvarint("version"); d.err == nil && v != 1 {
+func decodeCopyMap(b []byte, into map[chunk.ID]chunk.ID) error {
+	d := varint.NewDecoder(b)
+	if v := d.Uvarint("version"); d.Err() == nil && v != 1 {
 		return fmt.Errorf("copy map format version %d is not supported", v)
 	}
-	n := d.count(64, "pair count")
-	for i := 0; i < n && d.err == nil; i++ {
-		var s, t ID
-		copy(s[:], d.bytes(32, "source ID"))
-		copy(t[:], d.bytes(32, "destination ID"))
-		if d.err == nil {
+	n := d.Count(64, "pair count")
+	for i := 0; i < n && d.Err() == nil; i++ {
+		var s, t chunk.ID
+		copy(s[:], d.Bytes(32, "source ID"))
+		copy(t[:], d.Bytes(32, "destination ID"))
+		if d.Err() == nil {
 			into[s] = t
 		}
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes")
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("trailing bytes")
 	}
-	return d.err
+	return d.Err()
 }
 
-func encodeCopyMap(m map[ID]ID) []byte {
+func encodeCopyMap(m map[chunk.ID]chunk.ID) []byte {
 	b := binary.AppendUvarint(make([]byte, 0, 16+64*len(m)), 1)
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	for s, t := range m {
@@ -516,13 +519,13 @@ func encodeCopyMap(m map[ID]ID) []byte {
 // it writes one merged object instead (keeping only pairs whose destination chunk is still
 // indexed) and then removes the objects it merged; a concurrent copy doing the same at worst
 // leaves a duplicate.
-func (r *Repository) saveCopyMap(ctx context.Context, srcRepoID string, learned, known map[ID]ID, names []string) error {
+func (r *Repository) saveCopyMap(ctx context.Context, srcRepoID string, learned, known map[chunk.ID]chunk.ID, names []string) error {
 	if !validRepoID(srcRepoID) {
 		return errors.New("content: invalid source repository ID")
 	}
 	pairs, merge := learned, len(names)+1 > copyMapConsolidateAt
 	if merge {
-		pairs = make(map[ID]ID, len(known)+len(learned))
+		pairs = make(map[chunk.ID]chunk.ID, len(known)+len(learned))
 		for s, t := range known {
 			if r.has(t) {
 				pairs[s] = t

@@ -19,6 +19,8 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/locks"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/efs"
 )
@@ -77,7 +79,7 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func initRepo(t testing.TB, st blob.Store, mk content.MasterKey) *content.Repository {
+func initRepo(t testing.TB, st blob.Store, mk keyring.MasterKey) *content.Repository {
 	t.Helper()
 	r, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
 	must(t, err)
@@ -123,8 +125,8 @@ func restoreStream(t testing.TB, r *content.Repository, id content.SnapshotID) [
 }
 
 var (
-	sourceKey = content.MasterKey{1}
-	destKey   = content.MasterKey{2}
+	sourceKey = keyring.MasterKey{1}
+	destKey   = keyring.MasterKey{2}
 )
 
 // A tree copied into a vault with another data key (and another master key) restores
@@ -167,7 +169,7 @@ func TestCopySnapshot_treeRestoresByteIdenticalFromTheDestination(t *testing.T) 
 	verifyRepo(t, dst)
 	// The destination's repository opens only with its own master key: its data is under its own
 	// data key, not the source's.
-	if _, err := content.Open(ctx, localStore(t, dstDir), sourceKey); !errors.Is(err, content.ErrWrongKey) {
+	if _, err := content.Open(ctx, localStore(t, dstDir), sourceKey); !errors.Is(err, keyring.ErrWrongKey) {
 		t.Errorf("opening the destination with the source's master key: %v, want ErrWrongKey", err)
 	}
 }
@@ -294,7 +296,7 @@ func TestCopySnapshot_withinANamespaceReadsOnlyWhatTheDestinationLacks(t *testin
 	if !bytes.Equal(restoreStream(t, reopened, cp.ID), changed) {
 		t.Error("the copy does not restore from the reopened destination")
 	}
-	if _, err := content.Open(ctx, dstStore, sourceKey); !errors.Is(err, content.ErrWrongKey) {
+	if _, err := content.Open(ctx, dstStore, sourceKey); !errors.Is(err, keyring.ErrWrongKey) {
 		t.Errorf("opening the destination with the source's master key: %v, want ErrWrongKey", err)
 	}
 
@@ -491,7 +493,7 @@ func TestCopySnapshot_safeWithConcurrentGCInBothRepositories(t *testing.T) {
 				case err == nil:
 					gcRuns.Add(1)
 					repacked.Add(stats.PacksRepacked)
-				case errors.Is(err, content.ErrGCRunning):
+				case errors.Is(err, locks.ErrGCRunning):
 				default:
 					t.Errorf("GC: %v", err)
 					return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
 )
 
 // Damage records ("damaged/<random>") say which stored data is known to be bad: whole packs
@@ -42,15 +43,15 @@ type damagedPack struct {
 }
 
 type damagedChunk struct {
-	Pack   PackID `json:"pack"`
-	Chunk  ID     `json:"chunk"`
-	Reason string `json:"reason"`
+	Pack   PackID   `json:"pack"`
+	Chunk  chunk.ID `json:"chunk"`
+	Reason string   `json:"reason"`
 }
 
 // chunkAt is one copy of a chunk: the chunk in a given pack.
 type chunkAt struct {
 	pack PackID
-	id   ID
+	id   chunk.ID
 }
 
 // damageSet is what the damage records say, merged.
@@ -64,7 +65,7 @@ func newDamageSet() damageSet {
 }
 
 // bad reports whether the copy of chunk id in pack is known to be damaged.
-func (d damageSet) bad(pack PackID, id ID) bool {
+func (d damageSet) bad(pack PackID, id chunk.ID) bool {
 	if _, ok := d.packs[pack]; ok {
 		return true
 	}
@@ -147,7 +148,7 @@ func (r *Repository) recordDamage(ctx context.Context, rec damageRecord) error {
 // Only damage is recorded: a missing pack, or bytes that do not authenticate or parse. A read
 // that failed for another reason (a network error, a cancelled context) says nothing about the
 // data.
-func (r *Repository) noteBadChunk(ctx context.Context, pack PackID, id ID, err error) {
+func (r *Repository) noteBadChunk(ctx context.Context, pack PackID, id chunk.ID, err error) {
 	ctx = context.WithoutCancel(ctx)
 	switch {
 	case errors.Is(err, blob.ErrNotFound):

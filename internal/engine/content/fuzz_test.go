@@ -1,16 +1,16 @@
 package content
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 // The repository-format parsers are fuzzed: whatever bytes a damaged or hostile store holds,
@@ -20,33 +20,13 @@ import (
 
 func sampleIndex() []indexPack {
 	return []indexPack{
-		{id: PackID{1, 2, 3}, entries: []packEntry{{id: ID{9}, off: 8, length: 100, raw: 200}, {id: ID{10}, off: 108, length: 50, raw: 21}}},
+		{id: PackID{1, 2, 3}, entries: []packEntry{{id: chunk.ID{9}, off: 8, length: 100, raw: 200}, {id: chunk.ID{10}, off: 108, length: 50, raw: 21}}},
 		{id: PackID{4}, entries: nil},
 	}
 }
 
-func sampleNodes() []*Node {
-	return []*Node{
-		{Path: "", Type: NodeDir, Mode: 0o755, MTime: 1_600_000_000_000_000_000, Inode: 2, NLink: 3},
-		{Path: "a", Type: NodeDir, Mode: 0o700, UID: 1000, GID: 1000, MTime: -5},
-		{Path: "a/file.txt", Type: NodeFile, Mode: 0o644, Size: 300, Refs: []Ref{{ID: ID{1}, Len: 100}, {Len: 150}, {ID: ID{2}, Len: 50}}, NLink: 2, Inode: 77, Dev: 5, CTime: 9},
-		{Path: "a/link", Type: NodeSymlink, Target: "../elsewhere", Mode: 0o777},
-		{Path: "a.b", Type: NodeFIFO, Mode: 0o600},
-		{Path: "dev", Type: NodeCharDev, RDev: 0x0103},
-	}
-}
-
-func encodeNodes(ns []*Node) []byte {
-	var enc NodeEncoder
-	var b []byte
-	for _, n := range ns {
-		b = enc.Append(b, n)
-	}
-	return b
-}
-
 func sampleSnapshot() []byte {
-	b, _ := json.Marshal(snapshotFile{Version: 1, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Kind: KindTree, Meta: map[string]string{"k": "v"}, Size: 10, StoredBytes: 5, Tree: []ID{{1}, {2}}, Files: 3, Dirs: 1})
+	b, _ := json.Marshal(snapshotFile{Version: 1, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Kind: KindTree, Meta: map[string]string{"k": "v"}, Size: 10, StoredBytes: 5, Tree: []chunk.ID{{1}, {2}}, Files: 3, Dirs: 1})
 	return b
 }
 
@@ -114,7 +94,7 @@ func FuzzParsePackFooter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if n < sealOverhead || n > size-int64(len(packMagic)+packFooterSize) {
+		if n < keyring.SealOverhead || n > size-int64(len(packMagic)+packFooterSize) {
 			t.Fatalf("accepted table length %d for a %d-byte pack", n, size)
 		}
 	})
@@ -137,98 +117,6 @@ func FuzzDecodeSnapshot(f *testing.F) {
 			t.Fatalf("re-encoded snapshot does not decode: %v", err)
 		}
 	})
-}
-
-func FuzzNodeReader(f *testing.F) {
-	f.Add(encodeNodes(sampleNodes()))
-	f.Add(encodeNodes(sampleNodes()[:2]))
-	f.Add([]byte{5, 'f', 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		nr := NewNodeReader(bytes.NewReader(b))
-		var got []*Node
-		for {
-			n, err := nr.Next()
-			if err != nil {
-				if err != io.EOF && len(got) > 1<<20 {
-					t.Fatal("unbounded")
-				}
-				break
-			}
-			if err := ValidNodePath(n.Path); err != nil {
-				t.Fatalf("accepted invalid path: %v", err)
-			}
-			got = append(got, n)
-		}
-		// What was accepted re-encodes to a list that decodes to the same nodes.
-		nr = NewNodeReader(bytes.NewReader(encodeNodes(got)))
-		for i, want := range got {
-			n, err := nr.Next()
-			if err != nil {
-				t.Fatalf("node %d does not survive re-encoding: %v", i, err)
-			}
-			if len(want.Refs) == 0 {
-				want.Refs = n.Refs[:0:0]
-				if n.Refs == nil {
-					want.Refs = nil
-				}
-			}
-			if !reflect.DeepEqual(n, want) {
-				t.Fatalf("node %d changed in a round trip:\n%+v\n%+v", i, want, n)
-			}
-		}
-	})
-}
-
-func TestNodeListRoundTrips(t *testing.T) {
-	want := sampleNodes()
-	nr := NewNodeReader(bytes.NewReader(encodeNodes(want)))
-	for i, w := range want {
-		n, err := nr.Next()
-		if err != nil {
-			t.Fatalf("node %d: %v", i, err)
-		}
-		if w.Type == NodeFile && !reflect.DeepEqual(n, w) || w.Type != NodeFile && (n.Path != w.Path || n.Type != w.Type || n.Target != w.Target || n.RDev != w.RDev || n.Mode != w.Mode || n.MTime != w.MTime) {
-			t.Fatalf("node %d: got %+v want %+v", i, n, w)
-		}
-	}
-	if _, err := nr.Next(); err != io.EOF {
-		t.Fatalf("after the last node: %v", err)
-	}
-	// Out of order and path-escaping lists are refused.
-	bad := [][]*Node{
-		{{Path: "b", Type: NodeDir}, {Path: "a", Type: NodeDir}},
-		{{Path: "a.b", Type: NodeDir}, {Path: "a/x", Type: NodeDir}},
-		{{Path: "../etc", Type: NodeDir}},
-		{{Path: "a//b", Type: NodeDir}},
-	}
-	for i, ns := range bad {
-		nr := NewNodeReader(bytes.NewReader(encodeNodes(ns)))
-		var err error
-		for err == nil {
-			_, err = nr.Next()
-		}
-		if err == io.EOF {
-			t.Errorf("bad list %d was accepted", i)
-		}
-	}
-}
-
-func TestComparePathsIsWalkOrder(t *testing.T) {
-	ordered := []string{"", "a", "a/b", "a/b/c", "a/bc", "a.txt", "a0", "b"}
-	for i := range ordered {
-		for j := range ordered {
-			got := ComparePaths(ordered[i], ordered[j])
-			want := 0
-			if i < j {
-				want = -1
-			} else if i > j {
-				want = 1
-			}
-			if got != want {
-				t.Errorf("ComparePaths(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
-			}
-		}
-	}
 }
 
 // TestWriteFuzzSeeds writes the seed corpora kept in testdata/fuzz.
@@ -268,8 +156,4 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	snap := sampleSnapshot()
 	write("FuzzDecodeSnapshot", "valid", snap)
 	write("FuzzDecodeSnapshot", "unknown-field", []byte(`{"version":1,"kind":"tree","evil":true}`))
-	nodes := encodeNodes(sampleNodes())
-	write("FuzzNodeReader", "valid", nodes)
-	write("FuzzNodeReader", "truncated", nodes[:len(nodes)-3])
-	write("FuzzNodeReader", "out-of-order", encodeNodes([]*Node{{Path: "b", Type: NodeDir}, {Path: "a", Type: NodeDir}}))
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // GC deletes data no snapshot references. It is safe while backups into the same repository run,
@@ -135,7 +137,7 @@ func (r *Repository) readRecords(ctx context.Context) ([]*record, error) {
 // while the repository is damaged in a way that could make it delete data still needed.
 func (r *Repository) GC(ctx context.Context) (GCStats, error) {
 	var stats GCStats
-	release, err := r.acquireGCLock(ctx)
+	release, err := r.locks.GC(ctx)
 	if err != nil {
 		return stats, err
 	}
@@ -213,7 +215,7 @@ func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, acce
 	bits := make([]uint64, (v.ix.len()+63)/64)
 	missing := 0
 	var firstMissing string
-	markID := func(id ID, where string) {
+	markID := func(id chunk.ID, where string) {
 		n, ok := v.ix.find(id, accept)
 		if !ok {
 			n, ok = v.ix.find(id, v.undamaged)
@@ -242,7 +244,7 @@ func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, acce
 		for _, id := range sf.Tree {
 			markID(id, where)
 		}
-		if err := r.walkRefs(ctx, sf, func(path string, ref Ref) {
+		if err := r.walkRefs(ctx, sf, func(path string, ref chunk.Ref) {
 			if !ref.IsHole() {
 				markID(ref.ID, where)
 			}
@@ -257,11 +259,11 @@ func (r *Repository) mark(ctx context.Context, v *gcView, ids []SnapshotID, acce
 }
 
 // walkRefs calls fn for every content ref of a snapshot.
-func (r *Repository) walkRefs(ctx context.Context, sf snapshotFile, fn func(path string, ref Ref)) error {
+func (r *Repository) walkRefs(ctx context.Context, sf snapshotFile, fn func(path string, ref chunk.Ref)) error {
 	sr := r.openStream(ctx, sf.Tree)
 	switch sf.Kind {
 	case KindTree:
-		nr := NewNodeReader(sr)
+		nr := tree.NewReader(sr)
 		for {
 			n, err := nr.Next()
 			if err == io.EOF {
@@ -371,7 +373,7 @@ func (r *Repository) gcCondemn(ctx context.Context, stats *GCStats) error {
 }
 
 func (r *Repository) saveRecordLocks(ctx context.Context, id string) error {
-	live, err := r.liveSessions(ctx)
+	live, err := r.locks.LiveSessions(ctx)
 	if err != nil {
 		return err
 	}
@@ -465,7 +467,7 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 			return r.gcDelete(ctx, stats)
 		}
 	}
-	live, err := r.liveSessions(ctx)
+	live, err := r.locks.LiveSessions(ctx)
 	if err != nil {
 		return err
 	}

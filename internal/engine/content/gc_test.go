@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/locks"
 )
 
 func verifyClean(t *testing.T, r *Repository) {
@@ -76,8 +78,8 @@ func TestGCRepacksMostlyUnusedPacks(t *testing.T) {
 	// forgotten.
 	sf, err := r.loadSnapshot(ctx, first.ID)
 	mustNil(t, err)
-	var refs []Ref
-	mustNil(t, r.walkRefs(ctx, sf, func(_ string, ref Ref) { refs = append(refs, ref) }))
+	var refs []chunk.Ref
+	mustNil(t, r.walkRefs(ctx, sf, func(_ string, ref chunk.Ref) { refs = append(refs, ref) }))
 	if len(refs) < 4 {
 		t.Fatalf("only %d chunks in 12 MiB", len(refs))
 	}
@@ -209,7 +211,7 @@ func TestOnlyOneGCRunsAtATime(t *testing.T) {
 	done := make(chan error)
 	go func() { _, err := r.GC(ctx); done <- err }()
 	<-entered
-	if _, err := r.GC(ctx); !errors.Is(err, ErrGCRunning) {
+	if _, err := r.GC(ctx); !errors.Is(err, locks.ErrGCRunning) {
 		t.Fatalf("second GC: %v, want ErrGCRunning", err)
 	}
 	close(release)

@@ -3,8 +3,11 @@ package content
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/varint"
 )
 
 // PackID names a pack file: 16 random bytes.
@@ -33,7 +36,7 @@ func parsePackName(name string) (PackID, bool) {
 
 // indexEntry says where a chunk is: 48 bytes.
 type indexEntry struct {
-	id ID
+	id chunk.ID
 	// pack is the pack's number in Repository.packs.
 	pack uint32
 	// off and length locate the sealed chunk in the pack; raw is its plaintext length.
@@ -79,7 +82,7 @@ func (ix *chunkIndex) add(e indexEntry) {
 	ix.n++
 }
 
-func (ix *chunkIndex) insert(id ID, v uint32) {
+func (ix *chunkIndex) insert(id chunk.ID, v uint32) {
 	mask := uint64(len(ix.slots) - 1)
 	i := binary.LittleEndian.Uint64(id[:8]) & mask
 	for ix.slots[i] != 0 {
@@ -100,7 +103,7 @@ func (ix *chunkIndex) grow() {
 }
 
 // find returns the number of the first entry for id that accept allows (nil: any).
-func (ix *chunkIndex) find(id ID, accept func(e *indexEntry) bool) (int, bool) {
+func (ix *chunkIndex) find(id chunk.ID, accept func(e *indexEntry) bool) (int, bool) {
 	if ix.n == 0 {
 		return 0, false
 	}
@@ -137,7 +140,7 @@ func (ix *chunkIndex) memoryBytes() int {
 const indexMagic = "SRIX"
 
 type packEntry struct {
-	id               ID
+	id               chunk.ID
 	off, length, raw uint32
 }
 
@@ -172,109 +175,40 @@ func appendEntries(b []byte, entries []packEntry) []byte {
 	return b
 }
 
-var errFormat = errors.New("malformed")
-
-// decoder reads the uvarint-based formats, refusing anything that claims more than it holds.
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: %s", errFormat, what)
-	}
-}
-
-func (d *decoder) uvarint(what string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) varint(what string) int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) u32(what string) uint32 {
-	v := d.uvarint(what)
-	if v > 1<<32-1 {
-		d.fail(what + " out of range")
-		return 0
-	}
-	return uint32(v)
-}
-
-func (d *decoder) bytes(n int, what string) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(d.b) {
-		d.fail(what + " truncated")
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-// count reads an element count and checks it against what is left, given each element takes
-// at least minSize bytes, so a corrupt count cannot make the decoder allocate without bound.
-func (d *decoder) count(minSize int, what string) int {
-	v := d.uvarint(what)
-	if d.err == nil && v > uint64(len(d.b)/minSize) {
-		d.fail(what + " larger than the data")
-		return 0
-	}
-	return int(v)
-}
+// errFormat is wrapped by every error about a repository object that does not parse, whichever
+// decoder found it.
+var errFormat = varint.ErrMalformed
 
 func decodeIndex(b []byte) ([]indexPack, error) {
-	d := &decoder{b: b}
-	if v := d.uvarint("version"); d.err == nil && v != 1 {
+	d := varint.NewDecoder(b)
+	if v := d.Uvarint("version"); d.Err() == nil && v != 1 {
 		return nil, fmt.Errorf("index format version %d is not supported (this engine reads 1)", v)
 	}
-	np := d.count(17, "pack count")
+	np := d.Count(17, "pack count")
 	packs := make([]indexPack, 0, np)
-	for i := 0; i < np && d.err == nil; i++ {
+	for i := 0; i < np && d.Err() == nil; i++ {
 		var p indexPack
-		copy(p.id[:], d.bytes(16, "pack ID"))
-		p.entries = d.entries()
+		copy(p.id[:], d.Bytes(16, "pack ID"))
+		p.entries = decodeEntries(d)
 		packs = append(packs, p)
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes")
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("trailing bytes")
 	}
-	return packs, d.err
+	return packs, d.Err()
 }
 
-func (d *decoder) entries() []packEntry {
-	ne := d.count(35, "entry count")
+func decodeEntries(d *varint.Decoder) []packEntry {
+	ne := d.Count(35, "entry count")
 	es := make([]packEntry, 0, ne)
-	for j := 0; j < ne && d.err == nil; j++ {
+	for j := 0; j < ne && d.Err() == nil; j++ {
 		var e packEntry
-		copy(e.id[:], d.bytes(32, "chunk ID"))
-		e.off = d.u32("offset")
-		e.length = d.u32("length")
-		e.raw = d.u32("raw length")
-		if d.err == nil && e.length < sealOverhead+1 {
-			d.fail("entry shorter than a sealed chunk")
+		copy(e.id[:], d.Bytes(32, "chunk ID"))
+		e.off = d.U32("offset")
+		e.length = d.U32("length")
+		e.raw = d.U32("raw length")
+		if d.Err() == nil && e.length < keyring.SealOverhead+1 {
+			d.Fail("entry shorter than a sealed chunk")
 		}
 		es = append(es, e)
 	}

@@ -6,13 +6,16 @@ import (
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/varint"
 )
 
 // Pack files ("packs/<xx>/<pack ID>") hold sealed chunks, ~16 MiB per pack, and describe
 // themselves, so verify and an index rebuild need nothing but the pack:
 //
 //	header   "SRPACK" 0x00 0x01                              8 bytes (magic, format version 1)
-//	chunks   sealed chunk, sealed chunk, ...                 (see crypto.go)
+//	chunks   sealed chunk, sealed chunk, ...                 (see crypto.go and keyring)
 //	table    sealed(uvarint count, per chunk: 32-byte ID, uvarint offset, uvarint length,
 //	               uvarint raw length)                        with the pack's name as AAD
 //	footer   uint32 little-endian length of the sealed table, "SRPKTAIL"     12 bytes
@@ -40,16 +43,16 @@ func newPackBuf(buf []byte) *packBuf {
 	return p
 }
 
-func (p *packBuf) add(id ID, sealed []byte, raw int) {
+func (p *packBuf) add(id chunk.ID, sealed []byte, raw int) {
 	p.entries = append(p.entries, packEntry{id: id, off: uint32(len(p.data)), length: uint32(len(sealed)), raw: uint32(raw)})
 	p.data = append(p.data, sealed...)
 }
 
 // finish appends the table and the footer.
-func (p *packBuf) finish(k *keys) {
+func (p *packBuf) finish(k *keyring.Keys) {
 	table := appendEntries(nil, p.entries)
 	n := len(p.data)
-	p.data = k.seal(p.data, table, packTableAAD(p.id))
+	p.data = k.Seal(p.data, table, packTableAAD(p.id))
 	p.data = binary.LittleEndian.AppendUint32(p.data, uint32(len(p.data)-n))
 	p.data = append(p.data, packFooterMagic...)
 }
@@ -61,7 +64,7 @@ func parsePackFooter(footer []byte, size int64) (int64, error) {
 		return 0, fmt.Errorf("%w: no pack footer (truncated or not a pack)", errFormat)
 	}
 	n := int64(binary.LittleEndian.Uint32(footer))
-	if n < sealOverhead || n > size-int64(len(packMagic))-int64(packFooterSize) {
+	if n < keyring.SealOverhead || n > size-int64(len(packMagic))-int64(packFooterSize) {
 		return 0, fmt.Errorf("%w: pack table length %d does not fit the pack's %d bytes", errFormat, n, size)
 	}
 	return n, nil
@@ -70,13 +73,13 @@ func parsePackFooter(footer []byte, size int64) (int64, error) {
 // decodePackTable parses a pack's (decrypted) table and checks every entry lies in the chunk
 // area [len(header), dataEnd) without overlapping another.
 func decodePackTable(b []byte, dataEnd int64) ([]packEntry, error) {
-	d := &decoder{b: b}
-	es := d.entries()
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes in pack table")
+	d := varint.NewDecoder(b)
+	es := decodeEntries(d)
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("trailing bytes in pack table")
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	next := int64(len(packMagic))
 	for _, e := range es {
@@ -95,7 +98,7 @@ func (r *Repository) readPackTable(ctx context.Context, id PackID) ([]packEntry,
 	if err != nil {
 		return nil, 0, err
 	}
-	if size < int64(len(packMagic)+packFooterSize+sealOverhead) {
+	if size < int64(len(packMagic)+packFooterSize+keyring.SealOverhead) {
 		return nil, size, fmt.Errorf("%s: %w: %d bytes is too short for a pack", name, errFormat, size)
 	}
 	footer, err := blob.ReadRange(ctx, r.st, name, size-int64(packFooterSize), int64(packFooterSize), nil)
@@ -118,7 +121,7 @@ func (r *Repository) readPackTable(ctx context.Context, id PackID) ([]packEntry,
 	if string(head) != packMagic {
 		return nil, size, fmt.Errorf("%s: %w: bad pack header", name, errFormat)
 	}
-	table, err := r.keys.open(sealed, packTableAAD(id))
+	table, err := r.keys.Open(sealed, packTableAAD(id))
 	if err != nil {
 		return nil, size, fmt.Errorf("%s: pack table: %w", name, err)
 	}

@@ -8,6 +8,10 @@ import (
 	"sync"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/bufpipe"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 // packWriter streams one pack into the store while it is filled: the store's Save reads the
@@ -16,7 +20,7 @@ import (
 // while), and the kernel starts writing a pack back long before it is complete.
 type packWriter struct {
 	id      PackID
-	pw      *bufferPipe
+	pw      *bufpipe.Pipe
 	stage   *[]byte
 	size    int64
 	entries []packEntry
@@ -27,7 +31,7 @@ type packWriter struct {
 
 const stageSize = 1 << 20
 
-var stageBufs = sync.Pool{New: func() any { b := make([]byte, 0, stageSize+dataChunking.Max/4); return &b }}
+var stageBufs = sync.Pool{New: func() any { b := make([]byte, 0, stageSize+chunker.DataParams.Max/4); return &b }}
 
 // errPackAbandoned ends the Save of a pack whose session failed.
 var errPackAbandoned = errors.New("content: pack abandoned")
@@ -40,7 +44,7 @@ func (s *Session) openPack() (*packWriter, error) {
 	case <-s.ctx.Done():
 		return nil, s.Err()
 	}
-	pipe := newBufferPipe(4)
+	pipe := bufpipe.New(4, func(b *[]byte) { stageBufs.Put(b) })
 	pr, pw := pipe, pipe
 	p := &packWriter{pw: pw, stage: stageBufs.Get().(*[]byte), done: make(chan struct{})}
 	fillRandom(p.id[:])
@@ -57,9 +61,9 @@ func (s *Session) openPack() (*packWriter, error) {
 			err = s.r.st.Save(s.ctx, p.id.name(), pr)
 		}
 		if err == nil {
-			pr.closeRead(io.ErrClosedPipe) // a writer still writing after Save returned is an error
+			pr.CloseRead(io.ErrClosedPipe) // a writer still writing after Save returned is an error
 		} else {
-			pr.closeRead(err)
+			pr.CloseRead(err)
 		}
 		p.err = err
 		close(p.done)
@@ -84,14 +88,14 @@ func (p *packWriter) flushStage() error {
 	full := p.stage
 	p.stage = stageBufs.Get().(*[]byte)
 	*p.stage = (*p.stage)[:0]
-	if err := p.pw.send(full); err != nil {
+	if err := p.pw.Send(full); err != nil {
 		return fmt.Errorf("store pack %s: %w", p.id.name(), err)
 	}
 	return nil
 }
 
 // add appends a sealed chunk.
-func (p *packWriter) add(id ID, sealed []byte, raw int) error {
+func (p *packWriter) add(id chunk.ID, sealed []byte, raw int) error {
 	p.entries = append(p.entries, packEntry{id: id, off: uint32(p.size), length: uint32(len(sealed)), raw: uint32(raw)})
 	p.size += int64(len(sealed))
 	if len(*p.stage)+len(sealed) > cap(*p.stage) {
@@ -110,106 +114,24 @@ func (p *packWriter) add(id ID, sealed []byte, raw int) error {
 }
 
 // finish writes the table and footer and ends the pack; Save then fsyncs and publishes it.
-func (p *packWriter) finish(k *keys) error {
+func (p *packWriter) finish(k *keyring.Keys) error {
 	defer p.release()
-	table := k.seal(nil, appendEntries(nil, p.entries), packTableAAD(p.id))
+	table := k.Seal(nil, appendEntries(nil, p.entries), packTableAAD(p.id))
 	*p.stage = append(*p.stage, table...)
 	*p.stage = binary.LittleEndian.AppendUint32(*p.stage, uint32(len(table)))
 	*p.stage = append(*p.stage, packFooterMagic...)
 	if err := p.flushStage(); err != nil {
-		p.pw.closeWrite(err)
+		p.pw.CloseWrite(err)
 		return err
 	}
-	p.pw.closeWrite(nil)
+	p.pw.CloseWrite(nil)
 	return nil
 }
 
 // abandon ends the pack without publishing it.
 func (p *packWriter) abandon() {
-	p.pw.closeWrite(errPackAbandoned)
+	p.pw.CloseWrite(errPackAbandoned)
 	p.release()
-}
-
-// bufferPipe is io.Pipe with a few buffers of slack: the writer hands over whole buffers and
-// goes on unless `depth` of them wait to be read.
-type bufferPipe struct {
-	ch     chan *[]byte
-	closed chan struct{} // the reader is gone; rerr says why
-	rerr   error
-	werr   error // the writer's error, or nil for EOF; set before ch is closed
-	cur    *[]byte
-	off    int
-}
-
-func newBufferPipe(depth int) *bufferPipe {
-	return &bufferPipe{ch: make(chan *[]byte, depth), closed: make(chan struct{})}
-}
-
-func (p *bufferPipe) send(b *[]byte) error {
-	select {
-	case p.ch <- b:
-		return nil
-	case <-p.closed:
-		stageBufs.Put(b)
-		return p.rerr
-	}
-}
-
-func (p *bufferPipe) closeWrite(err error) {
-	p.werr = err
-	close(p.ch)
-}
-
-func (p *bufferPipe) closeRead(err error) {
-	p.rerr = err
-	close(p.closed)
-}
-
-// next makes cur a buffer with unread bytes, or returns the end of the stream.
-func (p *bufferPipe) next() error {
-	for p.cur == nil || p.off == len(*p.cur) {
-		if p.cur != nil {
-			stageBufs.Put(p.cur)
-			p.cur = nil
-		}
-		b, ok := <-p.ch
-		if !ok {
-			if p.werr != nil {
-				return p.werr
-			}
-			return io.EOF
-		}
-		p.cur, p.off = b, 0
-	}
-	return nil
-}
-
-func (p *bufferPipe) Read(b []byte) (int, error) {
-	if err := p.next(); err != nil {
-		return 0, err
-	}
-	n := copy(b, (*p.cur)[p.off:])
-	p.off += n
-	return n, nil
-}
-
-// WriteTo writes each buffer as it comes, without an intermediate copy.
-func (p *bufferPipe) WriteTo(w io.Writer) (int64, error) {
-	var total int64
-	for {
-		if err := p.next(); err != nil {
-			if err == io.EOF {
-				return total, nil
-			}
-			return total, err
-		}
-		n, err := w.Write((*p.cur)[p.off:])
-		total += int64(n)
-		p.off += n
-		if err != nil {
-			return total, err
-		}
-	}
 }
 
 func (p *packWriter) release() {

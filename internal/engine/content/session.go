@@ -10,17 +10,10 @@ import (
 	"sync/atomic"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/locks"
 )
-
-// Ref is one piece of a file or stream: Len bytes of chunk ID, or, when ID is zero, a hole of
-// Len zero bytes that takes no space in the repository.
-type Ref struct {
-	ID  ID
-	Len int64
-}
-
-// IsHole reports whether the ref is a hole.
-func (r Ref) IsHole() bool { return r.ID.IsZero() }
 
 // Session is one backup writing into the repository. It holds a lock object for its whole life
 // (so GC knows it runs), deduplicates against the index as it was when the session started plus
@@ -35,7 +28,7 @@ type Session struct {
 	r      *Repository
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	lock   *heldLock
+	lock   *locks.Held
 
 	jobs          chan *chunkJob
 	tokens        chan struct{}
@@ -47,7 +40,7 @@ type Session struct {
 	mu sync.Mutex
 	// known are chunks stored by this session that are not yet in the repository's index:
 	// in a pack being filled or uploaded, or in an uploaded pack not yet listed in an index file.
-	known     map[ID]struct{}
+	known     map[chunk.ID]struct{}
 	cur       *packWriter
 	pending   []indexPack
 	pendingN  int
@@ -68,20 +61,20 @@ type chunkJob struct {
 
 type future struct {
 	done chan struct{}
-	id   ID
+	id   chunk.ID
 	n    int
 	err  error
 }
 
 // StartSession begins a backup: it takes a lock and brings the index up to date.
 func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
-	lock, err := r.acquireLock(ctx)
+	lock, err := r.locks.Backup(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The lock is visible before the index is read: see gc.go for why the order matters.
 	if err := r.refresh(ctx); err != nil {
-		lock.release()
+		lock.Release()
 		return nil, err
 	}
 	sctx, cancel := context.WithCancelCause(context.Background())
@@ -90,7 +83,7 @@ func (r *Repository) StartSession(ctx context.Context) (*Session, error) {
 		jobs:      make(chan *chunkJob),
 		tokens:    make(chan struct{}, 3*r.opt.workers+2),
 		packSlots: make(chan struct{}, 3),
-		known:     map[ID]struct{}{},
+		known:     map[chunk.ID]struct{}{},
 	}
 	// The caller's ctx bounds the session too.
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
@@ -116,8 +109,8 @@ func (s *Session) fail(err error) { s.cancel(err) }
 func (s *Session) StoredBytes() int64 { return s.storedBytes.Load() }
 
 var (
-	chunkBufs      = sync.Pool{New: func() any { b := make([]byte, 0, dataChunking.Max+1); return &b }}
-	splitBufs      = sync.Pool{New: func() any { b := make([]byte, 2*dataChunking.Max); return &b }}
+	chunkBufs      = sync.Pool{New: func() any { b := make([]byte, 0, chunker.DataParams.Max+1); return &b }}
+	splitBufs      = sync.Pool{New: func() any { b := make([]byte, 2*chunker.DataParams.Max); return &b }}
 	smallSplitBufs = sync.Pool{New: func() any { b := make([]byte, smallSplitBuf); return &b }}
 	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
 )
@@ -138,9 +131,9 @@ func (s *Session) worker() {
 
 // store stores one chunk whose content is buf[1:] (buf[0] is room for the flag byte) unless the
 // repository or this session already has it, and returns its ID.
-func (s *Session) store(buf []byte) (ID, error) {
+func (s *Session) store(buf []byte) (chunk.ID, error) {
 	content := buf[1:]
-	id := s.r.ids.sum(content)
+	id := s.r.ids.Sum(content)
 	if s.r.has(id) {
 		return id, nil
 	}
@@ -164,7 +157,7 @@ func (s *Session) store(buf []byte) (ID, error) {
 		pt = z
 	}
 	sc.z = z[:0]
-	sc.sealed = s.r.keys.seal(sc.sealed[:0], pt, id[:])
+	sc.sealed = s.r.keys.Seal(sc.sealed[:0], pt, id[:])
 	if err := s.addToPack(id, sc.sealed, len(content)); err != nil {
 		return id, err
 	}
@@ -172,7 +165,7 @@ func (s *Session) store(buf []byte) (ID, error) {
 	return id, nil
 }
 
-func (s *Session) addToPack(id ID, sealed []byte, raw int) error {
+func (s *Session) addToPack(id chunk.ID, sealed []byte, raw int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.finished {
@@ -262,7 +255,7 @@ func (s *Session) writeIndex(ctx context.Context, batch []indexPack) error {
 // damaged, or was stored by this session. A backup that would reuse an unchanged file's refs
 // from its parent snapshot asks first; if the answer is no, it reads the file again, which
 // stores the damaged or missing chunks anew.
-func (s *Session) Reusable(refs []Ref) bool {
+func (s *Session) Reusable(refs []chunk.Ref) bool {
 	for _, ref := range refs {
 		if ref.IsHole() || s.r.has(ref.ID) {
 			continue
@@ -295,7 +288,7 @@ func (s *Session) submit(ctx context.Context, buf *[]byte) (*future, error) {
 
 // storeInline stores a chunk on the calling goroutine (small files and metadata, where a hand-off
 // would cost more than it saves).
-func (s *Session) storeInline(content []byte) (ID, error) {
+func (s *Session) storeInline(content []byte) (chunk.ID, error) {
 	bp := chunkBufs.Get().(*[]byte)
 	defer chunkBufs.Put(bp)
 	b := append((*bp)[:0], 0)
@@ -308,9 +301,9 @@ func (s *Session) storeInline(content []byte) (ID, error) {
 // returns the refs of r's content in order. sizeHint (or -1) is the expected length: small
 // inputs then need no large buffer. progress, if not nil, is called with the size of each chunk
 // once stored.
-func (s *Session) WriteData(ctx context.Context, r io.Reader, sizeHint int64, progress func(n int64)) ([]Ref, error) {
-	var refs []Ref
-	err := s.writeChunks(ctx, r, sizeHint, func(ref Ref) error {
+func (s *Session) WriteData(ctx context.Context, r io.Reader, sizeHint int64, progress func(n int64)) ([]chunk.Ref, error) {
+	var refs []chunk.Ref
+	err := s.writeChunks(ctx, r, sizeHint, func(ref chunk.Ref) error {
 		refs = append(refs, ref)
 		if progress != nil {
 			progress(ref.Len)
@@ -325,7 +318,7 @@ const (
 	smallSplitBuf = 128 << 10
 )
 
-func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, emit func(Ref) error) error {
+func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, emit func(chunk.Ref) error) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
@@ -336,10 +329,10 @@ func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, 
 		pool = &smallSplitBufs
 	}
 	bp := pool.Get().(*[]byte)
-	sp := newSplitter(s.r.data, r, *bp)
+	sp := chunker.NewSplitter(s.r.data, r, *bp)
 	defer func() {
-		if cap(sp.buf) > cap(*bp) {
-			*bp = sp.buf // grown: keep the larger buffer in the pool it fits
+		if cap(sp.Buffer()) > cap(*bp) {
+			*bp = sp.Buffer() // grown: keep the larger buffer in the pool it fits
 			if pool == &smallSplitBufs {
 				pool = &splitBufs
 			}
@@ -356,12 +349,12 @@ func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, 
 			if f.err != nil {
 				firstErr = f.err
 			} else {
-				firstErr = emit(Ref{ID: f.id, Len: int64(f.n)})
+				firstErr = emit(chunk.Ref{ID: f.id, Len: int64(f.n)})
 			}
 		}
 	}
 	for firstErr == nil {
-		chunk, last, err := sp.next()
+		piece, last, err := sp.Next()
 		if err == io.EOF {
 			break
 		}
@@ -370,16 +363,16 @@ func (s *Session) writeChunks(ctx context.Context, r io.Reader, sizeHint int64, 
 			break
 		}
 		if last && len(window) == 0 {
-			id, err := s.storeInline(chunk)
+			id, err := s.storeInline(piece)
 			if err != nil {
 				firstErr = err
 			} else {
-				firstErr = emit(Ref{ID: id, Len: int64(len(chunk))})
+				firstErr = emit(chunk.Ref{ID: id, Len: int64(len(piece))})
 			}
 			break
 		}
 		buf := chunkBufs.Get().(*[]byte)
-		*buf = append(append((*buf)[:0], 0), chunk...)
+		*buf = append(append((*buf)[:0], 0), piece...)
 		f, err := s.submit(ctx, buf)
 		if err != nil {
 			firstErr = err
@@ -412,7 +405,7 @@ type CommitSpec struct {
 	Size   int64
 	Parent SnapshotID
 	// Tree is the chunks of the snapshot's node list (KindTree) or chunk list (KindStream).
-	Tree []ID
+	Tree []chunk.ID
 	// Files and Dirs count a tree's entries.
 	Files, Dirs int64
 }
@@ -459,7 +452,7 @@ func (s *Session) doFlush() error {
 // then writes the snapshot, so a snapshot is never visible before all its data is durable.
 // The session is over whatever Commit returns.
 func (s *Session) Commit(ctx context.Context, spec CommitSpec) (Snapshot, error) {
-	defer s.lock.release()
+	defer s.lock.Release()
 	defer s.cancel(errors.New("content: session finished"))
 	if err := s.flush(); err != nil {
 		return Snapshot{}, err
@@ -482,7 +475,7 @@ func (s *Session) Commit(ctx context.Context, spec CommitSpec) (Snapshot, error)
 // Abort ends the session without a snapshot. What was already stored stays (indexed) for later
 // backups to reuse, or for GC to remove.
 func (s *Session) Abort() {
-	defer s.lock.release()
+	defer s.lock.Release()
 	s.cancel(errors.New("content: session aborted"))
 	// The session failed already: what flush reports is that (or a failure to index what
 	// landed, which GC then treats as unindexed packs).

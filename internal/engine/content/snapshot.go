@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
 )
 
 // Snapshots ("snapshots/<32 hex digits>") are sealed JSON objects. A snapshot lists the chunks
-// of its node list (a tree; node.go) or chunk list (a stream; stream.go), never the file list
+// of its node list (a tree; package tree) or chunk list (a stream; stream.go), never the file list
 // itself, so a snapshot object stays small however many files it covers.
 const snapshotMagic = "SRSN"
 
@@ -25,7 +26,7 @@ type snapshotFile struct {
 	Meta        map[string]string `json:"meta,omitempty"`
 	Size        int64             `json:"size"`
 	StoredBytes int64             `json:"storedBytes"`
-	Tree        []ID              `json:"tree"`
+	Tree        []chunk.ID        `json:"tree"`
 	Parent      SnapshotID        `json:"parent,omitempty"`
 	Files       int64             `json:"files,omitempty"`
 	Dirs        int64             `json:"dirs,omitempty"`

@@ -9,6 +9,9 @@ import (
 	"sync"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // StreamWriter stores a metadata stream (a node list, a chunk list) as chunks cut with the tree
@@ -17,13 +20,13 @@ import (
 type StreamWriter struct {
 	s   *Session
 	buf []byte
-	ids []ID
+	ids []chunk.ID
 	err error
 }
 
 // NewStreamWriter starts a metadata stream.
 func (s *Session) NewStreamWriter() *StreamWriter {
-	return &StreamWriter{s: s, buf: make([]byte, 0, 2*s.r.tree.max)}
+	return &StreamWriter{s: s, buf: make([]byte, 0, 2*s.r.tree.Max())}
 }
 
 // Write implements io.Writer.
@@ -32,7 +35,7 @@ func (w *StreamWriter) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.buf = append(w.buf, p...)
-	if len(w.buf) >= 2*w.s.r.tree.max {
+	if len(w.buf) >= 2*w.s.r.tree.Max() {
 		w.cut(false)
 	}
 	return len(p), w.err
@@ -42,9 +45,9 @@ func (w *StreamWriter) Write(p []byte) (int, error) {
 // so cut points do not depend on how the stream was split into writes.
 func (w *StreamWriter) cut(final bool) {
 	start := 0
-	for w.err == nil && start < len(w.buf) && (final || len(w.buf)-start >= w.s.r.tree.max) {
-		n := w.s.r.tree.cut(w.buf[start:])
-		var id ID
+	for w.err == nil && start < len(w.buf) && (final || len(w.buf)-start >= w.s.r.tree.Max()) {
+		n := w.s.r.tree.Cut(w.buf[start:])
+		var id chunk.ID
 		id, w.err = w.s.storeInline(w.buf[start : start+n])
 		w.ids = append(w.ids, id)
 		start += n
@@ -53,7 +56,7 @@ func (w *StreamWriter) cut(final bool) {
 }
 
 // Close stores the rest of the stream and returns its chunks.
-func (w *StreamWriter) Close() ([]ID, error) {
+func (w *StreamWriter) Close() ([]chunk.ID, error) {
 	w.cut(true)
 	return w.ids, w.err
 }
@@ -63,7 +66,7 @@ func (w *StreamWriter) Close() ([]ID, error) {
 type streamReader struct {
 	ctx  context.Context
 	r    *Repository
-	ids  []ID
+	ids  []chunk.ID
 	cur  []byte
 	next chan chunkResult
 	err  error
@@ -74,7 +77,7 @@ type chunkResult struct {
 	err  error
 }
 
-func (r *Repository) openStream(ctx context.Context, ids []ID) *streamReader {
+func (r *Repository) openStream(ctx context.Context, ids []chunk.ID) *streamReader {
 	sr := &streamReader{ctx: ctx, r: r, ids: ids}
 	sr.prefetch()
 	return sr
@@ -117,7 +120,7 @@ func (sr *streamReader) Read(p []byte) (int, error) {
 }
 
 // Nodes reads the node list of tree snapshot id.
-func (r *Repository) Nodes(ctx context.Context, id SnapshotID) (*NodeReader, error) {
+func (r *Repository) Nodes(ctx context.Context, id SnapshotID) (*tree.Reader, error) {
 	sf, err := r.loadSnapshot(ctx, id)
 	if err != nil {
 		return nil, err
@@ -125,17 +128,17 @@ func (r *Repository) Nodes(ctx context.Context, id SnapshotID) (*NodeReader, err
 	if sf.Kind != KindTree {
 		return nil, fmt.Errorf("snapshot %s is a %s, not a tree", id, sf.Kind)
 	}
-	return NewNodeReader(r.openStream(ctx, sf.Tree)), nil
+	return tree.NewReader(r.openStream(ctx, sf.Tree)), nil
 }
 
 // A stream snapshot's chunk list: per chunk, uvarint raw length then the 32-byte ID.
-func appendRef(b []byte, ref Ref) []byte {
+func appendRef(b []byte, ref chunk.Ref) []byte {
 	b = binary.AppendUvarint(b, uint64(ref.Len))
 	return append(b, ref.ID[:]...)
 }
 
-func readRef(br io.ByteReader, r io.Reader) (Ref, error) {
-	var ref Ref
+func readRef(br io.ByteReader, r io.Reader) (chunk.Ref, error) {
+	var ref chunk.Ref
 	n, err := binary.ReadUvarint(br)
 	if err != nil {
 		if err == io.EOF {
@@ -143,7 +146,7 @@ func readRef(br io.ByteReader, r io.Reader) (Ref, error) {
 		}
 		return ref, fmt.Errorf("%w: chunk list: %v", errFormat, err)
 	}
-	if n == 0 || n > uint64(dataChunking.Max) {
+	if n == 0 || n > uint64(chunker.DataParams.Max) {
 		return ref, fmt.Errorf("%w: chunk list: chunk length %d", errFormat, n)
 	}
 	ref.Len = int64(n)
@@ -162,7 +165,7 @@ func (r *Repository) BackupStream(ctx context.Context, src io.Reader, meta map[s
 	list := s.NewStreamWriter()
 	var size int64
 	var rec []byte
-	err = s.writeChunks(ctx, src, -1, func(ref Ref) error {
+	err = s.writeChunks(ctx, src, -1, func(ref chunk.Ref) error {
 		size += ref.Len
 		rec = appendRef(rec[:0], ref)
 		if _, err := list.Write(rec); err != nil {
@@ -267,13 +270,13 @@ func (b *byteReader) Read(p []byte) (int, error) { return b.r.Read(p) }
 const maxRun = 8 << 20
 
 var (
-	fetchBufs = sync.Pool{New: func() any { b := make([]byte, 0, maxRun+dataChunking.Max); return &b }}
-	chunkOut  = sync.Pool{New: func() any { b := make([]byte, 0, dataChunking.Max); return &b }}
+	fetchBufs = sync.Pool{New: func() any { b := make([]byte, 0, maxRun+chunker.DataParams.Max); return &b }}
+	chunkOut  = sync.Pool{New: func() any { b := make([]byte, 0, chunker.DataParams.Max); return &b }}
 )
 
 // FetchRequest asks Fetch for one chunk; Tag is the caller's, handed back with the content.
 type FetchRequest struct {
-	ID  ID
+	ID  chunk.ID
 	Tag any
 }
 
@@ -284,10 +287,10 @@ type FetchRequest struct {
 func (r *Repository) Fetch(ctx context.Context, reqs []FetchRequest, workers int, fn func(tag any, content []byte) error) error {
 	type item struct {
 		loc  location
-		id   ID
+		id   chunk.ID
 		tags []any
 	}
-	byID := map[ID]*item{}
+	byID := map[chunk.ID]*item{}
 	var items []*item
 	for _, q := range reqs {
 		if it, ok := byID[q.ID]; ok {

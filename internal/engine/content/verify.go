@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunker"
 )
 
 // VerifyOptions say what Check checks beyond the repository's structure.
@@ -76,7 +78,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 		}
 		found.Packs = append(found.Packs, damagedPack{Pack: p, Reason: why})
 	}
-	foundChunk := func(p PackID, id ID, why string) {
+	foundChunk := func(p PackID, id chunk.ID, why string) {
 		bad.chunks[chunkAt{p, id}] = why
 		found.Chunks = append(found.Chunks, damagedChunk{Pack: p, Chunk: id, Reason: why})
 	}
@@ -112,7 +114,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 		}
 	}
 	// indexed reports whether an index lists the copy of id in pack.
-	indexed := func(pack PackID, id ID) bool {
+	indexed := func(pack PackID, id chunk.ID) bool {
 		n, ok := v.packNum[pack]
 		if !ok {
 			return false
@@ -163,7 +165,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 			continue
 		}
 		if idx, ok := byPack[id]; ok {
-			inTable := map[ID]packEntry{}
+			inTable := map[chunk.ID]packEntry{}
 			for _, e := range table {
 				inTable[e.id] = e
 			}
@@ -194,14 +196,14 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 			}
 			continue
 		}
-		dst := make([]byte, 0, dataChunking.Max)
+		dst := make([]byte, 0, chunker.DataParams.Max)
 		for _, e := range table {
 			sealed := slices.Clone(data[e.off : e.off+e.length])
 			var why string
 			content, err := r.decodeChunk(e.id, sealed, e.raw, dst)
 			if err != nil {
 				why = fmt.Sprintf("at offset %d (%d bytes): %v", e.off, e.length, err)
-			} else if got := r.ids.sum(content); got != e.id {
+			} else if got := r.ids.Sum(content); got != e.id {
 				why = fmt.Sprintf("at offset %d: content hashes to %s", e.off, got)
 			} else {
 				continue
@@ -262,7 +264,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 			continue
 		}
 		reported := 0
-		check := func(id ID, what string) {
+		check := func(id chunk.ID, what string) {
 			if reported > 100 {
 				return
 			}
@@ -280,7 +282,7 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 		for _, id := range sf.Tree {
 			check(id, "its "+sf.Kind+" list")
 		}
-		err = r.walkRefs(ctx, sf, func(path string, ref Ref) {
+		err = r.walkRefs(ctx, sf, func(path string, ref chunk.Ref) {
 			if ref.IsHole() {
 				return
 			}
@@ -305,12 +307,12 @@ func (r *Repository) Check(ctx context.Context, opt VerifyOptions, report func(p
 	return res, nil
 }
 
-func hasGood(v *gcView, id ID, good func(e *indexEntry) bool) bool {
+func hasGood(v *gcView, id chunk.ID, good func(e *indexEntry) bool) bool {
 	_, ok := v.ix.find(id, good)
 	return ok
 }
 
-func damageReason(d damageSet, p PackID, id ID) string {
+func damageReason(d damageSet, p PackID, id chunk.ID) string {
 	if why, ok := d.packs[p]; ok {
 		return why
 	}
@@ -324,7 +326,7 @@ func damageReason(d damageSet, p PackID, id ID) string {
 // whose table cannot be read are reported through report and left out, and so are chunk copies
 // the damage records name (run Check with ReadData first to find them all).
 func (r *Repository) RebuildIndex(ctx context.Context, report func(problem string)) error {
-	release, err := r.acquireGCLock(ctx)
+	release, err := r.locks.GC(ctx)
 	if err != nil {
 		return err
 	}

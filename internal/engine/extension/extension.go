@@ -23,6 +23,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // ResourcesPath is the collection of registered resources.
@@ -38,7 +39,7 @@ const PlansPath = api.ExtensionPrefix + "v1/plans"
 func Handler(s *service.Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+ResourcesPath, func(w http.ResponseWriter, r *http.Request) {
-		var in service.RegisterResourceInput
+		var in wire.RegisterResourceInput
 		if !decode(w, r, &in) {
 			return
 		}
@@ -47,7 +48,7 @@ func Handler(s *service.Service) http.Handler {
 	})
 	mux.HandleFunc("GET "+ResourcesPath, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		in := service.ListResourcesInput{ResourceType: q.Get("type"), NextToken: q.Get("nextToken")}
+		in := wire.ListResourcesInput{ResourceType: q.Get("type"), NextToken: q.Get("nextToken")}
 		if v := q.Get("maxResults"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 32)
 			if err != nil {
@@ -61,11 +62,11 @@ func Handler(s *service.Service) http.Handler {
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("GET "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
-		out, err := s.GetResource(r.Context(), &service.GetResourceInput{ResourceArn: r.PathValue("arn")})
+		out, err := s.GetResource(r.Context(), &wire.GetResourceInput{ResourceArn: r.PathValue("arn")})
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("PATCH "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
-		var in service.UpdateResourceInput
+		var in wire.UpdateResourceInput
 		if !decode(w, r, &in) {
 			return
 		}
@@ -74,7 +75,7 @@ func Handler(s *service.Service) http.Handler {
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("DELETE "+ResourcesPath+"/{arn}", func(w http.ResponseWriter, r *http.Request) {
-		_, err := s.RemoveResource(r.Context(), &service.GetResourceInput{ResourceArn: r.PathValue("arn")})
+		_, err := s.RemoveResource(r.Context(), &wire.GetResourceInput{ResourceArn: r.PathValue("arn")})
 		reply(w, http.StatusNoContent, nil, err)
 	})
 	mux.HandleFunc("GET "+ClockPath, func(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +83,7 @@ func Handler(s *service.Service) http.Handler {
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("POST "+ClockPath, func(w http.ResponseWriter, r *http.Request) {
-		var in service.MoveClockInput
+		var in wire.MoveClockInput
 		if !decode(w, r, &in) {
 			return
 		}
@@ -90,7 +91,7 @@ func Handler(s *service.Service) http.Handler {
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("GET "+PlansPath+"/{id}/resources", func(w http.ResponseWriter, r *http.Request) {
-		out, err := s.ListPlanResources(r.Context(), &service.ListPlanResourcesInput{BackupPlanId: r.PathValue("id")})
+		out, err := s.ListPlanResources(r.Context(), &wire.ListPlanResourcesInput{BackupPlanId: r.PathValue("id")})
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc(api.ExtensionPrefix, func(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 // ErrNoRepository is returned by Repos.Open with create=false when the vault has no repository
@@ -35,17 +36,17 @@ type Repos struct {
 	Options []content.Option
 
 	mu    sync.Mutex
-	mk    *content.MasterKey
+	mk    *keyring.MasterKey
 	repos map[string]*content.Repository
 }
 
-func (r *Repos) masterKey() (content.MasterKey, error) {
+func (r *Repos) masterKey() (keyring.MasterKey, error) {
 	if r.mk != nil {
 		return *r.mk, nil
 	}
-	mk, err := content.LoadOrCreateMasterKey(r.MasterKeyPath)
+	mk, err := keyring.LoadOrCreateMasterKey(r.MasterKeyPath)
 	if err != nil {
-		return content.MasterKey{}, fmt.Errorf("load the master key %s: %w", r.MasterKeyPath, err)
+		return keyring.MasterKey{}, fmt.Errorf("load the master key %s: %w", r.MasterKeyPath, err)
 	}
 	r.mk = &mk
 	return mk, nil
@@ -76,8 +77,8 @@ func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID stri
 // accountNamespace is the namespace key of every repository an account's vaults have (warm and
 // cold, in every region): chunks get the same IDs in all of them, so copies and moves to cold
 // storage between them re-seal chunks rather than re-hash them, and read only what the
-// destination lacks (content/keys.go says what that reveals). Accounts never share one.
-func accountNamespace(mk content.MasterKey, account string) ([32]byte, error) {
+// destination lacks (content/keyring says what that reveals). Accounts never share one.
+func accountNamespace(mk keyring.MasterKey, account string) ([32]byte, error) {
 	var ns [32]byte
 	k, err := hkdf.Key(sha256.New, mk[:], nil, "strongroom/engine/v1 account namespace\x00"+account, len(ns))
 	copy(ns[:], k)

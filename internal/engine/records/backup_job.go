@@ -5,6 +5,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Backup job states (the model's BackupJobState), as stored in BackupJob.State.
@@ -22,38 +23,38 @@ const (
 
 // BackupJob is a backup job as stored in CollBackupJobs under JobKey.
 type BackupJob struct {
-	ID                    string                `json:"id"`
-	AccountID             string                `json:"account_id"`
-	Region                string                `json:"region"`
-	VaultName             string                `json:"vault_name"`
-	VaultARN              string                `json:"vault_arn"`
-	VaultType             string                `json:"vault_type"`
-	Resource              resources.Resource    `json:"resource"` // the registry entry when the job was started
-	IamRoleARN            string                `json:"iam_role_arn"`
-	State                 string                `json:"state"`
-	StatusMessage         string                `json:"status_message,omitempty"`
-	MessageCategory       string                `json:"message_category,omitempty"`
-	CreationDate          time.Time             `json:"creation_date"`
-	InitiationDate        time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate        time.Time             `json:"completion_date,omitzero"`
-	StartBy               time.Time             `json:"start_by"`
-	CompleteBy            time.Time             `json:"complete_by"`
-	StartWindowMinutes    int64                 `json:"start_window_minutes"`
-	CompleteWindowMinutes int64                 `json:"complete_window_minutes"`
-	RecoveryPointID       string                `json:"recovery_point_id"`
-	RecoveryPointARN      string                `json:"recovery_point_arn"`
-	Lifecycle             *Lifecycle            `json:"lifecycle,omitempty"`
-	RecoveryPointTags     map[string]string     `json:"recovery_point_tags,omitempty"`
-	IdempotencyToken      string                `json:"idempotency_token,omitempty"`
-	BytesTransferred      int64                 `json:"bytes_transferred"`
-	BackupSizeInBytes     int64                 `json:"backup_size_in_bytes"`
-	PercentDone           float64               `json:"percent_done"`
-	EncryptionKeyARN      string                `json:"encryption_key_arn"`
-	EncryptionKeyType     string                `json:"encryption_key_type"`
-	CreatedBy             *RecoveryPointCreator `json:"created_by,omitempty"`
+	ID                    string                     `json:"id"`
+	AccountID             string                     `json:"account_id"`
+	Region                string                     `json:"region"`
+	VaultName             string                     `json:"vault_name"`
+	VaultARN              string                     `json:"vault_arn"`
+	VaultType             string                     `json:"vault_type"`
+	Resource              resources.Resource         `json:"resource"` // the registry entry when the job was started
+	IamRoleARN            string                     `json:"iam_role_arn"`
+	State                 string                     `json:"state"`
+	StatusMessage         string                     `json:"status_message,omitempty"`
+	MessageCategory       string                     `json:"message_category,omitempty"`
+	CreationDate          time.Time                  `json:"creation_date"`
+	InitiationDate        time.Time                  `json:"initiation_date,omitzero"`
+	CompletionDate        time.Time                  `json:"completion_date,omitzero"`
+	StartBy               time.Time                  `json:"start_by"`
+	CompleteBy            time.Time                  `json:"complete_by"`
+	StartWindowMinutes    int64                      `json:"start_window_minutes"`
+	CompleteWindowMinutes int64                      `json:"complete_window_minutes"`
+	RecoveryPointID       string                     `json:"recovery_point_id"`
+	RecoveryPointARN      string                     `json:"recovery_point_arn"`
+	Lifecycle             *wire.Lifecycle            `json:"lifecycle,omitempty"`
+	RecoveryPointTags     map[string]string          `json:"recovery_point_tags,omitempty"`
+	IdempotencyToken      string                     `json:"idempotency_token,omitempty"`
+	BytesTransferred      int64                      `json:"bytes_transferred"`
+	BackupSizeInBytes     int64                      `json:"backup_size_in_bytes"`
+	PercentDone           float64                    `json:"percent_done"`
+	EncryptionKeyARN      string                     `json:"encryption_key_arn"`
+	EncryptionKeyType     string                     `json:"encryption_key_type"`
+	CreatedBy             *wire.RecoveryPointCreator `json:"created_by,omitempty"`
 	// CopyActions are the rule's copy actions (scheduled jobs): when the job completes, a copy
 	// job per action is queued in the same transaction (copy_jobs.go, startCopyActions).
-	CopyActions []CopyAction `json:"copy_actions,omitempty"`
+	CopyActions []wire.CopyAction `json:"copy_actions,omitempty"`
 	// StopReason says why the engine stopped the job (its completion window ended); empty when
 	// it was stopped by StopBackupJob.
 	StopReason string `json:"stop_reason,omitempty"`
@@ -69,13 +70,6 @@ func BackupJobDone(state string) bool {
 		return true
 	}
 	return false
-}
-
-// CopyAction is the wire CopyAction, stored as-is in backup jobs: where a rule copies each new
-// recovery point.
-type CopyAction struct {
-	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
-	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`
 }
 
 // IdempotencyRecord remembers the job a StartBackupJob or StartRestoreJob token created.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Copy job states (the model's CopyJobState), as stored in CopyJob.State.
@@ -37,19 +38,19 @@ type CopyJob struct {
 	DestPointARN     string `json:"dest_point_arn"`
 	DestPointCreated bool   `json:"dest_point_created,omitempty"`
 
-	IamRoleARN           string                `json:"iam_role_arn"`
-	Lifecycle            *Lifecycle            `json:"lifecycle,omitempty"`
-	State                string                `json:"state"`
-	StatusMessage        string                `json:"status_message,omitempty"`
-	MessageCategory      string                `json:"message_category,omitempty"`
-	CreationDate         time.Time             `json:"creation_date"`
-	InitiationDate       time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate       time.Time             `json:"completion_date,omitzero"`
-	BackupSizeInBytes    int64                 `json:"backup_size_in_bytes"`
-	BytesTransferred     int64                 `json:"bytes_transferred"`
-	IdempotencyToken     string                `json:"idempotency_token,omitempty"`
-	CreatedByBackupJobID string                `json:"created_by_backup_job_id,omitempty"`
-	CreatedBy            *RecoveryPointCreator `json:"created_by,omitempty"`
+	IamRoleARN           string                     `json:"iam_role_arn"`
+	Lifecycle            *wire.Lifecycle            `json:"lifecycle,omitempty"`
+	State                string                     `json:"state"`
+	StatusMessage        string                     `json:"status_message,omitempty"`
+	MessageCategory      string                     `json:"message_category,omitempty"`
+	CreationDate         time.Time                  `json:"creation_date"`
+	InitiationDate       time.Time                  `json:"initiation_date,omitzero"`
+	CompletionDate       time.Time                  `json:"completion_date,omitzero"`
+	BackupSizeInBytes    int64                      `json:"backup_size_in_bytes"`
+	BytesTransferred     int64                      `json:"bytes_transferred"`
+	IdempotencyToken     string                     `json:"idempotency_token,omitempty"`
+	CreatedByBackupJobID string                     `json:"created_by_backup_job_id,omitempty"`
+	CreatedBy            *wire.RecoveryPointCreator `json:"created_by,omitempty"`
 }
 
 // Key is the job's key in CollCopyJobs.

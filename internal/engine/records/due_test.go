@@ -7,6 +7,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // The due index answers in time order, an entry set again moves rather than doubles, and a
@@ -76,7 +77,7 @@ func TestIndexPointLifecycle(t *testing.T) {
 	cold, del := int64(30), int64(120)
 	rp := records.RecoveryPoint{ID: "p1", AccountID: "123456789012", Region: "us-east-1", VaultName: "v",
 		StorageClass: records.StorageClassWarm, CreationDate: created,
-		Lifecycle: &records.Lifecycle{MoveToColdStorageAfterDays: &cold, DeleteAfterDays: &del}}
+		Lifecycle: &wire.Lifecycle{MoveToColdStorageAfterDays: &cold, DeleteAfterDays: &del}}
 	due := func() []string {
 		t.Helper()
 		var got []string

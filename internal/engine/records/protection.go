@@ -6,6 +6,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // The rules that protect recovery points from deletion and retention changes. Every path of the
@@ -32,7 +33,7 @@ func CheckPointDeletable(tx store.Tx, v Vault, rp RecoveryPoint, now time.Time) 
 // by a legal hold cannot have its retention shortened ("A legal hold is a restraint on altering
 // or deleting a backup", CreateLegalHold), which would only move the moment it is deleted once
 // released. Extending it, and changes that keep the retention's end, are allowed.
-func CheckHeldLifecycleChange(tx store.Tx, rp RecoveryPoint, lc *Lifecycle) error {
+func CheckHeldLifecycleChange(tx store.Tx, rp RecoveryPoint, lc *wire.Lifecycle) error {
 	next := rp
 	next.Lifecycle = lc
 	before, after := rp.RetainUntil(), next.RetainUntil()
@@ -46,7 +47,7 @@ func CheckHeldLifecycleChange(tx store.Tx, rp RecoveryPoint, lc *Lifecycle) erro
 // CheckRetentionAllowed reports why a backup (or copy) job into vault v with lifecycle lc must
 // fail, or nil: a locked vault fails jobs whose retention is outside its range. Its message is the
 // job's StatusMessage.
-func CheckRetentionAllowed(v Vault, lc *Lifecycle) error {
+func CheckRetentionAllowed(v Vault, lc *wire.Lifecycle) error {
 	var days *int64
 	if lc != nil {
 		days = lc.DeleteAfterDays
@@ -60,7 +61,7 @@ func CheckRetentionAllowed(v Vault, lc *Lifecycle) error {
 //   - in a locked vault the retention may be extended but not shortened, nor taken outside the
 //     lock's range ("you can extend the retention period of recovery points in a vault with
 //     Vault Lock, but you cannot shorten it", AWS Backup Vault Lock guide).
-func CheckLifecycleChange(v Vault, rp RecoveryPoint, lc *Lifecycle, _ time.Time) error {
+func CheckLifecycleChange(v Vault, rp RecoveryPoint, lc *wire.Lifecycle, _ time.Time) error {
 	if rp.StorageClass == StorageClassCold {
 		var was, now *int64
 		if rp.Lifecycle != nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Recovery point statuses and storage classes (the model's RecoveryPointStatus and StorageClass),
@@ -19,31 +20,31 @@ const (
 // in the same transaction that completes its backup job, and only after the snapshot it names is
 // committed to the vault's repository: a point that exists is always whole.
 type RecoveryPoint struct {
-	ID                string                `json:"id"`
-	ARN               string                `json:"arn"`
-	AccountID         string                `json:"account_id"`
-	Region            string                `json:"region"`
-	VaultName         string                `json:"vault_name"`
-	VaultARN          string                `json:"vault_arn"`
-	ResourceARN       string                `json:"resource_arn"`
-	ResourceType      string                `json:"resource_type"`
-	ResourceName      string                `json:"resource_name"`
-	Resource          resources.Resource    `json:"resource"` // the registry entry when the point was taken
-	SnapshotID        string                `json:"snapshot_id"`
-	Status            string                `json:"status"`
-	StatusMessage     string                `json:"status_message,omitempty"`
-	StorageClass      string                `json:"storage_class"`
-	CreationDate      time.Time             `json:"creation_date"`
-	InitiationDate    time.Time             `json:"initiation_date,omitzero"`
-	CompletionDate    time.Time             `json:"completion_date"`
-	BackupSizeInBytes int64                 `json:"backup_size_in_bytes"`
-	Lifecycle         *Lifecycle            `json:"lifecycle,omitempty"`
-	EncryptionKeyARN  string                `json:"encryption_key_arn"`
-	EncryptionKeyType string                `json:"encryption_key_type"`
-	IamRoleARN        string                `json:"iam_role_arn"`
-	BackupJobID       string                `json:"backup_job_id"`
-	LastRestoreTime   time.Time             `json:"last_restore_time,omitzero"`
-	CreatedBy         *RecoveryPointCreator `json:"created_by,omitempty"`
+	ID                string                     `json:"id"`
+	ARN               string                     `json:"arn"`
+	AccountID         string                     `json:"account_id"`
+	Region            string                     `json:"region"`
+	VaultName         string                     `json:"vault_name"`
+	VaultARN          string                     `json:"vault_arn"`
+	ResourceARN       string                     `json:"resource_arn"`
+	ResourceType      string                     `json:"resource_type"`
+	ResourceName      string                     `json:"resource_name"`
+	Resource          resources.Resource         `json:"resource"` // the registry entry when the point was taken
+	SnapshotID        string                     `json:"snapshot_id"`
+	Status            string                     `json:"status"`
+	StatusMessage     string                     `json:"status_message,omitempty"`
+	StorageClass      string                     `json:"storage_class"`
+	CreationDate      time.Time                  `json:"creation_date"`
+	InitiationDate    time.Time                  `json:"initiation_date,omitzero"`
+	CompletionDate    time.Time                  `json:"completion_date"`
+	BackupSizeInBytes int64                      `json:"backup_size_in_bytes"`
+	Lifecycle         *wire.Lifecycle            `json:"lifecycle,omitempty"`
+	EncryptionKeyARN  string                     `json:"encryption_key_arn"`
+	EncryptionKeyType string                     `json:"encryption_key_type"`
+	IamRoleARN        string                     `json:"iam_role_arn"`
+	BackupJobID       string                     `json:"backup_job_id"`
+	LastRestoreTime   time.Time                  `json:"last_restore_time,omitzero"`
+	CreatedBy         *wire.RecoveryPointCreator `json:"created_by,omitempty"`
 	// A copy's source (copy_jobs.go): the vault and point it was copied from, and the copy job.
 	SourceVaultARN string `json:"source_vault_arn,omitempty"`
 	SourcePointARN string `json:"source_point_arn,omitempty"`
@@ -54,28 +55,6 @@ type RecoveryPoint struct {
 	Damage                 string `json:"damage,omitempty"`
 	UndamagedStatus        string `json:"undamaged_status,omitempty"`
 	UndamagedStatusMessage string `json:"undamaged_status_message,omitempty"`
-}
-
-// Lifecycle is the wire Lifecycle, stored as-is in points and jobs (so its JSON names are the
-// model's): when a recovery point moves to cold storage and when it is
-// deleted.
-type Lifecycle struct {
-	DeleteAfterDays                     *int64 `json:"DeleteAfterDays,omitempty"`
-	DeleteAfterEvent                    string `json:"DeleteAfterEvent,omitempty"`
-	MoveToColdStorageAfterDays          *int64 `json:"MoveToColdStorageAfterDays,omitempty"`
-	OptInToArchiveForSupportedResources *bool  `json:"OptInToArchiveForSupportedResources,omitempty"`
-}
-
-// RecoveryPointCreator is the model's RecoveryPointCreator: the plan and rule that made a point.
-type RecoveryPointCreator struct {
-	BackupPlanArn      string `json:"BackupPlanArn,omitempty"`
-	BackupPlanId       string `json:"BackupPlanId,omitempty"`
-	BackupPlanName     string `json:"BackupPlanName,omitempty"`
-	BackupPlanVersion  string `json:"BackupPlanVersion,omitempty"`
-	BackupRuleCron     string `json:"BackupRuleCron,omitempty"`
-	BackupRuleId       string `json:"BackupRuleId,omitempty"`
-	BackupRuleName     string `json:"BackupRuleName,omitempty"`
-	BackupRuleTimezone string `json:"BackupRuleTimezone,omitempty"`
 }
 
 // PointRef names a recovery point by vault and ID: what CollPointVaults and CollResourcePoints

@@ -10,6 +10,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/efs"
 )
 
@@ -124,7 +125,7 @@ func newTestRepo(t *testing.T, dir string) *content.Repository {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mk content.MasterKey
+	var mk keyring.MasterKey
 	mk[0] = 1
 	repo, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
 	if err != nil {

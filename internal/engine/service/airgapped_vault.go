@@ -6,29 +6,12 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // minAirGappedRetentionDays is the smallest MinRetentionDays of a logically air-gapped vault: "The
 // minimum value accepted is 7 days" (CreateLogicallyAirGappedBackupVault, MinRetentionDays).
 const minAirGappedRetentionDays = 7
-
-// CreateLogicallyAirGappedBackupVaultInput is the wire input of CreateLogicallyAirGappedBackupVault.
-type CreateLogicallyAirGappedBackupVaultInput struct {
-	BackupVaultName  string            `json:"BackupVaultName"`
-	BackupVaultTags  map[string]string `json:"BackupVaultTags,omitempty"`
-	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
-	EncryptionKeyArn string            `json:"EncryptionKeyArn,omitempty"`
-	MaxRetentionDays *int64            `json:"MaxRetentionDays"`
-	MinRetentionDays *int64            `json:"MinRetentionDays"`
-}
-
-// CreateLogicallyAirGappedBackupVaultOutput is the wire output of CreateLogicallyAirGappedBackupVault.
-type CreateLogicallyAirGappedBackupVaultOutput struct {
-	BackupVaultArn  string     `json:"BackupVaultArn"`
-	BackupVaultName string     `json:"BackupVaultName"`
-	CreationDate    *Timestamp `json:"CreationDate"`
-	VaultState      string     `json:"VaultState"`
-}
 
 // CreateLogicallyAirGappedBackupVault creates a logically air-gapped vault. Such a vault is born
 // locked in compliance mode with the given retention range and a lock date equal to its creation,
@@ -39,7 +22,7 @@ type CreateLogicallyAirGappedBackupVaultOutput struct {
 // AWS creates such a vault asynchronously (CREATING, then AVAILABLE); here creation is complete
 // when the call returns, so the vault is AVAILABLE at once and waiters see their target on the
 // first poll.
-func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *CreateLogicallyAirGappedBackupVaultInput) (*CreateLogicallyAirGappedBackupVaultOutput, error) {
+func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *wire.CreateLogicallyAirGappedBackupVaultInput) (*wire.CreateLogicallyAirGappedBackupVaultOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -88,10 +71,10 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *C
 	if err != nil {
 		return nil, internal("create logically air-gapped backup vault", err)
 	}
-	return &CreateLogicallyAirGappedBackupVaultOutput{
+	return &wire.CreateLogicallyAirGappedBackupVaultOutput{
 		BackupVaultArn:  v.ARN,
 		BackupVaultName: v.Name,
-		CreationDate:    NewTimestamp(v.CreationDate),
+		CreationDate:    wire.NewTimestamp(v.CreationDate),
 		VaultState:      v.State,
 	}, nil
 }

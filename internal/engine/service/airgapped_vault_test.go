@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 func TestAirGappedVaultRetentionRules(t *testing.T) {
@@ -25,7 +26,7 @@ func TestAirGappedVaultRetentionRules(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestService(t)
-			_, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: tc.min, MaxRetentionDays: tc.max})
+			_, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: tc.min, MaxRetentionDays: tc.max})
 			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -33,7 +34,7 @@ func TestAirGappedVaultRetentionRules(t *testing.T) {
 				return
 			}
 			wantCode(t, err, tc.code, tc.fragment)
-			if _, err := ts.DescribeBackupVault(ts.ctx, &DescribeBackupVaultInput{BackupVaultName: "lag"}); !apierr.Is(err, apierr.ResourceNotFound) {
+			if _, err := ts.DescribeBackupVault(ts.ctx, &wire.DescribeBackupVaultInput{BackupVaultName: "lag"}); !apierr.Is(err, apierr.ResourceNotFound) {
 				t.Errorf("a refused create left a vault behind (describe: %v)", err)
 			}
 		})
@@ -42,7 +43,7 @@ func TestAirGappedVaultRetentionRules(t *testing.T) {
 
 func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 	ts := newTestService(t)
-	out, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{
+	out, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{
 		BackupVaultName: "lag", MinRetentionDays: i64(7), MaxRetentionDays: i64(35), BackupVaultTags: map[string]string{"tier": "dr"},
 	})
 	if err != nil {
@@ -59,7 +60,7 @@ func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 	if ts.storedVault("lag").Lock.Mode() != LockModeCompliance {
 		t.Errorf("air-gapped vault's lock is not in compliance mode")
 	}
-	tags, err := ts.ListTags(ts.ctx, &ListTagsInput{ResourceArn: out.BackupVaultArn})
+	tags, err := ts.ListTags(ts.ctx, &wire.ListTagsInput{ResourceArn: out.BackupVaultArn})
 	if err != nil || tags.Tags["tier"] != "dr" {
 		t.Errorf("tags = %v, %v", tags, err)
 	}
@@ -67,9 +68,9 @@ func TestAirGappedVaultIsBornComplianceLocked(t *testing.T) {
 	// Its lock can be neither changed nor removed, at creation or ever after.
 	for _, at := range []time.Duration{0, 365 * day} {
 		ts.clock.Set(t0.Add(at))
-		_, err = ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "lag", MinRetentionDays: i64(1)})
+		_, err = ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "lag", MinRetentionDays: i64(1)})
 		wantCode(t, err, apierr.InvalidRequest, "logically air-gapped", "cannot be changed")
-		_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "lag"})
+		_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "lag"})
 		wantCode(t, err, apierr.InvalidRequest, "logically air-gapped", "cannot be removed")
 	}
 	if l := ts.storedVault("lag").Lock; l == nil || *l.MinRetentionDays != 7 || *l.MaxRetentionDays != 35 {
@@ -84,12 +85,12 @@ func TestAirGappedVaultsListByVaultTypeAndShareTheNameSpace(t *testing.T) {
 	ts := newTestService(t)
 	ts.createVault("plain")
 	for _, name := range []string{"lag-a", "lag-b"} {
-		if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: name, MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
+		if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: name, MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	names := func(vaultType string) []string {
-		out, err := ts.ListBackupVaults(ts.ctx, &ListBackupVaultsInput{ByVaultType: vaultType})
+		out, err := ts.ListBackupVaults(ts.ctx, &wire.ListBackupVaultsInput{ByVaultType: vaultType})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,15 +109,15 @@ func TestAirGappedVaultsListByVaultTypeAndShareTheNameSpace(t *testing.T) {
 	if got := names(""); len(got) != 3 {
 		t.Errorf("all: %v", got)
 	}
-	_, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "plain", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)})
+	_, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "plain", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)})
 	wantCode(t, err, apierr.AlreadyExists, "plain")
-	_, err = ts.CreateBackupVault(ts.ctx, &CreateBackupVaultInput{BackupVaultName: "lag-a"})
+	_, err = ts.CreateBackupVault(ts.ctx, &wire.CreateBackupVaultInput{BackupVaultName: "lag-a"})
 	wantCode(t, err, apierr.AlreadyExists, "lag-a")
 }
 
 func TestAirGappedVaultCreateIsIdempotentOnCreatorRequestId(t *testing.T) {
 	ts := newTestService(t)
-	in := &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: i64(7), MaxRetentionDays: i64(30), CreatorRequestId: "req-1"}
+	in := &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: i64(7), MaxRetentionDays: i64(30), CreatorRequestId: "req-1"}
 	first, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -130,18 +131,18 @@ func TestAirGappedVaultCreateIsIdempotentOnCreatorRequestId(t *testing.T) {
 		t.Errorf("retry made a new vault: %v vs %v", again.CreationDate.Time(), first.CreationDate.Time())
 	}
 	// The same token on an ordinary vault of the same name is a different request.
-	_, err = ts.CreateBackupVault(ts.ctx, &CreateBackupVaultInput{BackupVaultName: "lag", CreatorRequestId: "req-1"})
+	_, err = ts.CreateBackupVault(ts.ctx, &wire.CreateBackupVaultInput{BackupVaultName: "lag", CreatorRequestId: "req-1"})
 	wantCode(t, err, apierr.AlreadyExists)
 }
 
 func TestAnEmptyAirGappedVaultCanBeDeleted(t *testing.T) {
 	ts := newTestService(t)
-	if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
+	if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "lag", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.DeleteBackupVault(ts.ctx, &DeleteBackupVaultInput{BackupVaultName: "lag"}); err != nil {
+	if _, err := ts.DeleteBackupVault(ts.ctx, &wire.DeleteBackupVaultInput{BackupVaultName: "lag"}); err != nil {
 		t.Fatalf("delete empty air-gapped vault: %v", err)
 	}
-	_, err := ts.DescribeBackupVault(ts.ctx, &DescribeBackupVaultInput{BackupVaultName: "lag"})
+	_, err := ts.DescribeBackupVault(ts.ctx, &wire.DescribeBackupVaultInput{BackupVaultName: "lag"})
 	wantCode(t, err, apierr.ResourceNotFound)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Backup job states (the model's BackupJobState), defined where they are stored.
@@ -40,29 +41,6 @@ func fingerprint(v any) string {
 	return string(b)
 }
 
-// StartBackupJobInput is the wire input of StartBackupJob.
-type StartBackupJobInput struct {
-	BackupVaultName                  string            `json:"BackupVaultName"`
-	ResourceArn                      string            `json:"ResourceArn"`
-	IamRoleArn                       string            `json:"IamRoleArn"`
-	IdempotencyToken                 string            `json:"IdempotencyToken,omitempty"`
-	Lifecycle                        *Lifecycle        `json:"Lifecycle,omitempty"`
-	RecoveryPointTags                map[string]string `json:"RecoveryPointTags,omitempty"`
-	StartWindowMinutes               *int64            `json:"StartWindowMinutes,omitempty"`
-	CompleteWindowMinutes            *int64            `json:"CompleteWindowMinutes,omitempty"`
-	BackupOptions                    map[string]string `json:"BackupOptions,omitempty"`
-	Index                            string            `json:"Index,omitempty"`
-	LogicallyAirGappedBackupVaultArn string            `json:"LogicallyAirGappedBackupVaultArn,omitempty"`
-}
-
-// StartBackupJobOutput is the wire output of StartBackupJob.
-type StartBackupJobOutput struct {
-	BackupJobId      string     `json:"BackupJobId"`
-	CreationDate     *Timestamp `json:"CreationDate"`
-	IsParent         bool       `json:"IsParent"`
-	RecoveryPointArn string     `json:"RecoveryPointArn"`
-}
-
 // validateResourceARN checks that arn names a resource type this engine backs up, and returns
 // its connector.
 func (s *Service) validateResourceARN(field, arn string) (resources.Connector, error) {
@@ -79,7 +57,7 @@ func (s *Service) validateResourceARN(field, arn string) (resources.Connector, e
 	return s.connector(t)
 }
 
-func validateWindows(in *StartBackupJobInput) (start, complete int64, err error) {
+func validateWindows(in *wire.StartBackupJobInput) (start, complete int64, err error) {
 	start, complete = DefaultStartWindowMinutes, DefaultCompletionWindowMinutes
 	if in.StartWindowMinutes != nil {
 		start = *in.StartWindowMinutes
@@ -99,7 +77,7 @@ func validateWindows(in *StartBackupJobInput) (start, complete int64, err error)
 // StartBackupJob starts an on-demand backup of a registered resource into a vault. The job runs in
 // the background; its recovery point appears, under the returned RecoveryPointArn, when the data
 // is committed.
-func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (*StartBackupJobOutput, error) {
+func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInput) (*wire.StartBackupJobOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -181,70 +159,28 @@ func (s *Service) StartBackupJob(ctx context.Context, in *StartBackupJobInput) (
 	}
 	s.runner.Notify()
 	s.sched.Wake()
-	return &StartBackupJobOutput{BackupJobId: j.ID, CreationDate: NewTimestamp(j.CreationDate), RecoveryPointArn: j.RecoveryPointARN}, nil
+	return &wire.StartBackupJobOutput{BackupJobId: j.ID, CreationDate: wire.NewTimestamp(j.CreationDate), RecoveryPointArn: j.RecoveryPointARN}, nil
 }
 
-// BackupJob is the model's BackupJob (ListBackupJobs); DescribeBackupJob answers the same members.
-type BackupJob struct {
-	AccountId              string                `json:"AccountId"`
-	BackupJobId            string                `json:"BackupJobId"`
-	BackupSizeInBytes      int64                 `json:"BackupSizeInBytes"`
-	BackupVaultArn         string                `json:"BackupVaultArn"`
-	BackupVaultName        string                `json:"BackupVaultName"`
-	BytesTransferred       int64                 `json:"BytesTransferred"`
-	CompletionDate         *Timestamp            `json:"CompletionDate,omitempty"`
-	CreatedBy              *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreationDate           *Timestamp            `json:"CreationDate"`
-	EncryptionKeyArn       string                `json:"EncryptionKeyArn,omitempty"`
-	ExpectedCompletionDate *Timestamp            `json:"ExpectedCompletionDate,omitempty"`
-	IamRoleArn             string                `json:"IamRoleArn"`
-	InitiationDate         *Timestamp            `json:"InitiationDate,omitempty"`
-	IsEncrypted            bool                  `json:"IsEncrypted"`
-	IsParent               bool                  `json:"IsParent"`
-	MessageCategory        string                `json:"MessageCategory,omitempty"`
-	PercentDone            string                `json:"PercentDone"`
-	RecoveryPointArn       string                `json:"RecoveryPointArn,omitempty"`
-	RecoveryPointLifecycle *Lifecycle            `json:"RecoveryPointLifecycle,omitempty"`
-	ResourceArn            string                `json:"ResourceArn"`
-	ResourceName           string                `json:"ResourceName,omitempty"`
-	ResourceType           string                `json:"ResourceType"`
-	StartBy                *Timestamp            `json:"StartBy,omitempty"`
-	State                  string                `json:"State"`
-	StatusMessage          string                `json:"StatusMessage,omitempty"`
-	VaultType              string                `json:"VaultType,omitempty"`
-}
-
-func backupJobOut(j *records.BackupJob) *BackupJob {
-	out := &BackupJob{
+func backupJobOut(j *records.BackupJob) *wire.BackupJob {
+	out := &wire.BackupJob{
 		AccountId: j.AccountID, BackupJobId: j.ID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
-		BackupVaultName: j.VaultName, BytesTransferred: j.BytesTransferred, CompletionDate: NewTimestamp(j.CompletionDate),
-		CreatedBy: j.CreatedBy, CreationDate: NewTimestamp(j.CreationDate), EncryptionKeyArn: j.EncryptionKeyARN,
-		IamRoleArn: j.IamRoleARN, InitiationDate: NewTimestamp(j.InitiationDate), IsEncrypted: true,
+		BackupVaultName: j.VaultName, BytesTransferred: j.BytesTransferred, CompletionDate: wire.NewTimestamp(j.CompletionDate),
+		CreatedBy: j.CreatedBy, CreationDate: wire.NewTimestamp(j.CreationDate), EncryptionKeyArn: j.EncryptionKeyARN,
+		IamRoleArn: j.IamRoleARN, InitiationDate: wire.NewTimestamp(j.InitiationDate), IsEncrypted: true,
 		MessageCategory: j.MessageCategory, PercentDone: fmt.Sprintf("%.1f", j.PercentDone),
 		RecoveryPointLifecycle: j.Lifecycle, ResourceArn: j.Resource.ARN, ResourceName: j.Resource.Name(),
-		ResourceType: j.Resource.Type, StartBy: NewTimestamp(j.StartBy), State: j.State, StatusMessage: j.StatusMessage, VaultType: j.VaultType,
+		ResourceType: j.Resource.Type, StartBy: wire.NewTimestamp(j.StartBy), State: j.State, StatusMessage: j.StatusMessage, VaultType: j.VaultType,
 	}
 	// A job that has not finished is expected to by the end of its completion window.
 	if !records.BackupJobDone(j.State) {
-		out.ExpectedCompletionDate = NewTimestamp(j.CompleteBy)
+		out.ExpectedCompletionDate = wire.NewTimestamp(j.CompleteBy)
 	}
 	// The point's ARN is shown once it exists; StartBackupJob already announced it.
 	if j.State == BackupJobCompleted || j.State == BackupJobPartial {
 		out.RecoveryPointArn = j.RecoveryPointARN
 	}
 	return out
-}
-
-// DescribeBackupJobInput is the wire input of DescribeBackupJob.
-type DescribeBackupJobInput struct {
-	BackupJobId string `json:"BackupJobId"`
-}
-
-// DescribeBackupJobOutput is the wire output of DescribeBackupJob.
-type DescribeBackupJobOutput struct {
-	BackupJob
-	ChildJobsInState  map[string]int64 `json:"ChildJobsInState,omitempty"`
-	NumberOfChildJobs int64            `json:"NumberOfChildJobs"`
 }
 
 func findBackupJob(tx store.Tx, c Caller, id string) (records.BackupJob, error) {
@@ -259,18 +195,18 @@ func findBackupJob(tx store.Tx, c Caller, id string) (records.BackupJob, error) 
 }
 
 // DescribeBackupJob describes a backup job, with its progress while it runs.
-func (s *Service) DescribeBackupJob(ctx context.Context, in *DescribeBackupJobInput) (*DescribeBackupJobOutput, error) {
+func (s *Service) DescribeBackupJob(ctx context.Context, in *wire.DescribeBackupJobInput) (*wire.DescribeBackupJobOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *DescribeBackupJobOutput
+	var out *wire.DescribeBackupJobOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		j, err := findBackupJob(tx, c, in.BackupJobId)
 		if err != nil {
 			return err
 		}
-		out = &DescribeBackupJobOutput{BackupJob: *backupJobOut(&j)}
+		out = &wire.DescribeBackupJobOutput{BackupJob: *backupJobOut(&j)}
 		return nil
 	})
 	if err != nil {
@@ -279,37 +215,14 @@ func (s *Service) DescribeBackupJob(ctx context.Context, in *DescribeBackupJobIn
 	return out, nil
 }
 
-// ListBackupJobsInput is the wire input of ListBackupJobs.
-type ListBackupJobsInput struct {
-	ByAccountId       string     `json:"ByAccountId,omitempty"`
-	ByBackupVaultName string     `json:"ByBackupVaultName,omitempty"`
-	ByCompleteAfter   *Timestamp `json:"ByCompleteAfter,omitempty"`
-	ByCompleteBefore  *Timestamp `json:"ByCompleteBefore,omitempty"`
-	ByCreatedAfter    *Timestamp `json:"ByCreatedAfter,omitempty"`
-	ByCreatedBefore   *Timestamp `json:"ByCreatedBefore,omitempty"`
-	ByMessageCategory string     `json:"ByMessageCategory,omitempty"`
-	ByParentJobId     string     `json:"ByParentJobId,omitempty"`
-	ByResourceArn     string     `json:"ByResourceArn,omitempty"`
-	ByResourceType    string     `json:"ByResourceType,omitempty"`
-	ByState           string     `json:"ByState,omitempty"`
-	MaxResults        *int32     `json:"MaxResults,omitempty"`
-	NextToken         string     `json:"NextToken,omitempty"`
-}
-
-// ListBackupJobsOutput is the wire output of ListBackupJobs.
-type ListBackupJobsOutput struct {
-	BackupJobs []*BackupJob `json:"BackupJobs"`
-	NextToken  string       `json:"NextToken,omitempty"`
-}
-
 // ListBackupJobs lists the caller's backup jobs in the region, oldest first, with AWS's filters.
 // ByMessageCategory accepts a category, or AGGREGATE_ALL / * for every job.
-func (s *Service) ListBackupJobs(ctx context.Context, in *ListBackupJobsInput) (*ListBackupJobsOutput, error) {
+func (s *Service) ListBackupJobs(ctx context.Context, in *wire.ListBackupJobsInput) (*wire.ListBackupJobsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBackupJobsOutput{BackupJobs: []*BackupJob{}}
+	out := &wire.ListBackupJobsOutput{BackupJobs: []*wire.BackupJob{}}
 	if in.ByAccountId != "" && in.ByAccountId != c.AccountID {
 		return out, nil // no organisation here: other accounts' jobs are not visible
 	}
@@ -349,14 +262,9 @@ func (s *Service) ListBackupJobs(ctx context.Context, in *ListBackupJobsInput) (
 	return out, nil
 }
 
-// StopBackupJobInput is the wire input of StopBackupJob.
-type StopBackupJobInput struct {
-	BackupJobId string `json:"BackupJobId"`
-}
-
 // StopBackupJob stops a backup job. One that has not started yet ends ABORTED at once; a running
 // one goes ABORTING and then ABORTED when its runner has stopped, and leaves no recovery point.
-func (s *Service) StopBackupJob(ctx context.Context, in *StopBackupJobInput) (*struct{}, error) {
+func (s *Service) StopBackupJob(ctx context.Context, in *wire.StopBackupJobInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // The engine clock, as the extension API shows and moves it (/_engine/v1/clock).
@@ -18,47 +19,13 @@ const (
 	ClockModeReal = "real"
 )
 
-// ClockState is the engine clock.
-type ClockState struct {
-	// Mode is "fake" (moved only by MoveClock) or "real" (the wall clock).
-	Mode string `json:"Mode"`
-	// Now is the engine's time, RFC 3339 with nanoseconds.
-	Now string `json:"Now"`
-	// Persistent is set when the fake clock's time is kept in the data dir, shared by every
-	// process on it.
-	Persistent bool `json:"Persistent"`
-}
-
-// MoveClockInput moves a fake clock: to a time (Set) or by a duration (Advance).
-type MoveClockInput struct {
-	// Set is an RFC 3339 time, not before the clock's.
-	Set string `json:"Set,omitempty"`
-	// Advance is a duration such as 24h, 90m, 400d or 1d12h.
-	Advance string `json:"Advance,omitempty"`
-	// MaxWaitSeconds bounds how long each step waits for the jobs it started (0 or absent: as
-	// long as they take). A step whose jobs are still running after it moves on; a job still
-	// running at the end of its completion window is then stopped.
-	MaxWaitSeconds *int64 `json:"MaxWaitSeconds,omitempty"`
-}
-
-// MoveClockOutput is the clock after a move, and what the move did.
-type MoveClockOutput struct {
-	ClockState
-	// From is the time before the move.
-	From string `json:"From"`
-	// Steps counts the instants the clock stopped at to do work that came due.
-	Steps int `json:"Steps"`
-	// Unfinished is set when some step moved on with jobs still running (MaxWaitSeconds).
-	Unfinished bool `json:"Unfinished"`
-}
-
 // errWallClock explains why a real-clock engine cannot be moved.
 func errWallClock() error {
 	return apierr.InvalidReq("the engine runs on the wall clock, which cannot be moved: start it on a fake clock (`engine serve --fake-clock 2025-01-01T00:00:00Z`, or fake_clock in the provider block for the embedded engine) to drive time")
 }
 
-func (s *Service) clockState() ClockState {
-	st := ClockState{Mode: ClockModeReal, Now: s.clock.Now().Format(time.RFC3339Nano)}
+func (s *Service) clockState() wire.ClockState {
+	st := wire.ClockState{Mode: ClockModeReal, Now: s.clock.Now().Format(time.RFC3339Nano)}
 	if f, ok := s.clock.(*clock.Fake); ok {
 		st.Mode, st.Persistent = ClockModeFake, f.Persistent()
 	} else if _, ok := s.clock.(clock.Settable); ok {
@@ -68,7 +35,7 @@ func (s *Service) clockState() ClockState {
 }
 
 // ShowClock returns the engine clock.
-func (s *Service) ShowClock(ctx context.Context, _ *struct{}) (*ClockState, error) {
+func (s *Service) ShowClock(ctx context.Context, _ *struct{}) (*wire.ClockState, error) {
 	if _, err := CallerFrom(ctx); err != nil {
 		return nil, err
 	}
@@ -79,7 +46,7 @@ func (s *Service) ShowClock(ctx context.Context, _ *struct{}) (*ClockState, erro
 // MoveClock moves a fake clock forward, doing everything that comes due on the way, in time
 // order: rules fire and their jobs run to completion, windows close, lifecycles act. It returns
 // when the target time is reached and the work is done.
-func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClockOutput, error) {
+func (s *Service) MoveClock(ctx context.Context, in *wire.MoveClockInput) (*wire.MoveClockOutput, error) {
 	if _, err := CallerFrom(ctx); err != nil {
 		return nil, err
 	}
@@ -133,7 +100,7 @@ func (s *Service) MoveClock(ctx context.Context, in *MoveClockInput) (*MoveClock
 	case err != nil:
 		return nil, internal("move the clock", err)
 	}
-	return &MoveClockOutput{ClockState: s.clockState(), From: res.From.Format(time.RFC3339Nano), Steps: res.Steps, Unfinished: res.Unfinished}, nil
+	return &wire.MoveClockOutput{ClockState: s.clockState(), From: res.From.Format(time.RFC3339Nano), Steps: res.Steps, Unfinished: res.Unfinished}, nil
 }
 
 // Scheduler returns the service's scheduler (for tests and benchmarks that drive it directly).

@@ -12,6 +12,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // A backup job carrying its rule's CopyActions (as the scheduler records them) queues a copy job
@@ -31,7 +32,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	us := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion})
 	eu := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: "eu-west-1"})
 	for ctx, name := range map[context.Context]string{us: "prod", eu: "dr-vault"} {
-		if _, err := s.CreateBackupVault(ctx, &CreateBackupVaultInput{BackupVaultName: name}); err != nil {
+		if _, err := s.CreateBackupVault(ctx, &wire.CreateBackupVaultInput{BackupVaultName: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,12 +43,12 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "f"), []byte("nightly data"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.RegisterResource(us, &RegisterResourceInput{ResourceType: "EFS", Locator: src})
+	res, err := s.RegisterResource(us, &wire.RegisterResourceInput{ResourceType: "EFS", Locator: src})
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, err := s.StartBackupJob(us, &StartBackupJobInput{BackupVaultName: "prod", ResourceArn: res.ResourceArn,
-		IamRoleArn: "arn:aws:iam::123456789012:role/backup", Lifecycle: &Lifecycle{DeleteAfterDays: i64(35)}})
+	started, err := s.StartBackupJob(us, &wire.StartBackupJobInput{BackupVaultName: "prod", ResourceArn: res.ResourceArn,
+		IamRoleArn: "arn:aws:iam::123456789012:role/backup", Lifecycle: &wire.Lifecycle{DeleteAfterDays: i64(35)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +61,8 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		j.CopyActions = []CopyAction{
-			{DestinationBackupVaultArn: drARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(365)}},
+		j.CopyActions = []wire.CopyAction{
+			{DestinationBackupVaultArn: drARN, Lifecycle: &wire.Lifecycle{DeleteAfterDays: i64(365)}},
 			{DestinationBackupVaultArn: VaultARN("eu-west-1", testAccount, "gone")},
 		}
 		return records.PutDoc(tx, records.CollBackupJobs, key, j)
@@ -71,10 +72,10 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	}
 	s.Start()
 
-	var list *ListCopyJobsOutput
+	var list *wire.ListCopyJobsOutput
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		list, err = s.ListCopyJobs(us, &ListCopyJobsInput{})
+		list, err = s.ListCopyJobs(us, &wire.ListCopyJobsInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,11 +91,11 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	bj, err := s.DescribeBackupJob(us, &DescribeBackupJobInput{BackupJobId: started.BackupJobId})
+	bj, err := s.DescribeBackupJob(us, &wire.DescribeBackupJobInput{BackupJobId: started.BackupJobId})
 	if err != nil || bj.State != BackupJobCompleted {
 		t.Fatalf("backup job: %+v, %v", bj, err)
 	}
-	var ok, failed *CopyJob
+	var ok, failed *wire.CopyJob
 	for _, j := range list.CopyJobs {
 		if j.CreatedByBackupJobId != started.BackupJobId || j.SourceRecoveryPointArn != started.RecoveryPointArn {
 			t.Errorf("copy job %+v was not made by backup job %s", j, started.BackupJobId)
@@ -114,7 +115,7 @@ func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	if failed.State != CopyJobFailed || failed.StatusMessage == "" {
 		t.Errorf("copy into a missing vault: %+v", failed)
 	}
-	point, err := s.DescribeRecoveryPoint(eu, &DescribeRecoveryPointInput{BackupVaultName: "dr-vault", RecoveryPointArn: ok.DestinationRecoveryPointArn})
+	point, err := s.DescribeRecoveryPoint(eu, &wire.DescribeRecoveryPointInput{BackupVaultName: "dr-vault", RecoveryPointArn: ok.DestinationRecoveryPointArn})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Copy jobs: a recovery point copied into another vault, in the same region or another, of the
@@ -51,29 +52,12 @@ const (
 	kindCopy = "copy"
 )
 
-// StartCopyJobInput is the wire input of StartCopyJob.
-type StartCopyJobInput struct {
-	SourceBackupVaultName     string     `json:"SourceBackupVaultName"`
-	RecoveryPointArn          string     `json:"RecoveryPointArn"`
-	DestinationBackupVaultArn string     `json:"DestinationBackupVaultArn"`
-	IamRoleArn                string     `json:"IamRoleArn"`
-	IdempotencyToken          string     `json:"IdempotencyToken,omitempty"`
-	Lifecycle                 *Lifecycle `json:"Lifecycle,omitempty"`
-}
-
-// StartCopyJobOutput is the wire output of StartCopyJob.
-type StartCopyJobOutput struct {
-	CopyJobId    string     `json:"CopyJobId"`
-	CreationDate *Timestamp `json:"CreationDate"`
-	IsParent     bool       `json:"IsParent"`
-}
-
 // StartCopyJob starts copying a recovery point into another vault. Within the caller's account
 // the destination vault must exist (ResourceNotFoundException otherwise); a vault of another
 // account is looked up, and its access policy consulted, when the job runs, which FAILS the job
 // (ACCESS_DENIED) if the vault does not exist or does not let the caller's account copy into it,
 // as AWS does.
-func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*StartCopyJobOutput, error) {
+func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) (*wire.StartCopyJobOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -136,12 +120,12 @@ func (s *Service) StartCopyJob(ctx context.Context, in *StartCopyJobInput) (*Sta
 		return nil, internal("start copy job", err)
 	}
 	s.runner.Notify()
-	return &StartCopyJobOutput{CopyJobId: j.ID, CreationDate: NewTimestamp(j.CreationDate)}, nil
+	return &wire.StartCopyJobOutput{CopyJobId: j.ID, CreationDate: wire.NewTimestamp(j.CreationDate)}, nil
 }
 
 // prepareCopy fills in a new copy job of point rp of vault src into the vault destARN with
 // lifecycle lc, checking what can be checked before it runs.
-func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *Lifecycle) error {
+func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, destARN string, lc *wire.Lifecycle) error {
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
@@ -242,37 +226,10 @@ func activeCopyJobInto(tx store.Tx, v records.Vault) (string, error) {
 	return ref.ID, nil
 }
 
-// CopyJob is the model's CopyJob.
-type CopyJob struct {
-	AccountId                         string                `json:"AccountId"`
-	BackupSizeInBytes                 int64                 `json:"BackupSizeInBytes"`
-	CompletionDate                    *Timestamp            `json:"CompletionDate,omitempty"`
-	CopyJobId                         string                `json:"CopyJobId"`
-	CreatedBy                         *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreatedByBackupJobId              string                `json:"CreatedByBackupJobId,omitempty"`
-	CreationDate                      *Timestamp            `json:"CreationDate"`
-	DestinationBackupVaultArn         string                `json:"DestinationBackupVaultArn"`
-	DestinationEncryptionKeyArn       string                `json:"DestinationEncryptionKeyArn,omitempty"`
-	DestinationRecoveryPointArn       string                `json:"DestinationRecoveryPointArn,omitempty"`
-	DestinationRecoveryPointLifecycle *Lifecycle            `json:"DestinationRecoveryPointLifecycle,omitempty"`
-	DestinationVaultLockState         string                `json:"DestinationVaultLockState,omitempty"`
-	DestinationVaultType              string                `json:"DestinationVaultType,omitempty"`
-	IamRoleArn                        string                `json:"IamRoleArn"`
-	IsParent                          bool                  `json:"IsParent"`
-	MessageCategory                   string                `json:"MessageCategory,omitempty"`
-	ResourceArn                       string                `json:"ResourceArn"`
-	ResourceName                      string                `json:"ResourceName,omitempty"`
-	ResourceType                      string                `json:"ResourceType"`
-	SourceBackupVaultArn              string                `json:"SourceBackupVaultArn"`
-	SourceRecoveryPointArn            string                `json:"SourceRecoveryPointArn"`
-	State                             string                `json:"State"`
-	StatusMessage                     string                `json:"StatusMessage,omitempty"`
-}
-
-func copyJobOut(j *records.CopyJob) *CopyJob {
-	out := &CopyJob{
-		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, CompletionDate: NewTimestamp(j.CompletionDate),
-		CopyJobId: j.ID, CreatedBy: j.CreatedBy, CreatedByBackupJobId: j.CreatedByBackupJobID, CreationDate: NewTimestamp(j.CreationDate),
+func copyJobOut(j *records.CopyJob) *wire.CopyJob {
+	out := &wire.CopyJob{
+		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, CompletionDate: wire.NewTimestamp(j.CompletionDate),
+		CopyJobId: j.ID, CreatedBy: j.CreatedBy, CreatedByBackupJobId: j.CreatedByBackupJobID, CreationDate: wire.NewTimestamp(j.CreationDate),
 		DestinationBackupVaultArn: j.DestVaultARN, DestinationEncryptionKeyArn: j.DestKeyARN,
 		DestinationRecoveryPointLifecycle: j.Lifecycle, DestinationVaultType: j.DestVaultType, IamRoleArn: j.IamRoleARN,
 		MessageCategory: j.MessageCategory, ResourceArn: j.Resource.ARN, ResourceName: j.Resource.Name(), ResourceType: j.Resource.Type,
@@ -291,16 +248,6 @@ func copyJobOut(j *records.CopyJob) *CopyJob {
 	return out
 }
 
-// DescribeCopyJobInput is the wire input of DescribeCopyJob.
-type DescribeCopyJobInput struct {
-	CopyJobId string `json:"CopyJobId"`
-}
-
-// DescribeCopyJobOutput is the wire output of DescribeCopyJob.
-type DescribeCopyJobOutput struct {
-	CopyJob *CopyJob `json:"CopyJob"`
-}
-
 func findCopyJob(tx store.Tx, c Caller, id string) (records.CopyJob, error) {
 	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, records.JobKey(c.AccountID, c.Region, strings.ToUpper(id)))
 	if err != nil {
@@ -313,18 +260,18 @@ func findCopyJob(tx store.Tx, c Caller, id string) (records.CopyJob, error) {
 }
 
 // DescribeCopyJob describes a copy job.
-func (s *Service) DescribeCopyJob(ctx context.Context, in *DescribeCopyJobInput) (*DescribeCopyJobOutput, error) {
+func (s *Service) DescribeCopyJob(ctx context.Context, in *wire.DescribeCopyJobInput) (*wire.DescribeCopyJobOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *DescribeCopyJobOutput
+	var out *wire.DescribeCopyJobOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		j, err := findCopyJob(tx, c, in.CopyJobId)
 		if err != nil {
 			return err
 		}
-		out = &DescribeCopyJobOutput{CopyJob: copyJobOut(&j)}
+		out = &wire.DescribeCopyJobOutput{CopyJob: copyJobOut(&j)}
 		return nil
 	})
 	if err != nil {
@@ -333,38 +280,14 @@ func (s *Service) DescribeCopyJob(ctx context.Context, in *DescribeCopyJobInput)
 	return out, nil
 }
 
-// ListCopyJobsInput is the wire input of ListCopyJobs.
-type ListCopyJobsInput struct {
-	ByAccountId              string     `json:"ByAccountId,omitempty"`
-	ByCompleteAfter          *Timestamp `json:"ByCompleteAfter,omitempty"`
-	ByCompleteBefore         *Timestamp `json:"ByCompleteBefore,omitempty"`
-	ByCreatedAfter           *Timestamp `json:"ByCreatedAfter,omitempty"`
-	ByCreatedBefore          *Timestamp `json:"ByCreatedBefore,omitempty"`
-	ByDestinationVaultArn    string     `json:"ByDestinationVaultArn,omitempty"`
-	ByMessageCategory        string     `json:"ByMessageCategory,omitempty"`
-	ByParentJobId            string     `json:"ByParentJobId,omitempty"`
-	ByResourceArn            string     `json:"ByResourceArn,omitempty"`
-	ByResourceType           string     `json:"ByResourceType,omitempty"`
-	BySourceRecoveryPointArn string     `json:"BySourceRecoveryPointArn,omitempty"`
-	ByState                  string     `json:"ByState,omitempty"`
-	MaxResults               *int32     `json:"MaxResults,omitempty"`
-	NextToken                string     `json:"NextToken,omitempty"`
-}
-
-// ListCopyJobsOutput is the wire output of ListCopyJobs.
-type ListCopyJobsOutput struct {
-	CopyJobs  []*CopyJob `json:"CopyJobs"`
-	NextToken string     `json:"NextToken,omitempty"`
-}
-
 // ListCopyJobs lists the copy jobs started in the caller's account and region, oldest first, with
 // AWS's filters. ByMessageCategory accepts a category, or AGGREGATE_ALL, ANY or * for every job.
-func (s *Service) ListCopyJobs(ctx context.Context, in *ListCopyJobsInput) (*ListCopyJobsOutput, error) {
+func (s *Service) ListCopyJobs(ctx context.Context, in *wire.ListCopyJobsInput) (*wire.ListCopyJobsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListCopyJobsOutput{CopyJobs: []*CopyJob{}}
+	out := &wire.ListCopyJobsOutput{CopyJobs: []*wire.CopyJob{}}
 	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" {
 		return out, nil // no organisation, and no composite jobs, here
 	}
@@ -684,39 +607,9 @@ func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.L
 	})
 }
 
-// ListCopyJobSummariesInput is the wire input of ListCopyJobSummaries.
-type ListCopyJobSummariesInput struct {
-	AccountId         string `json:"AccountId,omitempty"`
-	AggregationPeriod string `json:"AggregationPeriod,omitempty"`
-	MaxResults        *int32 `json:"MaxResults,omitempty"`
-	MessageCategory   string `json:"MessageCategory,omitempty"`
-	NextToken         string `json:"NextToken,omitempty"`
-	ResourceType      string `json:"ResourceType,omitempty"`
-	State             string `json:"State,omitempty"`
-}
-
-// CopyJobSummary is the model's CopyJobSummary.
-type CopyJobSummary struct {
-	AccountId       string     `json:"AccountId"`
-	Count           int        `json:"Count"`
-	EndTime         *Timestamp `json:"EndTime"`
-	MessageCategory string     `json:"MessageCategory"`
-	Region          string     `json:"Region"`
-	ResourceType    string     `json:"ResourceType"`
-	StartTime       *Timestamp `json:"StartTime"`
-	State           string     `json:"State"`
-}
-
-// ListCopyJobSummariesOutput is the wire output of ListCopyJobSummaries.
-type ListCopyJobSummariesOutput struct {
-	AggregationPeriod string            `json:"AggregationPeriod"`
-	CopyJobSummaries  []*CopyJobSummary `json:"CopyJobSummaries"`
-	NextToken         string            `json:"NextToken,omitempty"`
-}
-
 // ListCopyJobSummaries counts the copy jobs started in the caller's account and region over the
 // last 14 days (job_summaries.go).
-func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSummariesInput) (*ListCopyJobSummariesOutput, error) {
+func (s *Service) ListCopyJobSummaries(ctx context.Context, in *wire.ListCopyJobSummariesInput) (*wire.ListCopyJobSummariesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -746,13 +639,13 @@ func (s *Service) ListCopyJobSummaries(ctx context.Context, in *ListCopyJobSumma
 	if err != nil {
 		return nil, err
 	}
-	out := &ListCopyJobSummariesOutput{AggregationPeriod: in.AggregationPeriod, CopyJobSummaries: []*CopyJobSummary{}, NextToken: next}
+	out := &wire.ListCopyJobSummariesOutput{AggregationPeriod: in.AggregationPeriod, CopyJobSummaries: []*wire.CopyJobSummary{}, NextToken: next}
 	if out.AggregationPeriod == "" {
 		out.AggregationPeriod = "ONE_DAY"
 	}
 	for _, r := range rows {
-		out.CopyJobSummaries = append(out.CopyJobSummaries, &CopyJobSummary{AccountId: r.AccountID, Count: r.Count, EndTime: NewTimestamp(r.End),
-			MessageCategory: r.MessageCategory, Region: r.Region, ResourceType: r.ResourceType, StartTime: NewTimestamp(r.Start), State: r.State})
+		out.CopyJobSummaries = append(out.CopyJobSummaries, &wire.CopyJobSummary{AccountId: r.AccountID, Count: r.Count, EndTime: wire.NewTimestamp(r.End),
+			MessageCategory: r.MessageCategory, Region: r.Region, ResourceType: r.ResourceType, StartTime: wire.NewTimestamp(r.Start), State: r.State})
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Job summaries (ListBackupJobSummaries, ListRestoreJobSummaries): counts of the caller's jobs
@@ -158,38 +159,8 @@ func pageSummaries(list []summary, maxResults *int32, token string) ([]summary, 
 	return list[offset:end], next, nil
 }
 
-// ListBackupJobSummariesInput is the wire input of ListBackupJobSummaries.
-type ListBackupJobSummariesInput struct {
-	AccountId         string `json:"AccountId,omitempty"`
-	State             string `json:"State,omitempty"`
-	ResourceType      string `json:"ResourceType,omitempty"`
-	MessageCategory   string `json:"MessageCategory,omitempty"`
-	AggregationPeriod string `json:"AggregationPeriod,omitempty"`
-	MaxResults        *int32 `json:"MaxResults,omitempty"`
-	NextToken         string `json:"NextToken,omitempty"`
-}
-
-// BackupJobSummary is the wire BackupJobSummary.
-type BackupJobSummary struct {
-	AccountId       string     `json:"AccountId,omitempty"`
-	Count           int64      `json:"Count"`
-	EndTime         *Timestamp `json:"EndTime,omitempty"`
-	MessageCategory string     `json:"MessageCategory,omitempty"`
-	Region          string     `json:"Region"`
-	ResourceType    string     `json:"ResourceType,omitempty"`
-	StartTime       *Timestamp `json:"StartTime,omitempty"`
-	State           string     `json:"State,omitempty"`
-}
-
-// ListBackupJobSummariesOutput is the wire output of ListBackupJobSummaries.
-type ListBackupJobSummariesOutput struct {
-	AggregationPeriod  string              `json:"AggregationPeriod"`
-	BackupJobSummaries []*BackupJobSummary `json:"BackupJobSummaries"`
-	NextToken          string              `json:"NextToken,omitempty"`
-}
-
 // ListBackupJobSummaries counts the caller's backup jobs of recent periods.
-func (s *Service) ListBackupJobSummaries(ctx context.Context, in *ListBackupJobSummariesInput) (*ListBackupJobSummariesOutput, error) {
+func (s *Service) ListBackupJobSummaries(ctx context.Context, in *wire.ListBackupJobSummariesInput) (*wire.ListBackupJobSummariesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -212,44 +183,16 @@ func (s *Service) ListBackupJobSummaries(ctx context.Context, in *ListBackupJobS
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBackupJobSummariesOutput{AggregationPeriod: cmp.Or(in.AggregationPeriod, periodOneDay), BackupJobSummaries: []*BackupJobSummary{}, NextToken: next}
+	out := &wire.ListBackupJobSummariesOutput{AggregationPeriod: cmp.Or(in.AggregationPeriod, periodOneDay), BackupJobSummaries: []*wire.BackupJobSummary{}, NextToken: next}
 	for _, sm := range pageList {
-		out.BackupJobSummaries = append(out.BackupJobSummaries, &BackupJobSummary{AccountId: sm.key.account, Count: sm.count, EndTime: NewTimestamp(sm.end),
-			MessageCategory: sm.key.message, Region: c.Region, ResourceType: sm.key.resource, StartTime: NewTimestamp(sm.start), State: sm.key.state})
+		out.BackupJobSummaries = append(out.BackupJobSummaries, &wire.BackupJobSummary{AccountId: sm.key.account, Count: sm.count, EndTime: wire.NewTimestamp(sm.end),
+			MessageCategory: sm.key.message, Region: c.Region, ResourceType: sm.key.resource, StartTime: wire.NewTimestamp(sm.start), State: sm.key.state})
 	}
 	return out, nil
 }
 
-// ListRestoreJobSummariesInput is the wire input of ListRestoreJobSummaries.
-type ListRestoreJobSummariesInput struct {
-	AccountId         string `json:"AccountId,omitempty"`
-	State             string `json:"State,omitempty"`
-	ResourceType      string `json:"ResourceType,omitempty"`
-	AggregationPeriod string `json:"AggregationPeriod,omitempty"`
-	MaxResults        *int32 `json:"MaxResults,omitempty"`
-	NextToken         string `json:"NextToken,omitempty"`
-}
-
-// RestoreJobSummary is the wire RestoreJobSummary.
-type RestoreJobSummary struct {
-	AccountId    string     `json:"AccountId,omitempty"`
-	Count        int64      `json:"Count"`
-	EndTime      *Timestamp `json:"EndTime,omitempty"`
-	Region       string     `json:"Region"`
-	ResourceType string     `json:"ResourceType,omitempty"`
-	StartTime    *Timestamp `json:"StartTime,omitempty"`
-	State        string     `json:"State,omitempty"`
-}
-
-// ListRestoreJobSummariesOutput is the wire output of ListRestoreJobSummaries.
-type ListRestoreJobSummariesOutput struct {
-	AggregationPeriod   string               `json:"AggregationPeriod"`
-	RestoreJobSummaries []*RestoreJobSummary `json:"RestoreJobSummaries"`
-	NextToken           string               `json:"NextToken,omitempty"`
-}
-
 // ListRestoreJobSummaries counts the caller's restore jobs of recent periods.
-func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *ListRestoreJobSummariesInput) (*ListRestoreJobSummariesOutput, error) {
+func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *wire.ListRestoreJobSummariesInput) (*wire.ListRestoreJobSummariesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -272,10 +215,10 @@ func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *ListRestoreJo
 	if err != nil {
 		return nil, err
 	}
-	out := &ListRestoreJobSummariesOutput{AggregationPeriod: cmp.Or(in.AggregationPeriod, periodOneDay), RestoreJobSummaries: []*RestoreJobSummary{}, NextToken: next}
+	out := &wire.ListRestoreJobSummariesOutput{AggregationPeriod: cmp.Or(in.AggregationPeriod, periodOneDay), RestoreJobSummaries: []*wire.RestoreJobSummary{}, NextToken: next}
 	for _, sm := range pageList {
-		out.RestoreJobSummaries = append(out.RestoreJobSummaries, &RestoreJobSummary{AccountId: sm.key.account, Count: sm.count, EndTime: NewTimestamp(sm.end),
-			Region: c.Region, ResourceType: sm.key.resource, StartTime: NewTimestamp(sm.start), State: sm.key.state})
+		out.RestoreJobSummaries = append(out.RestoreJobSummaries, &wire.RestoreJobSummary{AccountId: sm.key.account, Count: sm.count, EndTime: wire.NewTimestamp(sm.end),
+			Region: c.Region, ResourceType: sm.key.resource, StartTime: wire.NewTimestamp(sm.start), State: sm.key.state})
 	}
 	return out, nil
 }

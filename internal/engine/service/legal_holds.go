@@ -69,6 +69,7 @@ import (
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Legal hold statuses (the model's LegalHoldStatus).
@@ -96,33 +97,20 @@ const (
 	defaultHoldBatch = 1000
 )
 
-// RecoveryPointSelection is the model's RecoveryPointSelection: which points a hold covers.
-type RecoveryPointSelection struct {
-	DateRange           *DateRange `json:"DateRange,omitempty"`
-	ResourceIdentifiers []string   `json:"ResourceIdentifiers,omitempty"`
-	VaultNames          []string   `json:"VaultNames,omitempty"`
-}
-
-// DateRange is the model's DateRange: creation dates, both ends inclusive.
-type DateRange struct {
-	FromDate *Timestamp `json:"FromDate,omitempty"`
-	ToDate   *Timestamp `json:"ToDate,omitempty"`
-}
-
 // legalHold is a legal hold as stored.
 type legalHold struct {
-	ID                string                  `json:"id"`
-	ARN               string                  `json:"arn"`
-	AccountID         string                  `json:"account_id"`
-	Region            string                  `json:"region"`
-	Title             string                  `json:"title"`
-	Description       string                  `json:"description"`
-	Selection         *RecoveryPointSelection `json:"selection,omitempty"`
-	Status            string                  `json:"status"`
-	CreationDate      time.Time               `json:"creation_date"`
-	CancellationDate  time.Time               `json:"cancellation_date,omitzero"`
-	CancelDescription string                  `json:"cancel_description,omitempty"`
-	RetainRecordUntil time.Time               `json:"retain_record_until,omitzero"`
+	ID                string                       `json:"id"`
+	ARN               string                       `json:"arn"`
+	AccountID         string                       `json:"account_id"`
+	Region            string                       `json:"region"`
+	Title             string                       `json:"title"`
+	Description       string                       `json:"description"`
+	Selection         *wire.RecoveryPointSelection `json:"selection,omitempty"`
+	Status            string                       `json:"status"`
+	CreationDate      time.Time                    `json:"creation_date"`
+	CancellationDate  time.Time                    `json:"cancellation_date,omitzero"`
+	CancelDescription string                       `json:"cancel_description,omitempty"`
+	RetainRecordUntil time.Time                    `json:"retain_record_until,omitzero"`
 	// Cursor is the last key the pending step sequence has done: a records.CollRecoveryPoints key while
 	// CREATING, a records.CollLegalHoldPoints key while CANCELING.
 	Cursor string `json:"cursor,omitempty"`
@@ -328,28 +316,8 @@ func (h legalHoldHandler) Abandoned(_ store.Tx, t *jobs.Task, reason string) (bo
 	return true, nil, nil
 }
 
-// CreateLegalHoldInput is the wire input of CreateLegalHold.
-type CreateLegalHoldInput struct {
-	Title                  string                  `json:"Title"`
-	Description            string                  `json:"Description"`
-	IdempotencyToken       string                  `json:"IdempotencyToken,omitempty"`
-	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
-	Tags                   map[string]string       `json:"Tags,omitempty"`
-}
-
-// CreateLegalHoldOutput is the wire output of CreateLegalHold.
-type CreateLegalHoldOutput struct {
-	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
-	Description            string                  `json:"Description"`
-	LegalHoldArn           string                  `json:"LegalHoldArn"`
-	LegalHoldId            string                  `json:"LegalHoldId"`
-	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
-	Status                 string                  `json:"Status"`
-	Title                  string                  `json:"Title"`
-}
-
-func createOutput(h legalHold) *CreateLegalHoldOutput {
-	return &CreateLegalHoldOutput{CreationDate: NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN,
+func createOutput(h legalHold) *wire.CreateLegalHoldOutput {
+	return &wire.CreateLegalHoldOutput{CreationDate: wire.NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN,
 		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
 }
 
@@ -364,7 +332,7 @@ func checkHoldText(field, v string) error {
 }
 
 // validateHoldSelection checks a RecoveryPointSelection at now, for caller c.
-func validateHoldSelection(tx store.Tx, c Caller, sel *RecoveryPointSelection, now time.Time) error {
+func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelection, now time.Time) error {
 	if sel == nil {
 		return nil
 	}
@@ -404,7 +372,7 @@ func validateHoldSelection(tx store.Tx, c Caller, sel *RecoveryPointSelection, n
 // The hold is ACTIVE when the call returns unless the account has more points than one step
 // examines; then it is CREATING, holds the points resolved so far, and a background task resolves
 // the rest.
-func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput) (*CreateLegalHoldOutput, error) {
+func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldInput) (*wire.CreateLegalHoldOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -430,7 +398,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *CreateLegalHoldInput)
 			idemKey := c.scope() + "CreateLegalHold/" + in.IdempotencyToken
 			fp := fingerprint(struct {
 				T, D string
-				S    *RecoveryPointSelection
+				S    *wire.RecoveryPointSelection
 				Tags map[string]string
 			}{in.Title, in.Description, in.RecoveryPointSelection, in.Tags})
 			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)
@@ -558,40 +526,21 @@ func (s *Service) legalHoldExistsByARN(tx store.Tx, a ARN) error {
 	return err
 }
 
-// GetLegalHoldInput is the wire input of GetLegalHold.
-type GetLegalHoldInput struct {
-	LegalHoldId string `json:"LegalHoldId"`
-}
-
-// GetLegalHoldOutput is the wire output of GetLegalHold.
-type GetLegalHoldOutput struct {
-	CancelDescription      string                  `json:"CancelDescription,omitempty"`
-	CancellationDate       *Timestamp              `json:"CancellationDate,omitempty"`
-	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
-	Description            string                  `json:"Description"`
-	LegalHoldArn           string                  `json:"LegalHoldArn"`
-	LegalHoldId            string                  `json:"LegalHoldId"`
-	RecoveryPointSelection *RecoveryPointSelection `json:"RecoveryPointSelection,omitempty"`
-	RetainRecordUntil      *Timestamp              `json:"RetainRecordUntil,omitempty"`
-	Status                 string                  `json:"Status"`
-	Title                  string                  `json:"Title"`
-}
-
 // GetLegalHold describes one legal hold.
-func (s *Service) GetLegalHold(ctx context.Context, in *GetLegalHoldInput) (*GetLegalHoldOutput, error) {
+func (s *Service) GetLegalHold(ctx context.Context, in *wire.GetLegalHoldInput) (*wire.GetLegalHoldOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetLegalHoldOutput
+	var out *wire.GetLegalHoldOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
 		if err != nil {
 			return err
 		}
-		out = &GetLegalHoldOutput{CancelDescription: h.CancelDescription, CancellationDate: NewTimestamp(h.CancellationDate),
-			CreationDate: NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN, LegalHoldId: h.ID,
-			RecoveryPointSelection: h.Selection, RetainRecordUntil: NewTimestamp(h.RetainRecordUntil), Status: h.Status, Title: h.Title}
+		out = &wire.GetLegalHoldOutput{CancelDescription: h.CancelDescription, CancellationDate: wire.NewTimestamp(h.CancellationDate),
+			CreationDate: wire.NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN, LegalHoldId: h.ID,
+			RecoveryPointSelection: h.Selection, RetainRecordUntil: wire.NewTimestamp(h.RetainRecordUntil), Status: h.Status, Title: h.Title}
 		return nil
 	})
 	if err != nil {
@@ -600,45 +549,22 @@ func (s *Service) GetLegalHold(ctx context.Context, in *GetLegalHoldInput) (*Get
 	return out, nil
 }
 
-// ListLegalHoldsInput is the wire input of ListLegalHolds.
-type ListLegalHoldsInput struct {
-	MaxResults *int32 `json:"MaxResults,omitempty"`
-	NextToken  string `json:"NextToken,omitempty"`
-}
-
-// LegalHold is one hold in ListLegalHolds.
-type LegalHold struct {
-	CancellationDate *Timestamp `json:"CancellationDate,omitempty"`
-	CreationDate     *Timestamp `json:"CreationDate,omitempty"`
-	Description      string     `json:"Description"`
-	LegalHoldArn     string     `json:"LegalHoldArn"`
-	LegalHoldId      string     `json:"LegalHoldId"`
-	Status           string     `json:"Status"`
-	Title            string     `json:"Title"`
-}
-
-// ListLegalHoldsOutput is the wire output of ListLegalHolds.
-type ListLegalHoldsOutput struct {
-	LegalHolds []*LegalHold `json:"LegalHolds"`
-	NextToken  string       `json:"NextToken,omitempty"`
-}
-
 // ListLegalHolds lists the caller's legal holds, "both active and previous" (cancelled ones
 // until their record is removed), oldest first.
-func (s *Service) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput) (*ListLegalHoldsOutput, error) {
+func (s *Service) ListLegalHolds(ctx context.Context, in *wire.ListLegalHoldsInput) (*wire.ListLegalHoldsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
-	out := &ListLegalHoldsOutput{LegalHolds: []*LegalHold{}}
+	out := &wire.ListLegalHoldsOutput{LegalHolds: []*wire.LegalHold{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		list, next, err := records.Page(tx, records.CollLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *legalHold) bool { return h.visibleAt(now) })
 		if err != nil {
 			return err
 		}
 		for _, h := range list {
-			out.LegalHolds = append(out.LegalHolds, &LegalHold{CancellationDate: NewTimestamp(h.CancellationDate), CreationDate: NewTimestamp(h.CreationDate),
+			out.LegalHolds = append(out.LegalHolds, &wire.LegalHold{CancellationDate: wire.NewTimestamp(h.CancellationDate), CreationDate: wire.NewTimestamp(h.CreationDate),
 				Description: h.Description, LegalHoldArn: h.ARN, LegalHoldId: h.ID, Status: h.Status, Title: h.Title})
 		}
 		out.NextToken = next
@@ -650,20 +576,13 @@ func (s *Service) ListLegalHolds(ctx context.Context, in *ListLegalHoldsInput) (
 	return out, nil
 }
 
-// CancelLegalHoldInput is the wire input of CancelLegalHold.
-type CancelLegalHoldInput struct {
-	LegalHoldId        string `json:"LegalHoldId"`
-	CancelDescription  string `json:"CancelDescription"`
-	RetainRecordInDays *int64 `json:"RetainRecordInDays,omitempty"`
-}
-
 // CancelLegalHold releases a hold: it turns CANCELING, frees its points (all of them before the
 // call returns unless there are more than one step examines; a background task frees the rest),
 // and is CANCELED once all are free. Its record, with the CancelDescription, is kept for
 // RetainRecordInDays (default 180) after the cancellation, then it disappears. Cancelling a hold
 // that is already cancelled (or being cancelled) succeeds and changes nothing: the first
 // cancellation's description and record retention stand.
-func (s *Service) CancelLegalHold(ctx context.Context, in *CancelLegalHoldInput) (*struct{}, error) {
+func (s *Service) CancelLegalHold(ctx context.Context, in *wire.CancelLegalHoldInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -711,38 +630,17 @@ func (s *Service) CancelLegalHold(ctx context.Context, in *CancelLegalHoldInput)
 	return &struct{}{}, nil
 }
 
-// ListRecoveryPointsByLegalHoldInput is the wire input of ListRecoveryPointsByLegalHold.
-type ListRecoveryPointsByLegalHoldInput struct {
-	LegalHoldId string `json:"LegalHoldId"`
-	MaxResults  *int32 `json:"MaxResults,omitempty"`
-	NextToken   string `json:"NextToken,omitempty"`
-}
-
-// RecoveryPointMember is one point in ListRecoveryPointsByLegalHold.
-type RecoveryPointMember struct {
-	BackupVaultName  string `json:"BackupVaultName"`
-	RecoveryPointArn string `json:"RecoveryPointArn"`
-	ResourceArn      string `json:"ResourceArn"`
-	ResourceType     string `json:"ResourceType"`
-}
-
-// ListRecoveryPointsByLegalHoldOutput is the wire output of ListRecoveryPointsByLegalHold.
-type ListRecoveryPointsByLegalHoldOutput struct {
-	RecoveryPoints []*RecoveryPointMember `json:"RecoveryPoints"`
-	NextToken      string                 `json:"NextToken,omitempty"`
-}
-
 // ListRecoveryPointsByLegalHold lists the points a hold covers that still exist, oldest first:
 // those it holds while it is CREATING (so far) or ACTIVE, and those it held once it is cancelled,
 // for as long as its record is kept. An unknown hold is ResourceNotFoundException, as in
 // GetLegalHold (the model lists no such error for this operation, but names nothing better for a
 // hold that does not exist).
-func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRecoveryPointsByLegalHoldInput) (*ListRecoveryPointsByLegalHoldOutput, error) {
+func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *wire.ListRecoveryPointsByLegalHoldInput) (*wire.ListRecoveryPointsByLegalHoldOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListRecoveryPointsByLegalHoldOutput{RecoveryPoints: []*RecoveryPointMember{}}
+	out := &wire.ListRecoveryPointsByLegalHoldOutput{RecoveryPoints: []*wire.RecoveryPointMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
 		if err != nil {
@@ -763,7 +661,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *ListRec
 			return lookupErr
 		}
 		for _, m := range list {
-			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointMember{BackupVaultName: m.VaultName, RecoveryPointArn: m.PointARN,
+			out.RecoveryPoints = append(out.RecoveryPoints, &wire.RecoveryPointMember{BackupVaultName: m.VaultName, RecoveryPointArn: m.PointARN,
 				ResourceArn: m.ResourceARN, ResourceType: m.ResourceType})
 		}
 		out.NextToken = next

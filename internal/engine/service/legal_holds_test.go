@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 const (
@@ -19,7 +20,7 @@ const (
 
 // putPoint stores a recovery point record directly (no data behind it): enough for the rules
 // about which points a hold covers and what may be done to them.
-func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *Lifecycle) records.RecoveryPoint {
+func (ts *testService) putPoint(vaultName, resource string, created time.Time, status string, lc *wire.Lifecycle) records.RecoveryPoint {
 	ts.t.Helper()
 	id := newPointID()
 	rp := records.RecoveryPoint{ID: id, ARN: RecoveryPointARN(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
@@ -31,18 +32,18 @@ func (ts *testService) putPoint(vaultName, resource string, created time.Time, s
 	return rp
 }
 
-func (ts *testService) createHold(sel *RecoveryPointSelection) *CreateLegalHoldOutput {
+func (ts *testService) createHold(sel *wire.RecoveryPointSelection) *wire.CreateLegalHoldOutput {
 	ts.t.Helper()
-	out, err := ts.CreateLegalHold(ts.ctx, &CreateLegalHoldInput{Title: "case-17", Description: "litigation hold for case 17", RecoveryPointSelection: sel})
+	out, err := ts.CreateLegalHold(ts.ctx, &wire.CreateLegalHoldInput{Title: "case-17", Description: "litigation hold for case 17", RecoveryPointSelection: sel})
 	if err != nil {
 		ts.t.Fatalf("CreateLegalHold: %v", err)
 	}
 	return out
 }
 
-func (ts *testService) getHold(id string) *GetLegalHoldOutput {
+func (ts *testService) getHold(id string) *wire.GetLegalHoldOutput {
 	ts.t.Helper()
-	out, err := ts.GetLegalHold(ts.ctx, &GetLegalHoldInput{LegalHoldId: id})
+	out, err := ts.GetLegalHold(ts.ctx, &wire.GetLegalHoldInput{LegalHoldId: id})
 	if err != nil {
 		ts.t.Fatalf("GetLegalHold(%s): %v", id, err)
 	}
@@ -56,7 +57,7 @@ func (ts *testService) heldPoints(id string) []string {
 	var arns []string
 	token := ""
 	for {
-		out, err := ts.ListRecoveryPointsByLegalHold(ts.ctx, &ListRecoveryPointsByLegalHoldInput{LegalHoldId: id, MaxResults: ptr(int32(2)), NextToken: token})
+		out, err := ts.ListRecoveryPointsByLegalHold(ts.ctx, &wire.ListRecoveryPointsByLegalHoldInput{LegalHoldId: id, MaxResults: ptr(int32(2)), NextToken: token})
 		if err != nil {
 			ts.t.Fatalf("ListRecoveryPointsByLegalHold: %v", err)
 		}
@@ -84,7 +85,7 @@ func (ts *testService) isHeld(rp records.RecoveryPoint) bool {
 	return held
 }
 
-func ts2(t time.Time) *Timestamp { return NewTimestamp(t) }
+func ts2(t time.Time) *wire.Timestamp { return wire.NewTimestamp(t) }
 
 // Which points a hold covers: the criteria AND together, the entries of a list OR together, the
 // date range is inclusive at both ends, and EXPIRED or DELETING points are never included.
@@ -103,21 +104,21 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		sel  *RecoveryPointSelection
+		sel  *wire.RecoveryPointSelection
 		want []string
 	}{
 		{"no selection: every point of the account", nil, []string{"v1/A/10d", "v1/B/5d", "v2/A/1d", "v1/A/2d-partial"}},
-		{"empty selection: same", &RecoveryPointSelection{}, []string{"v1/A/10d", "v1/B/5d", "v2/A/1d", "v1/A/2d-partial"}},
-		{"one vault", &RecoveryPointSelection{VaultNames: []string{"v1"}}, []string{"v1/A/10d", "v1/B/5d", "v1/A/2d-partial"}},
-		{"two vaults OR", &RecoveryPointSelection{VaultNames: []string{"v2", "v1"}}, []string{"v1/A/10d", "v1/B/5d", "v2/A/1d", "v1/A/2d-partial"}},
-		{"one resource", &RecoveryPointSelection{ResourceIdentifiers: []string{resA}}, []string{"v1/A/10d", "v2/A/1d", "v1/A/2d-partial"}},
-		{"vault AND resource", &RecoveryPointSelection{VaultNames: []string{"v1"}, ResourceIdentifiers: []string{resB}}, []string{"v1/B/5d"}},
-		{"date range, inclusive at both ends", &RecoveryPointSelection{DateRange: &DateRange{FromDate: ts2(d(5)), ToDate: ts2(d(2))}},
+		{"empty selection: same", &wire.RecoveryPointSelection{}, []string{"v1/A/10d", "v1/B/5d", "v2/A/1d", "v1/A/2d-partial"}},
+		{"one vault", &wire.RecoveryPointSelection{VaultNames: []string{"v1"}}, []string{"v1/A/10d", "v1/B/5d", "v1/A/2d-partial"}},
+		{"two vaults OR", &wire.RecoveryPointSelection{VaultNames: []string{"v2", "v1"}}, []string{"v1/A/10d", "v1/B/5d", "v2/A/1d", "v1/A/2d-partial"}},
+		{"one resource", &wire.RecoveryPointSelection{ResourceIdentifiers: []string{resA}}, []string{"v1/A/10d", "v2/A/1d", "v1/A/2d-partial"}},
+		{"vault AND resource", &wire.RecoveryPointSelection{VaultNames: []string{"v1"}, ResourceIdentifiers: []string{resB}}, []string{"v1/B/5d"}},
+		{"date range, inclusive at both ends", &wire.RecoveryPointSelection{DateRange: &wire.DateRange{FromDate: ts2(d(5)), ToDate: ts2(d(2))}},
 			[]string{"v1/B/5d", "v1/A/2d-partial"}},
-		{"date range of one instant", &RecoveryPointSelection{DateRange: &DateRange{FromDate: ts2(d(10)), ToDate: ts2(d(10))}}, []string{"v1/A/10d"}},
-		{"vault AND resource AND dates", &RecoveryPointSelection{VaultNames: []string{"v1", "v2"}, ResourceIdentifiers: []string{resA},
-			DateRange: &DateRange{FromDate: ts2(d(3)), ToDate: ts2(d(0))}}, []string{"v2/A/1d", "v1/A/2d-partial"}},
-		{"a resource with no points in the vault", &RecoveryPointSelection{VaultNames: []string{"v2"}, ResourceIdentifiers: []string{resB}}, nil},
+		{"date range of one instant", &wire.RecoveryPointSelection{DateRange: &wire.DateRange{FromDate: ts2(d(10)), ToDate: ts2(d(10))}}, []string{"v1/A/10d"}},
+		{"vault AND resource AND dates", &wire.RecoveryPointSelection{VaultNames: []string{"v1", "v2"}, ResourceIdentifiers: []string{resA},
+			DateRange: &wire.DateRange{FromDate: ts2(d(3)), ToDate: ts2(d(0))}}, []string{"v2/A/1d", "v1/A/2d-partial"}},
+		{"a resource with no points in the vault", &wire.RecoveryPointSelection{VaultNames: []string{"v2"}, ResourceIdentifiers: []string{resB}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,7 +142,7 @@ func TestLegalHoldCoverageFollowsAWSSelectionSemantics(t *testing.T) {
 					t.Errorf("records.PointHeld(%s) = %v, but ListRecoveryPointsByLegalHold says %v", name, held, !held)
 				}
 			}
-			if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "next case"}); err != nil {
+			if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "next case"}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -165,7 +166,7 @@ func TestLegalHoldDoesNotCoverPointsCreatedAfterIt(t *testing.T) {
 	ts := newTestService(t)
 	ts.createVault("v1")
 	before := ts.putPoint("v1", resA, t0.Add(-time.Hour), RecoveryPointCompleted, nil)
-	hold := ts.createHold(&RecoveryPointSelection{VaultNames: []string{"v1"}})
+	hold := ts.createHold(&wire.RecoveryPointSelection{VaultNames: []string{"v1"}})
 	ts.clock.Advance(time.Minute)
 	after := ts.putPoint("v1", resA, ts.clock.Now(), RecoveryPointCompleted, nil)
 	if got := ts.heldPoints(hold.LegalHoldId); !slices.Equal(got, []string{before.ARN}) {
@@ -174,7 +175,7 @@ func TestLegalHoldDoesNotCoverPointsCreatedAfterIt(t *testing.T) {
 	if !ts.isHeld(before) || ts.isHeld(after) {
 		t.Errorf("records.PointHeld: before=%v after=%v, want true false", ts.isHeld(before), ts.isHeld(after))
 	}
-	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: after.ARN}); err != nil {
+	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &wire.DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: after.ARN}); err != nil {
 		t.Errorf("deleting the later point: %v", err)
 	}
 }
@@ -191,7 +192,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	for i := range 5 {
 		points = append(points, ts.putPoint("v1", resA, t0.Add(-time.Duration(i+1)*time.Hour), RecoveryPointCompleted, nil))
 	}
-	hold := ts.createHold(&RecoveryPointSelection{VaultNames: []string{"v1"}})
+	hold := ts.createHold(&wire.RecoveryPointSelection{VaultNames: []string{"v1"}})
 	if hold.Status != LegalHoldCreating {
 		t.Fatalf("status after create = %s, want CREATING (5 points, steps of 2)", hold.Status)
 	}
@@ -202,7 +203,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	for _, rp := range points {
 		if ts.isHeld(rp) {
 			held++
-			_, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: rp.ARN})
+			_, err := ts.DeleteRecoveryPoint(ts.ctx, &wire.DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: rp.ARN})
 			wantCode(t, err, apierr.InvalidRequest, "active legal hold(s)", hold.LegalHoldId)
 		}
 	}
@@ -228,7 +229,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	}
 	ts.clock.Advance(time.Hour)
 	cancelledAt := ts.clock.Now()
-	if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "case closed", RetainRecordInDays: ptr(int64(2))}); err != nil {
+	if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "case closed", RetainRecordInDays: ptr(int64(2))}); err != nil {
 		t.Fatal(err)
 	}
 	got := ts.getHold(hold.LegalHoldId)
@@ -256,7 +257,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	if got := ts.heldPoints(hold.LegalHoldId); len(got) != 5 {
 		t.Errorf("a cancelled hold's record lists %d points, want the 5 it held", len(got))
 	}
-	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: points[0].ARN}); err != nil {
+	if _, err := ts.DeleteRecoveryPoint(ts.ctx, &wire.DeleteRecoveryPointInput{BackupVaultName: "v1", RecoveryPointArn: points[0].ARN}); err != nil {
 		t.Errorf("deleting a point once its hold is cancelled: %v", err)
 	}
 	if got := ts.heldPoints(hold.LegalHoldId); len(got) != 4 {
@@ -266,19 +267,19 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 	// The record is kept for RetainRecordInDays, on the engine clock.
 	ts.clock.Advance(2*day - time.Second)
 	ts.getHold(hold.LegalHoldId)
-	if _, err := ts.ListTags(ts.ctx, &ListTagsInput{ResourceArn: hold.LegalHoldArn}); err != nil {
+	if _, err := ts.ListTags(ts.ctx, &wire.ListTagsInput{ResourceArn: hold.LegalHoldArn}); err != nil {
 		t.Errorf("ListTags on the kept record: %v", err)
 	}
 	ts.clock.Advance(time.Second)
-	_, err := ts.GetLegalHold(ts.ctx, &GetLegalHoldInput{LegalHoldId: hold.LegalHoldId})
+	_, err := ts.GetLegalHold(ts.ctx, &wire.GetLegalHoldInput{LegalHoldId: hold.LegalHoldId})
 	wantCode(t, err, apierr.ResourceNotFound, hold.LegalHoldId)
-	list, err := ts.ListLegalHolds(ts.ctx, &ListLegalHoldsInput{})
+	list, err := ts.ListLegalHolds(ts.ctx, &wire.ListLegalHoldsInput{})
 	if err != nil || len(list.LegalHolds) != 0 {
 		t.Errorf("ListLegalHolds after the record's end = %+v, %v; want none", list, err)
 	}
-	_, err = ts.ListRecoveryPointsByLegalHold(ts.ctx, &ListRecoveryPointsByLegalHoldInput{LegalHoldId: hold.LegalHoldId})
+	_, err = ts.ListRecoveryPointsByLegalHold(ts.ctx, &wire.ListRecoveryPointsByLegalHoldInput{LegalHoldId: hold.LegalHoldId})
 	wantCode(t, err, apierr.ResourceNotFound)
-	_, err = ts.ListTags(ts.ctx, &ListTagsInput{ResourceArn: hold.LegalHoldArn})
+	_, err = ts.ListTags(ts.ctx, &wire.ListTagsInput{ResourceArn: hold.LegalHoldArn})
 	wantCode(t, err, apierr.ResourceNotFound)
 	// The next create purges the expired record's documents.
 	ts.createHold(nil)
@@ -299,7 +300,7 @@ func TestCancellingACreatingHoldReleasesWhatItHeld(t *testing.T) {
 	if hold.Status != LegalHoldCreating {
 		t.Fatalf("status = %s, want CREATING", hold.Status)
 	}
-	if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "created by mistake"}); err != nil {
+	if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "created by mistake"}); err != nil {
 		t.Fatal(err)
 	}
 	ts.Start()
@@ -358,26 +359,26 @@ func TestCreateLegalHoldRefusesBadInput(t *testing.T) {
 	long := strings.Repeat("x", 281)
 	cases := []struct {
 		name      string
-		in        CreateLegalHoldInput
+		in        wire.CreateLegalHoldInput
 		code      string
 		fragments []string
 	}{
-		{"blank title", CreateLegalHoldInput{Title: " ", Description: "d"}, apierr.MissingParameterValue, []string{"Title"}},
-		{"no description", CreateLegalHoldInput{Title: "t"}, apierr.MissingParameterValue, []string{"Description"}},
-		{"description too long", CreateLegalHoldInput{Title: "t", Description: long}, apierr.InvalidParameterValue, []string{"Description", "281", "280"}},
-		{"unknown vault", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{VaultNames: []string{"v1", "nope"}}},
+		{"blank title", wire.CreateLegalHoldInput{Title: " ", Description: "d"}, apierr.MissingParameterValue, []string{"Title"}},
+		{"no description", wire.CreateLegalHoldInput{Title: "t"}, apierr.MissingParameterValue, []string{"Description"}},
+		{"description too long", wire.CreateLegalHoldInput{Title: "t", Description: long}, apierr.InvalidParameterValue, []string{"Description", "281", "280"}},
+		{"unknown vault", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{VaultNames: []string{"v1", "nope"}}},
 			apierr.InvalidParameterValue, []string{"VaultNames[1]", "nope", "does not exist"}},
-		{"bad vault name", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{VaultNames: []string{"a b"}}},
+		{"bad vault name", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{VaultNames: []string{"a b"}}},
 			apierr.InvalidParameterValue, []string{"VaultNames[0]", "not a backup vault name"}},
-		{"resource that is not an ARN", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{ResourceIdentifiers: []string{"fs-1"}}},
+		{"resource that is not an ARN", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{ResourceIdentifiers: []string{"fs-1"}}},
 			apierr.InvalidParameterValue, []string{"ResourceIdentifiers[0]", "not an ARN"}},
-		{"range from after to", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{
-			DateRange: &DateRange{FromDate: ts2(t0.Add(-day)), ToDate: ts2(t0.Add(-2 * day))}}}, apierr.InvalidParameterValue, []string{"FromDate", "after ToDate"}},
-		{"range in the future", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{
-			DateRange: &DateRange{FromDate: ts2(t0.Add(-day)), ToDate: ts2(t0.Add(day))}}}, apierr.InvalidParameterValue, []string{"ToDate", "future"}},
-		{"range without an end", CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &RecoveryPointSelection{
-			DateRange: &DateRange{FromDate: ts2(t0.Add(-day))}}}, apierr.MissingParameterValue, []string{"DateRange.ToDate"}},
-		{"reserved tag key", CreateLegalHoldInput{Title: "t", Description: "d", Tags: map[string]string{"aws:x": "y"}}, apierr.InvalidParameterValue, []string{"aws:"}},
+		{"range from after to", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{
+			DateRange: &wire.DateRange{FromDate: ts2(t0.Add(-day)), ToDate: ts2(t0.Add(-2 * day))}}}, apierr.InvalidParameterValue, []string{"FromDate", "after ToDate"}},
+		{"range in the future", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{
+			DateRange: &wire.DateRange{FromDate: ts2(t0.Add(-day)), ToDate: ts2(t0.Add(day))}}}, apierr.InvalidParameterValue, []string{"ToDate", "future"}},
+		{"range without an end", wire.CreateLegalHoldInput{Title: "t", Description: "d", RecoveryPointSelection: &wire.RecoveryPointSelection{
+			DateRange: &wire.DateRange{FromDate: ts2(t0.Add(-day))}}}, apierr.MissingParameterValue, []string{"DateRange.ToDate"}},
+		{"reserved tag key", wire.CreateLegalHoldInput{Title: "t", Description: "d", Tags: map[string]string{"aws:x": "y"}}, apierr.InvalidParameterValue, []string{"aws:"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -385,7 +386,7 @@ func TestCreateLegalHoldRefusesBadInput(t *testing.T) {
 			wantCode(t, err, tc.code, tc.fragments...)
 		})
 	}
-	list, _ := ts.ListLegalHolds(ts.ctx, &ListLegalHoldsInput{})
+	list, _ := ts.ListLegalHolds(ts.ctx, &wire.ListLegalHoldsInput{})
 	if len(list.LegalHolds) != 0 {
 		t.Errorf("refused creates left %d holds", len(list.LegalHolds))
 	}
@@ -402,19 +403,19 @@ func TestFiftyActiveLegalHoldsAtMost(t *testing.T) {
 			first = out.LegalHoldId
 		}
 	}
-	_, err := ts.CreateLegalHold(ts.ctx, &CreateLegalHoldInput{Title: "51st", Description: "one too many"})
+	_, err := ts.CreateLegalHold(ts.ctx, &wire.CreateLegalHoldInput{Title: "51st", Description: "one too many"})
 	wantCode(t, err, apierr.LimitExceeded, "50 active legal holds")
-	if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: first, CancelDescription: "make room"}); err != nil {
+	if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: first, CancelDescription: "make room"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.CreateLegalHold(ts.ctx, &CreateLegalHoldInput{Title: "51st", Description: "fits now"}); err != nil {
+	if _, err := ts.CreateLegalHold(ts.ctx, &wire.CreateLegalHoldInput{Title: "51st", Description: "fits now"}); err != nil {
 		t.Errorf("create after cancelling one: %v", err)
 	}
 	// ListLegalHolds pages through all 51, oldest first, with no repeats.
 	var ids []string
 	token := ""
 	for {
-		out, err := ts.ListLegalHolds(ts.ctx, &ListLegalHoldsInput{MaxResults: ptr(int32(20)), NextToken: token})
+		out, err := ts.ListLegalHolds(ts.ctx, &wire.ListLegalHoldsInput{MaxResults: ptr(int32(20)), NextToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +434,7 @@ func TestFiftyActiveLegalHoldsAtMost(t *testing.T) {
 
 func TestCreateLegalHoldIsIdempotentOnItsToken(t *testing.T) {
 	ts := newTestService(t)
-	in := &CreateLegalHoldInput{Title: "t", Description: "d", IdempotencyToken: "tok-1", Tags: map[string]string{"case": "17"}}
+	in := &wire.CreateLegalHoldInput{Title: "t", Description: "d", IdempotencyToken: "tok-1", Tags: map[string]string{"case": "17"}}
 	first, err := ts.CreateLegalHold(ts.ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -442,13 +443,13 @@ func TestCreateLegalHoldIsIdempotentOnItsToken(t *testing.T) {
 	if err != nil || again.LegalHoldId != first.LegalHoldId {
 		t.Errorf("retry with the same token = %+v, %v; want hold %s again", again, err, first.LegalHoldId)
 	}
-	_, err = ts.CreateLegalHold(ts.ctx, &CreateLegalHoldInput{Title: "other", Description: "d", IdempotencyToken: "tok-1"})
+	_, err = ts.CreateLegalHold(ts.ctx, &wire.CreateLegalHoldInput{Title: "other", Description: "d", IdempotencyToken: "tok-1"})
 	wantCode(t, err, apierr.InvalidParameterValue, "tok-1", first.LegalHoldId)
-	list, _ := ts.ListLegalHolds(ts.ctx, &ListLegalHoldsInput{})
+	list, _ := ts.ListLegalHolds(ts.ctx, &wire.ListLegalHoldsInput{})
 	if len(list.LegalHolds) != 1 {
 		t.Errorf("%d holds, want 1", len(list.LegalHolds))
 	}
-	tags, err := ts.ListTags(ts.ctx, &ListTagsInput{ResourceArn: first.LegalHoldArn})
+	tags, err := ts.ListTags(ts.ctx, &wire.ListTagsInput{ResourceArn: first.LegalHoldArn})
 	if err != nil || tags.Tags["case"] != "17" {
 		t.Errorf("ListTags(hold) = %+v, %v", tags, err)
 	}
@@ -459,15 +460,15 @@ func TestCancelLegalHoldRules(t *testing.T) {
 	hold := ts.createHold(nil)
 	cases := []struct {
 		name      string
-		in        CancelLegalHoldInput
+		in        wire.CancelLegalHoldInput
 		code      string
 		fragments []string
 	}{
-		{"empty description", CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId}, apierr.MissingParameterValue, []string{"CancelDescription"}},
-		{"blank description", CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "  "}, apierr.MissingParameterValue, []string{"CancelDescription"}},
-		{"description too long", CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: strings.Repeat("y", 300)}, apierr.InvalidParameterValue, []string{"280"}},
-		{"negative retention", CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "c", RetainRecordInDays: ptr(int64(-1))}, apierr.InvalidParameterValue, []string{"RetainRecordInDays", "-1"}},
-		{"unknown hold", CancelLegalHoldInput{LegalHoldId: "no-such-hold", CancelDescription: "c"}, apierr.ResourceNotFound, []string{"no-such-hold"}},
+		{"empty description", wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId}, apierr.MissingParameterValue, []string{"CancelDescription"}},
+		{"blank description", wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "  "}, apierr.MissingParameterValue, []string{"CancelDescription"}},
+		{"description too long", wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: strings.Repeat("y", 300)}, apierr.InvalidParameterValue, []string{"280"}},
+		{"negative retention", wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "c", RetainRecordInDays: ptr(int64(-1))}, apierr.InvalidParameterValue, []string{"RetainRecordInDays", "-1"}},
+		{"unknown hold", wire.CancelLegalHoldInput{LegalHoldId: "no-such-hold", CancelDescription: "c"}, apierr.ResourceNotFound, []string{"no-such-hold"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -478,7 +479,7 @@ func TestCancelLegalHoldRules(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "first"}); err != nil {
+	if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "first"}); err != nil {
 		t.Fatal(err)
 	}
 	got := ts.getHold(hold.LegalHoldId)
@@ -486,7 +487,7 @@ func TestCancelLegalHoldRules(t *testing.T) {
 		t.Errorf("after cancel: %s until %v; want CANCELED, record kept 180 days by default", got.Status, got.RetainRecordUntil.Time())
 	}
 	ts.clock.Advance(time.Hour)
-	if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "second"}); err != nil {
+	if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "second"}); err != nil {
 		t.Errorf("cancelling again: %v", err)
 	}
 	if again := ts.getHold(hold.LegalHoldId); again.CancelDescription != "first" || !again.CancellationDate.Time().Equal(t0) {
@@ -504,13 +505,13 @@ func TestHeldPointsCannotBeDeletedOrShortenedInAnyVault(t *testing.T) {
 			ts := newTestService(t)
 			switch kind {
 			case "air-gapped":
-				if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}); err != nil {
+				if _, err := ts.CreateLogicallyAirGappedBackupVault(ts.ctx, &wire.CreateLogicallyAirGappedBackupVaultInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}); err != nil {
 					t.Fatal(err)
 				}
 			default:
 				ts.createVault("vault-v")
 				if kind != "plain" {
-					in := &PutBackupVaultLockConfigurationInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}
+					in := &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "vault-v", MinRetentionDays: i64(7), MaxRetentionDays: i64(400)}
 					if kind == "compliance" {
 						in.ChangeableForDays = i64(3)
 					}
@@ -519,22 +520,22 @@ func TestHeldPointsCannotBeDeletedOrShortenedInAnyVault(t *testing.T) {
 					}
 				}
 			}
-			rp := ts.putPoint("vault-v", resA, t0.Add(-40*day), RecoveryPointCompleted, &Lifecycle{DeleteAfterDays: i64(50)})
-			hold := ts.createHold(&RecoveryPointSelection{ResourceIdentifiers: []string{resA}})
+			rp := ts.putPoint("vault-v", resA, t0.Add(-40*day), RecoveryPointCompleted, &wire.Lifecycle{DeleteAfterDays: i64(50)})
+			hold := ts.createHold(&wire.RecoveryPointSelection{ResourceIdentifiers: []string{resA}})
 			// Past the point's retention: only the hold (and the air gap) still protect it.
 			ts.clock.Advance(11 * day)
 
-			_, err := ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
+			_, err := ts.DeleteRecoveryPoint(ts.ctx, &wire.DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
 			wantCode(t, err, apierr.InvalidRequest, "cannot be deleted because it has active legal hold(s)", hold.LegalHoldId)
-			_, err = ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(45)}})
+			_, err = ts.UpdateRecoveryPointLifecycle(ts.ctx, &wire.UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &wire.Lifecycle{DeleteAfterDays: i64(45)}})
 			wantCode(t, err, apierr.InvalidRequest, "shorter retention", "legal hold")
-			if _, err := ts.UpdateRecoveryPointLifecycle(ts.ctx, &UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &Lifecycle{DeleteAfterDays: i64(60)}}); err != nil {
+			if _, err := ts.UpdateRecoveryPointLifecycle(ts.ctx, &wire.UpdateRecoveryPointLifecycleInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN, Lifecycle: &wire.Lifecycle{DeleteAfterDays: i64(60)}}); err != nil {
 				t.Errorf("extending a held point's retention: %v", err)
 			}
-			if _, err := ts.CancelLegalHold(ts.ctx, &CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "released"}); err != nil {
+			if _, err := ts.CancelLegalHold(ts.ctx, &wire.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: "released"}); err != nil {
 				t.Fatal(err)
 			}
-			_, err = ts.DeleteRecoveryPoint(ts.ctx, &DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
+			_, err = ts.DeleteRecoveryPoint(ts.ctx, &wire.DeleteRecoveryPointInput{BackupVaultName: "vault-v", RecoveryPointArn: rp.ARN})
 			switch kind {
 			case "plain":
 				if err != nil {
@@ -557,14 +558,14 @@ func TestLegalHoldsAreScopedToAccountAndRegion(t *testing.T) {
 	mine := ts.putPoint("v1", resA, t0.Add(-time.Hour), RecoveryPointCompleted, nil)
 	other := Caller{AccountID: "210987654321", Region: testRegion, AccessKeyID: "AKIDOTHER"}
 	otherCtx := WithCaller(ts.ctx, other)
-	out, err := ts.CreateLegalHold(otherCtx, &CreateLegalHoldInput{Title: "theirs", Description: "d"})
+	out, err := ts.CreateLegalHold(otherCtx, &wire.CreateLegalHoldInput{Title: "theirs", Description: "d"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ts.isHeld(mine) {
 		t.Error("another account's hold holds my point")
 	}
-	_, err = ts.GetLegalHold(ts.ctx, &GetLegalHoldInput{LegalHoldId: out.LegalHoldId})
+	_, err = ts.GetLegalHold(ts.ctx, &wire.GetLegalHoldInput{LegalHoldId: out.LegalHoldId})
 	wantCode(t, err, apierr.ResourceNotFound)
 	if !strings.HasPrefix(out.LegalHoldArn, fmt.Sprintf("arn:aws:backup:%s:%s:legal-hold:", testRegion, other.AccountID)) {
 		t.Errorf("LegalHoldArn = %s", out.LegalHoldArn)

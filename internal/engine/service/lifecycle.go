@@ -4,17 +4,12 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
-
-// CalculatedLifecycle is the model's CalculatedLifecycle: the dates a Lifecycle works out to.
-type CalculatedLifecycle struct {
-	DeleteAt            *Timestamp `json:"DeleteAt,omitempty"`
-	MoveToColdStorageAt *Timestamp `json:"MoveToColdStorageAt,omitempty"`
-}
 
 // validateJobLifecycle applies AWS's lifecycle rules (validateLifecycle, shared with plan rules)
 // to the lifecycle of an on-demand job or a recovery point, which has no archive tier here.
-func validateJobLifecycle(lc *Lifecycle) error {
+func validateJobLifecycle(lc *wire.Lifecycle) error {
 	if err := validateLifecycle(lc, "Lifecycle.", false); err != nil {
 		return err
 	}
@@ -26,7 +21,7 @@ func validateJobLifecycle(lc *Lifecycle) error {
 
 // effectiveLifecycle drops the cold-storage setting for resource types that have no cold tier:
 // AWS ignores it for them, and they stay warm.
-func effectiveLifecycle(lc *Lifecycle, supportsCold bool) *Lifecycle {
+func effectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
 	if lc == nil {
 		return nil
 	}
@@ -41,16 +36,16 @@ func effectiveLifecycle(lc *Lifecycle, supportsCold bool) *Lifecycle {
 }
 
 // calculatedLifecycle works lifecycle lc out from the point's creation date.
-func calculatedLifecycle(lc *Lifecycle, created time.Time) *CalculatedLifecycle {
+func calculatedLifecycle(lc *wire.Lifecycle, created time.Time) *wire.CalculatedLifecycle {
 	if lc == nil || (lc.DeleteAfterDays == nil && lc.MoveToColdStorageAfterDays == nil) {
 		return nil
 	}
-	out := &CalculatedLifecycle{}
+	out := &wire.CalculatedLifecycle{}
 	if lc.DeleteAfterDays != nil {
-		out.DeleteAt = NewTimestamp(created.AddDate(0, 0, int(*lc.DeleteAfterDays)))
+		out.DeleteAt = wire.NewTimestamp(created.AddDate(0, 0, int(*lc.DeleteAfterDays)))
 	}
 	if lc.MoveToColdStorageAfterDays != nil {
-		out.MoveToColdStorageAt = NewTimestamp(created.AddDate(0, 0, int(*lc.MoveToColdStorageAfterDays)))
+		out.MoveToColdStorageAt = wire.NewTimestamp(created.AddDate(0, 0, int(*lc.MoveToColdStorageAfterDays)))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // This file checks the names that reach the service by ways the API model does not guard:
@@ -49,7 +50,7 @@ func (s *Service) checkARN(field, arn string) (ARN, error) {
 
 // checkPlanARNs checks the regions of the vault ARNs a plan copies to: validatePlan holds them
 // to the form of a vault ARN, this to the regions the engine serves.
-func (s *Service) checkPlanARNs(p *BackupPlanInput, prefix string) error {
+func (s *Service) checkPlanARNs(p *wire.BackupPlanInput, prefix string) error {
 	for i, r := range p.Rules {
 		path := fmt.Sprintf("%sRules[%d].", prefix, i)
 		for j, c := range r.CopyActions {

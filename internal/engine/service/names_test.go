@@ -12,6 +12,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Names reach the service by ways the API model does not guard (a caller inside the engine, a
@@ -22,25 +23,25 @@ func TestServiceRefusesNamesTheModelDoesNotGuard(t *testing.T) {
 	ts.createVault("evidence")
 	for what, err := range map[string]error{
 		"CreateBackupVault ..": func() error {
-			_, err := ts.CreateBackupVault(ts.ctx, &CreateBackupVaultInput{BackupVaultName: ".."})
+			_, err := ts.CreateBackupVault(ts.ctx, &wire.CreateBackupVaultInput{BackupVaultName: ".."})
 			return err
 		}(),
 		"DeleteBackupVault ../evidence": func() error {
-			_, err := ts.DeleteBackupVault(ts.ctx, &DeleteBackupVaultInput{BackupVaultName: "../evidence"})
+			_, err := ts.DeleteBackupVault(ts.ctx, &wire.DeleteBackupVaultInput{BackupVaultName: "../evidence"})
 			return err
 		}(),
 		"DescribeBackupVault of account ..": func() error {
-			_, err := ts.DescribeBackupVault(ts.ctx, &DescribeBackupVaultInput{BackupVaultName: "evidence", BackupVaultAccountId: ".."})
+			_, err := ts.DescribeBackupVault(ts.ctx, &wire.DescribeBackupVaultInput{BackupVaultName: "evidence", BackupVaultAccountId: ".."})
 			return err
 		}(),
 		"a caller in region .": func() error {
 			ctx := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: ".", AccessKeyID: "AKIDTEST"})
-			_, err := ts.CreateBackupVault(ctx, &CreateBackupVaultInput{BackupVaultName: "us-east-1"})
+			_, err := ts.CreateBackupVault(ctx, &wire.CreateBackupVaultInput{BackupVaultName: "us-east-1"})
 			return err
 		}(),
 		"a caller of account 1234": func() error {
 			ctx := WithCaller(context.Background(), Caller{AccountID: "1234", Region: testRegion, AccessKeyID: "AKIDTEST"})
-			_, err := ts.CreateBackupVault(ctx, &CreateBackupVaultInput{BackupVaultName: "evidence2"})
+			_, err := ts.CreateBackupVault(ctx, &wire.CreateBackupVaultInput{BackupVaultName: "evidence2"})
 			return err
 		}(),
 	} {

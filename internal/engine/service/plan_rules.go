@@ -7,8 +7,8 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // AWS Backup's defaults for a rule that leaves them out (BackupRuleInput in the API reference).
@@ -33,79 +33,10 @@ var (
 	accountPattern  = modelnames.AccountPattern
 )
 
-// Lifecycle is the wire Lifecycle, stored as-is in points and jobs.
-type Lifecycle = records.Lifecycle
-
-// CopyAction is the wire CopyAction, stored as-is in backup jobs.
-type CopyAction = records.CopyAction
-
-// IndexAction is the wire IndexAction.
-type IndexAction struct {
-	ResourceTypes []string `json:"ResourceTypes,omitempty"`
-}
-
-// ScanAction is the wire ScanAction.
-type ScanAction struct {
-	MalwareScanner string `json:"MalwareScanner,omitempty"`
-	ScanMode       string `json:"ScanMode,omitempty"`
-}
-
-// ScanSetting is the wire ScanSetting.
-type ScanSetting struct {
-	MalwareScanner string   `json:"MalwareScanner,omitempty"`
-	ResourceTypes  []string `json:"ResourceTypes,omitempty"`
-	ScannerRoleArn string   `json:"ScannerRoleArn,omitempty"`
-}
-
-// AdvancedBackupSetting is the wire AdvancedBackupSetting.
-type AdvancedBackupSetting struct {
-	BackupOptions map[string]string `json:"BackupOptions,omitempty"`
-	ResourceType  string            `json:"ResourceType,omitempty"`
-}
-
-// BackupRuleInput is the wire BackupRuleInput: one rule as a client writes it.
-type BackupRuleInput struct {
-	RuleName                               string            `json:"RuleName"`
-	TargetBackupVaultName                  string            `json:"TargetBackupVaultName"`
-	ScheduleExpression                     string            `json:"ScheduleExpression,omitempty"`
-	ScheduleExpressionTimezone             string            `json:"ScheduleExpressionTimezone,omitempty"`
-	StartWindowMinutes                     *int64            `json:"StartWindowMinutes,omitempty"`
-	CompletionWindowMinutes                *int64            `json:"CompletionWindowMinutes,omitempty"`
-	Lifecycle                              *Lifecycle        `json:"Lifecycle,omitempty"`
-	RecoveryPointTags                      map[string]string `json:"RecoveryPointTags,omitempty"`
-	CopyActions                            []CopyAction      `json:"CopyActions,omitempty"`
-	EnableContinuousBackup                 *bool             `json:"EnableContinuousBackup,omitempty"`
-	IndexActions                           []IndexAction     `json:"IndexActions,omitempty"`
-	ScanActions                            []ScanAction      `json:"ScanActions,omitempty"`
-	TargetLogicallyAirGappedBackupVaultArn string            `json:"TargetLogicallyAirGappedBackupVaultArn,omitempty"`
-}
-
-// BackupRule is the wire BackupRule: a stored rule, with its ID.
-type BackupRule struct {
-	RuleId string `json:"RuleId,omitempty"`
-	BackupRuleInput
-}
-
-// BackupPlanInput is the wire BackupPlanInput: a plan as a client writes it.
-type BackupPlanInput struct {
-	BackupPlanName         string                  `json:"BackupPlanName"`
-	Rules                  []BackupRuleInput       `json:"Rules"`
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
-	ScanSettings           []ScanSetting           `json:"ScanSettings,omitempty"`
-}
-
-// BackupPlan is the wire BackupPlan: a plan as the engine answers it.
-type BackupPlan struct {
-	BackupPlanName         string                  `json:"BackupPlanName"`
-	Rules                  []BackupRule            `json:"Rules"`
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
-	ScanSettings           []ScanSetting           `json:"ScanSettings,omitempty"`
-}
-
 // validatePlan applies AWS Backup's rules to a plan. prefix is how messages name the plan
 // ("BackupPlan." in CreateBackupPlan, "" for a JSON document), so that every refusal names the
 // member at fault, such as "BackupPlan.Rules[0].Lifecycle.DeleteAfterDays".
-func validatePlan(p *BackupPlanInput, prefix string) error {
+func validatePlan(p *wire.BackupPlanInput, prefix string) error {
 	if p.BackupPlanName == "" {
 		return apierr.Missing("%sBackupPlanName is required", prefix)
 	}
@@ -135,7 +66,7 @@ func validatePlan(p *BackupPlanInput, prefix string) error {
 	return nil
 }
 
-func validateRule(r *BackupRuleInput, path string) error {
+func validateRule(r *wire.BackupRuleInput, path string) error {
 	switch {
 	case r.RuleName == "":
 		return apierr.Missing("%sRuleName is required", path)
@@ -210,7 +141,7 @@ func defaultNote(isDefault bool) string {
 }
 
 // validateSchedule checks the expression, its time zone and AWS Backup's once-an-hour limit.
-func validateSchedule(r *BackupRuleInput, path string) error {
+func validateSchedule(r *wire.BackupRuleInput, path string) error {
 	expr := r.ScheduleExpression
 	if expr == "" {
 		expr = DefaultScheduleExpression
@@ -228,7 +159,7 @@ func validateSchedule(r *BackupRuleInput, path string) error {
 	return nil
 }
 
-func validateLifecycle(l *Lifecycle, path string, continuous bool) error {
+func validateLifecycle(l *wire.Lifecycle, path string, continuous bool) error {
 	if l == nil {
 		return nil
 	}
@@ -283,7 +214,7 @@ func validateRecoveryPointTags(tags map[string]string, path string) error {
 }
 
 // validateAdvancedSetting accepts what AWS accepts: Windows VSS for EC2.
-func validateAdvancedSetting(s AdvancedBackupSetting, path string) error {
+func validateAdvancedSetting(s wire.AdvancedBackupSetting, path string) error {
 	if s.ResourceType != "EC2" {
 		return apierr.InvalidParameter("%sResourceType %q is not supported: the only advanced backup setting is WindowsVSS for EC2", path, s.ResourceType)
 	}
@@ -299,7 +230,7 @@ func validateAdvancedSetting(s AdvancedBackupSetting, path string) error {
 }
 
 // normalizeRule fills in AWS's defaults, so the stored plan says when the rule really runs.
-func normalizeRule(r BackupRuleInput) BackupRuleInput {
+func normalizeRule(r wire.BackupRuleInput) wire.BackupRuleInput {
 	if r.ScheduleExpression == "" {
 		r.ScheduleExpression = DefaultScheduleExpression
 	}
@@ -318,15 +249,15 @@ func normalizeRule(r BackupRuleInput) BackupRuleInput {
 // normalizePlan returns the plan as the engine stores and answers it: defaults filled in, and
 // rule IDs taken from ruleIDs by rule name (so a rule keeps its ID across versions) or made new
 // by newID. With newID nil, rules get no ID (a document that is not stored).
-func normalizePlan(p *BackupPlanInput, ruleIDs map[string]string, newID func() string) BackupPlan {
-	out := BackupPlan{
+func normalizePlan(p *wire.BackupPlanInput, ruleIDs map[string]string, newID func() string) wire.BackupPlan {
+	out := wire.BackupPlan{
 		BackupPlanName:         p.BackupPlanName,
 		AdvancedBackupSettings: p.AdvancedBackupSettings,
 		ScanSettings:           p.ScanSettings,
-		Rules:                  make([]BackupRule, 0, len(p.Rules)),
+		Rules:                  make([]wire.BackupRule, 0, len(p.Rules)),
 	}
 	for _, r := range p.Rules {
-		rule := BackupRule{BackupRuleInput: normalizeRule(r)}
+		rule := wire.BackupRule{BackupRuleInput: normalizeRule(r)}
 		if id, ok := ruleIDs[r.RuleName]; ok {
 			rule.RuleId = id
 		} else if newID != nil {
@@ -335,13 +266,4 @@ func normalizePlan(p *BackupPlanInput, ruleIDs map[string]string, newID func() s
 		out.Rules = append(out.Rules, rule)
 	}
 	return out
-}
-
-// planInput returns a stored plan as the input that would recreate it.
-func (p BackupPlan) planInput() BackupPlanInput {
-	in := BackupPlanInput{BackupPlanName: p.BackupPlanName, AdvancedBackupSettings: p.AdvancedBackupSettings, ScanSettings: p.ScanSettings}
-	for _, r := range p.Rules {
-		in.Rules = append(in.Rules, r.BackupRuleInput)
-	}
-	return in
 }

@@ -6,33 +6,34 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 const drVaultARN = "arn:aws:backup:eu-west-1:210987654321:backup-vault:dr-vault"
 
 // guidePlan is the production plan of the AWS Backup guide the project started from
 // (../shared/seeds/000_ec20890367f2de93.txt), with DR_ACCOUNT_ID filled in.
-func guidePlan() BackupPlanInput {
-	return BackupPlanInput{
+func guidePlan() wire.BackupPlanInput {
+	return wire.BackupPlanInput{
 		BackupPlanName: "prod-daily-backup-plan",
-		Rules: []BackupRuleInput{
+		Rules: []wire.BackupRuleInput{
 			{
 				RuleName:                "DailyToUsEast1",
 				TargetBackupVaultName:   "prod-primary-vault",
 				ScheduleExpression:      "cron(0 2 * * ? *)",
 				StartWindowMinutes:      ptr(int64(60)),
 				CompletionWindowMinutes: ptr(int64(180)),
-				Lifecycle:               &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(365))},
-				CopyActions: []CopyAction{{
+				Lifecycle:               &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(365))},
+				CopyActions: []wire.CopyAction{{
 					DestinationBackupVaultArn: drVaultARN,
-					Lifecycle:                 &Lifecycle{DeleteAfterDays: ptr(int64(90))},
+					Lifecycle:                 &wire.Lifecycle{DeleteAfterDays: ptr(int64(90))},
 				}},
 			},
 			{
 				RuleName:              "WeeklyToUsEast1",
 				TargetBackupVaultName: "prod-primary-vault",
 				ScheduleExpression:    "cron(0 3 ? * SUN *)",
-				Lifecycle:             &Lifecycle{DeleteAfterDays: ptr(int64(1825))},
+				Lifecycle:             &wire.Lifecycle{DeleteAfterDays: ptr(int64(1825))},
 			},
 		},
 	}
@@ -50,111 +51,113 @@ func TestValidatePlan_acceptsTheGuidePlan(t *testing.T) {
 func TestValidatePlan_rules(t *testing.T) {
 	cases := []struct {
 		name   string
-		change func(p *BackupPlanInput)
+		change func(p *wire.BackupPlanInput)
 		code   string
 		want   string
 	}{
 		// Names.
-		{"plan name missing", func(p *BackupPlanInput) { p.BackupPlanName = "" },
+		{"plan name missing", func(p *wire.BackupPlanInput) { p.BackupPlanName = "" },
 			apierr.MissingParameterValue, "BackupPlan.BackupPlanName is required"},
-		{"plan name with spaces", func(p *BackupPlanInput) { p.BackupPlanName = "prod daily" },
+		{"plan name with spaces", func(p *wire.BackupPlanInput) { p.BackupPlanName = "prod daily" },
 			apierr.InvalidParameterValue, `BackupPlan.BackupPlanName "prod daily" must be 1 to 50 letters`},
-		{"plan name too long", func(p *BackupPlanInput) { p.BackupPlanName = strings.Repeat("p", 51) },
+		{"plan name too long", func(p *wire.BackupPlanInput) { p.BackupPlanName = strings.Repeat("p", 51) },
 			apierr.InvalidParameterValue, "BackupPlan.BackupPlanName"},
-		{"no rules", func(p *BackupPlanInput) { p.Rules = nil },
+		{"no rules", func(p *wire.BackupPlanInput) { p.Rules = nil },
 			apierr.InvalidParameterValue, "BackupPlan.Rules must contain at least one rule"},
-		{"rule name missing", func(p *BackupPlanInput) { p.Rules[1].RuleName = "" },
+		{"rule name missing", func(p *wire.BackupPlanInput) { p.Rules[1].RuleName = "" },
 			apierr.MissingParameterValue, "BackupPlan.Rules[1].RuleName is required"},
-		{"rule name pattern", func(p *BackupPlanInput) { p.Rules[0].RuleName = "daily/us" },
+		{"rule name pattern", func(p *wire.BackupPlanInput) { p.Rules[0].RuleName = "daily/us" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].RuleName "daily/us"`},
-		{"duplicate rule names", func(p *BackupPlanInput) { p.Rules[1].RuleName = "DailyToUsEast1" },
+		{"duplicate rule names", func(p *wire.BackupPlanInput) { p.Rules[1].RuleName = "DailyToUsEast1" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[1].RuleName "DailyToUsEast1" is already the name of Rules[0]`},
-		{"vault name missing", func(p *BackupPlanInput) { p.Rules[0].TargetBackupVaultName = "" },
+		{"vault name missing", func(p *wire.BackupPlanInput) { p.Rules[0].TargetBackupVaultName = "" },
 			apierr.MissingParameterValue, "BackupPlan.Rules[0].TargetBackupVaultName is required"},
-		{"vault name pattern", func(p *BackupPlanInput) { p.Rules[0].TargetBackupVaultName = "prod.vault" },
+		{"vault name pattern", func(p *wire.BackupPlanInput) { p.Rules[0].TargetBackupVaultName = "prod.vault" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].TargetBackupVaultName "prod.vault" is not a vault name`},
 
 		// ScheduleExpression and its time zone.
-		{"cron with five fields", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 2 * * ?)" },
+		{"cron with five fields", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 2 * * ?)" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].ScheduleExpression "cron(0 2 * * ?)" is not valid: "cron(0 2 * * ?)" has 5 fields`},
-		{"cron without ?", func(p *BackupPlanInput) { p.Rules[1].ScheduleExpression = "cron(0 3 * * SUN *)" },
+		{"cron without ?", func(p *wire.BackupPlanInput) { p.Rules[1].ScheduleExpression = "cron(0 3 * * SUN *)" },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].ScheduleExpression \"cron(0 3 * * SUN *)\" is not valid: \"cron(0 3 * * SUN *)\" sets both day-of-month"},
-		{"cron value out of range", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 25 * * ? *)" },
+		{"cron value out of range", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 25 * * ? *)" },
 			apierr.InvalidParameterValue, `hours field "25": 25 is out of range 0-23`},
-		{"not cron or rate", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "0 2 * * ? *" },
+		{"not cron or rate", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "0 2 * * ? *" },
 			apierr.InvalidParameterValue, "is neither cron("},
-		{"cron more often than hourly", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0/30 * * * ? *)" },
+		{"cron more often than hourly", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0/30 * * * ? *)" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].ScheduleExpression "cron(0/30 * * * ? *)" runs more often than once an hour, the most AWS Backup allows: its minutes field names 2 minutes of the hour (0,30)`},
-		{"minute list in one hour", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0,45 2 * * ? *)" },
+		{"minute list in one hour", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0,45 2 * * ? *)" },
 			apierr.InvalidParameterValue, "runs more often than once an hour"},
-		{"rate more often than hourly", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(30 minutes)" },
+		{"rate more often than hourly", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(30 minutes)" },
 			apierr.InvalidParameterValue, `"rate(30 minutes)" runs more often than once an hour, the most AWS Backup allows: it fires every 30m0s`},
-		{"rate grammar", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(2 hour)" },
+		{"rate grammar", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(2 hour)" },
 			apierr.InvalidParameterValue, `must say rate(2 hours)`},
-		{"timezone not IANA", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "Eastern" },
+		{"timezone not IANA", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "Eastern" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].ScheduleExpressionTimezone: "Eastern" is not an IANA time zone name`},
-		{"timezone Local", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "Local" },
+		{"timezone Local", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "Local" },
 			apierr.InvalidParameterValue, "ScheduleExpressionTimezone"},
 
 		// Windows.
-		{"start window under an hour", func(p *BackupPlanInput) { p.Rules[0].StartWindowMinutes = ptr(int64(59)) },
+		{"start window under an hour", func(p *wire.BackupPlanInput) { p.Rules[0].StartWindowMinutes = ptr(int64(59)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[0].StartWindowMinutes (59) must be at least 60 minutes"},
-		{"completion window not after start", func(p *BackupPlanInput) { p.Rules[0].CompletionWindowMinutes = ptr(int64(60)) },
+		{"completion window not after start", func(p *wire.BackupPlanInput) { p.Rules[0].CompletionWindowMinutes = ptr(int64(60)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[0].CompletionWindowMinutes (60) must be greater than StartWindowMinutes (60)"},
-		{"completion window against the default start", func(p *BackupPlanInput) { p.Rules[1].CompletionWindowMinutes = ptr(int64(480)) },
+		{"completion window against the default start", func(p *wire.BackupPlanInput) { p.Rules[1].CompletionWindowMinutes = ptr(int64(480)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].CompletionWindowMinutes (480) must be greater than StartWindowMinutes (480), the default"},
-		{"start window past the default completion", func(p *BackupPlanInput) { p.Rules[1].StartWindowMinutes = ptr(int64(20000)) },
+		{"start window past the default completion", func(p *wire.BackupPlanInput) { p.Rules[1].StartWindowMinutes = ptr(int64(20000)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].CompletionWindowMinutes (10080, the default) must be greater than StartWindowMinutes (20000)"},
 
 		// Lifecycle.
-		{"delete before cold + 90", func(p *BackupPlanInput) {
-			p.Rules[0].Lifecycle = &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(100))}
+		{"delete before cold + 90", func(p *wire.BackupPlanInput) {
+			p.Rules[0].Lifecycle = &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(100))}
 		}, apierr.InvalidParameterValue, "Rules[0].Lifecycle.DeleteAfterDays (100) must be at least MoveToColdStorageAfterDays (30) + 90"},
-		{"delete after zero days", func(p *BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterDays = ptr(int64(0)) },
+		{"delete after zero days", func(p *wire.BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterDays = ptr(int64(0)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].Lifecycle.DeleteAfterDays (0) must be from 1 to 36500 days"},
-		{"delete after more than 100 years", func(p *BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterDays = ptr(int64(36501)) },
+		{"delete after more than 100 years", func(p *wire.BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterDays = ptr(int64(36501)) },
 			apierr.InvalidParameterValue, "DeleteAfterDays (36501) must be from 1 to 36500"},
-		{"negative cold storage", func(p *BackupPlanInput) { p.Rules[0].Lifecycle.MoveToColdStorageAfterDays = ptr(int64(-1)) },
+		{"negative cold storage", func(p *wire.BackupPlanInput) { p.Rules[0].Lifecycle.MoveToColdStorageAfterDays = ptr(int64(-1)) },
 			apierr.InvalidParameterValue, "Lifecycle.MoveToColdStorageAfterDays (-1) must be from 1"},
-		{"DeleteAfterEvent is output only", func(p *BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterEvent = "DELETE_AFTER_COPY" },
+		{"DeleteAfterEvent is output only", func(p *wire.BackupPlanInput) { p.Rules[1].Lifecycle.DeleteAfterEvent = "DELETE_AFTER_COPY" },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].Lifecycle.DeleteAfterEvent is set by AWS Backup and is not valid as an input"},
-		{"continuous backup with cold storage", func(p *BackupPlanInput) { p.Rules[0].EnableContinuousBackup = ptr(true) },
+		{"continuous backup with cold storage", func(p *wire.BackupPlanInput) { p.Rules[0].EnableContinuousBackup = ptr(true) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[0].Lifecycle.MoveToColdStorageAfterDays (30) is not allowed with EnableContinuousBackup"},
-		{"continuous backup kept over 35 days", func(p *BackupPlanInput) { p.Rules[1].EnableContinuousBackup = ptr(true) },
+		{"continuous backup kept over 35 days", func(p *wire.BackupPlanInput) { p.Rules[1].EnableContinuousBackup = ptr(true) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[1].Lifecycle.DeleteAfterDays (1825) is too long for a continuous backup, which is kept 1 to 35 days"},
 
 		// Copy actions.
-		{"copy destination missing", func(p *BackupPlanInput) { p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "" },
+		{"copy destination missing", func(p *wire.BackupPlanInput) { p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "" },
 			apierr.MissingParameterValue, "BackupPlan.Rules[0].CopyActions[0].DestinationBackupVaultArn is required"},
-		{"copy destination with the guide's placeholder account", func(p *BackupPlanInput) {
+		{"copy destination with the guide's placeholder account", func(p *wire.BackupPlanInput) {
 			p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "arn:aws:backup:eu-west-1:DR_ACCOUNT_ID:backup-vault:dr-vault"
 		}, apierr.InvalidParameterValue, `BackupPlan.Rules[0].CopyActions[0].DestinationBackupVaultArn "arn:aws:backup:eu-west-1:DR_ACCOUNT_ID:backup-vault:dr-vault" is not a backup vault ARN: expected arn:aws:backup:REGION:ACCOUNT_ID:backup-vault:NAME (the account "DR_ACCOUNT_ID" must be a 12-digit account ID)`},
-		{"copy destination not a vault", func(p *BackupPlanInput) {
+		{"copy destination not a vault", func(p *wire.BackupPlanInput) {
 			p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "arn:aws:backup:eu-west-1:210987654321:backup-plan:abc"
 		}, apierr.InvalidParameterValue, "DestinationBackupVaultArn \"arn:aws:backup:eu-west-1:210987654321:backup-plan:abc\" is not a backup vault ARN"},
-		{"copy destination not an ARN", func(p *BackupPlanInput) { p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "dr-vault" },
+		{"copy destination not an ARN", func(p *wire.BackupPlanInput) { p.Rules[0].CopyActions[0].DestinationBackupVaultArn = "dr-vault" },
 			apierr.InvalidParameterValue, "is not a backup vault ARN"},
-		{"copy lifecycle follows the same rule", func(p *BackupPlanInput) {
-			p.Rules[0].CopyActions[0].Lifecycle = &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(10)), DeleteAfterDays: ptr(int64(90))}
+		{"copy lifecycle follows the same rule", func(p *wire.BackupPlanInput) {
+			p.Rules[0].CopyActions[0].Lifecycle = &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(10)), DeleteAfterDays: ptr(int64(90))}
 		}, apierr.InvalidParameterValue, "BackupPlan.Rules[0].CopyActions[0].Lifecycle.DeleteAfterDays (90) must be at least MoveToColdStorageAfterDays (10) + 90"},
-		{"copy lifecycle days in range", func(p *BackupPlanInput) { p.Rules[0].CopyActions[0].Lifecycle.DeleteAfterDays = ptr(int64(0)) },
+		{"copy lifecycle days in range", func(p *wire.BackupPlanInput) { p.Rules[0].CopyActions[0].Lifecycle.DeleteAfterDays = ptr(int64(0)) },
 			apierr.InvalidParameterValue, "BackupPlan.Rules[0].CopyActions[0].Lifecycle.DeleteAfterDays (0)"},
-		{"logically air-gapped target must be a vault ARN", func(p *BackupPlanInput) { p.Rules[0].TargetLogicallyAirGappedBackupVaultArn = "vault" },
+		{"logically air-gapped target must be a vault ARN", func(p *wire.BackupPlanInput) { p.Rules[0].TargetLogicallyAirGappedBackupVaultArn = "vault" },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].TargetLogicallyAirGappedBackupVaultArn "vault" is not a backup vault ARN`},
 
 		// Tags, index actions and advanced settings.
-		{"recovery point tag with reserved prefix", func(p *BackupPlanInput) { p.Rules[0].RecoveryPointTags = map[string]string{"aws:team": "x"} },
+		{"recovery point tag with reserved prefix", func(p *wire.BackupPlanInput) { p.Rules[0].RecoveryPointTags = map[string]string{"aws:team": "x"} },
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].RecoveryPointTags: tag key "aws:team" uses the reserved prefix aws:`},
-		{"two index actions", func(p *BackupPlanInput) {
-			p.Rules[0].IndexActions = []IndexAction{{ResourceTypes: []string{"EBS"}}, {ResourceTypes: []string{"S3"}}}
+		{"two index actions", func(p *wire.BackupPlanInput) {
+			p.Rules[0].IndexActions = []wire.IndexAction{{ResourceTypes: []string{"EBS"}}, {ResourceTypes: []string{"S3"}}}
 		}, apierr.InvalidParameterValue, "BackupPlan.Rules[0].IndexActions has 2 entries; a rule can have at most one"},
-		{"index action type", func(p *BackupPlanInput) { p.Rules[0].IndexActions = []IndexAction{{ResourceTypes: []string{"RDS"}}} },
+		{"index action type", func(p *wire.BackupPlanInput) {
+			p.Rules[0].IndexActions = []wire.IndexAction{{ResourceTypes: []string{"RDS"}}}
+		},
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].IndexActions[0].ResourceTypes[0] "RDS" is not indexable`},
-		{"advanced setting for another resource type", func(p *BackupPlanInput) {
-			p.AdvancedBackupSettings = []AdvancedBackupSetting{{ResourceType: "RDS", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
+		{"advanced setting for another resource type", func(p *wire.BackupPlanInput) {
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "RDS", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
 		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].ResourceType "RDS" is not supported`},
-		{"advanced setting option value", func(p *BackupPlanInput) {
-			p.AdvancedBackupSettings = []AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "on"}}}
+		{"advanced setting option value", func(p *wire.BackupPlanInput) {
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "on"}}}
 		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].BackupOptions.WindowsVSS "on" must be enabled or disabled`},
 	}
 	for _, tc := range cases {
@@ -176,33 +179,33 @@ func TestValidatePlan_rules(t *testing.T) {
 func TestValidatePlan_acceptsWhatAWSAccepts(t *testing.T) {
 	cases := []struct {
 		name   string
-		change func(p *BackupPlanInput)
+		change func(p *wire.BackupPlanInput)
 	}{
-		{"no schedule (AWS's default)", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "" }},
-		{"hourly cron", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 * * * ? *)" }},
-		{"hourly rate", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(1 hour)" }},
-		{"an IANA time zone", func(p *BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "America/New_York" }},
-		{"exactly cold + 90", func(p *BackupPlanInput) {
-			p.Rules[0].Lifecycle = &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(120))}
+		{"no schedule (AWS's default)", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "" }},
+		{"hourly cron", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "cron(0 * * * ? *)" }},
+		{"hourly rate", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpression = "rate(1 hour)" }},
+		{"an IANA time zone", func(p *wire.BackupPlanInput) { p.Rules[0].ScheduleExpressionTimezone = "America/New_York" }},
+		{"exactly cold + 90", func(p *wire.BackupPlanInput) {
+			p.Rules[0].Lifecycle = &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(120))}
 		}},
-		{"cold storage without deletion", func(p *BackupPlanInput) {
-			p.Rules[0].Lifecycle = &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30))}
+		{"cold storage without deletion", func(p *wire.BackupPlanInput) {
+			p.Rules[0].Lifecycle = &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30))}
 		}},
-		{"archive opt-in", func(p *BackupPlanInput) { p.Rules[0].Lifecycle.OptInToArchiveForSupportedResources = ptr(true) }},
-		{"continuous rule without schedule, 35 days", func(p *BackupPlanInput) {
-			p.Rules[1] = BackupRuleInput{RuleName: "pitr", TargetBackupVaultName: "prod-primary-vault", EnableContinuousBackup: ptr(true), Lifecycle: &Lifecycle{DeleteAfterDays: ptr(int64(35))}}
+		{"archive opt-in", func(p *wire.BackupPlanInput) { p.Rules[0].Lifecycle.OptInToArchiveForSupportedResources = ptr(true) }},
+		{"continuous rule without schedule, 35 days", func(p *wire.BackupPlanInput) {
+			p.Rules[1] = wire.BackupRuleInput{RuleName: "pitr", TargetBackupVaultName: "prod-primary-vault", EnableContinuousBackup: ptr(true), Lifecycle: &wire.Lifecycle{DeleteAfterDays: ptr(int64(35))}}
 		}},
-		{"continuous rule whose copy goes cold", func(p *BackupPlanInput) {
-			p.Rules[1] = BackupRuleInput{RuleName: "pitr", TargetBackupVaultName: "prod-primary-vault", EnableContinuousBackup: ptr(true),
-				CopyActions: []CopyAction{{DestinationBackupVaultArn: drVaultARN, Lifecycle: &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(7)), DeleteAfterDays: ptr(int64(97))}}}}
+		{"continuous rule whose copy goes cold", func(p *wire.BackupPlanInput) {
+			p.Rules[1] = wire.BackupRuleInput{RuleName: "pitr", TargetBackupVaultName: "prod-primary-vault", EnableContinuousBackup: ptr(true),
+				CopyActions: []wire.CopyAction{{DestinationBackupVaultArn: drVaultARN, Lifecycle: &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(7)), DeleteAfterDays: ptr(int64(97))}}}}
 		}},
-		{"copy action without lifecycle", func(p *BackupPlanInput) { p.Rules[0].CopyActions[0].Lifecycle = nil }},
-		{"no lifecycle at all", func(p *BackupPlanInput) { p.Rules[1].Lifecycle = nil }},
-		{"recovery point tags, index action, scan action, advanced settings", func(p *BackupPlanInput) {
+		{"copy action without lifecycle", func(p *wire.BackupPlanInput) { p.Rules[0].CopyActions[0].Lifecycle = nil }},
+		{"no lifecycle at all", func(p *wire.BackupPlanInput) { p.Rules[1].Lifecycle = nil }},
+		{"recovery point tags, index action, scan action, advanced settings", func(p *wire.BackupPlanInput) {
 			p.Rules[0].RecoveryPointTags = map[string]string{"source": "daily"}
-			p.Rules[0].IndexActions = []IndexAction{{ResourceTypes: []string{"EBS", "S3"}}}
-			p.Rules[0].ScanActions = []ScanAction{{MalwareScanner: "GUARDDUTY", ScanMode: "FULL_SCAN"}}
-			p.AdvancedBackupSettings = []AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
+			p.Rules[0].IndexActions = []wire.IndexAction{{ResourceTypes: []string{"EBS", "S3"}}}
+			p.Rules[0].ScanActions = []wire.ScanAction{{MalwareScanner: "GUARDDUTY", ScanMode: "FULL_SCAN"}}
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
 		}},
 	}
 	for _, tc := range cases {

@@ -12,13 +12,14 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // planTemplate is a built-in plan AWS-style consoles offer as a starting point.
 type planTemplate struct {
 	ID   string
 	Name string
-	Plan BackupPlanInput
+	Plan wire.BackupPlanInput
 }
 
 // planTemplates is a small, honest set: each one validates under the same rules as a plan a user
@@ -27,52 +28,34 @@ var planTemplates = []planTemplate{
 	{
 		ID:   "0f7e3b32-5a1c-4c5e-9d55-1a1d0c6a0001",
 		Name: "Daily-35day-Retention",
-		Plan: BackupPlanInput{BackupPlanName: "Daily-35day-Retention", Rules: []BackupRuleInput{{
+		Plan: wire.BackupPlanInput{BackupPlanName: "Daily-35day-Retention", Rules: []wire.BackupRuleInput{{
 			RuleName: "DailyBackups", TargetBackupVaultName: "Default", ScheduleExpression: "cron(0 5 ? * * *)",
 			StartWindowMinutes: ptr(int64(480)), CompletionWindowMinutes: ptr(int64(10080)),
-			Lifecycle: &Lifecycle{DeleteAfterDays: ptr(int64(35))},
+			Lifecycle: &wire.Lifecycle{DeleteAfterDays: ptr(int64(35))},
 		}}},
 	},
 	{
 		ID:   "0f7e3b32-5a1c-4c5e-9d55-1a1d0c6a0002",
 		Name: "Weekly-1yr-Retention",
-		Plan: BackupPlanInput{BackupPlanName: "Weekly-1yr-Retention", Rules: []BackupRuleInput{{
+		Plan: wire.BackupPlanInput{BackupPlanName: "Weekly-1yr-Retention", Rules: []wire.BackupRuleInput{{
 			RuleName: "WeeklyBackups", TargetBackupVaultName: "Default", ScheduleExpression: "cron(0 5 ? * SAT *)",
 			StartWindowMinutes: ptr(int64(480)), CompletionWindowMinutes: ptr(int64(10080)),
-			Lifecycle: &Lifecycle{DeleteAfterDays: ptr(int64(365))},
+			Lifecycle: &wire.Lifecycle{DeleteAfterDays: ptr(int64(365))},
 		}}},
 	},
 	{
 		ID:   "0f7e3b32-5a1c-4c5e-9d55-1a1d0c6a0003",
 		Name: "Monthly-ColdStorage-7yr-Retention",
-		Plan: BackupPlanInput{BackupPlanName: "Monthly-ColdStorage-7yr-Retention", Rules: []BackupRuleInput{{
+		Plan: wire.BackupPlanInput{BackupPlanName: "Monthly-ColdStorage-7yr-Retention", Rules: []wire.BackupRuleInput{{
 			RuleName: "MonthlyBackups", TargetBackupVaultName: "Default", ScheduleExpression: "cron(0 5 1 * ? *)",
 			StartWindowMinutes: ptr(int64(480)), CompletionWindowMinutes: ptr(int64(10080)),
-			Lifecycle: &Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(2555))},
+			Lifecycle: &wire.Lifecycle{MoveToColdStorageAfterDays: ptr(int64(30)), DeleteAfterDays: ptr(int64(2555))},
 		}}},
 	},
 }
 
-// ListBackupPlanTemplatesInput is the wire input of ListBackupPlanTemplates.
-type ListBackupPlanTemplatesInput struct {
-	MaxResults *int32 `json:"MaxResults,omitempty"`
-	NextToken  string `json:"NextToken,omitempty"`
-}
-
-// BackupPlanTemplatesListMember is one template in ListBackupPlanTemplates.
-type BackupPlanTemplatesListMember struct {
-	BackupPlanTemplateId   string `json:"BackupPlanTemplateId"`
-	BackupPlanTemplateName string `json:"BackupPlanTemplateName"`
-}
-
-// ListBackupPlanTemplatesOutput is the wire output of ListBackupPlanTemplates.
-type ListBackupPlanTemplatesOutput struct {
-	BackupPlanTemplatesList []*BackupPlanTemplatesListMember `json:"BackupPlanTemplatesList"`
-	NextToken               string                           `json:"NextToken,omitempty"`
-}
-
 // ListBackupPlanTemplates lists the built-in templates.
-func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *ListBackupPlanTemplatesInput) (*ListBackupPlanTemplatesOutput, error) {
+func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *wire.ListBackupPlanTemplatesInput) (*wire.ListBackupPlanTemplatesOutput, error) {
 	start := 0
 	if in.NextToken != "" {
 		k, err := records.DecodeToken(in.NextToken, "template/")
@@ -90,9 +73,9 @@ func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *ListBackupPla
 		limit = int(*in.MaxResults)
 	}
 	end := min(start+limit, len(planTemplates))
-	out := &ListBackupPlanTemplatesOutput{BackupPlanTemplatesList: []*BackupPlanTemplatesListMember{}}
+	out := &wire.ListBackupPlanTemplatesOutput{BackupPlanTemplatesList: []*wire.BackupPlanTemplatesListMember{}}
 	for _, t := range planTemplates[start:end] {
-		out.BackupPlanTemplatesList = append(out.BackupPlanTemplatesList, &BackupPlanTemplatesListMember{BackupPlanTemplateId: t.ID, BackupPlanTemplateName: t.Name})
+		out.BackupPlanTemplatesList = append(out.BackupPlanTemplatesList, &wire.BackupPlanTemplatesListMember{BackupPlanTemplateId: t.ID, BackupPlanTemplateName: t.Name})
 	}
 	if end < len(planTemplates) {
 		out.NextToken = records.EncodeToken("template/" + strconv.Itoa(end))
@@ -100,45 +83,25 @@ func (s *Service) ListBackupPlanTemplates(ctx context.Context, in *ListBackupPla
 	return out, nil
 }
 
-// GetBackupPlanFromTemplateInput is the wire input of GetBackupPlanFromTemplate.
-type GetBackupPlanFromTemplateInput struct {
-	BackupPlanTemplateId string `json:"BackupPlanTemplateId"`
-}
-
-// GetBackupPlanFromTemplateOutput is the wire output of GetBackupPlanFromTemplate.
-type GetBackupPlanFromTemplateOutput struct {
-	BackupPlanDocument BackupPlan `json:"BackupPlanDocument"`
-}
-
 // GetBackupPlanFromTemplate returns a template's plan, with defaults filled in, ready to pass to
 // CreateBackupPlan.
-func (s *Service) GetBackupPlanFromTemplate(ctx context.Context, in *GetBackupPlanFromTemplateInput) (*GetBackupPlanFromTemplateOutput, error) {
+func (s *Service) GetBackupPlanFromTemplate(ctx context.Context, in *wire.GetBackupPlanFromTemplateInput) (*wire.GetBackupPlanFromTemplateOutput, error) {
 	for _, t := range planTemplates {
 		if t.ID == in.BackupPlanTemplateId {
-			return &GetBackupPlanFromTemplateOutput{BackupPlanDocument: normalizePlan(&t.Plan, nil, nil)}, nil
+			return &wire.GetBackupPlanFromTemplateOutput{BackupPlanDocument: normalizePlan(&t.Plan, nil, nil)}, nil
 		}
 	}
 	return nil, apierr.NotFound("Backup plan template %s does not exist: ListBackupPlanTemplates lists the templates", in.BackupPlanTemplateId)
 }
 
-// ExportBackupPlanTemplateInput is the wire input of ExportBackupPlanTemplate.
-type ExportBackupPlanTemplateInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-}
-
-// ExportBackupPlanTemplateOutput is the wire output of ExportBackupPlanTemplate.
-type ExportBackupPlanTemplateOutput struct {
-	BackupPlanTemplateJson string `json:"BackupPlanTemplateJson"`
-}
-
 // ExportBackupPlanTemplate returns a plan's current version as a JSON document that
 // GetBackupPlanFromJSON and CreateBackupPlan accept.
-func (s *Service) ExportBackupPlanTemplate(ctx context.Context, in *ExportBackupPlanTemplateInput) (*ExportBackupPlanTemplateOutput, error) {
+func (s *Service) ExportBackupPlanTemplate(ctx context.Context, in *wire.ExportBackupPlanTemplateInput) (*wire.ExportBackupPlanTemplateOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *ExportBackupPlanTemplateOutput
+	var out *wire.ExportBackupPlanTemplateOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err := findLivePlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -148,11 +111,11 @@ func (s *Service) ExportBackupPlanTemplate(ctx context.Context, in *ExportBackup
 		if err != nil {
 			return err
 		}
-		doc, err := json.MarshalIndent(v.Plan.planInput(), "", "  ")
+		doc, err := json.MarshalIndent(v.Plan.Input(), "", "  ")
 		if err != nil {
 			return fmt.Errorf("encode plan %s: %w", p.ID, err)
 		}
-		out = &ExportBackupPlanTemplateOutput{BackupPlanTemplateJson: string(doc)}
+		out = &wire.ExportBackupPlanTemplateOutput{BackupPlanTemplateJson: string(doc)}
 		return nil
 	})
 	if err != nil {
@@ -161,22 +124,12 @@ func (s *Service) ExportBackupPlanTemplate(ctx context.Context, in *ExportBackup
 	return out, nil
 }
 
-// GetBackupPlanFromJSONInput is the wire input of GetBackupPlanFromJSON.
-type GetBackupPlanFromJSONInput struct {
-	BackupPlanTemplateJson string `json:"BackupPlanTemplateJson"`
-}
-
-// GetBackupPlanFromJSONOutput is the wire output of GetBackupPlanFromJSON.
-type GetBackupPlanFromJSONOutput struct {
-	BackupPlan BackupPlan `json:"BackupPlan"`
-}
-
 // GetBackupPlanFromJSON checks a plan document — strict JSON: the members of BackupPlanInput,
 // optionally wrapped as {"BackupPlan": {...}} the way create-backup-plan's input file is — under
 // the same rules as CreateBackupPlan, and returns the plan as the engine would store it.
 // Malformed JSON and unknown members are InvalidRequestException; a plan that breaks a rule is
 // InvalidParameterValueException naming the member.
-func (s *Service) GetBackupPlanFromJSON(ctx context.Context, in *GetBackupPlanFromJSONInput) (*GetBackupPlanFromJSONOutput, error) {
+func (s *Service) GetBackupPlanFromJSON(ctx context.Context, in *wire.GetBackupPlanFromJSONInput) (*wire.GetBackupPlanFromJSONOutput, error) {
 	plan, err := parsePlanDocument(in.BackupPlanTemplateJson)
 	if err != nil {
 		return nil, err
@@ -184,10 +137,10 @@ func (s *Service) GetBackupPlanFromJSON(ctx context.Context, in *GetBackupPlanFr
 	if err := validatePlan(plan, ""); err != nil {
 		return nil, err
 	}
-	return &GetBackupPlanFromJSONOutput{BackupPlan: normalizePlan(plan, nil, nil)}, nil
+	return &wire.GetBackupPlanFromJSONOutput{BackupPlan: normalizePlan(plan, nil, nil)}, nil
 }
 
-func parsePlanDocument(doc string) (*BackupPlanInput, error) {
+func parsePlanDocument(doc string) (*wire.BackupPlanInput, error) {
 	if strings.TrimSpace(doc) == "" {
 		return nil, apierr.InvalidReq("BackupPlanTemplateJson is empty: pass a backup plan document such as {\"BackupPlanName\": \"daily\", \"Rules\": [...]}")
 	}
@@ -201,7 +154,7 @@ func parsePlanDocument(doc string) (*BackupPlanInput, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var plan BackupPlanInput
+	var plan wire.BackupPlanInput
 	if err := dec.Decode(&plan); err != nil {
 		return nil, jsonError(string(body), err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // planRecord is a backup plan as stored: its identity, and a summary of its current version so
@@ -26,10 +27,10 @@ type planRecord struct {
 	CreatorRequestID string     `json:"creator_request_id,omitempty"`
 	DeletionDate     *time.Time `json:"deletion_date,omitempty"`
 	// The current version.
-	Name                   string                  `json:"name"`
-	VersionID              string                  `json:"version_id"`
-	VersionCreationDate    time.Time               `json:"version_creation_date"`
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"advanced_backup_settings,omitempty"`
+	Name                   string                       `json:"name"`
+	VersionID              string                       `json:"version_id"`
+	VersionCreationDate    time.Time                    `json:"version_creation_date"`
+	AdvancedBackupSettings []wire.AdvancedBackupSetting `json:"advanced_backup_settings,omitempty"`
 	// Versions lists every version, oldest first.
 	Versions []planVersionRef `json:"versions"`
 	// LastExecutionDate is when a rule of the plan last fired (scheduled_runs.go).
@@ -43,9 +44,9 @@ type planVersionRef struct {
 
 // planVersion is one version of a plan: what the plan said from CreationDate on.
 type planVersion struct {
-	VersionID    string     `json:"version_id"`
-	CreationDate time.Time  `json:"creation_date"`
-	Plan         BackupPlan `json:"plan"`
+	VersionID    string          `json:"version_id"`
+	CreationDate time.Time       `json:"creation_date"`
+	Plan         wire.BackupPlan `json:"plan"`
 }
 
 func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
@@ -135,7 +136,7 @@ func checkNameFree(plans []planRecord, name, self string) error {
 }
 
 // addVersion stores a new version of p made from in, and makes it current.
-func (s *Service) addVersion(tx store.Tx, p *planRecord, in *BackupPlanInput, previous *BackupPlan) (planVersion, error) {
+func (s *Service) addVersion(tx store.Tx, p *planRecord, in *wire.BackupPlanInput, previous *wire.BackupPlan) (planVersion, error) {
 	ruleIDs := map[string]string{}
 	if previous != nil {
 		for _, r := range previous.Rules {
@@ -152,25 +153,9 @@ func (s *Service) addVersion(tx store.Tx, p *planRecord, in *BackupPlanInput, pr
 	return v, nil
 }
 
-// CreateBackupPlanInput is the wire input of CreateBackupPlan.
-type CreateBackupPlanInput struct {
-	BackupPlan       BackupPlanInput   `json:"BackupPlan"`
-	BackupPlanTags   map[string]string `json:"BackupPlanTags,omitempty"`
-	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
-}
-
-// CreateBackupPlanOutput is the wire output of CreateBackupPlan.
-type CreateBackupPlanOutput struct {
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
-	BackupPlanArn          string                  `json:"BackupPlanArn"`
-	BackupPlanId           string                  `json:"BackupPlanId"`
-	CreationDate           *Timestamp              `json:"CreationDate"`
-	VersionId              string                  `json:"VersionId"`
-}
-
 // CreateBackupPlan validates a plan and stores it as its first version. A retry with the
 // CreatorRequestId of a plan that exists returns that plan.
-func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInput) (*CreateBackupPlanOutput, error) {
+func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPlanInput) (*wire.CreateBackupPlanOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -184,7 +169,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 	if err := validateTags(in.BackupPlanTags); err != nil {
 		return nil, err
 	}
-	var out *CreateBackupPlanOutput
+	var out *wire.CreateBackupPlanOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		plans, err := livePlans(tx, c)
 		if err != nil {
@@ -193,8 +178,8 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 		if in.CreatorRequestId != "" {
 			for _, p := range plans {
 				if p.CreatorRequestID == in.CreatorRequestId {
-					out = &CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
-						CreationDate: NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
+					out = &wire.CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+						CreationDate: wire.NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
 					return nil
 				}
 			}
@@ -215,8 +200,8 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 				return err
 			}
 		}
-		out = &CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
-			CreationDate: NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
+		out = &wire.CreateBackupPlanOutput{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+			CreationDate: wire.NewTimestamp(p.VersionCreationDate), VersionId: p.VersionID}
 		return nil
 	})
 	if err != nil {
@@ -226,42 +211,14 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *CreateBackupPlanInpu
 	return out, nil
 }
 
-// GetBackupPlanInput is the wire input of GetBackupPlan.
-type GetBackupPlanInput struct {
-	BackupPlanId            string `json:"BackupPlanId"`
-	VersionId               string `json:"VersionId,omitempty"`
-	MaxScheduledRunsPreview *int32 `json:"MaxScheduledRunsPreview,omitempty"`
-}
-
-// ScheduledPlanExecutionMember is one upcoming run in GetBackupPlan's preview.
-type ScheduledPlanExecutionMember struct {
-	ExecutionTime     *Timestamp `json:"ExecutionTime"`
-	RuleExecutionType string     `json:"RuleExecutionType"`
-	RuleId            string     `json:"RuleId"`
-}
-
-// GetBackupPlanOutput is the wire output of GetBackupPlan.
-type GetBackupPlanOutput struct {
-	AdvancedBackupSettings []AdvancedBackupSetting         `json:"AdvancedBackupSettings,omitempty"`
-	BackupPlan             BackupPlan                      `json:"BackupPlan"`
-	BackupPlanArn          string                          `json:"BackupPlanArn"`
-	BackupPlanId           string                          `json:"BackupPlanId"`
-	CreationDate           *Timestamp                      `json:"CreationDate,omitempty"`
-	CreatorRequestId       string                          `json:"CreatorRequestId,omitempty"`
-	DeletionDate           *Timestamp                      `json:"DeletionDate,omitempty"`
-	LastExecutionDate      *Timestamp                      `json:"LastExecutionDate,omitempty"`
-	ScheduledRunsPreview   []*ScheduledPlanExecutionMember `json:"ScheduledRunsPreview,omitempty"`
-	VersionId              string                          `json:"VersionId"`
-}
-
 // GetBackupPlan returns the current version of a plan, or the version VersionId names. A deleted
 // plan is still returned, with its DeletionDate, as AWS does.
-func (s *Service) GetBackupPlan(ctx context.Context, in *GetBackupPlanInput) (*GetBackupPlanOutput, error) {
+func (s *Service) GetBackupPlan(ctx context.Context, in *wire.GetBackupPlanInput) (*wire.GetBackupPlanOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetBackupPlanOutput
+	var out *wire.GetBackupPlanOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err := findPlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -275,20 +232,20 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *GetBackupPlanInput) (*G
 		if err != nil {
 			return err
 		}
-		out = &GetBackupPlanOutput{
+		out = &wire.GetBackupPlanOutput{
 			AdvancedBackupSettings: v.Plan.AdvancedBackupSettings,
 			BackupPlan:             v.Plan,
 			BackupPlanArn:          p.ARN,
 			BackupPlanId:           p.ID,
-			CreationDate:           NewTimestamp(v.CreationDate),
+			CreationDate:           wire.NewTimestamp(v.CreationDate),
 			CreatorRequestId:       p.CreatorRequestID,
 			VersionId:              v.VersionID,
 		}
 		if p.LastExecutionDate != nil {
-			out.LastExecutionDate = NewTimestamp(*p.LastExecutionDate)
+			out.LastExecutionDate = wire.NewTimestamp(*p.LastExecutionDate)
 		}
 		if p.DeletionDate != nil {
-			out.DeletionDate = NewTimestamp(*p.DeletionDate)
+			out.DeletionDate = wire.NewTimestamp(*p.DeletionDate)
 		} else if n := int(deref(in.MaxScheduledRunsPreview)); n > 0 && versionID == p.VersionID {
 			out.ScheduledRunsPreview = previewRuns(v, s.clock.Now(), n)
 		}
@@ -302,8 +259,8 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *GetBackupPlanInput) (*G
 
 // previewRuns lists the next n runs of a plan version's rules after now, earliest first. A
 // rate() rule counts its cadence from the version's creation.
-func previewRuns(v planVersion, now time.Time, n int) []*ScheduledPlanExecutionMember {
-	var runs []*ScheduledPlanExecutionMember
+func previewRuns(v planVersion, now time.Time, n int) []*wire.ScheduledPlanExecutionMember {
+	var runs []*wire.ScheduledPlanExecutionMember
 	for _, r := range v.Plan.Rules {
 		sched, err := schedule.Parse(r.ScheduleExpression, r.ScheduleExpressionTimezone)
 		if err != nil {
@@ -322,7 +279,7 @@ func previewRuns(v planVersion, now time.Time, n int) []*ScheduledPlanExecutionM
 			if t.IsZero() {
 				break
 			}
-			runs = append(runs, &ScheduledPlanExecutionMember{ExecutionTime: NewTimestamp(t), RuleExecutionType: kind, RuleId: r.RuleId})
+			runs = append(runs, &wire.ScheduledPlanExecutionMember{ExecutionTime: wire.NewTimestamp(t), RuleExecutionType: kind, RuleId: r.RuleId})
 		}
 	}
 	sort.SliceStable(runs, func(i, j int) bool { return runs[i].ExecutionTime.Time().Before(runs[j].ExecutionTime.Time()) })
@@ -332,25 +289,9 @@ func previewRuns(v planVersion, now time.Time, n int) []*ScheduledPlanExecutionM
 	return runs
 }
 
-// UpdateBackupPlanInput is the wire input of UpdateBackupPlan.
-type UpdateBackupPlanInput struct {
-	BackupPlanId string          `json:"BackupPlanId"`
-	BackupPlan   BackupPlanInput `json:"BackupPlan"`
-}
-
-// UpdateBackupPlanOutput is the wire output of UpdateBackupPlan.
-type UpdateBackupPlanOutput struct {
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
-	BackupPlanArn          string                  `json:"BackupPlanArn"`
-	BackupPlanId           string                  `json:"BackupPlanId"`
-	CreationDate           *Timestamp              `json:"CreationDate"`
-	ScanSettings           []ScanSetting           `json:"ScanSettings,omitempty"`
-	VersionId              string                  `json:"VersionId"`
-}
-
 // UpdateBackupPlan replaces a plan's content with a new version; earlier versions are kept. A
 // rule keeps its RuleId when the new version has a rule of the same name.
-func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInput) (*UpdateBackupPlanOutput, error) {
+func (s *Service) UpdateBackupPlan(ctx context.Context, in *wire.UpdateBackupPlanInput) (*wire.UpdateBackupPlanOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -361,7 +302,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 	if err := s.checkPlanARNs(&in.BackupPlan, "BackupPlan."); err != nil {
 		return nil, err
 	}
-	var out *UpdateBackupPlanOutput
+	var out *wire.UpdateBackupPlanOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		p, err := findLivePlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -385,8 +326,8 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 		if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
 			return err
 		}
-		out = &UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
-			CreationDate: NewTimestamp(v.CreationDate), ScanSettings: v.Plan.ScanSettings, VersionId: v.VersionID}
+		out = &wire.UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+			CreationDate: wire.NewTimestamp(v.CreationDate), ScanSettings: v.Plan.ScanSettings, VersionId: v.VersionID}
 		return nil
 	})
 	if err != nil {
@@ -396,28 +337,15 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *UpdateBackupPlanInpu
 	return out, nil
 }
 
-// DeleteBackupPlanInput is the wire input of DeleteBackupPlan.
-type DeleteBackupPlanInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-}
-
-// DeleteBackupPlanOutput is the wire output of DeleteBackupPlan.
-type DeleteBackupPlanOutput struct {
-	BackupPlanArn string     `json:"BackupPlanArn"`
-	BackupPlanId  string     `json:"BackupPlanId"`
-	DeletionDate  *Timestamp `json:"DeletionDate"`
-	VersionId     string     `json:"VersionId"`
-}
-
 // DeleteBackupPlan marks a plan deleted. It is refused while the plan has selections, as AWS
 // refuses it. The plan's versions stay readable (GetBackupPlan, ListBackupPlans with
 // IncludeDeleted); its tags go.
-func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInput) (*DeleteBackupPlanOutput, error) {
+func (s *Service) DeleteBackupPlan(ctx context.Context, in *wire.DeleteBackupPlanInput) (*wire.DeleteBackupPlanOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *DeleteBackupPlanOutput
+	var out *wire.DeleteBackupPlanOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		p, err := findLivePlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -438,7 +366,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInpu
 		if err := deleteTags(tx, p.ARN); err != nil {
 			return err
 		}
-		out = &DeleteBackupPlanOutput{BackupPlanArn: p.ARN, BackupPlanId: p.ID, DeletionDate: NewTimestamp(now), VersionId: p.VersionID}
+		out = &wire.DeleteBackupPlanOutput{BackupPlanArn: p.ARN, BackupPlanId: p.ID, DeletionDate: wire.NewTimestamp(now), VersionId: p.VersionID}
 		return nil
 	})
 	if err != nil {
@@ -448,40 +376,14 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *DeleteBackupPlanInpu
 	return out, nil
 }
 
-// BackupPlansListMember is one plan, or one version of a plan, in a list.
-type BackupPlansListMember struct {
-	AdvancedBackupSettings []AdvancedBackupSetting `json:"AdvancedBackupSettings,omitempty"`
-	BackupPlanArn          string                  `json:"BackupPlanArn"`
-	BackupPlanId           string                  `json:"BackupPlanId"`
-	BackupPlanName         string                  `json:"BackupPlanName"`
-	CreationDate           *Timestamp              `json:"CreationDate,omitempty"`
-	CreatorRequestId       string                  `json:"CreatorRequestId,omitempty"`
-	DeletionDate           *Timestamp              `json:"DeletionDate,omitempty"`
-	LastExecutionDate      *Timestamp              `json:"LastExecutionDate,omitempty"`
-	VersionId              string                  `json:"VersionId"`
-}
-
-// ListBackupPlansInput is the wire input of ListBackupPlans.
-type ListBackupPlansInput struct {
-	IncludeDeleted *bool  `json:"IncludeDeleted,omitempty"`
-	MaxResults     *int32 `json:"MaxResults,omitempty"`
-	NextToken      string `json:"NextToken,omitempty"`
-}
-
-// ListBackupPlansOutput is the wire output of ListBackupPlans.
-type ListBackupPlansOutput struct {
-	BackupPlansList []*BackupPlansListMember `json:"BackupPlansList"`
-	NextToken       string                   `json:"NextToken,omitempty"`
-}
-
 // ListBackupPlans lists the caller's plans, current versions only; deleted plans only with
 // IncludeDeleted.
-func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput) (*ListBackupPlansOutput, error) {
+func (s *Service) ListBackupPlans(ctx context.Context, in *wire.ListBackupPlansInput) (*wire.ListBackupPlansOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBackupPlansOutput{BackupPlansList: []*BackupPlansListMember{}}
+	out := &wire.ListBackupPlansOutput{BackupPlansList: []*wire.BackupPlansListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		plans, next, err := records.Page(tx, records.CollPlans, c.scope(), in.NextToken, in.MaxResults, func(p *planRecord) bool {
 			return !p.deleted() || deref(in.IncludeDeleted)
@@ -491,13 +393,13 @@ func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput)
 		}
 		out.NextToken = next
 		for _, p := range plans {
-			m := &BackupPlansListMember{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
-				BackupPlanName: p.Name, CreationDate: NewTimestamp(p.VersionCreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: p.VersionID}
+			m := &wire.BackupPlansListMember{AdvancedBackupSettings: p.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+				BackupPlanName: p.Name, CreationDate: wire.NewTimestamp(p.VersionCreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: p.VersionID}
 			if p.DeletionDate != nil {
-				m.DeletionDate = NewTimestamp(*p.DeletionDate)
+				m.DeletionDate = wire.NewTimestamp(*p.DeletionDate)
 			}
 			if p.LastExecutionDate != nil {
-				m.LastExecutionDate = NewTimestamp(*p.LastExecutionDate)
+				m.LastExecutionDate = wire.NewTimestamp(*p.LastExecutionDate)
 			}
 			out.BackupPlansList = append(out.BackupPlansList, m)
 		}
@@ -509,26 +411,13 @@ func (s *Service) ListBackupPlans(ctx context.Context, in *ListBackupPlansInput)
 	return out, nil
 }
 
-// ListBackupPlanVersionsInput is the wire input of ListBackupPlanVersions.
-type ListBackupPlanVersionsInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-	MaxResults   *int32 `json:"MaxResults,omitempty"`
-	NextToken    string `json:"NextToken,omitempty"`
-}
-
-// ListBackupPlanVersionsOutput is the wire output of ListBackupPlanVersions.
-type ListBackupPlanVersionsOutput struct {
-	BackupPlanVersionsList []*BackupPlansListMember `json:"BackupPlanVersionsList"`
-	NextToken              string                   `json:"NextToken,omitempty"`
-}
-
 // ListBackupPlanVersions lists every version of a plan, oldest first; a deleted plan's too.
-func (s *Service) ListBackupPlanVersions(ctx context.Context, in *ListBackupPlanVersionsInput) (*ListBackupPlanVersionsOutput, error) {
+func (s *Service) ListBackupPlanVersions(ctx context.Context, in *wire.ListBackupPlanVersionsInput) (*wire.ListBackupPlanVersionsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBackupPlanVersionsOutput{BackupPlanVersionsList: []*BackupPlansListMember{}}
+	out := &wire.ListBackupPlanVersionsOutput{BackupPlanVersionsList: []*wire.BackupPlansListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err := findPlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -540,10 +429,10 @@ func (s *Service) ListBackupPlanVersions(ctx context.Context, in *ListBackupPlan
 		}
 		out.NextToken = next
 		for _, v := range versions {
-			m := &BackupPlansListMember{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
-				BackupPlanName: v.Plan.BackupPlanName, CreationDate: NewTimestamp(v.CreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: v.VersionID}
+			m := &wire.BackupPlansListMember{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
+				BackupPlanName: v.Plan.BackupPlanName, CreationDate: wire.NewTimestamp(v.CreationDate), CreatorRequestId: p.CreatorRequestID, VersionId: v.VersionID}
 			if p.DeletionDate != nil && v.VersionID == p.VersionID {
-				m.DeletionDate = NewTimestamp(*p.DeletionDate)
+				m.DeletionDate = wire.NewTimestamp(*p.DeletionDate)
 			}
 			out.BackupPlanVersionsList = append(out.BackupPlanVersionsList, m)
 		}

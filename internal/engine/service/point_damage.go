@@ -21,6 +21,18 @@ import (
 // A later repair that finds the point whole again (a backup re-stored the missing chunks from
 // the source) clears the mark and gives the point back the status it had.
 
+// CurrentResource returns the resource registered under id now, if it still is.
+func CurrentResource(ctx context.Context, st store.Store, account, region, id string) (resources.Resource, bool, error) {
+	var r resources.Resource
+	var found bool
+	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(account, region, id))
+		return err
+	})
+	return r, found, err
+}
+
 // VaultPoint is one recovery point of a vault, as verify and repair see it.
 type VaultPoint struct {
 	ID, ARN, ResourceARN  string
@@ -32,18 +44,6 @@ type VaultPoint struct {
 	// ResourceID is the ID of the resource the point was taken of (its registry key).
 	ResourceID      string
 	undamagedStatus string
-}
-
-// CurrentResource returns the resource registered under id now, if it still is.
-func CurrentResource(ctx context.Context, st store.Store, account, region, id string) (resources.Resource, bool, error) {
-	var r resources.Resource
-	var found bool
-	err := st.View(ctx, func(tx store.Tx) error {
-		var err error
-		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(account, region, id))
-		return err
-	})
-	return r, found, err
 }
 
 // StatusBeforeDamage is the status a damaged point had, or its status if it is not damaged.

@@ -3,6 +3,8 @@ package service
 import (
 	"strings"
 	"testing"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T) {
@@ -14,16 +16,16 @@ func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T
 	if err != nil || !changed {
 		t.Fatalf("SetPointDamage: changed %v, err %v", changed, err)
 	}
-	out, err := ts.DescribeRecoveryPoint(ts.ctx, &DescribeRecoveryPointInput{BackupVaultName: "vault-a", RecoveryPointArn: rp.ARN})
+	out, err := ts.DescribeRecoveryPoint(ts.ctx, &wire.DescribeRecoveryPointInput{BackupVaultName: "vault-a", RecoveryPointArn: rp.ARN})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Status != RecoveryPointPartial || !strings.Contains(out.StatusMessage, "snapshot 0123 is missing") {
 		t.Fatalf("damaged point: status %s, message %q", out.Status, out.StatusMessage)
 	}
-	_, err = ts.StartRestoreJob(ts.ctx, &StartRestoreJobInput{RecoveryPointArn: rp.ARN, Metadata: map[string]string{"newFileSystem": "true"}})
+	_, err = ts.StartRestoreJob(ts.ctx, &wire.StartRestoreJobInput{RecoveryPointArn: rp.ARN, Metadata: map[string]string{"newFileSystem": "true"}})
 	wantCode(t, err, "InvalidRequestException", rp.ARN, "damaged", "snapshot 0123 is missing", "engine repair")
-	_, err = ts.StartCopyJob(ts.ctx, &StartCopyJobInput{RecoveryPointArn: rp.ARN, SourceBackupVaultName: "vault-a",
+	_, err = ts.StartCopyJob(ts.ctx, &wire.StartCopyJobInput{RecoveryPointArn: rp.ARN, SourceBackupVaultName: "vault-a",
 		DestinationBackupVaultArn: VaultARN(testRegion, testAccount, "vault-a"), IamRoleArn: "arn:aws:iam::123456789012:role/r"})
 	wantCode(t, err, "InvalidRequestException", "damaged")
 
@@ -38,7 +40,7 @@ func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T
 	if changed, err := SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, ""); err != nil || !changed {
 		t.Fatalf("clear: %v %v", changed, err)
 	}
-	out, err = ts.DescribeRecoveryPoint(ts.ctx, &DescribeRecoveryPointInput{BackupVaultName: "vault-a", RecoveryPointArn: rp.ARN})
+	out, err = ts.DescribeRecoveryPoint(ts.ctx, &wire.DescribeRecoveryPointInput{BackupVaultName: "vault-a", RecoveryPointArn: rp.ARN})
 	if err != nil || out.Status != RecoveryPointCompleted || out.StatusMessage != "" {
 		t.Fatalf("cleared point: %+v %v", out, err)
 	}

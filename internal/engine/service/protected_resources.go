@@ -13,6 +13,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
@@ -71,40 +72,18 @@ func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (r
 	return records.RecoveryPoint{}, false, nil
 }
 
-// ProtectedResource is the model's ProtectedResource.
-type ProtectedResource struct {
-	LastBackupTime       *Timestamp `json:"LastBackupTime,omitempty"`
-	LastBackupVaultArn   string     `json:"LastBackupVaultArn,omitempty"`
-	LastRecoveryPointArn string     `json:"LastRecoveryPointArn,omitempty"`
-	ResourceArn          string     `json:"ResourceArn"`
-	ResourceName         string     `json:"ResourceName,omitempty"`
-	ResourceType         string     `json:"ResourceType"`
-}
-
-func protectedOut(rp records.RecoveryPoint) *ProtectedResource {
-	return &ProtectedResource{LastBackupTime: NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
+func protectedOut(rp records.RecoveryPoint) *wire.ProtectedResource {
+	return &wire.ProtectedResource{LastBackupTime: wire.NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
 		ResourceArn: rp.ResourceARN, ResourceName: rp.ResourceName, ResourceType: rp.ResourceType}
 }
 
-// ListProtectedResourcesInput is the wire input of ListProtectedResources.
-type ListProtectedResourcesInput struct {
-	MaxResults *int32 `json:"MaxResults,omitempty"`
-	NextToken  string `json:"NextToken,omitempty"`
-}
-
-// ListProtectedResourcesOutput is the wire output of ListProtectedResources.
-type ListProtectedResourcesOutput struct {
-	Results   []*ProtectedResource `json:"Results"`
-	NextToken string               `json:"NextToken,omitempty"`
-}
-
 // ListProtectedResources lists the resources that have recovery points, in ARN order.
-func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedResourcesInput) (*ListProtectedResourcesOutput, error) {
+func (s *Service) ListProtectedResources(ctx context.Context, in *wire.ListProtectedResourcesInput) (*wire.ListProtectedResourcesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
+	out := &wire.ListProtectedResourcesOutput{Results: []*wire.ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		var pointErr error
 		newest := map[string]records.RecoveryPoint{}
@@ -134,22 +113,9 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *ListProtectedR
 	return out, nil
 }
 
-// DescribeProtectedResourceInput is the wire input of DescribeProtectedResource.
-type DescribeProtectedResourceInput struct {
-	ResourceArn string `json:"ResourceArn"`
-}
-
-// DescribeProtectedResourceOutput is the wire output of DescribeProtectedResource.
-type DescribeProtectedResourceOutput struct {
-	ProtectedResource
-	LatestRestoreExecutionTimeMinutes      *int64     `json:"LatestRestoreExecutionTimeMinutes,omitempty"`
-	LatestRestoreJobCreationDate           *Timestamp `json:"LatestRestoreJobCreationDate,omitempty"`
-	LatestRestoreRecoveryPointCreationDate *Timestamp `json:"LatestRestoreRecoveryPointCreationDate,omitempty"`
-}
-
 // DescribeProtectedResource describes a resource that has recovery points: its latest backup
 // and latest restore.
-func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribeProtectedResourceInput) (*DescribeProtectedResourceOutput, error) {
+func (s *Service) DescribeProtectedResource(ctx context.Context, in *wire.DescribeProtectedResourceInput) (*wire.DescribeProtectedResourceOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -157,7 +123,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
-	var out *DescribeProtectedResourceOutput
+	var out *wire.DescribeProtectedResourceOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		rp, found, err := newestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
 		if err != nil {
@@ -170,11 +136,11 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 		if err != nil {
 			return err
 		}
-		out = &DescribeProtectedResourceOutput{ProtectedResource: *protectedOut(rp)}
+		out = &wire.DescribeProtectedResourceOutput{ProtectedResource: *protectedOut(rp)}
 		if !p.LatestRestoreJobCreationDate.IsZero() {
 			out.LatestRestoreExecutionTimeMinutes = ptr(p.LatestRestoreExecutionTimeMinutes)
-			out.LatestRestoreJobCreationDate = NewTimestamp(p.LatestRestoreJobCreationDate)
-			out.LatestRestoreRecoveryPointCreationDate = NewTimestamp(p.LatestRestoreRecoveryPointCreationDate)
+			out.LatestRestoreJobCreationDate = wire.NewTimestamp(p.LatestRestoreJobCreationDate)
+			out.LatestRestoreRecoveryPointCreationDate = wire.NewTimestamp(p.LatestRestoreRecoveryPointCreationDate)
 		}
 		return nil
 	})
@@ -184,17 +150,9 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *DescribePro
 	return out, nil
 }
 
-// ListProtectedResourcesByBackupVaultInput is the wire input of ListProtectedResourcesByBackupVault.
-type ListProtectedResourcesByBackupVaultInput struct {
-	BackupVaultName      string `json:"BackupVaultName"`
-	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
-	MaxResults           *int32 `json:"MaxResults,omitempty"`
-	NextToken            string `json:"NextToken,omitempty"`
-}
-
 // ListProtectedResourcesByBackupVault lists the resources with points in a vault, in ARN order,
 // each with its newest point there.
-func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *ListProtectedResourcesByBackupVaultInput) (*ListProtectedResourcesOutput, error) {
+func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *wire.ListProtectedResourcesByBackupVaultInput) (*wire.ListProtectedResourcesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -206,7 +164,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *L
 	if in.MaxResults != nil && *in.MaxResults > 0 {
 		limit = int(*in.MaxResults)
 	}
-	out := &ListProtectedResourcesOutput{Results: []*ProtectedResource{}}
+	out := &wire.ListProtectedResourcesOutput{Results: []*wire.ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Recovery point statuses and storage classes (the model's RecoveryPointStatus and StorageClass).
@@ -17,9 +18,6 @@ const (
 	StorageClassWarm       = records.StorageClassWarm
 	StorageClassCold       = records.StorageClassCold
 )
-
-// RecoveryPointCreator is the model's RecoveryPointCreator, stored as-is in a point.
-type RecoveryPointCreator = records.RecoveryPointCreator
 
 // RecoveryPointARN is the ARN of a recovery point of an EFS (and most other) resource.
 func RecoveryPointARN(region, account, id string) string {
@@ -116,56 +114,21 @@ func (s *Service) recoveryPointExistsByARN(tx store.Tx, a ARN) error {
 	return err
 }
 
-// DescribeRecoveryPointInput is the wire input of DescribeRecoveryPoint.
-type DescribeRecoveryPointInput struct {
-	BackupVaultName      string `json:"BackupVaultName"`
-	RecoveryPointArn     string `json:"RecoveryPointArn"`
-	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
-}
-
-// DescribeRecoveryPointOutput is the wire output of DescribeRecoveryPoint.
-type DescribeRecoveryPointOutput struct {
-	BackupSizeInBytes    int64                 `json:"BackupSizeInBytes"`
-	BackupVaultArn       string                `json:"BackupVaultArn"`
-	BackupVaultName      string                `json:"BackupVaultName"`
-	CalculatedLifecycle  *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
-	CompletionDate       *Timestamp            `json:"CompletionDate,omitempty"`
-	CreatedBy            *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreationDate         *Timestamp            `json:"CreationDate,omitempty"`
-	EncryptionKeyArn     string                `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType    string                `json:"EncryptionKeyType,omitempty"`
-	IamRoleArn           string                `json:"IamRoleArn,omitempty"`
-	InitiationDate       *Timestamp            `json:"InitiationDate,omitempty"`
-	IsEncrypted          bool                  `json:"IsEncrypted"`
-	IsParent             bool                  `json:"IsParent"`
-	LastRestoreTime      *Timestamp            `json:"LastRestoreTime,omitempty"`
-	Lifecycle            *Lifecycle            `json:"Lifecycle,omitempty"`
-	RecoveryPointArn     string                `json:"RecoveryPointArn"`
-	ResourceArn          string                `json:"ResourceArn"`
-	ResourceName         string                `json:"ResourceName,omitempty"`
-	ResourceType         string                `json:"ResourceType"`
-	SourceBackupVaultArn string                `json:"SourceBackupVaultArn,omitempty"`
-	Status               string                `json:"Status"`
-	StatusMessage        string                `json:"StatusMessage,omitempty"`
-	StorageClass         string                `json:"StorageClass"`
-	VaultType            string                `json:"VaultType,omitempty"`
-}
-
-func describePoint(v records.Vault, rp records.RecoveryPoint) *DescribeRecoveryPointOutput {
-	return &DescribeRecoveryPointOutput{
+func describePoint(v records.Vault, rp records.RecoveryPoint) *wire.DescribeRecoveryPointOutput {
+	return &wire.DescribeRecoveryPointOutput{
 		BackupSizeInBytes:    rp.BackupSizeInBytes,
 		BackupVaultArn:       rp.VaultARN,
 		BackupVaultName:      rp.VaultName,
 		CalculatedLifecycle:  calculatedLifecycle(rp.Lifecycle, rp.CreationDate),
-		CompletionDate:       NewTimestamp(rp.CompletionDate),
+		CompletionDate:       wire.NewTimestamp(rp.CompletionDate),
 		CreatedBy:            rp.CreatedBy,
-		CreationDate:         NewTimestamp(rp.CreationDate),
+		CreationDate:         wire.NewTimestamp(rp.CreationDate),
 		EncryptionKeyArn:     rp.EncryptionKeyARN,
 		EncryptionKeyType:    rp.EncryptionKeyType,
 		IamRoleArn:           rp.IamRoleARN,
-		InitiationDate:       NewTimestamp(rp.InitiationDate),
+		InitiationDate:       wire.NewTimestamp(rp.InitiationDate),
 		IsEncrypted:          true,
-		LastRestoreTime:      NewTimestamp(rp.LastRestoreTime),
+		LastRestoreTime:      wire.NewTimestamp(rp.LastRestoreTime),
 		Lifecycle:            rp.Lifecycle,
 		RecoveryPointArn:     rp.ARN,
 		ResourceArn:          rp.ResourceARN,
@@ -189,7 +152,7 @@ func vaultAccount(c Caller, given, vaultName string) error {
 }
 
 // DescribeRecoveryPoint describes one recovery point.
-func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *DescribeRecoveryPointInput) (*DescribeRecoveryPointOutput, error) {
+func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *wire.DescribeRecoveryPointInput) (*wire.DescribeRecoveryPointOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -197,7 +160,7 @@ func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *DescribeRecover
 	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
 		return nil, err
 	}
-	var out *DescribeRecoveryPointOutput
+	var out *wire.DescribeRecoveryPointOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
@@ -212,55 +175,8 @@ func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *DescribeRecover
 	return out, nil
 }
 
-// ListRecoveryPointsByBackupVaultInput is the wire input of ListRecoveryPointsByBackupVault.
-type ListRecoveryPointsByBackupVaultInput struct {
-	BackupVaultName          string     `json:"BackupVaultName"`
-	BackupVaultAccountId     string     `json:"BackupVaultAccountId,omitempty"`
-	ByBackupPlanId           string     `json:"ByBackupPlanId,omitempty"`
-	ByCreatedAfter           *Timestamp `json:"ByCreatedAfter,omitempty"`
-	ByCreatedBefore          *Timestamp `json:"ByCreatedBefore,omitempty"`
-	ByParentRecoveryPointArn string     `json:"ByParentRecoveryPointArn,omitempty"`
-	ByResourceArn            string     `json:"ByResourceArn,omitempty"`
-	ByResourceType           string     `json:"ByResourceType,omitempty"`
-	MaxResults               *int32     `json:"MaxResults,omitempty"`
-	NextToken                string     `json:"NextToken,omitempty"`
-}
-
-// RecoveryPointByBackupVault is one point in ListRecoveryPointsByBackupVault.
-type RecoveryPointByBackupVault struct {
-	BackupSizeInBytes    int64                 `json:"BackupSizeInBytes"`
-	BackupVaultArn       string                `json:"BackupVaultArn"`
-	BackupVaultName      string                `json:"BackupVaultName"`
-	CalculatedLifecycle  *CalculatedLifecycle  `json:"CalculatedLifecycle,omitempty"`
-	CompletionDate       *Timestamp            `json:"CompletionDate,omitempty"`
-	CreatedBy            *RecoveryPointCreator `json:"CreatedBy,omitempty"`
-	CreationDate         *Timestamp            `json:"CreationDate,omitempty"`
-	EncryptionKeyArn     string                `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType    string                `json:"EncryptionKeyType,omitempty"`
-	IamRoleArn           string                `json:"IamRoleArn,omitempty"`
-	InitiationDate       *Timestamp            `json:"InitiationDate,omitempty"`
-	IsEncrypted          bool                  `json:"IsEncrypted"`
-	IsParent             bool                  `json:"IsParent"`
-	LastRestoreTime      *Timestamp            `json:"LastRestoreTime,omitempty"`
-	Lifecycle            *Lifecycle            `json:"Lifecycle,omitempty"`
-	RecoveryPointArn     string                `json:"RecoveryPointArn"`
-	ResourceArn          string                `json:"ResourceArn"`
-	ResourceName         string                `json:"ResourceName,omitempty"`
-	ResourceType         string                `json:"ResourceType"`
-	SourceBackupVaultArn string                `json:"SourceBackupVaultArn,omitempty"`
-	Status               string                `json:"Status"`
-	StatusMessage        string                `json:"StatusMessage,omitempty"`
-	VaultType            string                `json:"VaultType,omitempty"`
-}
-
-// ListRecoveryPointsByBackupVaultOutput is the wire output of ListRecoveryPointsByBackupVault.
-type ListRecoveryPointsByBackupVaultOutput struct {
-	RecoveryPoints []*RecoveryPointByBackupVault `json:"RecoveryPoints"`
-	NextToken      string                        `json:"NextToken,omitempty"`
-}
-
 // ListRecoveryPointsByBackupVault lists a vault's points in creation order, with AWS's filters.
-func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListRecoveryPointsByBackupVaultInput) (*ListRecoveryPointsByBackupVaultOutput, error) {
+func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *wire.ListRecoveryPointsByBackupVaultInput) (*wire.ListRecoveryPointsByBackupVaultOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -268,7 +184,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
 		return nil, err
 	}
-	out := &ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: []*RecoveryPointByBackupVault{}}
+	out := &wire.ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: []*wire.RecoveryPointByBackupVault{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
@@ -291,7 +207,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 		}
 		for _, rp := range list {
 			d := describePoint(v, *rp)
-			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointByBackupVault{
+			out.RecoveryPoints = append(out.RecoveryPoints, &wire.RecoveryPointByBackupVault{
 				BackupSizeInBytes: d.BackupSizeInBytes, BackupVaultArn: d.BackupVaultArn, BackupVaultName: d.BackupVaultName,
 				CalculatedLifecycle: d.CalculatedLifecycle, CompletionDate: d.CompletionDate, CreatedBy: d.CreatedBy,
 				CreationDate: d.CreationDate, EncryptionKeyArn: d.EncryptionKeyArn, EncryptionKeyType: d.EncryptionKeyType,
@@ -310,38 +226,9 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *ListR
 	return out, nil
 }
 
-// ListRecoveryPointsByResourceInput is the wire input of ListRecoveryPointsByResource.
-type ListRecoveryPointsByResourceInput struct {
-	ResourceArn            string `json:"ResourceArn"`
-	ManagedByAWSBackupOnly *bool  `json:"ManagedByAWSBackupOnly,omitempty"`
-	MaxResults             *int32 `json:"MaxResults,omitempty"`
-	NextToken              string `json:"NextToken,omitempty"`
-}
-
-// RecoveryPointByResource is one point in ListRecoveryPointsByResource.
-type RecoveryPointByResource struct {
-	BackupSizeBytes   int64      `json:"BackupSizeBytes"`
-	BackupVaultName   string     `json:"BackupVaultName"`
-	CreationDate      *Timestamp `json:"CreationDate,omitempty"`
-	EncryptionKeyArn  string     `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType string     `json:"EncryptionKeyType,omitempty"`
-	IsParent          bool       `json:"IsParent"`
-	RecoveryPointArn  string     `json:"RecoveryPointArn"`
-	ResourceName      string     `json:"ResourceName,omitempty"`
-	Status            string     `json:"Status"`
-	StatusMessage     string     `json:"StatusMessage,omitempty"`
-	VaultType         string     `json:"VaultType,omitempty"`
-}
-
-// ListRecoveryPointsByResourceOutput is the wire output of ListRecoveryPointsByResource.
-type ListRecoveryPointsByResourceOutput struct {
-	RecoveryPoints []*RecoveryPointByResource `json:"RecoveryPoints"`
-	NextToken      string                     `json:"NextToken,omitempty"`
-}
-
 // ListRecoveryPointsByResource lists a resource's points in every vault, in creation order. A
 // resource with no points (or unknown to the engine) has an empty list, as on AWS.
-func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListRecoveryPointsByResourceInput) (*ListRecoveryPointsByResourceOutput, error) {
+func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *wire.ListRecoveryPointsByResourceInput) (*wire.ListRecoveryPointsByResourceOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -349,7 +236,7 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
-	out := &ListRecoveryPointsByResourceOutput{RecoveryPoints: []*RecoveryPointByResource{}}
+	out := &wire.ListRecoveryPointsByResourceOutput{RecoveryPoints: []*wire.RecoveryPointByResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		refs, next, err := records.Page[records.PointRef](tx, records.CollResourcePoints, c.AccountID+"/"+c.Region+"/"+in.ResourceArn+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
@@ -367,8 +254,8 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 			if err != nil {
 				return err
 			}
-			out.RecoveryPoints = append(out.RecoveryPoints, &RecoveryPointByResource{
-				BackupSizeBytes: rp.BackupSizeInBytes, BackupVaultName: rp.VaultName, CreationDate: NewTimestamp(rp.CreationDate),
+			out.RecoveryPoints = append(out.RecoveryPoints, &wire.RecoveryPointByResource{
+				BackupSizeBytes: rp.BackupSizeInBytes, BackupVaultName: rp.VaultName, CreationDate: wire.NewTimestamp(rp.CreationDate),
 				EncryptionKeyArn: rp.EncryptionKeyARN, EncryptionKeyType: rp.EncryptionKeyType, RecoveryPointArn: rp.ARN,
 				ResourceName: rp.ResourceName, Status: rp.Status, StatusMessage: rp.StatusMessage, VaultType: v.Type,
 			})
@@ -382,16 +269,10 @@ func (s *Service) ListRecoveryPointsByResource(ctx context.Context, in *ListReco
 	return out, nil
 }
 
-// DeleteRecoveryPointInput is the wire input of DeleteRecoveryPoint.
-type DeleteRecoveryPointInput struct {
-	BackupVaultName  string `json:"BackupVaultName"`
-	RecoveryPointArn string `json:"RecoveryPointArn"`
-}
-
 // DeleteRecoveryPoint deletes a recovery point, subject to the vault's protection rules. The
 // point is gone from every listing when the call returns; its data is removed from the vault's
 // repository in the background (a queued task that survives restarts).
-func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPointInput) (*struct{}, error) {
+func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecoveryPointInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -425,24 +306,9 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *DeleteRecoveryPoi
 	return &struct{}{}, nil
 }
 
-// UpdateRecoveryPointLifecycleInput is the wire input of UpdateRecoveryPointLifecycle.
-type UpdateRecoveryPointLifecycleInput struct {
-	BackupVaultName  string     `json:"BackupVaultName"`
-	RecoveryPointArn string     `json:"RecoveryPointArn"`
-	Lifecycle        *Lifecycle `json:"Lifecycle,omitempty"`
-}
-
-// UpdateRecoveryPointLifecycleOutput is the wire output of UpdateRecoveryPointLifecycle.
-type UpdateRecoveryPointLifecycleOutput struct {
-	BackupVaultArn      string               `json:"BackupVaultArn"`
-	CalculatedLifecycle *CalculatedLifecycle `json:"CalculatedLifecycle,omitempty"`
-	Lifecycle           *Lifecycle           `json:"Lifecycle,omitempty"`
-	RecoveryPointArn    string               `json:"RecoveryPointArn"`
-}
-
 // UpdateRecoveryPointLifecycle replaces a point's lifecycle. As on AWS, the call sets the whole
 // lifecycle: a member left out is cleared.
-func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRecoveryPointLifecycleInput) (*UpdateRecoveryPointLifecycleOutput, error) {
+func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.UpdateRecoveryPointLifecycleInput) (*wire.UpdateRecoveryPointLifecycleOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -451,7 +317,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 		return nil, err
 	}
 	now := s.clock.Now()
-	var out *UpdateRecoveryPointLifecycleOutput
+	var out *wire.UpdateRecoveryPointLifecycleOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
@@ -478,7 +344,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 		if err := records.IndexPointLifecycle(tx, rp); err != nil {
 			return err
 		}
-		out = &UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
+		out = &wire.UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
 		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})
@@ -491,24 +357,9 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *UpdateRe
 	return out, nil
 }
 
-// GetRecoveryPointRestoreMetadataInput is the wire input of GetRecoveryPointRestoreMetadata.
-type GetRecoveryPointRestoreMetadataInput struct {
-	BackupVaultName      string `json:"BackupVaultName"`
-	RecoveryPointArn     string `json:"RecoveryPointArn"`
-	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
-}
-
-// GetRecoveryPointRestoreMetadataOutput is the wire output of GetRecoveryPointRestoreMetadata.
-type GetRecoveryPointRestoreMetadataOutput struct {
-	BackupVaultArn   string            `json:"BackupVaultArn"`
-	RecoveryPointArn string            `json:"RecoveryPointArn"`
-	ResourceType     string            `json:"ResourceType"`
-	RestoreMetadata  map[string]string `json:"RestoreMetadata"`
-}
-
 // GetRecoveryPointRestoreMetadata returns the configuration of the resource the point was taken
 // of, in the keys StartRestoreJob accepts.
-func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *GetRecoveryPointRestoreMetadataInput) (*GetRecoveryPointRestoreMetadataOutput, error) {
+func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *wire.GetRecoveryPointRestoreMetadataInput) (*wire.GetRecoveryPointRestoreMetadataOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -516,7 +367,7 @@ func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *GetRe
 	if err := vaultAccount(c, in.BackupVaultAccountId, in.BackupVaultName); err != nil {
 		return nil, err
 	}
-	var out *GetRecoveryPointRestoreMetadataOutput
+	var out *wire.GetRecoveryPointRestoreMetadataOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		_, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
@@ -526,7 +377,7 @@ func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *GetRe
 		if err != nil {
 			return err
 		}
-		out = &GetRecoveryPointRestoreMetadataOutput{BackupVaultArn: rp.VaultARN, RecoveryPointArn: rp.ARN, ResourceType: rp.ResourceType,
+		out = &wire.GetRecoveryPointRestoreMetadataOutput{BackupVaultArn: rp.VaultARN, RecoveryPointArn: rp.ARN, ResourceType: rp.ResourceType,
 			RestoreMetadata: conn.RestoreMetadata(rp.Resource, rp.EncryptionKeyARN)}
 		return nil
 	})

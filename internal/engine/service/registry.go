@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // The protected-resource registry: the local resources (directories, later databases and
@@ -17,33 +18,15 @@ import (
 // engine's extension API (not AWS Backup's), and read by StartBackupJob, restores and, later,
 // tag-based selections.
 
-// RegisteredResource is a registry entry on the wire.
-type RegisteredResource struct {
-	ResourceArn  string            `json:"ResourceArn"`
-	ResourceType string            `json:"ResourceType"`
-	ResourceId   string            `json:"ResourceId"`
-	ResourceName string            `json:"ResourceName"`
-	Locator      string            `json:"Locator"`
-	Tags         map[string]string `json:"Tags"`
-	CreationDate *Timestamp        `json:"CreationDate,omitempty"`
-}
-
-func registeredResourceOut(r resources.Resource) *RegisteredResource {
+func registeredResourceOut(r resources.Resource) *wire.RegisteredResource {
 	tags := maps.Clone(r.Tags)
 	if tags == nil {
 		tags = map[string]string{}
 	}
 	// The locator is shown with any secret in it masked: it is listed, logged and kept in
 	// Terraform state by whoever reads the registry.
-	return &RegisteredResource{ResourceArn: r.ARN, ResourceType: r.Type, ResourceId: r.ID, ResourceName: r.Name(),
-		Locator: resources.RedactLocator(r.Locator), Tags: tags, CreationDate: NewTimestamp(r.CreationDate)}
-}
-
-// RegisterResourceInput registers a resource.
-type RegisterResourceInput struct {
-	ResourceType string            `json:"ResourceType"`
-	Locator      string            `json:"Locator"`
-	Tags         map[string]string `json:"Tags,omitempty"`
+	return &wire.RegisteredResource{ResourceArn: r.ARN, ResourceType: r.Type, ResourceId: r.ID, ResourceName: r.Name(),
+		Locator: resources.RedactLocator(r.Locator), Tags: tags, CreationDate: wire.NewTimestamp(r.CreationDate)}
 }
 
 // connector returns the connector of a resource type, or an error naming the types there are.
@@ -65,7 +48,7 @@ type accountLocator interface {
 
 // RegisterResource adds a resource to the registry and returns it with its ARN. A locator that is
 // already registered is AlreadyExistsException carrying the existing ARN.
-func (s *Service) RegisterResource(ctx context.Context, in *RegisterResourceInput) (*RegisteredResource, error) {
+func (s *Service) RegisterResource(ctx context.Context, in *wire.RegisterResourceInput) (*wire.RegisteredResource, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -140,18 +123,13 @@ func locatorNoun(resourceType string) string {
 	return "resource"
 }
 
-// GetResourceInput names a registered resource.
-type GetResourceInput struct {
-	ResourceArn string `json:"ResourceArn"`
-}
-
 // GetResource returns a registered resource.
-func (s *Service) GetResource(ctx context.Context, in *GetResourceInput) (*RegisteredResource, error) {
+func (s *Service) GetResource(ctx context.Context, in *wire.GetResourceInput) (*wire.RegisteredResource, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *RegisteredResource
+	var out *wire.RegisteredResource
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		r, err := findResource(tx, c, in.ResourceArn)
 		if err != nil {
@@ -166,21 +144,8 @@ func (s *Service) GetResource(ctx context.Context, in *GetResourceInput) (*Regis
 	return out, nil
 }
 
-// ListResourcesInput lists registered resources.
-type ListResourcesInput struct {
-	ResourceType string `json:"ResourceType,omitempty"`
-	MaxResults   *int32 `json:"MaxResults,omitempty"`
-	NextToken    string `json:"NextToken,omitempty"`
-}
-
-// ListResourcesOutput is a page of registered resources.
-type ListResourcesOutput struct {
-	Resources []*RegisteredResource `json:"Resources"`
-	NextToken string                `json:"NextToken,omitempty"`
-}
-
 // ListResources lists the caller's registered resources in the region, in ID order.
-func (s *Service) ListResources(ctx context.Context, in *ListResourcesInput) (*ListResourcesOutput, error) {
+func (s *Service) ListResources(ctx context.Context, in *wire.ListResourcesInput) (*wire.ListResourcesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -188,7 +153,7 @@ func (s *Service) ListResources(ctx context.Context, in *ListResourcesInput) (*L
 	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 1000) {
 		return nil, apierr.InvalidParameter("MaxResults must be between 1 and 1000, got %d", *in.MaxResults)
 	}
-	out := &ListResourcesOutput{Resources: []*RegisteredResource{}}
+	out := &wire.ListResourcesOutput{Resources: []*wire.RegisteredResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		list, next, err := records.Page(tx, records.CollResources, c.scope(), in.NextToken, in.MaxResults, func(r *resources.Resource) bool {
 			return in.ResourceType == "" || r.Type == in.ResourceType
@@ -208,14 +173,8 @@ func (s *Service) ListResources(ctx context.Context, in *ListResourcesInput) (*L
 	return out, nil
 }
 
-// UpdateResourceInput replaces a registered resource's tags.
-type UpdateResourceInput struct {
-	ResourceArn string            `json:"ResourceArn"`
-	Tags        map[string]string `json:"Tags"`
-}
-
 // UpdateResource replaces the tags of a registered resource.
-func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (*RegisteredResource, error) {
+func (s *Service) UpdateResource(ctx context.Context, in *wire.UpdateResourceInput) (*wire.RegisteredResource, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -223,7 +182,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	var out *RegisteredResource
+	var out *wire.RegisteredResource
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		r, err := findResource(tx, c, in.ResourceArn)
 		if err != nil {
@@ -244,7 +203,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *UpdateResourceInput) (
 
 // RemoveResource takes a resource out of the registry. Its recovery points stay, as an AWS
 // backup outlives the file system it was taken of; the directory itself is not touched.
-func (s *Service) RemoveResource(ctx context.Context, in *GetResourceInput) (*struct{}, error) {
+func (s *Service) RemoveResource(ctx context.Context, in *wire.GetResourceInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Restore job statuses (the model's RestoreJobStatus), defined where they are stored.
@@ -29,25 +30,10 @@ const (
 	RestoreJobFailed    = records.RestoreJobFailed
 )
 
-// StartRestoreJobInput is the wire input of StartRestoreJob.
-type StartRestoreJobInput struct {
-	RecoveryPointArn                 string            `json:"RecoveryPointArn"`
-	Metadata                         map[string]string `json:"Metadata"`
-	IamRoleArn                       string            `json:"IamRoleArn,omitempty"`
-	IdempotencyToken                 string            `json:"IdempotencyToken,omitempty"`
-	ResourceType                     string            `json:"ResourceType,omitempty"`
-	CopySourceTagsToRestoredResource *bool             `json:"CopySourceTagsToRestoredResource,omitempty"`
-}
-
-// StartRestoreJobOutput is the wire output of StartRestoreJob.
-type StartRestoreJobOutput struct {
-	RestoreJobId string `json:"RestoreJobId"`
-}
-
 // StartRestoreJob starts restoring a recovery point. The metadata is checked before the job is
 // accepted (for EFS: newFileSystem, destination-path, ItemsToRestore), so a restore that could not
 // work is refused with a message instead of becoming a FAILED job.
-func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput) (*StartRestoreJobOutput, error) {
+func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobInput) (*wire.StartRestoreJobOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -119,7 +105,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *StartRestoreJobInput)
 		return nil, internal("start restore job", err)
 	}
 	s.runner.Notify()
-	return &StartRestoreJobOutput{RestoreJobId: j.ID}, nil
+	return &wire.StartRestoreJobOutput{RestoreJobId: j.ID}, nil
 }
 
 // scanRestoreJobs calls fn with each of the caller's restore jobs until it returns true.
@@ -164,32 +150,12 @@ func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
 	return id, err
 }
 
-// RestoreJob is the model's RestoreJobsListMember; DescribeRestoreJob answers the same members.
-type RestoreJob struct {
-	AccountId                 string     `json:"AccountId"`
-	BackupSizeInBytes         int64      `json:"BackupSizeInBytes"`
-	BackupVaultArn            string     `json:"BackupVaultArn,omitempty"`
-	CompletionDate            *Timestamp `json:"CompletionDate,omitempty"`
-	CreatedResourceArn        string     `json:"CreatedResourceArn,omitempty"`
-	CreationDate              *Timestamp `json:"CreationDate"`
-	IamRoleArn                string     `json:"IamRoleArn,omitempty"`
-	IsParent                  bool       `json:"IsParent"`
-	PercentDone               string     `json:"PercentDone"`
-	RecoveryPointArn          string     `json:"RecoveryPointArn"`
-	RecoveryPointCreationDate *Timestamp `json:"RecoveryPointCreationDate,omitempty"`
-	ResourceType              string     `json:"ResourceType"`
-	RestoreJobId              string     `json:"RestoreJobId"`
-	SourceResourceArn         string     `json:"SourceResourceArn,omitempty"`
-	Status                    string     `json:"Status"`
-	StatusMessage             string     `json:"StatusMessage,omitempty"`
-}
-
-func restoreJobOut(j *records.RestoreJob) *RestoreJob {
-	return &RestoreJob{
+func restoreJobOut(j *records.RestoreJob) *wire.RestoreJob {
+	return &wire.RestoreJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
-		CompletionDate: NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: NewTimestamp(j.CreationDate),
+		CompletionDate: wire.NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: wire.NewTimestamp(j.CreationDate),
 		IamRoleArn: j.IamRoleARN, PercentDone: fmt.Sprintf("%.1f", j.PercentDone), RecoveryPointArn: j.RecoveryPointARN,
-		RecoveryPointCreationDate: NewTimestamp(j.RecoveryPointCreationDate), ResourceType: j.Source.Type, RestoreJobId: j.ID,
+		RecoveryPointCreationDate: wire.NewTimestamp(j.RecoveryPointCreationDate), ResourceType: j.Source.Type, RestoreJobId: j.ID,
 		SourceResourceArn: j.Source.ARN, Status: j.Status, StatusMessage: j.StatusMessage,
 	}
 }
@@ -205,18 +171,13 @@ func findRestoreJob(tx store.Tx, c Caller, id string) (records.RestoreJob, error
 	return j, nil
 }
 
-// DescribeRestoreJobInput is the wire input of DescribeRestoreJob and GetRestoreJobMetadata.
-type DescribeRestoreJobInput struct {
-	RestoreJobId string `json:"RestoreJobId"`
-}
-
 // DescribeRestoreJob describes a restore job.
-func (s *Service) DescribeRestoreJob(ctx context.Context, in *DescribeRestoreJobInput) (*RestoreJob, error) {
+func (s *Service) DescribeRestoreJob(ctx context.Context, in *wire.DescribeRestoreJobInput) (*wire.RestoreJob, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *RestoreJob
+	var out *wire.RestoreJob
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		j, err := findRestoreJob(tx, c, in.RestoreJobId)
 		if err != nil {
@@ -231,26 +192,20 @@ func (s *Service) DescribeRestoreJob(ctx context.Context, in *DescribeRestoreJob
 	return out, nil
 }
 
-// GetRestoreJobMetadataOutput is the wire output of GetRestoreJobMetadata.
-type GetRestoreJobMetadataOutput struct {
-	Metadata     map[string]string `json:"Metadata"`
-	RestoreJobId string            `json:"RestoreJobId"`
-}
-
 // GetRestoreJobMetadata returns the metadata a restore job runs with: the request's, with the
 // defaults it resolved filled in (for EFS, where the data goes: destination-path).
-func (s *Service) GetRestoreJobMetadata(ctx context.Context, in *DescribeRestoreJobInput) (*GetRestoreJobMetadataOutput, error) {
+func (s *Service) GetRestoreJobMetadata(ctx context.Context, in *wire.DescribeRestoreJobInput) (*wire.GetRestoreJobMetadataOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetRestoreJobMetadataOutput
+	var out *wire.GetRestoreJobMetadataOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		j, err := findRestoreJob(tx, c, in.RestoreJobId)
 		if err != nil {
 			return err
 		}
-		out = &GetRestoreJobMetadataOutput{Metadata: j.Plan.Metadata, RestoreJobId: j.ID}
+		out = &wire.GetRestoreJobMetadataOutput{Metadata: j.Plan.Metadata, RestoreJobId: j.ID}
 		return nil
 	})
 	if err != nil {
@@ -259,28 +214,7 @@ func (s *Service) GetRestoreJobMetadata(ctx context.Context, in *DescribeRestore
 	return out, nil
 }
 
-// ListRestoreJobsInput is the wire input of ListRestoreJobs.
-type ListRestoreJobsInput struct {
-	ByAccountId             string     `json:"ByAccountId,omitempty"`
-	ByCompleteAfter         *Timestamp `json:"ByCompleteAfter,omitempty"`
-	ByCompleteBefore        *Timestamp `json:"ByCompleteBefore,omitempty"`
-	ByCreatedAfter          *Timestamp `json:"ByCreatedAfter,omitempty"`
-	ByCreatedBefore         *Timestamp `json:"ByCreatedBefore,omitempty"`
-	ByParentJobId           string     `json:"ByParentJobId,omitempty"`
-	ByResourceType          string     `json:"ByResourceType,omitempty"`
-	ByRestoreTestingPlanArn string     `json:"ByRestoreTestingPlanArn,omitempty"`
-	ByStatus                string     `json:"ByStatus,omitempty"`
-	MaxResults              *int32     `json:"MaxResults,omitempty"`
-	NextToken               string     `json:"NextToken,omitempty"`
-}
-
-// ListRestoreJobsOutput is the wire output of ListRestoreJobs.
-type ListRestoreJobsOutput struct {
-	RestoreJobs []*RestoreJob `json:"RestoreJobs"`
-	NextToken   string        `json:"NextToken,omitempty"`
-}
-
-func timeFilter(t time.Time, after, before *Timestamp) bool {
+func timeFilter(t time.Time, after, before *wire.Timestamp) bool {
 	if after != nil && (t.IsZero() || !t.After(after.Time())) {
 		return false
 	}
@@ -291,12 +225,12 @@ func timeFilter(t time.Time, after, before *Timestamp) bool {
 }
 
 // ListRestoreJobs lists the caller's restore jobs in the region, oldest first, with AWS's filters.
-func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput) (*ListRestoreJobsOutput, error) {
+func (s *Service) ListRestoreJobs(ctx context.Context, in *wire.ListRestoreJobsInput) (*wire.ListRestoreJobsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
+	out := &wire.ListRestoreJobsOutput{RestoreJobs: []*wire.RestoreJob{}}
 	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" || in.ByRestoreTestingPlanArn != "" {
 		return out, nil // no other accounts, composite jobs or restore testing plans here
 	}
@@ -322,18 +256,8 @@ func (s *Service) ListRestoreJobs(ctx context.Context, in *ListRestoreJobsInput)
 	return out, nil
 }
 
-// ListRestoreJobsByProtectedResourceInput is the wire input of ListRestoreJobsByProtectedResource.
-type ListRestoreJobsByProtectedResourceInput struct {
-	ResourceArn                       string     `json:"ResourceArn"`
-	ByRecoveryPointCreationDateAfter  *Timestamp `json:"ByRecoveryPointCreationDateAfter,omitempty"`
-	ByRecoveryPointCreationDateBefore *Timestamp `json:"ByRecoveryPointCreationDateBefore,omitempty"`
-	ByStatus                          string     `json:"ByStatus,omitempty"`
-	MaxResults                        *int32     `json:"MaxResults,omitempty"`
-	NextToken                         string     `json:"NextToken,omitempty"`
-}
-
 // ListRestoreJobsByProtectedResource lists the restore jobs of points taken of one resource.
-func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *ListRestoreJobsByProtectedResourceInput) (*ListRestoreJobsOutput, error) {
+func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *wire.ListRestoreJobsByProtectedResourceInput) (*wire.ListRestoreJobsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -341,7 +265,7 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *Li
 	if _, err := s.checkARN("ResourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
-	out := &ListRestoreJobsOutput{RestoreJobs: []*RestoreJob{}}
+	out := &wire.ListRestoreJobsOutput{RestoreJobs: []*wire.RestoreJob{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return j.Source.ARN == in.ResourceArn && (in.ByStatus == "" || j.Status == in.ByStatus) &&

@@ -17,6 +17,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Scheduled runs: the plan rules firing, and the work package scheduler asks the service to do
@@ -50,7 +51,7 @@ type scheduledWork struct{ s *Service }
 type activeRule struct {
 	plan    planRecord
 	version planVersion
-	rule    BackupRule
+	rule    wire.BackupRule
 	sched   *schedule.Schedule
 	cursor  time.Time
 }
@@ -420,7 +421,7 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
 		VaultARN: VaultARN(p.Region, p.AccountID, rule.TargetBackupVaultName),
-		CreatedBy: &RecoveryPointCreator{
+		CreatedBy: &wire.RecoveryPointCreator{
 			BackupPlanArn: p.ARN, BackupPlanId: p.ID, BackupPlanName: r.version.Plan.BackupPlanName, BackupPlanVersion: r.version.VersionID,
 			BackupRuleCron: rule.ScheduleExpression, BackupRuleId: rule.RuleId, BackupRuleName: rule.RuleName, BackupRuleTimezone: rule.ScheduleExpressionTimezone,
 		},
@@ -503,27 +504,15 @@ func (s *Service) enforceWindow(ctx context.Context, e records.DueEntry, now tim
 	return stop, err
 }
 
-// ListPlanResourcesInput names a plan.
-type ListPlanResourcesInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-}
-
-// ListPlanResourcesOutput is what a plan's selections cover.
-type ListPlanResourcesOutput struct {
-	// ResourceArns are the registered resources a rule of the plan would back up if it fired
-	// now, in registry order.
-	ResourceArns []string `json:"ResourceArns"`
-}
-
 // ListPlanResources resolves a plan's selections against the protected-resource registry, as a
 // rule firing now would: which resources the plan covers. (AWS Backup has no such operation; the
 // extension API serves it, to check a selection before the schedule fires.)
-func (s *Service) ListPlanResources(ctx context.Context, in *ListPlanResourcesInput) (*ListPlanResourcesOutput, error) {
+func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResourcesInput) (*wire.ListPlanResourcesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListPlanResourcesOutput{ResourceArns: []string{}}
+	out := &wire.ListPlanResourcesOutput{ResourceArns: []string{}}
 	var p planRecord
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err = findLivePlan(tx, c, in.BackupPlanId)

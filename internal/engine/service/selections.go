@@ -14,62 +14,11 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
-// Condition is the wire Condition of ListOfTags.
-type Condition struct {
-	ConditionKey   string `json:"ConditionKey"`
-	ConditionType  string `json:"ConditionType"`
-	ConditionValue string `json:"ConditionValue"`
-}
-
-// ConditionParameter is one key and value of a Conditions operator.
-type ConditionParameter struct {
-	ConditionKey   string `json:"ConditionKey,omitempty"`
-	ConditionValue string `json:"ConditionValue,omitempty"`
-}
-
-// Conditions is the wire Conditions of a selection.
-type Conditions struct {
-	StringEquals    []ConditionParameter `json:"StringEquals,omitempty"`
-	StringLike      []ConditionParameter `json:"StringLike,omitempty"`
-	StringNotEquals []ConditionParameter `json:"StringNotEquals,omitempty"`
-	StringNotLike   []ConditionParameter `json:"StringNotLike,omitempty"`
-}
-
-// BackupSelection is the wire BackupSelection: which resources a plan backs up, and the role it
-// uses. It is stored exactly as given, so reads return what was written.
-type BackupSelection struct {
-	SelectionName string      `json:"SelectionName"`
-	IamRoleArn    string      `json:"IamRoleArn"`
-	Resources     []string    `json:"Resources,omitempty"`
-	NotResources  []string    `json:"NotResources,omitempty"`
-	ListOfTags    []Condition `json:"ListOfTags,omitempty"`
-	Conditions    *Conditions `json:"Conditions,omitempty"`
-}
-
-// Spec returns the selection's matching criteria for package selection.
-func (b *BackupSelection) Spec() selection.Spec {
-	spec := selection.Spec{Resources: b.Resources, NotResources: b.NotResources}
-	for _, t := range b.ListOfTags {
-		spec.ListOfTags = append(spec.ListOfTags, selection.Tag{Key: t.ConditionKey, Value: t.ConditionValue})
-	}
-	if b.Conditions != nil {
-		conv := func(ps []ConditionParameter) []selection.Tag {
-			var out []selection.Tag
-			for _, p := range ps {
-				out = append(out, selection.Tag{Key: p.ConditionKey, Value: p.ConditionValue})
-			}
-			return out
-		}
-		spec.Conditions = selection.Conditions{StringEquals: conv(b.Conditions.StringEquals), StringLike: conv(b.Conditions.StringLike),
-			StringNotEquals: conv(b.Conditions.StringNotEquals), StringNotLike: conv(b.Conditions.StringNotLike)}
-	}
-	return spec
-}
-
 // validateSelection applies AWS's rules to a selection; messages name the member.
-func validateSelection(b *BackupSelection) error {
+func validateSelection(b *wire.BackupSelection) error {
 	if !displayNamePattern.MatchString(b.SelectionName) {
 		return apierr.InvalidParameter("BackupSelection.SelectionName %q must be "+modelnames.DisplayRule, b.SelectionName)
 	}
@@ -91,30 +40,16 @@ func validateSelection(b *BackupSelection) error {
 
 // selectionRecord is a selection as stored.
 type selectionRecord struct {
-	ID               string          `json:"id"`
-	PlanID           string          `json:"plan_id"`
-	CreatorRequestID string          `json:"creator_request_id,omitempty"`
-	CreationDate     time.Time       `json:"creation_date"`
-	Selection        BackupSelection `json:"selection"`
-}
-
-// CreateBackupSelectionInput is the wire input of CreateBackupSelection.
-type CreateBackupSelectionInput struct {
-	BackupPlanId     string          `json:"BackupPlanId"`
-	BackupSelection  BackupSelection `json:"BackupSelection"`
-	CreatorRequestId string          `json:"CreatorRequestId,omitempty"`
-}
-
-// CreateBackupSelectionOutput is the wire output of CreateBackupSelection.
-type CreateBackupSelectionOutput struct {
-	BackupPlanId string     `json:"BackupPlanId"`
-	CreationDate *Timestamp `json:"CreationDate"`
-	SelectionId  string     `json:"SelectionId"`
+	ID               string               `json:"id"`
+	PlanID           string               `json:"plan_id"`
+	CreatorRequestID string               `json:"creator_request_id,omitempty"`
+	CreationDate     time.Time            `json:"creation_date"`
+	Selection        wire.BackupSelection `json:"selection"`
 }
 
 // CreateBackupSelection assigns resources to a plan. Selection names are unique within a plan; a
 // retry with the CreatorRequestId of an existing selection returns it.
-func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSelectionInput) (*CreateBackupSelectionOutput, error) {
+func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBackupSelectionInput) (*wire.CreateBackupSelectionOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -122,7 +57,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 	if err := validateSelection(&in.BackupSelection); err != nil {
 		return nil, err
 	}
-	var out *CreateBackupSelectionOutput
+	var out *wire.CreateBackupSelectionOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		p, err := findLivePlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -134,7 +69,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 		}
 		for _, e := range existing {
 			if in.CreatorRequestId != "" && e.CreatorRequestID == in.CreatorRequestId {
-				out = &CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: NewTimestamp(e.CreationDate), SelectionId: e.ID}
+				out = &wire.CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: wire.NewTimestamp(e.CreationDate), SelectionId: e.ID}
 				return nil
 			}
 		}
@@ -148,7 +83,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *CreateBackupSel
 		if err := records.InsertDoc(tx, records.CollSelections, p.key()+"/"+rec.ID, rec); err != nil {
 			return err
 		}
-		out = &CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: NewTimestamp(rec.CreationDate), SelectionId: rec.ID}
+		out = &wire.CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: wire.NewTimestamp(rec.CreationDate), SelectionId: rec.ID}
 		return nil
 	})
 	if err != nil {
@@ -185,34 +120,19 @@ func findSelection(tx store.Tx, c Caller, planID, id string) (selectionRecord, e
 	return rec, nil
 }
 
-// GetBackupSelectionInput is the wire input of GetBackupSelection.
-type GetBackupSelectionInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-	SelectionId  string `json:"SelectionId"`
-}
-
-// GetBackupSelectionOutput is the wire output of GetBackupSelection.
-type GetBackupSelectionOutput struct {
-	BackupPlanId     string          `json:"BackupPlanId"`
-	BackupSelection  BackupSelection `json:"BackupSelection"`
-	CreationDate     *Timestamp      `json:"CreationDate,omitempty"`
-	CreatorRequestId string          `json:"CreatorRequestId,omitempty"`
-	SelectionId      string          `json:"SelectionId"`
-}
-
 // GetBackupSelection returns a selection as it was written.
-func (s *Service) GetBackupSelection(ctx context.Context, in *GetBackupSelectionInput) (*GetBackupSelectionOutput, error) {
+func (s *Service) GetBackupSelection(ctx context.Context, in *wire.GetBackupSelectionInput) (*wire.GetBackupSelectionOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetBackupSelectionOutput
+	var out *wire.GetBackupSelectionOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		rec, err := findSelection(tx, c, in.BackupPlanId, in.SelectionId)
 		if err != nil {
 			return err
 		}
-		out = &GetBackupSelectionOutput{BackupPlanId: rec.PlanID, BackupSelection: rec.Selection, CreationDate: NewTimestamp(rec.CreationDate),
+		out = &wire.GetBackupSelectionOutput{BackupPlanId: rec.PlanID, BackupSelection: rec.Selection, CreationDate: wire.NewTimestamp(rec.CreationDate),
 			CreatorRequestId: rec.CreatorRequestID, SelectionId: rec.ID}
 		return nil
 	})
@@ -222,14 +142,8 @@ func (s *Service) GetBackupSelection(ctx context.Context, in *GetBackupSelection
 	return out, nil
 }
 
-// DeleteBackupSelectionInput is the wire input of DeleteBackupSelection.
-type DeleteBackupSelectionInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-	SelectionId  string `json:"SelectionId"`
-}
-
 // DeleteBackupSelection removes a selection from its plan.
-func (s *Service) DeleteBackupSelection(ctx context.Context, in *DeleteBackupSelectionInput) (*struct{}, error) {
+func (s *Service) DeleteBackupSelection(ctx context.Context, in *wire.DeleteBackupSelectionInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -246,36 +160,13 @@ func (s *Service) DeleteBackupSelection(ctx context.Context, in *DeleteBackupSel
 	return &struct{}{}, nil
 }
 
-// ListBackupSelectionsInput is the wire input of ListBackupSelections.
-type ListBackupSelectionsInput struct {
-	BackupPlanId string `json:"BackupPlanId"`
-	MaxResults   *int32 `json:"MaxResults,omitempty"`
-	NextToken    string `json:"NextToken,omitempty"`
-}
-
-// BackupSelectionsListMember is one selection in ListBackupSelections.
-type BackupSelectionsListMember struct {
-	BackupPlanId     string     `json:"BackupPlanId"`
-	CreationDate     *Timestamp `json:"CreationDate,omitempty"`
-	CreatorRequestId string     `json:"CreatorRequestId,omitempty"`
-	IamRoleArn       string     `json:"IamRoleArn"`
-	SelectionId      string     `json:"SelectionId"`
-	SelectionName    string     `json:"SelectionName"`
-}
-
-// ListBackupSelectionsOutput is the wire output of ListBackupSelections.
-type ListBackupSelectionsOutput struct {
-	BackupSelectionsList []*BackupSelectionsListMember `json:"BackupSelectionsList"`
-	NextToken            string                        `json:"NextToken,omitempty"`
-}
-
 // ListBackupSelections lists a plan's selections.
-func (s *Service) ListBackupSelections(ctx context.Context, in *ListBackupSelectionsInput) (*ListBackupSelectionsOutput, error) {
+func (s *Service) ListBackupSelections(ctx context.Context, in *wire.ListBackupSelectionsInput) (*wire.ListBackupSelectionsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &ListBackupSelectionsOutput{BackupSelectionsList: []*BackupSelectionsListMember{}}
+	out := &wire.ListBackupSelectionsOutput{BackupSelectionsList: []*wire.BackupSelectionsListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		p, err := findPlan(tx, c, in.BackupPlanId)
 		if err != nil {
@@ -287,7 +178,7 @@ func (s *Service) ListBackupSelections(ctx context.Context, in *ListBackupSelect
 		}
 		out.NextToken = next
 		for _, r := range recs {
-			out.BackupSelectionsList = append(out.BackupSelectionsList, &BackupSelectionsListMember{BackupPlanId: r.PlanID, CreationDate: NewTimestamp(r.CreationDate),
+			out.BackupSelectionsList = append(out.BackupSelectionsList, &wire.BackupSelectionsListMember{BackupPlanId: r.PlanID, CreationDate: wire.NewTimestamp(r.CreationDate),
 				CreatorRequestId: r.CreatorRequestID, IamRoleArn: r.Selection.IamRoleArn, SelectionId: r.ID, SelectionName: r.Selection.SelectionName})
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // t0 is where the tests' fake clocks start.
@@ -40,14 +41,14 @@ func newTestService(t *testing.T) *testService {
 
 func (ts *testService) createVault(name string) {
 	ts.t.Helper()
-	if _, err := ts.CreateBackupVault(ts.ctx, &CreateBackupVaultInput{BackupVaultName: name}); err != nil {
+	if _, err := ts.CreateBackupVault(ts.ctx, &wire.CreateBackupVaultInput{BackupVaultName: name}); err != nil {
 		ts.t.Fatalf("CreateBackupVault(%s): %v", name, err)
 	}
 }
 
-func (ts *testService) describe(name string) *DescribeBackupVaultOutput {
+func (ts *testService) describe(name string) *wire.DescribeBackupVaultOutput {
 	ts.t.Helper()
-	out, err := ts.DescribeBackupVault(ts.ctx, &DescribeBackupVaultInput{BackupVaultName: name})
+	out, err := ts.DescribeBackupVault(ts.ctx, &wire.DescribeBackupVaultInput{BackupVaultName: name})
 	if err != nil {
 		ts.t.Fatalf("DescribeBackupVault(%s): %v", name, err)
 	}

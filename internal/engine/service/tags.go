@@ -10,6 +10,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // AWS's tag limits.
@@ -82,14 +83,8 @@ func (s *Service) resolveTaggable(tx store.Tx, arn string) error {
 	return nil
 }
 
-// TagResourceInput is the wire input of TagResource.
-type TagResourceInput struct {
-	ResourceArn string            `json:"ResourceArn"`
-	Tags        map[string]string `json:"Tags"`
-}
-
 // TagResource adds or replaces tags on a resource.
-func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
+func (s *Service) TagResource(ctx context.Context, in *wire.TagResourceInput) (*struct{}, error) {
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
@@ -115,14 +110,8 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struc
 	return &struct{}{}, nil
 }
 
-// UntagResourceInput is the wire input of UntagResource.
-type UntagResourceInput struct {
-	ResourceArn string   `json:"ResourceArn"`
-	TagKeyList  []string `json:"TagKeyList"`
-}
-
 // UntagResource removes tags from a resource; keys it does not have are ignored.
-func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
+func (s *Service) UntagResource(ctx context.Context, in *wire.UntagResourceInput) (*struct{}, error) {
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if err := s.resolveTaggable(tx, in.ResourceArn); err != nil {
 			return err
@@ -145,22 +134,9 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*s
 	return &struct{}{}, nil
 }
 
-// ListTagsInput is the wire input of ListTags.
-type ListTagsInput struct {
-	ResourceArn string `json:"ResourceArn"`
-	MaxResults  *int32 `json:"MaxResults,omitempty"`
-	NextToken   string `json:"NextToken,omitempty"`
-}
-
-// ListTagsOutput is the wire output of ListTags.
-type ListTagsOutput struct {
-	Tags      map[string]string `json:"Tags"`
-	NextToken string            `json:"NextToken,omitempty"`
-}
-
 // ListTags returns a resource's tags, paginated in key order.
-func (s *Service) ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOutput, error) {
-	out := &ListTagsOutput{Tags: map[string]string{}}
+func (s *Service) ListTags(ctx context.Context, in *wire.ListTagsInput) (*wire.ListTagsOutput, error) {
+	out := &wire.ListTagsOutput{Tags: map[string]string{}}
 	err := s.store.View(ctx, func(tx store.Tx) error {
 		if err := s.resolveTaggable(tx, in.ResourceArn); err != nil {
 			return err
@@ -204,15 +180,10 @@ func (s *Service) ListTags(ctx context.Context, in *ListTagsInput) (*ListTagsOut
 	return out, nil
 }
 
-// GetSupportedResourceTypesOutput is the wire output of GetSupportedResourceTypes.
-type GetSupportedResourceTypesOutput struct {
-	ResourceTypes []string `json:"ResourceTypes"`
-}
-
 // GetSupportedResourceTypes answers with the resource types the engine's connectors can really
 // back up.
-func (s *Service) GetSupportedResourceTypes(ctx context.Context, _ *struct{}) (*GetSupportedResourceTypesOutput, error) {
+func (s *Service) GetSupportedResourceTypes(ctx context.Context, _ *struct{}) (*wire.GetSupportedResourceTypesOutput, error) {
 	types := append([]string{}, s.resourceTypes()...)
 	sort.Strings(types)
-	return &GetSupportedResourceTypesOutput{ResourceTypes: types}, nil
+	return &wire.GetSupportedResourceTypesOutput{ResourceTypes: types}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // AWS Backup Vault Lock's limits, from the PutBackupVaultLockConfiguration reference
@@ -39,18 +40,10 @@ const HeaderLockChangeableForDays = "X-Backup-Engine-Lock-Changeable-For-Days"
 
 const day = 24 * time.Hour
 
-// PutBackupVaultLockConfigurationInput is the wire input of PutBackupVaultLockConfiguration.
-type PutBackupVaultLockConfigurationInput struct {
-	BackupVaultName   string `json:"BackupVaultName"`
-	ChangeableForDays *int64 `json:"ChangeableForDays,omitempty"`
-	MaxRetentionDays  *int64 `json:"MaxRetentionDays,omitempty"`
-	MinRetentionDays  *int64 `json:"MinRetentionDays,omitempty"`
-}
-
 // validateLockInput applies the ranges of a lock configuration. Out-of-range values are
 // InvalidParameterValueException, which the API reference defines as "something is wrong with a
 // parameter's value. For example, the value is out of range."
-func validateLockInput(in *PutBackupVaultLockConfigurationInput) error {
+func validateLockInput(in *wire.PutBackupVaultLockConfigurationInput) error {
 	if err := validateRetentionRange(in.MinRetentionDays, in.MaxRetentionDays, minLockRetentionDays); err != nil {
 		return err
 	}
@@ -120,7 +113,7 @@ func fmtDays(d *int64) string {
 // PutBackupVaultLockConfiguration puts a lock on a vault, or replaces its lock while that is still
 // allowed. With ChangeableForDays the lock is in compliance mode and its lock date is now +
 // ChangeableForDays; without it, the lock is in governance mode and has no lock date.
-func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *PutBackupVaultLockConfigurationInput) (*struct{}, error) {
+func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *wire.PutBackupVaultLockConfigurationInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -155,15 +148,10 @@ func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *PutBa
 	return &struct{}{}, nil
 }
 
-// DeleteBackupVaultLockConfigurationInput is the wire input of DeleteBackupVaultLockConfiguration.
-type DeleteBackupVaultLockConfigurationInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
-}
-
 // DeleteBackupVaultLockConfiguration removes a vault's lock: a governance-mode lock at any time, a
 // compliance-mode lock only before its lock date, an air-gapped vault's never. Deleting the lock
 // of a vault that has none succeeds, so retries are safe.
-func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *DeleteBackupVaultLockConfigurationInput) (*struct{}, error) {
+func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *wire.DeleteBackupVaultLockConfigurationInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -193,7 +181,7 @@ type lockView struct {
 	Locked           *bool
 	MinRetentionDays *int64
 	MaxRetentionDays *int64
-	LockDate         *Timestamp
+	LockDate         *wire.Timestamp
 }
 
 // lockViewOf returns the wire fields of lock l. Locked is true whenever the vault has a lock, in either mode
@@ -204,7 +192,7 @@ func lockViewOf(l *records.VaultLock) lockView {
 	if l == nil {
 		return lockView{Locked: ptr(false)}
 	}
-	return lockView{Locked: ptr(true), MinRetentionDays: l.MinRetentionDays, MaxRetentionDays: l.MaxRetentionDays, LockDate: NewTimestamp(l.LockDate)}
+	return lockView{Locked: ptr(true), MinRetentionDays: l.MinRetentionDays, MaxRetentionDays: l.MaxRetentionDays, LockDate: wire.NewTimestamp(l.LockDate)}
 }
 
 // lockExtensionHeaders returns the engine's extra DescribeBackupVault headers for a vault's lock.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 func TestVaultLockRangesAreAWSs(t *testing.T) {
@@ -34,7 +35,7 @@ func TestVaultLockRangesAreAWSs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestService(t)
 			ts.createVault("locked")
-			_, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{
+			_, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{
 				BackupVaultName: "locked", MinRetentionDays: tc.min, MaxRetentionDays: tc.max, ChangeableForDays: tc.cfd,
 			})
 			if tc.wantMessage == "" {
@@ -56,9 +57,9 @@ func TestVaultLockRangesAreAWSs(t *testing.T) {
 
 func TestVaultLockOnAMissingVaultIsNotFound(t *testing.T) {
 	ts := newTestService(t)
-	_, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "nope", MinRetentionDays: i64(1)})
+	_, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "nope", MinRetentionDays: i64(1)})
 	wantCode(t, err, apierr.ResourceNotFound, "nope")
-	_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "nope"})
+	_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "nope"})
 	wantCode(t, err, apierr.ResourceNotFound, "nope")
 }
 
@@ -69,7 +70,7 @@ func TestGovernanceLockCanBeChangedOrRemovedAtAnyTime(t *testing.T) {
 		t.Run(fmt.Sprintf("after %v", after), func(t *testing.T) {
 			ts := newTestService(t)
 			ts.createVault("gov")
-			if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "gov", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
+			if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "gov", MinRetentionDays: i64(7), MaxRetentionDays: i64(30)}); err != nil {
 				t.Fatal(err)
 			}
 			d := ts.describe("gov")
@@ -77,13 +78,13 @@ func TestGovernanceLockCanBeChangedOrRemovedAtAnyTime(t *testing.T) {
 				t.Fatalf("governance lock shows Locked=%v LockDate=%v min=%v max=%v", *d.Locked, d.LockDate, d.MinRetentionDays, d.MaxRetentionDays)
 			}
 			ts.clock.Advance(after)
-			if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "gov", MinRetentionDays: i64(1), MaxRetentionDays: i64(3650)}); err != nil {
+			if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "gov", MinRetentionDays: i64(1), MaxRetentionDays: i64(3650)}); err != nil {
 				t.Fatalf("change after %v: %v", after, err)
 			}
 			if d := ts.describe("gov"); *d.MinRetentionDays != 1 || *d.MaxRetentionDays != 3650 {
 				t.Errorf("change did not take: min=%d max=%d", *d.MinRetentionDays, *d.MaxRetentionDays)
 			}
-			if _, err := ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "gov"}); err != nil {
+			if _, err := ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "gov"}); err != nil {
 				t.Fatalf("remove after %v: %v", after, err)
 			}
 			if d := ts.describe("gov"); *d.Locked || d.MinRetentionDays != nil || d.MaxRetentionDays != nil || d.LockDate != nil {
@@ -116,7 +117,7 @@ func TestComplianceLockIsImmutableFromItsLockDate(t *testing.T) {
 				t.Run(action, func(t *testing.T) {
 					ts := newTestService(t)
 					ts.createVault("compliance")
-					if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "compliance", MinRetentionDays: i64(7), ChangeableForDays: i64(cfd)}); err != nil {
+					if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "compliance", MinRetentionDays: i64(7), ChangeableForDays: i64(cfd)}); err != nil {
 						t.Fatal(err)
 					}
 					if got := ts.describe("compliance").LockDate.Time(); !got.Equal(lockDate) {
@@ -125,9 +126,9 @@ func TestComplianceLockIsImmutableFromItsLockDate(t *testing.T) {
 					ts.clock.Set(tc.at)
 					var err error
 					if action == "change" {
-						_, err = ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "compliance", MinRetentionDays: i64(1)})
+						_, err = ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "compliance", MinRetentionDays: i64(1)})
 					} else {
-						_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "compliance"})
+						_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "compliance"})
 					}
 					if !tc.immutable {
 						if err != nil {
@@ -159,23 +160,23 @@ func TestVaultLockGovernanceToComplianceTransition(t *testing.T) {
 	steps := []struct {
 		name    string
 		advance time.Duration
-		put     *PutBackupVaultLockConfigurationInput // nil: delete
+		put     *wire.PutBackupVaultLockConfigurationInput // nil: delete
 		errCode string
 		want    *want // the lock afterwards; nil: no lock
 	}{
-		{"governance lock", 0, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(7), MaxRetentionDays: i64(365)}, "",
+		{"governance lock", 0, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(7), MaxRetentionDays: i64(365)}, "",
 			&want{mode: LockModeGovernance}},
-		{"still governance ten days on", 10 * day, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14), MaxRetentionDays: i64(365)}, "",
+		{"still governance ten days on", 10 * day, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14), MaxRetentionDays: i64(365)}, "",
 			&want{mode: LockModeGovernance}},
-		{"to compliance with 5 days' grace", 0, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14), MaxRetentionDays: i64(365), ChangeableForDays: i64(5)}, "",
+		{"to compliance with 5 days' grace", 0, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14), MaxRetentionDays: i64(365), ChangeableForDays: i64(5)}, "",
 			&want{mode: LockModeCompliance, lockDate: t0.Add(15 * day), cfd: "5"}},
-		{"back to governance inside the grace time", 2 * day, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14)}, "",
+		{"back to governance inside the grace time", 2 * day, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(14)}, "",
 			&want{mode: LockModeGovernance}},
-		{"compliance again: the lock date restarts from now", day, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(30), MaxRetentionDays: i64(400), ChangeableForDays: i64(3)}, "",
+		{"compliance again: the lock date restarts from now", day, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(30), MaxRetentionDays: i64(400), ChangeableForDays: i64(3)}, "",
 			&want{mode: LockModeCompliance, lockDate: t0.Add(16 * day), cfd: "3"}},
-		{"changing it again restarts the lock date", day, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(30), MaxRetentionDays: i64(400), ChangeableForDays: i64(3)}, "",
+		{"changing it again restarts the lock date", day, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(30), MaxRetentionDays: i64(400), ChangeableForDays: i64(3)}, "",
 			&want{mode: LockModeCompliance, lockDate: t0.Add(17 * day), cfd: "3"}},
-		{"lock date reached: change refused", 3 * day, &PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(1)}, apierr.InvalidRequest,
+		{"lock date reached: change refused", 3 * day, &wire.PutBackupVaultLockConfigurationInput{MinRetentionDays: i64(1)}, apierr.InvalidRequest,
 			&want{mode: LockModeCompliance, lockDate: t0.Add(17 * day), cfd: "3"}},
 		{"lock date passed: removal refused", 365 * day, nil, apierr.InvalidRequest,
 			&want{mode: LockModeCompliance, lockDate: t0.Add(17 * day), cfd: "3"}},
@@ -188,7 +189,7 @@ func TestVaultLockGovernanceToComplianceTransition(t *testing.T) {
 			in.BackupVaultName = "journey"
 			_, err = ts.PutBackupVaultLockConfiguration(ts.ctx, &in)
 		} else {
-			_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "journey"})
+			_, err = ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "journey"})
 		}
 		if st.errCode == "" && err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -224,13 +225,13 @@ func TestListBackupVaultsShowsLocks(t *testing.T) {
 	ts.createVault("a-plain")
 	ts.createVault("b-governance")
 	ts.createVault("c-compliance")
-	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "b-governance", MaxRetentionDays: i64(90)}); err != nil {
+	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "b-governance", MaxRetentionDays: i64(90)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "c-compliance", MinRetentionDays: i64(30), ChangeableForDays: i64(3)}); err != nil {
+	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "c-compliance", MinRetentionDays: i64(30), ChangeableForDays: i64(3)}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ts.ListBackupVaults(ts.ctx, &ListBackupVaultsInput{})
+	out, err := ts.ListBackupVaults(ts.ctx, &wire.ListBackupVaultsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,26 +256,26 @@ func TestListBackupVaultsShowsLocks(t *testing.T) {
 func TestDeletingAnEmptyVaultRemovesItsLockPolicyAndNotifications(t *testing.T) {
 	ts := newTestService(t)
 	ts.createVault("short-lived")
-	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &PutBackupVaultLockConfigurationInput{BackupVaultName: "short-lived", MinRetentionDays: i64(7), ChangeableForDays: i64(3)}); err != nil {
+	if _, err := ts.PutBackupVaultLockConfiguration(ts.ctx, &wire.PutBackupVaultLockConfigurationInput{BackupVaultName: "short-lived", MinRetentionDays: i64(7), ChangeableForDays: i64(3)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "short-lived", Policy: ptr(denyDeletePolicy)}); err != nil {
+	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "short-lived", Policy: ptr(denyDeletePolicy)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &PutBackupVaultNotificationsInput{BackupVaultName: "short-lived", SNSTopicArn: "arn:aws:sns:us-east-1:123456789012:t", BackupVaultEvents: []string{"BACKUP_JOB_FAILED"}}); err != nil {
+	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &wire.PutBackupVaultNotificationsInput{BackupVaultName: "short-lived", SNSTopicArn: "arn:aws:sns:us-east-1:123456789012:t", BackupVaultEvents: []string{"BACKUP_JOB_FAILED"}}); err != nil {
 		t.Fatal(err)
 	}
 	ts.clock.Advance(30 * day) // well past the lock date
-	if _, err := ts.DeleteBackupVault(ts.ctx, &DeleteBackupVaultInput{BackupVaultName: "short-lived"}); err != nil {
+	if _, err := ts.DeleteBackupVault(ts.ctx, &wire.DeleteBackupVaultInput{BackupVaultName: "short-lived"}); err != nil {
 		t.Fatalf("delete an empty vault under an immutable compliance lock: %v", err)
 	}
 	ts.createVault("short-lived")
 	if d := ts.describe("short-lived"); *d.Locked || d.LockDate != nil {
 		t.Errorf("a new vault of the same name inherited the old lock: %+v", d)
 	}
-	_, err := ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "short-lived"})
+	_, err := ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "short-lived"})
 	wantCode(t, err, apierr.ResourceNotFound, "no access policy")
-	_, err = ts.GetBackupVaultNotifications(ts.ctx, &GetBackupVaultNotificationsInput{BackupVaultName: "short-lived"})
+	_, err = ts.GetBackupVaultNotifications(ts.ctx, &wire.GetBackupVaultNotificationsInput{BackupVaultName: "short-lived"})
 	wantCode(t, err, apierr.ResourceNotFound, "no notification configuration")
 }
 
@@ -283,7 +284,7 @@ func TestDeletingAMissingLockSucceeds(t *testing.T) {
 	ts := newTestService(t)
 	ts.createVault("unlocked")
 	for i := 0; i < 2; i++ {
-		if _, err := ts.DeleteBackupVaultLockConfiguration(ts.ctx, &DeleteBackupVaultLockConfigurationInput{BackupVaultName: "unlocked"}); err != nil {
+		if _, err := ts.DeleteBackupVaultLockConfiguration(ts.ctx, &wire.DeleteBackupVaultLockConfigurationInput{BackupVaultName: "unlocked"}); err != nil {
 			t.Fatalf("delete #%d: %v", i+1, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // snsTopicARN is an SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:TOPIC, where a topic name is
@@ -14,17 +15,10 @@ import (
 // CreateTopic's naming rule).
 var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 
-// PutBackupVaultNotificationsInput is the wire input of PutBackupVaultNotifications.
-type PutBackupVaultNotificationsInput struct {
-	BackupVaultName   string   `json:"BackupVaultName"`
-	SNSTopicArn       string   `json:"SNSTopicArn"`
-	BackupVaultEvents []string `json:"BackupVaultEvents"`
-}
-
 // validateNotifications checks a notification configuration. The API layer has already checked
 // each event against the model's BackupVaultEvent enum; what is left is the topic ARN and that
 // there is something to notify about. Faults are InvalidParameterValueException.
-func validateNotifications(in *PutBackupVaultNotificationsInput) error {
+func validateNotifications(in *wire.PutBackupVaultNotificationsInput) error {
 	if !snsTopicARN.MatchString(in.SNSTopicArn) {
 		return apierr.InvalidParameter("SNSTopicArn %q is not an SNS topic ARN: expected arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME, e.g. arn:aws:sns:us-east-1:123456789012:backup-events", in.SNSTopicArn)
 	}
@@ -35,7 +29,7 @@ func validateNotifications(in *PutBackupVaultNotificationsInput) error {
 }
 
 // PutBackupVaultNotifications sets (or replaces) the SNS topic and events a vault notifies.
-func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackupVaultNotificationsInput) (*struct{}, error) {
+func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *wire.PutBackupVaultNotificationsInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -57,27 +51,14 @@ func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *PutBackup
 	return &struct{}{}, nil
 }
 
-// GetBackupVaultNotificationsInput is the wire input of GetBackupVaultNotifications.
-type GetBackupVaultNotificationsInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
-}
-
-// GetBackupVaultNotificationsOutput is the wire output of GetBackupVaultNotifications.
-type GetBackupVaultNotificationsOutput struct {
-	BackupVaultArn    string   `json:"BackupVaultArn"`
-	BackupVaultName   string   `json:"BackupVaultName"`
-	SNSTopicArn       string   `json:"SNSTopicArn"`
-	BackupVaultEvents []string `json:"BackupVaultEvents"`
-}
-
 // GetBackupVaultNotifications returns a vault's notification configuration as it was put. A vault
 // without one answers ResourceNotFoundException, as AWS does.
-func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackupVaultNotificationsInput) (*GetBackupVaultNotificationsOutput, error) {
+func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *wire.GetBackupVaultNotificationsInput) (*wire.GetBackupVaultNotificationsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetBackupVaultNotificationsOutput
+	var out *wire.GetBackupVaultNotificationsOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
@@ -90,7 +71,7 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackup
 		if !found {
 			return apierr.NotFound("Backup vault %s has no notification configuration", v.Name)
 		}
-		out = &GetBackupVaultNotificationsOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, SNSTopicArn: n.SNSTopicArn, BackupVaultEvents: n.BackupVaultEvents}
+		out = &wire.GetBackupVaultNotificationsOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, SNSTopicArn: n.SNSTopicArn, BackupVaultEvents: n.BackupVaultEvents}
 		return nil
 	})
 	if err != nil {
@@ -99,15 +80,10 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *GetBackup
 	return out, nil
 }
 
-// DeleteBackupVaultNotificationsInput is the wire input of DeleteBackupVaultNotifications.
-type DeleteBackupVaultNotificationsInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
-}
-
 // DeleteBackupVaultNotifications turns a vault's notifications off. Turning off notifications that
 // are not on succeeds, so retries are safe; a vault that does not exist is
 // ResourceNotFoundException.
-func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *DeleteBackupVaultNotificationsInput) (*struct{}, error) {
+func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *wire.DeleteBackupVaultNotificationsInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err

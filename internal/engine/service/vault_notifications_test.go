@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 func TestVaultNotificationsRoundTripExactly(t *testing.T) {
@@ -13,10 +14,10 @@ func TestVaultNotificationsRoundTripExactly(t *testing.T) {
 	// Not sorted, with a repeat: the configuration comes back as put.
 	events := []string{"RESTORE_JOB_COMPLETED", "BACKUP_JOB_FAILED", "COPY_JOB_FAILED", "BACKUP_JOB_FAILED"}
 	topic := "arn:aws:sns:us-east-1:123456789012:backup-events.fifo"
-	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: topic, BackupVaultEvents: events}); err != nil {
+	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &wire.PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: topic, BackupVaultEvents: events}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ts.GetBackupVaultNotifications(ts.ctx, &GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
+	out, err := ts.GetBackupVaultNotifications(ts.ctx, &wire.GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,19 +28,19 @@ func TestVaultNotificationsRoundTripExactly(t *testing.T) {
 		t.Errorf("answer names %s / %s", out.BackupVaultName, out.BackupVaultArn)
 	}
 	// A put replaces the whole configuration.
-	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:other", BackupVaultEvents: []string{"BACKUP_JOB_COMPLETED"}}); err != nil {
+	if _, err := ts.PutBackupVaultNotifications(ts.ctx, &wire.PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:other", BackupVaultEvents: []string{"BACKUP_JOB_COMPLETED"}}); err != nil {
 		t.Fatal(err)
 	}
-	out, _ = ts.GetBackupVaultNotifications(ts.ctx, &GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
+	out, _ = ts.GetBackupVaultNotifications(ts.ctx, &wire.GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
 	if out.SNSTopicArn != "arn:aws:sns:eu-west-1:123456789012:other" || !reflect.DeepEqual(out.BackupVaultEvents, []string{"BACKUP_JOB_COMPLETED"}) {
 		t.Errorf("second put did not replace: %+v", out)
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := ts.DeleteBackupVaultNotifications(ts.ctx, &DeleteBackupVaultNotificationsInput{BackupVaultName: "noisy"}); err != nil {
+		if _, err := ts.DeleteBackupVaultNotifications(ts.ctx, &wire.DeleteBackupVaultNotificationsInput{BackupVaultName: "noisy"}); err != nil {
 			t.Fatalf("delete #%d: %v", i+1, err)
 		}
 	}
-	_, err = ts.GetBackupVaultNotifications(ts.ctx, &GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
+	_, err = ts.GetBackupVaultNotifications(ts.ctx, &wire.GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
 	wantCode(t, err, apierr.ResourceNotFound, "noisy has no notification configuration")
 }
 
@@ -63,7 +64,7 @@ func TestVaultNotificationsValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestService(t)
 			ts.createVault("noisy")
-			_, err := ts.PutBackupVaultNotifications(ts.ctx, &PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: tc.topic, BackupVaultEvents: tc.events})
+			_, err := ts.PutBackupVaultNotifications(ts.ctx, &wire.PutBackupVaultNotificationsInput{BackupVaultName: "noisy", SNSTopicArn: tc.topic, BackupVaultEvents: tc.events})
 			if tc.fragment == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -71,11 +72,11 @@ func TestVaultNotificationsValidation(t *testing.T) {
 				return
 			}
 			wantCode(t, err, apierr.InvalidParameterValue, tc.fragment)
-			_, err = ts.GetBackupVaultNotifications(ts.ctx, &GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
+			_, err = ts.GetBackupVaultNotifications(ts.ctx, &wire.GetBackupVaultNotificationsInput{BackupVaultName: "noisy"})
 			wantCode(t, err, apierr.ResourceNotFound)
 		})
 	}
 	ts := newTestService(t)
-	_, err := ts.PutBackupVaultNotifications(ts.ctx, &PutBackupVaultNotificationsInput{BackupVaultName: "absent", SNSTopicArn: "arn:aws:sns:us-east-1:123456789012:t", BackupVaultEvents: []string{"BACKUP_JOB_FAILED"}})
+	_, err := ts.PutBackupVaultNotifications(ts.ctx, &wire.PutBackupVaultNotificationsInput{BackupVaultName: "absent", SNSTopicArn: "arn:aws:sns:us-east-1:123456789012:t", BackupVaultEvents: []string{"BACKUP_JOB_FAILED"}})
 	wantCode(t, err, apierr.ResourceNotFound, "absent")
 }

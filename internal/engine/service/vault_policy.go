@@ -8,13 +8,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
-
-// PutBackupVaultAccessPolicyInput is the wire input of PutBackupVaultAccessPolicy.
-type PutBackupVaultAccessPolicyInput struct {
-	BackupVaultName string  `json:"BackupVaultName"`
-	Policy          *string `json:"Policy,omitempty"`
-}
 
 // parsePolicy validates an access policy document against the operations of AWS Backup's API.
 // A malformed document is InvalidParameterValueException, the error PutBackupVaultAccessPolicy
@@ -39,7 +34,7 @@ func (s *Service) parsePolicy(text string) (*policy.Document, error) {
 //
 // The policy is parsed and validated here, and enforced by vault_access.go. The vault's own account
 // can always replace or delete it, whatever it says (vault_access.go says why).
-func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupVaultAccessPolicyInput) (*struct{}, error) {
+func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *wire.PutBackupVaultAccessPolicyInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -63,26 +58,14 @@ func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *PutBackupV
 	return &struct{}{}, nil
 }
 
-// GetBackupVaultAccessPolicyInput is the wire input of GetBackupVaultAccessPolicy.
-type GetBackupVaultAccessPolicyInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
-}
-
-// GetBackupVaultAccessPolicyOutput is the wire output of GetBackupVaultAccessPolicy.
-type GetBackupVaultAccessPolicyOutput struct {
-	BackupVaultArn  string `json:"BackupVaultArn"`
-	BackupVaultName string `json:"BackupVaultName"`
-	Policy          string `json:"Policy"`
-}
-
 // GetBackupVaultAccessPolicy returns a vault's access policy as it was written. A vault without
 // one answers ResourceNotFoundException, as AWS does.
-func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupVaultAccessPolicyInput) (*GetBackupVaultAccessPolicyOutput, error) {
+func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *wire.GetBackupVaultAccessPolicyInput) (*wire.GetBackupVaultAccessPolicyOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out *GetBackupVaultAccessPolicyOutput
+	var out *wire.GetBackupVaultAccessPolicyOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
@@ -95,7 +78,7 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupV
 		if !found {
 			return apierr.NotFound("Backup vault %s has no access policy", v.Name)
 		}
-		out = &GetBackupVaultAccessPolicyOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, Policy: p.Policy}
+		out = &wire.GetBackupVaultAccessPolicyOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, Policy: p.Policy}
 		return nil
 	})
 	if err != nil {
@@ -104,15 +87,10 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *GetBackupV
 	return out, nil
 }
 
-// DeleteBackupVaultAccessPolicyInput is the wire input of DeleteBackupVaultAccessPolicy.
-type DeleteBackupVaultAccessPolicyInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
-}
-
 // DeleteBackupVaultAccessPolicy removes a vault's access policy. Removing the policy of a vault
 // that has none succeeds, so retries are safe; a vault that does not exist is
 // ResourceNotFoundException.
-func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *DeleteBackupVaultAccessPolicyInput) (*struct{}, error) {
+func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *wire.DeleteBackupVaultAccessPolicyInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err

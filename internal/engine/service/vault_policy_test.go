@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 const denyDeletePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}`
@@ -13,10 +14,10 @@ func TestVaultAccessPolicyRoundTripsExactlyAsWritten(t *testing.T) {
 	ts.createVault("guarded")
 	// Odd spacing, key order and a one-item list: none of it may be normalised away.
 	written := "{\n    \"Statement\" : [ {\"Resource\":\"*\", \"Action\":[\"backup:DeleteRecoveryPoint\"],\n\t\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"*\"}} ],\n  \"Version\": \"2012-10-17\"\n}\n"
-	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: &written}); err != nil {
+	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: &written}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
+	out, err := ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +28,10 @@ func TestVaultAccessPolicyRoundTripsExactlyAsWritten(t *testing.T) {
 		t.Errorf("answer names %s / %s", out.BackupVaultName, out.BackupVaultArn)
 	}
 	// A put replaces the policy.
-	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: ptr(denyDeletePolicy)}); err != nil {
+	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: ptr(denyDeletePolicy)}); err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"}); out.Policy != denyDeletePolicy {
+	if out, _ := ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"}); out.Policy != denyDeletePolicy {
 		t.Errorf("second put did not replace the policy: %q", out.Policy)
 	}
 }
@@ -58,9 +59,9 @@ func TestVaultAccessPolicyValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestService(t)
 			ts.createVault("guarded")
-			_, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: tc.policy})
+			_, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: tc.policy})
 			wantCode(t, err, tc.code, tc.fragments...)
-			_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
+			_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
 			wantCode(t, err, apierr.ResourceNotFound)
 		})
 	}
@@ -68,22 +69,22 @@ func TestVaultAccessPolicyValidation(t *testing.T) {
 
 func TestVaultAccessPolicyNotFoundAndIdempotentDelete(t *testing.T) {
 	ts := newTestService(t)
-	_, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "absent", Policy: ptr(denyDeletePolicy)})
+	_, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "absent", Policy: ptr(denyDeletePolicy)})
 	wantCode(t, err, apierr.ResourceNotFound, "absent")
-	_, err = ts.DeleteBackupVaultAccessPolicy(ts.ctx, &DeleteBackupVaultAccessPolicyInput{BackupVaultName: "absent"})
+	_, err = ts.DeleteBackupVaultAccessPolicy(ts.ctx, &wire.DeleteBackupVaultAccessPolicyInput{BackupVaultName: "absent"})
 	wantCode(t, err, apierr.ResourceNotFound, "absent")
 
 	ts.createVault("guarded")
-	_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
+	_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
 	wantCode(t, err, apierr.ResourceNotFound, "guarded has no access policy")
-	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: ptr(denyDeletePolicy)}); err != nil {
+	if _, err := ts.PutBackupVaultAccessPolicy(ts.ctx, &wire.PutBackupVaultAccessPolicyInput{BackupVaultName: "guarded", Policy: ptr(denyDeletePolicy)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := ts.DeleteBackupVaultAccessPolicy(ts.ctx, &DeleteBackupVaultAccessPolicyInput{BackupVaultName: "guarded"}); err != nil {
+		if _, err := ts.DeleteBackupVaultAccessPolicy(ts.ctx, &wire.DeleteBackupVaultAccessPolicyInput{BackupVaultName: "guarded"}); err != nil {
 			t.Fatalf("delete #%d: %v", i+1, err)
 		}
 	}
-	_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
+	_, err = ts.GetBackupVaultAccessPolicy(ts.ctx, &wire.GetBackupVaultAccessPolicyInput{BackupVaultName: "guarded"})
 	wantCode(t, err, apierr.ResourceNotFound)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // Vault types and states (the model's VaultType and VaultState enums).
@@ -20,24 +21,9 @@ const (
 	keyTypeAWSOwned        = "AWS_OWNED_KMS_KEY"
 )
 
-// CreateBackupVaultInput is the wire input of CreateBackupVault.
-type CreateBackupVaultInput struct {
-	BackupVaultName  string            `json:"BackupVaultName"`
-	BackupVaultTags  map[string]string `json:"BackupVaultTags,omitempty"`
-	CreatorRequestId string            `json:"CreatorRequestId,omitempty"`
-	EncryptionKeyArn string            `json:"EncryptionKeyArn,omitempty"`
-}
-
-// CreateBackupVaultOutput is the wire output of CreateBackupVault.
-type CreateBackupVaultOutput struct {
-	BackupVaultArn  string     `json:"BackupVaultArn"`
-	BackupVaultName string     `json:"BackupVaultName"`
-	CreationDate    *Timestamp `json:"CreationDate"`
-}
-
 // CreateBackupVault creates a vault. A retry with the same CreatorRequestId returns the vault the
 // first call made instead of failing with AlreadyExistsException.
-func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultInput) (*CreateBackupVaultOutput, error) {
+func (s *Service) CreateBackupVault(ctx context.Context, in *wire.CreateBackupVaultInput) (*wire.CreateBackupVaultOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -70,7 +56,7 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *CreateBackupVaultIn
 	if err != nil {
 		return nil, internal("create backup vault", err)
 	}
-	return &CreateBackupVaultOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, CreationDate: NewTimestamp(v.CreationDate)}, nil
+	return &wire.CreateBackupVaultOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, CreationDate: wire.NewTimestamp(v.CreationDate)}, nil
 }
 
 // insertVault stores a new vault and its tags. If the name is taken by a vault created with the
@@ -127,39 +113,8 @@ func countRecoveryPoints(tx store.Tx, v records.Vault) (int64, error) {
 	return int64(len(docs)), err
 }
 
-// DescribeBackupVaultInput is the wire input of DescribeBackupVault.
-type DescribeBackupVaultInput struct {
-	BackupVaultName      string `json:"BackupVaultName"`
-	BackupVaultAccountId string `json:"BackupVaultAccountId,omitempty"`
-}
-
-// DescribeBackupVaultOutput is the wire output of DescribeBackupVault.
-type DescribeBackupVaultOutput struct {
-	BackupVaultArn         string     `json:"BackupVaultArn"`
-	BackupVaultName        string     `json:"BackupVaultName"`
-	CreationDate           *Timestamp `json:"CreationDate,omitempty"`
-	CreatorRequestId       string     `json:"CreatorRequestId,omitempty"`
-	EncryptionKeyArn       string     `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType      string     `json:"EncryptionKeyType,omitempty"`
-	NumberOfRecoveryPoints int64      `json:"NumberOfRecoveryPoints"`
-	VaultState             string     `json:"VaultState,omitempty"`
-	VaultType              string     `json:"VaultType,omitempty"`
-	Locked                 *bool      `json:"Locked,omitempty"`
-	MinRetentionDays       *int64     `json:"MinRetentionDays,omitempty"`
-	MaxRetentionDays       *int64     `json:"MaxRetentionDays,omitempty"`
-	LockDate               *Timestamp `json:"LockDate,omitempty"`
-	SourceBackupVaultArn   string     `json:"SourceBackupVaultArn,omitempty"`
-
-	// headers are the engine's extra response headers (HeaderLockChangeableForDays).
-	headers map[string]string
-}
-
-// ExtensionHeaders returns response headers the engine adds to AWS's answer; the API layer writes
-// them.
-func (o *DescribeBackupVaultOutput) ExtensionHeaders() map[string]string { return o.headers }
-
 // DescribeBackupVault returns a vault's configuration and how many recovery points it holds.
-func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVaultInput) (*DescribeBackupVaultOutput, error) {
+func (s *Service) DescribeBackupVault(ctx context.Context, in *wire.DescribeBackupVaultInput) (*wire.DescribeBackupVaultOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -168,7 +123,7 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 	if in.BackupVaultAccountId != "" {
 		account = in.BackupVaultAccountId
 	}
-	var out *DescribeBackupVaultOutput
+	var out *wire.DescribeBackupVaultOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		v, err := findVault(tx, account, c.Region, in.BackupVaultName)
 		if err != nil {
@@ -179,10 +134,10 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 			return err
 		}
 		lock := lockViewOf(v.Lock)
-		out = &DescribeBackupVaultOutput{
+		out = &wire.DescribeBackupVaultOutput{
 			BackupVaultArn:         v.ARN,
 			BackupVaultName:        v.Name,
-			CreationDate:           NewTimestamp(v.CreationDate),
+			CreationDate:           wire.NewTimestamp(v.CreationDate),
 			CreatorRequestId:       v.CreatorRequestID,
 			EncryptionKeyArn:       v.EncryptionKeyARN,
 			EncryptionKeyType:      v.EncryptionKeyType,
@@ -193,7 +148,7 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 			MinRetentionDays:       lock.MinRetentionDays,
 			MaxRetentionDays:       lock.MaxRetentionDays,
 			LockDate:               lock.LockDate,
-			headers:                lockExtensionHeaders(v.Lock),
+			Headers:                lockExtensionHeaders(v.Lock),
 		}
 		return nil
 	})
@@ -201,11 +156,6 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *DescribeBackupVau
 		return nil, internal("describe backup vault", err)
 	}
 	return out, nil
-}
-
-// DeleteBackupVaultInput is the wire input of DeleteBackupVault.
-type DeleteBackupVaultInput struct {
-	BackupVaultName string `json:"BackupVaultName"`
 }
 
 // DeleteBackupVault deletes an empty vault, with its tags, lock, access policy and notification
@@ -218,7 +168,7 @@ type DeleteBackupVaultInput struct {
 // (https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html). The lock guards the
 // points; once none is left, the vault goes and its lock with it. The same holds for air-gapped
 // vaults.
-func (s *Service) DeleteBackupVault(ctx context.Context, in *DeleteBackupVaultInput) (*struct{}, error) {
+func (s *Service) DeleteBackupVault(ctx context.Context, in *wire.DeleteBackupVaultInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -312,48 +262,17 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 	})
 }
 
-// ListBackupVaultsInput is the wire input of ListBackupVaults.
-type ListBackupVaultsInput struct {
-	ByShared    *bool  `json:"ByShared,omitempty"`
-	ByVaultType string `json:"ByVaultType,omitempty"`
-	MaxResults  *int32 `json:"MaxResults,omitempty"`
-	NextToken   string `json:"NextToken,omitempty"`
-}
-
-// BackupVaultListMember is one vault in ListBackupVaults.
-type BackupVaultListMember struct {
-	BackupVaultArn         string     `json:"BackupVaultArn"`
-	BackupVaultName        string     `json:"BackupVaultName"`
-	CreationDate           *Timestamp `json:"CreationDate,omitempty"`
-	CreatorRequestId       string     `json:"CreatorRequestId,omitempty"`
-	EncryptionKeyArn       string     `json:"EncryptionKeyArn,omitempty"`
-	EncryptionKeyType      string     `json:"EncryptionKeyType,omitempty"`
-	NumberOfRecoveryPoints int64      `json:"NumberOfRecoveryPoints"`
-	VaultState             string     `json:"VaultState,omitempty"`
-	VaultType              string     `json:"VaultType,omitempty"`
-	Locked                 *bool      `json:"Locked,omitempty"`
-	MinRetentionDays       *int64     `json:"MinRetentionDays,omitempty"`
-	MaxRetentionDays       *int64     `json:"MaxRetentionDays,omitempty"`
-	LockDate               *Timestamp `json:"LockDate,omitempty"`
-}
-
-// ListBackupVaultsOutput is the wire output of ListBackupVaults.
-type ListBackupVaultsOutput struct {
-	BackupVaultList []*BackupVaultListMember `json:"BackupVaultList"`
-	NextToken       string                   `json:"NextToken,omitempty"`
-}
-
 // ListBackupVaults lists the caller's vaults in the region, in name order.
-func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInput) (*ListBackupVaultsOutput, error) {
+func (s *Service) ListBackupVaults(ctx context.Context, in *wire.ListBackupVaultsInput) (*wire.ListBackupVaultsOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if deref(in.ByShared) {
 		// Vault sharing through AWS RAM does not exist here, so no vault is shared with the caller.
-		return &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}, nil
+		return &wire.ListBackupVaultsOutput{BackupVaultList: []*wire.BackupVaultListMember{}}, nil
 	}
-	out := &ListBackupVaultsOutput{BackupVaultList: []*BackupVaultListMember{}}
+	out := &wire.ListBackupVaultsOutput{BackupVaultList: []*wire.BackupVaultListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		vaults, next, err := records.Page(tx, records.CollVaults, c.scope(), in.NextToken, in.MaxResults, func(v *records.Vault) bool {
 			return in.ByVaultType == "" || strings.EqualFold(v.Type, in.ByVaultType)
@@ -368,10 +287,10 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *ListBackupVaultsInpu
 				return err
 			}
 			lock := lockViewOf(v.Lock)
-			out.BackupVaultList = append(out.BackupVaultList, &BackupVaultListMember{
+			out.BackupVaultList = append(out.BackupVaultList, &wire.BackupVaultListMember{
 				BackupVaultArn:         v.ARN,
 				BackupVaultName:        v.Name,
-				CreationDate:           NewTimestamp(v.CreationDate),
+				CreationDate:           wire.NewTimestamp(v.CreationDate),
 				CreatorRequestId:       v.CreatorRequestID,
 				EncryptionKeyArn:       v.EncryptionKeyARN,
 				EncryptionKeyType:      v.EncryptionKeyType,

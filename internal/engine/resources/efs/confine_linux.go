@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // Dir is an open directory. Everything a backup reads or a restore writes below it is reached
@@ -468,14 +468,14 @@ func (d *Dir) Lchown(rel string, uid, gid uint32) error {
 }
 
 // Mknod creates the FIFO or device node n at rel.
-func (d *Dir) Mknod(rel string, n *content.Node) error {
+func (d *Dir) Mknod(rel string, n *tree.Node) error {
 	var mode uint32
 	switch n.Type {
-	case content.NodeFIFO:
+	case tree.NodeFIFO:
 		mode = unix.S_IFIFO
-	case content.NodeCharDev:
+	case tree.NodeCharDev:
 		mode = unix.S_IFCHR
-	case content.NodeBlockDev:
+	case tree.NodeBlockDev:
 		mode = unix.S_IFBLK
 	default:
 		return nil

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // Dir is an open directory. Outside Linux it is a path, and paths below it are checked before
@@ -258,7 +258,7 @@ func (d *Dir) SetTimes(rel string, mtime int64) error {
 func (d *Dir) Lchown(rel string, uid, gid uint32) error { return nil }
 
 // Mknod is refused outside Linux.
-func (d *Dir) Mknod(rel string, n *content.Node) error {
+func (d *Dir) Mknod(rel string, n *tree.Node) error {
 	return errors.New("special files can be restored on Linux only")
 }
 

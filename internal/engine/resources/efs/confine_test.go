@@ -12,7 +12,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // confineTree builds
@@ -256,7 +256,7 @@ func TestBackupDirLeavesOutEngineData(t *testing.T) {
 			t.Fatal(err)
 		}
 		paths = append(paths, n.Path)
-		if n.Type == content.NodeSymlink && n.Size != 0 {
+		if n.Type == tree.NodeSymlink && n.Size != 0 {
 			t.Errorf("symlink %s was read through", n.Path)
 		}
 	}

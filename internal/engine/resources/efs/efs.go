@@ -1,7 +1,7 @@
 // Package efs backs up and restores directory trees, the engine's EFS-like resources.
 //
 // A backup walks the tree depth first, each directory's entries in byte-wise name order (the
-// order content.ComparePaths defines), and writes one content.Node per entry to the snapshot's
+// order tree.ComparePaths defines), and writes one tree.Node per entry to the snapshot's
 // node list. Regular files are read, chunked, compressed and encrypted on a pool of goroutines
 // while the walk goes on; the node list is written in walk order as their results come in.
 // Incremental backups read the parent snapshot's node list in the same order alongside the walk
@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // Result is what a backup did.
@@ -49,7 +51,7 @@ var ErrSource = errors.New("efs: source unusable")
 
 // statInfo is what a backup keeps of lstat(2).
 type statInfo struct {
-	typ             content.NodeType
+	typ             tree.NodeType
 	mode, uid, gid  uint32
 	mtime, ctime    int64
 	ino, dev, nlink uint64
@@ -78,7 +80,7 @@ var (
 
 // item is one entry on its way from the walk to the node list.
 type item struct {
-	node content.Node
+	node tree.Node
 	abs  string
 	st   statInfo
 	// done is closed when the file's content is stored (nil: nothing to read).
@@ -95,7 +97,7 @@ type backup struct {
 	root     string
 	dir      *Dir
 	parent   *parentNodes
-	pnext    *content.Node
+	pnext    *tree.Node
 	perr     error
 	items    chan *item
 	jobs     chan *item
@@ -243,7 +245,7 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(c
 
 	// Write the node list in walk order.
 	w := b.sess.NewStreamWriter()
-	var enc content.NodeEncoder
+	var enc tree.Encoder
 	var rec []byte
 	var res Result
 	var writeErr error
@@ -283,7 +285,7 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(c
 			}
 		}
 		switch it.node.Type {
-		case content.NodeDir:
+		case tree.NodeDir:
 			res.Dirs++
 		default:
 			res.Files++
@@ -345,16 +347,16 @@ func (b *backup) emit(it *item) bool {
 
 func (b *backup) newItem(rel, abs string, st statInfo, target string) *item {
 	it := &item{abs: abs, st: st}
-	it.node = content.Node{
+	it.node = tree.Node{
 		Path: rel, Type: st.typ, Mode: st.mode, UID: st.uid, GID: st.gid,
 		MTime: st.mtime, CTime: st.ctime, Inode: st.ino, Dev: st.dev, NLink: st.nlink,
 	}
 	switch st.typ {
-	case content.NodeSymlink:
+	case tree.NodeSymlink:
 		it.node.Target = target
-	case content.NodeCharDev, content.NodeBlockDev:
+	case tree.NodeCharDev, tree.NodeBlockDev:
 		it.node.RDev = st.rdev
-	case content.NodeFile:
+	case tree.NodeFile:
 		it.node.Size = st.size
 		b.filesTotal.Add(1)
 		b.bytesTotal.Add(st.size)
@@ -386,16 +388,16 @@ func (b *backup) newItem(rel, abs string, st statInfo, target string) *item {
 	return it
 }
 
-func unchanged(prev *content.Node, st statInfo) bool {
-	return prev.Type == content.NodeFile && prev.Size == st.size && prev.MTime == st.mtime &&
+func unchanged(prev *tree.Node, st statInfo) bool {
+	return prev.Type == tree.NodeFile && prev.Size == st.size && prev.MTime == st.mtime &&
 		prev.CTime == st.ctime && prev.Inode == st.ino
 }
 
 // parentFor returns the parent snapshot's node for rel, if it has one. Calls come in walk
 // order, so the parent's node list is read once, in step with the walk.
-func (b *backup) parentFor(rel string) *content.Node {
+func (b *backup) parentFor(rel string) *tree.Node {
 	for b.pnext != nil {
-		c := content.ComparePaths(b.pnext.Path, rel)
+		c := tree.ComparePaths(b.pnext.Path, rel)
 		if c > 0 {
 			return nil
 		}
@@ -425,22 +427,22 @@ func (b *backup) advanceParent() {
 // batches.
 type parentNodes struct {
 	ch    chan parentBatch
-	cur   []*content.Node
+	cur   []*tree.Node
 	err   error
 	done  bool
 	abort chan struct{}
 }
 
 type parentBatch struct {
-	nodes []*content.Node
+	nodes []*tree.Node
 	err   error
 }
 
-func readParent(ctx context.Context, nr *content.NodeReader) *parentNodes {
+func readParent(ctx context.Context, nr *tree.Reader) *parentNodes {
 	p := &parentNodes{ch: make(chan parentBatch, 8), abort: make(chan struct{})}
 	go func() {
 		defer close(p.ch)
-		batch := make([]*content.Node, 0, 256)
+		batch := make([]*tree.Node, 0, 256)
 		for {
 			n, err := nr.Next()
 			if err != nil || len(batch) == cap(batch) {
@@ -454,7 +456,7 @@ func readParent(ctx context.Context, nr *content.NodeReader) *parentNodes {
 				if err != nil {
 					return
 				}
-				batch = make([]*content.Node, 0, 256)
+				batch = make([]*tree.Node, 0, 256)
 			}
 			batch = append(batch, n)
 		}
@@ -462,7 +464,7 @@ func readParent(ctx context.Context, nr *content.NodeReader) *parentNodes {
 	return p
 }
 
-func (p *parentNodes) next() (*content.Node, error) {
+func (p *parentNodes) next() (*tree.Node, error) {
 	for len(p.cur) == 0 {
 		if p.done {
 			return nil, p.err
@@ -517,7 +519,7 @@ func (b *backup) walk(abs, rel string) error {
 			b.warn(true, "%s: %v", cabs, e.err)
 			continue
 		}
-		if e.st.typ == content.NodeSocket || e.st.typ == 0 {
+		if e.st.typ == tree.NodeSocket || e.st.typ == 0 {
 			continue // sockets are endpoints of running programs, not data
 		}
 		if engineData, denied := b.dir.deniedEntry(crel, e.st); denied {
@@ -527,7 +529,7 @@ func (b *backup) walk(abs, rel string) error {
 		if !b.emit(b.newItem(crel, cabs, e.st, e.target)) {
 			return context.Cause(b.ctx)
 		}
-		if e.st.typ == content.NodeDir {
+		if e.st.typ == tree.NodeDir {
 			if err := b.walk(cabs, crel); err != nil {
 				return err
 			}
@@ -581,7 +583,7 @@ func (b *backup) readFile(it *item) {
 	}
 }
 
-func sumRefs(refs []content.Ref) int64 {
+func sumRefs(refs []chunk.Ref) int64 {
 	var n int64
 	for _, r := range refs {
 		n += r.Len
@@ -590,7 +592,7 @@ func sumRefs(refs []content.Ref) int64 {
 }
 
 // readOnce reads the file rel once and returns its refs and its fstat after the read.
-func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]content.Ref, statInfo, error) {
+func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]chunk.Ref, statInfo, error) {
 	path := b.dir.Join(rel)
 	if testHookOpen != nil {
 		testHookOpen(path)
@@ -601,7 +603,7 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]content.Ref, 
 	}
 	defer func() { _ = f.Close() }() // read only
 	progress := func(n int64) { b.bytesDone.Add(n) }
-	var refs []content.Ref
+	var refs []chunk.Ref
 	// A file with fewer allocated blocks than its size has holes.
 	if platformFull && st.blocks*512 < st.size {
 		exts, err := dataExtents(f, st.size)
@@ -612,7 +614,7 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]content.Ref, 
 		shrunk := false
 		for _, e := range exts {
 			if e.off > pos {
-				refs = append(refs, content.Ref{Len: e.off - pos})
+				refs = append(refs, chunk.Ref{Len: e.off - pos})
 				b.bytesDone.Add(e.off - pos)
 			}
 			r, err := b.sess.WriteData(b.ctx, io.NewSectionReader(f, e.off, e.len), e.len, progress)
@@ -627,7 +629,7 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]content.Ref, 
 			}
 		}
 		if !shrunk && pos < st.size {
-			refs = append(refs, content.Ref{Len: st.size - pos})
+			refs = append(refs, chunk.Ref{Len: st.size - pos})
 			b.bytesDone.Add(st.size - pos)
 		}
 	} else {

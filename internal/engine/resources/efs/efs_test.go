@@ -19,6 +19,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 func newRepo(t *testing.T) *content.Repository {
@@ -27,7 +28,7 @@ func newRepo(t *testing.T) *content.Repository {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mk content.MasterKey
+	var mk keyring.MasterKey
 	mk[0] = 1
 	r, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
 	if err != nil {

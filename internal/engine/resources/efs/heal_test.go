@@ -10,6 +10,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 )
 
 // newRepoAt is newRepo with the repository's directory, for tests that damage it on disk.
@@ -18,7 +19,7 @@ func newRepoAt(t *testing.T) (*content.Repository, string) {
 	dir := filepath.Join(t.TempDir(), "repo")
 	st, err := blob.NewLocal(dir)
 	must(t, err)
-	var mk content.MasterKey
+	var mk keyring.MasterKey
 	mk[0] = 1
 	r, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
 	must(t, err)

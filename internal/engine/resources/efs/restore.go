@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // RestoreResult is what a restore did.
@@ -99,7 +100,7 @@ func newSelection(items []string) (*selection, error) {
 			s.items = []string{""}
 			continue
 		}
-		if err := content.ValidNodePath(p); err != nil {
+		if err := tree.ValidPath(p); err != nil {
 			return nil, fmt.Errorf("%w: itemsToRestore %q: %v", ErrDestination, it, err)
 		}
 		s.items = append(s.items, p)
@@ -175,7 +176,7 @@ func checkItems(ctx context.Context, repo *content.Repository, snap content.Snap
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrDestination, err)
 		}
-		if n.Type == content.NodeDir && st.typ == content.NodeDir {
+		if n.Type == tree.NodeDir && st.typ == tree.NodeDir {
 			if engineDir, denied := dir.deniedEntry(n.Path, st); denied {
 				return fmt.Errorf("%w: %s is the engine's own directory %s: a restore never writes into it", ErrDestination, abs, engineDir)
 			}
@@ -228,7 +229,7 @@ type batch struct {
 
 type dirMeta struct {
 	rel  string
-	node *content.Node
+	node *tree.Node
 }
 
 // openFile is a regular file being restored. It is created by whichever goroutine writes its
@@ -236,7 +237,7 @@ type dirMeta struct {
 // creation and finishing run in parallel, like the writes.
 type openFile struct {
 	rel, abs  string
-	node      *content.Node
+	node      *tree.Node
 	holes     bool
 	once      sync.Once
 	f         *os.File
@@ -246,7 +247,7 @@ type openFile struct {
 
 type pendingLink struct {
 	first, rel string
-	node       *content.Node
+	node       *tree.Node
 }
 
 type writeAt struct {
@@ -265,7 +266,7 @@ func (r *restorer) warn(format string, args ...any) {
 	}
 }
 
-func (r *restorer) run(nr *content.NodeReader) error {
+func (r *restorer) run(nr *tree.Reader) error {
 	r.cur = &batch{}
 	r.batches = make(chan *batch, 1)
 	r.fetched = make(chan struct{})
@@ -298,7 +299,7 @@ func (r *restorer) run(nr *content.NodeReader) error {
 	return nil
 }
 
-func (r *restorer) walk(nr *content.NodeReader) error {
+func (r *restorer) walk(nr *tree.Reader) error {
 	for {
 		if err := r.ctx.Err(); err != nil {
 			return err
@@ -314,7 +315,7 @@ func (r *restorer) walk(nr *content.NodeReader) error {
 			return err
 		}
 		isSel := r.sel.selected(n.Path)
-		if !isSel && (n.Type != content.NodeDir || !r.sel.ancestor(n.Path)) {
+		if !isSel && (n.Type != tree.NodeDir || !r.sel.ancestor(n.Path)) {
 			continue
 		}
 		if err := r.enter(n); err != nil {
@@ -405,7 +406,7 @@ func (r *restorer) finish(of *openFile) error {
 
 // enter checks n's parent is the directory restored last on the way down (so a node can only
 // land inside a directory this restore made or checked), popping finished directories.
-func (r *restorer) enter(n *content.Node) error {
+func (r *restorer) enter(n *tree.Node) error {
 	if n.Path == "" {
 		if len(r.stack) != 0 {
 			return fmt.Errorf("%w: a second root in the node list", content.ErrCorrupt)
@@ -425,10 +426,10 @@ func (r *restorer) enter(n *content.Node) error {
 	return nil
 }
 
-func (r *restorer) restore(n *content.Node, selected bool) error {
+func (r *restorer) restore(n *tree.Node, selected bool) error {
 	abs := r.dir.Join(n.Path)
 	switch n.Type {
-	case content.NodeDir:
+	case tree.NodeDir:
 		r.stack = append(r.stack, n.Path)
 		if n.Path == "" {
 			if r.sel.whole {
@@ -440,7 +441,7 @@ func (r *restorer) restore(n *content.Node, selected bool) error {
 		err := r.dir.Mkdir(n.Path, 0o700)
 		if errors.Is(err, fs.ErrExist) && !r.sel.whole {
 			st, lerr := r.dir.Lstat(n.Path)
-			if lerr == nil && st.typ == content.NodeDir {
+			if lerr == nil && st.typ == tree.NodeDir {
 				if engineDir, denied := r.dir.deniedEntry(n.Path, st); denied {
 					return fmt.Errorf("%w: %s is the engine's own directory %s: a restore never writes into it", ErrDestination, abs, engineDir)
 				}
@@ -453,9 +454,9 @@ func (r *restorer) restore(n *content.Node, selected bool) error {
 		r.dirs = append(r.dirs, dirMeta{n.Path, n})
 		r.res.Dirs++
 		return nil
-	case content.NodeFile:
+	case tree.NodeFile:
 		return r.restoreFile(n)
-	case content.NodeSymlink:
+	case tree.NodeSymlink:
 		if err := r.dir.Symlink(n.Target, n.Path); err != nil {
 			return r.existErr(abs, n, err)
 		}
@@ -482,14 +483,14 @@ func (r *restorer) restore(n *content.Node, selected bool) error {
 	}
 }
 
-func (r *restorer) existErr(abs string, n *content.Node, err error) error {
+func (r *restorer) existErr(abs string, n *tree.Node, err error) error {
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s already exists; restoring %q would overwrite it: move it away or restore to another directory", ErrDestination, abs, n.Path)
 	}
 	return fmt.Errorf("restore %s: %w", abs, err)
 }
 
-func (r *restorer) restoreFile(n *content.Node) error {
+func (r *restorer) restoreFile(n *tree.Node) error {
 	r.res.Files++
 	if n.NLink > 1 && platformFull {
 		key := [2]uint64{n.Dev, n.Inode}
@@ -533,7 +534,7 @@ func (r *restorer) restoreFile(n *content.Node) error {
 
 // applyMeta sets owner (as root), mode and, for directories and special files, mtime, of rel
 // itself (through f when it is open). Files get their mtime after they are closed.
-func (r *restorer) applyMeta(rel string, n *content.Node, f *os.File) error {
+func (r *restorer) applyMeta(rel string, n *tree.Node, f *os.File) error {
 	abs := r.dir.Join(rel)
 	if r.root {
 		var err error

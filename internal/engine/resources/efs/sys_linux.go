@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 const platformFull = true
@@ -34,19 +34,19 @@ func fromStat(st *unix.Stat_t) statInfo {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		si.typ = content.NodeDir
+		si.typ = tree.NodeDir
 	case unix.S_IFREG:
-		si.typ = content.NodeFile
+		si.typ = tree.NodeFile
 	case unix.S_IFLNK:
-		si.typ = content.NodeSymlink
+		si.typ = tree.NodeSymlink
 	case unix.S_IFIFO:
-		si.typ = content.NodeFIFO
+		si.typ = tree.NodeFIFO
 	case unix.S_IFCHR:
-		si.typ = content.NodeCharDev
+		si.typ = tree.NodeCharDev
 	case unix.S_IFBLK:
-		si.typ = content.NodeBlockDev
+		si.typ = tree.NodeBlockDev
 	case unix.S_IFSOCK:
-		si.typ = content.NodeSocket
+		si.typ = tree.NodeSocket
 	}
 	return si
 }
@@ -98,7 +98,7 @@ func readDirFD(fd int, path string) ([]dirent, error) {
 					continue
 				}
 				out[i].st = fromStat(&st)
-				if out[i].st.typ == content.NodeSymlink {
+				if out[i].st.typ == tree.NodeSymlink {
 					out[i].target, out[i].err = readlinkat(fd, name, path)
 				}
 			}

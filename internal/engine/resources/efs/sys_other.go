@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // Outside Linux the connector keeps what os.Lstat reports portably: type, permissions, size and
@@ -30,15 +30,15 @@ func fromFileInfo(fi os.FileInfo) statInfo {
 	}
 	switch {
 	case fi.IsDir():
-		si.typ = content.NodeDir
+		si.typ = tree.NodeDir
 	case fi.Mode().IsRegular():
-		si.typ = content.NodeFile
+		si.typ = tree.NodeFile
 	case fi.Mode()&os.ModeSymlink != 0:
-		si.typ = content.NodeSymlink
+		si.typ = tree.NodeSymlink
 	case fi.Mode()&os.ModeNamedPipe != 0:
-		si.typ = content.NodeFIFO
+		si.typ = tree.NodeFIFO
 	default:
-		si.typ = content.NodeSocket // skipped
+		si.typ = tree.NodeSocket // skipped
 	}
 	si.blocks = (si.size + 511) / 512
 	return si
@@ -76,7 +76,7 @@ func readDir(path string) ([]dirent, error) {
 		p := path + string(os.PathSeparator) + name
 		st, err := lstat(p)
 		de := dirent{name: name, st: st, err: err}
-		if err == nil && st.typ == content.NodeSymlink {
+		if err == nil && st.typ == tree.NodeSymlink {
 			de.target, de.err = os.Readlink(p)
 		}
 		out = append(out, de)
@@ -103,7 +103,7 @@ func setFileTimes(f *os.File, mtime int64) error {
 	return os.Chtimes(f.Name(), t, t)
 }
 
-func makeSpecial(path string, n *content.Node) error {
+func makeSpecial(path string, n *tree.Node) error {
 	return errors.New("special files can be restored on Linux only")
 }
 

@@ -11,12 +11,13 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds/pgtest"
 )
 
 func newRepo(t *testing.T) *content.Repository {
 	t.Helper()
-	var mk content.MasterKey
+	var mk keyring.MasterKey
 	copy(mk[:], "0123456789abcdef0123456789abcdef")
 	repo, err := content.Init(context.Background(), blob.NewMemory(), mk, "test-key")
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // BackupOptions tune a backup.
@@ -158,7 +160,7 @@ type backup struct {
 	// parent is the previous snapshot, read forward as the objects are visited in key order.
 	parent     *Cursor
 	parentNext *Object
-	parentRefs []content.Ref
+	parentRefs []chunk.Ref
 
 	objectsTotal, bytesTotal    int64
 	objectsDone, bytesDone      atomic.Int64
@@ -185,7 +187,7 @@ func (bk *backup) report() {
 }
 
 // fromParent returns the parent's record of key if the listed object is unchanged since.
-func (bk *backup) fromParent(o listed) (*Object, []content.Ref) {
+func (bk *backup) fromParent(o listed) (*Object, []chunk.Ref) {
 	for bk.parent != nil {
 		if bk.parentNext == nil {
 			next, refs, err := bk.parent.Next()
@@ -219,7 +221,7 @@ func (bk *backup) fromParent(o listed) (*Object, []content.Ref) {
 type task struct {
 	obj  listed
 	prev *Object
-	refs []content.Ref
+	refs []chunk.Ref
 	rec  Object
 	gone bool
 	err  error
@@ -260,7 +262,7 @@ func (bk *backup) run(ctx context.Context, objects []listed, parent content.Snap
 	// The manifest is written as a data stream alongside the node list.
 	pr, pw := io.Pipe()
 	type written struct {
-		refs []content.Ref
+		refs []chunk.Ref
 		err  error
 	}
 	manifestDone := make(chan written, 1)
@@ -278,17 +280,17 @@ func (bk *backup) run(ctx context.Context, objects []listed, parent content.Snap
 	enc.SetEscapeHTML(false)
 
 	nodes := bk.sess.NewStreamWriter()
-	var ne content.NodeEncoder
+	var ne tree.Encoder
 	var rec []byte
-	writeNode := func(n *content.Node) error {
+	writeNode := func(n *tree.Node) error {
 		rec = ne.Append(rec[:0], n)
 		_, err := nodes.Write(rec)
 		return err
 	}
 	var res Result
-	firstErr := writeNode(&content.Node{Path: "", Type: content.NodeDir, Mode: 0o755})
+	firstErr := writeNode(&tree.Node{Path: "", Type: tree.NodeDir, Mode: 0o755})
 	if firstErr == nil {
-		firstErr = writeNode(&content.Node{Path: dataDir, Type: content.NodeDir, Mode: 0o755})
+		firstErr = writeNode(&tree.Node{Path: dataDir, Type: tree.NodeDir, Mode: 0o755})
 	}
 	for t := range queue {
 		<-t.done
@@ -304,7 +306,7 @@ func (bk *backup) run(ctx context.Context, objects []listed, parent content.Snap
 			bk.warn(fmt.Sprintf("object %q was deleted after the bucket was listed; it is not in the recovery point", t.obj.key))
 			continue
 		}
-		n := &content.Node{Path: nodePath(t.rec.Key), Type: content.NodeFile, Mode: 0o644,
+		n := &tree.Node{Path: nodePath(t.rec.Key), Type: tree.NodeFile, Mode: 0o644,
 			MTime: t.rec.LastModified.UnixNano(), Size: t.rec.Size, Refs: t.refs}
 		if err := writeNode(n); err != nil {
 			firstErr = err
@@ -339,7 +341,7 @@ func (bk *backup) run(ctx context.Context, objects []listed, parent content.Snap
 	for _, r := range manifest.refs {
 		manifestSize += r.Len
 	}
-	if err := writeNode(&content.Node{Path: manifestPath, Type: content.NodeFile, Mode: 0o644, Size: manifestSize, Refs: manifest.refs}); err != nil {
+	if err := writeNode(&tree.Node{Path: manifestPath, Type: tree.NodeFile, Mode: 0o644, Size: manifestSize, Refs: manifest.refs}); err != nil {
 		return Result{}, err
 	}
 	tree, err := nodes.Close()

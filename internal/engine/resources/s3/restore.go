@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
 )
 
 // RestoreOptions say how a restore writes.
@@ -184,7 +185,7 @@ type restorer struct {
 
 type restoreItem struct {
 	obj  *Object
-	refs []content.Ref
+	refs []chunk.Ref
 }
 
 func (r *restorer) run(ctx context.Context, repo *content.Repository, snap content.SnapshotID) (RestoreResult, error) {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3/s3test"
 )
 
@@ -35,7 +36,7 @@ func newRepo(t *testing.T) *content.Repository {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mk content.MasterKey
+	var mk keyring.MasterKey
 	mk[0] = 7
 	r, err := content.Init(context.Background(), st, mk, "arn:aws:kms:us-east-1:123456789012:key/test")
 	if err != nil {

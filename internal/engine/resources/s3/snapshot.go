@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/tree"
 )
 
 // A bucket's snapshot is a "tree" snapshot (content.KindTree), so the repository's GC, verify
@@ -84,7 +86,7 @@ var ErrNotBucketSnapshot = errors.New("not an S3 bucket snapshot")
 
 // Cursor reads a bucket snapshot's objects in key order, each with its content refs.
 type Cursor struct {
-	nodes    *content.NodeReader
+	nodes    *tree.Reader
 	manifest *json.Decoder
 	// Meta is the snapshot's metadata (bucket, endpoint, bucket tags, ...).
 	Meta map[string]string
@@ -104,7 +106,7 @@ func OpenSnapshot(ctx context.Context, repo *content.Repository, id content.Snap
 	if err != nil {
 		return nil, err
 	}
-	var manifest *content.Node
+	var manifest *tree.Node
 	for {
 		n, err := nr.Next()
 		if err == io.EOF {
@@ -132,7 +134,7 @@ func OpenSnapshot(ctx context.Context, repo *content.Repository, id content.Snap
 }
 
 // Next returns the next object and the refs of its content, or io.EOF after the last.
-func (c *Cursor) Next() (*Object, []content.Ref, error) {
+func (c *Cursor) Next() (*Object, []chunk.Ref, error) {
 	var o Object
 	if err := c.manifest.Decode(&o); err != nil {
 		if err == io.EOF {
@@ -149,7 +151,7 @@ func (c *Cursor) Next() (*Object, []content.Ref, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if n.Type != content.NodeFile || len(n.Path) <= len(dataDir)+1 || n.Path[:len(dataDir)+1] != dataDir+"/" {
+		if n.Type != tree.NodeFile || len(n.Path) <= len(dataDir)+1 || n.Path[:len(dataDir)+1] != dataDir+"/" {
 			continue // the root and data directories
 		}
 		if n.Path != want || n.Size != o.Size {
@@ -163,12 +165,12 @@ func (c *Cursor) Next() (*Object, []content.Ref, error) {
 type RefReader struct {
 	ctx  context.Context
 	repo *content.Repository
-	refs []content.Ref
+	refs []chunk.Ref
 	cur  []byte
 }
 
 // NewRefReader reads the content refs describe from repo.
-func NewRefReader(ctx context.Context, repo *content.Repository, refs []content.Ref) *RefReader {
+func NewRefReader(ctx context.Context, repo *content.Repository, refs []chunk.Ref) *RefReader {
 	return &RefReader{ctx: ctx, repo: repo, refs: refs}
 }
 

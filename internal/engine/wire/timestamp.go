@@ -1,4 +1,9 @@
-package service
+// Package wire holds the request and response shapes of the AWS Backup API and of the engine's
+// extension API: the members the model names, with json tags that are the model's member names,
+// so the API layer decodes and encodes them directly and the domain and records use the same
+// shapes. It holds shapes, their encodings, and the mapping of a selection to package
+// selection's input; no rules.
+package wire
 
 import (
 	"encoding/json"
@@ -6,10 +11,6 @@ import (
 	"strconv"
 	"time"
 )
-
-// Timestamp is a time on the wire: AWS's rest-json protocol sends timestamps as epoch seconds
-// with a fractional part.
-type Timestamp time.Time
 
 // NewTimestamp returns t as a *Timestamp, or nil for the zero time.
 func NewTimestamp(t time.Time) *Timestamp {
@@ -19,6 +20,10 @@ func NewTimestamp(t time.Time) *Timestamp {
 	ts := Timestamp(t.UTC())
 	return &ts
 }
+
+// Timestamp is a time on the wire: AWS's rest-json protocol sends timestamps as epoch seconds
+// with a fractional part.
+type Timestamp time.Time
 
 // Time returns the timestamp as a time.Time; the zero time for nil.
 func (t *Timestamp) Time() time.Time {
@@ -55,16 +60,4 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	}
 	*t = Timestamp(v.UTC())
 	return nil
-}
-
-// ptr returns a pointer to v; for optional wire members.
-func ptr[T any](v T) *T { return &v }
-
-// deref returns *p, or the zero value for nil.
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -1,4 +1,6 @@
-package content
+// Package chunker cuts data into content-defined chunks (FastCDC with a keyed gear table), so
+// that the same content is cut at the same places wherever it lies in a file or stream.
+package chunker
 
 import (
 	"fmt"
@@ -19,7 +21,7 @@ import (
 //   - jotfs/fastcdc-go applies its Seed by XOR-ing a package-level table on every NewChunker
 //     call, which is a data race and changes the table on each call;
 //   - the gear table must be keyed (derived from the repository's data key or namespace key, see
-//     keys), so that chunk sizes, which an observer of the store can see, do not fingerprint
+//     keyring), so that chunk sizes, which an observer of the store can see, do not fingerprint
 //     known files;
 //   - the backup pipeline hands chunk slices straight to workers without an extra copy, which
 //     wants the cut function on a caller-owned buffer rather than a reader-owning API.
@@ -28,39 +30,42 @@ import (
 // last ~63 bytes rather than the last k; bit 63 is left out so the two-bytes-at-a-time loop can
 // test the intermediate hash with the mask shifted left by one.
 
-// chunkerParams bound chunk sizes. Avg must be a power of two.
-type chunkerParams struct {
+// Params bound chunk sizes. Avg must be a power of two.
+type Params struct {
 	Min int `json:"min"`
 	Avg int `json:"avg"`
 	Max int `json:"max"`
 }
 
 var (
-	// dataChunking cuts file and stream content: ~1 MiB chunks (the measured mean with
+	// DataParams cuts file and stream content: ~1 MiB chunks (the measured mean with
 	// normalization level 2 is ~1.2 MiB), never smaller than 256 KiB unless the input ends, never
 	// larger than 4 MiB.
-	dataChunking = chunkerParams{Min: 256 << 10, Avg: 1 << 20, Max: 4 << 20}
-	// treeChunking cuts metadata streams (a tree's node list, a stream's chunk list) finer, so a
+	DataParams = Params{Min: 256 << 10, Avg: 1 << 20, Max: 4 << 20}
+	// TreeParams cuts metadata streams (a tree's node list, a stream's chunk list) finer, so a
 	// change to one file rewrites ~64 KiB of metadata, not a megabyte.
-	treeChunking = chunkerParams{Min: 16 << 10, Avg: 64 << 10, Max: 256 << 10}
+	TreeParams = Params{Min: 16 << 10, Avg: 64 << 10, Max: 256 << 10}
 )
 
-func (p chunkerParams) validate() error {
+// Validate checks that p can cut: sizes in order, Avg a power of two, Max at most 64 MiB.
+func (p Params) Validate() error {
 	if p.Min < 64 || p.Avg <= p.Min || p.Max <= p.Avg || p.Max > 64<<20 || bits.OnesCount(uint(p.Avg)) != 1 {
 		return fmt.Errorf("invalid chunker parameters %+v", p)
 	}
 	return nil
 }
 
-type chunker struct {
+// Chunker finds cut points. It is safe for concurrent use.
+type Chunker struct {
 	gear, gear2   [256]uint64
 	min, avg, max int
 	// maskS applies before avg, maskL after; the *2 variants test the hash one byte early.
 	maskS, maskL, maskS2, maskL2 uint64
 }
 
-func newChunker(gear *[256]uint64, p chunkerParams) *chunker {
-	c := &chunker{gear: *gear, min: p.Min, avg: p.Avg, max: p.Max}
+// New returns a chunker with the gear table gear (derived from a key) and sizes p.
+func New(gear *[256]uint64, p Params) *Chunker {
+	c := &Chunker{gear: *gear, min: p.Min, avg: p.Avg, max: p.Max}
 	for i := range c.gear {
 		c.gear2[i] = c.gear[i] << 1
 	}
@@ -71,9 +76,12 @@ func newChunker(gear *[256]uint64, p chunkerParams) *chunker {
 	return c
 }
 
-// cut returns the length of the chunk at the start of b. b must hold at least c.max bytes
+// Max is the largest chunk Cut returns.
+func (c *Chunker) Max() int { return c.max }
+
+// Cut returns the length of the chunk at the start of b. b must hold at least c.max bytes
 // unless the input ends within it, in which case it holds all that is left.
-func (c *chunker) cut(b []byte) int {
+func (c *Chunker) Cut(b []byte) int {
 	n := len(b)
 	if n <= c.min {
 		return n
@@ -124,10 +132,10 @@ func (c *chunker) cut(b []byte) int {
 	return n
 }
 
-// splitter cuts a reader into chunks. The slices it returns alias its buffer and are valid until
+// Splitter cuts a reader into chunks. The slices it returns alias its buffer and are valid until
 // the next call of next.
-type splitter struct {
-	c          *chunker
+type Splitter struct {
+	c          *Chunker
 	r          io.Reader
 	buf        []byte
 	start, end int
@@ -136,18 +144,22 @@ type splitter struct {
 	read int64
 }
 
-// newSplitter cuts r using buf as its buffer. A buffer smaller than two maximum chunks (for a
+// NewSplitter cuts r using buf as its buffer. A buffer smaller than two maximum chunks (for a
 // small file, its size) is grown only if the input turns out to be larger.
-func newSplitter(c *chunker, r io.Reader, buf []byte) *splitter {
+func NewSplitter(c *Chunker, r io.Reader, buf []byte) *Splitter {
 	if cap(buf) == 0 {
 		buf = make([]byte, 2*c.max)
 	}
-	return &splitter{c: c, r: r, buf: buf[:cap(buf)]}
+	return &Splitter{c: c, r: r, buf: buf[:cap(buf)]}
 }
 
-// next returns the next chunk, or io.EOF when the input is exhausted. last reports that the
+// Buffer is the splitter's buffer, which it grows when the input is larger than the buffer it
+// was given, so the caller can keep the larger one.
+func (s *Splitter) Buffer() []byte { return s.buf }
+
+// Next returns the next chunk, or io.EOF when the input is exhausted. last reports that the
 // returned chunk is the final one.
-func (s *splitter) next() (chunk []byte, last bool, err error) {
+func (s *Splitter) Next() (chunk []byte, last bool, err error) {
 	if s.end-s.start < s.c.max && !s.eof {
 		if err := s.fill(); err != nil {
 			return nil, false, err
@@ -156,13 +168,13 @@ func (s *splitter) next() (chunk []byte, last bool, err error) {
 	if s.start == s.end {
 		return nil, true, io.EOF
 	}
-	n := s.c.cut(s.buf[s.start:s.end])
+	n := s.c.Cut(s.buf[s.start:s.end])
 	chunk = s.buf[s.start : s.start+n]
 	s.start += n
 	return chunk, s.eof && s.start == s.end, nil
 }
 
-func (s *splitter) fill() error {
+func (s *Splitter) fill() error {
 	if s.start > 0 {
 		copy(s.buf, s.buf[s.start:s.end])
 		s.end -= s.start

@@ -1,4 +1,7 @@
-package content
+// Package tree is the node list of a tree snapshot: one record per file, directory, link or
+// device, in walk order, with prefix-compressed paths, so an unchanged tree encodes to the same
+// bytes (hence the same chunks).
+package tree
 
 import (
 	"bufio"
@@ -6,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/varint"
 )
 
 // NodeType is the kind of a tree entry.
@@ -49,7 +55,7 @@ type Node struct {
 	// RDev is a device node's device number.
 	RDev uint64
 	// Refs are a file's content, in order; their lengths add up to Size.
-	Refs []Ref
+	Refs []chunk.Ref
 }
 
 // Name is the last element of the path.
@@ -85,9 +91,9 @@ func ComparePaths(a, b string) int {
 	return 0
 }
 
-// ValidNodePath reports whether p can be a node's path: relative, "/"-separated, no empty, "."
+// ValidPath reports whether p can be a node's path: relative, "/"-separated, no empty, "."
 // or ".." elements, no NUL. Restores rely on it never to leave the destination.
-func ValidNodePath(p string) error {
+func ValidPath(p string) error {
 	if p == "" {
 		return nil
 	}
@@ -114,11 +120,11 @@ func ValidNodePath(p string) error {
 // Prefix-compressed paths keep a million-file list small, and a list that has not changed
 // encodes to the same bytes, hence the same chunks: an unchanged tree costs no new storage.
 
-// NodeEncoder appends records; it remembers the previous path.
-type NodeEncoder struct{ prev string }
+// Encoder appends records; it remembers the previous path.
+type Encoder struct{ prev string }
 
 // Append appends n's record to b.
-func (e *NodeEncoder) Append(b []byte, n *Node) []byte {
+func (e *Encoder) Append(b []byte, n *Node) []byte {
 	shared := 0
 	for shared < len(e.prev) && shared < len(n.Path) && e.prev[shared] == n.Path[shared] {
 		shared++
@@ -172,8 +178,8 @@ func (e *NodeEncoder) Append(b []byte, n *Node) []byte {
 // refs is a 30 TB file at the average chunk size).
 const maxNodeRecord = 1 << 30
 
-// NodeReader decodes a node list.
-type NodeReader struct {
+// Reader decodes a node list.
+type Reader struct {
 	r    *bufio.Reader
 	prev string
 	buf  []byte
@@ -181,23 +187,23 @@ type NodeReader struct {
 	started bool
 }
 
-// NewNodeReader reads a node list from r.
-func NewNodeReader(r io.Reader) *NodeReader {
-	return &NodeReader{r: bufio.NewReaderSize(r, 64<<10)}
+// NewReader reads a node list from r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
 }
 
 // Next returns the next node, or io.EOF after the last. Paths are checked to be valid and in
 // strictly increasing ComparePaths order.
-func (nr *NodeReader) Next() (*Node, error) {
+func (nr *Reader) Next() (*Node, error) {
 	ln, err := binary.ReadUvarint(nr.r)
 	if err != nil {
 		if err == io.EOF {
 			return nil, io.EOF
 		}
-		return nil, fmt.Errorf("%w: node record length: %v", errFormat, err)
+		return nil, fmt.Errorf("%w: node record length: %v", varint.ErrMalformed, err)
 	}
 	if ln == 0 || ln > maxNodeRecord {
-		return nil, fmt.Errorf("%w: node record length %d", errFormat, ln)
+		return nil, fmt.Errorf("%w: node record length %d", varint.ErrMalformed, ln)
 	}
 	// Grow the buffer as bytes arrive, so a corrupt length cannot allocate a gigabyte.
 	nr.buf = nr.buf[:0]
@@ -206,7 +212,7 @@ func (nr *NodeReader) Next() (*Node, error) {
 		off := len(nr.buf)
 		nr.buf = append(nr.buf, make([]byte, want)...)
 		if _, err := io.ReadFull(nr.r, nr.buf[off:]); err != nil {
-			return nil, fmt.Errorf("%w: node record truncated", errFormat)
+			return nil, fmt.Errorf("%w: node record truncated", varint.ErrMalformed)
 		}
 	}
 	n, err := decodeNode(nr.buf, nr.prev)
@@ -214,7 +220,7 @@ func (nr *NodeReader) Next() (*Node, error) {
 		return nil, err
 	}
 	if nr.started && ComparePaths(nr.prev, n.Path) >= 0 {
-		return nil, fmt.Errorf("%w: node %q is out of order after %q", errFormat, n.Path, nr.prev)
+		return nil, fmt.Errorf("%w: node %q is out of order after %q", varint.ErrMalformed, n.Path, nr.prev)
 	}
 	nr.started = true
 	nr.prev = n.Path
@@ -222,73 +228,73 @@ func (nr *NodeReader) Next() (*Node, error) {
 }
 
 func decodeNode(b []byte, prev string) (*Node, error) {
-	d := &decoder{b: b}
+	d := varint.NewDecoder(b)
 	n := &Node{}
-	t := d.bytes(1, "type")
-	if d.err != nil {
-		return nil, d.err
+	t := d.Bytes(1, "type")
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	n.Type = NodeType(t[0])
 	if !n.Type.valid() {
-		return nil, fmt.Errorf("%w: unknown node type %q", errFormat, t[0])
+		return nil, fmt.Errorf("%w: unknown node type %q", varint.ErrMalformed, t[0])
 	}
-	shared := d.uvarint("path prefix")
-	if d.err == nil && shared > uint64(len(prev)) {
-		return nil, fmt.Errorf("%w: path shares %d bytes with a %d-byte predecessor", errFormat, shared, len(prev))
+	shared := d.Uvarint("path prefix")
+	if d.Err() == nil && shared > uint64(len(prev)) {
+		return nil, fmt.Errorf("%w: path shares %d bytes with a %d-byte predecessor", varint.ErrMalformed, shared, len(prev))
 	}
-	suffix := d.bytes(d.count(1, "path length"), "path")
-	if d.err != nil {
-		return nil, d.err
+	suffix := d.Bytes(d.Count(1, "path length"), "path")
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	n.Path = prev[:shared] + string(suffix)
-	if err := ValidNodePath(n.Path); err != nil {
-		return nil, fmt.Errorf("%w: %v", errFormat, err)
+	if err := ValidPath(n.Path); err != nil {
+		return nil, fmt.Errorf("%w: %v", varint.ErrMalformed, err)
 	}
-	n.Mode = d.u32("mode")
-	n.UID = d.u32("uid")
-	n.GID = d.u32("gid")
-	n.MTime = d.varint("mtime")
-	n.CTime = d.varint("ctime")
-	n.Inode = d.uvarint("inode")
-	n.Dev = d.uvarint("dev")
-	n.NLink = d.uvarint("nlink")
-	n.Size = d.varint("size")
-	if d.err == nil && n.Size < 0 {
-		d.fail("negative size")
+	n.Mode = d.U32("mode")
+	n.UID = d.U32("uid")
+	n.GID = d.U32("gid")
+	n.MTime = d.Varint("mtime")
+	n.CTime = d.Varint("ctime")
+	n.Inode = d.Uvarint("inode")
+	n.Dev = d.Uvarint("dev")
+	n.NLink = d.Uvarint("nlink")
+	n.Size = d.Varint("size")
+	if d.Err() == nil && n.Size < 0 {
+		d.Fail("negative size")
 	}
 	switch n.Type {
 	case NodeSymlink:
-		n.Target = string(d.bytes(d.count(1, "target length"), "target"))
+		n.Target = string(d.Bytes(d.Count(1, "target length"), "target"))
 	case NodeCharDev, NodeBlockDev:
-		n.RDev = d.uvarint("rdev")
+		n.RDev = d.Uvarint("rdev")
 	case NodeFile:
-		cnt := d.count(1, "ref count")
-		n.Refs = make([]Ref, 0, cnt)
+		cnt := d.Count(1, "ref count")
+		n.Refs = make([]chunk.Ref, 0, cnt)
 		var total int64
-		for i := 0; i < cnt && d.err == nil; i++ {
-			v := d.uvarint("ref length")
-			r := Ref{Len: int64(v >> 1)}
+		for i := 0; i < cnt && d.Err() == nil; i++ {
+			v := d.Uvarint("ref length")
+			r := chunk.Ref{Len: int64(v >> 1)}
 			if v&1 == 0 {
-				copy(r.ID[:], d.bytes(32, "ref ID"))
-				if d.err == nil && r.ID.IsZero() {
-					d.fail("zero chunk ID")
+				copy(r.ID[:], d.Bytes(32, "ref ID"))
+				if d.Err() == nil && r.ID.IsZero() {
+					d.Fail("zero chunk ID")
 				}
 			}
 			if r.Len <= 0 || r.Len > 1<<62 {
-				d.fail("ref length")
+				d.Fail("ref length")
 			}
 			total += r.Len
 			n.Refs = append(n.Refs, r)
 		}
-		if d.err == nil && total != n.Size {
-			d.fail(fmt.Sprintf("refs add up to %d bytes, size is %d", total, n.Size))
+		if d.Err() == nil && total != n.Size {
+			d.Fail(fmt.Sprintf("refs add up to %d bytes, size is %d", total, n.Size))
 		}
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes in node record")
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("trailing bytes in node record")
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return n, nil
 }

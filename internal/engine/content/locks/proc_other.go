@@ -1,6 +1,6 @@
 //go:build !unix
 
-package content
+package locks
 
 // processAlive cannot check other processes here; it assumes they run, so only a lock's age
 // makes it stale.

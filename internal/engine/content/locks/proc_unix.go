@@ -1,6 +1,6 @@
 //go:build unix
 
-package content
+package locks
 
 import (
 	"errors"

@@ -1,8 +1,12 @@
-package content
+// Package locks keeps the lock objects of a repository's store that tell GC which backups are
+// running, and the lock that lets only one GC run at a time.
+package locks
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +19,21 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 )
+
+// Locker takes and reads the locks of one repository's store.
+type Locker struct {
+	st   blob.Store
+	host string
+	// refresh is how often a held backup lock is rewritten; stale, after how long without a
+	// refresh another process may consider it dead.
+	refresh, stale time.Duration
+}
+
+// New returns the Locker of the repository in st. host names this machine in the locks it
+// writes.
+func New(st blob.Store, host string, refresh, stale time.Duration) *Locker {
+	return &Locker{st: st, host: host, refresh: refresh, stale: stale}
+}
 
 // Locks tell GC which backups are running. A backup session writes "locks/<session>.<n>" before
 // it reads the index, and while it runs writes "locks/<session>.<n+1>" and then removes the
@@ -39,8 +58,9 @@ type lockFile struct {
 // ownSessions are the sessions (and GCs) running in this process.
 var ownSessions sync.Map
 
-type heldLock struct {
-	r       *Repository
+// Held is a backup lock this process holds and refreshes until Release.
+type Held struct {
+	l       *Locker
 	session string
 	mu      sync.Mutex
 	name    string
@@ -49,17 +69,17 @@ type heldLock struct {
 	done    chan struct{}
 }
 
-func (r *Repository) newLockFile(kind, session string) []byte {
-	b, _ := json.Marshal(lockFile{Kind: kind, Session: session, Host: r.host, PID: os.Getpid(), Time: clock.Wall()})
+func (l *Locker) newLockFile(kind, session string) []byte {
+	b, _ := json.Marshal(lockFile{Kind: kind, Session: session, Host: l.host, PID: os.Getpid(), Time: clock.Wall()})
 	return b
 }
 
-// acquireLock writes a backup lock and starts refreshing it.
-func (r *Repository) acquireLock(ctx context.Context) (*heldLock, error) {
-	h := &heldLock{r: r, session: randomHex(16), stop: make(chan struct{}), done: make(chan struct{})}
+// Backup writes a backup lock and starts refreshing it.
+func (l *Locker) Backup(ctx context.Context) (*Held, error) {
+	h := &Held{l: l, session: randomHex(16), stop: make(chan struct{}), done: make(chan struct{})}
 	ownSessions.Store(h.session, true)
 	h.name = "locks/" + h.session + ".0"
-	if err := r.st.Save(ctx, h.name, bytes.NewReader(r.newLockFile("backup", h.session))); err != nil {
+	if err := l.st.Save(ctx, h.name, bytes.NewReader(l.newLockFile("backup", h.session))); err != nil {
 		ownSessions.Delete(h.session)
 		return nil, fmt.Errorf("write lock: %w", err)
 	}
@@ -67,9 +87,9 @@ func (r *Repository) acquireLock(ctx context.Context) (*heldLock, error) {
 	return h, nil
 }
 
-func (h *heldLock) refreshLoop() {
+func (h *Held) refreshLoop() {
 	defer close(h.done)
-	t := time.NewTicker(h.r.opt.lockRefresh)
+	t := time.NewTicker(h.l.refresh)
 	defer t.Stop()
 	for {
 		select {
@@ -81,20 +101,21 @@ func (h *heldLock) refreshLoop() {
 	}
 }
 
-func (h *heldLock) refresh() {
+func (h *Held) refresh() {
 	ctx := context.Background()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	next := "locks/" + h.session + "." + strconv.Itoa(h.seq+1)
-	if err := h.r.st.Save(ctx, next, bytes.NewReader(h.r.newLockFile("backup", h.session))); err != nil {
+	if err := h.l.st.Save(ctx, next, bytes.NewReader(h.l.newLockFile("backup", h.session))); err != nil {
 		return // try again next tick; the old lock stays in place meanwhile
 	}
 	// If the old lock cannot be removed it goes stale; the new one is what counts.
-	_ = h.r.st.Remove(ctx, h.name)
+	_ = h.l.st.Remove(ctx, h.name)
 	h.name, h.seq = next, h.seq+1
 }
 
-func (h *heldLock) release() {
+// Release stops refreshing the lock and removes it.
+func (h *Held) Release() {
 	select {
 	case <-h.stop:
 		return
@@ -105,12 +126,12 @@ func (h *heldLock) release() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// A lock left behind goes stale (its process ends, or it is no longer refreshed).
-	_ = h.r.st.Remove(context.Background(), h.name)
+	_ = h.l.st.Remove(context.Background(), h.name)
 	ownSessions.Delete(h.session)
 }
 
 // lockIsLive decides whether the lock object name (content b) belongs to a running process.
-func (r *Repository) lockIsLive(b []byte, stale time.Duration) bool {
+func (l *Locker) lockIsLive(b []byte, stale time.Duration) bool {
 	var lf lockFile
 	if err := json.Unmarshal(b, &lf); err != nil {
 		return true // unreadable: assume the worst
@@ -118,17 +139,17 @@ func (r *Repository) lockIsLive(b []byte, stale time.Duration) bool {
 	if _, ok := ownSessions.Load(lf.Session); ok {
 		return true
 	}
-	if lf.Host == r.host && lf.PID > 0 && !processAlive(lf.PID) {
+	if lf.Host == l.host && lf.PID > 0 && !processAlive(lf.PID) {
 		return false
 	}
 	return clock.Wall().Sub(lf.Time) < stale
 }
 
-// liveSessions returns the sessions of the backup locks that are live now.
-func (r *Repository) liveSessions(ctx context.Context) (map[string]bool, error) {
+// LiveSessions returns the sessions of the backup locks that are live now.
+func (l *Locker) LiveSessions(ctx context.Context) (map[string]bool, error) {
 	live := map[string]bool{}
 	var names []string
-	if err := r.st.List(ctx, "locks/", func(name string, _ int64) error {
+	if err := l.st.List(ctx, "locks/", func(name string, _ int64) error {
 		if name != gcLockName {
 			names = append(names, name)
 		}
@@ -145,14 +166,14 @@ func (r *Repository) liveSessions(ctx context.Context) (map[string]bool, error) 
 			live[session] = true
 			continue
 		}
-		b, err := blob.ReadAll(ctx, r.st, name)
+		b, err := blob.ReadAll(ctx, l.st, name)
 		if errors.Is(err, blob.ErrNotFound) {
 			continue // released (or refreshed: the next one is listed too, or the session ended)
 		}
 		if err != nil {
 			return nil, err
 		}
-		if r.lockIsLive(b, r.opt.lockStale) {
+		if l.lockIsLive(b, l.stale) {
 			live[session] = true
 		}
 	}
@@ -161,17 +182,19 @@ func (r *Repository) liveSessions(ctx context.Context) (map[string]bool, error) 
 
 const gcLockName = "locks/gc"
 
-// ErrGCRunning is returned by GC when another GC holds the repository's GC lock.
+// ErrGCRunning is returned by GC (and so by content's GC and RebuildIndex) when another GC
+// holds the repository's GC lock.
 var ErrGCRunning = errors.New("content: another GC is running on this repository")
 
-func (r *Repository) acquireGCLock(ctx context.Context) (func(), error) {
+// GC takes the GC lock, or fails with ErrGCRunning; it returns the function that releases it.
+func (l *Locker) GC(ctx context.Context) (func(), error) {
 	session := randomHex(16)
 	ownSessions.Store(session, true)
 	for attempt := 0; attempt < 2; attempt++ {
-		err := r.st.Save(ctx, gcLockName, bytes.NewReader(r.newLockFile("gc", session)))
+		err := l.st.Save(ctx, gcLockName, bytes.NewReader(l.newLockFile("gc", session)))
 		if err == nil {
 			return func() {
-				_ = r.st.Remove(context.Background(), gcLockName) // else stale once this process ends
+				_ = l.st.Remove(context.Background(), gcLockName) // else stale once this process ends
 				ownSessions.Delete(session)
 			}, nil
 		}
@@ -179,7 +202,7 @@ func (r *Repository) acquireGCLock(ctx context.Context) (func(), error) {
 			ownSessions.Delete(session)
 			return nil, fmt.Errorf("write GC lock: %w", err)
 		}
-		b, err := blob.ReadAll(ctx, r.st, gcLockName)
+		b, err := blob.ReadAll(ctx, l.st, gcLockName)
 		if errors.Is(err, blob.ErrNotFound) {
 			continue
 		}
@@ -188,13 +211,20 @@ func (r *Repository) acquireGCLock(ctx context.Context) (func(), error) {
 			return nil, err
 		}
 		// GC does not refresh its lock, so another host's GC counts as dead only after an hour.
-		if r.lockIsLive(b, time.Hour) {
+		if l.lockIsLive(b, time.Hour) {
 			ownSessions.Delete(session)
 			return nil, ErrGCRunning
 		}
 		// A dead GC's lock: remove it and try again (if another GC removed it first, fine).
-		_ = r.st.Remove(ctx, gcLockName)
+		_ = l.st.Remove(ctx, gcLockName)
 	}
 	ownSessions.Delete(session)
 	return nil, ErrGCRunning
+}
+
+// randomHex is n random bytes in hex: a session ID.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand never fails (it panics if the OS source does)
+	return hex.EncodeToString(b)
 }

@@ -1,9 +1,13 @@
-package content
+// Package keyring holds a repository's key material: the engine's master key file, the wrapping
+// of each repository's data key (and namespace key) under it, the subkeys derived from them, and
+// the sealed envelope (AES-256-GCM) every encrypted object of the repository is stored in.
+package keyring
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -87,9 +91,9 @@ func loadMasterKey(path string) (MasterKey, error) {
 	return mk, nil
 }
 
-// keys are one repository's working keys, all derived from its data key.
+// Keys are one repository's working keys, all derived from its data key.
 //
-// The data key is 32 random bytes made at Init. It is stored only wrapped (see wrapDataKey).
+// The data key is 32 random bytes made at Init. It is stored only wrapped (see WrapDataKey).
 // HKDF-SHA256 derives independent subkeys from it, one per purpose, so that no key is used for
 // two things:
 //   - "strongroom/content/v1 encryption": AES-256-GCM over chunks, pack tables, index files
@@ -99,24 +103,26 @@ func loadMasterKey(path string) (MasterKey, error) {
 //   - "strongroom/content/v1 gear": the chunker's gear table, so chunk boundaries (and hence
 //     chunk sizes, which are visible in the store) cannot fingerprint known files.
 //
-// A repository made with a namespace key (WithNamespaceKey) derives the last two from that key
-// instead of its data key. Repositories sharing a namespace key cut the same content at the same
-// boundaries and give it the same IDs, while each still encrypts under its own data key: a copy
-// between them re-seals chunks without decompressing or re-hashing them, and reads only the
-// chunks the destination lacks. What the sharing reveals, to someone who can read the stores of
-// two such repositories but holds no key, is which chunks they have in common; the engine shares
-// a namespace only among the vaults of one account (copies between which carry the same chunks by
+// A repository made with a namespace key (content.WithNamespaceKey) derives the last two from that
+// key instead of its data key. Repositories sharing a namespace key cut the same content at the
+// same boundaries and give it the same IDs, while each still encrypts under its own data key: a
+// copy between them re-seals chunks without decompressing or re-hashing them, and reads only the
+// chunks the destination lacks. What the sharing reveals, to someone who can read the stores of two
+// such repositories but holds no key, is which chunks they have in common; the engine shares a
+// namespace only among the vaults of one account (copies between which carry the same chunks by
 // design), never across accounts.
-type keys struct {
-	aead  cipher.AEAD
-	idKey [32]byte
-	gear  [256]uint64
+type Keys struct {
+	aead cipher.AEAD
+	// IDKey keys chunk IDs (chunk.NewHasher).
+	IDKey [32]byte
+	// Gear is the chunker's gear table (chunker.New).
+	Gear [256]uint64
 }
 
-// deriveKeys derives a repository's keys from its data key and, if not nil, its namespace key
+// Derive derives a repository's keys from its data key and, if not nil, its namespace key
 // (see above).
-func deriveKeys(dataKey, namespaceKey []byte) (*keys, error) {
-	var k keys
+func Derive(dataKey, namespaceKey []byte) (*Keys, error) {
+	var k Keys
 	encKey, err := hkdf.Key(sha256.New, dataKey, nil, "strongroom/content/v1 encryption", 32)
 	if err != nil {
 		return nil, err
@@ -136,13 +142,13 @@ func deriveKeys(dataKey, namespaceKey []byte) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	copy(k.idKey[:], idKey)
+	copy(k.IDKey[:], idKey)
 	gear, err := hkdf.Key(sha256.New, idSource, nil, "strongroom/content/v1 gear", 256*8)
 	if err != nil {
 		return nil, err
 	}
-	for i := range k.gear {
-		k.gear[i] = binary.LittleEndian.Uint64(gear[i*8:])
+	for i := range k.Gear {
+		k.Gear[i] = binary.LittleEndian.Uint64(gear[i*8:])
 	}
 	return &k, nil
 }
@@ -161,12 +167,25 @@ func wrapNamespaceAAD(repoID string) []byte {
 	return []byte("strongroom/content/v1 namespace key\x00" + repoID)
 }
 
-func wrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, error) {
+// WrapDataKey wraps a repository's data key under mk.
+func WrapDataKey(mk MasterKey, dataKey []byte, repoID, keyID string) ([]byte, error) {
 	return wrapKey(mk, dataKey, wrapAAD(repoID, keyID))
 }
 
-func unwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, error) {
+// UnwrapDataKey unwraps what WrapDataKey wrapped; it fails with ErrWrongKey if mk, repoID or
+// keyID is not what it was wrapped with.
+func UnwrapDataKey(mk MasterKey, wrapped []byte, repoID, keyID string) ([]byte, error) {
 	return unwrapKey(mk, wrapped, wrapAAD(repoID, keyID))
+}
+
+// WrapNamespaceKey wraps a repository's namespace key under mk.
+func WrapNamespaceKey(mk MasterKey, key []byte, repoID string) ([]byte, error) {
+	return wrapKey(mk, key, wrapNamespaceAAD(repoID))
+}
+
+// UnwrapNamespaceKey unwraps what WrapNamespaceKey wrapped, or fails with ErrWrongKey.
+func UnwrapNamespaceKey(mk MasterKey, wrapped []byte, repoID string) ([]byte, error) {
+	return unwrapKey(mk, wrapped, wrapNamespaceAAD(repoID))
 }
 
 func wrapKey(mk MasterKey, key, aad []byte) ([]byte, error) {
@@ -183,7 +202,8 @@ func wrapKey(mk MasterKey, key, aad []byte) ([]byte, error) {
 	return gcm.Seal(nonce, nonce, key, aad), nil
 }
 
-// ErrWrongKey is returned by Open when the master key does not unwrap the repository's data key.
+// ErrWrongKey is returned by the unwrap functions (and so by content.Open) when the master key
+// does not unwrap the repository's data key.
 var ErrWrongKey = errors.New("content: the master key does not unwrap this repository's data key")
 
 func unwrapKey(mk MasterKey, wrapped, aad []byte) ([]byte, error) {
@@ -204,3 +224,39 @@ func unwrapKey(mk MasterKey, wrapped, aad []byte) ([]byte, error) {
 	}
 	return dk, nil
 }
+
+// Sealed layout of every encrypted thing: nonce (12 random bytes) || AES-256-GCM ciphertext ||
+// tag (16). Random nonces under one data key are safe for 2^32 seals (NIST SP 800-38D); at one
+// seal per chunk that is four billion chunks per vault, i.e. petabytes at the ~1 MiB average,
+// or a billion-file tree backed up anew every day for eleven years.
+const (
+	nonceSize = 12
+	tagSize   = 16
+	// SealOverhead is what sealing adds to the plaintext.
+	SealOverhead = nonceSize + tagSize
+)
+
+// Seal appends the sealed form of plaintext to dst.
+func (k *Keys) Seal(dst, plaintext, aad []byte) []byte {
+	off := len(dst)
+	dst = append(dst, make([]byte, nonceSize)...)
+	fillRandom(dst[off:])
+	return k.aead.Seal(dst, dst[off:off+nonceSize], plaintext, aad)
+}
+
+var errAuth = errors.New("authentication failed (corrupt or tampered data)")
+
+// Open decrypts sealed in place and returns the plaintext (which aliases sealed).
+func (k *Keys) Open(sealed, aad []byte) ([]byte, error) {
+	if len(sealed) < SealOverhead {
+		return nil, fmt.Errorf("sealed data of %d bytes is shorter than the %d-byte envelope", len(sealed), SealOverhead)
+	}
+	pt, err := k.aead.Open(sealed[nonceSize:nonceSize], sealed[:nonceSize], sealed[nonceSize:], aad)
+	if err != nil {
+		return nil, errAuth
+	}
+	return pt, nil
+}
+
+// fillRandom fills b from crypto/rand, which never fails (it panics if the OS source does).
+func fillRandom(b []byte) { _, _ = rand.Read(b) }
