@@ -62,12 +62,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -90,9 +90,6 @@ const (
 	// maxRetainRecordDays bounds RetainRecordInDays at AWS Backup's longest retention anywhere
 	// (100 years), so the record's end is a representable date.
 	maxRetainRecordDays = 36500
-	// maxHoldDescription: the developer guide's "280 chars max" for Description and
-	// CancelDescription.
-	maxHoldDescription = 280
 	// defaultHoldBatch is how many documents one resolution or release step examines.
 	defaultHoldBatch = 1000
 )
@@ -321,15 +318,7 @@ func createOutput(h legalHold) *wire.CreateLegalHoldOutput {
 		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
 }
 
-func checkHoldText(field, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return apierr.Missing("%s is required and must not be blank", field)
-	}
-	if n := utf8.RuneCountInString(v); n > maxHoldDescription {
-		return apierr.InvalidParameter("%s is %d characters long; a legal hold's %s can be at most %d", field, n, field, maxHoldDescription)
-	}
-	return nil
-}
+func checkHoldText(field, v string) error { return rules.HoldText(field, v) }
 
 // validateHoldSelection checks a RecoveryPointSelection at now, for caller c.
 func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelection, now time.Time) error {
