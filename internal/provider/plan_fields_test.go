@@ -39,6 +39,7 @@ func everyFieldPlan(account string) *backuptypes.BackupPlanInput {
 		}},
 		AdvancedBackupSettings: []backuptypes.AdvancedBackupSetting{
 			{ResourceType: aws.String("EC2"), BackupOptions: map[string]string{"WindowsVSS": "enabled"}},
+			{ResourceType: aws.String("S3"), BackupOptions: map[string]string{"BackupACLs": "disabled", "BackupObjectTags": "enabled"}},
 		},
 		ScanSettings: []backuptypes.ScanSetting{{
 			MalwareScanner: backuptypes.MalwareScannerGuardduty, ResourceTypes: []string{"EBS", "S3"},
@@ -83,6 +84,10 @@ resource "backup_plan" "p" {
   advanced_backup_setting {
     resource_type  = "EC2"
     backup_options = { WindowsVSS = "enabled" }
+  }
+  advanced_backup_setting {
+    resource_type  = "S3"
+    backup_options = { BackupACLs = "disabled", BackupObjectTags = "enabled" }
   }
   scan_setting {
     malware_scanner  = "GUARDDUTY"
