@@ -92,7 +92,7 @@ type Grant struct {
 // MetaObjectACLs values: whether a snapshot holds its objects' ACLs.
 const (
 	ACLsKept              = "kept"
-	ACLsDisabled          = "disabled"              // BackupACLs was "disabled"
+	ACLsDisabled          = "disabled"             // BackupACLs was "disabled"
 	ACLsNotKeptByEndpoint = "not-kept-by-endpoint" // the endpoint answers GetObjectAcl with NotImplemented
 )
 
