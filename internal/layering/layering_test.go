@@ -31,9 +31,9 @@ var floors = map[string]int{
 	"internal/engine/layout": 1, "internal/engine/wire": 1, "internal/engineclient": 1,
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
+	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
 	// the static input rules, over the leaves that parse names, schedules and policies.
 	"internal/engine/rules": 1,
-	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
 	// 2: the repository format.
 	"internal/engine/content": 2,
 	// 3: what sits on the store and the repository: keys, leases, sealing, connectors' internals.

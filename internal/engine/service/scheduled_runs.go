@@ -416,7 +416,7 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 	}
 	j := records.BackupJob{
 		ID: newJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.role, State: BackupJobCreated,
-		Resource: m.res, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
+		Resource: withBackupOptions(m.res, r.version.Plan.AdvancedBackupSettings), CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: effectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
@@ -429,6 +429,16 @@ func (s *Service) scheduledJob(p planRecord, r *activeRule, m matchedResource, a
 	j.RecoveryPointID = newPointID()
 	j.RecoveryPointARN = RecoveryPointARN(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
+}
+
+// withBackupOptions is res with the plan's advanced backup settings for its type.
+func withBackupOptions(res resources.Resource, settings []wire.AdvancedBackupSetting) resources.Resource {
+	for _, s := range settings {
+		if s.ResourceType == res.Type {
+			res.BackupOptions = maps.Clone(s.BackupOptions)
+		}
+	}
+	return res
 }
 
 // runDueEntry does one due entry's work; it returns 1 if that queued or stopped a job.
