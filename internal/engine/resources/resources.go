@@ -46,6 +46,9 @@ type Resource struct {
 	BackupOptions map[string]string `json:"backup_options,omitempty"`
 }
 
+// ListOrder is the order the registry lists resources in: registration time, then ARN.
+func (r *Resource) ListOrder() (time.Time, string) { return r.CreationDate, r.ARN }
+
 // Name is the resource's ResourceName in AWS Backup listings: its Name tag, as on AWS, else the
 // last element of its locator (a URL's query left out).
 func (r Resource) Name() string {

@@ -113,6 +113,9 @@ type legalHold struct {
 	Cursor string `json:"cursor,omitempty"`
 }
 
+// ListOrder is the order ListLegalHolds gives: creation time, then ID.
+func (h *legalHold) ListOrder() (time.Time, string) { return h.CreationDate, h.ID }
+
 func (h legalHold) key() string { return records.HoldKey(h.AccountID, h.Region, h.ID) }
 
 // LegalHoldARN is the ARN of a legal hold.

@@ -25,6 +25,7 @@ type planRecord struct {
 	AccountID        string     `json:"account_id"`
 	Region           string     `json:"region"`
 	CreatorRequestID string     `json:"creator_request_id,omitempty"`
+	CreationDate     time.Time  `json:"creation_date,omitzero"`
 	DeletionDate     *time.Time `json:"deletion_date,omitempty"`
 	// The current version.
 	Name                   string                       `json:"name"`
@@ -37,6 +38,10 @@ type planRecord struct {
 	LastExecutionDate *time.Time `json:"last_execution_date,omitempty"`
 }
 
+// ListOrder is the order ListBackupPlans gives: creation time, then ID. Plans stored before
+// CreationDate was kept have none and come first, by ID.
+func (p *planRecord) ListOrder() (time.Time, string) { return p.CreationDate, p.ID }
+
 type planVersionRef struct {
 	ID  string `json:"id"`
 	Seq int    `json:"seq"`
@@ -48,6 +53,9 @@ type planVersion struct {
 	CreationDate time.Time       `json:"creation_date"`
 	Plan         wire.BackupPlan `json:"plan"`
 }
+
+// ListOrder is the order ListBackupPlanVersions gives: creation time, then version ID.
+func (v *planVersion) ListOrder() (time.Time, string) { return v.CreationDate, v.VersionID }
 
 func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
 func (p *planRecord) deleted() bool { return p.DeletionDate != nil }
@@ -192,6 +200,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}
+		p.CreationDate = p.VersionCreationDate
 		if err := records.InsertDoc(tx, records.CollPlans, p.key(), p); err != nil {
 			return err
 		}

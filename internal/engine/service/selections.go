@@ -47,6 +47,9 @@ type selectionRecord struct {
 	Selection        wire.BackupSelection `json:"selection"`
 }
 
+// ListOrder is the order ListBackupSelections gives: creation time, then ID.
+func (r *selectionRecord) ListOrder() (time.Time, string) { return r.CreationDate, r.ID }
+
 // CreateBackupSelection assigns resources to a plan. Selection names are unique within a plan; a
 // retry with the CreatorRequestId of an existing selection returns it.
 func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBackupSelectionInput) (*wire.CreateBackupSelectionOutput, error) {
