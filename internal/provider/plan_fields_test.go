@@ -176,3 +176,95 @@ func sameDocument(what string, want, got any) error {
 	}
 	return nil
 }
+
+// backup_plan_json carries every plan field, the scan and index fields and S3 settings
+// included, into a backup_plan built from it with dynamic blocks, and the engine gets them all.
+func TestAccPlanJSONDataSource_keepsEveryField(t *testing.T) {
+	env := newTestAccEnv(t)
+	doc, err := json.Marshal(map[string]any{"BackupPlan": map[string]any{
+		"BackupPlanName": "from-json",
+		"Rules": []any{map[string]any{
+			"RuleName": "daily", "TargetBackupVaultName": "prod", "ScheduleExpression": "cron(0 2 * * ? *)",
+			"TargetLogicallyAirGappedBackupVaultArn": "arn:aws:backup:us-east-1:" + env.AccountID() + ":backup-vault:isolated",
+			"ScanActions":  []any{map[string]any{"MalwareScanner": "GUARDDUTY", "ScanMode": "FULL_SCAN"}},
+			"IndexActions": []any{map[string]any{"ResourceTypes": []string{"EBS"}}},
+		}},
+		"AdvancedBackupSettings": []any{map[string]any{"ResourceType": "S3", "BackupOptions": map[string]string{"BackupObjectTags": "disabled"}}},
+		"ScanSettings": []any{map[string]any{"MalwareScanner": "GUARDDUTY", "ResourceTypes": []string{"S3"},
+			"ScannerRoleArn": "arn:aws:iam::" + env.AccountID() + ":role/scanner"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.ProviderConfig() + fmt.Sprintf(`
+data "backup_plan_json" "doc" {
+  json = %q
+}
+
+resource "backup_plan" "p" {
+  name = data.backup_plan_json.doc.name
+  dynamic "rule" {
+    for_each = data.backup_plan_json.doc.rule
+    content {
+      rule_name         = rule.value.rule_name
+      target_vault_name = rule.value.target_vault_name
+      schedule          = rule.value.schedule
+      target_logically_air_gapped_backup_vault_arn = rule.value.target_logically_air_gapped_backup_vault_arn
+      dynamic "scan_action" {
+        for_each = rule.value.scan_action
+        content {
+          malware_scanner = scan_action.value.malware_scanner
+          scan_mode       = scan_action.value.scan_mode
+        }
+      }
+      dynamic "index_action" {
+        for_each = rule.value.index_action
+        content {
+          resource_types = index_action.value.resource_types
+        }
+      }
+    }
+  }
+  dynamic "advanced_backup_setting" {
+    for_each = data.backup_plan_json.doc.advanced_backup_setting
+    content {
+      resource_type  = advanced_backup_setting.value.resource_type
+      backup_options = advanced_backup_setting.value.backup_options
+    }
+  }
+  dynamic "scan_setting" {
+    for_each = data.backup_plan_json.doc.scan_setting
+    content {
+      malware_scanner  = scan_setting.value.malware_scanner
+      resource_types   = scan_setting.value.resource_types
+      scanner_role_arn = scan_setting.value.scanner_role_arn
+    }
+  }
+}`, doc),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check: func(s *terraform.State) error {
+				out, err := env.Client.GetBackupPlan(context.Background(), &backup.GetBackupPlanInput{BackupPlanId: aws.String(s.RootModule().Resources["backup_plan.p"].Primary.ID)})
+				if err != nil {
+					return err
+				}
+				r := out.BackupPlan.Rules[0]
+				switch {
+				case len(r.ScanActions) != 1 || r.ScanActions[0].ScanMode != backuptypes.ScanModeFullScan:
+					return fmt.Errorf("ScanActions = %+v", r.ScanActions)
+				case len(r.IndexActions) != 1 || len(r.IndexActions[0].ResourceTypes) != 1 || r.IndexActions[0].ResourceTypes[0] != "EBS":
+					return fmt.Errorf("IndexActions = %+v", r.IndexActions)
+				case aws.ToString(r.TargetLogicallyAirGappedBackupVaultArn) == "":
+					return fmt.Errorf("TargetLogicallyAirGappedBackupVaultArn lost")
+				case len(out.BackupPlan.ScanSettings) != 1 || aws.ToString(out.BackupPlan.ScanSettings[0].ScannerRoleArn) == "":
+					return fmt.Errorf("ScanSettings = %+v", out.BackupPlan.ScanSettings)
+				case len(out.AdvancedBackupSettings) != 1 || out.AdvancedBackupSettings[0].BackupOptions["BackupObjectTags"] != "disabled":
+					return fmt.Errorf("AdvancedBackupSettings = %+v", out.AdvancedBackupSettings)
+				}
+				return nil
+			},
+		}},
+	})
+}
