@@ -186,8 +186,8 @@ func TestAccPlanJSONDataSource_keepsEveryField(t *testing.T) {
 		"Rules": []any{map[string]any{
 			"RuleName": "daily", "TargetBackupVaultName": "prod", "ScheduleExpression": "cron(0 2 * * ? *)",
 			"TargetLogicallyAirGappedBackupVaultArn": "arn:aws:backup:us-east-1:" + env.AccountID() + ":backup-vault:isolated",
-			"ScanActions":  []any{map[string]any{"MalwareScanner": "GUARDDUTY", "ScanMode": "FULL_SCAN"}},
-			"IndexActions": []any{map[string]any{"ResourceTypes": []string{"EBS"}}},
+			"ScanActions":                            []any{map[string]any{"MalwareScanner": "GUARDDUTY", "ScanMode": "FULL_SCAN"}},
+			"IndexActions":                           []any{map[string]any{"ResourceTypes": []string{"EBS"}}},
 		}},
 		"AdvancedBackupSettings": []any{map[string]any{"ResourceType": "S3", "BackupOptions": map[string]string{"BackupObjectTags": "disabled"}}},
 		"ScanSettings": []any{map[string]any{"MalwareScanner": "GUARDDUTY", "ResourceTypes": []string{"S3"},
