@@ -29,7 +29,8 @@ func TestListsAreInCreationOrderThenID(t *testing.T) {
 		}
 		planIDs = append(planIDs, aws.ToString(out.BackupPlanId))
 	}
-	// Two plans created at the same instant come in ID order.
+	// Two plans created at the same instant (a minute after the others) come in ID order.
+	fake.Advance(time.Minute)
 	var sameInstant []string
 	for _, n := range []string{"same-2", "same-1"} {
 		out, err := c.CreateBackupPlan(ctx, &backup.CreateBackupPlanInput{BackupPlan: &types.BackupPlanInput{
