@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,11 +23,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // airGappedMinDays is the smallest MinRetentionDays of a logically air-gapped vault
 // (CreateLogicallyAirGappedBackupVault: "The minimum value accepted is 7 days").
-const airGappedMinDays = 7
+const airGappedMinDays = rules.MinAirGappedRetentionDays
 
 // airGappedCreateTimeout bounds the wait for a new vault to become AVAILABLE (AWS creates
 // air-gapped vaults asynchronously; the engine at once).
@@ -91,13 +91,11 @@ func (r *airGappedVaultResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"min_retention_days": schema.Int64Attribute{
 				Required:            true,
 				MarkdownDescription: fmt.Sprintf("Shortest retention, in days (%d–%d), of recovery points in the vault. Changing it replaces the vault.", airGappedMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(airGappedMinDays, lockMaxDays)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"max_retention_days": schema.Int64Attribute{
 				Required:            true,
 				MarkdownDescription: fmt.Sprintf("Longest retention, in days (%d–%d), of recovery points in the vault. Changing it replaces the vault.", airGappedMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(airGappedMinDays, lockMaxDays)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"vault_state": schema.StringAttribute{
@@ -124,10 +122,10 @@ func (r *airGappedVaultResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if isKnown(m.MinRetentionDays) && isKnown(m.MaxRetentionDays) && m.MinRetentionDays.ValueInt64() > m.MaxRetentionDays.ValueInt64() {
-		resp.Diagnostics.AddAttributeError(path.Root("min_retention_days"), "Retention range is empty",
-			fmt.Sprintf("min_retention_days (%d) is greater than max_retention_days (%d): lower the minimum or raise the maximum.",
-				m.MinRetentionDays.ValueInt64(), m.MaxRetentionDays.ValueInt64()))
+	if known(m.MinRetentionDays, m.MaxRetentionDays) {
+		if err := rules.LockRetention(int64Ptr(m.MinRetentionDays), int64Ptr(m.MaxRetentionDays), rules.MinAirGappedRetentionDays); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("min_retention_days"), "Invalid retention range", err)
+		}
 	}
 }
 

@@ -42,9 +42,11 @@ const (
 	// you can specify is 36500 days", and ChangeableForDays of 3 (a 72-hour cooling-off period)
 	// up to 36,500 days.
 	MinLockRetentionDays = 1
-	MaxLockRetentionDays = 36500
-	MinChangeableForDays = 3
-	MaxChangeableForDays = 36500
+	// MinAirGappedRetentionDays is a logically air-gapped vault's shortest minimum retention.
+	MinAirGappedRetentionDays = 7
+	MaxLockRetentionDays      = 36500
+	MinChangeableForDays      = 3
+	MaxChangeableForDays      = 36500
 
 	// MaxHoldText is the developer guide's "280 chars max" for a legal hold's Description and
 	// CancelDescription.
