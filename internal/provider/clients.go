@@ -116,7 +116,8 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			HTTPClient:  &http.Client{Transport: embeddedTransport(e)},
 		}
 		c.Backup = backup.NewFromConfig(cfg, watchedClient, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
-		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client)})
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client),
+			Answered: recordEngineAnswer})
 	case EndpointAWS:
 		c.Mode = modeAWS
 		cfg, err := loadAWSConfig(ctx, m, false)
@@ -138,7 +139,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			return nil, diags
 		}
 		c.Backup = backup.NewFromConfig(cfg, watchedClient, func(o *backup.Options) { o.BaseEndpoint = aws.String(endpoint) })
-		c.Registry = engineclient.New(engineclient.Options{Endpoint: endpoint, Region: cfg.Region, Credentials: cfg.Credentials})
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: endpoint, Region: cfg.Region, Credentials: cfg.Credentials, Answered: recordEngineAnswer})
 	}
 	return c, diags
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
 // The safety net for members the API adds after this provider was written. The SDK decodes only
@@ -74,6 +76,21 @@ func recordAnswers(stack *middleware.Stack) error {
 		}), middleware.After)
 }
 
+// recordEngineAnswer is the engine client's Answered hook: it records registry answers
+// (GetResource) as the SDK clients record theirs.
+func recordEngineAnswer(ctx context.Context, method, path string, body []byte) {
+	rec, ok := ctx.Value(answerRecorderKey{}).(*answerRecorder)
+	if !ok || method != "GET" || !strings.HasPrefix(path, engineclient.ResourcePath("")) {
+		return
+	}
+	rec.mu.Lock()
+	rec.answers[opGetResource] = append(rec.answers[opGetResource], body)
+	rec.mu.Unlock()
+}
+
+// opGetResource names the engine registry's GetResource answers in a recorder.
+const opGetResource = "GetResource"
+
 // unmodelled returns the members of the recorded answers of ops that modelAnswers does not list,
 // as paths such as "BackupPlan.Rules[0].NewMember", sorted and without repeats.
 func (r *answerRecorder) unmodelled(ops ...string) []string {
@@ -101,7 +118,11 @@ func (r *answerRecorder) unmodelled(ops ...string) []string {
 // knownMembers expands modelAnswers[op] to every path that is a member or leads to one.
 func knownMembers(op string) map[string]bool {
 	known := map[string]bool{}
-	for _, p := range modelAnswers[op] {
+	members := modelAnswers[op]
+	if op == opGetResource {
+		members = engineclient.ResourceAnswerMembers // the engine's own API, not AWS's model
+	}
+	for _, p := range members {
 		for i := range p {
 			if p[i] == '.' || p[i] == '[' || p[i] == '{' {
 				known[p[:i]] = true

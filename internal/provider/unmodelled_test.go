@@ -58,13 +58,22 @@ func (f futureMembers) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// Every resource whose object comes from the AWS Backup API, fed an answer with a member this
-// provider does not model, keeps the object only as long as it does not rewrite it: a change that
+// Every resource whose object comes from the AWS Backup API or the engine's registry (all but
+// backup_engine_clock, the record of a clock move, with no remote object), fed an answer with a
+// member this provider does not model, keeps the object only as long as it does not rewrite it: a change that
 // would update or replace it is refused, naming the member.
 func TestAccUnmodelledMembers_aChangeThatWouldDropThemIsRefused(t *testing.T) {
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 3)
 	restored := t.TempDir()
+	var futureDirs []string // directories whose paths carry the marker into registry answers
+	for _, name := range []string{"future-member-a", "future-member-b"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		futureDirs = append(futureDirs, dir)
+	}
 	vault := `
 resource "backup_vault" "v" {
   name = "future-member-vault"
@@ -158,6 +167,13 @@ resource "backup_legal_hold" "h" {
   description        = %q
   cancel_description = "test over"
 }`, map[bool]string{false: "held", true: "held longer"}[changed])
+		}},
+		"backup_protected_resource": {"backup_protected_resource.d", func(env *testAccEnv, changed bool) string {
+			return fmt.Sprintf(`
+resource "backup_protected_resource" "d" {
+  type = "EFS"
+  path = %q
+}`, map[bool]string{false: futureDirs[0], true: futureDirs[1]}[changed])
 		}},
 		"backup_recovery_point": {"backup_recovery_point.p", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, map[bool]int{false: 30, true: 31}[changed], "for-point")
