@@ -75,8 +75,9 @@ func validateRule(r *wire.BackupRuleInput, path string) error {
 		return apierr.InvalidParameter("%sRuleName %q must be "+modelnames.DisplayRule, path, r.RuleName)
 	case r.TargetBackupVaultName == "":
 		return apierr.Missing("%sTargetBackupVaultName is required", path)
-	case !vaultNamePattern.MatchString(r.TargetBackupVaultName):
-		return apierr.InvalidParameter("%sTargetBackupVaultName %q is not a vault name: "+modelnames.VaultRule, path, r.TargetBackupVaultName)
+	}
+	if err := rules.VaultName(r.TargetBackupVaultName, path+"TargetBackupVaultName"); err != nil {
+		return err
 	}
 	if err := validateSchedule(r, path); err != nil {
 		return err
