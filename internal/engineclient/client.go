@@ -50,7 +50,16 @@ type Options struct {
 	// HTTPClient defaults to http.DefaultClient; the embedded provider passes one whose transport
 	// calls the engine in-process.
 	HTTPClient *http.Client
+	// Answered, if set, sees the raw body of every successful answer, before it is decoded: the
+	// provider checks it for members it does not model.
+	Answered func(ctx context.Context, method, path string, body []byte)
 }
+
+// ResourceAnswerMembers are the members of a registry answer (GetResource) this client decodes.
+var ResourceAnswerMembers = []string{"ResourceArn", "ResourceType", "ResourceId", "ResourceName", "Locator", "Tags{}", "CreationDate"}
+
+// ResourcePath is the path GetResource asks for arn.
+func ResourcePath(arn string) string { return resourcesPath + "/" + url.PathEscape(arn) }
 
 // Client calls the engine's extension API.
 type Client struct {
@@ -121,7 +130,7 @@ func (c *Client) RegisterResource(ctx context.Context, in RegisterResourceInput)
 // GetResource returns a registered resource; ResourceNotFoundException if there is none.
 func (c *Client) GetResource(ctx context.Context, arn string) (*Resource, error) {
 	var out wireResource
-	if err := c.do(ctx, http.MethodGet, resourcesPath+"/"+url.PathEscape(arn), nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, ResourcePath(arn), nil, &out); err != nil {
 		return nil, err
 	}
 	return out.resource(), nil
@@ -249,6 +258,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			apiErr.Message = strings.TrimSpace(string(b))
 		}
 		return apiErr
+	}
+	if c.o.Answered != nil {
+		c.o.Answered(ctx, method, path, b)
 	}
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,11 +23,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // airGappedMinDays is the smallest MinRetentionDays of a logically air-gapped vault
 // (CreateLogicallyAirGappedBackupVault: "The minimum value accepted is 7 days").
-const airGappedMinDays = 7
+const airGappedMinDays = rules.MinAirGappedRetentionDays
 
 // airGappedCreateTimeout bounds the wait for a new vault to become AVAILABLE (AWS creates
 // air-gapped vaults asynchronously; the engine at once).
@@ -91,13 +91,11 @@ func (r *airGappedVaultResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"min_retention_days": schema.Int64Attribute{
 				Required:            true,
 				MarkdownDescription: fmt.Sprintf("Shortest retention, in days (%d–%d), of recovery points in the vault. Changing it replaces the vault.", airGappedMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(airGappedMinDays, lockMaxDays)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"max_retention_days": schema.Int64Attribute{
 				Required:            true,
 				MarkdownDescription: fmt.Sprintf("Longest retention, in days (%d–%d), of recovery points in the vault. Changing it replaces the vault.", airGappedMinDays, lockMaxDays),
-				Validators:          []validator.Int64{int64validator.Between(airGappedMinDays, lockMaxDays)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"vault_state": schema.StringAttribute{
@@ -124,14 +122,15 @@ func (r *airGappedVaultResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if isKnown(m.MinRetentionDays) && isKnown(m.MaxRetentionDays) && m.MinRetentionDays.ValueInt64() > m.MaxRetentionDays.ValueInt64() {
-		resp.Diagnostics.AddAttributeError(path.Root("min_retention_days"), "Retention range is empty",
-			fmt.Sprintf("min_retention_days (%d) is greater than max_retention_days (%d): lower the minimum or raise the maximum.",
-				m.MinRetentionDays.ValueInt64(), m.MaxRetentionDays.ValueInt64()))
+	if known(m.MinRetentionDays, m.MaxRetentionDays) {
+		if err := rules.LockRetention(int64Ptr(m.MinRetentionDays), int64Ptr(m.MaxRetentionDays), rules.MinAirGappedRetentionDays); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("min_retention_days"), "Invalid retention range", err)
+		}
 	}
 }
 
 func (r *airGappedVaultResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -188,7 +187,7 @@ func (r *airGappedVaultResource) read(ctx context.Context, name string, m *airGa
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading logically air-gapped backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading logically air-gapped backup vault %q", name), err)
 		return false
 	}
 	if out.VaultType != types.VaultTypeLogicallyAirGappedBackupVault {
@@ -199,7 +198,7 @@ func (r *airGappedVaultResource) read(ctx context.Context, name string, m *airGa
 	arn := aws.ToString(out.BackupVaultArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
 		return false
 	}
 	m.ID = tftypes.StringValue(aws.ToString(out.BackupVaultName))
@@ -218,6 +217,7 @@ func (r *airGappedVaultResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "logically air-gapped backup vault not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -226,6 +226,7 @@ func (r *airGappedVaultResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_logically_air_gapped_vault %q", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeBackupVault")
 }
 
 // Update changes tags, the only thing the API lets change in place.
@@ -256,7 +257,7 @@ func (r *airGappedVaultResource) Delete(ctx context.Context, req resource.Delete
 	if err == nil || awsbackup.ErrorCode(err) == "ResourceNotFoundException" {
 		return
 	}
-	addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting logically air-gapped backup vault %q", name), err)
+	addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting logically air-gapped backup vault %q", name), err)
 	if awsbackup.ErrorCode(err) == "InvalidRequestException" {
 		resp.Diagnostics.AddWarning("The air-gapped vault still holds recovery points",
 			"Recovery points in a logically air-gapped vault cannot be deleted by hand; they leave when their lifecycle expires them "+

@@ -118,9 +118,9 @@ func TestAccAirGappedVault_invalidConfigurationIsCaughtAtPlan(t *testing.T) {
 		min, max int
 		want     *regexp.Regexp
 	}{
-		"min below 7":  {6, 30, regexp.MustCompile(`min_retention_days value must be between 7 and 36500`)},
-		"max too long": {7, 36501, regexp.MustCompile(`max_retention_days value must be between 7 and 36500`)},
-		"min over max": {60, 30, regexp.MustCompile(`min_retention_days \(60\) is greater than max_retention_days \(30\)`)},
+		"min below 7":  {6, 30, regexp.MustCompile(`min_retention_days\s+must\s+be\s+at\s+least\s+7,\s+got\s+6`)},
+		"max too long": {7, 36501, regexp.MustCompile(`max_retention_days\s+must\s+be\s+at\s+most\s+36500`)},
+		"min over max": {60, 30, regexp.MustCompile(`min_retention_days\s+\(60\)\s+must\s+not\s+be\s+greater\s+than\s+max_retention_days\s+\(30\)`)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

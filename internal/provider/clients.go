@@ -113,10 +113,11 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		cfg := aws.Config{
 			Region:      c.Region,
 			Credentials: awscreds.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-			HTTPClient:  &http.Client{Transport: e.InProcessTransport()},
+			HTTPClient:  &http.Client{Transport: embeddedTransport(e)},
 		}
-		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
-		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client)})
+		c.Backup = backup.NewFromConfig(cfg, watchedClient, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client),
+			Answered: recordEngineAnswer})
 	case EndpointAWS:
 		c.Mode = modeAWS
 		cfg, err := loadAWSConfig(ctx, m, false)
@@ -129,7 +130,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			return nil, diags
 		}
 		c.Region = cfg.Region
-		c.Backup = backup.NewFromConfig(cfg)
+		c.Backup = backup.NewFromConfig(cfg, watchedClient)
 	default:
 		c.Mode = modeEngine
 		cfg, err := loadAWSConfig(ctx, m, true)
@@ -137,8 +138,8 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 			diags.AddError("Cannot load credentials for the engine", err.Error())
 			return nil, diags
 		}
-		c.Backup = backup.NewFromConfig(cfg, func(o *backup.Options) { o.BaseEndpoint = aws.String(endpoint) })
-		c.Registry = engineclient.New(engineclient.Options{Endpoint: endpoint, Region: cfg.Region, Credentials: cfg.Credentials})
+		c.Backup = backup.NewFromConfig(cfg, watchedClient, func(o *backup.Options) { o.BaseEndpoint = aws.String(endpoint) })
+		c.Registry = engineclient.New(engineclient.Options{Endpoint: endpoint, Region: cfg.Region, Credentials: cfg.Credentials, Answered: recordEngineAnswer})
 	}
 	return c, diags
 }
@@ -256,3 +257,10 @@ func closeEmbeddedEngine(dir string) error {
 }
 
 var errNotConfigured = errors.New("the provider is not configured yet")
+
+// watchedClient makes an SDK client record its answers for the unmodelled-member check.
+func watchedClient(o *backup.Options) { o.APIOptions = append(o.APIOptions, recordAnswers) }
+
+// embeddedTransport is how the provider reaches its embedded engine. Tests replace it to feed
+// resources answers the engine does not give.
+var embeddedTransport = func(e *engine.Engine) http.RoundTripper { return e.InProcessTransport() }

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -11,8 +12,10 @@ import (
 
 // hints say what to do about an API error, by error code.
 var hints = map[string]string{
-	"AlreadyExistsException":              "Something with this name already exists. Choose another name, or bring the existing one under Terraform with `terraform import`.",
-	"ResourceNotFoundException":           "It may have been deleted outside Terraform; `terraform refresh` (or `terraform apply -refresh-only`) updates the state.",
+	"AlreadyExistsException": "Something with this name already exists. Choose another name, or bring the existing one under Terraform with `terraform import`.",
+	"ResourceNotFoundException": "Check the name or ID the message names, and that it exists in this account and region. If it is created in " +
+		"this configuration, refer to it through its resource (such as backup_vault.x.name or backup_plan.p.id) rather than a literal, so " +
+		"Terraform creates it first.",
 	"InvalidParameterValueException":      "Fix the value named in the message and apply again.",
 	"MissingParameterValueException":      "Set the missing argument named in the message.",
 	"InvalidRequestException":             "The engine refused the request; the message above says which rule it breaks and what to change.",
@@ -26,7 +29,23 @@ var hints = map[string]string{
 // addAPIError adds a diagnostic for a failed API call: what the provider was doing, the API's
 // error code and message, and what to do about it.
 func addAPIError(diags *diag.Diagnostics, action string, err error) {
-	diags.AddError(errorSummary(action), errorDetail(err))
+	diags.AddError(errorSummary(action), errorDetail(err, hints))
+}
+
+// stateHints are the hints for a call on an object Terraform has in its state, where a
+// ResourceNotFoundException means it went away behind Terraform's back.
+var stateHints = func() map[string]string {
+	h := maps.Clone(hints)
+	h["ResourceNotFoundException"] = "It may have been deleted outside Terraform; `terraform refresh` (or `terraform apply -refresh-only`) updates the state."
+	return h
+}()
+
+// addStateAPIError is addAPIError for a call on an object in Terraform's state (reading,
+// updating or deleting it), where not found means it was deleted outside Terraform. Creates and
+// actions name objects from the configuration and use addAPIError: there the object may simply
+// not exist yet.
+func addStateAPIError(diags *diag.Diagnostics, action string, err error) {
+	diags.AddError(errorSummary(action), errorDetail(err, stateHints))
 }
 
 // foundAfterWrite passes on whether a read right after Terraform wrote an object found it. When
@@ -41,7 +60,7 @@ func foundAfterWrite(diags *diag.Diagnostics, found bool, summary, detail string
 
 func errorSummary(action string) string { return "Error " + action }
 
-func errorDetail(err error) string {
+func errorDetail(err error, hints map[string]string) string {
 	code := awsbackup.ErrorCode(err)
 	if code == "" {
 		if errors.Is(err, errNotConfigured) {

@@ -186,7 +186,7 @@ func (r *engineClockResource) addMoveError(diags interface{ AddError(string, str
 	case "":
 		diags.AddError("Error moving the engine clock", err.Error())
 	default:
-		diags.AddError("Error moving the engine clock", errorDetail(err))
+		diags.AddError("Error moving the engine clock", errorDetail(err, hints))
 	}
 }
 
@@ -218,7 +218,7 @@ func (r *engineClockResource) Read(ctx context.Context, req resource.ReadRequest
 		}
 		clk, err := r.c.Registry.GetClock(ctx)
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "reading the engine clock", err)
+			addStateAPIError(&resp.Diagnostics, "reading the engine clock", err)
 			return
 		}
 		m.ID, m.Now, m.Steps = types.StringValue(engineClockID), types.StringValue(clk.Now.Format(time.RFC3339Nano)), types.Int64Value(0)

@@ -2,10 +2,7 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -14,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // IAMPolicyType is the type of an attribute holding an IAM policy document as JSON text.
@@ -26,8 +25,8 @@ import (
 // shows a diff. terraform-plugin-framework-jsontypes.Normalized was considered and rejected: it
 // compares JSON structurally, so the string-versus-list spellings IAM treats as one would diff.
 //
-// Values are validated as JSON objects at plan time (ValidateAttribute); the policy grammar
-// itself is checked by the API, whose message names the faulty element.
+// Values are validated at plan time (ValidateAttribute) with the engine's own policy rules, whose
+// message names the faulty element.
 type IAMPolicyType struct {
 	basetypes.StringType
 }
@@ -100,42 +99,16 @@ func (v IAMPolicy) StringSemanticEquals(_ context.Context, newValuable basetypes
 	return equal, diags
 }
 
-// ValidateAttribute rejects text that is not a JSON object, at plan time, with the position of
-// the fault.
+// ValidateAttribute checks the document at plan time with the engine's own policy rules
+// (rules.VaultAccessPolicy): JSON syntax, with the position of the fault, then the policy's
+// grammar — Version, Statement, Effect, Principal, backup: actions, Resource, Condition.
 func (v IAMPolicy) ValidateAttribute(_ context.Context, req xattr.ValidateAttributeRequest, resp *xattr.ValidateAttributeResponse) {
 	if v.IsNull() || v.IsUnknown() {
 		return
 	}
-	if problem := jsonObjectProblem(v.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid policy JSON",
-			"The policy is not a valid JSON object: "+problem+".\n\nWrite it with jsonencode({...}), or check the heredoc's quotes, commas and braces.")
+	if _, err := rules.VaultAccessPolicy(v.ValueString(), nil); err != nil {
+		addRuleError(&resp.Diagnostics, req.Path, "Invalid access policy", err)
 	}
-}
-
-// jsonObjectProblem says what keeps text from being one JSON object, or "" when it is one.
-func jsonObjectProblem(text string) string {
-	dec := json.NewDecoder(strings.NewReader(text))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			before := text[:min(int(se.Offset), len(text))]
-			line := strings.Count(before, "\n") + 1
-			col := len(before) - strings.LastIndexByte(before, '\n')
-			return fmt.Sprintf("%s at line %d, column %d", se.Error(), line, col)
-		}
-		return "the document is empty or ends early"
-	}
-	if _, ok := v.(map[string]any); !ok {
-		return "it is not an object ({...} with Version and Statement)"
-	}
-	if dec.More() {
-		return "there is more text after the closing brace"
-	}
-	if _, err := dec.Token(); err == nil {
-		return "there is more text after the closing brace"
-	}
-	return ""
 }
 
 // keepEquivalentPolicy is a plan modifier for IAMPolicy attributes: when the configured policy

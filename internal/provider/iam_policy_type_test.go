@@ -38,14 +38,17 @@ func TestIAMPolicySemanticEquality(t *testing.T) {
 	}
 }
 
+// The engine's own policy rules run at plan time: JSON faults with their position, and the
+// policy's grammar.
 func TestIAMPolicyValidationCatchesBadJSON(t *testing.T) {
 	cases := map[string]string{
 		`{"Version": "2012-10-17", "Statement": [}`:                "line 1, column",
 		"{\n  \"Version\": \"2012-10-17\"\n  \"Statement\": []\n}": "line 3",
 		``:            "empty or ends early",
 		`{"a": 1`:     "empty or ends early",
-		`"a string"`:  "not an object",
-		`{"a": 1} {}`: "more text after the closing brace",
+		`"a string"`:  "must be a JSON object with Version and Statement, not a string",
+		`{"a": 1} {}`: "more text after the policy's closing brace",
+		`{"Version":"2012-10-17","Statement":[]}`: "Statement is empty: a policy needs at least one statement",
 	}
 	for text, want := range cases {
 		resp := &xattr.ValidateAttributeResponse{}
@@ -59,8 +62,9 @@ func TestIAMPolicyValidationCatchesBadJSON(t *testing.T) {
 		}
 	}
 	resp := &xattr.ValidateAttributeResponse{}
-	NewIAMPolicyValue(`{"Version":"2012-10-17","Statement":[]}`).ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("policy")}, resp)
+	NewIAMPolicyValue(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}`).
+		ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("policy")}, resp)
 	if resp.Diagnostics.HasError() {
-		t.Errorf("a JSON object was refused: %v", resp.Diagnostics)
+		t.Errorf("a valid policy was refused: %v", resp.Diagnostics)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // AWS Backup's limits on legal holds: descriptions are "280 chars max" (developer guide, Legal
@@ -201,9 +202,10 @@ func (r *legalHoldResource) ValidateConfig(ctx context.Context, req resource.Val
 				"reason, which it keeps on the hold's record. Set cancel_description to the reason to record when this hold is "+
 				"released, for example:\n\n  "+cancelDescriptionExample+"\n\n"+
 				"It is used only when the hold is destroyed or replaced; changing it later does not touch the hold.")
-	case !cancel.IsUnknown() && strings.TrimSpace(cancel.ValueString()) == "":
-		resp.Diagnostics.AddAttributeError(path.Root("cancel_description"), "Blank cancel_description",
-			"cancel_description must say why the hold is released; AWS Backup refuses a blank one. For example:\n\n  "+cancelDescriptionExample)
+	case !cancel.IsUnknown():
+		if err := rules.HoldText("CancelDescription", cancel.ValueString()); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("cancel_description"), "Invalid cancel_description", err)
+		}
 	}
 	var sel types.Object
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("recovery_point_selection"), &sel)...)
@@ -244,6 +246,7 @@ func (r *legalHoldResource) ValidateConfig(ctx context.Context, req resource.Val
 func isKnownString(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
 
 func (r *legalHoldResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -316,7 +319,7 @@ func (r *legalHoldResource) read(ctx context.Context, id string, m *legalHoldMod
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading legal hold %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading legal hold %s", id), err)
 		return false
 	}
 	status := string(out.Status)
@@ -328,7 +331,7 @@ func (r *legalHoldResource) read(ctx context.Context, id string, m *legalHoldMod
 	arn := aws.ToString(out.LegalHoldArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of legal hold %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of legal hold %s", id), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.LegalHoldId))
@@ -394,6 +397,7 @@ func (r *legalHoldResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "legal hold not found or cancelled, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -402,6 +406,7 @@ func (r *legalHoldResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_legal_hold %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetLegalHold")
 }
 
 // Update changes what can change without replacing the hold: its tags, and the arguments used only
@@ -452,7 +457,7 @@ func (r *legalHoldResource) Delete(ctx context.Context, req resource.DeleteReque
 		if awsbackup.ErrorCode(err) == "ResourceNotFoundException" {
 			return
 		}
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("cancelling legal hold %s", id), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("cancelling legal hold %s", id), err)
 		return
 	}
 	tflog.Info(ctx, "cancelled legal hold", map[string]any{"id": id, "cancel_description": reason})

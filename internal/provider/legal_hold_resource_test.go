@@ -246,7 +246,7 @@ func TestAccLegalHold_invalidConfigIsCaughtAtPlan(t *testing.T) {
 		{"blank cancel_description", `
   title              = "t"
   description        = "d"
-  cancel_description = "   "`, regexp.MustCompile(`Blank cancel_description`)},
+  cancel_description = "   "`, regexp.MustCompile(`(?s)Invalid cancel_description.*MissingParameterValueException:\s+cancel_description\s+is\s+required\s+and\s+must\s+not\s+be\s+blank`)},
 		{"future date range", fmt.Sprintf(`
   title              = "t"
   description        = "d"

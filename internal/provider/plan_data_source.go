@@ -50,6 +50,35 @@ func rulesDataAttribute() schema.ListNestedAttribute {
 				}},
 			},
 			"recovery_point_tags": schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Tags put on the rule's recovery points."},
+			"target_logically_air_gapped_backup_vault_arn": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "ARN of the logically air-gapped vault the rule's recovery points also go to; null when none."},
+			"scan_action": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "Malware scans of the rule's recovery points.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"malware_scanner": schema.StringAttribute{Computed: true, MarkdownDescription: "The scanner, `GUARDDUTY`."},
+					"scan_mode":       schema.StringAttribute{Computed: true, MarkdownDescription: "`FULL_SCAN` or `INCREMENTAL_SCAN`."},
+				}},
+			},
+			"index_action": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "Indexing of the rule's recovery points: at most one.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"resource_types": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Resource types indexed."},
+				}},
+			},
+		}},
+	}
+}
+
+func scanSettingsDataAttribute() schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed:            true,
+		MarkdownDescription: "The plan's malware scanning settings, with the attributes of the `backup_plan` resource's `scan_setting` block.",
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"malware_scanner":  schema.StringAttribute{Computed: true, MarkdownDescription: "The scanner, `GUARDDUTY`."},
+			"resource_types":   schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Resource types scanned."},
+			"scanner_role_arn": schema.StringAttribute{Computed: true, MarkdownDescription: "ARN of the IAM role the scanner runs as."},
 		}},
 	}
 }
@@ -59,7 +88,7 @@ func advancedSettingsDataAttribute() schema.ListNestedAttribute {
 		Computed:            true,
 		MarkdownDescription: "Resource-type specific options.",
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-			"backup_options": schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Options, such as `WindowsVSS`."},
+			"backup_options": schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Options, such as `WindowsVSS`, `BackupACLs` or `BackupObjectTags`."},
 			"resource_type":  schema.StringAttribute{Computed: true, MarkdownDescription: "Resource type the options apply to."},
 		}},
 	}
@@ -80,6 +109,7 @@ type planDataModel struct {
 	Version                types.String           `tfsdk:"version"`
 	Rules                  []planRuleModel        `tfsdk:"rule"`
 	AdvancedBackupSettings []advancedSettingModel `tfsdk:"advanced_backup_setting"`
+	ScanSettings           []scanSettingModel     `tfsdk:"scan_setting"`
 	Tags                   types.Map              `tfsdk:"tags"`
 }
 
@@ -98,6 +128,7 @@ func (d *planDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"version":                 schema.StringAttribute{Computed: true, MarkdownDescription: "ID of the current version."},
 			"rule":                    rulesDataAttribute(),
 			"advanced_backup_setting": advancedSettingsDataAttribute(),
+			"scan_setting":            scanSettingsDataAttribute(),
 			"tags":                    schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Every tag on the plan."},
 		},
 	}
@@ -130,6 +161,7 @@ func (d *planDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.Version = types.StringValue(aws.ToString(out.VersionId))
 	m.Rules = flattenRules(out.BackupPlan.Rules, nil)
 	m.AdvancedBackupSettings = flattenAdvancedSettings(out.AdvancedBackupSettings)
+	m.ScanSettings = flattenScanSettings(out.BackupPlan.ScanSettings)
 	m.Tags = mapToTF(tags)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
@@ -146,6 +178,7 @@ type planJSONDataModel struct {
 	Name                   types.String           `tfsdk:"name"`
 	Rules                  []planRuleModel        `tfsdk:"rule"`
 	AdvancedBackupSettings []advancedSettingModel `tfsdk:"advanced_backup_setting"`
+	ScanSettings           []scanSettingModel     `tfsdk:"scan_setting"`
 }
 
 func (d *planJSONDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -157,14 +190,16 @@ func (d *planJSONDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 		MarkdownDescription: "Turns a backup plan JSON document — one exported with `aws backup export-backup-plan-template`, or written for " +
 			"`aws backup create-backup-plan` — into the fields of a `backup_plan`, checked by the API's `GetBackupPlanFromJSON` " +
 			"under the same rules as a plan. Feed `rule` to a `dynamic \"rule\"` block to manage the plan with Terraform.\n\n" +
-			"The document is strict JSON, as `GetBackupPlanFromJSON` takes it: `BackupPlanName`, `Rules`, `AdvancedBackupSettings` " +
-			"and `ScanSettings`, optionally wrapped in `{\"BackupPlan\": ...}`. Comments (`// ...`) are refused, so strip them from " +
+			"The document is strict JSON, as `GetBackupPlanFromJSON` takes it: `BackupPlanName`, `Rules` (with `ScanActions`, " +
+			"`IndexActions` and `TargetLogicallyAirGappedBackupVaultArn`), `AdvancedBackupSettings` and `ScanSettings`, every one of " +
+			"which reaches the attributes below, optionally wrapped in `{\"BackupPlan\": ...}`. Comments (`// ...`) are refused, so strip them from " +
 			"documentation examples; unknown members such as `Selections` are refused too (a selection is a `backup_selection`).",
 		Attributes: map[string]schema.Attribute{
 			"json":                    schema.StringAttribute{Required: true, MarkdownDescription: "The plan document, for example `file(\"plan.json\")`."},
 			"name":                    schema.StringAttribute{Computed: true, MarkdownDescription: "The plan's `BackupPlanName`."},
 			"rule":                    rulesDataAttribute(),
 			"advanced_backup_setting": advancedSettingsDataAttribute(),
+			"scan_setting":            scanSettingsDataAttribute(),
 		},
 	}
 }
@@ -187,5 +222,6 @@ func (d *planJSONDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.Name = types.StringValue(aws.ToString(out.BackupPlan.BackupPlanName))
 	m.Rules = flattenRules(out.BackupPlan.Rules, nil)
 	m.AdvancedBackupSettings = flattenAdvancedSettings(out.BackupPlan.AdvancedBackupSettings)
+	m.ScanSettings = flattenScanSettings(out.BackupPlan.ScanSettings)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

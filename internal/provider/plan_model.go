@@ -31,6 +31,27 @@ type planRuleModel struct {
 	Lifecycle                  []lifecycleModel  `tfsdk:"lifecycle"`
 	CopyActions                []copyActionModel `tfsdk:"copy_action"`
 	RecoveryPointTags          types.Map         `tfsdk:"recovery_point_tags"`
+	// TargetLogicallyAirGappedVaultARN, ScanActions and IndexActions are the API's
+	// TargetLogicallyAirGappedBackupVaultArn, ScanActions and IndexActions.
+	TargetLogicallyAirGappedVaultARN types.String       `tfsdk:"target_logically_air_gapped_backup_vault_arn"`
+	ScanActions                      []scanActionModel  `tfsdk:"scan_action"`
+	IndexActions                     []indexActionModel `tfsdk:"index_action"`
+}
+
+type scanActionModel struct {
+	MalwareScanner types.String `tfsdk:"malware_scanner"`
+	ScanMode       types.String `tfsdk:"scan_mode"`
+}
+
+type indexActionModel struct {
+	ResourceTypes types.List `tfsdk:"resource_types"`
+}
+
+// scanSettingModel is one of a plan's ScanSettings.
+type scanSettingModel struct {
+	MalwareScanner types.String `tfsdk:"malware_scanner"`
+	ResourceTypes  types.List   `tfsdk:"resource_types"`
+	ScannerRoleARN types.String `tfsdk:"scanner_role_arn"`
 }
 
 type lifecycleModel struct {
@@ -76,6 +97,20 @@ func expandRules(ctx context.Context, rules []planRuleModel) ([]backuptypes.Back
 				Lifecycle:                 expandLifecycle(c.Lifecycle),
 			})
 		}
+		if v := r.TargetLogicallyAirGappedVaultARN.ValueString(); v != "" {
+			in.TargetLogicallyAirGappedBackupVaultArn = aws.String(v)
+		}
+		for _, a := range r.ScanActions {
+			in.ScanActions = append(in.ScanActions, backuptypes.ScanAction{
+				MalwareScanner: backuptypes.MalwareScanner(a.MalwareScanner.ValueString()),
+				ScanMode:       backuptypes.ScanMode(a.ScanMode.ValueString()),
+			})
+		}
+		for _, a := range r.IndexActions {
+			var kinds []string
+			diags.Append(a.ResourceTypes.ElementsAs(ctx, &kinds, false)...)
+			in.IndexActions = append(in.IndexActions, backuptypes.IndexAction{ResourceTypes: kinds})
+		}
 		out = append(out, in)
 	}
 	return out, diags
@@ -93,6 +128,21 @@ func expandLifecycle(l []lifecycleModel) *backuptypes.Lifecycle {
 		out.DeleteAfterDays = aws.Int64(l[0].DeleteAfter.ValueInt64())
 	}
 	return out
+}
+
+func expandScanSettings(ctx context.Context, settings []scanSettingModel) ([]backuptypes.ScanSetting, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var out []backuptypes.ScanSetting
+	for _, s := range settings {
+		var kinds []string
+		diags.Append(s.ResourceTypes.ElementsAs(ctx, &kinds, false)...)
+		out = append(out, backuptypes.ScanSetting{
+			MalwareScanner: backuptypes.MalwareScanner(s.MalwareScanner.ValueString()),
+			ResourceTypes:  kinds,
+			ScannerRoleArn: aws.String(s.ScannerRoleARN.ValueString()),
+		})
+	}
+	return out, diags
 }
 
 func expandAdvancedSettings(ctx context.Context, settings []advancedSettingModel) ([]backuptypes.AdvancedBackupSetting, diag.Diagnostics) {
@@ -118,16 +168,28 @@ func flattenRules(remote []backuptypes.BackupRule, prior []planRuleModel) []plan
 	for _, r := range remote {
 		name := aws.ToString(r.RuleName)
 		m := planRuleModel{
-			RuleName:                   types.StringValue(name),
-			TargetVaultName:            types.StringValue(aws.ToString(r.TargetBackupVaultName)),
-			Schedule:                   types.StringValue(valueOr(r.ScheduleExpression, defaultSchedule)),
-			ScheduleExpressionTimezone: types.StringValue(valueOr(r.ScheduleExpressionTimezone, defaultTimezone)),
-			EnableContinuousBackup:     types.BoolValue(aws.ToBool(r.EnableContinuousBackup)),
-			StartWindow:                types.Int64Value(int64Value(r.StartWindowMinutes, defaultStartWindow)),
-			CompletionWindow:           types.Int64Value(int64Value(r.CompletionWindowMinutes, defaultCompletionWindow)),
-			Lifecycle:                  flattenLifecycle(r.Lifecycle),
-			CopyActions:                []copyActionModel{},
-			RecoveryPointTags:          types.MapNull(types.StringType),
+			RuleName:                         types.StringValue(name),
+			TargetVaultName:                  types.StringValue(aws.ToString(r.TargetBackupVaultName)),
+			Schedule:                         types.StringValue(valueOr(r.ScheduleExpression, defaultSchedule)),
+			ScheduleExpressionTimezone:       types.StringValue(valueOr(r.ScheduleExpressionTimezone, defaultTimezone)),
+			EnableContinuousBackup:           types.BoolValue(aws.ToBool(r.EnableContinuousBackup)),
+			StartWindow:                      types.Int64Value(int64Value(r.StartWindowMinutes, defaultStartWindow)),
+			CompletionWindow:                 types.Int64Value(int64Value(r.CompletionWindowMinutes, defaultCompletionWindow)),
+			Lifecycle:                        flattenLifecycle(r.Lifecycle),
+			CopyActions:                      []copyActionModel{},
+			RecoveryPointTags:                types.MapNull(types.StringType),
+			TargetLogicallyAirGappedVaultARN: types.StringPointerValue(r.TargetLogicallyAirGappedBackupVaultArn),
+			ScanActions:                      []scanActionModel{},
+			IndexActions:                     []indexActionModel{},
+		}
+		if aws.ToString(r.TargetLogicallyAirGappedBackupVaultArn) == "" {
+			m.TargetLogicallyAirGappedVaultARN = types.StringNull()
+		}
+		for _, a := range r.ScanActions {
+			m.ScanActions = append(m.ScanActions, scanActionModel{MalwareScanner: types.StringValue(string(a.MalwareScanner)), ScanMode: types.StringValue(string(a.ScanMode))})
+		}
+		for _, a := range r.IndexActions {
+			m.IndexActions = append(m.IndexActions, indexActionModel{ResourceTypes: stringList(a.ResourceTypes)})
 		}
 		for _, c := range r.CopyActions {
 			m.CopyActions = append(m.CopyActions, copyActionModel{
@@ -153,6 +215,18 @@ func flattenLifecycle(l *backuptypes.Lifecycle) []lifecycleModel {
 		OptInToArchive:   types.BoolValue(aws.ToBool(l.OptInToArchiveForSupportedResources)),
 	}
 	return []lifecycleModel{m}
+}
+
+func flattenScanSettings(remote []backuptypes.ScanSetting) []scanSettingModel {
+	out := []scanSettingModel{}
+	for _, s := range remote {
+		out = append(out, scanSettingModel{
+			MalwareScanner: types.StringValue(string(s.MalwareScanner)),
+			ResourceTypes:  stringList(s.ResourceTypes),
+			ScannerRoleARN: types.StringValue(aws.ToString(s.ScannerRoleArn)),
+		})
+	}
+	return out
 }
 
 func flattenAdvancedSettings(remote []backuptypes.AdvancedBackupSetting) []advancedSettingModel {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 // displayNamePattern is AWS's rule for plan, rule and selection names.
@@ -37,6 +38,8 @@ var (
 	_ resource.ResourceWithConfigure   = (*planResource)(nil)
 	_ resource.ResourceWithImportState = (*planResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*planResource)(nil)
+
+	_ resource.ResourceWithValidateConfig = (*planResource)(nil)
 )
 
 // NewPlanResource returns the backup_plan resource.
@@ -51,6 +54,7 @@ type planModel struct {
 	Version                types.String           `tfsdk:"version"`
 	Rules                  []planRuleModel        `tfsdk:"rule"`
 	AdvancedBackupSettings []advancedSettingModel `tfsdk:"advanced_backup_setting"`
+	ScanSettings           []scanSettingModel     `tfsdk:"scan_setting"`
 	Tags                   types.Map              `tfsdk:"tags"`
 	TagsAll                types.Map              `tfsdk:"tags_all"`
 }
@@ -153,6 +157,13 @@ func (r *planResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 						"recovery_point_tags": schema.MapAttribute{
 							ElementType: types.StringType, Optional: true,
 							MarkdownDescription: "Tags put on every recovery point the rule creates.",
+							Validators:          []validator.Map{tagsRule{}},
+						},
+						"target_logically_air_gapped_backup_vault_arn": schema.StringAttribute{
+							Optional: true,
+							MarkdownDescription: "ARN of a logically air-gapped vault the rule's recovery points also go to " +
+								"(`arn:aws:backup:REGION:ACCOUNT_ID:backup-vault:NAME`).",
+							Validators: []validator.String{vaultARNRule("target_logically_air_gapped_backup_vault_arn")},
 						},
 					},
 					Blocks: map[string]schema.Block{
@@ -164,22 +175,123 @@ func (r *planResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 									"destination_vault_arn": schema.StringAttribute{
 										Required:            true,
 										MarkdownDescription: "ARN of the vault the copy goes to: `arn:aws:backup:REGION:ACCOUNT_ID:backup-vault:NAME`.",
+										Validators:          []validator.String{vaultARNRule("destination_vault_arn")},
 									},
 								},
 								Blocks: map[string]schema.Block{"lifecycle": lifecycleBlock("copies")},
 							},
 						},
+						"scan_action": schema.ListNestedBlock{
+							MarkdownDescription: "A malware scan of the rule's recovery points (AWS's `ScanActions`).",
+							NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+								"malware_scanner": schema.StringAttribute{
+									Required: true, MarkdownDescription: "The scanner: `GUARDDUTY`, the only one AWS offers.",
+									Validators: []validator.String{stringvalidator.OneOf(malwareScanners...)},
+								},
+								"scan_mode": schema.StringAttribute{
+									Required: true, MarkdownDescription: "`FULL_SCAN` or `INCREMENTAL_SCAN`.",
+									Validators: []validator.String{stringvalidator.OneOf(scanModes...)},
+								},
+							}},
+						},
+						"index_action": schema.ListNestedBlock{
+							MarkdownDescription: "Index the rule's recovery points for search (AWS's `IndexActions`). At most one.",
+							Validators:          []validator.List{listvalidator.SizeAtMost(1)},
+							NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+								"resource_types": schema.ListAttribute{
+									ElementType: types.StringType, Required: true,
+									MarkdownDescription: "Resource types indexed: `EBS` or `S3`.",
+									Validators: []validator.List{listvalidator.SizeAtLeast(1),
+										listvalidator.ValueStringsAre(stringvalidator.OneOf(rules.IndexableResourceTypes...))},
+								},
+							}},
+						},
 					},
 				},
 			},
 			"advanced_backup_setting": schema.ListNestedBlock{
-				MarkdownDescription: "Resource-type specific options. AWS Backup offers one: `WindowsVSS` (`enabled` or `disabled`) for `EC2`.",
+				MarkdownDescription: "Resource-type specific options, as AWS Backup offers them: `WindowsVSS` for `EC2`, and `BackupACLs` and " +
+					"`BackupObjectTags` for `S3`, each `enabled` or `disabled`. An S3 backup keeps object ACLs and tags unless they are " +
+					"`disabled` here: with `BackupObjectTags = \"disabled\"` no object tags are kept, and restored objects have none.",
 				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"backup_options": schema.MapAttribute{ElementType: types.StringType, Required: true, MarkdownDescription: "Options, such as `{ WindowsVSS = \"enabled\" }`."},
-					"resource_type":  schema.StringAttribute{Required: true, MarkdownDescription: "Resource type the options apply to: `EC2`."},
+					"backup_options": schema.MapAttribute{ElementType: types.StringType, Required: true,
+						MarkdownDescription: "Options, such as `{ WindowsVSS = \"enabled\" }` or `{ BackupACLs = \"disabled\", BackupObjectTags = \"enabled\" }`."},
+					"resource_type": schema.StringAttribute{Required: true, MarkdownDescription: "Resource type the options apply to: `EC2` or `S3`."},
+				}},
+			},
+			"scan_setting": schema.ListNestedBlock{
+				MarkdownDescription: "Malware scanning for the plan (AWS's `ScanSettings`): the scanner, the resource types scanned and the role it runs as.",
+				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+					"malware_scanner": schema.StringAttribute{
+						Required: true, MarkdownDescription: "The scanner: `GUARDDUTY`, the only one AWS offers.",
+						Validators: []validator.String{stringvalidator.OneOf(malwareScanners...)},
+					},
+					"resource_types": schema.ListAttribute{
+						ElementType: types.StringType, Required: true,
+						MarkdownDescription: "Resource types scanned, such as `EBS` or `S3`.",
+						Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+					},
+					"scanner_role_arn": schema.StringAttribute{
+						Required: true, MarkdownDescription: "ARN of the IAM role the scanner runs as: `arn:aws:iam::ACCOUNT_ID:role/NAME`.",
+						Validators: []validator.String{iamRoleARNRule("scanner_role_arn")},
+					},
 				}},
 			},
 		},
+	}
+}
+
+// ValidateConfig applies the engine's plan rules at plan time: schedules, windows, lifecycles,
+// recovery point tags and advanced settings.
+func (r *planResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m planModel
+	if d := req.Config.Get(ctx, &m); d.HasError() {
+		return // blocks not known yet (a dynamic block over unknown values): the engine checks them at apply
+	}
+	validateRules(m.Rules, path.Root("rule"), &resp.Diagnostics)
+	for i, s := range m.AdvancedBackupSettings {
+		if !known(s.ResourceType, s.BackupOptions) || s.BackupOptions.IsNull() {
+			continue
+		}
+		opts, d := mapFromTF(ctx, s.BackupOptions)
+		if d.HasError() {
+			continue
+		}
+		if err := rules.AdvancedBackupSetting(s.ResourceType.ValueString(), opts, ""); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("advanced_backup_setting").AtListIndex(i), "Invalid advanced backup setting", err)
+		}
+	}
+}
+
+// validateRules applies the engine's rule checks to configured rules; at is the rule list's path.
+func validateRules(rs []planRuleModel, at path.Path, diags *diag.Diagnostics) {
+	for i, r := range rs {
+		p := at.AtListIndex(i)
+		if known(r.Schedule, r.ScheduleExpressionTimezone) {
+			if err := rules.Schedule(r.Schedule.ValueString(), r.ScheduleExpressionTimezone.ValueString(), ""); err != nil {
+				addRuleError(diags, p.AtName("schedule"), "Invalid schedule", err)
+			}
+		}
+		if known(r.StartWindow, r.CompletionWindow) {
+			if err := rules.Windows(int64Ptr(r.StartWindow), int64Ptr(r.CompletionWindow), ""); err != nil {
+				addRuleError(diags, p.AtName("start_window"), "Invalid backup windows", err)
+			}
+		}
+		if len(r.Lifecycle) == 1 && known(r.EnableContinuousBackup, r.Lifecycle[0].ColdStorageAfter, r.Lifecycle[0].DeleteAfter) {
+			l := r.Lifecycle[0]
+			if err := rules.Lifecycle(int64Ptr(l.ColdStorageAfter), int64Ptr(l.DeleteAfter), r.EnableContinuousBackup.ValueBool(), ""); err != nil {
+				addRuleError(diags, p.AtName("lifecycle").AtListIndex(0).AtName("delete_after"), "Invalid lifecycle", err)
+			}
+		}
+		for j, c := range r.CopyActions {
+			if len(c.Lifecycle) == 1 && known(c.Lifecycle[0].ColdStorageAfter, c.Lifecycle[0].DeleteAfter) {
+				l := c.Lifecycle[0]
+				// Copies are snapshots: cold storage is allowed even when the rule is continuous.
+				if err := rules.Lifecycle(int64Ptr(l.ColdStorageAfter), int64Ptr(l.DeleteAfter), false, ""); err != nil {
+					addRuleError(diags, p.AtName("copy_action").AtListIndex(j).AtName("lifecycle").AtListIndex(0).AtName("delete_after"), "Invalid copy lifecycle", err)
+				}
+			}
+		}
 	}
 }
 
@@ -190,12 +302,13 @@ func (r *planResource) Configure(_ context.Context, req resource.ConfigureReques
 // ModifyPlan computes tags_all, and keeps version known when only tags change: tags are not part
 // of the plan document, so changing them makes no new version.
 func (r *planResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
 	var planName, stateName types.String
-	var planRules, stateRules, planSettings, stateSettings types.List
+	var planRules, stateRules, planSettings, stateSettings, planScan, stateScan types.List
 	for _, get := range []diag.Diagnostics{
 		req.Plan.GetAttribute(ctx, path.Root("name"), &planName),
 		req.State.GetAttribute(ctx, path.Root("name"), &stateName),
@@ -203,10 +316,12 @@ func (r *planResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		req.State.GetAttribute(ctx, path.Root("rule"), &stateRules),
 		req.Plan.GetAttribute(ctx, path.Root("advanced_backup_setting"), &planSettings),
 		req.State.GetAttribute(ctx, path.Root("advanced_backup_setting"), &stateSettings),
+		req.Plan.GetAttribute(ctx, path.Root("scan_setting"), &planScan),
+		req.State.GetAttribute(ctx, path.Root("scan_setting"), &stateScan),
 	} {
 		resp.Diagnostics.Append(get...)
 	}
-	if resp.Diagnostics.HasError() || !planName.Equal(stateName) || !planRules.Equal(stateRules) || !planSettings.Equal(stateSettings) {
+	if resp.Diagnostics.HasError() || !planName.Equal(stateName) || !planRules.Equal(stateRules) || !planSettings.Equal(stateSettings) || !planScan.Equal(stateScan) {
 		return
 	}
 	var version types.String
@@ -218,7 +333,9 @@ func (r *planResource) expand(ctx context.Context, m *planModel) (*backuptypes.B
 	rules, diags := expandRules(ctx, m.Rules)
 	settings, d := expandAdvancedSettings(ctx, m.AdvancedBackupSettings)
 	diags.Append(d...)
-	return &backuptypes.BackupPlanInput{BackupPlanName: aws.String(m.Name.ValueString()), Rules: rules, AdvancedBackupSettings: settings}, diags
+	scans, d := expandScanSettings(ctx, m.ScanSettings)
+	diags.Append(d...)
+	return &backuptypes.BackupPlanInput{BackupPlanName: aws.String(m.Name.ValueString()), Rules: rules, AdvancedBackupSettings: settings, ScanSettings: scans}, diags
 }
 
 func (r *planResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -262,13 +379,13 @@ func (r *planResource) read(ctx context.Context, id string, m *planModel, diags 
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup plan %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup plan %s", id), err)
 		return false
 	}
 	arn := aws.ToString(out.BackupPlanArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup plan %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup plan %s", id), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupPlanId))
@@ -277,6 +394,7 @@ func (r *planResource) read(ctx context.Context, id string, m *planModel, diags 
 	m.Name = types.StringValue(aws.ToString(out.BackupPlan.BackupPlanName))
 	m.Rules = flattenRules(out.BackupPlan.Rules, m.Rules)
 	m.AdvancedBackupSettings = flattenAdvancedSettings(out.AdvancedBackupSettings)
+	m.ScanSettings = flattenScanSettings(out.BackupPlan.ScanSettings)
 	m.Tags, m.TagsAll = tagsFromRemote(remote, r.c.DefaultTags, m.Tags)
 	return true
 }
@@ -287,6 +405,7 @@ func (r *planResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup plan not found, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -295,6 +414,7 @@ func (r *planResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_plan %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetBackupPlan")
 }
 
 func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -313,7 +433,7 @@ func (r *planResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		out, err := r.c.Backup.UpdateBackupPlan(ctx, &backup.UpdateBackupPlanInput{BackupPlanId: aws.String(id), BackupPlan: in})
 		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating backup plan %s", id), err)
+			addStateAPIError(&resp.Diagnostics, fmt.Sprintf("updating backup plan %s", id), err)
 			return
 		}
 		tflog.Info(ctx, "updated backup plan", map[string]any{"id": id, "version": aws.ToString(out.VersionId)})
@@ -338,7 +458,7 @@ func (r *planResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if err == nil || awsbackup.IsNotFound(err) {
 		return
 	}
-	addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup plan %s", id), err)
+	addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup plan %s", id), err)
 	if awsbackup.ErrorCode(err) == "InvalidRequestException" {
 		resp.Diagnostics.AddWarning("The plan still has backup selections",
 			"Delete its backup_selection resources first. Selections that Terraform does not manage can be listed with "+

@@ -348,6 +348,7 @@ resource "backup_plan" "p" {
 	})
 }
 
+// The engine's lifecycle rule, applied at plan time in the attributes' names.
 func TestAccPlan_invalidRuleShowsTheEnginesMessage(t *testing.T) {
 	env := newTestAccEnv(t)
 	resource.ParallelTest(t, resource.TestCase{
@@ -366,7 +367,8 @@ resource "backup_plan" "bad" {
     }
   }
 }`,
-			ExpectError: regexp.MustCompile(`InvalidParameterValueException: BackupPlan.Rules\[0\].Lifecycle.DeleteAfterDays\s+\(100\) must be\s+at least\s+MoveToColdStorageAfterDays\s+\(30\)\s+\+\s+90`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid lifecycle.*InvalidParameterValueException:\s+delete_after\s+\(100\)\s+must\s+be\s+at\s+least\s+cold_storage_after\s+\(30\)\s+\+\s+90.*set\s+delete_after\s+to\s+120\s+or\s+more`),
 		}},
 	})
 }

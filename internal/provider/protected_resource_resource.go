@@ -163,6 +163,7 @@ func (r *protectedResourceResource) Configure(_ context.Context, req resource.Co
 }
 
 func (r *protectedResourceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all")
 	planTagsAll(ctx, r.c, req, resp)
 	if req.Plan.Raw.IsNull() || r.c == nil {
 		return
@@ -251,6 +252,7 @@ func (r *protectedResourceResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	out, err := reg.GetResource(ctx, state.ID.ValueString())
 	if isNotFound(err) {
 		tflog.Warn(ctx, "protected resource not registered any more, removing from state", map[string]any{"arn": state.ID.ValueString()})
@@ -258,11 +260,12 @@ func (r *protectedResourceResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("reading protected resource %s", state.ID.ValueString()), err)
 		return
 	}
 	r.fill(out, &state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_protected_resource %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, opGetResource)
 }
 
 func (r *protectedResourceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -280,7 +283,7 @@ func (r *protectedResourceResource) Update(ctx context.Context, req resource.Upd
 	}
 	out, err := reg.UpdateResourceTags(ctx, state.ID.ValueString(), tags)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("updating tags of protected resource %s", state.ID.ValueString()), err)
 		return
 	}
 	r.fill(out, &plan)
@@ -295,7 +298,7 @@ func (r *protectedResourceResource) Delete(ctx context.Context, req resource.Del
 		return
 	}
 	if err := reg.RemoveResource(ctx, state.ID.ValueString()); err != nil && !isNotFound(err) {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("removing protected resource %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("removing protected resource %s", state.ID.ValueString()), err)
 	}
 }
 

@@ -163,6 +163,7 @@ func (r *recoveryPointResource) ValidateConfig(ctx context.Context, req resource
 }
 
 func (r *recoveryPointResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
@@ -268,7 +269,7 @@ func backupRole(ctx context.Context, c *backup.Client, vault, role string, diags
 	}
 	v, err := awsbackup.FindVaultByName(ctx, c, vault)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup vault %q", vault), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup vault %q", vault), err)
 		return "", false
 	}
 	return awsbackup.DefaultIAMRoleARN(accountOfARN(aws.ToString(v.BackupVaultArn))), true
@@ -291,12 +292,12 @@ func (r *recoveryPointResource) read(ctx context.Context, m *recoveryPointResour
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading recovery point %s", arn), err)
+		addStateAPIError(diags, fmt.Sprintf("reading recovery point %s", arn), err)
 		return false
 	}
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of recovery point %s", arn), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of recovery point %s", arn), err)
 		return false
 	}
 	v := pointValuesFrom(out)
@@ -323,6 +324,7 @@ func (r *recoveryPointResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "recovery point not found, removing from state", map[string]any{"arn": state.ID.ValueString()})
@@ -331,6 +333,7 @@ func (r *recoveryPointResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_recovery_point %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeRecoveryPoint")
 }
 
 func (r *recoveryPointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -346,7 +349,7 @@ func (r *recoveryPointResource) Update(ctx context.Context, req resource.UpdateR
 		_, err := r.c.Backup.UpdateRecoveryPointLifecycle(ctx, &backup.UpdateRecoveryPointLifecycleInput{
 			BackupVaultName: aws.String(state.VaultName.ValueString()), RecoveryPointArn: aws.String(arn), Lifecycle: lc})
 		if err != nil {
-			addAPIError(&resp.Diagnostics, fmt.Sprintf("updating the lifecycle of recovery point %s", arn), err)
+			addStateAPIError(&resp.Diagnostics, fmt.Sprintf("updating the lifecycle of recovery point %s", arn), err)
 			return
 		}
 	}
@@ -377,7 +380,7 @@ func (r *recoveryPointResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting recovery point %s", arn), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting recovery point %s", arn), err)
 		if awsbackup.ErrorCode(err) == "InvalidRequestException" {
 			resp.Diagnostics.AddWarning("The vault protects this recovery point",
 				"A vault lock or legal hold keeps the point until its retention ends. To stop managing it without deleting it, run `terraform state rm` on this resource.")
@@ -400,7 +403,7 @@ func (r *recoveryPointResource) Delete(ctx context.Context, req resource.DeleteR
 		},
 	}
 	if _, err := w.Wait(ctx); err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for recovery point %s to be deleted", arn), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("waiting for recovery point %s to be deleted", arn), err)
 	}
 }
 
@@ -412,7 +415,7 @@ func (r *recoveryPointResource) ImportState(ctx context.Context, req resource.Im
 		out, err := awsbackup.FindRecoveryPointByARN(ctx, r.c.Backup, arn)
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot import recovery point",
-				fmt.Sprintf("%s: import with the recovery point's ARN, or VAULT_NAME|RECOVERY_POINT_ARN.", errorDetail(err)))
+				fmt.Sprintf("%s: import with the recovery point's ARN, or VAULT_NAME|RECOVERY_POINT_ARN.", errorDetail(err, hints)))
 			return
 		}
 		vault = aws.ToString(out.BackupVaultName)

@@ -28,6 +28,7 @@ import (
 const defaultRestoreTimeout = 60 * time.Minute
 
 var (
+	_ resource.ResourceWithModifyPlan  = (*restoreJobResource)(nil)
 	_ resource.ResourceWithConfigure   = (*restoreJobResource)(nil)
 	_ resource.ResourceWithImportState = (*restoreJobResource)(nil)
 )
@@ -197,12 +198,12 @@ func (r *restoreJobResource) read(ctx context.Context, m *restoreJobModel, diags
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading restore job %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading restore job %s", id), err)
 		return false
 	}
 	meta, err := r.c.Backup.GetRestoreJobMetadata(ctx, &backup.GetRestoreJobMetadataInput{RestoreJobId: aws.String(id)})
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the metadata of restore job %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the metadata of restore job %s", id), err)
 		return false
 	}
 	m.RecoveryPointARN = types.StringValue(aws.ToString(out.RecoveryPointArn))
@@ -235,6 +236,7 @@ func (r *restoreJobResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "restore job not found, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -243,6 +245,7 @@ func (r *restoreJobResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_restore_job %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeRestoreJob", "GetRestoreJobMetadata")
 }
 
 // Update only changes timeouts: every argument of a restore replaces it.
@@ -267,4 +270,9 @@ func (r *restoreJobResource) Delete(ctx context.Context, req resource.DeleteRequ
 
 func (r *restoreJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// ModifyPlan refuses a change that would drop members of the object the provider does not model.
+func (r *restoreJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 }

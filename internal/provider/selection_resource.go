@@ -3,7 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -24,11 +24,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
-var iamRoleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+// iamRoleARNPattern is the engine's rule for IAM role ARNs.
+var iamRoleARNPattern = rules.IAMRolePattern
 
 var (
+	_ resource.ResourceWithModifyPlan  = (*selectionResource)(nil)
 	_ resource.ResourceWithConfigure   = (*selectionResource)(nil)
 	_ resource.ResourceWithImportState = (*selectionResource)(nil)
 )
@@ -136,8 +139,12 @@ func (r *selectionResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			},
 			"condition": schema.ListNestedBlock{
 				MarkdownDescription: "Conditions every selected resource must meet (AWS's `Conditions`). Every entry of every operator in " +
-					"every block must hold (AND). Each block is kept as written.",
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+					"every block must hold (AND), so blocks compare by meaning: the same entries split over other blocks, or in another " +
+					"order, are the same conditions. Such a regrouping (after importing a selection written as several blocks, which " +
+					"reads back as one) is an in-place update that changes nothing in the engine; any other change replaces the selection.",
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(conditionsChangeMeaning,
+					"Replaces the selection when the conditions mean something else; a regrouping of the same entries does not.",
+					"Replaces the selection when the conditions mean something else; a regrouping of the same entries does not.")},
 				NestedObject: schema.NestedBlockObject{Blocks: map[string]schema.Block{
 					"string_equals":     keyValueBlock("StringEquals", "the tag has exactly this value."),
 					"string_like":       keyValueBlock("StringLike", "the tag's value matches, with `*` and `?` wildcards."),
@@ -190,9 +197,9 @@ func expandKeyValues(kvs []keyValueModel) []backuptypes.ConditionParameter {
 }
 
 // flattenConditions returns the API's Conditions as condition blocks. The API keeps no block
-// boundaries, so when the entries are exactly those of the prior blocks (in order), the prior
-// blocks are kept as written; otherwise (an import, or a change made elsewhere) they read back as
-// one block.
+// boundaries, so when the entries mean what the prior blocks do (the same entries, in any order
+// and grouping), the prior blocks are kept as written; otherwise (an import, or a change made
+// elsewhere) they read back as one block.
 func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) []conditionModel {
 	var got backuptypes.Conditions
 	if remote != nil {
@@ -202,15 +209,7 @@ func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) [
 		StringEquals: flattenKeyValues(got.StringEquals), StringLike: flattenKeyValues(got.StringLike),
 		StringNotEquals: flattenKeyValues(got.StringNotEquals), StringNotLike: flattenKeyValues(got.StringNotLike),
 	}
-	var concat conditionModel
-	for _, b := range prior {
-		concat.StringEquals = append(concat.StringEquals, b.StringEquals...)
-		concat.StringLike = append(concat.StringLike, b.StringLike...)
-		concat.StringNotEquals = append(concat.StringNotEquals, b.StringNotEquals...)
-		concat.StringNotLike = append(concat.StringNotLike, b.StringNotLike...)
-	}
-	if len(prior) > 0 && sameKeyValues(concat.StringEquals, flat.StringEquals) && sameKeyValues(concat.StringLike, flat.StringLike) &&
-		sameKeyValues(concat.StringNotEquals, flat.StringNotEquals) && sameKeyValues(concat.StringNotLike, flat.StringNotLike) {
+	if len(prior) > 0 && sameConditions(prior, []conditionModel{flat}) {
 		kept := make([]conditionModel, 0, len(prior))
 		for _, b := range prior {
 			kept = append(kept, conditionModel{StringEquals: nonNil(b.StringEquals), StringLike: nonNil(b.StringLike),
@@ -222,6 +221,47 @@ func flattenConditions(remote *backuptypes.Conditions, prior []conditionModel) [
 		return []conditionModel{}
 	}
 	return []conditionModel{flat}
+}
+
+// conditionEntries is what condition blocks mean: every entry must hold, so the meaning is the
+// set of (operator, key, value) entries, whatever their order or grouping.
+func conditionEntries(blocks []conditionModel) map[string]bool {
+	out := map[string]bool{}
+	for _, b := range blocks {
+		for op, kvs := range map[string][]keyValueModel{"StringEquals": b.StringEquals, "StringLike": b.StringLike,
+			"StringNotEquals": b.StringNotEquals, "StringNotLike": b.StringNotLike} {
+			for _, kv := range kvs {
+				out[op+"\x00"+kv.Key.ValueString()+"\x00"+kv.Value.ValueString()] = true
+			}
+		}
+	}
+	return out
+}
+
+// sameConditions reports whether two lists of condition blocks mean the same.
+func sameConditions(a, b []conditionModel) bool {
+	return maps.Equal(conditionEntries(a), conditionEntries(b))
+}
+
+// conditionsChangeMeaning asks for a replacement only when the planned conditions mean something
+// else than those in the state; values not known yet are assumed to.
+func conditionsChangeMeaning(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
+	var planned, prior []conditionModel
+	if req.PlanValue.ElementsAs(ctx, &planned, false).HasError() || req.StateValue.ElementsAs(ctx, &prior, false).HasError() {
+		resp.RequiresReplace = true // blocks not known yet
+		return
+	}
+	for _, b := range planned {
+		for _, kvs := range [][]keyValueModel{b.StringEquals, b.StringLike, b.StringNotEquals, b.StringNotLike} {
+			for _, kv := range kvs {
+				if kv.Key.IsUnknown() || kv.Value.IsUnknown() {
+					resp.RequiresReplace = true
+					return
+				}
+			}
+		}
+	}
+	resp.RequiresReplace = !sameConditions(planned, prior)
 }
 
 // nonNil keeps an absent nested block list empty rather than null, as Terraform has it.
@@ -238,18 +278,6 @@ func flattenKeyValues(ps []backuptypes.ConditionParameter) []keyValueModel {
 		out = append(out, keyValueModel{Key: types.StringValue(aws.ToString(p.ConditionKey)), Value: types.StringValue(aws.ToString(p.ConditionValue))})
 	}
 	return out
-}
-
-func sameKeyValues(a, b []keyValueModel) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Key.Equal(b[i].Key) || !a[i].Value.Equal(b[i].Value) {
-			return false
-		}
-	}
-	return true
 }
 
 // flattenSelection fills m from the API; m's prior values decide null versus empty.
@@ -317,7 +345,7 @@ func (r *selectionResource) read(ctx context.Context, planID, id string, m *sele
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup selection %s", id), err)
 		return false
 	}
 	flattenSelection(got, m)
@@ -330,6 +358,7 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.PlanID.ValueString(), state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup selection not found, removing from state", map[string]any{"id": state.ID.ValueString()})
@@ -338,9 +367,12 @@ func (r *selectionResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_selection %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "GetBackupSelection")
 }
 
-// Update is never called with a change: every attribute requires replacement.
+// Update is called only when the condition blocks are regrouped without a change of meaning
+// (every other change replaces the selection): the engine holds the same Conditions, so only the
+// state takes the configuration's grouping.
 func (r *selectionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan selectionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -355,7 +387,7 @@ func (r *selectionResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	err := awsbackup.DeleteSelection(ctx, r.c.Backup, state.PlanID.ValueString(), state.ID.ValueString())
 	if err != nil && !awsbackup.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup selection %s", state.ID.ValueString()), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup selection %s", state.ID.ValueString()), err)
 	}
 }
 
@@ -368,4 +400,9 @@ func (r *selectionResource) ImportState(ctx context.Context, req resource.Import
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("plan_id"), planID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// ModifyPlan refuses a change that would drop members of the object the provider does not model.
+func (r *selectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -294,4 +295,101 @@ func testAccCheckRemoteSelection(env *testAccEnv, name string, check func(*backu
 		}
 		return check(out)
 	}
+}
+
+// Condition blocks compare by meaning. A selection made outside Terraform (the API keeps no block
+// boundaries) imported under a configuration that writes its conditions as two blocks is not
+// replaced: the plan regroups the state in place, with no call to the engine, and then shows no
+// diff. Reordered entries are the same conditions too; a changed value replaces the selection.
+func TestAccSelection_conditionBlocksCompareByMeaning(t *testing.T) {
+	env := newTestAccEnv(t)
+	ctx := context.Background()
+	selection := func(blocks string) string {
+		return selectionPlanConfig(env) + fmt.Sprintf(`
+resource "backup_selection" "s" {
+  name         = "by-meaning"
+  plan_id      = backup_plan.p.id
+  iam_role_arn = %q
+  resources    = ["*"]
+%s
+}`, roleARN(env), blocks)
+	}
+	kv := func(op, key, value string) string {
+		return fmt.Sprintf("    %s {\n      key   = %q\n      value = %q\n    }\n", op, key, value)
+	}
+	twoBlocks := "  condition {\n" + kv("string_equals", "aws:ResourceTag/Component", "rds") + "  }\n" +
+		"  condition {\n" + kv("string_not_like", "aws:ResourceTag/Environment", "test*") + kv("string_equals", "aws:ResourceTag/Team", "platform") + "  }\n"
+	oneBlockReordered := "  condition {\n" + kv("string_equals", "aws:ResourceTag/Team", "platform") + kv("string_not_like", "aws:ResourceTag/Environment", "test*") +
+		kv("string_equals", "aws:ResourceTag/Component", "rds") + "  }\n"
+	changed := "  condition {\n" + kv("string_equals", "aws:ResourceTag/Team", "storage") + kv("string_not_like", "aws:ResourceTag/Environment", "test*") +
+		kv("string_equals", "aws:ResourceTag/Component", "rds") + "  }\n"
+	var planID, selectionID string
+	sameSelection := func(s *terraform.State) error {
+		if id := s.RootModule().Resources["backup_selection.s"].Primary.ID; id != selectionID {
+			return fmt.Errorf("selection %s was replaced by %s", selectionID, id)
+		}
+		out, err := env.Client.ListBackupSelections(ctx, &backup.ListBackupSelectionsInput{BackupPlanId: aws.String(planID)})
+		if err != nil || len(out.BackupSelectionsList) != 1 {
+			return fmt.Errorf("plan has %v selections (%v), want 1", out, err)
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: selectionPlanConfig(env),
+				Check: func(s *terraform.State) error {
+					planID = s.RootModule().Resources["backup_plan.p"].Primary.ID
+					out, err := env.Client.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{
+						BackupPlanId: aws.String(planID),
+						BackupSelection: &backuptypes.BackupSelection{
+							SelectionName: aws.String("by-meaning"), IamRoleArn: aws.String(roleARN(env)), Resources: []string{"*"},
+							Conditions: &backuptypes.Conditions{
+								StringEquals: []backuptypes.ConditionParameter{
+									{ConditionKey: aws.String("aws:ResourceTag/Component"), ConditionValue: aws.String("rds")},
+									{ConditionKey: aws.String("aws:ResourceTag/Team"), ConditionValue: aws.String("platform")},
+								},
+								StringNotLike: []backuptypes.ConditionParameter{{ConditionKey: aws.String("aws:ResourceTag/Environment"), ConditionValue: aws.String("test*")}},
+							},
+						},
+					})
+					selectionID = aws.ToString(out.SelectionId)
+					return err
+				},
+			},
+			{
+				Config:             selection(twoBlocks),
+				ResourceName:       "backup_selection.s",
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return awsbackup.SelectionImportID(planID, selectionID), nil },
+				ImportStatePersist: true,
+			},
+			{
+				Config: selection(twoBlocks),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("backup_selection.s", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_selection.s", tfjsonpath.New("condition"), knownvalue.ListSizeExact(2)),
+				},
+				Check: sameSelection,
+			},
+			{
+				Config: selection(oneBlockReordered),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("backup_selection.s", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: sameSelection,
+			},
+			{
+				Config: selection(changed),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_selection.s", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+			},
+		},
+	})
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -9,9 +10,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
 func pathRoot(name string) path.Path { return path.Root(name) }
@@ -22,7 +25,8 @@ func tagsAttribute() schema.MapAttribute {
 	return schema.MapAttribute{
 		ElementType:         types.StringType,
 		Optional:            true,
-		MarkdownDescription: "Tags for the resource. Keys that also appear in the provider's `default_tags` override them.",
+		MarkdownDescription: "Tags for the resource, at most 50. Keys that also appear in the provider's `default_tags` override them.",
+		Validators:          []validator.Map{tagsRule{}},
 	}
 }
 
@@ -64,7 +68,13 @@ func planTagsAll(ctx context.Context, c *clients, req resource.ModifyPlanRequest
 	if d.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), mapToTF(mergeTags(c.DefaultTags, own)))...)
+	all := mergeTags(c.DefaultTags, own)
+	if len(own) <= rules.MaxTags && len(all) > rules.MaxTags {
+		resp.Diagnostics.AddAttributeError(path.Root("tags"), "Too many tags with the provider's default_tags",
+			fmt.Sprintf("With the provider's default_tags this resource would have %d tags; a resource can have at most %d. "+
+				"Remove %d from tags or default_tags.", len(all), rules.MaxTags, len(all)-rules.MaxTags))
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), mapToTF(all))...)
 }
 
 // tagsFromRemote splits a resource's tags as read from the API into the tags attribute and

@@ -8,23 +8,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 )
 
-// AWS Backup Vault Lock's ranges (PutBackupVaultLockConfiguration).
+// AWS Backup Vault Lock's ranges (PutBackupVaultLockConfiguration), as the engine checks them.
 const (
-	lockMinDays           = 1
-	lockMaxDays           = 36500
-	lockMinChangeableDays = 3
+	lockMinDays           = rules.MinLockRetentionDays
+	lockMaxDays           = rules.MaxLockRetentionDays
+	lockMinChangeableDays = rules.MinChangeableForDays
 )
 
 var (
@@ -38,6 +37,7 @@ var (
 func NewVaultLockResource() resource.Resource {
 	r := &vaultLockResource{}
 	r.vaultSubresource = vaultSubresource[vaultLockModel]{
+		typeName: "backup_vault_lock", reads: "DescribeBackupVault",
 		write: r.lockOrChange, refresh: r.read, remove: r.remove, explainRemoveError: r.explainRemoveError,
 		removing:     "removing the vault lock of backup vault %q",
 		goneSummary:  "Vault lock disappeared",
@@ -96,17 +96,14 @@ func (r *vaultLockResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 					MarkdownDescription: fmt.Sprintf("Days (at least %d, at most %d) the lock stays changeable before it becomes immutable: setting it "+
 						"puts the lock in compliance mode with `lock_date` = now + this many days. Every change before the lock date restarts "+
 						"that count. Omit it for a governance-mode lock.", lockMinChangeableDays, lockMaxDays),
-					Validators: []validator.Int64{int64validator.Between(lockMinChangeableDays, lockMaxDays)},
 				},
 				"min_retention_days": schema.Int64Attribute{
 					Optional:            true,
 					MarkdownDescription: fmt.Sprintf("Shortest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
-					Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
 				},
 				"max_retention_days": schema.Int64Attribute{
 					Optional:            true,
 					MarkdownDescription: fmt.Sprintf("Longest retention, in days (%d–%d), a backup or copy job into the vault may set.", lockMinDays, lockMaxDays),
-					Validators:          []validator.Int64{int64validator.Between(lockMinDays, lockMaxDays)},
 				},
 				"locked": schema.BoolAttribute{
 					Computed:            true,
@@ -128,16 +125,23 @@ func (r *vaultLockResource) Configure(_ context.Context, req resource.ConfigureR
 	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
 }
 
+// ValidateConfig applies the engine's lock rules at plan time: the ranges, min ≤ max, and
+// changeable_for_days.
 func (r *vaultLockResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m vaultLockModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if isKnown(m.MinRetentionDays) && isKnown(m.MaxRetentionDays) && m.MinRetentionDays.ValueInt64() > m.MaxRetentionDays.ValueInt64() {
-		resp.Diagnostics.AddAttributeError(path.Root("min_retention_days"), "Retention range is empty",
-			fmt.Sprintf("min_retention_days (%d) is greater than max_retention_days (%d): lower the minimum or raise the maximum.",
-				m.MinRetentionDays.ValueInt64(), m.MaxRetentionDays.ValueInt64()))
+	if known(m.MinRetentionDays, m.MaxRetentionDays) {
+		if err := rules.LockRetention(int64Ptr(m.MinRetentionDays), int64Ptr(m.MaxRetentionDays), rules.MinLockRetentionDays); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("min_retention_days"), "Invalid retention range", err)
+		}
+	}
+	if known(m.ChangeableForDays) {
+		if err := rules.ChangeableForDays(int64Ptr(m.ChangeableForDays)); err != nil {
+			addRuleError(&resp.Diagnostics, path.Root("changeable_for_days"), "Invalid changeable_for_days", err)
+		}
 	}
 }
 
@@ -146,6 +150,7 @@ func isKnown(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
 // ModifyPlan plans the computed attributes from the arguments: the mode follows
 // changeable_for_days, and the lock date is recomputed by the API on every put.
 func (r *vaultLockResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp)
 	if req.Plan.Raw.IsNull() {
 		return
 	}
@@ -220,7 +225,7 @@ func (r *vaultLockResource) create(ctx context.Context, plan vaultLockModel, dia
 				"(ID: the vault name) instead of creating a new one, which would overwrite it.", name, existing.Mode()))
 		return false
 	case !awsbackup.IsNotFound(err):
-		addAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
 		return false
 	}
 	if err := r.put(ctx, plan); err != nil {
@@ -240,7 +245,7 @@ func (r *vaultLockResource) read(ctx context.Context, m *vaultLockModel, diags *
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the vault lock of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the vault lock of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(l.VaultName)

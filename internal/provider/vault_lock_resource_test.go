@@ -255,10 +255,10 @@ func TestAccVaultLock_invalidConfigurationIsCaughtAtPlan(t *testing.T) {
 		args string
 		want *regexp.Regexp
 	}{
-		"min above max":         {"  min_retention_days = 40\n  max_retention_days = 30", regexp.MustCompile(`min_retention_days \(40\) is greater than max_retention_days \(30\)`)},
-		"changeable for 2 days": {"  changeable_for_days = 2", regexp.MustCompile(`changeable_for_days value must be between 3 and 36500`)},
-		"max beyond 100 years":  {"  max_retention_days = 36501", regexp.MustCompile(`max_retention_days value must be between 1 and 36500`)},
-		"min of zero":           {"  min_retention_days = 0", regexp.MustCompile(`min_retention_days value must be between 1 and 36500`)},
+		"min above max":         {"  min_retention_days = 40\n  max_retention_days = 30", regexp.MustCompile(`min_retention_days\s+\(40\)\s+must\s+not\s+be\s+greater\s+than\s+max_retention_days\s+\(30\)`)},
+		"changeable for 2 days": {"  changeable_for_days = 2", regexp.MustCompile(`changeable_for_days\s+must\s+be\s+at\s+least\s+3,\s+got\s+2`)},
+		"max beyond 100 years":  {"  max_retention_days = 36501", regexp.MustCompile(`max_retention_days\s+must\s+be\s+at\s+most\s+36500`)},
+		"min of zero":           {"  min_retention_days = 0", regexp.MustCompile(`min_retention_days\s+must\s+be\s+at\s+least\s+1,\s+got\s+0`)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

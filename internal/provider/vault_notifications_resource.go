@@ -33,6 +33,7 @@ var (
 func NewVaultNotificationsResource() resource.Resource {
 	r := &vaultNotificationsResource{}
 	r.vaultSubresource = vaultSubresource[vaultNotificationsModel]{
+		typeName: "backup_vault_notifications", reads: "GetBackupVaultNotifications",
 		write: r.put, refresh: r.read, remove: r.remove,
 		removing:     "removing the notifications of backup vault %q",
 		goneSummary:  "Vault notifications disappeared",
@@ -138,7 +139,7 @@ func (r *vaultNotificationsResource) read(ctx context.Context, m *vaultNotificat
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the notifications of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the notifications of backup vault %q", name), err)
 		return false
 	}
 	names := make([]string, 0, len(out.BackupVaultEvents))

@@ -25,6 +25,7 @@ var (
 func NewVaultPolicyResource() resource.Resource {
 	r := &vaultPolicyResource{}
 	r.vaultSubresource = vaultSubresource[vaultPolicyModel]{
+		typeName: "backup_vault_policy", reads: "GetBackupVaultAccessPolicy",
 		write: r.put, refresh: r.read, remove: r.remove,
 		removing:     "removing the access policy of backup vault %q",
 		goneSummary:  "Vault access policy disappeared",
@@ -104,7 +105,7 @@ func (r *vaultPolicyResource) read(ctx context.Context, m *vaultPolicyModel, dia
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading the access policy of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading the access policy of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupVaultName))

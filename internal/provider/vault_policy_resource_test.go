@@ -153,13 +153,13 @@ func TestAccVaultPolicy_badPoliciesAreRefusedWithTheFault(t *testing.T) {
 		planOnly bool
 		want     *regexp.Regexp
 	}{
-		// Caught at plan time, before any API call.
-		"not JSON": {`"{\"Version\": \"2012-10-17\", \"Statement\": ["`, true, regexp.MustCompile(`Invalid policy JSON[\s\S]*not a valid JSON object`)},
-		"a list":   {`"[]"`, true, regexp.MustCompile(`it is not an object`)},
-		// Refused by the API at apply, which names the faulty element.
-		"bad effect": {`jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Permit", Principal = "*", Action = "backup:*", Resource = "*" }] })`, false,
+		// Caught at plan time, before any API call, by the engine's own policy rules, which name
+		// the faulty element.
+		"not JSON": {`"{\"Version\": \"2012-10-17\", \"Statement\": ["`, true, regexp.MustCompile(`Invalid access policy[\s\S]*is\s+not\s+valid\s+JSON`)},
+		"a list":   {`"[]"`, true, regexp.MustCompile(`must\s+be\s+a\s+JSON\s+object\s+with\s+Version\s+and\s+Statement`)},
+		"bad effect": {`jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Permit", Principal = "*", Action = "backup:*", Resource = "*" }] })`, true,
 			regexp.MustCompile(`InvalidParameterValueException[\s\S]*Statement\[0\]\.Effect must be "Allow" or "Deny", got "Permit"`)},
-		"another service's action": {`jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:DeleteObject", Resource = "*" }] })`, false,
+		"another service's action": {`jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:DeleteObject", Resource = "*" }] })`, true,
 			regexp.MustCompile(`Statement\[0\]\.Action "s3:DeleteObject" is not an AWS Backup action`)},
 	}
 	for name, tc := range cases {

@@ -106,6 +106,7 @@ func (r *vaultResource) Configure(_ context.Context, req resource.ConfigureReque
 }
 
 func (r *vaultResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp, "tags", "tags_all", "timeouts")
 	planTagsAll(ctx, r.c, req, resp)
 }
 
@@ -147,13 +148,13 @@ func (r *vaultResource) read(ctx context.Context, name string, m *vaultModel, di
 		return false
 	}
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("reading backup vault %q", name), err)
 		return false
 	}
 	arn := aws.ToString(out.BackupVaultArn)
 	remote, err := awsbackup.ListTags(ctx, r.c.Backup, arn)
 	if err != nil {
-		addAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
+		addStateAPIError(diags, fmt.Sprintf("listing tags of backup vault %q", name), err)
 		return false
 	}
 	m.ID = types.StringValue(aws.ToString(out.BackupVaultName))
@@ -174,6 +175,7 @@ func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "backup vault not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -182,6 +184,7 @@ func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_vault %q", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeBackupVault")
 }
 
 func (r *vaultResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -220,7 +223,7 @@ func (r *vaultResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup vault %q", name), err)
+		addStateAPIError(&resp.Diagnostics, fmt.Sprintf("deleting backup vault %q", name), err)
 		if !state.ForceDestroy.ValueBool() && awsbackup.ErrorCode(err) == "InvalidRequestException" {
 			resp.Diagnostics.AddAttributeWarning(path.Root("force_destroy"), "The vault still holds recovery points",
 				"Set force_destroy = true (and apply) to delete its recovery points along with the vault. Points protected by a vault lock or a legal hold are never deleted.")

@@ -48,6 +48,8 @@ type vaultSubresource[M vaultSubresourceModel] struct {
 	goneOnUpdate string // its detail on update, with %q for the vault
 	goneOnRead   string // what Read logs before it removes a vanished configuration from the state
 	importWhat   string // what an import ID names, for its error message
+	typeName     string // the resource type, such as backup_vault_policy
+	reads        string // the operation whose answer is the object, such as GetBackupVaultAccessPolicy
 }
 
 func (s vaultSubresource[M]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -65,6 +67,7 @@ func (s vaultSubresource[M]) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !s.refresh(ctx, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, s.goneOnRead, map[string]any{"backup_vault_name": state.vaultName()})
@@ -73,6 +76,12 @@ func (s vaultSubresource[M]) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("%s %q", s.typeName, state.vaultName()), resp.Private, &resp.Diagnostics, s.reads)
+}
+
+// ModifyPlan refuses a change that would drop members of the object the provider does not model.
+func (s vaultSubresource[M]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	refuseDroppingUnmodelled(ctx, req, resp)
 }
 
 func (s vaultSubresource[M]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

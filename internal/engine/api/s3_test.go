@@ -291,3 +291,50 @@ func TestBucketTagsSelectBucketsForAScheduledPlan(t *testing.T) {
 		t.Errorf("the bucket whose endpoint is down: job %s, want FAILED", states[downByRegistry])
 	}
 }
+
+// AWS Backup's S3 option BackupObjectTags "disabled" reaches the connector: the point holds no
+// object tags, so the objects restored from it have none. Options of another resource type are
+// refused, naming the ones the type has.
+func TestS3BackupOptionsLeaveObjectTagsOut(t *testing.T) {
+	s3srv := s3test.Start(t)
+	s3c := s3srv.Client()
+	s3srv.CreateBucket(t, "labels")
+	tagged := bucketObject{key: "report.csv", data: []byte("a,b\n"), tags: map[string]string{"class": "secret"}}
+	putObjects(t, s3c, "labels", tagged)
+	e := newJobEnv(t, engine.Options{})
+	ctx := context.Background()
+	r, err := e.reg.RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: "S3", Locator: s3srv.Locator("labels")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.vault(t, "labels-vault")
+	start := func(arn string, opts map[string]string) (*backup.StartBackupJobOutput, error) {
+		return e.c.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String("labels-vault"), ResourceArn: aws.String(arn),
+			IamRoleArn: aws.String(role), BackupOptions: opts})
+	}
+	_, err = start(r.ResourceArn, map[string]string{"WindowsVSS": "enabled"})
+	if apiCode(err) != "InvalidParameterValueException" || !strings.Contains(apiMessage(err), "the options are BackupACLs and BackupObjectTags") {
+		t.Errorf("an EC2 option for a bucket: %v", err)
+	}
+	started, err := start(r.ResourceArn, map[string]string{"BackupObjectTags": "disabled", "BackupACLs": "enabled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := e.waitBackup(t, aws.ToString(started.BackupJobId))
+	if job.State != types.BackupJobStateCompleted {
+		t.Fatalf("backup ended %s: %s", job.State, aws.ToString(job.StatusMessage))
+	}
+	restore, err := e.c.StartRestoreJob(ctx, &backup.StartRestoreJobInput{RecoveryPointArn: job.RecoveryPointArn, IamRoleArn: aws.String(role),
+		Metadata: map[string]string{"DestinationBucketName": "labels-restored", "NewBucket": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := e.waitRestore(t, aws.ToString(restore.RestoreJobId)); done.Status != types.RestoreJobStatusCompleted {
+		t.Fatalf("restore ended %s: %s", done.Status, aws.ToString(done.StatusMessage))
+	}
+	bucketHolds(t, s3c, "labels-restored", []bucketObject{{key: tagged.key, data: tagged.data}})
+	tags, err := s3c.GetObjectTagging(ctx, &awss3.GetObjectTaggingInput{Bucket: aws.String("labels-restored"), Key: aws.String(tagged.key)})
+	if err != nil || len(tags.TagSet) != 0 {
+		t.Errorf("the restored object has tags (%v), want none: BackupObjectTags was disabled", err)
+	}
+}

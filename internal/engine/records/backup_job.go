@@ -60,6 +60,9 @@ type BackupJob struct {
 	StopReason string `json:"stop_reason,omitempty"`
 }
 
+// ListOrder is the order ListBackupJobs gives: creation time, then ID.
+func (j *BackupJob) ListOrder() (time.Time, string) { return j.CreationDate, j.ID }
+
 // Key is the job's key in CollBackupJobs.
 func (j *BackupJob) Key() string { return JobKey(j.AccountID, j.Region, j.ID) }
 

@@ -53,6 +53,9 @@ type CopyJob struct {
 	CreatedBy            *wire.RecoveryPointCreator `json:"created_by,omitempty"`
 }
 
+// ListOrder is the order ListCopyJobs gives: creation time, then ID.
+func (j *CopyJob) ListOrder() (time.Time, string) { return j.CreationDate, j.ID }
+
 // Key is the job's key in CollCopyJobs.
 func (j *CopyJob) Key() string { return JobKey(j.AccountID, j.Region, j.ID) }
 

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -58,13 +60,25 @@ func DeleteIfExists(tx store.Tx, coll, key string) error {
 // DefaultMaxResults is the page size when a List call gives no MaxResults.
 const DefaultMaxResults = 1000
 
+// Ordered is a listed record with a creation time and an ID. Page lists such records in
+// creation order, oldest first, and records created at the same time by ID, whatever their keys:
+// the order every List operation of the engine documents.
+type Ordered interface {
+	ListOrder() (created time.Time, id string)
+}
+
 // Page lists documents of coll under prefix, decoded as T, that keep accepts, starting after the
 // position encoded in nextToken. It returns at most maxResults items and the token of the next
-// page ("" on the last one). Order is key order, so pages are stable under concurrent inserts.
+// page ("" on the last one). Records that are Ordered come in creation order, then by ID; others
+// in key order. Either order is stable under concurrent inserts: a page never repeats or skips a
+// record that was there when the first page was read.
 func Page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32, keep func(*T) bool) ([]*T, string, error) {
 	limit := DefaultMaxResults
 	if maxResults != nil && *maxResults > 0 {
 		limit = int(*maxResults)
+	}
+	if _, ordered := any(new(T)).(Ordered); ordered {
+		return pageInOrder(tx, coll, prefix, nextToken, limit, keep)
 	}
 	after := ""
 	if nextToken != "" {
@@ -105,6 +119,76 @@ func Page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32,
 		}
 	}
 }
+
+// pageInOrder is Page for Ordered records: it reads every record under prefix, sorts them by
+// creation time and ID, and returns the page after the (time, ID) position nextToken carries.
+func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, keep func(*T) bool) ([]*T, string, error) {
+	var afterTime time.Time
+	afterID, hasAfter := "", nextToken != ""
+	if hasAfter {
+		k, err := DecodeToken(nextToken, prefix)
+		if err != nil {
+			return nil, "", err
+		}
+		rest, marked := strings.CutPrefix(k, prefix+orderSep)
+		ts, id, ok := strings.Cut(rest, orderSep)
+		t, perr := time.Parse(time.RFC3339Nano, ts)
+		if !marked || !ok || perr != nil {
+			return nil, "", apierr.InvalidParameter("NextToken %q is not valid for this request: pass the NextToken of the previous page unchanged", nextToken)
+		}
+		afterTime, afterID = t, id
+	}
+	type item struct {
+		v       *T
+		created time.Time
+		id      string
+	}
+	var all []item
+	for after := ""; ; {
+		docs, err := tx.Scan(coll, prefix, after, 1000)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, d := range docs {
+			v := new(T)
+			if err := json.Unmarshal(d.Value, v); err != nil {
+				return nil, "", fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
+			}
+			after = d.Key
+			if keep != nil && !keep(v) {
+				continue
+			}
+			created, id := any(v).(Ordered).ListOrder()
+			if hasAfter && (created.Before(afterTime) || created.Equal(afterTime) && id <= afterID) {
+				continue
+			}
+			all = append(all, item{v, created, id})
+		}
+		if len(docs) < 1000 {
+			break
+		}
+	}
+	slices.SortFunc(all, func(a, b item) int {
+		if c := a.created.Compare(b.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	next := ""
+	if len(all) > limit {
+		last := all[limit-1]
+		next = EncodeToken(prefix + orderSep + last.created.UTC().Format(time.RFC3339Nano) + orderSep + last.id)
+		all = all[:limit]
+	}
+	out := make([]*T, len(all))
+	for i, it := range all {
+		out[i] = it.v
+	}
+	return out, next, nil
+}
+
+// orderSep separates a creation-ordered token's parts; no key, time or ID holds it.
+const orderSep = "\x00"
 
 // EncodeToken makes the NextToken of a page that ended at key. Tokens are opaque to clients;
 // they carry the last key of the previous page.

@@ -34,6 +34,9 @@ type LegalHold struct {
 	Cursor string `json:"cursor,omitempty"`
 }
 
+// ListOrder is the order ListLegalHolds gives: creation time, then ID.
+func (h *LegalHold) ListOrder() (time.Time, string) { return h.CreationDate, h.ID }
+
 // Key is the hold's key in CollLegalHolds.
 func (h LegalHold) Key() string { return HoldKey(h.AccountID, h.Region, h.ID) }
 

@@ -19,6 +19,7 @@ type Plan struct {
 	AccountID        string     `json:"account_id"`
 	Region           string     `json:"region"`
 	CreatorRequestID string     `json:"creator_request_id,omitempty"`
+	CreationDate     time.Time  `json:"creation_date,omitzero"`
 	DeletionDate     *time.Time `json:"deletion_date,omitempty"`
 	// The current version.
 	Name                   string                       `json:"name"`
@@ -30,6 +31,10 @@ type Plan struct {
 	// LastExecutionDate is when a rule of the plan last fired (package scheduler).
 	LastExecutionDate *time.Time `json:"last_execution_date,omitempty"`
 }
+
+// ListOrder is the order ListBackupPlans gives: creation time, then ID. Plans stored before
+// CreationDate was kept have none and come first, by ID.
+func (p *Plan) ListOrder() (time.Time, string) { return p.CreationDate, p.ID }
 
 // PlanVersionRef names one stored version of a plan: its ID and its sequence number in
 // CollPlanVersions (PlanVersionKey).
@@ -45,6 +50,9 @@ type PlanVersion struct {
 	CreationDate time.Time       `json:"creation_date"`
 	Plan         wire.BackupPlan `json:"plan"`
 }
+
+// ListOrder is the order ListBackupPlanVersions gives: creation time, then version ID.
+func (v *PlanVersion) ListOrder() (time.Time, string) { return v.CreationDate, v.VersionID }
 
 // Key is the plan's key in CollPlans.
 func (p *Plan) Key() string { return PlanKey(p.AccountID, p.Region, p.ID) }
@@ -99,6 +107,9 @@ type Selection struct {
 	CreationDate     time.Time            `json:"creation_date"`
 	Selection        wire.BackupSelection `json:"selection"`
 }
+
+// ListOrder is the order ListBackupSelections gives: creation time, then ID.
+func (r *Selection) ListOrder() (time.Time, string) { return r.CreationDate, r.ID }
 
 // PlanSelections returns plan p's selections, in key order.
 func PlanSelections(tx store.Tx, p Plan) ([]Selection, error) {

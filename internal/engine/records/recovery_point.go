@@ -59,6 +59,9 @@ type RecoveryPoint struct {
 	UndamagedStatusMessage string `json:"undamaged_status_message,omitempty"`
 }
 
+// ListOrder is the order recovery points are listed in: creation time, then ID.
+func (rp *RecoveryPoint) ListOrder() (time.Time, string) { return rp.CreationDate, rp.ID }
+
 // PointRef names a recovery point by vault and ID: what CollPointVaults and CollResourcePoints
 // map to (the ID is the job's in CollActiveCopies).
 type PointRef struct {

@@ -42,6 +42,9 @@ type RestoreJob struct {
 	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
 }
 
+// ListOrder is the order ListRestoreJobs gives: creation time, then ID.
+func (j *RestoreJob) ListOrder() (time.Time, string) { return j.CreationDate, j.ID }
+
 // Key is the job's key in CollRestoreJobs.
 func (j *RestoreJob) Key() string { return JobKey(j.AccountID, j.Region, j.ID) }
 

@@ -37,6 +37,9 @@ type Vault struct {
 	Lock *VaultLock `json:"lock,omitempty"`
 }
 
+// ListOrder is the order ListBackupVaults gives: creation time, then name.
+func (v *Vault) ListOrder() (time.Time, string) { return v.CreationDate, v.Name }
+
 // VaultLock is a vault's Backup Vault Lock configuration, kept in the vault record.
 type VaultLock struct {
 	MinRetentionDays  *int64 `json:"min_retention_days,omitempty"`

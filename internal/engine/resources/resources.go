@@ -41,7 +41,14 @@ type Resource struct {
 	Region    string            `json:"region"`
 	// CreationDate is when the resource was registered (engine clock).
 	CreationDate time.Time `json:"creation_date"`
+	// BackupOptions are AWS Backup's BackupOptions for one backup of the resource, such as
+	// {"BackupObjectTags": "disabled"} for S3: set on a backup job's copy of the resource (from
+	// StartBackupJob, or the plan's AdvancedBackupSettings for the type), never in the registry.
+	BackupOptions map[string]string `json:"backup_options,omitempty"`
 }
+
+// ListOrder is the order the registry lists resources in: registration time, then ARN.
+func (r *Resource) ListOrder() (time.Time, string) { return r.CreationDate, r.ARN }
 
 // Name is the resource's ResourceName in AWS Backup listings: its Name tag, as on AWS, else the
 // last element of its locator (a URL's query left out).

@@ -134,14 +134,16 @@ func (c S3) ResourceTags(ctx context.Context, r Resource) (map[string]string, er
 	return b.Tags(ctx)
 }
 
-// Backup stores the bucket's objects, metadata and tags; objects unchanged since the parent
-// snapshot are not downloaded again.
+// Backup stores the bucket's objects, metadata, tags and ACLs (r.BackupOptions BackupObjectTags or
+// BackupACLs "disabled" leave them out); objects unchanged since the parent snapshot are not
+// downloaded again.
 func (c S3) Backup(ctx context.Context, repo *content.Repository, r Resource, parent content.SnapshotID, progress func(content.Progress)) (BackupResult, error) {
 	b, err := c.openBucket(ctx, r.Locator)
 	if err != nil {
 		return BackupResult{}, err
 	}
-	res, err := s3.Backup(ctx, repo, b, parent, s3.BackupOptions{Progress: progress})
+	res, err := s3.Backup(ctx, repo, b, parent, s3.BackupOptions{Progress: progress,
+		SkipObjectTags: r.BackupOptions["BackupObjectTags"] == "disabled", SkipACLs: r.BackupOptions["BackupACLs"] == "disabled"})
 	if err != nil {
 		return BackupResult{}, err
 	}

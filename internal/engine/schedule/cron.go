@@ -68,7 +68,7 @@ func parseCron(expr, body string) (*cronSpec, error) {
 	fields := strings.Fields(body)
 	switch {
 	case len(fields) == 5:
-		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q has 5 fields; AWS cron has 6: minutes hours day-of-month month day-of-week year (add a year, such as *)", expr)}
+		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q has 5 fields; AWS cron has 6: minutes hours day-of-month month day-of-week year%s", expr, suggestion(fromFiveFields(fields)))}
 	case len(fields) == 7:
 		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q has 7 fields; AWS cron has 6 and no seconds: minutes hours day-of-month month day-of-week year", expr)}
 	case len(fields) != 6:
@@ -101,11 +101,84 @@ func parseCron(expr, body string) (*cronSpec, error) {
 	}
 	switch {
 	case c.domAny && c.dowAny:
-		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q has ? in both day-of-month and day-of-week; exactly one of them must be ?, and the other says which days, such as * ", expr)}
+		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q has ? in both day-of-month and day-of-week; exactly one of them must be ?, and the other says which days, such as *%s",
+			expr, suggestion(withFields(fields, 2, "*")))}
 	case !c.domAny && !c.dowAny:
-		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q sets both day-of-month (%s) and day-of-week (%s); AWS requires ? in one of them, for example cron(0 2 * * ? *) or cron(0 3 ? * SUN *)", expr, fields[2], fields[4])}
+		fix := withFields(fields, 4, "?") // every day of the month, or the days it names
+		if fields[2] == "*" && fields[4] != "*" {
+			fix = withFields(fields, 2, "?") // the weekdays named
+		}
+		return nil, &Error{Expr: expr, Msg: fmt.Sprintf("%q sets both day-of-month (%s) and day-of-week (%s); AWS requires ? in one of them%s", expr, fields[2], fields[4], suggestion(fix))}
 	}
 	return c, nil
+}
+
+// fromFiveFields turns a Unix crontab line (minutes hours day-of-month month day-of-week) into
+// AWS's six fields: a year of *, ? for the day field the line leaves open, and Unix's 0-6
+// weekday numbers (Sunday 0) as AWS's 1-7 (Sunday 1).
+func fromFiveFields(f []string) string {
+	dom, dow := f[2], f[4]
+	switch {
+	case dow == "*" || dow == "?":
+		dow = "?"
+		if dom == "?" {
+			dom = "*"
+		}
+	case dom == "*" || dom == "?":
+		dom = "?"
+		dow = unixWeekdays(dow)
+	default:
+		// Unix runs on either day field; AWS cannot say "or", so keep the day of the month.
+		dow = "?"
+	}
+	return "cron(" + strings.Join([]string{f[0], f[1], dom, f[3], dow, "*"}, " ") + ")"
+}
+
+// unixWeekdays shifts every number in a Unix day-of-week field by one (0 and 7 are Sunday).
+func unixWeekdays(field string) string {
+	var b strings.Builder
+	for i := 0; i < len(field); {
+		j := i
+		for j < len(field) && field[j] >= '0' && field[j] <= '9' {
+			j++
+		}
+		if j == i {
+			b.WriteByte(field[i])
+			i++
+			continue
+		}
+		n, _ := strconv.Atoi(field[i:j])
+		if i > 0 && (field[i-1] == '/' || field[i-1] == '#') {
+			b.WriteString(field[i:j]) // a step or an nth, not a weekday
+		} else {
+			b.WriteString(strconv.Itoa(n%7 + 1))
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func withFields(fields []string, i int, v string) string {
+	f := append([]string(nil), fields...)
+	f[i] = v
+	return "cron(" + strings.Join(f, " ") + ")"
+}
+
+// suggestion names fix as the expression to use, if AWS Backup accepts it (valid, and at most
+// hourly): a hint must never lead to a second error.
+func suggestion(fix string) string {
+	inner, _, err := unwrap(fix)
+	if err != nil {
+		return ""
+	}
+	c, err := parseCron(fix, inner)
+	if err != nil {
+		return ""
+	}
+	if ok, _ := (&Schedule{expr: fix, loc: time.UTC, cron: c}).AtMostHourly(); !ok {
+		return ""
+	}
+	return "; use " + fix
 }
 
 // checkChars refuses characters AWS does not allow in the field.

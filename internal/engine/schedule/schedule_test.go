@@ -51,6 +51,40 @@ func TestParse_acceptsAWSDialect(t *testing.T) {
 	}
 }
 
+// The hint for a Unix-style or half-converted cron names an expression that works, so following
+// it never leads to a second error.
+func TestParse_hintsNameAWorkingExpression(t *testing.T) {
+	cases := []struct{ expr, fix string }{
+		{"cron(0 2 * * *)", "cron(0 2 * * ? *)"},
+		{"cron(0 2 * * 1-5)", "cron(0 2 ? * 2-6 *)"}, // Unix Monday-Friday is AWS 2-6
+		{"cron(0 2 * * 0,6)", "cron(0 2 ? * 1,7 *)"},
+		{"cron(0 2 1 * *)", "cron(0 2 1 * ? *)"},
+		{"cron(30 4 1 * MON)", "cron(30 4 1 * ? *)"},
+		{"cron(0 2 * * * *)", "cron(0 2 * * ? *)"},
+		{"cron(0 2 * * MON *)", "cron(0 2 ? * MON *)"},
+		{"cron(0 2 1 * MON *)", "cron(0 2 1 * ? *)"},
+		{"cron(0 2 ? * ? *)", "cron(0 2 * * ? *)"},
+	}
+	for _, tc := range cases {
+		_, err := Parse(tc.expr, "")
+		if err == nil || !strings.HasSuffix(err.Error(), "; use "+tc.fix) {
+			t.Errorf("Parse(%q) = %v, want a hint naming %s", tc.expr, err, tc.fix)
+			continue
+		}
+		s, err := Parse(tc.fix, "")
+		if err != nil {
+			t.Errorf("the hint %s for %q does not parse: %v", tc.fix, tc.expr, err)
+		} else if ok, why := s.AtMostHourly(); !ok {
+			t.Errorf("the hint %s for %q runs too often: %s", tc.fix, tc.expr, why)
+		}
+	}
+	// A five-field line that runs more often than hourly gets no "use": AWS would refuse the
+	// six-field form too.
+	if _, err := Parse("cron(*/30 * * * *)", ""); err == nil || strings.Contains(err.Error(), "; use") {
+		t.Errorf("Parse(cron(*/30 * * * *)) = %v, want no suggestion", err)
+	}
+}
+
 func TestParse_refusesWithFieldAndReason(t *testing.T) {
 	cases := []struct{ expr, want string }{
 		{"0 2 * * ? *", "neither cron("},

@@ -13,6 +13,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -247,7 +248,7 @@ func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) 
 	}
 	j := records.BackupJob{
 		ID: jobs.NewJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: records.BackupJobCreated,
-		Resource: m.Resource, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
+		Resource: withBackupOptions(m.Resource, r.version.Plan.AdvancedBackupSettings), CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: records.EffectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
 		CopyActions: slices.Clone(rule.CopyActions), VaultName: rule.TargetBackupVaultName,
@@ -260,6 +261,16 @@ func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) 
 	j.RecoveryPointID = jobs.NewPointID()
 	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
+}
+
+// withBackupOptions is res with the plan's advanced backup settings for its type.
+func withBackupOptions(res resources.Resource, settings []wire.AdvancedBackupSetting) resources.Resource {
+	for _, s := range settings {
+		if s.ResourceType == res.Type {
+			res.BackupOptions = maps.Clone(s.BackupOptions)
+		}
+	}
+	return res
 }
 
 // PreviewRuns lists the next n runs of a plan version's rules after now, earliest first. A

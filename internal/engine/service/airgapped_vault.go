@@ -6,13 +6,14 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
 // minAirGappedRetentionDays is the smallest MinRetentionDays of a logically air-gapped vault: "The
 // minimum value accepted is 7 days" (CreateLogicallyAirGappedBackupVault, MinRetentionDays).
-const minAirGappedRetentionDays = 7
+const minAirGappedRetentionDays = rules.MinAirGappedRetentionDays
 
 // CreateLogicallyAirGappedBackupVault creates a logically air-gapped vault. Such a vault is born
 // locked in compliance mode with the given retention range and a lock date equal to its creation,

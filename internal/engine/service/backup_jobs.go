@@ -14,6 +14,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -96,7 +97,9 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		return nil, err
 	}
 	if len(in.BackupOptions) > 0 {
-		return nil, apierr.InvalidParameter("BackupOptions apply to Windows VSS backups of EC2 instances; %s resources take none", conn.Type())
+		if err := rules.AdvancedBackupSetting(conn.Type(), in.BackupOptions, "BackupOptions: "); err != nil {
+			return nil, err
+		}
 	}
 	if in.Index == "ENABLED" {
 		return nil, apierr.InvalidParameter("Index: this engine does not build backup indexes; leave Index out or DISABLED")
@@ -148,6 +151,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 		j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 		j.Resource = r
+		j.Resource.BackupOptions = maps.Clone(in.BackupOptions)
 		return jobs.InsertBackupJob(tx, s.events, j)
 	})
 	if err != nil {

@@ -59,13 +59,13 @@ import (
 	"context"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -87,9 +87,6 @@ const (
 	// maxRetainRecordDays bounds RetainRecordInDays at AWS Backup's longest retention anywhere
 	// (100 years), so the record's end is a representable date.
 	maxRetainRecordDays = 36500
-	// maxHoldDescription: the developer guide's "280 chars max" for Description and
-	// CancelDescription.
-	maxHoldDescription = 280
 )
 
 // countHeldPoints counts the points of vault v that legal holds hold.
@@ -117,15 +114,7 @@ func createOutput(h records.LegalHold) *wire.CreateLegalHoldOutput {
 		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
 }
 
-func checkHoldText(field, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return apierr.Missing("%s is required and must not be blank", field)
-	}
-	if n := utf8.RuneCountInString(v); n > maxHoldDescription {
-		return apierr.InvalidParameter("%s is %d characters long; a legal hold's %s can be at most %d", field, n, field, maxHoldDescription)
-	}
-	return nil
-}
+func checkHoldText(field, v string) error { return rules.HoldText(field, v) }
 
 // validateHoldSelection checks a RecoveryPointSelection at now, for caller c.
 func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelection, now time.Time) error {

@@ -155,7 +155,16 @@ func TestValidatePlan_rules(t *testing.T) {
 			apierr.InvalidParameterValue, `BackupPlan.Rules[0].IndexActions[0].ResourceTypes[0] "RDS" is not indexable`},
 		{"advanced setting for another resource type", func(p *wire.BackupPlanInput) {
 			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "RDS", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
-		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].ResourceType "RDS" is not supported`},
+		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].ResourceType "RDS" has no advanced backup settings`},
+		{"an S3 option for EC2", func(p *wire.BackupPlanInput) {
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"BackupACLs": "enabled"}}}
+		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].BackupOptions key "BackupACLs" is not an option for EC2`},
+		{"S3 option value", func(p *wire.BackupPlanInput) {
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "S3", BackupOptions: map[string]string{"BackupObjectTags": "no"}}}
+		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].BackupOptions.BackupObjectTags "no" must be enabled or disabled`},
+		{"scanner role", func(p *wire.BackupPlanInput) {
+			p.ScanSettings = []wire.ScanSetting{{MalwareScanner: "GUARDDUTY", ResourceTypes: []string{"S3"}, ScannerRoleArn: "role"}}
+		}, apierr.InvalidParameterValue, `BackupPlan.ScanSettings[0].ScannerRoleArn "role" is not an IAM role ARN`},
 		{"advanced setting option value", func(p *wire.BackupPlanInput) {
 			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "on"}}}
 		}, apierr.InvalidParameterValue, `BackupPlan.AdvancedBackupSettings[0].BackupOptions.WindowsVSS "on" must be enabled or disabled`},
@@ -206,6 +215,12 @@ func TestValidatePlan_acceptsWhatAWSAccepts(t *testing.T) {
 			p.Rules[0].IndexActions = []wire.IndexAction{{ResourceTypes: []string{"EBS", "S3"}}}
 			p.Rules[0].ScanActions = []wire.ScanAction{{MalwareScanner: "GUARDDUTY", ScanMode: "FULL_SCAN"}}
 			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "EC2", BackupOptions: map[string]string{"WindowsVSS": "enabled"}}}
+		}},
+		{"S3 advanced settings", func(p *wire.BackupPlanInput) {
+			p.AdvancedBackupSettings = []wire.AdvancedBackupSetting{{ResourceType: "S3", BackupOptions: map[string]string{"BackupACLs": "disabled", "BackupObjectTags": "enabled"}}}
+		}},
+		{"scan settings", func(p *wire.BackupPlanInput) {
+			p.ScanSettings = []wire.ScanSetting{{MalwareScanner: "GUARDDUTY", ResourceTypes: []string{"S3"}, ScannerRoleArn: "arn:aws:iam::123456789012:role/scanner"}}
 		}},
 	}
 	for _, tc := range cases {

@@ -120,6 +120,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}
+		p.CreationDate = p.VersionCreationDate
 		if err := records.InsertDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}

@@ -4,50 +4,20 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
-// AWS's tag limits.
-const (
-	maxTags        = 50
-	maxTagKeyLen   = 128
-	maxTagValueLen = 256
-)
+// maxTags is AWS's tag limit.
+const maxTags = rules.MaxTags
 
-// validateTags applies AWS's tag rules: at most 50 tags, keys of 1–128 characters that do not
-// start with the reserved "aws:" prefix, values of at most 256 characters.
-func validateTags(tags map[string]string) error {
-	if len(tags) > maxTags {
-		return apierr.InvalidParameter("a resource can have at most %d tags; got %d", maxTags, len(tags))
-	}
-	for k, v := range tags {
-		if err := validateTagKey(k); err != nil {
-			return err
-		}
-		if utf8.RuneCountInString(v) > maxTagValueLen {
-			return apierr.InvalidParameter("the value of tag %q is longer than %d characters", k, maxTagValueLen)
-		}
-	}
-	return nil
-}
-
-func validateTagKey(k string) error {
-	switch {
-	case k == "":
-		return apierr.InvalidParameter("a tag key must not be empty")
-	case utf8.RuneCountInString(k) > maxTagKeyLen:
-		return apierr.InvalidParameter("tag key %q is longer than %d characters", k, maxTagKeyLen)
-	case strings.HasPrefix(strings.ToLower(k), "aws:"):
-		return apierr.InvalidParameter("tag key %q uses the reserved prefix aws:", k)
-	}
-	return nil
-}
+// validateTags applies AWS's tag rules (rules.Tags): at most 50 tags, keys of 1–128 characters
+// that do not start with the reserved "aws:" prefix, values of at most 256 characters.
+func validateTags(tags map[string]string) error { return rules.Tags(tags) }
 
 func readTags(tx store.Tx, arn string) (map[string]string, error) {
 	tags, _, err := records.GetDoc[map[string]string](tx, records.CollTags, arn)

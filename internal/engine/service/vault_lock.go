@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -18,10 +19,8 @@ import (
 // period you can specify is 36500 days", and "you must set ChangeableForDays to 3 or greater" (a
 // 72-hour cooling-off period), up to 36,500 days.
 const (
-	minLockRetentionDays = 1
-	maxLockRetentionDays = 36500
-	minChangeableForDays = 3
-	maxChangeableForDays = 36500
+	minLockRetentionDays = rules.MinLockRetentionDays
+	maxLockRetentionDays = rules.MaxLockRetentionDays
 )
 
 // Vault lock modes. AWS's API has no mode member: a lock put with ChangeableForDays is in compliance
@@ -47,40 +46,13 @@ func validateLockInput(in *wire.PutBackupVaultLockConfigurationInput) error {
 	if err := validateRetentionRange(in.MinRetentionDays, in.MaxRetentionDays, minLockRetentionDays); err != nil {
 		return err
 	}
-	if d := in.ChangeableForDays; d != nil {
-		if *d < minChangeableForDays {
-			return apierr.InvalidParameter("ChangeableForDays must be at least %d, got %d: AWS Backup enforces a 72-hour cooling-off period before a compliance-mode lock becomes immutable (omit ChangeableForDays for a governance-mode lock)", minChangeableForDays, *d)
-		}
-		if *d > maxChangeableForDays {
-			return apierr.InvalidParameter("ChangeableForDays must be at most %d days (about 100 years), got %d", maxChangeableForDays, *d)
-		}
-	}
-	return nil
+	return rules.ChangeableForDays(in.ChangeableForDays)
 }
 
 // validateRetentionRange checks a lock's MinRetentionDays and MaxRetentionDays: each within
 // [floor, 36500] when set, and min ≤ max when both are.
 func validateRetentionRange(minDays, maxDays *int64, floor int64) error {
-	if minDays != nil {
-		if *minDays < floor {
-			return apierr.InvalidParameter("MinRetentionDays must be at least %d, got %d", floor, *minDays)
-		}
-		if *minDays > maxLockRetentionDays {
-			return apierr.InvalidParameter("MinRetentionDays must be at most %d days (about 100 years), got %d", maxLockRetentionDays, *minDays)
-		}
-	}
-	if maxDays != nil {
-		if *maxDays < floor {
-			return apierr.InvalidParameter("MaxRetentionDays must be at least %d, got %d", floor, *maxDays)
-		}
-		if *maxDays > maxLockRetentionDays {
-			return apierr.InvalidParameter("MaxRetentionDays must be at most %d days (about 100 years), got %d", maxLockRetentionDays, *maxDays)
-		}
-	}
-	if minDays != nil && maxDays != nil && *minDays > *maxDays {
-		return apierr.InvalidParameter("MinRetentionDays (%d) must not be greater than MaxRetentionDays (%d)", *minDays, *maxDays)
-	}
-	return nil
+	return rules.LockRetention(minDays, maxDays, floor)
 }
 
 // refuseLockChange is why the vault's lock cannot be changed or removed at now, or nil. Refusals

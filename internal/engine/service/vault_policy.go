@@ -2,11 +2,11 @@ package service
 
 import (
 	"context"
-	"errors"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -19,15 +19,7 @@ func (s *Service) parsePolicy(text string) (*policy.Document, error) {
 	if actions != nil {
 		actions = append(actions[:len(actions):len(actions)], records.IAMOnlyActions...)
 	}
-	doc, err := policy.Parse(text, policy.Options{Actions: actions})
-	if err != nil {
-		var pe *policy.Error
-		if errors.As(err, &pe) {
-			return nil, apierr.InvalidParameter("Policy is not a valid backup vault access policy: %s", pe.Error())
-		}
-		return nil, err
-	}
-	return doc, nil
+	return rules.VaultAccessPolicy(text, actions)
 }
 
 // PutBackupVaultAccessPolicy sets (or replaces) a vault's access policy.

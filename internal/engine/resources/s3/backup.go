@@ -27,6 +27,9 @@ type BackupOptions struct {
 	Workers int
 	// Progress, if set, is called as objects are stored, possibly from several goroutines.
 	Progress func(content.Progress)
+	// SkipObjectTags leaves object tags out of the backup, and SkipACLs object ACLs: AWS
+	// Backup's S3 options BackupObjectTags and BackupACLs "disabled". Both are kept by default.
+	SkipObjectTags, SkipACLs bool
 }
 
 // Result is what a backup stored.
@@ -166,6 +169,7 @@ type backup struct {
 	objectsDone, bytesDone      atomic.Int64
 	downloaded, downloadedBytes atomic.Int64
 	noObjectTags                atomic.Bool
+	noObjectACLs                atomic.Bool
 
 	warnMu   sync.Mutex
 	warnings []string
@@ -349,6 +353,7 @@ func (bk *backup) run(ctx context.Context, objects []listed, parent content.Snap
 		return Result{}, err
 	}
 	meta[MetaObjects] = fmt.Sprint(res.Objects)
+	meta[MetaObjectACLs] = bk.objectACLsMeta()
 	snap, err := bk.sess.Commit(ctx, content.CommitSpec{Kind: content.KindTree, Meta: meta, Size: res.Bytes,
 		Parent: parent, Tree: tree, Files: res.Objects, Dirs: 2})
 	if err != nil {
@@ -368,6 +373,9 @@ func (bk *backup) capture(ctx context.Context, t *task) {
 		t.rec = *t.prev
 		t.rec.StorageClass = t.obj.storageClass
 		t.rec.Tags, t.gone, t.err = bk.objectTags(ctx, t.obj.key, nil)
+		if t.err == nil && !t.gone {
+			t.rec.ACL, t.gone, t.err = bk.objectACL(ctx, t.obj.key)
+		}
 		if t.err == nil && !t.gone {
 			bk.objectsDone.Add(1)
 			bk.bytesDone.Add(t.rec.Size)
@@ -434,6 +442,10 @@ func (bk *backup) download(ctx context.Context, t *task, done *int64) error {
 	if err != nil || t.gone {
 		return err
 	}
+	t.rec.ACL, t.gone, err = bk.objectACL(ctx, t.obj.key)
+	if err != nil || t.gone {
+		return err
+	}
 	bk.objectsDone.Add(1)
 	bk.downloaded.Add(1)
 	bk.downloadedBytes.Add(got)
@@ -443,7 +455,7 @@ func (bk *backup) download(ctx context.Context, t *task, done *int64) error {
 // objectTags reads an object's tags; count, when the endpoint said, saves the request for an
 // object without any.
 func (bk *backup) objectTags(ctx context.Context, key string, count *int32) (tags []Tag, gone bool, err error) {
-	if (count != nil && *count == 0) || bk.noObjectTags.Load() {
+	if (count != nil && *count == 0) || bk.noObjectTags.Load() || bk.opt.SkipObjectTags {
 		return nil, false, nil
 	}
 	out, err := bk.b.api.GetObjectTagging(ctx, &awss3.GetObjectTaggingInput{Bucket: aws.String(bk.b.Loc.Bucket), Key: aws.String(key)})
@@ -463,4 +475,47 @@ func (bk *backup) objectTags(ctx context.Context, key string, count *int32) (tag
 		tags = append(tags, Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
 	}
 	return tags, false, nil
+}
+
+// objectACL reads an object's ACL (GetObjectAcl), unless SkipACLs. An endpoint that keeps no
+// object ACLs (NotImplemented: versitygw's POSIX backend, for one) has none to keep; the
+// snapshot's MetaObjectACLs says so.
+func (bk *backup) objectACL(ctx context.Context, key string) (acl *ACL, gone bool, err error) {
+	if bk.opt.SkipACLs || bk.noObjectACLs.Load() {
+		return nil, false, nil
+	}
+	out, err := bk.b.api.GetObjectAcl(ctx, &awss3.GetObjectAclInput{Bucket: aws.String(bk.b.Loc.Bucket), Key: aws.String(key)})
+	if err != nil {
+		switch {
+		case code(err) == "NoSuchKey" || httpStatus(err) == 404 && code(err) != "NoSuchBucket":
+			return nil, true, nil
+		case code(err) == "NotImplemented":
+			bk.noObjectACLs.Store(true)
+			return nil, false, nil
+		}
+		return nil, false, bk.b.explain(fmt.Sprintf("read the ACL of object %q of", key), err)
+	}
+	acl = &ACL{}
+	if out.Owner != nil {
+		acl.Owner = aws.ToString(out.Owner.ID)
+	}
+	for _, g := range out.Grants {
+		gr := Grant{Permission: string(g.Permission)}
+		if g.Grantee != nil {
+			gr.Type, gr.ID, gr.URI, gr.Email = string(g.Grantee.Type), aws.ToString(g.Grantee.ID), aws.ToString(g.Grantee.URI), aws.ToString(g.Grantee.EmailAddress)
+		}
+		acl.Grants = append(acl.Grants, gr)
+	}
+	return acl, false, nil
+}
+
+// objectACLsMeta says, for MetaObjectACLs, whether the snapshot holds the objects' ACLs.
+func (bk *backup) objectACLsMeta() string {
+	switch {
+	case bk.opt.SkipACLs:
+		return ACLsDisabled
+	case bk.noObjectACLs.Load():
+		return ACLsNotKeptByEndpoint
+	}
+	return ACLsKept
 }

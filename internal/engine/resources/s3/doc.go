@@ -3,8 +3,9 @@
 //
 // A resource is one bucket, named by a path-style URL that may carry the credentials to reach it
 // (locator.go). A backup lists the bucket, then streams every object (its current version, in a
-// versioned bucket) into the vault repository with its metadata headers, user metadata and tags,
-// and records the bucket's tags; objects whose ETag, size and LastModified are unchanged since the
+// versioned bucket) into the vault repository with its metadata headers, user metadata, tags and
+// ACL (tags and ACLs can be left out, as AWS Backup's BackupObjectTags and BackupACLs options
+// do), and records the bucket's tags; objects whose ETag, size and LastModified are unchanged since the
 // previous snapshot reuse its data and are not downloaded (backup.go). A restore writes a
 // snapshot into a bucket as AWS Backup's S3 restores do: into a new bucket it creates, or into an
 // existing one without ever replacing an object it has, optionally only some keys or prefixes
@@ -18,7 +19,7 @@
 // order.
 //
 // Limits, said plainly: the listing of a bucket (key, size, ETag, date per object) is held in
-// memory during a backup; requests are path-style; object ACLs, Object Lock settings, storage
+// memory during a backup; requests are path-style; Object Lock settings, storage
 // classes (restored objects get the endpoint's default, as AWS restores to S3 Standard) and
 // server-side encryption settings are not restored, and bucket settings other than tags (policy,
 // lifecycle, versioning, CORS) are not backed up.

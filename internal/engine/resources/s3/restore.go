@@ -177,6 +177,7 @@ type restorer struct {
 	total content.Progress
 
 	objectsDone, bytesDone atomic.Int64
+	noObjectACLs           atomic.Bool
 
 	mu      sync.Mutex
 	created []string
@@ -287,15 +288,45 @@ func (r *restorer) put(ctx context.Context, repo *content.Repository, it restore
 		}
 		return r.dest.explain(fmt.Sprintf("write object %q into", o.Key), err)
 	}
+	r.mu.Lock()
+	r.created = append(r.created, o.Key)
+	r.mu.Unlock()
+	if err := r.putACL(ctx, o); err != nil {
+		return err
+	}
 	r.bytesDone.Add(o.Size)
 	r.objectsDone.Add(1)
 	r.mu.Lock()
-	r.created = append(r.created, o.Key)
 	r.res.Objects++
 	r.res.Bytes += o.Size
 	r.mu.Unlock()
 	r.report()
 	return nil
+}
+
+// putACL gives a restored object the ACL its backup kept, if any. An endpoint that keeps no
+// object ACLs (NotImplemented) has none to set, so the rest of the restore does not try.
+func (r *restorer) putACL(ctx context.Context, o *Object) error {
+	if o.ACL == nil || r.noObjectACLs.Load() {
+		return nil
+	}
+	policy := &types.AccessControlPolicy{}
+	if o.ACL.Owner != "" {
+		policy.Owner = &types.Owner{ID: aws.String(o.ACL.Owner)}
+	}
+	for _, g := range o.ACL.Grants {
+		policy.Grants = append(policy.Grants, types.Grant{Permission: types.Permission(g.Permission), Grantee: &types.Grantee{
+			Type: types.Type(g.Type), ID: nz(g.ID), URI: nz(g.URI), EmailAddress: nz(g.Email)}})
+	}
+	_, err := r.dest.api.PutObjectAcl(ctx, &awss3.PutObjectAclInput{Bucket: aws.String(r.dest.Loc.Bucket), Key: aws.String(o.Key), AccessControlPolicy: policy})
+	switch {
+	case err == nil:
+		return nil
+	case code(err) == "NotImplemented":
+		r.noObjectACLs.Store(true)
+		return nil
+	}
+	return r.dest.explain(fmt.Sprintf("set the ACL of object %q in", o.Key), err)
 }
 
 func (r *restorer) skip(o *Object) {

@@ -83,7 +83,7 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 // errRejected makes the recorder answer a request with an S3 error instead of sending it.
 var errRejected = errors.New("injected: the server rejected the write")
 
-// objectGETs counts the GetObject requests (object content, not tags or listings) sent so far.
+// objectGETs counts the GetObject requests (object content, not tags, ACLs or listings) sent so far.
 func (r *recorder) objectGETs(bucket string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -91,7 +91,7 @@ func (r *recorder) objectGETs(bucket string) int {
 	for _, q := range r.reqs {
 		method, rest, _ := strings.Cut(q, " ")
 		path, query, _ := strings.Cut(rest, "?")
-		if method == http.MethodGet && strings.HasPrefix(path, "/"+bucket+"/") && len(path) > len(bucket)+2 && !strings.Contains(query, "tagging") {
+		if method == http.MethodGet && strings.HasPrefix(path, "/"+bucket+"/") && len(path) > len(bucket)+2 && !strings.Contains(query, "tagging") && !strings.Contains(query, "acl") {
 			n++
 		}
 	}
@@ -814,4 +814,68 @@ func TestParseLocator(t *testing.T) {
 			t.Errorf("ParseLocator's error repeats the secret: %v", err)
 		}
 	}
+}
+
+// queries counts the requests of method on bucket's objects whose query has the sub-resource
+// (such as "tagging" or "acl").
+func (r *recorder) queries(method, bucket, sub string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, q := range r.reqs {
+		m, rest, _ := strings.Cut(q, " ")
+		path, query, _ := strings.Cut(rest, "?")
+		if m == method && strings.HasPrefix(path, "/"+bucket+"/") && len(path) > len(bucket)+2 && strings.Contains(query, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// AWS Backup's S3 options: by default object tags and ACLs are kept (versitygw keeps no object
+// ACLs, and the snapshot says so); with BackupObjectTags and BackupACLs "disabled" neither is
+// read, and the restored objects have no tags.
+func TestBackupOptionsLeaveOutObjectTagsAndACLs(t *testing.T) {
+	srv := s3test.Start(t)
+	c := srv.Client()
+	srv.CreateBucket(t, "opts")
+	objects := sample()
+	for _, o := range objects {
+		put(t, c, "opts", o)
+	}
+	ctx := context.Background()
+
+	rec := &recorder{}
+	kept, err := Backup(ctx, newRepo(t), openBucket(t, srv, "opts", WithHTTPClient(rec)), "", BackupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kept.Snapshot.Meta[MetaObjectACLs]; got != ACLsNotKeptByEndpoint {
+		t.Errorf("default backup: %s = %q, want %q (the endpoint answers GetObjectAcl NotImplemented)", MetaObjectACLs, got, ACLsNotKeptByEndpoint)
+	}
+	if rec.queries(http.MethodGet, "opts", "acl") == 0 || rec.queries(http.MethodGet, "opts", "tagging") == 0 {
+		t.Errorf("default backup asked for no object ACL or no object tags: %q", rec.reqs)
+	}
+
+	rec.reset()
+	repo := newRepo(t)
+	bare, err := Backup(ctx, repo, openBucket(t, srv, "opts", WithHTTPClient(rec)), "", BackupOptions{SkipObjectTags: true, SkipACLs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := rec.queries(http.MethodGet, "opts", "acl"), rec.queries(http.MethodGet, "opts", "tagging"); n != 0 || m != 0 {
+		t.Errorf("with both options disabled the backup read %d ACLs and %d tag sets", n, m)
+	}
+	if got := bare.Snapshot.Meta[MetaObjectACLs]; got != ACLsDisabled {
+		t.Errorf("%s = %q, want %q", MetaObjectACLs, got, ACLsDisabled)
+	}
+	if _, err := Restore(ctx, repo, bare.Snapshot.ID, openBucket(t, srv, "opts-restored"), RestoreOptions{NewBucket: true, JobID: "job-opts"}); err != nil {
+		t.Fatal(err)
+	}
+	untagged := make([]object, len(objects))
+	for i, o := range objects {
+		o.tags = nil
+		untagged[i] = o
+	}
+	assertBucketHolds(t, c, "opts-restored", untagged)
 }

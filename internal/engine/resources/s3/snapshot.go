@@ -38,6 +38,8 @@ const (
 	MetaEndpoint   = "endpoint"
 	MetaRegion     = "region"
 	MetaBucketTags = "bucket_tags"
+	// MetaObjectACLs says whether the objects' ACLs are in the snapshot (ACLsKept, ...).
+	MetaObjectACLs = "object_acls"
 	MetaVersioning = "versioning"
 	MetaObjects    = "objects"
 )
@@ -67,7 +69,32 @@ type Object struct {
 	Expires            string            `json:"expires,omitempty"`
 	Metadata           map[string]string `json:"metadata,omitempty"`
 	Tags               []Tag             `json:"tags,omitempty"`
+	// ACL is the object's ACL, when the backup kept ACLs and the endpoint has them.
+	ACL *ACL `json:"acl,omitempty"`
 }
+
+// ACL is an object's access control list: its owner and grants (GetObjectAcl).
+type ACL struct {
+	Owner  string  `json:"owner,omitempty"`
+	Grants []Grant `json:"grants,omitempty"`
+}
+
+// Grant is one grant of an ACL: a grantee (by type: canonical user ID, group URI or e-mail)
+// and a permission.
+type Grant struct {
+	Type       string `json:"type,omitempty"`
+	ID         string `json:"id,omitempty"`
+	URI        string `json:"uri,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Permission string `json:"permission"`
+}
+
+// MetaObjectACLs values: whether a snapshot holds its objects' ACLs.
+const (
+	ACLsKept              = "kept"
+	ACLsDisabled          = "disabled"             // BackupACLs was "disabled"
+	ACLsNotKeptByEndpoint = "not-kept-by-endpoint" // the endpoint answers GetObjectAcl with NotImplemented
+)
 
 // Tag is one object tag, in the order the endpoint listed them.
 type Tag struct {

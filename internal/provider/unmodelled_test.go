@@ -1,0 +1,305 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
+)
+
+// futureMarker in an answer makes the test transport add members the API model does not have,
+// as AWS would after adding a field: one at the top and, in a plan, one in its first rule.
+const futureMarker = "future-member"
+
+func init() {
+	inner := embeddedTransport
+	embeddedTransport = func(e *engine.Engine) http.RoundTripper { return futureMembers{inner(e)} }
+}
+
+type futureMembers struct{ next http.RoundTripper }
+
+func (f futureMembers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.next.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if bytes.Contains(body, []byte(futureMarker)) && json.Unmarshal(body, &doc) == nil {
+		doc["FutureMember"] = map[string]any{"Enabled": true}
+		if plan, ok := doc["BackupPlan"].(map[string]any); ok {
+			if rules, ok := plan["Rules"].([]any); ok && len(rules) > 0 {
+				rules[0].(map[string]any)["FutureRuleMember"] = "x"
+			}
+		}
+		body, _ = json.Marshal(doc) // it was just decoded
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return resp, nil
+}
+
+// Every resource whose object comes from the AWS Backup API or the engine's registry (all but
+// backup_engine_clock, the record of a clock move, with no remote object), fed an answer with a
+// member this provider does not model, keeps the object only as long as it does not rewrite it: a change that
+// would update or replace it is refused, naming the member.
+func TestAccUnmodelledMembers_aChangeThatWouldDropThemIsRefused(t *testing.T) {
+	src := t.TempDir()
+	enginetest.WriteTree(t, src, 3)
+	restored := t.TempDir()
+	var futureDirs []string // directories whose paths carry the marker into registry answers
+	for _, name := range []string{"future-member-a", "future-member-b"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		futureDirs = append(futureDirs, dir)
+	}
+	vault := `
+resource "backup_vault" "v" {
+  name = "future-member-vault"
+}`
+	pointAndRestore := func(src, restored string, deleteAfter int, into string) string {
+		return vault + fmt.Sprintf(`
+resource "backup_protected_resource" "app" {
+  type = "EFS"
+  path = %q
+}
+resource "backup_recovery_point" "p" {
+  vault_name   = backup_vault.v.name
+  resource_arn = backup_protected_resource.app.arn
+  delete_after = %d
+}
+resource "backup_restore_job" "r" {
+  recovery_point_arn = backup_recovery_point.p.arn
+  metadata = {
+    newFileSystem      = "true"
+    "destination-path" = %q
+  }
+}`, src, deleteAfter, filepath.Join(restored, into))
+	}
+	cases := map[string]struct {
+		resource string
+		config   func(env *testAccEnv, changed bool) string
+	}{
+		"backup_plan": {"backup_plan.p", func(env *testAccEnv, changed bool) string {
+			return fmt.Sprintf(`
+resource "backup_plan" "p" {
+  name = "future-member"
+  rule {
+    rule_name         = "daily"
+    target_vault_name = "v1"
+    start_window      = %d
+  }
+}`, map[bool]int{false: 60, true: 120}[changed])
+		}},
+		"backup_selection": {"backup_selection.s", func(env *testAccEnv, changed bool) string {
+			return selectionPlanConfig(env)[len(env.ProviderConfig()):] + fmt.Sprintf(`
+resource "backup_selection" "s" {
+  name         = "future-member"
+  plan_id      = backup_plan.p.id
+  iam_role_arn = %q
+  resources    = [%q]
+}`, roleARN(env), map[bool]string{false: "*", true: "arn:aws:s3:::logs"}[changed])
+		}},
+		"backup_vault": {"backup_vault.v", func(env *testAccEnv, changed bool) string {
+			if changed {
+				return `
+resource "backup_vault" "v" {
+  name = "future-member-renamed"
+}`
+			}
+			return vault
+		}},
+		"backup_vault_policy": {"backup_vault_policy.p", func(env *testAccEnv, changed bool) string {
+			return vault + fmt.Sprintf(`
+resource "backup_vault_policy" "p" {
+  backup_vault_name = backup_vault.v.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Principal = "*", Action = %q, Resource = "*" }] })
+}`, map[bool]string{false: "backup:DeleteRecoveryPoint", true: "backup:DeleteBackupVault"}[changed])
+		}},
+		"backup_vault_notifications": {"backup_vault_notifications.n", func(env *testAccEnv, changed bool) string {
+			return vault + fmt.Sprintf(`
+resource "backup_vault_notifications" "n" {
+  backup_vault_name   = backup_vault.v.name
+  sns_topic_arn       = "arn:aws:sns:us-east-1:%s:backup-events"
+  backup_vault_events = [%q]
+}`, env.AccountID(), map[bool]string{false: "BACKUP_JOB_COMPLETED", true: "RESTORE_JOB_COMPLETED"}[changed])
+		}},
+		"backup_vault_lock": {"backup_vault_lock.l", func(env *testAccEnv, changed bool) string {
+			return vault + fmt.Sprintf(`
+resource "backup_vault_lock" "l" {
+  backup_vault_name  = backup_vault.v.name
+  min_retention_days = %d
+}`, map[bool]int{false: 1, true: 2}[changed])
+		}},
+		"backup_logically_air_gapped_vault": {"backup_logically_air_gapped_vault.a", func(env *testAccEnv, changed bool) string {
+			return fmt.Sprintf(`
+resource "backup_logically_air_gapped_vault" "a" {
+  name               = "future-member-isolated"
+  min_retention_days = 7
+  max_retention_days = %d
+}`, map[bool]int{false: 35, true: 36}[changed])
+		}},
+		"backup_legal_hold": {"backup_legal_hold.h", func(env *testAccEnv, changed bool) string {
+			return fmt.Sprintf(`
+resource "backup_legal_hold" "h" {
+  title              = "future-member"
+  description        = %q
+  cancel_description = "test over"
+}`, map[bool]string{false: "held", true: "held longer"}[changed])
+		}},
+		"backup_protected_resource": {"backup_protected_resource.d", func(env *testAccEnv, changed bool) string {
+			return fmt.Sprintf(`
+resource "backup_protected_resource" "d" {
+  type = "EFS"
+  path = %q
+}`, map[bool]string{false: futureDirs[0], true: futureDirs[1]}[changed])
+		}},
+		"backup_recovery_point": {"backup_recovery_point.p", func(env *testAccEnv, changed bool) string {
+			return pointAndRestore(src, restored, map[bool]int{false: 30, true: 31}[changed], "for-point")
+		}},
+		"backup_restore_job": {"backup_restore_job.r", func(env *testAccEnv, changed bool) string {
+			return pointAndRestore(src, restored, 30, map[bool]string{false: "for-job", true: "for-job-2"}[changed])
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			caseEnv := newTestAccEnv(t) // one engine per case: the cases reuse names
+			config := func(changed bool) string { return caseEnv.ProviderConfig() + tc.config(caseEnv, changed) }
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: config(false)},
+					{
+						Config: config(true),
+						ExpectError: regexp.MustCompile(`(?s)This change would drop fields the provider does not model\s+with ` +
+							regexp.QuoteMeta(tc.resource) + `.*FutureMember`),
+					},
+				},
+			})
+		})
+	}
+}
+
+// The refusal names nested members, and leaves alone what does not rewrite the object: a
+// change of tags only.
+func TestAccUnmodelledMembers_planNamesNestedMembersAndAllowsTagChanges(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := func(startWindow int, tags string) string {
+		return env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_plan" "p" {
+  name = "future-member"
+  tags = { %s }
+  rule {
+    rule_name         = "daily"
+    target_vault_name = "v1"
+    start_window      = %d
+  }
+}`, tags, startWindow)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(60, `team = "a"`)},
+			{
+				Config:      config(90, `team = "a"`),
+				ExpectError: regexp.MustCompile(`(?s)BackupPlan\.Rules\[0\]\.FutureRuleMember,\s+FutureMember.*Changing\s+rule\s+would`),
+			},
+			{
+				Config: config(60, `team = "b"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_plan.p", plancheck.ResourceActionUpdate),
+				}},
+			},
+		},
+	})
+}
+
+// modelAnswers is exactly the model's answers (the service-2.json the engine embeds): a model
+// update that adds a member fails here, so whoever updates it decides whether the resources
+// model the member before it joins the table.
+func TestModelAnswersAreTheModels(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "engine", "api", "model", "service-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Operations map[string]struct {
+			Output struct{ Shape string } `json:"output"`
+		} `json:"operations"`
+		Shapes map[string]struct {
+			Type    string                            `json:"type"`
+			Members map[string]struct{ Shape string } `json:"members"`
+			Member  struct{ Shape string }            `json:"member"`
+		} `json:"shapes"`
+	}
+	if err := json.Unmarshal(raw, &model); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(shape, prefix string, out *[]string)
+	walk = func(shape, prefix string, out *[]string) {
+		s := model.Shapes[shape]
+		switch s.Type {
+		case "structure":
+			for name, m := range s.Members {
+				p := name
+				if prefix != "" {
+					p = prefix + "." + name
+				}
+				walk(m.Shape, p, out)
+			}
+		case "list":
+			walk(s.Member.Shape, prefix+"[]", out)
+		case "map":
+			*out = append(*out, prefix+"{}")
+		default:
+			*out = append(*out, prefix)
+		}
+	}
+	for op, listed := range modelAnswers {
+		o, ok := model.Operations[op]
+		if !ok {
+			t.Errorf("%s is no operation of the model", op)
+			continue
+		}
+		var members []string
+		walk(o.Output.Shape, "", &members)
+		sort.Strings(members)
+		got := slices.Sorted(slices.Values(listed))
+		if !slices.Equal(members, got) {
+			t.Errorf("modelAnswers[%s] = %q, the model's answer has %q", op, got, members)
+		}
+	}
+}
+
+func TestUnmodelledNamesEveryUnknownMemberByPath(t *testing.T) {
+	_, rec := watchAnswers(t.Context())
+	rec.answers["GetBackupPlan"] = [][]byte{[]byte(`{"BackupPlanId":"p","BackupPlan":{"BackupPlanName":"n","Rules":[{"RuleName":"a"},
+		{"RuleName":"b","Lifecycle":{"DeleteAfterDays":1,"Archive":true},"RecoveryPointTags":{"any":"key"}}],"Extra":[1]},"Top":null}`)}
+	rec.answers["GetBackupSelection"] = [][]byte{[]byte(`{"SelectionId":"s","Other":1}`)}
+	got := rec.unmodelled("GetBackupPlan")
+	want := []string{"BackupPlan.Extra", "BackupPlan.Rules[1].Lifecycle.Archive", "Top"}
+	if !slices.Equal(got, want) {
+		t.Errorf("unmodelled = %q, want %q (tags are data, and only the named operation counts)", got, want)
+	}
+}
