@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -182,9 +183,20 @@ func noteUnmodelled(ctx context.Context, rec *answerRecorder, what string, priva
 				"Upgrade the provider to one that models them, or remove them outside Terraform.",
 				what, strings.Join(ops, "/"), strings.Join(members, ", ")))
 	}
-	if private != nil {
+	if hasPrivateState(private) {
 		diags.Append(private.SetKey(ctx, privateUnmodelled, value)...)
 	}
+}
+
+// hasPrivateState reports whether a read has private state to write. A list resource's
+// include_resource reads outside a plan, through a response whose Private is a nil
+// *privatestate.ProviderData (a framework-internal type), which refuses every write.
+func hasPrivateState(p privateState) bool {
+	if p == nil {
+		return false
+	}
+	v := reflect.ValueOf(p)
+	return v.Kind() != reflect.Pointer || !v.IsNil()
 }
 
 // refuseDroppingUnmodelled fails a plan that would rewrite or replace an object whose last
