@@ -128,7 +128,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		if v.Type == VaultTypeAirGapped {
 			return apierr.InvalidReq("backup vault %s is logically air-gapped: back up into a backup vault and copy the recovery point into it", v.Name)
 		}
-		r, err := findResource(tx, c, in.ResourceArn)
+		r, err := records.FindResource(tx, c.AccountID, c.Region, in.ResourceArn)
 		if err != nil {
 			return err
 		}
@@ -545,7 +545,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 			return err
 		}
 	}
-	if err := touchProtection(tx, j.Resource); err != nil {
+	if err := records.TouchProtection(tx, j.Resource); err != nil {
 		return err
 	}
 	if j.State == BackupJobCompleted {

@@ -130,7 +130,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
-	if err := refuseDamaged(rp, "copied"); err != nil {
+	if err := rp.RefuseDamaged("copied"); err != nil {
 		return err
 	}
 	if rp.StorageClass == StorageClassCold {

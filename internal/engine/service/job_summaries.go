@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -171,7 +169,7 @@ func (s *Service) ListBackupJobSummaries(ctx context.Context, in *wire.ListBacku
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, records.CollBackupJobs, c.scope(), func(j *records.BackupJob) {
+		return records.ScanDocs(tx, records.CollBackupJobs, c.scope(), func(j *records.BackupJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.State, resourceType: j.Resource.Type, category: j.MessageCategory, created: j.CreationDate})
 		})
 	})
@@ -203,7 +201,7 @@ func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *wire.ListRest
 	}
 	var facts []jobFacts
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		return scanDocs(tx, records.CollRestoreJobs, c.scope(), func(j *records.RestoreJob) {
+		return records.ScanDocs(tx, records.CollRestoreJobs, c.scope(), func(j *records.RestoreJob) {
 			facts = append(facts, jobFacts{account: j.AccountID, state: j.Status, resourceType: j.Source.Type, created: j.CreationDate})
 		})
 	})
@@ -221,26 +219,4 @@ func (s *Service) ListRestoreJobSummaries(ctx context.Context, in *wire.ListRest
 			Region: c.Region, ResourceType: sm.key.resource, StartTime: wire.NewTimestamp(sm.start), State: sm.key.state})
 	}
 	return out, nil
-}
-
-// scanDocs decodes every document of coll under prefix and calls fn with it.
-func scanDocs[T any](tx store.Tx, coll, prefix string, fn func(*T)) error {
-	after := ""
-	for {
-		docs, err := tx.Scan(coll, prefix, after, 512)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			var v T
-			if err := json.Unmarshal(d.Value, &v); err != nil {
-				return fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
-			}
-			fn(&v)
-		}
-		if len(docs) < 512 {
-			return nil
-		}
-		after = docs[len(docs)-1].Key
-	}
 }

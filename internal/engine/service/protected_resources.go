@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -19,58 +16,6 @@ import (
 // A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
 // last-backup facts are read from its newest point, so they stay right when points are deleted;
 // restore facts, which no point records, are kept per resource in records.CollProtections.
-
-// touchProtection records that r was backed up, in the transaction that adds its point.
-func touchProtection(tx store.Tx, r resources.Resource) error {
-	key := records.ProtectionKey(r.AccountID, r.Region, r.ARN)
-	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
-	if err != nil {
-		return err
-	}
-	if !found {
-		p = records.Protection{ResourceARN: r.ARN, ResourceType: r.Type}
-	}
-	p.ResourceName = r.Name()
-	return records.PutDoc(tx, records.CollProtections, key, p)
-}
-
-// recordRestore records a finished restore job of one of a resource's points.
-func recordRestore(tx store.Tx, account, region, resourceARN string, jobCreated, pointCreated, finished time.Time) error {
-	key := records.ProtectionKey(account, region, resourceARN)
-	p, found, err := records.GetDoc[records.Protection](tx, records.CollProtections, key)
-	if err != nil || !found {
-		return err
-	}
-	if jobCreated.Before(p.LatestRestoreJobCreationDate) {
-		return nil
-	}
-	p.LatestRestoreJobCreationDate = jobCreated
-	p.LatestRestoreRecoveryPointCreationDate = pointCreated
-	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
-	return records.PutDoc(tx, records.CollProtections, key, p)
-}
-
-// newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
-func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (records.RecoveryPoint, bool, error) {
-	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
-	if err != nil {
-		return records.RecoveryPoint{}, false, err
-	}
-	for _, d := range slices.Backward(docs) {
-		var ref records.PointRef
-		if err := json.Unmarshal(d.Value, &ref); err != nil {
-			return records.RecoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
-		}
-		if vaultName != "" && ref.Vault != vaultName {
-			continue
-		}
-		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
-		if err != nil || found {
-			return rp, found, err
-		}
-	}
-	return records.RecoveryPoint{}, false, nil
-}
 
 func protectedOut(rp records.RecoveryPoint) *wire.ProtectedResource {
 	return &wire.ProtectedResource{LastBackupTime: wire.NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
@@ -88,7 +33,7 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *wire.ListProte
 		var pointErr error
 		newest := map[string]records.RecoveryPoint{}
 		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *records.Protection) bool {
-			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
+			rp, found, err := records.NewestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
 			if err != nil {
 				pointErr = err
 			}
@@ -125,7 +70,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *wire.Descri
 	}
 	var out *wire.DescribeProtectedResourceOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		rp, found, err := newestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
+		rp, found, err := records.NewestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
 		if err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 			return apierr.InvalidReq("recovery point %s is %s and cannot be restored", rp.ARN, rp.Status)
 		}
-		if err := refuseDamaged(rp, "restored"); err != nil {
+		if err := rp.RefuseDamaged("restored"); err != nil {
 			return err
 		}
 		conn, err := s.connector(rp.ResourceType)
@@ -413,7 +413,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 				return err
 			}
 		}
-		if err := recordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
+		if err := records.RecordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
 		}
 		return s.saveRestoreJob(tx, cur)
