@@ -121,7 +121,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 	j.RecoveryPointARN = arns.RecoveryPoint(c.Region, c.AccountID, j.RecoveryPointID)
 	fp := fingerprint([]any{in.BackupVaultName, in.ResourceArn, in.IamRoleArn, in.Lifecycle, in.RecoveryPointTags, in.StartWindowMinutes, in.CompleteWindowMinutes})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -537,7 +537,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		rp.StatusMessage = partialMessage(res.Warnings)
 		j.StatusMessage = rp.StatusMessage
 	}
-	if err := insertRecoveryPoint(tx, rp); err != nil {
+	if err := records.InsertRecoveryPoint(tx, rp); err != nil {
 		return err
 	}
 	if len(j.RecoveryPointTags) > 0 {

@@ -72,7 +72,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 	if _, err := s.checkARN("DestinationBackupVaultArn", in.DestinationBackupVaultArn); err != nil {
 		return nil, err
 	}
-	if _, err := pointIDFromARN(c, in.RecoveryPointArn); err != nil {
+	if _, err := records.PointIDFromARN(c.AccountID, c.Region, in.RecoveryPointArn); err != nil {
 		return nil, err
 	}
 	if err := validateJobLifecycle(in.Lifecycle); err != nil {
@@ -101,7 +101,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 				return err
 			}
 		}
-		src, rp, err := findPoint(tx, c, in.SourceBackupVaultName, in.RecoveryPointArn)
+		src, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.SourceBackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -140,12 +140,12 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if err != nil {
 		return err
 	}
-	if err := checkVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
+	if err := records.CheckVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
 		return err
 	}
 	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = destARN, a.AccountID, a.Region, a.Name()
 	if a.AccountID == j.AccountID {
-		dv, err := findVault(tx, a.AccountID, a.Region, a.Name())
+		dv, err := records.FindVault(tx, a.AccountID, a.Region, a.Name())
 		if err != nil {
 			return apierr.NotFound("destination backup vault %s does not exist: create it in account %s, region %s first", destARN, a.AccountID, a.Region)
 		}
@@ -567,7 +567,7 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		// "Copies retain their source configuration, including creation dates."
 		rp.CreationDate, rp.Status, rp.StatusMessage = src.CreationDate, src.Status, src.StatusMessage
 	}
-	if err := insertRecoveryPoint(tx, rp); err != nil {
+	if err := records.InsertRecoveryPoint(tx, rp); err != nil {
 		return err
 	}
 	if len(ct.sourceTags) > 0 {

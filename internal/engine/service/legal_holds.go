@@ -336,7 +336,7 @@ func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelecti
 		if !vaultNamePattern.MatchString(name) {
 			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d] %q is not a backup vault name: names are "+modelnames.VaultRule, i, name)
 		}
-		if _, err := findVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
+		if _, err := records.FindVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
 			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d]: backup vault %s does not exist in account %s, region %s, so a legal hold on it would hold nothing; check the name", i, name, c.AccountID, c.Region)
 		} else if err != nil {
 			return err

@@ -27,7 +27,7 @@ func (ts *testService) putPoint(vaultName, resource string, created time.Time, s
 	rp := records.RecoveryPoint{ID: id, ARN: arns.RecoveryPoint(testRegion, testAccount, id), AccountID: testAccount, Region: testRegion,
 		VaultName: vaultName, VaultARN: arns.Vault(testRegion, testAccount, vaultName), ResourceARN: resource, ResourceType: "EFS",
 		Status: status, StorageClass: StorageClassWarm, CreationDate: created, CompletionDate: created, Lifecycle: lc}
-	if err := ts.store.Update(ts.ctx, func(tx store.Tx) error { return insertRecoveryPoint(tx, rp) }); err != nil {
+	if err := ts.store.Update(ts.ctx, func(tx store.Tx) error { return records.InsertRecoveryPoint(tx, rp) }); err != nil {
 		ts.t.Fatalf("insert recovery point: %v", err)
 	}
 	return rp

@@ -129,7 +129,7 @@ func (s *Service) expirePoint(ctx context.Context, e records.DueEntry, now time.
 			rp.StatusMessage = msg
 			return records.PutDoc(tx, records.CollRecoveryPoints, e.Ref, rp)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
 		}
 		if err := queueForget(tx, rp); err != nil {

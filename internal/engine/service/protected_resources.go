@@ -111,7 +111,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *w
 	}
 	out := &wire.ListProtectedResourcesOutput{Results: []*wire.ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}

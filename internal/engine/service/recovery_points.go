@@ -20,93 +20,8 @@ const (
 	StorageClassCold       = records.StorageClassCold
 )
 
-func insertRecoveryPoint(tx store.Tx, rp records.RecoveryPoint) error {
-	if err := records.InsertDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
-		return err
-	}
-	ref := records.PointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := records.PutDoc(tx, records.CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
-		return err
-	}
-	return records.IndexPointLifecycle(tx, rp)
-}
-
-func deleteRecoveryPointDocs(tx store.Tx, rp records.RecoveryPoint) error {
-	for coll, key := range map[string]string{
-		records.CollRecoveryPoints: records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
-		records.CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,
-		records.CollResourcePoints: rp.AccountID + "/" + rp.Region + "/" + rp.ResourceARN + "/" + rp.ID,
-	} {
-		if err := tx.Delete(coll, key); err != nil {
-			return fmt.Errorf("delete %s/%s: %w", coll, key, err)
-		}
-	}
-	key := records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID)
-	if err := records.ClearDue(tx, records.DueCold, key); err != nil {
-		return err
-	}
-	if err := records.ClearDue(tx, records.DueDelete, key); err != nil {
-		return err
-	}
-	return deleteTags(tx, rp.ARN)
-}
-
-// pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
-func pointIDFromARN(c Caller, arn string) (string, error) {
-	a, err := arns.Parse(arn)
-	if err != nil {
-		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
-	}
-	if a.Service != "backup" || a.Kind() != "recovery-point" || a.Name() == "" {
-		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a recovery point ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
-	}
-	if a.AccountID != c.AccountID || a.Region != c.Region {
-		return "", apierr.NotFound("recovery point %s does not exist in account %s, region %s", arn, c.AccountID, c.Region)
-	}
-	return a.Name(), nil
-}
-
-// findPoint returns the caller's recovery point in vault by ARN.
-func findPoint(tx store.Tx, c Caller, vaultName, arn string) (records.Vault, records.RecoveryPoint, error) {
-	id, err := pointIDFromARN(c, arn)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	v, err := findVault(tx, c.AccountID, c.Region, vaultName)
-	if err != nil {
-		return v, records.RecoveryPoint{}, err
-	}
-	rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, vaultName, id))
-	if err != nil {
-		return v, rp, err
-	}
-	if !found {
-		return v, rp, apierr.NotFound("recovery point %s does not exist in backup vault %s", arn, vaultName)
-	}
-	return v, rp, nil
-}
-
-// findPointByARN returns the caller's recovery point by ARN alone, with its vault.
-func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, records.RecoveryPoint, error) {
-	id, err := pointIDFromARN(c, arn)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	ref, found, err := records.GetDoc[records.PointRef](tx, records.CollPointVaults, c.AccountID+"/"+c.Region+"/"+id)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	if !found {
-		return records.Vault{}, records.RecoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
-	}
-	return findPoint(tx, c, ref.Vault, arn)
-}
-
 func (s *Service) recoveryPointExistsByARN(tx store.Tx, a arns.ARN) error {
-	_, _, err := findPointByARN(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.String())
+	_, _, err := records.FindPointByARN(tx, a.AccountID, a.Region, a.String())
 	return err
 }
 
@@ -158,7 +73,7 @@ func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *wire.DescribeRe
 	}
 	var out *wire.DescribeRecoveryPointOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -182,7 +97,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *wire.
 	}
 	out := &wire.ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: []*wire.RecoveryPointByBackupVault{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -275,7 +190,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 	}
 	now := s.clock.Now()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -290,7 +205,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		} else if job != "" {
 			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
 		}
-		if err := deleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPointDocs(tx, rp); err != nil {
 			return err
 		}
 		return queueForget(tx, rp)
@@ -315,7 +230,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 	now := s.clock.Now()
 	var out *wire.UpdateRecoveryPointLifecycleOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -365,7 +280,7 @@ func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *wire.
 	}
 	var out *wire.GetRecoveryPointRestoreMetadataOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		_, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		_, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}

@@ -63,7 +63,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 				return err
 			}
 		}
-		_, rp, err := findPointByARN(tx, c, in.RecoveryPointArn)
+		_, rp, err := records.FindPointByARN(tx, c.AccountID, c.Region, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
