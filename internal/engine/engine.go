@@ -27,6 +27,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -118,7 +119,7 @@ type Options struct {
 	// directory store. Tests wrap it to inject faults.
 	BlobStore func(dir string) (blob.Store, error)
 	// Jobs tunes the background job runner.
-	Jobs jobs.Options
+	Jobs queue.Options
 	// ConfigPath is the engine's configuration file (config.Config: extra accounts, per-region
 	// storage, notification webhooks); default config.json in the data dir. A missing file is
 	// an empty configuration. Config, when set, is used instead of reading a file.
@@ -138,7 +139,7 @@ type Engine struct {
 	// outbox writes the event log; notifier delivers events to webhooks, a runner of its own so
 	// that retrying a dead webhook never holds a slot a backup job could use.
 	outbox     *events.Outbox
-	notifier   *jobs.Runner
+	notifier   *queue.Runner
 	handler    *api.Handler
 	keys       *credentials.Ring
 	clock      clock.Clock
@@ -238,8 +239,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
 	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff})
-	e.notifier = jobs.NewRunner(st, o.Log, jobs.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
-		map[string]jobs.Handler{events.DeliveryKind: webhooks})
+	e.notifier = queue.NewRunner(st, o.Log, queue.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
+		map[string]queue.Handler{events.DeliveryKind: webhooks})
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Delivery: e.notifier})
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs,

@@ -28,25 +28,28 @@ var floors = map[string]int{
 	// 2: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
 	"internal/engine/credentials": 2, "internal/engine/lease": 2, "internal/engine/secrets": 2,
 	"internal/engine/resources/efs": 2, "internal/engine/resources/rds": 2, "internal/engine/resources/s3": 2,
-	// 3: the connectors, the configuration, the job runner.
-	"internal/engine/resources": 3, "internal/engine/config": 3, "internal/engine/jobs": 3,
-	// 4: the stored records (they hold connectors' resource and restore plan types) and the
-	// scheduler.
-	"internal/engine/records": 4, "internal/engine/scheduler": 4,
-	// 5: event delivery, over records and the job runner.
+	// 3: the connectors, the configuration, the durable task queue.
+	"internal/engine/resources": 3, "internal/engine/config": 3, "internal/engine/queue": 3,
+	// 4: the stored records (they hold connectors' resource and restore plan types).
+	"internal/engine/records": 4,
+	// 5: event delivery, over records and the queue.
 	"internal/engine/events": 5,
-	// 6: the domain.
-	"internal/engine/service": 6,
-	// 7: HTTP.
-	"internal/engine/api": 7,
-	// 8: the engine's own endpoints, served through the API handler.
-	"internal/engine/extension": 8,
-	// 9: the engine assembly.
-	"internal/engine": 9,
-	// 10: what runs an engine: the CLI, the test server.
-	"internal/engine/cli": 10, "internal/engine/enginetest": 10,
-	// 11: the Terraform layer, which imports the engine only to run it embedded.
-	"internal/provider": 11,
+	// 6: job execution: the handlers of every job kind and the job state writes.
+	"internal/engine/jobs": 6,
+	// 7: the scheduler.
+	"internal/engine/scheduler": 7,
+	// 8: the domain.
+	"internal/engine/service": 8,
+	// 9: HTTP.
+	"internal/engine/api": 9,
+	// 10: the engine's own endpoints, served through the API handler.
+	"internal/engine/extension": 10,
+	// 11: the engine assembly.
+	"internal/engine": 11,
+	// 12: what runs an engine: the CLI, the test server.
+	"internal/engine/cli": 12, "internal/engine/enginetest": 12,
+	// 13: the Terraform layer, which imports the engine only to run it embedded.
+	"internal/provider": 13,
 }
 
 func root() string { return filepath.Join("..", "..") }

@@ -17,7 +17,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 )
 
 // Two engines on one data dir (a daemon and an embedded provider, say) share the job queue and
@@ -79,7 +79,7 @@ func TestClosingTheEngineFailsItsRunningJobWithAReason(t *testing.T) {
 		})
 	}}
 	dataDir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, BlobStore: stores.open, Jobs: jobs.Options{Concurrency: 1},
+	e, err := engine.Open(ctx, engine.Options{DataDir: dataDir, BlobStore: stores.open, Jobs: queue.Options{Concurrency: 1},
 		Filesystem: engine.FilesystemAccess{Unconfined: true}}) // it backs up a temp dir, as enginetest.Start's engines may
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 )
 
 // faultyStores hands the engine fault-injecting blob stores and keeps them for the test.
@@ -130,7 +130,7 @@ func TestFullDiskFailsTheJobAndLosesNothing(t *testing.T) {
 func TestStopBackupJob(t *testing.T) {
 	ctx := context.Background()
 	stores := &faultyStores{}
-	e := newJobEnv(t, engine.Options{BlobStore: stores.open, Jobs: jobs.Options{Concurrency: 1}})
+	e := newJobEnv(t, engine.Options{BlobStore: stores.open, Jobs: queue.Options{Concurrency: 1}})
 	src := filepath.Join(t.TempDir(), "data")
 	enginetest.WriteTree(t, src, 33)
 	arn := e.register(t, src)

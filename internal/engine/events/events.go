@@ -11,7 +11,7 @@
 //   - An event that names an SNS topic (Event.SNSTopicArn) is also delivered to the webhook the
 //     engine config maps that topic to, as an SNS notification would be: at least once, from a
 //     queued task (so a crash does not lose it), retried with exponential backoff up to the
-//     topic's max_attempts. Webhooks is the jobs.Handler that runs those tasks.
+//     topic's max_attempts. Webhooks is the queue.Handler that runs those tasks.
 //
 // The outbox, the log writer and the delivery retries are hand-written: they are a few hundred
 // lines over the engine's own transactional store, which is what makes an event and the change

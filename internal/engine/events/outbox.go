@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -82,7 +82,7 @@ func (o *Outbox) Record(tx store.Tx, ev Event) error {
 		if err := records.PutDoc(tx, collDeliveries, ev.ID, delivery{Event: ev}); err != nil {
 			return err
 		}
-		if err := jobs.Enqueue(tx, DeliveryKind, ev.ID); err != nil {
+		if err := queue.Enqueue(tx, DeliveryKind, ev.ID); err != nil {
 			return err
 		}
 	}

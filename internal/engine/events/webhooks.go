@@ -13,7 +13,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -46,7 +46,7 @@ type WebhookOptions struct {
 	Backoff time.Duration
 }
 
-// Webhooks delivers recorded events to the webhooks of their SNS topics: the jobs.Handler of
+// Webhooks delivers recorded events to the webhooks of their SNS topics: the queue.Handler of
 // DeliveryKind tasks.
 type Webhooks struct {
 	st      store.Store
@@ -56,7 +56,7 @@ type Webhooks struct {
 	backoff time.Duration
 }
 
-var _ jobs.Handler = (*Webhooks)(nil)
+var _ queue.Handler = (*Webhooks)(nil)
 
 // NewWebhooks returns the delivery handler over o.
 func NewWebhooks(o WebhookOptions) *Webhooks {
@@ -80,13 +80,13 @@ func NewWebhooks(o WebhookOptions) *Webhooks {
 }
 
 // Start runs the delivery while it is still stored.
-func (w *Webhooks) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (w *Webhooks) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	_, found, err := records.GetDoc[delivery](tx, collDeliveries, t.Key)
 	return found, err
 }
 
 // Abandoned retries a delivery whose runner died, up to its topic's max_attempts.
-func (w *Webhooks) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (w *Webhooks) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	d, found, err := records.GetDoc[delivery](tx, collDeliveries, t.Key)
 	if err != nil || !found {
 		return false, nil, err
@@ -141,7 +141,7 @@ func notification(ev Event) snsNotification {
 
 // Run delivers one event, retrying with backoff up to its topic's max_attempts; the delivery is
 // removed once it succeeded or was given up.
-func (w *Webhooks) Run(ctx context.Context, t *jobs.Task) error {
+func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 	var d delivery
 	err := w.st.View(ctx, func(tx store.Tx) error {
 		var err error

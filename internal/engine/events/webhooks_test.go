@@ -13,7 +13,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -56,7 +56,7 @@ func (h *hook) counts() (posts, delivered int) {
 type deliveryEnv struct {
 	st     store.Store
 	outbox *Outbox
-	runner *jobs.Runner
+	runner *queue.Runner
 }
 
 func newDeliveryEnv(t *testing.T, h *hook, maxAttempts int) *deliveryEnv {
@@ -64,7 +64,7 @@ func newDeliveryEnv(t *testing.T, h *hook, maxAttempts int) *deliveryEnv {
 	st := store.NewMemory()
 	w := NewWebhooks(WebhookOptions{Store: st, Client: h.srv.Client(), Backoff: time.Millisecond,
 		Topics: map[string]config.Topic{testTopic: {URL: h.srv.URL, MaxAttempts: maxAttempts}}})
-	r := jobs.NewRunner(st, nil, jobs.Options{Poll: 10 * time.Millisecond}, map[string]jobs.Handler{DeliveryKind: w})
+	r := queue.NewRunner(st, nil, queue.Options{Poll: 10 * time.Millisecond}, map[string]queue.Handler{DeliveryKind: w})
 	o := New(Options{Store: st, Clock: clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)),
 		LogPath: filepath.Join(t.TempDir(), LogFile), Delivery: r})
 	r.Start()
@@ -96,7 +96,7 @@ func (e *deliveryEnv) settled(t *testing.T) {
 		var busy bool
 		var stored []store.Doc
 		_ = e.st.View(context.Background(), func(tx store.Tx) error {
-			busy, _ = jobs.Busy(tx)
+			busy, _ = queue.Busy(tx)
 			stored, _ = tx.Scan(collDeliveries, "", "", 0)
 			return nil
 		})

@@ -16,7 +16,7 @@ import (
 // CollDue holds {time}/{kind}/{ref}, where time is fixed-width UTC that sorts as it reads;
 // CollDueRefs maps {kind}/{ref} to that key, so an entry can be moved or removed knowing only
 // what it is for. Rule firings are not in the index: there are few rules, and their instants are
-// computed from the schedule (scheduled_runs.go).
+// computed from the schedule (package scheduler).
 const (
 	CollDue     = "due"
 	CollDueRefs = "due-refs"

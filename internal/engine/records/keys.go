@@ -1,6 +1,11 @@
 package records
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
 
 // The keys of the engine's documents. Most are scoped by account and region first, so one
 // account's documents in one region form a contiguous range that a List call scans by prefix.
@@ -28,6 +33,13 @@ func PlanKey(account, region, id string) string { return account + "/" + region 
 // versions sort in the order they were made.
 func PlanVersionKey(plan string, seq int) string { return fmt.Sprintf("%s/%08d", plan, seq) }
 
+// SelectionKey is the key of a plan's selection in CollSelections: under its plan's key, so a
+// plan's selections are one range.
+func SelectionKey(plan, id string) string { return plan + "/" + id }
+
+// RuleCursorKey is the key of a plan rule's cursor in CollRuleCursors.
+func RuleCursorKey(plan, ruleID string) string { return plan + "/" + ruleID }
+
 // ProtectionKey is the key of a protected resource's restore summary in CollProtections.
 func ProtectionKey(account, region, arn string) string {
 	return account + "/" + region + "/" + arn
@@ -35,3 +47,10 @@ func ProtectionKey(account, region, arn string) string {
 
 // ResourceKey is the key of a registered resource in CollResources.
 func ResourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
+
+// NewJobID returns a new backup, copy or restore job ID. UUIDv7 IDs sort by creation time, so
+// documents keyed by them (JobKey) list in creation order.
+func NewJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()) }
+
+// NewPointID returns a new recovery point ID, a UUIDv7 as well (PointKey).
+func NewPointID() string { return uuid.Must(uuid.NewV7()).String() }

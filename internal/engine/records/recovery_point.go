@@ -84,6 +84,23 @@ func (rp RecoveryPoint) MoveToColdAt() time.Time {
 	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
 }
 
+// EffectiveLifecycle is the lifecycle a point gets from the lifecycle lc a job asks for: the
+// cold-storage setting is dropped for resource types that have no cold tier (AWS ignores it for
+// them, and they stay warm).
+func EffectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
+	if lc == nil {
+		return nil
+	}
+	out := *lc
+	if !supportsCold {
+		out.MoveToColdStorageAfterDays = nil
+	}
+	if out.DeleteAfterDays == nil && out.MoveToColdStorageAfterDays == nil && out.DeleteAfterEvent == "" && out.OptInToArchiveForSupportedResources == nil {
+		return nil
+	}
+	return &out
+}
+
 // PendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
 // whose data is still to be removed from the vault's repository, in CollPendingForgets. With no
 // SnapshotID, the task only collects the repository's unreferenced data (what a stopped job had
@@ -122,9 +139,10 @@ func InsertRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
 	return IndexPointLifecycle(tx, rp)
 }
 
-// DeleteRecoveryPointDocs removes a point, its indexes, due times and tags. Callers check first
-// that it may go (CheckPointDeletable).
-func DeleteRecoveryPointDocs(tx store.Tx, rp RecoveryPoint) error {
+// DeleteRecoveryPoint deletes a point's documents: the point, its two lookup entries, its due
+// entries and its tags. It does not touch the point's snapshot; the caller queues its removal in
+// the same transaction.
+func DeleteRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
 	for coll, key := range map[string]string{
 		CollRecoveryPoints: PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID),
 		CollPointVaults:    rp.AccountID + "/" + rp.Region + "/" + rp.ID,

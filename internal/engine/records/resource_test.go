@@ -64,7 +64,7 @@ func TestARecoveryPointAndItsIndexesComeAndGoTogether(t *testing.T) {
 		}
 		_, _, err := FindPointByARN(tx, otherAccount, inRegion, rp.ARN)
 		wantCode(t, err, apierr.ResourceNotFound, "account "+otherAccount)
-		return DeleteRecoveryPointDocs(tx, rp)
+		return DeleteRecoveryPoint(tx, rp)
 	})
 	update(t, st, func(tx store.Tx) error {
 		_, _, err := FindPointByARN(tx, account, inRegion, rp.ARN)

@@ -1,6 +1,8 @@
 package records
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -58,4 +60,23 @@ func SaveRestoreJob(tx store.Tx, j RestoreJob) (statusChanged bool, err error) {
 		return false, err
 	}
 	return !found || prev.Status != j.Status, nil
+}
+
+// ActiveRestoreOf returns the ID of an unfinished restore job of account and region that reads
+// recovery point pointARN, or "".
+func ActiveRestoreOf(tx store.Tx, account, region, pointARN string) (string, error) {
+	docs, err := tx.Scan(CollRestoreJobs, account+"/"+region+"/", "", 0)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range docs {
+		var j RestoreJob
+		if err := json.Unmarshal(d.Value, &j); err != nil {
+			return "", fmt.Errorf("decode restore job %s: %w", d.Key, err)
+		}
+		if !RestoreJobDone(j.Status) && j.RecoveryPointARN == pointARN {
+			return j.ID, nil
+		}
+	}
+	return "", nil
 }

@@ -1,11 +1,12 @@
-// Package scheduler drives the engine through time. It decides when the domain's due work — plan
-// rules firing, job start and completion windows closing, lifecycle transitions — runs, and makes
-// sure only one process on a data dir drives it at a time.
+// Package scheduler drives the engine through time. It does the engine's due work (Due) — plan
+// rules firing, job start and completion windows closing, lifecycle transitions — when it comes
+// due, and makes sure only one process on a data dir drives it at a time.
 //
 // # Two clocks, one algorithm
 //
-// The domain (package service) implements Work: NextDue says when something next becomes due,
-// RunDue does what is due at a given instant, Idle says whether the jobs it started have finished.
+// A Scheduler runs a Work (Due in the engine; a fake in tests): NextDue says when something next
+// becomes due, RunDue does what is due at a given instant, Idle says whether the jobs it started
+// have finished.
 //
 //   - On the wall clock, a loop sleeps until the next due instant (woken early by Wake when a plan,
 //     job or recovery point changes), runs what is due, and sleeps again. Jobs run in the

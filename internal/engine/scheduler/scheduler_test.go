@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -150,7 +150,7 @@ func TestALeaseWhoseHolderProcessIsGoneIsTakenOverAtOnce(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip("cannot run true:", err)
 	}
-	dead := jobs.NewOwner()
+	dead := queue.NewOwner()
 	dead.PID = cmd.Process.Pid
 	b, _ := json.Marshal(lease{Owner: dead, Expires: time.Now().Add(time.Hour)})
 	if err := st.Update(context.Background(), func(tx store.Tx) error { return tx.Put(collScheduler, leaseKey, b) }); err != nil {

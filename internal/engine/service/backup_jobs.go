@@ -17,6 +17,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -153,7 +154,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		j.VaultName, j.VaultARN, j.VaultType = v.Name, v.ARN, v.Type
 		j.EncryptionKeyARN, j.EncryptionKeyType = v.EncryptionKeyARN, v.EncryptionKeyType
 		j.Resource = r
-		return s.insertBackupJob(tx, j)
+		return jobs.InsertBackupJob(tx, s.events, j)
 	})
 	if err != nil {
 		return nil, internal("start backup job", err)
@@ -284,31 +285,31 @@ func (s *Service) StopBackupJob(ctx context.Context, in *wire.StopBackupJobInput
 		case j.State == BackupJobAborting:
 			return nil
 		}
-		queued, claimed, err := jobs.Claimed(tx, kindBackup, key)
+		queued, claimed, err := queue.Claimed(tx, jobs.KindBackup, key)
 		if err != nil {
 			return err
 		}
 		if claimed {
 			// A runner holds it: it sees the request and records ABORTED when it has stopped.
 			j.State = BackupJobAborting
-			if _, err := jobs.RequestStop(tx, kindBackup, key); err != nil {
+			if _, err := queue.RequestStop(tx, jobs.KindBackup, key); err != nil {
 				return err
 			}
 		} else {
 			if queued {
-				if _, err := jobs.Dequeue(tx, kindBackup, key); err != nil {
+				if _, err := queue.Dequeue(tx, jobs.KindBackup, key); err != nil {
 					return err
 				}
 			}
-			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", jobs.CategoryAborted, now
 		}
-		return s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	})
 	if err != nil {
 		return nil, internal("stop backup job", err)
 	}
-	s.eventsRecorded()
-	s.runner.StopTask(kindBackup, key)
+	s.events.Recorded()
+	s.runner.StopTask(jobs.KindBackup, key)
 	return &struct{}{}, nil
 }
 
@@ -333,49 +334,49 @@ func activeBackupJobInto(tx store.Tx, v records.Vault) (string, error) {
 // backupHandler runs backup jobs.
 type backupHandler struct{ s *Service }
 
-func (h backupHandler) Start(tx store.Tx, t *jobs.Task, stop bool) (bool, error) {
+func (h backupHandler) Start(tx store.Tx, t *queue.Task, stop bool) (bool, error) {
 	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, err
 	}
 	now := h.s.clock.Now()
 	if stop || j.State == BackupJobAborting {
-		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", categoryAborted, now
+		j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = BackupJobAborted, "stopped by StopBackupJob before it started", jobs.CategoryAborted, now
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
-		return false, h.s.saveBackupJob(tx, j)
+		return false, jobs.SaveBackupJob(tx, h.s.events, j)
 	}
 	if !j.StartBy.IsZero() && now.After(j.StartBy) {
 		j.State, j.CompletionDate = BackupJobExpired, now
 		j.StatusMessage = fmt.Sprintf("the job did not start within its start window (StartWindowMinutes %d, by %s): the engine was running other jobs (at most --max-concurrent-jobs at once) or was not running",
 			j.StartWindowMinutes, j.StartBy.Format(time.RFC3339))
-		return false, h.s.saveBackupJob(tx, j)
+		return false, jobs.SaveBackupJob(tx, h.s.events, j)
 	}
 	j.State = BackupJobPending
-	return true, h.s.saveBackupJob(tx, j)
+	return true, jobs.SaveBackupJob(tx, h.s.events, j)
 }
 
-func (h backupHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h backupHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
 	if err != nil || !found || records.BackupJobDone(j.State) {
 		return false, nil, err
 	}
 	j.CompletionDate = h.s.clock.Now()
 	if j.State == BackupJobAborting {
-		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 		j.StatusMessage = "stopped by StopBackupJob; " + reason + ". No recovery point was created."
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
 	} else {
-		j.State, j.MessageCategory = BackupJobFailed, categoryEngine
+		j.State, j.MessageCategory = BackupJobFailed, jobs.CategoryEngine
 		j.StatusMessage = reason + ". No recovery point was created; start the job again."
 	}
-	return false, nil, h.s.saveBackupJob(tx, j)
+	return false, nil, jobs.SaveBackupJob(tx, h.s.events, j)
 }
 
-func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	var j records.BackupJob
 	var v records.Vault
@@ -417,12 +418,12 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 			cur.State = BackupJobRunning
 		}
 		cur.InitiationDate = started
-		return s.saveBackupJob(tx, cur)
+		return jobs.SaveBackupJob(tx, s.events, cur)
 	})
 	if err != nil {
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	log.Info("backup job running", slog.String("parent_snapshot", string(parent)))
 	if err := conn.CheckSource(ctx, j.Resource); err != nil {
 		return fail(err)
@@ -472,7 +473,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 		}
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	s.runner.Notify()
 	s.sched.Wake()
 	log.Info("backup job finished", slog.Int64("bytes", res.Bytes), slog.Int64("bytes_transferred", res.BytesTransferred), slog.Bool("partial", res.Partial))
@@ -483,7 +484,7 @@ func (h backupHandler) Run(ctx context.Context, t *jobs.Task) error {
 }
 
 // complete records a committed snapshot: the recovery point, its tags, and the job's outcome.
-func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, res resources.BackupResult) error {
+func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *queue.Task, res resources.BackupResult) error {
 	s := h.s
 	now := s.clock.Now()
 	j, _, err := records.GetDoc[records.BackupJob](tx, records.CollBackupJobs, t.Key)
@@ -498,29 +499,29 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 	}
 	unrecorded := records.RecoveryPoint{ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, SnapshotID: string(res.Snapshot.ID)}
 	switch {
-	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), jobs.ErrStopRequested):
-		j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+	case j.State == BackupJobAborting || errors.Is(context.Cause(ctx), queue.ErrStopRequested):
+		j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 		j.StatusMessage = "stopped by StopBackupJob as the data was being committed; no recovery point was kept"
 		if j.StopReason != "" {
 			j.StatusMessage = j.StopReason
 		}
-		if err := queueForget(tx, unrecorded); err != nil {
+		if err := jobs.QueueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	case !vaultFound:
-		j.State, j.MessageCategory = BackupJobFailed, categoryFailed
+		j.State, j.MessageCategory = BackupJobFailed, jobs.CategoryFailed
 		j.StatusMessage = "backup vault " + j.VaultName + " was deleted while the job ran"
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	}
 	// A lock put on the vault while the job ran applies to the point it would write.
 	if err := records.CheckRetentionAllowed(v, j.Lifecycle); err != nil {
 		j.State = BackupJobFailed
-		j.StatusMessage, j.MessageCategory = failure(err, nil, noPoint)
-		if err := queueForget(tx, unrecorded); err != nil {
+		j.StatusMessage, j.MessageCategory = jobs.Failure(err, nil, noPoint)
+		if err := jobs.QueueForget(tx, unrecorded); err != nil {
 			return err
 		}
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, s.events, j)
 	}
 	rp := records.RecoveryPoint{
 		ID: j.RecoveryPointID, ARN: j.RecoveryPointARN, AccountID: j.AccountID, Region: j.Region,
@@ -531,9 +532,9 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 		EncryptionKeyARN: v.EncryptionKeyARN, EncryptionKeyType: v.EncryptionKeyType, IamRoleARN: j.IamRoleARN,
 		BackupJobID: j.ID, CreatedBy: j.CreatedBy,
 	}
-	j.State, j.MessageCategory, j.PercentDone, j.StatusMessage = BackupJobCompleted, categorySuccess, 100, ""
+	j.State, j.MessageCategory, j.PercentDone, j.StatusMessage = BackupJobCompleted, jobs.CategorySuccess, 100, ""
 	if res.Partial {
-		rp.Status, j.State, j.MessageCategory = RecoveryPointPartial, BackupJobPartial, categoryPartial
+		rp.Status, j.State, j.MessageCategory = RecoveryPointPartial, BackupJobPartial, jobs.CategoryPartial
 		rp.StatusMessage = partialMessage(res.Warnings)
 		j.StatusMessage = rp.StatusMessage
 	}
@@ -553,7 +554,7 @@ func (h backupHandler) complete(ctx context.Context, tx store.Tx, t *jobs.Task, 
 			return err
 		}
 	}
-	return h.s.saveBackupJob(tx, j)
+	return jobs.SaveBackupJob(tx, s.events, j)
 }
 
 // noPoint is what a failed backup cost.
@@ -571,9 +572,9 @@ func partialMessage(warnings []string) string {
 
 // finishUnsuccessful records a job that ended without a snapshot: ABORTED when it was stopped,
 // FAILED otherwise, with a message that says what to do.
-func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+func (h backupHandler) finishUnsuccessful(ctx context.Context, t *queue.Task, log *slog.Logger, err error) error {
 	cause := context.Cause(ctx)
-	if errors.Is(cause, jobs.ErrLeaseLost) {
+	if errors.Is(cause, queue.ErrLeaseLost) {
 		return err
 	}
 	now := h.s.clock.Now()
@@ -583,8 +584,8 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 			return gerr
 		}
 		j.CompletionDate = now
-		if errors.Is(cause, jobs.ErrStopRequested) || j.State == BackupJobAborting {
-			j.State, j.MessageCategory = BackupJobAborted, categoryAborted
+		if errors.Is(cause, queue.ErrStopRequested) || j.State == BackupJobAborting {
+			j.State, j.MessageCategory = BackupJobAborted, jobs.CategoryAborted
 			j.StatusMessage = "stopped by StopBackupJob; no recovery point was created"
 			if j.StopReason != "" {
 				// Stopped by its completion window: what it wrote is discarded.
@@ -595,12 +596,12 @@ func (h backupHandler) finishUnsuccessful(ctx context.Context, t *jobs.Task, log
 			}
 		} else {
 			j.State = BackupJobFailed
-			j.StatusMessage, j.MessageCategory = failure(err, cause, noPoint)
+			j.StatusMessage, j.MessageCategory = jobs.Failure(err, cause, noPoint)
 		}
 		log.Warn("backup job did not complete", slog.String("state", j.State), slog.String("status_message", j.StatusMessage))
-		return h.s.saveBackupJob(tx, j)
+		return jobs.SaveBackupJob(tx, h.s.events, j)
 	})
-	h.s.eventsRecorded()
+	h.s.events.Recorded()
 	h.s.runner.Notify()
 	return ferr
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -22,7 +23,7 @@ import (
 // a FAILED copy job saying so.
 func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	dir := t.TempDir()
-	s := New(Config{Store: store.NewMemory(), Jobs: jobs.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
+	s := New(Config{Store: store.NewMemory(), Jobs: queue.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
 		Dir: func(account, region, vault string) (string, error) {
 			return layout.VaultRepo(dir, account, region, vault)
 		},

@@ -15,8 +15,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -47,10 +47,6 @@ const (
 	CopyJobRunning   = records.CopyJobRunning
 	CopyJobCompleted = records.CopyJobCompleted
 	CopyJobFailed    = records.CopyJobFailed
-)
-
-const (
-	kindCopy = "copy"
 )
 
 // StartCopyJob starts copying a recovery point into another vault. Within the caller's account
@@ -115,7 +111,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 		if err := s.prepareCopy(tx, &j, src, rp, in.DestinationBackupVaultArn, lc); err != nil {
 			return err
 		}
-		return s.insertCopyJob(tx, j)
+		return jobs.InsertCopyJob(tx, j)
 	})
 	if err != nil {
 		return nil, internal("start copy job", err)
@@ -165,17 +161,6 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	return nil
 }
 
-// insertCopyJob stores a new copy job and queues it.
-func (s *Service) insertCopyJob(tx store.Tx, j records.CopyJob) error {
-	if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key(), records.PointRef{ID: j.ID}); err != nil {
-		return err
-	}
-	return jobs.Enqueue(tx, kindCopy, j.Key())
-}
-
 // startCopyActions queues a copy job per copy action of a backup job that has just completed with
 // point rp, in the transaction that completes it. A copy action that cannot even start (its
 // vault is gone, say) becomes a FAILED copy job that says why, so the failure is visible where
@@ -194,7 +179,7 @@ func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src record
 			if !ok {
 				return err
 			}
-			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, categoryFailed, now
+			j.State, j.StatusMessage, j.MessageCategory, j.CompletionDate = CopyJobFailed, e.Message, jobs.CategoryFailed, now
 			j.SourceVaultName, j.SourceVaultARN, j.SourcePointARN, j.SourcePointID, j.Resource = src.Name, src.ARN, rp.ARN, rp.ID, rp.Resource
 			if a, perr := arns.Parse(action.DestinationBackupVaultArn); perr == nil {
 				j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = action.DestinationBackupVaultArn, a.AccountID, a.Region, a.Name()
@@ -202,12 +187,12 @@ func (s *Service) startCopyActions(tx store.Tx, bj records.BackupJob, src record
 			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 				return err
 			}
-			if err := s.copyJobEvent(tx, j); err != nil {
+			if err := jobs.CopyJobEvent(tx, s.events, j); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := s.insertCopyJob(tx, j); err != nil {
+		if err := jobs.InsertCopyJob(tx, j); err != nil {
 			return err
 		}
 	}
@@ -325,7 +310,7 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *wire.ListCopyJobsInput) 
 // copyHandler runs copy jobs.
 type copyHandler struct{ s *Service }
 
-func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h copyHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, err
@@ -334,54 +319,21 @@ func (h copyHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
 	if err := records.PutDoc(tx, records.CollCopyJobs, t.Key, j); err != nil {
 		return false, err
 	}
-	return true, h.s.copyJobEvent(tx, j)
+	return true, jobs.CopyJobEvent(tx, h.s.events, j)
 }
 
-func (h copyHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h copyHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil || !found || records.CopyJobDone(j.State) {
 		return false, nil, err
 	}
-	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, categoryEngine, h.s.clock.Now()
+	j.State, j.MessageCategory, j.CompletionDate = CopyJobFailed, jobs.CategoryEngine, h.s.clock.Now()
 	j.StatusMessage = reason + ". " + noCopy + "; start the copy again."
-	return false, nil, h.s.finishCopyDocs(tx, j)
+	return false, nil, jobs.FinishCopyJob(tx, h.s.events, j)
 }
 
 // noCopy is what a failed copy cost.
 const noCopy = "No recovery point was created in the destination vault"
-
-// finishCopyDocs records a finished copy job, with its event, and drops it from its vault's
-// active copies.
-func (s *Service) finishCopyDocs(tx store.Tx, j records.CopyJob) error {
-	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key()); err != nil {
-		return err
-	}
-	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
-		return err
-	}
-	return s.copyJobEvent(tx, j)
-}
-
-// copyJobEvent records the event of a copy job's state (events.go): COPY_JOB_STARTED,
-// COPY_JOB_SUCCESSFUL or COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
-func (s *Service) copyJobEvent(tx store.Tx, j records.CopyJob) error {
-	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
-		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
-	switch j.State {
-	case CopyJobRunning:
-		ev.Type = "COPY_JOB_STARTED"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job was started. Recovery point ARN: %s. Destination backup vault ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestVaultARN, j.ID)
-	case CopyJobCompleted:
-		ev.Type = "COPY_JOB_SUCCESSFUL"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job was completed successfully. Recovery point ARN: %s. Destination recovery point ARN: %s. CopyJob ID : %s", j.SourcePointARN, j.DestPointARN, j.ID)
-	case CopyJobFailed:
-		ev.Type = "COPY_JOB_FAILED"
-		ev.Message = fmt.Sprintf("An AWS Backup copy job failed: %s. Recovery point ARN: %s. CopyJob ID : %s", j.StatusMessage, j.SourcePointARN, j.ID)
-	default:
-		return nil
-	}
-	return s.recordEvent(tx, ev)
-}
 
 // copyTargets are what a running copy job reads and writes, as the store had them.
 type copyTargets struct {
@@ -446,7 +398,7 @@ func (ct copyTargets) refusal() error {
 	return ct.retainErr
 }
 
-func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h copyHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	started := s.clock.Now()
 	var ct copyTargets
@@ -526,7 +478,7 @@ func (h copyHandler) Run(ctx context.Context, t *jobs.Task) error {
 // completeCopy records a copied snapshot: the destination point and the job's outcome. The
 // destination's rules are checked again, in this transaction: a vault deleted, a policy changed or
 // a lock put while the copy ran fails the job, and the snapshot is forgotten.
-func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, snap content.Snapshot) error {
+func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *queue.Task, snap content.Snapshot) error {
 	now := s.clock.Now()
 	j, _, err := records.GetDoc[records.CopyJob](tx, records.CollCopyJobs, t.Key)
 	if err != nil {
@@ -547,11 +499,11 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 		j.State = CopyJobFailed
 		j.StatusMessage, j.MessageCategory = copyFailure(destRefusal, nil)
 		if ct.dstFound {
-			if err := queueForget(tx, unrecorded); err != nil {
+			if err := jobs.QueueForget(tx, unrecorded); err != nil {
 				return err
 			}
 		}
-		return s.finishCopyDocs(tx, j)
+		return jobs.FinishCopyJob(tx, s.events, j)
 	}
 	src := ct.point
 	rp := records.RecoveryPoint{
@@ -575,24 +527,24 @@ func (s *Service) completeCopy(ctx context.Context, tx store.Tx, t *jobs.Task, s
 			return err
 		}
 	}
-	j.State, j.MessageCategory, j.StatusMessage, j.DestPointCreated = CopyJobCompleted, categorySuccess, "", true
+	j.State, j.MessageCategory, j.StatusMessage, j.DestPointCreated = CopyJobCompleted, jobs.CategorySuccess, "", true
 	j.DestVaultType, j.DestVaultLocked, j.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-	return s.finishCopyDocs(tx, j)
+	return jobs.FinishCopyJob(tx, s.events, j)
 }
 
-// copyFailure is failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
+// copyFailure is jobs.Failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
 func copyFailure(err, cause error) (msg, category string) {
 	if apierr.Is(err, apierr.AccessDenied) {
 		e, _ := apierr.As(err)
-		return "Access Denied trying to call AWS Backup service: " + e.Message + ". " + noCopy + ".", categoryAccessDenied
+		return "Access Denied trying to call AWS Backup service: " + e.Message + ". " + noCopy + ".", jobs.CategoryAccessDenied
 	}
-	return failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
+	return jobs.Failure(err, cause, strings.ToLower(noCopy[:1])+noCopy[1:])
 }
 
 // finishFailed records a copy job that ended without a point.
-func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.Logger, err error) error {
+func (h copyHandler) finishFailed(ctx context.Context, t *queue.Task, log *slog.Logger, err error) error {
 	cause := context.Cause(ctx)
-	if errors.Is(cause, jobs.ErrLeaseLost) {
+	if errors.Is(cause, queue.ErrLeaseLost) {
 		return err
 	}
 	now := h.s.clock.Now()
@@ -604,6 +556,6 @@ func (h copyHandler) finishFailed(ctx context.Context, t *jobs.Task, log *slog.L
 		j.State, j.CompletionDate = CopyJobFailed, now
 		j.StatusMessage, j.MessageCategory = copyFailure(err, cause)
 		log.Warn("copy job failed", slog.String("status_message", j.StatusMessage))
-		return h.s.finishCopyDocs(tx, j)
+		return jobs.FinishCopyJob(tx, h.s.events, j)
 	})
 }

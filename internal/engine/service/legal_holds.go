@@ -45,7 +45,7 @@ package service
 // documents per transaction, so a hold over a very large account never holds the store's write
 // lock for long. CreateLegalHold and CancelLegalHold do the first step in their own transaction:
 // in an account with fewer points than a step examines, the hold is ACTIVE (or CANCELED) when the
-// call returns. Otherwise a queued task (kind "legal-hold", run by package jobs, surviving
+// call returns. Otherwise a queued task (kind "legal-hold", run by package queue, surviving
 // restarts) takes the remaining steps. Every point a step resolves is held from that step's
 // commit on — stricter than AWS, which says deletes "may be successful" while a hold is CREATING —
 // and a point stays held until the release step that frees it commits.
@@ -68,6 +68,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -82,7 +83,6 @@ const (
 )
 
 const (
-	kindLegalHold = "legal-hold"
 	// maxActiveLegalHolds: "Each account can have a maximum of 50 legal holds active at one time."
 	maxActiveLegalHolds = 50
 	// defaultRetainRecordDays: CancelLegalHold's record retention when RetainRecordInDays is left
@@ -245,11 +245,11 @@ func queueHoldWork(tx store.Tx, h legalHold) error {
 	if h.settled() {
 		return nil
 	}
-	queued, _, err := jobs.Claimed(tx, kindLegalHold, h.key())
+	queued, _, err := queue.Claimed(tx, jobs.KindLegalHold, h.key())
 	if err != nil || queued {
 		return err
 	}
-	return jobs.Enqueue(tx, kindLegalHold, h.key())
+	return queue.Enqueue(tx, jobs.KindLegalHold, h.key())
 }
 
 // legalHoldHandler takes the steps of holds that one transaction did not settle.
@@ -259,12 +259,12 @@ type legalHoldHandler struct{ s *Service }
 // (a cancellation), so the task goes on.
 var errHoldNotSettled = errors.New("legal hold has more work")
 
-func (h legalHoldHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h legalHoldHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
 	return found && !hold.settled(), err
 }
 
-func (h legalHoldHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h legalHoldHandler) Run(ctx context.Context, t *queue.Task) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -307,7 +307,7 @@ func (h legalHoldHandler) Run(ctx context.Context, t *jobs.Task) error {
 }
 
 // Abandoned always retries: every step is idempotent and resumes from the hold's cursor.
-func (h legalHoldHandler) Abandoned(_ store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h legalHoldHandler) Abandoned(_ store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	h.s.log.Warn("legal hold work interrupted; resuming", slog.String("hold", t.Key), slog.String("reason", reason))
 	return true, nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -19,20 +20,9 @@ func validateJobLifecycle(lc *wire.Lifecycle) error {
 	return nil
 }
 
-// effectiveLifecycle drops the cold-storage setting for resource types that have no cold tier:
-// AWS ignores it for them, and they stay warm.
+// effectiveLifecycle is records.EffectiveLifecycle.
 func effectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
-	if lc == nil {
-		return nil
-	}
-	out := *lc
-	if !supportsCold {
-		out.MoveToColdStorageAfterDays = nil
-	}
-	if out.DeleteAfterDays == nil && out.MoveToColdStorageAfterDays == nil && out.DeleteAfterEvent == "" && out.OptInToArchiveForSupportedResources == nil {
-		return nil
-	}
-	return &out
+	return records.EffectiveLifecycle(lc, supportsCold)
 }
 
 // calculatedLifecycle works lifecycle lc out from the point's creation date.

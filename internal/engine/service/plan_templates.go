@@ -107,7 +107,7 @@ func (s *Service) ExportBackupPlanTemplate(ctx context.Context, in *wire.ExportB
 		if err != nil {
 			return err
 		}
-		v, err := readVersion(tx, p, p.VersionID)
+		v, err := records.ReadPlanVersion(tx, p, p.VersionID)
 		if err != nil {
 			return err
 		}

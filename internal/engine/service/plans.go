@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -18,49 +17,14 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
-// planRecord is a backup plan as stored: its identity, and a summary of its current version so
-// lists need not read versions. Each version's content is a planVersion document.
-type planRecord struct {
-	ID               string     `json:"id"`
-	ARN              string     `json:"arn"`
-	AccountID        string     `json:"account_id"`
-	Region           string     `json:"region"`
-	CreatorRequestID string     `json:"creator_request_id,omitempty"`
-	DeletionDate     *time.Time `json:"deletion_date,omitempty"`
-	// The current version.
-	Name                   string                       `json:"name"`
-	VersionID              string                       `json:"version_id"`
-	VersionCreationDate    time.Time                    `json:"version_creation_date"`
-	AdvancedBackupSettings []wire.AdvancedBackupSetting `json:"advanced_backup_settings,omitempty"`
-	// Versions lists every version, oldest first.
-	Versions []planVersionRef `json:"versions"`
-	// LastExecutionDate is when a rule of the plan last fired (scheduled_runs.go).
-	LastExecutionDate *time.Time `json:"last_execution_date,omitempty"`
-}
-
-type planVersionRef struct {
-	ID  string `json:"id"`
-	Seq int    `json:"seq"`
-}
-
-// planVersion is one version of a plan: what the plan said from CreationDate on.
-type planVersion struct {
-	VersionID    string          `json:"version_id"`
-	CreationDate time.Time       `json:"creation_date"`
-	Plan         wire.BackupPlan `json:"plan"`
-}
-
-func (p *planRecord) key() string   { return records.PlanKey(p.AccountID, p.Region, p.ID) }
-func (p *planRecord) deleted() bool { return p.DeletionDate != nil }
-
 // newVersionID makes a version ID the way AWS's look: a random UUID, base64-encoded.
 func newVersionID() string {
 	return base64.StdEncoding.EncodeToString([]byte(uuid.NewString()))
 }
 
 // findPlan returns the caller's plan by ID, deleted or not, or ResourceNotFoundException.
-func findPlan(tx store.Tx, c Caller, id string) (planRecord, error) {
-	p, found, err := records.GetDoc[planRecord](tx, records.CollPlans, records.PlanKey(c.AccountID, c.Region, id))
+func findPlan(tx store.Tx, c Caller, id string) (records.Plan, error) {
+	p, found, err := records.GetDoc[records.Plan](tx, records.CollPlans, records.PlanKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return p, err
 	}
@@ -71,9 +35,9 @@ func findPlan(tx store.Tx, c Caller, id string) (planRecord, error) {
 }
 
 // findLivePlan is findPlan for operations a deleted plan no longer allows.
-func findLivePlan(tx store.Tx, c Caller, id string) (planRecord, error) {
+func findLivePlan(tx store.Tx, c Caller, id string) (records.Plan, error) {
 	p, err := findPlan(tx, c, id)
-	if err == nil && p.deleted() {
+	if err == nil && p.Deleted() {
 		return p, apierr.NotFound("Backup plan %s was deleted on %s", id, p.DeletionDate.UTC().Format(time.RFC3339))
 	}
 	return p, err
@@ -84,44 +48,13 @@ func (s *Service) planExistsByARN(tx store.Tx, a arns.ARN) error {
 	return err
 }
 
-func readVersion(tx store.Tx, p planRecord, versionID string) (planVersion, error) {
-	for _, ref := range p.Versions {
-		if ref.ID != versionID {
-			continue
-		}
-		v, found, err := records.GetDoc[planVersion](tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), ref.Seq))
-		if err != nil {
-			return v, err
-		}
-		if !found {
-			return v, fmt.Errorf("plan %s: version %s is listed but not stored", p.ID, versionID)
-		}
-		return v, nil
-	}
-	return planVersion{}, apierr.NotFound("Backup plan %s has no version %s: list its versions with ListBackupPlanVersions", p.ID, versionID)
-}
-
 // livePlans returns the caller's plans that are not deleted.
-func livePlans(tx store.Tx, c Caller) ([]planRecord, error) {
-	docs, err := tx.Scan(records.CollPlans, c.scope(), "", 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []planRecord
-	for _, d := range docs {
-		var p planRecord
-		if err := json.Unmarshal(d.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", records.CollPlans, d.Key, err)
-		}
-		if !p.deleted() {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+func livePlans(tx store.Tx, c Caller) ([]records.Plan, error) {
+	return records.LivePlans(tx, c.scope())
 }
 
 // checkNameFree refuses a plan name another live plan of the caller has.
-func checkNameFree(plans []planRecord, name, self string) error {
+func checkNameFree(plans []records.Plan, name, self string) error {
 	for _, p := range plans {
 		if p.Name == name && p.ID != self {
 			return &apierr.Error{Code: apierr.AlreadyExists, Arn: p.ARN, CreatorRequestId: p.CreatorRequestID,
@@ -132,19 +65,19 @@ func checkNameFree(plans []planRecord, name, self string) error {
 }
 
 // addVersion stores a new version of p made from in, and makes it current.
-func (s *Service) addVersion(tx store.Tx, p *planRecord, in *wire.BackupPlanInput, previous *wire.BackupPlan) (planVersion, error) {
+func (s *Service) addVersion(tx store.Tx, p *records.Plan, in *wire.BackupPlanInput, previous *wire.BackupPlan) (records.PlanVersion, error) {
 	ruleIDs := map[string]string{}
 	if previous != nil {
 		for _, r := range previous.Rules {
 			ruleIDs[r.RuleName] = r.RuleId
 		}
 	}
-	v := planVersion{VersionID: newVersionID(), CreationDate: s.clock.Now(), Plan: normalizePlan(in, ruleIDs, uuid.NewString)}
+	v := records.PlanVersion{VersionID: newVersionID(), CreationDate: s.clock.Now(), Plan: normalizePlan(in, ruleIDs, uuid.NewString)}
 	seq := len(p.Versions) + 1
-	if err := records.InsertDoc(tx, records.CollPlanVersions, records.PlanVersionKey(p.key(), seq), v); err != nil {
+	if err := records.InsertDoc(tx, records.CollPlanVersions, records.PlanVersionKey(p.Key(), seq), v); err != nil {
 		return v, err
 	}
-	p.Versions = append(p.Versions, planVersionRef{ID: v.VersionID, Seq: seq})
+	p.Versions = append(p.Versions, records.PlanVersionRef{ID: v.VersionID, Seq: seq})
 	p.Name, p.VersionID, p.VersionCreationDate, p.AdvancedBackupSettings = v.Plan.BackupPlanName, v.VersionID, v.CreationDate, v.Plan.AdvancedBackupSettings
 	return v, nil
 }
@@ -184,11 +117,11 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 			return err
 		}
 		id := uuid.NewString()
-		p := planRecord{ID: id, ARN: arns.Plan(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
+		p := records.Plan{ID: id, ARN: arns.Plan(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region, CreatorRequestID: in.CreatorRequestId}
 		if _, err := s.addVersion(tx, &p, &in.BackupPlan, nil); err != nil {
 			return err
 		}
-		if err := records.InsertDoc(tx, records.CollPlans, p.key(), p); err != nil {
+		if err := records.InsertDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}
 		if len(in.BackupPlanTags) > 0 {
@@ -224,7 +157,7 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *wire.GetBackupPlanInput
 		if versionID == "" {
 			versionID = p.VersionID
 		}
-		v, err := readVersion(tx, p, versionID)
+		v, err := records.ReadPlanVersion(tx, p, versionID)
 		if err != nil {
 			return err
 		}
@@ -255,7 +188,7 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *wire.GetBackupPlanInput
 
 // previewRuns lists the next n runs of a plan version's rules after now, earliest first. A
 // rate() rule counts its cadence from the version's creation.
-func previewRuns(v planVersion, now time.Time, n int) []*wire.ScheduledPlanExecutionMember {
+func previewRuns(v records.PlanVersion, now time.Time, n int) []*wire.ScheduledPlanExecutionMember {
 	var runs []*wire.ScheduledPlanExecutionMember
 	for _, r := range v.Plan.Rules {
 		sched, err := schedule.Parse(r.ScheduleExpression, r.ScheduleExpressionTimezone)
@@ -311,7 +244,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *wire.UpdateBackupPla
 		if err := checkNameFree(plans, in.BackupPlan.BackupPlanName, p.ID); err != nil {
 			return apierr.InvalidParameter("BackupPlan.BackupPlanName: %s", err.(*apierr.Error).Message)
 		}
-		current, err := readVersion(tx, p, p.VersionID)
+		current, err := records.ReadPlanVersion(tx, p, p.VersionID)
 		if err != nil {
 			return err
 		}
@@ -319,7 +252,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *wire.UpdateBackupPla
 		if err != nil {
 			return err
 		}
-		if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
+		if err := records.PutDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}
 		out = &wire.UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
@@ -347,7 +280,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *wire.DeleteBackupPla
 		if err != nil {
 			return err
 		}
-		sels, err := tx.Scan(records.CollSelections, p.key()+"/", "", 0)
+		sels, err := tx.Scan(records.CollSelections, p.Key()+"/", "", 0)
 		if err != nil {
 			return err
 		}
@@ -356,7 +289,7 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *wire.DeleteBackupPla
 		}
 		now := s.clock.Now()
 		p.DeletionDate = &now
-		if err := records.PutDoc(tx, records.CollPlans, p.key(), p); err != nil {
+		if err := records.PutDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}
 		if err := deleteTags(tx, p.ARN); err != nil {
@@ -381,8 +314,8 @@ func (s *Service) ListBackupPlans(ctx context.Context, in *wire.ListBackupPlansI
 	}
 	out := &wire.ListBackupPlansOutput{BackupPlansList: []*wire.BackupPlansListMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		plans, next, err := records.Page(tx, records.CollPlans, c.scope(), in.NextToken, in.MaxResults, func(p *planRecord) bool {
-			return !p.deleted() || deref(in.IncludeDeleted)
+		plans, next, err := records.Page(tx, records.CollPlans, c.scope(), in.NextToken, in.MaxResults, func(p *records.Plan) bool {
+			return !p.Deleted() || deref(in.IncludeDeleted)
 		})
 		if err != nil {
 			return err
@@ -419,7 +352,7 @@ func (s *Service) ListBackupPlanVersions(ctx context.Context, in *wire.ListBacku
 		if err != nil {
 			return err
 		}
-		versions, next, err := records.Page[planVersion](tx, records.CollPlanVersions, p.key()+"/", in.NextToken, in.MaxResults, nil)
+		versions, next, err := records.Page[records.PlanVersion](tx, records.CollPlanVersions, p.Key()+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -200,15 +201,15 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
 			return err
 		}
-		if job, err := activeRestoreOf(tx, c, rp.ARN); err != nil {
+		if job, err := records.ActiveRestoreOf(tx, c.AccountID, c.Region, rp.ARN); err != nil {
 			return err
 		} else if job != "" {
 			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
 		}
-		if err := records.DeleteRecoveryPointDocs(tx, rp); err != nil {
+		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err
 		}
-		return queueForget(tx, rp)
+		return jobs.QueueForget(tx, rp)
 	})
 	if err != nil {
 		return nil, internal("delete recovery point", err)
@@ -256,14 +257,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 			return err
 		}
 		out = &wire.UpdateRecoveryPointLifecycleOutput{BackupVaultArn: rp.VaultARN, CalculatedLifecycle: calculatedLifecycle(lc, rp.CreationDate), Lifecycle: lc, RecoveryPointArn: rp.ARN}
-		return s.recordEvent(tx, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
+		return events.RecordForVault(tx, s.events, events.Event{Type: "RECOVERY_POINT_MODIFIED", State: rp.StorageClass, AccountID: rp.AccountID, Region: rp.Region,
 			VaultName: rp.VaultName, VaultARN: rp.VaultARN, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType, RecoveryPointARN: rp.ARN,
 			Message: fmt.Sprintf("The lifecycle of recovery point %s was changed.", rp.ARN)})
 	})
 	if err != nil {
 		return nil, internal("update recovery point lifecycle", err)
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	s.sched.Wake()
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -99,7 +100,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
 			return err
 		}
-		return jobs.Enqueue(tx, kindRestore, j.Key())
+		return queue.Enqueue(tx, jobs.KindRestore, j.Key())
 	})
 	if err != nil {
 		return nil, internal("start restore job", err)
@@ -131,18 +132,6 @@ func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 	var id string
 	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
 		if !records.RestoreJobDone(j.Status) && j.Plan.Destination == dest {
-			id = j.ID
-		}
-		return id != ""
-	})
-	return id, err
-}
-
-// activeRestoreOf returns the ID of an unfinished restore job reading recovery point arn, or "".
-func activeRestoreOf(tx store.Tx, c Caller, arn string) (string, error) {
-	var id string
-	err := scanRestoreJobs(tx, c, func(j *records.RestoreJob) bool {
-		if !records.RestoreJobDone(j.Status) && j.RecoveryPointARN == arn {
 			id = j.ID
 		}
 		return id != ""
@@ -289,16 +278,16 @@ func (s *Service) ListRestoreJobsByProtectedResource(ctx context.Context, in *wi
 // restoreHandler runs restore jobs.
 type restoreHandler struct{ s *Service }
 
-func (h restoreHandler) Start(tx store.Tx, t *jobs.Task, _ bool) (bool, error) {
+func (h restoreHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, err
 	}
 	j.Status = RestoreJobRunning
-	return true, h.s.saveRestoreJob(tx, j)
+	return true, jobs.SaveRestoreJob(tx, h.s.events, j)
 }
 
-func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (bool, func(), error) {
+func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
 	j, found, err := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
 	if err != nil || !found || records.RestoreJobDone(j.Status) {
 		return false, nil, err
@@ -312,10 +301,10 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *jobs.Task, reason string) (boo
 			}
 		}
 	}
-	return false, cleanup, h.s.saveRestoreJob(tx, j)
+	return false, cleanup, jobs.SaveRestoreJob(tx, h.s.events, j)
 }
 
-func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
+func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 	s := h.s
 	var j records.RestoreJob
 	var v records.Vault
@@ -338,10 +327,10 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 	}
 	log := s.log.With(slog.String("restore_job_id", j.ID), slog.String("recovery_point_arn", j.RecoveryPointARN), slog.String("destination", j.Plan.Destination))
 	fail := func(err error) error {
-		if errors.Is(context.Cause(ctx), jobs.ErrLeaseLost) {
+		if errors.Is(context.Cause(ctx), queue.ErrLeaseLost) {
 			return err
 		}
-		msg, _ := failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
+		msg, _ := jobs.Failure(err, context.Cause(ctx), "nothing was restored to "+j.Plan.Destination)
 		log.Warn("restore job failed", slog.String("status_message", msg))
 		return t.Finish(ctx, func(tx store.Tx) error {
 			cur, _, gerr := records.GetDoc[records.RestoreJob](tx, records.CollRestoreJobs, t.Key)
@@ -349,7 +338,7 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 				return gerr
 			}
 			cur.Status, cur.StatusMessage, cur.CompletionDate = RestoreJobFailed, msg, s.clock.Now()
-			return s.saveRestoreJob(tx, cur)
+			return jobs.SaveRestoreJob(tx, s.events, cur)
 		})
 	}
 	if !pointFound {
@@ -416,12 +405,12 @@ func (h restoreHandler) Run(ctx context.Context, t *jobs.Task) error {
 		if err := records.RecordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
 		}
-		return s.saveRestoreJob(tx, cur)
+		return jobs.SaveRestoreJob(tx, s.events, cur)
 	})
 	if err != nil {
 		return err
 	}
-	s.eventsRecorded()
+	s.events.Recorded()
 	log.Info("restore job completed")
 	return nil
 }

@@ -2,10 +2,7 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -38,15 +35,6 @@ func validateSelection(b *wire.BackupSelection) error {
 	return nil
 }
 
-// selectionRecord is a selection as stored.
-type selectionRecord struct {
-	ID               string               `json:"id"`
-	PlanID           string               `json:"plan_id"`
-	CreatorRequestID string               `json:"creator_request_id,omitempty"`
-	CreationDate     time.Time            `json:"creation_date"`
-	Selection        wire.BackupSelection `json:"selection"`
-}
-
 // CreateBackupSelection assigns resources to a plan. Selection names are unique within a plan; a
 // retry with the CreatorRequestId of an existing selection returns it.
 func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBackupSelectionInput) (*wire.CreateBackupSelectionOutput, error) {
@@ -63,7 +51,7 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBack
 		if err != nil {
 			return err
 		}
-		existing, err := planSelections(tx, p)
+		existing, err := records.PlanSelections(tx, p)
 		if err != nil {
 			return err
 		}
@@ -79,8 +67,8 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBack
 					Message: "Backup plan " + p.ID + " already has a selection named " + e.Selection.SelectionName + " (" + e.ID + "): choose another name, or import the existing selection"}
 			}
 		}
-		rec := selectionRecord{ID: uuid.NewString(), PlanID: p.ID, CreatorRequestID: in.CreatorRequestId, CreationDate: s.clock.Now(), Selection: in.BackupSelection}
-		if err := records.InsertDoc(tx, records.CollSelections, p.key()+"/"+rec.ID, rec); err != nil {
+		rec := records.Selection{ID: uuid.NewString(), PlanID: p.ID, CreatorRequestID: in.CreatorRequestId, CreationDate: s.clock.Now(), Selection: in.BackupSelection}
+		if err := records.InsertDoc(tx, records.CollSelections, records.SelectionKey(p.Key(), rec.ID), rec); err != nil {
 			return err
 		}
 		out = &wire.CreateBackupSelectionOutput{BackupPlanId: p.ID, CreationDate: wire.NewTimestamp(rec.CreationDate), SelectionId: rec.ID}
@@ -93,24 +81,8 @@ func (s *Service) CreateBackupSelection(ctx context.Context, in *wire.CreateBack
 	return out, nil
 }
 
-func planSelections(tx store.Tx, p planRecord) ([]selectionRecord, error) {
-	docs, err := tx.Scan(records.CollSelections, p.key()+"/", "", 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]selectionRecord, 0, len(docs))
-	for _, d := range docs {
-		var r selectionRecord
-		if err := json.Unmarshal(d.Value, &r); err != nil {
-			return nil, fmt.Errorf("decode %s/%s: %w", records.CollSelections, d.Key, err)
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func findSelection(tx store.Tx, c Caller, planID, id string) (selectionRecord, error) {
-	rec, found, err := records.GetDoc[selectionRecord](tx, records.CollSelections, records.PlanKey(c.AccountID, c.Region, planID)+"/"+id)
+func findSelection(tx store.Tx, c Caller, planID, id string) (records.Selection, error) {
+	rec, found, err := records.GetDoc[records.Selection](tx, records.CollSelections, records.SelectionKey(records.PlanKey(c.AccountID, c.Region, planID), id))
 	if err != nil {
 		return rec, err
 	}
@@ -152,7 +124,7 @@ func (s *Service) DeleteBackupSelection(ctx context.Context, in *wire.DeleteBack
 		if _, err := findSelection(tx, c, in.BackupPlanId, in.SelectionId); err != nil {
 			return err
 		}
-		return tx.Delete(records.CollSelections, records.PlanKey(c.AccountID, c.Region, in.BackupPlanId)+"/"+in.SelectionId)
+		return tx.Delete(records.CollSelections, records.SelectionKey(records.PlanKey(c.AccountID, c.Region, in.BackupPlanId), in.SelectionId))
 	})
 	if err != nil {
 		return nil, internal("delete backup selection", err)
@@ -172,7 +144,7 @@ func (s *Service) ListBackupSelections(ctx context.Context, in *wire.ListBackupS
 		if err != nil {
 			return err
 		}
-		recs, next, err := records.Page[selectionRecord](tx, records.CollSelections, p.key()+"/", in.NextToken, in.MaxResults, nil)
+		recs, next, err := records.Page[records.Selection](tx, records.CollSelections, p.Key()+"/", in.NextToken, in.MaxResults, nil)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,9 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -40,10 +42,10 @@ type Config struct {
 	// saying the engine has no data dir.
 	Repos *jobs.Repos
 	// Jobs tunes the background job runner.
-	Jobs jobs.Options
+	Jobs queue.Options
 	// Events records the events of jobs and recovery points (package events' Outbox, which
 	// writes the event log and delivers notifications). Nil records none.
-	Events EventRecorder
+	Events events.Recorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
@@ -60,12 +62,12 @@ type Service struct {
 	connectors    resources.Set
 	repos         *jobs.Repos
 	regions       *region.Set
-	runner        *jobs.Runner
+	runner        *queue.Runner
 	// holdBatch is how many documents one legal hold resolution or release step examines
 	// (defaultHoldBatch; tests lower it to see the steps).
 	holdBatch int
 	sched     *scheduler.Scheduler
-	events    EventRecorder
+	events    events.Recorder
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -87,7 +89,7 @@ func New(cfg Config) *Service {
 		cfg.Connectors = resources.Default()
 	}
 	if cfg.Events == nil {
-		cfg.Events = noEvents{}
+		cfg.Events = events.Nop{}
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
@@ -98,16 +100,17 @@ func New(cfg Config) *Service {
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	s.runner = jobs.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]jobs.Handler{
-		kindBackup:    backupHandler{s},
-		kindRestore:   restoreHandler{s},
-		kindForget:    forgetHandler{s},
-		kindLegalHold: legalHoldHandler{s},
-		kindCopy:      copyHandler{s},
-		kindCold:      coldHandler{s},
+	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]queue.Handler{
+		jobs.KindBackup:    backupHandler{s},
+		jobs.KindRestore:   restoreHandler{s},
+		jobs.KindForget:    forgetHandler{s},
+		jobs.KindLegalHold: legalHoldHandler{s},
+		jobs.KindCopy:      copyHandler{s},
+		jobs.KindCold:      coldHandler{s},
 	})
 	so := cfg.Scheduler
-	so.Store, so.Clock, so.Work, so.Log = cfg.Store, cfg.Clock, scheduledWork{s}, cfg.Log
+	so.Store, so.Clock, so.Log = cfg.Store, cfg.Clock, cfg.Log
+	so.Work = scheduler.Due{Store: cfg.Store, Log: cfg.Log, Connectors: cfg.Connectors, Events: cfg.Events, Jobs: s.runner}
 	s.sched = scheduler.New(so)
 	return s
 }

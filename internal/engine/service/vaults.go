@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -129,7 +130,7 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *wire.DeleteBackupVa
 	// client (the CLI, SDK scripts, terraform destroy) a retry loop of its own.
 	for wait := time.Duration(0); ; wait += removalPoll {
 		err = s.deleteVaultDoc(ctx, c, in.BackupVaultName)
-		if !errors.Is(err, errRemovalInFlight) {
+		if !errors.Is(err, jobs.ErrRemovalInFlight) {
 			break
 		}
 		if wait >= removalPatience {
@@ -197,7 +198,7 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 		} else if job != "" {
 			return apierr.InvalidReq("Backup vault %s cannot be deleted while copy job %s is writing into it: wait for the job to finish", v.Name, job)
 		}
-		if err := settleDataRemovals(tx, v); err != nil {
+		if err := jobs.SettleDataRemovals(tx, v); err != nil {
 			return err
 		}
 		key := records.VaultKey(v.AccountID, v.Region, v.Name)

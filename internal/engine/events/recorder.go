@@ -1,36 +1,29 @@
-package service
+package events
 
 import (
 	"slices"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Events: what happened to jobs and recovery points, recorded in the transaction that made it
-// happen. The domain decides which events there are and which SNS topic a vault's notification
-// configuration sends each to; package events stores them in its outbox and delivers them (the
-// event log, webhooks). recordEvent is the one way to record an event; the job state changes call
-// it through saveBackupJob and saveRestoreJob.
-
-// EventRecorder records events in the domain's transactions and delivers them once committed
-// (package events' Outbox).
-type EventRecorder interface {
+// Recorder records events in the transactions that made them happen and delivers them once
+// committed (Outbox). The domain, the job handlers and the scheduler all record through it.
+type Recorder interface {
 	// Record records ev in tx; ID and Time are filled in when empty.
-	Record(tx store.Tx, ev events.Event) error
+	Record(tx store.Tx, ev Event) error
 	// Recorded wakes the delivery after a transaction that recorded events committed.
 	Recorded()
 	// Logged reports whether every recorded event is in the event log.
 	Logged(tx store.Tx) (bool, error)
 }
 
-// noEvents records nothing: a service built without an EventRecorder.
-type noEvents struct{}
+// Nop records nothing: for an engine built without event delivery.
+type Nop struct{}
 
-func (noEvents) Record(store.Tx, events.Event) error { return nil }
-func (noEvents) Recorded()                           {}
-func (noEvents) Logged(store.Tx) (bool, error)       { return true, nil }
+func (Nop) Record(store.Tx, Event) error  { return nil }
+func (Nop) Recorded()                     {}
+func (Nop) Logged(store.Tx) (bool, error) { return true, nil }
 
 // completionUmbrella maps an event to the "COMPLETED" event that also subscribes to it: "
 // Subscribing to Completed events is equivalent to subscribing to Successful, Failed, or Expired
@@ -48,9 +41,10 @@ func notifies(configured []string, t string) bool {
 	return slices.Contains(configured, t) || (completionUmbrella[t] != "" && slices.Contains(configured, completionUmbrella[t]))
 }
 
-// recordEvent records ev in tx, addressed to the vault's SNS topic when the vault's notification
-// configuration asks for it. Call s.eventsRecorded after the transaction commits.
-func (s *Service) recordEvent(tx store.Tx, ev events.Event) error {
+// RecordForVault records ev through r in tx, addressed to the vault's SNS topic when the vault's
+// notification configuration asks for it. It is the one way events are recorded; call
+// r.Recorded after the transaction commits.
+func RecordForVault(tx store.Tx, r Recorder, ev Event) error {
 	if ev.VaultName != "" {
 		n, found, err := records.GetDoc[records.VaultNotifications](tx, records.CollVaultNotifications, records.VaultKey(ev.AccountID, ev.Region, ev.VaultName))
 		if err != nil {
@@ -60,8 +54,5 @@ func (s *Service) recordEvent(tx store.Tx, ev events.Event) error {
 			ev.SNSTopicArn = n.SNSTopicArn
 		}
 	}
-	return s.events.Record(tx, ev)
+	return r.Record(tx, ev)
 }
-
-// eventsRecorded wakes the event delivery after a transaction recorded events.
-func (s *Service) eventsRecorded() { s.events.Recorded() }

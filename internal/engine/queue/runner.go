@@ -1,4 +1,4 @@
-// Package jobs runs the engine's background work — backup and restore jobs, and the deletion of
+// Package queue runs the engine's background work — backup and restore jobs, and the deletion of
 // a recovery point's data — so that it survives API calls returning, runs at most once even when
 // several engine processes share a data dir, and leaves a clear record when a process dies.
 //
@@ -14,7 +14,7 @@
 // The queue, leases and renewal are hand-written: they are a few hundred lines over the engine's
 // own transactional store, and a general job library would bring a second store to keep
 // consistent with the first.
-package jobs
+package queue
 
 import (
 	"context"
@@ -35,14 +35,14 @@ const collQueue = "job-queue"
 
 // ErrLeaseLost is returned by Task.Update and Task.Finish when this runner no longer holds the
 // task's lease (another process declared it abandoned); nothing was written.
-var ErrLeaseLost = errors.New("jobs: the lease on this task was lost")
+var ErrLeaseLost = errors.New("queue: the lease on this task was lost")
 
 // Cancellation causes a running task's context can carry (context.Cause).
 var (
 	// ErrStopRequested: someone asked for the task to stop (StopBackupJob).
-	ErrStopRequested = errors.New("jobs: stop requested")
+	ErrStopRequested = errors.New("queue: stop requested")
 	// ErrShutdown: the runner is shutting down.
-	ErrShutdown = errors.New("jobs: the engine is shutting down")
+	ErrShutdown = errors.New("queue: the engine is shutting down")
 )
 
 // entry is one queued task.

@@ -1,4 +1,4 @@
-package service
+package scheduler
 
 import (
 	"context"
@@ -11,9 +11,12 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
+// Resolving a plan's selections: which registered resources a rule firing backs up.
+//
 // Tag-based selections see a resource's registry tags and, for a resource that has tags of its
 // own (an S3 bucket's, from GetBucketTagging), those too; on a key both have, the registry's
 // value wins, so an engine-side tag can always override or add to what the bucket says.
@@ -29,16 +32,17 @@ const ownTagTimeout = 5 * time.Second
 // ownTagFetches is how many resources' own tags are fetched at once.
 const ownTagFetches = 4
 
-// ownTags caches resources' own tags by ARN for one scheduler run (or one ListPlanResources).
-type ownTags struct {
+// OwnTags caches resources' own tags by ARN for one scheduler run (or one ListPlanResources).
+type OwnTags struct {
 	mu   sync.Mutex
 	tags map[string]map[string]string
 }
 
-func newOwnTags() *ownTags { return &ownTags{tags: map[string]map[string]string{}} }
+// NewOwnTags returns an empty cache.
+func NewOwnTags() *OwnTags { return &OwnTags{tags: map[string]map[string]string{}} }
 
 // merged returns r's tags as selections see them.
-func (o *ownTags) merged(r resources.Resource) map[string]string {
+func (o *OwnTags) merged(r resources.Resource) map[string]string {
 	if o == nil {
 		return r.Tags
 	}
@@ -54,7 +58,7 @@ func (o *ownTags) merged(r resources.Resource) map[string]string {
 }
 
 // usesTags reports whether any of the plan's selections looks at tags.
-func usesTags(sels []selectionRecord) bool {
+func usesTags(sels []records.Selection) bool {
 	for _, rec := range sels {
 		spec := rec.Selection.Spec()
 		c := spec.Conditions
@@ -65,12 +69,20 @@ func usesTags(sels []selectionRecord) bool {
 	return false
 }
 
-// fetchOwnTags fills cache with the own tags of plan p's account and region's resources, if any
+// Selections resolves plans' selections against the protected-resource registry.
+type Selections struct {
+	Store store.Store
+	// Connectors give the resources that have tags of their own (resources.TagSource).
+	Connectors resources.Set
+	Log        *slog.Logger
+}
+
+// FetchOwnTags fills cache with the own tags of plan p's account and region's resources, if any
 // of p's selections looks at tags and the resources' connectors have tags of their own.
-func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord) error {
+func (s Selections) FetchOwnTags(ctx context.Context, cache *OwnTags, p records.Plan) error {
 	var todo []resources.Resource
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		sels, err := planSelections(tx, p)
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		sels, err := records.PlanSelections(tx, p)
 		if err != nil || !usesTags(sels) {
 			return err
 		}
@@ -85,7 +97,7 @@ func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord
 			if err := json.Unmarshal(d.Value, &r); err != nil {
 				return fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
 			}
-			if _, ok := s.connectors[r.Type].(resources.TagSource); !ok {
+			if _, ok := s.Connectors[r.Type].(resources.TagSource); !ok {
 				continue
 			}
 			if _, done := cache.tags[r.ARN]; !done {
@@ -107,9 +119,9 @@ func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord
 			defer func() { <-slots; wg.Done() }()
 			fctx, cancel := context.WithTimeout(ctx, ownTagTimeout)
 			defer cancel()
-			tags, err := s.connectors[r.Type].(resources.TagSource).ResourceTags(fctx, r)
+			tags, err := s.Connectors[r.Type].(resources.TagSource).ResourceTags(fctx, r)
 			if err != nil {
-				s.log.Warn("a resource's own tags could not be read; selections match it on its registry tags only",
+				s.Log.Warn("a resource's own tags could not be read; selections match it on its registry tags only",
 					slog.String("resource_arn", r.ARN), slog.Any("error", err))
 				return
 			}
@@ -120,4 +132,51 @@ func (s *Service) fetchOwnTags(ctx context.Context, cache *ownTags, p planRecord
 	}
 	wg.Wait()
 	return nil
+}
+
+// Match is a registered resource a selection covers, with the role to back it up with.
+type Match struct {
+	Resource resources.Resource
+	Role     string
+}
+
+// ResolveSelections returns the registered resources of plan p's account and region that any of
+// its selections covers, in registry order, each once. Resources are matched on their registry
+// tags merged with their own tags in own (filled by FetchOwnTags before the transaction).
+func ResolveSelections(tx store.Tx, p records.Plan, own *OwnTags) ([]Match, error) {
+	sels, err := records.PlanSelections(tx, p)
+	if err != nil || len(sels) == 0 {
+		return nil, err
+	}
+	type compiled struct {
+		sel  *selection.Selection
+		role string
+	}
+	var cs []compiled
+	for _, rec := range sels {
+		sel, err := selection.Compile(rec.Selection.Spec())
+		if err != nil {
+			continue // stored selections were validated
+		}
+		cs = append(cs, compiled{sel, rec.Selection.IamRoleArn})
+	}
+	docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []Match
+	for _, d := range docs {
+		var r resources.Resource
+		if err := json.Unmarshal(d.Value, &r); err != nil {
+			return nil, fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
+		}
+		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
+		for _, c := range cs {
+			if c.sel.Match(sr) {
+				out = append(out, Match{Resource: r, Role: c.role})
+				break
+			}
+		}
+	}
+	return out, nil
 }
