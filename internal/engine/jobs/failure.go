@@ -22,10 +22,10 @@ const (
 	CategoryFailed       = "FAILED"
 )
 
-// Failure turns a job error into a StatusMessage and a message category, saying what to do.
+// failure turns a job error into a StatusMessage and a message category, saying what to do.
 // lost says what the failure cost, for the messages that need it ("nothing was stored as a
 // recovery point").
-func Failure(err error, cause error, lost string) (msg, category string) {
+func failure(err error, cause error, lost string) (msg, category string) {
 	if e, ok := apierr.As(err); ok {
 		return e.Message, CategoryFailed
 	}

@@ -544,6 +544,9 @@ type Task struct {
 	finished bool
 }
 
+// Notify wakes the runner holding t: for a task that queued more work.
+func (t *Task) Notify() { t.r.Notify() }
+
 func (t *Task) isFinished() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -1,11 +1,6 @@
 package records
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/google/uuid"
-)
+import "fmt"
 
 // The keys of the engine's documents. Most are scoped by account and region first, so one
 // account's documents in one region form a contiguous range that a List call scans by prefix.
@@ -47,10 +42,3 @@ func ProtectionKey(account, region, arn string) string {
 
 // ResourceKey is the key of a registered resource in CollResources.
 func ResourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
-
-// NewJobID returns a new backup, copy or restore job ID. UUIDv7 IDs sort by creation time, so
-// documents keyed by them (JobKey) list in creation order.
-func NewJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()) }
-
-// NewPointID returns a new recovery point ID, a UUIDv7 as well (PointKey).
-func NewPointID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -84,23 +84,6 @@ func (rp RecoveryPoint) MoveToColdAt() time.Time {
 	return rp.CreationDate.AddDate(0, 0, int(*rp.Lifecycle.MoveToColdStorageAfterDays))
 }
 
-// EffectiveLifecycle is the lifecycle a point gets from the lifecycle lc a job asks for: the
-// cold-storage setting is dropped for resource types that have no cold tier (AWS ignores it for
-// them, and they stay warm).
-func EffectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
-	if lc == nil {
-		return nil
-	}
-	out := *lc
-	if !supportsCold {
-		out.MoveToColdStorageAfterDays = nil
-	}
-	if out.DeleteAfterDays == nil && out.MoveToColdStorageAfterDays == nil && out.DeleteAfterEvent == "" && out.OptInToArchiveForSupportedResources == nil {
-		return nil
-	}
-	return &out
-}
-
 // PendingForget is a snapshot whose recovery point was deleted (or moved to cold storage) and
 // whose data is still to be removed from the vault's repository, in CollPendingForgets. With no
 // SnapshotID, the task only collects the repository's unreferenced data (what a stopped job had

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/rds"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3"
@@ -180,6 +181,17 @@ func Default() Set {
 }
 
 // Types lists the resource types of s, sorted.
+// Connector returns the connector of a resource type, or an error naming the types there are.
+func (s Set) Connector(resourceType string) (Connector, error) {
+	if c, ok := s[resourceType]; ok {
+		return c, nil
+	}
+	if resourceType == "" {
+		return nil, apierr.Missing("ResourceType is required; this engine supports %s", strings.Join(s.Types(), ", "))
+	}
+	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.Types(), ", "))
+}
+
 func (s Set) Types() []string {
 	out := make([]string, 0, len(s))
 	for t := range s {

@@ -245,7 +245,7 @@ func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) 
 		supportsCold = conn.SupportsColdStorage()
 	}
 	j := records.BackupJob{
-		ID: records.NewJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: records.BackupJobCreated,
+		ID: jobs.NewJobID(), AccountID: p.AccountID, Region: p.Region, IamRoleARN: m.Role, State: records.BackupJobCreated,
 		Resource: m.Resource, CreationDate: at, StartBy: at.Add(time.Duration(start) * time.Minute), CompleteBy: at.Add(time.Duration(complete) * time.Minute),
 		StartWindowMinutes: start, CompleteWindowMinutes: complete,
 		Lifecycle: records.EffectiveLifecycle(rule.Lifecycle, supportsCold), RecoveryPointTags: maps.Clone(rule.RecoveryPointTags),
@@ -256,7 +256,7 @@ func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) 
 			BackupRuleCron: rule.ScheduleExpression, BackupRuleId: rule.RuleId, BackupRuleName: rule.RuleName, BackupRuleTimezone: rule.ScheduleExpressionTimezone,
 		},
 	}
-	j.RecoveryPointID = records.NewPointID()
+	j.RecoveryPointID = jobs.NewPointID()
 	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
 }

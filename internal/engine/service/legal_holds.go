@@ -57,9 +57,6 @@ package service
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,7 +65,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -76,10 +72,10 @@ import (
 
 // Legal hold statuses (the model's LegalHoldStatus).
 const (
-	LegalHoldCreating  = "CREATING"
-	LegalHoldActive    = "ACTIVE"
-	LegalHoldCanceling = "CANCELING"
-	LegalHoldCanceled  = "CANCELED"
+	LegalHoldCreating  = records.LegalHoldCreating
+	LegalHoldActive    = records.LegalHoldActive
+	LegalHoldCanceling = records.LegalHoldCanceling
+	LegalHoldCanceled  = records.LegalHoldCanceled
 )
 
 const (
@@ -94,69 +90,7 @@ const (
 	// maxHoldDescription: the developer guide's "280 chars max" for Description and
 	// CancelDescription.
 	maxHoldDescription = 280
-	// defaultHoldBatch is how many documents one resolution or release step examines.
-	defaultHoldBatch = 1000
 )
-
-// legalHold is a legal hold as stored.
-type legalHold struct {
-	ID                string                       `json:"id"`
-	ARN               string                       `json:"arn"`
-	AccountID         string                       `json:"account_id"`
-	Region            string                       `json:"region"`
-	Title             string                       `json:"title"`
-	Description       string                       `json:"description"`
-	Selection         *wire.RecoveryPointSelection `json:"selection,omitempty"`
-	Status            string                       `json:"status"`
-	CreationDate      time.Time                    `json:"creation_date"`
-	CancellationDate  time.Time                    `json:"cancellation_date,omitzero"`
-	CancelDescription string                       `json:"cancel_description,omitempty"`
-	RetainRecordUntil time.Time                    `json:"retain_record_until,omitzero"`
-	// Cursor is the last key the pending step sequence has done: a records.CollRecoveryPoints key while
-	// CREATING, a records.CollLegalHoldPoints key while CANCELING.
-	Cursor string `json:"cursor,omitempty"`
-}
-
-func (h legalHold) key() string { return records.HoldKey(h.AccountID, h.Region, h.ID) }
-
-// settled reports whether the hold has no pending work: ACTIVE or CANCELED.
-func (h legalHold) settled() bool {
-	return h.Status == LegalHoldActive || h.Status == LegalHoldCanceled
-}
-
-// visibleAt reports whether the hold's record still exists at now: a cancelled hold's record is
-// kept until RetainRecordUntil, then it is gone from every call.
-func (h legalHold) visibleAt(now time.Time) bool {
-	return h.Status != LegalHoldCanceled || h.RetainRecordUntil.IsZero() || now.Before(h.RetainRecordUntil)
-}
-
-// covers reports whether the hold's selection includes rp (see the package comment of this file
-// for AWS's semantics). Points created after the hold are never covered.
-func (h legalHold) covers(rp records.RecoveryPoint) bool {
-	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
-		return false
-	}
-	created := rp.CreationDate.Truncate(time.Millisecond) // the wire's precision, so dates users copy from the API match
-	if created.After(h.CreationDate) {
-		return false
-	}
-	sel := h.Selection
-	if sel == nil {
-		return true
-	}
-	if len(sel.VaultNames) > 0 && !slices.Contains(sel.VaultNames, rp.VaultName) {
-		return false
-	}
-	if len(sel.ResourceIdentifiers) > 0 && !slices.Contains(sel.ResourceIdentifiers, rp.ResourceARN) {
-		return false
-	}
-	if r := sel.DateRange; r != nil {
-		if created.Before(r.FromDate.Time()) || created.After(r.ToDate.Time()) {
-			return false
-		}
-	}
-	return true
-}
 
 // countHeldPoints counts the points of vault v that legal holds hold.
 func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
@@ -178,141 +112,7 @@ func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
 	return n, nil
 }
 
-// addMember records that h holds rp.
-func addMember(tx store.Tx, h legalHold, rp records.RecoveryPoint) error {
-	scope := h.AccountID + "/" + h.Region + "/"
-	if err := records.PutDoc(tx, records.CollLegalHoldPoints, scope+h.ID+"/"+rp.ID, records.HoldMember{PointID: rp.ID, PointARN: rp.ARN,
-		VaultName: rp.VaultName, ResourceARN: rp.ResourceARN, ResourceType: rp.ResourceType}); err != nil {
-		return err
-	}
-	return records.PutDoc(tx, records.CollPointLegalHolds, scope+rp.ID+"/"+h.ID, records.HoldRef{HoldID: h.ID})
-}
-
-// advanceHold does one step of a hold's pending work, examining at most batch documents, and
-// stores the hold. CREATING: it resolves the next points of the account in key order, holding
-// those the hold covers, and turns ACTIVE when none are left. CANCELING: it releases the next
-// points the hold holds, and turns CANCELED when none are left. A settled hold is left as it is.
-func advanceHold(tx store.Tx, h *legalHold, batch int) error {
-	if batch <= 0 {
-		batch = defaultHoldBatch
-	}
-	scope := h.AccountID + "/" + h.Region + "/"
-	switch h.Status {
-	case LegalHoldCreating:
-		docs, err := tx.Scan(records.CollRecoveryPoints, scope, h.Cursor, batch)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, d.Key)
-			if err != nil {
-				return err
-			}
-			if found && h.covers(rp) {
-				if err := addMember(tx, *h, rp); err != nil {
-					return err
-				}
-			}
-			h.Cursor = d.Key
-		}
-		if len(docs) < batch {
-			h.Status, h.Cursor = LegalHoldActive, ""
-		}
-	case LegalHoldCanceling:
-		docs, err := tx.Scan(records.CollLegalHoldPoints, scope+h.ID+"/", h.Cursor, batch)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			pointID := d.Key[strings.LastIndex(d.Key, "/")+1:]
-			if err := records.DeleteIfExists(tx, records.CollPointLegalHolds, scope+pointID+"/"+h.ID); err != nil {
-				return err
-			}
-			h.Cursor = d.Key
-		}
-		if len(docs) < batch {
-			h.Status, h.Cursor = LegalHoldCanceled, ""
-		}
-	default:
-		return nil
-	}
-	return records.PutDoc(tx, records.CollLegalHolds, h.key(), h)
-}
-
-// queueHoldWork queues the task that finishes a hold's pending work, unless one is queued already
-// (a running task re-reads the hold at every step, so it picks up a cancellation too).
-func queueHoldWork(tx store.Tx, h legalHold) error {
-	if h.settled() {
-		return nil
-	}
-	queued, _, err := queue.Claimed(tx, jobs.KindLegalHold, h.key())
-	if err != nil || queued {
-		return err
-	}
-	return queue.Enqueue(tx, jobs.KindLegalHold, h.key())
-}
-
-// legalHoldHandler takes the steps of holds that one transaction did not settle.
-type legalHoldHandler struct{ s *Service }
-
-// errHoldNotSettled makes a finishing transaction roll back when the hold got more work meanwhile
-// (a cancellation), so the task goes on.
-var errHoldNotSettled = errors.New("legal hold has more work")
-
-func (h legalHoldHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
-	hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
-	return found && !hold.settled(), err
-}
-
-func (h legalHoldHandler) Run(ctx context.Context, t *queue.Task) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		settled := false
-		err := t.Update(ctx, func(tx store.Tx) error {
-			hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
-			if err != nil || !found {
-				settled = true
-				return err
-			}
-			if err := advanceHold(tx, &hold, h.s.holdBatch); err != nil {
-				return err
-			}
-			settled = hold.settled()
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if !settled {
-			continue
-		}
-		// Remove the task, unless a cancellation gave the hold more work since the last step.
-		err = t.Finish(ctx, func(tx store.Tx) error {
-			hold, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, t.Key)
-			if err == nil && found && !hold.settled() {
-				err = errHoldNotSettled
-			}
-			return err
-		})
-		if err == nil {
-			h.s.log.Info("legal hold settled", slog.String("hold", t.Key))
-			return nil
-		}
-		if !errors.Is(err, errHoldNotSettled) {
-			return err
-		}
-	}
-}
-
-// Abandoned always retries: every step is idempotent and resumes from the hold's cursor.
-func (h legalHoldHandler) Abandoned(_ store.Tx, t *queue.Task, reason string) (bool, func(), error) {
-	h.s.log.Warn("legal hold work interrupted; resuming", slog.String("hold", t.Key), slog.String("reason", reason))
-	return true, nil, nil
-}
-
-func createOutput(h legalHold) *wire.CreateLegalHoldOutput {
+func createOutput(h records.LegalHold) *wire.CreateLegalHoldOutput {
 	return &wire.CreateLegalHoldOutput{CreationDate: wire.NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN,
 		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
 }
@@ -384,7 +184,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 	}
 	now := s.clock.Now()
 	id := newPointID()
-	h := legalHold{ID: id, ARN: arns.LegalHold(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
+	h := records.LegalHold{ID: id, ARN: arns.LegalHold(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
 		Title: in.Title, Description: in.Description, Selection: in.RecoveryPointSelection, Status: LegalHoldCreating, CreationDate: now}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if err := purgeExpiredHolds(tx, c, now); err != nil {
@@ -402,11 +202,11 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 				return err
 			}
 			if found {
-				prior, stillThere, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, rec.JobID))
+				prior, stillThere, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, rec.JobID))
 				if err != nil {
 					return err
 				}
-				if stillThere && prior.visibleAt(now) {
+				if stillThere && prior.VisibleAt(now) {
 					if rec.Fingerprint != fp {
 						return apierr.InvalidParameter("IdempotencyToken %q was already used by legal hold %s for a different request: use a new token for a new hold", in.IdempotencyToken, rec.JobID)
 					}
@@ -429,7 +229,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 			return apierr.New(apierr.LimitExceeded, "account %s already has %d active legal holds in %s, the most AWS Backup allows at one time: cancel one (CancelLegalHold) before creating another",
 				c.AccountID, active, c.Region)
 		}
-		if err := records.InsertDoc(tx, records.CollLegalHolds, h.key(), h); err != nil {
+		if err := records.InsertDoc(tx, records.CollLegalHolds, h.Key(), h); err != nil {
 			return err
 		}
 		if len(in.Tags) > 0 {
@@ -437,15 +237,15 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 				return err
 			}
 		}
-		if err := advanceHold(tx, &h, s.holdBatch); err != nil {
+		if err := jobs.AdvanceHold(tx, &h, s.holdBatch); err != nil {
 			return err
 		}
-		return queueHoldWork(tx, h)
+		return jobs.QueueHoldWork(tx, h)
 	})
 	if err != nil {
 		return nil, internal("create legal hold", err)
 	}
-	if !h.settled() {
+	if !h.Settled() {
 		s.runner.Notify()
 	}
 	return createOutput(h), nil
@@ -458,7 +258,7 @@ func countActiveHolds(tx store.Tx, c Caller) (int, error) {
 	}
 	n := 0
 	for _, d := range docs {
-		h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, d.Key)
+		h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, d.Key)
 		if err != nil {
 			return 0, err
 		}
@@ -479,14 +279,14 @@ func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
 		return err
 	}
 	for _, d := range docs {
-		h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, d.Key)
+		h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, d.Key)
 		if err != nil {
 			return err
 		}
-		if !found || h.visibleAt(now) {
+		if !found || h.VisibleAt(now) {
 			continue
 		}
-		members, err := tx.Scan(records.CollLegalHoldPoints, h.key()+"/", "", 0)
+		members, err := tx.Scan(records.CollLegalHoldPoints, h.Key()+"/", "", 0)
 		if err != nil {
 			return err
 		}
@@ -506,12 +306,12 @@ func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
 }
 
 // findHold returns the caller's legal hold by ID, or ResourceNotFoundException.
-func findHold(tx store.Tx, c Caller, id string, now time.Time) (legalHold, error) {
-	h, found, err := records.GetDoc[legalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, id))
+func findHold(tx store.Tx, c Caller, id string, now time.Time) (records.LegalHold, error) {
+	h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, id))
 	if err != nil {
 		return h, err
 	}
-	if !found || !h.visibleAt(now) {
+	if !found || !h.VisibleAt(now) {
 		return h, apierr.NotFound("legal hold %s does not exist in account %s, region %s (the record of a cancelled hold is removed after its RetainRecordInDays)", id, c.AccountID, c.Region)
 	}
 	return h, nil
@@ -555,7 +355,7 @@ func (s *Service) ListLegalHolds(ctx context.Context, in *wire.ListLegalHoldsInp
 	now := s.clock.Now()
 	out := &wire.ListLegalHoldsOutput{LegalHolds: []*wire.LegalHold{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		list, next, err := records.Page(tx, records.CollLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *legalHold) bool { return h.visibleAt(now) })
+		list, next, err := records.Page(tx, records.CollLegalHolds, c.scope(), in.NextToken, in.MaxResults, func(h *records.LegalHold) bool { return h.VisibleAt(now) })
 		if err != nil {
 			return err
 		}
@@ -611,11 +411,11 @@ func (s *Service) CancelLegalHold(ctx context.Context, in *wire.CancelLegalHoldI
 		h.Status, h.Cursor = LegalHoldCanceling, ""
 		h.CancellationDate, h.CancelDescription = now, in.CancelDescription
 		h.RetainRecordUntil = now.AddDate(0, 0, int(days))
-		if err := advanceHold(tx, &h, s.holdBatch); err != nil {
+		if err := jobs.AdvanceHold(tx, &h, s.holdBatch); err != nil {
 			return err
 		}
-		settled = h.settled()
-		return queueHoldWork(tx, h)
+		settled = h.Settled()
+		return jobs.QueueHoldWork(tx, h)
 	})
 	if err != nil {
 		return nil, internal("cancel legal hold", err)
@@ -643,7 +443,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *wire.Li
 			return err
 		}
 		var lookupErr error
-		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.key()+"/", in.NextToken, in.MaxResults, func(m *records.HoldMember) bool {
+		list, next, err := records.Page(tx, records.CollLegalHoldPoints, h.Key()+"/", in.NextToken, in.MaxResults, func(m *records.HoldMember) bool {
 			_, exists, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, m.VaultName, m.PointID))
 			if err != nil && lookupErr == nil {
 				lookupErr = err

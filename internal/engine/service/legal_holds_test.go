@@ -186,8 +186,7 @@ func TestLegalHoldDoesNotCoverPointsCreatedAfterIt(t *testing.T) {
 // CANCELING while they are being released, then CANCELED; and the record stays for
 // RetainRecordInDays on the engine clock, then disappears from every call.
 func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
-	ts := newTestService(t)
-	ts.holdBatch = 2
+	ts := newTestService(t, func(c *Config) { c.HoldBatch = 2 })
 	ts.createVault("v1")
 	var points []records.RecoveryPoint
 	for i := range 5 {
@@ -290,8 +289,7 @@ func TestLegalHoldStatusMovesCreatingActiveCancelingCanceled(t *testing.T) {
 // A cancellation that comes while the hold is still CREATING stops the resolution and releases
 // what was held so far.
 func TestCancellingACreatingHoldReleasesWhatItHeld(t *testing.T) {
-	ts := newTestService(t)
-	ts.holdBatch = 2
+	ts := newTestService(t, func(c *Config) { c.HoldBatch = 2 })
 	ts.createVault("v1")
 	var points []records.RecoveryPoint
 	for i := range 5 {
@@ -333,8 +331,7 @@ func (ts *testService) waitHold(id, status string) {
 // restartRunner replaces the stopped job runner with a new one (a restarted engine).
 func (ts *testService) restartRunner() {
 	ts.t.Helper()
-	next := New(Config{Store: ts.store, Clock: ts.clock})
-	next.holdBatch = ts.holdBatch
+	next := New(Config{Store: ts.store, Clock: ts.clock, HoldBatch: ts.holdBatch})
 	ts.Service = next
 	ts.Start()
 	ts.t.Cleanup(func() { _ = next.Close() })

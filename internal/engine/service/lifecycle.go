@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -18,11 +17,6 @@ func validateJobLifecycle(lc *wire.Lifecycle) error {
 		return apierr.InvalidParameter("Lifecycle.OptInToArchiveForSupportedResources: this engine has no archive tier; leave it out or false")
 	}
 	return nil
-}
-
-// effectiveLifecycle is records.EffectiveLifecycle.
-func effectiveLifecycle(lc *wire.Lifecycle, supportsCold bool) *wire.Lifecycle {
-	return records.EffectiveLifecycle(lc, supportsCold)
 }
 
 // calculatedLifecycle works lifecycle lc out from the point's creation date.

@@ -1,13 +1,10 @@
 package service
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -65,14 +62,4 @@ func (s *Service) checkPlanARNs(p *wire.BackupPlanInput, prefix string) error {
 		}
 	}
 	return nil
-}
-
-// refusedRepo answers a repository path the layout refuses with InvalidParameterValueException
-// (naming what is wrong), so that a request or job that reaches one gets an AWS error code
-// rather than an internal error.
-func refusedRepo(repo *content.Repository, err error) (*content.Repository, error) {
-	if errors.Is(err, layout.ErrUnsafe) {
-		return nil, apierr.InvalidParameter("%v", err)
-	}
-	return repo, err
 }

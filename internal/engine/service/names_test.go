@@ -2,15 +2,10 @@ package service
 
 import (
 	"context"
-	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -78,31 +73,5 @@ func TestCheckARNKnowsTheEnginesRegions(t *testing.T) {
 		if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidParameterValue || !strings.Contains(e.Message, says) || !strings.HasPrefix(e.Message, "F") {
 			t.Errorf("checkARN(%q) = %v, want InvalidParameterValueException naming F and saying %q", arn, err, says)
 		}
-	}
-}
-
-// A repository path the layout refuses reaches a caller as InvalidParameterValueException.
-func TestRefusedRepositoryPathIsAnAPIError(t *testing.T) {
-	dir := t.TempDir()
-	s := &Service{repos: &jobs.Repos{
-		Dir: func(account, regionName, vault string) (string, error) {
-			return layout.VaultRepo(dir, account, regionName, vault)
-		},
-		ColdDir: func(account, regionName, vault string) (string, error) {
-			return layout.ColdRepo(dir, account, regionName, vault)
-		},
-	}}
-	hostile := records.Vault{AccountID: "210987654321", Region: "..", Name: testAccount}
-	if _, err := s.openRepo(context.Background(), hostile, true); !apierr.Is(err, apierr.InvalidParameterValue) {
-		t.Errorf("openRepo of a vault in region ..: %v", err)
-	}
-	if _, err := s.openColdRepo(context.Background(), hostile, true); !apierr.Is(err, apierr.InvalidParameterValue) {
-		t.Errorf("openColdRepo of a vault in region ..: %v", err)
-	}
-	if err := s.repos.Remove(hostile.AccountID, hostile.Region, hostile.Name); !errors.Is(err, layout.ErrUnsafe) {
-		t.Errorf("Remove of a vault in region ..: %v", err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("the refusals made %v", entries)
 	}
 }

@@ -195,7 +195,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeletePoint, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeletePoint, rp.ARN, now); err != nil {
 			return err
 		}
 		if err := records.CheckPointDeletable(tx, v, rp, now); err != nil {
@@ -235,14 +235,14 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionUpdateLifecycle, rp.ARN, now); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionUpdateLifecycle, rp.ARN, now); err != nil {
 			return err
 		}
 		supportsCold := false
 		if conn, ok := s.connectors[rp.ResourceType]; ok {
 			supportsCold = conn.SupportsColdStorage()
 		}
-		lc := effectiveLifecycle(in.Lifecycle, supportsCold)
+		lc := records.EffectiveLifecycle(in.Lifecycle, supportsCold)
 		if err := records.CheckHeldLifecycleChange(tx, rp, lc); err != nil {
 			return err
 		}

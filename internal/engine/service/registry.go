@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"maps"
-	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -30,13 +29,7 @@ func registeredResourceOut(r resources.Resource) *wire.RegisteredResource {
 
 // connector returns the connector of a resource type, or an error naming the types there are.
 func (s *Service) connector(resourceType string) (resources.Connector, error) {
-	if c, ok := s.connectors[resourceType]; ok {
-		return c, nil
-	}
-	if resourceType == "" {
-		return nil, apierr.Missing("ResourceType is required; this engine supports %s", strings.Join(s.connectors.Types(), ", "))
-	}
-	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.connectors.Types(), ", "))
+	return s.connectors.Connector(resourceType)
 }
 
 // accountLocator is a connector whose locators are judged per account: EFS, whose directories

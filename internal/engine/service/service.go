@@ -48,6 +48,9 @@ type Config struct {
 	Events events.Recorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
+	// HoldBatch is how many documents one legal hold resolution or release step examines
+	// (default jobs.DefaultHoldBatch; tests lower it to see the steps).
+	HoldBatch int
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
 	Regions *region.Set
 }
@@ -63,8 +66,7 @@ type Service struct {
 	repos         *jobs.Repos
 	regions       *region.Set
 	runner        *queue.Runner
-	// holdBatch is how many documents one legal hold resolution or release step examines
-	// (defaultHoldBatch; tests lower it to see the steps).
+	// holdBatch is Config.HoldBatch: for the steps CreateLegalHold and CancelLegalHold take.
 	holdBatch int
 	sched     *scheduler.Scheduler
 	events    events.Recorder
@@ -93,21 +95,16 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
-		holdBatch: defaultHoldBatch}
+		holdBatch: cfg.HoldBatch}
 	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, map[string]queue.Handler{
-		jobs.KindBackup:    backupHandler{s},
-		jobs.KindRestore:   restoreHandler{s},
-		jobs.KindForget:    forgetHandler{s},
-		jobs.KindLegalHold: legalHoldHandler{s},
-		jobs.KindCopy:      copyHandler{s},
-		jobs.KindCold:      coldHandler{s},
-	})
+	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
+		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Regions: cfg.Regions, Wake: func() { s.sched.Wake() }})
+	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Log = cfg.Store, cfg.Clock, cfg.Log
 	so.Work = scheduler.Due{Store: cfg.Store, Log: cfg.Log, Connectors: cfg.Connectors, Events: cfg.Events, Jobs: s.runner}

@@ -27,14 +27,20 @@ type testService struct {
 	t     *testing.T
 }
 
-func newTestService(t *testing.T) *testService {
+// newTestService returns a service over a memory store and a fake clock; tune adjusts its
+// Config.
+func newTestService(t *testing.T, tune ...func(*Config)) *testService {
 	t.Helper()
 	fake := clock.NewFake(t0)
-	s := New(Config{Store: store.NewMemory(), Clock: fake, PolicyActions: []string{
+	cfg := Config{Store: store.NewMemory(), Clock: fake, PolicyActions: []string{
 		"DeleteRecoveryPoint", "DescribeBackupVault", "DescribeRecoveryPoint", "GetBackupVaultAccessPolicy",
 		"ListRecoveryPointsByBackupVault", "PutBackupVaultAccessPolicy", "StartBackupJob", "StartCopyJob",
 		"UpdateRecoveryPointLifecycle",
-	}})
+	}}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	s := New(cfg)
 	ctx := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion, AccessKeyID: "AKIDTEST"})
 	return &testService{Service: s, clock: fake, ctx: ctx, t: t}
 }

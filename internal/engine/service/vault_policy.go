@@ -17,7 +17,7 @@ import (
 func (s *Service) parsePolicy(text string) (*policy.Document, error) {
 	actions := s.policyActions
 	if actions != nil {
-		actions = append(actions[:len(actions):len(actions)], iamOnlyActions...)
+		actions = append(actions[:len(actions):len(actions)], records.IAMOnlyActions...)
 	}
 	doc, err := policy.Parse(text, policy.Options{Actions: actions})
 	if err != nil {

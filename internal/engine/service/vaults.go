@@ -165,7 +165,7 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 		if err != nil {
 			return err
 		}
-		if err := refuseByVaultPolicy(tx, v, c.AccountID, c.Region, actionDeleteVault, v.ARN, s.clock.Now()); err != nil {
+		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeleteVault, v.ARN, s.clock.Now()); err != nil {
 			return err
 		}
 		n, err := records.CountRecoveryPoints(tx, v)

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"fmt"
@@ -7,11 +7,11 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/policy"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// Enforcement of vault access policies (vault_policy.go stores them; package policy evaluates).
+// Enforcement of vault access policies (the domain's vault_policy.go stores them; package policy
+// evaluates).
 //
 // Which requests a vault's policy governs here:
 //
@@ -31,7 +31,7 @@ import (
 // account: its keys act as the account's root user, which, as with S3 bucket policies, can always
 // repair a policy that locks everyone out. A vault access policy is therefore a guard rail against
 // mistakes by the account's own callers and the gate for other accounts' copies; protection that
-// nobody can lift is Vault Lock's (vault_lock.go).
+// nobody can lift is Vault Lock's (the domain's vault_lock.go).
 //
 // Lifecycle expiry is AWS Backup acting, not a caller, and is not governed by the policy.
 // Cross-account requests other than CopyIntoBackupVault never reach a vault here: operations find
@@ -41,19 +41,19 @@ import (
 
 // Actions (IAM action names without "backup:") the engine checks against vault access policies.
 const (
-	actionCopyInto           = "CopyIntoBackupVault"
-	actionStartCopyJob       = "StartCopyJob"
-	actionDeletePoint        = "DeleteRecoveryPoint"
-	actionUpdateLifecycle    = "UpdateRecoveryPointLifecycle"
-	actionDeleteVault        = "DeleteBackupVault"
+	ActionCopyInto           = "CopyIntoBackupVault"
+	ActionStartCopyJob       = "StartCopyJob"
+	ActionDeletePoint        = "DeleteRecoveryPoint"
+	ActionUpdateLifecycle    = "UpdateRecoveryPointLifecycle"
+	ActionDeleteVault        = "DeleteBackupVault"
 	principalTypeAccountRoot = "Account"
 )
 
-// iamOnlyActions are AWS Backup IAM actions that are no API operation, which vault access policies
+// IAMOnlyActions are AWS Backup IAM actions that are no API operation, which vault access policies
 // may name (Actions, resources, and condition keys for AWS Backup): a cross-account copy is
 // authorised by backup:CopyIntoBackupVault on the destination vault, and backup:CopyFromBackupVault
 // on the source.
-var iamOnlyActions = []string{actionCopyInto, "CopyFromBackupVault"}
+var IAMOnlyActions = []string{ActionCopyInto, "CopyFromBackupVault"}
 
 // vaultPolicyDecision evaluates vault v's access policy for action by account on resource (an
 // ARN) at now. A vault without a policy gives an implicit deny. The request context carries the
@@ -62,8 +62,8 @@ var iamOnlyActions = []string{actionCopyInto, "CopyFromBackupVault"}
 // aws:EpochTime and aws:RequestedRegion. Keys it cannot know (aws:PrincipalOrgID: there are no
 // organisations here; aws:SourceIp, aws:SecureTransport) are absent, so conditions on them
 // behave as IAM documents for absent keys.
-func vaultPolicyDecision(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) (policy.Decision, string, error) {
-	p, found, err := records.GetDoc[records.VaultPolicy](tx, records.CollVaultPolicies, records.VaultKey(v.AccountID, v.Region, v.Name))
+func vaultPolicyDecision(tx store.Tx, v Vault, account, region, action, resource string, now time.Time) (policy.Decision, string, error) {
+	p, found, err := GetDoc[VaultPolicy](tx, CollVaultPolicies, VaultKey(v.AccountID, v.Region, v.Name))
 	if err != nil || !found {
 		return policy.ImplicitDeny, "", err
 	}
@@ -96,10 +96,10 @@ func vaultPolicyDecision(tx store.Tx, v records.Vault, account, region, action, 
 	return decision, statement, nil
 }
 
-// refuseByVaultPolicy returns AccessDeniedException when vault v's access policy explicitly
+// RefuseByVaultPolicy returns AccessDeniedException when vault v's access policy explicitly
 // denies action on resource to account (a caller of the vault's own account, or any caller of an
-// action this engine lets other accounts perform only with an Allow: see requireVaultPolicyAllow).
-func refuseByVaultPolicy(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) error {
+// action this engine lets other accounts perform only with an Allow: see RequireVaultPolicyAllow).
+func RefuseByVaultPolicy(tx store.Tx, v Vault, account, region, action, resource string, now time.Time) error {
 	decision, by, err := vaultPolicyDecision(tx, v, account, region, action, resource, now)
 	if err != nil {
 		return err
@@ -111,9 +111,9 @@ func refuseByVaultPolicy(tx store.Tx, v records.Vault, account, region, action, 
 	return nil
 }
 
-// requireVaultPolicyAllow is the rule for a request from another account than the vault's: the
+// RequireVaultPolicyAllow is the rule for a request from another account than the vault's: the
 // vault's policy must allow it explicitly, and not deny it.
-func requireVaultPolicyAllow(tx store.Tx, v records.Vault, account, region, action, resource string, now time.Time) error {
+func RequireVaultPolicyAllow(tx store.Tx, v Vault, account, region, action, resource string, now time.Time) error {
 	decision, by, err := vaultPolicyDecision(tx, v, account, region, action, resource, now)
 	if err != nil {
 		return err
