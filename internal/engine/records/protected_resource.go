@@ -73,3 +73,16 @@ func NewestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (R
 	}
 	return RecoveryPoint{}, false, nil
 }
+
+// NewestPointsInVault returns, for each resource with points in vault v whose ARN sorts after
+// afterARN, its newest point there, by resource ARN.
+func NewestPointsInVault(tx store.Tx, v Vault, afterARN string) (map[string]RecoveryPoint, error) {
+	newest := map[string]RecoveryPoint{}
+	// Key order is creation order: later points replace earlier ones.
+	err := ScanDocs(tx, CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/", func(rp *RecoveryPoint) {
+		if rp.ResourceARN > afterARN {
+			newest[rp.ResourceARN] = *rp
+		}
+	})
+	return newest, err
+}

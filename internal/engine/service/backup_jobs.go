@@ -50,7 +50,7 @@ func (s *Service) validateResourceARN(field, arn string) (resources.Connector, e
 	if t == "" {
 		return nil, apierr.InvalidParameter("%s %s is not the ARN of a resource type this engine backs up (%s)", field, arn, strings.Join(s.connectors.Types(), ", "))
 	}
-	return s.connector(t)
+	return s.connectors.Connector(t)
 }
 
 func validateWindows(in *wire.StartBackupJobInput) (start, complete int64, err error) {

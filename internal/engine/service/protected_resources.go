@@ -2,9 +2,8 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -124,30 +123,16 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *w
 			}
 			after = strings.TrimPrefix(k, prefix)
 		}
-		docs, err := tx.Scan(records.CollRecoveryPoints, prefix, "", 0)
+		newest, err := records.NewestPointsInVault(tx, v, after)
 		if err != nil {
 			return err
 		}
-		newest := map[string]records.RecoveryPoint{}
-		for _, d := range docs { // key order is creation order: later points replace earlier ones
-			var rp records.RecoveryPoint
-			if err := json.Unmarshal(d.Value, &rp); err != nil {
-				return fmt.Errorf("decode recovery point %s: %w", d.Key, err)
-			}
-			if rp.ResourceARN > after {
-				newest[rp.ResourceARN] = rp
-			}
+		resourceARNs := slices.Sorted(maps.Keys(newest))
+		if len(resourceARNs) > limit {
+			resourceARNs = resourceARNs[:limit]
+			out.NextToken = records.EncodeToken(prefix + resourceARNs[limit-1])
 		}
-		arns := make([]string, 0, len(newest))
-		for arn := range newest {
-			arns = append(arns, arn)
-		}
-		sort.Strings(arns)
-		if len(arns) > limit {
-			arns = arns[:limit]
-			out.NextToken = records.EncodeToken(prefix + arns[limit-1])
-		}
-		for _, arn := range arns {
+		for _, arn := range resourceARNs {
 			out.Results = append(out.Results, protectedOut(newest[arn]))
 		}
 		return nil

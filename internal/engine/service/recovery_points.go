@@ -285,7 +285,7 @@ func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *wire.
 		if err != nil {
 			return err
 		}
-		conn, err := s.connector(rp.ResourceType)
+		conn, err := s.connectors.Connector(rp.ResourceType)
 		if err != nil {
 			return err
 		}

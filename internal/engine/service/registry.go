@@ -27,11 +27,6 @@ func registeredResourceOut(r resources.Resource) *wire.RegisteredResource {
 		Locator: resources.RedactLocator(r.Locator), Tags: tags, CreationDate: wire.NewTimestamp(r.CreationDate)}
 }
 
-// connector returns the connector of a resource type, or an error naming the types there are.
-func (s *Service) connector(resourceType string) (resources.Connector, error) {
-	return s.connectors.Connector(resourceType)
-}
-
 // accountLocator is a connector whose locators are judged per account: EFS, whose directories
 // must lie inside those the caller's account may use.
 type accountLocator interface {
@@ -45,7 +40,7 @@ func (s *Service) RegisterResource(ctx context.Context, in *wire.RegisterResourc
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.connector(in.ResourceType)
+	conn, err := s.connectors.Connector(in.ResourceType)
 	if err != nil {
 		return nil, err
 	}

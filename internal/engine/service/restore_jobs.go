@@ -72,7 +72,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if err := rp.RefuseDamaged("restored"); err != nil {
 			return err
 		}
-		conn, err := s.connector(rp.ResourceType)
+		conn, err := s.connectors.Connector(rp.ResourceType)
 		if err != nil {
 			return err
 		}
