@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
@@ -259,4 +260,36 @@ func (d Due) scheduledJob(p records.Plan, r *activeRule, m Match, at time.Time) 
 	j.RecoveryPointID = jobs.NewPointID()
 	j.RecoveryPointARN = arns.RecoveryPoint(p.Region, p.AccountID, j.RecoveryPointID)
 	return j
+}
+
+// PreviewRuns lists the next n runs of a plan version's rules after now, earliest first. A
+// rate() rule counts its cadence from the version's creation, as its firings do (activeRule).
+func PreviewRuns(v records.PlanVersion, now time.Time, n int) []*wire.ScheduledPlanExecutionMember {
+	var runs []*wire.ScheduledPlanExecutionMember
+	for _, r := range v.Plan.Rules {
+		sched, err := schedule.Parse(r.ScheduleExpression, r.ScheduleExpressionTimezone)
+		if err != nil {
+			continue // stored rules were validated; a parser change must not break reads
+		}
+		kind := "SNAPSHOTS"
+		if deref(r.EnableContinuousBackup) {
+			kind = "CONTINUOUS"
+		}
+		t := now
+		if every, isRate := sched.Rate(); isRate {
+			t = v.CreationDate.Add(now.Sub(v.CreationDate) / every * every)
+		}
+		for i := 0; i < n; i++ {
+			t = sched.Next(t)
+			if t.IsZero() {
+				break
+			}
+			runs = append(runs, &wire.ScheduledPlanExecutionMember{ExecutionTime: wire.NewTimestamp(t), RuleExecutionType: kind, RuleId: r.RuleId})
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].ExecutionTime.Time().Before(runs[j].ExecutionTime.Time()) })
+	if len(runs) > n {
+		runs = runs[:n]
+	}
+	return runs
 }

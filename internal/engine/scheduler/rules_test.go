@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -60,5 +61,33 @@ func TestCatchUpRunsOnlyTheLatestOpenInstant(t *testing.T) {
 	long := catchUp(rule(60), t0.Add(time.Duration(maxCatchUp+100)*time.Hour), log)
 	if len(long) != maxCatchUp || !long[0].at.Equal(t0.Add(101*time.Hour)) {
 		t.Errorf("long outage: %d instants from %s; want %d from %s", len(long), long[0].at, maxCatchUp, t0.Add(101*time.Hour))
+	}
+}
+
+// The preview lists the rules' next runs merged in time order, a rate() rule on its cadence from
+// the version's creation (not from now), a cron() rule in its time zone, and at most n runs.
+func TestPreviewRunsMergesRulesInTimeOrder(t *testing.T) {
+	created := time.Date(2026, 3, 1, 10, 17, 0, 0, time.UTC)
+	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	v := records.PlanVersion{CreationDate: created, Plan: wire.BackupPlan{Rules: []wire.BackupRule{
+		{RuleId: "rate", BackupRuleInput: wire.BackupRuleInput{ScheduleExpression: "rate(2 hours)"}},
+		{RuleId: "cron", BackupRuleInput: wire.BackupRuleInput{ScheduleExpression: "cron(0 15 * * ? *)", ScheduleExpressionTimezone: "Europe/Paris"}},
+	}}}
+	got := PreviewRuns(v, now, 3)
+	want := []struct {
+		rule string
+		at   time.Time
+	}{
+		{"cron", time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)},  // 15:00 in Paris (UTC+1)
+		{"rate", time.Date(2026, 3, 1, 14, 17, 0, 0, time.UTC)}, // 10:17 + 2h steps
+		{"rate", time.Date(2026, 3, 1, 16, 17, 0, 0, time.UTC)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("preview has %d runs; want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].RuleId != w.rule || !got[i].ExecutionTime.Time().Equal(w.at) || got[i].RuleExecutionType != "SNAPSHOTS" {
+			t.Errorf("run %d = %s at %s (%s); want %s at %s", i, got[i].RuleId, got[i].ExecutionTime.Time(), got[i].RuleExecutionType, w.rule, w.at)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +11,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/schedule"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -176,7 +175,7 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *wire.GetBackupPlanInput
 		if p.DeletionDate != nil {
 			out.DeletionDate = wire.NewTimestamp(*p.DeletionDate)
 		} else if n := int(deref(in.MaxScheduledRunsPreview)); n > 0 && versionID == p.VersionID {
-			out.ScheduledRunsPreview = previewRuns(v, s.clock.Now(), n)
+			out.ScheduledRunsPreview = scheduler.PreviewRuns(v, s.clock.Now(), n)
 		}
 		return nil
 	})
@@ -184,38 +183,6 @@ func (s *Service) GetBackupPlan(ctx context.Context, in *wire.GetBackupPlanInput
 		return nil, internal("get backup plan", err)
 	}
 	return out, nil
-}
-
-// previewRuns lists the next n runs of a plan version's rules after now, earliest first. A
-// rate() rule counts its cadence from the version's creation.
-func previewRuns(v records.PlanVersion, now time.Time, n int) []*wire.ScheduledPlanExecutionMember {
-	var runs []*wire.ScheduledPlanExecutionMember
-	for _, r := range v.Plan.Rules {
-		sched, err := schedule.Parse(r.ScheduleExpression, r.ScheduleExpressionTimezone)
-		if err != nil {
-			continue // stored rules were validated; a parser change must not break reads
-		}
-		kind := "SNAPSHOTS"
-		if deref(r.EnableContinuousBackup) {
-			kind = "CONTINUOUS"
-		}
-		t := now
-		if every, isRate := sched.Rate(); isRate {
-			t = v.CreationDate.Add(now.Sub(v.CreationDate) / every * every)
-		}
-		for i := 0; i < n; i++ {
-			t = sched.Next(t)
-			if t.IsZero() {
-				break
-			}
-			runs = append(runs, &wire.ScheduledPlanExecutionMember{ExecutionTime: wire.NewTimestamp(t), RuleExecutionType: kind, RuleId: r.RuleId})
-		}
-	}
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].ExecutionTime.Time().Before(runs[j].ExecutionTime.Time()) })
-	if len(runs) > n {
-		runs = runs[:n]
-	}
-	return runs
 }
 
 // UpdateBackupPlan replaces a plan's content with a new version; earlier versions are kept. A
