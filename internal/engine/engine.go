@@ -136,6 +136,10 @@ type Engine struct {
 	store      store.Store
 	clockStore store.Store // the fake clock's own handle on the store, if the engine runs on one
 	service    *service.Service
+	// jobs runs the jobs the domain queues, with the handlers of package jobs; repos are the
+	// vault repositories they read and write.
+	jobs  *queue.Runner
+	repos *jobs.Repos
 	// outbox writes the event log; notifier delivers events to webhooks, a runner of its own so
 	// that retrying a dead webhook never holds a slot a backup job could use.
 	outbox     *events.Outbox
@@ -242,8 +246,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.notifier = queue.NewRunner(st, o.Log, queue.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
 		map[string]queue.Handler{events.DeliveryKind: webhooks})
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Delivery: e.notifier})
+	e.repos = repos
+	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
+		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
+		// A finished job may change what the scheduler waits for. The scheduler is still built
+		// by the domain, which hands it out.
+		Wake: func() { e.service.Scheduler().Wake() }}))
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
-		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Jobs: o.Jobs,
+		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,
 		Events: e.outbox, Regions: regions, Scheduler: o.Scheduler})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions})
 	if err != nil {
@@ -255,6 +265,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.outbox.Start()
 	e.notifier.Start()
 	e.service.Start()
+	e.jobs.Start()
 	return e, nil
 }
 
@@ -322,13 +333,18 @@ func (e *Engine) DataDir() string { return e.dataDir }
 // Close stops the engine's jobs (a running job ends FAILED, saying the engine stopped), writes
 // the events still in the outbox to the event log, and releases its resources.
 func (e *Engine) Close() error {
-	// In this order: the jobs stopping record events, which the outbox then writes before the
-	// store closes.
+	// In this order: the scheduler stops; the jobs stopping record events, which the outbox then
+	// writes before the store closes; the repositories close once no job uses them.
 	serviceErr := e.service.Close()
+	e.jobs.Stop(jobsGrace)
+	reposErr := e.repos.Close()
 	e.notifier.Stop(notifierGrace)
 	eventsErr := e.outbox.Close()
-	return errors.Join(serviceErr, eventsErr, e.closeStores())
+	return errors.Join(serviceErr, reposErr, eventsErr, e.closeStores())
 }
+
+// jobsGrace is how long Close waits for running jobs to record that they were stopped.
+const jobsGrace = 10 * time.Second
 
 // notifierGrace is how long Close waits for a webhook delivery in flight; one cut short is
 // delivered by the next engine on the data dir.

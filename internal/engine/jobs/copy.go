@@ -28,7 +28,7 @@ func (h copyHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) {
 	if err := records.PutDoc(tx, records.CollCopyJobs, t.Key, j); err != nil {
 		return false, err
 	}
-	return true, CopyJobEvent(tx, h.x.events, j)
+	return true, copyJobEvent(tx, h.x.events, j)
 }
 
 func (h copyHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
@@ -38,7 +38,7 @@ func (h copyHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool,
 	}
 	j.State, j.MessageCategory, j.CompletionDate = records.CopyJobFailed, CategoryEngine, h.x.clock.Now()
 	j.StatusMessage = reason + ". " + noCopy + "; start the copy again."
-	return false, nil, FinishCopyJob(tx, h.x.events, j)
+	return false, nil, finishCopyJob(tx, h.x.events, j)
 }
 
 // noCopy is what a failed copy cost.
@@ -205,7 +205,7 @@ func (x *executor) completeCopy(ctx context.Context, tx store.Tx, t *queue.Task,
 				return err
 			}
 		}
-		return FinishCopyJob(tx, x.events, j)
+		return finishCopyJob(tx, x.events, j)
 	}
 	src := ct.point
 	rp := records.RecoveryPoint{
@@ -231,7 +231,7 @@ func (x *executor) completeCopy(ctx context.Context, tx store.Tx, t *queue.Task,
 	}
 	j.State, j.MessageCategory, j.StatusMessage, j.DestPointCreated = records.CopyJobCompleted, CategorySuccess, "", true
 	j.DestVaultType, j.DestVaultLocked, j.DestKeyARN = ct.dst.Type, ct.dst.Lock != nil, ct.dst.EncryptionKeyARN
-	return FinishCopyJob(tx, x.events, j)
+	return finishCopyJob(tx, x.events, j)
 }
 
 // copyFailure is failure() for copy jobs: refusals by a vault's access policy are ACCESS_DENIED.
@@ -258,6 +258,6 @@ func (h copyHandler) finishFailed(ctx context.Context, t *queue.Task, log *slog.
 		j.State, j.CompletionDate = records.CopyJobFailed, now
 		j.StatusMessage, j.MessageCategory = copyFailure(err, cause)
 		log.Warn("copy job failed", slog.String("status_message", j.StatusMessage))
-		return FinishCopyJob(tx, h.x.events, j)
+		return finishCopyJob(tx, h.x.events, j)
 	})
 }

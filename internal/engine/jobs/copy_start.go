@@ -99,7 +99,7 @@ func (x *executor) startCopyActions(tx store.Tx, bj records.BackupJob, src recor
 			if err := records.InsertDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 				return err
 			}
-			if err := CopyJobEvent(tx, x.events, j); err != nil {
+			if err := copyJobEvent(tx, x.events, j); err != nil {
 				return err
 			}
 			continue

@@ -47,3 +47,21 @@ func TestHandlersRunEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// A job's progress is written at most once per progressInterval, however often its connector
+// reports it.
+func TestProgressIsRecordedAtMostOncePerInterval(t *testing.T) {
+	var p progressThrottle
+	writes := 0
+	write := func() { writes++ }
+	p.record(write)
+	p.record(write)
+	if writes != 1 {
+		t.Fatalf("two reports in a row wrote %d times, want 1", writes)
+	}
+	p.last = p.last.Add(-progressInterval) // as if the interval had passed
+	p.record(write)
+	if writes != 2 {
+		t.Fatalf("a report after the interval wrote %d times in all, want 2", writes)
+	}
+}

@@ -25,7 +25,7 @@ func (h restoreHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error) 
 		return false, err
 	}
 	j.Status = records.RestoreJobRunning
-	return true, SaveRestoreJob(tx, h.x.events, j)
+	return true, saveRestoreJob(tx, h.x.events, j)
 }
 
 func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
@@ -42,7 +42,7 @@ func (h restoreHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bo
 			}
 		}
 	}
-	return false, cleanup, SaveRestoreJob(tx, h.x.events, j)
+	return false, cleanup, saveRestoreJob(tx, h.x.events, j)
 }
 
 func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
@@ -79,7 +79,7 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 				return gerr
 			}
 			cur.Status, cur.StatusMessage, cur.CompletionDate = records.RestoreJobFailed, msg, x.clock.Now()
-			return SaveRestoreJob(tx, x.events, cur)
+			return saveRestoreJob(tx, x.events, cur)
 		})
 	}
 	if !pointFound {
@@ -142,7 +142,7 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		if err := records.RecordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
 		}
-		return SaveRestoreJob(tx, x.events, cur)
+		return saveRestoreJob(tx, x.events, cur)
 	})
 	if err != nil {
 		return err

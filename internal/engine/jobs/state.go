@@ -74,9 +74,9 @@ func backupJobEvent(tx store.Tx, rec events.Recorder, j records.BackupJob) error
 	return events.RecordForVault(tx, rec, ev)
 }
 
-// SaveRestoreJob stores a changed restore job (records.SaveRestoreJob), recording the event of a
+// saveRestoreJob stores a changed restore job (records.saveRestoreJob), recording the event of a
 // new status.
-func SaveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
+func saveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
 	changed, err := records.SaveRestoreJob(tx, j)
 	if err != nil || !changed {
 		return err
@@ -110,21 +110,21 @@ func InsertCopyJob(tx store.Tx, j records.CopyJob) error {
 	return queue.Enqueue(tx, KindCopy, j.Key())
 }
 
-// FinishCopyJob records a finished copy job, with its event, and drops it from its vault's
+// finishCopyJob records a finished copy job, with its event, and drops it from its vault's
 // active copies.
-func FinishCopyJob(tx store.Tx, rec events.Recorder, j records.CopyJob) error {
+func finishCopyJob(tx store.Tx, rec events.Recorder, j records.CopyJob) error {
 	if err := records.DeleteIfExists(tx, records.CollActiveCopies, j.DestVaultKey()+"/"+j.Key()); err != nil {
 		return err
 	}
 	if err := records.PutDoc(tx, records.CollCopyJobs, j.Key(), j); err != nil {
 		return err
 	}
-	return CopyJobEvent(tx, rec, j)
+	return copyJobEvent(tx, rec, j)
 }
 
-// CopyJobEvent records the event of a copy job's state: COPY_JOB_STARTED, COPY_JOB_SUCCESSFUL or
+// copyJobEvent records the event of a copy job's state: COPY_JOB_STARTED, COPY_JOB_SUCCESSFUL or
 // COPY_JOB_FAILED, notified by the source vault, whose account runs the job.
-func CopyJobEvent(tx store.Tx, rec events.Recorder, j records.CopyJob) error {
+func copyJobEvent(tx store.Tx, rec events.Recorder, j records.CopyJob) error {
 	ev := events.Event{State: j.State, AccountID: j.AccountID, Region: j.Region, VaultName: j.SourceVaultName, VaultARN: j.SourceVaultARN,
 		ResourceARN: j.Resource.ARN, ResourceType: j.Resource.Type, CopyJobID: j.ID, RecoveryPointARN: j.SourcePointARN, StatusMessage: j.StatusMessage}
 	switch j.State {

@@ -161,8 +161,7 @@ type VaultPolicy struct {
 
 // VaultNotifications is a vault's notification configuration as stored: the topic and the events
 // exactly as put, in the caller's order (GetBackupVaultNotifications returns them unchanged).
-// Service.recordEvent reads it to address each event the vault notifies to the topic
-// (service/events.go).
+// events.RecordForVault reads it to address each event the vault notifies to the topic.
 type VaultNotifications struct {
 	SNSTopicArn       string   `json:"sns_topic_arn"`
 	BackupVaultEvents []string `json:"backup_vault_events"`

@@ -180,7 +180,6 @@ func Default() Set {
 	return set
 }
 
-// Types lists the resource types of s, sorted.
 // Connector returns the connector of a resource type, or an error naming the types there are.
 func (s Set) Connector(resourceType string) (Connector, error) {
 	if c, ok := s[resourceType]; ok {
@@ -192,6 +191,7 @@ func (s Set) Connector(resourceType string) (Connector, error) {
 	return nil, apierr.InvalidParameter("resource type %q is not supported by this engine; it supports %s", resourceType, strings.Join(s.Types(), ", "))
 }
 
+// Types lists the resource types of s, sorted.
 func (s Set) Types() []string {
 	out := make([]string, 0, len(s))
 	for t := range s {

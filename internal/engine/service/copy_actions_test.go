@@ -23,13 +23,13 @@ import (
 // a FAILED copy job saying so.
 func TestCompletedBackupJobStartsACopyJobPerCopyAction(t *testing.T) {
 	dir := t.TempDir()
-	s := New(Config{Store: store.NewMemory(), Jobs: queue.Options{Poll: 20 * time.Millisecond}, Repos: &jobs.Repos{
+	s := newWired(Config{Store: store.NewMemory(), Repos: &jobs.Repos{
 		Dir: func(account, region, vault string) (string, error) {
 			return layout.VaultRepo(dir, account, region, vault)
 		},
 		MasterKeyPath: filepath.Join(dir, "master.key"),
 		NewStore:      func(d string) (blob.Store, error) { return blob.NewLocal(d) },
-	}})
+	}}, queue.Options{Poll: 20 * time.Millisecond})
 	t.Cleanup(func() { s.Close() })
 	us := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion})
 	eu := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: "eu-west-1"})

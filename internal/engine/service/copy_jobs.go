@@ -28,9 +28,9 @@ import (
 // destination vault's repository (which may live in another region's storage directory, engine
 // config), and the point appears in the transaction that completes the job. The destination's
 // rules are checked when the job runs and again in that transaction: the vault must exist, its
-// access policy must let the source account copy into it (vault_access.go), and its lock must
-// accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and no
-// point is kept.
+// access policy must let the source account copy into it (records/vault_access.go), and its lock
+// must accept the copy's retention (records.CheckRetentionAllowed); otherwise the job FAILS and
+// no point is kept. Package jobs runs it.
 
 // Copy job states (the model's CopyJobState), defined where they are stored.
 const (

@@ -9,6 +9,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -331,8 +332,8 @@ func (ts *testService) waitHold(id, status string) {
 // restartRunner replaces the stopped job runner with a new one (a restarted engine).
 func (ts *testService) restartRunner() {
 	ts.t.Helper()
-	next := New(Config{Store: ts.store, Clock: ts.clock, HoldBatch: ts.holdBatch})
-	ts.Service = next
+	next := newWired(Config{Store: ts.store, Clock: ts.clock, HoldBatch: ts.holdBatch}, queue.Options{})
+	ts.wired = next
 	ts.Start()
 	ts.t.Cleanup(func() { _ = next.Close() })
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -38,22 +37,37 @@ type Config struct {
 	PolicyActions []string
 	// Connectors back up and restore each resource type; default resources.Default().
 	Connectors resources.Set
-	// Repos opens the vault repositories jobs write to. Without it, jobs fail with a message
-	// saying the engine has no data dir.
+	// Repos are the vault repositories, which DeleteBackupVault removes with the vault.
 	Repos *jobs.Repos
-	// Jobs tunes the background job runner.
-	Jobs queue.Options
+	// Runner runs the jobs the domain queues (the assembly's queue.Runner over jobs.Handlers).
+	// Nil: queued jobs wait for a runner.
+	Runner Runner
 	// Events records the events of jobs and recovery points (package events' Outbox, which
 	// writes the event log and delivers notifications). Nil records none.
 	Events events.Recorder
 	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
 	Scheduler scheduler.Options
-	// HoldBatch is how many documents one legal hold resolution or release step examines
-	// (default jobs.DefaultHoldBatch; tests lower it to see the steps).
+	// HoldBatch is how many documents the first legal hold resolution or release step, taken
+	// by CreateLegalHold and CancelLegalHold, examines (default jobs.DefaultHoldBatch; tests
+	// lower it to see the steps).
 	HoldBatch int
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
 	Regions *region.Set
 }
+
+// Runner is the job runner as the domain sees it: told of work it queued, or asked to stop.
+type Runner interface {
+	// Notify wakes the runner after a transaction that queued a task or requested a stop.
+	Notify()
+	// StopTask cancels a task running in this process; it reports whether it was running here.
+	StopTask(kind, key string) bool
+}
+
+// noRunner is the Runner of a service built without one.
+type noRunner struct{}
+
+func (noRunner) Notify()                   {}
+func (noRunner) StopTask(_, _ string) bool { return false }
 
 // Service implements the AWS Backup operations.
 type Service struct {
@@ -65,7 +79,7 @@ type Service struct {
 	connectors    resources.Set
 	repos         *jobs.Repos
 	regions       *region.Set
-	runner        *queue.Runner
+	runner        Runner
 	// holdBatch is Config.HoldBatch: for the steps CreateLegalHold and CancelLegalHold take.
 	holdBatch int
 	sched     *scheduler.Scheduler
@@ -93,8 +107,11 @@ func New(cfg Config) *Service {
 	if cfg.Events == nil {
 		cfg.Events = events.Nop{}
 	}
+	if cfg.Runner == nil {
+		cfg.Runner = noRunner{}
+	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
-		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events,
+		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events, runner: cfg.Runner,
 		holdBatch: cfg.HoldBatch}
 	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
@@ -102,9 +119,6 @@ func New(cfg Config) *Service {
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	handlers := jobs.Handlers(jobs.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
-		Repos: cfg.Repos, Events: cfg.Events, HoldBatch: cfg.HoldBatch, Regions: cfg.Regions, Wake: func() { s.sched.Wake() }})
-	s.runner = queue.NewRunner(cfg.Store, cfg.Log, cfg.Jobs, handlers)
 	so := cfg.Scheduler
 	so.Store, so.Clock, so.Log = cfg.Store, cfg.Clock, cfg.Log
 	so.Work = scheduler.Due{Store: cfg.Store, Log: cfg.Log, Connectors: cfg.Connectors, Events: cfg.Events, Jobs: s.runner}

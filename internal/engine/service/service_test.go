@@ -8,6 +8,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -21,7 +22,7 @@ const testAccount, testRegion = "123456789012", "us-east-1"
 // testService is a Service over an in-memory store and a fake clock, and a context carrying a
 // caller, for domain tests.
 type testService struct {
-	*Service
+	*wired
 	clock *clock.Fake
 	ctx   context.Context
 	t     *testing.T
@@ -40,9 +41,9 @@ func newTestService(t *testing.T, tune ...func(*Config)) *testService {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	s := New(cfg)
+	s := newWired(cfg, queue.Options{})
 	ctx := WithCaller(context.Background(), Caller{AccountID: testAccount, Region: testRegion, AccessKeyID: "AKIDTEST"})
-	return &testService{Service: s, clock: fake, ctx: ctx, t: t}
+	return &testService{wired: s, clock: fake, ctx: ctx, t: t}
 }
 
 func (ts *testService) createVault(name string) {

@@ -32,8 +32,9 @@ func (s *Service) parsePolicy(text string) (*policy.Document, error) {
 
 // PutBackupVaultAccessPolicy sets (or replaces) a vault's access policy.
 //
-// The policy is parsed and validated here, and enforced by vault_access.go. The vault's own account
-// can always replace or delete it, whatever it says (vault_access.go says why).
+// The policy is parsed and validated here, and enforced by records/vault_access.go. The vault's
+// own account can always replace or delete it, whatever it says (records/vault_access.go says
+// why).
 func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *wire.PutBackupVaultAccessPolicyInput) (*struct{}, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
