@@ -173,7 +173,7 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 			return err
 		}
 		if n > 0 {
-			held, err := countHeldPoints(tx, v)
+			held, err := records.CountHeldPoints(tx, v)
 			if err != nil {
 				return err
 			}
