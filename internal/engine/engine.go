@@ -28,6 +28,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
@@ -138,7 +139,9 @@ type Engine struct {
 	service    *service.Service
 	// jobs runs the jobs the domain queues, with the handlers of package jobs; repos are the
 	// vault repositories they read and write.
-	jobs  *queue.Runner
+	jobs *queue.Runner
+	// sched runs the engine's due work (scheduler.Due): rule firings, job windows, lifecycles.
+	sched *scheduler.Scheduler
 	repos *jobs.Repos
 	// outbox writes the event log; notifier delivers events to webhooks, a runner of its own so
 	// that retrying a dead webhook never holds a slot a backup job could use.
@@ -249,12 +252,15 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.repos = repos
 	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
-		// A finished job may change what the scheduler waits for. The scheduler is still built
-		// by the domain, which hands it out.
-		Wake: func() { e.service.Scheduler().Wake() }}))
+		// A finished job may change what the scheduler waits for.
+		Wake: func() { e.sched.Wake() }}))
+	so := o.Scheduler
+	so.Store, so.Clock, so.Log = st, o.Clock, o.Log
+	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs}
+	e.sched = scheduler.New(so)
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,
-		Events: e.outbox, Regions: regions, Scheduler: o.Scheduler})
+		Events: e.outbox, Regions: regions, Scheduler: e.sched})
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions})
 	if err != nil {
 		_ = e.closeStores()
@@ -264,7 +270,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	// so are events recorded earlier and not yet logged or delivered.
 	e.outbox.Start()
 	e.notifier.Start()
-	e.service.Start()
+	// A store written by an engine that predates the due index gets it built before the
+	// scheduler reads it.
+	if err := st.Update(ctx, records.BuildDueIndex); err != nil {
+		o.Log.Error("indexing job windows and lifecycles failed; the scheduler may miss some", slog.Any("error", err))
+	}
+	e.sched.Start()
 	e.jobs.Start()
 	return e, nil
 }
@@ -321,6 +332,9 @@ func (e *Engine) Handler() http.Handler { return e.handler }
 // Service is the engine's domain service.
 func (e *Engine) Service() *service.Service { return e.service }
 
+// Scheduler returns the engine's scheduler.
+func (e *Engine) Scheduler() *scheduler.Scheduler { return e.sched }
+
 // PrimaryKey is the key pair clients of this engine sign with by default.
 func (e *Engine) PrimaryKey() credentials.Key { return e.keys.Primary() }
 
@@ -335,12 +349,12 @@ func (e *Engine) DataDir() string { return e.dataDir }
 func (e *Engine) Close() error {
 	// In this order: the scheduler stops; the jobs stopping record events, which the outbox then
 	// writes before the store closes; the repositories close once no job uses them.
-	serviceErr := e.service.Close()
+	e.sched.Stop()
 	e.jobs.Stop(jobsGrace)
 	reposErr := e.repos.Close()
 	e.notifier.Stop(notifierGrace)
 	eventsErr := e.outbox.Close()
-	return errors.Join(serviceErr, reposErr, eventsErr, e.closeStores())
+	return errors.Join(reposErr, eventsErr, e.closeStores())
 }
 
 // jobsGrace is how long Close waits for running jobs to record that they were stopped.

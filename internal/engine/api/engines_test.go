@@ -87,7 +87,7 @@ func TestClosingTheEngineFailsItsRunningJobWithAReason(t *testing.T) {
 	// A second engine on the data dir, to look from after the first is closed. Its runner is
 	// stopped, so only the engine under test runs the job.
 	srv := enginetest.Start(t, engine.Options{DataDir: dataDir})
-	srv.Engine.Service().Close()
+	srv.Engine.Scheduler().Stop()
 	closed := false
 	defer func() {
 		if !closed {

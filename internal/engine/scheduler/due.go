@@ -83,7 +83,7 @@ func (d Due) Idle(ctx context.Context) (bool, error) {
 	return err == nil && !busy && logged, err
 }
 
-// RunDue fires the rules due at or before now (catching up as the package comment says) and
+// RunDue fires the rules due at or before now (catching up after downtime as rules.go says) and
 // handles the due entries up to now, in time order.
 func (d Due) RunDue(ctx context.Context, now time.Time) (int, error) {
 	var firings []firing

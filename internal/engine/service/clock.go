@@ -103,5 +103,28 @@ func (s *Service) MoveClock(ctx context.Context, in *wire.MoveClockInput) (*wire
 	return &wire.MoveClockOutput{ClockState: s.clockState(), From: res.From.Format(time.RFC3339Nano), Steps: res.Steps, Unfinished: res.Unfinished}, nil
 }
 
+// Scheduler is the scheduler as the domain sees it (the assembly's scheduler.Scheduler): woken
+// when what it waits for changes (a plan, a job, a point's lifecycle), and moved by MoveClock on a
+// fake clock.
+type Scheduler interface {
+	Wake()
+	Settable() (clock.Settable, bool)
+	AdvanceTo(ctx context.Context, target time.Time, maxWait time.Duration) (scheduler.AdvanceResult, error)
+	AdvanceBy(ctx context.Context, d, maxWait time.Duration) (scheduler.AdvanceResult, error)
+}
+
+// noScheduler is the Scheduler of a service built without one: nothing is scheduled, and the
+// clock is the wall clock's.
+type noScheduler struct{}
+
+func (noScheduler) Wake()                            {}
+func (noScheduler) Settable() (clock.Settable, bool) { return nil, false }
+func (noScheduler) AdvanceTo(context.Context, time.Time, time.Duration) (scheduler.AdvanceResult, error) {
+	return scheduler.AdvanceResult{}, scheduler.ErrRealClock
+}
+func (noScheduler) AdvanceBy(context.Context, time.Duration, time.Duration) (scheduler.AdvanceResult, error) {
+	return scheduler.AdvanceResult{}, scheduler.ErrRealClock
+}
+
 // Scheduler returns the service's scheduler (for tests and benchmarks that drive it directly).
-func (s *Service) Scheduler() *scheduler.Scheduler { return s.sched }
+func (s *Service) Scheduler() Scheduler { return s.sched }

@@ -20,7 +20,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -45,8 +44,10 @@ type Config struct {
 	// Events records the events of jobs and recovery points (package events' Outbox, which
 	// writes the event log and delivers notifications). Nil records none.
 	Events events.Recorder
-	// Scheduler tunes the scheduler; Store, Clock, Work and Log are filled in.
-	Scheduler scheduler.Options
+	// Scheduler is the scheduler that runs the engine's due work (the assembly's
+	// scheduler.Scheduler over scheduler.Due). Nil: nothing is scheduled, and the clock cannot
+	// be moved.
+	Scheduler Scheduler
 	// HoldBatch is how many documents the first legal hold resolution or release step, taken
 	// by CreateLegalHold and CancelLegalHold, examines (default jobs.DefaultHoldBatch; tests
 	// lower it to see the steps).
@@ -82,7 +83,7 @@ type Service struct {
 	runner        Runner
 	// holdBatch is Config.HoldBatch: for the steps CreateLegalHold and CancelLegalHold take.
 	holdBatch int
-	sched     *scheduler.Scheduler
+	sched     Scheduler
 	events    events.Recorder
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
@@ -110,8 +111,11 @@ func New(cfg Config) *Service {
 	if cfg.Runner == nil {
 		cfg.Runner = noRunner{}
 	}
+	if cfg.Scheduler == nil {
+		cfg.Scheduler = noScheduler{}
+	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
-		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events, runner: cfg.Runner,
+		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events, runner: cfg.Runner, sched: cfg.Scheduler,
 		holdBatch: cfg.HoldBatch}
 	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
@@ -119,10 +123,6 @@ func New(cfg Config) *Service {
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
 	}
-	so := cfg.Scheduler
-	so.Store, so.Clock, so.Log = cfg.Store, cfg.Clock, cfg.Log
-	so.Work = scheduler.Due{Store: cfg.Store, Log: cfg.Log, Connectors: cfg.Connectors, Events: cfg.Events, Jobs: s.runner}
-	s.sched = scheduler.New(so)
 	return s
 }
 
