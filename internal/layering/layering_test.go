@@ -26,11 +26,11 @@ var floors = map[string]int{
 	"internal/engine/content/chunk": 0, "internal/engine/content/varint": 0,
 	"internal/engine/content/chunker": 0, "internal/engine/content/keyring": 0,
 	"internal/engine/content/bufpipe": 0,
-	// 1: the path builder, the API's shapes, the static input rules, ARNs, test doubles of
-	// leaves, and the repository's parts over leaves: node lists (tree) and the backup and GC
-	// locks in a store.
+	// 1: the path builder, the API's shapes, the static input rules, ARNs, the job summaries'
+	// counting, test doubles of leaves, and the repository's parts over leaves: node lists (tree)
+	// and the backup and GC locks in a store.
 	"internal/engine/layout": 1, "internal/engine/wire": 1, "internal/engineclient": 1,
-	"internal/engine/rules": 1, "internal/engine/arns": 1,
+	"internal/engine/rules": 1, "internal/engine/arns": 1, "internal/engine/summaries": 1,
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
@@ -43,8 +43,8 @@ var floors = map[string]int{
 	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/queue": 4,
 	// 5: the stored records (they hold connectors' resource and restore plan types).
 	"internal/engine/records": 5,
-	// 6: event delivery, over records and the queue; the job summaries, a read model of records.
-	"internal/engine/events": 6, "internal/engine/summaries": 6,
+	// 6: event delivery, over records and the queue.
+	"internal/engine/events": 6,
 	// 7: job execution: the handlers of every job kind and the job state writes.
 	"internal/engine/jobs": 7,
 	// 8: the scheduler.

@@ -10,8 +10,8 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -67,7 +67,7 @@ func repair(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer func() { _ = st.Close() }()
-	points, err := service.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
+	points, err := records.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
 	if err != nil {
 		return err
 	}
@@ -112,15 +112,15 @@ func repair(ctx context.Context, env Env, args []string) error {
 
 	// Points deleted (or moved to cold storage) while the repository was checked lost their
 	// snapshot by design: only the points as they are now are judged.
-	now, err := service.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
+	now, err := records.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
 	if err != nil {
 		return err
 	}
-	stillThere := map[string]service.VaultPoint{}
+	stillThere := map[string]records.VaultPoint{}
 	for _, p := range now {
 		stillThere[p.ID] = p
 	}
-	var judged []service.VaultPoint
+	var judged []records.VaultPoint
 	for _, p := range points {
 		if cur, ok := stillThere[p.ID]; ok && holdsData(cur) && cur.StorageClass == p.StorageClass {
 			judged = append(judged, cur)
@@ -131,7 +131,7 @@ func repair(ctx context.Context, env Env, args []string) error {
 	toBackUp := map[string]bool{}
 	for _, p := range judged {
 		why, isBroken := broken[p.ID]
-		changed, err := service.SetPointDamage(ctx, st, vt.account, vt.region, vt.vault, p.ID, why)
+		changed, err := records.SetPointDamage(ctx, st, vt.account, vt.region, vt.vault, p.ID, why)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func brokenSnapshots(ctx context.Context, repo *content.Repository, expected, re
 
 // rescanSources reads the resources of the points whose snapshots are broken into repo (see
 // repair) and reports whether it stored anything.
-func rescanSources(ctx context.Context, env Env, vt vaultTarget, st store.Store, repo *content.Repository, points []service.VaultPoint, broken map[content.SnapshotID]string, allowPaths []string) bool {
+func rescanSources(ctx context.Context, env Env, vt vaultTarget, st store.Store, repo *content.Repository, points []records.VaultPoint, broken map[content.SnapshotID]string, allowPaths []string) bool {
 	ids := map[string]bool{}
 	for _, p := range points {
 		if _, ok := broken[content.SnapshotID(p.SnapshotID)]; ok && p.ResourceID != "" {
@@ -211,7 +211,7 @@ func rescanSources(ctx context.Context, env Env, vt vaultTarget, st store.Store,
 	}
 	stored := false
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		res, found, err := service.CurrentResource(ctx, st, vt.account, vt.region, id)
+		res, found, err := records.CurrentResource(ctx, st, vt.account, vt.region, id)
 		if err != nil || !found {
 			fmt.Fprintf(env.Stdout, "not re-read: resource %s is no longer registered\n", id)
 			continue

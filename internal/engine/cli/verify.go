@@ -16,6 +16,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -221,27 +222,27 @@ func (vt vaultTarget) openStore(ctx context.Context, required bool) (store.Store
 
 // points lists the vault's recovery points from the store (nil, nil without a store, unless
 // required).
-func (vt vaultTarget) points(ctx context.Context, required bool) ([]service.VaultPoint, error) {
+func (vt vaultTarget) points(ctx context.Context, required bool) ([]records.VaultPoint, error) {
 	st, err := vt.openStore(ctx, required)
 	if err != nil || st == nil {
 		return nil, err
 	}
 	defer func() { _ = st.Close() }()
-	pts, err := service.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
+	pts, err := records.VaultPoints(ctx, st, vt.account, vt.region, vt.vault)
 	if pts == nil && err == nil {
-		pts = []service.VaultPoint{}
+		pts = []records.VaultPoint{}
 	}
 	return pts, err
 }
 
 // holdsData reports whether a point's snapshot should be in a repository: a point being
 // deleted or expired may have lost it already, by design.
-func holdsData(p service.VaultPoint) bool {
+func holdsData(p records.VaultPoint) bool {
 	return p.SnapshotID != "" && (p.Status == service.RecoveryPointCompleted || p.Status == service.RecoveryPointPartial)
 }
 
 // expectedSnapshots are the snapshots the warm (or cold) repository must hold for the points.
-func expectedSnapshots(points []service.VaultPoint, cold bool) map[content.SnapshotID]string {
+func expectedSnapshots(points []records.VaultPoint, cold bool) map[content.SnapshotID]string {
 	out := map[content.SnapshotID]string{}
 	for _, p := range points {
 		if holdsData(p) && (p.StorageClass == service.StorageClassCold) == cold {

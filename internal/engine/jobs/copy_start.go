@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -19,11 +20,6 @@ func NewJobID() string { return strings.ToUpper(uuid.Must(uuid.NewV7()).String()
 
 // NewPointID returns a recovery point ID, in creation order like NewJobID.
 func NewPointID() string { return uuid.Must(uuid.NewV7()).String() }
-
-// recoveryPointARN is the ARN of a recovery point (the form the domain's RecoveryPointARN builds).
-func recoveryPointARN(region, account, id string) string {
-	return awsarn.ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "recovery-point:" + id}.String()
-}
 
 // CopyDestination is the vault a copy job writes into: the vault ARN the caller or the copy action
 // gave, already checked, and the parts it names.
@@ -54,7 +50,7 @@ func PrepareCopy(tx store.Tx, connectors resources.Set, j *records.CopyJob, src 
 	j.Resource, j.BackupSizeInBytes, j.CreatedBy = rp.Resource, rp.BackupSizeInBytes, rp.CreatedBy
 	j.Lifecycle = records.EffectiveLifecycle(lc, supportsCold)
 	j.DestPointID = NewPointID()
-	j.DestPointARN = recoveryPointARN(dest.Region, dest.AccountID, j.DestPointID)
+	j.DestPointARN = arns.RecoveryPoint(dest.Region, dest.AccountID, j.DestPointID)
 	return nil
 }
 

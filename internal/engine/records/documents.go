@@ -204,3 +204,25 @@ func DecodeToken(token, prefix string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// ScanDocs decodes every document of coll under prefix and calls fn with it.
+func ScanDocs[T any](tx store.Tx, coll, prefix string, fn func(*T)) error {
+	after := ""
+	for {
+		docs, err := tx.Scan(coll, prefix, after, 512)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			var v T
+			if err := json.Unmarshal(d.Value, &v); err != nil {
+				return fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
+			}
+			fn(&v)
+		}
+		if len(docs) < 512 {
+			return nil
+		}
+		after = docs[len(docs)-1].Key
+	}
+}

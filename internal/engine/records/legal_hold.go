@@ -2,8 +2,11 @@ package records
 
 import (
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -92,4 +95,91 @@ type HoldMember struct {
 // HoldRef marks a point as held by a hold, in CollPointLegalHolds.
 type HoldRef struct {
 	HoldID string `json:"hold_id"`
+}
+
+// CountHeldPoints counts the points of vault v that legal holds hold.
+func CountHeldPoints(tx store.Tx, v Vault) (int, error) {
+	docs, err := tx.Scan(CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range docs {
+		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
+		held, err := PointHeld(tx, RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
+		if err != nil {
+			return 0, err
+		}
+		if held {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CountActiveHolds counts the holds of account and region that are being created or are active.
+func CountActiveHolds(tx store.Tx, account, region string) (int, error) {
+	docs, err := tx.Scan(CollLegalHolds, account+"/"+region+"/", "", 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range docs {
+		h, found, err := GetDoc[LegalHold](tx, CollLegalHolds, d.Key)
+		if err != nil {
+			return 0, err
+		}
+		if found && (h.Status == LegalHoldCreating || h.Status == LegalHoldActive) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// PurgeExpiredHolds removes the records of the cancelled holds of account and region whose
+// RetainRecordUntil has passed: the hold, the list of points it held, and its tags. They are
+// already invisible to every call (VisibleAt); this reclaims their space. The domain runs it in the
+// transactions that create and cancel holds.
+func PurgeExpiredHolds(tx store.Tx, account, region string, now time.Time) error {
+	docs, err := tx.Scan(CollLegalHolds, account+"/"+region+"/", "", 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		h, found, err := GetDoc[LegalHold](tx, CollLegalHolds, d.Key)
+		if err != nil {
+			return err
+		}
+		if !found || h.VisibleAt(now) {
+			continue
+		}
+		members, err := tx.Scan(CollLegalHoldPoints, h.Key()+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if err := tx.Delete(CollLegalHoldPoints, m.Key); err != nil {
+				return err
+			}
+		}
+		if err := DeleteIfExists(tx, CollTags, h.ARN); err != nil {
+			return err
+		}
+		if err := tx.Delete(CollLegalHolds, d.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindHold returns the legal hold of account and region by ID, or ResourceNotFoundException.
+func FindHold(tx store.Tx, account, region, id string, now time.Time) (LegalHold, error) {
+	h, found, err := GetDoc[LegalHold](tx, CollLegalHolds, HoldKey(account, region, id))
+	if err != nil {
+		return h, err
+	}
+	if !found || !h.VisibleAt(now) {
+		return h, apierr.NotFound("legal hold %s does not exist in account %s, region %s (the record of a cancelled hold is removed after its RetainRecordInDays)", id, account, region)
+	}
+	return h, nil
 }

@@ -1,6 +1,9 @@
 package records
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
@@ -47,4 +50,39 @@ func RecordRestore(tx store.Tx, account, region, resourceARN string, jobCreated,
 	p.LatestRestoreRecoveryPointCreationDate = pointCreated
 	p.LatestRestoreExecutionTimeMinutes = int64(finished.Sub(jobCreated).Round(time.Minute) / time.Minute)
 	return PutDoc(tx, CollProtections, key, p)
+}
+
+// NewestPoint returns the newest recovery point of a resource (in vaultName only, if set).
+func NewestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (RecoveryPoint, bool, error) {
+	docs, err := tx.Scan(CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
+	if err != nil {
+		return RecoveryPoint{}, false, err
+	}
+	for _, d := range slices.Backward(docs) {
+		var ref PointRef
+		if err := json.Unmarshal(d.Value, &ref); err != nil {
+			return RecoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
+		}
+		if vaultName != "" && ref.Vault != vaultName {
+			continue
+		}
+		rp, found, err := GetDoc[RecoveryPoint](tx, CollRecoveryPoints, PointKey(account, region, ref.Vault, ref.ID))
+		if err != nil || found {
+			return rp, found, err
+		}
+	}
+	return RecoveryPoint{}, false, nil
+}
+
+// NewestPointsInVault returns, for each resource with points in vault v whose ARN sorts after
+// afterARN, its newest point there, by resource ARN.
+func NewestPointsInVault(tx store.Tx, v Vault, afterARN string) (map[string]RecoveryPoint, error) {
+	newest := map[string]RecoveryPoint{}
+	// Key order is creation order: later points replace earlier ones.
+	err := ScanDocs(tx, CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/", func(rp *RecoveryPoint) {
+		if rp.ResourceARN > afterARN {
+			newest[rp.ResourceARN] = *rp
+		}
+	})
+	return newest, err
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -108,6 +110,21 @@ type PendingCold struct {
 	PointID   string `json:"point_id"`
 }
 
+// InsertRecoveryPoint stores a new point with its indexes: by ID, by resource, and its due times.
+func InsertRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
+	if err := InsertDoc(tx, CollRecoveryPoints, PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
+		return err
+	}
+	ref := PointRef{Vault: rp.VaultName, ID: rp.ID}
+	if err := PutDoc(tx, CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	if err := PutDoc(tx, CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
+		return err
+	}
+	return IndexPointLifecycle(tx, rp)
+}
+
 // DeleteRecoveryPoint deletes a point's documents: the point, its two lookup entries, its due
 // entries and its tags. It does not touch the point's snapshot; the caller queues its removal in
 // the same transaction.
@@ -131,17 +148,54 @@ func DeleteRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
 	return DeleteIfExists(tx, CollTags, rp.ARN)
 }
 
-// InsertRecoveryPoint stores a new point with its indexes: by ID, by resource, and its due times.
-func InsertRecoveryPoint(tx store.Tx, rp RecoveryPoint) error {
-	if err := InsertDoc(tx, CollRecoveryPoints, PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
-		return err
+// PointIDFromARN checks that arn is the ARN of a recovery point in account and region and returns
+// the point's ID.
+func PointIDFromARN(account, region, arn string) (string, error) {
+	a, err := arns.Parse(arn)
+	if err != nil {
+		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
 	}
-	ref := PointRef{Vault: rp.VaultName, ID: rp.ID}
-	if err := PutDoc(tx, CollPointVaults, rp.AccountID+"/"+rp.Region+"/"+rp.ID, ref); err != nil {
-		return err
+	if a.Service != "backup" || a.Kind() != "recovery-point" || a.Name() == "" {
+		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a recovery point ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
 	}
-	if err := PutDoc(tx, CollResourcePoints, rp.AccountID+"/"+rp.Region+"/"+rp.ResourceARN+"/"+rp.ID, ref); err != nil {
-		return err
+	if a.AccountID != account || a.Region != region {
+		return "", apierr.NotFound("recovery point %s does not exist in account %s, region %s", arn, account, region)
 	}
-	return IndexPointLifecycle(tx, rp)
+	return a.Name(), nil
+}
+
+// FindPoint returns the recovery point of account and region in a vault by ARN, with the vault.
+func FindPoint(tx store.Tx, account, region, vaultName, arn string) (Vault, RecoveryPoint, error) {
+	id, err := PointIDFromARN(account, region, arn)
+	if err != nil {
+		return Vault{}, RecoveryPoint{}, err
+	}
+	v, err := FindVault(tx, account, region, vaultName)
+	if err != nil {
+		return v, RecoveryPoint{}, err
+	}
+	rp, found, err := GetDoc[RecoveryPoint](tx, CollRecoveryPoints, PointKey(account, region, vaultName, id))
+	if err != nil {
+		return v, rp, err
+	}
+	if !found {
+		return v, rp, apierr.NotFound("recovery point %s does not exist in backup vault %s", arn, vaultName)
+	}
+	return v, rp, nil
+}
+
+// FindPointByARN returns the recovery point of account and region by ARN alone, with its vault.
+func FindPointByARN(tx store.Tx, account, region, arn string) (Vault, RecoveryPoint, error) {
+	id, err := PointIDFromARN(account, region, arn)
+	if err != nil {
+		return Vault{}, RecoveryPoint{}, err
+	}
+	ref, found, err := GetDoc[PointRef](tx, CollPointVaults, account+"/"+region+"/"+id)
+	if err != nil {
+		return Vault{}, RecoveryPoint{}, err
+	}
+	if !found {
+		return Vault{}, RecoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
+	}
+	return FindPoint(tx, account, region, ref.Vault, arn)
 }

@@ -4,6 +4,9 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // Vault types (the model's VaultType enum), as stored in Vault.Type.
@@ -165,4 +168,68 @@ type VaultPolicy struct {
 type VaultNotifications struct {
 	SNSTopicArn       string   `json:"sns_topic_arn"`
 	BackupVaultEvents []string `json:"backup_vault_events"`
+}
+
+// CheckVaultNames refuses an account, region or vault name that cannot name a vault: each is
+// a directory level of the vault's repository.
+func CheckVaultNames(account, regionName, vault string) error {
+	if err := names.Account(account); err != nil {
+		return apierr.InvalidParameter("%v", err)
+	}
+	if err := region.ValidName(regionName); err != nil {
+		return apierr.InvalidParameter("%v", err)
+	}
+	if err := names.Vault(vault); err != nil {
+		return apierr.InvalidParameter("%v", err)
+	}
+	return nil
+}
+
+// InsertVault stores a new vault and its tags. If the name is taken by a vault created with the
+// same non-empty CreatorRequestId, v is replaced by that vault and no error is returned.
+func InsertVault(tx store.Tx, v *Vault, tags map[string]string) error {
+	if err := CheckVaultNames(v.AccountID, v.Region, v.Name); err != nil {
+		return err
+	}
+	key := VaultKey(v.AccountID, v.Region, v.Name)
+	existing, found, err := GetDoc[Vault](tx, CollVaults, key)
+	if err != nil {
+		return err
+	}
+	if found {
+		if v.CreatorRequestID != "" && existing.CreatorRequestID == v.CreatorRequestID && existing.Type == v.Type {
+			*v = existing
+			return nil
+		}
+		return &apierr.Error{Code: apierr.AlreadyExists, Message: "Backup vault with the same name already exists: " + v.Name + " (choose another name, or import the existing vault)",
+			Arn: existing.ARN, CreatorRequestId: existing.CreatorRequestID}
+	}
+	if err := InsertDoc(tx, CollVaults, key, v); err != nil {
+		return err
+	}
+	if len(tags) > 0 {
+		return PutDoc(tx, CollTags, v.ARN, tags)
+	}
+	return nil
+}
+
+// FindVault returns a vault by name, or ResourceNotFoundException.
+func FindVault(tx store.Tx, account, region, name string) (Vault, error) {
+	if err := CheckVaultNames(account, region, name); err != nil {
+		return Vault{}, err
+	}
+	v, found, err := GetDoc[Vault](tx, CollVaults, VaultKey(account, region, name))
+	if err != nil {
+		return v, err
+	}
+	if !found {
+		return v, apierr.NotFound("Backup vault %s does not exist in account %s, region %s", name, account, region)
+	}
+	return v, nil
+}
+
+// CountRecoveryPoints counts the recovery points stored in a vault.
+func CountRecoveryPoints(tx store.Tx, v Vault) (int64, error) {
+	docs, err := tx.Scan(CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
+	return int64(len(docs)), err
 }

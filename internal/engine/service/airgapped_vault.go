@@ -68,7 +68,7 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *w
 		},
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		return s.insertVault(tx, &v, in.BackupVaultTags)
+		return records.InsertVault(tx, &v, in.BackupVaultTags)
 	})
 	if err != nil {
 		return nil, internal("create logically air-gapped backup vault", err)

@@ -51,7 +51,7 @@ func (s *Service) validateResourceARN(field, arn string) (resources.Connector, e
 	if t == "" {
 		return nil, apierr.InvalidParameter("%s %s is not the ARN of a resource type this engine backs up (%s)", field, arn, strings.Join(s.connectors.Types(), ", "))
 	}
-	return s.connector(t)
+	return s.connectors.Connector(t)
 }
 
 func validateWindows(in *wire.StartBackupJobInput) (start, complete int64, err error) {
@@ -119,14 +119,14 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 	j.RecoveryPointARN = arns.RecoveryPoint(c.Region, c.AccountID, j.RecoveryPointID)
 	fp := fingerprint([]any{in.BackupVaultName, in.ResourceArn, in.IamRoleArn, in.Lifecycle, in.RecoveryPointTags, in.StartWindowMinutes, in.CompleteWindowMinutes})
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
 		if v.Type == VaultTypeAirGapped {
 			return apierr.InvalidReq("backup vault %s is logically air-gapped: back up into a backup vault and copy the recovery point into it", v.Name)
 		}
-		r, err := findResource(tx, c, in.ResourceArn)
+		r, err := records.FindResource(tx, c.AccountID, c.Region, in.ResourceArn)
 		if err != nil {
 			return err
 		}

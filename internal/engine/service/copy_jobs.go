@@ -59,7 +59,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 	if _, err := s.checkARN("DestinationBackupVaultArn", in.DestinationBackupVaultArn); err != nil {
 		return nil, err
 	}
-	if _, err := pointIDFromARN(c, in.RecoveryPointArn); err != nil {
+	if _, err := records.PointIDFromARN(c.AccountID, c.Region, in.RecoveryPointArn); err != nil {
 		return nil, err
 	}
 	if err := validateJobLifecycle(in.Lifecycle); err != nil {
@@ -88,7 +88,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 				return err
 			}
 		}
-		src, rp, err := findPoint(tx, c, in.SourceBackupVaultName, in.RecoveryPointArn)
+		src, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.SourceBackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 		return apierr.InvalidReq("recovery point %s is %s and cannot be copied", rp.ARN, rp.Status)
 	}
-	if err := refuseDamaged(rp, "copied"); err != nil {
+	if err := rp.RefuseDamaged("copied"); err != nil {
 		return err
 	}
 	if rp.StorageClass == StorageClassCold {
@@ -127,7 +127,7 @@ func (s *Service) prepareCopy(tx store.Tx, j *records.CopyJob, src records.Vault
 	if err != nil {
 		return err
 	}
-	if err := checkVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
+	if err := records.CheckVaultNames(a.AccountID, a.Region, a.Name()); err != nil {
 		return err
 	}
 	return jobs.PrepareCopy(tx, s.connectors, j, src, rp, jobs.CopyDestination{ARN: destARN, AccountID: a.AccountID, Region: a.Region, Name: a.Name()}, lc)
@@ -237,49 +237,6 @@ func (s *Service) ListCopyJobs(ctx context.Context, in *wire.ListCopyJobsInput) 
 	})
 	if err != nil {
 		return nil, internal("list copy jobs", err)
-	}
-	return out, nil
-}
-
-// ListCopyJobSummaries counts the copy jobs started in the caller's account and region over the
-// last 14 days (job_summaries.go).
-func (s *Service) ListCopyJobSummaries(ctx context.Context, in *wire.ListCopyJobSummariesInput) (*wire.ListCopyJobSummariesOutput, error) {
-	c, err := CallerFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.clock.Now()
-	var items []summaryJob
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		docs, err := tx.Scan(records.CollCopyJobs, c.scope(), "", 0)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			var j records.CopyJob
-			if err := json.Unmarshal(d.Value, &j); err != nil {
-				return fmt.Errorf("decode copy job %s: %w", d.Key, err)
-			}
-			items = append(items, summaryJob{Created: j.CreationDate, AccountID: j.AccountID, Region: j.Region, State: j.State,
-				ResourceType: j.Resource.Type, MessageCategory: j.MessageCategory})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, internal("list copy job summaries", err)
-	}
-	rows, next, err := summarizeJobs(items, summaryRequest{AccountID: in.AccountId, ResourceType: in.ResourceType, State: in.State,
-		MessageCategory: in.MessageCategory, AggregationPeriod: in.AggregationPeriod, MaxResults: in.MaxResults, NextToken: in.NextToken}, c, now)
-	if err != nil {
-		return nil, err
-	}
-	out := &wire.ListCopyJobSummariesOutput{AggregationPeriod: in.AggregationPeriod, CopyJobSummaries: []*wire.CopyJobSummary{}, NextToken: next}
-	if out.AggregationPeriod == "" {
-		out.AggregationPeriod = "ONE_DAY"
-	}
-	for _, r := range rows {
-		out.CopyJobSummaries = append(out.CopyJobSummaries, &wire.CopyJobSummary{AccountId: r.AccountID, Count: r.Count, EndTime: wire.NewTimestamp(r.End),
-			MessageCategory: r.MessageCategory, Region: r.Region, ResourceType: r.ResourceType, StartTime: wire.NewTimestamp(r.Start), State: r.State})
 	}
 	return out, nil
 }

@@ -89,26 +89,6 @@ const (
 	maxRetainRecordDays = 36500
 )
 
-// countHeldPoints counts the points of vault v that legal holds hold.
-func countHeldPoints(tx store.Tx, v records.Vault) (int, error) {
-	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, d := range docs {
-		id := d.Key[strings.LastIndex(d.Key, "/")+1:]
-		held, err := records.PointHeld(tx, records.RecoveryPoint{AccountID: v.AccountID, Region: v.Region, ID: id})
-		if err != nil {
-			return 0, err
-		}
-		if held {
-			n++
-		}
-	}
-	return n, nil
-}
-
 func createOutput(h records.LegalHold) *wire.CreateLegalHoldOutput {
 	return &wire.CreateLegalHoldOutput{CreationDate: wire.NewTimestamp(h.CreationDate), Description: h.Description, LegalHoldArn: h.ARN,
 		LegalHoldId: h.ID, RecoveryPointSelection: h.Selection, Status: h.Status, Title: h.Title}
@@ -125,7 +105,7 @@ func validateHoldSelection(tx store.Tx, c Caller, sel *wire.RecoveryPointSelecti
 		if !vaultNamePattern.MatchString(name) {
 			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d] %q is not a backup vault name: names are "+modelnames.VaultRule, i, name)
 		}
-		if _, err := findVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
+		if _, err := records.FindVault(tx, c.AccountID, c.Region, name); apierr.Is(err, apierr.ResourceNotFound) {
 			return apierr.InvalidParameter("RecoveryPointSelection.VaultNames[%d]: backup vault %s does not exist in account %s, region %s, so a legal hold on it would hold nothing; check the name", i, name, c.AccountID, c.Region)
 		} else if err != nil {
 			return err
@@ -176,7 +156,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 	h := records.LegalHold{ID: id, ARN: arns.LegalHold(c.Region, c.AccountID, id), AccountID: c.AccountID, Region: c.Region,
 		Title: in.Title, Description: in.Description, Selection: in.RecoveryPointSelection, Status: LegalHoldCreating, CreationDate: now}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := purgeExpiredHolds(tx, c, now); err != nil {
+		if err := records.PurgeExpiredHolds(tx, c.AccountID, c.Region, now); err != nil {
 			return err
 		}
 		if in.IdempotencyToken != "" {
@@ -210,7 +190,7 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 		if err := validateHoldSelection(tx, c, in.RecoveryPointSelection, now); err != nil {
 			return err
 		}
-		active, err := countActiveHolds(tx, c)
+		active, err := records.CountActiveHolds(tx, c.AccountID, c.Region)
 		if err != nil {
 			return err
 		}
@@ -240,74 +220,8 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 	return createOutput(h), nil
 }
 
-func countActiveHolds(tx store.Tx, c Caller) (int, error) {
-	docs, err := tx.Scan(records.CollLegalHolds, c.scope(), "", 0)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, d := range docs {
-		h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, d.Key)
-		if err != nil {
-			return 0, err
-		}
-		if found && (h.Status == LegalHoldCreating || h.Status == LegalHoldActive) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// purgeExpiredHolds removes the records of the caller's cancelled holds whose RetainRecordUntil
-// has passed: the hold, the list of points it held, and its tags. They are already invisible to
-// every call (visibleAt); this reclaims their space. It runs in the transactions that create and
-// cancel holds.
-func purgeExpiredHolds(tx store.Tx, c Caller, now time.Time) error {
-	docs, err := tx.Scan(records.CollLegalHolds, c.scope(), "", 0)
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, d.Key)
-		if err != nil {
-			return err
-		}
-		if !found || h.VisibleAt(now) {
-			continue
-		}
-		members, err := tx.Scan(records.CollLegalHoldPoints, h.Key()+"/", "", 0)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			if err := tx.Delete(records.CollLegalHoldPoints, m.Key); err != nil {
-				return err
-			}
-		}
-		if err := deleteTags(tx, h.ARN); err != nil {
-			return err
-		}
-		if err := tx.Delete(records.CollLegalHolds, d.Key); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// findHold returns the caller's legal hold by ID, or ResourceNotFoundException.
-func findHold(tx store.Tx, c Caller, id string, now time.Time) (records.LegalHold, error) {
-	h, found, err := records.GetDoc[records.LegalHold](tx, records.CollLegalHolds, records.HoldKey(c.AccountID, c.Region, id))
-	if err != nil {
-		return h, err
-	}
-	if !found || !h.VisibleAt(now) {
-		return h, apierr.NotFound("legal hold %s does not exist in account %s, region %s (the record of a cancelled hold is removed after its RetainRecordInDays)", id, c.AccountID, c.Region)
-	}
-	return h, nil
-}
-
 func (s *Service) legalHoldExistsByARN(tx store.Tx, a arns.ARN) error {
-	_, err := findHold(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.Name(), s.clock.Now())
+	_, err := records.FindHold(tx, a.AccountID, a.Region, a.Name(), s.clock.Now())
 	return err
 }
 
@@ -319,7 +233,7 @@ func (s *Service) GetLegalHold(ctx context.Context, in *wire.GetLegalHoldInput) 
 	}
 	var out *wire.GetLegalHoldOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
+		h, err := records.FindHold(tx, c.AccountID, c.Region, in.LegalHoldId, s.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -386,10 +300,10 @@ func (s *Service) CancelLegalHold(ctx context.Context, in *wire.CancelLegalHoldI
 	now := s.clock.Now()
 	var settled bool
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		if err := purgeExpiredHolds(tx, c, now); err != nil {
+		if err := records.PurgeExpiredHolds(tx, c.AccountID, c.Region, now); err != nil {
 			return err
 		}
-		h, err := findHold(tx, c, in.LegalHoldId, now)
+		h, err := records.FindHold(tx, c.AccountID, c.Region, in.LegalHoldId, now)
 		if err != nil {
 			return err
 		}
@@ -427,7 +341,7 @@ func (s *Service) ListRecoveryPointsByLegalHold(ctx context.Context, in *wire.Li
 	}
 	out := &wire.ListRecoveryPointsByLegalHoldOutput{RecoveryPoints: []*wire.RecoveryPointMember{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		h, err := findHold(tx, c, in.LegalHoldId, s.clock.Now())
+		h, err := records.FindHold(tx, c.AccountID, c.Region, in.LegalHoldId, s.clock.Now())
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -61,21 +60,6 @@ func (s *Service) checkPlanARNs(p *wire.BackupPlanInput, prefix string) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// checkVaultNames refuses an account, region or vault name that cannot name a vault: each is
-// a directory level of the vault's repository.
-func checkVaultNames(account, regionName, vault string) error {
-	if err := modelnames.Account(account); err != nil {
-		return apierr.InvalidParameter("%v", err)
-	}
-	if err := region.ValidName(regionName); err != nil {
-		return apierr.InvalidParameter("%v", err)
-	}
-	if err := modelnames.Vault(vault); err != nil {
-		return apierr.InvalidParameter("%v", err)
 	}
 	return nil
 }

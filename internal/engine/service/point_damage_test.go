@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -13,7 +14,7 @@ func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T
 	ts.createVault("vault-a")
 	rp := ts.putPoint("vault-a", resA, t0, RecoveryPointCompleted, nil)
 
-	changed, err := SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, "snapshot 0123 is missing from the repository")
+	changed, err := records.SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, "snapshot 0123 is missing from the repository")
 	if err != nil || !changed {
 		t.Fatalf("SetPointDamage: changed %v, err %v", changed, err)
 	}
@@ -30,15 +31,15 @@ func TestADamagedPointIsPartialRefusesRestoreAndCopyAndCanBeCleared(t *testing.T
 		DestinationBackupVaultArn: arns.Vault(testRegion, testAccount, "vault-a"), IamRoleArn: "arn:aws:iam::123456789012:role/r"})
 	wantCode(t, err, "InvalidRequestException", "damaged")
 
-	points, err := VaultPoints(ts.ctx, ts.store, testAccount, testRegion, "vault-a")
+	points, err := records.VaultPoints(ts.ctx, ts.store, testAccount, testRegion, "vault-a")
 	if err != nil || len(points) != 1 || points[0].Damage == "" || points[0].SnapshotID != rp.SnapshotID {
 		t.Fatalf("VaultPoints: %+v, %v", points, err)
 	}
 	// Marking again with the same damage changes nothing; clearing gives the old status back.
-	if changed, _ := SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, "snapshot 0123 is missing from the repository"); changed {
+	if changed, _ := records.SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, "snapshot 0123 is missing from the repository"); changed {
 		t.Fatal("marking the same damage twice reported a change")
 	}
-	if changed, err := SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, ""); err != nil || !changed {
+	if changed, err := records.SetPointDamage(ts.ctx, ts.store, testAccount, testRegion, "vault-a", rp.ID, ""); err != nil || !changed {
 		t.Fatalf("clear: %v %v", changed, err)
 	}
 	out, err = ts.DescribeRecoveryPoint(ts.ctx, &wire.DescribeRecoveryPointInput{BackupVaultName: "vault-a", RecoveryPointArn: rp.ARN})

@@ -2,10 +2,8 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -17,28 +15,6 @@ import (
 // A protected resource, in AWS Backup's sense, is a resource that has recovery points. Its
 // last-backup facts are read from its newest point, so they stay right when points are deleted;
 // restore facts, which no point records, are kept per resource in records.CollProtections.
-
-// newestPoint returns the newest recovery point of a resource (in vaultName only, if set).
-func newestPoint(tx store.Tx, account, region, resourceARN, vaultName string) (records.RecoveryPoint, bool, error) {
-	docs, err := tx.Scan(records.CollResourcePoints, account+"/"+region+"/"+resourceARN+"/", "", 0)
-	if err != nil {
-		return records.RecoveryPoint{}, false, err
-	}
-	for _, d := range slices.Backward(docs) {
-		var ref records.PointRef
-		if err := json.Unmarshal(d.Value, &ref); err != nil {
-			return records.RecoveryPoint{}, false, fmt.Errorf("decode %s: %w", d.Key, err)
-		}
-		if vaultName != "" && ref.Vault != vaultName {
-			continue
-		}
-		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(account, region, ref.Vault, ref.ID))
-		if err != nil || found {
-			return rp, found, err
-		}
-	}
-	return records.RecoveryPoint{}, false, nil
-}
 
 func protectedOut(rp records.RecoveryPoint) *wire.ProtectedResource {
 	return &wire.ProtectedResource{LastBackupTime: wire.NewTimestamp(rp.CreationDate), LastBackupVaultArn: rp.VaultARN, LastRecoveryPointArn: rp.ARN,
@@ -56,7 +32,7 @@ func (s *Service) ListProtectedResources(ctx context.Context, in *wire.ListProte
 		var pointErr error
 		newest := map[string]records.RecoveryPoint{}
 		list, next, err := records.Page(tx, records.CollProtections, c.scope(), in.NextToken, in.MaxResults, func(p *records.Protection) bool {
-			rp, found, err := newestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
+			rp, found, err := records.NewestPoint(tx, c.AccountID, c.Region, p.ResourceARN, "")
 			if err != nil {
 				pointErr = err
 			}
@@ -93,7 +69,7 @@ func (s *Service) DescribeProtectedResource(ctx context.Context, in *wire.Descri
 	}
 	var out *wire.DescribeProtectedResourceOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		rp, found, err := newestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
+		rp, found, err := records.NewestPoint(tx, c.AccountID, c.Region, in.ResourceArn, "")
 		if err != nil {
 			return err
 		}
@@ -134,7 +110,7 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *w
 	}
 	out := &wire.ListProtectedResourcesOutput{Results: []*wire.ProtectedResource{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -147,30 +123,16 @@ func (s *Service) ListProtectedResourcesByBackupVault(ctx context.Context, in *w
 			}
 			after = strings.TrimPrefix(k, prefix)
 		}
-		docs, err := tx.Scan(records.CollRecoveryPoints, prefix, "", 0)
+		newest, err := records.NewestPointsInVault(tx, v, after)
 		if err != nil {
 			return err
 		}
-		newest := map[string]records.RecoveryPoint{}
-		for _, d := range docs { // key order is creation order: later points replace earlier ones
-			var rp records.RecoveryPoint
-			if err := json.Unmarshal(d.Value, &rp); err != nil {
-				return fmt.Errorf("decode recovery point %s: %w", d.Key, err)
-			}
-			if rp.ResourceARN > after {
-				newest[rp.ResourceARN] = rp
-			}
+		resourceARNs := slices.Sorted(maps.Keys(newest))
+		if len(resourceARNs) > limit {
+			resourceARNs = resourceARNs[:limit]
+			out.NextToken = records.EncodeToken(prefix + resourceARNs[limit-1])
 		}
-		arns := make([]string, 0, len(newest))
-		for arn := range newest {
-			arns = append(arns, arn)
-		}
-		sort.Strings(arns)
-		if len(arns) > limit {
-			arns = arns[:limit]
-			out.NextToken = records.EncodeToken(prefix + arns[limit-1])
-		}
-		for _, arn := range arns {
+		for _, arn := range resourceARNs {
 			out.Results = append(out.Results, protectedOut(newest[arn]))
 		}
 		return nil

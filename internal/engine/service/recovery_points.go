@@ -21,59 +21,8 @@ const (
 	StorageClassCold       = records.StorageClassCold
 )
 
-// pointIDFromARN checks that arn is a recovery point ARN of the caller and returns the point's ID.
-func pointIDFromARN(c Caller, arn string) (string, error) {
-	a, err := arns.Parse(arn)
-	if err != nil {
-		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a valid ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
-	}
-	if a.Service != "backup" || a.Kind() != "recovery-point" || a.Name() == "" {
-		return "", apierr.InvalidParameter("RecoveryPointArn %q is not a recovery point ARN: expected arn:aws:backup:REGION:ACCOUNT:recovery-point:ID", arn)
-	}
-	if a.AccountID != c.AccountID || a.Region != c.Region {
-		return "", apierr.NotFound("recovery point %s does not exist in account %s, region %s", arn, c.AccountID, c.Region)
-	}
-	return a.Name(), nil
-}
-
-// findPoint returns the caller's recovery point in vault by ARN.
-func findPoint(tx store.Tx, c Caller, vaultName, arn string) (records.Vault, records.RecoveryPoint, error) {
-	id, err := pointIDFromARN(c, arn)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	v, err := findVault(tx, c.AccountID, c.Region, vaultName)
-	if err != nil {
-		return v, records.RecoveryPoint{}, err
-	}
-	rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, records.PointKey(c.AccountID, c.Region, vaultName, id))
-	if err != nil {
-		return v, rp, err
-	}
-	if !found {
-		return v, rp, apierr.NotFound("recovery point %s does not exist in backup vault %s", arn, vaultName)
-	}
-	return v, rp, nil
-}
-
-// findPointByARN returns the caller's recovery point by ARN alone, with its vault.
-func findPointByARN(tx store.Tx, c Caller, arn string) (records.Vault, records.RecoveryPoint, error) {
-	id, err := pointIDFromARN(c, arn)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	ref, found, err := records.GetDoc[records.PointRef](tx, records.CollPointVaults, c.AccountID+"/"+c.Region+"/"+id)
-	if err != nil {
-		return records.Vault{}, records.RecoveryPoint{}, err
-	}
-	if !found {
-		return records.Vault{}, records.RecoveryPoint{}, apierr.NotFound("recovery point %s does not exist", arn)
-	}
-	return findPoint(tx, c, ref.Vault, arn)
-}
-
 func (s *Service) recoveryPointExistsByARN(tx store.Tx, a arns.ARN) error {
-	_, _, err := findPointByARN(tx, Caller{AccountID: a.AccountID, Region: a.Region}, a.String())
+	_, _, err := records.FindPointByARN(tx, a.AccountID, a.Region, a.String())
 	return err
 }
 
@@ -125,7 +74,7 @@ func (s *Service) DescribeRecoveryPoint(ctx context.Context, in *wire.DescribeRe
 	}
 	var out *wire.DescribeRecoveryPointOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -149,7 +98,7 @@ func (s *Service) ListRecoveryPointsByBackupVault(ctx context.Context, in *wire.
 	}
 	out := &wire.ListRecoveryPointsByBackupVaultOutput{RecoveryPoints: []*wire.RecoveryPointByBackupVault{}}
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -242,7 +191,7 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 	}
 	now := s.clock.Now()
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -282,7 +231,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 	now := s.clock.Now()
 	var out *wire.UpdateRecoveryPointLifecycleOutput
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -332,11 +281,11 @@ func (s *Service) GetRecoveryPointRestoreMetadata(ctx context.Context, in *wire.
 	}
 	var out *wire.GetRecoveryPointRestoreMetadataOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		_, rp, err := findPoint(tx, c, in.BackupVaultName, in.RecoveryPointArn)
+		_, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
-		conn, err := s.connector(rp.ResourceType)
+		conn, err := s.connectors.Connector(rp.ResourceType)
 		if err != nil {
 			return err
 		}

@@ -2,11 +2,9 @@ package service
 
 import (
 	"context"
-	"errors"
 	"maps"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -29,11 +27,6 @@ func registeredResourceOut(r resources.Resource) *wire.RegisteredResource {
 		Locator: resources.RedactLocator(r.Locator), Tags: tags, CreationDate: wire.NewTimestamp(r.CreationDate)}
 }
 
-// connector returns the connector of a resource type, or an error naming the types there are.
-func (s *Service) connector(resourceType string) (resources.Connector, error) {
-	return s.connectors.Connector(resourceType)
-}
-
 // accountLocator is a connector whose locators are judged per account: EFS, whose directories
 // must lie inside those the caller's account may use.
 type accountLocator interface {
@@ -47,7 +40,7 @@ func (s *Service) RegisterResource(ctx context.Context, in *wire.RegisterResourc
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.connector(in.ResourceType)
+	conn, err := s.connectors.Connector(in.ResourceType)
 	if err != nil {
 		return nil, err
 	}
@@ -66,55 +59,11 @@ func (s *Service) RegisterResource(ctx context.Context, in *wire.RegisterResourc
 	id := conn.NewID(c.AccountID, c.Region, loc)
 	r := resources.Resource{ARN: conn.ARN(c.Region, c.AccountID, id), Type: conn.Type(), ID: id, Locator: loc,
 		Tags: maps.Clone(in.Tags), AccountID: c.AccountID, Region: c.Region, CreationDate: s.clock.Now()}
-	err = s.store.Update(ctx, func(tx store.Tx) error { return insertResource(tx, r) })
+	err = s.store.Update(ctx, func(tx store.Tx) error { return records.InsertResource(tx, r) })
 	if err != nil {
 		return nil, internal("register resource", err)
 	}
 	return registeredResourceOut(r), nil
-}
-
-func insertResource(tx store.Tx, r resources.Resource) error {
-	err := records.InsertDoc(tx, records.CollResources, records.ResourceKey(r.AccountID, r.Region, r.ID), r)
-	if errors.Is(err, store.ErrExists) {
-		return &apierr.Error{Code: apierr.AlreadyExists, Arn: r.ARN,
-			Message: resources.RedactLocator(r.Locator) + " is already registered as " + r.ARN + " (use that ARN, or import it into Terraform)"}
-	}
-	return err
-}
-
-// findResource returns the caller's registered resource with the given ARN, or
-// ResourceNotFoundException.
-func findResource(tx store.Tx, c Caller, arn string) (resources.Resource, error) {
-	a, err := arns.Parse(arn)
-	if err != nil {
-		return resources.Resource{}, err
-	}
-	id := resources.IDOfARN(arn)
-	// S3 bucket ARNs name no account or region: a bucket is registered in the caller's.
-	global := a.AccountID == "" && a.Region == "" && resources.TypeOfARN(arn) == resources.TypeS3
-	if !global && (a.AccountID != c.AccountID || a.Region != c.Region) || id == "" {
-		return resources.Resource{}, apierr.NotFound("resource %s is not registered in account %s, region %s", arn, c.AccountID, c.Region)
-	}
-	r, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(c.AccountID, c.Region, id))
-	if err != nil {
-		return r, err
-	}
-	if !found || r.ARN != arn {
-		return r, apierr.NotFound("resource %s is not registered with the engine: register its %s first (`engine resource register` or the backup_protected_resource resource)", arn, locatorNoun(resources.TypeOfARN(arn)))
-	}
-	return r, nil
-}
-
-func locatorNoun(resourceType string) string {
-	switch resourceType {
-	case resources.TypeEFS:
-		return "directory"
-	case resources.TypeRDS:
-		return "database"
-	case resources.TypeS3:
-		return "bucket"
-	}
-	return "resource"
 }
 
 // GetResource returns a registered resource.
@@ -125,7 +74,7 @@ func (s *Service) GetResource(ctx context.Context, in *wire.GetResourceInput) (*
 	}
 	var out *wire.RegisteredResource
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		r, err := findResource(tx, c, in.ResourceArn)
+		r, err := records.FindResource(tx, c.AccountID, c.Region, in.ResourceArn)
 		if err != nil {
 			return err
 		}
@@ -178,7 +127,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *wire.UpdateResourceInp
 	}
 	var out *wire.RegisteredResource
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		r, err := findResource(tx, c, in.ResourceArn)
+		r, err := records.FindResource(tx, c.AccountID, c.Region, in.ResourceArn)
 		if err != nil {
 			return err
 		}
@@ -203,7 +152,7 @@ func (s *Service) RemoveResource(ctx context.Context, in *wire.GetResourceInput)
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		r, err := findResource(tx, c, in.ResourceArn)
+		r, err := records.FindResource(tx, c.AccountID, c.Region, in.ResourceArn)
 		if err != nil {
 			return err
 		}

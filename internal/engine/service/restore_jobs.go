@@ -59,7 +59,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 				return err
 			}
 		}
-		_, rp, err := findPointByARN(tx, c, in.RecoveryPointArn)
+		_, rp, err := records.FindPointByARN(tx, c.AccountID, c.Region, in.RecoveryPointArn)
 		if err != nil {
 			return err
 		}
@@ -69,10 +69,10 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 		if rp.Status != RecoveryPointCompleted && rp.Status != RecoveryPointPartial {
 			return apierr.InvalidReq("recovery point %s is %s and cannot be restored", rp.ARN, rp.Status)
 		}
-		if err := refuseDamaged(rp, "restored"); err != nil {
+		if err := rp.RefuseDamaged("restored"); err != nil {
 			return err
 		}
-		conn, err := s.connector(rp.ResourceType)
+		conn, err := s.connectors.Connector(rp.ResourceType)
 		if err != nil {
 			return err
 		}

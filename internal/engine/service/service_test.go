@@ -68,7 +68,7 @@ func (ts *testService) storedVault(name string) records.Vault {
 	var v records.Vault
 	err := ts.store.View(ts.ctx, func(tx store.Tx) error {
 		var err error
-		v, err = findVault(tx, testAccount, testRegion, name)
+		v, err = records.FindVault(tx, testAccount, testRegion, name)
 		return err
 	})
 	if err != nil {

@@ -94,7 +94,7 @@ func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *wire.
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *wi
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func (s *Service) PutBackupVaultNotifications(ctx context.Context, in *wire.PutB
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Service) GetBackupVaultNotifications(ctx context.Context, in *wire.GetB
 	}
 	var out *wire.GetBackupVaultNotificationsOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Service) DeleteBackupVaultNotifications(ctx context.Context, in *wire.D
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}

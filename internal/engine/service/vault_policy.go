@@ -39,7 +39,7 @@ func (s *Service) PutBackupVaultAccessPolicy(ctx context.Context, in *wire.PutBa
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Service) GetBackupVaultAccessPolicy(ctx context.Context, in *wire.GetBa
 	}
 	var out *wire.GetBackupVaultAccessPolicyOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Service) DeleteBackupVaultAccessPolicy(ctx context.Context, in *wire.De
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *wire.CreateBackupVa
 		CreationDate:      s.clock.Now(),
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		return s.insertVault(tx, &v, in.BackupVaultTags)
+		return records.InsertVault(tx, &v, in.BackupVaultTags)
 	})
 	if err != nil {
 		return nil, internal("create backup vault", err)
@@ -61,58 +61,9 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *wire.CreateBackupVa
 	return &wire.CreateBackupVaultOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, CreationDate: wire.NewTimestamp(v.CreationDate)}, nil
 }
 
-// insertVault stores a new vault and its tags. If the name is taken by a vault created with the
-// same non-empty CreatorRequestId, v is replaced by that vault and no error is returned.
-func (s *Service) insertVault(tx store.Tx, v *records.Vault, tags map[string]string) error {
-	if err := checkVaultNames(v.AccountID, v.Region, v.Name); err != nil {
-		return err
-	}
-	key := records.VaultKey(v.AccountID, v.Region, v.Name)
-	existing, found, err := records.GetDoc[records.Vault](tx, records.CollVaults, key)
-	if err != nil {
-		return err
-	}
-	if found {
-		if v.CreatorRequestID != "" && existing.CreatorRequestID == v.CreatorRequestID && existing.Type == v.Type {
-			*v = existing
-			return nil
-		}
-		return &apierr.Error{Code: apierr.AlreadyExists, Message: "Backup vault with the same name already exists: " + v.Name + " (choose another name, or import the existing vault)",
-			Arn: existing.ARN, CreatorRequestId: existing.CreatorRequestID}
-	}
-	if err := records.InsertDoc(tx, records.CollVaults, key, v); err != nil {
-		return err
-	}
-	if len(tags) > 0 {
-		return records.PutDoc(tx, records.CollTags, v.ARN, tags)
-	}
-	return nil
-}
-
-// findVault returns the caller's vault by name, or ResourceNotFoundException.
-func findVault(tx store.Tx, account, region, name string) (records.Vault, error) {
-	if err := checkVaultNames(account, region, name); err != nil {
-		return records.Vault{}, err
-	}
-	v, found, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(account, region, name))
-	if err != nil {
-		return v, err
-	}
-	if !found {
-		return v, apierr.NotFound("Backup vault %s does not exist in account %s, region %s", name, account, region)
-	}
-	return v, nil
-}
-
 func (s *Service) vaultExistsByARN(tx store.Tx, a arns.ARN) error {
-	_, err := findVault(tx, a.AccountID, a.Region, a.Name())
+	_, err := records.FindVault(tx, a.AccountID, a.Region, a.Name())
 	return err
-}
-
-// countRecoveryPoints counts the recovery points stored in a vault.
-func countRecoveryPoints(tx store.Tx, v records.Vault) (int64, error) {
-	docs, err := tx.Scan(records.CollRecoveryPoints, records.VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
-	return int64(len(docs)), err
 }
 
 // DescribeBackupVault returns a vault's configuration and how many recovery points it holds.
@@ -127,11 +78,11 @@ func (s *Service) DescribeBackupVault(ctx context.Context, in *wire.DescribeBack
 	}
 	var out *wire.DescribeBackupVaultOutput
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, account, c.Region, in.BackupVaultName)
+		v, err := records.FindVault(tx, account, c.Region, in.BackupVaultName)
 		if err != nil {
 			return err
 		}
-		n, err := countRecoveryPoints(tx, v)
+		n, err := records.CountRecoveryPoints(tx, v)
 		if err != nil {
 			return err
 		}
@@ -210,19 +161,19 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *wire.DeleteBackupVa
 // nothing protects or writes into it, in one transaction.
 func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		v, err := findVault(tx, c.AccountID, c.Region, name)
+		v, err := records.FindVault(tx, c.AccountID, c.Region, name)
 		if err != nil {
 			return err
 		}
 		if err := records.RefuseByVaultPolicy(tx, v, c.AccountID, c.Region, records.ActionDeleteVault, v.ARN, s.clock.Now()); err != nil {
 			return err
 		}
-		n, err := countRecoveryPoints(tx, v)
+		n, err := records.CountRecoveryPoints(tx, v)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
-			held, err := countHeldPoints(tx, v)
+			held, err := records.CountHeldPoints(tx, v)
 			if err != nil {
 				return err
 			}
@@ -284,7 +235,7 @@ func (s *Service) ListBackupVaults(ctx context.Context, in *wire.ListBackupVault
 		}
 		out.NextToken = next
 		for _, v := range vaults {
-			n, err := countRecoveryPoints(tx, *v)
+			n, err := records.CountRecoveryPoints(tx, *v)
 			if err != nil {
 				return err
 			}

@@ -1,12 +1,10 @@
-package service
+package records
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -20,18 +18,6 @@ import (
 //   - is never the parent of an incremental backup (only COMPLETED points are).
 // A later repair that finds the point whole again (a backup re-stored the missing chunks from
 // the source) clears the mark and gives the point back the status it had.
-
-// CurrentResource returns the resource registered under id now, if it still is.
-func CurrentResource(ctx context.Context, st store.Store, account, region, id string) (resources.Resource, bool, error) {
-	var r resources.Resource
-	var found bool
-	err := st.View(ctx, func(tx store.Tx) error {
-		var err error
-		r, found, err = records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(account, region, id))
-		return err
-	})
-	return r, found, err
-}
 
 // VaultPoint is one recovery point of a vault, as verify and repair see it.
 type VaultPoint struct {
@@ -60,7 +46,7 @@ func VaultPoints(ctx context.Context, st store.Store, account, region, vaultName
 	var out []VaultPoint
 	err := st.View(ctx, func(tx store.Tx) error {
 		out = nil
-		return scanDocs(tx, records.CollRecoveryPoints, records.VaultKey(account, region, vaultName)+"/", func(rp *records.RecoveryPoint) {
+		return ScanDocs(tx, CollRecoveryPoints, VaultKey(account, region, vaultName)+"/", func(rp *RecoveryPoint) {
 			out = append(out, VaultPoint{ID: rp.ID, ARN: rp.ARN, ResourceARN: rp.ResourceARN, SnapshotID: rp.SnapshotID,
 				Status: rp.Status, StatusMessage: rp.StatusMessage, StorageClass: rp.StorageClass, Damage: rp.Damage,
 				ResourceID: rp.Resource.ID, undamagedStatus: rp.UndamagedStatus})
@@ -78,8 +64,8 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 	changed := false
 	err := st.Update(ctx, func(tx store.Tx) error {
 		changed = false
-		key := records.PointKey(account, region, vaultName, id)
-		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, key)
+		key := PointKey(account, region, vaultName, id)
+		rp, found, err := GetDoc[RecoveryPoint](tx, CollRecoveryPoints, key)
 		if err != nil || !found {
 			return err
 		}
@@ -102,7 +88,7 @@ func SetPointDamage(ctx context.Context, st store.Store, account, region, vaultN
 		}
 		rp.Damage = damage
 		changed = true
-		return records.PutDoc(tx, records.CollRecoveryPoints, key, rp)
+		return PutDoc(tx, CollRecoveryPoints, key, rp)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record the damage of recovery point %s: %w", id, err)
@@ -115,8 +101,9 @@ func damagedMessage(damage string) string {
 		". Back up the resource again, then run `engine repair` on the vault: a point whose data the new backup re-stored becomes restorable again."
 }
 
-// refuseDamaged is the error for restoring or copying a damaged point.
-func refuseDamaged(rp records.RecoveryPoint, what string) error {
+// RefuseDamaged is the error for restoring or copying a damaged point (what: "restored" or
+// "copied"), or nil if the point is not damaged.
+func (rp RecoveryPoint) RefuseDamaged(what string) error {
 	if rp.Damage == "" {
 		return nil
 	}
