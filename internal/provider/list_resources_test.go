@@ -66,7 +66,11 @@ type listed struct {
 func (p *protoProvider) list(typeName string, config map[string]tftypes.Value, includeResource bool, limit int64) listed {
 	p.t.Helper()
 	ctx := context.Background()
-	server, ok := p.server.(tfprotov6.ProviderServerWithListResource)
+	// The method, not tfprotov6.ProviderServerWithListResource: that interface is deprecated
+	// while the RPC moves into ProviderServer.
+	server, ok := p.server.(interface {
+		ListResource(context.Context, *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error)
+	})
 	if !ok {
 		p.t.Fatal("the framework's provider server does not serve list resources")
 	}
