@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -221,22 +222,50 @@ func listResources() []func() list.ListResource {
 	}
 }
 
-func listVaults(kind backuptypes.VaultType) lister {
-	return func(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
-		p := backup.NewListBackupVaultsPaginator(c.Backup, &backup.ListBackupVaultsInput{ByVaultType: kind})
+// pager is the method set of the SDK's paginators.
+type pager[Page any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*backup.Options)) (Page, error)
+}
+
+// allItems yields every item of every page p answers (items picks them out of a page). An error
+// ends the sequence as its last element.
+func allItems[Page, Item any](ctx context.Context, p pager[Page], items func(Page) []Item) iter.Seq2[Item, error] {
+	return func(yield func(Item, error) bool) {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
+				var none Item
+				yield(none, err)
+				return
+			}
+			for _, item := range items(page) {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// allVaults yields every vault of the given type ("" for every type).
+func allVaults(ctx context.Context, c *clients, kind backuptypes.VaultType) iter.Seq2[backuptypes.BackupVaultListMember, error] {
+	p := backup.NewListBackupVaultsPaginator(c.Backup, &backup.ListBackupVaultsInput{ByVaultType: kind})
+	return allItems(ctx, p, func(o *backup.ListBackupVaultsOutput) []backuptypes.BackupVaultListMember { return o.BackupVaultList })
+}
+
+func listVaults(kind backuptypes.VaultType) lister {
+	return func(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+		for v, err := range allVaults(ctx, c, kind) {
+			if err != nil {
 				return err
 			}
-			for _, v := range page.BackupVaultList {
-				if v.VaultType != "" && v.VaultType != kind {
-					continue
-				}
-				name := aws.ToString(v.BackupVaultName)
-				if !yield(listedItem{identity: []string{name}, displayName: name}) {
-					return nil
-				}
+			if v.VaultType != "" && v.VaultType != kind {
+				continue
+			}
+			name := aws.ToString(v.BackupVaultName)
+			if !yield(listedItem{identity: []string{name}, displayName: name}) {
+				return nil
 			}
 		}
 		return nil
@@ -247,21 +276,17 @@ func listVaults(kind backuptypes.VaultType) lister {
 // an access policy or notifications, which are configured per vault and identified by its name.
 func listVaultsHaving(has func(context.Context, *clients, backuptypes.BackupVaultListMember) (bool, error)) lister {
 	return func(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
-		p := backup.NewListBackupVaultsPaginator(c.Backup, &backup.ListBackupVaultsInput{})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+		for v, err := range allVaults(ctx, c, "") {
 			if err != nil {
 				return err
 			}
-			for _, v := range page.BackupVaultList {
-				ok, err := has(ctx, c, v)
-				if err != nil {
-					return err
-				}
-				name := aws.ToString(v.BackupVaultName)
-				if ok && !yield(listedItem{identity: []string{name}, displayName: name}) {
-					return nil
-				}
+			ok, err := has(ctx, c, v)
+			if err != nil {
+				return err
+			}
+			name := aws.ToString(v.BackupVaultName)
+			if ok && !yield(listedItem{identity: []string{name}, displayName: name}) {
+				return nil
 			}
 		}
 		return nil
@@ -292,16 +317,13 @@ func found[T any](_ T, err error) (bool, error) {
 
 func listPlans(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
 	p := backup.NewListBackupPlansPaginator(c.Backup, &backup.ListBackupPlansInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for plan, err := range allItems(ctx, p, func(o *backup.ListBackupPlansOutput) []backuptypes.BackupPlansListMember { return o.BackupPlansList }) {
 		if err != nil {
 			return err
 		}
-		for _, plan := range page.BackupPlansList {
-			id := aws.ToString(plan.BackupPlanId)
-			if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("%s (%s)", aws.ToString(plan.BackupPlanName), id)}) {
-				return nil
-			}
+		id := aws.ToString(plan.BackupPlanId)
+		if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("%s (%s)", aws.ToString(plan.BackupPlanName), id)}) {
+			return nil
 		}
 	}
 	return nil
@@ -321,16 +343,15 @@ func listSelections(ctx context.Context, c *clients, config listConfig, yield fu
 	}
 	for _, planID := range planIDs {
 		p := backup.NewListBackupSelectionsPaginator(c.Backup, &backup.ListBackupSelectionsInput{BackupPlanId: aws.String(planID)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+		for s, err := range allItems(ctx, p, func(o *backup.ListBackupSelectionsOutput) []backuptypes.BackupSelectionsListMember {
+			return o.BackupSelectionsList
+		}) {
 			if err != nil {
 				return err
 			}
-			for _, s := range page.BackupSelectionsList {
-				id := aws.ToString(s.SelectionId)
-				if !yield(listedItem{identity: []string{planID, id}, displayName: fmt.Sprintf("%s (plan %s)", aws.ToString(s.SelectionName), planID)}) {
-					return nil
-				}
+			id := aws.ToString(s.SelectionId)
+			if !yield(listedItem{identity: []string{planID, id}, displayName: fmt.Sprintf("%s (plan %s)", aws.ToString(s.SelectionName), planID)}) {
+				return nil
 			}
 		}
 	}
@@ -341,30 +362,25 @@ func listRecoveryPoints(ctx context.Context, c *clients, config listConfig, yiel
 	vaults := []string{config.VaultName.ValueString()}
 	if config.VaultName.IsNull() {
 		vaults = nil
-		p := backup.NewListBackupVaultsPaginator(c.Backup, &backup.ListBackupVaultsInput{})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+		for v, err := range allVaults(ctx, c, "") {
 			if err != nil {
 				return err
 			}
-			for _, v := range page.BackupVaultList {
-				vaults = append(vaults, aws.ToString(v.BackupVaultName))
-			}
+			vaults = append(vaults, aws.ToString(v.BackupVaultName))
 		}
 	}
 	for _, vault := range vaults {
 		p := backup.NewListRecoveryPointsByBackupVaultPaginator(c.Backup, &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String(vault)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+		for rp, err := range allItems(ctx, p, func(o *backup.ListRecoveryPointsByBackupVaultOutput) []backuptypes.RecoveryPointByBackupVault {
+			return o.RecoveryPoints
+		}) {
 			if err != nil {
 				return err
 			}
-			for _, rp := range page.RecoveryPoints {
-				arn := aws.ToString(rp.RecoveryPointArn)
-				display := fmt.Sprintf("%s of %s in %s", arn, aws.ToString(rp.ResourceArn), vault)
-				if !yield(listedItem{identity: []string{vault, arn}, displayName: display}) {
-					return nil
-				}
+			arn := aws.ToString(rp.RecoveryPointArn)
+			display := fmt.Sprintf("%s of %s in %s", arn, aws.ToString(rp.ResourceArn), vault)
+			if !yield(listedItem{identity: []string{vault, arn}, displayName: display}) {
+				return nil
 			}
 		}
 	}
@@ -373,16 +389,13 @@ func listRecoveryPoints(ctx context.Context, c *clients, config listConfig, yiel
 
 func listLegalHolds(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
 	p := backup.NewListLegalHoldsPaginator(c.Backup, &backup.ListLegalHoldsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for h, err := range allItems(ctx, p, func(o *backup.ListLegalHoldsOutput) []backuptypes.LegalHold { return o.LegalHolds }) {
 		if err != nil {
 			return err
 		}
-		for _, h := range page.LegalHolds {
-			id := aws.ToString(h.LegalHoldId)
-			if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("%s (%s, %s)", aws.ToString(h.Title), id, h.Status)}) {
-				return nil
-			}
+		id := aws.ToString(h.LegalHoldId)
+		if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("%s (%s, %s)", aws.ToString(h.Title), id, h.Status)}) {
+			return nil
 		}
 	}
 	return nil
@@ -407,16 +420,13 @@ func listProtectedResources(ctx context.Context, c *clients, _ listConfig, yield
 
 func listRestoreJobs(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
 	p := backup.NewListRestoreJobsPaginator(c.Backup, &backup.ListRestoreJobsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for j, err := range allItems(ctx, p, func(o *backup.ListRestoreJobsOutput) []backuptypes.RestoreJobsListMember { return o.RestoreJobs }) {
 		if err != nil {
 			return err
 		}
-		for _, j := range page.RestoreJobs {
-			id := aws.ToString(j.RestoreJobId)
-			if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("restore job %s (%s)", id, j.Status)}) {
-				return nil
-			}
+		id := aws.ToString(j.RestoreJobId)
+		if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("restore job %s (%s)", id, j.Status)}) {
+			return nil
 		}
 	}
 	return nil
