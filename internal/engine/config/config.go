@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/eventpattern"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3"
 )
@@ -44,6 +45,23 @@ type Config struct {
 	// S3 limits where S3 resources (buckets named by a caller's locator) may point, and which
 	// credentials the engine lends them.
 	S3 S3 `json:"s3,omitempty"`
+	// EventRules deliver the events their EventBridge pattern matches to a webhook.
+	EventRules []EventRule `json:"event_rules,omitempty"`
+}
+
+// EventRule is an EventBridge rule with one webhook target: every event (an EventBridge
+// envelope) its pattern matches is POSTed to URL.
+type EventRule struct {
+	// Name identifies the rule in logs and deliveries (EventBridge's rule name characters).
+	Name string `json:"name"`
+	// EventPattern is an EventBridge event pattern.
+	EventPattern json.RawMessage `json:"event_pattern"`
+	// URL receives each matching event as an HTTP POST of its JSON envelope.
+	URL string `json:"url"`
+	// MaxAttempts bounds delivery attempts (default 5).
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// Pattern is EventPattern compiled, set by Load and Parse.
+	Pattern *eventpattern.Pattern `json:"-"`
 }
 
 // Account is an extra access key with the account it acts for and, optionally, the directories
@@ -136,6 +154,8 @@ type Topic struct {
 
 var (
 	snsTopicPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+	// ruleNamePattern is EventBridge's rule name constraint.
+	ruleNamePattern = regexp.MustCompile(`^[.\-_A-Za-z0-9]{1,64}$`)
 )
 
 // Load reads the configuration at path. A missing file is an empty configuration.
@@ -211,6 +231,38 @@ func (c *Config) validate(base string) error {
 		if t.MaxAttempts == 0 {
 			t.MaxAttempts = 5
 			c.Notifications.Topics[arn] = t
+		}
+	}
+	return c.validateEventRules()
+}
+
+// validateEventRules compiles each rule's pattern, so that a malformed one stops the engine at
+// start rather than silently matching nothing.
+func (c *Config) validateEventRules() error {
+	names := map[string]bool{}
+	for i := range c.EventRules {
+		r := &c.EventRules[i]
+		if !ruleNamePattern.MatchString(r.Name) {
+			return fmt.Errorf("event_rules[%d].name %q must be 1 to 64 letters, digits, '.', '-' or '_'", i, r.Name)
+		}
+		if names[r.Name] {
+			return fmt.Errorf("event_rules[%d].name %q is used by another rule", i, r.Name)
+		}
+		names[r.Name] = true
+		p, err := eventpattern.Compile(r.EventPattern)
+		if err != nil {
+			return fmt.Errorf("event_rules[%d] (%s).event_pattern: InvalidEventPatternException: %w", i, r.Name, err)
+		}
+		r.Pattern = p
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("event_rules[%d] (%s).url %q must be an http(s) URL", i, r.Name, r.URL)
+		}
+		if r.MaxAttempts < 0 {
+			return fmt.Errorf("event_rules[%d] (%s).max_attempts must not be negative", i, r.Name)
+		}
+		if r.MaxAttempts == 0 {
+			r.MaxAttempts = 5
 		}
 	}
 	return nil

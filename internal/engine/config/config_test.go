@@ -91,3 +91,34 @@ func TestParseAllowedPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEventRules(t *testing.T) {
+	seed := `{"source":["aws.backup"],"detail-type":["Backup Job State Change"],"detail":{"state":["FAILED","ABORTED","EXPIRED"]}}`
+	c, err := Parse([]byte(`{"event_rules":[{"name":"failed-backups","event_pattern":`+seed+`,"url":"http://127.0.0.1:9/hook"}]}`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.EventRules[0]
+	if r.MaxAttempts != 5 || r.Pattern == nil {
+		t.Fatalf("rule not defaulted and compiled: %+v", r)
+	}
+	if !r.Pattern.Match(map[string]any{"source": "aws.backup", "detail-type": "Backup Job State Change", "detail": map[string]any{"state": "ABORTED"}}) {
+		t.Error("the seed's pattern does not match an aborted backup job")
+	}
+}
+
+func TestParseRefusesMalformedEventRules(t *testing.T) {
+	for doc, want := range map[string]string{
+		`{"event_rules":[{"name":"r","event_pattern":{"detail":{"state":"FAILED"}},"url":"http://h/"}]}`:                                                    `event_rules[0] (r).event_pattern: InvalidEventPatternException: event pattern field "detail.state": a value must be an array`,
+		`{"event_rules":[{"name":"r","event_pattern":{"state":[{"numeric":[">","x"]}]},"url":"http://h/"}]}`:                                                `"numeric" operator ">" needs a number`,
+		`{"event_rules":[{"name":"r","url":"http://h/"}]}`:                                                                                                  "event_pattern: InvalidEventPatternException",
+		`{"event_rules":[{"name":"r","event_pattern":{"source":["aws.backup"]},"url":"ftp://h/"}]}`:                                                         `event_rules[0] (r).url "ftp://h/" must be an http(s) URL`,
+		`{"event_rules":[{"name":"bad name","event_pattern":{"source":["aws.backup"]},"url":"http://h/"}]}`:                                                 `event_rules[0].name "bad name"`,
+		`{"event_rules":[{"name":"r","event_pattern":{"source":["a"]},"url":"http://h/"},{"name":"r","event_pattern":{"source":["a"]},"url":"http://h/"}]}`: `event_rules[1].name "r" is used by another rule`,
+	} {
+		_, err := Parse([]byte(doc), t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want an error containing %q", doc, err, want)
+		}
+	}
+}
