@@ -2,8 +2,8 @@
 // it in the transaction that made it happen. The domain decides which events there are and which
 // SNS topic a vault notifies; this package only stores and sends them.
 //
-//   - Every event goes to the data dir's append-only event log (LogFile, one JSON object per
-//     line). Record writes it to an outbox in the store; a writer in each engine process moves
+//   - Every event goes to the data dir's append-only event log (LogFile, one EventBridge
+//     envelope per line: Envelope). Record writes it to an outbox in the store; a writer in each engine process moves
 //     outbox entries to the file under an exclusive file lock, fsyncs, and only then removes them
 //     from the outbox. If a process dies between the fsync and the removal, the next writer finds
 //     the entries already at the end of the file (it reads the file's tail for their IDs) and
@@ -12,6 +12,8 @@
 //     engine config maps that topic to, as an SNS notification would be: at least once, from a
 //     queued task (so a crash does not lose it), retried with exponential backoff up to the
 //     topic's max_attempts. Webhooks is the queue.Handler that runs those tasks.
+//   - An event whose envelope an event rule's pattern matches (config event_rules) is delivered
+//     to the rule's webhook the same way, as its envelope. RuleTargets runs those tasks.
 //
 // The outbox, the log writer and the delivery retries are hand-written: they are a few hundred
 // lines over the engine's own transactional store, which is what makes an event and the change
@@ -45,6 +47,7 @@ type Event struct {
 	BackupJobID      string `json:"backup_job_id,omitempty"`
 	RestoreJobID     string `json:"restore_job_id,omitempty"`
 	CopyJobID        string `json:"copy_job_id,omitempty"`
+	BackupPlanID     string `json:"backup_plan_id,omitempty"`
 	RecoveryPointARN string `json:"recovery_point_arn,omitempty"`
 	StatusMessage    string `json:"status_message,omitempty"`
 	// Message says what happened in a sentence, as AWS Backup's SNS messages do.
@@ -67,7 +70,7 @@ const (
 	DeliveryKind = "notify"
 )
 
-// ReadLog reads the event log of a data dir: for tests, the CLI and operators' tools. A missing
+// ReadLog reads the event log of a data dir (its envelopes, as the events they carry): for tests, the CLI and operators' tools. A missing
 // log is empty.
 func ReadLog(path string) ([]Event, error) {
 	b, err := os.ReadFile(path)
@@ -82,11 +85,11 @@ func ReadLog(path string) ([]Event, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var ev Event
-		if err := json.Unmarshal(line, &ev); err != nil {
+		var env Envelope
+		if err := json.Unmarshal(line, &env); err != nil {
 			return out, fmt.Errorf("%s line %d: %w", path, i+1, err)
 		}
-		out = append(out, ev)
+		out = append(out, env.Event())
 	}
 	return out, nil
 }

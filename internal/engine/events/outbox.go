@@ -89,7 +89,7 @@ func (o *Outbox) Record(tx store.Tx, ev Event) error {
 	if o.path == "" {
 		return nil // no event log (an engine without a data dir)
 	}
-	return records.PutDoc(tx, collOutbox, ev.ID, ev)
+	return records.PutDoc(tx, collOutbox, ev.ID, ev.Envelope())
 }
 
 // Recorded wakes the event log writer and the webhook delivery after a transaction recorded
