@@ -247,8 +247,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff})
 	e.notifier = queue.NewRunner(st, o.Log, queue.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
-		map[string]queue.Handler{events.DeliveryKind: webhooks})
-	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Delivery: e.notifier})
+		map[string]queue.Handler{events.DeliveryKind: webhooks,
+			events.RuleDeliveryKind: events.NewRuleTargets(events.RuleTargetOptions{Store: st, Log: o.Log, Rules: cfg.EventRules, Backoff: o.NotifyBackoff})})
+	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Rules: cfg.EventRules, Delivery: e.notifier})
 	e.repos = repos
 	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -32,7 +33,11 @@ type Options struct {
 	// LogPath is the append-only event log file; empty for an engine without one. Deliveries to
 	// webhooks are queued either way.
 	LogPath string
-	// Delivery runs the queued webhook deliveries (tasks of DeliveryKind); Recorded wakes it.
+	// Rules are the config's event rules: an event their pattern matches is queued for delivery
+	// to their webhook (validated rules: patterns compiled).
+	Rules []config.EventRule
+	// Delivery runs the queued webhook deliveries (tasks of DeliveryKind and RuleDeliveryKind);
+	// Recorded wakes it.
 	// Nil leaves them to whichever runner polls for them.
 	Delivery Waker
 }
@@ -44,6 +49,7 @@ type Outbox struct {
 	log      *slog.Logger
 	path     string
 	delivery Waker
+	rules    []config.EventRule
 	wake     chan struct{}
 	// mu serialises writers in this process; the file lock serialises processes.
 	mu      sync.Mutex
@@ -59,7 +65,7 @@ func New(o Options) *Outbox {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Outbox{st: o.Store, clock: o.Clock, log: o.Log, path: o.LogPath, delivery: o.Delivery, wake: make(chan struct{}, 1)}
+	return &Outbox{st: o.Store, clock: o.Clock, log: o.Log, path: o.LogPath, delivery: o.Delivery, rules: o.Rules, wake: make(chan struct{}, 1)}
 }
 
 // delivery is an event on its way to a webhook, as stored.
@@ -67,8 +73,9 @@ type delivery struct {
 	Event Event `json:"event"`
 }
 
-// Record records ev in tx: into the event log's outbox and, when it names an SNS topic, as a
-// delivery to that topic's webhook. ID and Time are filled in when empty. Call Recorded after the
+// Record records ev in tx: into the event log's outbox, as a delivery to the webhook of every
+// event rule that matches it and, when it names an SNS topic, as a delivery to that topic's
+// webhook. ID and Time are filled in when empty. Call Recorded after the
 // transaction commits.
 func (o *Outbox) Record(tx store.Tx, ev Event) error {
 	if ev.ID == "" {
@@ -86,10 +93,14 @@ func (o *Outbox) Record(tx store.Tx, ev Event) error {
 			return err
 		}
 	}
+	env := ev.Envelope()
+	if err := recordRuleDeliveries(tx, o.rules, env); err != nil {
+		return err
+	}
 	if o.path == "" {
 		return nil // no event log (an engine without a data dir)
 	}
-	return records.PutDoc(tx, collOutbox, ev.ID, ev.Envelope())
+	return records.PutDoc(tx, collOutbox, ev.ID, env)
 }
 
 // Recorded wakes the event log writer and the webhook delivery after a transaction recorded

@@ -163,18 +163,28 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fmt.Errorf("encode the notification of event %s: %w", ev.ID, err)
 	}
-	backoff := w.backoff
+	headers := map[string]string{"Content-Type": "application/json", "x-amz-sns-message-type": "Notification", "x-amz-sns-topic-arn": ev.SNSTopicArn}
+	if err := postWithRetries(ctx, w.client, log, topic.URL, headers, body, topic.MaxAttempts, w.backoff); err != nil {
+		return err
+	}
+	return t.Finish(ctx, done)
+}
+
+// postWithRetries POSTs body to url, retrying with exponential backoff (from backoff, capped at
+// maxBackoff) up to maxAttempts attempts. It fails only when ctx ends: a delivery that ran out
+// of attempts is logged and given up, not retried by the queue.
+func postWithRetries(ctx context.Context, client *http.Client, log *slog.Logger, url string, headers map[string]string, body []byte, maxAttempts int, backoff time.Duration) error {
 	for attempt := 1; ; attempt++ {
-		err := w.post(ctx, topic.URL, ev.SNSTopicArn, body)
+		err := post(ctx, client, url, headers, body)
 		if err == nil {
-			log.Info("delivered a notification", slog.String("url", topic.URL), slog.Int("attempt", attempt))
-			return t.Finish(ctx, done)
+			log.Info("delivered an event", slog.String("url", url), slog.Int("attempt", attempt))
+			return nil
 		}
-		if attempt >= topic.MaxAttempts || ctx.Err() != nil {
-			log.Error("delivering a notification failed; giving up", slog.String("url", topic.URL), slog.Int("attempts", attempt), slog.Any("error", err))
-			return t.Finish(ctx, done)
+		if attempt >= maxAttempts || ctx.Err() != nil {
+			log.Error("delivering an event failed; giving up", slog.String("url", url), slog.Int("attempts", attempt), slog.Any("error", err))
+			return nil
 		}
-		log.Warn("delivering a notification failed; retrying", slog.String("url", topic.URL), slog.Int("attempt", attempt), slog.Duration("backoff", backoff), slog.Any("error", err))
+		log.Warn("delivering an event failed; retrying", slog.String("url", url), slog.Int("attempt", attempt), slog.Duration("backoff", backoff), slog.Any("error", err))
 		timer := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
@@ -186,19 +196,19 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 	}
 }
 
-// post sends one notification; any answer but 2xx is a failure to retry.
-func (w *Webhooks) post(ctx context.Context, url, topicARN string, body []byte) error {
+// post sends one delivery; any answer but 2xx is a failure to retry.
+func post(ctx context.Context, client *http.Client, url string, headers map[string]string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-amz-sns-message-type", "Notification")
-	req.Header.Set("x-amz-sns-topic-arn", topicARN)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	started := clock.Wall()
-	resp, err := w.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

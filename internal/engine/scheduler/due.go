@@ -74,7 +74,7 @@ func (d Due) Idle(ctx context.Context) (bool, error) {
 	var busy, logged bool
 	err := d.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if busy, err = queue.Busy(tx, events.DeliveryKind); err != nil {
+		if busy, err = queue.Busy(tx, events.DeliveryKind, events.RuleDeliveryKind); err != nil {
 			return err
 		}
 		logged, err = d.Events.Logged(tx)
