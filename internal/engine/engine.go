@@ -184,7 +184,11 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		}
 	}
 	cfg, cfgPath := o.Config, ""
-	if cfg == nil {
+	if cfg != nil {
+		if err := cfg.CompileEventRules(); err != nil {
+			return nil, fmt.Errorf("engine config: %w", err)
+		}
+	} else {
 		cfgPath = o.ConfigPath
 		if cfgPath == "" {
 			cfgPath = layout.MustJoin(o.DataDir, config.FileName)

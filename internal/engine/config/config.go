@@ -233,12 +233,13 @@ func (c *Config) validate(base string) error {
 			c.Notifications.Topics[arn] = t
 		}
 	}
-	return c.validateEventRules()
+	return c.CompileEventRules()
 }
 
-// validateEventRules compiles each rule's pattern, so that a malformed one stops the engine at
-// start rather than silently matching nothing.
-func (c *Config) validateEventRules() error {
+// CompileEventRules checks the event rules and compiles their patterns, so that a malformed one
+// stops the engine at start rather than silently matching nothing. Load and Parse call it; call
+// it on a Config built in code.
+func (c *Config) CompileEventRules() error {
 	names := map[string]bool{}
 	for i := range c.EventRules {
 		r := &c.EventRules[i]
