@@ -2,11 +2,12 @@
 // event rule. It covers what the engine's event rules need, with EventBridge's documented
 // semantics (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html and
 // eb-create-pattern-operators.html): a pattern is a JSON object whose fields must all match
-// (AND); a field's value is either a nested pattern or an array of conditions of which one must
-// match (OR); a condition matched against an array in the event matches when it matches any of
-// its elements. Conditions are exact values (string, number, boolean, null), {"prefix": s},
-// {"suffix": s}, {"anything-but": value | [values] | {"prefix": s}}, {"exists": bool} and
-// {"numeric": [op, n] | [op, n, op, n]}.
+// (AND), so the event must have every field the pattern names (only {"exists": false} matches a
+// missing one); a field's value is either a nested pattern or an array of conditions of which
+// one must match (OR); a condition matched against an array in the event matches when it
+// matches any of its elements. Conditions are exact values (string, number, boolean, null),
+// {"prefix": s}, {"suffix": s}, {"anything-but": value | [values] | {"prefix": s} |
+// {"suffix": s}}, {"exists": bool} and {"numeric": [op, n] | [op, n, op, n]}.
 //
 // It is hand-written: the maintained Go implementation, github.com/timbray/quamina (now
 // quamina.net/go/quamina), is not served by the module proxy this project builds from, and a
@@ -41,6 +42,7 @@ const (
 	condSuffix
 	condAnythingBut
 	condAnythingButPrefix
+	condAnythingButSuffix
 	condExists
 	condNumeric
 )
@@ -191,8 +193,11 @@ func compileAnythingBut(arg any) (condition, error) {
 		if p, ok := arg["prefix"].(string); ok && len(arg) == 1 {
 			return condition{kind: condAnythingButPrefix, value: p}, nil
 		}
+		if p, ok := arg["suffix"].(string); ok && len(arg) == 1 {
+			return condition{kind: condAnythingButSuffix, value: p}, nil
+		}
 	}
-	return condition{}, fmt.Errorf(`"anything-but" takes a value, an array of values or {"prefix": "..."}, not %s`, jsonOf(arg))
+	return condition{}, fmt.Errorf(`"anything-but" takes a value, an array of values, {"prefix": "..."} or {"suffix": "..."}, not %s`, jsonOf(arg))
 }
 
 func compileNumeric(arg any) (condition, error) {
@@ -295,6 +300,9 @@ func (c condition) matchesValue(raw any) bool {
 	case condAnythingButPrefix:
 		s, ok := v.(string)
 		return ok && !strings.HasPrefix(s, c.value.(string))
+	case condAnythingButSuffix:
+		s, ok := v.(string)
+		return ok && !strings.HasSuffix(s, c.value.(string))
 	case condNumeric:
 		n, ok := v.(float64)
 		if !ok {

@@ -67,6 +67,10 @@ func TestAnythingBut(t *testing.T) {
 		`{"state":"COMPLETED"}`: false,
 		`{"state":"ABORTED"}`:   true,
 	})
+	check(t, `{"file":[{"anything-but":{"suffix":".png"}}]}`, map[string]bool{
+		`{"file":"a.png"}`: false,
+		`{"file":"a.jpg"}`: true,
+	})
 }
 
 func TestExists(t *testing.T) {
@@ -103,7 +107,7 @@ func TestCompileRefusesMalformedPatterns(t *testing.T) {
 		`{"n":[{"numeric":[">","1"]}]}`:           "needs a number",
 		`{"e":[{"exists":"yes"}]}`:                `"exists" takes true or false`,
 		`{"p":[{"prefix":1}]}`:                    `"prefix" takes a string`,
-		`{"a":[{"anything-but":{"suffix":"x"}}]}`: `"anything-but" takes`,
+		`{"a":[{"anything-but":{"wildcard":"x"}}]}`: `"anything-but" takes`,
 		`{"source":["aws.backup"]`:                "not JSON",
 	} {
 		_, err := Compile([]byte(pattern))
