@@ -98,17 +98,17 @@ func TestNumericRanges(t *testing.T) {
 
 func TestCompileRefusesMalformedPatterns(t *testing.T) {
 	for pattern, want := range map[string]string{
-		`[]`:                                      "non-empty JSON object",
-		`{"source":"aws.backup"}`:                 `field "source": a value must be an array`,
-		`{"detail":{"state":[]}}`:                 `field "detail.state": the array of values must not be empty`,
-		`{"state":[{"wildcard":"x*"}]}`:           `unknown operator "wildcard"`,
-		`{"n":[{"numeric":[">",1,">",2]}]}`:       "two lower bounds",
-		`{"n":[{"numeric":["~",1]}]}`:             `operator "~" must be one of`,
-		`{"n":[{"numeric":[">","1"]}]}`:           "needs a number",
-		`{"e":[{"exists":"yes"}]}`:                `"exists" takes true or false`,
-		`{"p":[{"prefix":1}]}`:                    `"prefix" takes a string`,
+		`[]`:                                        "non-empty JSON object",
+		`{"source":"aws.backup"}`:                   `field "source": a value must be an array`,
+		`{"detail":{"state":[]}}`:                   `field "detail.state": the array of values must not be empty`,
+		`{"state":[{"wildcard":"x*"}]}`:             `unknown operator "wildcard"`,
+		`{"n":[{"numeric":[">",1,">",2]}]}`:         "two lower bounds",
+		`{"n":[{"numeric":["~",1]}]}`:               `operator "~" must be one of`,
+		`{"n":[{"numeric":[">","1"]}]}`:             "needs a number",
+		`{"e":[{"exists":"yes"}]}`:                  `"exists" takes true or false`,
+		`{"p":[{"prefix":1}]}`:                      `"prefix" takes a string`,
 		`{"a":[{"anything-but":{"wildcard":"x"}}]}`: `"anything-but" takes`,
-		`{"source":["aws.backup"]`:                "not JSON",
+		`{"source":["aws.backup"]`:                  "not JSON",
 	} {
 		_, err := Compile([]byte(pattern))
 		if err == nil || !strings.Contains(err.Error(), want) {
