@@ -252,7 +252,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
-	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff})
+	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff, Metrics: e.metrics})
 	e.notifier = queue.NewRunner(st, o.Log, queue.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
 		map[string]queue.Handler{events.DeliveryKind: webhooks})
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Delivery: e.notifier})

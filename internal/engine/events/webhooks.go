@@ -13,6 +13,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -44,6 +45,8 @@ type WebhookOptions struct {
 	// Backoff is the wait before the second attempt to deliver a notification, doubled for each
 	// later one (default 1s).
 	Backoff time.Duration
+	// Metrics counts failed delivery attempts. Nil counts none.
+	Metrics *metrics.Registry
 }
 
 // Webhooks delivers recorded events to the webhooks of their SNS topics: the queue.Handler of
@@ -54,6 +57,7 @@ type Webhooks struct {
 	topics  map[string]config.Topic
 	client  *http.Client
 	backoff time.Duration
+	metrics *metrics.Registry
 }
 
 var _ queue.Handler = (*Webhooks)(nil)
@@ -76,7 +80,7 @@ func NewWebhooks(o WebhookOptions) *Webhooks {
 		}
 		topics[arn] = t
 	}
-	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff}
+	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff, metrics: o.Metrics}
 }
 
 // Start runs the delivery while it is still stored.
@@ -170,6 +174,7 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 			log.Info("delivered a notification", slog.String("url", topic.URL), slog.Int("attempt", attempt))
 			return t.Finish(ctx, done)
 		}
+		w.metrics.WebhookDeliveryFailed(ev.SNSTopicArn)
 		if attempt >= topic.MaxAttempts || ctx.Err() != nil {
 			log.Error("delivering a notification failed; giving up", slog.String("url", topic.URL), slog.Int("attempts", attempt), slog.Any("error", err))
 			return t.Finish(ctx, done)
