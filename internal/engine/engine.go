@@ -262,7 +262,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		// A finished job may change what the scheduler waits for.
 		Wake: func() { e.sched.Wake() }, Metrics: e.metrics}))
 	so := o.Scheduler
-	so.Store, so.Clock, so.Log = st, o.Clock, o.Log
+	so.Store, so.Clock, so.Log, so.Metrics = st, o.Clock, o.Log, e.metrics
 	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs}
 	e.sched = scheduler.New(so)
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
