@@ -102,6 +102,11 @@ func TestMetrics_scrapedAfterAScriptedNightMatchListBackupJobs(t *testing.T) {
 	if n := samples[`backup_engine_job_duration_seconds_count{job_type="BACKUP",state="COMPLETED"}`]; n != 1 {
 		t.Errorf("completed backup job durations observed: %v, want 1", n)
 	}
+	vaultLabels := fmt.Sprintf(`{account_id=%q,backup_vault_name="prod-primary-vault",region=%q}`, account, region)
+	stored, ratio := samples["backup_engine_repository_bytes"+vaultLabels], samples["backup_engine_deduplication_ratio"+vaultLabels]
+	if stored <= 0 || ratio <= 0 {
+		t.Errorf("after a backup into prod-primary-vault its repository stores %v bytes at a deduplication ratio of %v, want both positive", stored, ratio)
+	}
 	// With --metrics-listen, the API listener no longer serves them.
 	resp, err := http.Get(again.Endpoint + "/metrics")
 	if err != nil {

@@ -33,6 +33,8 @@ type Registry struct {
 	apiLatency      *prometheus.HistogramVec
 	schedulerLag    prometheus.Gauge
 	webhookFailures *prometheus.CounterVec
+	repoBytes       *prometheus.GaugeVec
+	dedupRatio      *prometheus.GaugeVec
 }
 
 // New returns a registry with the engine's own metrics and the Go runtime and process collectors.
@@ -64,8 +66,16 @@ func New() *Registry {
 			Namespace: engineNamespace, Name: "webhook_delivery_failures_total",
 			Help: "Failed webhook delivery attempts, by notification topic.",
 		}, []string{"topic"}),
+		repoBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: engineNamespace, Name: "repository_bytes",
+			Help: "Bytes a vault's (warm) repository stores, as of the last backup or copy job into it.",
+		}, vaultRepoLabels),
+		dedupRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: engineNamespace, Name: "deduplication_ratio",
+			Help: "A vault's warm recovery points' logical bytes over the bytes its repository stores, as of the last backup or copy job into it.",
+		}, vaultRepoLabels),
 	}
-	r.reg.MustRegister(r.jobDuration, r.jobBytes, r.apiLatency, r.schedulerLag, r.webhookFailures,
+	r.reg.MustRegister(r.jobDuration, r.jobBytes, r.apiLatency, r.schedulerLag, r.webhookFailures, r.repoBytes, r.dedupRatio,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -109,6 +119,20 @@ func (r *Registry) SchedulerLag(lag time.Duration) {
 		return
 	}
 	r.schedulerLag.Set(lag.Seconds())
+}
+
+var vaultRepoLabels = []string{"account_id", "region", "backup_vault_name"}
+
+// VaultRepository records what a vault's repository stores and the logical size of the recovery
+// points kept in it; their ratio is what deduplication (and compression) saved.
+func (r *Registry) VaultRepository(account, region, vault string, storedBytes, logicalBytes int64) {
+	if r == nil {
+		return
+	}
+	r.repoBytes.WithLabelValues(account, region, vault).Set(float64(storedBytes))
+	if storedBytes > 0 {
+		r.dedupRatio.WithLabelValues(account, region, vault).Set(float64(logicalBytes) / float64(storedBytes))
+	}
 }
 
 // WebhookDeliveryFailed counts one failed delivery attempt to a topic's webhook.

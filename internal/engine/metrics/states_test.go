@@ -72,3 +72,18 @@ func TestNilRegistryIgnoresObservations(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestVaultRepositoryReportsStoredBytesAndTheirRatioToLogicalBytes(t *testing.T) {
+	r := metrics.New()
+	r.VaultRepository("111122223333", "us-east-1", "nightly", 250, 1000)
+	rec := httptest.NewRecorder()
+	r.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`backup_engine_repository_bytes{account_id="111122223333",backup_vault_name="nightly",region="us-east-1"} 250`,
+		`backup_engine_deduplication_ratio{account_id="111122223333",backup_vault_name="nightly",region="us-east-1"} 4`,
+	} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
