@@ -117,3 +117,10 @@ func TestMetrics_scrapedAfterAScriptedNightMatchListBackupJobs(t *testing.T) {
 		t.Errorf("GET /metrics on the API listener with --metrics-listen: %d, want a refusal", resp.StatusCode)
 	}
 }
+
+func TestMetrics_serveRefusesAMetricsAddressThatIsNotHostPort(t *testing.T) {
+	_, stderr, code := engineCmd(t, "serve", "--metrics-listen", "9192", "--data-dir", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, `--metrics-listen "9192"`) {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming --metrics-listen", code, stderr)
+	}
+}
