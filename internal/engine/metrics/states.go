@@ -52,7 +52,8 @@ func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect implements prometheus.Collector. A failed reading fails the scrape rather than
-// reporting counts that are not there.
+// reporting counts that are not there. prometheus.Collector gives Collect no context; the reading
+// is bounded by scrapeTimeout instead.
 func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
