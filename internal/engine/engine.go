@@ -27,6 +27,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/extension"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
@@ -153,6 +154,8 @@ type Engine struct {
 	log        *slog.Logger
 	connectors resources.Set
 	config     *config.Config
+	// metrics is the engine's Prometheus registry, which engine serve exposes at /metrics.
+	metrics *metrics.Registry
 }
 
 // Open opens (creating if needed) the engine state in o.DataDir.
@@ -224,7 +227,11 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	warnLoosePermissions(o.DataDir, cfgPath, cfg, o.Log)
-	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: connectors, config: cfg}
+	e := &Engine{dataDir: o.DataDir, store: st, keys: ring, log: o.Log, connectors: connectors, config: cfg, metrics: metrics.New()}
+	if err := e.metrics.Register(metrics.NewStateCollector(e.countStates)); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if o.Clock == nil {
 		if err := e.openClock(ctx, dbPath, o.FakeClock); err != nil {
 			_ = st.Close()
@@ -249,24 +256,24 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
 	}
-	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff})
+	webhooks := events.NewWebhooks(events.WebhookOptions{Store: st, Log: o.Log, Topics: cfg.Notifications.Topics, Backoff: o.NotifyBackoff, Metrics: e.metrics})
 	e.notifier = queue.NewRunner(st, o.Log, queue.Options{Concurrency: 4, LeaseTTL: o.Jobs.LeaseTTL, Poll: o.Jobs.Poll},
 		map[string]queue.Handler{events.DeliveryKind: webhooks,
-			events.RuleDeliveryKind: events.NewRuleTargets(events.RuleTargetOptions{Store: st, Log: o.Log, Rules: cfg.EventRules, Backoff: o.NotifyBackoff})})
+			events.RuleDeliveryKind: events.NewRuleTargets(events.RuleTargetOptions{Store: st, Log: o.Log, Rules: cfg.EventRules, Backoff: o.NotifyBackoff, Metrics: e.metrics})})
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Rules: cfg.EventRules, Delivery: e.notifier})
 	e.repos = repos
 	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
 		// A finished job may change what the scheduler waits for.
-		Wake: func() { e.sched.Wake() }}))
+		Wake: func() { e.sched.Wake() }, Metrics: e.metrics}))
 	so := o.Scheduler
-	so.Store, so.Clock, so.Log = st, o.Clock, o.Log
+	so.Store, so.Clock, so.Log, so.Metrics = st, o.Clock, o.Log, e.metrics
 	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs}
 	e.sched = scheduler.New(so)
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,
 		Events: e.outbox, Regions: regions, Scheduler: e.sched})
-	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions})
+	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions, Metrics: e.metrics})
 	if err != nil {
 		_ = e.closeStores()
 		return nil, err
@@ -333,6 +340,22 @@ func (e *Engine) resourceTypes() []string { return e.connectors.Types() }
 
 // Handler serves the engine's API.
 func (e *Engine) Handler() http.Handler { return e.handler }
+
+// Metrics serves the engine's metrics in the Prometheus exposition format. It is not part of the
+// API: engine serve mounts it at /metrics without authentication, as CloudWatch is apart from
+// the AWS Backup API.
+func (e *Engine) Metrics() http.Handler { return e.metrics.Handler() }
+
+// countStates reads the AWS/Backup counts from the records, at each scrape.
+func (e *Engine) countStates(ctx context.Context) (metrics.States, error) {
+	var s metrics.States
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		s, err = records.CountStates(tx)
+		return err
+	})
+	return s, err
+}
 
 // Service is the engine's domain service.
 func (e *Engine) Service() *service.Service { return e.service }

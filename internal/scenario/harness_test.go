@@ -44,11 +44,13 @@ type daemon struct {
 	t        *testing.T
 	cmd      *exec.Cmd
 	Endpoint string
-	DataDir  string
-	mu       sync.Mutex
-	logs     bytes.Buffer
-	exited   chan struct{}
-	exitErr  error
+	// MetricsEndpoint is where --metrics-listen serves /metrics, if the daemon was given it.
+	MetricsEndpoint string
+	DataDir         string
+	mu              sync.Mutex
+	logs            bytes.Buffer
+	exited          chan struct{}
+	exitErr         error
 }
 
 // startDaemon runs `engine serve` on a free loopback port with extra flags; the data dir is a
@@ -97,6 +99,10 @@ func startDaemonWith(t *testing.T, adjust func(*exec.Cmd), flags ...string) *dae
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
+			// engine serve prints where its metrics are before it says it listens.
+			if ep, ok := strings.CutPrefix(line, "metrics on "); ok {
+				d.MetricsEndpoint = ep
+			}
 			if ep, ok := strings.CutPrefix(line, "engine listening on "); ok {
 				ready <- ep
 			}

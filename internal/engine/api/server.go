@@ -23,6 +23,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 )
@@ -75,6 +76,7 @@ type Handler struct {
 	log        *slog.Logger
 	extension  http.Handler
 	wall       func() time.Time
+	metrics    *metrics.Registry
 }
 
 // Options configure a Handler.
@@ -87,6 +89,8 @@ type Options struct {
 	Extension http.Handler
 	// Regions are the regions requests may be signed for (nil: AWS's standard regions).
 	Regions *region.Set
+	// Metrics, when set, records every request's latency by operation and status.
+	Metrics *metrics.Registry
 }
 
 // NewHandler returns the engine's HTTP handler.
@@ -99,7 +103,7 @@ func NewHandler(o Options) (*Handler, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, bodyLimits: map[string]int64{}, bodies: newBodyBudget(bodyBudgetBytes),
-		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall}
+		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, metrics: o.Metrics}
 	for name, op := range m.Operations {
 		h.bodyLimits[name] = m.bodyLimit(op)
 	}
@@ -134,7 +138,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.String("request_id", reqID), slog.String("operation", opName), slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.String("error_code", rec.errCode),
 		slog.Duration("duration", clock.Since(started)))
+	if opName == "" {
+		opName = unroutedOperation
+	}
+	h.metrics.APIRequest(opName, rec.status, clock.Since(started))
 }
+
+// unroutedOperation labels the latency of requests refused before they named an operation
+// (authentication failures, unknown paths), so they are counted without one label per path.
+const unroutedOperation = "unrouted"
 
 func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string {
 	// Everything that can be refused without the body is refused before a byte of it is read.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -155,6 +156,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		allowPaths = append(allowPaths, v)
 		return nil
 	})
+	metricsListen := fs.String("metrics-listen", "", "serve Prometheus metrics at /metrics on this address (host:port) instead of on --listen; either way /metrics needs no signature")
 	maxJobs := fs.Int("max-concurrent-jobs", 2, "how many backup, restore and copy jobs run at once; scheduled jobs beyond that wait (and expire if their start window ends first)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -179,6 +181,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
 		return usageError{fmt.Sprintf("--listen %q: %v", *listen, err)}
+	}
+	if *metricsListen != "" {
+		if _, _, err := net.SplitHostPort(*metricsListen); err != nil {
+			return usageError{fmt.Sprintf("--metrics-listen %q: %v", *metricsListen, err)}
+		}
 	}
 	if *akid == "" && !isLoopback(host) {
 		return usageError{fmt.Sprintf("refusing to listen on non-loopback address %s without explicit keys: pass --access-key-id and --secret-access-key, or listen on 127.0.0.1", *listen)}
@@ -223,11 +230,24 @@ func serve(ctx context.Context, env Env, args []string) error {
 	limits := api.DefaultServerLimits()
 	limits.BodyTimeout = *readTimeout
 	limits.HeaderTimeout = min(limits.HeaderTimeout, *readTimeout)
-	srv := api.NewServer(e.Handler(), limits)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var srv, metricsSrv *http.Server
+	if *metricsListen == "" {
+		srv = api.NewServer(withMetrics(e.Handler(), e.Metrics()), limits)
+	} else {
+		srv = api.NewServer(e.Handler(), limits)
+		mln, err := net.Listen("tcp", *metricsListen)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		metricsSrv = api.NewServer(withMetrics(http.NotFoundHandler(), e.Metrics()), limits)
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		log.Info("metrics serving", slog.String("endpoint", "http://"+mln.Addr().String()+metricsPath))
+		fmt.Fprintf(env.Stdout, "metrics on http://%s%s\n", mln.Addr(), metricsPath)
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	endpoint := "http://" + ln.Addr().String()
 	log.Info("engine serving", slog.String("endpoint", endpoint), slog.String("data_dir", e.DataDir()),
@@ -243,11 +263,29 @@ func serve(ctx context.Context, env Env, args []string) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// metricsPath is where engine serve exposes Prometheus metrics.
+const metricsPath = "/metrics"
+
+// withMetrics serves GET metricsPath from metrics, unauthenticated, and everything else from next.
+// No AWS Backup API path is /metrics, so it shadows no operation.
+func withMetrics(next, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == metricsPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func isLoopback(host string) bool {

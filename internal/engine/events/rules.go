@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -69,6 +70,8 @@ type RuleTargetOptions struct {
 	Client *http.Client
 	// Backoff is the wait before the second attempt, doubled for each later one (default 1s).
 	Backoff time.Duration
+	// Metrics counts failed delivery attempts (nil: none), as "event-rule:NAME".
+	Metrics *metrics.Registry
 }
 
 // RuleTargets delivers the envelopes event rules matched to the rules' webhooks: the
@@ -79,6 +82,7 @@ type RuleTargets struct {
 	rules   map[string]config.EventRule
 	client  *http.Client
 	backoff time.Duration
+	metrics *metrics.Registry
 }
 
 var _ queue.Handler = (*RuleTargets)(nil)
@@ -101,7 +105,7 @@ func NewRuleTargets(o RuleTargetOptions) *RuleTargets {
 		}
 		rules[r.Name] = r
 	}
-	return &RuleTargets{st: o.Store, log: o.Log, rules: rules, client: o.Client, backoff: o.Backoff}
+	return &RuleTargets{st: o.Store, log: o.Log, rules: rules, client: o.Client, backoff: o.Backoff, metrics: o.Metrics}
 }
 
 // Start runs the delivery while it is still stored.
@@ -147,7 +151,8 @@ func (r *RuleTargets) Run(ctx context.Context, t *queue.Task) error {
 		return fmt.Errorf("encode event %s: %w", d.Envelope.ID, err)
 	}
 	headers := map[string]string{"Content-Type": "application/json"}
-	if err := postWithRetries(ctx, r.client, log, rule.URL, headers, body, rule.MaxAttempts, r.backoff); err != nil {
+	failed := func() { r.metrics.WebhookDeliveryFailed("event-rule:" + rule.Name) }
+	if err := postWithRetries(ctx, r.client, log, rule.URL, headers, body, rule.MaxAttempts, r.backoff, failed); err != nil {
 		return err
 	}
 	return t.Finish(ctx, done)

@@ -3,13 +3,17 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/eventpattern"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -24,7 +28,8 @@ func newRuleEnv(t *testing.T, h *hook, pattern string, maxAttempts int) (*delive
 	}
 	rules := []config.EventRule{{Name: "r", EventPattern: json.RawMessage(pattern), URL: h.srv.URL, MaxAttempts: maxAttempts, Pattern: p}}
 	st := store.NewMemory()
-	targets := NewRuleTargets(RuleTargetOptions{Store: st, Rules: rules, Client: h.srv.Client(), Backoff: time.Millisecond})
+	m := metrics.New()
+	targets := NewRuleTargets(RuleTargetOptions{Store: st, Rules: rules, Client: h.srv.Client(), Backoff: time.Millisecond, Metrics: m})
 	r := queue.NewRunner(st, nil, queue.Options{Poll: 10 * time.Millisecond}, map[string]queue.Handler{RuleDeliveryKind: targets})
 	o := New(Options{Store: st, Clock: clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)),
 		LogPath: filepath.Join(t.TempDir(), LogFile), Rules: rules, Delivery: r})
@@ -38,7 +43,7 @@ func newRuleEnv(t *testing.T, h *hook, pattern string, maxAttempts int) (*delive
 		})
 		return len(docs)
 	}
-	return &deliveryEnv{st: st, outbox: o, runner: r}, stored
+	return &deliveryEnv{st: st, outbox: o, runner: r, metrics: m}, stored
 }
 
 func TestRuleDeliveryGivesUpAfterTheRulesMaxAttempts(t *testing.T) {
@@ -48,6 +53,11 @@ func TestRuleDeliveryGivesUpAfterTheRulesMaxAttempts(t *testing.T) {
 	e.settled(t)
 	if posts, delivered := h.counts(); posts != 3 || delivered != 0 || stored() != 0 {
 		t.Fatalf("%d POSTs, %d delivered, %d stored; want 3 attempts, then the delivery given up and removed", posts, delivered, stored())
+	}
+	rec := httptest.NewRecorder()
+	e.metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `backup_engine_webhook_delivery_failures_total{topic="event-rule:r"} 3`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -44,6 +45,8 @@ type WebhookOptions struct {
 	// Backoff is the wait before the second attempt to deliver a notification, doubled for each
 	// later one (default 1s).
 	Backoff time.Duration
+	// Metrics counts failed delivery attempts. Nil counts none.
+	Metrics *metrics.Registry
 }
 
 // Webhooks delivers recorded events to the webhooks of their SNS topics: the queue.Handler of
@@ -54,6 +57,7 @@ type Webhooks struct {
 	topics  map[string]config.Topic
 	client  *http.Client
 	backoff time.Duration
+	metrics *metrics.Registry
 }
 
 var _ queue.Handler = (*Webhooks)(nil)
@@ -76,7 +80,7 @@ func NewWebhooks(o WebhookOptions) *Webhooks {
 		}
 		topics[arn] = t
 	}
-	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff}
+	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff, metrics: o.Metrics}
 }
 
 // Start runs the delivery while it is still stored.
@@ -164,22 +168,25 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 		return fmt.Errorf("encode the notification of event %s: %w", ev.ID, err)
 	}
 	headers := map[string]string{"Content-Type": "application/json", "x-amz-sns-message-type": "Notification", "x-amz-sns-topic-arn": ev.SNSTopicArn}
-	if err := postWithRetries(ctx, w.client, log, topic.URL, headers, body, topic.MaxAttempts, w.backoff); err != nil {
+	failed := func() { w.metrics.WebhookDeliveryFailed(ev.SNSTopicArn) }
+	if err := postWithRetries(ctx, w.client, log, topic.URL, headers, body, topic.MaxAttempts, w.backoff, failed); err != nil {
 		return err
 	}
 	return t.Finish(ctx, done)
 }
 
 // postWithRetries POSTs body to url, retrying with exponential backoff (from backoff, capped at
-// maxBackoff) up to maxAttempts attempts. It fails only when ctx ends: a delivery that ran out
-// of attempts is logged and given up, not retried by the queue.
-func postWithRetries(ctx context.Context, client *http.Client, log *slog.Logger, url string, headers map[string]string, body []byte, maxAttempts int, backoff time.Duration) error {
+// maxBackoff) up to maxAttempts attempts, and calls failed after each failed attempt (the
+// metrics count them). It fails only when ctx ends: a delivery that ran out of attempts is
+// logged and given up, not retried by the queue.
+func postWithRetries(ctx context.Context, client *http.Client, log *slog.Logger, url string, headers map[string]string, body []byte, maxAttempts int, backoff time.Duration, failed func()) error {
 	for attempt := 1; ; attempt++ {
 		err := post(ctx, client, url, headers, body)
 		if err == nil {
 			log.Info("delivered an event", slog.String("url", url), slog.Int("attempt", attempt))
 			return nil
 		}
+		failed()
 		if attempt >= maxAttempts || ctx.Err() != nil {
 			log.Error("delivering an event failed; giving up", slog.String("url", url), slog.Int("attempts", attempt), slog.Any("error", err))
 			return nil

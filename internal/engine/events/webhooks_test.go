@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -54,22 +56,24 @@ func (h *hook) counts() (posts, delivered int) {
 
 // deliveryEnv is an outbox whose deliveries a job runner hands to Webhooks over hook's client.
 type deliveryEnv struct {
-	st     store.Store
-	outbox *Outbox
-	runner *queue.Runner
+	st      store.Store
+	outbox  *Outbox
+	runner  *queue.Runner
+	metrics *metrics.Registry
 }
 
 func newDeliveryEnv(t *testing.T, h *hook, maxAttempts int) *deliveryEnv {
 	t.Helper()
 	st := store.NewMemory()
-	w := NewWebhooks(WebhookOptions{Store: st, Client: h.srv.Client(), Backoff: time.Millisecond,
+	m := metrics.New()
+	w := NewWebhooks(WebhookOptions{Store: st, Client: h.srv.Client(), Backoff: time.Millisecond, Metrics: m,
 		Topics: map[string]config.Topic{testTopic: {URL: h.srv.URL, MaxAttempts: maxAttempts}}})
 	r := queue.NewRunner(st, nil, queue.Options{Poll: 10 * time.Millisecond}, map[string]queue.Handler{DeliveryKind: w})
 	o := New(Options{Store: st, Clock: clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)),
 		LogPath: filepath.Join(t.TempDir(), LogFile), Delivery: r})
 	r.Start()
 	t.Cleanup(func() { r.Stop(time.Second) })
-	return &deliveryEnv{st: st, outbox: o, runner: r}
+	return &deliveryEnv{st: st, outbox: o, runner: r, metrics: m}
 }
 
 func (e *deliveryEnv) record(t *testing.T, evs ...Event) {
@@ -140,6 +144,11 @@ func TestWebhookDeliveryGivesUpAfterTheTopicsMaxAttempts(t *testing.T) {
 	e.settled(t)
 	if posts, delivered := h.counts(); posts != 3 || delivered != 0 {
 		t.Fatalf("%d POSTs, %d delivered; want 3 attempts, then the delivery given up", posts, delivered)
+	}
+	rec := httptest.NewRecorder()
+	e.metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `backup_engine_webhook_delivery_failures_total{topic="` + testTopic + `"} 3`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %s:\n%s", want, rec.Body.String())
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/events"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
@@ -46,6 +47,8 @@ type Config struct {
 	// Wake tells the scheduler that a job finished, which may change what it waits for. Nil:
 	// there is no scheduler to tell.
 	Wake func()
+	// Metrics observes finished jobs' durations and bytes. Nil observes nothing.
+	Metrics *metrics.Registry
 }
 
 // executor is what every handler runs with.
@@ -59,6 +62,7 @@ type executor struct {
 	wake       func()
 	holdBatch  int
 	regions    *region.Set
+	metrics    *metrics.Registry
 }
 
 // Handlers returns the handler of every job kind this package runs, keyed by kind, for
@@ -68,15 +72,15 @@ func Handlers(cfg Config) map[string]queue.Handler {
 	return map[string]queue.Handler{
 		KindForget:    forgetHandler{x},
 		KindCold:      coldHandler{x},
-		KindRestore:   restoreHandler{x},
+		KindRestore:   measured{restoreHandler{x}, x, jobTypeRestore},
 		KindLegalHold: legalHoldHandler{x},
-		KindCopy:      copyHandler{x},
-		KindBackup:    backupHandler{x},
+		KindCopy:      measured{copyHandler{x}, x, jobTypeCopy},
+		KindBackup:    measured{backupHandler{x}, x, jobTypeBackup},
 	}
 }
 
 func newExecutor(cfg Config) *executor {
-	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch, regions: cfg.Regions}
+	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch, regions: cfg.Regions, metrics: cfg.Metrics}
 	if x.clock == nil {
 		x.clock = clock.Real{}
 	}

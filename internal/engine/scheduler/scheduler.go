@@ -46,6 +46,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	// Imported as leases: this package's name for the stored lease is lease.
 	leases "github.com/strongroom/terraform-provider-backup/internal/engine/lease"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -92,6 +93,9 @@ type Options struct {
 	// Disabled makes Start do nothing: no loop, no lease (for engines that must not fire
 	// schedules, such as one-shot CLI commands).
 	Disabled bool
+	// Metrics records the wall-clock loop's lag: how late a pass ran after the instant it woke
+	// for. Nil records nothing.
+	Metrics *metrics.Registry
 }
 
 // Scheduler runs Work on time.
@@ -190,6 +194,7 @@ func (s *Scheduler) Wake() {
 
 func (s *Scheduler) loop(ctx context.Context) {
 	renew := leases.RenewalInterval(s.o.LeaseTTL)
+	var awaited time.Time // the due instant the last pass found next, which this one should run at
 	for ctx.Err() == nil {
 		held, err := s.acquire(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -198,6 +203,9 @@ func (s *Scheduler) loop(ctx context.Context) {
 		sleep := renew
 		if held {
 			now := s.o.Clock.Now()
+			if !awaited.IsZero() && !now.Before(awaited) {
+				s.o.Metrics.SchedulerLag(now.Sub(awaited))
+			}
 			if _, err := s.o.Work.RunDue(ctx, now); err != nil && ctx.Err() == nil {
 				s.o.Log.Error("scheduler: running due work failed", slog.Any("error", err))
 			}
@@ -205,7 +213,7 @@ func (s *Scheduler) loop(ctx context.Context) {
 			if err != nil && ctx.Err() == nil {
 				s.o.Log.Error("scheduler: finding the next due instant failed", slog.Any("error", err))
 			}
-			sleep = min(renew, s.o.MaxSleep)
+			sleep, awaited = min(renew, s.o.MaxSleep), next
 			if !next.IsZero() {
 				sleep = max(0, min(sleep, next.Sub(s.o.Clock.Now())))
 			}

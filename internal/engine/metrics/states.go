@@ -1,0 +1,77 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Count is how many jobs or recovery points of one account, region, vault and resource type are
+// in one state (the API's value: COMPLETED, FAILED, ...; for recovery points also COLD, the
+// storage class).
+type Count struct {
+	Account, Region, Vault, ResourceType, State string
+	N                                           int
+}
+
+// States are the counts behind AWS/Backup's CloudWatch metrics.
+type States struct {
+	BackupJobs, CopyJobs, RestoreJobs, RecoveryPoints []Count
+}
+
+// CountStates reads the counts from the engine's records; the StateCollector calls it at every
+// scrape, so the metrics always agree with ListBackupJobs and the other lists.
+type CountStates func(ctx context.Context) (States, error)
+
+// scrapeTimeout bounds one reading of the records.
+const scrapeTimeout = 10 * time.Second
+
+// The AWS/Backup metrics. AWS names one metric per state (NumberOfBackupJobsCompleted); here the
+// state is a label. Restore jobs have no vault dimension on AWS, and none here.
+var (
+	vaultLabels      = []string{"account_id", "region", "backup_vault_name", "resource_type", "state"}
+	backupJobsDesc   = prometheus.NewDesc(awsNamespace+"_number_of_backup_jobs", "Backup jobs by state (AWS/Backup NumberOfBackupJobs<State>).", vaultLabels, nil)
+	copyJobsDesc     = prometheus.NewDesc(awsNamespace+"_number_of_copy_jobs", "Copy jobs by state, by source vault (AWS/Backup NumberOfCopyJobs<State>).", vaultLabels, nil)
+	restoreJobsDesc  = prometheus.NewDesc(awsNamespace+"_number_of_restore_jobs", "Restore jobs by state (AWS/Backup NumberOfRestoreJobs<State>).", []string{"account_id", "region", "resource_type", "state"}, nil)
+	recoveryPointsDs = prometheus.NewDesc(awsNamespace+"_number_of_recovery_points", "Recovery points by status, and COLD for those in cold storage (AWS/Backup NumberOfRecoveryPoints<State>).", vaultLabels, nil)
+)
+
+// StateCollector exposes the AWS/Backup counts, read when Prometheus scrapes.
+type StateCollector struct{ count CountStates }
+
+// NewStateCollector returns a collector over count.
+func NewStateCollector(count CountStates) *StateCollector { return &StateCollector{count: count} }
+
+// Describe implements prometheus.Collector.
+func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{backupJobsDesc, copyJobsDesc, restoreJobsDesc, recoveryPointsDs} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector. A failed reading fails the scrape rather than
+// reporting counts that are not there. prometheus.Collector gives Collect no context; the reading
+// is bounded by scrapeTimeout instead.
+func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	states, err := c.count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(backupJobsDesc, fmt.Errorf("count jobs and recovery points: %w", err))
+		return
+	}
+	for _, n := range states.BackupJobs {
+		ch <- prometheus.MustNewConstMetric(backupJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)
+	}
+	for _, n := range states.CopyJobs {
+		ch <- prometheus.MustNewConstMetric(copyJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)
+	}
+	for _, n := range states.RestoreJobs {
+		ch <- prometheus.MustNewConstMetric(restoreJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.ResourceType, n.State)
+	}
+	for _, n := range states.RecoveryPoints {
+		ch <- prometheus.MustNewConstMetric(recoveryPointsDs, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)
+	}
+}
