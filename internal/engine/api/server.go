@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -75,6 +76,10 @@ type Handler struct {
 	log        *slog.Logger
 	extension  http.Handler
 	wall       func() time.Time
+	auditor    Auditor
+	// auditDown is set while the audit log cannot be written; see Auditor.
+	auditDown     atomic.Bool
+	auditFailures atomic.Int64
 }
 
 // Options configure a Handler.
@@ -87,6 +92,8 @@ type Options struct {
 	Extension http.Handler
 	// Regions are the regions requests may be signed for (nil: AWS's standard regions).
 	Regions *region.Set
+	// Auditor records every call, accepted or refused (nil: no audit trail).
+	Auditor Auditor
 }
 
 // NewHandler returns the engine's HTTP handler.
@@ -99,7 +106,7 @@ func NewHandler(o Options) (*Handler, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, bodyLimits: map[string]int64{}, bodies: newBodyBudget(bodyBudgetBytes),
-		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall}
+		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, auditor: o.Auditor}
 	for name, op := range m.Operations {
 		h.bodyLimits[name] = m.bodyLimit(op)
 	}
@@ -125,7 +132,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", reqID)
 	limits := limitsFrom(r.Context())
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, writeDeadline: func() time.Time { return h.wall().Add(limits.ResponseTimeout) }}
-	opName := h.serve(rec, r, reqID)
+	call := &auditCall{}
+	var opName string
+	if h.auditDown.Load() {
+		dropUnreadBody(rec, r, h.wall)
+		writeError(rec, apierr.New(apierr.ServiceUnavailable, "the engine cannot write its audit trail, so it refuses calls until it can: see the engine's log"))
+	} else {
+		opName = h.serve(rec, r, reqID, call)
+	}
+	h.audit(r.Context(), r, reqID, started, rec, call)
 	level := slog.LevelInfo
 	if rec.status >= 500 {
 		level = slog.LevelError
@@ -136,7 +151,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Duration("duration", clock.Since(started)))
 }
 
-func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string {
+func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *auditCall) string {
 	// Everything that can be refused without the body is refused before a byte of it is read.
 	signed, err := h.verifier.verify(r.Context(), r)
 	if err != nil {
@@ -167,8 +182,10 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 		return ""
 	}
 	ctx := service.WithCaller(r.Context(), service.Caller{AccountID: id.AccountID, Region: id.Region, AccessKeyID: id.AccessKeyID})
+	call.accountID, call.accessKeyID, call.region = id.AccountID, id.AccessKeyID, id.Region
 
 	if extension {
+		call.params = jsonObject(body)
 		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
@@ -179,6 +196,7 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 		writeError(w, apierr.New(apierr.UnknownOperation, "no AWS Backup operation matches %s %s", r.Method, r.URL.Path))
 		return ""
 	}
+	call.eventName = op.Name
 	fn, ok := h.ops[op.Name]
 	if !ok {
 		writeError(w, apierr.InvalidReq("%s is not implemented by this engine yet", op.Name))
@@ -188,6 +206,9 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 	if err != nil {
 		writeError(w, err)
 		return op.Name
+	}
+	if op.Input != nil {
+		call.params, _ = h.model.redactSensitive(op.Input.Shape, doc).(map[string]any)
 	}
 	if op.Input != nil {
 		if err := h.model.validate(op.Input.Shape, doc); err != nil {
@@ -221,6 +242,9 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 	if err != nil {
 		writeError(w, fmt.Errorf("encode %s output: %w", op.Name, err))
 		return op.Name
+	}
+	if !readOnly(op.Name) {
+		call.response = jsonObject(payload)
 	}
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
@@ -267,7 +291,7 @@ func writeError(w http.ResponseWriter, err error) {
 		status = withStatus.status
 	}
 	if rec, ok := w.(*statusRecorder); ok {
-		rec.errCode = e.Code
+		rec.errCode, rec.errMsg = e.Code, e.Message
 	}
 	b, _ := json.Marshal(errorBody{Type: e.Code, Code: e.Code, Message: e.Message, LowerMessage: e.Message, ErrType: e.Type, Context: e.Context, Arn: e.Arn, CreatorRequestId: e.CreatorRequestId})
 	w.Header().Set("Content-Type", "application/json")
@@ -282,6 +306,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status  int
 	errCode string
+	errMsg  string
 	started bool
 	// writeDeadline returns the deadline for writing the answer, from its start.
 	writeDeadline func() time.Time
