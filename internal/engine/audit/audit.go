@@ -167,6 +167,7 @@ func (l *Log) Append(r Record) error {
 		r.RequestParameters, _ = redact(r.RequestParameters).(map[string]any)
 	}
 	r.ResponseElements = redact(r.ResponseElements)
+	r.ErrorMessage = scrub(r.ErrorMessage)
 	r.Resources = resourcesOf(r.RequestParameters, r.ResponseElements)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -375,9 +376,30 @@ func redact(v any) any {
 			out[i] = redact(val)
 		}
 		return out
+	case string:
+		return scrub(x)
 	default:
 		return v
 	}
+}
+
+var (
+	// urlPassword finds the secret of scheme://USER:SECRET@ anywhere in a string: an S3
+	// locator's KEY:SECRET@, a PostgreSQL URL's password, as an error message may quote them.
+	urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/@\s":?#]*:)[^/@\s"]*@`)
+	// paramSecret finds password=, sslpassword=, secret=, token= parameters.
+	paramSecret = regexp.MustCompile(`(?i)((?:^|[?&\s])(?:ssl)?(?:password|secret|token|secretaccesskey)=)[^&\s"]*`)
+)
+
+// scrub hides the secrets a free-text string can quote.
+func scrub(s string) string {
+	if strings.Contains(s, "://") {
+		s = urlPassword.ReplaceAllString(s, "${1}"+Redacted+"@")
+	}
+	if strings.Contains(s, "=") {
+		s = paramSecret.ReplaceAllString(s, "${1}"+Redacted)
+	}
+	return s
 }
 
 // resourcesOf collects the ARNs a call's parameters and answer name.
