@@ -100,12 +100,34 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, reqID string, star
 // AuditFailures is how many audit records could not be written.
 func (h *Handler) AuditFailures() int64 { return h.auditFailures.Load() }
 
-// extensionEventName names an /_engine/ call by its method and first path element, e.g.
-// "Engine.POST.resources".
+// extensionEventName names an /_engine/ call as an AWS operation would be named: its verb and
+// what it acts on ("RegisterResource", "ListResources", "SetClock"); a path the extension does
+// not serve is "Engine" plus its method.
 func extensionEventName(r *http.Request) string {
-	rest := strings.TrimPrefix(r.URL.Path, ExtensionPrefix)
-	first, _, _ := strings.Cut(rest, "/")
-	return "Engine." + r.Method + "." + first
+	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, ExtensionPrefix), "/"), "/")
+	if len(parts) > 1 && parts[0] == "v1" {
+		parts = parts[1:]
+	}
+	one := len(parts) > 1
+	switch {
+	case parts[0] == "resources" && !one && r.Method == http.MethodPost:
+		return "RegisterResource"
+	case parts[0] == "resources" && !one && r.Method == http.MethodGet:
+		return "ListResources"
+	case parts[0] == "resources" && one && r.Method == http.MethodGet:
+		return "GetResource"
+	case parts[0] == "resources" && one && r.Method == http.MethodPatch:
+		return "UpdateResource"
+	case parts[0] == "resources" && one && r.Method == http.MethodDelete:
+		return "DeregisterResource"
+	case parts[0] == "clock" && r.Method == http.MethodGet:
+		return "GetClock"
+	case parts[0] == "clock" && r.Method == http.MethodPost:
+		return "SetClock"
+	case parts[0] == "plans" && r.Method == http.MethodGet:
+		return "ListPlanResources"
+	}
+	return "Engine" + r.Method
 }
 
 func flatQuery(q url.Values) map[string]any {
