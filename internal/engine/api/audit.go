@@ -60,9 +60,12 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, reqID string, star
 		}
 	}
 	if call.eventName == "" {
+		// A call refused before routing (by SigV4, say) is still named by the route it took.
 		call.eventName = "Unknown"
 		if strings.HasPrefix(r.URL.Path, ExtensionPrefix) {
 			call.eventName = extensionEventName(r)
+		} else if o, _, ok := h.router.match(r.Method, r.URL.EscapedPath(), r.URL.Query()); ok {
+			call.eventName = o.Name
 		}
 	}
 	params := call.params

@@ -70,14 +70,16 @@ func TestAuditTrailRecordsEveryCall(t *testing.T) {
 				count("DescribeBackupVault")
 			case 8:
 				if i%20 == 8 {
-					_, _ = impostor.ListBackupPlans(ctx, &backup.ListBackupPlansInput{}) // refused by SigV4
-					count("Unknown")
+					if _, err := impostor.ListBackupPlans(ctx, &backup.ListBackupPlansInput{}); err == nil {
+						t.Error("a call signed with the wrong secret was accepted")
+					}
+					count("ListBackupPlans")
 				} else {
 					resp, err := http.Get(s.URL + "/backup-vaults/") // unsigned
 					if err == nil {
 						_ = resp.Body.Close()
 					}
-					count("Unknown")
+					count("ListBackupVaults")
 				}
 			case 9:
 				_, _ = reg.ListResources(ctx, "")
@@ -103,6 +105,9 @@ func TestAuditTrailRecordsEveryCall(t *testing.T) {
 		n++
 		if r.RequestID == "" || r.EventID == "" || r.EventTime == "" || r.SourceIPAddress == "" {
 			t.Errorf("record %d lacks an ID, time or source: %+v", r.Sequence, r)
+		}
+		if r.EventName == "ListBackupPlans" && (r.ErrorCode != "InvalidSignatureException" || r.UserIdentity.AccessKeyID != s.Key.AccessKeyID) {
+			t.Errorf("the call refused by SigV4 is recorded as %+v; want its error and the key it claimed", r)
 		}
 		if r.ErrorCode == "" && r.UserIdentity.AccountID == "" {
 			t.Errorf("accepted record %d has no account: %+v", r.Sequence, r)
