@@ -266,3 +266,18 @@ func TestSecretsAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppend measures one durable (fsynced) append.
+func BenchmarkAppend(b *testing.B) {
+	l, err := Open(b.TempDir(), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	r := record(1)
+	for b.Loop() {
+		if err := l.Append(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
