@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/audit"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
@@ -149,6 +150,7 @@ type Engine struct {
 	outbox     *events.Outbox
 	notifier   *queue.Runner
 	handler    *api.Handler
+	auditLog   *audit.Log
 	keys       *credentials.Ring
 	clock      clock.Clock
 	log        *slog.Logger
@@ -273,8 +275,15 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,
 		Events: e.outbox, Regions: regions, Scheduler: e.sched})
-	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions, Metrics: e.metrics})
+	e.auditLog, err = audit.Open(audit.Path(o.DataDir), 0)
 	if err != nil {
+		_ = e.closeStores()
+		return nil, fmt.Errorf("engine: open the audit trail: %w", err)
+	}
+	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions, Auditor: e.auditLog,
+		Metrics: e.metrics})
+	if err != nil {
+		_ = e.auditLog.Close()
 		_ = e.closeStores()
 		return nil, err
 	}
@@ -382,7 +391,7 @@ func (e *Engine) Close() error {
 	reposErr := e.repos.Close()
 	e.notifier.Stop(notifierGrace)
 	eventsErr := e.outbox.Close()
-	return errors.Join(reposErr, eventsErr, e.closeStores())
+	return errors.Join(reposErr, eventsErr, e.auditLog.Close(), e.closeStores())
 }
 
 // jobsGrace is how long Close waits for running jobs to record that they were stopped.

@@ -34,8 +34,8 @@ var floors = map[string]int{
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
-	// 2: the repository format.
-	"internal/engine/content": 2,
+	// 2: the repository format; the audit trail's hash-chained log (over layout).
+	"internal/engine/content": 2, "internal/engine/audit": 2,
 	// 3: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
 	"internal/engine/credentials": 3, "internal/engine/lease": 3, "internal/engine/secrets": 3,
 	"internal/engine/resources/efs": 3, "internal/engine/resources/rds": 3, "internal/engine/resources/s3": 3,

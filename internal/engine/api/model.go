@@ -52,6 +52,8 @@ type Shape struct {
 	Pattern  string             `json:"pattern"`
 	Min      *float64           `json:"min"`
 	Max      *float64           `json:"max"`
+	// Sensitive marks a shape whose values are secrets: the audit trail redacts them.
+	Sensitive bool `json:"sensitive"`
 
 	pattern *regexp.Regexp
 }

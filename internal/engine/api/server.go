@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -77,6 +78,10 @@ type Handler struct {
 	extension  http.Handler
 	wall       func() time.Time
 	metrics    *metrics.Registry
+	auditor    Auditor
+	// auditDown is set while the audit log cannot be written; see Auditor.
+	auditDown     atomic.Bool
+	auditFailures atomic.Int64
 }
 
 // Options configure a Handler.
@@ -91,6 +96,8 @@ type Options struct {
 	Regions *region.Set
 	// Metrics, when set, records every request's latency by operation and status.
 	Metrics *metrics.Registry
+	// Auditor records every call, accepted or refused (nil: no audit trail).
+	Auditor Auditor
 }
 
 // NewHandler returns the engine's HTTP handler.
@@ -103,7 +110,7 @@ func NewHandler(o Options) (*Handler, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, bodyLimits: map[string]int64{}, bodies: newBodyBudget(bodyBudgetBytes),
-		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, metrics: o.Metrics}
+		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, metrics: o.Metrics, auditor: o.Auditor}
 	for name, op := range m.Operations {
 		h.bodyLimits[name] = m.bodyLimit(op)
 	}
@@ -129,7 +136,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", reqID)
 	limits := limitsFrom(r.Context())
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, writeDeadline: func() time.Time { return h.wall().Add(limits.ResponseTimeout) }}
-	opName := h.serve(rec, r, reqID)
+	call := &auditCall{}
+	var opName string
+	if h.auditDown.Load() {
+		dropUnreadBody(rec, r, h.wall)
+		writeError(rec, apierr.New(apierr.ServiceUnavailable, "the engine cannot write its audit trail, so it refuses calls until it can: see the engine's log"))
+	} else {
+		opName = h.serve(rec, r, reqID, call)
+	}
+	h.audit(r.Context(), r, reqID, started, rec, call)
 	level := slog.LevelInfo
 	if rec.status >= 500 {
 		level = slog.LevelError
@@ -148,7 +163,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (authentication failures, unknown paths), so they are counted without one label per path.
 const unroutedOperation = "unrouted"
 
-func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string {
+func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *auditCall) string {
 	// Everything that can be refused without the body is refused before a byte of it is read.
 	signed, err := h.verifier.verify(r.Context(), r)
 	if err != nil {
@@ -179,8 +194,10 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 		return ""
 	}
 	ctx := service.WithCaller(r.Context(), service.Caller{AccountID: id.AccountID, Region: id.Region, AccessKeyID: id.AccessKeyID})
+	call.accountID, call.accessKeyID, call.region = id.AccountID, id.AccessKeyID, id.Region
 
 	if extension {
+		call.params = jsonObject(body)
 		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
@@ -191,6 +208,7 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 		writeError(w, apierr.New(apierr.UnknownOperation, "no AWS Backup operation matches %s %s", r.Method, r.URL.Path))
 		return ""
 	}
+	call.eventName = op.Name
 	fn, ok := h.ops[op.Name]
 	if !ok {
 		writeError(w, apierr.InvalidReq("%s is not implemented by this engine yet", op.Name))
@@ -200,6 +218,9 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 	if err != nil {
 		writeError(w, err)
 		return op.Name
+	}
+	if op.Input != nil {
+		call.params, _ = h.model.redactSensitive(op.Input.Shape, doc).(map[string]any)
 	}
 	if op.Input != nil {
 		if err := h.model.validate(op.Input.Shape, doc); err != nil {
@@ -233,6 +254,9 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string) string
 	if err != nil {
 		writeError(w, fmt.Errorf("encode %s output: %w", op.Name, err))
 		return op.Name
+	}
+	if !readOnly(op.Name) {
+		call.response = jsonObject(payload)
 	}
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
@@ -279,7 +303,7 @@ func writeError(w http.ResponseWriter, err error) {
 		status = withStatus.status
 	}
 	if rec, ok := w.(*statusRecorder); ok {
-		rec.errCode = e.Code
+		rec.errCode, rec.errMsg = e.Code, e.Message
 	}
 	b, _ := json.Marshal(errorBody{Type: e.Code, Code: e.Code, Message: e.Message, LowerMessage: e.Message, ErrType: e.Type, Context: e.Context, Arn: e.Arn, CreatorRequestId: e.CreatorRequestId})
 	w.Header().Set("Content-Type", "application/json")
@@ -294,6 +318,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status  int
 	errCode string
+	errMsg  string
 	started bool
 	// writeDeadline returns the deadline for writing the answer, from its start.
 	writeDeadline func() time.Time

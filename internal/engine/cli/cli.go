@@ -43,6 +43,7 @@ func commands() []command {
 		{"verify", "check a vault's repository for damage (exit 1 if any is found)", verify},
 		{"repair", "rebuild a damaged vault's index and take recovery points that cannot be made whole out of service", repair},
 		{"clock", "show or move the fake clock of a running engine (engine serve --fake-clock)", clockCommand},
+		{"audit", "verify the audit trail's hash chain, or look up the API calls it recorded", auditCommand},
 	}
 }
 

@@ -1,0 +1,432 @@
+// Package audit keeps the engine's audit trail: one CloudTrail-shaped record per API call, in an
+// append-only, hash-chained JSONL log under the data dir.
+//
+// Chain. Every record carries previousHash, the hex SHA-256 of the previous record's line (its
+// exact bytes, without the newline), and sequence, one more than the previous record's. The
+// first record ever has sequence 1 and an empty previousHash. Verify recomputes the chain, so a
+// record edited, removed or reordered breaks it at the next line, and names the file and line.
+// Removing the newest records leaves a valid, shorter chain: that is beyond what a chain in the
+// same directory can prove, and why the newest sequence and hash are worth copying elsewhere.
+//
+// Files. Records go to audit.jsonl. When a record would take it past MaxBytes, it is renamed to
+// audit-NNNNNN.jsonl (the next free number) and a new audit.jsonl starts; its first record
+// carries the hash of the rotated file's last one, so the chain runs across files.
+//
+// Durability. Append writes the whole line with one write on an O_APPEND file and fsyncs it
+// before returning, and a rotation fsyncs the directory: a record Append acknowledged survives
+// a crash. A crash mid-write can leave a torn last line; Open refuses to append after it, so it
+// is never hidden, and Verify reports it.
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
+)
+
+// Dir is the audit log's directory under the data dir.
+const Dir = "audit"
+
+// CurrentFile is the file records are appended to; rotated files are audit-NNNNNN.jsonl.
+const CurrentFile = "audit.jsonl"
+
+// DefaultMaxBytes is the size at which the current file is rotated.
+const DefaultMaxBytes = 64 << 20
+
+// EventSource is AWS Backup's CloudTrail event source.
+const EventSource = "backup.amazonaws.com"
+
+// Redacted replaces a secret's value, as CloudTrail writes it.
+const Redacted = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+var rotatedName = regexp.MustCompile(`^audit-(\d{6})\.jsonl$`)
+
+// Identity is the caller, as far as the request showed it: a refused signature still names the
+// access key it claimed.
+type Identity struct {
+	Type        string `json:"type"`
+	AccountID   string `json:"accountId,omitempty"`
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+}
+
+// Record is one API call, in CloudTrail's shape, plus the chain's two fields.
+type Record struct {
+	EventVersion      string         `json:"eventVersion"`
+	EventTime         string         `json:"eventTime"`
+	EventSource       string         `json:"eventSource"`
+	EventName         string         `json:"eventName"`
+	AWSRegion         string         `json:"awsRegion"`
+	SourceIPAddress   string         `json:"sourceIPAddress"`
+	UserAgent         string         `json:"userAgent"`
+	UserIdentity      Identity       `json:"userIdentity"`
+	RequestParameters map[string]any `json:"requestParameters"`
+	ResponseElements  any            `json:"responseElements"`
+	ErrorCode         string         `json:"errorCode,omitempty"`
+	ErrorMessage      string         `json:"errorMessage,omitempty"`
+	RequestID         string         `json:"requestID"`
+	EventID           string         `json:"eventID"`
+	Resources         []Resource     `json:"resources,omitempty"`
+	Sequence          uint64         `json:"sequence"`
+	PreviousHash      string         `json:"previousHash"`
+	// RecordHash is the SHA-256 of the line up to it: it is always the last member, and lets
+	// Verify catch an edit of the newest record, which no later record's previousHash covers.
+	RecordHash string `json:"recordHash,omitempty"`
+}
+
+// Resource is an ARN the call named.
+type Resource struct {
+	ARN string `json:"ARN"`
+}
+
+// Log appends records to the audit trail. It is safe for concurrent use.
+type Log struct {
+	mu       sync.Mutex
+	dir      string
+	maxBytes int64
+	f        *os.File
+	size     int64
+	lastHash string
+	sequence uint64
+}
+
+// Path returns the audit directory of a data dir.
+func Path(dataDir string) string { return layout.MustJoin(dataDir, Dir) }
+
+// Open opens (creating it if needed) the audit log in dir, continuing its chain. maxBytes <= 0
+// means DefaultMaxBytes.
+func Open(dir string, maxBytes int64) (*Log, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the audit directory: %w", err)
+	}
+	files, err := Files(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{dir: dir, maxBytes: maxBytes}
+	// The chain continues from the newest record: the current file's last line, or, when it is
+	// empty, the last rotated file's.
+	for i := len(files) - 1; i >= 0; i-- {
+		last, err := lastLine(files[i])
+		if err != nil {
+			return nil, err
+		}
+		if last == nil {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(last, &r); err != nil {
+			return nil, fmt.Errorf("the audit log %s ends in a torn or edited record (%v): run `engine audit verify`, and move the file aside to start a new chain", files[i], err)
+		}
+		l.lastHash, l.sequence = hashLine(last), r.Sequence
+		break
+	}
+	if err := l.openCurrent(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Log) openCurrent() error {
+	f, err := os.OpenFile(filepath.Join(l.dir, CurrentFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the audit log: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("stat the audit log: %w", err)
+	}
+	l.f, l.size = f, st.Size()
+	return nil
+}
+
+// Append redacts r's request parameters and response elements, chains it and writes it durably.
+// It fills r's EventSource, EventVersion, Sequence and PreviousHash.
+func (l *Log) Append(r Record) error {
+	r.EventSource, r.EventVersion = EventSource, "1.08"
+	if r.UserIdentity.Type == "" {
+		r.UserIdentity.Type = "IAMUser"
+	}
+	if r.RequestParameters != nil {
+		r.RequestParameters, _ = redact(r.RequestParameters).(map[string]any)
+	}
+	r.ResponseElements = redact(r.ResponseElements)
+	r.ErrorMessage = scrub(r.ErrorMessage)
+	r.Resources = resourcesOf(r.RequestParameters, r.ResponseElements)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return errors.New("the audit log is closed")
+	}
+	r.Sequence, r.PreviousHash, r.RecordHash = l.sequence+1, l.lastHash, ""
+	line, err := seal(r)
+	if err != nil {
+		return fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
+	}
+	if l.size > 0 && l.size+int64(len(line))+1 > l.maxBytes {
+		if err := l.rotate(); err != nil {
+			return err
+		}
+	}
+	n, err := l.f.Write(append(line, '\n'))
+	l.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("write audit record %s: %w", r.RequestID, err)
+	}
+	if err := l.f.Sync(); err != nil {
+		return fmt.Errorf("sync audit record %s: %w", r.RequestID, err)
+	}
+	l.sequence, l.lastHash = r.Sequence, hashLine(line)
+	return nil
+}
+
+func (l *Log) rotate() error {
+	files, err := Files(l.dir)
+	if err != nil {
+		return err
+	}
+	next := 1
+	for _, p := range files {
+		if m := rotatedName.FindStringSubmatch(filepath.Base(p)); m != nil {
+			var n int
+			_, _ = fmt.Sscanf(m[1], "%d", &n)
+			next = n + 1
+		}
+	}
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("close the audit log for rotation: %w", err)
+	}
+	l.f = nil
+	if err := os.Rename(filepath.Join(l.dir, CurrentFile), filepath.Join(l.dir, fmt.Sprintf("audit-%06d.jsonl", next))); err != nil {
+		return fmt.Errorf("rotate the audit log: %w", err)
+	}
+	if err := l.openCurrent(); err != nil {
+		return err
+	}
+	return syncDir(l.dir)
+}
+
+// Close closes the log.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open the audit directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync the audit directory: %w", err)
+	}
+	return nil
+}
+
+// Files returns the audit files of dir in chain order: rotated files by number, then the current
+// file if it exists.
+func Files(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list the audit directory: %w", err)
+	}
+	var rotated []string
+	current := false
+	for _, e := range entries {
+		switch {
+		case rotatedName.MatchString(e.Name()):
+			rotated = append(rotated, e.Name())
+		case e.Name() == CurrentFile:
+			current = true
+		}
+	}
+	sort.Strings(rotated)
+	var out []string
+	for _, n := range rotated {
+		out = append(out, filepath.Join(dir, n))
+	}
+	if current {
+		out = append(out, filepath.Join(dir, CurrentFile))
+	}
+	return out, nil
+}
+
+const recordHashMember = `,"recordHash":"`
+
+// seal encodes r as one line ending in its own hash.
+func seal(r Record) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	body := b[:len(b)-1] // without the closing brace
+	return fmt.Appendf(nil, "%s%s%s\"}", body, recordHashMember, hashLine(body)), nil
+}
+
+// sealed reports whether line ends in the hash of what precedes it.
+func sealed(line []byte) bool {
+	i := bytes.LastIndex(line, []byte(recordHashMember))
+	if i < 0 || !bytes.HasSuffix(line, []byte(`"}`)) {
+		return false
+	}
+	return string(line[i+len(recordHashMember):len(line)-2]) == hashLine(line[:i])
+}
+
+func hashLine(line []byte) string {
+	sum := sha256.Sum256(line)
+	return hex.EncodeToString(sum[:])
+}
+
+// lastLine returns a file's last non-empty line, or nil for an empty file.
+func lastLine(path string) ([]byte, error) {
+	var last []byte
+	err := eachLine(path, func(_ int, line []byte) error {
+		last = append(last[:0], line...)
+		return nil
+	})
+	return last, err
+}
+
+// eachLine calls fn with every non-empty line of path and its 1-based number.
+func eachLine(path string, fn func(n int, line []byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		if len(line) > 0 {
+			if ferr := fn(n, line); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+}
+
+// deniedNames are the member names (lower case, any part of the name) whose values are secrets
+// wherever they appear, model trait or not: the registry's locators carry connection
+// credentials, and the rest are the usual names of a secret.
+var deniedNames = []string{"password", "secret", "token", "credential", "locator", "privatekey", "sessionkey", "authorization"}
+
+// nextTokenOK: pagination tokens are not secrets, and lookups want them.
+func denied(name string) bool {
+	n := strings.ToLower(name)
+	if n == "nexttoken" {
+		return false
+	}
+	for _, d := range deniedNames {
+		if strings.Contains(n, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// redact returns v with every member named by deniedNames replaced by Redacted.
+func redact(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if denied(k) && val != nil {
+				out[k] = Redacted
+				continue
+			}
+			out[k] = redact(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = redact(val)
+		}
+		return out
+	case string:
+		return scrub(x)
+	default:
+		return v
+	}
+}
+
+var (
+	// urlPassword finds the secret of scheme://USER:SECRET@ anywhere in a string: an S3
+	// locator's KEY:SECRET@, a PostgreSQL URL's password, as an error message may quote them.
+	urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/@\s":?#]*:)[^/@\s"]*@`)
+	// paramSecret finds password=, sslpassword=, secret=, token= parameters.
+	paramSecret = regexp.MustCompile(`(?i)((?:^|[?&\s])(?:ssl)?(?:password|secret|token|secretaccesskey)=)[^&\s"]*`)
+)
+
+// scrub hides the secrets a free-text string can quote.
+func scrub(s string) string {
+	if strings.Contains(s, "://") {
+		s = urlPassword.ReplaceAllString(s, "${1}"+Redacted+"@")
+	}
+	if strings.Contains(s, "=") {
+		s = paramSecret.ReplaceAllString(s, "${1}"+Redacted)
+	}
+	return s
+}
+
+// resourcesOf collects the ARNs a call's parameters and answer name.
+func resourcesOf(vals ...any) []Resource {
+	seen := map[string]bool{}
+	var out []Resource
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, val := range x {
+				walk(val)
+			}
+		case []any:
+			for _, val := range x {
+				walk(val)
+			}
+		case string:
+			if strings.HasPrefix(x, "arn:") && !seen[x] && len(out) < 50 {
+				seen[x] = true
+				out = append(out, Resource{ARN: x})
+			}
+		}
+	}
+	for _, v := range vals {
+		walk(v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out
+}
