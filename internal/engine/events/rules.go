@@ -77,27 +77,15 @@ type RuleTargetOptions struct {
 // RuleTargets delivers the envelopes event rules matched to the rules' webhooks: the
 // queue.Handler of RuleDeliveryKind tasks.
 type RuleTargets struct {
-	st      store.Store
-	log     *slog.Logger
-	rules   map[string]config.EventRule
-	client  *http.Client
-	backoff time.Duration
-	metrics *metrics.Registry
+	poster
+	st    store.Store
+	rules map[string]config.EventRule
 }
 
 var _ queue.Handler = (*RuleTargets)(nil)
 
 // NewRuleTargets returns the rule delivery handler over o.
 func NewRuleTargets(o RuleTargetOptions) *RuleTargets {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: attemptTimeout}
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = defaultBackoff
-	}
 	rules := map[string]config.EventRule{}
 	for _, r := range o.Rules {
 		if r.MaxAttempts <= 0 {
@@ -105,7 +93,7 @@ func NewRuleTargets(o RuleTargetOptions) *RuleTargets {
 		}
 		rules[r.Name] = r
 	}
-	return &RuleTargets{st: o.Store, log: o.Log, rules: rules, client: o.Client, backoff: o.Backoff, metrics: o.Metrics}
+	return &RuleTargets{poster: newPoster(o.Log, o.Client, o.Backoff, o.Metrics), st: o.Store, rules: rules}
 }
 
 // Start runs the delivery while it is still stored.
@@ -152,7 +140,7 @@ func (r *RuleTargets) Run(ctx context.Context, t *queue.Task) error {
 	}
 	headers := map[string]string{"Content-Type": "application/json"}
 	failed := func() { r.metrics.WebhookDeliveryFailed("event-rule:" + rule.Name) }
-	if err := postWithRetries(ctx, r.client, log, rule.URL, headers, body, rule.MaxAttempts, r.backoff, failed); err != nil {
+	if err := r.postWithRetries(ctx, log, rule.URL, headers, body, rule.MaxAttempts, failed); err != nil {
 		return err
 	}
 	return t.Finish(ctx, done)

@@ -52,27 +52,38 @@ type WebhookOptions struct {
 // Webhooks delivers recorded events to the webhooks of their SNS topics: the queue.Handler of
 // DeliveryKind tasks.
 type Webhooks struct {
-	st      store.Store
+	poster
+	st     store.Store
+	topics map[string]config.Topic
+}
+
+// poster is what both delivery handlers (SNS webhooks and event-rule targets) post with.
+type poster struct {
 	log     *slog.Logger
-	topics  map[string]config.Topic
 	client  *http.Client
 	backoff time.Duration
 	metrics *metrics.Registry
+}
+
+// newPoster fills in the defaults: a discarding log, a client whose requests time out after
+// attemptTimeout, and defaultBackoff.
+func newPoster(log *slog.Logger, client *http.Client, backoff time.Duration, m *metrics.Registry) poster {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: attemptTimeout}
+	}
+	if backoff <= 0 {
+		backoff = defaultBackoff
+	}
+	return poster{log: log, client: client, backoff: backoff, metrics: m}
 }
 
 var _ queue.Handler = (*Webhooks)(nil)
 
 // NewWebhooks returns the delivery handler over o.
 func NewWebhooks(o WebhookOptions) *Webhooks {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: attemptTimeout}
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = defaultBackoff
-	}
 	topics := map[string]config.Topic{}
 	for arn, t := range o.Topics {
 		if t.MaxAttempts <= 0 {
@@ -80,7 +91,7 @@ func NewWebhooks(o WebhookOptions) *Webhooks {
 		}
 		topics[arn] = t
 	}
-	return &Webhooks{st: o.Store, log: o.Log, topics: topics, client: o.Client, backoff: o.Backoff, metrics: o.Metrics}
+	return &Webhooks{poster: newPoster(o.Log, o.Client, o.Backoff, o.Metrics), st: o.Store, topics: topics}
 }
 
 // Start runs the delivery while it is still stored.
@@ -169,7 +180,7 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 	}
 	headers := map[string]string{"Content-Type": "application/json", "x-amz-sns-message-type": "Notification", "x-amz-sns-topic-arn": ev.SNSTopicArn}
 	failed := func() { w.metrics.WebhookDeliveryFailed(ev.SNSTopicArn) }
-	if err := postWithRetries(ctx, w.client, log, topic.URL, headers, body, topic.MaxAttempts, w.backoff, failed); err != nil {
+	if err := w.postWithRetries(ctx, log, topic.URL, headers, body, topic.MaxAttempts, failed); err != nil {
 		return err
 	}
 	return t.Finish(ctx, done)
@@ -179,9 +190,10 @@ func (w *Webhooks) Run(ctx context.Context, t *queue.Task) error {
 // maxBackoff) up to maxAttempts attempts, and calls failed after each failed attempt (the
 // metrics count them). It fails only when ctx ends: a delivery that ran out of attempts is
 // logged and given up, not retried by the queue.
-func postWithRetries(ctx context.Context, client *http.Client, log *slog.Logger, url string, headers map[string]string, body []byte, maxAttempts int, backoff time.Duration, failed func()) error {
+func (p poster) postWithRetries(ctx context.Context, log *slog.Logger, url string, headers map[string]string, body []byte, maxAttempts int, failed func()) error {
+	backoff := p.backoff
 	for attempt := 1; ; attempt++ {
-		err := post(ctx, client, url, headers, body)
+		err := post(ctx, p.client, url, headers, body)
 		if err == nil {
 			log.Info("delivered an event", slog.String("url", url), slog.Int("attempt", attempt))
 			return nil
