@@ -35,10 +35,12 @@ func main() {
 	flag.BoolVar(&debugMode, "debug", false, "start the provider with support for debuggers like delve")
 	flag.Parse()
 
+	stopProfiles := startProfiles()
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/strongroom/backup",
 		Debug:   debugMode,
 	})
+	stopProfiles()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

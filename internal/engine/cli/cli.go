@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -158,6 +159,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return nil
 	})
 	metricsListen := fs.String("metrics-listen", "", "serve Prometheus metrics at /metrics on this address (host:port) instead of on --listen; either way /metrics needs no signature")
+	pprofListen := fs.String("pprof-listen", "", "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address (host:port), for profiling under load; off by default")
 	maxJobs := fs.Int("max-concurrent-jobs", 2, "how many backup, restore and copy jobs run at once; scheduled jobs beyond that wait (and expire if their start window ends first)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -186,6 +188,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if *metricsListen != "" {
 		if _, _, err := net.SplitHostPort(*metricsListen); err != nil {
 			return usageError{fmt.Sprintf("--metrics-listen %q: %v", *metricsListen, err)}
+		}
+	}
+	if *pprofListen != "" {
+		// The profiler shows memory and stacks and needs no signature: never off the loopback.
+		if h, _, err := net.SplitHostPort(*pprofListen); err != nil || !isLoopback(h) {
+			return usageError{fmt.Sprintf("--pprof-listen %q must be a loopback host:port such as 127.0.0.1:6060", *pprofListen)}
 		}
 	}
 	if *akid == "" && !isLoopback(host) {
@@ -249,6 +257,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 		log.Info("metrics serving", slog.String("endpoint", "http://"+mln.Addr().String()+metricsPath))
 		fmt.Fprintf(env.Stdout, "metrics on http://%s%s\n", mln.Addr(), metricsPath)
 	}
+	if *pprofListen != "" {
+		pln, err := net.Listen("tcp", *pprofListen)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for pprof: %w", err)
+		}
+		pprofSrv := api.NewServer(pprofHandler(), limits)
+		defer func() { _ = pprofSrv.Close() }()
+		go func() { errc <- pprofSrv.Serve(pln) }()
+		fmt.Fprintf(env.Stdout, "pprof on http://%s/debug/pprof/\n", pln.Addr())
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	endpoint := "http://" + ln.Addr().String()
 	log.Info("engine serving", slog.String("endpoint", endpoint), slog.String("data_dir", e.DataDir()),
@@ -287,6 +306,18 @@ func withMetrics(next, metrics http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// pprofHandler serves net/http/pprof's pages on a mux of its own, not http.DefaultServeMux, so
+// nothing else registered there is exposed.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 func isLoopback(host string) bool {
