@@ -39,8 +39,6 @@ type clients struct {
 	Region      string
 	Mode        string
 	DefaultTags map[string]string
-	// Engine is the in-process engine in embedded mode, nil otherwise.
-	Engine *engine.Engine
 	// Registry calls the engine's protected-resource registry; nil with AWS Backup itself, which
 	// has none.
 	Registry *engineclient.Client
@@ -102,18 +100,17 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		// Without allowed_paths the embedded engine reaches what the user's own Terraform can
 		// (minus its data dir): it has no other caller.
 		fsa := engine.FilesystemAccess{AllowedPaths: allowed, Unconfined: len(allowed) == 0}
-		e, err := openEmbedded(ctx, dir, nil, fakeStart, fsa)
-		if err != nil {
-			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine",
-				fmt.Sprintf("Opening the engine state in %s failed: %v. Check that the directory is writable, or set data_dir to another one.", dir, err))
+		// A conflict with an engine this process already runs is reported now, at configure
+		// time; the engine itself opens on the first call that needs it (lazyEngine).
+		if err := checkEmbedded(dir, fakeStart, fsa); err != nil {
+			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine", err.Error()+".")
 			return nil, diags
 		}
-		c.Engine = e
-		k := e.PrimaryKey()
+		lazy := newLazyEngine(dir, fakeStart, fsa)
 		cfg := aws.Config{
 			Region:      c.Region,
-			Credentials: awscreds.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-			HTTPClient:  &http.Client{Transport: embeddedTransport(e)},
+			Credentials: lazy,
+			HTTPClient:  &http.Client{Transport: lazy},
 		}
 		c.Backup = backup.NewFromConfig(cfg, watchedClient, func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
 		c.Registry = engineclient.New(engineclient.Options{Endpoint: engine.InProcessEndpoint, Region: c.Region, Credentials: cfg.Credentials, HTTPClient: cfg.HTTPClient.(*http.Client),
@@ -213,13 +210,8 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 	embedded.Lock()
 	defer embedded.Unlock()
 	if e, ok := embedded.engines[abs]; ok {
-		if _, fake := e.Clock().(clock.Settable); fakeStart != nil && !fake {
-			return nil, fmt.Errorf("fake_clock is set, but this process already runs the engine of %s on the wall clock (another provider "+
-				"configuration opened it without fake_clock): give every provider block of this data_dir the same fake_clock, or use another data_dir", abs)
-		}
-		if prev := embedded.paths[abs]; !slices.Equal(prev.AllowedPaths, fsa.AllowedPaths) || prev.Unconfined != fsa.Unconfined {
-			return nil, fmt.Errorf("allowed_paths differ between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
-				"data_dir, so give every provider block of it the same allowed_paths, or use another data_dir", abs, prev.AllowedPaths, fsa.AllowedPaths)
+		if err := agrees(abs, e, fakeStart, fsa); err != nil {
+			return nil, err
 		}
 		return e, nil
 	}
@@ -235,6 +227,35 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 	embedded.engines[abs] = e
 	embedded.paths[abs] = fsa
 	return e, nil
+}
+
+// checkEmbedded reports whether a provider configuration of dir with fakeStart and fsa conflicts
+// with the engine this process already runs for dir, if any, without opening one.
+func checkEmbedded(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	embedded.Lock()
+	defer embedded.Unlock()
+	if e, ok := embedded.engines[abs]; ok {
+		return agrees(abs, e, fakeStart, fsa)
+	}
+	return nil
+}
+
+// agrees reports whether e, the open engine of abs, can serve a provider configuration with
+// fakeStart and fsa. The caller holds embedded's lock.
+func agrees(abs string, e *engine.Engine, fakeStart *time.Time, fsa engine.FilesystemAccess) error {
+	if _, fake := e.Clock().(clock.Settable); fakeStart != nil && !fake {
+		return fmt.Errorf("fake_clock is set, but this process already runs the engine of %s on the wall clock (another provider "+
+			"configuration opened it without fake_clock): give every provider block of this data_dir the same fake_clock, or use another data_dir", abs)
+	}
+	if prev := embedded.paths[abs]; !slices.Equal(prev.AllowedPaths, fsa.AllowedPaths) || prev.Unconfined != fsa.Unconfined {
+		return fmt.Errorf("allowed_paths differ between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
+			"data_dir, so give every provider block of it the same allowed_paths, or use another data_dir", abs, prev.AllowedPaths, fsa.AllowedPaths)
+	}
+	return nil
 }
 
 // closeEmbeddedEngine closes the engine this process runs for dir, if any, and forgets it, so
