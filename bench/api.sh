@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# API cost: a Go SDK client (bench/apibench) against `engine serve` and against moto_server, in the
+# same run, one client at a time (seq) and eight at once (par8). Reports req/s, p50 and p99, and the
+# engine's ratio to moto where moto implements the operation (moto has no recovery points or
+# backup jobs, so those rows are the engine's alone).
+# Targets: DescribeBackupVault >= 20x moto_server, seq and par8; a page of 100 recovery points in
+# under 10 ms.
+# BENCH_API_PPROF=FILE also writes a 10 s CPU profile of the engine under DescribeBackupVault.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="${BENCH_DIR:-$root/.bench}/api"
+rm -rf "$work" && mkdir -p "$work/bin" "$work/tiny"
+calls=${BENCH_API_CALLS:-2000}
+points=${BENCH_API_POINTS:-1000}
+
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$work/bin/terraform-provider-backup" . && go build -trimpath -o "$work/bin/apibench" ./bench/apibench)
+command -v moto_server >/dev/null || { echo "moto_server is not installed (pip install 'moto[server]')" >&2; exit 1; }
+
+# The tiny directory the backup jobs copy.
+printf 'hello\n' >"$work/tiny/a.txt"
+printf 'world\n' >"$work/tiny/b.txt"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_port() { # wait_port PORT NAME LOG
+  for _ in $(seq 1 100); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$2 did not start:" >&2; tail -20 "$3" >&2; exit 1
+}
+
+export AWS_ACCESS_KEY_ID=AKIABENCHAPI000000000 AWS_SECRET_ACCESS_KEY=bench-api-secret-key-0000000000000000000
+engine_port=$(free_port) pprof_port=$(free_port) moto_port=$(free_port)
+"$work/bin/terraform-provider-backup" engine serve --listen "127.0.0.1:$engine_port" --data-dir "$work/engine" \
+  --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key "$AWS_SECRET_ACCESS_KEY" --log-level warn \
+  --allow-path "$work/tiny" --pprof-listen "127.0.0.1:$pprof_port" >"$work/engine.log" 2>&1 &
+pids+=($!)
+moto_server -p "$moto_port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+wait_port "$engine_port" "engine serve" "$work/engine.log"
+wait_port "$moto_port" "moto_server" "$work/moto.log"
+engine="http://127.0.0.1:$engine_port" moto="http://127.0.0.1:$moto_port"
+
+if [ -n "${BENCH_API_PPROF:-}" ]; then
+  curl -sf -o "$BENCH_API_PPROF" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=10" &
+  pids+=($!)
+  prof_pid=$!
+fi
+"$work/bin/apibench" -endpoint "$engine" -calls "$calls" describe >"$work/engine-describe.txt"
+if [ -n "${BENCH_API_PPROF:-}" ]; then
+  # Keep the profiled window busy with the same call until it ends.
+  while kill -0 "$prof_pid" 2>/dev/null; do "$work/bin/apibench" -endpoint "$engine" -calls 500 describe >/dev/null; done
+fi
+"$work/bin/apibench" -endpoint "$moto" -calls "$(( calls / 4 ))" describe >"$work/moto-describe.txt"
+"$work/bin/apibench" -endpoint "$engine" -calls "$calls" -dir "$work/tiny" -points "$points" jobs >"$work/engine-jobs.txt"
+
+printf '%-38s %-5s %10s %9s %9s %10s %9s %8s\n' operation mode "engine/s" "p50 µs" "p99 µs" "moto/s" "moto p50" ratio
+awk -v target="(target >= 20x)" '
+  FNR == 1 { file++ }
+  file == 1 { moto[$1 " " $2] = $4; motop50[$1 " " $2] = $5; next }
+  {
+    k = $1 " " $2
+    if (k in moto) {
+      printf "%-38s %-5s %10s %9s %9s %10s %9s %7.1fx %s\n", $1, $2, $4, $5, $6, moto[k], motop50[k], $4 / moto[k], ($1 == "DescribeBackupVault" ? target : "")
+    } else {
+      note = ($1 ~ /page/) ? "(target p50 < 10000 µs a page)" : "(moto_server does not implement it)"
+      printf "%-38s %-5s %10s %9s %9s %10s %9s %8s %s\n", $1, $2, $4, $5, $6, "-", "-", "-", note
+    }
+  }' "$work/moto-describe.txt" "$work/engine-describe.txt" "$work/engine-jobs.txt"
