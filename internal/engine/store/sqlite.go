@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,10 @@ type SQLite struct {
 	path   string
 	writer chan struct{} // one-slot semaphore held by the running Update in this process
 	closed atomic.Bool
+	// stmts holds a prepared statement per query text (there are a handful: see sqliteTx).
+	// Parsing and planning a statement costs more than running a keyed read, so every call
+	// reuses one; database/sql prepares it once per pooled connection.
+	stmts sync.Map // string → *sql.Stmt
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and brings its schema up to
@@ -359,7 +364,7 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: view: %w", err)
 	}
-	t := &sqliteTx{ctx: ctx, tx: tx}
+	t := &sqliteTx{ctx: ctx, tx: tx, s: s}
 	defer func() {
 		t.done = true
 		_ = tx.Rollback() // nothing to keep; also ends the read snapshot
@@ -392,7 +397,7 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: update: %w", err)
 	}
-	t := &sqliteTx{ctx: ctx, tx: tx, writable: true}
+	t := &sqliteTx{ctx: ctx, tx: tx, s: s, writable: true}
 	defer func() {
 		t.done = true
 		_ = tx.Rollback() // no-op (sql.ErrTxDone) after a successful Commit
@@ -497,6 +502,10 @@ func (s *SQLite) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stmts.Range(func(_, st any) bool {
+		_ = st.(*sql.Stmt).Close()
+		return true
+	})
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}
@@ -508,8 +517,26 @@ func (s *SQLite) Close() error {
 type sqliteTx struct {
 	ctx      context.Context
 	tx       *sql.Tx
+	s        *SQLite
 	writable bool
 	done     bool
+}
+
+// prepared returns query's statement, prepared once for the store, bound to this transaction.
+// The transaction closes it when it ends.
+func (t *sqliteTx) prepared(query string) (*sql.Stmt, error) {
+	st, ok := t.s.stmts.Load(query)
+	if !ok {
+		fresh, err := t.s.db.PrepareContext(t.ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %q: %w", query, err)
+		}
+		var raced bool
+		if st, raced = t.s.stmts.LoadOrStore(query, fresh); raced {
+			_ = fresh.Close()
+		}
+	}
+	return t.tx.StmtContext(t.ctx, st.(*sql.Stmt)), nil
 }
 
 func (t *sqliteTx) checkWrite() error {
@@ -529,8 +556,11 @@ func (t *sqliteTx) Get(collection, key string) ([]byte, error) {
 	// Scanning into a *[]byte makes database/sql copy the value out of SQLite's buffer, so the
 	// caller may keep (and modify) the slice after the transaction ends.
 	var doc []byte
-	err := t.tx.QueryRowContext(t.ctx,
-		`SELECT doc FROM docs WHERE collection = ? AND key = ?`, collection, key).Scan(&doc)
+	st, err := t.prepared(`SELECT doc FROM docs WHERE collection = ? AND key = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s/%q: %w", collection, key, err)
+	}
+	err = st.QueryRowContext(t.ctx, collection, key).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -547,10 +577,11 @@ func (t *sqliteTx) Put(collection, key string, doc []byte) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx,
-		`INSERT INTO docs (collection, key, doc) VALUES (?, ?, ?)
-		 ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc`,
-		collection, key, nonNil(doc))
+	st, err := t.prepared(`INSERT INTO docs (collection, key, doc) VALUES (?, ?, ?)
+		 ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc`)
+	if err == nil {
+		_, err = st.ExecContext(t.ctx, collection, key, nonNil(doc))
+	}
 	if err != nil {
 		return fmt.Errorf("store: put %s/%q: %w", collection, key, err)
 	}
@@ -563,9 +594,11 @@ func (t *sqliteTx) Insert(collection, key string, doc []byte) error {
 	}
 	// DO NOTHING rather than a constraint error: a failed statement is not worth aborting the
 	// transaction for, and the caller decides what ErrExists means.
-	res, err := t.tx.ExecContext(t.ctx,
-		`INSERT INTO docs (collection, key, doc) VALUES (?, ?, ?) ON CONFLICT (collection, key) DO NOTHING`,
-		collection, key, nonNil(doc))
+	st, err := t.prepared(`INSERT INTO docs (collection, key, doc) VALUES (?, ?, ?) ON CONFLICT (collection, key) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: insert %s/%q: %w", collection, key, err)
+	}
+	res, err := st.ExecContext(t.ctx, collection, key, nonNil(doc))
 	if err != nil {
 		return fmt.Errorf("store: insert %s/%q: %w", collection, key, err)
 	}
@@ -583,7 +616,11 @@ func (t *sqliteTx) Delete(collection, key string) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM docs WHERE collection = ? AND key = ?`, collection, key)
+	st, err := t.prepared(`DELETE FROM docs WHERE collection = ? AND key = ?`)
+	if err != nil {
+		return fmt.Errorf("store: delete %s/%q: %w", collection, key, err)
+	}
+	res, err := st.ExecContext(t.ctx, collection, key)
 	if err != nil {
 		return fmt.Errorf("store: delete %s/%q: %w", collection, key, err)
 	}
@@ -602,7 +639,11 @@ func (t *sqliteTx) Scan(collection, prefix, after string, limit int) ([]Doc, err
 		return nil, errTxDone
 	}
 	query, args := scanQuery(collection, prefix, after, limit)
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	st, err := t.prepared(query)
+	if err != nil {
+		return nil, fmt.Errorf("store: scan %s/%q: %w", collection, prefix, err)
+	}
+	rows, err := st.QueryContext(t.ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: scan %s/%q: %w", collection, prefix, err)
 	}
