@@ -63,6 +63,9 @@ type BackupJob struct {
 // ListOrder is the order ListBackupJobs gives: creation time, then ID.
 func (j *BackupJob) ListOrder() (time.Time, string) { return j.CreationDate, j.ID }
 
+// ListOrderMembers names ListOrder's members in the stored document (OrderMembers).
+func (*BackupJob) ListOrderMembers() (created, id string) { return "creation_date", "id" }
+
 // Key is the job's key in CollBackupJobs.
 func (j *BackupJob) Key() string { return JobKey(j.AccountID, j.Region, j.ID) }
 

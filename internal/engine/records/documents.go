@@ -4,6 +4,7 @@
 package records
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -122,6 +125,11 @@ func Page[T any](tx store.Tx, coll, prefix, nextToken string, maxResults *int32,
 
 // pageInOrder is Page for Ordered records: it reads every record under prefix, sorts them by
 // creation time and ID, and returns the page after the (time, ID) position nextToken carries.
+//
+// Records that name their order's members (OrderMembers) are decoded whole only when they are
+// on the page: for the others only the two members are read. A page of 100 points out of
+// thousands then costs one range read and a light pass over each document, not a full decode
+// of every point in the vault.
 func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, keep func(*T) bool) ([]*T, string, error) {
 	var afterTime time.Time
 	afterID, hasAfter := "", nextToken != ""
@@ -139,10 +147,26 @@ func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, 
 		afterTime, afterID = t, id
 	}
 	type item struct {
-		v       *T
+		doc     store.Doc
+		v       *T // nil until decoded
 		created time.Time
 		id      string
 	}
+	decode := func(d store.Doc) (*T, error) {
+		v := new(T)
+		if err := json.Unmarshal(d.Value, v); err != nil {
+			return nil, fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
+		}
+		return v, nil
+	}
+	members, light := any(new(T)).(OrderMembers)
+	var createdName, idName string
+	if light {
+		createdName, idName = members.ListOrderMembers()
+	}
+	// The documents are the engine's own json.Marshal output, already valid and without
+	// duplicate names: checking either again would cost more than the read itself.
+	dec := jsontext.NewDecoder(bytes.NewReader(nil), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	var all []item
 	for after := ""; ; {
 		docs, err := tx.Scan(coll, prefix, after, 1000)
@@ -150,19 +174,26 @@ func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, 
 			return nil, "", err
 		}
 		for _, d := range docs {
-			v := new(T)
-			if err := json.Unmarshal(d.Value, v); err != nil {
-				return nil, "", fmt.Errorf("decode %s/%s: %w", coll, d.Key, err)
-			}
 			after = d.Key
-			if keep != nil && !keep(v) {
+			it := item{doc: d}
+			ok := false
+			if light {
+				it.created, it.id, ok = orderOf(dec, d.Value, createdName, idName)
+			}
+			if !ok {
+				// Not light, or a document the light pass cannot read: decode it whole.
+				if it.v, err = decode(d); err != nil {
+					return nil, "", err
+				}
+				if keep != nil && !keep(it.v) {
+					continue
+				}
+				it.created, it.id = any(it.v).(Ordered).ListOrder()
+			}
+			if hasAfter && (it.created.Before(afterTime) || it.created.Equal(afterTime) && it.id <= afterID) {
 				continue
 			}
-			created, id := any(v).(Ordered).ListOrder()
-			if hasAfter && (created.Before(afterTime) || created.Equal(afterTime) && id <= afterID) {
-				continue
-			}
-			all = append(all, item{v, created, id})
+			all = append(all, it)
 		}
 		if len(docs) < 1000 {
 			break
@@ -174,17 +205,92 @@ func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, 
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	next := ""
-	if len(all) > limit {
-		last := all[limit-1]
-		next = EncodeToken(prefix + orderSep + last.created.UTC().Format(time.RFC3339Nano) + orderSep + last.id)
-		all = all[:limit]
+	// The page is the first limit records that keep accepts; one more means a next page.
+	var page []item
+	for _, it := range all {
+		if it.v == nil {
+			v, err := decode(it.doc)
+			if err != nil {
+				return nil, "", err
+			}
+			if keep != nil && !keep(v) {
+				continue
+			}
+			it.v = v
+		}
+		page = append(page, it)
+		if len(page) > limit {
+			break
+		}
 	}
-	out := make([]*T, len(all))
-	for i, it := range all {
+	next := ""
+	if len(page) > limit {
+		last := page[limit-1]
+		next = EncodeToken(prefix + orderSep + last.created.UTC().Format(time.RFC3339Nano) + orderSep + last.id)
+		page = page[:limit]
+	}
+	out := make([]*T, len(page))
+	for i, it := range page {
 		out[i] = it.v
 	}
 	return out, next, nil
+}
+
+// OrderMembers is implemented by Ordered records whose ListOrder is two top-level members of
+// their stored document: the creation time (an RFC 3339 string) and the ID. Page then reads
+// only those two members of the records that are not on the page.
+type OrderMembers interface {
+	Ordered
+	ListOrderMembers() (created, id string)
+}
+
+// orderOf reads the members createdName and idName of the JSON object doc, skipping the others
+// without decoding them. ok is false if doc is not an object of the expected shape, or a member
+// is written in a way the light pass does not read (escaped); the caller then decodes it whole,
+// so a document is never ordered differently than its full decode says.
+func orderOf(dec *jsontext.Decoder, doc []byte, createdName, idName string) (created time.Time, id string, ok bool) {
+	dec.Reset(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return time.Time{}, "", false
+	}
+	var haveCreated, haveID bool
+	for !haveCreated || !haveID {
+		if dec.PeekKind() == '}' {
+			// A member left out decodes to its zero value, as json.Unmarshal leaves it.
+			return created, id, true
+		}
+		// Names and values as raw bytes: a Token's string would cost an allocation per member.
+		name, err := dec.ReadValue()
+		if err != nil {
+			return time.Time{}, "", false
+		}
+		isCreated, isID := quotedIs(name, createdName), quotedIs(name, idName)
+		if !isCreated && !isID {
+			if err := dec.SkipValue(); err != nil {
+				return time.Time{}, "", false
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil || v.Kind() != '"' || bytes.IndexByte(v, '\\') >= 0 {
+			return time.Time{}, "", false
+		}
+		text := v[1 : len(v)-1]
+		if isID {
+			id, haveID = string(text), true
+			continue
+		}
+		if created, err = time.Parse(time.RFC3339Nano, string(text)); err != nil {
+			return time.Time{}, "", false
+		}
+		haveCreated = true
+	}
+	return created, id, true
+}
+
+// quotedIs reports whether the raw JSON string v is name, written without escapes.
+func quotedIs(v jsontext.Value, name string) bool {
+	return len(v) == len(name)+2 && v[0] == '"' && string(v[1:len(v)-1]) == name
 }
 
 // orderSep separates a creation-ordered token's parts; no key, time or ID holds it.

@@ -64,6 +64,9 @@ type RecoveryPoint struct {
 // ListOrder is the order recovery points are listed in: creation time, then ID.
 func (rp *RecoveryPoint) ListOrder() (time.Time, string) { return rp.CreationDate, rp.ID }
 
+// ListOrderMembers names ListOrder's members in the stored document (OrderMembers).
+func (*RecoveryPoint) ListOrderMembers() (created, id string) { return "creation_date", "id" }
+
 // PointRef names a recovery point by vault and ID: what CollPointVaults and CollResourcePoints
 // map to (the ID is the job's in CollActiveCopies).
 type PointRef struct {

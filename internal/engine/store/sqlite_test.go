@@ -119,6 +119,9 @@ func TestSQLiteRecordsMigrationVersionAndPragmas(t *testing.T) {
 		"journal_mode": "wal",
 		"synchronous":  "2", // FULL
 		"busy_timeout": "30000",
+		// Recovery points fit in a page of a new file rather than spilling to overflow pages.
+		"page_size":  "16384",
+		"cache_size": "-8192",
 	} {
 		var got string
 		if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
