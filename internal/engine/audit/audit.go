@@ -92,14 +92,28 @@ type Resource struct {
 }
 
 // Log appends records to the audit trail. It is safe for concurrent use.
+//
+// Appends commit in groups: each writes its line under mu, then waits on syncMu for an fsync
+// that covers it. Whoever holds syncMu syncs every line written so far, so callers that queued
+// meanwhile find their records durable without a sync of their own. One fsync costs about a
+// third of a millisecond; without groups it capped the API at some 3,000 calls a second.
 type Log struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the fields below and the file's writes
 	dir      string
 	maxBytes int64
 	f        *os.File
 	size     int64
 	lastHash string
-	sequence uint64
+	sequence uint64 // of the last record written
+	synced   uint64 // the records up to this sequence are durable
+	// failedThrough and failure are the last failed sync: the records after synced up to
+	// failedThrough were written but may not be durable, and their Appends fail with it.
+	failedThrough uint64
+	failure       error
+
+	syncMu sync.Mutex // held by the one fsync running
+	// beforeSync, when set (by tests), runs before each fsync, before it reads how far to sync.
+	beforeSync func()
 }
 
 // Path returns the audit directory of a data dir.
@@ -170,29 +184,91 @@ func (l *Log) Append(r Record) error {
 	r.ErrorMessage = scrub(r.ErrorMessage)
 	r.Resources = resourcesOf(r.RequestParameters, r.ResponseElements)
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.f == nil {
+		l.mu.Unlock()
 		return errors.New("the audit log is closed")
 	}
 	r.Sequence, r.PreviousHash, r.RecordHash = l.sequence+1, l.lastHash, ""
 	line, err := seal(r)
 	if err != nil {
+		l.mu.Unlock()
 		return fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
 	}
 	if l.size > 0 && l.size+int64(len(line))+1 > l.maxBytes {
 		if err := l.rotate(); err != nil {
+			l.mu.Unlock()
 			return err
 		}
 	}
 	n, err := l.f.Write(append(line, '\n'))
 	l.size += int64(n)
 	if err != nil {
+		l.mu.Unlock()
 		return fmt.Errorf("write audit record %s: %w", r.RequestID, err)
 	}
-	if err := l.f.Sync(); err != nil {
+	l.sequence, l.lastHash = r.Sequence, hashLine(line)
+	l.mu.Unlock()
+	if err := l.waitDurable(r.Sequence); err != nil {
 		return fmt.Errorf("sync audit record %s: %w", r.RequestID, err)
 	}
-	l.sequence, l.lastHash = r.Sequence, hashLine(line)
+	return nil
+}
+
+// waitDurable returns once the record seq is durable: synced by an fsync already done, by one
+// it runs itself, or by the rotation or Close that synced the file before closing it. It fails
+// if the fsync that covered seq failed.
+func (l *Log) waitDurable(seq uint64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.mu.Lock()
+	if err := l.durable(seq); err != nil || l.synced >= seq {
+		l.mu.Unlock()
+		return err
+	}
+	l.mu.Unlock()
+	if l.beforeSync != nil {
+		l.beforeSync()
+	}
+	l.mu.Lock()
+	f, upTo := l.f, l.sequence
+	l.mu.Unlock()
+	if f == nil {
+		return errors.New("the audit log was closed before the record was synced")
+	}
+	err := f.Sync()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if errors.Is(err, os.ErrClosed) && l.f != f {
+		// A rotation or Close synced and closed this file meanwhile.
+		return l.durable(seq)
+	}
+	if err != nil {
+		l.failedThrough, l.failure = max(l.failedThrough, upTo), err
+		return err
+	}
+	l.synced = max(l.synced, upTo)
+	return nil
+}
+
+// durable reports the failed sync that covered seq, if one did. The caller holds mu.
+func (l *Log) durable(seq uint64) error {
+	if seq > l.synced && seq <= l.failedThrough {
+		return l.failure
+	}
+	if seq > l.synced && l.f == nil {
+		return errors.New("the audit log was closed before the record was synced")
+	}
+	return nil
+}
+
+// syncForClose makes every written record durable before the file is closed, for the Appends
+// still waiting on it. The caller holds mu.
+func (l *Log) syncForClose() error {
+	if err := l.f.Sync(); err != nil {
+		l.failedThrough, l.failure = l.sequence, err
+		return fmt.Errorf("sync the audit log: %w", err)
+	}
+	l.synced = l.sequence
 	return nil
 }
 
@@ -208,6 +284,9 @@ func (l *Log) rotate() error {
 			_, _ = fmt.Sscanf(m[1], "%d", &n)
 			next = n + 1
 		}
+	}
+	if err := l.syncForClose(); err != nil {
+		return err
 	}
 	if err := l.f.Close(); err != nil {
 		return fmt.Errorf("close the audit log for rotation: %w", err)
@@ -229,9 +308,10 @@ func (l *Log) Close() error {
 	if l.f == nil {
 		return nil
 	}
+	serr := l.syncForClose()
 	err := l.f.Close()
 	l.f = nil
-	return err
+	return errors.Join(serr, err)
 }
 
 func syncDir(dir string) error {
