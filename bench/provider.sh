@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Provider overhead: `terraform apply`, then a no-change `plan`, of N backup_vault resources on the
-# embedded engine, beside the same N built-in terraform_data resources, in the same run.
+# embedded engine, beside the same N built-in terraform_data resources, in the same run; and, on
+# a line of its own, what one start of the plugin costs (Terraform starts it several times per
+# command): process start, the provider's start-up and go-plugin's mTLS handshake.
 # Target: <= 1.5x terraform_data for both apply and plan.
+# BENCH_PROVIDER_PPROF=DIR writes the provider's CPU and alloc profiles of every plan there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work="${BENCH_DIR:-$root/.bench}/provider"
@@ -10,7 +13,7 @@ rm -rf "$work" && mkdir -p "$work"
 source "$root/scripts/lib/tfdev.sh"
 tfdev_setup "$work"
 
-sizes=${BENCH_PROVIDER_SIZES:-"200 1000"}
+sizes=${BENCH_PROVIDER_SIZES:-"50 200 1000"}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -51,13 +54,17 @@ measure() { # measure DIR -> "APPLY PLAN"
   terraform -chdir="$dir" apply -input=false -auto-approve -no-color >"$dir/apply.log" 2>&1 || { tail -20 "$dir/apply.log"; exit 1; }
   t1=$(now)
   set +e
-  terraform -chdir="$dir" plan -input=false -no-color -detailed-exitcode >"$dir/plan.log" 2>&1
+  BACKUP_PROVIDER_PPROF="${BENCH_PROVIDER_PPROF:+$BENCH_PROVIDER_PPROF/$(basename "$dir")}" terraform -chdir="$dir" plan -input=false -no-color -detailed-exitcode >"$dir/plan.log" 2>&1
   local rc=$?
   set -e
   t2=$(now)
   if [ $rc -ne 0 ]; then echo "plan after apply was not clean (exit $rc) in $dir" >&2; tail -20 "$dir/plan.log" >&2; exit 1; fi
   echo "$(elapsed "$t0" "$t1") $(elapsed "$t1" "$t2")"
 }
+
+(cd "$root" && go build -trimpath -o "$work/bin/pluginstart" ./bench/pluginstart)
+read -r start_p50 start_min start_max < <("$work/bin/pluginstart" "$PROVIDER_BIN")
+printf 'plugin start (process, init, mTLS handshake): median %s ms of 15, min %s, max %s\n\n' "$start_p50" "$start_min" "$start_max"
 
 printf '%-8s %-16s %10s %10s\n' "N" "resources" "apply (s)" "plan (s)"
 for n in $sizes; do
