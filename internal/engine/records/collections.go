@@ -19,7 +19,7 @@ const (
 // Recovery points and their indexes.
 const (
 	// CollRecoveryPoints holds points under {account}/{region}/{vault}/{id} (the layout
-	// CountRecoveryPoints scans).
+	// CountRecoveryPoints counts).
 	CollRecoveryPoints = "recovery-points"
 	// CollPointVaults maps {account}/{region}/{id} to the vault holding the point, for calls
 	// that name a point by ARN alone (StartRestoreJob).

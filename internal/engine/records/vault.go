@@ -230,6 +230,6 @@ func FindVault(tx store.Tx, account, region, name string) (Vault, error) {
 
 // CountRecoveryPoints counts the recovery points stored in a vault.
 func CountRecoveryPoints(tx store.Tx, v Vault) (int64, error) {
-	docs, err := tx.Scan(CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/", "", 0)
-	return int64(len(docs)), err
+	n, err := store.Count(tx, CollRecoveryPoints, VaultKey(v.AccountID, v.Region, v.Name)+"/")
+	return int64(n), err
 }

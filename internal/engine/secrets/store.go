@@ -54,6 +54,11 @@ func (t *sealingTx) Insert(collection, key string, doc []byte) error {
 
 func (t *sealingTx) Delete(collection, key string) error { return t.inner.Delete(collection, key) }
 
+// Count implements store.Counter: counting opens no document.
+func (t *sealingTx) Count(collection, prefix string) (int, error) {
+	return store.Count(t.inner, collection, prefix)
+}
+
 func (t *sealingTx) Scan(collection, prefix, after string, limit int) ([]store.Doc, error) {
 	docs, err := t.inner.Scan(collection, prefix, after, limit)
 	if err != nil {

@@ -19,3 +19,4 @@ var OpenSQLiteBusyTimeout = openSQLite
 
 // BeginAttempts is how often Update tries BEGIN IMMEDIATE.
 const BeginAttempts = beginAttempts
+var CountQuery = countQuery

@@ -672,6 +672,29 @@ func (t *sqliteTx) Scan(collection, prefix, after string, limit int) ([]Doc, err
 	return out, nil
 }
 
+// Count implements Counter: one range count over the primary key, as Scan's range read.
+func (t *sqliteTx) Count(collection, prefix string) (int, error) {
+	if t.done {
+		return 0, errTxDone
+	}
+	query, args := countQuery(collection, prefix)
+	st, err := t.prepared(query)
+	if err != nil {
+		return 0, fmt.Errorf("store: count %s/%q: %w", collection, prefix, err)
+	}
+	var n int
+	if err := st.QueryRowContext(t.ctx, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count %s/%q: %w", collection, prefix, err)
+	}
+	return n, nil
+}
+
+// countQuery is scanQuery's range, counted.
+func countQuery(collection, prefix string) (string, []any) {
+	query, args := scanQuery(collection, prefix, "", 0)
+	return strings.Replace(query, "SELECT key, doc FROM", "SELECT COUNT(*) FROM", 1), args
+}
+
 // scanQuery turns a Scan into one range read of the primary key: collection = ? fixes the first
 // key column and the key bounds below form a range on the second, so SQLite seeks to the start
 // and walks the B-tree in order (no LIKE, which could not use the index for arbitrary bytes, and

@@ -668,3 +668,53 @@ func runAndKill(t *testing.T, path, prefix string, after int) int {
 	}
 	return last
 }
+
+// Count agrees with Scan on every prefix, SQLite's in the index and the memory store's by
+// scanning, and SQLite counts with a primary-key range search.
+func TestCountMatchesScan(t *testing.T) {
+	ctx := context.Background()
+	keys := []string{"a", "a/1", "a/2", "a/2/x", "a\xff", "a\xff\xff/1", "b/1", "b/2", "ba", "\xff"}
+	for name, s := range map[string]store.Store{
+		"sqlite": openSQLite(t, filepath.Join(t.TempDir(), "engine.db")),
+		"memory": store.NewMemory(),
+	} {
+		if err := s.Update(ctx, func(tx store.Tx) error {
+			for _, k := range keys {
+				if err := tx.Put("points", k, []byte(`{}`)); err != nil {
+					return err
+				}
+			}
+			return tx.Put("other", "a/1", []byte(`{}`))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, prefix := range []string{"", "a", "a/", "a/2", "a\xff", "b", "c", "\xff"} {
+			if err := s.View(ctx, func(tx store.Tx) error {
+				docs, err := tx.Scan("points", prefix, "", 0)
+				if err != nil {
+					return err
+				}
+				n, err := store.Count(tx, "points", prefix)
+				if err != nil {
+					return err
+				}
+				if n != len(docs) {
+					t.Errorf("%s: Count(%q) = %d, Scan found %d", name, prefix, n, len(docs))
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	db := store.SQLiteDB(openSQLite(t, filepath.Join(t.TempDir(), "plan.db")))
+	query, args := store.CountQuery("points", "acct/us-east-1/vault/")
+	var id, parent, unused int
+	var detail string
+	if err := db.QueryRow("EXPLAIN QUERY PLAN "+query, args...).Scan(&id, &parent, &unused, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(detail, "SEARCH docs USING PRIMARY KEY (collection=? AND key>? AND key<?)") {
+		t.Errorf("count plan %q: want a primary-key range search", detail)
+	}
+}

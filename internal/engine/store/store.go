@@ -61,3 +61,20 @@ type Doc struct {
 	Key   string
 	Value []byte
 }
+
+// Counter is a Tx that counts documents without reading them.
+type Counter interface {
+	// Count returns how many documents of collection have keys that start with prefix.
+	Count(collection, prefix string) (int, error)
+}
+
+// Count returns how many documents of collection have keys that start with prefix: through the
+// Tx's own Count where it has one (SQLite counts in the index, copying no document), else by
+// scanning them.
+func Count(tx Tx, collection, prefix string) (int, error) {
+	if c, ok := tx.(Counter); ok {
+		return c.Count(collection, prefix)
+	}
+	docs, err := tx.Scan(collection, prefix, "", 0)
+	return len(docs), err
+}
