@@ -19,4 +19,5 @@ var OpenSQLiteBusyTimeout = openSQLite
 
 // BeginAttempts is how often Update tries BEGIN IMMEDIATE.
 const BeginAttempts = beginAttempts
+
 var CountQuery = countQuery
