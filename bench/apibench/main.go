@@ -1,10 +1,12 @@
 // Command apibench drives an AWS Backup API endpoint with the Go SDK (aws-sdk-go-v2), as a client
 // of `engine serve` or of moto_server, for bench/api.sh. It prints one line per measure:
 //
-//	OPERATION MODE CALLS REQ/S P50_US P99_US
+//	OPERATION MODE CALLS REQ/S P50_US P99_US SERVER_CPU_US_PER_CALL
 //
 // MODE is "seq" (one client, one call at a time) or "par8" (eight clients at once). The script
-// runs it against both servers in the same run and prints the ratios.
+// runs it against both servers in the same run and prints the ratios. The server's CPU time per
+// call (user + system, read from /proc for -server-pid; 0 without it) is the figure that holds
+// on a loaded machine, where wall-clock rates mostly measure the other processes.
 //
 //	apibench -endpoint URL describe          DescribeBackupVault on one vault
 //	apibench -endpoint URL -dir DIR jobs     StartBackupJob of DIR (registered as an EFS resource)
@@ -24,6 +26,8 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,12 +50,14 @@ type bench struct {
 	endpoint, region string
 	creds            aws.CredentialsProvider
 	calls            int
+	serverPID        int
 }
 
 func main() {
 	var b bench
 	flag.StringVar(&b.endpoint, "endpoint", "", "the API's base URL, e.g. http://127.0.0.1:9191")
 	flag.StringVar(&b.region, "region", "us-east-1", "region to sign for")
+	flag.IntVar(&b.serverPID, "server-pid", 0, "the server's process ID, to report its CPU time per call")
 	flag.IntVar(&b.calls, "calls", 2000, "calls per measure of DescribeBackupVault and DescribeBackupJob")
 	dir := flag.String("dir", "", "jobs: the tiny directory to back up")
 	points := flag.Int("points", 1000, "jobs: recovery points to create, then to page through")
@@ -129,12 +135,35 @@ type result struct {
 	mode      string
 	latencies []time.Duration
 	elapsed   time.Duration
+	serverCPU time.Duration
 }
 
 func (r result) print(op string) {
 	slices.Sort(r.latencies)
 	q := func(p float64) int64 { return r.latencies[int(p*float64(len(r.latencies)-1))].Microseconds() }
-	fmt.Printf("%s %s %d %.0f %d %d\n", op, r.mode, len(r.latencies), float64(len(r.latencies))/r.elapsed.Seconds(), q(0.50), q(0.99))
+	n := len(r.latencies)
+	fmt.Printf("%s %s %d %.0f %d %d %.0f\n", op, r.mode, n, float64(n)/r.elapsed.Seconds(), q(0.50), q(0.99), float64(r.serverCPU.Microseconds())/float64(n))
+}
+
+// cpuOf is the user and system CPU time process pid has used; 0 if pid is 0 or unreadable.
+func cpuOf(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command (field 2) is in parentheses and may hold spaces: count fields after it.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64) // field 14 of the whole line
+	stime, _ := strconv.ParseInt(fields[12], 10, 64) // field 15
+	const ticksPerSecond = 100                       // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }
 
 // measure makes calls calls of fn over p clients at once, call i going to client i%p.
@@ -146,6 +175,7 @@ func measure(ctx context.Context, b *bench, p, calls int, fn func(context.Contex
 	lat := make([]time.Duration, calls)
 	errs := make([]error, p)
 	var wg sync.WaitGroup
+	cpu0 := cpuOf(b.serverPID)
 	start := clock.Wall()
 	for w := range p {
 		c := b.client()
@@ -162,10 +192,11 @@ func measure(ctx context.Context, b *bench, p, calls int, fn func(context.Contex
 	}
 	wg.Wait()
 	elapsed := clock.Since(start)
+	serverCPU := cpuOf(b.serverPID) - cpu0
 	if err := errors.Join(errs...); err != nil {
 		return result{}, err
 	}
-	return result{mode: mode, latencies: lat, elapsed: elapsed}, nil
+	return result{mode: mode, latencies: lat, elapsed: elapsed, serverCPU: serverCPU}, nil
 }
 
 // jobs backs dir up until the vault holds points recovery points, measuring StartBackupJob; then
