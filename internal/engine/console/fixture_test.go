@@ -30,17 +30,19 @@ const hostileTitle = `<script>document.title="pwned"</script>`
 // scripted night: a vault with a completed backup (the point to restore), a second vault whose
 // point is under a legal hold, and a backup job that failed because its directory is gone.
 type env struct {
-	srv     *enginetest.Server
-	url     string
-	c       *backup.Client
-	fake    *clock.Fake
-	dir     string // a temp dir for restores
-	vault   string
-	point   string // restorable
-	held    string // under a legal hold, in heldVault
-	heldIn  string
-	failed  string // the failed backup job's ID
-	failMsg string
+	srv      *enginetest.Server
+	url      string
+	c        *backup.Client
+	fake     *clock.Fake
+	dir      string // a temp dir for restores
+	vault    string
+	point    string // restorable
+	held     string // under a legal hold, in heldVault
+	heldIn   string
+	failed   string // the failed backup job's ID
+	failMsg  string
+	planID   string
+	resource string // the registered directory the plan selects
 }
 
 func newEnv(t *testing.T) *env {
@@ -79,6 +81,18 @@ func newEnv(t *testing.T) *env {
 		RecoveryPointSelection: &types.RecoveryPointSelection{VaultNames: []string{e.heldIn}}}); err != nil {
 		t.Fatal(err)
 	}
+
+	plan, err := e.c.CreateBackupPlan(ctx, &backup.CreateBackupPlanInput{BackupPlan: &types.BackupPlanInput{BackupPlanName: aws.String("daily"),
+		Rules: []types.BackupRuleInput{{RuleName: aws.String("nightly-0500"), TargetBackupVaultName: aws.String(e.vault),
+			ScheduleExpression: aws.String("cron(0 5 ? * * *)"), Lifecycle: &types.Lifecycle{DeleteAfterDays: aws.Int64(35)}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{BackupPlanId: plan.BackupPlanId, BackupSelection: &types.BackupSelection{
+		SelectionName: aws.String("all-directories"), IamRoleArn: aws.String("arn:aws:iam::123456789012:role/backup"), Resources: []string{res.ResourceArn}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.planID, e.resource = aws.ToString(plan.BackupPlanId), res.ResourceArn
 
 	gone := filepath.Join(e.dir, "gone")
 	writeFiles(t, gone)

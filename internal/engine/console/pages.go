@@ -28,7 +28,6 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"when":  formatTime,
 		"bytes": formatBytes,
 		"str":   aws.ToString,
-		"q":     url.QueryEscape,
 		"p":     url.PathEscape,
 		"deref": aws.ToInt64,
 	}
