@@ -60,6 +60,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -193,6 +194,10 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if r.Method == http.MethodPost && !sameOrigin(r) {
+		http.Error(w, "this form was posted from another site (its Origin is not this console's): open the console and submit it there", http.StatusForbidden)
+		return
+	}
 	switch {
 	case path == "":
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
@@ -226,14 +231,29 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.route(w, r, s, path)
 }
 
+// sameOrigin reports whether a POST came from the console's own pages. Browsers send Origin with
+// every POST; one from another host is a forged form, which the CSRF token also stops, except on
+// sign-in, which has no session yet (login CSRF). A request without Origin (not a browser) is let
+// through to the token check.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
+
 // setSecurityHeaders: no inline script or style anywhere (htmx is configured by a meta tag and
-// its indicator styles are off), no framing, nothing sniffed, no referrer leaking ARNs.
+// its indicator styles are off), no framing, nothing sniffed, no referrer (with its ARNs) to
+// other sites; same-origin, not no-referrer, because no-referrer makes browsers send "Origin:
+// null" on the console's own POSTs, which sameOrigin refuses.
 func setSecurityHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 // session returns the request's live session, touching it, or nil.

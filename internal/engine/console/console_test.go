@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -178,11 +180,80 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
 	for _, p := range []string{"/console/legal-holds", "/console/vaults/" + e.heldIn} {
 		_, body := b.get(p)
-		if strings.Contains(body, hostileTitle) || !strings.Contains(body, "&lt;script&gt;document.title=") {
+		if strings.Contains(body, hostileTitle) || !strings.Contains(body, "&lt;script&gt;document.title=&#34;pwned&#34;") {
 			t.Errorf("%s shows the hold title unescaped (or not at all):\n%s", p, body)
 		}
 	}
+	if _, body := b.get("/console/vaults/" + e.vault); strings.Contains(body, hostileTag) || !strings.Contains(body, "owner=&lt;script&gt;document.title=&#34;tagged&#34;") {
+		t.Errorf("the vault page shows its tag unescaped (or not at all):\n%s", body)
+	}
 	if status, body := b.get("/console/vaults/%3Cscript%3Ex"); status != http.StatusBadRequest || strings.Contains(body, "<script>x") {
 		t.Errorf("a hostile vault name = %d, want the engine's 400 with the name escaped:\n%s", status, body)
+	}
+}
+
+// A session ends after the idle timeout (on the console's clock), and at sign-out; either way its
+// cookie no longer opens a page.
+func TestSessionsIdleOutAndSignOut(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t, e.url)
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	e.sessions.Advance(console.DefaultIdleTimeout - time.Second)
+	if _, body := b.get("/console/jobs"); !strings.Contains(body, "Backup jobs") {
+		t.Fatalf("a session used within the idle timeout should still be live:\n%s", body)
+	}
+	e.sessions.Advance(console.DefaultIdleTimeout + time.Second)
+	if _, body := b.get("/console/jobs"); !strings.Contains(body, "Sign in with an access key") {
+		t.Errorf("after the idle timeout the console should ask to sign in again:\n%s", body)
+	}
+
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	_, page := b.get("/console/")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no sign-out form:\n%s", page)
+	}
+	if _, body := b.post("/console/signout", url.Values{"csrf": {m[1]}}); !strings.Contains(body, "Sign in with an access key") {
+		t.Errorf("sign-out should land on the sign-in form:\n%s", body)
+	}
+	if _, body := b.get("/console/"); !strings.Contains(body, "Sign in with an access key") {
+		t.Errorf("after sign-out the old session still opens the dashboard:\n%s", body)
+	}
+}
+
+// A POST from another site's page is refused by its Origin, sign-in included (which has no
+// session, and so no CSRF token, yet); over TLS the session cookie is Secure.
+func TestForeignOriginsAreRefusedAndTLSCookiesAreSecure(t *testing.T) {
+	e := newEnv(t)
+	for _, origin := range []string{"https://evil.example", "null"} {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/console/signin", strings.NewReader(url.Values{
+			"access_key_id": {e.srv.Key.AccessKeyID}, "secret_access_key": {e.srv.Key.SecretAccessKey}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Errorf("a sign-in posted from origin %s = %d with cookies %v, want 403 and no session", origin, resp.StatusCode, resp.Cookies())
+		}
+	}
+
+	con, err := console.New(console.Options{API: e.srv.Engine.Handler()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsSrv := httptest.NewTLSServer(con)
+	defer tlsSrv.Close()
+	client := tlsSrv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.PostForm(tlsSrv.URL+"/console/signin", url.Values{"access_key_id": {e.srv.Key.AccessKeyID}, "secret_access_key": {e.srv.Key.SecretAccessKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if c := resp.Cookies(); resp.StatusCode != http.StatusSeeOther || len(c) != 1 || !c[0].Secure {
+		t.Errorf("sign-in over TLS = %d, cookies %+v; want a Secure session cookie", resp.StatusCode, c)
 	}
 }

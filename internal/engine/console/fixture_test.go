@@ -23,17 +23,23 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engineclient"
 )
 
-// hostileTitle is a legal hold title the console must show as text, never run.
-const hostileTitle = `<script>document.title="pwned"</script>`
+// hostileTitle is a legal hold title, and hostileTag a vault's tag value, the console must show
+// as text, never run.
+const (
+	hostileTitle = `<script>document.title="pwned"</script>`
+	hostileTag   = `<script>document.title="tagged"</script>`
+)
 
 // env is an engine with the console in front of it, as engine serve mounts it, after a small
 // scripted night: a vault with a completed backup (the point to restore), a second vault whose
 // point is under a legal hold, and a backup job that failed because its directory is gone.
 type env struct {
-	srv      *enginetest.Server
-	url      string
-	c        *backup.Client
-	fake     *clock.Fake
+	srv  *enginetest.Server
+	url  string
+	c    *backup.Client
+	fake *clock.Fake
+	// sessions is the console's own clock, which times idle sessions.
+	sessions *clock.Fake
 	dir      string // a temp dir for restores
 	vault    string
 	point    string // restorable
@@ -50,7 +56,8 @@ func newEnv(t *testing.T) *env {
 	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC))
 	srv := enginetest.Start(t, engine.Options{Clock: fake})
-	con, err := console.New(console.Options{API: srv.Engine.Handler(), Region: "us-east-1",
+	sessions := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	con, err := console.New(console.Options{API: srv.Engine.Handler(), Region: "us-east-1", Clock: sessions,
 		Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	mux.Handle("/", srv.Engine.Handler())
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	e := &env{srv: srv, url: hs.URL, c: srv.Client("us-east-1"), fake: fake, dir: t.TempDir(), vault: "nightly", heldIn: "evidence"}
+	e := &env{srv: srv, url: hs.URL, c: srv.Client("us-east-1"), fake: fake, sessions: sessions, dir: t.TempDir(), vault: "nightly", heldIn: "evidence"}
 	reg := srv.Registry("us-east-1")
 
 	src := filepath.Join(e.dir, "data")
@@ -71,7 +78,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	for _, v := range []string{e.vault, e.heldIn} {
-		if _, err := e.c.CreateBackupVault(ctx, &backup.CreateBackupVaultInput{BackupVaultName: aws.String(v)}); err != nil {
+		if _, err := e.c.CreateBackupVault(ctx, &backup.CreateBackupVaultInput{BackupVaultName: aws.String(v),
+			BackupVaultTags: map[string]string{"owner": hostileTag}}); err != nil {
 			t.Fatal(err)
 		}
 	}

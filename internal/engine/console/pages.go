@@ -404,6 +404,7 @@ type pointRow struct {
 
 type vaultData struct {
 	Vault    *backup.DescribeBackupVaultOutput
+	Tags     map[string]string
 	Policy   string
 	Points   []pointRow
 	Size     int64
@@ -420,6 +421,12 @@ func (c *Console) vault(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return
 	}
 	d := vaultData{Vault: v, LockDate: v.LockDate}
+	tags, err := cl.Backup.ListTags(ctx, &backup.ListTagsInput{ResourceArn: v.BackupVaultArn})
+	if err != nil {
+		c.fail(w, r, s, err)
+		return
+	}
+	d.Tags = tags.Tags
 	pol, err := cl.Backup.GetBackupVaultAccessPolicy(ctx, &backup.GetBackupVaultAccessPolicyInput{BackupVaultName: &name})
 	var nf *types.ResourceNotFoundException
 	switch {
