@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -255,5 +257,41 @@ func TestForeignOriginsAreRefusedAndTLSCookiesAreSecure(t *testing.T) {
 	resp.Body.Close()
 	if c := resp.Cookies(); resp.StatusCode != http.StatusSeeOther || len(c) != 1 || !c[0].Secure {
 		t.Errorf("sign-in over TLS = %d, cookies %+v; want a Secure session cookie", resp.StatusCode, c)
+	}
+}
+
+// A section another part of the engine adds is in the navigation, served only to signed-in
+// users, and rendered with the user's own signed clients.
+func TestSectionsAreServedWithTheUsersClients(t *testing.T) {
+	e := newEnv(t)
+	con, err := console.New(console.Options{API: e.srv.Engine.Handler(), Sections: []console.Section{{
+		Path: "/restore-tests", Title: "Restore tests",
+		Render: func(ctx context.Context, c console.Clients) (template.HTML, error) {
+			out, err := c.Backup.ListBackupVaults(ctx, &backup.ListBackupVaultsInput{})
+			if err != nil {
+				return "", err
+			}
+			return template.HTML(fmt.Sprintf("<p id=vault-count>%d vaults seen by %s</p>", len(out.BackupVaultList), template.HTMLEscapeString(c.AccessKeyID))), nil
+		},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(con)
+	defer hs.Close()
+	b := newBrowser(t, hs.URL)
+	if _, body := b.get("/console/restore-tests"); !strings.Contains(body, "Sign in with an access key") {
+		t.Errorf("a section without a session should ask to sign in:\n%s", body)
+	}
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	if _, body := b.get("/console/"); !strings.Contains(body, `<a href="/console/restore-tests">Restore tests</a>`) {
+		t.Errorf("the navigation has no link to the section:\n%s", body)
+	}
+	if status, body := b.get("/console/restore-tests"); status != http.StatusOK || !strings.Contains(body, "2 vaults seen by "+e.srv.Key.AccessKeyID) {
+		t.Errorf("the section = %d:\n%s", status, body)
+	}
+	if _, err := console.New(console.Options{API: e.srv.Engine.Handler(), Sections: []console.Section{{Path: "no-slash", Title: "x"}}}); err == nil ||
+		!strings.Contains(err.Error(), "Path starting with /") {
+		t.Errorf("a section without a path or render function: %v", err)
 	}
 }

@@ -562,22 +562,35 @@ const recentJobs = 50
 func (c *Console) jobs(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session) {
 	cl := s.clients
 	var d jobsData
-	bj, err := cl.Backup.ListBackupJobs(ctx, &backup.ListBackupJobsInput{})
-	if err != nil {
-		c.fail(w, r, s, err)
-		return
+	// The lists come oldest first, so the newest are on the last pages.
+	var bj []types.BackupJob
+	for p := backup.NewListBackupJobsPaginator(cl.Backup, &backup.ListBackupJobsInput{}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(w, r, s, err)
+			return
+		}
+		bj = append(bj, out.BackupJobs...)
 	}
-	cj, err := cl.Backup.ListCopyJobs(ctx, &backup.ListCopyJobsInput{})
-	if err != nil {
-		c.fail(w, r, s, err)
-		return
+	var cj []types.CopyJob
+	for p := backup.NewListCopyJobsPaginator(cl.Backup, &backup.ListCopyJobsInput{}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(w, r, s, err)
+			return
+		}
+		cj = append(cj, out.CopyJobs...)
 	}
-	rj, err := cl.Backup.ListRestoreJobs(ctx, &backup.ListRestoreJobsInput{})
-	if err != nil {
-		c.fail(w, r, s, err)
-		return
+	var rj []types.RestoreJobsListMember
+	for p := backup.NewListRestoreJobsPaginator(cl.Backup, &backup.ListRestoreJobsInput{}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(w, r, s, err)
+			return
+		}
+		rj = append(rj, out.RestoreJobs...)
 	}
-	d.Backup, d.Copy, d.Restore = newest(bj.BackupJobs), newest(cj.CopyJobs), newest(rj.RestoreJobs)
+	d.Backup, d.Copy, d.Restore = newest(bj), newest(cj), newest(rj)
 	for _, j := range d.Backup {
 		if slices.Contains([]types.BackupJobState{types.BackupJobStateCreated, types.BackupJobStatePending, types.BackupJobStateRunning, types.BackupJobStateAborting}, j.State) {
 			d.Running++
