@@ -295,3 +295,29 @@ func TestSectionsAreServedWithTheUsersClients(t *testing.T) {
 		t.Errorf("a section without a path or render function: %v", err)
 	}
 }
+
+// A vault's page shows its lock (only when it has one), its access policy and its points with
+// their legal holds.
+func TestVaultPageShowsLockPolicyAndHolds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.c.PutBackupVaultLockConfiguration(ctx, &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: aws.String(e.heldIn),
+		MinRetentionDays: aws.Int64(1), MaxRetentionDays: aws.Int64(400)}); err != nil {
+		t.Fatal(err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}`
+	if _, err := e.c.PutBackupVaultAccessPolicy(ctx, &backup.PutBackupVaultAccessPolicyInput{BackupVaultName: aws.String(e.vault), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.url)
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	_, held := b.get("/console/vaults/" + e.heldIn)
+	if !strings.Contains(held, "locked: retention at least 1 days, at most 400 days; governance mode") || !strings.Contains(held, e.held) ||
+		!strings.Contains(held, `<span class="hold">&lt;script&gt;`) {
+		t.Errorf("the locked vault's page should show its lock and its held point:\n%s", held)
+	}
+	_, open := b.get("/console/vaults/" + e.vault)
+	if !strings.Contains(open, "not locked") || !strings.Contains(open, "backup:DeleteRecoveryPoint") || strings.Contains(open, `class="hold"`) {
+		t.Errorf("the unlocked vault's page should say so, show its policy, and no hold:\n%s", open)
+	}
+}

@@ -30,6 +30,8 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"str":   aws.ToString,
 		"p":     url.PathEscape,
 		"deref": aws.ToInt64,
+		// isTrue reads an optional bool: a template's if is true for any non-nil pointer.
+		"isTrue": aws.ToBool,
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
