@@ -37,4 +37,16 @@ if [[ ! -x "$bin/tofu" || "$(cat "$tofu_stamp" 2>/dev/null)" != "$TOFU_VERSION" 
 	(cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu" ./cmd/tofu)
 	echo "$TOFU_VERSION" >"$tofu_stamp"
 fi
-echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1), versitygw $VERSITYGW_VERSION, OpenTofu $TOFU_VERSION"
+# Chromium from Debian, the real browser the console's tests drive (internal/engine/console,
+# through chromedp). Installed only when missing; needs root (apt-get).
+if [[ ! -x /usr/bin/chromium ]]; then
+	echo "install-test-deps: installing chromium (Debian package) for the console's browser tests"
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "install-test-deps: run as root, or install it yourself: apt-get install -y chromium" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium || {
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+	}
+fi
+echo "install-test-deps: go $(go env GOVERSION), $(terraform version | head -1), $(aws --version 2>&1), versitygw $VERSITYGW_VERSION, OpenTofu $TOFU_VERSION, $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"

@@ -55,8 +55,8 @@ var floors = map[string]int{
 	"internal/engine/api": 10,
 	// 11: the engine's own endpoints, served through the API handler.
 	"internal/engine/extension": 11,
-	// 12: the engine assembly.
-	"internal/engine": 12,
+	// 12: the engine assembly; the web console, a client of the API handler it is given.
+	"internal/engine": 12, "internal/engine/console": 12,
 	// 13: what runs an engine: the CLI, the test server.
 	"internal/engine/cli": 13, "internal/engine/enginetest": 13,
 	// 14: the Terraform layer, which imports the engine only to run it embedded.

@@ -131,18 +131,20 @@ func TestVaultNotificationsReachTheWebhookWithRetriesAndEveryEventTheLog(t *test
 		t.Fatalf("the webhook failed %d times before succeeding; the test needs at least 2", hook.fails.Load())
 	}
 
-	// The event log has both events, the completion marked with the topic it was sent to.
+	// The event log has the vault's creation and both job events, the completion marked with the
+	// topic it was sent to.
 	var evs []events.Event
 	deadline = time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		evs, _ = events.ReadLog(engine.EventLogPath(dir))
-		if len(evs) >= 2 {
+		if len(evs) >= 3 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(evs) != 2 || evs[0].Type != "BACKUP_JOB_STARTED" || evs[1].Type != "BACKUP_JOB_SUCCESSFUL" || evs[1].SNSTopicArn != topicARN || evs[0].SNSTopicArn != "" {
-		t.Fatalf("event log %+v; want STARTED (not notified) then SUCCESSFUL (notified to %s)", evs, topicARN)
+	if len(evs) != 3 || evs[0].Type != "BACKUP_VAULT_CREATED" || evs[1].Type != "BACKUP_JOB_STARTED" || evs[2].Type != "BACKUP_JOB_SUCCESSFUL" ||
+		evs[2].SNSTopicArn != topicARN || evs[0].SNSTopicArn != "" || evs[1].SNSTopicArn != "" {
+		t.Fatalf("event log %+v; want the vault CREATED, then STARTED (not notified), then SUCCESSFUL (notified to %s)", evs, topicARN)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/console"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 )
@@ -241,12 +242,19 @@ func serve(ctx context.Context, env Env, args []string) error {
 	limits.HeaderTimeout = min(limits.HeaderTimeout, *readTimeout)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// The console calls the API handler in-process, signed as its user: it adds no way in.
+	con, err := console.New(console.Options{API: e.Handler(), Region: *region, Log: log})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	apiAndConsole := withConsole(e.Handler(), con)
 	errc := make(chan error, 2)
 	var srv, metricsSrv *http.Server
 	if *metricsListen == "" {
-		srv = api.NewServer(withMetrics(e.Handler(), e.Metrics()), limits)
+		srv = api.NewServer(withMetrics(apiAndConsole, e.Metrics()), limits)
 	} else {
-		srv = api.NewServer(e.Handler(), limits)
+		srv = api.NewServer(apiAndConsole, limits)
 		mln, err := net.Listen("tcp", *metricsListen)
 		if err != nil {
 			_ = ln.Close()
@@ -274,6 +282,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		slog.String("region", *region), slog.String("account_id", e.PrimaryKey().AccountID), slog.Time("clock", e.Clock().Now()),
 		slog.Int("max_concurrent_jobs", *maxJobs))
 	fmt.Fprintf(env.Stdout, "engine listening on %s\n", endpoint)
+	fmt.Fprintf(env.Stdout, "console on %s%s/\n", endpoint, console.Prefix)
 
 	select {
 	case err := <-errc:
@@ -318,6 +327,18 @@ func pprofHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// withConsole serves console.Prefix and below from the console, and everything else from next.
+// No AWS Backup API path starts with /console.
+func withConsole(next, con http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == console.Prefix || strings.HasPrefix(r.URL.Path, console.Prefix+"/") {
+			con.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func isLoopback(host string) bool {

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,11 +44,28 @@ type Detail struct {
 	State         string `json:"state,omitempty"`
 	Status        string `json:"status,omitempty"`
 	StatusMessage string `json:"statusMessage,omitempty"`
+	// VersionID is a plan's version, and CreationDate, ModifiedAt or DeletionDate when it
+	// changed (Backup Plan State Change); IsLocked is "true" or "false" in a vault's MODIFIED
+	// event (Backup Vault State Change), as AWS sends them.
+	VersionID    string `json:"versionId,omitempty"`
+	CreationDate string `json:"creationDate,omitempty"`
+	ModifiedAt   string `json:"modifiedAt,omitempty"`
+	DeletionDate string `json:"deletionDate,omitempty"`
+	IsLocked     string `json:"isLocked,omitempty"`
 	// EngineEvent is the BackupVaultEvent the engine recorded (BACKUP_JOB_FAILED, ...).
 	EngineEvent string `json:"engineEvent"`
 	Message     string `json:"message,omitempty"`
 	SNSTopicArn string `json:"snsTopicArn,omitempty"`
 }
+
+// The detail types of vault and plan changes, whose detail and resources differ from the jobs'.
+const (
+	vaultStateChange = "Backup Vault State Change"
+	planStateChange  = "Backup Plan State Change"
+)
+
+// detailTime is how AWS writes the times in a detail: milliseconds, UTC.
+const detailTime = "2006-01-02T15:04:05.000Z07:00"
 
 // Source is every envelope's source.
 const Source = "aws.backup"
@@ -84,12 +102,32 @@ func (ev Event) Envelope() Envelope {
 	default:
 		d.State = ev.State
 	}
-	if dt == "Copy Job State Change" {
+	resourceARNs := []string{ev.RecoveryPointARN, ev.ResourceARN}
+	switch dt {
+	case "Copy Job State Change":
 		// A copy job's vault is its source; AWS names the member for it.
 		d.SourceBackupVaultArn, d.BackupVaultArn = ev.VaultARN, ""
+	case vaultStateChange:
+		// AWS names the vault in the detail and its ARN in resources, and says whether a
+		// modified vault is locked.
+		d.BackupVaultArn, resourceARNs = "", []string{ev.VaultARN}
+		if ev.VaultLocked != nil {
+			d.IsLocked = strconv.FormatBool(*ev.VaultLocked)
+		}
+	case planStateChange:
+		d.VersionID, resourceARNs = ev.BackupPlanVersionID, []string{ev.BackupPlanARN}
+		at := ev.Time.UTC().Format(detailTime)
+		switch ev.State {
+		case "CREATED":
+			d.CreationDate = at
+		case "MODIFIED":
+			d.ModifiedAt = at
+		case "DELETED":
+			d.DeletionDate = at
+		}
 	}
 	resources := []string{}
-	for _, arn := range []string{ev.RecoveryPointARN, ev.ResourceARN} {
+	for _, arn := range resourceARNs {
 		if arn != "" {
 			resources = append(resources, arn)
 		}
@@ -100,6 +138,27 @@ func (ev Event) Envelope() Envelope {
 
 // Event returns the event an envelope carries.
 func (e Envelope) Event() Event {
+	d := e.Detail
+	ev := e.event()
+	switch e.DetailType {
+	case vaultStateChange:
+		if len(e.Resources) > 0 {
+			ev.VaultARN = e.Resources[0]
+		}
+		if d.IsLocked != "" {
+			locked := d.IsLocked == "true"
+			ev.VaultLocked = &locked
+		}
+	case planStateChange:
+		ev.BackupPlanVersionID = d.VersionID
+		if len(e.Resources) > 0 {
+			ev.BackupPlanARN = e.Resources[0]
+		}
+	}
+	return ev
+}
+
+func (e Envelope) event() Event {
 	d := e.Detail
 	return Event{ID: e.ID, Time: e.Time, Type: d.EngineEvent, State: d.State + d.Status, AccountID: e.Account, Region: e.Region,
 		VaultName: d.BackupVaultName, VaultARN: d.BackupVaultArn + d.SourceBackupVaultArn, ResourceARN: d.ResourceArn, ResourceType: d.ResourceType,

@@ -37,17 +37,23 @@ type Event struct {
 	Type string `json:"event"`
 	// State is the job's state (or, for RECOVERY_POINT_MODIFIED, the point's storage class or
 	// status) after the change.
-	State            string `json:"state,omitempty"`
-	AccountID        string `json:"account_id"`
-	Region           string `json:"region"`
-	VaultName        string `json:"backup_vault_name,omitempty"`
-	VaultARN         string `json:"backup_vault_arn,omitempty"`
-	ResourceARN      string `json:"resource_arn,omitempty"`
-	ResourceType     string `json:"resource_type,omitempty"`
-	BackupJobID      string `json:"backup_job_id,omitempty"`
-	RestoreJobID     string `json:"restore_job_id,omitempty"`
-	CopyJobID        string `json:"copy_job_id,omitempty"`
-	BackupPlanID     string `json:"backup_plan_id,omitempty"`
+	State        string `json:"state,omitempty"`
+	AccountID    string `json:"account_id"`
+	Region       string `json:"region"`
+	VaultName    string `json:"backup_vault_name,omitempty"`
+	VaultARN     string `json:"backup_vault_arn,omitempty"`
+	ResourceARN  string `json:"resource_arn,omitempty"`
+	ResourceType string `json:"resource_type,omitempty"`
+	BackupJobID  string `json:"backup_job_id,omitempty"`
+	RestoreJobID string `json:"restore_job_id,omitempty"`
+	CopyJobID    string `json:"copy_job_id,omitempty"`
+	BackupPlanID string `json:"backup_plan_id,omitempty"`
+	// BackupPlanARN and BackupPlanVersionID name the plan of a BACKUP_PLAN_ event.
+	BackupPlanARN       string `json:"backup_plan_arn,omitempty"`
+	BackupPlanVersionID string `json:"backup_plan_version_id,omitempty"`
+	// VaultLocked is whether a vault is locked after a BACKUP_VAULT_MODIFIED event (its lock
+	// was put or deleted).
+	VaultLocked      *bool  `json:"vault_locked,omitempty"`
 	RecoveryPointARN string `json:"recovery_point_arn,omitempty"`
 	StatusMessage    string `json:"status_message,omitempty"`
 	// Message says what happened in a sentence, as AWS Backup's SNS messages do.

@@ -28,13 +28,25 @@ type CountStates func(ctx context.Context) (States, error)
 // scrapeTimeout bounds one reading of the records.
 const scrapeTimeout = 10 * time.Second
 
+// AWSMetricsPage is AWS's list of the AWS/Backup metrics and their dimensions, which the metrics
+// below follow ("Metrics with CloudWatch"), with CloudWatch's table of the metrics AWS services
+// publish (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html):
+// NumberOfBackupJobs{Created,Pending,Running,Aborted,Completed,Failed,Expired,Partial},
+// NumberOfCopyJobs{Created,Running,Completed,Failed}, NumberOfRestoreJobs{Pending,Running,
+// Completed,Failed} and NumberOfRecoveryPoints{Completed,Partial,Expired,Deleting,Creating,Cold},
+// each with the dimensions BackupVaultName and ResourceType. A copy job's vault is its
+// destination vault; a restore job's the vault of the point it restores.
+const AWSMetricsPage = "https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html"
+
 // The AWS/Backup metrics. AWS names one metric per state (NumberOfBackupJobsCompleted); here the
-// state is a label. Restore jobs have no vault dimension on AWS, and none here.
+// state is a label, with the API's value, so every state a job or point can be in is counted.
+// The account and region are the job's (or point's), as CloudWatch keeps metrics per account and
+// region.
 var (
 	vaultLabels      = []string{"account_id", "region", "backup_vault_name", "resource_type", "state"}
 	backupJobsDesc   = prometheus.NewDesc(awsNamespace+"_number_of_backup_jobs", "Backup jobs by state (AWS/Backup NumberOfBackupJobs<State>).", vaultLabels, nil)
-	copyJobsDesc     = prometheus.NewDesc(awsNamespace+"_number_of_copy_jobs", "Copy jobs by state, by source vault (AWS/Backup NumberOfCopyJobs<State>).", vaultLabels, nil)
-	restoreJobsDesc  = prometheus.NewDesc(awsNamespace+"_number_of_restore_jobs", "Restore jobs by state (AWS/Backup NumberOfRestoreJobs<State>).", []string{"account_id", "region", "resource_type", "state"}, nil)
+	copyJobsDesc     = prometheus.NewDesc(awsNamespace+"_number_of_copy_jobs", "Copy jobs by state, by destination vault (AWS/Backup NumberOfCopyJobs<State>).", vaultLabels, nil)
+	restoreJobsDesc  = prometheus.NewDesc(awsNamespace+"_number_of_restore_jobs", "Restore jobs by state, by the vault of the point restored (AWS/Backup NumberOfRestoreJobs<State>).", vaultLabels, nil)
 	recoveryPointsDs = prometheus.NewDesc(awsNamespace+"_number_of_recovery_points", "Recovery points by status, and COLD for those in cold storage (AWS/Backup NumberOfRecoveryPoints<State>).", vaultLabels, nil)
 )
 
@@ -69,7 +81,7 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(copyJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)
 	}
 	for _, n := range states.RestoreJobs {
-		ch <- prometheus.MustNewConstMetric(restoreJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.ResourceType, n.State)
+		ch <- prometheus.MustNewConstMetric(restoreJobsDesc, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)
 	}
 	for _, n := range states.RecoveryPoints {
 		ch <- prometheus.MustNewConstMetric(recoveryPointsDs, prometheus.GaugeValue, float64(n.N), n.Account, n.Region, n.Vault, n.ResourceType, n.State)

@@ -22,7 +22,7 @@ func TestStateCollectorExposesEachCountWithItsDimensions(t *testing.T) {
 				{Account: "111122223333", Region: "us-east-1", Vault: "nightly", ResourceType: "EFS", State: "COMPLETED", N: 3},
 				{Account: "111122223333", Region: "us-east-1", Vault: "nightly", ResourceType: "EFS", State: "FAILED", N: scrapes},
 			},
-			RestoreJobs:    []metrics.Count{{Account: "111122223333", Region: "us-east-1", Vault: "ignored", ResourceType: "RDS", State: "COMPLETED", N: 1}},
+			RestoreJobs:    []metrics.Count{{Account: "111122223333", Region: "us-east-1", Vault: "nightly", ResourceType: "RDS", State: "COMPLETED", N: 1}},
 			RecoveryPoints: []metrics.Count{{Account: "111122223333", Region: "us-east-1", Vault: "nightly", ResourceType: "EFS", State: "COLD", N: 2}},
 		}, nil
 	})
@@ -34,9 +34,9 @@ aws_backup_number_of_backup_jobs{account_id="111122223333",backup_vault_name="ni
 # HELP aws_backup_number_of_recovery_points Recovery points by status, and COLD for those in cold storage (AWS/Backup NumberOfRecoveryPoints<State>).
 # TYPE aws_backup_number_of_recovery_points gauge
 aws_backup_number_of_recovery_points{account_id="111122223333",backup_vault_name="nightly",region="us-east-1",resource_type="EFS",state="COLD"} 2
-# HELP aws_backup_number_of_restore_jobs Restore jobs by state (AWS/Backup NumberOfRestoreJobs<State>).
+# HELP aws_backup_number_of_restore_jobs Restore jobs by state, by the vault of the point restored (AWS/Backup NumberOfRestoreJobs<State>).
 # TYPE aws_backup_number_of_restore_jobs gauge
-aws_backup_number_of_restore_jobs{account_id="111122223333",region="us-east-1",resource_type="RDS",state="COMPLETED"} 1
+aws_backup_number_of_restore_jobs{account_id="111122223333",backup_vault_name="nightly",region="us-east-1",resource_type="RDS",state="COMPLETED"} 1
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)

@@ -23,13 +23,14 @@ func CountStates(tx store.Tx) (metrics.States, error) {
 	}
 	copies := map[metrics.Count]int{}
 	if err := ScanDocs(tx, CollCopyJobs, "", func(j *CopyJob) {
-		copies[metrics.Count{Account: j.AccountID, Region: j.Region, Vault: j.SourceVaultName, ResourceType: j.Resource.Type, State: j.State}]++
+		// "The vault name of copy jobs is that of their destination vault" (metrics.AWSMetricsPage).
+		copies[metrics.Count{Account: j.AccountID, Region: j.Region, Vault: j.DestVaultName, ResourceType: j.Resource.Type, State: j.State}]++
 	}); err != nil {
 		return s, err
 	}
 	restores := map[metrics.Count]int{}
 	if err := ScanDocs(tx, CollRestoreJobs, "", func(j *RestoreJob) {
-		restores[metrics.Count{Account: j.AccountID, Region: j.Region, ResourceType: j.Source.Type, State: j.Status}]++
+		restores[metrics.Count{Account: j.AccountID, Region: j.Region, Vault: j.VaultName, ResourceType: j.Source.Type, State: j.Status}]++
 	}); err != nil {
 		return s, err
 	}

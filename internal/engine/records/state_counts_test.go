@@ -29,6 +29,10 @@ func TestCountStatesGroupsJobsAndPointsByTheirDimensions(t *testing.T) {
 		if err := records.PutDoc(tx, records.CollBackupJobs, other.Key(), other); err != nil {
 			return err
 		}
+		cp := records.CopyJob{ID: "copy-1", AccountID: acct, Region: region, SourceVaultName: "nightly", DestVaultName: "dr", Resource: efs, State: "COMPLETED"}
+		if err := records.PutDoc(tx, records.CollCopyJobs, cp.Key(), cp); err != nil {
+			return err
+		}
 		r := records.RestoreJob{ID: "restore-1", AccountID: acct, Region: region, VaultName: "nightly", Source: resources.Resource{Type: "RDS"}, Status: "COMPLETED"}
 		if err := records.PutDoc(tx, records.CollRestoreJobs, r.Key(), r); err != nil {
 			return err
@@ -54,8 +58,8 @@ func TestCountStatesGroupsJobsAndPointsByTheirDimensions(t *testing.T) {
 	}
 	want := metrics.States{
 		BackupJobs:     []metrics.Count{c("nightly", "EFS", "COMPLETED", 2), c("nightly", "EFS", "FAILED", 1), c("weekly", "EFS", "COMPLETED", 1)},
-		CopyJobs:       []metrics.Count{},
-		RestoreJobs:    []metrics.Count{c("", "RDS", "COMPLETED", 1)},
+		CopyJobs:       []metrics.Count{c("dr", "EFS", "COMPLETED", 1)},
+		RestoreJobs:    []metrics.Count{c("nightly", "RDS", "COMPLETED", 1)},
 		RecoveryPoints: []metrics.Count{c("nightly", "EFS", "COLD", 1), c("nightly", "EFS", "COMPLETED", 2)},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

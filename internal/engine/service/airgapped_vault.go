@@ -68,11 +68,12 @@ func (s *Service) CreateLogicallyAirGappedBackupVault(ctx context.Context, in *w
 		},
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		return records.InsertVault(tx, &v, in.BackupVaultTags)
+		return s.insertVaultRecording(tx, &v, in.BackupVaultTags)
 	})
 	if err != nil {
 		return nil, internal("create logically air-gapped backup vault", err)
 	}
+	s.events.Recorded()
 	return &wire.CreateLogicallyAirGappedBackupVaultOutput{
 		BackupVaultArn:  v.ARN,
 		BackupVaultName: v.Name,

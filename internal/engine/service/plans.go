@@ -124,6 +124,9 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 		if err := records.InsertDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}
+		if err := s.recordPlanState(tx, p, stateCreated, p.CreationDate); err != nil {
+			return err
+		}
 		if len(in.BackupPlanTags) > 0 {
 			if err := records.PutDoc(tx, records.CollTags, p.ARN, in.BackupPlanTags); err != nil {
 				return err
@@ -136,6 +139,7 @@ func (s *Service) CreateBackupPlan(ctx context.Context, in *wire.CreateBackupPla
 	if err != nil {
 		return nil, internal("create backup plan", err)
 	}
+	s.events.Recorded()
 	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
@@ -223,6 +227,9 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *wire.UpdateBackupPla
 		if err := records.PutDoc(tx, records.CollPlans, p.Key(), p); err != nil {
 			return err
 		}
+		if err := s.recordPlanState(tx, p, stateModified, v.CreationDate); err != nil {
+			return err
+		}
 		out = &wire.UpdateBackupPlanOutput{AdvancedBackupSettings: v.Plan.AdvancedBackupSettings, BackupPlanArn: p.ARN, BackupPlanId: p.ID,
 			CreationDate: wire.NewTimestamp(v.CreationDate), ScanSettings: v.Plan.ScanSettings, VersionId: v.VersionID}
 		return nil
@@ -230,6 +237,7 @@ func (s *Service) UpdateBackupPlan(ctx context.Context, in *wire.UpdateBackupPla
 	if err != nil {
 		return nil, internal("update backup plan", err)
 	}
+	s.events.Recorded()
 	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }
@@ -263,12 +271,16 @@ func (s *Service) DeleteBackupPlan(ctx context.Context, in *wire.DeleteBackupPla
 		if err := deleteTags(tx, p.ARN); err != nil {
 			return err
 		}
+		if err := s.recordPlanState(tx, p, stateDeleted, now); err != nil {
+			return err
+		}
 		out = &wire.DeleteBackupPlanOutput{BackupPlanArn: p.ARN, BackupPlanId: p.ID, DeletionDate: wire.NewTimestamp(now), VersionId: p.VersionID}
 		return nil
 	})
 	if err != nil {
 		return nil, internal("delete backup plan", err)
 	}
+	s.events.Recorded()
 	s.sched.Wake() // the rules the scheduler waits for changed
 	return out, nil
 }

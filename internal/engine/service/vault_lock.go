@@ -112,11 +112,15 @@ func (s *Service) PutBackupVaultLockConfiguration(ctx context.Context, in *wire.
 			lock.LockDate = now.Add(time.Duration(*in.ChangeableForDays) * day)
 		}
 		v.Lock = lock
-		return records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v)
+		if err := records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v); err != nil {
+			return err
+		}
+		return s.recordVaultState(tx, v, stateModified, now)
 	})
 	if err != nil {
 		return nil, internal("put backup vault lock configuration", err)
 	}
+	s.events.Recorded()
 	return &struct{}{}, nil
 }
 
@@ -140,11 +144,15 @@ func (s *Service) DeleteBackupVaultLockConfiguration(ctx context.Context, in *wi
 			return err
 		}
 		v.Lock = nil
-		return records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v)
+		if err := records.PutDoc(tx, records.CollVaults, records.VaultKey(v.AccountID, v.Region, v.Name), v); err != nil {
+			return err
+		}
+		return s.recordVaultState(tx, v, stateModified, s.clock.Now())
 	})
 	if err != nil {
 		return nil, internal("delete backup vault lock configuration", err)
 	}
+	s.events.Recorded()
 	return &struct{}{}, nil
 }
 

@@ -53,11 +53,12 @@ func (s *Service) CreateBackupVault(ctx context.Context, in *wire.CreateBackupVa
 		CreationDate:      s.clock.Now(),
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		return records.InsertVault(tx, &v, in.BackupVaultTags)
+		return s.insertVaultRecording(tx, &v, in.BackupVaultTags)
 	})
 	if err != nil {
 		return nil, internal("create backup vault", err)
 	}
+	s.events.Recorded()
 	return &wire.CreateBackupVaultOutput{BackupVaultArn: v.ARN, BackupVaultName: v.Name, CreationDate: wire.NewTimestamp(v.CreationDate)}, nil
 }
 
@@ -147,6 +148,7 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *wire.DeleteBackupVa
 	if err != nil {
 		return nil, internal("delete backup vault", err)
 	}
+	s.events.Recorded()
 	// The vault's repository holds no recovery point any more; a vault created again under the
 	// name starts a new one, with its own key.
 	if s.repos != nil {
@@ -211,7 +213,10 @@ func (s *Service) deleteVaultDoc(ctx context.Context, c Caller, name string) err
 		if err := records.DeleteIfExists(tx, records.CollVaultNotifications, key); err != nil {
 			return err
 		}
-		return deleteTags(tx, v.ARN)
+		if err := deleteTags(tx, v.ARN); err != nil {
+			return err
+		}
+		return s.recordVaultState(tx, v, stateDeleted, s.clock.Now())
 	})
 }
 
