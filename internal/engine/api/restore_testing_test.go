@@ -327,3 +327,45 @@ func TestAnExternalRestoreTestTakesAResultOrTimesOut(t *testing.T) {
 		t.Errorf("scratch directories after the time-out: %v", d)
 	}
 }
+
+func TestARestoreTestOfADamagedPointFailsValidation(t *testing.T) {
+	e := newRestoreTestEnv(t, map[string]string{"engine:validation": "builtin"}, 0)
+	// Flip one byte in each of the vault's packs: the point's data no longer is what was backed up.
+	var packs []string
+	_ = filepath.WalkDir(filepath.Join(e.dataDir, "repos"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, string(filepath.Separator)+"packs"+string(filepath.Separator)) {
+			packs = append(packs, p)
+		}
+		return nil
+	})
+	if len(packs) == 0 {
+		t.Fatal("the vault has no packs to damage")
+	}
+	for _, p := range packs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0x40
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.advance(t, "5d")
+	tests := e.tests(t)
+	if len(tests) != 1 {
+		t.Fatalf("%d restore tests, want 1", len(tests))
+	}
+	j := tests[0]
+	if j.ValidationStatus != types.RestoreValidationStatusFailed {
+		t.Fatalf("a damaged point's test: status %s (%s), validation %s (%s); want validation FAILED", j.Status, aws.ToString(j.StatusMessage),
+			j.ValidationStatus, aws.ToString(j.ValidationStatusMessage))
+	}
+	if !strings.Contains(aws.ToString(j.ValidationStatusMessage), "restore failed") {
+		t.Errorf("validation message %q does not say the restore of the damaged data failed", aws.ToString(j.ValidationStatusMessage))
+	}
+	t.Logf("damaged point: %s", aws.ToString(j.ValidationStatusMessage))
+	if d := e.scratchDirs(t); len(d) != 0 {
+		t.Errorf("scratch directories left behind by the failed test: %v", d)
+	}
+}
