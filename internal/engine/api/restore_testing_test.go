@@ -286,6 +286,18 @@ func TestAnExternalRestoreTestTakesAResultOrTimesOut(t *testing.T) {
 		t.Fatalf("after the first run: %+v; want one completed test awaiting its validator", tests)
 	}
 	id := tests[0].RestoreJobId
+	// The validator's cue: the completed job's "Restore Job State Change" event names the plan.
+	cue := false
+	for _, ev := range e.events(t) {
+		env := ev.Envelope()
+		if ev.RestoreJobID == aws.ToString(id) && ev.Type == "RESTORE_JOB_SUCCESSFUL" && env.DetailType == "Restore Job State Change" &&
+			env.Detail.CreatedBy != nil && env.Detail.CreatedBy.RestoreTestingPlanArn == e.planARN {
+			cue = true
+		}
+	}
+	if !cue {
+		t.Errorf("no Restore Job State Change event of %s naming the restore testing plan %s", aws.ToString(id), e.planARN)
+	}
 	if d := e.scratchDirs(t); len(d) != 1 {
 		t.Fatalf("scratch directories during the validation window: %v, want the restored one", d)
 	}
