@@ -119,4 +119,31 @@ func TestAWSCLI_weeklyRestoreTestsOfAPostgresDatabase(t *testing.T) {
 	if len(summaries) != 1 || obj(summaries[0])["Count"] != float64(2) {
 		t.Errorf("list-restore-job-summaries over 14 days = %v; want the two restore tests of weeks 2 and 3", summaries)
 	}
+
+	// The rest of the model through the CLI: read, list, change, and delete in order.
+	got := obj(aws("get-restore-testing-plan", "--restore-testing-plan-name", "weekly_shop")["RestoreTestingPlan"])
+	if got["RestoreTestingPlanArn"] != planARN || got["StartWindowHours"] != float64(1) || epoch(got["LastExecutionTime"]).IsZero() {
+		t.Errorf("get-restore-testing-plan = %v", got)
+	}
+	aws("update-restore-testing-plan", "--restore-testing-plan-name", "weekly_shop", "--restore-testing-plan", toJSON(map[string]any{
+		"ScheduleExpression": "cron(0 4 ? * SAT *)", "ScheduleExpressionTimezone": "Europe/Berlin"}))
+	if plans := list(aws("list-restore-testing-plans")["RestoreTestingPlans"]); len(plans) != 1 || obj(plans[0])["ScheduleExpression"] != "cron(0 4 ? * SAT *)" ||
+		obj(plans[0])["ScheduleExpressionTimezone"] != "Europe/Berlin" {
+		t.Errorf("list-restore-testing-plans after the update = %v", plans)
+	}
+	sel := obj(aws("get-restore-testing-selection", "--restore-testing-plan-name", "weekly_shop", "--restore-testing-selection-name", "shop_db")["RestoreTestingSelection"])
+	if sel["ValidationWindowHours"] != float64(6) || sel["ProtectedResourceType"] != "RDS" {
+		t.Errorf("get-restore-testing-selection = %v", sel)
+	}
+	if sels := list(aws("list-restore-testing-selections", "--restore-testing-plan-name", "weekly_shop")["RestoreTestingSelections"]); len(sels) != 1 {
+		t.Errorf("list-restore-testing-selections = %v", sels)
+	}
+	if r := d.aws(t, region, "backup", "delete-restore-testing-plan", "--restore-testing-plan-name", "weekly_shop"); r.Code == 0 || !strings.Contains(r.Stderr, "InvalidRequestException") {
+		t.Errorf("delete-restore-testing-plan with a selection: exit %d, %s", r.Code, r.Stderr)
+	}
+	aws("delete-restore-testing-selection", "--restore-testing-plan-name", "weekly_shop", "--restore-testing-selection-name", "shop_db")
+	aws("delete-restore-testing-plan", "--restore-testing-plan-name", "weekly_shop")
+	if plans := list(aws("list-restore-testing-plans")["RestoreTestingPlans"]); len(plans) != 0 {
+		t.Errorf("plans after delete-restore-testing-plan: %v", plans)
+	}
 }
