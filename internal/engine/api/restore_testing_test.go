@@ -183,11 +183,6 @@ func TestRestoreTestingRefusalsNameTheFix(t *testing.T) {
 	}
 }
 
-var _ = os.Stat
-var _ = filepath.Join
-var _ = time.Second
-var _ = enginetest.WriteTree
-
 // restoreTestEnv is an engine on the fake clock with a vault, a backed-up directory and a weekly
 // restore testing plan over it.
 type restoreTestEnv struct {
