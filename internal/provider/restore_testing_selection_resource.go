@@ -134,9 +134,9 @@ func (r *restoreTestingSelectionResource) Schema(_ context.Context, _ resource.S
 			"validation_window_hours": schema.Int64Attribute{
 				Optional: true, Computed: true,
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
-				MarkdownDescription: fmt.Sprintf("Hours the restored copy is kept for validation before it is deleted: 1 to %d. "+
-					"Unset: the API's default.", maxRestoreWindowHours),
-				Validators: []validator.Int64{int64validator.Between(1, maxRestoreWindowHours)},
+				MarkdownDescription: fmt.Sprintf("Hours the restored copy is kept for validation before it is deleted: 0 to %d "+
+					"(0: deleted as soon as it is validated). Unset: the API's default (0 on the engine).", maxRestoreWindowHours),
+				Validators: []validator.Int64{int64validator.Between(0, maxRestoreWindowHours)},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -375,14 +375,16 @@ func (r *restoreTestingSelectionResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if args.conditions == nil {
-		// The update replaces what it is given: no block means no conditions, not "keep them".
+	// The update leaves a member it is not given as it was, so an argument removed from the
+	// configuration is sent empty; one that was never set is not sent at all (AWS answers empty
+	// conditions for "none", and an engine may refuse empty conditions beside specific ARNs).
+	if args.conditions == nil && len(state.ProtectedResourceConditions) > 0 {
 		args.conditions = &backuptypes.ProtectedResourceConditions{StringEquals: []backuptypes.KeyValue{}, StringNotEquals: []backuptypes.KeyValue{}}
 	}
-	if args.arns == nil {
+	if args.arns == nil && !state.ProtectedResourceARNs.IsNull() {
 		args.arns = []string{}
 	}
-	if args.overrides == nil {
+	if args.overrides == nil && !state.RestoreMetadataOverrides.IsNull() {
 		args.overrides = map[string]string{}
 	}
 	planName, name := state.RestoreTestingPlanName.ValueString(), state.Name.ValueString()
