@@ -129,7 +129,11 @@ func (r *restoreTestingSelectionResource) Schema(_ context.Context, _ resource.S
 				ElementType: types.StringType, Optional: true, Sensitive: true,
 				MarkdownDescription: "Restore metadata to use instead of what AWS infers from the recovery point " +
 					"(`aws backup get-restore-testing-inferred-metadata` shows it); keys are not case sensitive. " +
-					"Sensitive, as the API marks it.",
+					"Sensitive, as the API marks it. On the engine, `engine:validation = \"builtin\"` has the engine validate " +
+					"each restored copy itself: EFS, every file's hash against the recovery point; S3, the objects, their sizes " +
+					"and ETags; RDS, the query in `engine:validation-query` must run, and answer at least " +
+					"`engine:validation-min-row-count` if given. Without it, a validator reports each restore test's outcome " +
+					"with `PutRestoreValidationResult` before `validation_window_hours` end, or the test is `TIMED_OUT`.",
 			},
 			"validation_window_hours": schema.Int64Attribute{
 				Optional: true, Computed: true,
