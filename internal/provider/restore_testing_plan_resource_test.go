@@ -8,9 +8,17 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
 
 // restoreTestingPlanConfig is a restore testing plan named name whose block body is body.
@@ -188,4 +196,176 @@ func TestRestoreTestingPlan_sameRecoveryPointSelectionTreatsNullAndEmptyAlike(t 
 	if sameRecoveryPointSelection([]recoveryPointSelectionModel{base}, []recoveryPointSelectionModel{days}) {
 		t.Error("another selection window compared the same")
 	}
+}
+
+// testAccCheckRemoteRestoreTestingPlan runs check on the plan the engine holds under name.
+func testAccCheckRemoteRestoreTestingPlan(env *testAccEnv, name string, check func(*backuptypes.RestoreTestingPlanForGet) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		p, err := awsbackup.FindRestoreTestingPlan(context.Background(), env.Client, name)
+		if err != nil {
+			return err
+		}
+		return check(p)
+	}
+}
+
+// testAccCheckRestoreTestingPlansDeleted is a CheckDestroy: no restore testing plan is left.
+func testAccCheckRestoreTestingPlansDeleted(env *testAccEnv) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		out, err := env.Client.ListRestoreTestingPlans(context.Background(), &backup.ListRestoreTestingPlansInput{})
+		if err != nil {
+			return err
+		}
+		for _, p := range out.RestoreTestingPlans {
+			return fmt.Errorf("restore testing plan %s still exists after destroy", aws.ToString(p.RestoreTestingPlanName))
+		}
+		return nil
+	}
+}
+
+// A plan with only what AWS requires is created with AWS's defaults, imports by name to the same
+// state, changes every changeable argument in place, goes back to the defaults when they are
+// removed, and is deleted on destroy.
+func TestAccRestoreTestingPlan_createImportUpdateDestroy(t *testing.T) {
+	env := newTestAccEnv(t)
+	const res = "backup_restore_testing_plan.p"
+	selection := func(attr ...any) tfjsonpath.Path {
+		p := tfjsonpath.New("recovery_point_selection").AtSliceIndex(0)
+		for _, a := range attr {
+			p = p.AtMapKey(a.(string))
+		}
+		return p
+	}
+	minimal := env.ProviderConfig() + restoreTestingPlanConfig("weekly_tests", `  tags = { team = "platform" }`+weeklyLatestSelection)
+	changed := env.ProviderConfig() + `
+resource "backup_restore_testing_plan" "p" {
+  name                         = "weekly_tests"
+  schedule_expression          = "cron(30 2 ? * MON-FRI *)"
+  schedule_expression_timezone = "Europe/Paris"
+  start_window_hours           = 6
+
+  recovery_point_selection {
+    algorithm             = "RANDOM_WITHIN_WINDOW"
+    include_vaults        = ["arn:aws:backup:*:*:backup-vault:prod-*"]
+    exclude_vaults        = ["arn:aws:backup:us-east-1:123456789012:backup-vault:prod-scratch"]
+    recovery_point_types  = ["SNAPSHOT", "CONTINUOUS"]
+    selection_window_days = 7
+  }
+
+  tags = { team = "platform", env = "prod" }
+}`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckRestoreTestingPlansDeleted(env),
+		Steps: []resource.TestStep{
+			{
+				Config: minimal,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(
+						`^arn:aws:backup:us-east-1:`+env.AccountID()+`:restore-testing-plan:weekly_tests-`))),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression_timezone"), knownvalue.StringExact("Etc/UTC")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("start_window_hours"), knownvalue.Int64Exact(24)),
+					statecheck.ExpectKnownValue(res, selection("selection_window_days"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, selection("include_vaults"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"team": knownvalue.StringExact("platform")})),
+				},
+				Check: testAccCheckRemoteRestoreTestingPlan(env, "weekly_tests", func(p *backuptypes.RestoreTestingPlanForGet) error {
+					if got := aws.ToString(p.ScheduleExpression); got != "cron(0 1 ? * SUN *)" || p.StartWindowHours != 24 {
+						return fmt.Errorf("the engine holds schedule %q, start window %d", got, p.StartWindowHours)
+					}
+					return nil
+				}),
+			},
+			{
+				ResourceName:                         res,
+				ImportState:                          true,
+				ImportStateId:                        "weekly_tests",
+				ImportStateVerify:                    true,
+				ImportStateVerifyIdentifierAttribute: "name",
+			},
+			{
+				Config: changed,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression"), knownvalue.StringExact("cron(30 2 ? * MON-FRI *)")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression_timezone"), knownvalue.StringExact("Europe/Paris")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("start_window_hours"), knownvalue.Int64Exact(6)),
+					statecheck.ExpectKnownValue(res, selection("algorithm"), knownvalue.StringExact("RANDOM_WITHIN_WINDOW")),
+					statecheck.ExpectKnownValue(res, selection("selection_window_days"), knownvalue.Int64Exact(7)),
+					statecheck.ExpectKnownValue(res, selection("recovery_point_types"), knownvalue.SetSizeExact(2)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("tags_all"), knownvalue.MapSizeExact(2)),
+				},
+				Check: testAccCheckRemoteRestoreTestingPlan(env, "weekly_tests", func(p *backuptypes.RestoreTestingPlanForGet) error {
+					s := p.RecoveryPointSelection
+					if aws.ToString(p.ScheduleExpressionTimezone) != "Europe/Paris" || s == nil || s.SelectionWindowDays != 7 || len(s.ExcludeVaults) != 1 {
+						return fmt.Errorf("the engine holds %+v, %+v after the update", p, s)
+					}
+					return nil
+				}),
+			},
+			{
+				// Removing the optional arguments goes back to AWS's defaults, in place.
+				Config: minimal,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression_timezone"), knownvalue.StringExact("Etc/UTC")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("start_window_hours"), knownvalue.Int64Exact(24)),
+					statecheck.ExpectKnownValue(res, selection("selection_window_days"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.Null()),
+				},
+				Check: testAccCheckRemoteRestoreTestingPlan(env, "weekly_tests", func(p *backuptypes.RestoreTestingPlanForGet) error {
+					if s := p.RecoveryPointSelection; s == nil || len(s.ExcludeVaults) != 0 {
+						return fmt.Errorf("the engine still excludes %v", s.ExcludeVaults)
+					}
+					return nil
+				}),
+			},
+			{
+				// A new name replaces the plan: AWS cannot rename one.
+				Config: strings.Replace(minimal, `"weekly_tests"`, `"weekly_tests_2"`, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: func(*terraform.State) error {
+					if _, err := awsbackup.FindRestoreTestingPlan(context.Background(), env.Client, "weekly_tests"); !awsbackup.IsNotFound(err) {
+						return fmt.Errorf("the renamed plan's old name still answers: %v", err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A plan deleted outside Terraform is planned for creation again, not reported as an error.
+func TestAccRestoreTestingPlan_deletedOutsideTerraformIsRecreated(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := env.ProviderConfig() + restoreTestingPlanConfig("weekly_tests", weeklyLatestSelection)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					if err := awsbackup.DeleteRestoreTestingPlan(context.Background(), env.Client, "weekly_tests"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("backup_restore_testing_plan.p", plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,7 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 )
@@ -169,4 +176,146 @@ func TestRestoreTestingSelection_importIDIsTheAWSProviders(t *testing.T) {
 			t.Errorf("import ID %q: error %v, want one naming SELECTION_NAME:PLAN_NAME", bad, err)
 		}
 	}
+}
+
+// restoreTestingPlanAndSelection is plan "weekly_tests" with one selection, efs_prod, whose
+// arguments are body.
+func restoreTestingPlanAndSelection(env *testAccEnv, selectionType, body string) string {
+	return env.ProviderConfig() + restoreTestingPlanConfig("weekly_tests", weeklyLatestSelection) + fmt.Sprintf(`
+resource "backup_restore_testing_selection" "s" {
+  name                      = "efs_prod"
+  restore_testing_plan_name = backup_restore_testing_plan.p.name
+  protected_resource_type   = %q
+%s
+}`, selectionType, body)
+}
+
+// testAccCheckRemoteRestoreTestingSelection runs check on the selection the engine holds.
+func testAccCheckRemoteRestoreTestingSelection(env *testAccEnv, check func(*backuptypes.RestoreTestingSelectionForGet) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		s, err := awsbackup.FindRestoreTestingSelection(context.Background(), env.Client, "weekly_tests", "efs_prod")
+		if err != nil {
+			return err
+		}
+		return check(s)
+	}
+}
+
+// A selection by tag is created, imports by SELECTION_NAME:PLAN_NAME to the same state, changes
+// its role, resources, overrides and validation window in place (conditions removed are removed
+// in the engine too), is replaced when its resource type changes, and is deleted on destroy.
+func TestAccRestoreTestingSelection_createImportUpdateDestroy(t *testing.T) {
+	env := newTestAccEnv(t)
+	const res = "backup_restore_testing_selection.s"
+	byTag := restoreTestingPlanAndSelection(env, "EFS", fmt.Sprintf(`  iam_role_arn            = %q
+  protected_resource_arns = ["*"]
+  protected_resource_conditions {
+    string_equals {
+      key   = "Environment"
+      value = "prod"
+    }
+  }
+  restore_metadata_overrides = { "engine:validation" = "builtin" }`, testRoleARN))
+	byARN := restoreTestingPlanAndSelection(env, "EFS", `  iam_role_arn            = "arn:aws:iam::123456789012:role/restore-tester"
+  protected_resource_arns = ["arn:aws:elasticfilesystem:us-east-1:`+env.AccountID()+`:file-system/fs-1"]
+  validation_window_hours = 2`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if _, err := awsbackup.FindRestoreTestingSelection(context.Background(), env.Client, "weekly_tests", "efs_prod"); !awsbackup.IsNotFound(err) {
+				return fmt.Errorf("the selection is still there after destroy: %v", err)
+			}
+			return testAccCheckRestoreTestingPlansDeleted(env)(nil)
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: byTag,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_arns"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_conditions").AtSliceIndex(0).AtMapKey("string_equals").AtSliceIndex(0),
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"key": knownvalue.StringExact("Environment"), "value": knownvalue.StringExact("prod")})),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_conditions").AtSliceIndex(0).AtMapKey("string_not_equals"), knownvalue.ListSizeExact(0)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("restore_metadata_overrides"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"engine:validation": knownvalue.StringExact("builtin")})),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("validation_window_hours"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{
+				ResourceName:                         res,
+				ImportState:                          true,
+				ImportStateId:                        "efs_prod:weekly_tests",
+				ImportStateVerify:                    true,
+				ImportStateVerifyIdentifierAttribute: "name",
+			},
+			{
+				Config: byARN,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("iam_role_arn"), knownvalue.StringExact("arn:aws:iam::123456789012:role/restore-tester")),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_conditions"), knownvalue.ListSizeExact(0)),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("restore_metadata_overrides"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("validation_window_hours"), knownvalue.Int64Exact(2)),
+				},
+				Check: testAccCheckRemoteRestoreTestingSelection(env, func(s *backuptypes.RestoreTestingSelectionForGet) error {
+					if c := s.ProtectedResourceConditions; c != nil && len(c.StringEquals)+len(c.StringNotEquals) > 0 {
+						return fmt.Errorf("the engine kept the removed conditions: %+v", c)
+					}
+					if len(s.RestoreMetadataOverrides) != 0 || len(s.ProtectedResourceArns) != 1 || s.ValidationWindowHours != 2 {
+						return fmt.Errorf("the engine holds overrides %v, ARNs %v, window %d", s.RestoreMetadataOverrides, s.ProtectedResourceArns, s.ValidationWindowHours)
+					}
+					return nil
+				}),
+			},
+			{
+				// AWS cannot change a selection's resource type: a new one replaces it.
+				Config: restoreTestingPlanAndSelection(env, "S3", fmt.Sprintf("  iam_role_arn = %q\n  protected_resource_arns = [\"*\"]", testRoleARN)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_type"), knownvalue.StringExact("S3")),
+				},
+			},
+		},
+	})
+}
+
+// The data sources read what the resources made, with the dates the API adds.
+func TestAccRestoreTestingDataSources_readThePlanAndSelection(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := restoreTestingPlanAndSelection(env, "EFS", fmt.Sprintf("  iam_role_arn = %q\n  protected_resource_arns = [\"*\"]\n  validation_window_hours = 3", testRoleARN)) + `
+data "backup_restore_testing_plan" "p" {
+  name = backup_restore_testing_plan.p.name
+}
+
+data "backup_restore_testing_selection" "s" {
+  name                      = backup_restore_testing_selection.s.name
+  restore_testing_plan_name = backup_restore_testing_selection.s.restore_testing_plan_name
+}`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.CompareValuePairs("data.backup_restore_testing_plan.p", tfjsonpath.New("arn"),
+					"backup_restore_testing_plan.p", tfjsonpath.New("arn"), compare.ValuesSame()),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_plan.p", tfjsonpath.New("schedule_expression"), knownvalue.StringExact("cron(0 1 ? * SUN *)")),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_plan.p", tfjsonpath.New("recovery_point_selection").AtSliceIndex(0).AtMapKey("algorithm"),
+					knownvalue.StringExact("LATEST_WITHIN_WINDOW")),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_plan.p", tfjsonpath.New("creation_time"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_plan.p", tfjsonpath.New("last_execution_time"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_selection.s", tfjsonpath.New("protected_resource_type"), knownvalue.StringExact("EFS")),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_selection.s", tfjsonpath.New("validation_window_hours"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_selection.s", tfjsonpath.New("protected_resource_arns"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
+				statecheck.ExpectKnownValue("data.backup_restore_testing_selection.s", tfjsonpath.New("protected_resource_conditions"), knownvalue.ListSizeExact(0)),
+			},
+		}},
+	})
 }
