@@ -33,6 +33,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/restoretesting"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -264,17 +265,21 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			events.RuleDeliveryKind: events.NewRuleTargets(events.RuleTargetOptions{Store: st, Log: o.Log, Rules: cfg.EventRules, Backoff: o.NotifyBackoff, Metrics: e.metrics})})
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Rules: cfg.EventRules, Delivery: e.notifier})
 	e.repos = repos
-	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
+	restoreTests := restoretesting.New(restoretesting.Config{Store: st, Clock: o.Clock, Log: o.Log, Connectors: e.connectors,
+		Repos: repos, Events: e.outbox, Notify: func() { e.jobs.Notify() }})
+	handlers := jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
 		// A finished job may change what the scheduler waits for.
-		Wake: func() { e.sched.Wake() }, Metrics: e.metrics}))
+		Wake: func() { e.sched.Wake() }, Metrics: e.metrics})
+	maps.Copy(handlers, restoreTests.Handlers())
+	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, handlers)
 	so := o.Scheduler
 	so.Store, so.Clock, so.Log, so.Metrics = st, o.Clock, o.Log, e.metrics
-	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs}
+	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs, RestoreTests: restoreTests}
 	e.sched = scheduler.New(so)
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,
-		Events: e.outbox, Regions: regions, Scheduler: e.sched})
+		Events: e.outbox, Regions: regions, Scheduler: e.sched, RestoreTests: restoreTests})
 	e.auditLog, err = audit.Open(audit.Path(o.DataDir), 0)
 	if err != nil {
 		_ = e.closeStores()

@@ -275,6 +275,10 @@ func Open(ctx context.Context, st blob.Store, mk keyring.MasterKey, opts ...Opti
 // KeyID is the ID of the repository's data key.
 func (r *Repository) KeyID() string { return r.cfg.KeyID }
 
+// ChunkID is the ID the repository gives content data: what a snapshot's refs name, so data read
+// back from a restore can be checked against the snapshot without reading the repository.
+func (r *Repository) ChunkID(data []byte) chunk.ID { return r.ids.Sum(data) }
+
 // ID is the repository's random ID.
 func (r *Repository) ID() string { return r.cfg.ID }
 

@@ -79,6 +79,11 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 				return gerr
 			}
 			cur.Status, cur.StatusMessage, cur.CompletionDate = records.RestoreJobFailed, msg, x.clock.Now()
+			if rt := cur.RestoreTest; rt != nil {
+				// A restore test whose restore failed has failed: there is nothing to validate.
+				rt.ValidationStatus, rt.ValidationStatusMessage = records.ValidationFailed, "the restore failed, so nothing could be validated: "+msg
+				rt.RestoreDuration = cur.CompletionDate.Sub(cur.CreationDate)
+			}
 			return saveRestoreJob(tx, x.events, cur)
 		})
 	}
@@ -141,6 +146,12 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		}
 		if err := records.RecordRestore(tx, cur.AccountID, cur.Region, cur.Source.ARN, cur.CreationDate, cur.RecoveryPointCreationDate, now); err != nil {
 			return err
+		}
+		if cur.RestoreTest != nil {
+			cur.RestoreTest.RestoreDuration = now.Sub(cur.CreationDate)
+			if err := queue.Enqueue(tx, KindRestoreTestValidate, cur.Key()); err != nil {
+				return err
+			}
 		}
 		return saveRestoreJob(tx, x.events, cur)
 	})

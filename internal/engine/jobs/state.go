@@ -19,6 +19,12 @@ const (
 	KindForget    = "forget-snapshot"
 	KindCold      = "move-to-cold"
 	KindLegalHold = "legal-hold"
+	// A restore test's validation (or its wait for PutRestoreValidationResult) and the deletion
+	// of its restored resource. Their handlers are package restoretesting's, which the assembly
+	// gives the runner beside Handlers; the restore handler queues the first when a restore
+	// test's job completes.
+	KindRestoreTestValidate = "restore-test-validate"
+	KindRestoreTestCleanup  = "restore-test-cleanup"
 )
 
 // Job state changes go through these functions, which do what a change implies besides storing
@@ -74,6 +80,23 @@ func backupJobEvent(tx store.Tx, rec events.Recorder, j records.BackupJob) error
 	return events.RecordForVault(tx, rec, ev)
 }
 
+// InsertRestoreJob stores a new restore job: queued when it is to run, or with its event when it
+// is born finished (a restore test whose point could not be restored).
+func InsertRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
+	if err := records.InsertDoc(tx, records.CollRestoreJobs, j.Key(), j); err != nil {
+		return err
+	}
+	if records.RestoreJobDone(j.Status) {
+		return restoreJobEvent(tx, rec, j)
+	}
+	return queue.Enqueue(tx, KindRestore, j.Key())
+}
+
+// SaveRestoreJob stores a changed restore job, recording the event of a new status.
+func SaveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
+	return saveRestoreJob(tx, rec, j)
+}
+
 // saveRestoreJob stores a changed restore job (records.saveRestoreJob), recording the event of a
 // new status.
 func saveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
@@ -81,6 +104,11 @@ func saveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) erro
 	if err != nil || !changed {
 		return err
 	}
+	return restoreJobEvent(tx, rec, j)
+}
+
+// restoreJobEvent records the event of a restore job's status, if the status has one.
+func restoreJobEvent(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
 	ev := events.Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Source.ARN, ResourceType: j.Source.Type, RestoreJobID: j.ID, RecoveryPointARN: j.RecoveryPointARN, StatusMessage: j.StatusMessage}
 	switch j.Status {

@@ -40,6 +40,8 @@ type RestoreJob struct {
 	CompletionDate            time.Time             `json:"completion_date,omitzero"`
 	CreatedResourceARN        string                `json:"created_resource_arn,omitempty"`
 	IdempotencyToken          string                `json:"idempotency_token,omitempty"`
+	// RestoreTest is set on a job a restore testing plan started.
+	RestoreTest *RestoreTest `json:"restore_test,omitempty"`
 }
 
 // ListOrder is the order ListRestoreJobs gives: creation time, then ID.

@@ -28,6 +28,15 @@ type Due struct {
 	Events events.Recorder
 	// Jobs is the job runner that runs the jobs the work queues.
 	Jobs JobRunner
+	// RestoreTests does restore testing's due entries (plan runs, validation windows ending):
+	// package restoretesting, which sits beside the scheduler. Nil: they are dropped.
+	RestoreTests DueWork
+}
+
+// DueWork does due entries of kinds another package owns.
+type DueWork interface {
+	// RunDue does e at now; it reports whether that created or changed a job.
+	RunDue(ctx context.Context, e records.DueEntry, now time.Time) (bool, error)
 }
 
 // JobRunner is what Due needs of the job runner (queue.Runner).
@@ -162,6 +171,12 @@ func (d Due) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time)
 		started, err = d.startColdTransition(ctx, e, now)
 	case records.DueDelete:
 		started, err = d.expirePoint(ctx, e, now)
+	case records.DueRestoreTestRun, records.DueRestoreValidationEnd:
+		if d.RestoreTests == nil {
+			err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
+			break
+		}
+		started, err = d.RestoreTests.RunDue(ctx, e, now)
 	default:
 		err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
 	}

@@ -135,6 +135,16 @@ func activeRestoreInto(tx store.Tx, c Caller, dest string) (string, error) {
 }
 
 func restoreJobOut(j *records.RestoreJob) *wire.RestoreJob {
+	out := restoreJobFields(j)
+	if rt := j.RestoreTest; rt != nil {
+		out.CreatedBy = &wire.RestoreJobCreator{RestoreTestingPlanArn: rt.PlanARN}
+		out.ValidationStatus, out.ValidationStatusMessage = rt.ValidationStatus, rt.ValidationStatusMessage
+		out.DeletionStatus, out.DeletionStatusMessage = rt.DeletionStatus, rt.DeletionStatusMessage
+	}
+	return out
+}
+
+func restoreJobFields(j *records.RestoreJob) *wire.RestoreJob {
 	return &wire.RestoreJob{
 		AccountId: j.AccountID, BackupSizeInBytes: j.BackupSizeInBytes, BackupVaultArn: j.VaultARN,
 		CompletionDate: wire.NewTimestamp(j.CompletionDate), CreatedResourceArn: j.CreatedResourceARN, CreationDate: wire.NewTimestamp(j.CreationDate),
@@ -215,12 +225,13 @@ func (s *Service) ListRestoreJobs(ctx context.Context, in *wire.ListRestoreJobsI
 		return nil, err
 	}
 	out := &wire.ListRestoreJobsOutput{RestoreJobs: []*wire.RestoreJob{}}
-	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" || in.ByRestoreTestingPlanArn != "" {
-		return out, nil // no other accounts, composite jobs or restore testing plans here
+	if (in.ByAccountId != "" && in.ByAccountId != c.AccountID) || in.ByParentJobId != "" {
+		return out, nil // no other accounts or composite jobs here
 	}
 	err = s.store.View(ctx, func(tx store.Tx) error {
 		list, next, err := records.Page(tx, records.CollRestoreJobs, c.scope(), in.NextToken, in.MaxResults, func(j *records.RestoreJob) bool {
 			return (in.ByResourceType == "" || j.Source.Type == in.ByResourceType) &&
+				(in.ByRestoreTestingPlanArn == "" || (j.RestoreTest != nil && j.RestoreTest.PlanARN == in.ByRestoreTestingPlanArn)) &&
 				(in.ByStatus == "" || j.Status == in.ByStatus) &&
 				timeFilter(j.CreationDate, in.ByCreatedAfter, in.ByCreatedBefore) &&
 				timeFilter(j.CompletionDate, in.ByCompleteAfter, in.ByCompleteBefore)

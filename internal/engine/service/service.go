@@ -20,6 +20,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/restoretesting"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	HoldBatch int
 	// Regions are the regions ARNs in requests may name (nil: AWS's standard regions).
 	Regions *region.Set
+	// RestoreTests is restore testing, whose operations the service holds to the caller (the
+	// assembly's, which the scheduler and the job runner share). Nil: one over this config.
+	RestoreTests *restoretesting.Service
 }
 
 // Runner is the job runner as the domain sees it: told of work it queued, or asked to stop.
@@ -85,6 +89,8 @@ type Service struct {
 	holdBatch int
 	sched     Scheduler
 	events    events.Recorder
+	// restoreTests is restore testing's domain (package restoretesting).
+	restoreTests *restoretesting.Service
 
 	// taggable resolves an ARN's resource kind ("backup-vault", "backup-plan", ...) to a check
 	// that the resource exists; TagResource, UntagResource and ListTags accept only these.
@@ -116,12 +122,18 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, resourceTypes: cfg.ResourceTypes, policyActions: cfg.PolicyActions,
 		connectors: cfg.Connectors, repos: cfg.Repos, regions: cfg.Regions, events: cfg.Events, runner: cfg.Runner, sched: cfg.Scheduler,
-		holdBatch: cfg.HoldBatch}
+		holdBatch: cfg.HoldBatch, restoreTests: cfg.RestoreTests}
+	if s.restoreTests == nil {
+		s.restoreTests = restoretesting.New(restoretesting.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
+			Repos: cfg.Repos, Events: cfg.Events, Notify: cfg.Runner.Notify})
+	}
 	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
 		"backup-plan":    s.planExistsByARN,
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
+		// Restore testing plans are tagged at creation (Tags); the tags API reads and changes them.
+		"restore-testing-plan": s.restoreTestingPlanExistsByARN,
 	}
 	return s
 }

@@ -17,22 +17,27 @@ type StartRestoreJobOutput struct {
 
 // RestoreJob is the model's RestoreJobsListMember; DescribeRestoreJob answers the same members.
 type RestoreJob struct {
-	AccountId                 string     `json:"AccountId"`
-	BackupSizeInBytes         int64      `json:"BackupSizeInBytes"`
-	BackupVaultArn            string     `json:"BackupVaultArn,omitempty"`
-	CompletionDate            *Timestamp `json:"CompletionDate,omitempty"`
-	CreatedResourceArn        string     `json:"CreatedResourceArn,omitempty"`
-	CreationDate              *Timestamp `json:"CreationDate"`
-	IamRoleArn                string     `json:"IamRoleArn,omitempty"`
-	IsParent                  bool       `json:"IsParent"`
-	PercentDone               string     `json:"PercentDone"`
-	RecoveryPointArn          string     `json:"RecoveryPointArn"`
-	RecoveryPointCreationDate *Timestamp `json:"RecoveryPointCreationDate,omitempty"`
-	ResourceType              string     `json:"ResourceType"`
-	RestoreJobId              string     `json:"RestoreJobId"`
-	SourceResourceArn         string     `json:"SourceResourceArn,omitempty"`
-	Status                    string     `json:"Status"`
-	StatusMessage             string     `json:"StatusMessage,omitempty"`
+	AccountId                 string             `json:"AccountId"`
+	BackupSizeInBytes         int64              `json:"BackupSizeInBytes"`
+	BackupVaultArn            string             `json:"BackupVaultArn,omitempty"`
+	CompletionDate            *Timestamp         `json:"CompletionDate,omitempty"`
+	CreatedBy                 *RestoreJobCreator `json:"CreatedBy,omitempty"`
+	CreatedResourceArn        string             `json:"CreatedResourceArn,omitempty"`
+	CreationDate              *Timestamp         `json:"CreationDate"`
+	DeletionStatus            string             `json:"DeletionStatus,omitempty"`
+	DeletionStatusMessage     string             `json:"DeletionStatusMessage,omitempty"`
+	IamRoleArn                string             `json:"IamRoleArn,omitempty"`
+	IsParent                  bool               `json:"IsParent"`
+	PercentDone               string             `json:"PercentDone"`
+	RecoveryPointArn          string             `json:"RecoveryPointArn"`
+	RecoveryPointCreationDate *Timestamp         `json:"RecoveryPointCreationDate,omitempty"`
+	ResourceType              string             `json:"ResourceType"`
+	RestoreJobId              string             `json:"RestoreJobId"`
+	SourceResourceArn         string             `json:"SourceResourceArn,omitempty"`
+	Status                    string             `json:"Status"`
+	StatusMessage             string             `json:"StatusMessage,omitempty"`
+	ValidationStatus          string             `json:"ValidationStatus,omitempty"`
+	ValidationStatusMessage   string             `json:"ValidationStatusMessage,omitempty"`
 }
 
 // DescribeRestoreJobInput is the wire input of DescribeRestoreJob and GetRestoreJobMetadata.
