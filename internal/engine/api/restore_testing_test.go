@@ -183,7 +183,196 @@ func TestRestoreTestingRefusalsNameTheFix(t *testing.T) {
 	}
 }
 
-var _ = os.Stat
-var _ = filepath.Join
-var _ = time.Second
-var _ = enginetest.WriteTree
+// restoreTestEnv is an engine on the fake clock with a vault, a backed-up directory and a weekly
+// restore testing plan over it.
+type restoreTestEnv struct {
+	*schedEnv
+	source  string
+	planARN string
+}
+
+func newRestoreTestEnv(t *testing.T, overrides map[string]string, windowHours int32) *restoreTestEnv {
+	t.Helper()
+	e := &restoreTestEnv{schedEnv: newSchedEnv(t, schedStart, engine.Options{})}
+	ctx := context.Background()
+	e.vault(t, "rt-vault")
+	e.source = filepath.Join(t.TempDir(), "orders")
+	enginetest.WriteTree(t, e.source, 7)
+	arn := e.register(t, e.source)
+	e.backup(t, "rt-vault", arn)
+	out, err := e.c.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: weeklyRestoreTestPlan("weekly")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.planARN = aws.ToString(out.RestoreTestingPlanArn)
+	_, err = e.c.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{RestoreTestingPlanName: aws.String("weekly"),
+		RestoreTestingSelection: &types.RestoreTestingSelectionForCreate{RestoreTestingSelectionName: aws.String("dirs"), IamRoleArn: aws.String(role),
+			ProtectedResourceType: aws.String("EFS"), ProtectedResourceArns: []string{"*"}, RestoreMetadataOverrides: overrides, ValidationWindowHours: aws.Int32(windowHours)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// tests lists the plan's restore jobs.
+func (e *restoreTestEnv) tests(t *testing.T) []types.RestoreJobsListMember {
+	t.Helper()
+	out, err := e.c.ListRestoreJobs(context.Background(), &backup.ListRestoreJobsInput{ByRestoreTestingPlanArn: aws.String(e.planARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.RestoreJobs
+}
+
+// scratchDirs lists the restore-test directories beside the source.
+func (e *restoreTestEnv) scratchDirs(t *testing.T) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(filepath.Dir(e.source), "restore-test-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestWeeklyEFSRestoreTestChecksEveryFileAndDeletesItsDirectory(t *testing.T) {
+	e := newRestoreTestEnv(t, map[string]string{"engine:validation": "builtin"}, 0)
+	if n := len(e.tests(t)); n != 0 {
+		t.Fatalf("%d restore tests before the plan's first Sunday", n)
+	}
+	e.advance(t, "5d") // Tuesday noon to Sunday noon: the Sunday 03:00 run happened
+	tests := e.tests(t)
+	if len(tests) != 1 {
+		t.Fatalf("after the first Sunday: %d restore tests, want 1", len(tests))
+	}
+	j := tests[0]
+	if j.Status != types.RestoreJobStatusCompleted || j.ValidationStatus != types.RestoreValidationStatusSuccessful ||
+		j.DeletionStatus != types.RestoreDeletionStatusSuccessful || aws.ToString(j.CreatedBy.RestoreTestingPlanArn) != e.planARN {
+		t.Fatalf("restore test: status %s, validation %s (%s), deletion %s (%s), created by %+v", j.Status, j.ValidationStatus,
+			aws.ToString(j.ValidationStatusMessage), j.DeletionStatus, aws.ToString(j.DeletionStatusMessage), j.CreatedBy)
+	}
+	if !strings.Contains(aws.ToString(j.ValidationStatusMessage), "files") {
+		t.Errorf("validation message %q does not say what was checked", aws.ToString(j.ValidationStatusMessage))
+	}
+	if got := aws.ToTime(j.CreationDate); !got.Equal(time.Date(2024, 1, 21, 3, 0, 0, 0, time.UTC)) {
+		t.Errorf("the restore test was created at %s, want the plan's Sunday 03:00", got)
+	}
+	if d := e.scratchDirs(t); len(d) != 0 {
+		t.Errorf("scratch directories left behind: %v", d)
+	}
+	if _, err := os.Stat(e.source); err != nil {
+		t.Errorf("the original directory: %v", err)
+	}
+	got, _ := e.c.GetRestoreTestingPlan(context.Background(), &backup.GetRestoreTestingPlanInput{RestoreTestingPlanName: aws.String("weekly")})
+	if lt := aws.ToTime(got.RestoreTestingPlan.LastExecutionTime); !lt.Equal(time.Date(2024, 1, 21, 3, 0, 0, 0, time.UTC)) {
+		t.Errorf("LastExecutionTime = %s", lt)
+	}
+	e.advance(t, "14d")
+	if n := len(e.tests(t)); n != 3 {
+		t.Errorf("after three Sundays: %d restore tests, want 3", n)
+	}
+}
+
+func TestAnExternalRestoreTestTakesAResultOrTimesOut(t *testing.T) {
+	e := newRestoreTestEnv(t, nil, 4)
+	ctx := context.Background()
+	e.advance(t, "4d15h30m") // Sunday 03:30: the 03:00 test restored, its 4-hour window open
+	tests := e.tests(t)
+	if len(tests) != 1 || tests[0].ValidationStatus != "" || tests[0].DeletionStatus != "" {
+		t.Fatalf("after the first run: %+v; want one completed test awaiting its validator", tests)
+	}
+	id := tests[0].RestoreJobId
+	// The validator's cue: the completed job's "Restore Job State Change" event names the plan.
+	cue := false
+	for _, ev := range e.events(t) {
+		env := ev.Envelope()
+		if ev.RestoreJobID == aws.ToString(id) && ev.Type == "RESTORE_JOB_SUCCESSFUL" && env.DetailType == "Restore Job State Change" &&
+			env.Detail.CreatedBy != nil && env.Detail.CreatedBy.RestoreTestingPlanArn == e.planARN {
+			cue = true
+		}
+	}
+	if !cue {
+		t.Errorf("no Restore Job State Change event of %s naming the restore testing plan %s", aws.ToString(id), e.planARN)
+	}
+	if d := e.scratchDirs(t); len(d) != 1 {
+		t.Fatalf("scratch directories during the validation window: %v, want the restored one", d)
+	}
+	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: id, ValidationStatus: types.RestoreValidationStatusValidating}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: id, ValidationStatus: types.RestoreValidationStatusSuccessful,
+		ValidationStatusMessage: aws.String("app health check passed")}); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(t, "1m")
+	j, err := e.c.DescribeRestoreJob(ctx, &backup.DescribeRestoreJobInput{RestoreJobId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.ValidationStatus != types.RestoreValidationStatusSuccessful || aws.ToString(j.ValidationStatusMessage) != "app health check passed" ||
+		j.DeletionStatus != types.RestoreDeletionStatusSuccessful {
+		t.Fatalf("after the validator's result: validation %s %q, deletion %s", j.ValidationStatus, aws.ToString(j.ValidationStatusMessage), j.DeletionStatus)
+	}
+	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: id, ValidationStatus: types.RestoreValidationStatusFailed}); apiCode(err) != "InvalidRequestException" {
+		t.Errorf("a second result after cleanup = %v, want InvalidRequestException", err)
+	}
+	if d := e.scratchDirs(t); len(d) != 0 {
+		t.Errorf("scratch directories after the result: %v", d)
+	}
+
+	// The next Sunday's test gets no result: at the end of its 4-hour window it is TIMED_OUT.
+	e.advance(t, "7d4h") // the next Sunday, 07:31: past its test's window
+	tests = e.tests(t)
+	if len(tests) != 2 {
+		t.Fatalf("%d tests after two Sundays", len(tests))
+	}
+	late := tests[1]
+	if late.ValidationStatus != types.RestoreValidationStatusTimedOut || late.DeletionStatus != types.RestoreDeletionStatusSuccessful ||
+		!strings.Contains(aws.ToString(late.ValidationStatusMessage), "4-hour validation window") {
+		t.Fatalf("unanswered test: validation %s %q, deletion %s", late.ValidationStatus, aws.ToString(late.ValidationStatusMessage), late.DeletionStatus)
+	}
+	if d := e.scratchDirs(t); len(d) != 0 {
+		t.Errorf("scratch directories after the time-out: %v", d)
+	}
+}
+
+func TestARestoreTestOfADamagedPointFailsValidation(t *testing.T) {
+	e := newRestoreTestEnv(t, map[string]string{"engine:validation": "builtin"}, 0)
+	// Flip one byte in each of the vault's packs: the point's data no longer is what was backed up.
+	var packs []string
+	_ = filepath.WalkDir(filepath.Join(e.dataDir, "repos"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, string(filepath.Separator)+"packs"+string(filepath.Separator)) {
+			packs = append(packs, p)
+		}
+		return nil
+	})
+	if len(packs) == 0 {
+		t.Fatal("the vault has no packs to damage")
+	}
+	for _, p := range packs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0x40
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.advance(t, "5d")
+	tests := e.tests(t)
+	if len(tests) != 1 {
+		t.Fatalf("%d restore tests, want 1", len(tests))
+	}
+	j := tests[0]
+	if j.ValidationStatus != types.RestoreValidationStatusFailed {
+		t.Fatalf("a damaged point's test: status %s (%s), validation %s (%s); want validation FAILED", j.Status, aws.ToString(j.StatusMessage),
+			j.ValidationStatus, aws.ToString(j.ValidationStatusMessage))
+	}
+	if !strings.Contains(aws.ToString(j.ValidationStatusMessage), "restore failed") {
+		t.Errorf("validation message %q does not say the restore of the damaged data failed", aws.ToString(j.ValidationStatusMessage))
+	}
+	t.Logf("damaged point: %s", aws.ToString(j.ValidationStatusMessage))
+	if d := e.scratchDirs(t); len(d) != 0 {
+		t.Errorf("scratch directories left behind by the failed test: %v", d)
+	}
+}

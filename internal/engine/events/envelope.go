@@ -47,6 +47,15 @@ type Detail struct {
 	EngineEvent string `json:"engineEvent"`
 	Message     string `json:"message,omitempty"`
 	SNSTopicArn string `json:"snsTopicArn,omitempty"`
+	// CreatedBy names the restore testing plan that started a restore job: what a restore
+	// test's validator reads (detail.createdBy.restoreTestingPlanArn in the developer guide's
+	// restore-testing-validation example).
+	CreatedBy *DetailCreator `json:"createdBy,omitempty"`
+}
+
+// DetailCreator is an event detail's createdBy.
+type DetailCreator struct {
+	RestoreTestingPlanArn string `json:"restoreTestingPlanArn,omitempty"`
 }
 
 // Source is every envelope's source.
@@ -84,6 +93,9 @@ func (ev Event) Envelope() Envelope {
 	default:
 		d.State = ev.State
 	}
+	if ev.RestoreTestingPlanARN != "" {
+		d.CreatedBy = &DetailCreator{RestoreTestingPlanArn: ev.RestoreTestingPlanARN}
+	}
 	if dt == "Copy Job State Change" {
 		// A copy job's vault is its source; AWS names the member for it.
 		d.SourceBackupVaultArn, d.BackupVaultArn = ev.VaultARN, ""
@@ -104,5 +116,13 @@ func (e Envelope) Event() Event {
 	return Event{ID: e.ID, Time: e.Time, Type: d.EngineEvent, State: d.State + d.Status, AccountID: e.Account, Region: e.Region,
 		VaultName: d.BackupVaultName, VaultARN: d.BackupVaultArn + d.SourceBackupVaultArn, ResourceARN: d.ResourceArn, ResourceType: d.ResourceType,
 		BackupJobID: d.BackupJobID, RestoreJobID: d.RestoreJobID, CopyJobID: d.CopyJobID, BackupPlanID: d.BackupPlanID,
-		RecoveryPointARN: d.RecoveryPointArn, StatusMessage: d.StatusMessage, Message: d.Message, SNSTopicArn: d.SNSTopicArn}
+		RecoveryPointARN: d.RecoveryPointArn, StatusMessage: d.StatusMessage, Message: d.Message, SNSTopicArn: d.SNSTopicArn,
+		RestoreTestingPlanARN: creatorPlan(d.CreatedBy)}
+}
+
+func creatorPlan(c *DetailCreator) string {
+	if c == nil {
+		return ""
+	}
+	return c.RestoreTestingPlanArn
 }

@@ -54,6 +54,8 @@ type Event struct {
 	Message string `json:"message,omitempty"`
 	// SNSTopicArn is set when the vault's notification configuration asks for this event.
 	SNSTopicArn string `json:"sns_topic_arn,omitempty"`
+	// RestoreTestingPlanARN is set on the events of restore jobs a restore testing plan started.
+	RestoreTestingPlanARN string `json:"restore_testing_plan_arn,omitempty"`
 }
 
 // LogFile is the event log's name in a data dir.

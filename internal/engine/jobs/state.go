@@ -111,6 +111,9 @@ func saveRestoreJob(tx store.Tx, rec events.Recorder, j records.RestoreJob) erro
 func restoreJobEvent(tx store.Tx, rec events.Recorder, j records.RestoreJob) error {
 	ev := events.Event{State: j.Status, AccountID: j.AccountID, Region: j.Region, VaultName: j.VaultName, VaultARN: j.VaultARN,
 		ResourceARN: j.Source.ARN, ResourceType: j.Source.Type, RestoreJobID: j.ID, RecoveryPointARN: j.RecoveryPointARN, StatusMessage: j.StatusMessage}
+	if j.RestoreTest != nil {
+		ev.RestoreTestingPlanARN = j.RestoreTest.PlanARN
+	}
 	switch j.Status {
 	case records.RestoreJobRunning:
 		ev.Type = "RESTORE_JOB_STARTED"

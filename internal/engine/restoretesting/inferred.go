@@ -5,7 +5,6 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -45,5 +44,3 @@ func (s *Service) InferredMetadata(ctx context.Context, sc Scope, in *wire.GetRe
 	}
 	return &wire.GetRestoreTestingInferredMetadataOutput{InferredMetadata: meta}, nil
 }
-
-var _ = resources.TypeEFS

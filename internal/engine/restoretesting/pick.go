@@ -51,9 +51,10 @@ func vaultSelected(vaultARN string, include, exclude []string) bool {
 }
 
 // pointEligible reports whether the plan may restore rp at instant at. Every point this engine
-// takes is a snapshot; none is continuous.
+// takes is a snapshot; none is continuous. A point marked damaged (engine verify, PARTIAL) stays
+// eligible: its test then fails, which is what a restore test is for.
 func pointEligible(rp records.RecoveryPoint, sel wire.RestoreTestingRecoveryPointSelection, at time.Time) bool {
-	if rp.Status != records.RecoveryPointCompleted {
+	if rp.Status != records.RecoveryPointCompleted && rp.Damage == "" {
 		return false
 	}
 	if !slices.Contains(sel.RecoveryPointTypes, PointTypeSnapshot) {
