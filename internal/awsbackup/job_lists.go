@@ -64,7 +64,7 @@ func ListBackupJobs(ctx context.Context, c *backup.Client, f BackupJobFilter) ([
 
 // RestoreJobFilter selects restore jobs: ListRestoreJobs's filters. Zero fields do not filter.
 type RestoreJobFilter struct {
-	AccountID, ResourceType, Status                            string
+	AccountID, ResourceType, Status, RestoreTestingPlanARN     string
 	CreatedAfter, CreatedBefore, CompleteAfter, CompleteBefore time.Time
 }
 
@@ -75,12 +75,18 @@ type RestoreJob struct {
 	CreatedResourceARN, IAMRoleARN                              string
 	CreationDate, CompletionDate, RecoveryPointCreationDate     time.Time
 	BackupSizeInBytes                                           int64
+	// RestoreTestingPlanARN is set on the jobs a restore testing plan started, with the outcome
+	// of their validation and of the cleanup of what they restored.
+	RestoreTestingPlanARN                     string
+	ValidationStatus, ValidationStatusMessage string
+	DeletionStatus, DeletionStatusMessage     string
 }
 
 // ListRestoreJobs lists the restore jobs f selects.
 func ListRestoreJobs(ctx context.Context, c *backup.Client, f RestoreJobFilter) ([]RestoreJob, error) {
 	in := &backup.ListRestoreJobsInput{ByAccountId: optional(f.AccountID), ByResourceType: optional(f.ResourceType), ByStatus: types.RestoreJobStatus(f.Status),
-		ByCreatedAfter: optionalTime(f.CreatedAfter), ByCreatedBefore: optionalTime(f.CreatedBefore),
+		ByRestoreTestingPlanArn: optional(f.RestoreTestingPlanARN),
+		ByCreatedAfter:          optionalTime(f.CreatedAfter), ByCreatedBefore: optionalTime(f.CreatedBefore),
 		ByCompleteAfter: optionalTime(f.CompleteAfter), ByCompleteBefore: optionalTime(f.CompleteBefore)}
 	var out []RestoreJob
 	p := backup.NewListRestoreJobsPaginator(c, in)
@@ -90,13 +96,19 @@ func ListRestoreJobs(ctx context.Context, c *backup.Client, f RestoreJobFilter) 
 			return nil, fmt.Errorf("list restore jobs: %w", err)
 		}
 		for _, j := range page.RestoreJobs {
-			out = append(out, RestoreJob{
+			rj := RestoreJob{
 				ID: aws.ToString(j.RestoreJobId), AccountID: aws.ToString(j.AccountId), Status: string(j.Status), StatusMessage: aws.ToString(j.StatusMessage),
 				PercentDone: aws.ToString(j.PercentDone), RecoveryPointARN: aws.ToString(j.RecoveryPointArn), VaultARN: aws.ToString(j.BackupVaultArn),
 				ResourceType: aws.ToString(j.ResourceType), SourceResourceARN: aws.ToString(j.SourceResourceArn), CreatedResourceARN: aws.ToString(j.CreatedResourceArn),
 				IAMRoleARN: aws.ToString(j.IamRoleArn), CreationDate: aws.ToTime(j.CreationDate), CompletionDate: aws.ToTime(j.CompletionDate),
 				RecoveryPointCreationDate: aws.ToTime(j.RecoveryPointCreationDate), BackupSizeInBytes: aws.ToInt64(j.BackupSizeInBytes),
-			})
+				ValidationStatus: string(j.ValidationStatus), ValidationStatusMessage: aws.ToString(j.ValidationStatusMessage),
+				DeletionStatus: string(j.DeletionStatus), DeletionStatusMessage: aws.ToString(j.DeletionStatusMessage),
+			}
+			if j.CreatedBy != nil {
+				rj.RestoreTestingPlanARN = aws.ToString(j.CreatedBy.RestoreTestingPlanArn)
+			}
+			out = append(out, rj)
 		}
 	}
 	return out, nil

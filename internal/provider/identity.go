@@ -60,6 +60,15 @@ var (
 		{"vault_name", "vault_name", "Name of the vault holding the recovery point."},
 		{"arn", "id", "ARN of the recovery point."},
 	}}
+	identityOfRestoreTestingPlan = identitySpec{attrs: []identityAttribute{
+		{"name", "name", "Name of the restore testing plan."},
+	}}
+	// The restore testing selection's import ID is SELECTION_NAME:PLAN_NAME, as the AWS
+	// provider's is.
+	identityOfRestoreTestingSelection = identitySpec{sep: ":", attrs: []identityAttribute{
+		{"name", "name", "Name of the restore testing selection."},
+		{"restore_testing_plan_name", "restore_testing_plan_name", "Name of the restore testing plan the selection belongs to."},
+	}}
 	identityOfProtectedResource = identitySpec{attrs: []identityAttribute{
 		{"arn", "id", "ARN of the protected resource."},
 	}}

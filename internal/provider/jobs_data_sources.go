@@ -181,16 +181,17 @@ func (d *backupJobsDataSource) Read(ctx context.Context, req datasource.ReadRequ
 type restoreJobsDataSource struct{ c *clients }
 
 type restoreJobsModel struct {
-	ID             types.String `tfsdk:"id"`
-	AccountID      types.String `tfsdk:"account_id"`
-	ResourceType   types.String `tfsdk:"resource_type"`
-	Status         types.String `tfsdk:"status"`
-	CreatedAfter   types.String `tfsdk:"created_after"`
-	CreatedBefore  types.String `tfsdk:"created_before"`
-	CompleteAfter  types.String `tfsdk:"complete_after"`
-	CompleteBefore types.String `tfsdk:"complete_before"`
-	IDs            types.List   `tfsdk:"ids"`
-	RestoreJobs    types.List   `tfsdk:"restore_jobs"`
+	ID                    types.String `tfsdk:"id"`
+	AccountID             types.String `tfsdk:"account_id"`
+	ResourceType          types.String `tfsdk:"resource_type"`
+	Status                types.String `tfsdk:"status"`
+	RestoreTestingPlanARN types.String `tfsdk:"restore_testing_plan_arn"`
+	CreatedAfter          types.String `tfsdk:"created_after"`
+	CreatedBefore         types.String `tfsdk:"created_before"`
+	CompleteAfter         types.String `tfsdk:"complete_after"`
+	CompleteBefore        types.String `tfsdk:"complete_before"`
+	IDs                   types.List   `tfsdk:"ids"`
+	RestoreJobs           types.List   `tfsdk:"restore_jobs"`
 }
 
 var restoreJobItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -198,7 +199,8 @@ var restoreJobItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"percent_done": types.StringType, "recovery_point_arn": types.StringType, "vault_arn": types.StringType, "resource_type": types.StringType,
 	"source_resource_arn": types.StringType, "created_resource_arn": types.StringType, "iam_role_arn": types.StringType,
 	"creation_date": types.StringType, "completion_date": types.StringType, "recovery_point_creation_date": types.StringType,
-	"backup_size_bytes": types.Int64Type,
+	"backup_size_bytes": types.Int64Type, "restore_testing_plan_arn": types.StringType, "validation_status": types.StringType,
+	"validation_status_message": types.StringType, "deletion_status": types.StringType, "deletion_status_message": types.StringType,
 }}
 
 func (d *restoreJobsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -217,6 +219,10 @@ func (d *restoreJobsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			Optional: true, MarkdownDescription: "Only jobs in this status: `PENDING`, `RUNNING`, `COMPLETED`, `ABORTED` or `FAILED`.",
 			Validators: []validator.String{stringvalidator.OneOf(enumStrings(backuptypes.RestoreJobStatusPending, backuptypes.RestoreJobStatusRunning,
 				backuptypes.RestoreJobStatusCompleted, backuptypes.RestoreJobStatusAborted, backuptypes.RestoreJobStatusFailed)...)},
+		},
+		"restore_testing_plan_arn": schema.StringAttribute{
+			Optional: true, MarkdownDescription: "Only the restore tests this restore testing plan started (its `arn`).",
+			Validators: []validator.String{stringvalidator.RegexMatches(arnPattern, "must be the ARN of a restore testing plan, such as backup_restore_testing_plan.x.arn")},
 		},
 		"ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "IDs of the jobs, oldest first."},
 		"restore_jobs": schema.ListNestedAttribute{
@@ -237,6 +243,12 @@ func (d *restoreJobsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				"completion_date":              str("When the job ended (RFC 3339)."),
 				"recovery_point_creation_date": str("When the restored point was created (RFC 3339)."),
 				"backup_size_bytes":            schema.Int64Attribute{Computed: true, MarkdownDescription: "Size of the data restored."},
+				"restore_testing_plan_arn":     str("Restore testing plan that started the job; empty for a restore started otherwise."),
+				"validation_status": str("Outcome of a restore test's validation: `VALIDATING`, `SUCCESSFUL`, `FAILED` or `TIMED_OUT`; " +
+					"empty when nothing validates the job."),
+				"validation_status_message": str("What the validation found."),
+				"deletion_status":           str("Cleanup of what a restore test restored: `DELETING`, `SUCCESSFUL` or `FAILED`; empty when nothing is to be deleted."),
+				"deletion_status_message":   str("Why the cleanup failed, or what it did."),
 			}},
 		},
 	}
@@ -260,7 +272,8 @@ func (d *restoreJobsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	f := awsbackup.RestoreJobFilter{AccountID: m.AccountID.ValueString(), ResourceType: m.ResourceType.ValueString(), Status: m.Status.ValueString(),
-		CreatedAfter: parseTime(m.CreatedAfter), CreatedBefore: parseTime(m.CreatedBefore), CompleteAfter: parseTime(m.CompleteAfter), CompleteBefore: parseTime(m.CompleteBefore)}
+		RestoreTestingPlanARN: m.RestoreTestingPlanARN.ValueString(),
+		CreatedAfter:          parseTime(m.CreatedAfter), CreatedBefore: parseTime(m.CreatedBefore), CompleteAfter: parseTime(m.CompleteAfter), CompleteBefore: parseTime(m.CompleteBefore)}
 	jobs, err := awsbackup.ListRestoreJobs(ctx, d.c.Backup, f)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "listing restore jobs", err)
@@ -276,12 +289,14 @@ func (d *restoreJobsDataSource) Read(ctx context.Context, req datasource.ReadReq
 			"vault_arn": types.StringValue(j.VaultARN), "resource_type": types.StringValue(j.ResourceType), "source_resource_arn": types.StringValue(j.SourceResourceARN),
 			"created_resource_arn": types.StringValue(j.CreatedResourceARN), "iam_role_arn": types.StringValue(j.IAMRoleARN),
 			"creation_date": rfc(j.CreationDate), "completion_date": rfc(j.CompletionDate), "recovery_point_creation_date": rfc(j.RecoveryPointCreationDate),
-			"backup_size_bytes": types.Int64Value(j.BackupSizeInBytes),
+			"backup_size_bytes": types.Int64Value(j.BackupSizeInBytes), "restore_testing_plan_arn": types.StringValue(j.RestoreTestingPlanARN),
+			"validation_status": types.StringValue(j.ValidationStatus), "validation_status_message": types.StringValue(j.ValidationStatusMessage),
+			"deletion_status": types.StringValue(j.DeletionStatus), "deletion_status_message": types.StringValue(j.DeletionStatusMessage),
 		}))
 	}
 	m.IDs = types.ListValueMust(types.StringType, ids)
 	m.RestoreJobs = types.ListValueMust(restoreJobItemType, items)
-	m.ID = types.StringValue(strings.Join([]string{d.c.Region, f.AccountID, f.ResourceType, f.Status,
+	m.ID = types.StringValue(strings.Join([]string{d.c.Region, f.AccountID, f.ResourceType, f.Status, f.RestoreTestingPlanARN,
 		m.CreatedAfter.ValueString(), m.CreatedBefore.ValueString(), m.CompleteAfter.ValueString(), m.CompleteBefore.ValueString()}, "|"))
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

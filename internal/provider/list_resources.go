@@ -44,8 +44,9 @@ type lister func(ctx context.Context, c *clients, config listConfig, yield func(
 
 // listConfig holds the list blocks' optional filters; a list resource declares those it takes.
 type listConfig struct {
-	VaultName types.String `tfsdk:"vault_name"`
-	PlanID    types.String `tfsdk:"plan_id"`
+	VaultName              types.String `tfsdk:"vault_name"`
+	PlanID                 types.String `tfsdk:"plan_id"`
+	RestoreTestingPlanName types.String `tfsdk:"restore_testing_plan_name"`
 }
 
 // listFilter is a filter attribute of a list block.
@@ -56,6 +57,8 @@ type listFilter struct {
 var (
 	filterVaultName = listFilter{"vault_name", "Only the recovery points of this vault. Unset: those of every vault."}
 	filterPlanID    = listFilter{"plan_id", "Only the selections of this backup plan. Unset: those of every plan."}
+
+	filterRestoreTestingPlanName = listFilter{"restore_testing_plan_name", "Only the selections of this restore testing plan. Unset: those of every plan."}
 )
 
 // listResource lists one managed resource type.
@@ -103,6 +106,8 @@ func (l *listResource) List(ctx context.Context, req list.ListRequest, stream *l
 			config.VaultName = v
 		case filterPlanID:
 			config.PlanID = v
+		case filterRestoreTestingPlanName:
+			config.RestoreTestingPlanName = v
 		}
 	}
 	if l.c == nil {
@@ -219,6 +224,11 @@ func listResources() []func() list.ListResource {
 			spec: identityOfProtectedResource, newResource: NewProtectedResourceResource, list: listProtectedResources}),
 		lr(listResource{typeSuffix: "_restore_job", description: "Every restore job.",
 			spec: identityByID("ID of the restore job."), newResource: NewRestoreJobResource, list: listRestoreJobs}),
+		lr(listResource{typeSuffix: "_restore_testing_plan", description: "Every restore testing plan.",
+			spec: identityOfRestoreTestingPlan, newResource: NewRestoreTestingPlanResource, list: listRestoreTestingPlans}),
+		lr(listResource{typeSuffix: "_restore_testing_selection", description: "The restore testing selections of one plan, or of every plan.",
+			filters: []listFilter{filterRestoreTestingPlanName}, spec: identityOfRestoreTestingSelection,
+			newResource: NewRestoreTestingSelectionResource, list: listRestoreTestingSelections}),
 	}
 }
 
@@ -427,6 +437,52 @@ func listRestoreJobs(ctx context.Context, c *clients, _ listConfig, yield func(l
 		id := aws.ToString(j.RestoreJobId)
 		if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("restore job %s (%s)", id, j.Status)}) {
 			return nil
+		}
+	}
+	return nil
+}
+
+func listRestoreTestingPlans(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+	p := backup.NewListRestoreTestingPlansPaginator(c.Backup, &backup.ListRestoreTestingPlansInput{})
+	for plan, err := range allItems(ctx, p, func(o *backup.ListRestoreTestingPlansOutput) []backuptypes.RestoreTestingPlanForList {
+		return o.RestoreTestingPlans
+	}) {
+		if err != nil {
+			return err
+		}
+		name := aws.ToString(plan.RestoreTestingPlanName)
+		if !yield(listedItem{identity: []string{name}, displayName: fmt.Sprintf("%s (%s)", name, aws.ToString(plan.ScheduleExpression))}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func listRestoreTestingSelections(ctx context.Context, c *clients, config listConfig, yield func(listedItem) bool) error {
+	planNames := []string{config.RestoreTestingPlanName.ValueString()}
+	if config.RestoreTestingPlanName.IsNull() {
+		planNames = nil
+		err := listRestoreTestingPlans(ctx, c, config, func(item listedItem) bool {
+			planNames = append(planNames, item.identity[0])
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, planName := range planNames {
+		p := backup.NewListRestoreTestingSelectionsPaginator(c.Backup, &backup.ListRestoreTestingSelectionsInput{RestoreTestingPlanName: aws.String(planName)})
+		for s, err := range allItems(ctx, p, func(o *backup.ListRestoreTestingSelectionsOutput) []backuptypes.RestoreTestingSelectionForList {
+			return o.RestoreTestingSelections
+		}) {
+			if err != nil {
+				return err
+			}
+			name := aws.ToString(s.RestoreTestingSelectionName)
+			display := fmt.Sprintf("%s (%s, plan %s)", name, aws.ToString(s.ProtectedResourceType), planName)
+			if !yield(listedItem{identity: []string{name, planName}, displayName: display}) {
+				return nil
+			}
 		}
 	}
 	return nil

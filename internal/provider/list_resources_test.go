@@ -22,7 +22,7 @@ import (
 
 var wantListResources = []string{
 	"backup_legal_hold", "backup_logically_air_gapped_vault", "backup_plan", "backup_protected_resource",
-	"backup_recovery_point", "backup_restore_job", "backup_selection", "backup_vault",
+	"backup_recovery_point", "backup_restore_job", "backup_restore_testing_plan", "backup_restore_testing_selection", "backup_selection", "backup_vault",
 	"backup_vault_lock", "backup_vault_notifications", "backup_vault_policy",
 }
 

@@ -236,6 +236,8 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		withIdentity(NewRecoveryPointResource, identityOfRecoveryPoint),
 		withIdentity(NewRestoreJobResource, identityByID("ID of the restore job.")),
 		withIdentity(NewLegalHoldResource, identityByID("ID of the legal hold.")),
+		withIdentity(NewRestoreTestingPlanResource, identityOfRestoreTestingPlan),
+		withIdentity(NewRestoreTestingSelectionResource, identityOfRestoreTestingSelection),
 		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
 	}
 }
@@ -253,6 +255,8 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewCopyJobsDataSource,
 		NewBackupJobsDataSource,
 		NewRestoreJobsDataSource,
+		NewRestoreTestingPlanDataSource,
+		NewRestoreTestingSelectionDataSource,
 	}
 }
 

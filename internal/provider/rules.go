@@ -39,9 +39,15 @@ var tfNames = strings.NewReplacer(
 // addRuleError reports a rule's refusal on the attribute at p, with the API's error code that the
 // engine would answer at apply.
 func addRuleError(diags *diag.Diagnostics, p path.Path, summary string, err error) {
+	addRuleErrorNamed(diags, p, summary, err, tfNames)
+}
+
+// addRuleErrorNamed is addRuleError for a resource whose attributes name the API's members
+// differently from the backup plan's (names turns them into its attributes').
+func addRuleErrorNamed(diags *diag.Diagnostics, p path.Path, summary string, err error, names *strings.Replacer) {
 	detail := err.Error()
 	if e, ok := apierr.As(err); ok {
-		detail = e.Code + ": " + tfNames.Replace(e.Message) + "."
+		detail = e.Code + ": " + names.Replace(e.Message) + "."
 	}
 	diags.AddAttributeError(p, summary, detail)
 }

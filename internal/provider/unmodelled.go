@@ -316,4 +316,21 @@ var modelAnswers = map[string][]string{
 	"GetRestoreJobMetadata": {
 		"Metadata{}", "RestoreJobId",
 	},
+	"GetRestoreTestingPlan": {
+		"RestoreTestingPlan.CreationTime", "RestoreTestingPlan.CreatorRequestId", "RestoreTestingPlan.LastExecutionTime",
+		"RestoreTestingPlan.LastUpdateTime", "RestoreTestingPlan.RecoveryPointSelection.Algorithm",
+		"RestoreTestingPlan.RecoveryPointSelection.ExcludeVaults[]", "RestoreTestingPlan.RecoveryPointSelection.IncludeVaults[]",
+		"RestoreTestingPlan.RecoveryPointSelection.RecoveryPointTypes[]", "RestoreTestingPlan.RecoveryPointSelection.SelectionWindowDays",
+		"RestoreTestingPlan.RestoreTestingPlanArn", "RestoreTestingPlan.RestoreTestingPlanName", "RestoreTestingPlan.ScheduleExpression",
+		"RestoreTestingPlan.ScheduleExpressionTimezone", "RestoreTestingPlan.StartWindowHours",
+	},
+	"GetRestoreTestingSelection": {
+		"RestoreTestingSelection.CreationTime", "RestoreTestingSelection.CreatorRequestId", "RestoreTestingSelection.IamRoleArn",
+		"RestoreTestingSelection.ProtectedResourceArns[]", "RestoreTestingSelection.ProtectedResourceConditions.StringEquals[].Key",
+		"RestoreTestingSelection.ProtectedResourceConditions.StringEquals[].Value",
+		"RestoreTestingSelection.ProtectedResourceConditions.StringNotEquals[].Key",
+		"RestoreTestingSelection.ProtectedResourceConditions.StringNotEquals[].Value", "RestoreTestingSelection.ProtectedResourceType",
+		"RestoreTestingSelection.RestoreMetadataOverrides{}", "RestoreTestingSelection.RestoreTestingPlanName",
+		"RestoreTestingSelection.RestoreTestingSelectionName", "RestoreTestingSelection.ValidationWindowHours",
+	},
 }

@@ -28,6 +28,25 @@ func checkTimeTravelGuide(t *testing.T, tool tfTool) {
 	}
 }
 
+// The time-travel guide's restore testing example (examples/guides/time-travel/restore-testing)
+// passes on both tools: a month of weekly restore tests, each validated and cleaned up.
+func TestTerraformTest_restoreTestingGuideExamplePasses(t *testing.T) {
+	checkRestoreTestingGuide(t, terraformCLI(t))
+}
+
+func TestOpenTofuTest_restoreTestingGuideExamplePasses(t *testing.T) {
+	checkRestoreTestingGuide(t, tofuCLI(t))
+}
+
+func checkRestoreTestingGuide(t *testing.T, tool tfTool) {
+	w := newCLIWorkspace(t, tool, "../../examples/guides/time-travel/restore-testing", nil)
+	w.MustRun("init", "-no-color", "-input=false")
+	out := w.MustRun("test", "-no-color")
+	if !strings.Contains(out, "3 passed, 0 failed") {
+		t.Fatalf("%s test printed:\n%s", tool.name, out)
+	}
+}
+
 // The quickstart (`make demo`) applies on OpenTofu as on Terraform, restores the directory,
 // and plans no changes afterwards.
 func TestOpenTofu_quickstartAppliesRestoresAndPlansNoChanges(t *testing.T) {

@@ -87,6 +87,11 @@ func splitOverrides(resourceType string, overrides map[string]string) (map[strin
 // ProtectedResourceArns: ["*"], but not both" (API_RestoreTestingSelectionForCreate.html);
 // conditions filter the wildcard's resources by tag, so they go with "*" only.
 func checkSelectionResources(arns []string, cond *wire.ProtectedResourceConditions) error {
+	if cond != nil && len(cond.StringEquals)+len(cond.StringNotEquals) == 0 {
+		// Empty conditions are none: AWS answers {"StringEquals": [], "StringNotEquals": []} for a
+		// selection without any, and an update clears them by sending that.
+		cond = nil
+	}
 	if len(arns) == 0 && cond == nil {
 		return apierr.Missing(`RestoreTestingSelection.ProtectedResourceArns is required: ["*"] for every protected resource of the type (narrowed by ProtectedResourceConditions), or their ARNs`)
 	}
