@@ -138,7 +138,7 @@ func TestParametersAreCheckedAndDefaulted(t *testing.T) {
 	for params, want := range map[string]map[string]string{
 		"InvalidParameterValueException: FrameworkControls[0]: control BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK parameter requiredRetentionDays: \"x\" is not a whole number": {"requiredRetentionDays": "x"},
 		"has no parameter \"retention\"":        {"retention": "1"},
-		"more than 31 days":                    {"requiredFrequencyValue": "40"},
+		"more than 31 days":                     {"requiredFrequencyValue": "40"},
 		"\"weeks\" is not allowed: give one of": {"requiredFrequencyUnit": "weeks"},
 	} {
 		_, err := CheckParameters("FrameworkControls[0]", c, want)
