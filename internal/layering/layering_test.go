@@ -43,10 +43,13 @@ var floors = map[string]int{
 	"internal/engine/resources/efs": 3, "internal/engine/resources/rds": 3, "internal/engine/resources/s3": 3,
 	// 4: the connectors, the configuration, the durable task queue.
 	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/queue": 4,
+	// Report delivery to S3 (over the S3 connector's client) or a directory.
+	"internal/engine/reports/delivery": 4,
 	// 5: the stored records (they hold connectors' resource and restore plan types).
 	"internal/engine/records": 5,
-	// 6: event delivery, over records and the queue.
-	"internal/engine/events": 6,
+	// 6: event delivery, over records and the queue; Backup Audit Manager's reading of the
+	// records (state snapshots, stored evaluations, report rows).
+	"internal/engine/events": 6, "internal/engine/auditing": 6,
 	// 7: job execution: the handlers of every job kind and the job state writes.
 	"internal/engine/jobs": 7,
 	// 8: the scheduler.

@@ -144,6 +144,7 @@ func (s *Service) CreateFramework(ctx context.Context, in *wire.CreateFrameworkI
 	if err != nil {
 		return nil, internal("create framework", err)
 	}
+	s.sched.Wake()
 	return &wire.CreateFrameworkOutput{FrameworkArn: f.ARN, FrameworkName: f.Name}, nil
 }
 
@@ -208,6 +209,7 @@ func (s *Service) UpdateFramework(ctx context.Context, in *wire.UpdateFrameworkI
 	if err != nil {
 		return nil, internal("update framework", err)
 	}
+	s.sched.Wake()
 	return &wire.UpdateFrameworkOutput{CreationTime: wire.NewTimestamp(f.CreationTime), FrameworkArn: f.ARN, FrameworkName: f.Name}, nil
 }
 
