@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 )
 
 // Frameworks and report plans through the SDK: created with AWS's defaults filled in, described,
@@ -111,5 +114,96 @@ func TestFrameworkAndReportPlanCRUDThroughSDK(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Errorf("DescribeFramework after delete: err = %v", err)
+	}
+}
+
+func (e *jobEnv) waitReport(t *testing.T, id string) *types.ReportJob {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := e.c.DescribeReportJob(context.Background(), &backup.DescribeReportJobInput{ReportJobId: aws.String(id)})
+		if err != nil {
+			t.Fatalf("DescribeReportJob: %v", err)
+		}
+		if s := aws.ToString(out.ReportJob.Status); s != "CREATED" && s != "RUNNING" {
+			return out.ReportJob
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("report job %s still %s after 60s", id, aws.ToString(out.ReportJob.Status))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A backup job report delivered to the configured directory: a delivery that fails leaves the
+// job FAILED with the reason and the plan's last successful run unset; the plan's daily run on
+// the engine clock tries again, and delivers the CSV and JSON, whose rows are the day's backup
+// job.
+func TestReportJobFailsThenTheDailyRunDelivers(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	fake := clock.NewFake(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC))
+	e := newJobEnv(t, engine.Options{Clock: fake, Config: &config.Config{Reports: config.Reports{Directory: out}}})
+	src := filepath.Join(t.TempDir(), "data")
+	writeSmallTree(t, src, 1)
+	arn := e.register(t, src)
+	e.vault(t, "main")
+	job := e.backup(t, "main", arn)
+
+	if _, err := e.c.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String("jobs"),
+		ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"CSV", "JSON"}},
+		ReportSetting:         &types.ReportSetting{ReportTemplate: aws.String("BACKUP_JOB_REPORT")}}); err != nil {
+		t.Fatal(err)
+	}
+	// A file where the bucket's directory would go: the delivery fails.
+	if err := os.WriteFile(filepath.Join(out, "reports"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started, err := e.c.StartReportJob(ctx, &backup.StartReportJobInput{ReportPlanName: aws.String("jobs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := e.waitReport(t, aws.ToString(started.ReportJobId))
+	if aws.ToString(failed.Status) != "FAILED" || !strings.Contains(aws.ToString(failed.StatusMessage), "could not be delivered") || failed.ReportDestination == nil || len(failed.ReportDestination.S3Keys) != 0 {
+		t.Errorf("the undeliverable report job = %+v", failed)
+	}
+	plan, err := e.c.DescribeReportPlan(ctx, &backup.DescribeReportPlanInput{ReportPlanName: aws.String("jobs")})
+	if err != nil || plan.ReportPlan.LastAttemptedExecutionTime == nil || plan.ReportPlan.LastSuccessfulExecutionTime != nil {
+		t.Errorf("the plan after a failed run = %+v, %v", plan, err)
+	}
+
+	if err := os.Remove(filepath.Join(out, "reports")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.reg.AdvanceClock(ctx, "24h", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.c.ListReportJobs(ctx, &backup.ListReportJobsInput{ByReportPlanName: aws.String("jobs")})
+	if err != nil || len(list.ReportJobs) != 2 {
+		t.Fatalf("ListReportJobs after a day = %+v, %v", list, err)
+	}
+	daily := e.waitReport(t, aws.ToString(list.ReportJobs[1].ReportJobId))
+	if aws.ToString(daily.Status) != "COMPLETED" || len(daily.ReportDestination.S3Keys) != 2 || !daily.CreationTime.Equal(fake.Now()) {
+		t.Fatalf("the daily report job = %+v", daily)
+	}
+	for _, key := range daily.ReportDestination.S3Keys {
+		if !strings.HasPrefix(key, "Backup/us-east-1/2024/03/02/jobs_BACKUP_JOB_REPORT_20240302T090000Z.") {
+			t.Errorf("key %s is not AWS's layout", key)
+		}
+		body, err := os.ReadFile(filepath.Join(out, "reports", key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), aws.ToString(job.BackupJobId)) || !strings.Contains(string(body), arn) {
+			t.Errorf("%s does not list backup job %s of %s:\n%s", key, aws.ToString(job.BackupJobId), arn, body)
+		}
+	}
+	failedOnly, err := e.c.ListReportJobs(ctx, &backup.ListReportJobsInput{ByStatus: aws.String("FAILED")})
+	if err != nil || len(failedOnly.ReportJobs) != 1 || aws.ToString(failedOnly.ReportJobs[0].ReportJobId) != aws.ToString(started.ReportJobId) {
+		t.Errorf("ListReportJobs ByStatus FAILED = %+v, %v", failedOnly, err)
+	}
+	plan, err = e.c.DescribeReportPlan(ctx, &backup.DescribeReportPlanInput{ReportPlanName: aws.String("jobs")})
+	if err != nil || !plan.ReportPlan.LastSuccessfulExecutionTime.Equal(fake.Now()) {
+		t.Errorf("the plan after the daily run = %+v, %v", plan.ReportPlan, err)
 	}
 }
