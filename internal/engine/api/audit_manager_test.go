@@ -101,6 +101,29 @@ func TestFrameworkAndReportPlanCRUDThroughSDK(t *testing.T) {
 		len(p.ReportDeliveryChannel.Formats) != 1 || p.ReportDeliveryChannel.Formats[0] != "CSV" || p.ReportSetting.NumberOfFrameworks != 1 {
 		t.Errorf("DescribeReportPlan = %+v / %+v / %+v", p, p.ReportDeliveryChannel, p.ReportSetting)
 	}
+	for name, in := range map[string]*backup.UpdateReportPlanInput{
+		"InvalidParameterValueException: SCAN_JOB_REPORT": {ReportPlanName: aws.String("daily"), ReportSetting: &types.ReportSetting{ReportTemplate: aws.String("SCAN_JOB_REPORT")}},
+		"InvalidParameterValueException: Formats[1]": {ReportPlanName: aws.String("daily"),
+			ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"CSV", "XML"}}},
+		"InvalidParameterValueException: FrameworkArns applies only": {ReportPlanName: aws.String("daily"),
+			ReportSetting: &types.ReportSetting{ReportTemplate: aws.String("BACKUP_JOB_REPORT"), FrameworkArns: []string{arn}}},
+		"ResourceNotFoundException: report plan nope": {ReportPlanName: aws.String("nope")},
+	} {
+		_, err := e.c.UpdateReportPlan(ctx, in)
+		code, text, _ := strings.Cut(name, ": ")
+		if err == nil || !strings.Contains(err.Error(), code) || !strings.Contains(err.Error(), text) {
+			t.Errorf("%s: UpdateReportPlan err = %v", name, err)
+		}
+	}
+	if _, err := e.c.UpdateReportPlan(ctx, &backup.UpdateReportPlanInput{ReportPlanName: aws.String("daily"), ReportPlanDescription: aws.String("for the auditor"),
+		ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"JSON", "CSV"}}}); err != nil {
+		t.Fatal(err)
+	}
+	plans, err := e.c.ListReportPlans(ctx, &backup.ListReportPlansInput{})
+	if err != nil || len(plans.ReportPlans) != 1 || aws.ToString(plans.ReportPlans[0].ReportPlanDescription) != "for the auditor" ||
+		len(plans.ReportPlans[0].ReportDeliveryChannel.Formats) != 2 || aws.ToString(plans.ReportPlans[0].ReportSetting.ReportTemplate) != "CONTROL_COMPLIANCE_REPORT" {
+		t.Errorf("ListReportPlans after update = %+v, %v", plans, err)
+	}
 	if _, err := e.c.DeleteFramework(ctx, &backup.DeleteFrameworkInput{FrameworkName: aws.String("audit")}); err == nil || !strings.Contains(err.Error(), "ConflictException") {
 		t.Errorf("deleting a framework a report plan uses: err = %v", err)
 	}
@@ -149,6 +172,21 @@ func TestReportJobFailsThenTheDailyRunDelivers(t *testing.T) {
 	arn := e.register(t, src)
 	e.vault(t, "main")
 	job := e.backup(t, "main", arn)
+
+	// The compliance endpoint: the resource is in no plan, and its point is encrypted.
+	if _, err := e.c.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("f"), FrameworkControls: []types.FrameworkControl{
+		{ControlName: aws.String("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN")}, {ControlName: aws.String("BACKUP_RECOVERY_POINT_ENCRYPTED")}}}); err != nil {
+		t.Fatal(err)
+	}
+	verdicts, err := e.reg.GetFrameworkCompliance(ctx, "f")
+	if err != nil || verdicts.ComplianceStatus != "NON_COMPLIANT" || len(verdicts.Results) != 2 ||
+		verdicts.Results[0].ResourceArn != arn || verdicts.Results[0].ComplianceStatus != "NON_COMPLIANT" || !strings.Contains(verdicts.Results[0].Reason, "no backup plan") ||
+		verdicts.Results[1].ResourceArn != aws.ToString(job.RecoveryPointArn) || verdicts.Results[1].ComplianceStatus != "COMPLIANT" {
+		t.Errorf("GetFrameworkCompliance = %+v, %v", verdicts, err)
+	}
+	if _, err := e.reg.GetFrameworkCompliance(ctx, "nope"); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("an unknown framework's compliance: err = %v", err)
+	}
 
 	if _, err := e.c.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String("jobs"),
 		ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"CSV", "JSON"}},
