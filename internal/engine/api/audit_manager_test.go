@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -243,5 +245,99 @@ func TestReportJobFailsThenTheDailyRunDelivers(t *testing.T) {
 	plan, err = e.c.DescribeReportPlan(ctx, &backup.DescribeReportPlanInput{ReportPlanName: aws.String("jobs")})
 	if err != nil || !plan.ReportPlan.LastSuccessfulExecutionTime.Equal(fake.Now()) {
 		t.Errorf("the plan after the daily run = %+v, %v", plan.ReportPlan, err)
+	}
+}
+
+// Copy and restore job reports in JSON, and a control compliance report, each from the jobs the
+// engine ran: every template's rows are the engine's records.
+func TestCopyRestoreAndControlReports(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	e := newJobEnv(t, engine.Options{Clock: clock.NewFake(time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)), Config: &config.Config{Reports: config.Reports{Directory: out}}})
+	src := filepath.Join(t.TempDir(), "data")
+	writeSmallTree(t, src, 2)
+	arn := e.register(t, src)
+	e.vault(t, "main")
+	e.vault(t, "second")
+	point := aws.ToString(e.backup(t, "main", arn).RecoveryPointArn)
+	cp := e.waitCopy(t, e.startCopy(t, &backup.StartCopyJobInput{SourceBackupVaultName: aws.String("main"), RecoveryPointArn: aws.String(point),
+		DestinationBackupVaultArn: aws.String("arn:aws:backup:us-east-1:" + e.srv.Key.AccountID + ":backup-vault:second")}))
+	meta, err := e.c.GetRecoveryPointRestoreMetadata(ctx, &backup.GetRecoveryPointRestoreMetadataInput{BackupVaultName: aws.String("main"), RecoveryPointArn: aws.String(point)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.RestoreMetadata["destination-path"] = filepath.Join(t.TempDir(), "restored")
+	rs, err := e.c.StartRestoreJob(ctx, &backup.StartRestoreJobInput{RecoveryPointArn: aws.String(point), Metadata: meta.RestoreMetadata, IamRoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.waitRestore(t, aws.ToString(rs.RestoreJobId)); r.Status != types.RestoreJobStatusCompleted {
+		t.Fatalf("restore ended %s", r.Status)
+	}
+	fw, err := e.c.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("f"), FrameworkControls: []types.FrameworkControl{
+		{ControlName: aws.String("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN")}, {ControlName: aws.String("RESTORE_TIME_FOR_RESOURCES_MEET_TARGET")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	report := func(name, template string, frameworks ...string) map[string]any {
+		t.Helper()
+		if _, err := e.c.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String(name),
+			ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"JSON"}},
+			ReportSetting:         &types.ReportSetting{ReportTemplate: aws.String(template), FrameworkArns: frameworks}}); err != nil {
+			t.Fatal(err)
+		}
+		started, err := e.c.StartReportJob(ctx, &backup.StartReportJobInput{ReportPlanName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := e.waitReport(t, aws.ToString(started.ReportJobId))
+		if aws.ToString(job.Status) != "COMPLETED" || len(job.ReportDestination.S3Keys) != 1 || aws.ToString(job.ReportTemplate) != template {
+			t.Fatalf("%s job = %+v", template, job)
+		}
+		body, err := os.ReadFile(filepath.Join(out, "reports", job.ReportDestination.S3Keys[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			ReportItems []map[string]any `json:"reportItems"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil || len(doc.ReportItems) != 1 {
+			t.Fatalf("%s: %s, %v", template, body, err)
+		}
+		return doc.ReportItems[0]
+	}
+	if row := report("copies", "COPY_JOB_REPORT"); row["Copy Job ID"] != aws.ToString(cp.CopyJobId) || row["Source Recovery Point ARN"] != point ||
+		row["Destination Recovery Point ARN"] != aws.ToString(cp.DestinationRecoveryPointArn) || row["Job Status"] != "COMPLETED" || row["Resource ARN"] != arn {
+		t.Errorf("copy job report row = %v", row)
+	}
+	if row := report("restores", "RESTORE_JOB_REPORT"); row["Restore Job ID"] != aws.ToString(rs.RestoreJobId) || row["Recovery Point ARN"] != point || row["Job Status"] != "COMPLETED" {
+		t.Errorf("restore job report row = %v", row)
+	}
+	// One row per control that judged something; the restore was quick, the resource is in no plan.
+	if _, err := e.c.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String("controls"),
+		ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), Formats: []string{"CSV"}},
+		ReportSetting:         &types.ReportSetting{ReportTemplate: aws.String("CONTROL_COMPLIANCE_REPORT"), FrameworkArns: []string{aws.ToString(fw.FrameworkArn)}}}); err != nil {
+		t.Fatal(err)
+	}
+	started, err := e.c.StartReportJob(ctx, &backup.StartReportJobInput{ReportPlanName: aws.String("controls")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := e.waitReport(t, aws.ToString(started.ReportJobId))
+	body, err := os.ReadFile(filepath.Join(out, "reports", job.ReportDestination.S3Keys[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvRows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil || len(csvRows) != 3 {
+		t.Fatalf("control report = %q, %v", body, err)
+	}
+	status := map[string]string{}
+	for _, r := range csvRows[1:] {
+		status[r[6]] = r[7] // Control Name, Control Compliance Status
+	}
+	if status["BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"] != "NON_COMPLIANT" || status["RESTORE_TIME_FOR_RESOURCES_MEET_TARGET"] != "COMPLIANT" {
+		t.Errorf("control report statuses = %v", status)
 	}
 }
