@@ -242,6 +242,10 @@ func TestReportJobFailsThenTheDailyRunDelivers(t *testing.T) {
 	if err != nil || len(failedOnly.ReportJobs) != 1 || aws.ToString(failedOnly.ReportJobs[0].ReportJobId) != aws.ToString(started.ReportJobId) {
 		t.Errorf("ListReportJobs ByStatus FAILED = %+v, %v", failedOnly, err)
 	}
+	recent, err := e.c.ListReportJobs(ctx, &backup.ListReportJobsInput{ByCreationAfter: aws.Time(fake.Now().Add(-time.Hour)), ByCreationBefore: aws.Time(fake.Now().Add(time.Minute))})
+	if err != nil || len(recent.ReportJobs) != 1 || aws.ToString(recent.ReportJobs[0].ReportJobId) != aws.ToString(daily.ReportJobId) {
+		t.Errorf("ListReportJobs created in the last hour = %+v, %v", recent, err)
+	}
 	plan, err = e.c.DescribeReportPlan(ctx, &backup.DescribeReportPlanInput{ReportPlanName: aws.String("jobs")})
 	if err != nil || !plan.ReportPlan.LastSuccessfulExecutionTime.Equal(fake.Now()) {
 		t.Errorf("the plan after the daily run = %+v, %v", plan.ReportPlan, err)
