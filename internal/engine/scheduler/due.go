@@ -177,6 +177,10 @@ func (d Due) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time)
 			break
 		}
 		started, err = d.RestoreTests.RunDue(ctx, e, now)
+	case records.DueReport:
+		started, err = d.runReportPlan(ctx, e, now)
+	case records.DueEvaluate:
+		err = d.evaluateFramework(ctx, e, now)
 	default:
 		err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
 	}

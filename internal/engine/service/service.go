@@ -134,6 +134,8 @@ func New(cfg Config) *Service {
 		"legal-hold":     s.legalHoldExistsByARN,
 		// Restore testing plans are tagged at creation (Tags); the tags API reads and changes them.
 		"restore-testing-plan": s.restoreTestingPlanExistsByARN,
+		"framework":            s.frameworkExistsByARN,
+		"report-plan":          s.reportPlanExistsByARN,
 	}
 	return s
 }
