@@ -64,6 +64,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	legalHoldOperations,
 	copyOperations,
 	jobSummaryOperations,
+	settingsOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.
