@@ -4,18 +4,11 @@ import (
 	"maps"
 	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
-// The global settings AWS documents (DescribeGlobalSettings: "the flags isCrossAccountBackupEnabled,
-// isMpaEnabled and isDelegatedAdministratorEnabled"). Their values are the strings "true" and
-// "false", as on AWS.
-const (
-	SettingCrossAccountBackup     = "isCrossAccountBackupEnabled"
-	SettingMpa                    = "isMpaEnabled"
-	SettingDelegatedAdministrator = "isDelegatedAdministratorEnabled"
-	settingTrue, settingFalse     = "true", "false"
-)
+const settingTrue, settingFalse = "true", "false"
 
 // DefaultGlobalSettings are an account's global settings before it updates them. The engine has
 // no AWS Organizations: every account is its own management account. Cross-account backup starts
@@ -24,7 +17,7 @@ const (
 // vault's access policy is still required (RequireVaultPolicyAllow). Multi-party approval is off;
 // delegated administration has nothing to delegate to and reads false.
 func DefaultGlobalSettings() map[string]string {
-	return map[string]string{SettingCrossAccountBackup: settingTrue, SettingMpa: settingFalse, SettingDelegatedAdministrator: settingFalse}
+	return map[string]string{rules.SettingCrossAccountBackup: settingTrue, rules.SettingMpa: settingFalse, rules.SettingDelegatedAdministrator: settingFalse}
 }
 
 // GlobalSettings is an account's stored global settings: the flags it has set, over the
@@ -55,7 +48,7 @@ func CrossAccountBackupEnabled(tx store.Tx, account string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return g.Effective()[SettingCrossAccountBackup] == settingTrue, nil
+	return g.Effective()[rules.SettingCrossAccountBackup] == settingTrue, nil
 }
 
 // RegionSettings is an account's stored settings in one region: the opt-in and full-management

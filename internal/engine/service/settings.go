@@ -9,6 +9,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -45,17 +46,8 @@ func (s *Service) UpdateGlobalSettings(ctx context.Context, in *wire.UpdateGloba
 	if err != nil {
 		return nil, err
 	}
-	if len(in.GlobalSettings) == 0 {
-		return nil, apierr.Missing("GlobalSettings must set at least one flag, e.g. isCrossAccountBackupEnabled=true")
-	}
-	known := slices.Sorted(maps.Keys(records.DefaultGlobalSettings()))
-	for _, k := range slices.Sorted(maps.Keys(in.GlobalSettings)) {
-		if !slices.Contains(known, k) {
-			return nil, apierr.InvalidParameter("GlobalSettings: %q is not a global setting; the settings are %s", k, strings.Join(known, ", "))
-		}
-		if v := in.GlobalSettings[k]; v != "true" && v != "false" {
-			return nil, apierr.InvalidParameter("GlobalSettings: %s is %q; set it to \"true\" or \"false\"", k, v)
-		}
+	if err := rules.GlobalSettings(in.GlobalSettings); err != nil {
+		return nil, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		g, err := records.GetGlobalSettings(tx, c.AccountID)
