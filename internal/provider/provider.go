@@ -237,6 +237,8 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		withIdentity(NewRestoreJobResource, identityByID("ID of the restore job.")),
 		withIdentity(NewLegalHoldResource, identityByID("ID of the legal hold.")),
 		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
+		withIdentity(NewGlobalSettingsResource, identityByID("Always `"+globalSettingsID+"`: an account has one set of global settings.")),
+		withIdentity(NewRegionSettingsResource, identityByID("The region the settings are for.")),
 	}
 }
 
