@@ -51,4 +51,3 @@ func boolMapFromTF(ctx context.Context, m tftypes.Map, diags *diag.Diagnostics) 
 	diags.Append(m.ElementsAs(ctx, &out, false)...)
 	return out
 }
-
