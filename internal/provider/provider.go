@@ -239,6 +239,7 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
 		withIdentity(NewGlobalSettingsResource, identityByID("Always `"+globalSettingsID+"`: an account has one set of global settings.")),
 		withIdentity(NewRegionSettingsResource, identityByID("The region the settings are for.")),
+		withIdentity(NewFrameworkResource, identityByID("Name of the framework.")),
 	}
 }
 
