@@ -240,6 +240,7 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		withIdentity(NewGlobalSettingsResource, identityByID("Always `"+globalSettingsID+"`: an account has one set of global settings.")),
 		withIdentity(NewRegionSettingsResource, identityByID("The region the settings are for.")),
 		withIdentity(NewFrameworkResource, identityByID("Name of the framework.")),
+		withIdentity(NewReportPlanResource, identityByID("Name of the report plan.")),
 	}
 }
 
