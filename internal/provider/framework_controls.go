@@ -11,7 +11,8 @@ import (
 // engine checks them at apply.
 
 // validateControls checks the control blocks' names, parameters and scopes.
-func validateControls(ctx context.Context, controls []frameworkControlModel, diags *diag.Diagnostics) {}
+func validateControls(ctx context.Context, controls []frameworkControlModel, diags *diag.Diagnostics) {
+}
 
 // controlParameterIsDefault reports whether value is the default of a control's parameter.
 func controlParameterIsDefault(control, param, value string) bool { return false }

@@ -257,6 +257,8 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewCopyJobsDataSource,
 		NewBackupJobsDataSource,
 		NewRestoreJobsDataSource,
+		NewFrameworkDataSource,
+		NewReportPlanDataSource,
 	}
 }
 
