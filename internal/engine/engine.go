@@ -213,6 +213,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	reportTarget, err := ReportTarget(o.Filesystem, o.DataDir, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("engine config: %w", err)
+	}
 	// The config's accounts sign requests next to the data dir's own key (cross-account copies
 	// need a second account).
 	ring, err := credentials.NewRing(append(keys[:len(keys):len(keys)], cfg.Keys()...)...)
@@ -267,7 +271,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
 		// A finished job may change what the scheduler waits for.
-		Wake: func() { e.sched.Wake() }, Metrics: e.metrics}))
+		Wake: func() { e.sched.Wake() }, Metrics: e.metrics, Reports: reportTarget}))
 	so := o.Scheduler
 	so.Store, so.Clock, so.Log, so.Metrics = st, o.Clock, o.Log, e.metrics
 	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs}

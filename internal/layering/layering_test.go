@@ -34,6 +34,8 @@ var floors = map[string]int{
 	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
+	// Backup Audit Manager's control catalogue and evaluation, and report rendering: pure.
+	"internal/engine/compliance": 1, "internal/engine/reports": 1,
 	// 2: the repository format; the audit trail's hash-chained log (over layout).
 	"internal/engine/content": 2, "internal/engine/audit": 2,
 	// 3: what sits on the store and the repository: keys, leases, sealing, connectors' internals.
@@ -41,10 +43,13 @@ var floors = map[string]int{
 	"internal/engine/resources/efs": 3, "internal/engine/resources/rds": 3, "internal/engine/resources/s3": 3,
 	// 4: the connectors, the configuration, the durable task queue.
 	"internal/engine/resources": 4, "internal/engine/config": 4, "internal/engine/queue": 4,
+	// Report delivery to S3 (over the S3 connector's client) or a directory.
+	"internal/engine/reports/delivery": 4,
 	// 5: the stored records (they hold connectors' resource and restore plan types).
 	"internal/engine/records": 5,
-	// 6: event delivery, over records and the queue.
-	"internal/engine/events": 6,
+	// 6: event delivery, over records and the queue; Backup Audit Manager's reading of the
+	// records (state snapshots, stored evaluations, report rows).
+	"internal/engine/events": 6, "internal/engine/auditing": 6,
 	// 7: job execution: the handlers of every job kind and the job state writes.
 	"internal/engine/jobs": 7,
 	// 8: the scheduler.

@@ -65,6 +65,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	copyOperations,
 	jobSummaryOperations,
 	settingsOperations,
+	auditManagerOperations,
 }
 
 // Handler serves the AWS Backup API and the engine's extension API.

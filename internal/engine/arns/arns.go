@@ -24,14 +24,23 @@ type ARN struct{ awsarn.ARN }
 
 // Kind is the resource type of a backup ARN: "backup-vault" for
 // arn:aws:backup:us-east-1:123456789012:backup-vault:prod.
+// A framework's ARN separates with a slash (framework/NAME-UUID), so Kind cuts at the first ':'
+// or '/'.
 func (a ARN) Kind() string {
-	kind, _, _ := strings.Cut(a.Resource, ":")
+	kind, _ := a.split()
 	return kind
+}
+
+func (a ARN) split() (kind, name string) {
+	if i := strings.IndexAny(a.Resource, ":/"); i >= 0 {
+		return a.Resource[:i], a.Resource[i+1:]
+	}
+	return a.Resource, ""
 }
 
 // Name is the resource ID after the kind: "prod" for ...:backup-vault:prod.
 func (a ARN) Name() string {
-	_, name, _ := strings.Cut(a.Resource, ":")
+	_, name := a.split()
 	return name
 }
 
@@ -104,4 +113,16 @@ func CheckKMSKey(s string) error {
 		return apierr.InvalidParameter("EncryptionKeyArn %q is not a KMS key ARN: expected arn:aws:kms:REGION:ACCOUNT:key/KEY_ID", s)
 	}
 	return nil
+}
+
+// Framework is the ARN of a Backup Audit Manager framework: AWS names it framework/NAME-UUID
+// ("arn:aws:backup:us-east-1:123456789012:framework/Control1-ce7655ae-…", Creating frameworks
+// using the AWS Backup API).
+func Framework(region, account, nameAndID string) string {
+	return awsarn.ARN{Partition: "aws", Service: "backup", Region: region, AccountID: account, Resource: "framework/" + nameAndID}.String()
+}
+
+// ReportPlan is the ARN of a Backup Audit Manager report plan (report-plan:NAME-UUID).
+func ReportPlan(region, account, nameAndID string) string {
+	return backup(region, account, "report-plan", nameAndID)
 }

@@ -47,6 +47,45 @@ type Config struct {
 	S3 S3 `json:"s3,omitempty"`
 	// EventRules deliver the events their EventBridge pattern matches to a webhook.
 	EventRules []EventRule `json:"event_rules,omitempty"`
+	// Reports is where Backup Audit Manager's report jobs deliver reports.
+	Reports Reports `json:"reports,omitempty"`
+}
+
+// Reports is where report jobs deliver: an S3-compatible server, which gets each report in its
+// plan's S3BucketName under S3KeyPrefix, or a local directory (inside the allowed paths), which
+// gets it as BUCKET/KEY. At most one of them.
+type Reports struct {
+	S3 *ReportsS3 `json:"s3,omitempty"`
+	// Directory is an absolute directory inside filesystem.allowed_paths or --allow-path.
+	Directory string `json:"directory,omitempty"`
+}
+
+// ReportsS3 is the S3-compatible server reports go to. Credentials come from Profile in the
+// engine's AWS config files, else from the engine's environment.
+type ReportsS3 struct {
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region,omitempty"`
+	Profile  string `json:"profile,omitempty"`
+}
+
+func (r *Reports) validate() error {
+	if r.S3 != nil && r.Directory != "" {
+		return fmt.Errorf("reports: give either s3 or directory, not both")
+	}
+	if r.S3 != nil {
+		if _, err := s3.CanonicalEndpoint(r.S3.Endpoint); err != nil {
+			return fmt.Errorf("reports.s3.endpoint: %w", err)
+		}
+		if r.S3.Region != "" {
+			if err := region.ValidName(r.S3.Region); err != nil {
+				return fmt.Errorf("reports.s3.region: %w", err)
+			}
+		}
+	}
+	if r.Directory != "" && !filepath.IsAbs(r.Directory) {
+		return fmt.Errorf("reports.directory %q must be an absolute path", r.Directory)
+	}
+	return nil
 }
 
 // EventRule is an EventBridge rule with one webhook target: every event (an EventBridge
@@ -215,6 +254,9 @@ func (c *Config) validate(base string) error {
 		}
 	}
 	if err := c.S3.validate(); err != nil {
+		return err
+	}
+	if err := c.Reports.validate(); err != nil {
 		return err
 	}
 	for arn, t := range c.Notifications.Topics {

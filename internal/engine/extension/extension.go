@@ -11,6 +11,8 @@
 //	GET    /_engine/v1/clock             the engine clock                 {"Mode","Now","Persistent"}
 //	POST   /_engine/v1/clock             move a fake clock, running what comes due   {"Set"} or {"Advance"}, "MaxWaitSeconds"
 //	GET    /_engine/v1/plans/{id}/resources   the registered resources a plan's selections cover now   {"ResourceArns"}
+//	GET    /_engine/v1/frameworks/{name}/compliance   a framework's verdicts per control and resource, evaluated now
+//	                                     {"FrameworkArn","FrameworkName","ComplianceStatus","EvaluationTime","Results":[{"ControlName","ResourceArn","ResourceType","ComplianceStatus","Reason","EvaluationTime"}]}
 package extension
 
 import (
@@ -34,6 +36,10 @@ const ClockPath = api.ExtensionPrefix + "v1/clock"
 
 // PlansPath is the collection of backup plans, for what AWS Backup has no operation for.
 const PlansPath = api.ExtensionPrefix + "v1/plans"
+
+// FrameworksPath is the collection of Backup Audit Manager frameworks, for their compliance
+// results (AWS keeps those in AWS Config, which the engine does not serve).
+const FrameworksPath = api.ExtensionPrefix + "v1/frameworks"
 
 // Handler returns the extension API over s.
 func Handler(s *service.Service) http.Handler {
@@ -92,6 +98,10 @@ func Handler(s *service.Service) http.Handler {
 	})
 	mux.HandleFunc("GET "+PlansPath+"/{id}/resources", func(w http.ResponseWriter, r *http.Request) {
 		out, err := s.ListPlanResources(r.Context(), &wire.ListPlanResourcesInput{BackupPlanId: r.PathValue("id")})
+		reply(w, http.StatusOK, out, err)
+	})
+	mux.HandleFunc("GET "+FrameworksPath+"/{name}/compliance", func(w http.ResponseWriter, r *http.Request) {
+		out, err := s.FrameworkCompliance(r.Context(), r.PathValue("name"))
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc(api.ExtensionPrefix, func(w http.ResponseWriter, r *http.Request) {

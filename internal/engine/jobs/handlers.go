@@ -22,6 +22,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/reports/delivery"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
@@ -49,6 +50,9 @@ type Config struct {
 	Wake func()
 	// Metrics observes finished jobs' durations and bytes. Nil observes nothing.
 	Metrics *metrics.Registry
+	// Reports receives the report jobs' reports (the operator's "reports" configuration). Nil:
+	// report jobs fail, saying what to configure.
+	Reports delivery.Target
 }
 
 // executor is what every handler runs with.
@@ -63,6 +67,7 @@ type executor struct {
 	holdBatch  int
 	regions    *region.Set
 	metrics    *metrics.Registry
+	reports    delivery.Target
 }
 
 // Handlers returns the handler of every job kind this package runs, keyed by kind, for
@@ -76,11 +81,12 @@ func Handlers(cfg Config) map[string]queue.Handler {
 		KindLegalHold: legalHoldHandler{x},
 		KindCopy:      measured{copyHandler{x}, x, jobTypeCopy},
 		KindBackup:    measured{backupHandler{x}, x, jobTypeBackup},
+		KindReport:    reportHandler{x},
 	}
 }
 
 func newExecutor(cfg Config) *executor {
-	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch, regions: cfg.Regions, metrics: cfg.Metrics}
+	x := &executor{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos, events: cfg.Events, wake: cfg.Wake, holdBatch: cfg.HoldBatch, regions: cfg.Regions, metrics: cfg.Metrics, reports: cfg.Reports}
 	if x.clock == nil {
 		x.clock = clock.Real{}
 	}
@@ -95,6 +101,9 @@ func newExecutor(cfg Config) *executor {
 	}
 	if x.wake == nil {
 		x.wake = func() {}
+	}
+	if x.reports == nil {
+		x.reports = delivery.None{}
 	}
 	return x
 }

@@ -79,3 +79,16 @@ const (
 	// (RegionSettingsKey).
 	CollRegionSettings = "region-settings"
 )
+
+// Backup Audit Manager: frameworks, their latest evaluations, report plans and report jobs.
+const (
+	// CollFrameworks: {account}/{region}/{name} → Framework.
+	CollFrameworks = "frameworks"
+	// CollFrameworkResults: {account}/{region}/{name} → FrameworkEvaluation, the framework's
+	// latest results per control and resource.
+	CollFrameworkResults = "framework-results"
+	// CollReportPlans: {account}/{region}/{name} → ReportPlan.
+	CollReportPlans = "report-plans"
+	// CollReportJobs: {account}/{region}/{id} → ReportJob.
+	CollReportJobs = "report-jobs"
+)

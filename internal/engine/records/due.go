@@ -28,6 +28,8 @@ const (
 	DueCompleteBy = "complete-by" // a backup job's completion window closes: ref is the job key
 	DueCold       = "cold"        // a recovery point moves to cold storage: ref is the point key
 	DueDelete     = "delete"      // a recovery point's retention ends: ref is the point key
+	DueReport     = "report"      // a report plan's daily report: ref is the plan key
+	DueEvaluate   = "evaluate"    // a framework's daily evaluation: ref is the framework key
 )
 
 // dueTimeLayout sorts lexicographically in time order for years 1000 to 9999.

@@ -162,6 +162,10 @@ func (d Due) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time)
 		started, err = d.startColdTransition(ctx, e, now)
 	case records.DueDelete:
 		started, err = d.expirePoint(ctx, e, now)
+	case records.DueReport:
+		started, err = d.runReportPlan(ctx, e, now)
+	case records.DueEvaluate:
+		err = d.evaluateFramework(ctx, e, now)
 	default:
 		err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })
 	}

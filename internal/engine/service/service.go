@@ -122,6 +122,8 @@ func New(cfg Config) *Service {
 		"backup-plan":    s.planExistsByARN,
 		"recovery-point": s.recoveryPointExistsByARN,
 		"legal-hold":     s.legalHoldExistsByARN,
+		"framework":      s.frameworkExistsByARN,
+		"report-plan":    s.reportPlanExistsByARN,
 	}
 	return s
 }
