@@ -221,9 +221,10 @@ func expandControls(ctx context.Context, controls []frameworkControlModel, diags
 	return out
 }
 
-// flattenControls turns the API's controls into control blocks. A parameter the prior block of
-// the same control did not write is left out when it holds the control's default, so a control
-// written without it shows no diff (isDefault says which; nil keeps every parameter).
+// flattenControls turns the API's controls into control blocks. The parameters the prior block of
+// the same control wrote come back in its order; another is left out when it holds the
+// control's default, so a control written without it shows no diff (isDefault says which; nil
+// keeps every parameter).
 func flattenControls(ctx context.Context, remote []types.FrameworkControl, prior []frameworkControlModel, isDefault func(control, param, value string) bool, diags *diag.Diagnostics) []frameworkControlModel {
 	out := make([]frameworkControlModel, 0, len(remote))
 	for i, fc := range remote {
@@ -235,9 +236,22 @@ func flattenControls(ctx context.Context, remote []types.FrameworkControl, prior
 			}
 		}
 		c := frameworkControlModel{Name: tftypes.StringValue(name)}
+		remoteParams := map[string]string{}
+		for _, p := range fc.ControlInputParameters {
+			remoteParams[aws.ToString(p.ParameterName)] = aws.ToString(p.ParameterValue)
+		}
+		// The parameters written come back in the order written, then any other the service
+		// holds that is not the control's default.
+		if i < len(prior) && prior[i].Name.ValueString() == name {
+			for _, p := range prior[i].InputParameters {
+				if v, ok := remoteParams[p.Name.ValueString()]; ok {
+					c.InputParameters = append(c.InputParameters, controlParameterModel{Name: p.Name, Value: tftypes.StringValue(v)})
+				}
+			}
+		}
 		for _, p := range fc.ControlInputParameters {
 			pn, pv := aws.ToString(p.ParameterName), aws.ToString(p.ParameterValue)
-			if !written[pn] && isDefault != nil && isDefault(name, pn, pv) {
+			if written[pn] || isDefault != nil && isDefault(name, pn, pv) {
 				continue
 			}
 			c.InputParameters = append(c.InputParameters, controlParameterModel{Name: tftypes.StringValue(pn), Value: tftypes.StringValue(pv)})

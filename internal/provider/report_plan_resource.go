@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/reports"
 )
 
 // backup_report_plan is a Backup Audit Manager report plan: which report, of which frameworks,
@@ -43,12 +43,8 @@ var reportPlanNamePattern = regexp.MustCompile(`^[a-zA-Z][_a-zA-Z0-9]{0,255}$`)
 
 const reportPlanNameRule = "is 1 to 256 letters, digits and underscores, starting with a letter"
 
-// The report templates, and those that report on frameworks' compliance.
-var (
-	reportTemplates   = []string{"RESOURCE_COMPLIANCE_REPORT", "CONTROL_COMPLIANCE_REPORT", "BACKUP_JOB_REPORT", "COPY_JOB_REPORT", "RESTORE_JOB_REPORT"}
-	complianceReports = []string{"RESOURCE_COMPLIANCE_REPORT", "CONTROL_COMPLIANCE_REPORT"}
-	reportFormats     = []string{"CSV", "JSON"}
-)
+// reportFormats are the formats a report is written in.
+var reportFormats = []string{reports.CSV, reports.JSON}
 
 var (
 	_ resource.ResourceWithConfigure      = (*reportPlanResource)(nil)
@@ -159,7 +155,7 @@ func (r *reportPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 					"report_template": schema.StringAttribute{
 						Required:            true,
 						MarkdownDescription: "The report: `RESOURCE_COMPLIANCE_REPORT`, `CONTROL_COMPLIANCE_REPORT`, `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT` or `RESTORE_JOB_REPORT`. Changing it replaces the report plan.",
-						Validators:          []validator.String{stringvalidator.OneOf(reportTemplates...)},
+						Validators:          []validator.String{stringvalidator.OneOf(reports.Templates...)},
 						PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 					},
 				}},
@@ -187,7 +183,7 @@ func (r *reportPlanResource) ValidateConfig(ctx context.Context, req resource.Va
 	}
 	at := path.Root("report_setting").AtListIndex(0).AtName("framework_arns")
 	template := s.ReportTemplate.ValueString()
-	switch compliance := slices.Contains(complianceReports, template); {
+	switch compliance := reports.IsCompliance(template); {
 	case compliance && s.FrameworkARNs.IsNull():
 		resp.Diagnostics.AddAttributeError(at, "Missing frameworks",
 			fmt.Sprintf("A %s reports on frameworks: set framework_arns to the ARNs of the frameworks it covers (backup_framework.NAME.arn).", template))
