@@ -259,6 +259,7 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewRestoreJobsDataSource,
 		NewFrameworkDataSource,
 		NewReportPlanDataSource,
+		NewFrameworkComplianceDataSource,
 	}
 }
 
