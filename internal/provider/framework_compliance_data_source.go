@@ -101,7 +101,7 @@ func (d *frameworkComplianceDataSource) Read(ctx context.Context, req datasource
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading the compliance of framework %q", name), err)
 		return
 	}
-	var failing []string
+	failing := []string{}
 	seen := map[string]bool{}
 	m.Results = make([]complianceResultModel, 0, len(out.Results))
 	for _, r := range out.Results {
