@@ -19,7 +19,9 @@ import (
 var _ datasource.DataSourceWithConfigure = (*frameworkComplianceDataSource)(nil)
 
 // NewFrameworkComplianceDataSource returns the backup_framework_compliance data source.
-func NewFrameworkComplianceDataSource() datasource.DataSource { return &frameworkComplianceDataSource{} }
+func NewFrameworkComplianceDataSource() datasource.DataSource {
+	return &frameworkComplianceDataSource{}
+}
 
 type frameworkComplianceDataSource struct{ c *clients }
 
@@ -45,7 +47,9 @@ func (d *frameworkComplianceDataSource) Metadata(_ context.Context, req datasour
 }
 
 func (d *frameworkComplianceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	str := func(desc string) schema.StringAttribute { return schema.StringAttribute{Computed: true, MarkdownDescription: desc} }
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A framework's compliance: each control's verdict on each resource it evaluates, evaluated by the engine " +
 			"against its state when read (on its clock, so after a `backup_engine_clock` move the results are as of the new time). " +
