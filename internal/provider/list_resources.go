@@ -219,6 +219,10 @@ func listResources() []func() list.ListResource {
 			spec: identityOfProtectedResource, newResource: NewProtectedResourceResource, list: listProtectedResources}),
 		lr(listResource{typeSuffix: "_restore_job", description: "Every restore job.",
 			spec: identityByID("ID of the restore job."), newResource: NewRestoreJobResource, list: listRestoreJobs}),
+		lr(listResource{typeSuffix: "_framework", description: "Every Backup Audit Manager framework.",
+			spec: identityByID("Name of the framework."), newResource: NewFrameworkResource, list: listFrameworks}),
+		lr(listResource{typeSuffix: "_report_plan", description: "Every Backup Audit Manager report plan.",
+			spec: identityByID("Name of the report plan."), newResource: NewReportPlanResource, list: listReportPlans}),
 	}
 }
 
@@ -426,6 +430,38 @@ func listRestoreJobs(ctx context.Context, c *clients, _ listConfig, yield func(l
 		}
 		id := aws.ToString(j.RestoreJobId)
 		if !yield(listedItem{identity: []string{id}, displayName: fmt.Sprintf("restore job %s (%s)", id, j.Status)}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func listFrameworks(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+	frameworks, err := awsbackup.ListFrameworks(ctx, c.Backup)
+	if err != nil {
+		return err
+	}
+	for _, f := range frameworks {
+		name := aws.ToString(f.FrameworkName)
+		if !yield(listedItem{identity: []string{name}, displayName: fmt.Sprintf("%s (%d controls)", name, f.NumberOfControls)}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func listReportPlans(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+	plans, err := awsbackup.ListReportPlans(ctx, c.Backup)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		name := aws.ToString(p.ReportPlanName)
+		template := ""
+		if p.ReportSetting != nil {
+			template = aws.ToString(p.ReportSetting.ReportTemplate)
+		}
+		if !yield(listedItem{identity: []string{name}, displayName: fmt.Sprintf("%s (%s)", name, template)}) {
 			return nil
 		}
 	}
