@@ -122,3 +122,21 @@ func TestParseRefusesMalformedEventRules(t *testing.T) {
 		}
 	}
 }
+
+// The reports section: an S3 server or a directory, each checked, never both.
+func TestParseReports(t *testing.T) {
+	c, err := Parse([]byte(`{"reports": {"s3": {"endpoint": "http://127.0.0.1:7070", "region": "us-east-1", "profile": "audit"}}}`), "/")
+	if err != nil || c.Reports.S3 == nil || c.Reports.S3.Profile != "audit" || c.Reports.S3.Endpoint != "http://127.0.0.1:7070" {
+		t.Fatalf("Parse = %+v, %v", c, err)
+	}
+	for doc, want := range map[string]string{
+		`{"reports": {"s3": {"endpoint": "ftp://x"}}}`:                         "reports.s3.endpoint",
+		`{"reports": {"s3": {"endpoint": "http://x", "region": "Europe"}}}`:    "reports.s3.region",
+		`{"reports": {"directory": "relative/dir"}}`:                           "must be an absolute path",
+		`{"reports": {"s3": {"endpoint": "http://x"}, "directory": "/srv/r"}}`: "either s3 or directory",
+	} {
+		if _, err := Parse([]byte(doc), "/"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want an error containing %q", doc, err, want)
+		}
+	}
+}

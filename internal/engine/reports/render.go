@@ -88,6 +88,9 @@ func runTime(j Job) string {
 
 // JobTable renders a job report of template over p.
 func JobTable(template string, p Period, jobs []Job) (Table, error) {
+	if template != BackupJobReport && template != CopyJobReport && template != RestoreJobReport {
+		return Table{}, fmt.Errorf("reports: %s is not a job report", template)
+	}
 	t := Table{Template: template, Columns: columns[template], Rows: [][]string{}}
 	head := func(j Job) []string { return []string{stamp(p.Start), stamp(p.End), j.AccountID, j.Region} }
 	for _, j := range jobs {
