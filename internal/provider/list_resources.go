@@ -229,6 +229,10 @@ func listResources() []func() list.ListResource {
 		lr(listResource{typeSuffix: "_restore_testing_selection", description: "The restore testing selections of one plan, or of every plan.",
 			filters: []listFilter{filterRestoreTestingPlanName}, spec: identityOfRestoreTestingSelection,
 			newResource: NewRestoreTestingSelectionResource, list: listRestoreTestingSelections}),
+		lr(listResource{typeSuffix: "_framework", description: "Every Backup Audit Manager framework.",
+			spec: identityByID("Name of the framework."), newResource: NewFrameworkResource, list: listFrameworks}),
+		lr(listResource{typeSuffix: "_report_plan", description: "Every Backup Audit Manager report plan.",
+			spec: identityByID("Name of the report plan."), newResource: NewReportPlanResource, list: listReportPlans}),
 	}
 }
 
@@ -483,6 +487,38 @@ func listRestoreTestingSelections(ctx context.Context, c *clients, config listCo
 			if !yield(listedItem{identity: []string{name, planName}, displayName: display}) {
 				return nil
 			}
+		}
+	}
+	return nil
+}
+
+func listFrameworks(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+	frameworks, err := awsbackup.ListFrameworks(ctx, c.Backup)
+	if err != nil {
+		return err
+	}
+	for _, f := range frameworks {
+		name := aws.ToString(f.FrameworkName)
+		if !yield(listedItem{identity: []string{name}, displayName: fmt.Sprintf("%s (%d controls)", name, f.NumberOfControls)}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func listReportPlans(ctx context.Context, c *clients, _ listConfig, yield func(listedItem) bool) error {
+	plans, err := awsbackup.ListReportPlans(ctx, c.Backup)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		name := aws.ToString(p.ReportPlanName)
+		template := ""
+		if p.ReportSetting != nil {
+			template = aws.ToString(p.ReportSetting.ReportTemplate)
+		}
+		if !yield(listedItem{identity: []string{name}, displayName: fmt.Sprintf("%s (%s)", name, template)}) {
+			return nil
 		}
 	}
 	return nil

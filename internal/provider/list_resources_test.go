@@ -21,8 +21,9 @@ import (
 // send ListResource through the protocol, as Terraform does for a .tfquery.hcl list block.
 
 var wantListResources = []string{
-	"backup_legal_hold", "backup_logically_air_gapped_vault", "backup_plan", "backup_protected_resource",
-	"backup_recovery_point", "backup_restore_job", "backup_restore_testing_plan", "backup_restore_testing_selection", "backup_selection", "backup_vault",
+	"backup_framework", "backup_legal_hold", "backup_logically_air_gapped_vault", "backup_plan", "backup_protected_resource",
+	"backup_recovery_point", "backup_report_plan", "backup_restore_job", "backup_restore_testing_plan", "backup_restore_testing_selection",
+	"backup_selection", "backup_vault",
 	"backup_vault_lock", "backup_vault_notifications", "backup_vault_policy",
 }
 
@@ -176,6 +177,16 @@ func TestListResources_findWhatExistsWithIdentitiesThatImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fw, err := env.Client.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("list_framework"),
+		FrameworkControls: []backuptypes.FrameworkControl{{ControlName: aws.String("BACKUP_RECOVERY_POINT_ENCRYPTED")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Client.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String("list_report"),
+		ReportDeliveryChannel: &backuptypes.ReportDeliveryChannel{S3BucketName: aws.String("audit-reports")},
+		ReportSetting:         &backuptypes.ReportSetting{ReportTemplate: aws.String("CONTROL_COMPLIANCE_REPORT"), FrameworkArns: []string{aws.ToString(fw.FrameworkArn)}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, c := range []struct {
 		typeName string
@@ -196,6 +207,8 @@ func TestListResources_findWhatExistsWithIdentitiesThatImport(t *testing.T) {
 		// The restore into a new directory registered that directory too.
 		{"backup_protected_resource", nil, []map[string]string{{"arn": res.ResourceArn}, {"arn": aws.ToString(restores.RestoreJobs[0].CreatedResourceArn)}}},
 		{"backup_restore_job", nil, []map[string]string{{"id": aws.ToString(restores.RestoreJobs[0].RestoreJobId)}}},
+		{"backup_framework", nil, []map[string]string{{"id": "list_framework"}}},
+		{"backup_report_plan", nil, []map[string]string{{"id": "list_report"}}},
 	} {
 		got := p.list(c.typeName, c.config, false, 0)
 		if len(got.diags) > 0 {

@@ -239,6 +239,10 @@ func (p *backupProvider) Resources(context.Context) []func() resource.Resource {
 		withIdentity(NewRestoreTestingPlanResource, identityOfRestoreTestingPlan),
 		withIdentity(NewRestoreTestingSelectionResource, identityOfRestoreTestingSelection),
 		withIdentity(NewEngineClockResource, identityByID("Always `"+engineClockID+"`: there is one engine clock.")),
+		withIdentity(NewGlobalSettingsResource, identityByID("Always `"+globalSettingsID+"`: an account has one set of global settings.")),
+		withIdentity(NewRegionSettingsResource, identityByID("The region the settings are for.")),
+		withIdentity(NewFrameworkResource, identityByID("Name of the framework.")),
+		withIdentity(NewReportPlanResource, identityByID("Name of the report plan.")),
 	}
 }
 
@@ -257,6 +261,9 @@ func (p *backupProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewRestoreJobsDataSource,
 		NewRestoreTestingPlanDataSource,
 		NewRestoreTestingSelectionDataSource,
+		NewFrameworkDataSource,
+		NewReportPlanDataSource,
+		NewFrameworkComplianceDataSource,
 	}
 }
 

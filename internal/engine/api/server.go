@@ -65,6 +65,7 @@ var operationSets = []func(*service.Service) map[string]opFunc{
 	copyOperations,
 	jobSummaryOperations,
 	restoreTestingOperations,
+	settingsOperations,
 	auditManagerOperations,
 }
 

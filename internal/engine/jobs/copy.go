@@ -73,7 +73,12 @@ func (x *executor) checkCopyTargets(tx store.Tx, j records.CopyJob, now time.Tim
 	if ct.dst, ct.dstFound, err = records.GetDoc[records.Vault](tx, records.CollVaults, j.DestVaultKey()); err != nil {
 		return ct, err
 	}
+	// Cross-account backup may have been turned off since the job was queued.
+	if ct.accessErr, err = crossAccountRefusal(tx, j); err != nil {
+		return ct, err
+	}
 	switch {
+	case ct.accessErr != nil:
 	case j.DestAccountID != j.AccountID:
 		// Another account's vault: whether it exists is not the source account's business, so a
 		// missing vault reads like a refusal.

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"errors"
 	"strings"
 
 	awsarn "github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -33,6 +34,9 @@ type CopyDestination struct {
 // damage and storage class).
 func PrepareCopy(tx store.Tx, connectors resources.Set, j *records.CopyJob, src records.Vault, rp records.RecoveryPoint, dest CopyDestination, lc *wire.Lifecycle) error {
 	j.DestVaultARN, j.DestAccountID, j.DestRegion, j.DestVaultName = dest.ARN, dest.AccountID, dest.Region, dest.Name
+	if refusal, err := crossAccountRefusal(tx, *j); err != nil || refusal != nil {
+		return errors.Join(refusal, err)
+	}
 	if dest.AccountID == j.AccountID {
 		dv, found, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(dest.AccountID, dest.Region, dest.Name))
 		if err != nil || !found {
@@ -52,6 +56,25 @@ func PrepareCopy(tx store.Tx, connectors resources.Set, j *records.CopyJob, src 
 	j.DestPointID = NewPointID()
 	j.DestPointARN = arns.RecoveryPoint(dest.Region, dest.AccountID, j.DestPointID)
 	return nil
+}
+
+// crossAccountRefusal is why copy job j may not run, when it copies into another account's vault
+// while the copying account has cross-account backup turned off (global setting
+// isCrossAccountBackupEnabled), as AWS refuses one when the organization has not enabled it;
+// err is a failure to read the setting.
+func crossAccountRefusal(tx store.Tx, j records.CopyJob) (refusal, err error) {
+	if j.DestAccountID == j.AccountID {
+		return nil, nil
+	}
+	enabled, err := records.CrossAccountBackupEnabled(tx, j.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if !enabled {
+		return apierr.InvalidReq("copying into backup vault %s of account %s is a cross-account copy, and cross-account backup is disabled for account %s: enable it with UpdateGlobalSettings (isCrossAccountBackupEnabled=true)",
+			j.DestVaultARN, j.DestAccountID, j.AccountID), nil
+	}
+	return nil, nil
 }
 
 // copyActionDestination is the vault a copy action names. Its ARN was checked when the plan was

@@ -71,6 +71,15 @@ const (
 // CollResources holds the protected-resource registry under {account}/{region}/{id}.
 const CollResources = "resources"
 
+// Account settings: the Global and Region settings of AWS Backup's console "Settings" page.
+const (
+	// CollGlobalSettings holds an account's global settings under {account} (GlobalSettingsKey).
+	CollGlobalSettings = "global-settings"
+	// CollRegionSettings holds an account's settings in one region under {account}/{region}
+	// (RegionSettingsKey).
+	CollRegionSettings = "region-settings"
+)
+
 // Backup Audit Manager: frameworks, their latest evaluations, report plans and report jobs.
 const (
 	// CollFrameworks: {account}/{region}/{name} → Framework.

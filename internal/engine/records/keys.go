@@ -42,3 +42,9 @@ func ProtectionKey(account, region, arn string) string {
 
 // ResourceKey is the key of a registered resource in CollResources.
 func ResourceKey(account, region, id string) string { return account + "/" + region + "/" + id }
+
+// GlobalSettingsKey is the key of an account's global settings in CollGlobalSettings.
+func GlobalSettingsKey(account string) string { return account }
+
+// RegionSettingsKey is the key of an account's settings in a region in CollRegionSettings.
+func RegionSettingsKey(account, region string) string { return account + "/" + region }

@@ -141,7 +141,8 @@ type Match struct {
 }
 
 // ResolveSelections returns the registered resources of plan p's account and region that any of
-// its selections covers, in registry order, each once. Resources are matched on their registry
+// its selections covers, in registry order, each once; a resource of a type the account opted out
+// of in that region only where a selection names it in Resources (selection.AssignsExplicitly). Resources are matched on their registry
 // tags merged with their own tags in own (filled by FetchOwnTags before the transaction).
 func ResolveSelections(tx store.Tx, p records.Plan, own *OwnTags) ([]Match, error) {
 	sels, err := records.PlanSelections(tx, p)
@@ -160,6 +161,10 @@ func ResolveSelections(tx store.Tx, p records.Plan, own *OwnTags) ([]Match, erro
 		}
 		cs = append(cs, compiled{sel, rec.Selection.IamRoleArn})
 	}
+	settings, err := records.GetRegionSettings(tx, p.AccountID, p.Region)
+	if err != nil {
+		return nil, err
+	}
 	docs, err := tx.Scan(records.CollResources, p.AccountID+"/"+p.Region+"/", "", 0)
 	if err != nil {
 		return nil, err
@@ -171,8 +176,11 @@ func ResolveSelections(tx store.Tx, p records.Plan, own *OwnTags) ([]Match, erro
 			return nil, fmt.Errorf("decode %s/%s: %w", records.CollResources, d.Key, err)
 		}
 		sr := selection.Resource{ARN: r.ARN, Type: r.Type, Tags: own.merged(r)}
+		optedIn := settings.OptedIn(r.Type)
 		for _, c := range cs {
-			if c.sel.Match(sr) {
+			// A type opted out of the region (ResourceTypeOptInPreference) is backed up only
+			// where a selection assigns it explicitly, as on AWS.
+			if c.sel.Match(sr) && (optedIn || c.sel.AssignsExplicitly(sr)) {
 				out = append(out, Match{Resource: r, Role: c.role})
 				break
 			}

@@ -231,6 +231,20 @@ func (s *Selection) Match(r Resource) bool {
 	return true
 }
 
+// AssignsExplicitly reports whether one of the selection's Resources names r's ARN, exactly or
+// by a pattern narrower than "*" (arn:aws:s3:::* assigns the S3 type). AWS applies the service
+// opt-in only to resources a selection reaches by tags alone: "If a resource type is explicitly
+// assigned to a backup plan, it will be included in the backup even if the opt-in is not enabled
+// for that particular service" (Developer Guide, "Opt in to managing services with AWS Backup").
+func (s *Selection) AssignsExplicitly(r Resource) bool {
+	for i := range s.resources {
+		if s.resources[i].kind != kindAll && s.resources[i].match(r.ARN) {
+			return true
+		}
+	}
+	return false
+}
+
 // pattern is a compiled wildcard pattern: * matches any run of characters, ? one character.
 type pattern struct {
 	kind kind

@@ -130,6 +130,9 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 		if err != nil {
 			return err
 		}
+		if err := refuseOptedOutType(tx, c, r.Type); err != nil {
+			return err
+		}
 		if in.IdempotencyToken != "" {
 			idemKey := c.scope() + "StartBackupJob/" + in.IdempotencyToken
 			rec, found, err := records.GetDoc[records.IdempotencyRecord](tx, records.CollIdempotency, idemKey)

@@ -1,0 +1,2 @@
+# The region settings are imported by the provider's region.
+terraform import backup_region_settings.this us-east-1

@@ -1,0 +1,200 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+func globalSettingsConfig(env *testAccEnv, settings string) string {
+	return env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_global_settings" "test" {
+  global_settings = %s
+}
+`, settings)
+}
+
+// testAccCheckRemoteGlobalSetting checks a flag as the engine answers it.
+func testAccCheckRemoteGlobalSetting(env *testAccEnv, flag, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		out, err := env.Client.DescribeGlobalSettings(context.Background(), &backup.DescribeGlobalSettingsInput{})
+		if err != nil {
+			return err
+		}
+		if got := out.GlobalSettings[flag]; got != want {
+			return fmt.Errorf("the engine's %s is %q, want %q", flag, got, want)
+		}
+		return nil
+	}
+}
+
+// Create sets the named flag; the flags left out are not managed (no diff though the engine
+// answers three); an update changes it in place; import by ID and by account ID read every flag;
+// destroy leaves the engine's settings as they were.
+func TestAccGlobalSettings_managesOnlyTheNamedFlags(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: globalSettingsConfig(env, `{ isCrossAccountBackupEnabled = "false" }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("id"), knownvalue.StringExact("global")),
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("global_settings"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"isCrossAccountBackupEnabled": knownvalue.StringExact("false")})),
+				},
+				Check: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+			},
+			{
+				// The plan after apply is empty (the step fails otherwise); importing reads every flag.
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "global",
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["global_settings.%"] != "3" || states[0].Attributes["global_settings.isMpaEnabled"] != "false" {
+						return fmt.Errorf("imported %v; want the three flags", states)
+					}
+					return nil
+				},
+			},
+			{
+				// The AWS provider's import ID, the account ID, is accepted too.
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "123456789012",
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].ID != "global" || states[0].Attributes["global_settings.isCrossAccountBackupEnabled"] != "false" {
+						return fmt.Errorf("imported %v; want id global and the flags", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: globalSettingsConfig(env, `{ isCrossAccountBackupEnabled = "true", isMpaEnabled = "false" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_global_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				Check: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "true"),
+			},
+			{
+				Config: globalSettingsConfig(env, `{ isCrossAccountBackupEnabled = "false" }`),
+			},
+		},
+		// Destroy removes the resource from the state and leaves the setting as it was.
+		CheckDestroy: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+	})
+}
+
+func TestAccGlobalSettings_invalidConfigurationIsCaughtAtPlan(t *testing.T) {
+	env := newTestAccEnv(t)
+	for name, tc := range map[string]struct {
+		settings string
+		want     *regexp.Regexp
+	}{
+		"unknown flag":  {`{ isCrossRegionEnabled = "true" }`, regexp.MustCompile(`InvalidParameterValueException:[\s\S]*isCrossRegionEnabled[\s\S]*isCrossAccountBackupEnabled`)},
+		"not a boolean": {`{ isCrossAccountBackupEnabled = "yes" }`, regexp.MustCompile(`"true"[\s\S]*or[\s\S]*"false"`)},
+		"no flags":      {`{}`, regexp.MustCompile(`MissingParameterValueException`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: globalSettingsConfig(env, tc.settings), PlanOnly: true, ExpectError: tc.want}},
+			})
+		})
+	}
+}
+
+func regionSettingsConfig(env *testAccEnv, body string) string {
+	return env.ProviderConfig() + fmt.Sprintf(`
+resource "backup_region_settings" "test" {
+%s
+}
+`, body)
+}
+
+// testAccCheckRemoteOptIn checks a type's opt-in as the engine answers it.
+func testAccCheckRemoteOptIn(env *testAccEnv, typ string, want bool) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		out, err := env.Client.DescribeRegionSettings(context.Background(), &backup.DescribeRegionSettingsInput{})
+		if err != nil {
+			return err
+		}
+		if got, ok := out.ResourceTypeOptInPreference[typ]; !ok || got != want {
+			return fmt.Errorf("the engine's opt-in of %s is %v (listed %v), want %v", typ, got, ok, want)
+		}
+		return nil
+	}
+}
+
+// Create opts S3 out and reads the management preference of every type; the types left out of
+// the opt-in map are not managed; an update opts S3 back in; import by region reads every type.
+func TestAccRegionSettings_optInAndManagement(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: regionSettingsConfig(env, `  resource_type_opt_in_preference = { S3 = false, EFS = true }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("id"), knownvalue.StringExact("us-east-1")),
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_opt_in_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"S3": knownvalue.Bool(false), "EFS": knownvalue.Bool(true)})),
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_management_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(true), "RDS": knownvalue.Bool(true), "S3": knownvalue.Bool(true)})),
+				},
+				Check: testAccCheckRemoteOptIn(env, "S3", false),
+			},
+			{
+				ResourceName: "backup_region_settings.test", ImportState: true, ImportStateId: "us-east-1",
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["resource_type_opt_in_preference.%"] != "3" || states[0].Attributes["resource_type_opt_in_preference.S3"] != "false" {
+						return fmt.Errorf("imported %v; want the opt-in of the three types, S3 out", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: regionSettingsConfig(env, `  resource_type_opt_in_preference = { S3 = true, EFS = true }
+  resource_type_management_preference = { EFS = false }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_region_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_management_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(false)})),
+				},
+				Check: testAccCheckRemoteOptIn(env, "S3", true),
+			},
+		},
+	})
+}
+
+func TestAccRegionSettings_aTypeTheEngineDoesNotBackUpIsRefused(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      regionSettingsConfig(env, `  resource_type_opt_in_preference = { DynamoDB = true }`),
+			ExpectError: regexp.MustCompile(`InvalidParameterValueException[\s\S]*DynamoDB[\s\S]*DescribeRegionSettings`),
+		}},
+	})
+}
+
+func TestAccRegionSettings_importByAnotherRegionIsRefused(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: regionSettingsConfig(env, `  resource_type_opt_in_preference = { EFS = true }`)},
+			{
+				ResourceName: "backup_region_settings.test", ImportState: true, ImportStateId: "eu-west-1",
+				ExpectError: regexp.MustCompile(`provider's region, "us-east-1"`),
+			},
+		},
+	})
+}
