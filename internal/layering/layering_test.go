@@ -31,7 +31,7 @@ var floors = map[string]int{
 	// and the backup and GC locks in a store.
 	"internal/engine/layout": 1, "internal/engine/wire": 1, "internal/engineclient": 1,
 	"internal/engine/rules": 1, "internal/engine/arns": 1, "internal/engine/summaries": 1,
-	"internal/engine/blob/blobtest": 1, "internal/engine/store/storetest": 1,
+	"internal/engine/blob/blobtest": 1, "internal/engine/blob/s3blob": 1, "internal/engine/store/storetest": 1,
 	"internal/engine/resources/s3/s3test": 1, "internal/engine/resources/rds/pgtest": 1,
 	"internal/engine/content/tree": 1, "internal/engine/content/locks": 1,
 	// 2: the repository format; the audit trail's hash-chained log (over layout).
