@@ -20,6 +20,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/audit"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
@@ -121,6 +122,9 @@ type Options struct {
 	// BlobStore opens the blob store of a vault repository directory; it defaults to the local
 	// directory store. Tests wrap it to inject faults.
 	BlobStore func(dir string) (blob.Store, error)
+	// S3Storage are options of every S3 store config.json's storage settings open (tests give
+	// the test server's credentials).
+	S3Storage []s3blob.Option
 	// Jobs tunes the background job runner.
 	Jobs queue.Options
 	// ConfigPath is the engine's configuration file (config.Config: extra accounts, per-region
@@ -254,6 +258,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		ColdDir: func(account, region, vault string) (string, error) {
 			return ColdRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
 		},
+		// ... or in S3 (config: regions.NAME.storage, regions.NAME.vaults.VAULT.storage).
+		Remote:        remoteStores(cfg, e.metrics, o.S3Storage),
 		MasterKeyPath: MasterKeyPath(o.DataDir),
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},
