@@ -77,4 +77,3 @@ func TestVerifyReadsAVaultOnS3(t *testing.T) {
 		t.Fatalf("a vault with nothing in S3: exit %d, %s", code, errOut)
 	}
 }
-
