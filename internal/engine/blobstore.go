@@ -22,7 +22,7 @@ func DefaultBlobStore(dir string) (blob.Store, error) { return blob.NewLocal(dir
 // returns a nil store otherwise. The repository of vault V of account A is under the prefix
 // A/R/V/warm/ (or cold/) of the configured location; name is that location.
 func RemoteStore(ctx context.Context, cfg *config.Config, account, regionName, vault string, cold bool, opts ...s3blob.Option) (st *s3blob.Store, name string, err error) {
-	loc, ok := cfg.Storage(regionName, vault)
+	loc, ok := cfg.VaultStorage(regionName, vault)
 	if !ok {
 		return nil, "", nil
 	}
@@ -56,7 +56,7 @@ func remoteStores(cfg *config.Config, m *metrics.Registry, extra []s3blob.Option
 	return func(ctx context.Context, account, regionName, vault string, cold bool) (blob.Store, string, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		loc, ok := cfg.Storage(regionName, vault)
+		loc, ok := cfg.VaultStorage(regionName, vault)
 		if !ok {
 			return nil, "", nil
 		}

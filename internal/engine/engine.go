@@ -122,6 +122,9 @@ type Options struct {
 	// BlobStore opens the blob store of a vault repository directory; it defaults to the local
 	// directory store. Tests wrap it to inject faults.
 	BlobStore func(dir string) (blob.Store, error)
+	// Storage, when set, is the engine-wide storage (config.Config.Storage: s3://...) in place of
+	// config.json's: the embedded engine's provider block sets it.
+	Storage string
 	// S3Storage are options of every S3 store config.json's storage settings open (tests give
 	// the test server's credentials).
 	S3Storage []s3blob.Option
@@ -206,6 +209,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		if cfg, err = config.Load(cfgPath); err != nil {
 			return nil, err
 		}
+	}
+	if o.Storage != "" {
+		if _, err := s3blob.ParseLocation(o.Storage); err != nil {
+			return nil, err
+		}
+		withStorage := *cfg
+		withStorage.Storage = o.Storage
+		cfg = &withStorage
 	}
 	// Requests may be signed for AWS's regions and those the config declares, and for no other
 	// name: the region names directories of the data dir.

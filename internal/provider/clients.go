@@ -102,7 +102,7 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		// Without allowed_paths the embedded engine reaches what the user's own Terraform can
 		// (minus its data dir): it has no other caller.
 		fsa := engine.FilesystemAccess{AllowedPaths: allowed, Unconfined: len(allowed) == 0}
-		e, err := openEmbedded(ctx, dir, nil, fakeStart, fsa)
+		e, err := openEmbedded(ctx, dir, nil, fakeStart, fsa, m.Storage.ValueString())
 		if err != nil {
 			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine",
 				fmt.Sprintf("Opening the engine state in %s failed: %v. Check that the directory is writable, or set data_dir to another one.", dir, err))
@@ -190,6 +190,8 @@ var embedded struct {
 	engines map[string]*engine.Engine
 	// paths is the FilesystemAccess each engine was opened with.
 	paths map[string]engine.FilesystemAccess
+	// storage is the storage URL each engine was opened with.
+	storage map[string]string
 }
 
 // unconfined is the embedded engine's filesystem access without allowed_paths.
@@ -200,12 +202,12 @@ var unconfined = engine.FilesystemAccess{Unconfined: true}
 // engine; one already open for dir is returned as it is. Tests use it to run the provider's
 // engine on a fake clock they can move.
 func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
-	return openEmbedded(ctx, dir, clk, nil, unconfined)
+	return openEmbedded(ctx, dir, clk, nil, unconfined, "")
 }
 
 // openEmbedded opens (or returns the open) embedded engine of dir; fakeStart is the provider's
 // fake_clock (engine.Options.FakeClock), fsa its allowed_paths.
-func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time, fsa engine.FilesystemAccess) (*engine.Engine, error) {
+func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time, fsa engine.FilesystemAccess, storage string) (*engine.Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -221,17 +223,23 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 			return nil, fmt.Errorf("allowed_paths differ between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
 				"data_dir, so give every provider block of it the same allowed_paths, or use another data_dir", abs, prev.AllowedPaths, fsa.AllowedPaths)
 		}
+		if prev := embedded.storage[abs]; prev != storage {
+			return nil, fmt.Errorf("storage differs between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
+				"data_dir, so give every provider block of it the same storage, or use another data_dir", abs, prev, storage)
+		}
 		return e, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart, Filesystem: fsa})
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart, Filesystem: fsa, Storage: storage})
 	if err != nil {
 		return nil, err
 	}
 	if embedded.engines == nil {
 		embedded.engines = map[string]*engine.Engine{}
 		embedded.paths = map[string]engine.FilesystemAccess{}
+		embedded.storage = map[string]string{}
 	}
+	embedded.storage[abs] = storage
 	embedded.engines[abs] = e
 	embedded.paths[abs] = fsa
 	return e, nil
@@ -249,6 +257,7 @@ func closeEmbeddedEngine(dir string) error {
 	e, ok := embedded.engines[abs]
 	delete(embedded.engines, abs)
 	delete(embedded.paths, abs)
+	delete(embedded.storage, abs)
 	embedded.Unlock()
 	if !ok {
 		return nil

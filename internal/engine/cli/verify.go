@@ -150,7 +150,7 @@ func (f vaultFlagValues) resolve() (vaultTarget, error) {
 	if err != nil {
 		return vaultTarget{}, usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", vault, region, acct, err)}
 	}
-	if loc, ok := cfg.Storage(region, vault); ok {
+	if loc, ok := cfg.VaultStorage(region, vault); ok {
 		// The vault lives in S3 (engine.RemoteStore): name where, in messages.
 		dir, coldDir = loc.Sub(acct, region, vault, "warm").String(), loc.Sub(acct, region, vault, "cold").String()
 	}

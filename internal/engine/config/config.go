@@ -49,6 +49,9 @@ type Config struct {
 	S3 S3 `json:"s3,omitempty"`
 	// EventRules deliver the events their EventBridge pattern matches to a webhook.
 	EventRules []EventRule `json:"event_rules,omitempty"`
+	// Storage puts the vault repositories of every region that sets neither storage nor
+	// storage_dir in an S3 bucket (Region.Storage says how). Unset: the data dir.
+	Storage string `json:"storage,omitempty"`
 }
 
 // EventRule is an EventBridge rule with one webhook target: every event (an EventBridge
@@ -220,6 +223,11 @@ func (c *Config) validate(base string) error {
 		return err
 	}
 	c.Filesystem.AllowedPaths = paths
+	if c.Storage != "" {
+		if _, err := s3blob.ParseLocation(c.Storage); err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+	}
 	for name, r := range c.Regions {
 		if err := region.ValidName(name); err != nil {
 			return fmt.Errorf("regions: %w", err)
@@ -321,16 +329,17 @@ func cleanAllowedPaths(field string, paths []string) ([]string, error) {
 	return out, nil
 }
 
-// Storage returns the S3 location of a vault's repositories, and false when the vault keeps them
-// in a directory (StorageDir). A vault's own setting comes before its region's.
-func (c *Config) Storage(region, vault string) (s3blob.Location, bool) {
-	r, ok := c.Regions[region]
-	if !ok {
-		return s3blob.Location{}, false
-	}
+// VaultStorage returns the S3 location of a vault's repositories, and false when the vault keeps
+// them in a directory (StorageDir). A vault's own setting comes before its region's, and that
+// before the engine-wide storage, which a region with a storage_dir does not take.
+func (c *Config) VaultStorage(region, vault string) (s3blob.Location, bool) {
+	r := c.Regions[region]
 	s := r.Storage
 	if v, ok := r.Vaults[vault]; ok && v.Storage != "" {
 		s = v.Storage
+	}
+	if s == "" && r.StorageDir == "" {
+		s = c.Storage
 	}
 	if s == "" {
 		return s3blob.Location{}, false
