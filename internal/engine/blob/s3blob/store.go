@@ -43,6 +43,7 @@ type Store struct {
 	loc    Location
 	api    *awss3.Client
 	upload *transfermanager.Client
+	lockState
 }
 
 // Tuning of the SDK for backup traffic.
@@ -350,12 +351,26 @@ func (s *Store) Stat(ctx context.Context, name string) (int64, error) {
 }
 
 // Remove implements blob.Store. S3's DELETE succeeds for a missing key, so Remove asks first; of
-// two concurrent Removes of one object both may succeed.
+// two concurrent Removes of one object both may succeed. In a versioned bucket (Object Lock needs
+// one) it deletes the object's version, so the space is freed rather than hidden behind a
+// delete marker; the server refuses that while the version is retained or held, which gives
+// blob.ErrRetained.
 func (s *Store) Remove(ctx context.Context, name string) error {
-	if _, err := s.Stat(ctx, name); err != nil {
-		return fmt.Errorf("remove: %w", err)
+	if err := blob.ValidName(name); err != nil {
+		return err
 	}
-	if _, err := s.api.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name))}); err != nil {
+	head, err := s.api.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name))})
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", name, explain(err))
+	}
+	in := &awss3.DeleteObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name))}
+	if v := aws.ToString(head.VersionId); v != "" && v != "null" {
+		in.VersionId = head.VersionId
+	}
+	if _, err := s.api.DeleteObject(ctx, in); err != nil {
+		if lockedNow(head, s.now()) || apiCode(err) == "AccessDenied" && (head.ObjectLockMode != "" || head.ObjectLockLegalHoldStatus != "") {
+			return fmt.Errorf("remove %s: %w: %w", name, blob.ErrRetained, err)
+		}
 		return fmt.Errorf("remove %s: %w", name, explain(err))
 	}
 	return nil
