@@ -115,6 +115,21 @@ func TestS3Storage_lockedVaultsRetainTheirPointsObjectsInObjectLockBuckets(t *te
 				}
 				break
 			}
+			// Extending the point's retention extends its objects' retention.
+			if _, err := e.c.UpdateRecoveryPointLifecycle(ctx, &backup.UpdateRecoveryPointLifecycleInput{BackupVaultName: aws.String(tc.vault),
+				RecoveryPointArn: j.RecoveryPointArn, Lifecycle: &types.Lifecycle{DeleteAfterDays: aws.Int64(5)}}); err != nil {
+				t.Fatal(err)
+			}
+			extended := aws.ToTime(j.CreationDate).AddDate(0, 0, 5)
+			for _, o := range objs.Contents {
+				if !strings.Contains(aws.ToString(o.Key), "/packs/") && !strings.Contains(aws.ToString(o.Key), "/snapshots/") {
+					continue
+				}
+				ret, err := srv.Client().GetObjectRetention(ctx, &awss3.GetObjectRetentionInput{Bucket: aws.String("worm"), Key: o.Key})
+				if err != nil || ret.Retention.RetainUntilDate.Sub(extended).Abs() > time.Second {
+					t.Errorf("%s after the lifecycle was extended: %+v, %v; want until %s", aws.ToString(o.Key), ret, err, extended)
+				}
+			}
 			restoreFrom(t, e.c, aws.ToString(j.RecoveryPointArn), src)
 		})
 	}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,4 +53,26 @@ func lockPointObjects(ctx context.Context, repo *content.Repository, v records.V
 		return fmt.Errorf("put the point's %d objects under S3 Object Lock (%s until %s): %w", len(names), v.Lock.Mode(), until.Format(time.RFC3339), err)
 	}
 	return nil
+}
+
+// RetainPoint extends the S3 Object Lock retention of a recovery point's objects to its
+// (changed) retention end: UpdateRecoveryPointLifecycle calls it after recording a longer
+// lifecycle. Retention is never shortened. A vault without a lock, or without an Object Lock
+// bucket, needs nothing.
+func RetainPoint(ctx context.Context, repos *Repos, v records.Vault, rp records.RecoveryPoint) error {
+	if v.Lock == nil || repos == nil || repos.Remote == nil {
+		return nil
+	}
+	open := repos.Open
+	if rp.StorageClass == records.StorageClassCold {
+		open = repos.OpenCold
+	}
+	repo, err := open(ctx, v.AccountID, v.Region, v.Name, v.EncryptionKeyARN, false)
+	if errors.Is(err, ErrNoRepository) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return lockPointObjects(ctx, repo, v, rp.CreationDate, rp.Lifecycle, content.SnapshotID(rp.SnapshotID))
 }
