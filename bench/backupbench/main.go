@@ -8,6 +8,9 @@
 //	backupbench backup REPO SRC [PARENT] back SRC up (REPO is created if new); prints the snapshot ID
 //	backupbench restore REPO SNAP DEST   restore a snapshot into DEST (new or empty)
 //
+// REPO is a directory, or an S3 storage URL (s3://BUCKET/PREFIX?endpoint=...; credentials from
+// the environment, the master key in $BACKUPBENCH_MASTER_KEY), as a vault's storage in config.json.
+//
 // -cpuprofile FILE writes a pprof CPU profile of backup or restore.
 package main
 
@@ -22,9 +25,11 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content/keyring"
@@ -90,11 +95,27 @@ func fail(err error) {
 }
 
 func openRepo(ctx context.Context, dir string) (*content.Repository, error) {
-	mk, err := keyring.LoadOrCreateMasterKey(filepath.Join(filepath.Dir(dir), "master.key"))
-	if err != nil {
-		return nil, err
+	var st blob.Store
+	keyPath := filepath.Join(filepath.Dir(dir), "master.key")
+	if strings.HasPrefix(dir, "s3://") {
+		loc, err := s3blob.ParseLocation(dir)
+		if err != nil {
+			return nil, err
+		}
+		if st, err = s3blob.Open(ctx, loc); err != nil {
+			return nil, err
+		}
+		if keyPath = os.Getenv("BACKUPBENCH_MASTER_KEY"); keyPath == "" {
+			return nil, errors.New("an s3:// repository needs $BACKUPBENCH_MASTER_KEY, the path of its master key")
+		}
+	} else {
+		local, err := blob.NewLocal(dir)
+		if err != nil {
+			return nil, err
+		}
+		st = local
 	}
-	st, err := blob.NewLocal(dir)
+	mk, err := keyring.LoadOrCreateMasterKey(keyPath)
 	if err != nil {
 		return nil, err
 	}

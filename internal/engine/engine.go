@@ -20,6 +20,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/api"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/audit"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
@@ -122,6 +123,12 @@ type Options struct {
 	// BlobStore opens the blob store of a vault repository directory; it defaults to the local
 	// directory store. Tests wrap it to inject faults.
 	BlobStore func(dir string) (blob.Store, error)
+	// Storage, when set, is the engine-wide storage (config.Config.Storage: s3://...) in place of
+	// config.json's: the embedded engine's provider block sets it.
+	Storage string
+	// S3Storage are options of every S3 store config.json's storage settings open (tests give
+	// the test server's credentials).
+	S3Storage []s3blob.Option
 	// Jobs tunes the background job runner.
 	Jobs queue.Options
 	// ConfigPath is the engine's configuration file (config.Config: extra accounts, per-region
@@ -204,6 +211,14 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, err
 		}
 	}
+	if o.Storage != "" {
+		if _, err := s3blob.ParseLocation(o.Storage); err != nil {
+			return nil, err
+		}
+		withStorage := *cfg
+		withStorage.Storage = o.Storage
+		cfg = &withStorage
+	}
 	// Requests may be signed for AWS's regions and those the config declares, and for no other
 	// name: the region names directories of the data dir.
 	regions, err := region.NewSet(slices.Collect(maps.Keys(cfg.Regions))...)
@@ -259,6 +274,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		ColdDir: func(account, region, vault string) (string, error) {
 			return ColdRepoDir(cfg.StorageDir(region, o.DataDir), account, region, vault)
 		},
+		// ... or in S3 (config: regions.NAME.storage, regions.NAME.vaults.VAULT.storage).
+		Remote:        remoteStores(cfg, e.metrics, o.S3Storage),
 		MasterKeyPath: MasterKeyPath(o.DataDir),
 		NewStore:      o.BlobStore,
 		Options:       []content.Option{content.WithClock(o.Clock)},

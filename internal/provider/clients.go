@@ -102,11 +102,11 @@ func newClients(ctx context.Context, m providerModel) (*clients, diag.Diagnostic
 		fsa := engine.FilesystemAccess{AllowedPaths: allowed, Unconfined: len(allowed) == 0}
 		// A conflict with an engine this process already runs is reported now, at configure
 		// time; the engine itself opens on the first call that needs it (lazyEngine).
-		if err := checkEmbedded(dir, fakeStart, fsa); err != nil {
+		if err := checkEmbedded(dir, fakeStart, fsa, m.Storage.ValueString()); err != nil {
 			diags.AddAttributeError(pathRoot("data_dir"), "Cannot start the embedded engine", err.Error()+".")
 			return nil, diags
 		}
-		lazy := newLazyEngine(dir, fakeStart, fsa)
+		lazy := newLazyEngine(dir, fakeStart, fsa, m.Storage.ValueString())
 		cfg := aws.Config{
 			Region:      c.Region,
 			Credentials: lazy,
@@ -187,6 +187,8 @@ var embedded struct {
 	engines map[string]*engine.Engine
 	// paths is the FilesystemAccess each engine was opened with.
 	paths map[string]engine.FilesystemAccess
+	// storage is the storage URL each engine was opened with.
+	storage map[string]string
 }
 
 // unconfined is the embedded engine's filesystem access without allowed_paths.
@@ -197,12 +199,12 @@ var unconfined = engine.FilesystemAccess{Unconfined: true}
 // engine; one already open for dir is returned as it is. Tests use it to run the provider's
 // engine on a fake clock they can move.
 func openEmbeddedEngine(ctx context.Context, dir string, clk clock.Clock) (*engine.Engine, error) {
-	return openEmbedded(ctx, dir, clk, nil, unconfined)
+	return openEmbedded(ctx, dir, clk, nil, unconfined, "")
 }
 
 // openEmbedded opens (or returns the open) embedded engine of dir; fakeStart is the provider's
 // fake_clock (engine.Options.FakeClock), fsa its allowed_paths.
-func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time, fsa engine.FilesystemAccess) (*engine.Engine, error) {
+func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *time.Time, fsa engine.FilesystemAccess, storage string) (*engine.Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -210,28 +212,30 @@ func openEmbedded(ctx context.Context, dir string, clk clock.Clock, fakeStart *t
 	embedded.Lock()
 	defer embedded.Unlock()
 	if e, ok := embedded.engines[abs]; ok {
-		if err := agrees(abs, e, fakeStart, fsa); err != nil {
+		if err := agrees(abs, e, fakeStart, fsa, storage); err != nil {
 			return nil, err
 		}
 		return e, nil
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart, Filesystem: fsa})
+	e, err := engine.Open(ctx, engine.Options{DataDir: abs, Log: log, Clock: clk, FakeClock: fakeStart, Filesystem: fsa, Storage: storage})
 	if err != nil {
 		return nil, err
 	}
 	if embedded.engines == nil {
 		embedded.engines = map[string]*engine.Engine{}
 		embedded.paths = map[string]engine.FilesystemAccess{}
+		embedded.storage = map[string]string{}
 	}
 	embedded.engines[abs] = e
 	embedded.paths[abs] = fsa
+	embedded.storage[abs] = storage
 	return e, nil
 }
 
 // checkEmbedded reports whether a provider configuration of dir with fakeStart and fsa conflicts
 // with the engine this process already runs for dir, if any, without opening one.
-func checkEmbedded(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess) error {
+func checkEmbedded(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess, storage string) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -239,14 +243,14 @@ func checkEmbedded(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess
 	embedded.Lock()
 	defer embedded.Unlock()
 	if e, ok := embedded.engines[abs]; ok {
-		return agrees(abs, e, fakeStart, fsa)
+		return agrees(abs, e, fakeStart, fsa, storage)
 	}
 	return nil
 }
 
 // agrees reports whether e, the open engine of abs, can serve a provider configuration with
 // fakeStart and fsa. The caller holds embedded's lock.
-func agrees(abs string, e *engine.Engine, fakeStart *time.Time, fsa engine.FilesystemAccess) error {
+func agrees(abs string, e *engine.Engine, fakeStart *time.Time, fsa engine.FilesystemAccess, storage string) error {
 	if _, fake := e.Clock().(clock.Settable); fakeStart != nil && !fake {
 		return fmt.Errorf("fake_clock is set, but this process already runs the engine of %s on the wall clock (another provider "+
 			"configuration opened it without fake_clock): give every provider block of this data_dir the same fake_clock, or use another data_dir", abs)
@@ -254,6 +258,10 @@ func agrees(abs string, e *engine.Engine, fakeStart *time.Time, fsa engine.Files
 	if prev := embedded.paths[abs]; !slices.Equal(prev.AllowedPaths, fsa.AllowedPaths) || prev.Unconfined != fsa.Unconfined {
 		return fmt.Errorf("allowed_paths differ between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
 			"data_dir, so give every provider block of it the same allowed_paths, or use another data_dir", abs, prev.AllowedPaths, fsa.AllowedPaths)
+	}
+	if prev := embedded.storage[abs]; prev != storage {
+		return fmt.Errorf("storage differs between provider configurations of the data_dir %s (%q and %q): this process runs one engine per "+
+			"data_dir, so give every provider block of it the same storage, or use another data_dir", abs, prev, storage)
 	}
 	return nil
 }
@@ -270,6 +278,7 @@ func closeEmbeddedEngine(dir string) error {
 	e, ok := embedded.engines[abs]
 	delete(embedded.engines, abs)
 	delete(embedded.paths, abs)
+	delete(embedded.storage, abs)
 	embedded.Unlock()
 	if !ok {
 		return nil

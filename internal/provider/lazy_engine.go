@@ -24,6 +24,7 @@ type lazyEngine struct {
 	dir       string
 	fakeStart *time.Time
 	fsa       engine.FilesystemAccess
+	storage   string // the provider block's storage URL, or ""
 
 	mu     sync.Mutex
 	engine *engine.Engine
@@ -35,8 +36,8 @@ var (
 	_ http.RoundTripper       = (*lazyEngine)(nil)
 )
 
-func newLazyEngine(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess) *lazyEngine {
-	return &lazyEngine{dir: dir, fakeStart: fakeStart, fsa: fsa}
+func newLazyEngine(dir string, fakeStart *time.Time, fsa engine.FilesystemAccess, storage string) *lazyEngine {
+	return &lazyEngine{dir: dir, fakeStart: fakeStart, fsa: fsa, storage: storage}
 }
 
 // open returns the engine and its transport, opening it on the first call. Unlike sync.Once, a
@@ -48,7 +49,7 @@ func (l *lazyEngine) open(ctx context.Context) (*engine.Engine, http.RoundTrippe
 		return l.engine, l.rt, nil
 	}
 	// The engine outlives the call that happens to open it.
-	e, err := openEmbedded(context.WithoutCancel(ctx), l.dir, nil, l.fakeStart, l.fsa)
+	e, err := openEmbedded(context.WithoutCancel(ctx), l.dir, nil, l.fakeStart, l.fsa, l.storage)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot start the embedded engine: opening its state in %s (data_dir) failed: %w; check that the directory is writable, or set data_dir to another one", l.dir, err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 )
 
 // EndpointAWS is the endpoint value that selects AWS Backup itself.
@@ -58,6 +59,7 @@ type providerModel struct {
 	Profile      types.String       `tfsdk:"profile"`
 	FakeClock    types.String       `tfsdk:"fake_clock"`
 	AllowedPaths types.List         `tfsdk:"allowed_paths"`
+	Storage      types.String       `tfsdk:"storage"`
 	DefaultTags  []defaultTagsModel `tfsdk:"default_tags"`
 }
 
@@ -126,6 +128,16 @@ func (p *backupProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"and region storage directories are refused either way. A daemon's are set with `engine serve --allow-path`.",
 				Validators: []validator.List{listvalidator.ValueStringsAre(absolutePath{})},
 			},
+			"storage": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Embedded engine only: keep vault data in an S3-compatible bucket instead of `data_dir`, so a lost " +
+					"or compromised machine does not take its backups with it: `" + s3blob.LocationShape + "`, e.g. " +
+					"`s3://backups/engine?endpoint=https://minio.example:9000&region=us-east-1&profile=backup`. Credentials come from " +
+					"`profile` (a profile of your AWS config and credentials files), else from the environment (`AWS_ACCESS_KEY_ID`, ...); " +
+					"keys in the URL are refused. A region or vault the data dir's `config.json` gives its own storage keeps it. " +
+					"A daemon's is set in its `config.json` (`storage`).",
+				Validators: []validator.String{storageURL{}},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"default_tags": schema.ListNestedBlock{
@@ -188,6 +200,11 @@ func validateProviderModel(m providerModel, report func(attr, summary, detail st
 		report("allowed_paths", "Conflicting provider settings",
 			"allowed_paths applies only to the embedded engine, which runs when endpoint is unset. Remove allowed_paths, or remove "+
 				"endpoint (a daemon's allowed directories are set with `engine serve --allow-path DIR` or filesystem.allowed_paths in its config.json).")
+	}
+	if !m.Endpoint.IsNull() && !m.Storage.IsNull() {
+		report("storage", "Conflicting provider settings",
+			"storage applies only to the embedded engine, which runs when endpoint is unset. Remove storage, or remove endpoint "+
+				"(a daemon's storage is set with storage in its config.json).")
 	}
 	if !m.AccessKey.IsUnknown() && !m.SecretKey.IsUnknown() && m.AccessKey.IsNull() != m.SecretKey.IsNull() {
 		report("secret_key", "Incomplete credentials", "access_key and secret_key must be set together.")
@@ -277,5 +294,21 @@ func (p *backupProvider) Actions(context.Context) []func() action.Action {
 		NewStartBackupJobAction,
 		NewStartRestoreJobAction,
 		NewStartCopyJobAction,
+	}
+}
+
+// storageURL checks storage at plan time with the engine's own parser.
+type storageURL struct{}
+
+func (storageURL) Description(context.Context) string {
+	return "must be an S3 storage URL: " + s3blob.LocationShape
+}
+func (v storageURL) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (storageURL) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := s3blob.ParseLocation(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid storage", err.Error())
 	}
 }

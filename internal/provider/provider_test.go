@@ -111,6 +111,13 @@ func TestAccProvider_conflictingSettingsFailAtPlan(t *testing.T) {
   endpoint      = "http://127.0.0.1:9191"
   allowed_paths = ["/srv"]
 }`, regexp.MustCompile(`allowed_paths applies only to the embedded engine[\s\S]*--allow-path`)},
+		{"storage with endpoint", `provider "backup" {
+  endpoint = "http://127.0.0.1:9191"
+  storage  = "s3://backups"
+}`, regexp.MustCompile(`storage applies only to the embedded engine`)},
+		{"storage with keys in it", `provider "backup" {
+  storage = "s3://AKIA:secret@backups"
+}`, regexp.MustCompile(`Invalid storage[\s\S]*keys in the URL[\s\S]*profile=NAME`)},
 		{"relative allowed path", `provider "backup" {
   allowed_paths = ["srv/data"]
 }`, regexp.MustCompile(`Path must be absolute`)},

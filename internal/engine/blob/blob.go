@@ -26,6 +26,10 @@ var ErrNotFound = errors.New("blob: not found")
 // overwritten.
 var ErrExists = errors.New("blob: already exists")
 
+// ErrRetained is returned by Remove for an object the backend keeps against deletion until a
+// retention date or while a legal hold is on (S3 Object Lock): GC defers it.
+var ErrRetained = errors.New("blob: retained by object lock")
+
 // ErrInvalidName is returned for a name that ValidName rejects.
 var ErrInvalidName = errors.New("blob: invalid name")
 
@@ -71,6 +75,20 @@ type DeferredStore interface {
 	// Sync makes the named objects durable; a name that does not exist gives ErrNotFound.
 	Sync(ctx context.Context, names ...string) error
 }
+
+// RetentionStore is an optional extension of Store (find it with AsRetention) for a store whose
+// objects can be locked against deletion (S3 Object Lock): Remove of such an object fails with
+// ErrRetained, and Retained says so beforehand, so GC can defer a pack without first dropping
+// it from the index.
+type RetentionStore interface {
+	Store
+	// Retained reports whether Remove of name would be refused now: a retention date not yet
+	// reached, or a legal hold. A missing object gives ErrNotFound.
+	Retained(ctx context.Context, name string) (bool, error)
+}
+
+// AsRetention returns s as a RetentionStore if it is one: itself, or a wrapper of one.
+func AsRetention(s Store) (RetentionStore, bool) { return optional[RetentionStore](s) }
 
 // ValidName reports whether name can name an object: one or more "/"-separated components, each
 // made of ASCII letters, digits, '-', '_' and '.', not starting with '.' (backends keep their own
@@ -152,6 +170,7 @@ type rangeReader interface {
 var optionalInterfaces = []reflect.Type{
 	reflect.TypeFor[DeferredStore](),
 	reflect.TypeFor[rangeReader](),
+	reflect.TypeFor[RetentionStore](),
 }
 
 // forwarder is implemented by a store that wraps another (Faulty). It has the methods of every

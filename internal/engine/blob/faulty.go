@@ -183,6 +183,21 @@ func (f *Faulty) Sync(ctx context.Context, names ...string) error {
 	return nil
 }
 
+// Retained implements RetentionStore when the wrapped store is one, with the faults of Stat;
+// over another store nothing is retained.
+func (f *Faulty) Retained(ctx context.Context, name string) (bool, error) {
+	if err := f.before(ctx, "stat", name); err != nil {
+		return false, err
+	}
+	if rs, ok := AsRetention(f.inner); ok {
+		return rs.Retained(ctx, name)
+	}
+	if _, err := f.inner.Stat(ctx, name); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
 // forwards implements forwarder: Faulty offers an optional interface when its store does.
 func (f *Faulty) forwards(iface reflect.Type) bool { return supports(f.inner, iface) }
 

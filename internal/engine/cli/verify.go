@@ -150,6 +150,10 @@ func (f vaultFlagValues) resolve() (vaultTarget, error) {
 	if err != nil {
 		return vaultTarget{}, usageError{fmt.Sprintf("--vault %q, --region %q, --account-id %q do not name a vault: %v", vault, region, acct, err)}
 	}
+	if loc, ok := cfg.VaultStorage(region, vault); ok {
+		// The vault lives in S3 (engine.RemoteStore): name where, in messages.
+		dir, coldDir = loc.Sub(acct, region, vault, "warm").String(), loc.Sub(acct, region, vault, "cold").String()
+	}
 	return vaultTarget{dataDir: dataDir, vault: vault, region: region, account: acct, warmDir: dir, coldDir: coldDir,
 		configPath: cfgFile, config: cfg}, nil
 }
@@ -180,13 +184,33 @@ func (vt vaultTarget) repos() []repoRef {
 
 var errNoRepository = errors.New("no repository")
 
-// open opens one of the vault's repositories.
+// open opens one of the vault's repositories: in its directory, or in S3 where config.json puts
+// the vault (with the engine's credentials: the storage URL's profile, else the environment).
 func (vt vaultTarget) open(ctx context.Context, rr repoRef) (*content.Repository, error) {
-	if _, err := os.Stat(rr.dir); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: vault %q (account %s, region %s) has no %s repository at %s: check --vault, --region, --account-id and --data-dir", errNoRepository, vt.vault, vt.account, vt.region, rr.kind(), rr.dir)
-		}
+	remote, where, err := engine.RemoteStore(ctx, vt.config, vt.account, vt.region, vt.vault, rr.cold)
+	if err != nil {
 		return nil, err
+	}
+	var st blob.Store
+	if remote != nil {
+		where = rr.dir
+		if err := remote.Check(ctx); err != nil {
+			return nil, err
+		}
+		st = remote
+	} else {
+		where = rr.dir
+		if _, err := os.Stat(rr.dir); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, vt.noRepository(rr)
+			}
+			return nil, err
+		}
+		local, err := blob.NewLocal(rr.dir)
+		if err != nil {
+			return nil, err
+		}
+		st = local
 	}
 	mk, err := keyring.LoadMasterKey(engine.MasterKeyPath(vt.dataDir))
 	if err != nil {
@@ -195,15 +219,18 @@ func (vt vaultTarget) open(ctx context.Context, rr repoRef) (*content.Repository
 		}
 		return nil, err
 	}
-	st, err := blob.NewLocal(rr.dir)
-	if err != nil {
-		return nil, err
-	}
 	repo, err := content.Open(ctx, st, mk)
+	if remote != nil && errors.Is(err, content.ErrNotRepository) {
+		return nil, vt.noRepository(repoRef{dir: where, cold: rr.cold})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open the %s repository of vault %q at %s: %w", rr.kind(), vt.vault, rr.dir, err)
+		return nil, fmt.Errorf("open the %s repository of vault %q at %s: %w", rr.kind(), vt.vault, where, err)
 	}
 	return repo, nil
+}
+
+func (vt vaultTarget) noRepository(rr repoRef) error {
+	return fmt.Errorf("%w: vault %q (account %s, region %s) has no %s repository at %s: check --vault, --region, --account-id and --data-dir", errNoRepository, vt.vault, vt.account, vt.region, rr.kind(), rr.dir)
 }
 
 // openStore opens the data dir's engine store, or returns nil if it has none (a data dir no

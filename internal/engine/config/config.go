@@ -20,8 +20,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/credentials"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/eventpattern"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3"
 )
@@ -47,6 +49,9 @@ type Config struct {
 	S3 S3 `json:"s3,omitempty"`
 	// EventRules deliver the events their EventBridge pattern matches to a webhook.
 	EventRules []EventRule `json:"event_rules,omitempty"`
+	// Storage puts the vault repositories of every region that sets neither storage nor
+	// storage_dir in an S3 bucket (Region.Storage says how). Unset: the data dir.
+	Storage string `json:"storage,omitempty"`
 	// Reports is where Backup Audit Manager's report jobs deliver reports.
 	Reports Reports `json:"reports,omitempty"`
 }
@@ -175,6 +180,19 @@ type Region struct {
 	// StorageDir is where the region's vault repositories live, instead of the data dir; a DR
 	// region can so keep its copies on another disk.
 	StorageDir string `json:"storage_dir,omitempty"`
+	// Storage puts the region's vault repositories in an S3 bucket instead of a directory:
+	// s3blob.LocationShape, e.g. "s3://bucket/prefix?endpoint=https://minio:9000&region=eu-west-1&profile=backup".
+	// Credentials come from the named profile of the engine's AWS config files, else from the
+	// engine's environment; keys in the URL are refused. Takes precedence over StorageDir.
+	Storage string `json:"storage,omitempty"`
+	// Vaults gives single vaults of the region (by name, in every account) their own storage.
+	Vaults map[string]Vault `json:"vaults,omitempty"`
+}
+
+// Vault is one vault's settings.
+type Vault struct {
+	// Storage is where the vault's repositories live, as Region.Storage.
+	Storage string `json:"storage,omitempty"`
 }
 
 // Notifications configures delivery of vault notifications.
@@ -244,6 +262,11 @@ func (c *Config) validate(base string) error {
 		return err
 	}
 	c.Filesystem.AllowedPaths = paths
+	if c.Storage != "" {
+		if _, err := s3blob.ParseLocation(c.Storage); err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+	}
 	for name, r := range c.Regions {
 		if err := region.ValidName(name); err != nil {
 			return fmt.Errorf("regions: %w", err)
@@ -251,6 +274,19 @@ func (c *Config) validate(base string) error {
 		if r.StorageDir != "" && !filepath.IsAbs(r.StorageDir) {
 			r.StorageDir = filepath.Join(base, r.StorageDir)
 			c.Regions[name] = r
+		}
+		if r.Storage != "" {
+			if _, err := s3blob.ParseLocation(r.Storage); err != nil {
+				return fmt.Errorf("regions.%s.storage: %w", name, err)
+			}
+		}
+		for v, vc := range r.Vaults {
+			if err := names.Vault(v); err != nil {
+				return fmt.Errorf("regions.%s.vaults: %q is not a vault name: %w", name, v, err)
+			}
+			if _, err := s3blob.ParseLocation(vc.Storage); err != nil {
+				return fmt.Errorf("regions.%s.vaults.%s.storage: %w", name, v, err)
+			}
 		}
 	}
 	if err := c.S3.validate(); err != nil {
@@ -333,6 +369,25 @@ func cleanAllowedPaths(field string, paths []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// VaultStorage returns the S3 location of a vault's repositories, and false when the vault keeps
+// them in a directory (StorageDir). A vault's own setting comes before its region's, and that
+// before the engine-wide storage, which a region with a storage_dir does not take.
+func (c *Config) VaultStorage(region, vault string) (s3blob.Location, bool) {
+	r := c.Regions[region]
+	s := r.Storage
+	if v, ok := r.Vaults[vault]; ok && v.Storage != "" {
+		s = v.Storage
+	}
+	if s == "" && r.StorageDir == "" {
+		s = c.Storage
+	}
+	if s == "" {
+		return s3blob.Location{}, false
+	}
+	loc, err := s3blob.ParseLocation(s)
+	return loc, err == nil // validate refused a bad one at load
 }
 
 // StorageDir returns where region keeps its vault repositories: the configured directory, else

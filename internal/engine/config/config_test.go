@@ -140,3 +140,46 @@ func TestParseReports(t *testing.T) {
 		}
 	}
 }
+
+func TestStorageIsPerVaultThenPerRegion(t *testing.T) {
+	c, err := Parse([]byte(`{"storage": "s3://everywhere", "regions": {
+  "us-east-1": {"storage": "s3://backups/engine?endpoint=https://minio.lan:9000&region=us-east-1&profile=backup",
+                "vaults": {"Compliance": {"storage": "s3://worm-bucket?endpoint=https://minio.lan:9000"}}},
+  "eu-west-1": {"storage_dir": "/disk"}}}`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, ok := c.VaultStorage("us-east-1", "Default")
+	if !ok || loc.Bucket != "backups" || loc.Prefix != "engine/" || loc.Profile != "backup" || loc.Endpoint != "https://minio.lan:9000" {
+		t.Errorf("region storage: %+v, %t", loc, ok)
+	}
+	loc, ok = c.VaultStorage("us-east-1", "Compliance")
+	if !ok || loc.Bucket != "worm-bucket" || loc.Prefix != "" || loc.Profile != "" {
+		t.Errorf("vault storage: %+v, %t", loc, ok)
+	}
+	if loc, ok := c.VaultStorage("eu-west-1", "Default"); ok {
+		t.Errorf("a storage_dir region got S3 storage %+v", loc)
+	}
+	if loc, ok := c.VaultStorage("ap-south-1", "Default"); !ok || loc.Bucket != "everywhere" {
+		t.Errorf("a region without settings got %+v, %t; want the engine-wide storage", loc, ok)
+	}
+}
+
+func TestStorageRefusesMistakesByName(t *testing.T) {
+	cases := map[string]string{
+		`{"regions": {"us-east-1": {"storage": "https://bucket"}}}`:                     "regions.us-east-1.storage",
+		`{"regions": {"us-east-1": {"storage": "s3://AKIA:secret@bucket"}}}`:            "plain text",
+		`{"regions": {"us-east-1": {"storage": "s3://b?endpoint=ftp://x"}}}`:            "endpoint=",
+		`{"regions": {"us-east-1": {"storage": "s3://b?bucket=x"}}}`:                    `unknown parameter "bucket"`,
+		`{"regions": {"us-east-1": {"vaults": {"a b": {"storage": "s3://b"}}}}}`:        "not a vault name",
+		`{"regions": {"us-east-1": {"vaults": {"Main": {"storage": "s3:///prefix"}}}}}`: "regions.us-east-1.vaults.Main.storage",
+		`{"regions": {"us-east-1": {"storage": "s3://b/../x"}}}`:                        "'..'",
+		`{"regions": {"us-east-1": {"storage": "s3://b?conditional=maybe"}}}`:           "conditional=",
+	}
+	for doc, want := range cases {
+		_, err := Parse([]byte(doc), t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error naming %q", doc, err, want)
+		}
+	}
+}

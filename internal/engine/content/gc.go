@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
@@ -517,6 +518,47 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 			delete(toDelete, v.packs[v.ix.at(i).pack])
 		}
 	}
+	// Packs under object lock (S3 retention or a legal hold) are deleted by the first GC after
+	// it ends: they stay indexed, and so do the records that condemn them.
+	deferred := map[PackID]bool{}
+	if rs, ok := blob.AsRetention(r.st); ok {
+		for p := range toDelete {
+			held, err := rs.Retained(ctx, p.name())
+			if errors.Is(err, blob.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("ask whether pack %s is retained: %w", p.name(), err)
+			}
+			if held {
+				deferred[p] = true
+			}
+		}
+		// An index file under object lock outlives any rewrite, so the packs it lists stay
+		// too: otherwise it would list deleted packs.
+		for _, name := range v.files {
+			held, err := rs.Retained(ctx, name)
+			if err != nil && !errors.Is(err, blob.ErrNotFound) {
+				return fmt.Errorf("ask whether index %s is retained: %w", name, err)
+			}
+			if !held {
+				continue
+			}
+			packs, err := r.readIndexFile(ctx, name)
+			if err != nil {
+				return err
+			}
+			for _, ip := range packs {
+				if toDelete[ip.id] {
+					deferred[ip.id] = true
+				}
+			}
+		}
+		for p := range deferred {
+			delete(toDelete, p)
+			stats.PacksDeferred++
+		}
+	}
 	rewrite := len(v.files) > 64
 	for p := range toDelete {
 		if _, indexed := v.packNum[p]; indexed {
@@ -547,6 +589,9 @@ func (r *Repository) gcDelete(ctx context.Context, stats *GCStats) error {
 		}
 	}
 	for _, rec := range ripe {
+		if slices.ContainsFunc(rec.packs, func(p PackID) bool { return deferred[p] }) {
+			continue
+		}
 		for _, name := range []string{"condemned/" + rec.id + ".locks", "condemned/" + rec.id} {
 			if err := r.st.Remove(ctx, name); err != nil && !errors.Is(err, blob.ErrNotFound) {
 				return err
@@ -593,7 +638,9 @@ func (r *Repository) rewriteIndex(ctx context.Context, v *gcView, drop map[PackI
 		return err
 	}
 	for _, name := range v.files {
-		if err := r.st.Remove(ctx, name); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		// An index file under object lock stays until its retention ends; the packs it lists
+		// were kept above.
+		if err := r.st.Remove(ctx, name); err != nil && !errors.Is(err, blob.ErrNotFound) && !errors.Is(err, blob.ErrRetained) {
 			return fmt.Errorf("remove replaced index %s: %w", name, err)
 		}
 	}

@@ -140,6 +140,12 @@ func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fail(err)
 	}
+	if err := lockPointObjects(ctx, repo, v, j.CreationDate, j.Lifecycle, res.Snapshot.ID); err != nil {
+		if ferr := repo.Forget(context.WithoutCancel(ctx), res.Snapshot.ID); ferr != nil {
+			log.Error("forgetting a snapshot that could not be locked failed", slog.String("snapshot", string(res.Snapshot.ID)), slog.Any("error", ferr))
+		}
+		return fail(err)
+	}
 	// The snapshot is committed; the recovery point becomes visible in the same transaction that
 	// completes the job, or, if that cannot happen, the snapshot is forgotten again.
 	err = t.Finish(ctx, func(tx store.Tx) error { return h.complete(ctx, tx, t, res) })

@@ -170,6 +170,12 @@ func (h copyHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fail(err)
 	}
+	if err := lockPointObjects(ctx, dstRepo, ct.dst, j.CreationDate, j.Lifecycle, snap.ID); err != nil {
+		if ferr := dstRepo.Forget(context.WithoutCancel(ctx), snap.ID); ferr != nil {
+			log.Error("forgetting a snapshot that could not be locked failed", slog.String("snapshot", string(snap.ID)), slog.Any("error", ferr))
+		}
+		return fail(err)
+	}
 	err = t.Finish(ctx, func(tx store.Tx) error { return x.completeCopy(ctx, tx, t, snap) })
 	if err != nil {
 		log.Error("recording a finished copy failed; forgetting its snapshot", slog.Any("error", err))

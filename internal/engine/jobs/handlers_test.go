@@ -29,7 +29,7 @@ func TestRefusedRepositoryPathIsAnAPIError(t *testing.T) {
 	if _, err := x.openColdRepo(context.Background(), hostile, true); !apierr.Is(err, apierr.InvalidParameterValue) {
 		t.Errorf("openColdRepo of a vault in region ..: %v", err)
 	}
-	if err := x.repos.Remove(hostile.AccountID, hostile.Region, hostile.Name); !errors.Is(err, layout.ErrUnsafe) {
+	if err := x.repos.Remove(context.Background(), hostile.AccountID, hostile.Region, hostile.Name); !errors.Is(err, layout.ErrUnsafe) {
 		t.Errorf("Remove of a vault in region ..: %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {

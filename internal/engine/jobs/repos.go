@@ -32,6 +32,10 @@ type Repos struct {
 	MasterKeyPath string
 	// NewStore opens the blob store of a repository directory; tests inject faults here.
 	NewStore func(dir string) (blob.Store, error)
+	// Remote returns the store of a vault repository that lives off the machine (config:
+	// storage = s3://...) and a name for it, or a nil store when the repository is a directory.
+	// cold selects the vault's cold-storage repository. Nil: every repository is a directory.
+	Remote func(ctx context.Context, account, region, vault string, cold bool) (blob.Store, string, error)
 	// Options are passed to content.Init and content.Open (the engine clock, say).
 	Options []content.Option
 
@@ -55,6 +59,9 @@ func (r *Repos) masterKey() (keyring.MasterKey, error) {
 // Open returns the repository of a vault. With create, a vault without one gets one whose data
 // key is named keyID (the vault's EncryptionKeyArn); without, that is ErrNoRepository.
 func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
+	if repo, ok, err := r.openRemote(ctx, account, region, vault, keyID, create, false); ok || err != nil {
+		return repo, err
+	}
 	dir, err := r.Dir(account, region, vault)
 	if err != nil {
 		return nil, fmt.Errorf("the repository of vault %s: %w", vault, err)
@@ -64,6 +71,9 @@ func (r *Repos) Open(ctx context.Context, account, region, vault, keyID string, 
 
 // OpenCold is Open for the vault's cold-storage repository.
 func (r *Repos) OpenCold(ctx context.Context, account, region, vault, keyID string, create bool) (*content.Repository, error) {
+	if repo, ok, err := r.openRemote(ctx, account, region, vault, keyID, create, true); ok || err != nil {
+		return repo, err
+	}
 	if r.ColdDir == nil {
 		return nil, errors.New("jobs: this engine has no cold storage tier")
 	}
@@ -85,15 +95,33 @@ func accountNamespace(mk keyring.MasterKey, account string) ([32]byte, error) {
 	return ns, err
 }
 
+// openRemote opens a repository kept off the machine; ok is false when the vault's repository
+// is a directory.
+func (r *Repos) openRemote(ctx context.Context, account, region, vault, keyID string, create, cold bool) (repo *content.Repository, ok bool, err error) {
+	if r.Remote == nil {
+		return nil, false, nil
+	}
+	st, name, err := r.Remote(ctx, account, region, vault, cold)
+	if err != nil {
+		return nil, true, fmt.Errorf("the repository of vault %s: %w", vault, err)
+	}
+	if st == nil {
+		return nil, false, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if repo, ok := r.repos[name]; ok {
+		return repo, true, nil
+	}
+	repo, err = r.openStore(ctx, st, name, account, vault, keyID, create)
+	return repo, true, err
+}
+
 func (r *Repos) open(ctx context.Context, dir, account, vault, keyID string, create bool) (*content.Repository, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if repo, ok := r.repos[dir]; ok {
 		return repo, nil
-	}
-	mk, err := r.masterKey()
-	if err != nil {
-		return nil, err
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !create {
 		return nil, ErrNoRepository
@@ -104,6 +132,16 @@ func (r *Repos) open(ctx context.Context, dir, account, vault, keyID string, cre
 	st, err := r.NewStore(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the blob store of vault %s: %w", vault, err)
+	}
+	return r.openStore(ctx, st, dir, account, vault, keyID, create)
+}
+
+// openStore opens (with create: creates) the repository in st and keeps it under name; r.mu is
+// held.
+func (r *Repos) openStore(ctx context.Context, st blob.Store, name, account, vault, keyID string, create bool) (*content.Repository, error) {
+	mk, err := r.masterKey()
+	if err != nil {
+		return nil, err
 	}
 	repo, err := content.Open(ctx, st, mk, r.Options...)
 	if errors.Is(err, content.ErrNotRepository) {
@@ -126,13 +164,22 @@ func (r *Repos) open(ctx context.Context, dir, account, vault, keyID string, cre
 	if r.repos == nil {
 		r.repos = map[string]*content.Repository{}
 	}
-	r.repos[dir] = repo
+	r.repos[name] = repo
 	return repo, nil
 }
 
 // Remove closes a vault's repositories (warm and cold) and deletes their directories: for a
 // vault that was deleted. Nothing is removed unless both directories can be named.
-func (r *Repos) Remove(account, region, vault string) error {
+func (r *Repos) Remove(ctx context.Context, account, region, vault string) error {
+	var remote []error
+	for _, cold := range []bool{false, true} {
+		if err := r.removeRemote(ctx, account, region, vault, cold); err != nil {
+			remote = append(remote, err)
+		}
+	}
+	if len(remote) > 0 {
+		return errors.Join(remote...)
+	}
 	dir, err := r.Dir(account, region, vault)
 	if err != nil {
 		return fmt.Errorf("remove the repository of vault %s: %w", vault, err)
@@ -154,6 +201,38 @@ func (r *Repos) Remove(account, region, vault string) error {
 			delete(r.repos, dir)
 		}
 		errs = append(errs, os.RemoveAll(dir))
+	}
+	return errors.Join(errs...)
+}
+
+// removeRemote deletes every object of a vault's repository kept off the machine; objects under
+// S3 Object Lock retention stay, and their errors are returned.
+func (r *Repos) removeRemote(ctx context.Context, account, region, vault string, cold bool) error {
+	if r.Remote == nil {
+		return nil
+	}
+	st, name, err := r.Remote(ctx, account, region, vault, cold)
+	if err != nil || st == nil {
+		return err
+	}
+	r.mu.Lock()
+	if repo, ok := r.repos[name]; ok {
+		_ = repo.Close()
+		delete(r.repos, name)
+	}
+	r.mu.Unlock()
+	var objects []string
+	if err := st.List(ctx, "", func(name string, _ int64) error {
+		objects = append(objects, name)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("remove the repository of vault %s: %w", vault, err)
+	}
+	var errs []error
+	for _, o := range objects {
+		if err := st.Remove(ctx, o); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -35,6 +35,7 @@ type Registry struct {
 	webhookFailures *prometheus.CounterVec
 	repoBytes       *prometheus.GaugeVec
 	dedupRatio      *prometheus.GaugeVec
+	storageRequests *prometheus.CounterVec
 }
 
 // New returns a registry with the engine's own metrics and the Go runtime and process collectors.
@@ -74,8 +75,12 @@ func New() *Registry {
 			Namespace: engineNamespace, Name: "deduplication_ratio",
 			Help: "A vault's warm recovery points' logical bytes over the bytes its repository stores, as of the last backup or copy job into it.",
 		}, vaultRepoLabels),
+		storageRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: engineNamespace, Name: "storage_requests_total",
+			Help: "HTTP requests to the S3 storage of vault repositories, retries included, by bucket, S3 operation and outcome (ok, client_error, server_error, throttled, network_error).",
+		}, []string{"bucket", "operation", "outcome"}),
 	}
-	r.reg.MustRegister(r.jobDuration, r.jobBytes, r.apiLatency, r.schedulerLag, r.webhookFailures, r.repoBytes, r.dedupRatio,
+	r.reg.MustRegister(r.jobDuration, r.jobBytes, r.apiLatency, r.schedulerLag, r.webhookFailures, r.repoBytes, r.dedupRatio, r.storageRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -141,4 +146,24 @@ func (r *Registry) WebhookDeliveryFailed(topic string) {
 		return
 	}
 	r.webhookFailures.WithLabelValues(topic).Inc()
+}
+
+// StorageRequest counts one HTTP request (one attempt) to a vault repository's S3 storage, with
+// the response's status (0: none came, err says why).
+func (r *Registry) StorageRequest(bucket, operation string, status int, err error) {
+	if r == nil {
+		return
+	}
+	outcome := "ok"
+	switch {
+	case status == 0 || err != nil && status < 400:
+		outcome = "network_error"
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
+		outcome = "throttled"
+	case status >= 500:
+		outcome = "server_error"
+	case status >= 400:
+		outcome = "client_error"
+	}
+	r.storageRequests.WithLabelValues(bucket, operation, outcome).Inc()
 }

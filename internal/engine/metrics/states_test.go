@@ -87,3 +87,25 @@ func TestVaultRepositoryReportsStoredBytesAndTheirRatioToLogicalBytes(t *testing
 		}
 	}
 }
+
+func TestStorageRequestsAreCountedByOutcome(t *testing.T) {
+	r := metrics.New()
+	r.StorageRequest("vaults", "PutObject", 200, nil)
+	r.StorageRequest("vaults", "PutObject", 503, nil)
+	r.StorageRequest("vaults", "PutObject", 0, errors.New("connection reset"))
+	r.StorageRequest("vaults", "HeadObject", 404, nil)
+	r.StorageRequest("vaults", "GetObject", 500, nil)
+	rec := httptest.NewRecorder()
+	r.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`backup_engine_storage_requests_total{bucket="vaults",operation="PutObject",outcome="ok"} 1`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="PutObject",outcome="throttled"} 1`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="PutObject",outcome="network_error"} 1`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="HeadObject",outcome="client_error"} 1`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="GetObject",outcome="server_error"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

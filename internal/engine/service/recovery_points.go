@@ -230,6 +230,8 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 	}
 	now := s.clock.Now()
 	var out *wire.UpdateRecoveryPointLifecycleOutput
+	var locked records.Vault
+	var changed records.RecoveryPoint
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
@@ -250,6 +252,7 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 			return err
 		}
 		rp.Lifecycle = lc
+		locked, changed = v, rp
 		if err := records.PutDoc(tx, records.CollRecoveryPoints, records.PointKey(rp.AccountID, rp.Region, rp.VaultName, rp.ID), rp); err != nil {
 			return err
 		}
@@ -266,6 +269,13 @@ func (s *Service) UpdateRecoveryPointLifecycle(ctx context.Context, in *wire.Upd
 	}
 	s.events.Recorded()
 	s.sched.Wake()
+	// A locked vault's objects in an Object Lock bucket are retained as long as the point now is.
+	// The lifecycle is recorded first; a failure here is reported, and the call can be repeated.
+	if s.repos != nil {
+		if err := jobs.RetainPoint(ctx, s.repos, locked, changed); err != nil {
+			return nil, internal("extend the S3 Object Lock retention of the point's objects (the lifecycle is recorded; call again)", err)
+		}
+	}
 	return out, nil
 }
 

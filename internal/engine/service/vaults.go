@@ -152,7 +152,7 @@ func (s *Service) DeleteBackupVault(ctx context.Context, in *wire.DeleteBackupVa
 	// The vault's repository holds no recovery point any more; a vault created again under the
 	// name starts a new one, with its own key.
 	if s.repos != nil {
-		if err := s.repos.Remove(c.AccountID, c.Region, in.BackupVaultName); err != nil {
+		if err := s.repos.Remove(ctx, c.AccountID, c.Region, in.BackupVaultName); err != nil {
 			s.log.Warn("removing a deleted vault's repository failed", "vault", in.BackupVaultName, "error", err)
 		}
 	}

@@ -87,6 +87,18 @@ func repoRoot() (string, error) {
 // Start runs a versitygw that is stopped when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+// StartVersioned runs a versitygw with bucket versioning, which S3 Object Lock needs: a bucket
+// made with CreateObjectLockBucket then enforces retention and legal holds.
+func StartVersioned(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, versioned bool) *Server {
+	t.Helper()
 	bin, err := Binary()
 	if err != nil {
 		if os.Getenv("BACKUP_TEST_SKIP_S3") == "1" {
@@ -97,7 +109,11 @@ func Start(t testing.TB) *Server {
 	s := &Server{AccessKey: "AKTEST" + randomHex(7), SecretKey: randomHex(20), Dir: t.TempDir()}
 	port := freePort(t)
 	s.Endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "--access", s.AccessKey, "--secret", s.SecretKey, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet", "posix", s.Dir)
+	args := []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet", "posix"}
+	if versioned {
+		args = append(args, "--versioning-dir", t.TempDir())
+	}
+	cmd := exec.Command(bin, append(args, s.Dir)...)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -161,6 +177,15 @@ func (s *Server) CreateBucket(t testing.TB, name string) string {
 		t.Fatalf("create bucket %s: %v", name, err)
 	}
 	return s.Locator(name)
+}
+
+// CreateObjectLockBucket creates a bucket with S3 Object Lock enabled (on a StartVersioned
+// server).
+func (s *Server) CreateObjectLockBucket(t testing.TB, name string) {
+	t.Helper()
+	if _, err := s.Client().CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatalf("create object-lock bucket %s: %v", name, err)
+	}
 }
 
 // Env is the environment for the AWS CLI (or anything using the default credential chain) to
