@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/audit"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/console"
@@ -319,5 +320,28 @@ func TestVaultPageShowsLockPolicyAndHolds(t *testing.T) {
 	_, open := b.get("/console/vaults/" + e.vault)
 	if !strings.Contains(open, "not locked") || !strings.Contains(open, "backup:DeleteRecoveryPoint") || strings.Contains(open, `class="hold"`) {
 		t.Errorf("the unlocked vault's page should say so, show its policy, and no hold:\n%s", open)
+	}
+}
+
+// A plan's page shows each selection with the resources it alone matches now, and what the plan
+// covers in all.
+func TestPlanPageShowsWhatEachSelectionMatches(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.c.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{BackupPlanId: aws.String(e.planID), BackupSelection: &types.BackupSelection{
+		SelectionName: aws.String("tagged-nothing"), IamRoleArn: aws.String("arn:aws:iam::123456789012:role/backup"),
+		ListOfTags: []types.Condition{{ConditionType: types.ConditionTypeStringequals, ConditionKey: aws.String("tier"), ConditionValue: aws.String("gold")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.url)
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	_, body := b.get("/console/plans/" + e.planID)
+	matches := regexp.MustCompile(`(?s)<h3>([^<]+)</h3>.*?<dd class="selection-resources">(.*?)</dd>`).FindAllStringSubmatch(body, -1)
+	got := map[string]string{}
+	for _, m := range matches {
+		got[m[1]] = m[2]
+	}
+	if len(got) != 2 || !strings.Contains(got["all-directories"], e.resource) || got["tagged-nothing"] != "nothing" {
+		t.Errorf("selections and what they match = %v; want all-directories matching %s and tagged-nothing matching nothing:\n%s", got, e.resource, body)
 	}
 }

@@ -514,8 +514,15 @@ func (c *Console) plans(ctx context.Context, w http.ResponseWriter, r *http.Requ
 
 type planData struct {
 	Plan       *backup.GetBackupPlanOutput
-	Selections []*backup.GetBackupSelectionOutput
-	Resources  []string
+	Selections []selectionData
+	// Resources are what the plan's selections together cover now.
+	Resources []string
+}
+
+// selectionData is a selection with the registered resources it alone covers now.
+type selectionData struct {
+	*backup.GetBackupSelectionOutput
+	Resources []string
 }
 
 func (c *Console) plan(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session, id string) {
@@ -538,10 +545,15 @@ func (c *Console) plan(ctx context.Context, w http.ResponseWriter, r *http.Reque
 				c.fail(w, r, s, err)
 				return
 			}
-			d.Selections = append(d.Selections, got)
+			// What the selection matches now, resolved by the engine as a rule firing now would.
+			matched, err := cl.Extension.SelectionResources(ctx, id, aws.ToString(sel.SelectionId))
+			if err != nil {
+				c.fail(w, r, s, err)
+				return
+			}
+			d.Selections = append(d.Selections, selectionData{got, matched})
 		}
 	}
-	// What the selections match now, resolved by the engine as a rule firing now would.
 	if d.Resources, err = cl.Extension.PlanResources(ctx, id); err != nil {
 		c.fail(w, r, s, err)
 		return
