@@ -259,6 +259,23 @@ func TestForeignOriginsAreRefusedAndTLSCookiesAreSecure(t *testing.T) {
 	if c := resp.Cookies(); resp.StatusCode != http.StatusSeeOther || len(c) != 1 || !c[0].Secure {
 		t.Errorf("sign-in over TLS = %d, cookies %+v; want a Secure session cookie", resp.StatusCode, c)
 	}
+	// Behind a TLS-terminating proxy the console is reached over plain HTTP; the proxy says so.
+	for proto, secure := range map[string]bool{"https": true, "": false} {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/console/signin", strings.NewReader(url.Values{
+			"access_key_id": {e.srv.Key.AccessKeyID}, "secret_access_key": {e.srv.Key.SecretAccessKey}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if c := resp.Cookies(); len(c) != 1 || c[0].Secure != secure {
+			t.Errorf("sign-in with X-Forwarded-Proto %q: cookies %+v, want Secure=%v", proto, c, secure)
+		}
+	}
 }
 
 // A section another part of the engine adds is in the navigation, served only to signed-in
