@@ -34,14 +34,16 @@
 //
 // Sign-in takes an access key ID and secret of the engine and checks them with a signed call
 // (ListBackupVaults). A session is a random 256-bit ID in an HttpOnly, SameSite=Strict cookie
-// (Secure when the browser came over TLS, directly or through a proxy that sets X-Forwarded-Proto),
-// scoped to /console; the secret stays in this
-// process's memory, never in the cookie. A session idles out after Options.IdleTimeout on the
-// WALL clock (clock.Real by default), not the engine clock: a fake engine clock that jumps a
-// month forward must not sign everyone out, nor one held still keep a session alive forever.
-// Every state-changing request is a POST carrying the session's CSRF token, compared in constant
-// time; GET never changes state. Pages are sent with a Content-Security-Policy that allows no
-// inline script or style, X-Frame-Options DENY, and Cache-Control no-store.
+// (Secure when the browser came over TLS, directly or through a proxy that sets
+// X-Forwarded-Proto), scoped to /console; the secret stays in this process's memory, never in
+// the cookie. A session idles out after Options.IdleTimeout on the WALL clock (clock.Real by
+// default), not the engine clock: a fake engine clock that jumps a month forward must not sign
+// everyone out, nor one held still keep a session alive forever. Every state-changing request is
+// a POST carrying the session's CSRF token, compared in constant time, and a POST whose Origin is
+// another site's is refused (sign-in included); GET never changes state. Pages are sent with a
+// Content-Security-Policy that allows no inline script or style, X-Frame-Options DENY, and
+// Cache-Control no-store. The dashboard's "last 24 hours" are the ENGINE clock's (read through
+// the extension API), so a fake-clock engine shows its own night.
 //
 // # Extensions
 //
