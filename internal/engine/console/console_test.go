@@ -334,6 +334,9 @@ func TestVaultPageShowsLockPolicyAndHolds(t *testing.T) {
 		!strings.Contains(held, `<span class="hold">&lt;script&gt;`) {
 		t.Errorf("the locked vault's page should show its lock and its held point:\n%s", held)
 	}
+	if _, holds := b.get("/console/legal-holds"); !strings.Contains(holds, "<code>"+e.held+"</code>") || strings.Contains(holds, "<code>"+e.point+"</code>") {
+		t.Errorf("the legal holds page should list the held point, and only it:\n%s", holds)
+	}
 	_, open := b.get("/console/vaults/" + e.vault)
 	if !strings.Contains(open, "not locked") || !strings.Contains(open, "backup:DeleteRecoveryPoint") || strings.Contains(open, `class="hold"`) {
 		t.Errorf("the unlocked vault's page should say so, show its policy, and no hold:\n%s", open)

@@ -143,15 +143,34 @@ func activeHolds(ctx context.Context, cl Clients) (map[string][]string, []types.
 	return held, holds, nil
 }
 
+// holdRow is a legal hold with the recovery points it holds.
+type holdRow struct {
+	types.LegalHold
+	Points []string
+}
+
 func (c *Console) legalHolds(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session) {
-	var holds []types.LegalHold
+	var rows []holdRow
 	for p := backup.NewListLegalHoldsPaginator(s.clients.Backup, &backup.ListLegalHoldsInput{}); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			c.fail(w, r, s, err)
 			return
 		}
-		holds = append(holds, out.LegalHolds...)
+		for _, h := range out.LegalHolds {
+			row := holdRow{LegalHold: h}
+			for pp := backup.NewListRecoveryPointsByLegalHoldPaginator(s.clients.Backup, &backup.ListRecoveryPointsByLegalHoldInput{LegalHoldId: h.LegalHoldId}); pp.HasMorePages(); {
+				pts, err := pp.NextPage(ctx)
+				if err != nil {
+					c.fail(w, r, s, err)
+					return
+				}
+				for _, rp := range pts.RecoveryPoints {
+					row.Points = append(row.Points, aws.ToString(rp.RecoveryPointArn))
+				}
+			}
+			rows = append(rows, row)
+		}
 	}
-	c.render(w, r, s, "legal-holds", http.StatusOK, holds)
+	c.render(w, r, s, "legal-holds", http.StatusOK, rows)
 }
