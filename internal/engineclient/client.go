@@ -349,10 +349,20 @@ func (c *Client) moveClock(ctx context.Context, in map[string]any, maxWait time.
 // PlanResources returns the ARNs of the registered resources a backup plan's selections cover:
 // what a rule of the plan would back up if it fired now.
 func (c *Client) PlanResources(ctx context.Context, planID string) ([]string, error) {
+	return c.planResources(ctx, "/_engine/v1/plans/"+url.PathEscape(planID)+"/resources")
+}
+
+// SelectionResources returns the ARNs of the registered resources one selection of a backup plan
+// covers now.
+func (c *Client) SelectionResources(ctx context.Context, planID, selectionID string) ([]string, error) {
+	return c.planResources(ctx, "/_engine/v1/plans/"+url.PathEscape(planID)+"/resources?selectionId="+url.QueryEscape(selectionID))
+}
+
+func (c *Client) planResources(ctx context.Context, path string) ([]string, error) {
 	var out struct {
 		ResourceArns []string `json:"ResourceArns"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/_engine/v1/plans/"+url.PathEscape(planID)+"/resources", nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
 		return nil, err
 	}
 	return out.ResourceArns, nil

@@ -324,6 +324,45 @@ func TestPlanResourcesListsWhatTheSelectionsCover(t *testing.T) {
 	}
 }
 
+// Each selection's resources can be asked for alone: a second selection naming one untagged
+// directory covers it and nothing else, the plan covers both selections' resources, and a
+// selection the plan does not have is ResourceNotFoundException.
+func TestSelectionResourcesListWhatOneSelectionCovers(t *testing.T) {
+	ctx := context.Background()
+	e := newSchedEnv(t, schedStart, engine.Options{})
+	e.vault(t, "prod")
+	tagged := e.dirs(t, 2, map[string]string{"Backup": "true"})
+	untagged := e.dirs(t, 2, nil)
+	planID := e.plan(t, dailyRule("prod"))
+	byARN, err := e.c.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{BackupPlanId: aws.String(planID), BackupSelection: &types.BackupSelection{
+		SelectionName: aws.String("one-dir"), IamRoleArn: aws.String(role), Resources: []string{untagged[0]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sels, err := e.c.ListBackupSelections(ctx, &backup.ListBackupSelectionsInput{BackupPlanId: aws.String(planID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+	for _, sel := range sels.BackupSelectionsList {
+		got, err := e.reg.SelectionResources(ctx, planID, aws.ToString(sel.SelectionId))
+		want := tagged
+		if aws.ToString(sel.SelectionId) == aws.ToString(byARN.SelectionId) {
+			want = untagged[:1]
+		}
+		if err != nil || !slices.Equal(sorted(got), sorted(want)) {
+			t.Errorf("selection %s covers %v, %v; want %v", aws.ToString(sel.SelectionName), got, err, want)
+		}
+	}
+	if all, err := e.reg.PlanResources(ctx, planID); err != nil || !slices.Equal(sorted(all), sorted(append(slices.Clone(tagged), untagged[0]))) {
+		t.Errorf("the plan covers %v, %v; want both selections' resources", all, err)
+	}
+	if _, err := e.reg.SelectionResources(ctx, planID, "no-such-selection"); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") ||
+		!strings.Contains(err.Error(), "no selection no-such-selection") {
+		t.Errorf("a selection the plan does not have: %v", err)
+	}
+}
+
 // offsetClock is the wall clock shifted by a fixed offset: real time, moving on its own, placed
 // just before a rule's time so the wall-clock loop can be seen firing it.
 type offsetClock struct{ offset time.Duration }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
@@ -54,6 +57,26 @@ func TestConsoleInABrowser(t *testing.T) {
 	// the browser); the steps then run under one.
 	if err := chromedp.Do(browserCtx); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	// The browser's log: a Content-Security-Policy violation (an inline script or style, an
+	// eval in htmx) would show there.
+	var logMu sync.Mutex
+	var violations []string
+	if err := chromedp.Listen(browserCtx, func(ev any) {
+		var entry *cdplog.Entry
+		switch e := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			entry = e.Entry
+		case cdplog.EventEntryAdded:
+			entry = e.Entry
+		}
+		if entry != nil && strings.Contains(entry.Text, "Content Security Policy") {
+			logMu.Lock()
+			violations = append(violations, entry.Text)
+			logMu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(browserCtx, 120*time.Second)
 	defer cancel()
@@ -168,6 +191,25 @@ func TestConsoleInABrowser(t *testing.T) {
 	do("legal holds", chromedp.Navigate(e.url+"/console/legal-holds"), chromedp.WaitVisible(css(`main table`)), shot("console-legal-holds"))
 	if title, err := chromedp.Run(ctx, chromedp.Title()); err != nil || title == "pwned" || title == "tagged" {
 		t.Errorf("page title = %q, %v: the legal hold's hostile title must not run as script", title, err)
+	}
+
+	logMu.Lock()
+	seen := slices.Clone(violations)
+	logMu.Unlock()
+	if len(seen) > 0 {
+		t.Errorf("the pages broke their Content-Security-Policy: %q", seen)
+	}
+	// The listener does see a violation: an inline script, which the policy refuses.
+	inject := chromedp.Evaluate[bool](`(() => { const s = document.createElement("script"); s.textContent = "document.title='inline'"; document.body.appendChild(s); return true; })()`)
+	do("an inline script is refused", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := inject(ctx, tg)
+		return err
+	}), chromedp.Sleep(300*time.Millisecond))
+	logMu.Lock()
+	seen = slices.Clone(violations)
+	logMu.Unlock()
+	if title, _ := chromedp.Run(ctx, chromedp.Title()); title == "inline" || len(seen) != 1 {
+		t.Errorf("an injected inline script: title %q, CSP violations logged %q; want it refused and logged once", title, seen)
 	}
 
 	// A second tab with JavaScript off reads the same dashboard (the session cookie is shared).

@@ -34,13 +34,16 @@
 //
 // Sign-in takes an access key ID and secret of the engine and checks them with a signed call
 // (ListBackupVaults). A session is a random 256-bit ID in an HttpOnly, SameSite=Strict cookie
-// (Secure when the request came over TLS), scoped to /console; the secret stays in this
-// process's memory, never in the cookie. A session idles out after Options.IdleTimeout on the
-// WALL clock (clock.Real by default), not the engine clock: a fake engine clock that jumps a
-// month forward must not sign everyone out, nor one held still keep a session alive forever.
-// Every state-changing request is a POST carrying the session's CSRF token, compared in constant
-// time; GET never changes state. Pages are sent with a Content-Security-Policy that allows no
-// inline script or style, X-Frame-Options DENY, and Cache-Control no-store.
+// (Secure when the browser came over TLS, directly or through a proxy that sets
+// X-Forwarded-Proto), scoped to /console; the secret stays in this process's memory, never in
+// the cookie. A session idles out after Options.IdleTimeout on the WALL clock (clock.Real by
+// default), not the engine clock: a fake engine clock that jumps a month forward must not sign
+// everyone out, nor one held still keep a session alive forever. Every state-changing request is
+// a POST carrying the session's CSRF token, compared in constant time, and a POST whose Origin is
+// another site's is refused (sign-in included); GET never changes state. Pages are sent with a
+// Content-Security-Policy that allows no inline script or style, X-Frame-Options DENY, and
+// Cache-Control no-store. The dashboard's "last 24 hours" are the ENGINE clock's (read through
+// the extension API), so a fake-clock engine shows its own night.
 //
 // # Extensions
 //
@@ -343,7 +346,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.sweep(now)
 		c.sessions[id] = &session{id: id, csrf: csrf, clients: clients, accessKey: akid, lastSeen: now}
 		c.mu.Unlock()
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: Prefix, HttpOnly: true, Secure: overTLS(r),
 			SameSite: http.SameSiteStrictMode})
 		c.o.Log.Info("console sign-in", slog.String("access_key_id", akid), slog.String("remote_addr", r.RemoteAddr))
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
@@ -352,11 +355,18 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// overTLS reports whether the browser reached the console over TLS: directly, or through a proxy
+// that says so (X-Forwarded-Proto). Trusting the header can only make the cookie Secure, which a
+// lie would merely stop the browser from sending over plain HTTP.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, s *session) {
 	c.mu.Lock()
 	delete(c.sessions, s.id)
 	c.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, Secure: overTLS(r),
 		SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 }

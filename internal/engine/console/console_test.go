@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/audit"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/console"
@@ -258,6 +259,23 @@ func TestForeignOriginsAreRefusedAndTLSCookiesAreSecure(t *testing.T) {
 	if c := resp.Cookies(); resp.StatusCode != http.StatusSeeOther || len(c) != 1 || !c[0].Secure {
 		t.Errorf("sign-in over TLS = %d, cookies %+v; want a Secure session cookie", resp.StatusCode, c)
 	}
+	// Behind a TLS-terminating proxy the console is reached over plain HTTP; the proxy says so.
+	for proto, secure := range map[string]bool{"https": true, "": false} {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/console/signin", strings.NewReader(url.Values{
+			"access_key_id": {e.srv.Key.AccessKeyID}, "secret_access_key": {e.srv.Key.SecretAccessKey}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if c := resp.Cookies(); len(c) != 1 || c[0].Secure != secure {
+			t.Errorf("sign-in with X-Forwarded-Proto %q: cookies %+v, want Secure=%v", proto, c, secure)
+		}
+	}
 }
 
 // A section another part of the engine adds is in the navigation, served only to signed-in
@@ -316,8 +334,34 @@ func TestVaultPageShowsLockPolicyAndHolds(t *testing.T) {
 		!strings.Contains(held, `<span class="hold">&lt;script&gt;`) {
 		t.Errorf("the locked vault's page should show its lock and its held point:\n%s", held)
 	}
+	if _, holds := b.get("/console/legal-holds"); !strings.Contains(holds, "<code>"+e.held+"</code>") || strings.Contains(holds, "<code>"+e.point+"</code>") {
+		t.Errorf("the legal holds page should list the held point, and only it:\n%s", holds)
+	}
 	_, open := b.get("/console/vaults/" + e.vault)
 	if !strings.Contains(open, "not locked") || !strings.Contains(open, "backup:DeleteRecoveryPoint") || strings.Contains(open, `class="hold"`) {
 		t.Errorf("the unlocked vault's page should say so, show its policy, and no hold:\n%s", open)
+	}
+}
+
+// A plan's page shows each selection with the resources it alone matches now, and what the plan
+// covers in all.
+func TestPlanPageShowsWhatEachSelectionMatches(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.c.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{BackupPlanId: aws.String(e.planID), BackupSelection: &types.BackupSelection{
+		SelectionName: aws.String("tagged-nothing"), IamRoleArn: aws.String("arn:aws:iam::123456789012:role/backup"),
+		ListOfTags: []types.Condition{{ConditionType: types.ConditionTypeStringequals, ConditionKey: aws.String("tier"), ConditionValue: aws.String("gold")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.url)
+	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
+	_, body := b.get("/console/plans/" + e.planID)
+	matches := regexp.MustCompile(`(?s)<h3>([^<]+)</h3>.*?<dd class="selection-resources">(.*?)</dd>`).FindAllStringSubmatch(body, -1)
+	got := map[string]string{}
+	for _, m := range matches {
+		got[m[1]] = m[2]
+	}
+	if len(got) != 2 || !strings.Contains(got["all-directories"], e.resource) || got["tagged-nothing"] != "nothing" {
+		t.Errorf("selections and what they match = %v; want all-directories matching %s and tagged-nothing matching nothing:\n%s", got, e.resource, body)
 	}
 }

@@ -11,6 +11,7 @@
 //	GET    /_engine/v1/clock             the engine clock                 {"Mode","Now","Persistent"}
 //	POST   /_engine/v1/clock             move a fake clock, running what comes due   {"Set"} or {"Advance"}, "MaxWaitSeconds"
 //	GET    /_engine/v1/plans/{id}/resources   the registered resources a plan's selections cover now   {"ResourceArns"}
+//	                                          (?selectionId=S: those selection S covers)
 //	GET    /_engine/v1/frameworks/{name}/compliance   a framework's verdicts per control and resource, evaluated now
 //	                                     {"FrameworkArn","FrameworkName","ComplianceStatus","EvaluationTime","Results":[{"ControlName","ResourceArn","ResourceType","ComplianceStatus","Reason","EvaluationTime"}]}
 package extension
@@ -97,7 +98,7 @@ func Handler(s *service.Service) http.Handler {
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("GET "+PlansPath+"/{id}/resources", func(w http.ResponseWriter, r *http.Request) {
-		out, err := s.ListPlanResources(r.Context(), &wire.ListPlanResourcesInput{BackupPlanId: r.PathValue("id")})
+		out, err := s.ListPlanResources(r.Context(), &wire.ListPlanResourcesInput{BackupPlanId: r.PathValue("id"), SelectionId: r.URL.Query().Get("selectionId")})
 		reply(w, http.StatusOK, out, err)
 	})
 	mux.HandleFunc("GET "+FrameworksPath+"/{name}/compliance", func(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -145,7 +146,17 @@ type Match struct {
 // of in that region only where a selection names it in Resources (selection.AssignsExplicitly). Resources are matched on their registry
 // tags merged with their own tags in own (filled by FetchOwnTags before the transaction).
 func ResolveSelections(tx store.Tx, p records.Plan, own *OwnTags) ([]Match, error) {
+	return ResolveSelection(tx, p, "", own)
+}
+
+// ResolveSelection is ResolveSelections for the one selection of p whose ID is selectionID, or
+// for all of them when selectionID is empty: what that selection covers now. A selection the
+// plan does not have covers nothing.
+func ResolveSelection(tx store.Tx, p records.Plan, selectionID string, own *OwnTags) ([]Match, error) {
 	sels, err := records.PlanSelections(tx, p)
+	if selectionID != "" {
+		sels = slices.DeleteFunc(sels, func(s records.Selection) bool { return s.ID != selectionID })
+	}
 	if err != nil || len(sels) == 0 {
 		return nil, err
 	}

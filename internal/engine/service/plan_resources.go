@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/scheduler"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
@@ -15,8 +16,9 @@ func (s *Service) selections() scheduler.Selections {
 }
 
 // ListPlanResources resolves a plan's selections against the protected-resource registry, as a
-// rule firing now would: which resources the plan covers. (AWS Backup has no such operation; the
-// extension API serves it, to check a selection before the schedule fires.)
+// rule firing now would: which resources the plan covers, or, with SelectionId, which that one
+// selection covers (ResourceNotFoundException if the plan has no such selection). (AWS Backup has
+// no such operation; the extension API serves it, to check a selection before the schedule fires.)
 func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResourcesInput) (*wire.ListPlanResourcesOutput, error) {
 	c, err := CallerFrom(ctx)
 	if err != nil {
@@ -40,7 +42,14 @@ func (s *Service) ListPlanResources(ctx context.Context, in *wire.ListPlanResour
 		if err != nil {
 			return err
 		}
-		matched, err := scheduler.ResolveSelections(tx, p, own)
+		if in.SelectionId != "" {
+			if _, found, err := records.GetDoc[records.Selection](tx, records.CollSelections, records.SelectionKey(p.Key(), in.SelectionId)); err != nil {
+				return err
+			} else if !found {
+				return apierr.NotFound("backup plan %s has no selection %s: ListBackupSelections lists its selections", p.ID, in.SelectionId)
+			}
+		}
+		matched, err := scheduler.ResolveSelection(tx, p, in.SelectionId, own)
 		for _, m := range matched {
 			out.ResourceArns = append(out.ResourceArns, m.Resource.ARN)
 		}

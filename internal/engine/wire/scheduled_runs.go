@@ -1,8 +1,10 @@
 package wire
 
-// ListPlanResourcesInput names a plan.
+// ListPlanResourcesInput names a plan, and optionally one of its selections.
 type ListPlanResourcesInput struct {
 	BackupPlanId string `json:"BackupPlanId"`
+	// SelectionId, when set, asks for what that selection alone covers.
+	SelectionId string `json:"SelectionId,omitempty"`
 }
 
 // ListPlanResourcesOutput is what a plan's selections cover.
