@@ -296,6 +296,16 @@ func TestAnExternalRestoreTestTakesAResultOrTimesOut(t *testing.T) {
 	if d := e.scratchDirs(t); len(d) != 1 {
 		t.Fatalf("scratch directories during the validation window: %v, want the restored one", d)
 	}
+	res, err := e.reg.ListResources(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Locator != e.source {
+		t.Errorf("registered resources during the validation window: %+v; want only the original (no backup selection may pick up the scratch directory)", res)
+	}
+	if created := aws.ToString(tests[0].CreatedResourceArn); !strings.Contains(created, "elasticfilesystem") {
+		t.Errorf("CreatedResourceArn = %q, want the scratch directory's EFS ARN", created)
+	}
 	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: id, ValidationStatus: types.RestoreValidationStatusValidating}); err != nil {
 		t.Fatal(err)
 	}

@@ -254,32 +254,8 @@ func (h cleanupHandler) Run(ctx context.Context, t *queue.Task) error {
 			return err
 		}
 		cur.RestoreTest.DeletionStatus, cur.RestoreTest.DeletionStatusMessage = status, msg
-		if status == records.DeletionSuccessful && cur.CreatedResourceARN != "" {
-			// The restore registered what it created; it is gone now.
-			if err := unregister(tx, cur); err != nil {
-				return err
-			}
-		}
 		return records.PutDoc(tx, records.CollRestoreJobs, cur.Key(), cur)
 	})
-}
-
-// unregister removes a deleted scratch resource from the registry.
-func unregister(tx store.Tx, j records.RestoreJob) error {
-	var found []string
-	if err := records.ScanDocs(tx, records.CollResources, j.AccountID+"/"+j.Region+"/", func(r *resources.Resource) {
-		if r.ARN == j.CreatedResourceARN {
-			found = append(found, records.ResourceKey(j.AccountID, j.Region, r.ID))
-		}
-	}); err != nil {
-		return err
-	}
-	for _, k := range found {
-		if err := records.DeleteIfExists(tx, records.CollResources, k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // closeValidationWindow ends an external validation's window: no final result by now is
