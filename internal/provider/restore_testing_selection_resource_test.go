@@ -319,3 +319,43 @@ data "backup_restore_testing_selection" "s" {
 		}},
 	})
 }
+
+// Values known only at apply are left to the engine: a schedule, vaults and resources built from
+// other resources' outputs plan cleanly.
+func TestAccRestoreTesting_unknownValuesDoNotTripPlanTimeValidation(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.ProviderConfig() + `
+resource "terraform_data" "later" {
+  input = "3"
+}
+
+resource "backup_vault" "v" {
+  name = "later"
+}
+
+resource "backup_restore_testing_plan" "p" {
+  name                = "later"
+  schedule_expression = "cron(0 ${terraform_data.later.output} ? * SUN *)"
+  start_window_hours  = terraform_data.later.output
+  recovery_point_selection {
+    algorithm            = "LATEST_WITHIN_WINDOW"
+    include_vaults       = [backup_vault.v.arn]
+    recovery_point_types = ["SNAPSHOT"]
+  }
+}
+
+resource "backup_restore_testing_selection" "s" {
+  name                      = "later"
+  restore_testing_plan_name = backup_restore_testing_plan.p.name
+  protected_resource_type   = "EFS"
+  iam_role_arn              = "` + testRoleARN + `"
+  protected_resource_arns   = [terraform_data.later.id]
+}`,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+}
