@@ -266,7 +266,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.outbox = events.New(events.Options{Store: st, Clock: o.Clock, Log: o.Log, LogPath: EventLogPath(o.DataDir), Rules: cfg.EventRules, Delivery: e.notifier})
 	e.repos = repos
 	restoreTests := restoretesting.New(restoretesting.Config{Store: st, Clock: o.Clock, Log: o.Log, Connectors: e.connectors,
-		Repos: repos, Events: e.outbox, Notify: func() { e.jobs.Notify() }})
+		Repos: repos, Events: e.outbox, Notify: func() { e.jobs.Notify() }, Wake: func() { e.sched.Wake() }})
 	handlers := jobs.Handlers(jobs.Config{Store: st, Clock: o.Clock, Log: o.Log,
 		Connectors: e.connectors, Repos: repos, Events: e.outbox, Regions: regions,
 		// A finished job may change what the scheduler waits for.

@@ -296,6 +296,16 @@ func TestAnExternalRestoreTestTakesAResultOrTimesOut(t *testing.T) {
 	if d := e.scratchDirs(t); len(d) != 1 {
 		t.Fatalf("scratch directories during the validation window: %v, want the restored one", d)
 	}
+	res, err := e.reg.ListResources(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Locator != e.source {
+		t.Errorf("registered resources during the validation window: %+v; want only the original (no backup selection may pick up the scratch directory)", res)
+	}
+	if created := aws.ToString(tests[0].CreatedResourceArn); !strings.Contains(created, "elasticfilesystem") {
+		t.Errorf("CreatedResourceArn = %q, want the scratch directory's EFS ARN", created)
+	}
 	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: id, ValidationStatus: types.RestoreValidationStatusValidating}); err != nil {
 		t.Fatal(err)
 	}
@@ -374,5 +384,56 @@ func TestARestoreTestOfADamagedPointFailsValidation(t *testing.T) {
 	t.Logf("damaged point: %s", aws.ToString(j.ValidationStatusMessage))
 	if d := e.scratchDirs(t); len(d) != 0 {
 		t.Errorf("scratch directories left behind by the failed test: %v", d)
+	}
+}
+
+// A quarter of engine time in one test: daily backups by a plan, and a weekly restore test that
+// picks one of the last week's points at random. Every test restores, validates and cleans up.
+func TestAQuarterOfWeeklyRandomRestoreTestsOverDailyBackups(t *testing.T) {
+	e := newSchedEnv(t, schedStart, engine.Options{})
+	ctx := context.Background()
+	e.vault(t, "daily")
+	e.dirs(t, 1, map[string]string{"Backup": "true"})
+	e.plan(t, dailyRule("daily"))
+	p := weeklyRestoreTestPlan("weekly_random")
+	p.RecoveryPointSelection.Algorithm = types.RestoreTestingRecoveryPointSelectionAlgorithmRandomWithinWindow
+	p.RecoveryPointSelection.SelectionWindowDays = 7
+	plan, err := e.c.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{RestoreTestingPlanName: aws.String("weekly_random"),
+		RestoreTestingSelection: &types.RestoreTestingSelectionForCreate{RestoreTestingSelectionName: aws.String("all"), IamRoleArn: aws.String(role),
+			ProtectedResourceType: aws.String("EFS"), ProtectedResourceArns: []string{"*"}, RestoreMetadataOverrides: map[string]string{"engine:validation": "builtin"}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(t, "91d")
+	var tests []types.RestoreJobsListMember
+	pg := backup.NewListRestoreJobsPaginator(e.c, &backup.ListRestoreJobsInput{ByRestoreTestingPlanArn: plan.RestoreTestingPlanArn})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, page.RestoreJobs...)
+	}
+	if len(tests) != 13 {
+		t.Fatalf("%d restore tests in 13 weeks, want 13", len(tests))
+	}
+	notLatest := 0
+	for _, j := range tests {
+		created, point := aws.ToTime(j.CreationDate), aws.ToTime(j.RecoveryPointCreationDate)
+		if j.ValidationStatus != types.RestoreValidationStatusSuccessful || j.DeletionStatus != types.RestoreDeletionStatusSuccessful {
+			t.Errorf("test of %s: validation %s %q, deletion %s", created, j.ValidationStatus, aws.ToString(j.ValidationStatusMessage), j.DeletionStatus)
+		}
+		if point.After(created) || point.Before(created.AddDate(0, 0, -7)) {
+			t.Errorf("test of %s restored a point of %s, outside its 7-day window", created, point)
+		}
+		if created.Sub(point) > 24*time.Hour {
+			notLatest++
+		}
+	}
+	if notLatest == 0 {
+		t.Error("13 random picks all chose the latest point")
 	}
 }

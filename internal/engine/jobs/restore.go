@@ -129,7 +129,11 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 		// What was not restored exactly (objects a bucket already had, owners that could not
 		// be set) is said on the completed job.
 		cur.StatusMessage = restoreWarnings(res.Warnings)
-		if cur.Plan.NewResource {
+		if cur.Plan.NewResource && cur.RestoreTest != nil {
+			// A restore test's scratch resource lives only until its test is over: it is not
+			// registered, so no backup selection (Resources ["*"]) picks it up meanwhile.
+			cur.CreatedResourceARN = restoredARN(conn, cur)
+		} else if cur.Plan.NewResource {
 			arn, err := h.registerRestored(tx, conn, cur, now)
 			if err != nil {
 				return err
@@ -161,6 +165,15 @@ func (h restoreHandler) Run(ctx context.Context, t *queue.Task) error {
 	x.events.Recorded()
 	log.Info("restore job completed")
 	return nil
+}
+
+// restoredARN is the ARN of the resource a restore created.
+func restoredARN(conn resources.Connector, j records.RestoreJob) string {
+	locator := j.Plan.Destination
+	if j.Plan.Locator != "" {
+		locator = j.Plan.Locator
+	}
+	return conn.ARN(j.Region, j.AccountID, conn.NewID(j.AccountID, j.Region, locator))
 }
 
 // registerRestored registers the resource a restore created (a new directory for EFS) and returns

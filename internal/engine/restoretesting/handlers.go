@@ -98,15 +98,31 @@ func (h validateHandler) Start(tx store.Tx, t *queue.Task, _ bool) (bool, error)
 		return false, err
 	}
 	if j.RestoreTest.Validation == nil {
-		// External: the validator has ValidationWindowHours from the job's completion.
-		window := time.Duration(j.RestoreTest.ValidationWindowHours) * time.Hour
-		if window == 0 {
-			return false, h.s.beginCleanup(tx, j)
-		}
-		return false, records.SetDue(tx, records.DueRestoreValidationEnd, j.Key(), j.CompletionDate.Add(window))
+		return true, nil // Run opens the validation window
 	}
 	j.RestoreTest.ValidationStatus = records.ValidationValidating
 	return true, records.PutDoc(tx, records.CollRestoreJobs, j.Key(), j)
+}
+
+// openWindow gives an external validator ValidationWindowHours from the job's completion; with
+// none, the restored resource goes at once. The scheduler is told after the window is recorded.
+func (h validateHandler) openWindow(ctx context.Context, t *queue.Task) error {
+	err := t.Finish(ctx, func(tx store.Tx) error {
+		j, found, err := loadTest(tx, t.Key)
+		if err != nil || !found || j.RestoreTest.DeletionStatus != "" || finalValidation(j.RestoreTest.ValidationStatus) {
+			return err
+		}
+		window := time.Duration(j.RestoreTest.ValidationWindowHours) * time.Hour
+		if window == 0 {
+			return h.s.beginCleanup(tx, j)
+		}
+		return records.SetDue(tx, records.DueRestoreValidationEnd, j.Key(), j.CompletionDate.Add(window))
+	})
+	if err == nil {
+		h.s.wake()
+		h.s.notify()
+	}
+	return err
 }
 
 func (h validateHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {
@@ -139,6 +155,12 @@ func (h validateHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return err
 	}
+	if j.RestoreTest == nil {
+		return t.Finish(ctx, func(store.Tx) error { return nil })
+	}
+	if j.RestoreTest.Validation == nil {
+		return h.openWindow(ctx, t)
+	}
 	status, msg := records.ValidationSuccessful, ""
 	if msg, err = s.verify(ctx, j, v, rp, pointFound); err != nil {
 		if errors.Is(context.Cause(ctx), queue.ErrLeaseLost) {
@@ -147,7 +169,7 @@ func (h validateHandler) Run(ctx context.Context, t *queue.Task) error {
 		status, msg = records.ValidationFailed, err.Error()
 	}
 	s.log.Info("restore test validated", slog.String("restore_job_id", j.ID), slog.String("validation_status", status), slog.String("message", msg))
-	return t.Finish(ctx, func(tx store.Tx) error {
+	err = t.Finish(ctx, func(tx store.Tx) error {
 		cur, found, err := loadTest(tx, t.Key)
 		if err != nil || !found {
 			return err
@@ -155,6 +177,10 @@ func (h validateHandler) Run(ctx context.Context, t *queue.Task) error {
 		cur.RestoreTest.ValidationStatus, cur.RestoreTest.ValidationStatusMessage = status, msg
 		return s.beginCleanup(tx, cur)
 	})
+	if err == nil {
+		s.notify() // the cleanup is queued
+	}
+	return err
 }
 
 // verify runs a restore test's built-in validation; it returns what it checked, or why the
@@ -228,32 +254,8 @@ func (h cleanupHandler) Run(ctx context.Context, t *queue.Task) error {
 			return err
 		}
 		cur.RestoreTest.DeletionStatus, cur.RestoreTest.DeletionStatusMessage = status, msg
-		if status == records.DeletionSuccessful && cur.CreatedResourceARN != "" {
-			// The restore registered what it created; it is gone now.
-			if err := unregister(tx, cur); err != nil {
-				return err
-			}
-		}
 		return records.PutDoc(tx, records.CollRestoreJobs, cur.Key(), cur)
 	})
-}
-
-// unregister removes a deleted scratch resource from the registry.
-func unregister(tx store.Tx, j records.RestoreJob) error {
-	var found []string
-	if err := records.ScanDocs(tx, records.CollResources, j.AccountID+"/"+j.Region+"/", func(r *resources.Resource) {
-		if r.ARN == j.CreatedResourceARN {
-			found = append(found, records.ResourceKey(j.AccountID, j.Region, r.ID))
-		}
-	}); err != nil {
-		return err
-	}
-	for _, k := range found {
-		if err := records.DeleteIfExists(tx, records.CollResources, k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // closeValidationWindow ends an external validation's window: no final result by now is

@@ -120,21 +120,21 @@ func checkStartWindow(h *int32) (int32, error) {
 // CreatePlan is CreateRestoreTestingPlan. A repeated request with the same CreatorRequestId
 // answers the plan it created, so a retried create is safe.
 func (s *Service) CreatePlan(ctx context.Context, sc Scope, in *wire.CreateRestoreTestingPlanInput) (*wire.CreateRestoreTestingPlanOutput, error) {
-	in2 := in.RestoreTestingPlan
-	if in2 == nil {
+	plan := in.RestoreTestingPlan
+	if plan == nil {
 		return nil, apierr.Missing("RestoreTestingPlan is required")
 	}
-	if err := checkName("RestoreTestingPlan.RestoreTestingPlanName", in2.RestoreTestingPlanName); err != nil {
+	if err := checkName("RestoreTestingPlan.RestoreTestingPlanName", plan.RestoreTestingPlanName); err != nil {
 		return nil, err
 	}
-	if err := checkSchedule(in2.ScheduleExpression, in2.ScheduleExpressionTimezone); err != nil {
+	if err := checkSchedule(plan.ScheduleExpression, plan.ScheduleExpressionTimezone); err != nil {
 		return nil, err
 	}
-	window, err := checkStartWindow(in2.StartWindowHours)
+	window, err := checkStartWindow(plan.StartWindowHours)
 	if err != nil {
 		return nil, err
 	}
-	sel, err := checkPointSelection(in2.RecoveryPointSelection)
+	sel, err := checkPointSelection(plan.RecoveryPointSelection)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +142,8 @@ func (s *Service) CreatePlan(ctx context.Context, sc Scope, in *wire.CreateResto
 		return nil, err
 	}
 	now := s.clock.Now()
-	p := records.RestoreTestingPlan{AccountID: sc.AccountID, Region: sc.Region, Name: in2.RestoreTestingPlanName, ARN: planARN(sc, in2.RestoreTestingPlanName),
-		CreatorRequestID: in.CreatorRequestId, ScheduleExpression: in2.ScheduleExpression, ScheduleExpressionTimezone: in2.ScheduleExpressionTimezone,
+	p := records.RestoreTestingPlan{AccountID: sc.AccountID, Region: sc.Region, Name: plan.RestoreTestingPlanName, ARN: planARN(sc, plan.RestoreTestingPlanName),
+		CreatorRequestID: in.CreatorRequestId, ScheduleExpression: plan.ScheduleExpression, ScheduleExpressionTimezone: plan.ScheduleExpressionTimezone,
 		StartWindowHours: window, RecoveryPointSelection: sel, CreationTime: now}
 	err = s.update(ctx, func(tx store.Tx) error {
 		existing, found, err := records.GetDoc[records.RestoreTestingPlan](tx, records.CollRestoreTestingPlans, p.Key())

@@ -36,6 +36,9 @@ type Config struct {
 	Events events.Recorder
 	// Notify wakes the job runner after a transaction queued a task. Nil: tasks wait for it.
 	Notify func()
+	// Wake tells the scheduler that what it waits for changed: a plan's next run, a validation
+	// window's end. Nil: there is no scheduler to tell.
+	Wake func()
 }
 
 // Service is restore testing over one store.
@@ -47,6 +50,7 @@ type Service struct {
 	repos      *jobs.Repos
 	events     events.Recorder
 	notify     func()
+	wake       func()
 }
 
 // New returns restore testing over cfg.
@@ -66,8 +70,11 @@ func New(cfg Config) *Service {
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
+	if cfg.Wake == nil {
+		cfg.Wake = func() {}
+	}
 	return &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Log, connectors: cfg.Connectors, repos: cfg.Repos,
-		events: cfg.Events, notify: cfg.Notify}
+		events: cfg.Events, notify: cfg.Notify, wake: cfg.Wake}
 }
 
 // Scope is whose restore testing an operation reads and writes: the caller's account and region.
@@ -90,12 +97,14 @@ func internal(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// update runs fn in a write transaction, then wakes the runner for what fn queued.
+// update runs fn in a write transaction, then wakes the runner for what fn queued and the
+// scheduler for the due entries fn changed.
 func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := s.store.Update(ctx, fn); err != nil {
 		return err
 	}
 	s.notify()
 	s.events.Recorded()
+	s.wake()
 	return nil
 }

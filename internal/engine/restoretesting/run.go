@@ -155,7 +155,8 @@ func (s *Service) pickForPlan(tx store.Tx, p records.RestoreTestingPlan, at time
 			points := byResource[arn]
 			// The resource as registered now (its tags may have changed since the backup), or as
 			// it was when its latest point was taken.
-			r := points[len(points)-1].Resource
+			latest, _ := pickPoint(points, AlgorithmLatest, "")
+			r := latest.Resource
 			if reg, found, err := records.GetDoc[resources.Resource](tx, records.CollResources, records.ResourceKey(p.AccountID, p.Region, r.ID)); err != nil {
 				return nil, err
 			} else if found {

@@ -125,7 +125,7 @@ func New(cfg Config) *Service {
 		holdBatch: cfg.HoldBatch, restoreTests: cfg.RestoreTests}
 	if s.restoreTests == nil {
 		s.restoreTests = restoretesting.New(restoretesting.Config{Store: cfg.Store, Clock: cfg.Clock, Log: cfg.Log, Connectors: cfg.Connectors,
-			Repos: cfg.Repos, Events: cfg.Events, Notify: cfg.Runner.Notify})
+			Repos: cfg.Repos, Events: cfg.Events, Notify: cfg.Runner.Notify, Wake: cfg.Scheduler.Wake})
 	}
 	s.taggable = map[string]func(store.Tx, arns.ARN) error{
 		"backup-vault":   s.vaultExistsByARN,
