@@ -11,12 +11,14 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/content/chunk"
 )
 
 // VerifyRestored checks a bucket a whole-snapshot restore wrote against the snapshot: the same
-// object count, and every object of the snapshot present with its size and ETag. An ETag of a
-// multipart upload ("...-N") depends on how the object was uploaded, not only on its bytes, so a
-// restored single-part object is held to its size alone. It returns what it checked.
+// object count, and every object of the snapshot present with its size and content. Where both
+// ETags are single-part MD5s, equal ETags prove the content; a multipart ETag ("...-N") depends
+// on how the object was uploaded, not only on its bytes, so such an object is read back and each
+// of its pieces hashed against the chunk IDs the snapshot records. It returns what it checked.
 func VerifyRestored(ctx context.Context, repo *content.Repository, snap content.SnapshotID, b *Bucket) (string, error) {
 	cur, err := OpenSnapshot(ctx, repo, snap)
 	if err != nil {
@@ -33,7 +35,7 @@ func VerifyRestored(ctx context.Context, repo *content.Repository, snap content.
 	var want int
 	var bytes int64
 	for {
-		o, _, err := cur.Next()
+		o, refs, err := cur.Next()
 		if err == io.EOF {
 			break
 		}
@@ -48,8 +50,14 @@ func VerifyRestored(ctx context.Context, repo *content.Repository, snap content.
 			return "", fmt.Errorf("object %q of the recovery point is missing from restored bucket %s", o.Key, b.Name())
 		case got.size != o.Size:
 			return "", fmt.Errorf("object %q is %d bytes in restored bucket %s, %d in the recovery point", o.Key, got.size, b.Name(), o.Size)
-		case !strings.Contains(o.ETag, "-") && !strings.EqualFold(strings.Trim(got.etag, `"`), strings.Trim(o.ETag, `"`)):
-			return "", fmt.Errorf("object %q has ETag %s in restored bucket %s, %s in the recovery point: its content differs", o.Key, got.etag, b.Name(), o.ETag)
+		case singlePart(o.ETag) && singlePart(got.etag):
+			if !strings.EqualFold(strings.Trim(got.etag, `"`), strings.Trim(o.ETag, `"`)) {
+				return "", fmt.Errorf("object %q has ETag %s in restored bucket %s, %s in the recovery point: its content differs", o.Key, got.etag, b.Name(), o.ETag)
+			}
+		default:
+			if err := b.verifyContent(ctx, repo, o.Key, refs); err != nil {
+				return "", err
+			}
 		}
 	}
 	if len(restored) != want {
@@ -77,6 +85,38 @@ func DeleteBucket(ctx context.Context, b *Bucket) error {
 	}
 	if _, err := b.api.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: aws.String(b.Loc.Bucket)}); err != nil {
 		return b.explain("delete the restored", err)
+	}
+	return nil
+}
+
+// singlePart reports whether an ETag is a single-part upload's: the MD5 of the content.
+func singlePart(etag string) bool { return !strings.Contains(etag, "-") }
+
+// verifyContent reads a restored object and checks each piece against the snapshot's chunk IDs.
+func (b *Bucket) verifyContent(ctx context.Context, repo *content.Repository, key string, refs []chunk.Ref) error {
+	out, err := b.api.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(b.Loc.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return b.explain(fmt.Sprintf("read object %q of", key), err)
+	}
+	defer func() { _ = out.Body.Close() }()
+	var off int64
+	var buf []byte
+	for i, ref := range refs {
+		if int64(cap(buf)) < ref.Len {
+			buf = make([]byte, ref.Len)
+		}
+		data := buf[:ref.Len]
+		if _, err := io.ReadFull(out.Body, data); err != nil {
+			return fmt.Errorf("read object %q of restored bucket %s at %d: %w", key, b.Name(), off, err)
+		}
+		if ref.IsHole() {
+			if strings.Trim(string(data), "\x00") != "" {
+				return fmt.Errorf("object %q: bytes %d to %d should be zeros and are not", key, off, off+ref.Len)
+			}
+		} else if repo.ChunkID(data) != ref.ID {
+			return fmt.Errorf("object %q: piece %d (bytes %d to %d) does not hash to the recovery point's content hash: the restored bytes differ", key, i, off, off+ref.Len)
+		}
+		off += ref.Len
 	}
 	return nil
 }
