@@ -268,3 +268,56 @@ func TestListResources_aFilterNamingNothingSaysSo(t *testing.T) {
 		t.Errorf("listing the points of a missing vault:\n%s", text)
 	}
 }
+
+// Restore testing plans are listed by name, and their selections by selection and plan name, for
+// every plan or one; with include_resource each is imported and read.
+func TestListResources_restoreTestingPlansAndTheirSelections(t *testing.T) {
+	env := newTestAccEnv(t)
+	ctx := context.Background()
+	for _, name := range []string{"weekly", "monthly"} {
+		if _, err := env.Client.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: &backuptypes.RestoreTestingPlanForCreate{
+			RestoreTestingPlanName: aws.String(name), ScheduleExpression: aws.String("cron(0 1 ? * SUN *)"),
+			RecoveryPointSelection: &backuptypes.RestoreTestingRecoveryPointSelection{
+				Algorithm: backuptypes.RestoreTestingRecoveryPointSelectionAlgorithmLatestWithinWindow, IncludeVaults: []string{"*"},
+				RecoveryPointTypes: []backuptypes.RestoreTestingRecoveryPointType{backuptypes.RestoreTestingRecoveryPointTypeSnapshot},
+			},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"efs", "s3"} {
+		if _, err := env.Client.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{RestoreTestingPlanName: aws.String("weekly"),
+			RestoreTestingSelection: &backuptypes.RestoreTestingSelectionForCreate{RestoreTestingSelectionName: aws.String(name),
+				IamRoleArn: aws.String(testRoleARN), ProtectedResourceType: aws.String(strings.ToUpper(name)), ProtectedResourceArns: []string{"*"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := newProtoProvider(t, env)
+	selections := []map[string]string{{"name": "efs", "restore_testing_plan_name": "weekly"}, {"name": "s3", "restore_testing_plan_name": "weekly"}}
+	for _, c := range []struct {
+		typeName, readAttr string
+		config             map[string]tftypes.Value
+		want               []map[string]string
+	}{
+		{"backup_restore_testing_plan", "arn", nil, []map[string]string{{"name": "monthly"}, {"name": "weekly"}}},
+		{"backup_restore_testing_selection", "iam_role_arn", nil, selections},
+		{"backup_restore_testing_selection", "iam_role_arn", map[string]tftypes.Value{"restore_testing_plan_name": str("weekly")}, selections},
+		{"backup_restore_testing_selection", "iam_role_arn", map[string]tftypes.Value{"restore_testing_plan_name": str("monthly")}, nil},
+	} {
+		got := p.list(c.typeName, c.config, false, 0)
+		if len(got.diags) > 0 || canonicalJSON(t, sortedIdentities(got.identities)) != canonicalJSON(t, sortedIdentities(c.want)) {
+			t.Errorf("%s %v listed %v, want %v\n%s", c.typeName, c.config, got.identities, c.want, diagText(got.diags))
+		}
+		full := p.list(c.typeName, c.config, true, 0)
+		if hasErrors(full.diags) || len(full.resources) != len(c.want) {
+			t.Errorf("%s with include_resource: %d resources for %d identities\n%s", c.typeName, len(full.resources), len(c.want), diagText(full.diags))
+			continue
+		}
+		for i, r := range full.resources {
+			if r[c.readAttr] == "" {
+				t.Errorf("%s: listed resource %v was not read (no %s)", c.typeName, full.identities[i], c.readAttr)
+			}
+		}
+	}
+}

@@ -27,7 +27,8 @@ import (
 //
 // The source shapes are terraform-provider-aws's, as v5.100.0 and v6.x write them (its
 // internal/service/backup: vault.go, vault_lock_configuration.go, vault_policy.go,
-// vault_notifications.go, logically_air_gapped_vault.go, plan.go, selection.go). 6.0 added a
+// vault_notifications.go, logically_air_gapped_vault.go, plan.go, selection.go,
+// restore_testing_plan.go, restore_testing_selection.go). 6.0 added a
 // per-resource `region` to every resource; here the region is the provider's, so it is dropped.
 // aws_backup_plan's state is at schema version 1 in both; the others are at 0.
 
@@ -258,4 +259,12 @@ func (r *planResource) MoveState(context.Context) []resource.StateMover {
 
 func (r *selectionResource) MoveState(context.Context) []resource.StateMover {
 	return movedFromAWS("aws_backup_selection", 0)
+}
+
+func (r *restoreTestingPlanResource) MoveState(context.Context) []resource.StateMover {
+	return movedFromAWS("aws_backup_restore_testing_plan", 0)
+}
+
+func (r *restoreTestingSelectionResource) MoveState(context.Context) []resource.StateMover {
+	return movedFromAWS("aws_backup_restore_testing_selection", 0)
 }

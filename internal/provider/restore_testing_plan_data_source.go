@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
@@ -49,7 +48,7 @@ func (d *restoreTestingPlanDataSource) Schema(_ context.Context, _ datasource.Sc
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
 				Required: true, MarkdownDescription: "Name of the restore testing plan.",
-				Validators: []validator.String{restoreTestingNameValidators()[0]},
+				Validators: restoreTestingNameValidators(),
 			},
 			"arn":                          str("ARN of the plan; `backup_restore_jobs` filters by it."),
 			"schedule_expression":          str("When restore tests run (`cron()` or `rate()`)."),

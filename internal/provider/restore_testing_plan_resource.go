@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -161,9 +162,12 @@ func (r *restoreTestingPlanResource) Schema(_ context.Context, _ resource.Schema
 						Validators: append(vaultSelectorValidators(), setvalidator.SizeAtLeast(1)),
 					},
 					"exclude_vaults": schema.SetAttribute{
-						ElementType: types.StringType, Optional: true,
-						MarkdownDescription: "Vaults to leave out, even if `include_vaults` names them; the same forms as `include_vaults`.",
-						Validators:          vaultSelectorValidators(),
+						ElementType: types.StringType, Optional: true, Computed: true,
+						// AWS's default, "an empty list", as AWS reads it back and as the AWS provider stores it.
+						Default: setdefault.StaticValue(types.SetValueMust(types.StringType, nil)),
+						MarkdownDescription: "Vaults to leave out, even if `include_vaults` names them; the same forms as `include_vaults`. " +
+							"Defaults to none.",
+						Validators: vaultSelectorValidators(),
 					},
 					"recovery_point_types": schema.SetAttribute{
 						ElementType: types.StringType, Required: true,
@@ -234,15 +238,10 @@ func expandRecoveryPointSelection(ctx context.Context, blocks []recoveryPointSel
 	return out, diags
 }
 
-// flattenRecoveryPointSelection is the block of the API's RecoveryPointSelection; prior decides
-// whether an empty exclude_vaults is null (not configured) or empty.
-func flattenRecoveryPointSelection(s *backuptypes.RestoreTestingRecoveryPointSelection, prior []recoveryPointSelectionModel) []recoveryPointSelectionModel {
+// flattenRecoveryPointSelection is the block of the API's RecoveryPointSelection.
+func flattenRecoveryPointSelection(s *backuptypes.RestoreTestingRecoveryPointSelection) []recoveryPointSelectionModel {
 	if s == nil {
 		return []recoveryPointSelectionModel{}
-	}
-	priorExclude := types.SetNull(types.StringType)
-	if len(prior) > 0 {
-		priorExclude = prior[0].ExcludeVaults
 	}
 	kinds := make([]string, 0, len(s.RecoveryPointTypes))
 	for _, k := range s.RecoveryPointTypes {
@@ -250,11 +249,16 @@ func flattenRecoveryPointSelection(s *backuptypes.RestoreTestingRecoveryPointSel
 	}
 	return []recoveryPointSelectionModel{{
 		Algorithm:           types.StringValue(string(s.Algorithm)),
-		IncludeVaults:       stringSet(s.IncludeVaults, types.SetNull(types.StringType)),
-		ExcludeVaults:       stringSet(s.ExcludeVaults, priorExclude),
-		RecoveryPointTypes:  stringSet(kinds, types.SetNull(types.StringType)),
+		IncludeVaults:       knownStringSet(s.IncludeVaults),
+		ExcludeVaults:       knownStringSet(s.ExcludeVaults),
+		RecoveryPointTypes:  knownStringSet(kinds),
 		SelectionWindowDays: types.Int64Value(int64(s.SelectionWindowDays)),
 	}}
+}
+
+// knownStringSet is values as a set, empty (not null) when there are none.
+func knownStringSet(values []string) types.Set {
+	return stringSet(values, types.SetValueMust(types.StringType, nil))
 }
 
 // flattenRestoreTestingPlan fills m from the API's plan (tags aside).
@@ -273,7 +277,7 @@ func flattenRestoreTestingPlan(p *backuptypes.RestoreTestingPlanForGet, m *resto
 		hours = defaultRestoreStartWindowHours // left out: AWS's default
 	}
 	m.StartWindowHours = types.Int64Value(hours)
-	m.RecoveryPointSelection = flattenRecoveryPointSelection(p.RecoveryPointSelection, m.RecoveryPointSelection)
+	m.RecoveryPointSelection = flattenRecoveryPointSelection(p.RecoveryPointSelection)
 	if len(m.RecoveryPointSelection) == 1 && m.RecoveryPointSelection[0].SelectionWindowDays.ValueInt64() == 0 {
 		m.RecoveryPointSelection[0].SelectionWindowDays = types.Int64Value(defaultSelectionWindowDays)
 	}

@@ -132,7 +132,6 @@ func TestAccRestoreTestingPlan_aCorrectPlanPassesValidation(t *testing.T) {
 // schema's defaults, so importing it and writing the defaults out plans no change.
 func TestRestoreTestingPlan_readFillsTheDefaultsAWSLeavesOut(t *testing.T) {
 	var m restoreTestingPlanModel
-	m.Tags = types.MapNull(types.StringType)
 	flattenRestoreTestingPlan(&backuptypes.RestoreTestingPlanForGet{
 		RestoreTestingPlanArn:  aws.String("arn:aws:backup:us-east-1:123456789012:restore-testing-plan:weekly-abc"),
 		RestoreTestingPlanName: aws.String("weekly"),
@@ -156,19 +155,13 @@ func TestRestoreTestingPlan_readFillsTheDefaultsAWSLeavesOut(t *testing.T) {
 	if got := s.SelectionWindowDays.ValueInt64(); got != defaultSelectionWindowDays {
 		t.Errorf("selection_window_days %d, want %d", got, defaultSelectionWindowDays)
 	}
-	if !s.ExcludeVaults.IsNull() {
-		t.Errorf("exclude_vaults %s, want null: none were configured and none are set", s.ExcludeVaults)
+	if s.ExcludeVaults.IsNull() || len(s.ExcludeVaults.Elements()) != 0 {
+		t.Errorf("exclude_vaults %s, want [] (the default, as AWS reads it back)", s.ExcludeVaults)
 	}
 	if got := s.IncludeVaults.String(); got != `["*"]` {
 		t.Errorf("include_vaults %s", got)
 	}
 
-	// Configured empty, an empty answer stays empty rather than turning null.
-	m.RecoveryPointSelection[0].ExcludeVaults = types.SetValueMust(types.StringType, nil)
-	again := flattenRecoveryPointSelection(&backuptypes.RestoreTestingRecoveryPointSelection{IncludeVaults: []string{"*"}}, m.RecoveryPointSelection)
-	if again[0].ExcludeVaults.IsNull() {
-		t.Error("exclude_vaults configured as [] read back null")
-	}
 }
 
 // An update is sent only when the plan's own arguments change: a null and an empty
@@ -269,7 +262,7 @@ resource "backup_restore_testing_plan" "p" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression_timezone"), knownvalue.StringExact("Etc/UTC")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("start_window_hours"), knownvalue.Int64Exact(24)),
 					statecheck.ExpectKnownValue(res, selection("selection_window_days"), knownvalue.Int64Exact(30)),
-					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.SetSizeExact(0)),
 					statecheck.ExpectKnownValue(res, selection("include_vaults"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"team": knownvalue.StringExact("platform")})),
 				},
@@ -321,7 +314,7 @@ resource "backup_restore_testing_plan" "p" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("schedule_expression_timezone"), knownvalue.StringExact("Etc/UTC")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("start_window_hours"), knownvalue.Int64Exact(24)),
 					statecheck.ExpectKnownValue(res, selection("selection_window_days"), knownvalue.Int64Exact(30)),
-					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, selection("exclude_vaults"), knownvalue.SetSizeExact(0)),
 				},
 				Check: testAccCheckRemoteRestoreTestingPlan(env, "weekly_tests", func(p *backuptypes.RestoreTestingPlanForGet) error {
 					if s := p.RecoveryPointSelection; s == nil || len(s.ExcludeVaults) != 0 {

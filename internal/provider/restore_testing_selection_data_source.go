@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
@@ -49,7 +48,7 @@ func tagConditionsDataAttribute(what string) schema.ListNestedAttribute {
 }
 
 func (d *restoreTestingSelectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	name := []validator.String{restoreTestingNameValidators()[0]}
+	name := restoreTestingNameValidators()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads a restore testing selection: which resources a restore testing plan tests, and how.",
 		Attributes: map[string]schema.Attribute{

@@ -18,7 +18,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -118,7 +120,8 @@ func (r *restoreTestingSelectionResource) Schema(_ context.Context, _ resource.S
 				Validators: []validator.String{stringvalidator.OneOf(restoreTestingResourceTypes...)},
 			},
 			"protected_resource_arns": schema.SetAttribute{
-				ElementType: types.StringType, Optional: true,
+				ElementType: types.StringType, Optional: true, Computed: true,
+				Default: setdefault.StaticValue(types.SetValueMust(types.StringType, nil)),
 				MarkdownDescription: "ARNs of the resources to test, or `[\"*\"]` for every protected resource of the type " +
 					"(narrowed by `protected_resource_conditions`). Not both `*` and ARNs.",
 				Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.Any(
@@ -126,7 +129,8 @@ func (r *restoreTestingSelectionResource) Schema(_ context.Context, _ resource.S
 					stringvalidator.RegexMatches(arnPattern, "must be \"*\" or a resource ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")))},
 			},
 			"restore_metadata_overrides": schema.MapAttribute{
-				ElementType: types.StringType, Optional: true, Sensitive: true,
+				ElementType: types.StringType, Optional: true, Computed: true, Sensitive: true,
+				Default: mapdefault.StaticValue(types.MapValueMust(types.StringType, nil)),
 				MarkdownDescription: "Restore metadata to use instead of what AWS infers from the recovery point " +
 					"(`aws backup get-restore-testing-inferred-metadata` shows it); keys are not case sensitive. " +
 					"Sensitive, as the API marks it. On the engine, `engine:validation = \"builtin\"` has the engine validate " +
@@ -218,7 +222,8 @@ type restoreTestingSelectionArgs struct {
 func expandRestoreTestingSelection(ctx context.Context, m *restoreTestingSelectionModel) (restoreTestingSelectionArgs, diag.Diagnostics) {
 	var out restoreTestingSelectionArgs
 	var diags diag.Diagnostics
-	if !m.ProtectedResourceARNs.IsNull() {
+	// Empty lists and maps are not sent: they are what leaving the member out means.
+	if len(m.ProtectedResourceARNs.Elements()) > 0 {
 		diags.Append(m.ProtectedResourceARNs.ElementsAs(ctx, &out.arns, false)...)
 	}
 	if len(m.ProtectedResourceConditions) > 0 {
@@ -227,7 +232,7 @@ func expandRestoreTestingSelection(ctx context.Context, m *restoreTestingSelecti
 			StringEquals: expandTagConditions(c.StringEquals), StringNotEquals: expandTagConditions(c.StringNotEquals),
 		}
 	}
-	if !m.RestoreMetadataOverrides.IsNull() {
+	if len(m.RestoreMetadataOverrides.Elements()) > 0 {
 		overrides, d := mapFromTF(ctx, m.RestoreMetadataOverrides)
 		diags.Append(d...)
 		out.overrides = overrides
@@ -260,7 +265,7 @@ func flattenRestoreTestingSelection(s *backuptypes.RestoreTestingSelectionForGet
 	m.RestoreTestingPlanName = types.StringValue(aws.ToString(s.RestoreTestingPlanName))
 	m.IAMRoleARN = types.StringValue(aws.ToString(s.IamRoleArn))
 	m.ProtectedResourceType = types.StringValue(aws.ToString(s.ProtectedResourceType))
-	m.ProtectedResourceARNs = stringSet(s.ProtectedResourceArns, m.ProtectedResourceARNs)
+	m.ProtectedResourceARNs = knownStringSet(s.ProtectedResourceArns)
 	m.ProtectedResourceConditions = []protectedResourceConditionsModel{}
 	// AWS answers an empty {StringEquals: [], StringNotEquals: []} for a selection without
 	// conditions: that is no block.
@@ -273,13 +278,9 @@ func flattenRestoreTestingSelection(s *backuptypes.RestoreTestingSelectionForGet
 	m.ValidationWindowHours = types.Int64Value(int64(s.ValidationWindowHours))
 }
 
-// overridesFromRemote is the API's restore metadata overrides as the attribute: null when there
-// are none and none were configured, and with the configured spelling of each key, since AWS
-// compares the keys without case.
+// overridesFromRemote is the API's restore metadata overrides as the attribute, with the
+// configured spelling of each key, since AWS compares the keys without case.
 func overridesFromRemote(remote map[string]string, prior types.Map) types.Map {
-	if len(remote) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.MapNull(types.StringType)
-	}
 	spelled := map[string]string{}
 	for k := range prior.Elements() {
 		spelled[strings.ToLower(k)] = k
@@ -385,10 +386,10 @@ func (r *restoreTestingSelectionResource) Update(ctx context.Context, req resour
 	if args.conditions == nil && len(state.ProtectedResourceConditions) > 0 {
 		args.conditions = &backuptypes.ProtectedResourceConditions{StringEquals: []backuptypes.KeyValue{}, StringNotEquals: []backuptypes.KeyValue{}}
 	}
-	if args.arns == nil && !state.ProtectedResourceARNs.IsNull() {
+	if args.arns == nil && len(state.ProtectedResourceARNs.Elements()) > 0 {
 		args.arns = []string{}
 	}
-	if args.overrides == nil && !state.RestoreMetadataOverrides.IsNull() {
+	if args.overrides == nil && len(state.RestoreMetadataOverrides.Elements()) > 0 {
 		args.overrides = map[string]string{}
 	}
 	planName, name := state.RestoreTestingPlanName.ValueString(), state.Name.ValueString()

@@ -122,8 +122,9 @@ func TestAccRestoreTestingSelection_eachWayOfSelectingPassesValidation(t *testin
 	}
 }
 
-// The empty conditions AWS answers for a selection without any read as no block, and the
-// overrides keep the spelling of their keys as configured, since AWS compares keys without case.
+// The empty conditions AWS answers for a selection without any read as no block, no ARNs read as
+// the default [], and the overrides keep the spelling of their keys as configured, since AWS
+// compares keys without case.
 func TestRestoreTestingSelection_readKeepsWhatTheConfigurationSaid(t *testing.T) {
 	m := restoreTestingSelectionModel{
 		ProtectedResourceARNs:    types.SetNull(types.StringType),
@@ -139,8 +140,8 @@ func TestRestoreTestingSelection_readKeepsWhatTheConfigurationSaid(t *testing.T)
 	if len(m.ProtectedResourceConditions) != 0 {
 		t.Errorf("empty conditions read as %d blocks, want none", len(m.ProtectedResourceConditions))
 	}
-	if !m.ProtectedResourceARNs.IsNull() {
-		t.Errorf("protected_resource_arns %s, want null: none configured, none answered", m.ProtectedResourceARNs)
+	if m.ProtectedResourceARNs.IsNull() || len(m.ProtectedResourceARNs.Elements()) != 0 {
+		t.Errorf("protected_resource_arns %s, want [] (the default): none answered", m.ProtectedResourceARNs)
 	}
 	got := m.RestoreMetadataOverrides.Elements()
 	if _, ok := got["NewFileSystem"]; !ok || len(got) != 2 {
@@ -259,7 +260,7 @@ func TestAccRestoreTestingSelection_createImportUpdateDestroy(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("iam_role_arn"), knownvalue.StringExact("arn:aws:iam::123456789012:role/restore-tester")),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("protected_resource_conditions"), knownvalue.ListSizeExact(0)),
-					statecheck.ExpectKnownValue(res, tfjsonpath.New("restore_metadata_overrides"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("restore_metadata_overrides"), knownvalue.MapSizeExact(0)),
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("validation_window_hours"), knownvalue.Int64Exact(2)),
 				},
 				Check: testAccCheckRemoteRestoreTestingSelection(env, func(s *backuptypes.RestoreTestingSelectionForGet) error {
@@ -316,6 +317,46 @@ data "backup_restore_testing_selection" "s" {
 					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("*")})),
 				statecheck.ExpectKnownValue("data.backup_restore_testing_selection.s", tfjsonpath.New("protected_resource_conditions"), knownvalue.ListSizeExact(0)),
 			},
+		}},
+	})
+}
+
+// Values known only at apply are left to the engine: a schedule, vaults and resources built from
+// other resources' outputs plan cleanly.
+func TestAccRestoreTesting_unknownValuesDoNotTripPlanTimeValidation(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.ProviderConfig() + `
+resource "terraform_data" "later" {
+  input = "3"
+}
+
+resource "backup_vault" "v" {
+  name = "later"
+}
+
+resource "backup_restore_testing_plan" "p" {
+  name                = "later"
+  schedule_expression = "cron(0 ${terraform_data.later.output} ? * SUN *)"
+  start_window_hours  = terraform_data.later.output
+  recovery_point_selection {
+    algorithm            = "LATEST_WITHIN_WINDOW"
+    include_vaults       = [backup_vault.v.arn]
+    recovery_point_types = ["SNAPSHOT"]
+  }
+}
+
+resource "backup_restore_testing_selection" "s" {
+  name                      = "later"
+  restore_testing_plan_name = backup_restore_testing_plan.p.name
+  protected_resource_type   = "EFS"
+  iam_role_arn              = "` + testRoleARN + `"
+  protected_resource_arns   = [terraform_data.later.id]
+}`,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
 		}},
 	})
 }
