@@ -25,23 +25,25 @@ import (
 
 // Control names, as CreateFramework's ControlName takes them.
 const (
-	ProtectedByBackupPlan       = "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"
-	PlanMinFrequencyRetention   = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"
-	ManualDeletionDisabled      = "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
-	RecoveryPointEncrypted      = "BACKUP_RECOVERY_POINT_ENCRYPTED"
-	RecoveryPointMinRetention   = "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"
-	ProtectedByCrossRegion      = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION"
-	ProtectedByCrossAccount     = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT"
-	ProtectedByVaultLock        = "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"
-	LastRecoveryPointCreated    = "BACKUP_LAST_RECOVERY_POINT_CREATED"
-	RestoreTimeMeetsTarget      = "RESTORE_TIME_FOR_RESOURCES_MEET_TARGET"
-	ProtectedByAirGappedVault   = "BACKUP_RESOURCES_PROTECTED_BY_AIR_GAPPED_VAULT"
-	maxControlsPerAccountRegion = 50
+	ProtectedByBackupPlan     = "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"
+	PlanMinFrequencyRetention = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"
+	ManualDeletionDisabled    = "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
+	RecoveryPointEncrypted    = "BACKUP_RECOVERY_POINT_ENCRYPTED"
+	RecoveryPointMinRetention = "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"
+	ProtectedByCrossRegion    = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION"
+	ProtectedByCrossAccount   = "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT"
+	ProtectedByVaultLock      = "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"
+	LastRecoveryPointCreated  = "BACKUP_LAST_RECOVERY_POINT_CREATED"
+	RestoreTimeMeetsTarget    = "RESTORE_TIME_FOR_RESOURCES_MEET_TARGET"
+	// ProtectedByAirGappedVault is the logically air-gapped vault control. Its parameters and
+	// limits are those of AWS Config's *_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT rules, which it
+	// deploys (recoveryPointAgeValue "No more than 2184 for hours, 91 for days", default 1 day).
+	ProtectedByAirGappedVault = "BACKUP_RESOURCES_PROTECTED_BY_AIR_GAPPED_VAULT"
 )
 
 // MaxControls is AWS's limit: "You can use up to 50 controls per account per Region. Using the
 // same control in two different frameworks counts as using two controls of the 50 control limit."
-const MaxControls = maxControlsPerAccountRegion
+const MaxControls = 50
 
 // Kind is what a control evaluates.
 type Kind string

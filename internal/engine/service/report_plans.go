@@ -83,11 +83,11 @@ func checkReportPlan(tx store.Tx, c Caller, d *wire.ReportDeliveryChannel, rs *w
 			return apierr.InvalidParameter("ReportSetting.Regions[%d] %q is not a Region name (such as us-east-1) or *", i, r)
 		}
 	}
-	compliance := reports.IsCompliance(rs.ReportTemplate)
-	if compliance && len(rs.FrameworkArns) == 0 {
+	isCompliance := reports.IsCompliance(rs.ReportTemplate)
+	if isCompliance && len(rs.FrameworkArns) == 0 {
 		return apierr.Missing("ReportSetting.FrameworkArns is required for %s: name the frameworks the report covers", rs.ReportTemplate)
 	}
-	if !compliance && len(rs.FrameworkArns) > 0 {
+	if !isCompliance && len(rs.FrameworkArns) > 0 {
 		return apierr.InvalidParameter("ReportSetting.FrameworkArns applies only to RESOURCE_COMPLIANCE_REPORT and CONTROL_COMPLIANCE_REPORT, not %s: remove it", rs.ReportTemplate)
 	}
 	for i, fa := range rs.FrameworkArns {
