@@ -34,12 +34,17 @@ func TestFrameworkAndReportPlanCRUDThroughSDK(t *testing.T) {
 			{ControlName: aws.String("BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK")},
 			{ControlName: aws.String("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"), ControlScope: &types.ControlScope{ComplianceResourceTypes: []string{"EFS"}}},
 		},
-		FrameworkTags: map[string]string{"team": "audit"},
+		FrameworkTags: map[string]string{"team": "audit"}, IdempotencyToken: aws.String("create-audit"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	arn := aws.ToString(created.FrameworkArn)
+	again, err := e.c.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("audit"), IdempotencyToken: aws.String("create-audit"),
+		FrameworkControls: []types.FrameworkControl{{ControlName: aws.String("BACKUP_RECOVERY_POINT_ENCRYPTED")}}})
+	if err != nil || aws.ToString(again.FrameworkArn) != arn {
+		t.Errorf("a retry with the same IdempotencyToken = %+v, %v; want framework %s again", again, err, arn)
+	}
 	if !strings.HasPrefix(arn, "arn:aws:backup:us-east-1:"+e.srv.Key.AccountID+":framework/audit-") {
 		t.Errorf("FrameworkArn = %s", arn)
 	}

@@ -79,7 +79,7 @@ func (t Directory) Put(_ context.Context, bucket, key string, body []byte) error
 	if err != nil {
 		return fmt.Errorf("open the report directory: %w", err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	name := path.Join(bucket, key)
 	if err := root.MkdirAll(filepath.Dir(name), 0o750); err != nil {
 		return fmt.Errorf("make %s in the report directory: %w", path.Dir(name), err)
