@@ -11,7 +11,7 @@ import (
 // The AWS CLI drives the four settings operations against `engine serve --fake-clock`: the
 // global settings keep what is set with the fake clock's LastUpdateTime, the region settings
 // keep each region's opt-ins, an opted-out type is refused on demand with AWS's error, and bad
-// values are refused with the exception the model names.
+// values are refused with the exception the model names. boto3 drives them the same way.
 func TestAWSCLI_accountSettings(t *testing.T) {
 	d := startDaemon(t, "--fake-clock", "2025-06-01T08:00:00Z")
 	global := d.mustAWS(t, "us-east-1", "backup", "describe-global-settings")
@@ -50,11 +50,29 @@ func TestAWSCLI_accountSettings(t *testing.T) {
 		t.Errorf("opting out a type the engine does not back up: exit %d, %s", r.Code, r.Stderr)
 	}
 
+	// boto3 drives them too, and decodes the refusals into the model's exceptions.
+	r := d.python(t, "eu-west-1", `
+import os, boto3
+c = boto3.client("backup", endpoint_url=os.environ["ENDPOINT"])
+c.update_region_settings(ResourceTypeOptInPreference={"RDS": False})
+s = c.describe_region_settings()
+print("RDS", s["ResourceTypeOptInPreference"]["RDS"], "EFS", s["ResourceTypeOptInPreference"]["EFS"])
+print("LastUpdateTime", c.describe_global_settings()["LastUpdateTime"].year)
+try:
+    c.update_global_settings(GlobalSettings={"isMpaEnabled": "on"})
+except c.exceptions.InvalidParameterValueException as e:
+    print("Refused", e.response["Error"]["Code"])
+`)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "RDS False EFS True") || !strings.Contains(r.Stdout, "LastUpdateTime 2025") ||
+		!strings.Contains(r.Stdout, "Refused InvalidParameterValueException") {
+		t.Errorf("boto3: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+
 	dir := filepath.Join(t.TempDir(), "share")
 	enginetest.WriteTree(t, dir, 5)
 	arn := d.registerDir(t, dir)
 	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "prod")
-	r := d.aws(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "prod", "--resource-arn", arn,
+	r = d.aws(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "prod", "--resource-arn", arn,
 		"--iam-role-arn", "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole")
 	if r.Code == 0 || !strings.Contains(r.Stderr, "InvalidRequestException") || !strings.Contains(r.Stderr, "opted out") {
 		t.Errorf("start-backup-job of an opted-out type: exit %d, %s", r.Code, r.Stderr)

@@ -358,3 +358,28 @@ func TestMatch_allocatesNothing(t *testing.T) {
 		t.Errorf("Match allocated %.0f times per run, want 0", allocs)
 	}
 }
+
+// A selection assigns a resource explicitly when a Resources entry narrower than "*" names it;
+// a match by "*", by tags or by conditions alone does not (the service opt-in then applies).
+func TestAssignsExplicitly(t *testing.T) {
+	bucket := Resource{ARN: "arn:aws:s3:::media", Type: "S3", Tags: map[string]string{"Backup": "true"}}
+	for name, tc := range map[string]struct {
+		spec Spec
+		want bool
+	}{
+		"the ARN":              {Spec{Resources: []string{"arn:aws:s3:::media"}}, true},
+		"the type's wildcard":  {Spec{Resources: []string{"arn:aws:s3:::*"}}, true},
+		"another type":         {Spec{Resources: []string{"arn:aws:elasticfilesystem:*:*:file-system/*"}}, false},
+		"everything":           {Spec{Resources: []string{"*"}}, false},
+		"tags only":            {Spec{ListOfTags: []Tag{{Key: "Backup", Value: "true"}}}, false},
+		"the ARN and its tags": {Spec{Resources: []string{"arn:aws:s3:::media"}, ListOfTags: []Tag{{Key: "Backup", Value: "true"}}}, true},
+	} {
+		s, err := Compile(tc.spec)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := s.AssignsExplicitly(bucket); got != tc.want {
+			t.Errorf("%s: AssignsExplicitly = %v, want %v", name, got, tc.want)
+		}
+	}
+}

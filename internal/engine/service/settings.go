@@ -101,10 +101,13 @@ func (s *Service) UpdateRegionSettings(ctx context.Context, in *wire.UpdateRegio
 	}
 	types := append([]string{}, s.resourceTypes()...)
 	sort.Strings(types)
-	for member, prefs := range map[string]map[string]bool{"ResourceTypeOptInPreference": in.ResourceTypeOptInPreference, "ResourceTypeManagementPreference": in.ResourceTypeManagementPreference} {
-		for _, t := range slices.Sorted(maps.Keys(prefs)) {
+	for _, m := range []struct {
+		member string
+		prefs  map[string]bool
+	}{{"ResourceTypeOptInPreference", in.ResourceTypeOptInPreference}, {"ResourceTypeManagementPreference", in.ResourceTypeManagementPreference}} {
+		for _, t := range slices.Sorted(maps.Keys(m.prefs)) {
 			if !slices.Contains(types, t) {
-				return nil, apierr.InvalidParameter("%s: resource type %q is not supported in this region; DescribeRegionSettings lists the supported types: %s", member, t, strings.Join(types, ", "))
+				return nil, apierr.InvalidParameter("%s: resource type %q is not supported in this region; DescribeRegionSettings lists the supported types: %s", m.member, t, strings.Join(types, ", "))
 			}
 		}
 	}
