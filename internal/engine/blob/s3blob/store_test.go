@@ -97,10 +97,12 @@ func TestS3(t *testing.T) {
 	for _, ft := range faulted {
 		requests += ft.n.Load()
 	}
-	if requests < 150 {
-		t.Fatalf("the faulty conformance run sent %d requests, so fewer than 38 faults: the faults did not happen", requests)
+	if len(faulted) > 0 { // (the subtest may be filtered out by -run)
+		if requests < 150 {
+			t.Fatalf("the faulty conformance run sent %d requests, so fewer than 38 faults: the faults did not happen", requests)
+		}
+		t.Logf("the faulty conformance run hid about %d faults in %d requests", requests/4, requests)
 	}
-	t.Logf("the faulty conformance run hid about %d faults in %d requests", requests/4, requests)
 	t.Run("ConformanceBehindTheFaultyWrapper", func(t *testing.T) {
 		blobtest.Run(t, func(t *testing.T) blob.Store { return blob.NewFaulty(openStore(t, srv, nil)) })
 	})
@@ -116,7 +118,7 @@ func testNothingHalfWritten(t *testing.T, srv *s3test.Server) {
 	ft := &faultyTransport{dropUploads: true}
 	s := openStore(t, srv, &http.Client{Transport: ft})
 	ctx := context.Background()
-	for _, n := range []int{1 << 20, 17 << 20} {
+	for _, n := range []int{1 << 20, 70 << 20} { // one PUT, and a multipart upload
 		name := fmt.Sprintf("packs/00/p%d", n)
 		err := s.Save(ctx, name, bytes.NewReader(make([]byte, n)))
 		if err == nil {
