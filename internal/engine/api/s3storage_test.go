@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,4 +124,17 @@ func TestS3Storage_backupRestoreAndCopiesBothWays(t *testing.T) {
 	}
 	restoreFrom(t, e.c, aws.ToString(up.DestinationRecoveryPointArn), src)
 	e.verifyOffsite(t)
+
+	// The engine counted its requests to the bucket.
+	rec := httptest.NewRecorder()
+	e.srv.Engine.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`backup_engine_storage_requests_total{bucket="vaults",operation="PutObject",outcome="ok"}`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="GetObject",outcome="ok"}`,
+		`backup_engine_storage_requests_total{bucket="vaults",operation="ListObjectsV2",outcome="ok"}`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

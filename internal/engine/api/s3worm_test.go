@@ -130,6 +130,37 @@ func TestS3Storage_lockedVaultsRetainTheirPointsObjectsInObjectLockBuckets(t *te
 					t.Errorf("%s after the lifecycle was extended: %+v, %v; want until %s", aws.ToString(o.Key), ret, err, extended)
 				}
 			}
+			// A legal hold on the vault's points puts S3 legal holds on their objects, and its
+			// cancellation takes them off.
+			packKey := ""
+			for _, o := range objs.Contents {
+				if strings.Contains(aws.ToString(o.Key), "/packs/") {
+					packKey = aws.ToString(o.Key)
+					break
+				}
+			}
+			legalHold := func() s3types.ObjectLockLegalHoldStatus {
+				t.Helper()
+				out, err := srv.Client().GetObjectLegalHold(ctx, &awss3.GetObjectLegalHoldInput{Bucket: aws.String("worm"), Key: aws.String(packKey)})
+				if err != nil {
+					return s3types.ObjectLockLegalHoldStatusOff // versitygw answers an error for a hold never set
+				}
+				return out.LegalHold.Status
+			}
+			hold, err := e.c.CreateLegalHold(ctx, &backup.CreateLegalHoldInput{Title: aws.String("audit " + tc.vault), Description: aws.String("keep"),
+				RecoveryPointSelection: &types.RecoveryPointSelection{VaultNames: []string{tc.vault}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := legalHold(); got != s3types.ObjectLockLegalHoldStatusOn {
+				t.Errorf("S3 legal hold of %s under an active legal hold: %q, want ON", packKey, got)
+			}
+			if _, err := e.c.CancelLegalHold(ctx, &backup.CancelLegalHoldInput{LegalHoldId: hold.LegalHoldId, CancelDescription: aws.String("done")}); err != nil {
+				t.Fatal(err)
+			}
+			if got := legalHold(); got != s3types.ObjectLockLegalHoldStatusOff {
+				t.Errorf("S3 legal hold of %s after the hold was cancelled: %q, want OFF", packKey, got)
+			}
 			restoreFrom(t, e.c, aws.ToString(j.RecoveryPointArn), src)
 		})
 	}

@@ -63,6 +63,13 @@ func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fmt.Errorf("copy recovery point %s to cold storage: %w", rp.ARN, err)
 	}
+	// In cold storage as in warm, a locked vault's point is retained below the engine.
+	if err := lockPointObjects(ctx, cold, v, rp.CreationDate, rp.Lifecycle, snap.ID); err != nil {
+		if ferr := cold.Forget(context.WithoutCancel(ctx), snap.ID); ferr != nil {
+			log.Error("forgetting a cold copy that could not be locked failed", slog.String("snapshot", string(snap.ID)), slog.Any("error", ferr))
+		}
+		return fmt.Errorf("move recovery point %s to cold storage: %w", rp.ARN, err)
+	}
 	now := x.clock.Now()
 	moved := false
 	err = t.Finish(ctx, func(tx store.Tx) error {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -123,6 +124,14 @@ func (h legalHoldHandler) Run(ctx context.Context, t *queue.Task) error {
 		}
 		if !settled {
 			continue
+		}
+		// The settled holds are mirrored onto S3 legal holds of the points' objects, where a
+		// vault's storage has Object Lock; a failure retries the task.
+		if account, rest, ok := strings.Cut(t.Key, "/"); ok {
+			region, _, _ := strings.Cut(rest, "/")
+			if err := SyncLegalHolds(ctx, h.x.store, h.x.repos, account, region); err != nil {
+				return fmt.Errorf("mirror legal holds onto S3 legal holds: %w", err)
+			}
 		}
 		// Remove the task, unless a cancellation gave the hold more work since the last step.
 		err = t.Finish(ctx, func(tx store.Tx) error {

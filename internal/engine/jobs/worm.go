@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
 
@@ -75,4 +77,128 @@ func RetainPoint(ctx context.Context, repos *Repos, v records.Vault, rp records.
 		return err
 	}
 	return lockPointObjects(ctx, repo, v, rp.CreationDate, rp.Lifecycle, content.SnapshotID(rp.SnapshotID))
+}
+
+// objectHolder is a store that can also set S3 legal holds.
+type objectHolder interface {
+	objectLocker
+	SetLegalHold(ctx context.Context, on bool, names ...string) error
+}
+
+// SyncLegalHolds mirrors an account's legal holds in a region onto S3 legal holds: in every vault
+// whose repositories are in an Object Lock bucket, the objects of held points get a legal hold,
+// and the objects of points no hold holds lose theirs unless a held point shares them. It runs
+// when a hold settles (created or cancelled); it is idempotent.
+func SyncLegalHolds(ctx context.Context, st store.Store, repos *Repos, account, region string) error {
+	if repos == nil || repos.Remote == nil {
+		return nil
+	}
+	type point struct {
+		rp   records.RecoveryPoint
+		held bool
+	}
+	points := map[string][]point{} // by vault name
+	vaults := map[string]records.Vault{}
+	err := st.View(ctx, func(tx store.Tx) error {
+		after := ""
+		for {
+			docs, err := tx.Scan(records.CollRecoveryPoints, account+"/"+region+"/", after, 1000)
+			if err != nil {
+				return err
+			}
+			for _, d := range docs {
+				after = d.Key
+				rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, d.Key)
+				if err != nil || !found || rp.SnapshotID == "" {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				held, err := records.PointHeld(tx, rp)
+				if err != nil {
+					return err
+				}
+				if _, ok := vaults[rp.VaultName]; !ok {
+					v, _, err := records.GetDoc[records.Vault](tx, records.CollVaults, records.VaultKey(account, region, rp.VaultName))
+					if err != nil {
+						return err
+					}
+					vaults[rp.VaultName] = v
+				}
+				points[rp.VaultName] = append(points[rp.VaultName], point{rp, held})
+			}
+			if len(docs) < 1000 {
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for name, pts := range points {
+		v := vaults[name]
+		for _, cold := range []bool{false, true} {
+			open := repos.Open
+			if cold {
+				open = repos.OpenCold
+			}
+			if remote, _, err := repos.Remote(ctx, account, region, v.Name, cold); err != nil || remote == nil {
+				if err != nil {
+					return err
+				}
+				continue // a directory: no object lock
+			}
+			var on, off []string
+			heldObjects := map[string]bool{}
+			var repo *content.Repository
+			for _, p := range pts {
+				if (p.rp.StorageClass == records.StorageClassCold) != cold {
+					continue
+				}
+				if repo == nil {
+					if repo, err = open(ctx, account, region, v.Name, v.EncryptionKeyARN, false); errors.Is(err, ErrNoRepository) {
+						break
+					} else if err != nil {
+						return fmt.Errorf("the repository of vault %s: %w", v.Name, err)
+					}
+				}
+				names, err := repo.ObjectsOf(ctx, content.SnapshotID(p.rp.SnapshotID))
+				if err != nil {
+					return err
+				}
+				if p.held {
+					for _, n := range names {
+						heldObjects[n] = true
+					}
+					on = append(on, names...)
+				} else {
+					off = append(off, names...)
+				}
+			}
+			if repo == nil {
+				continue
+			}
+			holder, ok := repo.Store().(objectHolder)
+			if !ok {
+				continue
+			}
+			if enabled, err := holder.ObjectLockEnabled(ctx); err != nil || !enabled {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			off = slices.DeleteFunc(off, func(n string) bool { return heldObjects[n] })
+			slices.Sort(on)
+			slices.Sort(off)
+			if err := holder.SetLegalHold(ctx, true, slices.Compact(on)...); err != nil {
+				return fmt.Errorf("vault %s: %w", v.Name, err)
+			}
+			if err := holder.SetLegalHold(ctx, false, slices.Compact(off)...); err != nil {
+				return fmt.Errorf("vault %s: %w", v.Name, err)
+			}
+		}
+	}
+	return nil
 }

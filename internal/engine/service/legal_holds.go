@@ -216,6 +216,8 @@ func (s *Service) CreateLegalHold(ctx context.Context, in *wire.CreateLegalHoldI
 	}
 	if !h.Settled() {
 		s.runner.Notify()
+	} else {
+		s.mirrorLegalHolds(ctx, c.AccountID, c.Region)
 	}
 	return createOutput(h), nil
 }
@@ -325,8 +327,20 @@ func (s *Service) CancelLegalHold(ctx context.Context, in *wire.CancelLegalHoldI
 	}
 	if !settled {
 		s.runner.Notify()
+	} else {
+		s.mirrorLegalHolds(ctx, c.AccountID, c.Region)
 	}
 	return &struct{}{}, nil
+}
+
+// mirrorLegalHolds puts the holds settled in the call onto S3 legal holds of the points' objects,
+// where a vault's storage has Object Lock (jobs.SyncLegalHolds; a hold that did not settle is
+// mirrored by its task). The hold is recorded either way; a failure is logged, and the next hold
+// that settles mirrors them all again.
+func (s *Service) mirrorLegalHolds(ctx context.Context, account, region string) {
+	if err := jobs.SyncLegalHolds(ctx, s.store, s.repos, account, region); err != nil {
+		s.log.Error("mirroring legal holds onto S3 legal holds failed", "account", account, "region", region, "error", err)
+	}
 }
 
 // ListRecoveryPointsByLegalHold lists the points a hold covers that still exist, oldest first:

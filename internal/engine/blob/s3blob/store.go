@@ -15,6 +15,7 @@
 package s3blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,9 +58,11 @@ const (
 	// the request is sent; a hung connection then fails and is retried. It does not bound the
 	// transfer of a large body, which can take long on a slow link.
 	responseHeaderTimeout = 60 * time.Second
-	// partSize is the multipart part size and the threshold above which an object is uploaded
-	// in parts; packs are smaller, so a pack is one PUT, whose retries the SDK can replay.
-	partSize = 16 << 20
+	// singlePutMax is the largest object sent as one PUT (packs are about 16 MiB); a larger one
+	// is a multipart upload of partSize parts, at most uploadConcurrency at a time.
+	singlePutMax      = 64 << 20
+	partSize          = 16 << 20
+	uploadConcurrency = 2
 	// resumes bounds how often a reader resumes a GET whose connection broke mid-body.
 	resumes = 5
 	// tokenKey is the metadata key of the token each Save writes, by which a Save whose request
@@ -151,6 +155,7 @@ func Open(ctx context.Context, loc Location, opts ...Option) (*Store, error) {
 	upload := transfermanager.New(api, func(to *transfermanager.Options) {
 		to.PartSizeBytes = partSize
 		to.MultipartUploadThreshold = partSize
+		to.Concurrency = uploadConcurrency
 		// An aborted multipart upload is cleaned up even when the caller's context is gone.
 		to.FailTimeout = 30 * time.Second
 	})
@@ -170,20 +175,18 @@ func (s *Store) Check(ctx context.Context) error {
 
 func (s *Store) key(name string) string { return s.loc.Prefix + name }
 
-// Save implements blob.Store. The transfer manager reads r into a part buffer and sends it with
-// one PUT (or a multipart upload above partSize); a reader that fails, a cancelled context or
-// exhausted retries leave no object (an incomplete multipart upload is aborted).
+// buffers are the objects' buffers, reused so that a backup's packs do not each allocate one.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Save implements blob.Store: one PUT, or a multipart upload with the SDK's transfer manager
+// above singlePutMax; a reader that fails, a cancelled context or exhausted retries leave no
+// object (an incomplete multipart upload is aborted).
 func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 	if err := blob.ValidName(name); err != nil {
 		return err
 	}
 	token := randomToken()
-	in := &transfermanager.UploadObjectInput{
-		Bucket:   aws.String(s.loc.Bucket),
-		Key:      aws.String(s.key(name)),
-		Body:     r,
-		Metadata: map[string]string{tokenKey: token},
-	}
+	var ifNoneMatch *string
 	if s.loc.Unconditional {
 		if _, err := s.Stat(ctx, name); err == nil {
 			return fmt.Errorf("save %s: %w", name, blob.ErrExists)
@@ -191,9 +194,29 @@ func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 			return fmt.Errorf("save %s: %w", name, err)
 		}
 	} else {
-		in.IfNoneMatch = aws.String("*")
+		ifNoneMatch = aws.String("*")
 	}
-	_, err := s.upload.UploadObject(ctx, in)
+	// Read up to singlePutMax bytes into a reused buffer: an object that fits (every pack) is
+	// one PUT of that buffer, which the SDK can replay on a retry; a larger one goes on as a
+	// multipart upload. A reader that fails before its end stores nothing.
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer buffers.Put(buf)
+	n, err := io.CopyN(buf, r, singlePutMax+1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("save %s: %w", name, ctx.Err())
+	}
+	meta := map[string]string{tokenKey: token}
+	if n <= singlePutMax {
+		_, err = s.api.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
+			Body: bytes.NewReader(buf.Bytes()), ContentLength: aws.Int64(n), Metadata: meta, IfNoneMatch: ifNoneMatch})
+	} else {
+		_, err = s.upload.UploadObject(ctx, &transfermanager.UploadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
+			Body: io.MultiReader(bytes.NewReader(buf.Bytes()), r), Metadata: meta, IfNoneMatch: ifNoneMatch})
+	}
 	if err == nil {
 		return nil
 	}
@@ -206,7 +229,7 @@ func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 		}
 		return fmt.Errorf("save %s: %w", name, blob.ErrExists)
 	case "NotImplemented":
-		if in.IfNoneMatch != nil {
+		if ifNoneMatch != nil {
 			return fmt.Errorf("save %s: the server does not support conditional writes (If-None-Match: *); add &conditional=false to the storage URL: %w", name, err)
 		}
 	}
