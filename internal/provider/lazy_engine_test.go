@@ -2,13 +2,21 @@ package provider
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/strongroom/terraform-provider-backup/internal/engine"
 )
 
 // nullObject is a value of the object type t with every attribute null but those in set.
@@ -93,5 +101,33 @@ func TestProvider_embeddedEngineOpensOnFirstUse(t *testing.T) {
 	failOnErrors(t, "ReadDataSource", read.Diagnostics)
 	if _, err := os.Stat(filepath.Join(dataDir)); err != nil {
 		t.Fatalf("after a data source read the engine's data dir is missing: %v", err)
+	}
+}
+
+// An engine that cannot open fails the call at once, naming data_dir: the SDK asks for the
+// credentials (the engine's key) first, and does not retry that failure with back-off.
+func TestProvider_embeddedEngineThatCannotOpenFailsAtOnce(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := newLazyEngine(notADir, nil, unconfined)
+	c := backup.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: l, HTTPClient: &http.Client{Transport: l}},
+		func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
+	attempts := 0
+	_, err := c.ListBackupVaults(context.Background(), &backup.ListBackupVaultsInput{}, func(o *backup.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("countAttempts",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+					attempts++
+					return next.HandleFinalize(ctx, in)
+				}), "Retry", middleware.After)
+		})
+	})
+	if err == nil || !strings.Contains(err.Error(), "data_dir") {
+		t.Fatalf("err = %v, want the engine's open failure naming data_dir", err)
+	}
+	if attempts > 1 {
+		t.Errorf("%d attempts: the SDK retried an engine that cannot open", attempts)
 	}
 }

@@ -166,7 +166,8 @@ func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, 
 	}
 	// The documents are the engine's own json.Marshal output, already valid and without
 	// duplicate names: checking either again would cost more than the read itself.
-	dec := jsontext.NewDecoder(bytes.NewReader(nil), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	dec := jsontext.NewDecoder(new(bytes.Buffer), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	var buf bytes.Buffer
 	var all []item
 	for after := ""; ; {
 		docs, err := tx.Scan(coll, prefix, after, 1000)
@@ -178,7 +179,7 @@ func pageInOrder[T any](tx store.Tx, coll, prefix, nextToken string, limit int, 
 			it := item{doc: d}
 			ok := false
 			if light {
-				it.created, it.id, ok = orderOf(dec, d.Value, createdName, idName)
+				it.created, it.id, ok = orderOf(dec, &buf, d.Value, createdName, idName)
 			}
 			if !ok {
 				// Not light, or a document the light pass cannot read: decode it whole.
@@ -248,8 +249,11 @@ type OrderMembers interface {
 // without decoding them. ok is false if doc is not an object of the expected shape, or a member
 // is written in a way the light pass does not read (escaped); the caller then decodes it whole,
 // so a document is never ordered differently than its full decode says.
-func orderOf(dec *jsontext.Decoder, doc []byte, createdName, idName string) (created time.Time, id string, ok bool) {
-	dec.Reset(bytes.NewReader(doc), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+func orderOf(dec *jsontext.Decoder, buf *bytes.Buffer, doc []byte, createdName, idName string) (created time.Time, id string, ok bool) {
+	// A bytes.Buffer the decoder parses in place, rather than a reader it copies from.
+	buf.Reset()
+	buf.Write(doc)
+	dec.Reset(buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return time.Time{}, "", false
 	}
