@@ -193,7 +193,6 @@ func (vt vaultTarget) open(ctx context.Context, rr repoRef) (*content.Repository
 	}
 	var st blob.Store
 	if remote != nil {
-		where = rr.dir
 		if err := remote.Check(ctx); err != nil {
 			return nil, err
 		}

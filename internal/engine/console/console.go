@@ -201,11 +201,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this form was posted from another site (its Origin is not this console's): open the console and submit it there", http.StatusForbidden)
 		return
 	}
-	switch {
-	case path == "":
+	switch path {
+	case "":
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
 		return
-	case path == "/signin":
+	case "/signin":
 		c.signIn(w, r)
 		return
 	}
