@@ -111,7 +111,7 @@ func TestProvider_embeddedEngineThatCannotOpenFailsAtOnce(t *testing.T) {
 	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l := newLazyEngine(notADir, nil, unconfined)
+	l := newLazyEngine(notADir, nil, unconfined, "")
 	c := backup.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: l, HTTPClient: &http.Client{Transport: l}},
 		func(o *backup.Options) { o.BaseEndpoint = aws.String(engine.InProcessEndpoint) })
 	attempts := 0
