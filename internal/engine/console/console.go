@@ -2,7 +2,11 @@
 // dashboard (the last 24 hours of jobs by state, failures with their messages, the next scheduled
 // runs, storage per vault), vaults with their lock, policy, legal holds and recovery points,
 // plans with their selections and the resources they match now, restore and delete of recovery
-// points, jobs with live progress, and legal holds.
+// points, jobs with live progress, legal holds, restore tests (restore testing plans, their
+// selections and the validation and cleanup of the restore jobs they start) and compliance (Backup
+// Audit Manager's frameworks with each control's verdict per resource, and report plans with
+// their last report job). The dashboard sums the last two up in a line: restore tests failed in
+// its 24 hours, frameworks non-compliant now.
 //
 // # No back door
 //
@@ -47,8 +51,10 @@
 //
 // # Extensions
 //
-// Restore tests and compliance are other parts of the engine; they add pages with
-// Options.Sections (a title, a path, and a render function given the signed-in user's clients).
+// Other parts of the engine can add pages with Options.Sections (a title, a path, and a render
+// function given the signed-in user's clients). Restore tests and compliance are built in
+// instead, read-only, because the dashboard sums them up and they share its templates; changing
+// them stays with the API and Terraform.
 package console
 
 import (
