@@ -26,45 +26,17 @@ const hostileVerdict = `<img src=x onerror="alert(1)">checksum mismatch`
 // counts it among the day's failed restore tests.
 func TestRestoreTestsPageShowsPlansAndFailedTests(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	b := newBrowser(t, e.url)
 	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
 	if _, body := b.get("/console/restore-tests"); !strings.Contains(body, "No restore testing plans.") {
 		t.Errorf("before any plan the page should say there is none:\n%s", body)
 	}
 
-	plan, err := e.c.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: &types.RestoreTestingPlanForCreate{
-		RestoreTestingPlanName: aws.String("daily_check"), ScheduleExpression: aws.String("cron(0 10 ? * * *)"), StartWindowHours: 1,
-		RecoveryPointSelection: &types.RestoreTestingRecoveryPointSelection{Algorithm: types.RestoreTestingRecoveryPointSelectionAlgorithmLatestWithinWindow,
-			IncludeVaults: []string{"*"}, ExcludeVaults: []string{"arn:aws:backup:us-east-1:" + e.srv.Key.AccountID + ":backup-vault:" + e.heldIn},
-			RecoveryPointTypes: []types.RestoreTestingRecoveryPointType{types.RestoreTestingRecoveryPointTypeSnapshot}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{RestoreTestingPlanName: aws.String("daily_check"),
-		RestoreTestingSelection: &types.RestoreTestingSelectionForCreate{RestoreTestingSelectionName: aws.String("directories"),
-			IamRoleArn: aws.String("arn:aws:iam::123456789012:role/backup"), ProtectedResourceType: aws.String("EFS"),
-			ProtectedResourceArns: []string{e.resource}, ValidationWindowHours: aws.Int32(1)}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.srv.Registry("us-east-1").AdvanceClock(ctx, "1h30m", 0); err != nil { // 09:00 to 10:30: the 10:00 run restored
-		t.Fatal(err)
-	}
-	jobs, err := e.c.ListRestoreJobs(ctx, &backup.ListRestoreJobsInput{ByRestoreTestingPlanArn: plan.RestoreTestingPlanArn})
-	if err != nil || len(jobs.RestoreJobs) != 1 || jobs.RestoreJobs[0].Status != types.RestoreJobStatusCompleted {
-		t.Fatalf("restore tests after the 10:00 run = %+v, %v; want one completed restore", jobs, err)
-	}
-	id := aws.ToString(jobs.RestoreJobs[0].RestoreJobId)
+	id := e.startRestoreTest(t)
 	if _, body := b.get("/console/restore-tests"); !strings.Contains(body, "awaiting") || strings.Contains(body, `class="failed"`) {
 		t.Errorf("a test inside its validation window should show as awaiting its validator, not failed:\n%s", body)
 	}
-	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: aws.String(id),
-		ValidationStatus: types.RestoreValidationStatusFailed, ValidationStatusMessage: aws.String(hostileVerdict)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.srv.Registry("us-east-1").AdvanceClock(ctx, "1m", 0); err != nil { // the cleanup runs
-		t.Fatal(err)
-	}
+	e.failRestoreTest(t, id)
 
 	_, body := b.get("/console/restore-tests")
 	for _, want := range []string{"daily_check", "cron(0 10 ? * * *)", "start window 1 h", "LATEST_WITHIN_WINDOW", e.heldIn, "directories",
@@ -100,20 +72,7 @@ func TestCompliancePageShowsVerdictsNonCompliantFirst(t *testing.T) {
 		t.Errorf("with no framework the dashboard should say so:\n%s", dash)
 	}
 
-	stray := filepath.Join(e.dir, "stray")
-	writeFiles(t, stray)
-	unprotected, err := e.srv.Registry("us-east-1").RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: "EFS", Locator: stray})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw, err := e.c.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("auditor"), FrameworkDescription: aws.String("what the auditor checks"),
-		FrameworkControls: []types.FrameworkControl{
-			{ControlName: aws.String("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"), ControlScope: &types.ControlScope{ComplianceResourceTypes: []string{"EFS"}}},
-			{ControlName: aws.String("BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK")},
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fw, unprotected := e.nonCompliantFramework(t)
 	verdicts, err := e.srv.Registry("us-east-1").GetFrameworkCompliance(ctx, "auditor")
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +80,7 @@ func TestCompliancePageShowsVerdictsNonCompliantFirst(t *testing.T) {
 	var reason string
 	compliant := 0
 	for _, r := range verdicts.Results {
-		if r.ResourceArn == unprotected.ResourceArn && r.ComplianceStatus == "NON_COMPLIANT" {
+		if r.ResourceArn == unprotected && r.ComplianceStatus == "NON_COMPLIANT" {
 			reason = r.Reason
 		}
 		if r.ComplianceStatus == "COMPLIANT" {
@@ -133,7 +92,7 @@ func TestCompliancePageShowsVerdictsNonCompliantFirst(t *testing.T) {
 	}
 	if _, err := e.c.CreateReportPlan(ctx, &backup.CreateReportPlanInput{ReportPlanName: aws.String("for_the_auditor"),
 		ReportDeliveryChannel: &types.ReportDeliveryChannel{S3BucketName: aws.String("reports"), S3KeyPrefix: aws.String("audit")},
-		ReportSetting:         &types.ReportSetting{ReportTemplate: aws.String("CONTROL_COMPLIANCE_REPORT"), FrameworkArns: []string{aws.ToString(fw.FrameworkArn)}}}); err != nil {
+		ReportSetting:         &types.ReportSetting{ReportTemplate: aws.String("CONTROL_COMPLIANCE_REPORT"), FrameworkArns: []string{fw}}}); err != nil {
 		t.Fatal(err)
 	}
 	started, err := e.c.StartReportJob(ctx, &backup.StartReportJobInput{ReportPlanName: aws.String("for_the_auditor")})
@@ -177,10 +136,79 @@ func TestCompliancePageShowsVerdictsNonCompliantFirst(t *testing.T) {
 	if firstCompliant < 0 || lastNonCompliant < 0 || lastNonCompliant > firstCompliant {
 		t.Errorf("the verdicts should list NON_COMPLIANT before COMPLIANT:\n%s", verdictsTable)
 	}
-	if !strings.Contains(verdictsTable, "<code>"+unprotected.ResourceArn+"</code>") {
-		t.Errorf("the verdicts lack the stray directory %s", unprotected.ResourceArn)
+	if !strings.Contains(verdictsTable, "<code>"+unprotected+"</code>") {
+		t.Errorf("the verdicts lack the stray directory %s", unprotected)
 	}
 	if _, dash := b.get("/console/"); !strings.Contains(dash, "1 of 1 frameworks non-compliant") || !strings.Contains(dash, `href="/console/compliance"`) {
 		t.Errorf("the dashboard should count the non-compliant framework and link the page:\n%s", dash)
 	}
+}
+
+// startRestoreTest creates the restore testing plan daily_check (10:00 daily, any vault but the
+// held one) with the selection directories (the plan's resource, validated by an external
+// validator within 1 hour), and moves the engine clock to 10:30: its test has restored and
+// awaits its validator. It returns the test's restore job ID.
+func (e *env) startRestoreTest(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	plan, err := e.c.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: &types.RestoreTestingPlanForCreate{
+		RestoreTestingPlanName: aws.String("daily_check"), ScheduleExpression: aws.String("cron(0 10 ? * * *)"), StartWindowHours: 1,
+		RecoveryPointSelection: &types.RestoreTestingRecoveryPointSelection{Algorithm: types.RestoreTestingRecoveryPointSelectionAlgorithmLatestWithinWindow,
+			IncludeVaults: []string{"*"}, ExcludeVaults: []string{"arn:aws:backup:us-east-1:" + e.srv.Key.AccountID + ":backup-vault:" + e.heldIn},
+			RecoveryPointTypes: []types.RestoreTestingRecoveryPointType{types.RestoreTestingRecoveryPointTypeSnapshot}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{RestoreTestingPlanName: aws.String("daily_check"),
+		RestoreTestingSelection: &types.RestoreTestingSelectionForCreate{RestoreTestingSelectionName: aws.String("directories"),
+			IamRoleArn: aws.String("arn:aws:iam::123456789012:role/backup"), ProtectedResourceType: aws.String("EFS"),
+			ProtectedResourceArns: []string{e.resource}, ValidationWindowHours: aws.Int32(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Registry("us-east-1").AdvanceClock(ctx, "1h30m", 0); err != nil { // 09:00 to 10:30: the 10:00 run restored
+		t.Fatal(err)
+	}
+	jobs, err := e.c.ListRestoreJobs(ctx, &backup.ListRestoreJobsInput{ByRestoreTestingPlanArn: plan.RestoreTestingPlanArn})
+	if err != nil || len(jobs.RestoreJobs) != 1 || jobs.RestoreJobs[0].Status != types.RestoreJobStatusCompleted {
+		t.Fatalf("restore tests after the 10:00 run = %+v, %v; want one completed restore", jobs, err)
+	}
+	return aws.ToString(jobs.RestoreJobs[0].RestoreJobId)
+}
+
+// failRestoreTest puts the validator's FAILED verdict (hostileVerdict) on the test and lets the
+// cleanup run.
+func (e *env) failRestoreTest(t *testing.T, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.c.PutRestoreValidationResult(ctx, &backup.PutRestoreValidationResultInput{RestoreJobId: aws.String(id),
+		ValidationStatus: types.RestoreValidationStatusFailed, ValidationStatusMessage: aws.String(hostileVerdict)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Registry("us-east-1").AdvanceClock(ctx, "1m", 0); err != nil { // the cleanup runs
+		t.Fatal(err)
+	}
+
+}
+
+// nonCompliantFramework registers a directory no plan selects and creates the framework auditor,
+// whose protected-by-a-plan control finds it NON_COMPLIANT. It returns the framework's ARN and
+// the directory's.
+func (e *env) nonCompliantFramework(t *testing.T) (framework, unprotected string) {
+	t.Helper()
+	ctx := context.Background()
+	stray := filepath.Join(e.dir, "stray")
+	writeFiles(t, stray)
+	res, err := e.srv.Registry("us-east-1").RegisterResource(ctx, engineclient.RegisterResourceInput{ResourceType: "EFS", Locator: stray})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw, err := e.c.CreateFramework(ctx, &backup.CreateFrameworkInput{FrameworkName: aws.String("auditor"), FrameworkDescription: aws.String("what the auditor checks"),
+		FrameworkControls: []types.FrameworkControl{
+			{ControlName: aws.String("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"), ControlScope: &types.ControlScope{ComplianceResourceTypes: []string{"EFS"}}},
+			{ControlName: aws.String("BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK")},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(fw.FrameworkArn), res.ResourceArn
 }
