@@ -17,7 +17,7 @@ import (
 )
 
 // hostileVerdict is a validator's message the restore tests page must show as text.
-const hostileVerdict = `<img src=x onerror="alert(1)">checksum mismatch`
+const hostileVerdict = `<img src=x onerror="document.title='pwned'">checksum mismatch`
 
 // A restore testing plan's daily run restores a point; the external validator reports it
 // FAILED. The restore tests page shows the plan's schedule and recovery point choice, its
@@ -41,7 +41,7 @@ func TestRestoreTestsPageShowsPlansAndFailedTests(t *testing.T) {
 	_, body := b.get("/console/restore-tests")
 	for _, want := range []string{"daily_check", "cron(0 10 ? * * *)", "start window 1 h", "LATEST_WITHIN_WINDOW", e.heldIn, "directories",
 		"<code>" + e.resource + "</code>", "1 h", id, `<span class="state state-FAILED">FAILED</span>`,
-		"&lt;img src=x onerror=&#34;alert(1)&#34;&gt;checksum mismatch", `<span class="state state-SUCCESSFUL">SUCCESSFUL</span>`,
+		"&lt;img src=x onerror=&#34;document.title=&#39;pwned&#39;&#34;&gt;checksum mismatch", `<span class="state state-SUCCESSFUL">SUCCESSFUL</span>`,
 		`<tr class="failed">`, "2026-01-10 10:00 UTC"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the restore tests page lacks %q:\n%s", want, body)
