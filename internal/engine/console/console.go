@@ -137,6 +137,23 @@ type Clients struct {
 	AccessKeyID, Region string
 }
 
+// builtInPages are the paths the console serves itself (each with what lies below it), which a
+// Section must not shadow.
+var builtInPages = []string{"/signin", "/signout", "/static", "/vaults", "/plans", "/jobs", "/legal-holds", "/restore",
+	"/points", "/restore-tests", "/compliance"}
+
+func builtIn(path string) bool {
+	if path == "/" {
+		return true
+	}
+	for _, p := range builtInPages {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // Console serves the console's pages.
 type Console struct {
 	o        Options
@@ -175,6 +192,9 @@ func New(o Options) (*Console, error) {
 	for _, s := range o.Sections {
 		if !strings.HasPrefix(s.Path, "/") || s.Render == nil || s.Title == "" {
 			return nil, fmt.Errorf("console: section %q needs a Path starting with /, a Title and a Render", s.Path)
+		}
+		if builtIn(s.Path) {
+			return nil, fmt.Errorf("console: section %q: the console serves that path itself; choose another Path", s.Path)
 		}
 	}
 	pages, err := parseTemplates()
