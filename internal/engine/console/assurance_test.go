@@ -57,6 +57,20 @@ func TestRestoreTestsPageShowsPlansAndFailedTests(t *testing.T) {
 		!strings.Contains(dash, `href="/console/restore-tests"`) {
 		t.Errorf("the dashboard should count the failed restore test and link the page:\n%s", dash)
 	}
+
+	// The next day's test gets no verdict within its hour: TIMED_OUT, a failure too; the
+	// dashboard's 24 hours now hold only it.
+	if _, err := e.srv.Registry("us-east-1").AdvanceClock(context.Background(), "1d1h", 0); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/console/restore-tests")
+	if !strings.Contains(body, `<span class="state state-TIMED_OUT">TIMED_OUT</span>`) || strings.Count(body, `<tr class="failed">`) != 2 ||
+		!strings.Contains(body, "2026-01-11 10:00 UTC") {
+		t.Errorf("the page should show the second test TIMED_OUT, and both tests failed:\n%s", body)
+	}
+	if _, dash := b.get("/console/"); !strings.Contains(dash, `<span class="state state-FAILED">1 failed</span> of 1`) {
+		t.Errorf("the dashboard should count only the last 24 hours' failed restore test:\n%s", dash)
+	}
 }
 
 // A framework whose protected-by-a-plan control finds a registered directory no plan selects:
