@@ -193,6 +193,22 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("page title = %q, %v: the legal hold's hostile title must not run as script", title, err)
 	}
 
+	// Restore tests and compliance, seeded now: the restore test moves the engine clock, which
+	// the steps above assume still stands at 09:00.
+	e.failRestoreTest(t, e.startRestoreTest(t))
+	e.nonCompliantFramework(t)
+	do("restore tests", chromedp.Navigate(e.url+"/console/restore-tests"), chromedp.WaitVisible(css(`table.restore-tests`)), shot("console-restore-tests"))
+	if got := text(`table.restore-tests`); !strings.Contains(got, "FAILED") || !strings.Contains(got, "checksum mismatch") {
+		t.Errorf("the restore tests table = %q, want the FAILED validation with its message", got)
+	}
+	if title, _ := chromedp.Run(ctx, chromedp.Title()); title != "restore-tests · backup engine console" {
+		t.Errorf("page title = %q: the validator's hostile message must not run", title)
+	}
+	do("compliance", chromedp.Navigate(e.url+"/console/compliance"), chromedp.WaitVisible(css(`table.verdicts`)), shot("console-compliance"))
+	if got := text(`table.verdicts`); !strings.HasPrefix(strings.TrimSpace(strings.SplitN(got, "\n", 2)[1]), "NON_COMPLIANT") {
+		t.Errorf("the verdicts table = %q, want NON_COMPLIANT first", got)
+	}
+
 	logMu.Lock()
 	seen := slices.Clone(violations)
 	logMu.Unlock()

@@ -2,7 +2,11 @@
 // dashboard (the last 24 hours of jobs by state, failures with their messages, the next scheduled
 // runs, storage per vault), vaults with their lock, policy, legal holds and recovery points,
 // plans with their selections and the resources they match now, restore and delete of recovery
-// points, jobs with live progress, and legal holds.
+// points, jobs with live progress, legal holds, restore tests (restore testing plans, their
+// selections and the validation and cleanup of the restore jobs they start) and compliance (Backup
+// Audit Manager's frameworks with each control's verdict per resource, and report plans with
+// their last report job). The dashboard sums the last two up in a line: restore tests failed in
+// its 24 hours, frameworks non-compliant now.
 //
 // # No back door
 //
@@ -47,8 +51,10 @@
 //
 // # Extensions
 //
-// Restore tests and compliance are other parts of the engine; they add pages with
-// Options.Sections (a title, a path, and a render function given the signed-in user's clients).
+// Other parts of the engine can add pages with Options.Sections (a title, a path, and a render
+// function given the signed-in user's clients). Restore tests and compliance are built in
+// instead, read-only, because the dashboard sums them up and they share its templates; changing
+// them stays with the API and Terraform.
 package console
 
 import (
@@ -131,6 +137,23 @@ type Clients struct {
 	AccessKeyID, Region string
 }
 
+// builtInPages are the paths the console serves itself (each with what lies below it), which a
+// Section must not shadow.
+var builtInPages = []string{"/signin", "/signout", "/static", "/vaults", "/plans", "/jobs", "/legal-holds", "/restore",
+	"/points", "/restore-tests", "/compliance"}
+
+func builtIn(path string) bool {
+	if path == "/" {
+		return true
+	}
+	for _, p := range builtInPages {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // Console serves the console's pages.
 type Console struct {
 	o        Options
@@ -169,6 +192,9 @@ func New(o Options) (*Console, error) {
 	for _, s := range o.Sections {
 		if !strings.HasPrefix(s.Path, "/") || s.Render == nil || s.Title == "" {
 			return nil, fmt.Errorf("console: section %q needs a Path starting with /, a Title and a Render", s.Path)
+		}
+		if builtIn(s.Path) {
+			return nil, fmt.Errorf("console: section %q: the console serves that path itself; choose another Path", s.Path)
 		}
 	}
 	pages, err := parseTemplates()

@@ -283,7 +283,7 @@ func TestForeignOriginsAreRefusedAndTLSCookiesAreSecure(t *testing.T) {
 func TestSectionsAreServedWithTheUsersClients(t *testing.T) {
 	e := newEnv(t)
 	con, err := console.New(console.Options{API: e.srv.Engine.Handler(), Sections: []console.Section{{
-		Path: "/restore-tests", Title: "Restore tests",
+		Path: "/capacity", Title: "Capacity",
 		Render: func(ctx context.Context, c console.Clients) (template.HTML, error) {
 			out, err := c.Backup.ListBackupVaults(ctx, &backup.ListBackupVaultsInput{})
 			if err != nil {
@@ -298,19 +298,26 @@ func TestSectionsAreServedWithTheUsersClients(t *testing.T) {
 	hs := httptest.NewServer(con)
 	defer hs.Close()
 	b := newBrowser(t, hs.URL)
-	if _, body := b.get("/console/restore-tests"); !strings.Contains(body, "Sign in with an access key") {
+	if _, body := b.get("/console/capacity"); !strings.Contains(body, "Sign in with an access key") {
 		t.Errorf("a section without a session should ask to sign in:\n%s", body)
 	}
 	b.signIn(e.srv.Key.AccessKeyID, e.srv.Key.SecretAccessKey)
-	if _, body := b.get("/console/"); !strings.Contains(body, `<a href="/console/restore-tests">Restore tests</a>`) {
+	if _, body := b.get("/console/"); !strings.Contains(body, `<a href="/console/capacity">Capacity</a>`) {
 		t.Errorf("the navigation has no link to the section:\n%s", body)
 	}
-	if status, body := b.get("/console/restore-tests"); status != http.StatusOK || !strings.Contains(body, "2 vaults seen by "+e.srv.Key.AccessKeyID) {
+	if status, body := b.get("/console/capacity"); status != http.StatusOK || !strings.Contains(body, "2 vaults seen by "+e.srv.Key.AccessKeyID) {
 		t.Errorf("the section = %d:\n%s", status, body)
 	}
 	if _, err := console.New(console.Options{API: e.srv.Engine.Handler(), Sections: []console.Section{{Path: "no-slash", Title: "x"}}}); err == nil ||
 		!strings.Contains(err.Error(), "Path starting with /") {
 		t.Errorf("a section without a path or render function: %v", err)
+	}
+	shadow := func(context.Context, console.Clients) (template.HTML, error) { return "", nil }
+	for _, path := range []string{"/compliance", "/vaults/x", "/"} {
+		if _, err := console.New(console.Options{API: e.srv.Engine.Handler(), Sections: []console.Section{{Path: path, Title: "x", Render: shadow}}}); err == nil ||
+			!strings.Contains(err.Error(), "serves that path itself") {
+			t.Errorf("a section at the built-in %s: %v, want refused", path, err)
+		}
 	}
 }
 

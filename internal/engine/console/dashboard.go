@@ -47,6 +47,12 @@ type dashboardData struct {
 	Vaults                 []vaultRow
 	BackupTotal, CopyTotal int
 	RestoreTotal, Running  int
+	// RestoreTests are the restore jobs restore testing plans started in the 24 hours, and
+	// RestoreTestsFailed those that failed their restore or validation.
+	RestoreTests, RestoreTestsFailed int
+	// Frameworks is how many compliance frameworks there are, NonCompliant how many of them
+	// have a NON_COMPLIANT verdict now.
+	Frameworks, NonCompliant int
 }
 
 func (d dashboardData) Live() bool { return d.Running > 0 }
@@ -131,6 +137,18 @@ func (c *Console) dashboard(ctx context.Context, w http.ResponseWriter, r *http.
 			d.Running++
 		}
 	}
+	for _, j := range rj {
+		if isRestoreTest(j) {
+			d.RestoreTests++
+			if restoreTestFailed(j) {
+				d.RestoreTestsFailed++
+			}
+		}
+	}
+	if d.Frameworks, d.NonCompliant, err = frameworksNonCompliant(ctx, cl); err != nil {
+		c.fail(w, r, s, err)
+		return
+	}
 	if d.Runs, err = nextRuns(ctx, cl, 3); err != nil {
 		c.fail(w, r, s, err)
 		return
@@ -169,4 +187,23 @@ func nextRuns(ctx context.Context, cl Clients, perPlan int32) ([]scheduledRun, e
 	}
 	sort.SliceStable(runs, func(i, j int) bool { return runs[i].When.Before(runs[j].When) })
 	return runs, nil
+}
+
+// frameworksNonCompliant evaluates every framework now and counts those with a NON_COMPLIANT
+// verdict.
+func frameworksNonCompliant(ctx context.Context, cl Clients) (total, nonCompliantCount int, err error) {
+	frameworks, err := listFrameworks(ctx, cl)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, f := range frameworks {
+		verdicts, err := cl.Extension.GetFrameworkCompliance(ctx, aws.ToString(f.FrameworkName))
+		if err != nil {
+			return 0, 0, err
+		}
+		if verdicts.ComplianceStatus == nonCompliant {
+			nonCompliantCount++
+		}
+	}
+	return len(frameworks), nonCompliantCount, nil
 }

@@ -161,6 +161,10 @@ func (c *Console) route(w http.ResponseWriter, r *http.Request, s *session, p st
 		c.jobs(ctx, w, r, s)
 	case strings.HasPrefix(p, "/jobs/restore/") && !post:
 		c.restoreJob(ctx, w, r, s, strings.TrimPrefix(p, "/jobs/restore/"))
+	case p == "/restore-tests" && !post:
+		c.restoreTests(ctx, w, r, s)
+	case p == "/compliance" && !post:
+		c.compliance(ctx, w, r, s)
 	case p == "/legal-holds" && !post:
 		c.legalHolds(ctx, w, r, s)
 	case p == "/restore" && !post:
