@@ -65,6 +65,12 @@ func TestAccGlobalSettings_managesOnlyTheNamedFlags(t *testing.T) {
 				},
 			},
 			{
+				// Importing into the configuration, which names one flag of the three the import
+				// reads, plans no change.
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "global",
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
 				// The AWS provider's import ID, the account ID, is accepted too.
 				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "123456789012",
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
@@ -87,6 +93,50 @@ func TestAccGlobalSettings_managesOnlyTheNamedFlags(t *testing.T) {
 		},
 		// Destroy removes the resource from the state and leaves the setting as it was.
 		CheckDestroy: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+	})
+}
+
+// After `terraform import`, which reads every flag, the configuration naming one plans no change;
+// the first change of a configured flag narrows the state to the configured flags.
+func TestAccGlobalSettings_importThenPlanIsEmpty(t *testing.T) {
+	env := newTestAccEnv(t)
+	crossAccount := func(v string) string {
+		return globalSettingsConfig(env, fmt.Sprintf(`{ isCrossAccountBackupEnabled = %q }`, v))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:       crossAccount("true"),
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "global", ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["global_settings.%"] != "3" {
+						return fmt.Errorf("imported %v; want the three flags", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: crossAccount("true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("global_settings"), knownvalue.MapSizeExact(3)),
+				},
+			},
+			{
+				Config: crossAccount("false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_global_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("global_settings"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"isCrossAccountBackupEnabled": knownvalue.StringExact("false")})),
+				},
+				Check: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+			},
+		},
 	})
 }
 
