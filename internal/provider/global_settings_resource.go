@@ -157,9 +157,13 @@ func (r *globalSettingsResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	r.read(ctx, &state, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		// Warned about only: UpdateGlobalSettings sets the named flags and leaves the rest, so an
+		// update drops nothing the provider does not model, and no plan is refused.
+		noteUnmodelled(ctx, answers, "backup_global_settings", resp.Private, &resp.Diagnostics, "DescribeGlobalSettings")
 	}
 }
 

@@ -126,9 +126,13 @@ func (r *regionSettingsResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	r.read(ctx, &state, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		// Warned about only: UpdateRegionSettings sets the named resource types and leaves the
+		// rest, so an update drops nothing the provider does not model, and no plan is refused.
+		noteUnmodelled(ctx, answers, fmt.Sprintf("backup_region_settings %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeRegionSettings")
 	}
 }
 

@@ -324,6 +324,29 @@ var modelAnswers = map[string][]string{
 		"RestoreTestingPlan.RestoreTestingPlanArn", "RestoreTestingPlan.RestoreTestingPlanName", "RestoreTestingPlan.ScheduleExpression",
 		"RestoreTestingPlan.ScheduleExpressionTimezone", "RestoreTestingPlan.StartWindowHours",
 	},
+	// Of the Audit Manager answers, IdempotencyToken and the report plan's execution times are
+	// output only; the settings' maps are data (flags, resource types), so a new flag or type
+	// is no new member.
+	"DescribeFramework": {
+		"CreationTime", "DeploymentStatus", "FrameworkArn", "FrameworkControls[].ControlInputParameters[].ParameterName",
+		"FrameworkControls[].ControlInputParameters[].ParameterValue", "FrameworkControls[].ControlName",
+		"FrameworkControls[].ControlScope.ComplianceResourceIds[]", "FrameworkControls[].ControlScope.ComplianceResourceTypes[]",
+		"FrameworkControls[].ControlScope.Tags{}", "FrameworkDescription", "FrameworkName", "FrameworkStatus", "IdempotencyToken",
+	},
+	"DescribeReportPlan": {
+		"ReportPlan.CreationTime", "ReportPlan.DeploymentStatus", "ReportPlan.LastAttemptedExecutionTime",
+		"ReportPlan.LastSuccessfulExecutionTime", "ReportPlan.ReportDeliveryChannel.Formats[]",
+		"ReportPlan.ReportDeliveryChannel.S3BucketName", "ReportPlan.ReportDeliveryChannel.S3KeyPrefix", "ReportPlan.ReportPlanArn",
+		"ReportPlan.ReportPlanDescription", "ReportPlan.ReportPlanName", "ReportPlan.ReportSetting.Accounts[]",
+		"ReportPlan.ReportSetting.FrameworkArns[]", "ReportPlan.ReportSetting.NumberOfFrameworks",
+		"ReportPlan.ReportSetting.OrganizationUnits[]", "ReportPlan.ReportSetting.Regions[]", "ReportPlan.ReportSetting.ReportTemplate",
+	},
+	"DescribeGlobalSettings": {
+		"GlobalSettings{}", "LastUpdateTime",
+	},
+	"DescribeRegionSettings": {
+		"ResourceTypeManagementPreference{}", "ResourceTypeOptInPreference{}",
+	},
 	"GetRestoreTestingSelection": {
 		"RestoreTestingSelection.CreationTime", "RestoreTestingSelection.CreatorRequestId", "RestoreTestingSelection.IamRoleArn",
 		"RestoreTestingSelection.ProtectedResourceArns[]", "RestoreTestingSelection.ProtectedResourceConditions.StringEquals[].Key",

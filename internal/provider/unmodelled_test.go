@@ -178,6 +178,12 @@ resource "backup_protected_resource" "d" {
 		"backup_recovery_point": {"backup_recovery_point.p", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, map[bool]int{false: 30, true: 31}[changed], "for-point")
 		}},
+		"backup_framework": {"backup_framework.test", func(env *testAccEnv, changed bool) string {
+			return frameworkConfig(env, map[bool]string{false: "future-member", true: "future-member, revised"}[changed], "35")[len(env.ProviderConfig()):]
+		}},
+		"backup_report_plan": {"backup_report_plan.test", func(env *testAccEnv, changed bool) string {
+			return reportPlanConfig(env, "", map[bool]string{false: "future-member", true: "future-member, revised"}[changed])[len(env.ProviderConfig()):]
+		}},
 		"backup_restore_job": {"backup_restore_job.r", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, 30, map[bool]string{false: "for-job", true: "for-job-2"}[changed])
 		}},
@@ -301,5 +307,19 @@ func TestUnmodelledNamesEveryUnknownMemberByPath(t *testing.T) {
 	want := []string{"BackupPlan.Extra", "BackupPlan.Rules[1].Lifecycle.Archive", "Top"}
 	if !slices.Equal(got, want) {
 		t.Errorf("unmodelled = %q, want %q (tags are data, and only the named operation counts)", got, want)
+	}
+}
+
+// The settings' answers are maps of data: a flag or resource type the service adds is no new
+// member, but a member beside the maps is.
+func TestUnmodelledTreatsSettingsMapsAsData(t *testing.T) {
+	_, rec := watchAnswers(t.Context())
+	rec.answers["DescribeGlobalSettings"] = [][]byte{[]byte(`{"GlobalSettings":{"isNewFlagEnabled":"true"},"LastUpdateTime":1.7e9,"Scope":{"Org":true}}`)}
+	rec.answers["DescribeRegionSettings"] = [][]byte{[]byte(`{"ResourceTypeOptInPreference":{"NewType":true},"ResourceTypeManagementPreference":{"NewType":false},"Tiering":[1]}`)}
+	if got, want := rec.unmodelled("DescribeGlobalSettings"), []string{"Scope"}; !slices.Equal(got, want) {
+		t.Errorf("global settings: unmodelled = %q, want %q", got, want)
+	}
+	if got, want := rec.unmodelled("DescribeRegionSettings"), []string{"Tiering"}; !slices.Equal(got, want) {
+		t.Errorf("region settings: unmodelled = %q, want %q", got, want)
 	}
 }
