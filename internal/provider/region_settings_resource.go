@@ -24,6 +24,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*regionSettingsResource)(nil)
 	_ resource.ResourceWithImportState = (*regionSettingsResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*regionSettingsResource)(nil)
 )
 
 // NewRegionSettingsResource returns the backup_region_settings resource.
@@ -77,6 +78,33 @@ func (r *regionSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *regionSettingsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan keeps the imported resource types the configuration does not name, as
+// backup_global_settings keeps its flags, when nothing else changes: then the plan is empty. A
+// plan that changes a configured type plans the configured maps, and the update narrows the
+// state to them.
+func (r *regionSettingsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan regionSettingsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	optIn := priorCoversPlanned(state.OptIn, plan.OptIn)
+	management := priorCoversPlanned(state.Management, plan.Management)
+	if (!optIn && !state.OptIn.Equal(plan.OptIn)) || (!management && !state.Management.Equal(plan.Management)) {
+		return
+	}
+	if optIn {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resource_type_opt_in_preference"), state.OptIn)...)
+	}
+	if management {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resource_type_management_preference"), state.Management)...)
+	}
 }
 
 func (r *regionSettingsResource) write(ctx context.Context, m *regionSettingsModel, diags *diag.Diagnostics) {

@@ -224,6 +224,47 @@ func TestAccRegionSettings_optInAndManagement(t *testing.T) {
 	})
 }
 
+// Importing into a configuration that names some resource types plans no change; a change of a
+// named type updates in place and narrows the state to the named types.
+func TestAccRegionSettings_importThenPlanIsEmpty(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := func(efs bool) string {
+		return regionSettingsConfig(env, fmt.Sprintf(`  resource_type_opt_in_preference = { EFS = %t }
+  resource_type_management_preference = { EFS = true }`, efs))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:       config(true),
+				ResourceName: "backup_region_settings.test", ImportState: true, ImportStateId: "us-east-1", ImportStatePersist: true,
+			},
+			{
+				Config: config(true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_opt_in_preference"), knownvalue.MapSizeExact(3)),
+				},
+			},
+			{
+				Config: config(false),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_region_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_opt_in_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(false)})),
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_management_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(true)})),
+				},
+				Check: testAccCheckRemoteOptIn(env, "EFS", false),
+			},
+		},
+	})
+}
+
 func TestAccRegionSettings_aTypeTheEngineDoesNotBackUpIsRefused(t *testing.T) {
 	env := newTestAccEnv(t)
 	resource.ParallelTest(t, resource.TestCase{
