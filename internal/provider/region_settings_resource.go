@@ -51,7 +51,7 @@ func (r *regionSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"of it is refused with `InvalidRequestException`, and a backup plan skips it where a selection reaches it by tags alone " +
 			"(a selection that names it in `resources` still backs it up, as AWS documents). The engine's types are `EFS`, `RDS` " +
 			"and `S3`; `DescribeRegionSettings` lists them, and a type it does not list is refused.\n\n" +
-			"Only the types named here are managed: the others keep their values, and reading them back shows no diff. " +
+			"Only the types named here are managed: the others keep their values, and reading them back shows no diff, also right after an import. " +
 			"Destroying the resource leaves the settings as they are.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
