@@ -184,6 +184,19 @@ resource "backup_protected_resource" "d" {
 		"backup_report_plan": {"backup_report_plan.test", func(env *testAccEnv, changed bool) string {
 			return reportPlanConfig(env, "", map[bool]string{false: "future-member", true: "future-member, revised"}[changed])[len(env.ProviderConfig()):]
 		}},
+		"backup_restore_testing_plan": {"backup_restore_testing_plan.p", func(env *testAccEnv, changed bool) string {
+			return futureRestoreTestingPlan(map[bool]int{false: 7, true: 8}[changed])
+		}},
+		"backup_restore_testing_selection": {"backup_restore_testing_selection.s", func(env *testAccEnv, changed bool) string {
+			return futureRestoreTestingPlan(7) + restoreTestingSelectionConfig("future", fmt.Sprintf(`  protected_resource_arns = ["*"]
+  protected_resource_conditions {
+    string_equals {
+      key   = "Team"
+      value = %q
+    }
+  }
+  depends_on = [backup_restore_testing_plan.p]`, map[bool]string{false: "future-member", true: "future-member-2"}[changed]))
+		}},
 		"backup_restore_job": {"backup_restore_job.r", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, 30, map[bool]string{false: "for-job", true: "for-job-2"}[changed])
 		}},
@@ -205,6 +218,17 @@ resource "backup_protected_resource" "d" {
 			})
 		})
 	}
+}
+
+// futureRestoreTestingPlan is the restore testing plan "weekly", whose vault ARN carries the
+// marker into its answers, with a selection window of days.
+func futureRestoreTestingPlan(days int) string {
+	return restoreTestingPlanConfig("weekly", fmt.Sprintf(`  recovery_point_selection {
+    algorithm             = "LATEST_WITHIN_WINDOW"
+    include_vaults        = ["arn:aws:backup:us-east-1:123456789012:backup-vault:future-member"]
+    recovery_point_types  = ["SNAPSHOT"]
+    selection_window_days = %d
+  }`, days))
 }
 
 // The refusal names nested members, and leaves alone what does not rewrite the object: a
