@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	tftypes "github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -288,4 +290,32 @@ func TestAccRegionSettings_importByAnotherRegionIsRefused(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestPriorCoversPlanned(t *testing.T) {
+	m := func(kv ...string) tftypes.Map {
+		elems := map[string]attr.Value{}
+		for i := 0; i < len(kv); i += 2 {
+			elems[kv[i]] = tftypes.StringValue(kv[i+1])
+		}
+		return tftypes.MapValueMust(tftypes.StringType, elems)
+	}
+	withUnknown := tftypes.MapValueMust(tftypes.StringType, map[string]attr.Value{"a": tftypes.StringUnknown()})
+	for _, c := range []struct {
+		name           string
+		prior, planned tftypes.Map
+		want           bool
+	}{
+		{"an import's every key, the configuration naming one with its value", m("a", "1", "b", "2"), m("a", "1"), true},
+		{"the same keys: nothing to keep", m("a", "1"), m("a", "1"), false},
+		{"a configured value that differs", m("a", "1", "b", "2"), m("a", "2"), false},
+		{"a configured key the prior lacks", m("a", "1", "b", "2"), m("c", "1"), false},
+		{"an unknown configured value", m("a", "1", "b", "2"), withUnknown, false},
+		{"no prior value", tftypes.MapNull(tftypes.StringType), m("a", "1"), false},
+		{"an unknown plan", m("a", "1", "b", "2"), tftypes.MapUnknown(tftypes.StringType), false},
+	} {
+		if got := priorCoversPlanned(c.prior, c.planned); got != c.want {
+			t.Errorf("%s: priorCoversPlanned = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

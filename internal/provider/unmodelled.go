@@ -33,6 +33,9 @@ import (
 //     their list in its private state (noteUnmodelled); import reads too, so it warns as well;
 //   - ModifyPlan refuses a plan that would rewrite or replace the object while the list is not
 //     empty (refuseDroppingUnmodelled): destroying it, or changing only its tags, stays allowed.
+//
+// The account settings resources only warn: their updates set the keys they name and leave the
+// rest of the settings as they are, so an update cannot drop a member.
 
 // answerRecorder holds the raw answers of the calls made with its context, by operation.
 type answerRecorder struct {
