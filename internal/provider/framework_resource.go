@@ -193,6 +193,8 @@ func (r *frameworkResource) ValidateConfig(ctx context.Context, req resource.Val
 
 func (r *frameworkResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planTagsAll(ctx, r.c, req, resp)
+	// Every update sends UpdateFramework, whole, even for a change of tags only: none is ignored.
+	refuseDroppingUnmodelled(ctx, req, resp)
 }
 
 // expandControls turns the control blocks into the API's controls.
@@ -360,6 +362,7 @@ func (r *frameworkResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "framework not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -368,6 +371,7 @@ func (r *frameworkResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_framework %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeFramework")
 }
 
 func (r *frameworkResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -26,6 +26,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure      = (*globalSettingsResource)(nil)
 	_ resource.ResourceWithImportState    = (*globalSettingsResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*globalSettingsResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*globalSettingsResource)(nil)
 )
 
@@ -57,7 +58,7 @@ func (r *globalSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 		MarkdownDescription: "The account's global AWS Backup settings. Counterpart of `aws_backup_global_settings`. " +
 			"With `isCrossAccountBackupEnabled = \"false\"` the engine refuses copies into another account's vaults " +
 			"(`StartCopyJob` answers `InvalidRequestException`; a plan's copy action makes a `FAILED` copy job saying why).\n\n" +
-			"Only the flags named here are managed: the others keep their values, and reading them back shows no diff. " +
+			"Only the flags named here are managed: the others keep their values, and reading them back shows no diff, also right after an import. " +
 			"Destroying the resource leaves the settings as they are.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -95,6 +96,22 @@ func (r *globalSettingsResource) ValidateConfig(ctx context.Context, req resourc
 	if err := rules.GlobalSettings(settings); err != nil && !d.HasError() {
 		addRuleError(&resp.Diagnostics, path.Root("global_settings"), "Invalid global settings", err)
 	}
+}
+
+// ModifyPlan keeps the imported flags the configuration does not name: an import reads every
+// flag (ImportState and Read have no configuration to narrow by), and planning the configured
+// subset would show the others being removed, an update that changes nothing remotely.
+func (r *globalSettingsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan globalSettingsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !priorCoversPlanned(state.GlobalSettings, plan.GlobalSettings) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("global_settings"), state.GlobalSettings)...)
 }
 
 func (r *globalSettingsResource) write(ctx context.Context, m *globalSettingsModel, diags *diag.Diagnostics) {
@@ -140,9 +157,13 @@ func (r *globalSettingsResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	r.read(ctx, &state, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		// Warned about only: UpdateGlobalSettings sets the named flags and leaves the rest, so an
+		// update drops nothing the provider does not model, and no plan is refused.
+		noteUnmodelled(ctx, answers, "backup_global_settings", resp.Private, &resp.Diagnostics, "DescribeGlobalSettings")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -28,7 +29,8 @@ import (
 // The source shapes are terraform-provider-aws's, as v5.100.0 and v6.x write them (its
 // internal/service/backup: vault.go, vault_lock_configuration.go, vault_policy.go,
 // vault_notifications.go, logically_air_gapped_vault.go, plan.go, selection.go,
-// restore_testing_plan.go, restore_testing_selection.go). 6.0 added a
+// restore_testing_plan.go, restore_testing_selection.go, framework.go, report_plan.go,
+// global_settings.go, region_settings.go). 6.0 added a
 // per-resource `region` to every resource; here the region is the provider's, so it is dropped.
 // aws_backup_plan's state is at schema version 1 in both; the others are at 0.
 
@@ -267,4 +269,31 @@ func (r *restoreTestingPlanResource) MoveState(context.Context) []resource.State
 
 func (r *restoreTestingSelectionResource) MoveState(context.Context) []resource.StateMover {
 	return movedFromAWS("aws_backup_restore_testing_selection", 0)
+}
+
+func (r *frameworkResource) MoveState(context.Context) []resource.StateMover {
+	return movedFromAWS("aws_backup_framework", 0)
+}
+
+func (r *reportPlanResource) MoveState(context.Context) []resource.StateMover {
+	return movedFromAWS("aws_backup_report_plan", 0)
+}
+
+func (r *regionSettingsResource) MoveState(context.Context) []resource.StateMover {
+	return movedFromAWS("aws_backup_region_settings", 0)
+}
+
+// The AWS provider's global settings ID is the account ID; here it is always globalSettingsID,
+// and the identity mirrors it, so the move sets it rather than letting the first read change it.
+func (r *globalSettingsResource) MoveState(context.Context) []resource.StateMover {
+	movers := movedFromAWS("aws_backup_global_settings", 0)
+	move := movers[0].StateMover
+	movers[0].StateMover = func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+		move(ctx, req, resp)
+		if resp.Diagnostics.HasError() || resp.TargetState.Raw.IsNull() {
+			return
+		}
+		resp.Diagnostics.Append(resp.TargetState.SetAttribute(ctx, path.Root("id"), globalSettingsID)...)
+	}
+	return movers
 }

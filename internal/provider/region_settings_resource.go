@@ -24,6 +24,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*regionSettingsResource)(nil)
 	_ resource.ResourceWithImportState = (*regionSettingsResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*regionSettingsResource)(nil)
 )
 
 // NewRegionSettingsResource returns the backup_region_settings resource.
@@ -50,7 +51,7 @@ func (r *regionSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"of it is refused with `InvalidRequestException`, and a backup plan skips it where a selection reaches it by tags alone " +
 			"(a selection that names it in `resources` still backs it up, as AWS documents). The engine's types are `EFS`, `RDS` " +
 			"and `S3`; `DescribeRegionSettings` lists them, and a type it does not list is refused.\n\n" +
-			"Only the types named here are managed: the others keep their values, and reading them back shows no diff. " +
+			"Only the types named here are managed: the others keep their values, and reading them back shows no diff, also right after an import. " +
 			"Destroying the resource leaves the settings as they are.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -77,6 +78,33 @@ func (r *regionSettingsResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *regionSettingsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.c = configureClients(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan keeps the imported resource types the configuration does not name, as
+// backup_global_settings keeps its flags, when nothing else changes: then the plan is empty. A
+// plan that changes a configured type plans the configured maps, and the update narrows the
+// state to them.
+func (r *regionSettingsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan regionSettingsModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	optIn := priorCoversPlanned(state.OptIn, plan.OptIn)
+	management := priorCoversPlanned(state.Management, plan.Management)
+	if (!optIn && !state.OptIn.Equal(plan.OptIn)) || (!management && !state.Management.Equal(plan.Management)) {
+		return
+	}
+	if optIn {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resource_type_opt_in_preference"), state.OptIn)...)
+	}
+	if management {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resource_type_management_preference"), state.Management)...)
+	}
 }
 
 func (r *regionSettingsResource) write(ctx context.Context, m *regionSettingsModel, diags *diag.Diagnostics) {
@@ -126,9 +154,13 @@ func (r *regionSettingsResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	r.read(ctx, &state, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		// Warned about only: UpdateRegionSettings sets the named resource types and leaves the
+		// rest, so an update drops nothing the provider does not model, and no plan is refused.
+		noteUnmodelled(ctx, answers, fmt.Sprintf("backup_region_settings %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeRegionSettings")
 	}
 }
 

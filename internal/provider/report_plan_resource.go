@@ -195,6 +195,8 @@ func (r *reportPlanResource) ValidateConfig(ctx context.Context, req resource.Va
 
 func (r *reportPlanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	planTagsAll(ctx, r.c, req, resp)
+	// Every update sends UpdateReportPlan, whole, even for a change of tags only: none is ignored.
+	refuseDroppingUnmodelled(ctx, req, resp)
 }
 
 // setStrings reads a set of strings (nil for null or unknown).
@@ -314,6 +316,7 @@ func (r *reportPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, answers := watchAnswers(ctx)
 	if !r.read(ctx, state.ID.ValueString(), &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			tflog.Warn(ctx, "report plan not found, removing from state", map[string]any{"name": state.ID.ValueString()})
@@ -322,6 +325,7 @@ func (r *reportPlanResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_report_plan %s", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeReportPlan")
 }
 
 func (r *reportPlanResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

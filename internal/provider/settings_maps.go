@@ -29,6 +29,27 @@ func keepManagedKeys[V any](prior tftypes.Map, remote map[string]V) map[string]V
 	return out
 }
 
+// priorCoversPlanned reports whether prior holds every key of planned, each with planned's value,
+// and more keys besides: the state after an import, which read every key, where the
+// configuration names some. The extra keys are not Terraform's, so the plan keeps prior, which
+// Terraform accepts as the provider judging prior and configuration equivalent, and shows no
+// change. An unknown value is never covered.
+func priorCoversPlanned(prior, planned tftypes.Map) bool {
+	if prior.IsNull() || prior.IsUnknown() || planned.IsNull() || planned.IsUnknown() {
+		return false
+	}
+	priorElems, plannedElems := prior.Elements(), planned.Elements()
+	if len(priorElems) <= len(plannedElems) {
+		return false
+	}
+	for k, v := range plannedElems {
+		if p, ok := priorElems[k]; !ok || v.IsUnknown() || !p.Equal(v) {
+			return false
+		}
+	}
+	return true
+}
+
 // stringMapValue and boolMapValue build the framework's map values.
 func stringMapValue(ctx context.Context, m map[string]string, diags *diag.Diagnostics) tftypes.Map {
 	v, d := tftypes.MapValueFrom(ctx, tftypes.StringType, m)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	tftypes "github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -65,6 +67,12 @@ func TestAccGlobalSettings_managesOnlyTheNamedFlags(t *testing.T) {
 				},
 			},
 			{
+				// Importing into the configuration, which names one flag of the three the import
+				// reads, plans no change.
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "global",
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
 				// The AWS provider's import ID, the account ID, is accepted too.
 				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "123456789012",
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
@@ -87,6 +95,50 @@ func TestAccGlobalSettings_managesOnlyTheNamedFlags(t *testing.T) {
 		},
 		// Destroy removes the resource from the state and leaves the setting as it was.
 		CheckDestroy: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+	})
+}
+
+// After `terraform import`, which reads every flag, the configuration naming one plans no change;
+// the first change of a configured flag narrows the state to the configured flags.
+func TestAccGlobalSettings_importThenPlanIsEmpty(t *testing.T) {
+	env := newTestAccEnv(t)
+	crossAccount := func(v string) string {
+		return globalSettingsConfig(env, fmt.Sprintf(`{ isCrossAccountBackupEnabled = %q }`, v))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:       crossAccount("true"),
+				ResourceName: "backup_global_settings.test", ImportState: true, ImportStateId: "global", ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["global_settings.%"] != "3" {
+						return fmt.Errorf("imported %v; want the three flags", states)
+					}
+					return nil
+				},
+			},
+			{
+				Config: crossAccount("true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("global_settings"), knownvalue.MapSizeExact(3)),
+				},
+			},
+			{
+				Config: crossAccount("false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_global_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_global_settings.test", tfjsonpath.New("global_settings"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"isCrossAccountBackupEnabled": knownvalue.StringExact("false")})),
+				},
+				Check: testAccCheckRemoteGlobalSetting(env, "isCrossAccountBackupEnabled", "false"),
+			},
+		},
 	})
 }
 
@@ -174,6 +226,47 @@ func TestAccRegionSettings_optInAndManagement(t *testing.T) {
 	})
 }
 
+// Importing into a configuration that names some resource types plans no change; a change of a
+// named type updates in place and narrows the state to the named types.
+func TestAccRegionSettings_importThenPlanIsEmpty(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := func(efs bool) string {
+		return regionSettingsConfig(env, fmt.Sprintf(`  resource_type_opt_in_preference = { EFS = %t }
+  resource_type_management_preference = { EFS = true }`, efs))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:       config(true),
+				ResourceName: "backup_region_settings.test", ImportState: true, ImportStateId: "us-east-1", ImportStatePersist: true,
+			},
+			{
+				Config: config(true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_opt_in_preference"), knownvalue.MapSizeExact(3)),
+				},
+			},
+			{
+				Config: config(false),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("backup_region_settings.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_opt_in_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(false)})),
+					statecheck.ExpectKnownValue("backup_region_settings.test", tfjsonpath.New("resource_type_management_preference"),
+						knownvalue.MapExact(map[string]knownvalue.Check{"EFS": knownvalue.Bool(true)})),
+				},
+				Check: testAccCheckRemoteOptIn(env, "EFS", false),
+			},
+		},
+	})
+}
+
 func TestAccRegionSettings_aTypeTheEngineDoesNotBackUpIsRefused(t *testing.T) {
 	env := newTestAccEnv(t)
 	resource.ParallelTest(t, resource.TestCase{
@@ -197,4 +290,32 @@ func TestAccRegionSettings_importByAnotherRegionIsRefused(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestPriorCoversPlanned(t *testing.T) {
+	m := func(kv ...string) tftypes.Map {
+		elems := map[string]attr.Value{}
+		for i := 0; i < len(kv); i += 2 {
+			elems[kv[i]] = tftypes.StringValue(kv[i+1])
+		}
+		return tftypes.MapValueMust(tftypes.StringType, elems)
+	}
+	withUnknown := tftypes.MapValueMust(tftypes.StringType, map[string]attr.Value{"a": tftypes.StringUnknown()})
+	for _, c := range []struct {
+		name           string
+		prior, planned tftypes.Map
+		want           bool
+	}{
+		{"an import's every key, the configuration naming one with its value", m("a", "1", "b", "2"), m("a", "1"), true},
+		{"the same keys: nothing to keep", m("a", "1"), m("a", "1"), false},
+		{"a configured value that differs", m("a", "1", "b", "2"), m("a", "2"), false},
+		{"a configured key the prior lacks", m("a", "1", "b", "2"), m("c", "1"), false},
+		{"an unknown configured value", m("a", "1", "b", "2"), withUnknown, false},
+		{"no prior value", tftypes.MapNull(tftypes.StringType), m("a", "1"), false},
+		{"an unknown plan", m("a", "1", "b", "2"), tftypes.MapUnknown(tftypes.StringType), false},
+	} {
+		if got := priorCoversPlanned(c.prior, c.planned); got != c.want {
+			t.Errorf("%s: priorCoversPlanned = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

@@ -33,6 +33,9 @@ import (
 //     their list in its private state (noteUnmodelled); import reads too, so it warns as well;
 //   - ModifyPlan refuses a plan that would rewrite or replace the object while the list is not
 //     empty (refuseDroppingUnmodelled): destroying it, or changing only its tags, stays allowed.
+//
+// The account settings resources only warn: their updates set the keys they name and leave the
+// rest of the settings as they are, so an update cannot drop a member.
 
 // answerRecorder holds the raw answers of the calls made with its context, by operation.
 type answerRecorder struct {
@@ -323,6 +326,29 @@ var modelAnswers = map[string][]string{
 		"RestoreTestingPlan.RecoveryPointSelection.RecoveryPointTypes[]", "RestoreTestingPlan.RecoveryPointSelection.SelectionWindowDays",
 		"RestoreTestingPlan.RestoreTestingPlanArn", "RestoreTestingPlan.RestoreTestingPlanName", "RestoreTestingPlan.ScheduleExpression",
 		"RestoreTestingPlan.ScheduleExpressionTimezone", "RestoreTestingPlan.StartWindowHours",
+	},
+	// Of the Audit Manager answers, IdempotencyToken and the report plan's execution times are
+	// output only; the settings' maps are data (flags, resource types), so a new flag or type
+	// is no new member.
+	"DescribeFramework": {
+		"CreationTime", "DeploymentStatus", "FrameworkArn", "FrameworkControls[].ControlInputParameters[].ParameterName",
+		"FrameworkControls[].ControlInputParameters[].ParameterValue", "FrameworkControls[].ControlName",
+		"FrameworkControls[].ControlScope.ComplianceResourceIds[]", "FrameworkControls[].ControlScope.ComplianceResourceTypes[]",
+		"FrameworkControls[].ControlScope.Tags{}", "FrameworkDescription", "FrameworkName", "FrameworkStatus", "IdempotencyToken",
+	},
+	"DescribeReportPlan": {
+		"ReportPlan.CreationTime", "ReportPlan.DeploymentStatus", "ReportPlan.LastAttemptedExecutionTime",
+		"ReportPlan.LastSuccessfulExecutionTime", "ReportPlan.ReportDeliveryChannel.Formats[]",
+		"ReportPlan.ReportDeliveryChannel.S3BucketName", "ReportPlan.ReportDeliveryChannel.S3KeyPrefix", "ReportPlan.ReportPlanArn",
+		"ReportPlan.ReportPlanDescription", "ReportPlan.ReportPlanName", "ReportPlan.ReportSetting.Accounts[]",
+		"ReportPlan.ReportSetting.FrameworkArns[]", "ReportPlan.ReportSetting.NumberOfFrameworks",
+		"ReportPlan.ReportSetting.OrganizationUnits[]", "ReportPlan.ReportSetting.Regions[]", "ReportPlan.ReportSetting.ReportTemplate",
+	},
+	"DescribeGlobalSettings": {
+		"GlobalSettings{}", "LastUpdateTime",
+	},
+	"DescribeRegionSettings": {
+		"ResourceTypeManagementPreference{}", "ResourceTypeOptInPreference{}",
 	},
 	"GetRestoreTestingSelection": {
 		"RestoreTestingSelection.CreationTime", "RestoreTestingSelection.CreatorRequestId", "RestoreTestingSelection.IamRoleArn",

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +13,12 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
@@ -25,12 +30,22 @@ import (
 // as AWS would after adding a field: one at the top and, in a plan, one in its first rule.
 const futureMarker = "future-member"
 
+// futureSettingsEngines holds the engines whose settings answers (which carry no name to mark)
+// the test transport adds a member to.
+var futureSettingsEngines sync.Map
+
+// settingsPaths are the paths of DescribeGlobalSettings and DescribeRegionSettings.
+var settingsPaths = map[string]bool{"/global-settings": true, "/account-settings": true}
+
 func init() {
 	inner := embeddedTransport
-	embeddedTransport = func(e *engine.Engine) http.RoundTripper { return futureMembers{inner(e)} }
+	embeddedTransport = func(e *engine.Engine) http.RoundTripper { return futureMembers{inner(e), e} }
 }
 
-type futureMembers struct{ next http.RoundTripper }
+type futureMembers struct {
+	next   http.RoundTripper
+	engine *engine.Engine
+}
 
 func (f futureMembers) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := f.next.RoundTrip(req)
@@ -43,7 +58,9 @@ func (f futureMembers) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	var doc map[string]any
-	if bytes.Contains(body, []byte(futureMarker)) && json.Unmarshal(body, &doc) == nil {
+	_, settingsMarked := futureSettingsEngines.Load(f.engine)
+	marked := bytes.Contains(body, []byte(futureMarker)) || (settingsMarked && settingsPaths[req.URL.Path])
+	if marked && json.Unmarshal(body, &doc) == nil {
 		doc["FutureMember"] = map[string]any{"Enabled": true}
 		if plan, ok := doc["BackupPlan"].(map[string]any); ok {
 			if rules, ok := plan["Rules"].([]any); ok && len(rules) > 0 {
@@ -178,6 +195,25 @@ resource "backup_protected_resource" "d" {
 		"backup_recovery_point": {"backup_recovery_point.p", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, map[bool]int{false: 30, true: 31}[changed], "for-point")
 		}},
+		"backup_framework": {"backup_framework.test", func(env *testAccEnv, changed bool) string {
+			return frameworkConfig(env, map[bool]string{false: "future-member", true: "future-member, revised"}[changed], "35")[len(env.ProviderConfig()):]
+		}},
+		"backup_report_plan": {"backup_report_plan.test", func(env *testAccEnv, changed bool) string {
+			return reportPlanConfig(env, "", map[bool]string{false: "future-member", true: "future-member, revised"}[changed])[len(env.ProviderConfig()):]
+		}},
+		"backup_restore_testing_plan": {"backup_restore_testing_plan.p", func(env *testAccEnv, changed bool) string {
+			return futureRestoreTestingPlan(map[bool]int{false: 7, true: 8}[changed])
+		}},
+		"backup_restore_testing_selection": {"backup_restore_testing_selection.s", func(env *testAccEnv, changed bool) string {
+			return futureRestoreTestingPlan(7) + restoreTestingSelectionConfig("future", fmt.Sprintf(`  protected_resource_arns = ["*"]
+  protected_resource_conditions {
+    string_equals {
+      key   = "Team"
+      value = %q
+    }
+  }
+  depends_on = [backup_restore_testing_plan.p]`, map[bool]string{false: "future-member", true: "future-member-2"}[changed]))
+		}},
 		"backup_restore_job": {"backup_restore_job.r", func(env *testAccEnv, changed bool) string {
 			return pointAndRestore(src, restored, 30, map[bool]string{false: "for-job", true: "for-job-2"}[changed])
 		}},
@@ -199,6 +235,17 @@ resource "backup_protected_resource" "d" {
 			})
 		})
 	}
+}
+
+// futureRestoreTestingPlan is the restore testing plan "weekly", whose vault ARN carries the
+// marker into its answers, with a selection window of days.
+func futureRestoreTestingPlan(days int) string {
+	return restoreTestingPlanConfig("weekly", fmt.Sprintf(`  recovery_point_selection {
+    algorithm             = "LATEST_WITHIN_WINDOW"
+    include_vaults        = ["arn:aws:backup:us-east-1:123456789012:backup-vault:future-member"]
+    recovery_point_types  = ["SNAPSHOT"]
+    selection_window_days = %d
+  }`, days))
 }
 
 // The refusal names nested members, and leaves alone what does not rewrite the object: a
@@ -301,5 +348,45 @@ func TestUnmodelledNamesEveryUnknownMemberByPath(t *testing.T) {
 	want := []string{"BackupPlan.Extra", "BackupPlan.Rules[1].Lifecycle.Archive", "Top"}
 	if !slices.Equal(got, want) {
 		t.Errorf("unmodelled = %q, want %q (tags are data, and only the named operation counts)", got, want)
+	}
+}
+
+// The settings' answers are maps of data: a flag or resource type the service adds is no new
+// member, but a member beside the maps is.
+func TestUnmodelledTreatsSettingsMapsAsData(t *testing.T) {
+	_, rec := watchAnswers(t.Context())
+	rec.answers["DescribeGlobalSettings"] = [][]byte{[]byte(`{"GlobalSettings":{"isNewFlagEnabled":"true"},"LastUpdateTime":1.7e9,"Scope":{"Org":true}}`)}
+	rec.answers["DescribeRegionSettings"] = [][]byte{[]byte(`{"ResourceTypeOptInPreference":{"NewType":true},"ResourceTypeManagementPreference":{"NewType":false},"Tiering":[1]}`)}
+	if got, want := rec.unmodelled("DescribeGlobalSettings"), []string{"Scope"}; !slices.Equal(got, want) {
+		t.Errorf("global settings: unmodelled = %q, want %q", got, want)
+	}
+	if got, want := rec.unmodelled("DescribeRegionSettings"), []string{"Tiering"}; !slices.Equal(got, want) {
+		t.Errorf("region settings: unmodelled = %q, want %q", got, want)
+	}
+}
+
+// The settings resources' reads warn about a member beside their maps, naming it, and refuse no
+// plan for it (their updates are partial).
+func TestUnmodelledSettingsMembersAreWarnedAbout(t *testing.T) {
+	env := newTestAccEnv(t)
+	futureSettingsEngines.Store(env.Engine, true)
+	t.Cleanup(func() { futureSettingsEngines.Delete(env.Engine) })
+	p := newProtoProvider(t, env)
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	for typ, attrs := range map[string]map[string]tftypes.Value{
+		"backup_global_settings": {"id": str("global"), "global_settings": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String},
+			map[string]tftypes.Value{"isCrossAccountBackupEnabled": str("true")})},
+		"backup_region_settings": {"id": str("us-east-1"), "resource_type_opt_in_preference": tftypes.NewValue(tftypes.Map{ElementType: tftypes.Bool},
+			map[string]tftypes.Value{"EFS": tftypes.NewValue(tftypes.Bool, true)})},
+	} {
+		state := p.value(p.schema.ResourceSchemas[typ], attrs)
+		resp, err := p.server.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{TypeName: typ, CurrentState: &state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := diagText(resp.Diagnostics)
+		if hasErrors(resp.Diagnostics) || len(resp.Diagnostics) != 1 || !strings.Contains(text, "FutureMember") || !strings.Contains(text, typ) {
+			t.Errorf("%s: want one warning naming FutureMember, got:\n%s", typ, text)
+		}
 	}
 }
