@@ -510,7 +510,9 @@ func (s *SQLite) Close() error {
 		return nil
 	}
 	s.stmts.Range(func(_, st any) bool {
-		_ = st.(*sql.Stmt).Close()
+		if st, ok := st.(*sql.Stmt); ok {
+			_ = st.Close()
+		}
 		return true
 	})
 	if err := s.db.Close(); err != nil {
@@ -529,21 +531,48 @@ type sqliteTx struct {
 	done     bool
 }
 
-// prepared returns query's statement, prepared once for the store, bound to this transaction.
-// The transaction closes it when it ends.
+// prepared returns query's statement bound to this transaction: the store's shared statement
+// once it is prepared, else one prepared on the transaction's own connection (closed when the
+// transaction ends) while the shared one is prepared in the background.
+//
+// The shared statement is never prepared here, on the caller's path: database/sql prepares it on
+// a connection from the pool, and a transaction waiting for a free connection while holding its
+// own deadlocks as soon as every pooled connection is held by a transaction doing the same.
 func (t *sqliteTx) prepared(query string) (*sql.Stmt, error) {
-	st, ok := t.s.stmts.Load(query)
-	if !ok {
-		fresh, err := t.s.db.PrepareContext(t.ctx, query)
-		if err != nil {
-			return nil, fmt.Errorf("prepare %q: %w", query, err)
+	if shared, ok := t.s.stmts.Load(query); ok {
+		if st, ok := shared.(*sql.Stmt); ok {
+			return t.tx.StmtContext(t.ctx, st), nil
 		}
-		var raced bool
-		if st, raced = t.s.stmts.LoadOrStore(query, fresh); raced {
-			_ = fresh.Close()
-		}
+	} else {
+		t.s.prepareShared(query)
 	}
-	return t.tx.StmtContext(t.ctx, st.(*sql.Stmt)), nil
+	st, err := t.tx.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	return st, nil
+}
+
+// preparing marks a query whose shared statement is being prepared.
+type preparing struct{}
+
+// prepareShared prepares query's shared statement in the background, once: that goroutine holds
+// no connection while it waits for one.
+func (s *SQLite) prepareShared(query string) {
+	if _, loaded := s.stmts.LoadOrStore(query, preparing{}); loaded {
+		return
+	}
+	go func() {
+		st, err := s.db.PrepareContext(context.Background(), query)
+		if err != nil {
+			s.stmts.Delete(query) // closed, or a transient failure: the next use tries again
+			return
+		}
+		s.stmts.Store(query, st)
+		if s.closed.Load() {
+			_ = st.Close()
+		}
+	}()
 }
 
 func (t *sqliteTx) checkWrite() error {

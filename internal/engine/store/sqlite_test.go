@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -716,5 +717,39 @@ func TestCountMatchesScan(t *testing.T) {
 	}
 	if !strings.Contains(detail, "SEARCH docs USING PRIMARY KEY (collection=? AND key>? AND key<?)") {
 		t.Errorf("count plan %q: want a primary-key range search", detail)
+	}
+}
+
+// Every pooled connection held by a read transaction, each running a query no transaction has
+// run before: each must still answer. Preparing the shared statement on the pool from inside a
+// transaction waited for a free connection that none of them would give back.
+func TestSQLiteFreshQueriesWithEveryConnectionHeld(t *testing.T) {
+	s := openSQLite(t, filepath.Join(t.TempDir(), "engine.db"))
+	if err := s.Update(context.Background(), func(tx store.Tx) error { return tx.Put("points", "a/1", []byte(`{}`)) }); err != nil {
+		t.Fatal(err)
+	}
+	held := max(4, runtime.GOMAXPROCS(0)) // the pool's size: see openSQLite
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var inside sync.WaitGroup
+	inside.Add(held)
+	errs := make(chan error, held)
+	for range held {
+		go func() {
+			errs <- s.View(ctx, func(tx store.Tx) error {
+				inside.Done()
+				inside.Wait() // every connection is now held by a transaction
+				docs, err := tx.Scan("points", "a/", "a/0", 5)
+				if err == nil && len(docs) != 1 {
+					err = fmt.Errorf("scan found %d documents, want 1", len(docs))
+				}
+				return err
+			})
+		}()
+	}
+	for range held {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction's first use of a query: %v", err)
+		}
 	}
 }
