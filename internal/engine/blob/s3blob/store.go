@@ -15,7 +15,6 @@
 package s3blob
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -24,7 +23,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -175,9 +173,6 @@ func (s *Store) Check(ctx context.Context) error {
 
 func (s *Store) key(name string) string { return s.loc.Prefix + name }
 
-// buffers are the objects' buffers, reused so that a backup's packs do not each allocate one.
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // Save implements blob.Store: one PUT, or a multipart upload with the SDK's transfer manager
 // above singlePutMax; a reader that fails, a cancelled context or exhausted retries leave no
 // object (an incomplete multipart upload is aborted).
@@ -196,14 +191,13 @@ func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 	} else {
 		ifNoneMatch = aws.String("*")
 	}
-	// Read up to singlePutMax bytes into a reused buffer: an object that fits (every pack) is
+	// Read up to singlePutMax bytes into pooled blocks: an object that fits (every pack) is
 	// one PUT of that buffer, which the SDK can replay on a retry; a larger one goes on as a
 	// multipart upload. A reader that fails before its end stores nothing.
-	buf := buffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer buffers.Put(buf)
-	n, err := io.CopyN(buf, r, singlePutMax+1)
-	if err != nil && !errors.Is(err, io.EOF) {
+	var buf blockBuffer
+	defer buf.release()
+	n, err := buf.fill(r, singlePutMax+1)
+	if err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	if ctx.Err() != nil {
@@ -212,10 +206,10 @@ func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 	meta := map[string]string{tokenKey: token}
 	if n <= singlePutMax {
 		_, err = s.api.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
-			Body: bytes.NewReader(buf.Bytes()), ContentLength: aws.Int64(n), Metadata: meta, IfNoneMatch: ifNoneMatch})
+			Body: buf.reader(), ContentLength: aws.Int64(n), Metadata: meta, IfNoneMatch: ifNoneMatch})
 	} else {
 		_, err = s.upload.UploadObject(ctx, &transfermanager.UploadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
-			Body: io.MultiReader(bytes.NewReader(buf.Bytes()), r), Metadata: meta, IfNoneMatch: ifNoneMatch})
+			Body: io.MultiReader(buf.reader(), r), Metadata: meta, IfNoneMatch: ifNoneMatch})
 	}
 	if err == nil {
 		return nil

@@ -209,16 +209,18 @@ type restorer struct {
 	// stack is the directory path of the node being restored (walk order).
 	stack []string
 	dirs  []dirMeta
-	// cur is the batch being built; batches go to the fetcher, which reads their chunks into
+	// cur is the batch being built; batches go to the fetchers, which read their chunks into
 	// the files while the walk creates the next files.
 	cur      *batch
 	batches  chan *batch
-	fetchErr error
+	fetchMu  sync.Mutex
+	fetchErr error // the first fetcher's error; set under fetchMu, read after fetched is closed
 	fetched  chan struct{}
 	failed   atomic.Bool
 	open     map[*openFile]bool // created and not yet finished, for cleanup after a failure
 	openMu   sync.Mutex
 	links    []pendingLink
+	warnMu   sync.Mutex
 	res      RestoreResult
 }
 
@@ -256,11 +258,17 @@ type writeAt struct {
 }
 
 const (
-	batchBytes = 64 << 20
-	batchFiles = 512 // chunk requests per batch; also bounds the files open at once
+	// batchesInFlight is how many batches are read at once (see fetcher).
+	batchesInFlight = 2
+	batchBytes      = 64 << 20
+	batchFiles      = 512 // chunk requests per batch; also bounds the files open at once
 )
 
+// warn notes an entry not restored exactly. The walk and the fetchers (finishing files) call it
+// at once.
 func (r *restorer) warn(format string, args ...any) {
+	r.warnMu.Lock()
+	defer r.warnMu.Unlock()
 	if len(r.res.Warnings) < 1000 {
 		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf(format, args...))
 	}
@@ -268,9 +276,13 @@ func (r *restorer) warn(format string, args ...any) {
 
 func (r *restorer) run(nr *tree.Reader) error {
 	r.cur = &batch{}
-	r.batches = make(chan *batch, 1)
+	r.batches = make(chan *batch, batchesInFlight)
 	r.fetched = make(chan struct{})
-	go r.fetcher()
+	var fetchers sync.WaitGroup
+	for range batchesInFlight {
+		fetchers.Go(r.fetcher)
+	}
+	go func() { fetchers.Wait(); close(r.fetched) }()
 	err := r.walk(nr)
 	if err == nil {
 		r.send()
@@ -338,14 +350,17 @@ func (r *restorer) send() {
 }
 
 // fetcher reads each batch's chunks into their files (on several goroutines, inside Fetch).
+// batchesInFlight fetchers take batches in turn, so one batch's last slow reads (the tail of a
+// Fetch, a round trip to an object store) overlap the next batch's instead of idling the cores.
+// Batches are independent: a file's first write creates it and its last finishes it, whichever
+// fetcher they come from.
 func (r *restorer) fetcher() {
-	defer close(r.fetched)
 	workers := 2 * runtime.GOMAXPROCS(0)
 	for b := range r.batches {
-		if r.fetchErr != nil {
+		if r.failed.Load() {
 			continue
 		}
-		r.fetchErr = r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
+		err := r.repo.Fetch(r.ctx, b.reqs, workers, func(tag any, data []byte) error {
 			w := tag.(writeAt)
 			of := w.f
 			if err := r.ensureOpen(of); err != nil {
@@ -359,7 +374,12 @@ func (r *restorer) fetcher() {
 			}
 			return nil
 		})
-		if r.fetchErr != nil {
+		if err != nil {
+			r.fetchMu.Lock()
+			if r.fetchErr == nil {
+				r.fetchErr = err
+			}
+			r.fetchMu.Unlock()
 			r.failed.Store(true)
 		}
 	}
