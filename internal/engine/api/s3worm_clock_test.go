@@ -22,10 +22,12 @@ import (
 
 // Time travel past a locked point's retention while the S3 server, on its real clock, still
 // retains the point's objects: the lifecycle keeps the point (its record and its objects) and
-// says why and until when, and deletes it, with GC freeing its packs, at the first pass after the
-// server's retention ends. The engine's clock starts a day minus 30 s ago, so the server's
-// retention of a one-day point ends 30 s into the test.
+// says why and until when, DeleteRecoveryPoint is refused, and the point is deleted, with GC
+// freeing its packs, at the first scheduler pass (on a fake clock: the first move of the clock)
+// after the server's retention ends. The engine's clock starts a day minus 15 s ago, so the
+// server's retention of a one-day point ends 15 s into the test.
 func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testing.T) {
+	t.Parallel() // it mostly waits for the server's clock
 	ctx := context.Background()
 	srv := s3test.StartVersioned(t)
 	srv.CreateObjectLockBucket(t, "worm")
@@ -33,7 +35,7 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := clock.Wall().Add(-24*time.Hour + 30*time.Second).Truncate(time.Second)
+	start := clock.Wall().Add(-24*time.Hour + 15*time.Second).Truncate(time.Second)
 	e := newSchedEnv(t, start, engine.Options{Config: cfg,
 		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
 	src := t.TempDir()
@@ -77,7 +79,7 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 
 	e.advance(t, "2d") // past the point's retention on the engine's clock, not on the server's
 	if clock.Wall().After(serverUntil) {
-		t.Skipf("the machine took longer than 30 s to get here; the server's retention is over already")
+		t.Skipf("the machine took longer than 15 s to get here; the server's retention is over already")
 	}
 	rp, err := e.c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{BackupVaultName: aws.String("ledger"), RecoveryPointArn: j.RecoveryPointArn})
 	if err != nil {
@@ -95,8 +97,11 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 		t.Errorf("DeleteRecoveryPoint while the server retains the point's objects: %v, want InvalidRequestException naming the retention", err)
 	}
 
+	// On a fake clock the scheduler passes when the clock moves: the next move after the
+	// server's retention ended deletes the point.
 	time.Sleep(time.Until(serverUntil.Add(time.Second)))
-	deadline := time.Now().Add(90 * time.Second)
+	e.advance(t, "1m")
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		points, err := e.c.ListRecoveryPointsByBackupVault(ctx, &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String("ledger")})
 		if err != nil {
@@ -106,7 +111,7 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("90 s after the server's retention ended: %d points, %d pack versions left", len(points.RecoveryPoints), packVersions())
+			t.Fatalf("60 s after the server's retention ended: %d points, %d pack versions left", len(points.RecoveryPoints), packVersions())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -42,7 +42,7 @@ import (
 // retention ended on the engine's clock but whose snapshot object the server still retains
 // (Due.Storage) is kept the same way, with the server's date in its StatusMessage: its record
 // never goes while its objects must stay, and it is deleted at the first pass after the server's
-// retention ends. GC defers retained packs on its own (content: blob.ErrRetained).
+// retention ends (on a fake clock, passes happen only when the clock is moved). GC defers retained packs on its own (content: blob.ErrRetained).
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
 // lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air
