@@ -116,3 +116,80 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 		time.Sleep(250 * time.Millisecond)
 	}
 }
+
+// A locked point moved to cold storage leaves its warm copy behind in the bucket, which the S3
+// server retains until the point's retention end: removing that copy is put off to then (not
+// retried at once and given up, which would leave the copy in the bucket for good), and when the
+// engine's clock reaches that date, with the server's retention over, the warm packs are freed.
+// The engine's clock starts 91 days minus 15 s ago, so the server's retention of a 91-day point
+// ends 15 s into the test.
+func TestS3Storage_theWarmCopyOfAColdPointGoesWhenTheServersRetentionEnds(t *testing.T) {
+	t.Parallel() // it mostly waits for the server's clock
+	ctx := context.Background()
+	srv := s3test.StartVersioned(t)
+	srv.CreateObjectLockBucket(t, "worm")
+	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := clock.Wall().AddDate(0, 0, -91).Add(15 * time.Second).Truncate(time.Second)
+	e := newSchedEnv(t, start, engine.Options{Config: cfg,
+		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
+	src := t.TempDir()
+	enginetest.WriteTree(t, src, 59)
+	arn := e.register(t, src)
+	e.vault(t, "archive")
+	if _, err := e.c.PutBackupVaultLockConfiguration(ctx, &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: aws.String("archive"),
+		MinRetentionDays: aws.Int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.StartBackupJob(ctx, &backup.StartBackupJobInput{BackupVaultName: aws.String("archive"), ResourceArn: aws.String(arn), IamRoleArn: aws.String(role),
+		Lifecycle: &types.Lifecycle{MoveToColdStorageAfterDays: aws.Int64(1), DeleteAfterDays: aws.Int64(91)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := e.waitBackup(t, aws.ToString(out.BackupJobId))
+	if j.State != types.BackupJobStateCompleted {
+		t.Fatalf("backup: %s %s", j.State, aws.ToString(j.StatusMessage))
+	}
+	serverUntil := aws.ToTime(j.CreationDate).AddDate(0, 0, 91)
+	warmPacks := func() int {
+		t.Helper()
+		n := 0
+		p := awss3.NewListObjectVersionsPaginator(srv.Client(), &awss3.ListObjectVersionsInput{Bucket: aws.String("worm"), Prefix: aws.String("engine/")})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range page.Versions {
+				if strings.Contains(aws.ToString(v.Key), "/archive/warm/packs/") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+
+	e.advance(t, "2d") // the point moves to cold storage
+	rp, err := e.c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{BackupVaultName: aws.String("archive"), RecoveryPointArn: j.RecoveryPointArn})
+	if err != nil || rp.StorageClass != types.StorageClassCold {
+		t.Fatalf("after 2 days the point is %+v, %v; want COLD", rp, err)
+	}
+	if clock.Wall().After(serverUntil) {
+		t.Skipf("the machine took longer than 15 s to get here; the server's retention is over already")
+	}
+	if warmPacks() == 0 {
+		t.Fatal("the warm copy's packs are gone while the server retains them")
+	}
+
+	time.Sleep(time.Until(serverUntil.Add(time.Second)))
+	e.advance(t, "89d") // to the point's retention end, which the removal was put off to
+	deadline := time.Now().Add(60 * time.Second)
+	for warmPacks() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("60 s after the server's retention of the warm copy ended, %d of its pack versions are left", warmPacks())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

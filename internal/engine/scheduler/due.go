@@ -182,6 +182,8 @@ func (d Due) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time)
 		started, err = d.startColdTransition(ctx, e, now)
 	case records.DueDelete:
 		started, err = d.expirePoint(ctx, e, now)
+	case records.DueForget:
+		started, err = d.retryForget(ctx, e)
 	case records.DueRestoreTestRun, records.DueRestoreValidationEnd:
 		if d.RestoreTests == nil {
 			err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })

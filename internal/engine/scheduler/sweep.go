@@ -187,6 +187,29 @@ func (d Due) expirePoint(ctx context.Context, e records.DueEntry, now time.Time)
 	return deleted, err
 }
 
+// retryForget queues again the removal of a deleted point's data that the storage retained
+// when it was first tried (jobs' forget handler set the entry at the retention's end).
+func (d Due) retryForget(ctx context.Context, e records.DueEntry) (bool, error) {
+	queued := false
+	err := d.Store.Update(ctx, func(tx store.Tx) error {
+		queued = false
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
+			return err
+		}
+		if _, found, err := records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, e.Ref); err != nil || !found {
+			return err // the vault was deleted, its repository with it
+		}
+		if err := queue.Enqueue(tx, jobs.KindForget, e.Ref); errors.Is(err, store.ErrExists) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued, err
+}
+
 // errMessage is an error's message without an API error's code prefix.
 func errMessage(err error) string {
 	if e, ok := apierr.As(err); ok {
