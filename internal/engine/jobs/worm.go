@@ -146,7 +146,10 @@ func RetainPoint(ctx context.Context, repos *Repos, v records.Vault, rp records.
 // SyncLegalHolds mirrors an account's legal holds in a region onto S3 legal holds: in every vault
 // whose repositories are in an Object Lock bucket, the objects of held points get a legal hold,
 // and the objects of points no hold holds lose theirs unless a held point shares them. It runs
-// when a hold settles (created or cancelled); it is idempotent.
+// when a hold settles (created or cancelled); it is idempotent. Nothing is needed when a point is
+// created or copied in later: as on AWS, a hold covers only the points that exist when it is
+// created (records.LegalHold.Covers; service/legal_holds.go cites AWS), so a later point's own
+// objects never get an S3 legal hold.
 func SyncLegalHolds(ctx context.Context, st store.Store, repos *Repos, account, region string) error {
 	if repos == nil || repos.Remote == nil {
 		return nil
