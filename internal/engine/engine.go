@@ -296,7 +296,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.jobs = queue.NewRunner(st, o.Log, o.Jobs, handlers)
 	so := o.Scheduler
 	so.Store, so.Clock, so.Log, so.Metrics = st, o.Clock, o.Log, e.metrics
-	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs, RestoreTests: restoreTests}
+	so.Work = scheduler.Due{Store: st, Log: o.Log, Connectors: e.connectors, Events: e.outbox, Jobs: e.jobs, RestoreTests: restoreTests,
+		Storage: repos}
 	e.sched = scheduler.New(so)
 	e.service = service.New(service.Config{Store: st, Clock: o.Clock, Log: o.Log, ResourceTypes: e.resourceTypes,
 		PolicyActions: actions, Connectors: e.connectors, Repos: repos, Runner: e.jobs,

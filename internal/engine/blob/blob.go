@@ -17,6 +17,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // ErrNotFound is returned when no object has the name.
@@ -89,6 +90,50 @@ type RetentionStore interface {
 
 // AsRetention returns s as a RetentionStore if it is one: itself, or a wrapper of one.
 func AsRetention(s Store) (RetentionStore, bool) { return optional[RetentionStore](s) }
+
+// Object Lock retention modes, as S3 names them.
+const (
+	// RetentionCompliance: nobody can delete the object or shorten its retention before it ends.
+	RetentionCompliance = "COMPLIANCE"
+	// RetentionGovernance: only a caller allowed to bypass governance retention can.
+	RetentionGovernance = "GOVERNANCE"
+)
+
+// Retention is an Object Lock retention: the object cannot be deleted before Until, in Mode
+// (RetentionCompliance or RetentionGovernance).
+type Retention struct {
+	Mode  string
+	Until time.Time
+}
+
+// ObjectLockStore is an optional extension of Store (find it with AsObjectLock) for a store
+// that can lock objects against deletion below the engine (S3 Object Lock): a locked vault's
+// recovery points then stay even if the engine, or root on its host, tries to delete them.
+type ObjectLockStore interface {
+	RetentionStore
+	// ObjectLockEnabled reports whether objects can be locked at all (an S3 bucket created with
+	// Object Lock); when it is false the other methods must not be used.
+	ObjectLockEnabled(ctx context.Context) (bool, error)
+	// Retain puts the existing objects under retention in mode until until. It never shortens
+	// a retention an object already has.
+	Retain(ctx context.Context, mode string, until time.Time, names ...string) error
+	// SetLegalHold turns the objects' legal holds on or off; a held object cannot be deleted
+	// whatever its retention.
+	SetLegalHold(ctx context.Context, on bool, names ...string) error
+	// RetainWrites makes every object saved from now until release is called, whose name
+	// applies accepts, carry retention r from its creation: the retention is part of the write,
+	// so there is no moment at which the object exists unlocked. While several are in force,
+	// an object gets the earliest Until of those that apply to it (a writer that needs longer
+	// extends it with Retain before it relies on the object), in GOVERNANCE mode if any of them
+	// is. A retention whose Until has passed on the store's clock is not applied.
+	RetainWrites(r Retention, applies func(name string) bool) (release func())
+	// RetainedUntil returns the end of the object's retention (zero if it has none) and
+	// whether it has a legal hold, as the store keeps them. A missing object gives ErrNotFound.
+	RetainedUntil(ctx context.Context, name string) (until time.Time, held bool, err error)
+}
+
+// AsObjectLock returns s as an ObjectLockStore if it is one: itself, or a wrapper of one.
+func AsObjectLock(s Store) (ObjectLockStore, bool) { return optional[ObjectLockStore](s) }
 
 // ValidName reports whether name can name an object: one or more "/"-separated components, each
 // made of ASCII letters, digits, '-', '_' and '.', not starting with '.' (backends keep their own
@@ -171,6 +216,7 @@ var optionalInterfaces = []reflect.Type{
 	reflect.TypeFor[DeferredStore](),
 	reflect.TypeFor[rangeReader](),
 	reflect.TypeFor[RetentionStore](),
+	reflect.TypeFor[ObjectLockStore](),
 }
 
 // forwarder is implemented by a store that wraps another (Faulty). It has the methods of every

@@ -3,6 +3,7 @@ package blob
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -92,9 +93,9 @@ func (f *Faulty) SetLatency(d time.Duration) {
 	f.latency = d
 }
 
-// SetHook calls hook before every operation ("save", "open", "stat", "remove", "list", "sync")
-// with the object's name (or the prefix, for list; once per name, for sync); an error from hook
-// fails the operation. A deferred save is a "save" and a range read an "open", as on a store
+// SetHook calls hook before every operation ("save", "open", "stat", "remove", "list", "sync",
+// and "retain" for an Object Lock change) with the object's name (or the prefix, for list; once
+// per name, for sync and retain); an error from hook fails the operation. A deferred save is a "save" and a range read an "open", as on a store
 // without those paths. Tests use it to pause an operation or to observe the order of operations.
 func (f *Faulty) SetHook(hook func(op, name string) error) {
 	f.mu.Lock()
@@ -196,6 +197,78 @@ func (f *Faulty) Retained(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	return false, nil
+}
+
+// errNoObjectLock is what Faulty's ObjectLockStore methods answer over a store without Object
+// Lock (AsObjectLock never offers them there).
+var errNoObjectLock = errors.New("blob: the store cannot lock objects")
+
+// ObjectLockEnabled implements ObjectLockStore when the wrapped store is one, with the faults of
+// Stat (on the name ""); over another store objects cannot be locked.
+func (f *Faulty) ObjectLockEnabled(ctx context.Context) (bool, error) {
+	if err := f.before(ctx, "stat", ""); err != nil {
+		return false, err
+	}
+	if ls, ok := AsObjectLock(f.inner); ok {
+		return ls.ObjectLockEnabled(ctx)
+	}
+	return false, nil
+}
+
+// Retain implements ObjectLockStore when the wrapped store is one; the hook sees a "retain" of
+// each name.
+func (f *Faulty) Retain(ctx context.Context, mode string, until time.Time, names ...string) error {
+	ls, err := f.beforeLock(ctx, names)
+	if err != nil {
+		return err
+	}
+	return ls.Retain(ctx, mode, until, names...)
+}
+
+// SetLegalHold implements ObjectLockStore when the wrapped store is one; the hook sees a "retain"
+// of each name.
+func (f *Faulty) SetLegalHold(ctx context.Context, on bool, names ...string) error {
+	ls, err := f.beforeLock(ctx, names)
+	if err != nil {
+		return err
+	}
+	return ls.SetLegalHold(ctx, on, names...)
+}
+
+// RetainWrites implements ObjectLockStore when the wrapped store is one: Faulty's saves reach
+// the wrapped store's Save, which applies it. Over another store it does nothing.
+func (f *Faulty) RetainWrites(r Retention, applies func(name string) bool) (release func()) {
+	if ls, ok := AsObjectLock(f.inner); ok {
+		return ls.RetainWrites(r, applies)
+	}
+	return func() {}
+}
+
+// RetainedUntil implements ObjectLockStore when the wrapped store is one, with the faults of
+// Stat; over another store nothing is retained.
+func (f *Faulty) RetainedUntil(ctx context.Context, name string) (time.Time, bool, error) {
+	if err := f.before(ctx, "stat", name); err != nil {
+		return time.Time{}, false, err
+	}
+	if ls, ok := AsObjectLock(f.inner); ok {
+		return ls.RetainedUntil(ctx, name)
+	}
+	_, err := f.inner.Stat(ctx, name)
+	return time.Time{}, false, err
+}
+
+// beforeLock runs the hook for a "retain" of each name and returns the wrapped ObjectLockStore.
+func (f *Faulty) beforeLock(ctx context.Context, names []string) (ObjectLockStore, error) {
+	for _, name := range names {
+		if err := f.before(ctx, "retain", name); err != nil {
+			return nil, err
+		}
+	}
+	ls, ok := AsObjectLock(f.inner)
+	if !ok {
+		return nil, errNoObjectLock
+	}
+	return ls, nil
 }
 
 // forwards implements forwarder: Faulty offers an optional interface when its store does.

@@ -114,6 +114,11 @@ func (h backupHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err := conn.CheckSource(ctx, j.Resource); err != nil {
 		return fail(err)
 	}
+	release, err := x.repos.retainNewObjects(ctx, v, false, j.CreationDate, j.Lifecycle)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
 	repo, err := x.openRepo(ctx, v, true)
 	if err != nil {
 		return fail(err)

@@ -55,6 +55,11 @@ func (h coldHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fmt.Errorf("open the warm repository of vault %s: %w", v.Name, err)
 	}
+	release, err := x.repos.retainNewObjects(ctx, v, true, rp.CreationDate, rp.Lifecycle)
+	if err != nil {
+		return fmt.Errorf("the Object Lock of vault %s's cold storage: %w", v.Name, err)
+	}
+	defer release()
 	cold, err := x.openColdRepo(ctx, v, true)
 	if err != nil {
 		return fmt.Errorf("open the cold repository of vault %s: %w", v.Name, err)

@@ -149,6 +149,11 @@ func (h copyHandler) Run(ctx context.Context, t *queue.Task) error {
 	if err != nil {
 		return fail(fmt.Errorf("open the repository of source vault %s: %w", ct.src.Name, err))
 	}
+	release, err := x.repos.retainNewObjects(ctx, ct.dst, false, j.CreationDate, j.Lifecycle)
+	if err != nil {
+		return fail(fmt.Errorf("the Object Lock of destination vault %s: %w", ct.dst.Name, err))
+	}
+	defer release()
 	dstRepo, err := x.openRepo(ctx, ct.dst, true)
 	if err != nil {
 		return fail(fmt.Errorf("open the repository of destination vault %s: %w", ct.dst.Name, err))

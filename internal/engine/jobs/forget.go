@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/strongroom/terraform-provider-backup/internal/engine/blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/content"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
@@ -59,6 +61,9 @@ func (h forgetHandler) Run(ctx context.Context, t *queue.Task) error {
 	if pf.SnapshotID == "" {
 		// Only collect garbage.
 	} else if err := repo.Forget(ctx, content.SnapshotID(pf.SnapshotID)); err != nil {
+		if errors.Is(err, blob.ErrRetained) {
+			return h.deferRetained(ctx, t, repo, pf, err)
+		}
 		if _, statErr := repo.Snapshot(ctx, content.SnapshotID(pf.SnapshotID)); statErr == nil {
 			return fmt.Errorf("forget snapshot %s of %s: %w", pf.SnapshotID, pf.Point, err)
 		}
@@ -72,6 +77,30 @@ func (h forgetHandler) Run(ctx context.Context, t *queue.Task) error {
 			slog.Int64("packs_removed", stats.PacksRemoved), slog.Int64("bytes_removed", stats.BytesRemoved))
 	}
 	return t.Finish(ctx, done)
+}
+
+// deferRetained puts off removing a snapshot the storage still retains: S3 Object Lock, on the
+// server's real clock, keeps the warm copy of a locked point moved to cold storage until the
+// point's retention end (and a point deleted after an engine's fake clock ran ahead of the
+// server's). Retrying at once would only fail again, and giving up would leave the snapshot, and
+// every pack it uses, in the bucket for good. So the pending forget stays, and the scheduler
+// queues it again (records.DueForget) when the engine's clock reaches the retention's end (the
+// date was set from the engine's clock, so on the wall clock that is when the server lets go),
+// or an hour from now if that is later, or the store gives no end (a legal hold).
+func (h forgetHandler) deferRetained(ctx context.Context, t *queue.Task, repo *content.Repository, pf records.PendingForget, cause error) error {
+	at := h.x.clock.Now().Add(time.Hour)
+	if ls, ok := blob.AsObjectLock(repo.Store()); ok {
+		if until, held, err := ls.RetainedUntil(ctx, "snapshots/"+pf.SnapshotID); err == nil && !held && until.After(at) {
+			at = until
+		}
+	}
+	if err := t.Finish(ctx, func(tx store.Tx) error { return records.SetDue(tx, records.DueForget, t.Key, at) }); err != nil {
+		return err
+	}
+	h.x.log.Warn("the storage still retains a deleted recovery point's snapshot (S3 Object Lock); removing it is tried again later",
+		slog.String("recovery_point_arn", pf.Point), slog.String("snapshot", pf.SnapshotID), slog.Time("retry_at", at), slog.Any("reason", cause))
+	h.x.wake()
+	return nil
 }
 
 func (h forgetHandler) Abandoned(tx store.Tx, t *queue.Task, reason string) (bool, func(), error) {

@@ -35,6 +35,8 @@ type Repos struct {
 	// Remote returns the store of a vault repository that lives off the machine (config:
 	// storage = s3://...) and a name for it, or a nil store when the repository is a directory.
 	// cold selects the vault's cold-storage repository. Nil: every repository is a directory.
+	// It returns the same store for a repository every time: a job sets the retention of the
+	// objects it writes on that store (retainNewObjects) before opening the repository over it.
 	Remote func(ctx context.Context, account, region, vault string, cold bool) (blob.Store, string, error)
 	// Options are passed to content.Init and content.Open (the engine clock, say).
 	Options []content.Option

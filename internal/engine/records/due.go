@@ -30,6 +30,9 @@ const (
 	DueDelete     = "delete"      // a recovery point's retention ends: ref is the point key
 	DueReport     = "report"      // a report plan's daily report: ref is the plan key
 	DueEvaluate   = "evaluate"    // a framework's daily evaluation: ref is the framework key
+	// DueForget: the removal of a deleted point's data that the storage still retained (S3
+	// Object Lock) is tried again: ref is the pending forget's key (CollPendingForgets).
+	DueForget = "forget"
 )
 
 // dueTimeLayout sorts lexicographically in time order for years 1000 to 9999.

@@ -31,6 +31,17 @@ type Due struct {
 	// RestoreTests does restore testing's due entries (plan runs, validation windows ending):
 	// package restoretesting, which sits beside the scheduler. Nil: they are dropped.
 	RestoreTests DueWork
+	// Storage says whether the storage below the engine still retains a point's data (S3 Object
+	// Lock, on the storage server's clock): the lifecycle keeps such a point until it does not.
+	// Nil: nothing is retained below the engine.
+	Storage StorageRetention
+}
+
+// StorageRetention is what Due needs of the vaults' storage (jobs.Repos).
+type StorageRetention interface {
+	// StorageRetention returns when the retention of rp's data ends on the storage's clock
+	// (zero: it has ended, or there is none) and whether a legal hold is on it.
+	StorageRetention(ctx context.Context, rp records.RecoveryPoint) (until time.Time, held bool, err error)
 }
 
 // DueWork does due entries of kinds another package owns.
@@ -171,6 +182,8 @@ func (d Due) runDueEntry(ctx context.Context, e records.DueEntry, now time.Time)
 		started, err = d.startColdTransition(ctx, e, now)
 	case records.DueDelete:
 		started, err = d.expirePoint(ctx, e, now)
+	case records.DueForget:
+		started, err = d.retryForget(ctx, e)
 	case records.DueRestoreTestRun, records.DueRestoreValidationEnd:
 		if d.RestoreTests == nil {
 			err = d.Store.Update(ctx, func(tx store.Tx) error { return records.ClearDue(tx, e.Kind, e.Ref) })

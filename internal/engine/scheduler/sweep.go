@@ -36,6 +36,13 @@ import (
 // hand. A point the gate keeps, or that a restore is reading, stays in the due index and is tried
 // again at every scheduler pass, so it goes as soon as what kept it is gone (a legal hold
 // cancelled).
+//
+// Below the engine, a locked vault's objects in an Object Lock bucket are retained by the S3
+// server on its own, real clock, while the engine may run a fake clock ahead of it. A point whose
+// retention ended on the engine's clock but whose snapshot object the server still retains
+// (Due.Storage) is kept the same way, with the server's date in its StatusMessage: its record
+// never goes while its objects must stay, and it is deleted at the first pass after the server's
+// retention ends (on a fake clock, passes happen only when the clock is moved). GC defers retained packs on its own (content: blob.ErrRetained).
 
 // checkPointExpirable reports why a point whose retention has ended may not be deleted by its
 // lifecycle yet, or nil. It is the deletion gate, records.CheckPointDeletable, except for the air
@@ -84,10 +91,43 @@ func (d Due) startColdTransition(ctx context.Context, e records.DueEntry, now ti
 	return queued, err
 }
 
+// storageKeeps is why the storage below the engine still keeps rp's data (see Due.Storage), or
+// nil. It is asked outside the transaction that would delete the point, as it may send a request.
+func (d Due) storageKeeps(ctx context.Context, rp records.RecoveryPoint) error {
+	if d.Storage == nil {
+		return nil
+	}
+	until, held, err := d.Storage.StorageRetention(ctx, rp)
+	switch {
+	case err != nil:
+		return fmt.Errorf("its storage could not say whether S3 Object Lock still retains its objects (%v)", err)
+	case held:
+		return errors.New("its objects carry an S3 legal hold in the vault's bucket")
+	case !until.IsZero():
+		return fmt.Errorf("its objects are under S3 Object Lock retention until %s on the storage server's clock, which the engine's clock has passed (time travel); the server refuses to delete them before then",
+			until.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // expirePoint deletes a point whose retention has ended, unless something keeps it.
 func (d Due) expirePoint(ctx context.Context, e records.DueEntry, now time.Time) (bool, error) {
+	var storageKeep error
+	err := d.Store.View(ctx, func(tx store.Tx) error {
+		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
+		if err != nil || !found {
+			return err
+		}
+		if until := rp.RetainUntil(); !until.IsZero() && !until.After(now) {
+			storageKeep = d.storageKeeps(ctx, rp)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
 	deleted := false
-	err := d.Store.Update(ctx, func(tx store.Tx) error {
+	err = d.Store.Update(ctx, func(tx store.Tx) error {
 		deleted = false
 		rp, found, err := records.GetDoc[records.RecoveryPoint](tx, records.CollRecoveryPoints, e.Ref)
 		if err != nil {
@@ -118,6 +158,9 @@ func (d Due) expirePoint(ctx context.Context, e records.DueEntry, now time.Time)
 				keep = errors.New("it is being moved to cold storage")
 			}
 		}
+		if keep == nil {
+			keep = storageKeep
+		}
 		if keep != nil {
 			msg := fmt.Sprintf("its retention ended at %s, and it is kept because %s; it is deleted once that no longer holds",
 				rp.RetainUntil().Format(time.RFC3339), errMessage(keep))
@@ -142,6 +185,29 @@ func (d Due) expirePoint(ctx context.Context, e records.DueEntry, now time.Time)
 		d.Log.Info("lifecycle deleted a recovery point", slog.String("key", e.Ref))
 	}
 	return deleted, err
+}
+
+// retryForget queues again the removal of a deleted point's data that the storage retained
+// when it was first tried (jobs' forget handler set the entry at the retention's end).
+func (d Due) retryForget(ctx context.Context, e records.DueEntry) (bool, error) {
+	queued := false
+	err := d.Store.Update(ctx, func(tx store.Tx) error {
+		queued = false
+		if err := records.ClearDue(tx, e.Kind, e.Ref); err != nil {
+			return err
+		}
+		if _, found, err := records.GetDoc[records.PendingForget](tx, records.CollPendingForgets, e.Ref); err != nil || !found {
+			return err // the vault was deleted, its repository with it
+		}
+		if err := queue.Enqueue(tx, jobs.KindForget, e.Ref); errors.Is(err, store.ErrExists) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued, err
 }
 
 // errMessage is an error's message without an API error's code prefix.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
@@ -190,6 +191,31 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 		return nil, err
 	}
 	now := s.clock.Now()
+	// The storage below the engine may still retain the point's objects on its own clock (S3
+	// Object Lock) when the engine's clock has travelled past the point's retention: then the
+	// point stays, as the server would not let its objects go. Asked before the transaction, as
+	// it may send a request.
+	var storageKeep error
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		_, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
+		if err != nil {
+			return nil // the transaction below answers it
+		}
+		until, held, err := s.repos.StorageRetention(ctx, rp)
+		switch {
+		case err != nil:
+			storageKeep = fmt.Errorf("recovery point %s: its storage could not say whether S3 Object Lock still retains its objects: %w", rp.ARN, err)
+		case held:
+			storageKeep = apierr.InvalidReq("recovery point %s cannot be deleted: its objects carry an S3 legal hold in the vault's bucket", rp.ARN)
+		case !until.IsZero():
+			storageKeep = apierr.InvalidReq("recovery point %s cannot be deleted yet: its objects are under S3 Object Lock retention until %s on the storage server's clock (the engine's clock has passed it), and the server refuses to delete them before then",
+				rp.ARN, until.UTC().Format(time.RFC3339))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("delete recovery point", err)
+	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		v, rp, err := records.FindPoint(tx, c.AccountID, c.Region, in.BackupVaultName, in.RecoveryPointArn)
 		if err != nil {
@@ -205,6 +231,9 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 			return err
 		} else if job != "" {
 			return apierr.InvalidReq("recovery point %s is being restored by restore job %s; delete it when the job has finished", rp.ARN, job)
+		}
+		if storageKeep != nil {
+			return storageKeep
 		}
 		if err := records.DeleteRecoveryPoint(tx, rp); err != nil {
 			return err

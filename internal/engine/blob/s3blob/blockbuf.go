@@ -1,6 +1,7 @@
 package s3blob
 
 import (
+	"crypto/md5"
 	"errors"
 	"io"
 	"sync"
@@ -41,6 +42,15 @@ func (b *blockBuffer) fill(r io.Reader, limit int64) (int64, error) {
 		}
 	}
 	return b.size, nil
+}
+
+// md5 is the MD5 of the held bytes, for a Content-MD5 header.
+func (b *blockBuffer) md5() [md5.Size]byte {
+	h := md5.New()
+	_, _ = io.Copy(h, b.reader())
+	var sum [md5.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // release gives the blocks back to the pool; the buffer and its readers must not be used after.

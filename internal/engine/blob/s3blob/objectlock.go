@@ -3,6 +3,7 @@ package s3blob
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 
 // Object Lock modes, as S3 names them.
 const (
-	ModeCompliance = string(types.ObjectLockRetentionModeCompliance)
-	ModeGovernance = string(types.ObjectLockRetentionModeGovernance)
+	ModeCompliance = blob.RetentionCompliance
+	ModeGovernance = blob.RetentionGovernance
 )
 
 // lockWorkers bounds the concurrent retention requests of one call.
@@ -55,6 +56,11 @@ func (s *Store) Retain(ctx context.Context, mode string, until time.Time, names 
 		return fmt.Errorf("retain: mode %q must be %s or %s", mode, ModeCompliance, ModeGovernance)
 	}
 	until = until.UTC().Truncate(time.Second)
+	if !until.After(s.now()) {
+		// Over on the server's clock already (an engine on a fake clock behind the real one):
+		// the server would keep nothing, and refuses a retention date in the past.
+		return nil
+	}
 	return s.each(ctx, names, func(ctx context.Context, name string) error {
 		key := aws.String(s.key(name))
 		cur, err := s.api.GetObjectRetention(ctx, &awss3.GetObjectRetentionInput{Bucket: aws.String(s.loc.Bucket), Key: key})
@@ -102,6 +108,76 @@ func (s *Store) Retained(ctx context.Context, name string) (bool, error) {
 	return lockedNow(out, s.now()), nil
 }
 
+// RetainedUntil implements blob.ObjectLockStore: the object's retention end and legal hold, as
+// the server keeps them.
+func (s *Store) RetainedUntil(ctx context.Context, name string) (time.Time, bool, error) {
+	if err := blob.ValidName(name); err != nil {
+		return time.Time{}, false, err
+	}
+	out, err := s.api.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name))})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("retained %s: %w", name, explain(err))
+	}
+	return aws.ToTime(out.ObjectLockRetainUntilDate), out.ObjectLockLegalHoldStatus == types.ObjectLockLegalHoldStatusOn, nil
+}
+
+// RetainWrites implements blob.ObjectLockStore: until release, Save puts the objects applies
+// accepts with Object Lock retention in the PUT itself (S3's x-amz-object-lock-mode and
+// -retain-until-date headers), so they are locked from the moment they exist.
+func (s *Store) RetainWrites(r blob.Retention, applies func(name string) bool) (release func()) {
+	w := &writeRetention{Retention: r, applies: applies}
+	s.writes.mu.Lock()
+	s.writes.active = append(s.writes.active, w)
+	s.writes.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.writes.mu.Lock()
+			defer s.writes.mu.Unlock()
+			s.writes.active = slices.DeleteFunc(s.writes.active, func(x *writeRetention) bool { return x == w })
+		})
+	}
+}
+
+// writeRetention is one RetainWrites in force.
+type writeRetention struct {
+	blob.Retention
+	applies func(name string) bool
+}
+
+// writeRetentions are the RetainWrites in force on a store.
+type writeRetentions struct {
+	mu     sync.Mutex
+	active []*writeRetention
+}
+
+// retentionFor is the retention a new object name gets in its PUT: the earliest of those in
+// force that apply to it (GOVERNANCE if any of them is), or none. A date not after now on the
+// server's clock is left out: S3 refuses it, and it would protect nothing.
+func (s *Store) retentionFor(name string) (blob.Retention, bool) {
+	s.writes.mu.Lock()
+	defer s.writes.mu.Unlock()
+	var r blob.Retention
+	found := false
+	for _, w := range s.writes.active {
+		if w.applies != nil && !w.applies(name) {
+			continue
+		}
+		if !found || w.Until.Before(r.Until) {
+			r.Until = w.Until
+		}
+		if !found || w.Mode == ModeGovernance {
+			r.Mode = w.Mode
+		}
+		found = true
+	}
+	r.Until = r.Until.UTC().Truncate(time.Second)
+	if !found || !r.Until.After(s.now()) {
+		return blob.Retention{}, false
+	}
+	return r, true
+}
+
 func lockedNow(out *awss3.HeadObjectOutput, now time.Time) bool {
 	if out.ObjectLockLegalHoldStatus == types.ObjectLockLegalHoldStatusOn {
 		return true
@@ -124,11 +200,13 @@ func (s *Store) each(ctx context.Context, names []string, fn func(ctx context.Co
 	return g.Wait()
 }
 
-// lockState is the store's knowledge of its bucket's Object Lock.
+// lockState is the store's knowledge of its bucket's Object Lock, and the retention it puts on
+// new objects.
 type lockState struct {
 	lockOnce    sync.Mutex
 	lockKnown   bool
 	lockEnabled bool
+	writes      writeRetentions
 }
 
 // now is the wall clock: the server decides on deletion by its own clock, which an engine on a

@@ -1,6 +1,7 @@
 package s3blob_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -130,5 +131,45 @@ func TestObjectLockIsEnforcedByTheServer(t *testing.T) {
 	vs, err := srv.Client().ListObjectVersions(ctx, &awss3.ListObjectVersionsInput{Bucket: aws.String("worm"), Prefix: aws.String("repo/packs/bb/")})
 	if err != nil || len(vs.Versions)+len(vs.DeleteMarkers) != 0 {
 		t.Fatalf("versions left after Remove: %d versions, %d delete markers (%v)", len(vs.Versions), len(vs.DeleteMarkers), err)
+	}
+}
+
+// While RetainWrites is in force, an object is written with its retention in the write itself,
+// as one PUT and as a multipart upload (the transfer manager's, above 64 MiB) alike: the server
+// shows the retention, refuses to delete the version, and RetainedUntil reads it back. An object
+// the retention does not apply to, or saved after release, is written without one.
+func TestRetainWritesLocksObjectsInTheirWrite(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.StartVersioned(t)
+	srv.CreateObjectLockBucket(t, "worm")
+	s := openOn(t, srv, "worm")
+	until := clock.Wall().Add(time.Hour).Truncate(time.Second)
+	release := s.RetainWrites(blob.Retention{Mode: s3blob.ModeGovernance, Until: until}, func(name string) bool { return strings.HasPrefix(name, "packs/") })
+	big := make([]byte, 65<<20)
+	for name, data := range map[string][]byte{"packs/aa/small": []byte("a small pack"), "packs/bb/large": big, "locks/session.0": []byte("lock")} {
+		if err := s.Save(ctx, name, bytes.NewReader(data)); err != nil {
+			t.Fatalf("Save %s (%d bytes): %v", name, len(data), err)
+		}
+	}
+	release()
+	if err := s.Save(ctx, "packs/cc/after", strings.NewReader("after release")); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"packs/aa/small": true, "packs/bb/large": true, "locks/session.0": false, "packs/cc/after": false} {
+		got, held, err := s.RetainedUntil(ctx, name)
+		if err != nil || held || got.IsZero() != !want || want && !got.Equal(until) {
+			t.Errorf("RetainedUntil(%s) = %s, %t, %v; retained until %s: %t", name, got, held, err, until, want)
+		}
+		if !want {
+			continue
+		}
+		key := aws.String("repo/" + name)
+		head, err := srv.Client().HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String("worm"), Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Client().DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String("worm"), Key: key, VersionId: head.VersionId}); err == nil {
+			t.Errorf("the version of %s, written under retention, was deleted", name)
+		}
 	}
 }

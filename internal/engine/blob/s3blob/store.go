@@ -12,11 +12,21 @@
 // Retries, time-outs and throttling back-off are the SDK's adaptive retryer's, tuned for long
 // backup traffic: more attempts than the default, no retry quota (a long backup must not give
 // up because an earlier burst spent its tokens), and client-side rate limiting after SlowDown.
+//
+// In a bucket with S3 Object Lock the store is a blob.ObjectLockStore: a locked vault's jobs have
+// the objects they write carry retention in the PUT itself (RetainWrites), extend it on objects
+// they reuse (Retain), and set legal holds (SetLegalHold). Retention is enforced by the server on
+// its own, real clock, which an engine on a fake clock does not move: so every date here is
+// compared with the wall clock (clock.Wall), a retention already over on it is not set (the
+// server would refuse it and keep nothing), Remove of an object the server still keeps gives
+// blob.ErrRetained (GC then defers it to a later run), and RetainedUntil tells the lifecycle
+// until when the server keeps a point's objects, so it keeps the point until then.
 package s3blob
 
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +41,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -204,12 +215,31 @@ func (s *Store) Save(ctx context.Context, name string, r io.Reader) error {
 		return fmt.Errorf("save %s: %w", name, ctx.Err())
 	}
 	meta := map[string]string{tokenKey: token}
+	retention, retained := s.retentionFor(name)
 	if n <= singlePutMax {
-		_, err = s.api.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
-			Body: buf.reader(), ContentLength: aws.Int64(n), Metadata: meta, IfNoneMatch: ifNoneMatch})
+		in := &awss3.PutObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
+			Body: buf.reader(), ContentLength: aws.Int64(n), Metadata: meta, IfNoneMatch: ifNoneMatch}
+		if retained {
+			// S3 requires an integrity check on a PUT with Object Lock headers ("The Content-MD5
+			// or x-amz-sdk-checksum-algorithm header is required for any request to upload an
+			// object with a retention period configured using Amazon S3 Object Lock", PutObject
+			// in the S3 API reference); Content-MD5 is the one every S3-compatible server takes.
+			sum := buf.md5()
+			in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
+			in.ObjectLockMode = types.ObjectLockMode(retention.Mode)
+			in.ObjectLockRetainUntilDate = aws.Time(retention.Until)
+		}
+		_, err = s.api.PutObject(ctx, in)
 	} else {
-		_, err = s.upload.UploadObject(ctx, &transfermanager.UploadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
-			Body: io.MultiReader(buf.reader(), r), Metadata: meta, IfNoneMatch: ifNoneMatch})
+		// The transfer manager checksums every part (CRC32 by default), which S3 requires of
+		// the parts of an object under Object Lock.
+		in := &transfermanager.UploadObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.key(name)),
+			Body: io.MultiReader(buf.reader(), r), Metadata: meta, IfNoneMatch: ifNoneMatch}
+		if retained {
+			in.ObjectLockMode = tmtypes.ObjectLockMode(retention.Mode)
+			in.ObjectLockRetainUntilDate = aws.Time(retention.Until)
+		}
+		_, err = s.upload.UploadObject(ctx, in)
 	}
 	if err == nil {
 		return nil
