@@ -132,6 +132,25 @@ func TestSQLiteRecordsMigrationVersionAndPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
 		}
 	}
+
+	// The read pool's connections have the same settings, and cannot write.
+	rconn, err := store.SQLiteReadDB(s).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rconn.Close()
+	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "30000", "cache_size": "-8192", "query_only": "1"} {
+		var got string
+		if err := rconn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("read pool: PRAGMA %s = %q, want %q", pragma, got, want)
+		}
+	}
+	if _, err := rconn.ExecContext(ctx, `INSERT INTO docs (collection, key, doc) VALUES ('c', 'k', x'00')`); err == nil {
+		t.Error("a read pool connection wrote a document")
+	}
 }
 
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
