@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 )
 
 // The read pool. View runs on connections of their own, opened query_only, and drives them
@@ -32,11 +35,84 @@ func (c readConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 func (c readConnector) Driver() driver.Driver { return c.inner.Driver() }
 
-// readConn is one read connection and the statements prepared on it. Only the View that holds
-// the connection (through Conn.Raw) uses it, so stmts needs no lock.
+// readConn is one read connection, the statements prepared on it, and what it has read. Only
+// the View that holds the connection (through Conn.Raw) uses it, so neither needs a lock.
 type readConn struct {
 	driver.Conn
 	stmts map[string]driver.Stmt
+	// results holds what this connection's reads answered while the database was at
+	// dataVersion (see readCache).
+	results     map[string]any // Get: []byte; Scan: []Doc; Count: int
+	resultBytes int
+	dataVersion int64
+}
+
+// readCacheBytes bounds the documents one read connection keeps from earlier Views.
+const readCacheBytes = 4 << 20
+
+// The read cache. A read connection never writes (query_only), so its PRAGMA data_version
+// changes exactly when a commit by any other connection, of this process or another, became
+// visible to it: while it reads the same number as when it answered a read before, the
+// database holds what it held then, and that answer is still the answer. A View reads it as
+// it begins, which also takes the View's snapshot, and drops what the connection kept if it
+// changed. So a page walk or a repeated Describe with nothing written in between reads SQLite
+// once per connection; nothing is ever served that a commit has changed.
+//
+// Answers are copied out of the cache, so the caller owns (and may modify) what it gets, as
+// from SQLite.
+
+// checkDataVersion takes the View's snapshot and drops the cached answers if a commit has
+// changed the database since they were read.
+func (c *readConn) checkDataVersion() error {
+	rows, err := c.query(context.Background(), "PRAGMA data_version")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	row := make([]driver.Value, 1)
+	if err := rows.Next(row); err != nil {
+		return err
+	}
+	v, ok := row[0].(int64)
+	if !ok {
+		return fmt.Errorf("PRAGMA data_version answered a %T", row[0])
+	}
+	if v != c.dataVersion || c.results == nil {
+		c.results, c.resultBytes, c.dataVersion = map[string]any{}, 0, v
+	}
+	return nil
+}
+
+// keep caches an answer of size bytes under key, unless the cache is full.
+func (c *readConn) keep(key string, answer any, size int) {
+	if c.resultBytes+size > readCacheBytes {
+		return
+	}
+	c.results[key] = answer
+	c.resultBytes += size + len(key)
+}
+
+// cacheKey names a read by its kind and arguments; NUL cannot occur in a collection name or
+// key that SQLite's TEXT would keep whole, so the parts cannot run together.
+func cacheKey(kind string, parts ...string) string {
+	return kind + "\x00" + strings.Join(parts, "\x00")
+}
+
+// copyDocs copies docs' values into one allocation the caller owns; each value is capped so
+// an append to one cannot overwrite the next.
+func copyDocs(docs []Doc) []Doc {
+	n := 0
+	for _, d := range docs {
+		n += len(d.Value)
+	}
+	buf := make([]byte, 0, n)
+	out := make([]Doc, len(docs))
+	for i, d := range docs {
+		start := len(buf)
+		buf = append(buf, d.Value...)
+		out[i] = Doc{Key: d.Key, Value: buf[start:len(buf):len(buf)]}
+	}
+	return out
 }
 
 // Close finalizes the connection's statements before closing it: SQLite keeps a connection
@@ -116,7 +192,7 @@ func (c *readConn) query(ctx context.Context, query string, args ...any) (driver
 }
 
 // View runs fn in a read-only transaction on a connection of the read pool. The snapshot is
-// taken at fn's first read, and stays fixed until fn returns even if other connections or
+// taken as the View begins, and stays fixed until fn returns even if other connections or
 // processes commit meanwhile. Do not start another transaction from inside fn: each holds a
 // pooled connection until it ends.
 func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
@@ -147,6 +223,9 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 			t.done = true
 			_ = c.exec(context.Background(), "ROLLBACK") // nothing to keep; also ends the snapshot
 		}()
+		if err := c.checkDataVersion(); err != nil {
+			return fmt.Errorf("store: view: read the data version: %w", err)
+		}
 		return fn(t)
 	})
 }
@@ -168,6 +247,27 @@ func (t *readTx) Get(collection, key string) ([]byte, error) {
 	if t.done {
 		return nil, errTxDone
 	}
+	ck := cacheKey("get", collection, key)
+	switch kept := t.c.results[ck].(type) {
+	case []byte:
+		return bytes.Clone(kept), nil
+	case absent:
+		return nil, ErrNotFound
+	}
+	doc, err := t.get(collection, key)
+	switch {
+	case err == nil:
+		t.c.keep(ck, bytes.Clone(doc), len(doc))
+	case errors.Is(err, ErrNotFound):
+		t.c.keep(ck, absent{}, 0)
+	}
+	return doc, err
+}
+
+// absent is a cached answer that there is no document.
+type absent struct{}
+
+func (t *readTx) get(collection, key string) ([]byte, error) {
 	rows, err := t.c.query(context.Background(), getQuery, collection, key)
 	if err != nil {
 		return nil, fmt.Errorf("store: get %s/%q: %w", collection, key, err)
@@ -191,6 +291,22 @@ func (t *readTx) Scan(collection, prefix, after string, limit int) ([]Doc, error
 	if t.done {
 		return nil, errTxDone
 	}
+	ck := cacheKey("scan", collection, prefix, after, strconv.Itoa(limit))
+	if docs, ok := t.c.results[ck].([]Doc); ok {
+		return copyDocs(docs), nil
+	}
+	docs, err := t.scan(collection, prefix, after, limit)
+	if err == nil {
+		size := 0
+		for _, d := range docs {
+			size += len(d.Key) + len(d.Value)
+		}
+		t.c.keep(ck, copyDocs(docs), size)
+	}
+	return docs, err
+}
+
+func (t *readTx) scan(collection, prefix, after string, limit int) ([]Doc, error) {
 	query, args := scanQuery(collection, prefix, after, limit)
 	rows, err := t.c.query(t.ctx, query, args...)
 	if err != nil {
@@ -221,6 +337,18 @@ func (t *readTx) Count(collection, prefix string) (int, error) {
 	if t.done {
 		return 0, errTxDone
 	}
+	ck := cacheKey("count", collection, prefix)
+	if n, ok := t.c.results[ck].(int); ok {
+		return n, nil
+	}
+	n, err := t.count(collection, prefix)
+	if err == nil {
+		t.c.keep(ck, n, 8)
+	}
+	return n, err
+}
+
+func (t *readTx) count(collection, prefix string) (int, error) {
 	query, args := countQuery(collection, prefix)
 	rows, err := t.c.query(context.Background(), query, args...)
 	if err != nil {
