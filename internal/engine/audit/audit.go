@@ -431,7 +431,11 @@ func seal(r Record) ([]byte, error) {
 		return nil, err
 	}
 	body := b[:len(b)-1] // without the closing brace
-	return fmt.Appendf(nil, "%s%s%s\"}", body, recordHashMember, hashLine(body)), nil
+	hash := hashLine(body)
+	// One allocation, with room for the newline write appends.
+	line := make([]byte, 0, len(body)+len(recordHashMember)+len(hash)+3)
+	line = append(append(append(line, body...), recordHashMember...), hash...)
+	return append(line, '"', '}'), nil
 }
 
 // sealed reports whether line ends in the hash of what precedes it.
