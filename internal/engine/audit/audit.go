@@ -41,6 +41,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -226,6 +227,11 @@ func (l *Log) write(r Record, lazy bool) (uint64, error) {
 	r.ResponseElements = redact(r.ResponseElements)
 	r.ErrorMessage = scrub(r.ErrorMessage)
 	r.Resources = resourcesOf(r.RequestParameters, r.ResponseElements)
+	// Encoded before taking the lock: only the chain's members wait for it.
+	head, err := encodeUnchained(r)
+	if err != nil {
+		return 0, fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
@@ -236,11 +242,8 @@ func (l *Log) write(r Record, lazy bool) (uint64, error) {
 		l.flushFailure = nil
 		return 0, fmt.Errorf("the background sync of earlier read records failed: %w", err)
 	}
-	r.Sequence, r.PreviousHash, r.RecordHash = l.sequence+1, l.lastHash, ""
-	line, err := seal(r)
-	if err != nil {
-		return 0, fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
-	}
+	r.Sequence = l.sequence + 1
+	line := chain(head, r.Sequence, l.lastHash)
 	if l.size > 0 && l.size+int64(len(line))+1 > l.maxBytes {
 		if err := l.rotate(); err != nil {
 			return 0, err
@@ -426,16 +429,45 @@ const recordHashMember = `,"recordHash":"`
 
 // seal encodes r as one line ending in its own hash.
 func seal(r Record) ([]byte, error) {
+	head, err := encodeUnchained(r)
+	if err != nil {
+		return nil, err
+	}
+	return chain(head, r.Sequence, r.PreviousHash), nil
+}
+
+// unchainedTail is how json.Marshal ends a Record whose chain members are unset: Sequence and
+// PreviousHash are its last members but RecordHash, which is omitted when empty.
+const unchainedTail = `,"sequence":0,"previousHash":""}`
+
+// encodeUnchained encodes r up to its chain members, which chain adds: the costly part of
+// sealing a record, done before the log's lock is taken.
+func encodeUnchained(r Record) ([]byte, error) {
+	r.Sequence, r.PreviousHash, r.RecordHash = 0, "", ""
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
-	body := b[:len(b)-1] // without the closing brace
-	hash := hashLine(body)
+	if !bytes.HasSuffix(b, []byte(unchainedTail)) {
+		return nil, fmt.Errorf("a record encodes as %q at its end, not %q", b[max(0, len(b)-len(unchainedTail)):], unchainedTail)
+	}
+	return b[:len(b)-len(unchainedTail)], nil
+}
+
+// chain completes head (from encodeUnchained) with the chain's members and the line's own
+// hash, exactly as json.Marshal would write them: a number and hex need no escaping.
+func chain(head []byte, sequence uint64, previousHash string) []byte {
 	// One allocation, with room for the newline write appends.
-	line := make([]byte, 0, len(body)+len(recordHashMember)+len(hash)+3)
-	line = append(append(append(line, body...), recordHashMember...), hash...)
-	return append(line, '"', '}'), nil
+	line := make([]byte, 0, len(head)+len(`,"sequence":,"previousHash":""`)+20+len(previousHash)+len(recordHashMember)+sha256.Size*2+3)
+	line = append(line, head...)
+	line = append(line, `,"sequence":`...)
+	line = strconv.AppendUint(line, sequence, 10)
+	line = append(line, `,"previousHash":"`...)
+	line = append(line, previousHash...)
+	line = append(line, '"')
+	hash := hashLine(line)
+	line = append(append(line, recordHashMember...), hash...)
+	return append(line, '"', '}')
 }
 
 // sealed reports whether line ends in the hash of what precedes it.

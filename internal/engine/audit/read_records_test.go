@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -170,5 +172,28 @@ func TestAFailedBackgroundFlushFailsTheNextAppend(t *testing.T) {
 	lines := readLines(t, filepath.Join(l.dir, CurrentFile))
 	if len(lines) != 2 {
 		t.Fatalf("%d lines, want 2: the read before the failure and the write after it (the refused one is not written)", len(lines))
+	}
+}
+
+// A line is encoded outside the log's lock and chained inside it; the result is byte for byte
+// what json.Marshal writes for the whole record, so readers and Verify see one encoding.
+func TestChainedLineIsTheRecordsJSONEncoding(t *testing.T) {
+	r := record(7)
+	r.RequestParameters["Nested"] = map[string]any{"b": []any{"x", 1.5}, "a": nil}
+	r.Sequence, r.PreviousHash = 1234567, hashLine([]byte("previous"))
+	want, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := seal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ok := bytes.CutSuffix(want, []byte("}"))
+	if !ok || !bytes.HasPrefix(line, body) || !sealed(line) {
+		t.Fatalf("sealed line\n%s\ndoes not start with json.Marshal's encoding\n%s", line, body)
+	}
+	if got := line[len(body):]; !bytes.HasPrefix(got, []byte(recordHashMember)) {
+		t.Fatalf("after the record comes %q, want its recordHash", got)
 	}
 }
