@@ -41,7 +41,7 @@ type readConn struct {
 	driver.Conn
 	stmts map[string]driver.Stmt
 	// results holds what this connection's reads answered while the database was at
-	// dataVersion (see readCache).
+	// dataVersion (see "The read cache" below).
 	results     map[string]any // Get: []byte; Scan: []Doc; Count: int
 	resultBytes int
 	dataVersion int64
@@ -92,15 +92,26 @@ func (c *readConn) keep(key string, answer any, size int) {
 	c.resultBytes += size + len(key)
 }
 
-// cacheKey names a read by its kind and arguments; NUL cannot occur in a collection name or
-// key that SQLite's TEXT would keep whole, so the parts cannot run together.
+// cacheKey names a read by its kind and arguments, each part prefixed by its length so that
+// no two reads share a name whatever bytes their keys hold.
 func cacheKey(kind string, parts ...string) string {
-	return kind + "\x00" + strings.Join(parts, "\x00")
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, p := range parts {
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(len(p)))
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // copyDocs copies docs' values into one allocation the caller owns; each value is capped so
 // an append to one cannot overwrite the next.
 func copyDocs(docs []Doc) []Doc {
+	if docs == nil {
+		return nil
+	}
 	n := 0
 	for _, d := range docs {
 		n += len(d.Value)
