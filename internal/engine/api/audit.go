@@ -21,8 +21,13 @@ import (
 // (Handler.AuditFailures), and until a record can be written again every call is refused with
 // ServiceUnavailableException, which the SDKs retry, before it runs, so no further change goes
 // unrecorded. Each refusal tries to record itself, and the first that succeeds reopens the API.
+//
+// A read-only call (readOnly) is recorded with AppendRead, which does not wait for the record's
+// fsync (see package audit for what a crash can lose); every other call, and every call while
+// the API refuses calls, with Append, which does.
 type Auditor interface {
 	Append(audit.Record) error
+	AppendRead(audit.Record) error
 }
 
 // auditCall collects, as a request is served, what its audit record says.
@@ -35,15 +40,12 @@ type auditCall struct {
 	response    any
 }
 
-// readOnly operations have no responseElements in CloudTrail; their answers (lists, above all)
-// can be large and hold nothing the request did not ask to see.
+// readOnly operations change nothing. They have no responseElements in CloudTrail: their
+// answers (lists, above all) can be large and hold nothing the request did not ask to see. The
+// extension API's reads (ListResources, GetResource, GetClock, ListPlanResources) are named the
+// same way.
 func readOnly(name string) bool {
-	for _, p := range []string{"List", "Get", "Describe"} {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(name, "List") || strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "Describe")
 }
 
 // claimedCredential reads the access key and region a SigV4 Authorization header claims, so a
@@ -90,7 +92,11 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, reqID string, star
 	if rec.errCode == "" {
 		record.ResponseElements = call.response
 	}
-	if err := h.auditor.Append(record); err != nil {
+	appendRecord := h.auditor.Append
+	if readOnly(call.eventName) && !h.auditDown.Load() {
+		appendRecord = h.auditor.AppendRead
+	}
+	if err := appendRecord(record); err != nil {
 		h.auditFailures.Add(1)
 		h.auditDown.Store(true)
 		h.log.LogAttrs(ctx, slog.LevelError, "audit record lost: the API refuses calls until the audit log can be written",

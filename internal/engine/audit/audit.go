@@ -16,6 +16,16 @@
 // before returning, and a rotation fsyncs the directory: a record Append acknowledged survives
 // a crash. A crash mid-write can leave a torn last line; Open refuses to append after it, so it
 // is never hidden, and Verify reports it.
+//
+// Reads are not made to wait. AppendRead (the API uses it for List, Get and Describe calls)
+// writes the line into the same chain but returns before its fsync: the record is made durable
+// by the next fsync a mutating call's Append runs, by a background flush at most
+// ReadFlushBound after it was written, or by Close. Waiting cost a read more than the read
+// itself, and what a read changes is nothing, so the trade is: a crash (of the machine; a
+// killed process loses nothing written) can lose at most the last ReadFlushBound's worth of
+// read records, never a record of a call that changed something. A failed background flush is
+// not hidden either: the next Append or AppendRead fails with it, and the API refuses calls until
+// a record can be written durably again.
 package audit
 
 import (
@@ -31,8 +41,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/layout"
 )
@@ -48,6 +60,10 @@ const DefaultMaxBytes = 64 << 20
 
 // EventSource is AWS Backup's CloudTrail event source.
 const EventSource = "backup.amazonaws.com"
+
+// ReadFlushBound is how long a record appended by AppendRead may wait for its fsync when no
+// mutating call's fsync comes first.
+const ReadFlushBound = 20 * time.Millisecond
 
 // Redacted replaces a secret's value, as CloudTrail writes it.
 const Redacted = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -110,10 +126,18 @@ type Log struct {
 	// failedThrough were written but may not be durable, and their Appends fail with it.
 	failedThrough uint64
 	failure       error
+	// flushArmed is set while flushTimer is due to sync records AppendRead wrote; flushFailure is
+	// the failure of such a background flush, which the next append reports.
+	flushArmed   bool
+	flushTimer   *time.Timer
+	flushBound   time.Duration
+	flushFailure error
 
 	syncMu sync.Mutex // held by the one fsync running
 	// beforeSync, when set (by tests), runs before each fsync, before it reads how far to sync.
 	beforeSync func()
+	// sync makes f's writes durable: (*os.File).Sync, which tests replace to watch or fail it.
+	sync func(f *os.File) error
 }
 
 // Path returns the audit directory of a data dir.
@@ -132,7 +156,7 @@ func Open(dir string, maxBytes int64) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{dir: dir, maxBytes: maxBytes}
+	l := &Log{dir: dir, maxBytes: maxBytes, flushBound: ReadFlushBound, sync: (*os.File).Sync}
 	// The chain continues from the newest record: the current file's last line, or, when it is
 	// empty, the last rotated file's.
 	for i := len(files) - 1; i >= 0; i-- {
@@ -173,6 +197,26 @@ func (l *Log) openCurrent() error {
 // Append redacts r's request parameters and response elements, chains it and writes it durably.
 // It fills r's EventSource, EventVersion, Sequence and PreviousHash.
 func (l *Log) Append(r Record) error {
+	seq, err := l.write(r, false)
+	if err != nil {
+		return err
+	}
+	if err := l.waitDurable(seq); err != nil {
+		return fmt.Errorf("sync audit record %s: %w", r.RequestID, err)
+	}
+	return nil
+}
+
+// AppendRead is Append for a call that changed nothing: it returns once the record is written,
+// and the record is made durable within ReadFlushBound (see the package doc).
+func (l *Log) AppendRead(r Record) error {
+	_, err := l.write(r, true)
+	return err
+}
+
+// write redacts, chains and writes r, and returns its sequence; lazy arms the background flush
+// that syncs it.
+func (l *Log) write(r Record, lazy bool) (uint64, error) {
 	r.EventSource, r.EventVersion = EventSource, "1.08"
 	if r.UserIdentity.Type == "" {
 		r.UserIdentity.Type = "IAMUser"
@@ -183,35 +227,56 @@ func (l *Log) Append(r Record) error {
 	r.ResponseElements = redact(r.ResponseElements)
 	r.ErrorMessage = scrub(r.ErrorMessage)
 	r.Resources = resourcesOf(r.RequestParameters, r.ResponseElements)
-	l.mu.Lock()
-	if l.f == nil {
-		l.mu.Unlock()
-		return errors.New("the audit log is closed")
-	}
-	r.Sequence, r.PreviousHash, r.RecordHash = l.sequence+1, l.lastHash, ""
-	line, err := seal(r)
+	// Encoded before taking the lock: only the chain's members wait for it.
+	head, err := encodeUnchained(r)
 	if err != nil {
-		l.mu.Unlock()
-		return fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
+		return 0, fmt.Errorf("encode audit record %s: %w", r.RequestID, err)
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, errors.New("the audit log is closed")
+	}
+	if err := l.flushFailure; err != nil {
+		// Reported once: this call fails (and the API refuses calls) until an append succeeds.
+		l.flushFailure = nil
+		return 0, fmt.Errorf("the background sync of earlier read records failed: %w", err)
+	}
+	r.Sequence = l.sequence + 1
+	line := chain(head, r.Sequence, l.lastHash)
 	if l.size > 0 && l.size+int64(len(line))+1 > l.maxBytes {
 		if err := l.rotate(); err != nil {
-			l.mu.Unlock()
-			return err
+			return 0, err
 		}
 	}
 	n, err := l.f.Write(append(line, '\n'))
 	l.size += int64(n)
 	if err != nil {
-		l.mu.Unlock()
-		return fmt.Errorf("write audit record %s: %w", r.RequestID, err)
+		return 0, fmt.Errorf("write audit record %s: %w", r.RequestID, err)
 	}
 	l.sequence, l.lastHash = r.Sequence, hashLine(line)
-	l.mu.Unlock()
-	if err := l.waitDurable(r.Sequence); err != nil {
-		return fmt.Errorf("sync audit record %s: %w", r.RequestID, err)
+	if lazy && !l.flushArmed {
+		l.flushArmed = true
+		if l.flushTimer == nil {
+			l.flushTimer = time.AfterFunc(l.flushBound, l.flush)
+		} else {
+			l.flushTimer.Reset(l.flushBound)
+		}
 	}
-	return nil
+	return r.Sequence, nil
+}
+
+// flush syncs what AppendRead wrote, unless a group fsync or Close has already.
+func (l *Log) flush() {
+	l.mu.Lock()
+	l.flushArmed = false
+	upTo := l.sequence
+	l.mu.Unlock()
+	if err := l.waitDurable(upTo); err != nil {
+		l.mu.Lock()
+		l.flushFailure = err
+		l.mu.Unlock()
+	}
 }
 
 // waitDurable returns once the record seq is durable: synced by an fsync already done, by one
@@ -235,7 +300,7 @@ func (l *Log) waitDurable(seq uint64) error {
 	if f == nil {
 		return errors.New("the audit log was closed before the record was synced")
 	}
-	err := f.Sync()
+	err := l.sync(f)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if errors.Is(err, os.ErrClosed) && l.f != f {
@@ -264,7 +329,7 @@ func (l *Log) durable(seq uint64) error {
 // syncForClose makes every written record durable before the file is closed, for the Appends
 // still waiting on it. The caller holds mu.
 func (l *Log) syncForClose() error {
-	if err := l.f.Sync(); err != nil {
+	if err := l.sync(l.f); err != nil {
 		l.failedThrough, l.failure = l.sequence, err
 		return fmt.Errorf("sync the audit log: %w", err)
 	}
@@ -307,6 +372,9 @@ func (l *Log) Close() error {
 	defer l.mu.Unlock()
 	if l.f == nil {
 		return nil
+	}
+	if l.flushTimer != nil {
+		l.flushTimer.Stop() // the sync below covers what it would have
 	}
 	serr := l.syncForClose()
 	err := l.f.Close()
@@ -361,12 +429,45 @@ const recordHashMember = `,"recordHash":"`
 
 // seal encodes r as one line ending in its own hash.
 func seal(r Record) ([]byte, error) {
+	head, err := encodeUnchained(r)
+	if err != nil {
+		return nil, err
+	}
+	return chain(head, r.Sequence, r.PreviousHash), nil
+}
+
+// unchainedTail is how json.Marshal ends a Record whose chain members are unset: Sequence and
+// PreviousHash are its last members but RecordHash, which is omitted when empty.
+const unchainedTail = `,"sequence":0,"previousHash":""}`
+
+// encodeUnchained encodes r up to its chain members, which chain adds: the costly part of
+// sealing a record, done before the log's lock is taken.
+func encodeUnchained(r Record) ([]byte, error) {
+	r.Sequence, r.PreviousHash, r.RecordHash = 0, "", ""
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
-	body := b[:len(b)-1] // without the closing brace
-	return fmt.Appendf(nil, "%s%s%s\"}", body, recordHashMember, hashLine(body)), nil
+	if !bytes.HasSuffix(b, []byte(unchainedTail)) {
+		return nil, fmt.Errorf("a record encodes as %q at its end, not %q", b[max(0, len(b)-len(unchainedTail)):], unchainedTail)
+	}
+	return b[:len(b)-len(unchainedTail)], nil
+}
+
+// chain completes head (from encodeUnchained) with the chain's members and the line's own
+// hash, exactly as json.Marshal would write them: a number and hex need no escaping.
+func chain(head []byte, sequence uint64, previousHash string) []byte {
+	// One allocation, with room for the newline write appends.
+	line := make([]byte, 0, len(head)+len(`,"sequence":,"previousHash":""`)+20+len(previousHash)+len(recordHashMember)+sha256.Size*2+3)
+	line = append(line, head...)
+	line = append(line, `,"sequence":`...)
+	line = strconv.AppendUint(line, sequence, 10)
+	line = append(line, `,"previousHash":"`...)
+	line = append(line, previousHash...)
+	line = append(line, '"')
+	hash := hashLine(line)
+	line = append(append(line, recordHashMember...), hash...)
+	return append(line, '"', '}')
 }
 
 // sealed reports whether line ends in the hash of what precedes it.

@@ -281,3 +281,18 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppendRead measures one read's append, which returns before its fsync.
+func BenchmarkAppendRead(b *testing.B) {
+	l, err := Open(b.TempDir(), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	r := record(2)
+	for b.Loop() {
+		if err := l.AppendRead(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

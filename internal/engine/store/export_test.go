@@ -14,6 +14,9 @@ var ScanQuery = scanQuery
 // SQLiteDB returns the store's connection pool, for tests that inspect the database.
 func SQLiteDB(s *SQLite) *sql.DB { return s.db }
 
+// SQLiteReadDB returns the store's read pool, the connections View runs on.
+func SQLiteReadDB(s *SQLite) *sql.DB { return s.reads }
+
 // OpenSQLiteBusyTimeout is OpenSQLite with a short busy timeout, for the retry test.
 var OpenSQLiteBusyTimeout = openSQLite
 

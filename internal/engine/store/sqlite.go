@@ -71,8 +71,8 @@ var migrations = []string{
 //     transaction takes the write lock only at its first write; two processes that both read
 //     first and then try to upgrade can deadlock, and SQLite resolves that by failing one of
 //     them with SQLITE_BUSY without waiting. Taking the write lock up front makes Updates queue
-//     instead. View uses a deferred, read-only transaction, which in WAL mode takes no lock
-//     that could hold up a writer.
+//     instead. View uses a deferred transaction on a query_only connection of its own pool
+//     (sqlite_read.go), which in WAL mode takes no lock that could hold up a writer.
 //   - Inside one process, Updates queue on a semaphore before they touch SQLite, so they take
 //     turns directly rather than through the busy handler's sleep-and-poll, which is both slower
 //     and unfair. Only contention between processes is left to the busy handler.
@@ -83,7 +83,9 @@ var migrations = []string{
 // another process write over a transaction in progress. Copy a live database with SQLite's
 // backup API or VACUUM INTO, never by copying the file.
 type SQLite struct {
-	db     *sql.DB
+	db *sql.DB
+	// reads is the pool View runs on: query_only connections of their own (sqlite_read.go).
+	reads  *sql.DB
 	path   string
 	writer chan struct{} // one-slot semaphore held by the running Update in this process
 	closed atomic.Bool
@@ -121,8 +123,9 @@ func openSQLite(ctx context.Context, path string, busy time.Duration) (*SQLite, 
 		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
 	}
 	db := sql.OpenDB(connector)
-	// Every connection is a file descriptor plus a page cache; Views run concurrently but there
-	// is no point in more of them than CPUs, and at most one connection writes at a time.
+	// Every connection is a file descriptor plus a page cache. This pool serves Update, which
+	// runs one at a time, the statements it prepares in the background, and maintenance; Views
+	// have a pool of their own (below).
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
@@ -136,6 +139,17 @@ func openSQLite(ctx context.Context, path string, busy time.Duration) (*SQLite, 
 		_ = db.Close()
 		return nil, err
 	}
+	// The read pool opens once the schema is there: its connections may not write, not even
+	// to migrate. Views run concurrently, one per connection, and there is no point in more
+	// of them than CPUs.
+	readsConnector, err := sqlite.NewConnector(sqliteDSN(abs, busy) + "&_pragma=query_only(1)")
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", abs, err)
+	}
+	s.reads = sql.OpenDB(readConnector{inner: readsConnector})
+	s.reads.SetMaxOpenConns(n)
+	s.reads.SetMaxIdleConns(n)
 	return s, nil
 }
 
@@ -245,7 +259,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		return err
 	}
 
-	tx, err := s.begin(ctx, false)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate %s: %w", s.path, err)
 	}
@@ -310,17 +324,13 @@ func (s *SQLite) schemaVersion(ctx context.Context, q querier) (int, error) {
 	return version, nil
 }
 
-// begin starts a transaction: BEGIN IMMEDIATE for writes (the DSN's _txlock), plain deferred
-// BEGIN for reads. SQLITE_BUSY that survives the busy timeout is retried a few times with
-// jittered backoff, so a burst of contention does not fail an API call outright.
-func (s *SQLite) begin(ctx context.Context, readOnly bool) (*sql.Tx, error) {
-	var opts *sql.TxOptions
-	if readOnly {
-		opts = &sql.TxOptions{ReadOnly: true}
-	}
+// begin starts a write transaction: BEGIN IMMEDIATE (the DSN's _txlock). SQLITE_BUSY that
+// survives the busy timeout is retried a few times with jittered backoff, so a burst of
+// contention does not fail an API call outright.
+func (s *SQLite) begin(ctx context.Context) (*sql.Tx, error) {
 	backoff := 20 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		tx, err := s.db.BeginTx(ctx, opts)
+		tx, err := s.db.BeginTx(ctx, nil)
 		switch {
 		case err == nil:
 			return tx, nil
@@ -357,28 +367,6 @@ func isBusy(err error) bool {
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// View runs fn in a read-only transaction. The snapshot is taken at fn's first read, and stays
-// fixed until fn returns even if other connections or processes commit meanwhile. Do not start
-// another transaction from inside fn: each holds a pooled connection until it ends.
-func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	tx, err := s.begin(ctx, true)
-	if errors.Is(err, ErrClosed) {
-		return ErrClosed
-	}
-	if err != nil {
-		return fmt.Errorf("store: view: %w", err)
-	}
-	t := &sqliteTx{ctx: ctx, tx: tx, s: s}
-	defer func() {
-		t.done = true
-		_ = tx.Rollback() // nothing to keep; also ends the read snapshot
-	}()
-	return fn(t)
-}
-
 // Update runs fn in a BEGIN IMMEDIATE transaction and commits it if fn returns nil. If fn
 // returns an error, panics, or the context ends before the commit, everything is rolled back;
 // a panic continues after the rollback. Do not call Update from inside fn: Updates in one
@@ -397,14 +385,14 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 		return ErrClosed
 	}
 
-	tx, err := s.begin(ctx, false)
+	tx, err := s.begin(ctx)
 	if errors.Is(err, ErrClosed) {
 		return ErrClosed
 	}
 	if err != nil {
 		return fmt.Errorf("store: update: %w", err)
 	}
-	t := &sqliteTx{ctx: ctx, tx: tx, s: s, writable: true}
+	t := &sqliteTx{ctx: ctx, tx: tx, s: s}
 	defer func() {
 		t.done = true
 		_ = tx.Rollback() // no-op (sql.ErrTxDone) after a successful Commit
@@ -515,20 +503,23 @@ func (s *SQLite) Close() error {
 		}
 		return true
 	})
-	if err := s.db.Close(); err != nil {
+	// The readers first, so that the last connection to close, which checkpoints the WAL into
+	// the main file, is a writer's.
+	rerr := s.reads.Close()
+	if err := errors.Join(rerr, s.db.Close()); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}
 	return nil
 }
 
-// sqliteTx is a Tx over one database/sql transaction. It runs every statement with the
-// context given to View or Update, so cancelling that context interrupts a long scan.
+// sqliteTx is an Update's Tx, over one database/sql transaction. It runs every statement with
+// the context given to Update, so cancelling that context interrupts a long scan. (A View's Tx
+// is readTx.)
 type sqliteTx struct {
-	ctx      context.Context
-	tx       *sql.Tx
-	s        *SQLite
-	writable bool
-	done     bool
+	ctx  context.Context
+	tx   *sql.Tx
+	s    *SQLite
+	done bool
 }
 
 // prepared returns query's statement bound to this transaction: the store's shared statement
@@ -579,9 +570,6 @@ func (t *sqliteTx) checkWrite() error {
 	if t.done {
 		return errTxDone
 	}
-	if !t.writable {
-		return ErrReadOnly
-	}
 	return nil
 }
 
@@ -592,7 +580,7 @@ func (t *sqliteTx) Get(collection, key string) ([]byte, error) {
 	// Scanning into a *[]byte makes database/sql copy the value out of SQLite's buffer, so the
 	// caller may keep (and modify) the slice after the transaction ends.
 	var doc []byte
-	st, err := t.prepared(`SELECT doc FROM docs WHERE collection = ? AND key = ?`)
+	st, err := t.prepared(getQuery)
 	if err != nil {
 		return nil, fmt.Errorf("store: get %s/%q: %w", collection, key, err)
 	}

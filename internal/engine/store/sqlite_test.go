@@ -132,6 +132,25 @@ func TestSQLiteRecordsMigrationVersionAndPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
 		}
 	}
+
+	// The read pool's connections have the same settings, and cannot write.
+	rconn, err := store.SQLiteReadDB(s).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rconn.Close()
+	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "30000", "cache_size": "-8192", "query_only": "1"} {
+		var got string
+		if err := rconn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("read pool: PRAGMA %s = %q, want %q", pragma, got, want)
+		}
+	}
+	if _, err := rconn.ExecContext(ctx, `INSERT INTO docs (collection, key, doc) VALUES ('c', 'k', x'00')`); err == nil {
+		t.Error("a read pool connection wrote a document")
+	}
 }
 
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
@@ -752,4 +771,66 @@ func TestSQLiteFreshQueriesWithEveryConnectionHeld(t *testing.T) {
 			t.Fatalf("a transaction's first use of a query: %v", err)
 		}
 	}
+}
+
+// Views answer repeated reads from what their connection read before, but never after a
+// commit changed the database: not one of this store's, nor one by another store on the same
+// file (as another process would). And the caller may change what it gets without changing
+// what the next View reads.
+func TestSQLiteViewsNeverServeWhatACommitChanged(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "engine.db")
+	s := openSQLite(t, path)
+	other := openSQLite(t, path)
+	put := func(st *store.SQLite, value string) {
+		t.Helper()
+		if err := st.Update(ctx, func(tx store.Tx) error { return tx.Put("c", "p/1", []byte(value)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every pooled connection reads several times over, so each has an answer to keep.
+	readAll := func(want string, wantCount int, wantFirst string) {
+		t.Helper()
+		for range 3 * max(4, runtime.GOMAXPROCS(0)) {
+			err := s.View(ctx, func(tx store.Tx) error {
+				got, err := tx.Get("c", "p/1")
+				if want == "" {
+					if !errors.Is(err, store.ErrNotFound) {
+						return fmt.Errorf("Get = %q, %v; want ErrNotFound", got, err)
+					}
+				} else if err != nil || string(got) != want {
+					return fmt.Errorf("Get = %q, %v; want %q", got, err, want)
+				}
+				docs, err := tx.Scan("c", "p/", "", 0)
+				if err != nil || len(docs) != wantCount || wantCount > 0 && string(docs[0].Value) != wantFirst {
+					return fmt.Errorf("Scan = %d documents %v, %v; want %d, the first %q", len(docs), docs, err, wantCount, wantFirst)
+				}
+				n, err := store.Count(tx, "c", "p/")
+				if err != nil || n != wantCount {
+					return fmt.Errorf("Count = %d, %v; want %d", n, err, wantCount)
+				}
+				if len(got) > 0 {
+					got[0] = 'X' // the caller's own copy
+				}
+				if len(docs) > 0 {
+					docs[0].Value[0] = 'X'
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	readAll("", 0, "")
+	put(s, "one")
+	readAll("one", 1, "one")
+	put(other, "two")
+	readAll("two", 1, "two")
+	if err := other.Update(ctx, func(tx store.Tx) error {
+		return errors.Join(tx.Delete("c", "p/1"), tx.Put("c", "p/2", []byte("three")))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	readAll("", 1, "three")
 }
