@@ -128,6 +128,11 @@ func processCPU(tb testing.TB) time.Duration {
 // name to plain JSON value.
 func stateJSON(tb testing.TB, v tftypes.Value) []byte {
 	tb.Helper()
+	as := func(v tftypes.Value, dst any) {
+		if err := v.As(dst); err != nil {
+			tb.Fatalf("state value %s: %v", v, err)
+		}
+	}
 	var toJSON func(v tftypes.Value) any
 	toJSON = func(v tftypes.Value) any {
 		if v.IsNull() {
@@ -136,20 +141,20 @@ func stateJSON(tb testing.TB, v tftypes.Value) []byte {
 		switch {
 		case v.Type().Is(tftypes.String):
 			var s string
-			_ = v.As(&s)
+			as(v, &s)
 			return s
 		case v.Type().Is(tftypes.Bool):
 			var x bool
-			_ = v.As(&x)
+			as(v, &x)
 			return x
 		case v.Type().Is(tftypes.Number):
 			n := new(big.Float)
-			_ = v.As(&n)
+			as(v, &n)
 			f, _ := n.Float64()
 			return f
 		case v.Type().Is(tftypes.Map{}), v.Type().Is(tftypes.Object{}):
 			var m map[string]tftypes.Value
-			_ = v.As(&m)
+			as(v, &m)
 			out := map[string]any{}
 			for k, e := range m {
 				out[k] = toJSON(e)
@@ -157,7 +162,7 @@ func stateJSON(tb testing.TB, v tftypes.Value) []byte {
 			return out
 		case v.Type().Is(tftypes.List{}), v.Type().Is(tftypes.Set{}):
 			var l []tftypes.Value
-			_ = v.As(&l)
+			as(v, &l)
 			out := []any{}
 			for _, e := range l {
 				out = append(out, toJSON(e))
