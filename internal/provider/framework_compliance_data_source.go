@@ -62,7 +62,7 @@ func (d *frameworkComplianceDataSource) Schema(_ context.Context, _ datasource.S
 			"framework_name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Name of the framework.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(frameworkNamePattern, "must be a framework name that "+frameworkNameRule)},
+				Validators:          []validator.String{stringvalidator.RegexMatches(frameworkNamePattern(), "must be a framework name that "+frameworkNameRule)},
 			},
 			"framework_arn":     str("ARN of the framework."),
 			"compliance_status": str("`COMPLIANT` when every result is, else `NON_COMPLIANT`."),

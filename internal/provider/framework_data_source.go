@@ -49,7 +49,7 @@ func (d *frameworkDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Name of the framework.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(frameworkNamePattern, "must be a framework name that "+frameworkNameRule)},
+				Validators:          []validator.String{stringvalidator.RegexMatches(frameworkNamePattern(), "must be a framework name that "+frameworkNameRule)},
 			},
 			"arn":         str("ARN of the framework."),
 			"description": str("Description of the framework."),

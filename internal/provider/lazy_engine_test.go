@@ -20,7 +20,7 @@ import (
 )
 
 // nullObject is a value of the object type t with every attribute null but those in set.
-func nullObject(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
+func nullObject(t testing.TB, typ tftypes.Type, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	t.Helper()
 	obj, ok := typ.(tftypes.Object)
 	if !ok {
@@ -40,7 +40,7 @@ func nullObject(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) *t
 	return &dv
 }
 
-func failOnErrors(t *testing.T, what string, diags []*tfprotov6.Diagnostic) {
+func failOnErrors(t testing.TB, what string, diags []*tfprotov6.Diagnostic) {
 	t.Helper()
 	for _, d := range diags {
 		if d.Severity == tfprotov6.DiagnosticSeverityError {

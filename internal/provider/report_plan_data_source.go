@@ -52,7 +52,7 @@ func (d *reportPlanDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Name of the report plan.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(reportPlanNamePattern, "must be a report plan name that "+reportPlanNameRule)},
+				Validators:          []validator.String{stringvalidator.RegexMatches(reportPlanNamePattern(), "must be a report plan name that "+reportPlanNameRule)},
 			},
 			"arn":               str("ARN of the report plan."),
 			"description":       str("Description of the report plan."),

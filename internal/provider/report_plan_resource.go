@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,8 +39,8 @@ const reportPlanTimeout = 3 * time.Minute
 
 // reportPlanNamePattern is the model's ReportPlanName rule ("must be between 1 and 256
 // characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and
-// underscores (_)").
-var reportPlanNamePattern = regexp.MustCompile(`^[a-zA-Z][_a-zA-Z0-9]{0,255}$`)
+// underscores (_)"). Compiled on first use, as frameworkNamePattern.
+var reportPlanNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z][_a-zA-Z0-9]{0,255}$`) })
 
 const reportPlanNameRule = "is 1 to 256 letters, digits and underscores, starting with a letter"
 
@@ -111,7 +112,7 @@ func (r *reportPlanResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Name of the report plan: " + reportPlanNameRule + ". Changing it replaces the report plan.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(reportPlanNamePattern, "must be a report plan name that "+reportPlanNameRule)},
+				Validators:          []validator.String{stringvalidator.RegexMatches(reportPlanNamePattern(), "must be a report plan name that "+reportPlanNameRule)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
@@ -385,7 +386,7 @@ func (r *reportPlanResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *reportPlanResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !reportPlanNamePattern.MatchString(req.ID) {
+	if !reportPlanNamePattern().MatchString(req.ID) {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("The import ID of a report plan is its name, which %s; got %q.", reportPlanNameRule, req.ID))
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -26,8 +27,11 @@ var (
 	_ action.ActionWithValidateConfig = (*startCopyJobAction)(nil)
 )
 
-// vaultARNPattern is a backup vault ARN, in any region and account.
-var vaultARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:` + names.VaultNameExpr + `$`)
+// vaultARNPattern is a backup vault ARN, in any region and account. Compiled on first use, as
+// frameworkNamePattern.
+var vaultARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:` + names.VaultNameExpr + `$`)
+})
 
 // NewStartCopyJobAction returns the backup_start_copy_job action.
 func NewStartCopyJobAction() action.Action { return &startCopyJobAction{} }
@@ -60,7 +64,7 @@ func (a *startCopyJobAction) Schema(_ context.Context, _ action.SchemaRequest, r
 			Required: true,
 			MarkdownDescription: "ARN of the vault to copy into: another vault, another region's, or another account's " +
 				"(whose access policy must allow `backup:CopyIntoBackupVault` to this account).",
-			Validators: []validator.String{stringvalidator.RegexMatches(vaultARNPattern,
+			Validators: []validator.String{stringvalidator.RegexMatches(vaultARNPattern(),
 				"must be a backup vault ARN such as arn:aws:backup:eu-west-1:123456789012:backup-vault:dr-vault (a backup_vault's arn)")},
 		},
 		"iam_role_arn": schema.StringAttribute{Optional: true, MarkdownDescription: "IAM role the copy runs as; defaults to the account's `service-role/AWSBackupDefaultServiceRole`."},

@@ -74,7 +74,16 @@ func planTagsAll(ctx context.Context, c *clients, req resource.ModifyPlanRequest
 			fmt.Sprintf("With the provider's default_tags this resource would have %d tags; a resource can have at most %d. "+
 				"Remove %d from tags or default_tags.", len(all), rules.MaxTags, len(all)-rules.MaxTags))
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), mapToTF(all))...)
+	want := mapToTF(all)
+	// In a plan that changes nothing, tags_all is already the prior state's, which is want.
+	// SetAttribute rebuilds the whole planned object, a large share of a no-change plan's cost
+	// per resource, so it is only called when the value differs.
+	var planned types.Map
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("tags_all"), &planned)...)
+	if resp.Diagnostics.HasError() || planned.Equal(want) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), want)...)
 }
 
 // tagsFromRemote splits a resource's tags as read from the API into the tags attribute and

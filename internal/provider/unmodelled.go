@@ -119,8 +119,22 @@ func (r *answerRecorder) unmodelled(ops ...string) []string {
 	return out
 }
 
-// knownMembers expands modelAnswers[op] to every path that is a member or leads to one.
+// knownMembersByOp caches knownMembers' answers: every Read of every resource asks for one.
+var knownMembersByOp sync.Map // op -> map[string]bool, read-only once stored
+
+// knownMembers expands modelAnswers[op] to every path that is a member or leads to one. The map
+// it returns is shared: callers only read it.
 func knownMembers(op string) map[string]bool {
+	if known, ok := knownMembersByOp.Load(op); ok {
+		return known.(map[string]bool)
+	}
+	known := expandMembers(op)
+	stored, _ := knownMembersByOp.LoadOrStore(op, known)
+	return stored.(map[string]bool)
+}
+
+// expandMembers is knownMembers without the cache.
+func expandMembers(op string) map[string]bool {
 	known := map[string]bool{}
 	members := modelAnswers[op]
 	if op == opGetResource {

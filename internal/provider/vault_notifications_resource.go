@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
@@ -21,8 +22,10 @@ import (
 )
 
 // snsTopicARNPattern is an SNS topic ARN (topic names: letters, digits, - and _, with .fifo for
-// FIFO topics).
-var snsTopicARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+// FIFO topics). Compiled on first use, as frameworkNamePattern.
+var snsTopicARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+})
 
 var (
 	_ resource.ResourceWithConfigure   = (*vaultNotificationsResource)(nil)
@@ -86,7 +89,7 @@ func (r *vaultNotificationsResource) Schema(_ context.Context, _ resource.Schema
 				"sns_topic_arn": schema.StringAttribute{
 					Required:            true,
 					MarkdownDescription: "ARN of the SNS topic the vault's events go to, such as `arn:aws:sns:us-east-1:123456789012:backup-events`.",
-					Validators: []validator.String{stringvalidator.RegexMatches(snsTopicARNPattern,
+					Validators: []validator.String{stringvalidator.RegexMatches(snsTopicARNPattern(),
 						"must be an SNS topic ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC_NAME")},
 				},
 				"backup_vault_events": schema.ListAttribute{
