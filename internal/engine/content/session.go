@@ -105,6 +105,10 @@ func (s *Session) Err() error {
 
 func (s *Session) fail(err error) { s.cancel(err) }
 
+// Workers is how many goroutines compress and encrypt the session's chunks (WithWorkers); a
+// connector sizes the stages that feed them from it.
+func (s *Session) Workers() int { return s.r.opt.workers }
+
 // StoredBytes is what the session has added to the repository so far (sealed chunk bytes).
 func (s *Session) StoredBytes() int64 { return s.storedBytes.Load() }
 

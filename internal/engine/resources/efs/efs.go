@@ -16,7 +16,6 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,10 +71,12 @@ type extent struct{ off, len int64 }
 const maxReadAttempts = 3
 
 // Test hooks: testHookOpen is called before a file's content is opened, testHookRead after it
-// was read and before it is checked for changes.
+// was read and before it is checked for changes, and testHookReader may wrap the reader of a
+// file's content (to fail a read midway).
 var (
-	testHookOpen func(path string)
-	testHookRead func(path string, attempt int)
+	testHookOpen   func(path string)
+	testHookRead   func(path string, attempt int)
+	testHookReader func(path string, r io.Reader) io.Reader
 )
 
 // item is one entry on its way from the walk to the node list.
@@ -187,7 +188,9 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(c
 	b.ctx = ctx
 	b.items = make(chan *item, 4096)
 	b.jobs = make(chan *item, 256)
-	workers := max(4, 2*runtime.GOMAXPROCS(0))
+	// Two readers per sealing worker: while one waits on the disk or hands chunks over, the
+	// other reads, and small files (stored on the reader's goroutine) keep every core busy.
+	workers := 2 * b.sess.Workers()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -635,7 +638,11 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]chunk.Ref, st
 	} else {
 		// Read the size lstat reported and no more: that saves the read that would find the end.
 		// A file that grew or shrank meanwhile is caught by the fstat check that follows.
-		refs, err = b.sess.WriteData(b.ctx, io.LimitReader(f, st.size), st.size, progress)
+		var r io.Reader = io.LimitReader(f, st.size)
+		if testHookReader != nil {
+			r = testHookReader(path, r)
+		}
+		refs, err = b.sess.WriteData(b.ctx, r, st.size, progress)
 		if err != nil {
 			return nil, statInfo{}, err
 		}
