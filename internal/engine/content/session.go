@@ -119,7 +119,7 @@ var (
 	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
 )
 
-type scratch struct{ z, sealed []byte }
+type scratch struct{ z []byte }
 
 func (s *Session) worker() {
 	defer s.workers.Done()
@@ -161,15 +161,37 @@ func (s *Session) store(buf []byte) (chunk.ID, error) {
 		pt = z
 	}
 	sc.z = z[:0]
-	sc.sealed = s.r.keys.Seal(sc.sealed[:0], pt, id[:])
-	if err := s.addToPack(id, sc.sealed, len(content)); err != nil {
+	// Sealed into a buffer of the pack pipe's pool: a large chunk is handed to the pack as it
+	// is, not copied into the pack's staging buffer (see packWriter.addOwned).
+	sealed := stageBufs.Get().(*[]byte)
+	*sealed = s.r.keys.Seal((*sealed)[:0], pt, id[:])
+	if err := s.addToPackOwned(id, sealed, len(content)); err != nil {
 		return id, err
 	}
 	s.newChunks.Add(1)
 	return id, nil
 }
 
+// addToPack appends a copy of sealed to the pack being filled.
 func (s *Session) addToPack(id chunk.ID, sealed []byte, raw int) error {
+	return s.appendToPack(len(sealed), func(p *packWriter) error { return p.add(id, sealed, raw) })
+}
+
+// addToPackOwned appends sealed, a buffer from stageBufs, to the pack being filled; it takes
+// the buffer over whatever it returns.
+func (s *Session) addToPackOwned(id chunk.ID, sealed *[]byte, raw int) error {
+	taken := false
+	err := s.appendToPack(len(*sealed), func(p *packWriter) error {
+		taken = true
+		return p.addOwned(id, sealed, raw)
+	})
+	if !taken {
+		stageBufs.Put(sealed)
+	}
+	return err
+}
+
+func (s *Session) appendToPack(n int, add func(*packWriter) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.finished {
@@ -182,11 +204,11 @@ func (s *Session) addToPack(id chunk.ID, sealed []byte, raw int) error {
 		}
 		s.cur = p
 	}
-	if err := s.cur.add(id, sealed, raw); err != nil {
+	if err := add(s.cur); err != nil {
 		s.fail(err)
 		return err
 	}
-	s.storedBytes.Add(int64(len(sealed)))
+	s.storedBytes.Add(int64(n))
 	if s.cur.size >= packTargetSize {
 		p := s.cur
 		s.cur = nil
