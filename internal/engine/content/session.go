@@ -24,6 +24,11 @@ import (
 //
 // WriteData, NewStreamWriter and friends are safe for concurrent use; Commit and Abort are not
 // concurrent with them.
+//
+// The work is bounded at each step: a writer cutting a large input hands each chunk to a worker
+// (up to 16 in flight per input, 3 per worker plus 2 over all inputs, each waiting for a free
+// slot), the workers append sealed chunks to the one pack being filled, which streams to the
+// store through a pipe of 4 buffers, and at most 3 packs are being stored at once.
 type Session struct {
 	r      *Repository
 	ctx    context.Context

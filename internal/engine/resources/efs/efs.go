@@ -7,6 +7,22 @@
 // Incremental backups read the parent snapshot's node list in the same order alongside the walk
 // (a merge join), so neither list is ever held in memory, and reuse a file's chunks without
 // reading it when its size, mtime, ctime and inode are unchanged.
+//
+// The stages overlap, and each waits on the next when that one falls behind, so memory stays
+// bounded however large the tree:
+//   - the walk (one goroutine) queues entries in walk order for the node-list writer (up to
+//     4096) and files to read for the readers (up to 256);
+//   - readers, two per sealing worker of the session, each read one file at a time and cut it
+//     into chunks; a file of one chunk (most small files) is stored on the reader's goroutine,
+//     the chunks of a larger one go to the session's workers (content.Session bounds how many
+//     are in flight);
+//   - the session's workers hash, compress, encrypt and pack the chunks (see content.Session);
+//   - the node-list writer (the caller's goroutine) waits for each file in walk order, so the
+//     snapshot is the same whatever the number of goroutines and the order they finish in.
+//
+// The first error that fails the backup (the store, the node list, a cancelled context) cancels
+// every stage; a file that cannot be read is left out with a warning and makes the result
+// partial.
 package efs
 
 import (
