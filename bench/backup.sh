@@ -13,6 +13,10 @@
 #
 # Datasets are generated once under .bench/backup/data (BENCH_BACKUP_MIB, BENCH_TREE_FILES,
 # BENCH_RSS_FILES change their sizes; BENCH_RSS_FILES=0 skips the 1M-file run).
+#
+# The machine may be shared: the report gives the cores each side used and the load average, and
+# `backupbench -cpu-timeline 250ms backup ...` shows, interval by interval, whether the engine kept
+# the cores busy or waited while cores were idle.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work="${BENCH_DIR:-$root/.bench}/backup"
@@ -85,9 +89,11 @@ tar -cf - -C "$data" mixed tree >/dev/null
 # interleaved (engine, tar | zstd, restic, then again), and the median counts; the spread
 # (slowest - fastest, as a share of the median) says how much the figure can be trusted.
 rounds=${BENCH_BACKUP_ROUNDS:-3}
-ours_walls=() ours_cpus=() tz_walls=() tz_cpus=() restic_walls=() restic_cpus=()
+ours_walls=() ours_cpus=() tz_walls=() tz_cpus=() restic_walls=() restic_cpus=() loads=()
 for round in $(seq "$rounds"); do
   rm -rf "$runs/ours-repo" "$runs/mixed.tar.zst" "$runs/restic-repo"
+  # Other work on the machine takes cores from whichever side runs: the load says how much.
+  loads+=("$(cut -d' ' -f1 /proc/loadavg)")
   measure "ours-backup-$round" "$bb" backup "$runs/ours-repo" "$data/mixed"
   ours_walls+=("$M_WALL") ours_cpus+=("$M_CPU")
   measure "tarzstd-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
@@ -185,6 +191,9 @@ printf '  stored bytes: engine %s, restic %s, tar|zstd %s (of %s)\n' "$ours_repo
 printf '  backup wall/CPU s, median of %s (spread of wall): engine %s/%s (%s), restic %s/%s (%s), tar|zstd %s/%s (%s)\n' "$rounds" \
   "$ours_b_wall" "$ours_b_cpu" "$ours_b_spread" "$restic_b_wall" "$restic_b_cpu" "$restic_b_spread" "$tz_wall" "$tz_cpu" "$tz_spread"
 printf '  backup wall s of each run: engine %s; tar|zstd %s; restic %s\n' "${ours_walls[*]}" "${tz_walls[*]}" "${restic_walls[*]}"
+cores() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.2f", c / w }'; }
+printf '  cores used in backup (median CPU / median wall, of %s): engine %s, restic %s, tar|zstd %s; load average at the start of each round: %s\n' \
+  "$(nproc)" "$(cores "$ours_b_cpu" "$ours_b_wall")" "$(cores "$restic_b_cpu" "$restic_b_wall")" "$(cores "$tz_cpu" "$tz_wall")" "${loads[*]}"
 printf '  restore wall s: engine %s, tar -x %s, restic %s\n' "$ours_r_wall" "$tar_r_wall" "$restic_r_wall"
 printf '  no-change re-backup wall s: engine %s, restic %s, find %s\n' "$ours_nc_wall" "$restic_nc_wall" "$find_wall"
 if [ "$rss_files" -gt 0 ]; then

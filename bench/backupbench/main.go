@@ -11,7 +11,11 @@
 // REPO is a directory, or an S3 storage URL (s3://BUCKET/PREFIX?endpoint=...; credentials from
 // the environment, the master key in $BACKUPBENCH_MASTER_KEY), as a vault's storage in config.json.
 //
-// -cpuprofile FILE writes a pprof CPU profile of backup or restore.
+// -cpuprofile FILE writes a pprof CPU profile of backup or restore, -trace FILE an execution
+// trace (`go tool trace` shows which stages keep the cores busy and where they wait), and
+// -workers N sets how many goroutines seal chunks (default: one per core), so a run can show how
+// the backup scales, and -cpu-timeline 250ms prints the cores the process and the machine used
+// in each interval.
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +43,9 @@ import (
 
 func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	tracefile := flag.String("trace", "", "write an execution trace to this file")
+	flag.IntVar(&workers, "workers", 0, "goroutines that seal chunks (0: one per core)")
+	timeline := flag.Duration("cpu-timeline", 0, "print the cores used every interval (e.g. 250ms)")
 	flag.Parse()
 	args := flag.Args()
 	if len(args) == 0 {
@@ -52,6 +60,20 @@ func main() {
 			fail(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *tracefile != "" {
+		f, err := os.Create(*tracefile)
+		if err != nil {
+			fail(err)
+		}
+		if err := trace.Start(f); err != nil {
+			fail(err)
+		}
+		defer trace.Stop()
+	}
+	if *timeline > 0 {
+		stop := startCPUTimeline(os.Stderr, *timeline)
+		defer stop()
 	}
 	ctx := context.Background()
 	var err error
@@ -79,9 +101,13 @@ func main() {
 	}
 	if err != nil {
 		pprof.StopCPUProfile()
+		trace.Stop()
 		fail(err)
 	}
 }
+
+// workers is the -workers flag: content.WithWorkers for every repository opened.
+var workers int
 
 func need(args []string, n int) {
 	if len(args) < n {
@@ -119,9 +145,13 @@ func openRepo(ctx context.Context, dir string) (*content.Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := content.Open(ctx, st, mk)
+	var opts []content.Option
+	if workers > 0 {
+		opts = append(opts, content.WithWorkers(workers))
+	}
+	r, err := content.Open(ctx, st, mk, opts...)
 	if errors.Is(err, content.ErrNotRepository) {
-		return content.Init(ctx, st, mk, "bench")
+		return content.Init(ctx, st, mk, "bench", opts...)
 	}
 	return r, err
 }

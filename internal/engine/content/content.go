@@ -22,7 +22,7 @@
 //
 // Hand-written parts and why: the chunker (faster than the Go FastCDC libraries, and keyed) and
 // the repository format itself. The primitives are libraries: klauspost/compress (zstd),
-// lukechampine.com/blake3, and the standard library's AES-GCM and HKDF.
+// github.com/zeebo/blake3, and the standard library's AES-GCM and HKDF.
 package content
 
 import (

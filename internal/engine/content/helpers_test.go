@@ -1,5 +1,5 @@
 package content
 
-import "lukechampine.com/blake3"
+import "github.com/zeebo/blake3"
 
 func blake3Plain(b []byte) []byte { s := blake3.Sum256(b); return s[:] }

@@ -113,6 +113,31 @@ func (p *packWriter) add(id chunk.ID, sealed []byte, raw int) error {
 	return nil
 }
 
+// directMin is the size from which a sealed chunk is handed to the store as its own buffer
+// rather than copied into the staging buffer: large enough that the store still gets large
+// writes, and every chunk of a large file (256 KiB and more) is one.
+const directMin = 256 << 10
+
+// addOwned appends a sealed chunk held in sealed, a buffer from stageBufs, which it takes over
+// (it goes back to the pool once written, or at once if copied).
+func (p *packWriter) addOwned(id chunk.ID, sealed *[]byte, raw int) error {
+	if len(*sealed) < directMin {
+		err := p.add(id, *sealed, raw)
+		stageBufs.Put(sealed)
+		return err
+	}
+	p.entries = append(p.entries, packEntry{id: id, off: uint32(p.size), length: uint32(len(*sealed)), raw: uint32(raw)})
+	p.size += int64(len(*sealed))
+	if err := p.flushStage(); err != nil {
+		stageBufs.Put(sealed)
+		return err
+	}
+	if err := p.pw.Send(sealed); err != nil { // Send gives sealed back to the pool if it fails
+		return fmt.Errorf("store pack %s: %w", p.id.name(), err)
+	}
+	return nil
+}
+
 // finish writes the table and footer and ends the pack; Save then fsyncs and publishes it.
 func (p *packWriter) finish(k *keyring.Keys) error {
 	defer p.release()

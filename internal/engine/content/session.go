@@ -24,6 +24,11 @@ import (
 //
 // WriteData, NewStreamWriter and friends are safe for concurrent use; Commit and Abort are not
 // concurrent with them.
+//
+// The work is bounded at each step: a writer cutting a large input hands each chunk to a worker
+// (up to 16 in flight per input, 3 per worker plus 2 over all inputs, each waiting for a free
+// slot), the workers append sealed chunks to the one pack being filled, which streams to the
+// store through a pipe of 4 buffers, and at most 3 packs are being stored at once.
 type Session struct {
 	r      *Repository
 	ctx    context.Context
@@ -105,6 +110,10 @@ func (s *Session) Err() error {
 
 func (s *Session) fail(err error) { s.cancel(err) }
 
+// Workers is how many goroutines compress and encrypt the session's chunks (WithWorkers); a
+// connector sizes the stages that feed them from it.
+func (s *Session) Workers() int { return s.r.opt.workers }
+
 // StoredBytes is what the session has added to the repository so far (sealed chunk bytes).
 func (s *Session) StoredBytes() int64 { return s.storedBytes.Load() }
 
@@ -115,7 +124,7 @@ var (
 	scratchPool    = sync.Pool{New: func() any { return &scratch{} }}
 )
 
-type scratch struct{ z, sealed []byte }
+type scratch struct{ z []byte }
 
 func (s *Session) worker() {
 	defer s.workers.Done()
@@ -157,15 +166,37 @@ func (s *Session) store(buf []byte) (chunk.ID, error) {
 		pt = z
 	}
 	sc.z = z[:0]
-	sc.sealed = s.r.keys.Seal(sc.sealed[:0], pt, id[:])
-	if err := s.addToPack(id, sc.sealed, len(content)); err != nil {
+	// Sealed into a buffer of the pack pipe's pool: a large chunk is handed to the pack as it
+	// is, not copied into the pack's staging buffer (see packWriter.addOwned).
+	sealed := stageBufs.Get().(*[]byte)
+	*sealed = s.r.keys.Seal((*sealed)[:0], pt, id[:])
+	if err := s.addToPackOwned(id, sealed, len(content)); err != nil {
 		return id, err
 	}
 	s.newChunks.Add(1)
 	return id, nil
 }
 
+// addToPack appends a copy of sealed to the pack being filled.
 func (s *Session) addToPack(id chunk.ID, sealed []byte, raw int) error {
+	return s.appendToPack(len(sealed), func(p *packWriter) error { return p.add(id, sealed, raw) })
+}
+
+// addToPackOwned appends sealed, a buffer from stageBufs, to the pack being filled; it takes
+// the buffer over whatever it returns.
+func (s *Session) addToPackOwned(id chunk.ID, sealed *[]byte, raw int) error {
+	taken := false
+	err := s.appendToPack(len(*sealed), func(p *packWriter) error {
+		taken = true
+		return p.addOwned(id, sealed, raw)
+	})
+	if !taken {
+		stageBufs.Put(sealed)
+	}
+	return err
+}
+
+func (s *Session) appendToPack(n int, add func(*packWriter) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.finished {
@@ -178,11 +209,11 @@ func (s *Session) addToPack(id chunk.ID, sealed []byte, raw int) error {
 		}
 		s.cur = p
 	}
-	if err := s.cur.add(id, sealed, raw); err != nil {
+	if err := add(s.cur); err != nil {
 		s.fail(err)
 		return err
 	}
-	s.storedBytes.Add(int64(len(sealed)))
+	s.storedBytes.Add(int64(n))
 	if s.cur.size >= packTargetSize {
 		p := s.cur
 		s.cur = nil

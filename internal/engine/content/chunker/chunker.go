@@ -175,7 +175,10 @@ func (s *Splitter) Next() (chunk []byte, last bool, err error) {
 }
 
 func (s *Splitter) fill() error {
-	if s.start > 0 {
+	// Move the unread bytes to the front only when a maximum chunk no longer fits after them:
+	// with the usual buffer of two maximum chunks that copies less than one maximum chunk per
+	// maximum chunk read, rather than the rest of the buffer after every chunk.
+	if s.start > 0 && len(s.buf)-s.start < s.c.max {
 		copy(s.buf, s.buf[s.start:s.end])
 		s.end -= s.start
 		s.start = 0

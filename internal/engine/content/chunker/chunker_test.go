@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -105,4 +106,54 @@ func (h iotestHalfReader) Read(p []byte) (int, error) {
 		p = p[:777]
 	}
 	return h.r.Read(p)
+}
+
+// However the input arrives and whatever buffer the splitter starts with, it cuts exactly where
+// Cut over the whole input in memory cuts.
+func TestSplitterCutsWhereCutOverTheWholeInputDoes(t *testing.T) {
+	var gear [256]uint64
+	for i := range gear {
+		gear[i] = uint64(i)*0x9e3779b97f4a7c15 + 7
+	}
+	// Besides the data parameters, a maximum close to the average, so that many chunks end at
+	// the maximum and a splitter that offered Cut fewer bytes than that would cut elsewhere.
+	for _, p := range []Params{DataParams, {Min: 64 << 10, Avg: 512 << 10, Max: 640 << 10}} {
+		splitterMatchesCut(t, New(&gear, p), p)
+	}
+}
+
+func splitterMatchesCut(t *testing.T, c *Chunker, p Params) {
+	t.Helper()
+	data := randomData(29<<20+12345, 12)
+	var want []int
+	for start := 0; start < len(data); {
+		n := c.Cut(data[start:])
+		want = append(want, n)
+		start += n
+	}
+	for _, bufSize := range []int{0, 128 << 10, 2 * p.Max} {
+		for _, rd := range []io.Reader{bytes.NewReader(data), iotestHalfReader{bytes.NewReader(data)}} {
+			sp := NewSplitter(c, rd, make([]byte, bufSize))
+			var got []int
+			off := 0
+			for {
+				ch, last, err := sp.Next()
+				if err == io.EOF {
+					break
+				}
+				mustNil(t, err)
+				if !bytes.Equal(ch, data[off:off+len(ch)]) {
+					t.Fatalf("buffer %d: chunk %d at %d does not hold the input's bytes", bufSize, len(got), off)
+				}
+				off += len(ch)
+				got = append(got, len(ch))
+				if last != (off == len(data)) {
+					t.Fatalf("buffer %d: last=%v at %d of %d", bufSize, last, off, len(data))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("buffer %d: the splitter cut %d chunks %v, Cut over the whole input %d %v", bufSize, len(got), got, len(want), want)
+			}
+		}
+	}
 }

@@ -7,6 +7,22 @@
 // Incremental backups read the parent snapshot's node list in the same order alongside the walk
 // (a merge join), so neither list is ever held in memory, and reuse a file's chunks without
 // reading it when its size, mtime, ctime and inode are unchanged.
+//
+// The stages overlap, and each waits on the next when that one falls behind, so memory stays
+// bounded however large the tree:
+//   - the walk (one goroutine) queues entries in walk order for the node-list writer (up to
+//     4096) and files to read for the readers (up to 256);
+//   - readers, two per sealing worker of the session, each read one file at a time and cut it
+//     into chunks; a file of one chunk (most small files) is stored on the reader's goroutine,
+//     the chunks of a larger one go to the session's workers (content.Session bounds how many
+//     are in flight);
+//   - the session's workers hash, compress, encrypt and pack the chunks (see content.Session);
+//   - the node-list writer (the caller's goroutine) waits for each file in walk order, so the
+//     snapshot is the same whatever the number of goroutines and the order they finish in.
+//
+// The first error that fails the backup (the store, the node list, a cancelled context) cancels
+// every stage; a file that cannot be read is left out with a warning and makes the result
+// partial.
 package efs
 
 import (
@@ -16,7 +32,6 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,10 +87,12 @@ type extent struct{ off, len int64 }
 const maxReadAttempts = 3
 
 // Test hooks: testHookOpen is called before a file's content is opened, testHookRead after it
-// was read and before it is checked for changes.
+// was read and before it is checked for changes, and testHookReader may wrap the reader of a
+// file's content (to fail a read midway).
 var (
-	testHookOpen func(path string)
-	testHookRead func(path string, attempt int)
+	testHookOpen   func(path string)
+	testHookRead   func(path string, attempt int)
+	testHookReader func(path string, r io.Reader) io.Reader
 )
 
 // item is one entry on its way from the walk to the node list.
@@ -187,7 +204,9 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(c
 	b.ctx = ctx
 	b.items = make(chan *item, 4096)
 	b.jobs = make(chan *item, 256)
-	workers := max(4, 2*runtime.GOMAXPROCS(0))
+	// Two readers per sealing worker: while one waits on the disk or hands chunks over, the
+	// other reads, and small files (stored on the reader's goroutine) keep every core busy.
+	workers := 2 * b.sess.Workers()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -635,7 +654,11 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]chunk.Ref, st
 	} else {
 		// Read the size lstat reported and no more: that saves the read that would find the end.
 		// A file that grew or shrank meanwhile is caught by the fstat check that follows.
-		refs, err = b.sess.WriteData(b.ctx, io.LimitReader(f, st.size), st.size, progress)
+		var r io.Reader = io.LimitReader(f, st.size)
+		if testHookReader != nil {
+			r = testHookReader(path, r)
+		}
+		refs, err = b.sess.WriteData(b.ctx, r, st.size, progress)
 		if err != nil {
 			return nil, statInfo{}, err
 		}
