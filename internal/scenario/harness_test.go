@@ -7,11 +7,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,7 +25,21 @@ import (
 // binary is the provider binary built once for the package's tests.
 var binary string
 
+// scenarioParallelism is how many scenario tests run at once unless -parallel says otherwise.
+// Go's default is GOMAXPROCS, but these tests spend most of their time waiting on child
+// processes (the AWS CLI, terraform, a daemon's scheduler, a server's retention), so more of
+// them than there are cores keeps the cores busy.
+const scenarioParallelism = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	parallelGiven := false
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		if err := flag.Set("test.parallel", strconv.Itoa(scenarioParallelism)); err != nil {
+			panic(err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "scenario-bin")
 	if err != nil {
 		panic(err)
@@ -51,6 +68,12 @@ type daemon struct {
 	logs            bytes.Buffer
 	exited          chan struct{}
 	exitErr         error
+
+	// clientEnvs caches clientEnv by region: the data dir's key does not change while the
+	// daemon runs, and asking `engine credentials` before every CLI call doubles the processes
+	// a test starts.
+	clientEnvMu sync.Mutex
+	clientEnvs  map[string][]string
 }
 
 // startDaemon runs `engine serve` on a free loopback port with extra flags; the data dir is a
@@ -159,8 +182,18 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // engineCmd runs `terraform-provider-backup engine ARGS` and returns stdout, stderr and the exit code.
 func engineCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return engineCmdWithEnv(t, nil, args...)
+}
+
+// engineCmdWithEnv is engineCmd with variables added to the test's environment (tests run in
+// parallel, so none of them may set its own variables with t.Setenv).
+func engineCmdWithEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := exec.Command(binary, append([]string{"engine"}, args...)...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
@@ -173,14 +206,22 @@ func engineCmd(t *testing.T, args ...string) (string, string, int) {
 }
 
 // clientEnv is the environment for the AWS CLI and boto3: the daemon's credentials from
-// `engine credentials`, and nothing from the user's own AWS configuration.
+// `engine credentials`, and nothing from the user's own AWS configuration. The caller may
+// append to what it returns.
 func (d *daemon) clientEnv(t *testing.T, region string) []string {
 	t.Helper()
+	d.clientEnvMu.Lock()
+	defer d.clientEnvMu.Unlock()
+	if env, ok := d.clientEnvs[region]; ok {
+		return slices.Clone(env)
+	}
 	out, stderr, code := engineCmd(t, "credentials", "--data-dir", d.DataDir, "--region", region)
 	if code != 0 {
 		t.Fatalf("engine credentials: exit %d: %s", code, stderr)
 	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}
+	// HOME outlives the calling test only as long as the daemon's own test: a subtest's temp
+	// dir would be gone when a later caller reused this environment.
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + d.t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		kv, ok := strings.CutPrefix(line, "export ")
 		if !ok {
@@ -188,7 +229,11 @@ func (d *daemon) clientEnv(t *testing.T, region string) []string {
 		}
 		env = append(env, kv)
 	}
-	return env
+	if d.clientEnvs == nil {
+		d.clientEnvs = map[string][]string{}
+	}
+	d.clientEnvs[region] = env
+	return slices.Clone(env)
 }
 
 // cliResult is what one AWS CLI call did.

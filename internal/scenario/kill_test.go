@@ -47,11 +47,11 @@ func packFiles(t *testing.T, dataDir, vault string) int {
 	return n
 }
 
-// verifyRepository runs `engine verify --read-data` on a vault and fails the test unless it
-// finds the repository intact.
-func verifyRepository(t *testing.T, dataDir, vault string) {
+// verifyRepository runs `engine verify --read-data` on a vault, with env added to its
+// environment, and fails the test unless it finds the repository intact.
+func verifyRepository(t *testing.T, dataDir, vault string, env ...string) {
 	t.Helper()
-	out, stderr, code := engineCmd(t, "verify", "--data-dir", dataDir, "--vault", vault, "--read-data")
+	out, stderr, code := engineCmdWithEnv(t, env, "verify", "--data-dir", dataDir, "--vault", vault, "--read-data")
 	if code != 0 || !strings.Contains(out, "no problems found") {
 		t.Fatalf("engine verify --vault %s: exit %d\n%s%s", vault, code, out, stderr)
 	}
@@ -62,6 +62,7 @@ func verifyRepository(t *testing.T, dataDir, vault string) {
 // Then a SIGKILL in the middle of a restore: the destination never appears, and on restart the
 // job is FAILED and its staging directory is gone.
 func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes and backs up 768 MiB")
 	}

@@ -149,6 +149,7 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 }
 
 func TestSecurityPaths_registrationOutsideAllowedPathsAndOfTheDataDirIsRefused(t *testing.T) {
+	t.Parallel()
 	e := startPathsDaemon(t)
 	for _, tc := range []struct{ path, says string }{
 		{"/", "/ is outside the directories account 123456789012 may use (" + e.allowed + ")"},
@@ -193,6 +194,7 @@ func (d *daemon) primaryKey(t *testing.T) (string, string) {
 }
 
 func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *testing.T) {
+	t.Parallel()
 	// startDaemon allows the temp dir unless a test passes --allow-path: this daemon gets none.
 	d := startDaemonWith(t, func(cmd *exec.Cmd) {
 		var args []string
@@ -214,6 +216,7 @@ func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *t
 }
 
 func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
+	t.Parallel()
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -284,6 +287,7 @@ func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
 }
 
 func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t *testing.T) {
+	t.Parallel()
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -339,6 +343,7 @@ func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t
 }
 
 func TestSecurityPaths_badAllowedPathsStopTheDaemonFromStarting(t *testing.T) {
+	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "missing")
 	for _, tc := range []struct {
 		args []string
