@@ -3,7 +3,6 @@ package scenario
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,19 +16,13 @@ func (d *daemon) awsAs(t *testing.T, keyID, secret, region string, args ...strin
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=", "PYTHONWARNINGS=ignore", "AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secret}
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runAWSCLI(ctx, env, append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)...)
+	if err != nil {
 		t.Fatalf("aws %v: %v", args, err)
 	}
-	return cliResult{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return r
 }
 
 // waitIn polls a describe-* command in region until pick(output) leaves the pending states, and

@@ -52,6 +52,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if testing.Verbose() {
+		fmt.Println(awsCLI.summary())
+	}
+	awsCLI.close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -261,18 +265,11 @@ func (d *daemon) aws(t *testing.T, region string, args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	full := append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)
-	cmd := exec.CommandContext(ctx, "aws", full...)
-	cmd.Env = d.clientEnv(t, region)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runAWSCLI(ctx, d.clientEnv(t, region), full...)
+	if err != nil {
 		t.Fatalf("aws %v: %v", args, err)
 	}
-	return cliResult{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return r
 }
 
 // mustAWS runs the AWS CLI and fails the test unless it succeeds.

@@ -1,9 +1,9 @@
 package scenario
 
 import (
+	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,18 +196,12 @@ func asList(v any) []any {
 // s3CLIResult runs `aws s3api ARGS` against the server with its owner's keys.
 func s3CLIResult(t *testing.T, srv *s3test.Server, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
-	cmd.Env = append(srv.Env(), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	env := append(srv.Env(), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore")
+	r, err := runAWSCLI(context.Background(), env, append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
+	if err != nil {
 		t.Fatalf("aws s3api %s: %v", strings.Join(args, " "), err)
 	}
-	return cliResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
+	return r
 }
 
 func s3CLI(t *testing.T, srv *s3test.Server, args ...string) map[string]any {

@@ -87,7 +87,13 @@ func run(t *testing.T, env []string, name string, args ...string) cliResult {
 // awsAsTenant runs the AWS CLI with the tenant's key.
 func (e *pathsEnv) awsAsTenant(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	return run(t, tenantEnv(t), "aws", append([]string{"--endpoint-url", e.d.Endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := runAWSCLI(ctx, tenantEnv(t), append([]string{"--endpoint-url", e.d.Endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("aws %v: %v", args, err)
+	}
+	return r
 }
 
 // registerAsTenant runs `engine resource register` with the tenant's key.
