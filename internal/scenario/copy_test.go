@@ -29,7 +29,7 @@ func (d *daemon) awsAs(t *testing.T, keyID, secret, region string, args ...strin
 // returns that output.
 func (d *daemon) waitIn(t *testing.T, region string, pick func(map[string]any) string, pending []string, args ...string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		out := d.mustAWS(t, region, args...)
 		state := pick(out)
@@ -41,7 +41,7 @@ func (d *daemon) waitIn(t *testing.T, region string, pick func(map[string]any) s
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s still %s after 90s", strings.Join(args, " "), state)
+			t.Fatalf("%s still %s after %v", strings.Join(args, " "), state, jobWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -29,7 +29,7 @@ var binary string
 // Go's default is GOMAXPROCS, but these tests spend most of their time waiting on child
 // processes (the AWS CLI, terraform, a daemon's scheduler, a server's retention), so more of
 // them than there are cores keeps the cores busy.
-const scenarioParallelism = 4
+const scenarioParallelism = 6
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -59,6 +59,11 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// jobWait is how long a test waits for a job, a report or a state change before it gives up.
+// It only keeps a hung test from hanging the package: tests share two cores with each other
+// (and with other packages), so a job that takes seconds alone may take a minute.
+const jobWait = 3 * time.Minute
 
 // daemon is an `engine serve` process.
 type daemon struct {

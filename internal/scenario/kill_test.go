@@ -78,7 +78,7 @@ func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t 
 	// Wait until the job has stored a couple of packs, then kill -9. The repository is watched
 	// directly (every few ms), not through the API: a CLI round trip takes long enough for a fast
 	// machine to finish the backup in between.
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for packFiles(t, d.DataDir, "kill-vault") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never stored a pack: %v", d.mustAWS(t, "us-east-1", "backup", "describe-backup-job", "--backup-job-id", jobID))
@@ -125,7 +125,7 @@ func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t 
 		"--metadata", toJSON(map[string]string{"destination-path": dest}))
 	restoreID := rs["RestoreJobId"].(string)
 	staging := filepath.Join(filepath.Dir(dest), ".big-restored.restore-"+restoreID)
-	deadline = time.Now().Add(60 * time.Second)
+	deadline = time.Now().Add(jobWait)
 	for {
 		entries, _ := os.ReadDir(staging)
 		if len(entries) >= 3 {

@@ -49,7 +49,7 @@ func (d *daemon) registerDir(t *testing.T, dir string, tags ...string) string {
 // waitJob polls a describe-* command until field leaves the pending states.
 func (d *daemon) waitJob(t *testing.T, field string, pending []string, args ...string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		out := d.mustAWS(t, "us-east-1", args...)
 		state, _ := out[field].(string)
@@ -61,7 +61,7 @@ func (d *daemon) waitJob(t *testing.T, field string, pending []string, args ...s
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s still %s after 90s", strings.Join(args, " "), state)
+			t.Fatalf("%s still %s after %v", strings.Join(args, " "), state, jobWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -74,7 +74,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 	started := d.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "s3-kill",
 		"--resource-arn", arn, "--iam-role-arn", defaultRole)
 	jobID := started["BackupJobId"].(string)
-	deadline := time.Now().Add(120 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for bucketPacks(srv, "s3-kill") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never stored a pack in the bucket: %v\n%s", d.mustAWS(t, "us-east-1", "backup", "describe-backup-job", "--backup-job-id", jobID), d.Logs())
@@ -175,14 +175,14 @@ func TestCompliantVaultOnAnObjectLockBucket(t *testing.T) {
 		time.Sleep(wait)
 	}
 	d.clock(t, "advance", "2d")
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		left := asList(d.mustAWS(t, "us-east-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "ledger")["RecoveryPoints"])
 		if len(left) == 0 && len(versions()) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("60 s after the retention ended: %d points, %d pack versions left\n%s", len(left), len(versions()), d.Logs())
+			t.Fatalf("%v after the retention ended: %d points, %d pack versions left\n%s", jobWait, len(left), len(versions()), d.Logs())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
