@@ -61,7 +61,7 @@ for res in out["Results"]:
 // report job writes a CSV to the bucket whose rows say so too; the third directory is added to
 // the plan; a day later the plan's daily report finds every resource compliant.
 func TestAWSCLI_auditManagerFrameworkAndDailyReportToS3(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const region = "us-east-1"
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "audit-reports")

@@ -260,6 +260,9 @@ func (r *awsCLIRunner) close() {
 
 // summary says how the package's AWS CLI calls ran.
 func (r *awsCLIRunner) summary() string {
+	if r.calls.Load() == 0 {
+		return "AWS CLI: no calls"
+	}
 	if r.disabled != "" {
 		return fmt.Sprintf("AWS CLI: %d calls, each running aws (%s)", r.calls.Load(), r.disabled)
 	}

@@ -57,7 +57,7 @@ var copyPending = []string{"CREATED", "RUNNING"}
 // restore from the copy in eu-west-1; and a copy into another account's vault, refused until that
 // vault's access policy grants backup:CopyIntoBackupVault.
 func TestAWSCLI_copyToADRVaultInAnotherRegion(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	drStorage := t.TempDir()
 	const drKeyID, drSecret, drAccount = "AKIADRSCENARIO000001", "dr-scenario-secret-dr-scenario-secret-00", "210987654321"
 	cfg := strings.TrimPrefix(writeFile(t, "engine-config.json", `{
@@ -184,7 +184,7 @@ func TestAWSCLI_copyToADRVaultInAnotherRegion(t *testing.T) {
 // A --config that names no file, or a file that is not a valid configuration, stops engine serve
 // with a message instead of running without the configuration.
 func TestDaemon_refusesAMissingOrInvalidConfig(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	_, stderr, code := engineCmd(t, "serve", "--data-dir", t.TempDir(), "--config", filepath.Join(t.TempDir(), "nope.json"))
 	if code != 2 || !strings.Contains(stderr, "--config") {
 		t.Errorf("missing --config file: exit %d, stderr %q", code, stderr)

@@ -26,19 +26,25 @@ import (
 var binary string
 
 // scenarioParallelism is how many scenario tests run at once unless -parallel says otherwise.
-// Go's default is GOMAXPROCS, but these tests spend most of their time waiting on child
+// Go's default is GOMAXPROCS, but these tests spend much of their time waiting on child
 // processes (the AWS CLI, terraform, a daemon's scheduler, a server's retention), so more of
 // them than there are cores keeps the cores busy.
 const scenarioParallelism = 6
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	parallelGiven := false
-	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
-	if !parallelGiven {
-		if err := flag.Set("test.parallel", strconv.Itoa(scenarioParallelism)); err != nil {
-			panic(err)
+	// The package's tests take slots from testSlots (slots_test.go), which picks the slowest
+	// waiting test first; Go's own limit would pick among them itself, so it is lifted.
+	slots.free = scenarioParallelism
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "test.parallel" {
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+				slots.free = n
+			}
 		}
+	})
+	if err := flag.Set("test.parallel", "1000"); err != nil {
+		panic(err)
 	}
 	dir, err := os.MkdirTemp("", "scenario-bin")
 	if err != nil {

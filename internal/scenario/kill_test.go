@@ -62,7 +62,7 @@ func verifyRepository(t *testing.T, dataDir, vault string, env ...string) {
 // Then a SIGKILL in the middle of a restore: the destination never appears, and on restart the
 // job is FAILED and its staging directory is gone.
 func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if testing.Short() {
 		t.Skip("writes and backs up 768 MiB")
 	}

@@ -108,12 +108,12 @@ var migrationSources = []struct{ target, source, version string }{
 }
 
 func TestMovedFromAWS_terraformPlansNoChangesAfterTheMove(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	checkMovedFromAWS(t, terraformCLI(t), "registry.terraform.io")
 }
 
 func TestMovedFromAWS_openTofuPlansNoChangesAfterTheMove(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	checkMovedFromAWS(t, tofuCLI(t), "registry.opentofu.org")
 }
 

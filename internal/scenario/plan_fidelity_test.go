@@ -99,7 +99,7 @@ resource "backup_plan" "p" {
 // changed through Terraform, keeps every field: the engine's get-backup-plan answer is the same
 // before and after, but for the change.
 func TestAWSCLIAndTerraform_everyPlanFieldSurvivesImportAndAChange(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("terraform is not on PATH")
 	}

@@ -46,7 +46,7 @@ func pgQuery(t *testing.T, url, q string) string {
 // what was backed up while the original is untouched. Reusing the original identifier fails, as on
 // RDS.
 func TestAWSCLI_rdsRestoreWalkthrough(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	pg := pgtest.Start(t)
 	pgExec(t, pg.URL, `CREATE DATABASE "prod-mysql"`)
 	prod := pg.DatabaseURL("prod-mysql")

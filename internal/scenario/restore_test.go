@@ -77,7 +77,7 @@ var (
 // start a restore job with it and a new identifier (a new destination-path), watch the job until
 // COMPLETED — and the restored tree is the backed-up one.
 func TestAWSCLI_restoreWalkthrough(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	d := startDaemon(t)
 	src := filepath.Join(t.TempDir(), "prod-files")
 	enginetest.WriteTree(t, src, 41)
@@ -174,7 +174,7 @@ func TestAWSCLI_restoreWalkthrough(t *testing.T) {
 // start-backup-job, describe-backup-job and list-backup-jobs with their filters, and the
 // refusals the CLI shows.
 func TestAWSCLI_backupJobs(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	d := startDaemon(t)
 	src := filepath.Join(t.TempDir(), "data")
 	enginetest.WriteTree(t, src, 42)

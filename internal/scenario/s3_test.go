@@ -49,7 +49,7 @@ func sortedTags(set any) string {
 // bytes, headers, metadata and tags, and the bucket's tags. An item-level restore brings back the
 // one object it names.
 func TestAWSCLI_s3BucketRestoreWalkthrough(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	srv := s3test.Start(t)
 	dir := t.TempDir()
 	big := make([]byte, 9<<20+77) // more than one chunk, and a multipart upload on restore

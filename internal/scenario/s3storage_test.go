@@ -62,7 +62,7 @@ func bucketPacks(srv *s3test.Server, vault string) int {
 // point is visible, `engine verify --read-data` of the S3 vault is clean, and a new backup
 // restores byte-identical.
 func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if testing.Short() {
 		t.Skip("writes and backs up 128 MiB")
 	}
@@ -125,7 +125,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 // clock for Object Lock: the fake clock starts a day minus 90 s ago, so both end together),
 // lifecycle deletes the point and GC removes its packs' versions from the bucket.
 func TestCompliantVaultOnAnObjectLockBucket(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	srv := s3test.StartVersioned(t)
 	srv.CreateObjectLockBucket(t, "worm")
 	start := time.Now().Add(-24*time.Hour + 90*time.Second).UTC().Truncate(time.Second)

@@ -155,7 +155,7 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 }
 
 func TestSecurityPaths_registrationOutsideAllowedPathsAndOfTheDataDirIsRefused(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := startPathsDaemon(t)
 	for _, tc := range []struct{ path, says string }{
 		{"/", "/ is outside the directories account 123456789012 may use (" + e.allowed + ")"},
@@ -200,7 +200,7 @@ func (d *daemon) primaryKey(t *testing.T) (string, string) {
 }
 
 func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	// startDaemon allows the temp dir unless a test passes --allow-path: this daemon gets none.
 	d := startDaemonWith(t, func(cmd *exec.Cmd) {
 		var args []string
@@ -222,7 +222,7 @@ func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *t
 }
 
 func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -293,7 +293,7 @@ func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
 }
 
 func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -349,7 +349,7 @@ func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t
 }
 
 func TestSecurityPaths_badAllowedPathsStopTheDaemonFromStarting(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	missing := filepath.Join(t.TempDir(), "missing")
 	for _, tc := range []struct {
 		args []string
