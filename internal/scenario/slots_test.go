@@ -31,7 +31,10 @@ var slowestFirst = []string{
 func parallel(t *testing.T) {
 	t.Helper()
 	t.Parallel()
+	asked := time.Now()
 	t.Cleanup(slots.acquire(t.Name()))
+	// A test's elapsed time includes this wait; the log line tells them apart.
+	t.Logf("waited %.1fs for a slot", time.Since(asked).Seconds())
 }
 
 // gatherTime is how long the first grant waits, so that every test released at once by the
