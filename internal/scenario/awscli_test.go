@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -285,6 +286,11 @@ func runAWSCLI(ctx context.Context, env []string, args ...string) (cliResult, er
 		}
 	}
 	r.execed.Add(1)
+	return runAWSExecutable(ctx, env, args...)
+}
+
+// runAWSExecutable runs `aws ARGS` as a process of its own.
+func runAWSExecutable(ctx context.Context, env []string, args ...string) (cliResult, error) {
 	cmd := exec.CommandContext(ctx, "aws", args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
@@ -397,4 +403,44 @@ func (r *awsCLIRunner) fork(ctx context.Context, s *awsForkServer, env, args []s
 		e.err = fmt.Errorf("aws: %v", syscall.Signal(-e.code))
 	}
 	return res, e.err, true
+}
+
+// The fork server stands in for the aws executable faithfully: the same calls, a success, an
+// error from the engine and a usage error of the CLI's own, print the same and exit the same
+// either way.
+func TestAWSCLIForkServerAnswersAsTheAWSExecutableDoes(t *testing.T) {
+	parallel(t)
+	d := startDaemon(t)
+	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "same-either-way")
+	env := d.clientEnv(t, "us-east-1")
+	before := awsCLI.forked.Load()
+	for _, args := range [][]string{
+		{"backup", "describe-backup-vault", "--backup-vault-name", "same-either-way"},
+		{"backup", "describe-backup-vault", "--backup-vault-name", "missing"},
+		{"backup", "describe-backup-vault"},
+	} {
+		full := append([]string{"--endpoint-url", d.Endpoint, "--region", "us-east-1", "--output", "json"}, args...)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		forked, err := runAWSCLI(ctx, env, full...)
+		if err != nil {
+			t.Fatalf("aws %v through the fork server: %v", args, err)
+		}
+		executed, err := runAWSExecutable(ctx, env, full...)
+		cancel()
+		if err != nil {
+			t.Fatalf("aws %v: %v", args, err)
+		}
+		if forked != executed {
+			t.Errorf("aws %v:\nforked:   exit %d\n%s%s\nexecuted: exit %d\n%s%s", args, forked.Code, forked.Stdout, forked.Stderr, executed.Code, executed.Stdout, executed.Stderr)
+		}
+		if args[len(args)-1] != "same-either-way" && forked.Code == 0 {
+			t.Errorf("aws %v succeeded; it should fail (the comparison covers errors too)", args)
+		}
+	}
+	if awsCLI.disabled == "" && awsCLI.forked.Load() == before {
+		t.Errorf("no call went through the fork server")
+	}
+	if awsCLI.disabled != "" {
+		t.Logf("the fork server is off (%s): both ways ran aws", awsCLI.disabled)
+	}
 }
