@@ -15,7 +15,7 @@ func engineOptions() engine.Options { return engine.Options{} }
 
 func TestAccVaultDataSource_readsWhatTheResourceMade(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + `

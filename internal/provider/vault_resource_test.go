@@ -21,7 +21,7 @@ import (
 
 func TestAccVault_createsImportsAndPlansClean(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -62,7 +62,7 @@ resource "backup_vault" "test" {
   %s
 }`, tags)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -110,7 +110,7 @@ resource "backup_vault" "test" {
   %s
 }`, resourceTags)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -141,7 +141,7 @@ resource "backup_vault" "test" {
 
 func TestAccVault_disappears(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + `
@@ -162,7 +162,7 @@ resource "backup_vault" "test" {
 
 func TestAccVault_invalidNameIsCaughtAtPlan(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + `
@@ -180,7 +180,7 @@ func TestAccVault_duplicateNameFailsWithAlreadyExists(t *testing.T) {
 	if _, err := env.Client.CreateBackupVault(context.Background(), &backup.CreateBackupVaultInput{BackupVaultName: aws.String("taken")}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.ProviderConfig() + `
@@ -201,7 +201,7 @@ resource "backup_vault" "test" {
   kms_key_arn = "arn:aws:kms:us-east-1:%s:key/%s"
 }`, env.AccountID(), key)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config("11111111-1111-1111-1111-111111111111")},
@@ -221,7 +221,7 @@ resource "backup_vault" "test" {
 
 func TestAccVault_worksAgainstAnEngineDaemon(t *testing.T) {
 	srv := enginetestStart(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

@@ -61,6 +61,7 @@ for res in out["Results"]:
 // report job writes a CSV to the bucket whose rows say so too; the third directory is added to
 // the plan; a day later the plan's daily report finds every resource compliant.
 func TestAWSCLI_auditManagerFrameworkAndDailyReportToS3(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "audit-reports")
@@ -172,14 +173,14 @@ func TestAWSCLI_auditManagerFrameworkAndDailyReportToS3(t *testing.T) {
 func (d *daemon) reportRows(t *testing.T, srv *s3test.Server, id, keyPrefix string) map[string]string {
 	t.Helper()
 	var job map[string]any
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		job = obj(d.mustAWS(t, "us-east-1", "backup", "describe-report-job", "--report-job-id", id)["ReportJob"])
 		if s := job["Status"]; s != "CREATED" && s != "RUNNING" {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("report job %s still %v after 60s", id, job["Status"])
+			t.Fatalf("report job %s still %v after %v", id, job["Status"], jobWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -11,6 +11,7 @@ import (
 // `terraform test`, run the way the guide says: a fresh engine data dir whose config.json
 // delivers reports to a directory, named to the test by -var report_dir.
 func TestTerraformTest_provingComplianceGuideExamplePasses(t *testing.T) {
+	parallel(t)
 	w := newCLIWorkspace(t, terraformCLI(t), "../../examples/guides/proving-compliance", nil)
 	reports := t.TempDir()
 	if err := os.MkdirAll(w.Engine, 0o700); err != nil {

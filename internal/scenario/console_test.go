@@ -15,6 +15,7 @@ import (
 // records the console's calls as that key's, with the console's user agent. The AWS CLI still
 // reaches the API on the same listener.
 func TestConsole_servedByEngineServeAndSignedInWithTheDataDirsKey(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	d := startDaemon(t)
 	d.mustAWS(t, region, "backup", "create-backup-vault", "--backup-vault-name", "console-vault")

@@ -3,7 +3,6 @@ package scenario
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,26 +16,20 @@ func (d *daemon) awsAs(t *testing.T, keyID, secret, region string, args ...strin
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=", "PYTHONWARNINGS=ignore", "AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secret}
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runAWSCLI(ctx, env, append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)...)
+	if err != nil {
 		t.Fatalf("aws %v: %v", args, err)
 	}
-	return cliResult{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return r
 }
 
 // waitIn polls a describe-* command in region until pick(output) leaves the pending states, and
 // returns that output.
 func (d *daemon) waitIn(t *testing.T, region string, pick func(map[string]any) string, pending []string, args ...string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		out := d.mustAWS(t, region, args...)
 		state := pick(out)
@@ -48,7 +41,7 @@ func (d *daemon) waitIn(t *testing.T, region string, pick func(map[string]any) s
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s still %s after 90s", strings.Join(args, " "), state)
+			t.Fatalf("%s still %s after %v", strings.Join(args, " "), state, jobWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -64,6 +57,7 @@ var copyPending = []string{"CREATED", "RUNNING"}
 // restore from the copy in eu-west-1; and a copy into another account's vault, refused until that
 // vault's access policy grants backup:CopyIntoBackupVault.
 func TestAWSCLI_copyToADRVaultInAnotherRegion(t *testing.T) {
+	parallel(t)
 	drStorage := t.TempDir()
 	const drKeyID, drSecret, drAccount = "AKIADRSCENARIO000001", "dr-scenario-secret-dr-scenario-secret-00", "210987654321"
 	cfg := strings.TrimPrefix(writeFile(t, "engine-config.json", `{
@@ -190,6 +184,7 @@ func TestAWSCLI_copyToADRVaultInAnotherRegion(t *testing.T) {
 // A --config that names no file, or a file that is not a valid configuration, stops engine serve
 // with a message instead of running without the configuration.
 func TestDaemon_refusesAMissingOrInvalidConfig(t *testing.T) {
+	parallel(t)
 	_, stderr, code := engineCmd(t, "serve", "--data-dir", t.TempDir(), "--config", filepath.Join(t.TempDir(), "nope.json"))
 	if code != 2 || !strings.Contains(stderr, "--config") {
 		t.Errorf("missing --config file: exit %d, stderr %q", code, stderr)

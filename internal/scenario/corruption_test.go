@@ -99,6 +99,7 @@ func (d *daemon) pointStatus(t *testing.T, vault, point string) map[string]any {
 }
 
 func TestCorruption_flippedByteIsFoundAndTheNextBackupStoresItAgain(t *testing.T) {
+	parallel(t)
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 61)
@@ -149,8 +150,12 @@ func TestCorruption_flippedByteIsFoundAndTheNextBackupStoresItAgain(t *testing.T
 // blocks the next backup of the resource, and after repair its point is PARTIAL and refuses to
 // restore.
 func TestCorruption_brokenSnapshotIsNamedByVerifyAndRepairTakesThePointOutOfService(t *testing.T) {
+	parallel(t)
 	for _, damage := range []string{"deleted", "corrupt"} {
-		t.Run(damage, func(t *testing.T) { brokenSnapshot(t, damage) })
+		t.Run(damage, func(t *testing.T) {
+			t.Parallel()
+			brokenSnapshot(t, damage)
+		})
 	}
 }
 
@@ -225,6 +230,7 @@ func brokenSnapshot(t *testing.T, damage string) {
 }
 
 func TestCorruption_truncatedIndexIsFoundAndRepairRebuildsIt(t *testing.T) {
+	parallel(t)
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	enginetest.WriteTree(t, src, 63)

@@ -18,6 +18,7 @@ import (
 )
 
 func TestDaemon_makesAKeyPairOnFirstStartAndKeepsIt(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	info, err := os.Stat(filepath.Join(d.DataDir, credentials.FileName))
 	if err != nil {
@@ -41,6 +42,7 @@ func TestDaemon_makesAKeyPairOnFirstStartAndKeepsIt(t *testing.T) {
 }
 
 func TestDaemon_refusesNonLoopbackWithoutKeys(t *testing.T) {
+	parallel(t)
 	_, stderr, code := engineCmd(t, "serve", "--listen", "0.0.0.0:0", "--data-dir", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "refusing to listen on non-loopback address") {
 		t.Errorf("exit %d, stderr %q; want exit 2 and a refusal", code, stderr)
@@ -52,6 +54,7 @@ func TestDaemon_refusesNonLoopbackWithoutKeys(t *testing.T) {
 }
 
 func TestDaemon_acceptsExplicitKeysOnAnyAddress(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t, "--access-key-id", "AKIAEXPLICIT00000000", "--secret-access-key", "s3cr3t", "--account-id", "210987654321")
 	c := enginetest.NewClient(d.Endpoint, "us-east-1", credentials.Key{AccessKeyID: "AKIAEXPLICIT00000000", SecretAccessKey: "s3cr3t"})
 	out, err := c.CreateBackupVault(context.Background(), &backup.CreateBackupVaultInput{BackupVaultName: aws.String("explicit")})
@@ -64,6 +67,7 @@ func TestDaemon_acceptsExplicitKeysOnAnyAddress(t *testing.T) {
 }
 
 func TestDaemon_stopsCleanlyOnSIGTERM(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "before-stop")
 	if err := d.Stop(); err != nil {
@@ -79,6 +83,7 @@ func TestDaemon_stopsCleanlyOnSIGTERM(t *testing.T) {
 // The daemon and an embedded engine (as the provider runs it) write to one data dir at once;
 // neither loses a write and both see everything.
 func TestDaemonAndEmbeddedEngineShareADataDir(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	ctx := context.Background()
 	embedded, err := engine.Open(ctx, engine.Options{DataDir: d.DataDir})

@@ -12,10 +12,12 @@ import (
 // `tofu test`, run the way the guide says: the provider from this build, a fresh engine data
 // dir. The one test file serves both tools.
 func TestTerraformTest_timeTravelGuideExamplePasses(t *testing.T) {
+	parallel(t)
 	checkTimeTravelGuide(t, terraformCLI(t))
 }
 
 func TestOpenTofuTest_timeTravelGuideExamplePasses(t *testing.T) {
+	parallel(t)
 	checkTimeTravelGuide(t, tofuCLI(t))
 }
 
@@ -31,10 +33,12 @@ func checkTimeTravelGuide(t *testing.T, tool tfTool) {
 // The time-travel guide's restore testing example (examples/guides/time-travel/restore-testing)
 // passes on both tools: a month of weekly restore tests, each validated and cleaned up.
 func TestTerraformTest_restoreTestingGuideExamplePasses(t *testing.T) {
+	parallel(t)
 	checkRestoreTestingGuide(t, terraformCLI(t))
 }
 
 func TestOpenTofuTest_restoreTestingGuideExamplePasses(t *testing.T) {
+	parallel(t)
 	checkRestoreTestingGuide(t, tofuCLI(t))
 }
 
@@ -50,6 +54,7 @@ func checkRestoreTestingGuide(t *testing.T, tool tfTool) {
 // The quickstart (`make demo`) applies on OpenTofu as on Terraform, restores the directory,
 // and plans no changes afterwards.
 func TestOpenTofu_quickstartAppliesRestoresAndPlansNoChanges(t *testing.T) {
+	parallel(t)
 	w := newCLIWorkspace(t, tofuCLI(t), "../../examples/quickstart", nil)
 	src := filepath.Join(t.TempDir(), "app-data")
 	if err := os.MkdirAll(filepath.Join(src, "docs"), 0o755); err != nil {

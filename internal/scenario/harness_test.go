@@ -7,11 +7,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,7 +25,27 @@ import (
 // binary is the provider binary built once for the package's tests.
 var binary string
 
+// scenarioParallelism is how many scenario tests run at once unless -parallel says otherwise.
+// Go's default is GOMAXPROCS, but these tests spend much of their time waiting on child
+// processes (the AWS CLI, terraform, a daemon's scheduler, a server's retention), so more of
+// them than there are cores keeps the cores busy.
+const scenarioParallelism = 6
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// The package's tests take slots from testSlots (slots_test.go), which picks the slowest
+	// waiting test first; Go's own limit would pick among them itself, so it is lifted.
+	slots.free = scenarioParallelism
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "test.parallel" {
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+				slots.free = n
+			}
+		}
+	})
+	if err := flag.Set("test.parallel", "1000"); err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "scenario-bin")
 	if err != nil {
 		panic(err)
@@ -35,9 +58,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if testing.Verbose() {
+		fmt.Println(awsCLI.summary())
+	}
+	awsCLI.close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// jobWait is how long a test waits for a job, a report or a state change before it gives up.
+// It only keeps a hung test from hanging the package: tests share two cores with each other
+// (and with other packages), so a job that takes seconds alone may take a minute.
+const jobWait = 3 * time.Minute
 
 // daemon is an `engine serve` process.
 type daemon struct {
@@ -51,6 +83,12 @@ type daemon struct {
 	logs            bytes.Buffer
 	exited          chan struct{}
 	exitErr         error
+
+	// clientEnvs caches clientEnv by region: the data dir's key does not change while the
+	// daemon runs, and asking `engine credentials` before every CLI call doubles the processes
+	// a test starts.
+	clientEnvMu sync.Mutex
+	clientEnvs  map[string][]string
 }
 
 // startDaemon runs `engine serve` on a free loopback port with extra flags; the data dir is a
@@ -159,8 +197,18 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // engineCmd runs `terraform-provider-backup engine ARGS` and returns stdout, stderr and the exit code.
 func engineCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return engineCmdWithEnv(t, nil, args...)
+}
+
+// engineCmdWithEnv is engineCmd with variables added to the test's environment (tests run in
+// parallel, so none of them may set its own variables with t.Setenv).
+func engineCmdWithEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := exec.Command(binary, append([]string{"engine"}, args...)...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
@@ -173,14 +221,22 @@ func engineCmd(t *testing.T, args ...string) (string, string, int) {
 }
 
 // clientEnv is the environment for the AWS CLI and boto3: the daemon's credentials from
-// `engine credentials`, and nothing from the user's own AWS configuration.
+// `engine credentials`, and nothing from the user's own AWS configuration. The caller may
+// append to what it returns.
 func (d *daemon) clientEnv(t *testing.T, region string) []string {
 	t.Helper()
+	d.clientEnvMu.Lock()
+	defer d.clientEnvMu.Unlock()
+	if env, ok := d.clientEnvs[region]; ok {
+		return slices.Clone(env)
+	}
 	out, stderr, code := engineCmd(t, "credentials", "--data-dir", d.DataDir, "--region", region)
 	if code != 0 {
 		t.Fatalf("engine credentials: exit %d: %s", code, stderr)
 	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}
+	// HOME outlives the calling test only as long as the daemon's own test: a subtest's temp
+	// dir would be gone when a later caller reused this environment.
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + d.t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		kv, ok := strings.CutPrefix(line, "export ")
 		if !ok {
@@ -188,7 +244,11 @@ func (d *daemon) clientEnv(t *testing.T, region string) []string {
 		}
 		env = append(env, kv)
 	}
-	return env
+	if d.clientEnvs == nil {
+		d.clientEnvs = map[string][]string{}
+	}
+	d.clientEnvs[region] = env
+	return slices.Clone(env)
 }
 
 // cliResult is what one AWS CLI call did.
@@ -216,18 +276,11 @@ func (d *daemon) aws(t *testing.T, region string, args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	full := append([]string{"--endpoint-url", d.Endpoint, "--region", region, "--output", "json"}, args...)
-	cmd := exec.CommandContext(ctx, "aws", full...)
-	cmd.Env = d.clientEnv(t, region)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runAWSCLI(ctx, d.clientEnv(t, region), full...)
+	if err != nil {
 		t.Fatalf("aws %v: %v", args, err)
 	}
-	return cliResult{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return r
 }
 
 // mustAWS runs the AWS CLI and fails the test unless it succeeds.

@@ -47,11 +47,11 @@ func packFiles(t *testing.T, dataDir, vault string) int {
 	return n
 }
 
-// verifyRepository runs `engine verify --read-data` on a vault and fails the test unless it
-// finds the repository intact.
-func verifyRepository(t *testing.T, dataDir, vault string) {
+// verifyRepository runs `engine verify --read-data` on a vault, with env added to its
+// environment, and fails the test unless it finds the repository intact.
+func verifyRepository(t *testing.T, dataDir, vault string, env ...string) {
 	t.Helper()
-	out, stderr, code := engineCmd(t, "verify", "--data-dir", dataDir, "--vault", vault, "--read-data")
+	out, stderr, code := engineCmdWithEnv(t, env, "verify", "--data-dir", dataDir, "--vault", vault, "--read-data")
 	if code != 0 || !strings.Contains(out, "no problems found") {
 		t.Fatalf("engine verify --vault %s: exit %d\n%s%s", vault, code, out, stderr)
 	}
@@ -62,6 +62,7 @@ func verifyRepository(t *testing.T, dataDir, vault string) {
 // Then a SIGKILL in the middle of a restore: the destination never appears, and on restart the
 // job is FAILED and its staging directory is gone.
 func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t *testing.T) {
+	parallel(t)
 	if testing.Short() {
 		t.Skip("writes and backs up 768 MiB")
 	}
@@ -77,7 +78,7 @@ func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t 
 	// Wait until the job has stored a couple of packs, then kill -9. The repository is watched
 	// directly (every few ms), not through the API: a CLI round trip takes long enough for a fast
 	// machine to finish the backup in between.
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for packFiles(t, d.DataDir, "kill-vault") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never stored a pack: %v", d.mustAWS(t, "us-east-1", "backup", "describe-backup-job", "--backup-job-id", jobID))
@@ -124,7 +125,7 @@ func TestKilledEngineLeavesFailedJobsNoPartialResultsAndAVerifiableRepository(t 
 		"--metadata", toJSON(map[string]string{"destination-path": dest}))
 	restoreID := rs["RestoreJobId"].(string)
 	staging := filepath.Join(filepath.Dir(dest), ".big-restored.restore-"+restoreID)
-	deadline = time.Now().Add(60 * time.Second)
+	deadline = time.Now().Add(jobWait)
 	for {
 		entries, _ := os.ReadDir(staging)
 		if len(entries) >= 3 {

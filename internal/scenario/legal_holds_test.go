@@ -13,6 +13,7 @@ import (
 // fail to delete one; fail to cancel the hold without a description (the CLI's own check, then the
 // engine's for an empty one); cancel it with one, and then delete the point.
 func TestAWSCLI_legalHolds(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	const region = "us-east-1"
 	aws := func(args ...string) map[string]any {
@@ -102,6 +103,7 @@ func TestAWSCLI_legalHolds(t *testing.T) {
 // hold is cancelled the lifecycle deletes the point, and the vault, empty, can be deleted — its
 // lock going with it.
 func TestAWSCLI_complianceLockPastItsLockDate(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t, "--fake-clock", "2025-01-06T09:00:00Z")
 	const region = "us-east-1"
 	aws := func(args ...string) map[string]any {

@@ -58,6 +58,7 @@ func backupJobsByState(samples map[string]float64) map[string]int {
 }
 
 func TestMetrics_scrapedAfterAScriptedNightMatchListBackupJobs(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	d := startDaemon(t, "--fake-clock", "2024-01-16T12:00:00Z")
 	if got := backupJobsByState(scrape(t, d.Endpoint+"/metrics")); len(got) != 0 {
@@ -119,6 +120,7 @@ func TestMetrics_scrapedAfterAScriptedNightMatchListBackupJobs(t *testing.T) {
 }
 
 func TestMetrics_serveRefusesAMetricsAddressThatIsNotHostPort(t *testing.T) {
+	parallel(t)
 	_, stderr, code := engineCmd(t, "serve", "--metrics-listen", "9192", "--data-dir", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, `--metrics-listen "9192"`) {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming --metrics-listen", code, stderr)

@@ -108,10 +108,12 @@ var migrationSources = []struct{ target, source, version string }{
 }
 
 func TestMovedFromAWS_terraformPlansNoChangesAfterTheMove(t *testing.T) {
+	parallel(t)
 	checkMovedFromAWS(t, terraformCLI(t), "registry.terraform.io")
 }
 
 func TestMovedFromAWS_openTofuPlansNoChangesAfterTheMove(t *testing.T) {
+	parallel(t)
 	checkMovedFromAWS(t, tofuCLI(t), "registry.opentofu.org")
 }
 
@@ -119,13 +121,7 @@ func TestMovedFromAWS_openTofuPlansNoChangesAfterTheMove(t *testing.T) {
 // registry host.
 func checkMovedFromAWS(t *testing.T, tool tfTool, registry string) {
 	standIn := t.TempDir()
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(standIn, "terraform-provider-aws"), b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	placeBinary(t, filepath.Join(standIn, "terraform-provider-aws"))
 	w := newCLIWorkspace(t, tool, "", map[string]string{"hashicorp/aws": standIn})
 	writeModuleFile(t, filepath.Join(w.Dir, "main.tf"), migrationConfig)
 	w.MustRun("apply", "-no-color", "-input=false", "-auto-approve")

@@ -76,6 +76,7 @@ func treeListing(t *testing.T, dir string) string {
 // the three are backed up and copied, and the fourth is untouched; a DR copy restores; 400 days
 // later the cold transitions and deletions, in both vaults, are exactly the lifecycles'.
 func TestAWSCLI_nightlyBackupsWithTimeTravel(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	d := startDaemon(t, "--fake-clock", "2024-01-16T12:00:00Z")
 	account := credentials.DefaultAccountID
@@ -309,6 +310,7 @@ print(json.dumps(out))
 // The daemon and an embedded engine (as the provider runs it) on one data dir: both move the
 // fake clock at once, jobs run in whichever process claims them, and none runs twice.
 func TestDaemonAndEmbeddedEngineShareTheSchedulerAndRunEachJobOnce(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	d := startDaemon(t, "--fake-clock", "2024-01-16T12:00:00Z")
 	d.mustAWS(t, region, "backup", "create-backup-vault", "--backup-vault-name", "prod-primary-vault")
@@ -385,6 +387,7 @@ func TestDaemonAndEmbeddedEngineShareTheSchedulerAndRunEachJobOnce(t *testing.T)
 // A daemon restarted with a later --fake-clock catches up as after downtime: the runs it missed
 // expire, and the one whose start window is still open runs.
 func TestDaemon_catchesUpAfterDowntime(t *testing.T) {
+	parallel(t)
 	const region = "us-east-1"
 	d := startDaemon(t, "--fake-clock", "2024-01-16T12:00:00Z")
 	d.mustAWS(t, region, "backup", "create-backup-vault", "--backup-vault-name", "prod-primary-vault")

@@ -99,6 +99,7 @@ resource "backup_plan" "p" {
 // changed through Terraform, keeps every field: the engine's get-backup-plan answer is the same
 // before and after, but for the change.
 func TestAWSCLIAndTerraform_everyPlanFieldSurvivesImportAndAChange(t *testing.T) {
+	parallel(t)
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("terraform is not on PATH")
 	}
@@ -113,13 +114,7 @@ func TestAWSCLIAndTerraform_everyPlanFieldSurvivesImportAndAChange(t *testing.T)
 	if err := os.MkdirAll(mirror, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(mirror, "terraform-provider-backup_v0.0.1"), b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	placeBinary(t, filepath.Join(mirror, "terraform-provider-backup_v0.0.1"))
 	rc := filepath.Join(work, "terraformrc")
 	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"strongroom/backup\" = %q\n  }\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/strongroom/backup\"]\n  }\n}\n",
 		filepath.Dir(binary), filepath.Join(work, "mirror"))), 0o644); err != nil {

@@ -59,6 +59,7 @@ func list(v any) []any         { l, _ := v.([]any); return l }
 // versions, add the guide's selection, fail to delete the plan while the selection exists, delete
 // both, and check a plan document with get-backup-plan-from-json.
 func TestAWSCLI_guidePlanLifecycle(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	const region = "us-east-1"
 	d.mustAWS(t, region, "backup", "create-backup-vault", "--backup-vault-name", "prod-primary-vault")

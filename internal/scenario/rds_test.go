@@ -46,6 +46,7 @@ func pgQuery(t *testing.T, url, q string) string {
 // what was backed up while the original is untouched. Reusing the original identifier fails, as on
 // RDS.
 func TestAWSCLI_rdsRestoreWalkthrough(t *testing.T) {
+	parallel(t)
 	pg := pgtest.Start(t)
 	pgExec(t, pg.URL, `CREATE DATABASE "prod-mysql"`)
 	prod := pg.DatabaseURL("prod-mysql")

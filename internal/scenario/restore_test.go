@@ -49,7 +49,7 @@ func (d *daemon) registerDir(t *testing.T, dir string, tags ...string) string {
 // waitJob polls a describe-* command until field leaves the pending states.
 func (d *daemon) waitJob(t *testing.T, field string, pending []string, args ...string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		out := d.mustAWS(t, "us-east-1", args...)
 		state, _ := out[field].(string)
@@ -61,7 +61,7 @@ func (d *daemon) waitJob(t *testing.T, field string, pending []string, args ...s
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s still %s after 90s", strings.Join(args, " "), state)
+			t.Fatalf("%s still %s after %v", strings.Join(args, " "), state, jobWait)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -77,6 +77,7 @@ var (
 // start a restore job with it and a new identifier (a new destination-path), watch the job until
 // COMPLETED — and the restored tree is the backed-up one.
 func TestAWSCLI_restoreWalkthrough(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	src := filepath.Join(t.TempDir(), "prod-files")
 	enginetest.WriteTree(t, src, 41)
@@ -173,6 +174,7 @@ func TestAWSCLI_restoreWalkthrough(t *testing.T) {
 // start-backup-job, describe-backup-job and list-backup-jobs with their filters, and the
 // refusals the CLI shows.
 func TestAWSCLI_backupJobs(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	src := filepath.Join(t.TempDir(), "data")
 	enginetest.WriteTree(t, src, 42)

@@ -13,6 +13,7 @@ import (
 // external validator answers through put-restore-validation-result; the third nobody answers and
 // the test times out. Every scratch database is dropped, and the original is never touched.
 func TestAWSCLI_weeklyRestoreTestsOfAPostgresDatabase(t *testing.T) {
+	parallel(t)
 	pg := pgtest.Start(t)
 	pgExec(t, pg.URL, `CREATE DATABASE shop`)
 	shop := pg.DatabaseURL("shop")

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,14 +21,15 @@ func s3api(t *testing.T, srv *s3test.Server, args ...string) map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}, srv.Env()...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("aws s3api %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore"}, srv.Env()...)
+	r, err := runAWSCLI(ctx, env, append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
+	if err == nil && r.Code != 0 {
+		err = fmt.Errorf("exit status %d", r.Code)
 	}
-	return cliResult{Stdout: out.String()}.JSON(t)
+	if err != nil {
+		t.Fatalf("aws s3api %s: %v\n%s", strings.Join(args, " "), err, r.Stderr)
+	}
+	return cliResult{Stdout: r.Stdout}.JSON(t)
 }
 
 // sortedTags renders an s3api TagSet as "k=v,..." in key order.
@@ -49,6 +49,7 @@ func sortedTags(set any) string {
 // bytes, headers, metadata and tags, and the bucket's tags. An item-level restore brings back the
 // one object it names.
 func TestAWSCLI_s3BucketRestoreWalkthrough(t *testing.T) {
+	parallel(t)
 	srv := s3test.Start(t)
 	dir := t.TempDir()
 	big := make([]byte, 9<<20+77) // more than one chunk, and a multipart upload on restore

@@ -1,9 +1,9 @@
 package scenario
 
 import (
+	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,32 +14,35 @@ import (
 )
 
 // s3Daemon starts versitygw with a bucket, writes the engine's config.json to keep every vault
-// there, with credentials from a profile of an AWS credentials file set in the environment (as
-// an operator would), and starts engine serve on it.
-func s3Daemon(t *testing.T) (d *daemon, srv *s3test.Server) {
+// there, with credentials from a profile of an AWS credentials file named in the daemon's
+// environment (as an operator would), and starts engine serve on it. env is that environment,
+// which an engine command on the data dir (verify, a restarted daemon) needs too.
+func s3Daemon(t *testing.T) (d *daemon, srv *s3test.Server, env []string) {
 	t.Helper()
 	srv = s3test.Start(t)
 	srv.CreateBucket(t, "vaults")
-	return startDaemon(t, "--data-dir", s3DataDir(t, srv, "vaults")), srv
+	dataDir, env := s3DataDir(t, srv, "vaults")
+	return startDaemonWith(t, withEnv(env...), "--data-dir", dataDir), srv, env
 }
 
 // s3DataDir makes a data dir whose config.json keeps every vault in bucket, with the profile
-// "vaults" of an AWS credentials file named in the environment.
-func s3DataDir(t *testing.T, srv *s3test.Server, bucket string) string {
+// "vaults" of an AWS credentials file, and returns the variables that name that file to the
+// engine. They are passed to each engine process, not set in the test's environment, so that
+// tests can run in parallel.
+func s3DataDir(t *testing.T, srv *s3test.Server, bucket string) (dataDir string, env []string) {
 	t.Helper()
 	awsDir := t.TempDir()
 	creds := "[vaults]\naws_access_key_id = " + srv.AccessKey + "\naws_secret_access_key = " + srv.SecretKey + "\n"
 	if err := os.WriteFile(filepath.Join(awsDir, "credentials"), []byte(creds), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(awsDir, "credentials"))
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(awsDir, "config"))
-	dataDir := t.TempDir()
+	env = []string{"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(awsDir, "credentials"), "AWS_CONFIG_FILE=" + filepath.Join(awsDir, "config")}
+	dataDir = t.TempDir()
 	doc := `{"storage": "s3://` + bucket + `/engine?endpoint=` + srv.Endpoint + `&profile=vaults"}`
 	if err := os.WriteFile(filepath.Join(dataDir, "config.json"), []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return dataDir
+	return dataDir, env
 }
 
 // bucketPacks counts the packs of vault in the bucket, through versitygw's directory (one file
@@ -59,10 +62,11 @@ func bucketPacks(srv *s3test.Server, vault string) int {
 // point is visible, `engine verify --read-data` of the S3 vault is clean, and a new backup
 // restores byte-identical.
 func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
+	parallel(t)
 	if testing.Short() {
 		t.Skip("writes and backs up 128 MiB")
 	}
-	d, srv := s3Daemon(t)
+	d, srv, env := s3Daemon(t)
 	src := filepath.Join(t.TempDir(), "big")
 	writeBigTree(t, src, 8, 16<<20)
 	arn := d.registerDir(t, src)
@@ -70,7 +74,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 	started := d.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "s3-kill",
 		"--resource-arn", arn, "--iam-role-arn", defaultRole)
 	jobID := started["BackupJobId"].(string)
-	deadline := time.Now().Add(120 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for bucketPacks(srv, "s3-kill") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never stored a pack in the bucket: %v\n%s", d.mustAWS(t, "us-east-1", "backup", "describe-backup-job", "--backup-job-id", jobID), d.Logs())
@@ -85,7 +89,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 		t.Errorf("the S3 vault wrote a repository into the data dir: %v", entries)
 	}
 
-	again := startDaemon(t, "--data-dir", d.DataDir)
+	again := startDaemonWith(t, withEnv(env...), "--data-dir", d.DataDir)
 	job := again.waitJob(t, "State", backupPending, "backup", "describe-backup-job", "--backup-job-id", jobID)
 	if job["State"] != "FAILED" || !strings.Contains(job["StatusMessage"].(string), "No recovery point was created") {
 		t.Errorf("after the restart the job is %v: %v", job["State"], job["StatusMessage"])
@@ -94,7 +98,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 	if n := len(points["RecoveryPoints"].([]any)); n != 0 {
 		t.Errorf("%d recovery points visible after the kill, want none", n)
 	}
-	verifyRepository(t, d.DataDir, "s3-kill")
+	verifyRepository(t, d.DataDir, "s3-kill", env...)
 
 	next := again.mustAWS(t, "us-east-1", "backup", "start-backup-job", "--backup-vault-name", "s3-kill",
 		"--resource-arn", arn, "--iam-role-arn", defaultRole)
@@ -102,7 +106,7 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 	if done["State"] != "COMPLETED" {
 		t.Fatalf("the backup after the restart: %v", done)
 	}
-	verifyRepository(t, d.DataDir, "s3-kill")
+	verifyRepository(t, d.DataDir, "s3-kill", env...)
 	dest := filepath.Join(t.TempDir(), "restored")
 	rs := again.mustAWS(t, "us-east-1", "backup", "start-restore-job", "--recovery-point-arn", done["RecoveryPointArn"].(string),
 		"--metadata", toJSON(map[string]string{"destination-path": dest, "newFileSystem": "true"}))
@@ -121,10 +125,12 @@ func TestKilledEngineDuringABackupToS3LeavesAVerifiableVault(t *testing.T) {
 // clock for Object Lock: the fake clock starts a day minus 90 s ago, so both end together),
 // lifecycle deletes the point and GC removes its packs' versions from the bucket.
 func TestCompliantVaultOnAnObjectLockBucket(t *testing.T) {
+	parallel(t)
 	srv := s3test.StartVersioned(t)
 	srv.CreateObjectLockBucket(t, "worm")
 	start := time.Now().Add(-24*time.Hour + 90*time.Second).UTC().Truncate(time.Second)
-	d := startDaemon(t, "--data-dir", s3DataDir(t, srv, "worm"), "--fake-clock", start.Format(time.RFC3339))
+	dataDir, env := s3DataDir(t, srv, "worm")
+	d := startDaemonWith(t, withEnv(env...), "--data-dir", dataDir, "--fake-clock", start.Format(time.RFC3339))
 	src := filepath.Join(t.TempDir(), "ledger")
 	writeBigTree(t, src, 3, 1<<20)
 	arn := d.registerDir(t, src)
@@ -169,14 +175,14 @@ func TestCompliantVaultOnAnObjectLockBucket(t *testing.T) {
 		time.Sleep(wait)
 	}
 	d.clock(t, "advance", "2d")
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(jobWait)
 	for {
 		left := asList(d.mustAWS(t, "us-east-1", "backup", "list-recovery-points-by-backup-vault", "--backup-vault-name", "ledger")["RecoveryPoints"])
 		if len(left) == 0 && len(versions()) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("60 s after the retention ended: %d points, %d pack versions left\n%s", len(left), len(versions()), d.Logs())
+			t.Fatalf("%v after the retention ended: %d points, %d pack versions left\n%s", jobWait, len(left), len(versions()), d.Logs())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -190,18 +196,12 @@ func asList(v any) []any {
 // s3CLIResult runs `aws s3api ARGS` against the server with its owner's keys.
 func s3CLIResult(t *testing.T, srv *s3test.Server, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
-	cmd.Env = append(srv.Env(), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	env := append(srv.Env(), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "PYTHONWARNINGS=ignore")
+	r, err := runAWSCLI(context.Background(), env, append([]string{"--endpoint-url", srv.Endpoint, "--output", "json", "s3api"}, args...)...)
+	if err != nil {
 		t.Fatalf("aws s3api %s: %v", strings.Join(args, " "), err)
 	}
-	return cliResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
+	return r
 }
 
 func s3CLI(t *testing.T, srv *s3test.Server, args ...string) map[string]any {

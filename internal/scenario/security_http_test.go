@@ -120,6 +120,7 @@ func flood(t *testing.T, n int, build func() *http.Request) []string {
 // TestScenarioHTTPOversizedBodies: 48 concurrent 8 MiB bodies, unsigned and signed, with and
 // without a Content-Length, are refused without the daemon holding them in memory.
 func TestScenarioHTTPOversizedBodies(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	pid := d.cmd.Process.Pid
 	s := d.signer(t)
@@ -220,6 +221,7 @@ func probe(t *testing.T, host string, req *http.Request, sent []byte) string {
 // TestScenarioHTTPTrickledRequests: a client that sends headers or a body one byte a second is
 // disconnected once the daemon's --read-timeout (or header timeout) passes, signed or not.
 func TestScenarioHTTPTrickledRequests(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t, "--read-timeout", "2s")
 	pid := d.cmd.Process.Pid
 	s := d.signer(t)
@@ -295,6 +297,7 @@ func trickle(t *testing.T, host string, first []byte, seconds int) (closed bool,
 // TestScenarioHTTPMalformedJSON: what encoding/json let through — trailing data, invalid UTF-8,
 // duplicate members — and a 7 MiB CreatorRequestId are refused, and no vault is created.
 func TestScenarioHTTPMalformedJSON(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	s := d.signer(t)
 	client := &http.Client{Timeout: 60 * time.Second}
@@ -345,6 +348,7 @@ func TestScenarioHTTPMalformedJSON(t *testing.T) {
 
 // TestScenarioHTTPReadTimeoutFlag: a read timeout that would refuse every body is a usage error.
 func TestScenarioHTTPReadTimeoutFlag(t *testing.T) {
+	parallel(t)
 	_, stderr, code := engineCmd(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--read-timeout", "0s")
 	if code == 0 || !strings.Contains(stderr, "--read-timeout must be a positive duration") {
 		t.Errorf("--read-timeout 0s: exit %d, stderr %q; want a usage error naming --read-timeout", code, stderr)

@@ -72,6 +72,7 @@ func (d *daemon) sendSigned(t *testing.T, key credentials.Key, region, method, p
 //   - and the evidence vault is untouched: still listed, its point restores byte-identical, and
 //     `engine verify --read-data` finds it clean.
 func TestSecurity_hostileRegionsAndNames(t *testing.T) {
+	parallel(t)
 	const tenantKeyID, tenantSecret, tenantAccount = "AKIATENANTSCENARIO01", "tenant-scenario-secret-tenant-scenario-0", "210987654321"
 	tenant := credentials.Key{AccessKeyID: tenantKeyID, SecretAccessKey: tenantSecret, AccountID: tenantAccount}
 	sources, restores := t.TempDir(), t.TempDir()

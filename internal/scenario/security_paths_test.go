@@ -87,7 +87,13 @@ func run(t *testing.T, env []string, name string, args ...string) cliResult {
 // awsAsTenant runs the AWS CLI with the tenant's key.
 func (e *pathsEnv) awsAsTenant(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	return run(t, tenantEnv(t), "aws", append([]string{"--endpoint-url", e.d.Endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := runAWSCLI(ctx, tenantEnv(t), append([]string{"--endpoint-url", e.d.Endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("aws %v: %v", args, err)
+	}
+	return r
 }
 
 // registerAsTenant runs `engine resource register` with the tenant's key.
@@ -149,6 +155,7 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 }
 
 func TestSecurityPaths_registrationOutsideAllowedPathsAndOfTheDataDirIsRefused(t *testing.T) {
+	parallel(t)
 	e := startPathsDaemon(t)
 	for _, tc := range []struct{ path, says string }{
 		{"/", "/ is outside the directories account 123456789012 may use (" + e.allowed + ")"},
@@ -193,6 +200,7 @@ func (d *daemon) primaryKey(t *testing.T) (string, string) {
 }
 
 func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *testing.T) {
+	parallel(t)
 	// startDaemon allows the temp dir unless a test passes --allow-path: this daemon gets none.
 	d := startDaemonWith(t, func(cmd *exec.Cmd) {
 		var args []string
@@ -214,6 +222,7 @@ func TestSecurityPaths_daemonWithoutAllowedPathRefusesRegistrationSayingHow(t *t
 }
 
 func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
+	parallel(t)
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -284,6 +293,7 @@ func TestSecurityPaths_restoresStayInsideAllowedPaths(t *testing.T) {
 }
 
 func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t *testing.T) {
+	parallel(t)
 	e := startPathsDaemon(t)
 	d := e.d
 	app := filepath.Join(e.allowed, "app")
@@ -339,6 +349,7 @@ func TestSecurityPaths_aSecondAccountCannotSeeOrReachTheFirstAccountsResources(t
 }
 
 func TestSecurityPaths_badAllowedPathsStopTheDaemonFromStarting(t *testing.T) {
+	parallel(t)
 	missing := filepath.Join(t.TempDir(), "missing")
 	for _, tc := range []struct {
 		args []string

@@ -60,6 +60,7 @@ func grepFiles(t *testing.T, dir string, secrets ...string) string {
 //   - the data dir the daemon made is 0700, everything in it 0600 (directories 0700), and the
 //     config file the operator left 0644 gets a warning naming the chmod to run.
 func TestSecurity_secretsAndEgress(t *testing.T) {
+	parallel(t)
 	gw := s3test.Start(t)
 	gw.CreateBucket(t, "scenario-assets")
 	if _, err := gw.Client().PutObject(context.Background(), &awss3.PutObjectInput{Bucket: aws.String("scenario-assets"),

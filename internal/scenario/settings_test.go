@@ -13,6 +13,7 @@ import (
 // keep each region's opt-ins, an opted-out type is refused on demand with AWS's error, and bad
 // values are refused with the exception the model names. boto3 drives them the same way.
 func TestAWSCLI_accountSettings(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t, "--fake-clock", "2025-06-01T08:00:00Z")
 	global := d.mustAWS(t, "us-east-1", "backup", "describe-global-settings")
 	if gs, _ := global["GlobalSettings"].(map[string]any); gs["isCrossAccountBackupEnabled"] != "true" || len(gs) != 3 {

@@ -17,6 +17,7 @@ const nobody = 65534
 // A directory the engine may not read fails the backup with a message that says so and what to do;
 // a directory that is gone fails it naming the path; neither leaves a recovery point.
 func TestAWSCLI_unreadableOrMissingSourceFailsClearly(t *testing.T) {
+	parallel(t)
 	var adjust func(*exec.Cmd)
 	dataDir := t.TempDir()
 	if os.Getuid() == 0 {

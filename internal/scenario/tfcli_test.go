@@ -66,10 +66,6 @@ type cliWorkspace struct {
 func newCLIWorkspace(t *testing.T, tool tfTool, src string, overrides map[string]string) *cliWorkspace {
 	t.Helper()
 	work := t.TempDir()
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Terraform installs from registry.terraform.io, OpenTofu from registry.opentofu.org.
 	var includes []string
 	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
@@ -77,9 +73,7 @@ func newCLIWorkspace(t *testing.T, tool tfTool, src string, overrides map[string
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "terraform-provider-backup_v0.0.1"), b, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		placeBinary(t, filepath.Join(dir, "terraform-provider-backup_v0.0.1"))
 		includes = append(includes, fmt.Sprintf("%q", host+"/strongroom/backup"))
 	}
 	var dev strings.Builder
@@ -104,6 +98,23 @@ func newCLIWorkspace(t *testing.T, tool tfTool, src string, overrides map[string
 	engine := filepath.Join(work, "engine")
 	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "BACKUP_ENGINE_DATA_DIR="+engine, "CHECKPOINT_DISABLE=1")
 	return &cliWorkspace{t: t, tool: tool, Dir: module, Engine: engine, env: env}
+}
+
+// placeBinary puts the provider binary TestMain built at path: a hard link, as the binary is
+// large and tests that run at once would otherwise each write copies of it, or a copy where
+// the two are on different file systems.
+func placeBinary(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Link(binary, path); err == nil {
+		return
+	}
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Run runs the tool in the module and returns what it printed and its exit code.

@@ -12,6 +12,7 @@ import (
 // configuration round-trip exactly; a logically air-gapped vault is created, listed by type and
 // refuses to have its lock touched; every refusal prints AWS's error code.
 func TestAWSCLI_vaultProtection(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	const region = "us-east-1"
 	aws := func(args ...string) map[string]any {

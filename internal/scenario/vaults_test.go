@@ -8,6 +8,7 @@ import (
 // The foundation's external-client story: the AWS CLI creates, describes, lists and deletes a
 // vault on `engine serve`, and the errors it prints are AWS's.
 func TestAWSCLI_vaultLifecycle(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 
 	created := d.mustAWS(t, "us-east-1", "backup", "create-backup-vault", "--backup-vault-name", "prod-primary-vault",
@@ -72,6 +73,7 @@ func TestAWSCLI_vaultLifecycle(t *testing.T) {
 
 // boto3 decodes the engine's errors into its modeled exception classes.
 func TestBoto3_decodesTypedExceptions(t *testing.T) {
+	parallel(t)
 	d := startDaemon(t)
 	r := d.python(t, "us-east-1", `
 import os, boto3
