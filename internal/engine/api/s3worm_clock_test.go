@@ -7,17 +7,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3/s3test"
 )
 
 // Time travel past a locked point's retention while the S3 server, on its real clock, still
@@ -29,15 +24,9 @@ import (
 func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testing.T) {
 	t.Parallel() // it mostly waits for the server's clock
 	ctx := context.Background()
-	srv := s3test.StartVersioned(t)
-	srv.CreateObjectLockBucket(t, "worm")
-	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, opts := wormBucket(t)
 	start := clock.Wall().Add(-24*time.Hour + 15*time.Second).Truncate(time.Second)
-	e := newSchedEnv(t, start, engine.Options{Config: cfg,
-		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
+	e := newSchedEnv(t, start, opts)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 43)
 	arn := e.register(t, src)
@@ -126,15 +115,9 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 func TestS3Storage_theWarmCopyOfAColdPointGoesWhenTheServersRetentionEnds(t *testing.T) {
 	t.Parallel() // it mostly waits for the server's clock
 	ctx := context.Background()
-	srv := s3test.StartVersioned(t)
-	srv.CreateObjectLockBucket(t, "worm")
-	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, opts := wormBucket(t)
 	start := clock.Wall().AddDate(0, 0, -91).Add(15 * time.Second).Truncate(time.Second)
-	e := newSchedEnv(t, start, engine.Options{Config: cfg,
-		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
+	e := newSchedEnv(t, start, opts)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 59)
 	arn := e.register(t, src)

@@ -11,17 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3/s3test"
 )
 
 // A legal hold covers the points that exist when it is created, never those backed up or copied
@@ -32,14 +27,8 @@ import (
 // objects keep theirs.
 func TestS3Storage_aLegalHoldDoesNotHoldPointsCreatedAfterIt(t *testing.T) {
 	ctx := context.Background()
-	srv := s3test.StartVersioned(t)
-	srv.CreateObjectLockBucket(t, "worm")
-	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newJobEnv(t, engine.Options{DataDir: t.TempDir(), Config: cfg,
-		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
+	srv, opts := wormBucket(t)
+	e := newJobEnv(t, opts)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 47)
 	arn := e.register(t, src)

@@ -27,14 +27,8 @@ import (
 // packs cannot be deleted through the S3 API either.
 func TestS3Storage_lockedVaultsRetainTheirPointsObjectsInObjectLockBuckets(t *testing.T) {
 	ctx := context.Background()
-	srv := s3test.StartVersioned(t)
-	srv.CreateObjectLockBucket(t, "worm")
-	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newJobEnv(t, engine.Options{DataDir: t.TempDir(), Config: cfg,
-		S3Storage: []s3blob.Option{s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))}})
+	srv, opts := wormBucket(t)
+	e := newJobEnv(t, opts)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 31)
 	arn := e.register(t, src)
@@ -164,4 +158,19 @@ func TestS3Storage_lockedVaultsRetainTheirPointsObjectsInObjectLockBuckets(t *te
 			restoreFrom(t, e.c, aws.ToString(j.RecoveryPointArn), src)
 		})
 	}
+}
+
+// wormBucket starts a versitygw that enforces Object Lock, with an Object Lock bucket "worm", and
+// returns it and engine options that keep us-east-1's vaults in that bucket, signed with the
+// server's key (extra options follow it).
+func wormBucket(t *testing.T, extra ...s3blob.Option) (*s3test.Server, engine.Options) {
+	t.Helper()
+	srv := s3test.StartVersioned(t)
+	srv.CreateObjectLockBucket(t, "worm")
+	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""))
+	return srv, engine.Options{DataDir: t.TempDir(), Config: cfg, S3Storage: append([]s3blob.Option{creds}, extra...)}
 }

@@ -12,15 +12,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/strongroom/terraform-provider-backup/internal/engine"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/blob/s3blob"
-	"github.com/strongroom/terraform-provider-backup/internal/engine/config"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3/s3test"
 )
@@ -111,17 +108,10 @@ func (r *s3Recorder) objectPuts() ([]objectPut, map[string]int) {
 // objects extends their retention to its own before its point is visible.
 func TestS3Storage_lockedVaultsObjectsAreRetainedFromTheirCreation(t *testing.T) {
 	ctx := context.Background()
-	srv := s3test.StartVersioned(t)
-	srv.CreateObjectLockBucket(t, "worm")
-	rec := &s3Recorder{next: awshttp.NewBuildableClient(), srv: srv, bucket: "worm", retentions: map[string]int{}}
-	cfg, err := config.Parse([]byte(`{"regions": {"us-east-1": {"storage": "s3://worm/engine?endpoint=`+srv.Endpoint+`"}}}`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newJobEnv(t, engine.Options{DataDir: t.TempDir(), Config: cfg, S3Storage: []s3blob.Option{
-		s3blob.WithCredentials(credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, "")),
-		s3blob.WithHTTPClient(rec),
-	}})
+	rec := &s3Recorder{next: awshttp.NewBuildableClient(), bucket: "worm", retentions: map[string]int{}}
+	srv, opts := wormBucket(t, s3blob.WithHTTPClient(rec))
+	rec.srv = srv
+	e := newJobEnv(t, opts)
 	src := t.TempDir()
 	enginetest.WriteTree(t, src, 41)
 	arn := e.register(t, src)
