@@ -68,7 +68,7 @@ func (c *readConn) checkDataVersion() error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	row := make([]driver.Value, 1)
 	if err := rows.Next(row); err != nil {
 		return err
@@ -217,7 +217,7 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 		}
 		return fmt.Errorf("store: view: %w", err)
 	}
-	defer conn.Close() // back to the pool
+	defer func() { _ = conn.Close() }() // back to the pool
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*readConn)
 		if !ok {
@@ -283,7 +283,7 @@ func (t *readTx) get(collection, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: get %s/%q: %w", collection, key, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	row := make([]driver.Value, 1)
 	if err := rows.Next(row); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -323,7 +323,7 @@ func (t *readTx) scan(collection, prefix, after string, limit int) ([]Doc, error
 	if err != nil {
 		return nil, fmt.Errorf("store: scan %s/%q: %w", collection, prefix, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []Doc
 	row := make([]driver.Value, 2)
 	for {
@@ -365,7 +365,7 @@ func (t *readTx) count(collection, prefix string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: count %s/%q: %w", collection, prefix, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	row := make([]driver.Value, 1)
 	if err := rows.Next(row); err != nil {
 		return 0, fmt.Errorf("store: count %s/%q: %w", collection, prefix, err)

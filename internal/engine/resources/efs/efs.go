@@ -654,7 +654,7 @@ func (b *backup) readOnce(rel string, st statInfo, attempt int) ([]chunk.Ref, st
 	} else {
 		// Read the size lstat reported and no more: that saves the read that would find the end.
 		// A file that grew or shrank meanwhile is caught by the fstat check that follows.
-		var r io.Reader = io.LimitReader(f, st.size)
+		r := io.LimitReader(f, st.size)
 		if testHookReader != nil {
 			r = testHookReader(path, r)
 		}
