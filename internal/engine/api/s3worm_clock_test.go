@@ -13,6 +13,7 @@ import (
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/clock"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/enginetest"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/resources/s3/s3test"
 )
 
 // Time travel past a locked point's retention while the S3 server, on its real clock, still
@@ -45,23 +46,7 @@ func TestS3Storage_lifecycleWaitsForTheServersRetentionAfterTimeTravel(t *testin
 		t.Fatalf("backup: %s %s", j.State, aws.ToString(j.StatusMessage))
 	}
 	serverUntil := aws.ToTime(j.CreationDate).AddDate(0, 0, 1)
-	packVersions := func() int {
-		t.Helper()
-		n := 0
-		p := awss3.NewListObjectVersionsPaginator(srv.Client(), &awss3.ListObjectVersionsInput{Bucket: aws.String("worm"), Prefix: aws.String("engine/")})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range page.Versions {
-				if strings.Contains(aws.ToString(v.Key), "/ledger/warm/packs/") {
-					n++
-				}
-			}
-		}
-		return n
-	}
+	packVersions := func() int { return warmPackVersions(t, srv, "ledger") }
 	if packVersions() == 0 {
 		t.Fatal("no pack of the point in the bucket")
 	}
@@ -136,23 +121,7 @@ func TestS3Storage_theWarmCopyOfAColdPointGoesWhenTheServersRetentionEnds(t *tes
 		t.Fatalf("backup: %s %s", j.State, aws.ToString(j.StatusMessage))
 	}
 	serverUntil := aws.ToTime(j.CreationDate).AddDate(0, 0, 91)
-	warmPacks := func() int {
-		t.Helper()
-		n := 0
-		p := awss3.NewListObjectVersionsPaginator(srv.Client(), &awss3.ListObjectVersionsInput{Bucket: aws.String("worm"), Prefix: aws.String("engine/")})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range page.Versions {
-				if strings.Contains(aws.ToString(v.Key), "/archive/warm/packs/") {
-					n++
-				}
-			}
-		}
-		return n
-	}
+	warmPacks := func() int { return warmPackVersions(t, srv, "archive") }
 
 	e.advance(t, "2d") // the point moves to cold storage
 	rp, err := e.c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{BackupVaultName: aws.String("archive"), RecoveryPointArn: j.RecoveryPointArn})
@@ -175,4 +144,24 @@ func TestS3Storage_theWarmCopyOfAColdPointGoesWhenTheServersRetentionEnds(t *tes
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// warmPackVersions counts the versions of vault's warm packs in the "worm" bucket: deleted
+// objects leave versions behind while the server retains them.
+func warmPackVersions(t *testing.T, srv *s3test.Server, vault string) int {
+	t.Helper()
+	n := 0
+	p := awss3.NewListObjectVersionsPaginator(srv.Client(), &awss3.ListObjectVersionsInput{Bucket: aws.String("worm"), Prefix: aws.String("engine/")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page.Versions {
+			if strings.Contains(aws.ToString(v.Key), "/"+vault+"/warm/packs/") {
+				n++
+			}
+		}
+	}
+	return n
 }

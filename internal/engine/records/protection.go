@@ -1,6 +1,8 @@
 package records
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -33,6 +35,22 @@ func CheckPointDeletable(tx store.Tx, v Vault, rp RecoveryPoint, now time.Time) 
 // by a legal hold cannot have its retention shortened ("A legal hold is a restraint on altering
 // or deleting a backup", CreateLegalHold), which would only move the moment it is deleted once
 // released. Extending it, and changes that keep the retention's end, are allowed.
+// StorageKeeps is why the storage below the engine still keeps a point's objects, from what it
+// reported of them (jobs.Repos.StorageRetention: when their S3 Object Lock retention ends on the
+// server's clock, zero if it has, and whether they carry an S3 legal hold), or nil. Both the
+// lifecycle and DeleteRecoveryPoint keep such a point: its record never goes while its objects
+// must stay.
+func StorageKeeps(until time.Time, held bool) error {
+	switch {
+	case held:
+		return errors.New("its objects carry an S3 legal hold in the vault's bucket")
+	case !until.IsZero():
+		return fmt.Errorf("its objects are under S3 Object Lock retention until %s on the storage server's clock, which the engine's clock has passed (time travel); the server refuses to delete them before then",
+			until.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func CheckHeldLifecycleChange(tx store.Tx, rp RecoveryPoint, lc *wire.Lifecycle) error {
 	next := rp
 	next.Lifecycle = lc

@@ -98,16 +98,10 @@ func (d Due) storageKeeps(ctx context.Context, rp records.RecoveryPoint) error {
 		return nil
 	}
 	until, held, err := d.Storage.StorageRetention(ctx, rp)
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("its storage could not say whether S3 Object Lock still retains its objects (%v)", err)
-	case held:
-		return errors.New("its objects carry an S3 legal hold in the vault's bucket")
-	case !until.IsZero():
-		return fmt.Errorf("its objects are under S3 Object Lock retention until %s on the storage server's clock, which the engine's clock has passed (time travel); the server refuses to delete them before then",
-			until.UTC().Format(time.RFC3339))
 	}
-	return nil
+	return records.StorageKeeps(until, held)
 }
 
 // expirePoint deletes a point whose retention has ended, unless something keeps it.

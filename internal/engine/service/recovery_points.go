@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/arns"
@@ -202,14 +201,10 @@ func (s *Service) DeleteRecoveryPoint(ctx context.Context, in *wire.DeleteRecove
 			return nil // the transaction below answers it
 		}
 		until, held, err := s.repos.StorageRetention(ctx, rp)
-		switch {
-		case err != nil:
+		if err != nil {
 			storageKeep = fmt.Errorf("recovery point %s: its storage could not say whether S3 Object Lock still retains its objects: %w", rp.ARN, err)
-		case held:
-			storageKeep = apierr.InvalidReq("recovery point %s cannot be deleted: its objects carry an S3 legal hold in the vault's bucket", rp.ARN)
-		case !until.IsZero():
-			storageKeep = apierr.InvalidReq("recovery point %s cannot be deleted yet: its objects are under S3 Object Lock retention until %s on the storage server's clock (the engine's clock has passed it), and the server refuses to delete them before then",
-				rp.ARN, until.UTC().Format(time.RFC3339))
+		} else if keep := records.StorageKeeps(until, held); keep != nil {
+			storageKeep = apierr.InvalidReq("recovery point %s cannot be deleted yet: %v", rp.ARN, keep)
 		}
 		return nil
 	})
