@@ -87,3 +87,11 @@ func configureClients(data any, diags *diag.Diagnostics) *clients {
 	}
 	return c
 }
+
+// addDeploymentError reports a create or update (verb "create" or "update") of a kind of resource
+// (a framework, a report plan) whose deployment did not complete in time. The write itself
+// landed, so the fix is a longer timeout and another apply.
+func addDeploymentError(diags *diag.Diagnostics, kind, name, verb string, err error) {
+	diags.AddError(fmt.Sprintf("Error waiting for %s %q", kind, name),
+		fmt.Sprintf("The %s was %sd but its deployment did not complete: %v. Raise timeouts.%s if deployment is slow, and run terraform apply again.", kind, verb, err, verb))
+}

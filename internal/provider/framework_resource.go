@@ -319,8 +319,7 @@ func (r *frameworkResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	if _, err := awsbackup.WaitFrameworkDeployed(ctx, r.c.Backup, name, awsbackup.DeploymentCreateInProgress, timeout); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error waiting for framework %q", name),
-			fmt.Sprintf("The framework was created but its deployment did not complete: %v. Raise timeouts.create if deployment is slow, and run terraform apply again.", err))
+		addDeploymentError(&resp.Diagnostics, "framework", name, "create", err)
 		return
 	}
 	tflog.Info(ctx, "created framework", map[string]any{"name": name, "controls": len(controls)})
@@ -397,8 +396,7 @@ func (r *frameworkResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	if _, err := awsbackup.WaitFrameworkDeployed(ctx, r.c.Backup, name, awsbackup.DeploymentUpdateInProgress, timeout); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error waiting for framework %q", name),
-			fmt.Sprintf("The framework was updated but its deployment did not complete: %v. Raise timeouts.update if deployment is slow, and run terraform apply again.", err))
+		addDeploymentError(&resp.Diagnostics, "framework", name, "update", err)
 		return
 	}
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("framework %q", name), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {

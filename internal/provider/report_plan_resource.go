@@ -273,8 +273,7 @@ func (r *reportPlanResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	if _, err := awsbackup.WaitReportPlanDeployed(ctx, r.c.Backup, name, awsbackup.DeploymentCreateInProgress, timeout); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error waiting for report plan %q", name),
-			fmt.Sprintf("The report plan was created but its deployment did not complete: %v. Raise timeouts.create if deployment is slow, and run terraform apply again.", err))
+		addDeploymentError(&resp.Diagnostics, "report plan", name, "create", err)
 		return
 	}
 	tflog.Info(ctx, "created report plan", map[string]any{"name": name, "template": aws.ToString(setting.ReportTemplate)})
@@ -350,8 +349,7 @@ func (r *reportPlanResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	if _, err := awsbackup.WaitReportPlanDeployed(ctx, r.c.Backup, name, awsbackup.DeploymentUpdateInProgress, timeout); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error waiting for report plan %q", name),
-			fmt.Sprintf("The report plan was updated but its deployment did not complete: %v. Raise timeouts.update if deployment is slow, and run terraform apply again.", err))
+		addDeploymentError(&resp.Diagnostics, "report plan", name, "update", err)
 		return
 	}
 	if !applyTagsAll(ctx, r.c, state.ARN.ValueString(), fmt.Sprintf("report plan %q", name), state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
