@@ -18,14 +18,16 @@
 // is never hidden, and Verify reports it.
 //
 // Reads are not made to wait. AppendRead (the API uses it for List, Get and Describe calls)
-// writes the line into the same chain but returns before its fsync: the record is made durable
-// by the next fsync a mutating call's Append runs, by a background flush at most
-// ReadFlushBound after it was written, or by Close. Waiting cost a read more than the read
-// itself, and what a read changes is nothing, so the trade is: a crash (of the machine; a
-// killed process loses nothing written) can lose at most the last ReadFlushBound's worth of
-// read records, never a record of a call that changed something. A failed background flush is
-// not hidden either: the next Append or AppendRead fails with it, and the API refuses calls until
-// a record can be written durably again.
+// chains the record and keeps its line in memory: it is written, in chain order, and made
+// durable by the next mutating call's Append (before that call's own record), by a background
+// flush at most ReadFlushBound after it was chained, or by Close; and written at once when
+// the lines kept reach pendingLimit. Waiting for an fsync cost a read more than the read
+// itself, and a write() per read cost a tenth of it, and what a read changes is nothing, so
+// the trade is: a crash of the machine, or a killed process, can lose at most the last
+// ReadFlushBound's worth of read records (the newest, so the chain left on disk stays whole),
+// never a record of a call that changed something. A failed background flush is not hidden
+// either: the next Append or AppendRead fails with it, and the API refuses calls until a
+// record can be written durably again.
 package audit
 
 import (
@@ -61,9 +63,13 @@ const DefaultMaxBytes = 64 << 20
 // EventSource is AWS Backup's CloudTrail event source.
 const EventSource = "backup.amazonaws.com"
 
-// ReadFlushBound is how long a record appended by AppendRead may wait for its fsync when no
-// mutating call's fsync comes first.
+// ReadFlushBound is how long a record appended by AppendRead may wait to be written and
+// synced when no mutating call's fsync comes first.
 const ReadFlushBound = 20 * time.Millisecond
+
+// pendingLimit bounds the bytes of read records kept in memory: past it, AppendRead writes
+// them (without an fsync) rather than wait for the flush.
+const pendingLimit = 256 << 10
 
 // Redacted replaces a secret's value, as CloudTrail writes it.
 const Redacted = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -118,10 +124,14 @@ type Log struct {
 	dir      string
 	maxBytes int64
 	f        *os.File
-	size     int64
+	size     int64 // of the current file once pending is written
 	lastHash string
-	sequence uint64 // of the last record written
-	synced   uint64 // the records up to this sequence are durable
+	sequence uint64 // of the last record chained
+	// pending holds the lines of read records chained after written, in chain order, to be
+	// written by the next writePending.
+	pending []byte
+	written uint64 // the records up to this sequence are in the file
+	synced  uint64 // the records up to this sequence are durable
 	// failedThrough and failure are the last failed sync: the records after synced up to
 	// failedThrough were written but may not be durable, and their Appends fail with it.
 	failedThrough uint64
@@ -172,6 +182,7 @@ func Open(dir string, maxBytes int64) (*Log, error) {
 			return nil, fmt.Errorf("the audit log %s ends in a torn or edited record (%v): run `engine audit verify`, and move the file aside to start a new chain", files[i], err)
 		}
 		l.lastHash, l.sequence = hashLine(last), r.Sequence
+		l.written, l.synced = r.Sequence, r.Sequence
 		break
 	}
 	if err := l.openCurrent(); err != nil {
@@ -207,15 +218,15 @@ func (l *Log) Append(r Record) error {
 	return nil
 }
 
-// AppendRead is Append for a call that changed nothing: it returns once the record is written,
-// and the record is made durable within ReadFlushBound (see the package doc).
+// AppendRead is Append for a call that changed nothing: it returns once the record is chained,
+// and the record is written and made durable within ReadFlushBound (see the package doc).
 func (l *Log) AppendRead(r Record) error {
 	_, err := l.write(r, true)
 	return err
 }
 
-// write redacts, chains and writes r, and returns its sequence; lazy arms the background flush
-// that syncs it.
+// write redacts, chains and writes r, and returns its sequence; lazy keeps its line in pending
+// instead and arms the background flush that writes and syncs it.
 func (l *Log) write(r Record, lazy bool) (uint64, error) {
 	r.EventSource, r.EventVersion = EventSource, "1.08"
 	if r.UserIdentity.Type == "" {
@@ -249,12 +260,27 @@ func (l *Log) write(r Record, lazy bool) (uint64, error) {
 			return 0, err
 		}
 	}
-	n, err := l.f.Write(append(line, '\n'))
-	l.size += int64(n)
-	if err != nil {
-		return 0, fmt.Errorf("write audit record %s: %w", r.RequestID, err)
+	if lazy {
+		l.pending = append(append(l.pending, line...), '\n')
+		l.size += int64(len(line)) + 1
+		l.sequence, l.lastHash = r.Sequence, hashLine(line)
+		if len(l.pending) >= pendingLimit {
+			if err := l.writePending(); err != nil {
+				return 0, err
+			}
+		}
+	} else {
+		// The read records chained before this one go first: the file keeps chain order.
+		if err := l.writePending(); err != nil {
+			return 0, err
+		}
+		n, err := l.f.Write(append(line, '\n'))
+		l.size += int64(n)
+		if err != nil {
+			return 0, fmt.Errorf("write audit record %s: %w", r.RequestID, err)
+		}
+		l.sequence, l.lastHash, l.written = r.Sequence, hashLine(line), r.Sequence
 	}
-	l.sequence, l.lastHash = r.Sequence, hashLine(line)
 	if lazy && !l.flushArmed {
 		l.flushArmed = true
 		if l.flushTimer == nil {
@@ -266,13 +292,40 @@ func (l *Log) write(r Record, lazy bool) (uint64, error) {
 	return r.Sequence, nil
 }
 
-// flush syncs what AppendRead wrote, unless a group fsync or Close has already.
+// writePending writes the read records' lines kept in pending, in one write. A short write
+// keeps what was not written, so a retry completes the line rather than tear it. The caller
+// holds mu.
+func (l *Log) writePending() error {
+	if len(l.pending) == 0 {
+		return nil
+	}
+	if l.f == nil {
+		return errors.New("the audit log is closed")
+	}
+	n, err := l.f.Write(l.pending)
+	if err != nil {
+		l.pending = append(l.pending[:0], l.pending[n:]...)
+		return fmt.Errorf("write read records to the audit log: %w", err)
+	}
+	l.pending = l.pending[:0]
+	if cap(l.pending) > 2*pendingLimit {
+		l.pending = nil // a burst's buffer is not kept
+	}
+	l.written = l.sequence
+	return nil
+}
+
+// flush writes and syncs what AppendRead chained, unless a group fsync or Close has already.
 func (l *Log) flush() {
 	l.mu.Lock()
 	l.flushArmed = false
-	upTo := l.sequence
+	err := l.writePending()
+	upTo := l.written
 	l.mu.Unlock()
-	if err := l.waitDurable(upTo); err != nil {
+	if err == nil {
+		err = l.waitDurable(upTo)
+	}
+	if err != nil {
 		l.mu.Lock()
 		l.flushFailure = err
 		l.mu.Unlock()
@@ -295,7 +348,11 @@ func (l *Log) waitDurable(seq uint64) error {
 		l.beforeSync()
 	}
 	l.mu.Lock()
-	f, upTo := l.f, l.sequence
+	// Read records chained since are written now, to share this fsync; seq itself is written.
+	if err := l.writePending(); err != nil && l.flushFailure == nil {
+		l.flushFailure = err
+	}
+	f, upTo := l.f, l.written
 	l.mu.Unlock()
 	if f == nil {
 		return errors.New("the audit log was closed before the record was synced")
@@ -326,15 +383,16 @@ func (l *Log) durable(seq uint64) error {
 	return nil
 }
 
-// syncForClose makes every written record durable before the file is closed, for the Appends
-// still waiting on it. The caller holds mu.
+// syncForClose writes the read records kept and makes every written record durable before the
+// file is closed, for the Appends still waiting on it. The caller holds mu.
 func (l *Log) syncForClose() error {
+	werr := l.writePending()
 	if err := l.sync(l.f); err != nil {
-		l.failedThrough, l.failure = l.sequence, err
+		l.failedThrough, l.failure = l.written, err
 		return fmt.Errorf("sync the audit log: %w", err)
 	}
-	l.synced = l.sequence
-	return nil
+	l.synced = l.written
+	return werr
 }
 
 func (l *Log) rotate() error {

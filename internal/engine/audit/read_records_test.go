@@ -197,3 +197,142 @@ func TestChainedLineIsTheRecordsJSONEncoding(t *testing.T) {
 		t.Fatalf("after the record comes %q, want its recordHash", got)
 	}
 }
+
+func fileLines(t *testing.T, l *Log) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(l.dir, CurrentFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// A read's record costs no write of its own: it is kept until a write's record (which it
+// precedes in the file, as in the chain), the background flush or Close writes it. None is
+// lost and the chain on disk is whole at each step.
+func TestReadRecordsAreWrittenByTheNextWriteTheFlushOrClose(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.flushBound = time.Hour // the flush is tested below
+	for i := range 3 {
+		if err := l.AppendRead(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fileLines(t, l); n != 0 {
+		t.Fatalf("%d lines in the file after three reads and no write, want 0 (kept in memory)", n)
+	}
+	if err := l.Append(record(3)); err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, filepath.Join(dir, CurrentFile))
+	if len(lines) != 4 {
+		t.Fatalf("%d lines after a write, want 4: the three reads, then the write", len(lines))
+	}
+	for i, line := range lines {
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.RequestID != record(i).RequestID || r.Sequence != uint64(i+1) {
+			t.Fatalf("line %d is %s (sequence %d), want %s (sequence %d)", i+1, r.RequestID, r.Sequence, record(i).RequestID, i+1)
+		}
+	}
+	if got := syncedThrough(l); got != 4 {
+		t.Fatalf("synced through %d after the write, want 4", got)
+	}
+	mustVerify(t, dir, 4)
+
+	// The background flush writes and syncs reads with no write to follow them.
+	if err := l.AppendRead(record(4)); err != nil {
+		t.Fatal(err)
+	}
+	l.flush()
+	if n, got := fileLines(t, l), syncedThrough(l); n != 5 || got != 5 {
+		t.Fatalf("after the flush: %d lines, synced through %d; want 5 and 5", n, got)
+	}
+
+	// Close writes and syncs what is left.
+	for i := 5; i < 7; i++ {
+		if err := l.AppendRead(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, dir, 7)
+}
+
+// The flush armed by a read runs by itself within its bound: the record reaches the file and
+// the disk with no other call.
+func TestAReadAloneReachesTheFileThroughTheTimedFlush(t *testing.T) {
+	l, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.flushBound = time.Millisecond
+	w := watchSyncs(l)
+	if err := l.AppendRead(record(0)); err != nil {
+		t.Fatal(err)
+	}
+	w.waitSync(t)
+	if n := fileLines(t, l); n != 1 {
+		t.Fatalf("%d lines after the timed flush, want 1", n)
+	}
+}
+
+// Reads kept past pendingLimit are written without waiting for the flush, and a rotation
+// writes the kept reads to the file they were chained in before it renames it.
+func TestKeptReadsAreBoundedAndRotateInChainOrder(t *testing.T) {
+	dir := t.TempDir()
+	line, err := seal(record(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perFile := 40
+	l, err := Open(dir, int64(perFile*(len(line)+40)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.flushBound = time.Hour
+	total := 0
+	for range 3 * perFile {
+		if err := l.AppendRead(record(total)); err != nil {
+			t.Fatal(err)
+		}
+		total++
+	}
+	files, err := Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 3 {
+		t.Fatalf("%d files after %d reads of ~%d bytes with %d records a file, want at least 3", len(files), total, len(line), perFile)
+	}
+	// pendingLimit: a burst of reads larger than it reaches the file before any flush.
+	l2, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.flushBound = time.Hour
+	for i := 0; i < 2*pendingLimit/len(line); i++ {
+		if err := l2.AppendRead(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fileLines(t, l2); n == 0 {
+		t.Fatalf("no line written after %d bytes of reads, past pendingLimit (%d)", 2*pendingLimit, pendingLimit)
+	}
+	if err := l2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, dir, total)
+}
