@@ -13,7 +13,13 @@ import (
 
 // The read pool. View runs on connections of their own, opened query_only, and drives them
 // through the driver's own interface (database/sql's Conn.Raw) with statements each connection
-// prepares once and keeps: BEGIN, the reads, ROLLBACK.
+// prepares once and keeps.
+//
+// A View's transaction is one statement, PRAGMA data_version, held open: SQLite begins a read
+// transaction (an implicit one) when it runs it, and keeps it, with its snapshot, for as long
+// as any statement of the connection is still active; the View stops it (a reset) when fn
+// returns, which ends the transaction. So a View costs one statement of its own, not three
+// (BEGIN, PRAGMA data_version, ROLLBACK), and the reads inside it all see that snapshot.
 //
 // Why not database/sql's Tx, as Update uses: for a keyed read, its machinery cost more than the
 // read. Each Tx starts a goroutine to watch its context, wraps every shared statement anew for
@@ -45,6 +51,7 @@ type readConn struct {
 	results     map[string]any // Get: []byte; Scan: []Doc; Count: int
 	resultBytes int
 	dataVersion int64
+	row         [1]driver.Value // beginView's
 }
 
 // readCacheBytes bounds the documents one read connection keeps from earlier Views.
@@ -61,26 +68,27 @@ const readCacheBytes = 4 << 20
 // Answers are copied out of the cache, so the caller owns (and may modify) what it gets, as
 // from SQLite.
 
-// checkDataVersion takes the View's snapshot and drops the cached answers if a commit has
-// changed the database since they were read.
-func (c *readConn) checkDataVersion() error {
-	rows, err := c.query(context.Background(), "PRAGMA data_version")
+// beginView takes the View's snapshot and drops the cached answers if a commit has changed
+// the database since they were read. The View's read transaction lasts until it closes what
+// beginView returns.
+func (c *readConn) beginView() (driver.Rows, error) {
+	pin, err := c.query(context.Background(), "PRAGMA data_version")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { _ = rows.Close() }()
-	row := make([]driver.Value, 1)
-	if err := rows.Next(row); err != nil {
-		return err
+	if err := pin.Next(c.row[:]); err != nil {
+		_ = pin.Close()
+		return nil, err
 	}
-	v, ok := row[0].(int64)
+	v, ok := c.row[0].(int64)
 	if !ok {
-		return fmt.Errorf("PRAGMA data_version answered a %T", row[0])
+		_ = pin.Close()
+		return nil, fmt.Errorf("PRAGMA data_version answered a %T", c.row[0])
 	}
 	if v != c.dataVersion || c.results == nil {
 		c.results, c.resultBytes, c.dataVersion = map[string]any{}, 0, v
 	}
-	return nil
+	return pin, nil
 }
 
 // keep caches an answer of size bytes under key, unless the cache is full.
@@ -168,20 +176,6 @@ func (c *readConn) stmt(ctx context.Context, query string) (driver.Stmt, error) 
 	return st, nil
 }
 
-// exec runs a statement that returns no rows.
-func (c *readConn) exec(ctx context.Context, query string) error {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	x, ok := st.(driver.StmtExecContext)
-	if !ok {
-		return errors.New("the SQLite driver cannot execute statements with a context")
-	}
-	_, err = x.ExecContext(ctx, nil)
-	return err
-}
-
 // query runs a statement that returns rows; the caller closes them.
 func (c *readConn) query(ctx context.Context, query string, args ...any) (driver.Rows, error) {
 	st, err := c.stmt(ctx, query)
@@ -223,20 +217,17 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 		if !ok {
 			return fmt.Errorf("store: view: the read pool holds a %T, not a read connection", dc)
 		}
-		// BEGIN and ROLLBACK take no lock that could wait (a deferred transaction in WAL mode),
-		// so they run without ctx: with one, the driver starts a goroutine per statement to
-		// interrupt it.
-		if err := c.exec(context.Background(), "BEGIN"); err != nil {
+		// The read transaction takes no lock that could wait (WAL mode), so it begins without
+		// ctx: with one, the driver starts a goroutine per statement to interrupt it.
+		pin, err := c.beginView()
+		if err != nil {
 			return fmt.Errorf("store: view: begin: %w", err)
 		}
 		t := &readTx{ctx: ctx, c: c}
 		defer func() {
 			t.done = true
-			_ = c.exec(context.Background(), "ROLLBACK") // nothing to keep; also ends the snapshot
+			_ = pin.Close() // ends the read transaction; there is nothing to keep
 		}()
-		if err := c.checkDataVersion(); err != nil {
-			return fmt.Errorf("store: view: read the data version: %w", err)
-		}
 		return fn(t)
 	})
 }
