@@ -24,3 +24,16 @@ var OpenSQLiteBusyTimeout = openSQLite
 const BeginAttempts = beginAttempts
 
 var CountQuery = countQuery
+
+// WALIndexUsers is how many open stores of this process share the mapping of the -shm file at
+// path (0: none is mapped).
+func WALIndexUsers(path string) int {
+	walIndexes.mu.Lock()
+	defer walIndexes.mu.Unlock()
+	for _, w := range walIndexes.m {
+		if w.f.Name() == path+"-shm" {
+			return w.refs
+		}
+	}
+	return 0
+}

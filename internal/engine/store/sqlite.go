@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -93,6 +94,11 @@ type SQLite struct {
 	// Parsing and planning a statement costs more than running a keyed read, so every call
 	// reuses one; database/sql prepares it once per pooled connection.
 	stmts sync.Map // string → *sql.Stmt
+	// wal maps the WAL-index header for Version, and keeper is the connection that keeps the
+	// -shm file in place while it is mapped (walindex_linux.go). Both nil where Version
+	// cannot tell.
+	wal    *walIndex
+	keeper driver.Conn
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and brings its schema up to
@@ -150,7 +156,45 @@ func openSQLite(ctx context.Context, path string, busy time.Duration) (*SQLite, 
 	s.reads = sql.OpenDB(readConnector{inner: readsConnector})
 	s.reads.SetMaxOpenConns(n)
 	s.reads.SetMaxIdleConns(n)
+	s.keeper, s.wal = openVersion(ctx, readConnector{inner: readsConnector}, abs)
 	return s, nil
+}
+
+// openVersion opens the keeper connection, reads through it (which opens the -shm file and
+// takes its locks) and maps the WAL-index header. Where that fails Version cannot tell, and
+// the store works as without it.
+func openVersion(ctx context.Context, rc readConnector, abs string) (driver.Conn, *walIndex) {
+	conn, err := rc.Connect(ctx)
+	if err != nil {
+		return nil, nil
+	}
+	c, ok := conn.(*readConn)
+	if !ok {
+		_ = conn.Close()
+		return nil, nil
+	}
+	pin, err := c.beginView()
+	if err == nil {
+		err = pin.Close()
+	}
+	if err != nil {
+		_ = c.Close()
+		return nil, nil
+	}
+	w, err := openWALIndex(abs)
+	if w == nil || err != nil {
+		_ = c.Close()
+		return nil, nil
+	}
+	return c, w
+}
+
+// Version implements Versioner from the WAL-index header (walindex_linux.go).
+func (s *SQLite) Version() (Version, bool) {
+	if s.closed.Load() {
+		return Version{}, false
+	}
+	return s.wal.version()
 }
 
 // createPrivateFile makes an empty file at path, readable by its owner alone, unless there is a
@@ -506,7 +550,16 @@ func (s *SQLite) Close() error {
 	// The readers first, so that the last connection to close, which checkpoints the WAL into
 	// the main file, is a writer's.
 	rerr := s.reads.Close()
-	if err := errors.Join(rerr, s.db.Close()); err != nil {
+	var kerr error
+	if s.keeper != nil {
+		kerr = s.keeper.Close()
+	}
+	err := errors.Join(rerr, kerr, s.db.Close())
+	if s.wal != nil {
+		// Only now: no connection of this store holds a lock the descriptor's close could drop.
+		err = errors.Join(err, s.wal.release())
+	}
+	if err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}
 	return nil
