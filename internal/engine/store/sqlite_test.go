@@ -381,6 +381,8 @@ func TestHelperProcess(t *testing.T) {
 		err = helperWriter()
 	case "committer":
 		err = helperCommitter()
+	case "stepper":
+		err = helperStepper()
 	default:
 		err = fmt.Errorf("unknown helper mode %q", mode)
 	}

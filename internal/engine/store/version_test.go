@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,7 +76,11 @@ func TestVersionSeesEveryCommitOfAnotherProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "engine.db")
 	s := openSQLite(t, path)
 	prev := mustVersion(t, s)
-	cmd := helperCmd(ctx, "committer", "STORE_DB="+path, "STORE_PREFIX=p")
+	cmd := helperCmd(ctx, "stepper", "STORE_DB="+path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -86,28 +91,47 @@ func TestVersionSeesEveryCommitOfAnotherProcess(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	lines := bufio.NewScanner(out)
 	for round := range 5 {
+		if _, err := fmt.Fprintln(in, "commit"); err != nil {
+			t.Fatal(err)
+		}
 		if !lines.Scan() {
-			t.Fatalf("the committer stopped: %v", lines.Err())
+			t.Fatalf("the other process stopped: %v", lines.Err())
 		}
 		if want := fmt.Sprintf("committed %d", round); strings.TrimSpace(lines.Text()) != want {
-			t.Fatalf("the committer said %q, want %q", lines.Text(), want)
+			t.Fatalf("the other process said %q, want %q", lines.Text(), want)
 		}
-		// Round k was committed after the Version read at round k-1 (which followed the
-		// commit of round k-1): a Version read now is another. The committer may be writing
-		// the next round this moment, when the header cannot be read: then try again.
-		var v store.Version
-		for ok := false; !ok; {
-			v, ok = s.Version()
-		}
+		v := mustVersion(t, s) // the other process waits for the next line: nothing is being written
 		if v == prev {
 			t.Fatalf("after the other process committed round %d, the Version is the one read before it", round)
 		}
 		prev = v
-		key := fmt.Sprintf("p%06d/done", round)
+		key := fmt.Sprintf("step/%06d", round)
 		if err := s.View(ctx, func(tx store.Tx) error { _, err := tx.Get("c", key); return err }); err != nil {
 			t.Fatalf("a View after the Version changed does not see round %d: %v", round, err)
 		}
 	}
+}
+
+// helperStepper commits one document for each line it reads from stdin, and says so.
+func helperStepper() error {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(ctx, os.Getenv("STORE_DB"))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	in := bufio.NewScanner(os.Stdin)
+	for round := 0; in.Scan(); round++ {
+		if err := s.Update(ctx, func(tx store.Tx) error {
+			return tx.Put("c", fmt.Sprintf("step/%06d", round), []byte("{}"))
+		}); err != nil {
+			return fmt.Errorf("round %d: %w", round, err)
+		}
+		if _, err := fmt.Printf("committed %d\n", round); err != nil {
+			return err
+		}
+	}
+	return s.Close()
 }
 
 // Stores of one process on one file share the -shm mapping, and its descriptor stays open until
