@@ -307,8 +307,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		_ = e.closeStores()
 		return nil, fmt.Errorf("engine: open the audit trail: %w", err)
 	}
+	versions, _ := st.(store.Versioner)
 	e.handler, err = api.NewHandler(api.Options{Service: e.service, Keys: ring, Log: o.Log, Extension: extension.Handler(e.service), Regions: regions, Auditor: e.auditLog,
-		Metrics: e.metrics})
+		Metrics: e.metrics, Versions: versions})
 	if err != nil {
 		_ = e.auditLog.Close()
 		_ = e.closeStores()

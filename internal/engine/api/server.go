@@ -28,6 +28,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/metrics"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/region"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/service"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 )
 
 // ExtensionPrefix is the path under which the engine serves its own, non-AWS endpoints (the
@@ -83,6 +84,8 @@ type Handler struct {
 	wall       func() time.Time
 	metrics    *metrics.Registry
 	auditor    Auditor
+	// answers keeps pure reads' answers while the store's Version holds (nil: none kept).
+	answers *answerCache
 	// auditDown is set while the audit log cannot be written; see Auditor.
 	auditDown     atomic.Bool
 	auditFailures atomic.Int64
@@ -102,6 +105,9 @@ type Options struct {
 	Metrics *metrics.Registry
 	// Auditor records every call, accepted or refused (nil: no audit trail).
 	Auditor Auditor
+	// Versions, when set, lets pure reads be answered again without the store while nothing
+	// was committed (answers.go).
+	Versions store.Versioner
 }
 
 // NewHandler returns the engine's HTTP handler.
@@ -114,7 +120,8 @@ func NewHandler(o Options) (*Handler, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{model: m, router: newRouter(m), ops: map[string]opFunc{}, bodyLimits: map[string]int64{}, bodies: newBodyBudget(bodyBudgetBytes),
-		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, metrics: o.Metrics, auditor: o.Auditor}
+		verifier: newVerifier(o.Keys), log: o.Log, extension: o.Extension, wall: clock.Wall, metrics: o.Metrics, auditor: o.Auditor,
+		answers: newAnswerCache(o.Versions)}
 	for name, op := range m.Operations {
 		h.bodyLimits[name] = m.bodyLimit(op)
 	}
@@ -237,6 +244,18 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *
 		writeError(w, err)
 		return op.Name
 	}
+	var key string
+	var before store.Version
+	keepAnswer := false
+	if h.answers != nil && pureReads[op.Name] {
+		key = answerKey(op.Name, id, input)
+		a, now, ok := h.answers.lookup(key)
+		if a != nil {
+			writeAnswer(w, a)
+			return op.Name
+		}
+		before, keepAnswer = now, ok
+	}
 	out, err := fn(ctx, input)
 	if err != nil {
 		if _, isAPI := apierr.As(err); !isAPI && !errors.Is(err, context.Canceled) {
@@ -245,8 +264,10 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *
 		writeError(w, err)
 		return op.Name
 	}
+	var extra map[string]string
 	if x, ok := out.(extensionHeaders); ok {
-		for k, v := range x.ExtensionHeaders() {
+		extra = x.ExtensionHeaders()
+		for k, v := range extra {
 			w.Header().Set(k, v)
 		}
 	}
@@ -266,10 +287,23 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *
 		w.WriteHeader(status)
 		return op.Name
 	}
+	if keepAnswer {
+		h.answers.keep(before, key, &answer{status: status, headers: extra, payload: payload})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(payload)
 	return op.Name
+}
+
+// writeAnswer sends a kept answer as serve sent it.
+func writeAnswer(w http.ResponseWriter, a *answer) {
+	for k, v := range a.headers {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.payload)
 }
 
 // extensionHeaders is implemented by outputs that carry facts AWS's output shape has no member

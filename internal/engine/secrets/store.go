@@ -31,6 +31,14 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 // Close implements store.Store.
 func (s *Store) Close() error { return s.inner.Close() }
 
+// Version implements store.Versioner when the wrapped store does: sealing commits nothing.
+func (s *Store) Version() (store.Version, bool) {
+	if v, ok := s.inner.(store.Versioner); ok {
+		return v.Version()
+	}
+	return store.Version{}, false
+}
+
 type sealingTx struct {
 	inner  store.Tx
 	sealer *Sealer
