@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -155,6 +156,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		opName = h.serve(rec, r, reqID, call)
 	}
+	if rec.complete && readOnly(call.eventName) && !h.auditDown.Load() {
+		// The answer is whole (its Content-Length sent), and a read's record need not be
+		// durable before it (AppendRead): send it now, so the client reads it while the record
+		// and the metrics are made. A change's answer still waits for its durable record.
+		_ = http.NewResponseController(rec).Flush()
+	}
 	h.audit(r.Context(), r, reqID, started, rec, call)
 	level := slog.LevelInfo
 	if rec.status >= 500 {
@@ -290,9 +297,7 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *
 	if keepAnswer {
 		h.answers.keep(before, key, &answer{status: status, headers: extra, payload: payload})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(payload)
+	writeBody(w, status, payload)
 	return op.Name
 }
 
@@ -301,9 +306,7 @@ func writeAnswer(w http.ResponseWriter, a *answer) {
 	for k, v := range a.headers {
 		w.Header().Set(k, v)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.payload)
+	writeBody(w, a.status, a.payload)
 }
 
 // extensionHeaders is implemented by outputs that carry facts AWS's output shape has no member
@@ -344,10 +347,8 @@ func writeError(w http.ResponseWriter, err error) {
 		rec.errCode, rec.errMsg = e.Code, e.Message
 	}
 	b, _ := json.Marshal(errorBody{Type: e.Code, Code: e.Code, Message: e.Message, LowerMessage: e.Message, ErrType: e.Type, Context: e.Context, Arn: e.Arn, CreatorRequestId: e.CreatorRequestId})
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-ErrorType", e.Code)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeBody(w, status, b)
 }
 
 // statusRecorder records the answer's status for the request log, and bounds the time its
@@ -358,6 +359,8 @@ type statusRecorder struct {
 	errCode string
 	errMsg  string
 	started bool
+	// complete is set once a whole answer with its Content-Length is written (writeBody).
+	complete bool
 	// writeDeadline returns the deadline for writing the answer, from its start.
 	writeDeadline func() time.Time
 }
@@ -380,6 +383,18 @@ func (s *statusRecorder) start() {
 	s.started = true
 	if s.writeDeadline != nil {
 		_ = http.NewResponseController(s.ResponseWriter).SetWriteDeadline(s.writeDeadline()) // not supported in-process
+	}
+}
+
+// writeBody writes a whole JSON answer with its Content-Length, as net/http would have set it for
+// a small one, so that it can be flushed before the handler returns.
+func writeBody(w http.ResponseWriter, status int, payload []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+	w.WriteHeader(status)
+	_, err := w.Write(payload)
+	if rec, ok := w.(*statusRecorder); ok && err == nil {
+		rec.complete = true
 	}
 }
 
