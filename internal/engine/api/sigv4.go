@@ -51,7 +51,7 @@ type verifier struct {
 	regions *region.Set
 	// signingKeys are the signing keys fastSignature derived (sigv4_fast.go).
 	keysMu      sync.Mutex
-	signingKeys map[signingKeyID][]byte
+	signingKeys map[signingKeyID]*signingKey
 }
 
 func newVerifier(keys KeyLookup) *verifier {
@@ -191,7 +191,7 @@ func (v *verifier) verifyBody(ctx context.Context, s *signedRequest, body []byte
 // client's; bodyLen stands in for a Content-Length the client signed but did not send (-1: unknown).
 func (v *verifier) checkSignature(ctx context.Context, s *signedRequest, payloadHash string, bodyLen int64) error {
 	r, a := s.r, s.auth
-	if sig, ok := v.fastSignature(s, payloadHash, bodyLen); ok && hmac.Equal([]byte(sig), []byte(a.signature)) {
+	if v.fastSignatureMatches(s, payloadHash, bodyLen) {
 		return nil
 	}
 	// Rebuild the request with only the headers the client signed, then sign it ourselves.

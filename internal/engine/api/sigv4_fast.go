@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -28,14 +29,59 @@ import (
 // SDK's signer, whose verdict stands. So it cannot refuse a request the SDK accepts, and it
 // accepts only a signature made with the key over the canonical form of this very request.
 
-// fastSignature returns the signature s should carry over payloadHash, and false where the fast
-// path does not cover the request.
+// fastSignature returns the signature s should carry over payloadHash, in hex, and false where
+// the fast path does not cover the request.
 func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen int64) (string, bool) {
-	r, a := s.r, s.auth
-	if r.URL.Opaque != "" || strings.HasSuffix(r.Host, ":80") {
+	var mac [sha256.Size]byte
+	if !v.fastMAC(s, payloadHash, bodyLen, &mac) {
 		return "", false
 	}
-	amzDate := s.signedAt.UTC().Format(amzDateLayout)
+	return hex.EncodeToString(mac[:]), true
+}
+
+// fastSignatureMatches reports whether the fast path covers s and reproduces its signature.
+func (v *verifier) fastSignatureMatches(s *signedRequest, payloadHash string, bodyLen int64) bool {
+	var mac, claimed [sha256.Size]byte
+	return decodeSignature(s.auth.signature, &claimed) && v.fastMAC(s, payloadHash, bodyLen, &mac) && hmac.Equal(mac[:], claimed[:])
+}
+
+// decodeSignature decodes a hex signature into sig (hex.Decode would need it as a []byte, a
+// copy on the heap).
+func decodeSignature(hexSig string, sig *[sha256.Size]byte) bool {
+	if len(hexSig) != 2*sha256.Size {
+		return false
+	}
+	for i := range sig {
+		hi, ok1 := fromHexChar(hexSig[2*i])
+		lo, ok2 := fromHexChar(hexSig[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		sig[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHexChar(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// fastMAC computes into mac the signature s should carry over payloadHash, and reports false
+// where the fast path does not cover the request.
+func (v *verifier) fastMAC(s *signedRequest, payloadHash string, bodyLen int64, mac *[sha256.Size]byte) bool {
+	r, a := s.r, s.auth
+	if r.URL.Opaque != "" || strings.HasSuffix(r.Host, ":80") {
+		return false
+	}
+	signedAt := s.signedAt.UTC()
 	b := fastBuffers.Get().(*fastBuffer)
 	defer fastBuffers.Put(b)
 	c := b.canonical[:0]
@@ -50,7 +96,7 @@ func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen i
 	sawHost, sawDate := false, false
 	for i, name := range a.signedHeaders {
 		if i > 0 && name <= a.signedHeaders[i-1] || name != strings.ToLower(name) {
-			return "", false
+			return false
 		}
 		c = append(c, name...)
 		c = append(c, ':')
@@ -60,22 +106,22 @@ func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen i
 			c = appendTrimmedValue(c, r.Host)
 		case "x-amz-date":
 			sawDate = true
-			c = append(c, amzDate...)
+			c = signedAt.AppendFormat(c, amzDateLayout)
 		case "content-length":
 			n := r.ContentLength
 			if n < 0 {
 				n = bodyLen
 			}
 			if n <= 0 { // the SDK's signer leaves a zero length out
-				return "", false
+				return false
 			}
 			c = strconv.AppendInt(c, n, 10)
 		case "authorization", "user-agent", "x-amzn-trace-id", "expect", "transfer-encoding":
-			return "", false // the SDK's signer ignores these
+			return false // the SDK's signer ignores these
 		default:
-			values := r.Header.Values(name)
+			values := headerValues(r.Header, name)
 			if len(values) == 0 {
-				return "", false
+				return false
 			}
 			for j, val := range values {
 				if j > 0 {
@@ -87,7 +133,7 @@ func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen i
 		c = append(c, '\n')
 	}
 	if !sawHost || !sawDate {
-		return "", false
+		return false
 	}
 	c = append(c, '\n')
 	for i, name := range a.signedHeaders {
@@ -105,7 +151,7 @@ func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen i
 	sum := b.sha.Sum(b.sum[:0])
 	toSign := b.toSign[:0]
 	toSign = append(toSign, "AWS4-HMAC-SHA256\n"...)
-	toSign = append(toSign, amzDate...)
+	toSign = signedAt.AppendFormat(toSign, amzDateLayout)
 	toSign = append(toSign, '\n')
 	toSign = append(toSign, a.date...)
 	toSign = append(toSign, '/')
@@ -116,21 +162,48 @@ func (v *verifier) fastSignature(s *signedRequest, payloadHash string, bodyLen i
 	toSign = hex.AppendEncode(toSign, sum)
 	b.toSign = toSign
 
-	mac := hmac.New(sha256.New, v.signingKey(s.key.SecretAccessKey, a.date, a.region, a.service))
-	mac.Write(toSign)
-	return hex.EncodeToString(mac.Sum(b.sum[:0])), true
+	key := v.signingKey(s.key.SecretAccessKey, a.date, a.region, a.service)
+	m, _ := key.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, key.key)
+	}
+	m.Reset()
+	m.Write(toSign)
+	m.Sum(mac[:0])
+	key.macs.Put(m)
+	return true
 }
 
 // fastBuffer holds one signature's scratch space.
 type fastBuffer struct {
 	canonical, toSign []byte
-	sum               [sha256.Size]byte
+	sum               [sha256.Size]byte // the canonical request's hash
 	sha               hash.Hash
 }
 
 var fastBuffers = sync.Pool{New: func() any {
 	return &fastBuffer{canonical: make([]byte, 0, 1024), toSign: make([]byte, 0, 256), sha: sha256.New()}
 }}
+
+// headerValues is h.Values(name) for a lower-case name, without building its canonical form
+// on the heap.
+func headerValues(h http.Header, name string) []string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return h.Values(name)
+	}
+	key := buf[:len(name)]
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		key[i] = c
+		upper = c == '-'
+	}
+	return h[string(key)]
+}
 
 // escapedPath is the SDK's GetURIPath for a URL without an Opaque part.
 func escapedPath(u *url.URL) string {
@@ -199,9 +272,15 @@ func appendTrimmedValue(c []byte, v string) []byte {
 	return append(c, strings.TrimSpace(sb.String())...)
 }
 
+// signingKey is a SigV4 signing key and the HMACs keyed with it that calls have finished with.
+type signingKey struct {
+	key  []byte
+	macs sync.Pool // of hash.Hash: hmac.New(sha256.New, key)
+}
+
 // signingKey returns the SigV4 signing key of secret for a date, region and service, derived
 // once and kept: deriving it is four HMACs.
-func (v *verifier) signingKey(secret, date, region, service string) []byte {
+func (v *verifier) signingKey(secret, date, region, service string) *signingKey {
 	id := signingKeyID{secret, date, region, service}
 	v.keysMu.Lock()
 	key, ok := v.signingKeys[id]
@@ -209,15 +288,15 @@ func (v *verifier) signingKey(secret, date, region, service string) []byte {
 	if ok {
 		return key
 	}
-	key = hmacSHA256([]byte("AWS4"+secret), date)
-	key = hmacSHA256(key, region)
-	key = hmacSHA256(key, service)
-	key = hmacSHA256(key, "aws4_request")
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	key = &signingKey{key: hmacSHA256(k, "aws4_request")}
 	v.keysMu.Lock()
 	defer v.keysMu.Unlock()
 	if v.signingKeys == nil || len(v.signingKeys) >= maxSigningKeys {
 		// A new day, or many keys: start over rather than track which are stale.
-		v.signingKeys = map[signingKeyID][]byte{}
+		v.signingKeys = map[signingKeyID]*signingKey{}
 	}
 	v.signingKeys[id] = key
 	return key

@@ -88,6 +88,9 @@ func TestFastSignatureIsTheSDKSigners(t *testing.T) {
 			if covered && sig != a.signature {
 				t.Fatalf("fast signature %s, the SDK's %s (signed headers %v)", sig, a.signature, a.signedHeaders)
 			}
+			if matches := v.fastSignatureMatches(s, hash, int64(len(tc.body))); matches != covered {
+				t.Fatalf("fastSignatureMatches = %v for a request the fast path covers: %v", matches, covered)
+			}
 			if err := v.checkSignature(context.Background(), s, hash, int64(len(tc.body))); err != nil {
 				t.Fatalf("checkSignature refused a request the SDK signed: %v", err)
 			}
@@ -95,6 +98,9 @@ func TestFastSignatureIsTheSDKSigners(t *testing.T) {
 			served.URL.Path, served.URL.RawPath = served.URL.Path+"x", ""
 			if sig, covered := v.fastSignature(s, hash, int64(len(tc.body))); covered && sig == a.signature {
 				t.Fatal("the fast path gives a changed request the original's signature")
+			}
+			if v.fastSignatureMatches(s, hash, int64(len(tc.body))) {
+				t.Fatal("the fast path matches a changed request to the original's signature")
 			}
 			if err := v.checkSignature(context.Background(), s, hash, int64(len(tc.body))); err == nil {
 				t.Fatal("checkSignature accepted a request changed after signing")
