@@ -38,6 +38,10 @@ type auditCall struct {
 	region      string
 	params      map[string]any
 	response    any
+	// input is the decoded request of shape inputShape, which becomes params, its sensitive
+	// members redacted, when the record is made.
+	inputShape string
+	input      any
 }
 
 // readOnly operations change nothing. They have no responseElements in CloudTrail: their
@@ -69,6 +73,9 @@ func (h *Handler) audit(ctx context.Context, r *http.Request, reqID string, star
 		} else if o, _, ok := h.router.match(r.Method, r.URL.EscapedPath(), r.URL.Query()); ok {
 			call.eventName = o.Name
 		}
+	}
+	if call.params == nil && call.input != nil {
+		call.params, _ = h.model.redactSensitive(call.inputShape, call.input).(map[string]any)
 	}
 	params := call.params
 	if params == nil {

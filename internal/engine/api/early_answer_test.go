@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,47 @@ func TestReadsAreAnsweredBeforeTheirRecordAndChangesAfterIt(t *testing.T) {
 	gate.release <- struct{}{}
 	if status := <-change; status != http.StatusOK {
 		t.Fatalf("the change was answered %d, want 200", status)
+	}
+}
+
+// The record of a call holds its request with the members the model marks sensitive redacted,
+// made after its answer.
+func TestRecordsHoldTheRequestWithSensitiveMembersRedacted(t *testing.T) {
+	key := credentials.Key{AccessKeyID: "AKIDREDACT", SecretAccessKey: "secret", AccountID: "123456789012"}
+	auditor := &flakyAuditor{}
+	h, err := NewHandler(Options{Keys: oneKey(key), Auditor: auditor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ops["CreateBackupVault"] = func(context.Context, []byte) (any, error) { return map[string]any{}, nil }
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := `{"BackupVaultTags":{"owner":"alice"},"CreatorRequestId":"c1"}`
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/backup-vaults/v1", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey},
+		req, hex.EncodeToString(sum[:]), "backup", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("CreateBackupVault = %d", resp.StatusCode)
+	}
+	auditor.mu.Lock()
+	defer auditor.mu.Unlock()
+	if len(auditor.records) != 1 {
+		t.Fatalf("%d records, want 1", len(auditor.records))
+	}
+	p := auditor.records[0].RequestParameters
+	if p["BackupVaultTags"] != audit.Redacted || p["CreatorRequestId"] != "c1" || p["BackupVaultName"] != "v1" {
+		t.Fatalf("the record's request is %v; want the tags redacted, the rest kept", p)
 	}
 }

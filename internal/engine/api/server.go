@@ -238,7 +238,8 @@ func (h *Handler) serve(w *statusRecorder, r *http.Request, reqID string, call *
 		return op.Name
 	}
 	if op.Input != nil {
-		call.params, _ = h.model.redactSensitive(op.Input.Shape, doc).(map[string]any)
+		// Redacted for the record when it is made, after a read's answer is sent.
+		call.inputShape, call.input = op.Input.Shape, doc
 	}
 	if op.Input != nil {
 		if err := h.model.validate(op.Input.Shape, doc); err != nil {
