@@ -7,6 +7,9 @@
 # the rates mostly measure the other processes, the CPU per call much less so.
 # Targets: DescribeBackupVault >= 20x moto_server, seq and par8; a page of 100 recovery points in
 # under 10 ms.
+# Nothing is committed while the DescribeBackupVault rows run, so after the first call the engine
+# answers them from its kept answer (internal/engine/api/answers.go), as it answers a client that
+# polls a vault; the DescribeBackupJob rows, whose jobs are being written, read the store.
 # BENCH_API_PPROF=FILE also writes a 10 s CPU profile of the engine under DescribeBackupVault.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
