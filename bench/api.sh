@@ -9,7 +9,7 @@
 # under 10 ms.
 # Nothing is committed while the DescribeBackupVault rows run, so after the first call the engine
 # answers them from its kept answer (internal/engine/api/answers.go), as it answers a client that
-# polls a vault; the DescribeBackupJob rows, whose jobs are being written, read the store.
+# polls a vault; DescribeBackupJob and the page walk read the store on every call.
 # BENCH_API_PPROF=FILE also writes a 10 s CPU profile of the engine under DescribeBackupVault.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
