@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"runtime/debug"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -154,8 +155,9 @@ func (vault) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.
 			},
 			"force_destroy":   schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false)},
 			"recovery_points": schema.Int64Attribute{Computed: true},
-			"tags":            schema.MapAttribute{ElementType: types.StringType, Optional: true},
-			"tags_all":        schema.MapAttribute{ElementType: types.StringType, Computed: true},
+			// backup_vault's tags rule also checks each key and value; a size check stands in for it.
+			"tags":     schema.MapAttribute{ElementType: types.StringType, Optional: true, Validators: []validator.Map{mapvalidator.SizeAtMost(50)}},
+			"tags_all": schema.MapAttribute{ElementType: types.StringType, Computed: true},
 		},
 	}
 }
