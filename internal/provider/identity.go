@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // Resource identity (Terraform 1.12 and later) for every resource, so that
@@ -35,6 +36,32 @@ type identityAttribute struct {
 type identitySpec struct {
 	attrs []identityAttribute
 	sep   string
+}
+
+// identityValue is the identity, of type identityType, that the state value holds: each
+// identity attribute is the string state attribute it mirrors, as is. It is what
+// GetAttribute and SetAttribute per attribute make, without their path walks and rebuilding of
+// the whole identity for each attribute (a cost every resource pays on every read); ok is false
+// when the types are not the plain strings it expects, and the caller then takes that path.
+func (s identitySpec) identityValue(state tftypes.Value, identityType tftypes.Type) (v tftypes.Value, ok bool) {
+	obj, isObj := identityType.(tftypes.Object)
+	if !isObj || len(obj.AttributeTypes) != len(s.attrs) || !state.Type().Is(tftypes.Object{}) || !state.IsKnown() {
+		return tftypes.Value{}, false
+	}
+	vals := make(map[string]tftypes.Value, len(s.attrs))
+	for _, a := range s.attrs {
+		at, declared := obj.AttributeTypes[a.name]
+		if !declared || !at.Equal(tftypes.String) {
+			return tftypes.Value{}, false
+		}
+		got, _, err := tftypes.WalkAttributePath(state, tftypes.NewAttributePath().WithAttributeName(a.stateAttr))
+		sv, isValue := got.(tftypes.Value)
+		if err != nil || !isValue || !sv.Type().Equal(tftypes.String) {
+			return tftypes.Value{}, false
+		}
+		vals[a.name] = sv
+	}
+	return tftypes.NewValue(obj, vals), true
 }
 
 // importID joins identity values, in the order of s.attrs, into the resource's import ID.
@@ -130,6 +157,10 @@ func (r *identifiedResource) Update(ctx context.Context, req resource.UpdateRequ
 // failed or removed the resource.
 func (r *identifiedResource) setIdentity(ctx context.Context, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	if identity == nil || diags.HasError() || state.Raw.IsNull() {
+		return
+	}
+	if v, ok := r.spec.identityValue(state.Raw, identity.Raw.Type()); ok {
+		identity.Raw = v
 		return
 	}
 	for _, a := range r.spec.attrs {

@@ -9,6 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -181,5 +187,70 @@ func TestIdentity_importByIdentityReadsTheResourceAndAnswersItsIdentity(t *testi
 	_, _, diags := p.importByIdentity("backup_selection", map[string]string{"plan_id": aws.ToString(plan.BackupPlanId)})
 	if !hasErrors(diags) || !strings.Contains(diagText(diags), "identity needs id") {
 		t.Errorf("an identity without the selection's id:\n%s", diagText(diags))
+	}
+}
+
+// setIdentity's shortcut makes the identity that GetAttribute and SetAttribute per attribute
+// make, for a one-attribute identity (a vault's name), two-attribute ones (a selection's plan
+// and selection IDs; a recovery point's vault and ARN, mirrored from id, not arn), and an
+// unknown attribute; and a state it
+// cannot read (not an object) goes the framework's way.
+func TestIdentity_shortcutMakesTheFrameworksIdentity(t *testing.T) {
+	ctx := context.Background()
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	cases := []struct {
+		name  string
+		spec  identitySpec
+		state map[string]tftypes.Value
+	}{
+		{"vault", identityByName, map[string]tftypes.Value{"name": str("v1"), "arn": str("arn:x")}},
+		{"selection", identityOfSelection, map[string]tftypes.Value{"plan_id": str("p1"), "id": str("s1"), "name": str("n")}},
+		{"recovery point", identityOfRecoveryPoint, map[string]tftypes.Value{"vault_name": str("v1"), "id": str("arn:rp"), "arn": str("not-the-id")}},
+		{"unknown", identityOfSelection, map[string]tftypes.Value{"plan_id": tftypes.NewValue(tftypes.String, tftypes.UnknownValue), "id": str("s1")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			attrTypes := map[string]tftypes.Type{}
+			for k := range c.state {
+				attrTypes[k] = tftypes.String
+			}
+			stateSchema := rschema.Schema{Attributes: map[string]rschema.Attribute{}}
+			for k := range c.state {
+				stateSchema.Attributes[k] = rschema.StringAttribute{Optional: true}
+			}
+			state := tfsdk.State{Schema: stateSchema, Raw: tftypes.NewValue(tftypes.Object{AttributeTypes: attrTypes}, c.state)}
+			r := &identifiedResource{spec: c.spec}
+			var idResp resource.IdentitySchemaResponse
+			r.IdentitySchema(ctx, resource.IdentitySchemaRequest{}, &idResp)
+			nullIdentity := func() *tfsdk.ResourceIdentity {
+				return &tfsdk.ResourceIdentity{Schema: idResp.IdentitySchema, Raw: tftypes.NewValue(idResp.IdentitySchema.Type().TerraformType(ctx), nil)}
+			}
+
+			want := nullIdentity()
+			var diags diag.Diagnostics
+			for _, a := range c.spec.attrs { // the framework's way, as setIdentity took it before the shortcut
+				var v types.String
+				diags.Append(state.GetAttribute(ctx, path.Root(a.stateAttr), &v)...)
+				diags.Append(want.SetAttribute(ctx, path.Root(a.name), v)...)
+			}
+			if diags.HasError() {
+				t.Fatalf("framework: %v", diags)
+			}
+			got, ok := c.spec.identityValue(state.Raw, nullIdentity().Raw.Type())
+			if !ok {
+				t.Fatal("the shortcut declined a state of plain strings")
+			}
+			if !got.Equal(want.Raw) {
+				t.Errorf("shortcut identity %s, the framework's %s", got, want.Raw)
+			}
+			viaSet := nullIdentity()
+			r.setIdentity(ctx, &state, viaSet, &diags)
+			if diags.HasError() || !viaSet.Raw.Equal(want.Raw) {
+				t.Errorf("setIdentity made %s (%v), want %s", viaSet.Raw, diags, want.Raw)
+			}
+		})
+	}
+	if _, ok := identityByName.identityValue(tftypes.NewValue(tftypes.String, "x"), tftypes.Object{AttributeTypes: map[string]tftypes.Type{"name": tftypes.String}}); ok {
+		t.Error("the shortcut took a state that is not an object")
 	}
 }

@@ -58,7 +58,8 @@ func (l *lazyEngine) open(ctx context.Context) (*engine.Engine, http.RoundTrippe
 }
 
 // Retrieve returns the engine's primary key, opening the engine if it is not open yet. The SDK
-// caches the answer: it never expires.
+// asks on every request (a client made from an aws.Config without LoadDefaultConfig has no
+// credentials cache); once the engine is open that is a lock and a map read.
 func (l *lazyEngine) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	e, _, err := l.open(ctx)
 	if err != nil {

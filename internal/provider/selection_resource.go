@@ -28,6 +28,7 @@ import (
 )
 
 // iamRoleARNPattern is the engine's rule for IAM role ARNs.
+// It is compiled when the schema is built, not at plugin start.
 var iamRoleARNPattern = rules.IAMRolePattern
 
 var (
@@ -109,7 +110,7 @@ func (r *selectionResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"iam_role_arn": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
 				MarkdownDescription: "ARN of the IAM role backups run as, such as `arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole`.",
-				Validators: []validator.String{stringvalidator.RegexMatches(iamRoleARNPattern,
+				Validators: []validator.String{stringvalidator.RegexMatches(iamRoleARNPattern(),
 					"must be an IAM role ARN, arn:aws:iam::ACCOUNT_ID:role/NAME, with a 12-digit account ID")},
 			},
 			"resources": schema.SetAttribute{

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/strongroom/terraform-provider-backup/internal/awsbackup"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
@@ -54,10 +55,12 @@ func planTagsAll(ctx context.Context, c *clients, req resource.ModifyPlanRequest
 	if req.Plan.Raw.IsNull() || c == nil {
 		return
 	}
-	var tags types.Map
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tags"), &tags)...)
-	if resp.Diagnostics.HasError() {
-		return
+	tags, ok := stringMapAttribute(ctx, req.Plan.Raw, "tags")
+	if !ok {
+		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tags"), &tags)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	if tags.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), types.MapUnknown(types.StringType))...)
@@ -78,8 +81,10 @@ func planTagsAll(ctx context.Context, c *clients, req resource.ModifyPlanRequest
 	// In a plan that changes nothing, tags_all is already the prior state's, which is want.
 	// SetAttribute rebuilds the whole planned object, a large share of a no-change plan's cost
 	// per resource, so it is only called when the value differs.
-	var planned types.Map
-	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("tags_all"), &planned)...)
+	planned, ok := stringMapAttribute(ctx, resp.Plan.Raw, "tags_all")
+	if !ok {
+		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("tags_all"), &planned)...)
+	}
 	if resp.Diagnostics.HasError() || planned.Equal(want) {
 		return
 	}
@@ -123,8 +128,39 @@ func mapFromTF(ctx context.Context, m types.Map) (map[string]string, diag.Diagno
 	if m.IsNull() || m.IsUnknown() {
 		return out, nil
 	}
-	d := m.ElementsAs(ctx, &out, false)
-	return out, d
+	// Known strings, the usual case, are copied directly; anything else (an unknown or null
+	// element) gets ElementsAs's own diagnostic.
+	for k, v := range m.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			clear(out)
+			d := m.ElementsAs(ctx, &out, false)
+			return out, d
+		}
+		out[k] = s.ValueString()
+	}
+	return out, nil
+}
+
+// stringMapAttribute is the map-of-strings attribute name of raw, a plan or state object, as
+// GetAttribute reads it into a types.Map, without GetAttribute's walk of the schema for the
+// path (a share of every plan of a tagged resource); ok is false when raw or the attribute is
+// not what it expects, and the caller then takes GetAttribute.
+func stringMapAttribute(ctx context.Context, raw tftypes.Value, name string) (types.Map, bool) {
+	if raw.Type() == nil || !raw.Type().Is(tftypes.Object{}) || !raw.IsKnown() || raw.IsNull() {
+		return types.Map{}, false
+	}
+	got, err := raw.ApplyTerraform5AttributePathStep(tftypes.AttributeName(name))
+	v, isValue := got.(tftypes.Value)
+	if err != nil || !isValue || !v.Type().Equal(tftypes.Map{ElementType: tftypes.String}) {
+		return types.Map{}, false
+	}
+	m, err := types.MapType{ElemType: types.StringType}.ValueFromTerraform(ctx, v)
+	mv, isMap := m.(types.Map)
+	if err != nil || !isMap {
+		return types.Map{}, false
+	}
+	return mv, true
 }
 
 // applyTagsAll brings a resource's tags from the state's tags_all to the plan's, with as few calls

@@ -39,6 +39,10 @@ func NewVaultResource() resource.Resource { return &vaultResource{} }
 
 type vaultResource struct{ c *clients }
 
+// vaultCodec reads and writes vaultModel without the framework's per-call reflection
+// (model_codec.go): a plan reads every vault.
+var vaultCodec modelCodec[vaultModel]
+
 type vaultModel struct {
 	ID             types.String `tfsdk:"id"`
 	Name           types.String `tfsdk:"name"`
@@ -112,7 +116,7 @@ func (r *vaultResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 
 func (r *vaultResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan vaultModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(vaultCodec.get(ctx, req.Plan.Get, req.Plan.Schema, req.Plan.Raw, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -138,7 +142,7 @@ func (r *vaultResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !foundAfterWrite(&resp.Diagnostics, r.read(ctx, name, &plan, &resp.Diagnostics), "Backup vault disappeared", fmt.Sprintf("Backup vault %q was deleted outside Terraform while it was being created.", name)) {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(vaultCodec.set(ctx, resp.State.Set, resp.State.Schema, &resp.State.Raw, &plan)...)
 }
 
 // read refreshes m from the API. It returns false, with no diagnostic, if the vault is gone.
@@ -171,7 +175,7 @@ func (r *vaultResource) read(ctx context.Context, name string, m *vaultModel, di
 
 func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state vaultModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(vaultCodec.get(ctx, req.State.Get, req.State.Schema, req.State.Raw, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -183,7 +187,7 @@ func (r *vaultResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		}
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(vaultCodec.set(ctx, resp.State.Set, resp.State.Schema, &resp.State.Raw, &state)...)
 	noteUnmodelled(ctx, answers, fmt.Sprintf("backup_vault %q", state.ID.ValueString()), resp.Private, &resp.Diagnostics, "DescribeBackupVault")
 }
 

@@ -124,7 +124,7 @@ func checkIAMRole(arn string) error {
 	if arn == "" {
 		return apierr.Missing("RestoreTestingSelection.IamRoleArn is required, e.g. arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole")
 	}
-	if !rules.IAMRolePattern.MatchString(arn) {
+	if !rules.IAMRolePattern().MatchString(arn) {
 		return apierr.InvalidParameter("RestoreTestingSelection.IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME", arn)
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
@@ -33,7 +34,8 @@ import (
 var (
 	reportAccountPattern = regexp.MustCompile(`^(\d{12}|ROOT)$`)
 	reportRegionPattern  = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-\d|\*)$`)
-	bucketNamePattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	// Compiled on first use: its bounded repetition makes a large program for a start-up.
+	bucketNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`) })
 )
 
 // checkReportPlan validates a plan's delivery channel and setting, and fills in AWS's defaults.
@@ -47,7 +49,7 @@ func checkReportPlan(tx store.Tx, c Caller, d *wire.ReportDeliveryChannel, rs *w
 	if d.S3BucketName == "" {
 		return apierr.Missing("ReportDeliveryChannel.S3BucketName is required: the bucket reports are delivered to")
 	}
-	if !bucketNamePattern.MatchString(d.S3BucketName) {
+	if !bucketNamePattern().MatchString(d.S3BucketName) {
 		return apierr.InvalidParameter("ReportDeliveryChannel.S3BucketName %q is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens", d.S3BucketName)
 	}
 	if strings.HasPrefix(d.S3KeyPrefix, "/") || strings.Contains(d.S3KeyPrefix, "..") {
