@@ -86,21 +86,34 @@ sync
 tar -cf - -C "$data" mixed tree >/dev/null
 
 # 1. Initial backup. The machine is shared and its speed varies, so each side runs three times,
-# interleaved (engine, tar | zstd, restic, then again), and the median counts; the spread
+# interleaved (engine, tar | zstd, restic; then tar | zstd, restic, engine; ...), and the median
+# counts; the spread
 # (slowest - fastest, as a share of the median) says how much the figure can be trusted.
 rounds=${BENCH_BACKUP_ROUNDS:-3}
 ours_walls=() ours_cpus=() tz_walls=() tz_cpus=() restic_walls=() restic_cpus=() loads=()
+backup_ours() {
+  measure "ours-backup-$round" "$bb" backup "$runs/ours-repo" "$data/mixed"
+  ours_walls+=("$M_WALL") ours_cpus+=("$M_CPU")
+}
+backup_tarzstd() {
+  measure "tarzstd-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
+  tz_walls+=("$M_WALL") tz_cpus+=("$M_CPU")
+}
+backup_restic() {
+  restic init --repo "$runs/restic-repo" >/dev/null
+  measure "restic-backup-$round" restic backup --repo "$runs/restic-repo" -q "$data/mixed"
+  restic_walls+=("$M_WALL") restic_cpus+=("$M_CPU")
+}
+sides=(ours tarzstd restic)
 for round in $(seq "$rounds"); do
   rm -rf "$runs/ours-repo" "$runs/mixed.tar.zst" "$runs/restic-repo"
   # Other work on the machine takes cores from whichever side runs: the load says how much.
   loads+=("$(cut -d' ' -f1 /proc/loadavg)")
-  measure "ours-backup-$round" "$bb" backup "$runs/ours-repo" "$data/mixed"
-  ours_walls+=("$M_WALL") ours_cpus+=("$M_CPU")
-  measure "tarzstd-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
-  tz_walls+=("$M_WALL") tz_cpus+=("$M_CPU")
-  restic init --repo "$runs/restic-repo" >/dev/null
-  measure "restic-backup-$round" restic backup --repo "$runs/restic-repo" -q "$data/mixed"
-  restic_walls+=("$M_WALL") restic_cpus+=("$M_CPU")
+  # Each round starts with another side, so a load that comes and goes in step with the rounds
+  # does not always fall on the same one.
+  for k in 0 1 2; do
+    "backup_${sides[(round - 1 + k) % 3]}"
+  done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f%%", (v[NR] - v[1]) / m * 100 }'; }

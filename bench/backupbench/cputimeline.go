@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,13 +18,31 @@ import (
 // startCPUTimeline prints, every interval, how many cores this process used and how many the
 // whole machine used, so a run shows whether the backup kept the cores busy in each phase or
 // stalled while cores sat idle (the machine's figure tells a stall apart from other load).
-// It stops when stop is called.
+// It stops when stop is called, and then prints the core-seconds the machine left idle while
+// the process ran: cores nobody used, so time the backup could have had whatever the other load
+// (a stall of the backup's own: waiting for the disk, or a stage starved of work).
+//
+// Each line also gives, from the Go scheduler's own counts sampled every millisecond, the
+// goroutines ready to run (running, runnable or in a system call) and the share of the time fewer were ready than
+// GOMAXPROCS: the backup had no work for a core. Unlike the cores used, that does not depend on
+// what else the machine runs, so it tells the pipeline's stalls apart from other load on a
+// shared machine.
 func startCPUTimeline(w io.Writer, interval time.Duration) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	start := clock.Wall()
+	var idleCoreS, capacityCoreS float64
+	ready := newReadySampler(time.Millisecond)
 	go func() {
 		defer close(finished)
+		defer func() {
+			ready.stop()
+			if capacityCoreS > 0 {
+				fmt.Fprintf(w, "cpu idle: the machine left %.2f core-seconds idle while this process ran (%.0f%% of the cores' time)\n", idleCoreS, idleCoreS/capacityCoreS*100)
+			}
+			avg, starved := ready.total()
+			fmt.Fprintf(w, "cpu ready: %.2f goroutines ready on average; fewer than GOMAXPROCS ready %.0f%% of the time\n", avg, starved*100)
+		}()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		lastSelf, lastBusy, lastTotal := selfCPU(), 0.0, 0.0
@@ -42,8 +63,11 @@ func startCPUTimeline(w io.Writer, interval time.Duration) (stop func()) {
 			if total > lastTotal {
 				machine = (busy - lastBusy) / (total - lastTotal) * cores
 			}
-			fmt.Fprintf(w, "cpu %6.2fs: this process %.2f cores, machine %.2f of %.0f cores busy\n",
-				at.Seconds(), (self-lastSelf).Seconds()/wall, machine, cores)
+			avg, starved := ready.interval()
+			fmt.Fprintf(w, "cpu %6.2fs: this process %.2f cores, machine %.2f of %.0f cores busy; %.2f goroutines ready, fewer than GOMAXPROCS %.0f%% of the time\n",
+				at.Seconds(), (self-lastSelf).Seconds()/wall, machine, cores, avg, starved*100)
+			idleCoreS += max(cores-machine, 0) * wall
+			capacityCoreS += cores * wall
 			lastSelf, lastBusy, lastTotal, lastAt = self, busy, total, at
 		}
 	}()
@@ -86,3 +110,79 @@ func cpuLines() []string {
 	}
 	return cpus
 }
+
+// readySampler samples the scheduler's counts of goroutines running, runnable and in system
+// calls.
+type readySampler struct {
+	mu                             sync.Mutex
+	n, sum, starved                int // this interval
+	totalN, totalSum, totalStarved int
+	done                           chan struct{}
+	finished                       chan struct{}
+}
+
+func newReadySampler(every time.Duration) *readySampler {
+	r := &readySampler{done: make(chan struct{}), finished: make(chan struct{})}
+	samples := []metrics.Sample{
+		{Name: "/sched/goroutines/running:goroutines"},
+		{Name: "/sched/goroutines/runnable:goroutines"},
+		// Reads and writes of the page cache are work too (a goroutine blocked on the disk
+		// counts as well, but then the stages it feeds soon wait for it).
+		{Name: "/sched/goroutines/not-in-go:goroutines"},
+	}
+	go func() {
+		defer close(r.finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(samples)
+			ready := 0
+			for _, s := range samples {
+				if s.Value.Kind() == metrics.KindUint64 {
+					ready += int(s.Value.Uint64())
+				}
+			}
+			// This sampler is one of the running goroutines.
+			ready = max(ready-1, 0)
+			r.mu.Lock()
+			r.n++
+			r.sum += ready
+			if ready < runtime.GOMAXPROCS(0) {
+				r.starved++
+			}
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+// interval returns the average ready count and the starved share since the last call.
+func (r *readySampler) interval() (avg, starved float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, sum, st := r.n, r.sum, r.starved
+	r.totalN, r.totalSum, r.totalStarved = r.totalN+n, r.totalSum+sum, r.totalStarved+st
+	r.n, r.sum, r.starved = 0, 0, 0
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(sum) / float64(n), float64(st) / float64(n)
+}
+
+// total returns the same over the whole run.
+func (r *readySampler) total() (avg, starved float64) {
+	r.interval()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.totalN == 0 {
+		return 0, 0
+	}
+	return float64(r.totalSum) / float64(r.totalN), float64(r.totalStarved) / float64(r.totalN)
+}
+
+func (r *readySampler) stop() { close(r.done); <-r.finished }

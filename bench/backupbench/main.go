@@ -15,7 +15,7 @@
 // trace (`go tool trace` shows which stages keep the cores busy and where they wait), and
 // -workers N sets how many goroutines seal chunks (default: one per core), so a run can show how
 // the backup scales, and -cpu-timeline 250ms prints the cores the process and the machine used
-// in each interval.
+// in each interval, and at the end the core-seconds the machine left idle meanwhile.
 package main
 
 import (

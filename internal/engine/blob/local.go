@@ -23,11 +23,17 @@ import (
 // link(2), unlike rename(2), fails when the target exists, which is how objects are never
 // overwritten, even by a racing process. The directory is fsynced after the link (and after
 // creating any directory on the way), so a saved object survives a crash of the machine.
+// SaveDeferred leaves all of those fsyncs, the new directories' included, to Sync.
 type Local struct {
 	root string
 	tmp  string
-	// dirs remembers directories known to exist (and to be durable), to skip MkdirAll's stats.
+	// dirs remembers directories known to exist, to skip MkdirAll's stats: true once their
+	// entry in the parent is durable, false while only a deferred save needed them (Sync or
+	// the next durable save into them makes them durable).
 	dirs sync.Map
+	// dirMu serialises creating directories and making them durable, which is rare (a store
+	// has a few hundred), so a durable save never trusts a directory another save is creating.
+	dirMu sync.Mutex
 }
 
 const localTmpDir = ".tmp"
@@ -40,7 +46,7 @@ func NewLocal(dir string) (*Local, error) {
 		return nil, fmt.Errorf("blob store %s: %w", dir, err)
 	}
 	l := &Local{root: abs, tmp: filepath.Join(abs, localTmpDir)}
-	if err := l.mkdirAll(l.tmp); err != nil {
+	if err := l.mkdirAll(l.tmp, true); err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", dir, err)
 	}
 	l.removeStaleTemps()
@@ -83,7 +89,8 @@ func (l *Local) SaveDeferred(ctx context.Context, name string, r io.Reader) erro
 }
 
 // Sync implements DeferredStore: it fsyncs the objects (several at a time, so the file system
-// can commit them together) and then their directories.
+// can commit them together), then their directories and the parents of the directories
+// deferred saves created.
 func (l *Local) Sync(ctx context.Context, names ...string) error {
 	dirs := map[string]bool{}
 	sem := make(chan struct{}, 8)
@@ -116,12 +123,73 @@ func (l *Local) Sync(ctx context.Context, names ...string) error {
 	if err := <-errs; err != nil {
 		return err
 	}
+	// The directories go in parallel too: on a journaling file system the first fsync commits
+	// the journal, and most of the others then find nothing left to commit.
+	parents, err := l.pendingDirParents(dirs)
+	if err != nil {
+		return err
+	}
+	for p := range parents {
+		dirs[p] = true
+	}
+	derrs := make(chan error, len(dirs))
 	for d := range dirs {
-		if err := syncDir(d); err != nil {
-			return err
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := syncDir(d); err != nil {
+				derrs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(derrs)
+	if err := <-derrs; err != nil {
+		return err
+	}
+	for p := range parents {
+		l.markDurable(parents[p])
 	}
 	return ctx.Err()
+}
+
+// pendingDirParents returns, for the directories dirs and their ancestors that deferred saves
+// created and whose entries are not yet durable, the parents to fsync, each with the
+// directories whose entries that makes durable.
+func (l *Local) pendingDirParents(dirs map[string]bool) (map[string][]string, error) {
+	parents := map[string][]string{}
+	for d := range dirs {
+		for {
+			v, ok := l.dirs.Load(d)
+			if !ok {
+				if _, err := os.Stat(d); err != nil {
+					return nil, err
+				}
+				break // made by another process, or before this store was opened
+			}
+			if v.(bool) {
+				break
+			}
+			p := filepath.Dir(d)
+			if slices.Contains(parents[p], d) {
+				break // and its ancestors: seen already
+			}
+			parents[p] = append(parents[p], d)
+			d = p
+		}
+	}
+	return parents, nil
+}
+
+// markDurable records that the entries of dirs are durable.
+func (l *Local) markDurable(dirs []string) {
+	l.dirMu.Lock()
+	defer l.dirMu.Unlock()
+	for _, d := range dirs {
+		l.dirs.Store(d, true)
+	}
 }
 
 func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool) error {
@@ -141,10 +209,12 @@ func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool
 	}
 	tmp := f.Name()
 	defer func() { _ = os.Remove(tmp) }() // linked into place (or failed): the temporary name goes
-	if _, err := io.Copy(&writeBehind{f: f}, ctxReader{ctx, r}); err != nil {
+	wb := &writeBehind{f: f}
+	if _, err := io.Copy(wb, ctxReader{ctx, r}); err != nil {
 		closeQuietly(f)
 		return fmt.Errorf("save %s: %w", name, err)
 	}
+	wb.finish()
 	if durable {
 		if err := f.Sync(); err != nil {
 			closeQuietly(f)
@@ -155,7 +225,7 @@ func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	dir := filepath.Dir(final)
-	if err := l.mkdirAll(dir); err != nil {
+	if err := l.mkdirAll(dir, durable); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -175,36 +245,70 @@ func (l *Local) save(ctx context.Context, name string, r io.Reader, durable bool
 	return nil
 }
 
-// mkdirAll creates dir and its missing parents below the root, fsyncing each parent whose
-// entries changed so the new directories are durable.
-func (l *Local) mkdirAll(dir string) error {
-	if _, ok := l.dirs.Load(dir); ok {
+// mkdirAll creates dir and its missing parents below the root. With durable, it also makes
+// their entries durable: each parent whose entries changed is fsynced, including the parents of
+// directories an earlier deferred save created. Without it, that fsync waits for Sync: on ext4 a
+// directory fsync commits the journal, which waits for the data written so far, and a deferred
+// save (a pack) must not wait for the disk while holding the pack's slot.
+func (l *Local) mkdirAll(dir string, durable bool) error {
+	if v, ok := l.dirs.Load(dir); ok && (v.(bool) || !durable) {
+		return nil
+	}
+	l.dirMu.Lock()
+	defer l.dirMu.Unlock()
+	return l.mkdirAllLocked(dir, durable)
+}
+
+func (l *Local) mkdirAllLocked(dir string, durable bool) error {
+	v, known := l.dirs.Load(dir)
+	if known && (v.(bool) || !durable) {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if known { // created by a deferred save: make its entry durable now
+		if parent != dir {
+			if err := l.mkdirAllLocked(parent, true); err != nil {
+				return err
+			}
+			if err := syncDir(parent); err != nil {
+				return err
+			}
+		}
+		l.dirs.Store(dir, true)
 		return nil
 	}
 	if fi, err := os.Stat(dir); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s is not a directory", dir)
 		}
+		// There before this store was opened (or made by another process): taken as durable.
 		l.dirs.Store(dir, true)
 		return nil
 	}
-	parent := filepath.Dir(dir)
 	if parent != dir {
-		if err := l.mkdirAll(parent); err != nil {
+		if err := l.mkdirAllLocked(parent, durable); err != nil {
 			return err
 		}
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if err := syncDir(parent); err != nil {
-		return err
+	if durable {
+		if err := syncDir(parent); err != nil {
+			return err
+		}
 	}
-	l.dirs.Store(dir, true)
+	l.dirs.Store(dir, durable)
 	return nil
 }
 
+// testHookSyncDir, if set, is called with each directory fsynced.
+var testHookSyncDir func(dir string)
+
 func syncDir(dir string) error {
+	if testHookSyncDir != nil {
+		testHookSyncDir(dir)
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -407,14 +511,33 @@ type writeBehind struct {
 
 const writeBehindStep = 4 << 20
 
+// testHookWriteback, if set, is called with each range whose write-back writeBehind starts.
+var testHookWriteback func(off, n int64)
+
+func (w *writeBehind) startWriteback() {
+	if testHookWriteback != nil {
+		testHookWriteback(w.begun, w.written-w.begun)
+	}
+	startWriteback(w.f, w.begun, w.written-w.begun)
+	w.begun = w.written
+}
+
 func (w *writeBehind) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	w.written += int64(n)
 	if w.written-w.begun >= writeBehindStep {
-		startWriteback(w.f, w.begun, w.written-w.begun)
-		w.begun = w.written
+		w.startWriteback()
 	}
 	return n, err
+}
+
+// finish starts the write-back of what Write has not yet asked for (the last few megabytes):
+// otherwise, for an object saved deferred, the disk would begin writing them only when Sync
+// asks, and a backup's final Sync would wait for the tail of every pack at once.
+func (w *writeBehind) finish() {
+	if w.written > w.begun {
+		w.startWriteback()
+	}
 }
 
 // ctxReader stops a copy when its context is cancelled.
