@@ -71,7 +71,7 @@ func openWALIndex(path string) (*walIndex, error) {
 	if !ok {
 		return nil, errors.New("no inode for the -shm file")
 	}
-	id := walFileID{dev: uint64(sys.Dev), ino: sys.Ino}
+	id := walFileID{dev: uint64(sys.Dev), ino: sys.Ino} //nolint:unconvert // Stat_t.Dev is uint32 on some Linux architectures (mips)
 	walIndexes.mu.Lock()
 	defer walIndexes.mu.Unlock()
 	if w := walIndexes.m[id]; w != nil {
