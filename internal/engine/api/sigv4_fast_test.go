@@ -108,3 +108,54 @@ func TestFastSignatureIsTheSDKSigners(t *testing.T) {
 		})
 	}
 }
+
+// Whatever part of a signed request a client or a man in the middle changes after signing (the
+// method, the path, the query, a signed header's value, a signed header dropped, the body's hash),
+// the fast path does not match it to the original signature and checkSignature refuses it.
+func TestFastPathRefusesARequestChangedAfterSigning(t *testing.T) {
+	key := credentials.Key{AccessKeyID: "AKIDFAST", SecretAccessKey: "fast-secret", AccountID: "123456789012"}
+	at := time.Now().UTC().Truncate(time.Second)
+	v := newVerifier(nil)
+	const body = `{"BackupVaultTags":{"a":"b"}}`
+	sum := sha256.Sum256([]byte(body))
+	hash := hex.EncodeToString(sum[:])
+	otherSum := sha256.Sum256([]byte(body + " "))
+	changes := []struct {
+		name   string
+		change func(r *http.Request) (payloadHash string)
+	}{
+		{"method", func(r *http.Request) string { r.Method = "PUT"; return hash }},
+		{"path", func(r *http.Request) string { r.URL.Path, r.URL.RawPath = "/backup-vaults/v2", ""; return hash }},
+		{"query value", func(r *http.Request) string { r.URL.RawQuery = "maxResults=11"; return hash }},
+		{"query added", func(r *http.Request) string { r.URL.RawQuery += "&nextToken=x"; return hash }},
+		{"signed header value", func(r *http.Request) string { r.Header.Set("Content-Type", "text/plain"); return hash }},
+		{"signed header dropped", func(r *http.Request) string { r.Header.Del("Content-Type"); return hash }},
+		{"host", func(r *http.Request) string { r.Host = "127.0.0.2:9191"; return hash }},
+		{"body", func(*http.Request) string { return hex.EncodeToString(otherSum[:]) }},
+	}
+	for _, tc := range changes {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", "http://127.0.0.1:9191/backup-vaults/v1?maxResults=10", bytes.NewReader([]byte(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			served := asServed(t, req, body, key, at)
+			a, err := parseAuthorization(served.Header.Get("Authorization"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &signedRequest{r: served, auth: a, key: key, signedAt: at}
+			if !v.fastSignatureMatches(s, hash, int64(len(body))) {
+				t.Fatal("the fast path does not cover the unchanged request: the test proves nothing")
+			}
+			h := tc.change(served)
+			if v.fastSignatureMatches(s, h, int64(len(body))) {
+				t.Fatal("the fast path matches the changed request to the original signature")
+			}
+			if err := v.checkSignature(context.Background(), s, h, int64(len(body))); err == nil {
+				t.Fatal("checkSignature accepted a request changed after signing")
+			}
+		})
+	}
+}
