@@ -79,7 +79,7 @@ func (s *Service) StartBackupJob(ctx context.Context, in *wire.StartBackupJobInp
 	if err != nil {
 		return nil, err
 	}
-	if !iamRolePattern.MatchString(in.IamRoleArn) {
+	if !rules.IAMRolePattern().MatchString(in.IamRoleArn) {
 		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME (e.g. the AWSBackupDefaultServiceRole)", in.IamRoleArn)
 	}
 	conn, err := s.validateResourceARN("ResourceArn", in.ResourceArn)

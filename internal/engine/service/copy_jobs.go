@@ -9,6 +9,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/jobs"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -50,7 +51,7 @@ func (s *Service) StartCopyJob(ctx context.Context, in *wire.StartCopyJobInput) 
 	if err != nil {
 		return nil, err
 	}
-	if !iamRolePattern.MatchString(in.IamRoleArn) {
+	if !rules.IAMRolePattern().MatchString(in.IamRoleArn) {
 		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME (e.g. the AWSBackupDefaultServiceRole)", in.IamRoleArn)
 	}
 	if err := validateVaultARN(in.DestinationBackupVaultArn, "DestinationBackupVaultArn"); err != nil {

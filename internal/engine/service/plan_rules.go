@@ -2,7 +2,6 @@ package service
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
@@ -25,14 +24,7 @@ var (
 	// Names AWS allows for plans, rules and selections: "1 to 50 alphanumeric or '-_.' characters".
 	displayNamePattern = modelnames.DisplayPattern
 	vaultNamePattern   = modelnames.VaultPattern
-	iamRolePattern     = compiledOnUse(rules.IAMRolePattern)
 )
-
-// compiledOnUse is a pattern compiled on its first use (rules.IAMRolePattern), matched as a
-// *regexp.Regexp is.
-type compiledOnUse func() *regexp.Regexp
-
-func (p compiledOnUse) MatchString(s string) bool { return p().MatchString(s) }
 
 // validatePlan applies AWS Backup's rules to a plan. prefix is how messages name the plan
 // ("BackupPlan." in CreateBackupPlan, "" for a JSON document), so that every refusal names the

@@ -13,6 +13,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/queue"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/resources"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
 )
@@ -34,7 +35,7 @@ func (s *Service) StartRestoreJob(ctx context.Context, in *wire.StartRestoreJobI
 	if err != nil {
 		return nil, err
 	}
-	if in.IamRoleArn != "" && !iamRolePattern.MatchString(in.IamRoleArn) {
+	if in.IamRoleArn != "" && !rules.IAMRolePattern().MatchString(in.IamRoleArn) {
 		return nil, apierr.InvalidParameter("IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT:role/NAME", in.IamRoleArn)
 	}
 	now := s.clock.Now()

@@ -9,6 +9,7 @@ import (
 	"github.com/strongroom/terraform-provider-backup/internal/engine/apierr"
 	modelnames "github.com/strongroom/terraform-provider-backup/internal/engine/names"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/records"
+	"github.com/strongroom/terraform-provider-backup/internal/engine/rules"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/selection"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/store"
 	"github.com/strongroom/terraform-provider-backup/internal/engine/wire"
@@ -19,7 +20,7 @@ func validateSelection(b *wire.BackupSelection) error {
 	if !displayNamePattern.MatchString(b.SelectionName) {
 		return apierr.InvalidParameter("BackupSelection.SelectionName %q must be "+modelnames.DisplayRule, b.SelectionName)
 	}
-	if !iamRolePattern.MatchString(b.IamRoleArn) {
+	if !rules.IAMRolePattern().MatchString(b.IamRoleArn) {
 		return apierr.InvalidParameter("BackupSelection.IamRoleArn %q is not an IAM role ARN: expected arn:aws:iam::ACCOUNT_ID:role/NAME with a 12-digit account ID", b.IamRoleArn)
 	}
 	if _, err := selection.Compile(b.Spec()); err != nil {
