@@ -111,12 +111,7 @@ func TestReadRecordsDoNotWaitForFsyncButWritesDo(t *testing.T) {
 
 // With no write to ride on, read records are synced by the background flush.
 func TestReadRecordsAreFlushedInTheBackground(t *testing.T) {
-	l, err := Open(t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.flushBound = time.Millisecond
+	l := openFlushingEveryMillisecond(t)
 	w := watchSyncs(l)
 	for i := range 3 {
 		if err := l.AppendRead(record(i)); err != nil {
@@ -139,12 +134,7 @@ func TestReadRecordsAreFlushedInTheBackground(t *testing.T) {
 // A failed background flush is not lost: the next append fails with it (so the API refuses
 // calls), and the one after it, once the disk works again, succeeds.
 func TestAFailedBackgroundFlushFailsTheNextAppend(t *testing.T) {
-	l, err := Open(t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.flushBound = time.Millisecond
+	l := openFlushingEveryMillisecond(t)
 	w := watchSyncs(l)
 	w.fail = errors.New("disk gone")
 	if err := l.AppendRead(record(0)); err != nil {
@@ -270,12 +260,7 @@ func TestReadRecordsAreWrittenByTheNextWriteTheFlushOrClose(t *testing.T) {
 // The flush armed by a read runs by itself within its bound: the record reaches the file and
 // the disk with no other call.
 func TestAReadAloneReachesTheFileThroughTheTimedFlush(t *testing.T) {
-	l, err := Open(t.TempDir(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.flushBound = time.Millisecond
+	l := openFlushingEveryMillisecond(t)
 	w := watchSyncs(l)
 	if err := l.AppendRead(record(0)); err != nil {
 		t.Fatal(err)
@@ -335,4 +320,17 @@ func TestKeptReadsAreBoundedAndRotateInChainOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustVerify(t, dir, total)
+}
+
+// openFlushingEveryMillisecond opens a log in a fresh directory whose background flush runs a
+// millisecond after a read record waits, and closes it when the test ends.
+func openFlushingEveryMillisecond(t *testing.T) *Log {
+	t.Helper()
+	l, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	l.flushBound = time.Millisecond
+	return l
 }
