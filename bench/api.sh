@@ -7,6 +7,10 @@
 # the rates mostly measure the other processes, the CPU per call much less so.
 # Targets: DescribeBackupVault >= 20x moto_server, seq and par8; a page of 100 recovery points in
 # under 10 ms.
+# The ceiling lines run the same client against apibench's canned server: net/http and a constant
+# answer, nothing else. One client at a time, the client's own CPU (the SDK's middleware, signing,
+# its transport) and the loopback bound the rate, whatever the server does; the ceiling's ratio to
+# moto says how far any net/http server could go on this machine in this run.
 # Nothing is committed while the DescribeBackupVault rows run, so after the first call the engine
 # answers them from its kept answer (internal/engine/api/answers.go), as it answers a client that
 # polls a vault; DescribeBackupJob and the page walk read the store on every call.
@@ -48,9 +52,15 @@ pids+=($!)
 moto_server -p "$moto_port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 pids+=($!)
+# The ceiling: a bare net/http server answering from a constant (apibench canned).
+canned_port=$(free_port)
+"$work/bin/apibench" -listen "127.0.0.1:$canned_port" canned >"$work/canned.log" 2>&1 &
+canned_pid=$!
+pids+=($!)
 wait_port "$engine_port" "engine serve" "$work/engine.log"
 wait_port "$moto_port" "moto_server" "$work/moto.log"
-engine="http://127.0.0.1:$engine_port" moto="http://127.0.0.1:$moto_port"
+wait_port "$canned_port" "apibench canned" "$work/canned.log"
+engine="http://127.0.0.1:$engine_port" moto="http://127.0.0.1:$moto_port" canned="http://127.0.0.1:$canned_port"
 
 if [ -n "${BENCH_API_PPROF:-}" ]; then
   curl -sf -o "$BENCH_API_PPROF" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=10" &
@@ -63,6 +73,7 @@ if [ -n "${BENCH_API_PPROF:-}" ]; then
   while kill -0 "$prof_pid" 2>/dev/null; do "$work/bin/apibench" -endpoint "$engine" -calls 500 describe >/dev/null; done
 fi
 "$work/bin/apibench" -endpoint "$moto" -server-pid "$moto_pid" -calls "$(( calls / 4 ))" describe >"$work/moto-describe.txt"
+"$work/bin/apibench" -endpoint "$canned" -server-pid "$canned_pid" -calls "$calls" describe >"$work/canned-describe.txt"
 "$work/bin/apibench" -endpoint "$engine" -server-pid "$engine_pid" -calls "$calls" -dir "$work/tiny" -points "$points" jobs >"$work/engine-jobs.txt"
 
 uptime | sed 's/^/machine load: /'
@@ -81,3 +92,12 @@ awk '
     }
   }' "$work/moto-describe.txt" "$work/engine-describe.txt" "$work/engine-jobs.txt"
 echo "ratio: engine req/s over moto's; cpu: moto's CPU per call over the engine's (both servers measured from /proc)"
+# The ceiling row: the same client against a server that does nothing but net/http. Its ratio to
+# moto is the most any net/http server could show here; the engine's share of it is what is left.
+awk '
+  FNR == 1 { file++ }
+  file == 1 { moto[$2] = $4; next }
+  file == 2 { eng[$2] = $4; next }
+  $1 == "DescribeBackupVault" {
+    printf "ceiling, %-5s bare net/http, constant answer: %s req/s, p50 %s µs, cpu %s µs/op = %.1fx moto; the engine is at %.0f%% of it\n", $2, $4, $5, $7, $4 / moto[$2], eng[$2] / $4 * 100
+  }' "$work/moto-describe.txt" "$work/engine-describe.txt" "$work/canned-describe.txt"

@@ -11,6 +11,11 @@
 # with the spread reported; re-backup <= 1.5x the stat floor; restore >= 1.0x tar -x; CPU/GB
 # <= 0.5x restic (issue 5); peak RSS for 1M files <= 250 MB.
 #
+# For reference beside the initial backup: tar | zstd followed by an fsync of the archive (the
+# durability the engine gives before it reports a point done), and the Go floor (backupbench
+# zstd-floor: read, the engine's zstd on every core, write; nothing else), which says how close
+# any Go engine without cgo could come to the C pipeline on this machine.
+#
 # Datasets are generated once under .bench/backup/data (BENCH_BACKUP_MIB, BENCH_TREE_FILES,
 # BENCH_RSS_FILES change their sizes; BENCH_RSS_FILES=0 skips the 1M-file run).
 #
@@ -92,6 +97,7 @@ tar -cf - -C "$data" mixed tree | cat >/dev/null
 # (slowest - fastest, as a share of the median) says how much the figure can be trusted.
 rounds=${BENCH_BACKUP_ROUNDS:-3}
 ours_walls=() ours_cpus=() tz_walls=() tz_cpus=() restic_walls=() restic_cpus=() loads=()
+tzs_walls=() tzs_cpus=() gofloor_walls=() gofloor_cpus=()
 backup_ours() {
   measure "ours-backup-$round" "$bb" backup "$runs/ours-repo" "$data/mixed"
   ours_walls+=("$M_WALL") ours_cpus+=("$M_CPU")
@@ -100,26 +106,41 @@ backup_tarzstd() {
   measure "tarzstd-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst'"
   tz_walls+=("$M_WALL") tz_cpus+=("$M_CPU")
 }
+# For reference, two more sides. tar | zstd, then an fsync of the archive: the same durability
+# as the engine, which fsyncs its packs and index before it reports the point done. And the Go
+# floor (backupbench zstd-floor): read, zstd as the engine does on every core, write; no
+# chunking, hashing, encryption or fsync. What the engine costs past the floor is its own.
+backup_tarzstdsync() {
+  measure "tarzstdsync-backup-$round" bash -c "tar -cf - -C '$data' mixed | zstd -1 -T2 -q >'$runs/mixed.tar.zst' && sync '$runs/mixed.tar.zst'"
+  tzs_walls+=("$M_WALL") tzs_cpus+=("$M_CPU")
+  rm -f "$runs/mixed.tar.zst"
+}
+backup_gofloor() {
+  measure "gofloor-backup-$round" "$bb" zstd-floor "$data/mixed" "$runs/gofloor.zst"
+  gofloor_walls+=("$M_WALL") gofloor_cpus+=("$M_CPU")
+  rm -f "$runs/gofloor.zst"
+}
 backup_restic() {
   restic init --repo "$runs/restic-repo" >/dev/null
   measure "restic-backup-$round" restic backup --repo "$runs/restic-repo" -q "$data/mixed"
   restic_walls+=("$M_WALL") restic_cpus+=("$M_CPU")
 }
-sides=(ours tarzstd restic)
+sides=(ours tarzstd restic tarzstdsync gofloor)
 for round in $(seq "$rounds"); do
   rm -rf "$runs/ours-repo" "$runs/mixed.tar.zst" "$runs/restic-repo"
   # Other work on the machine takes cores from whichever side runs: the load says how much.
   loads+=("$(cut -d' ' -f1 /proc/loadavg)")
   # Each round starts with another side, so a load that comes and goes in step with the rounds
   # does not always fall on the same one.
-  for k in 0 1 2; do
-    "backup_${sides[(round - 1 + k) % 3]}"
+  for k in "${!sides[@]}"; do
+    "backup_${sides[(round - 1 + k) % ${#sides[@]}]}"
   done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f%%", (v[NR] - v[1]) / m * 100 }'; }
 ours_b_wall=$(median "${ours_walls[@]}") ours_b_cpu=$(median "${ours_cpus[@]}") ours_b_spread=$(spread "${ours_walls[@]}")
 tz_wall=$(median "${tz_walls[@]}") tz_cpu=$(median "${tz_cpus[@]}") tz_spread=$(spread "${tz_walls[@]}")
+tzs_wall=$(median "${tzs_walls[@]}") gofloor_wall=$(median "${gofloor_walls[@]}") gofloor_cpu=$(median "${gofloor_cpus[@]}")
 restic_b_wall=$(median "${restic_walls[@]}") restic_b_cpu=$(median "${restic_cpus[@]}") restic_b_spread=$(spread "${restic_walls[@]}")
 snap=$(cat "$runs/ours-backup-$rounds.out")
 ours_repo_bytes=$(du -sb "$runs/ours-repo" | cut -f1)
@@ -193,6 +214,8 @@ printf '%-34s %14s %26s %9s %10s  %s\n' "measure" "engine" "peer" "ratio" "targe
 printf '%-34s %10s MB/s %17s %4s MB/s %8sx %10s  %s\n' "initial backup, median of $rounds" "$ours_tp" "restic" "$restic_tp" "$ratio_restic" ">= 2.5x" "$(verdict "$ratio_restic" ">=" 2.5)"
 printf '%-34s %15s %17s %4s MB/s %8sx %10s  %s\n' "" "" "tar | zstd -1 -T2" "$tz_tp" "$ratio_tz" ">= 1.1x" "$(verdict "$ratio_tz" ">=" 1.1)"
 printf '%-34s %15s %26s\n' "  spread (slowest - fastest)" "$ours_b_spread" "restic $restic_b_spread, tar|zstd $tz_spread"
+printf '%-34s %15s %17s %4s MB/s %8sx %10s  %s\n' "  for reference" "" "tar|zstd + fsync" "$(mbps "$mixed_bytes" "$tzs_wall")" "$(r2 "$tzs_wall" "$ours_b_wall")" "" "(the same durability as the engine)"
+printf '%-34s %15s %17s %4s MB/s %8sx %10s  %s\n' "" "" "Go floor" "$(mbps "$mixed_bytes" "$gofloor_wall")" "$(r2 "$gofloor_wall" "$ours_b_wall")" "" "(read + Go zstd + write: $(r2 "$tz_wall" "$gofloor_wall")x tar|zstd)"
 printf '%-34s %12s s %24s s %8sx %10s  %s\n' "CPU seconds per GB backed up" "$ours_cpugb" "restic $restic_cpugb" "$ratio_cpu" "<= 0.5x" "$(verdict "$ratio_cpu" "<=" 0.5)"
 printf '%-34s %12s s %24s s %8sx %10s  %s\n' "no-change re-backup, $tree_files files" "$ours_nc_wall" "find -printf $find_wall" "$ratio_nc" "<= 1.5x" "$(verdict "$ratio_nc" "<=" 1.5)"
 printf '%-34s %12s s %24s s %8sx %10s  %s\n' "restore" "$ours_r_wall" "tar -x $tar_r_wall" "$ratio_restore" ">= 1.0x" "$(verdict "$ratio_restore" ">=" 1.0)"
@@ -204,7 +227,7 @@ echo "for reference:"
 printf '  stored bytes: engine %s, restic %s, tar|zstd %s (of %s)\n' "$ours_repo_bytes" "$restic_repo_bytes" "$tz_bytes" "$mixed_bytes"
 printf '  backup wall/CPU s, median of %s (spread of wall): engine %s/%s (%s), restic %s/%s (%s), tar|zstd %s/%s (%s)\n' "$rounds" \
   "$ours_b_wall" "$ours_b_cpu" "$ours_b_spread" "$restic_b_wall" "$restic_b_cpu" "$restic_b_spread" "$tz_wall" "$tz_cpu" "$tz_spread"
-printf '  backup wall s of each run: engine %s; tar|zstd %s; restic %s\n' "${ours_walls[*]}" "${tz_walls[*]}" "${restic_walls[*]}"
+printf '  backup wall s of each run: engine %s; tar|zstd %s; restic %s; tar|zstd + fsync %s; Go floor %s (CPU s, median %s)\n' "${ours_walls[*]}" "${tz_walls[*]}" "${restic_walls[*]}" "${tzs_walls[*]}" "${gofloor_walls[*]}" "$gofloor_cpu"
 cores() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.2f", c / w }'; }
 printf '  cores used in backup (median CPU / median wall, of %s): engine %s, restic %s, tar|zstd %s; load average at the start of each round: %s\n' \
   "$(nproc)" "$(cores "$ours_b_cpu" "$ours_b_wall")" "$(cores "$restic_b_cpu" "$restic_b_wall")" "$(cores "$tz_cpu" "$tz_wall")" "${loads[*]}"

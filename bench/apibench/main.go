@@ -9,6 +9,9 @@
 // on a loaded machine, where wall-clock rates mostly measure the other processes.
 //
 //	apibench -endpoint URL describe          DescribeBackupVault on one vault
+//	apibench -listen ADDR canned             serve every request from one constant answer, with
+//	                                          nothing but net/http: the ceiling any net/http
+//	                                          server reaches with this client on this machine
 //	apibench -endpoint URL -dir DIR jobs     StartBackupJob of DIR (registered as an EFS resource)
 //	                                          until the vault holds -points recovery points, then
 //	                                          DescribeBackupJob of those jobs, then page walks of
@@ -23,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -56,6 +60,7 @@ type bench struct {
 func main() {
 	var b bench
 	flag.StringVar(&b.endpoint, "endpoint", "", "the API's base URL, e.g. http://127.0.0.1:9191")
+	listen := flag.String("listen", "", "canned: the address to serve on")
 	flag.StringVar(&b.region, "region", "us-east-1", "region to sign for")
 	flag.IntVar(&b.serverPID, "server-pid", 0, "the server's process ID, to report its CPU time per call")
 	flag.IntVar(&b.calls, "calls", 2000, "calls per measure of DescribeBackupVault and DescribeBackupJob")
@@ -63,8 +68,15 @@ func main() {
 	points := flag.Int("points", 1000, "jobs: recovery points to create, then to page through")
 	walks := flag.Int("walks", 20, "jobs: page walks of all the points, per mode")
 	flag.Parse()
+	if flag.NArg() == 1 && flag.Arg(0) == "canned" && *listen != "" {
+		if err := serveCanned(*listen); err != nil {
+			fmt.Fprintln(os.Stderr, "apibench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if b.endpoint == "" || flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: apibench -endpoint URL [flags] describe|jobs")
+		fmt.Fprintln(os.Stderr, "usage: apibench -endpoint URL [flags] describe|jobs, or apibench -listen ADDR canned")
 		os.Exit(2)
 	}
 	b.creds = awscreds.NewStaticCredentialsProvider(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), "")
@@ -348,4 +360,25 @@ func waitJobs(ctx context.Context, c *backup.Client, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// cannedVault is a DescribeBackupVault answer as the engine gives it for the bench vault.
+var cannedVault = []byte(`{"BackupVaultArn":"arn:aws:backup:us-east-1:123456789012:backup-vault:bench-api-vault",` +
+	`"BackupVaultName":"bench-api-vault","CreationDate":1.7648064E9,"CreatorRequestId":"",` +
+	`"EncryptionKeyArn":"arn:aws:kms:us-east-1:123456789012:key/engine-managed","EncryptionKeyType":"AWS_OWNED_KMS_KEY",` +
+	`"Locked":false,"NumberOfRecoveryPoints":0,"VaultState":"AVAILABLE","VaultType":"BACKUP_VAULT"}`)
+
+// serveCanned answers every request with cannedVault, checking nothing: no signature, no route,
+// no store, no audit. The SDK client reads it as the answer to DescribeBackupVault (and to the
+// CreateBackupVault of the warm-up, whose output members it holds). What this server reaches with
+// one client is the most any server built on net/http can reach with it, so bench/api.sh prints
+// the engine's share of it: past that point, a faster engine no longer shows in the rate.
+func serveCanned(addr string) error {
+	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(cannedVault)))
+		_, _ = w.Write(cannedVault)
+	}))
 }

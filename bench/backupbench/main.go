@@ -7,6 +7,8 @@
 //	backupbench gen-tree DIR FILES       a tree of FILES small files, 100 per directory
 //	backupbench backup REPO SRC [PARENT] back SRC up (REPO is created if new); prints the snapshot ID
 //	backupbench restore REPO SNAP DEST   restore a snapshot into DEST (new or empty)
+//	backupbench zstd-floor SRC OUT       the Go floor: read SRC, zstd it as the engine does, on
+//	                                     every core, into one file OUT (see zstdfloor.go)
 //
 // REPO is a directory, or an S3 storage URL (s3://BUCKET/PREFIX?endpoint=...; credentials from
 // the environment, the master key in $BACKUPBENCH_MASTER_KEY), as a vault's storage in config.json.
@@ -96,6 +98,9 @@ func main() {
 	case "restore":
 		need(args, 4)
 		err = restore(ctx, args[1], args[2], args[3])
+	case "zstd-floor":
+		need(args, 3)
+		err = zstdFloor(args[1], args[2])
 	default:
 		err = fmt.Errorf("unknown command %q", args[0])
 	}
