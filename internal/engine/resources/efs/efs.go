@@ -87,9 +87,11 @@ type extent struct{ off, len int64 }
 const maxReadAttempts = 3
 
 // Test hooks: testHookOpen is called before a file's content is opened, testHookRead after it
-// was read and before it is checked for changes, and testHookReader may wrap the reader of a
-// file's content (to fail a read midway).
+// was read and before it is checked for changes, testHookReader may wrap the reader of a
+// file's content (to fail a read midway), and testHookList is called before a directory is
+// listed (rel "" is the root), by the goroutine that lists it.
 var (
+	testHookList   func(rel string)
 	testHookOpen   func(path string)
 	testHookRead   func(path string, attempt int)
 	testHookReader func(path string, r io.Reader) io.Reader
@@ -225,7 +227,7 @@ func (b *backup) run(rootSt statInfo, parent content.SnapshotID, progress func(c
 		if !b.emit(rootItem) {
 			return
 		}
-		if err := b.walk(b.root, ""); err != nil {
+		if err := b.walk(b.root, "", nil); err != nil {
 			cancel(err)
 		}
 	}()
@@ -512,8 +514,57 @@ func (p *parentNodes) stop() {
 	}
 }
 
-func (b *backup) walk(abs, rel string) error {
-	ents, err := b.dir.ReadDir(rel)
+// listing is a directory's entries, read by another goroutine (see walk).
+type listing struct {
+	ents []dirent
+	err  error
+	done chan struct{}
+}
+
+// listAhead starts reading the directory rel, and returns what will hold its entries.
+func (b *backup) listAhead(rel string) *listing {
+	l := &listing{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.ents, l.err = b.readDir(rel)
+	}()
+	return l
+}
+
+func (b *backup) readDir(rel string) ([]dirent, error) {
+	if testHookList != nil {
+		testHookList(rel)
+	}
+	return b.dir.ReadDir(rel)
+}
+
+// entersDir reports whether the walk goes into e, the entry rel of a listing: a directory
+// listed without error and not the engine's own (which the walk leaves out with a warning).
+// Only such a directory is listed ahead.
+func (b *backup) entersDir(rel string, e dirent) bool {
+	if e.err != nil || e.st.typ != tree.NodeDir {
+		return false
+	}
+	_, denied := b.dir.deniedEntry(rel, e.st)
+	return !denied
+}
+
+// walk emits the entries of the directory rel, depth first, in name order. ahead, if not nil,
+// is rel's listing already under way.
+//
+// While one subdirectory is walked, the next one's listing is read by another goroutine: the
+// lstat calls of a listing are most of what a backup of an unchanged tree costs, and this way
+// they overlap the work on the entries before them instead of following it. One listing ahead
+// per level, so the memory held stays one directory's entries per level.
+func (b *backup) walk(abs, rel string, ahead *listing) error {
+	var ents []dirent
+	var err error
+	if ahead != nil {
+		<-ahead.done
+		ents, err = ahead.ents, ahead.err
+	} else {
+		ents, err = b.readDir(rel)
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			b.warn(false, "%s: directory vanished during the backup", abs)
@@ -522,15 +573,28 @@ func (b *backup) walk(abs, rel string) error {
 		b.warn(true, "%s: directory cannot be read, its contents are missing from the backup: %v", abs, err)
 		return nil
 	}
-	for _, e := range ents {
+	childRel := func(name string) string {
+		if rel == "" {
+			return name
+		}
+		return rel + "/" + name
+	}
+	// next is the listing of the next subdirectory, started as the one before it is entered.
+	// A walk that ends early still waits for it: no read of the tree may outlive the backup,
+	// whose caller then closes the root it reads through.
+	var next *listing
+	nextAt := -1
+	defer func() {
+		if next != nil {
+			<-next.done
+		}
+	}()
+	for i, e := range ents {
 		if err := b.ctx.Err(); err != nil {
 			return context.Cause(b.ctx)
 		}
 		cabs := abs + "/" + e.name
-		crel := e.name
-		if rel != "" {
-			crel = rel + "/" + e.name
-		}
+		crel := childRel(e.name)
 		if e.err != nil {
 			if errors.Is(e.err, fs.ErrNotExist) {
 				continue // removed since the directory was listed
@@ -549,7 +613,20 @@ func (b *backup) walk(abs, rel string) error {
 			return context.Cause(b.ctx)
 		}
 		if e.st.typ == tree.NodeDir {
-			if err := b.walk(cabs, crel); err != nil {
+			var mine *listing
+			if nextAt == i {
+				mine = next
+			} else if next != nil {
+				<-next.done // not entered after all; its read ends before another starts
+			}
+			next, nextAt = nil, -1
+			for j := i + 1; j < len(ents); j++ {
+				if b.entersDir(childRel(ents[j].name), ents[j]) {
+					next, nextAt = b.listAhead(childRel(ents[j].name)), j
+					break
+				}
+			}
+			if err := b.walk(cabs, crel, mine); err != nil {
 				return err
 			}
 		}
