@@ -11,7 +11,8 @@
 // The stages overlap, and each waits on the next when that one falls behind, so memory stays
 // bounded however large the tree:
 //   - the walk (one goroutine) queues entries in walk order for the node-list writer (up to
-//     4096) and files to read for the readers (up to 256);
+//     4096) and files to read for the readers (up to 256); while it is in one subdirectory,
+//     another goroutine lists the next (one listing ahead per level of the tree);
 //   - readers, two per sealing worker of the session, each read one file at a time and cut it
 //     into chunks; a file of one chunk (most small files) is stored on the reader's goroutine,
 //     the chunks of a larger one go to the session's workers (content.Session bounds how many
