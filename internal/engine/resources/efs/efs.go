@@ -622,8 +622,8 @@ func (b *backup) walk(abs, rel string, ahead *listing) error {
 			}
 			next, nextAt = nil, -1
 			for j := i + 1; j < len(ents); j++ {
-				if b.entersDir(childRel(ents[j].name), ents[j]) {
-					next, nextAt = b.listAhead(childRel(ents[j].name)), j
+				if r := childRel(ents[j].name); b.entersDir(r, ents[j]) {
+					next, nextAt = b.listAhead(r), j
 					break
 				}
 			}
